@@ -1,0 +1,54 @@
+#pragma once
+// What the command files share: the global options, the chosen action, and output helpers.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <CLI/CLI.hpp>
+
+#include <llmops/report/prompt_report.hpp>
+#include <llmops/store/database.hpp>
+#include <llmops/store/project.hpp>
+#include <llmops/util/error.hpp>
+
+namespace llmops::cmd {
+
+// Exit codes (SPEC §12).
+inline constexpr int k_exit_ok = 0;
+inline constexpr int k_exit_gate = 1;
+inline constexpr int k_exit_usage = 2;
+inline constexpr int k_exit_runtime = 3;
+
+// Global options and the action that parsing selected. Each command registers a callback that
+// stores its action here; main() runs it and turns its result into an exit code.
+struct Context {
+    std::optional<std::string> dir; // --dir (or LLMOPS_DIR)
+    std::function<Expected<int>()> action;
+
+    // Finds the project from --dir / LLMOPS_DIR or by walking up from the working directory.
+    Expected<store::Project> project() const;
+};
+
+// An open project: where it is and its store.
+struct OpenProject {
+    store::Project project;
+    store::Database db;
+};
+Expected<OpenProject> open_project(const Context& ctx);
+
+// Writes `text` to stdout. A closed pipe ends the program quietly (exit 0); any other failure
+// is an `io` error.
+Expected<void> print(std::string_view text);
+
+// Whether stdout gets colour (a terminal and no NO_COLOR).
+report::Colour stdout_colour();
+
+// Registration functions, one per command file; main.cpp's table lists them.
+void register_init(CLI::App& app, Context& ctx);
+void register_fsck(CLI::App& app, Context& ctx);
+void register_prompt(CLI::App& app, Context& ctx);
+
+} // namespace llmops::cmd

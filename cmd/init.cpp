@@ -1,0 +1,66 @@
+// `llmops init` and `llmops fsck`: creating and checking a project's store.
+
+#include <filesystem>
+
+#include "cli.hpp"
+
+#include <llmops/report/prompt_report.hpp>
+#include <llmops/store/fsck.hpp>
+
+namespace llmops::cmd {
+
+namespace fs = std::filesystem;
+
+void register_init(CLI::App& app, Context& ctx) {
+    auto* sub = app.add_subcommand("init", "Create an llmops project (.llmops/ and prompts/)");
+    auto path = std::make_shared<std::string>(".");
+    sub->add_option("path", *path, "Project root (default: the working directory)");
+    sub->callback([&ctx, sub, path] {
+        ctx.action = [&ctx, sub, path]() -> Expected<int> {
+            const bool path_given = sub->count("path") > 0;
+            const fs::path root = !path_given && ctx.dir ? fs::path(*ctx.dir) : fs::path(*path);
+            auto made = store::init_project(root.filename() == store::k_store_dir_name
+                                                ? root.parent_path()
+                                                : root);
+            if (!made) {
+                return fail(made.error());
+            }
+            const auto& [project, created] = *made;
+            std::error_code ec;
+            fs::create_directories(project.prompts_dir(), ec);
+            auto ok = print(fmt::format("{} llmops project in {}\n",
+                                        created ? "initialized empty" : "reinitialized existing",
+                                        project.dir.string()));
+            if (!ok) {
+                return fail(ok.error());
+            }
+            return k_exit_ok;
+        };
+    });
+}
+
+void register_fsck(CLI::App& app, Context& ctx) {
+    auto* sub = app.add_subcommand(
+        "fsck", "Verify the store: re-hash every version, check every ref and label history");
+    auto json = std::make_shared<bool>(false);
+    sub->add_flag("--json", *json, "Print the report as JSON");
+    sub->callback([&ctx, json] {
+        ctx.action = [&ctx, json]() -> Expected<int> {
+            auto open = open_project(ctx);
+            if (!open) {
+                return fail(open.error());
+            }
+            auto report = store::fsck(open->db);
+            if (!report) {
+                return fail(report.error());
+            }
+            auto ok = print(*json ? report::fsck_json(*report) : report::fsck_text(*report));
+            if (!ok) {
+                return fail(ok.error());
+            }
+            return report->problems.empty() ? k_exit_ok : k_exit_gate;
+        };
+    });
+}
+
+} // namespace llmops::cmd

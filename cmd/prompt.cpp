@@ -1,0 +1,503 @@
+// `llmops prompt ...`: the git-like prompt store (SPEC §3).
+
+#include <filesystem>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "cli.hpp"
+
+#include <llmops/prompt/operations.hpp>
+#include <llmops/prompt/render.hpp>
+#include <llmops/prompt/workspace.hpp>
+#include <llmops/report/prompt_report.hpp>
+#include <llmops/util/diff.hpp>
+#include <llmops/util/files.hpp>
+#include <llmops/util/identity.hpp>
+#include <llmops/util/term.hpp>
+#include <llmops/util/yaml.hpp>
+
+namespace llmops::cmd {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// Runs `body` as the command's action once parsing chose this subcommand.
+template <typename Body>
+void on_run(CLI::App* sub, Context& ctx, Body body) {
+    sub->callback([&ctx, body] { ctx.action = [&ctx, body] { return body(ctx); }; });
+}
+
+Expected<int> print_ok(const std::string& text) {
+    if (auto ok = print(text); !ok) {
+        return fail(ok.error());
+    }
+    return k_exit_ok;
+}
+
+void add_commit(CLI::App& group, Context& ctx) {
+    struct Options {
+        std::vector<std::string> paths;
+        std::string message;
+        std::optional<std::string> author;
+        bool json = false;
+    };
+    auto o = std::make_shared<Options>();
+    auto* sub = group.add_subcommand(
+        "commit", "Commit prompt files as new versions (default: every changed file)");
+    sub->add_option("paths", o->paths, "Prompt files or folders (default: all of prompts/)");
+    sub->add_option("-m,--message", o->message, "Commit message")->required();
+    sub->add_option("--author", o->author, "Author (default: LLMOPS_AUTHOR, git, OS user)");
+    sub->add_flag("--json", o->json, "Print the result as JSON");
+    on_run(sub, ctx, [o](Context& c) -> Expected<int> {
+        auto open = open_project(c);
+        if (!open) {
+            return fail(open.error());
+        }
+        std::vector<prompt::PromptFile> files;
+        if (o->paths.empty()) {
+            auto all = prompt::list_prompt_files(open->project);
+            if (!all) {
+                return fail(all.error());
+            }
+            files = std::move(*all);
+        }
+        for (const auto& path : o->paths) {
+            auto some = prompt::prompt_files_for(path, open->project);
+            if (!some) {
+                return fail(some.error());
+            }
+            files.insert(files.end(), some->begin(), some->end());
+        }
+        auto commits = prompt::commit_files(open->db, files, o->message,
+                                            util::resolve_author(o->author));
+        if (!commits) {
+            return fail(commits.error());
+        }
+        if (o->paths.empty()) {
+            // Committing "everything changed": unchanged files are not news.
+            std::erase_if(*commits, [](const auto& fc) { return !fc.outcome.created; });
+        }
+        return print_ok(o->json ? report::commit_json(*commits) : report::commit_text(*commits));
+    });
+}
+
+void add_status(CLI::App& group, Context& ctx) {
+    auto json_flag = std::make_shared<bool>(false);
+    auto* sub = group.add_subcommand("status", "Show prompt files that differ from the store");
+    sub->add_flag("--json", *json_flag, "Print the status as JSON");
+    on_run(sub, ctx, [json_flag](Context& c) -> Expected<int> {
+        auto open = open_project(c);
+        if (!open) {
+            return fail(open.error());
+        }
+        auto files = prompt::list_prompt_files(open->project);
+        if (!files) {
+            return fail(files.error());
+        }
+        auto status = prompt::workspace_status(open->db, *files);
+        if (!status) {
+            return fail(status.error());
+        }
+        if (auto ok = print(*json_flag ? report::status_json(*status)
+                                       : report::status_text(*status, stdout_colour()));
+            !ok) {
+            return fail(ok.error());
+        }
+        // An invalid prompt file is a configuration error, like a malformed suite.
+        const bool invalid = std::any_of(status->files.begin(), status->files.end(), [](auto& e) {
+            return e.state == prompt::FileState::invalid;
+        });
+        return invalid ? k_exit_usage : k_exit_ok;
+    });
+}
+
+void add_log(CLI::App& group, Context& ctx) {
+    struct Options {
+        std::optional<std::string> name;
+        std::optional<size_t> limit;
+        bool json = false;
+    };
+    auto o = std::make_shared<Options>();
+    auto* sub = group.add_subcommand("log", "Show the versions of a prompt (or of all), newest first");
+    sub->add_option("name", o->name, "Prompt name");
+    sub->add_option("-n,--max-count", o->limit, "Show at most this many versions");
+    sub->add_flag("--json", o->json, "Print the versions as JSON");
+    on_run(sub, ctx, [o](Context& c) -> Expected<int> {
+        auto open = open_project(c);
+        if (!open) {
+            return fail(open.error());
+        }
+        store::PromptStore prompts(open->db);
+        // `log name@ref` is read as the name: the log is of the whole prompt.
+        std::optional<std::string> name;
+        if (o->name) {
+            name = store::split_ref(*o->name).first;
+        }
+        auto versions = prompts.log(name);
+        auto labels = prompts.labels(name);
+        if (!versions || !labels) {
+            return fail(!versions ? versions.error() : labels.error());
+        }
+        if (o->limit && versions->size() > *o->limit) {
+            versions->resize(*o->limit);
+        }
+        return print_ok(o->json ? report::log_json(*versions, *labels)
+                                : report::log_text(*versions, *labels, stdout_colour()));
+    });
+}
+
+void add_show(CLI::App& group, Context& ctx) {
+    struct Options {
+        std::string ref;
+        bool json = false;
+    };
+    auto o = std::make_shared<Options>();
+    auto* sub = group.add_subcommand("show", "Show one version: its commit and its content");
+    sub->add_option("ref", o->ref, "name, name@3, name@v3, name@<hash>, name@<label>")
+        ->required();
+    sub->add_flag("--json", o->json, "Print the version as JSON");
+    on_run(sub, ctx, [o](Context& c) -> Expected<int> {
+        auto open = open_project(c);
+        if (!open) {
+            return fail(open.error());
+        }
+        store::PromptStore prompts(open->db);
+        auto loaded = prompt::load_version(prompts, o->ref);
+        if (!loaded) {
+            return fail(loaded.error());
+        }
+        auto labels = prompts.labels(loaded->version.name);
+        if (!labels) {
+            return fail(labels.error());
+        }
+        return print_ok(o->json ? report::show_json(loaded->version, loaded->content, *labels)
+                                : report::show_text(loaded->version, loaded->def, *labels,
+                                                    stdout_colour()));
+    });
+}
+
+void add_diff(CLI::App& group, Context& ctx) {
+    struct Options {
+        std::string from;
+        std::optional<std::string> to;
+        bool json = false;
+    };
+    auto o = std::make_shared<Options>();
+    auto* sub = group.add_subcommand(
+        "diff", "Unified diff of two versions, or of a version and its working file");
+    sub->add_option("from", o->from, "The old side: a ref")->required();
+    sub->add_option("to", o->to, "The new side: a ref (default: the working file)");
+    sub->add_flag("--json", o->json, "Print the diff as JSON");
+    on_run(sub, ctx, [o](Context& c) -> Expected<int> {
+        auto open = open_project(c);
+        if (!open) {
+            return fail(open.error());
+        }
+        auto sides = prompt::diff_sides(open->db, open->project, o->from, o->to);
+        if (!sides) {
+            return fail(sides.error());
+        }
+        const auto& [a, b] = *sides;
+        const bool colour = !o->json && stdout_colour() == report::Colour::on;
+        const std::string diff = util::unified_diff(a.text, b.text, a.label, b.label, colour);
+        return print_ok(o->json ? report::diff_json(a, b, util::unified_diff(a.text, b.text,
+                                                                             a.label, b.label,
+                                                                             false))
+                                : diff);
+    });
+}
+
+void add_label(CLI::App& group, Context& ctx) {
+    auto* label = group.add_subcommand("label", "Move, remove and audit labels such as production");
+    label->require_subcommand(1);
+
+    struct SetOptions {
+        std::string ref;
+        std::string label;
+        std::string message;
+        std::optional<std::string> author;
+    };
+    auto s = std::make_shared<SetOptions>();
+    auto* set = label->add_subcommand("set", "Point LABEL at the version REF names (a rollback "
+                                             "is a set to an older version)");
+    set->add_option("ref", s->ref, "The version: name@3, name@<hash>, name@<label>")->required();
+    set->add_option("label", s->label, "The label, e.g. production")->required();
+    set->add_option("-m,--message", s->message, "Why (kept in the label history)");
+    set->add_option("--author", s->author, "Author (default: LLMOPS_AUTHOR, git, OS user)");
+    on_run(set, ctx, [s](Context& c) -> Expected<int> {
+        auto open = open_project(c);
+        if (!open) {
+            return fail(open.error());
+        }
+        store::PromptStore prompts(open->db);
+        auto version = prompts.resolve(s->ref);
+        if (!version) {
+            return fail(version.error());
+        }
+        auto event = prompts.set_label(*version, s->label, util::resolve_author(s->author),
+                                       s->message);
+        if (!event) {
+            return fail(event.error());
+        }
+        if (!*event) {
+            return print_ok(fmt::format("{}:{} already at @{}\n", version->name, s->label,
+                                        version->number));
+        }
+        return print_ok(report::label_event_text(**event));
+    });
+
+    struct RmOptions {
+        std::string name;
+        std::string label;
+        std::string message;
+        std::optional<std::string> author;
+    };
+    auto r = std::make_shared<RmOptions>();
+    auto* rm = label->add_subcommand("rm", "Remove a label (the removal is kept in the history)");
+    rm->add_option("name", r->name, "Prompt name")->required();
+    rm->add_option("label", r->label, "The label to remove")->required();
+    rm->add_option("-m,--message", r->message, "Why (kept in the label history)");
+    rm->add_option("--author", r->author, "Author (default: LLMOPS_AUTHOR, git, OS user)");
+    on_run(rm, ctx, [r](Context& c) -> Expected<int> {
+        auto open = open_project(c);
+        if (!open) {
+            return fail(open.error());
+        }
+        store::PromptStore prompts(open->db);
+        auto event = prompts.remove_label(store::split_ref(r->name).first, r->label,
+                                          util::resolve_author(r->author), r->message);
+        if (!event) {
+            return fail(event.error());
+        }
+        return print_ok(report::label_event_text(*event));
+    });
+
+    struct HistoryOptions {
+        std::optional<std::string> name;
+        bool json = false;
+    };
+    auto h = std::make_shared<HistoryOptions>();
+    auto* history = label->add_subcommand("history", "Show every label move, oldest first");
+    history->add_option("name", h->name, "Prompt name (default: all)");
+    history->add_flag("--json", h->json, "Print the history as JSON");
+    on_run(history, ctx, [h](Context& c) -> Expected<int> {
+        auto open = open_project(c);
+        if (!open) {
+            return fail(open.error());
+        }
+        store::PromptStore prompts(open->db);
+        std::optional<std::string> name;
+        if (h->name) {
+            name = store::split_ref(*h->name).first;
+        }
+        auto events = prompts.label_history(name);
+        if (!events) {
+            return fail(events.error());
+        }
+        return print_ok(h->json ? report::label_history_json(*events)
+                                : report::label_history_text(*events));
+    });
+}
+
+void add_checkout(CLI::App& group, Context& ctx) {
+    struct Options {
+        std::string ref;
+        std::optional<std::string> output;
+        bool force = false;
+    };
+    auto o = std::make_shared<Options>();
+    auto* sub = group.add_subcommand(
+        "checkout", "Write a version to its working file (or to -o PATH, '-' for stdout)");
+    sub->add_option("ref", o->ref, "The version to check out")->required();
+    sub->add_option("-o,--output", o->output, "Where to write it ('-' for standard output)");
+    sub->add_flag("-f,--force", o->force, "Overwrite a working file with uncommitted content");
+    on_run(sub, ctx, [o](Context& c) -> Expected<int> {
+        auto open = open_project(c);
+        if (!open) {
+            return fail(open.error());
+        }
+        auto done = prompt::checkout(open->db, open->project, o->ref, o->output,
+                                     o->force ? prompt::Force::yes : prompt::Force::no);
+        if (!done) {
+            return fail(done.error());
+        }
+        if (!done->path) {
+            return print_ok(done->text);
+        }
+        return print_ok(fmt::format("checked out {}@{} to {}\n", done->loaded.version.name,
+                                    done->loaded.version.number,
+                                    util::relative_display(*done->path, fs::current_path())));
+    });
+}
+
+// Reads --vars FILE (JSON or YAML, an object) and applies --var k=v on top.
+Expected<json> collect_vars(const std::optional<std::string>& file,
+                            const std::vector<std::string>& pairs) {
+    json vars = json::object();
+    if (file) {
+        auto text = util::read_file(*file);
+        if (!text) {
+            return fail(text.error());
+        }
+        auto parsed = util::parse_yaml(*text, *file); // JSON is YAML too
+        if (!parsed) {
+            return fail(parsed.error());
+        }
+        if (!parsed->is_object()) {
+            return fail(ErrorCode::invalid_input, "{}: variables file must hold a mapping",
+                        *file);
+        }
+        vars = std::move(*parsed);
+    }
+    for (const auto& pair : pairs) {
+        const size_t eq = pair.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            return fail(ErrorCode::invalid_input, "invalid --var '{}' (expected name=value)",
+                        pair);
+        }
+        vars[pair.substr(0, eq)] = pair.substr(eq + 1);
+    }
+    return vars;
+}
+
+void add_render(CLI::App& group, Context& ctx) {
+    struct Options {
+        std::string ref;
+        std::vector<std::string> vars;
+        std::optional<std::string> vars_file;
+        std::string format = "text";
+        bool allow_missing = false;
+    };
+    auto o = std::make_shared<Options>();
+    auto* sub = group.add_subcommand("render", "Render a version (or a prompt file) with variables");
+    sub->add_option("ref", o->ref, "A ref, or the path of a prompt file")->required();
+    sub->add_option("--var", o->vars, "A variable: name=value (repeatable)");
+    sub->add_option("--vars", o->vars_file, "A JSON or YAML file of variables");
+    sub->add_option("--format", o->format, "text, json or openai (a Chat Completions body)")
+        ->check(CLI::IsMember({"text", "json", "openai"}));
+    sub->add_flag("--allow-missing", o->allow_missing, "Render missing variables as empty");
+    on_run(sub, ctx, [o](Context& c) -> Expected<int> {
+        auto open = open_project(c);
+        if (!open) {
+            return fail(open.error());
+        }
+        auto vars = collect_vars(o->vars_file, o->vars);
+        if (!vars) {
+            return fail(vars.error());
+        }
+        store::PromptStore prompts(open->db);
+        prompt::LoadedVersion loaded;
+        std::error_code ec;
+        if (prompt::format_for_path(o->ref) && fs::is_regular_file(o->ref, ec)) {
+            auto files = prompt::prompt_files_for(o->ref, open->project);
+            if (!files) {
+                return fail(files.error());
+            }
+            auto def = prompt::load_prompt_file(files->front());
+            if (!def) {
+                return fail(def.error());
+            }
+            loaded.version = store::VersionInfo{def->name, 0, prompt::version_id(*def),
+                                                std::nullopt, "", "", ""};
+            loaded.def = std::move(*def);
+        } else {
+            auto found = prompt::load_version(prompts, o->ref);
+            if (!found) {
+                return fail(found.error());
+            }
+            loaded = std::move(*found);
+        }
+        prompt::RenderOptions options;
+        options.missing =
+            o->allow_missing ? prompt::MissingVariables::allow : prompt::MissingVariables::error;
+        auto rendered = prompt::render_prompt(loaded.def, *vars,
+                                              prompt::store_partial_loader(prompts), options);
+        if (!rendered) {
+            return fail(rendered.error());
+        }
+        const auto format = o->format == "json"     ? report::RenderFormat::json
+                            : o->format == "openai" ? report::RenderFormat::openai
+                                                    : report::RenderFormat::text;
+        return print_ok(report::render_output(loaded.version, loaded.def, *rendered, format));
+    });
+}
+
+void add_list(CLI::App& group, Context& ctx) {
+    auto json_flag = std::make_shared<bool>(false);
+    auto* sub = group.add_subcommand("list", "List prompts with their latest version and labels");
+    sub->add_flag("--json", *json_flag, "Print the list as JSON");
+    on_run(sub, ctx, [json_flag](Context& c) -> Expected<int> {
+        auto open = open_project(c);
+        if (!open) {
+            return fail(open.error());
+        }
+        store::PromptStore prompts(open->db);
+        auto list = prompts.list();
+        if (!list) {
+            return fail(list.error());
+        }
+        return print_ok(*json_flag ? report::list_json(*list) : report::list_text(*list));
+    });
+}
+
+void add_export(CLI::App& group, Context& ctx) {
+    struct Options {
+        std::optional<std::string> label;
+        std::string format = "json";
+        std::optional<std::string> output;
+    };
+    auto o = std::make_shared<Options>();
+    auto* sub = group.add_subcommand(
+        "export", "Export the prompts a label selects (default: latest) as JSON for apps");
+    sub->add_option("-l,--label", o->label, "Export the versions this label points at");
+    sub->add_option("--format", o->format, "Output format (json)")
+        ->check(CLI::IsMember({"json"}));
+    sub->add_option("-o,--output", o->output, "Write to this file instead of standard output");
+    on_run(sub, ctx, [o](Context& c) -> Expected<int> {
+        auto open = open_project(c);
+        if (!open) {
+            return fail(open.error());
+        }
+        store::PromptStore prompts(open->db);
+        std::vector<std::string> skipped;
+        auto versions = prompt::export_versions(prompts, o->label, skipped);
+        if (!versions) {
+            return fail(versions.error());
+        }
+        if (!skipped.empty()) {
+            std::fprintf(stderr, "llmops: note: %zu prompt%s without label '%s' left out\n",
+                         skipped.size(), skipped.size() == 1 ? "" : "s", o->label->c_str());
+        }
+        const std::string text = report::export_json(*versions, o->label);
+        if (o->output) {
+            if (auto ok = util::write_file_atomic(*o->output, text); !ok) {
+                return fail(ok.error());
+            }
+            return k_exit_ok;
+        }
+        return print_ok(text);
+    });
+}
+
+} // namespace
+
+void register_prompt(CLI::App& app, Context& ctx) {
+    auto* group = app.add_subcommand("prompt", "Version prompts like code: commit, log, diff, "
+                                               "label, render, export");
+    group->require_subcommand(1);
+    add_commit(*group, ctx);
+    add_status(*group, ctx);
+    add_log(*group, ctx);
+    add_show(*group, ctx);
+    add_diff(*group, ctx);
+    add_label(*group, ctx);
+    add_checkout(*group, ctx);
+    add_render(*group, ctx);
+    add_list(*group, ctx);
+    add_export(*group, ctx);
+}
+
+} // namespace llmops::cmd

@@ -1,0 +1,393 @@
+#include <llmops/prompt/definition.hpp>
+
+#include <algorithm>
+#include <array>
+
+#include <nlohmann/json.hpp>
+
+#include <llmops/store/prompts.hpp>
+#include <llmops/util/hash.hpp>
+#include <llmops/util/json.hpp>
+#include <llmops/util/strings.hpp>
+#include <llmops/util/yaml.hpp>
+
+namespace llmops::prompt {
+
+namespace {
+
+using nlohmann::json;
+
+const std::vector<std::string> k_yaml_keys = {"name",     "description", "template",
+                                              "messages", "config",      "variables"};
+const std::vector<std::string> k_front_matter_keys = {"name", "description", "config",
+                                                      "variables"};
+const std::vector<std::string> k_roles = {"system", "developer", "user", "assistant"};
+
+Expected<void> check_keys(const json& doc, const std::vector<std::string>& allowed,
+                          std::string_view origin, std::string_view what) {
+    for (const auto& [key, value] : doc.items()) {
+        if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+            if (what == "front matter" && (key == "template" || key == "messages")) {
+                return fail(ErrorCode::invalid_input,
+                            "{}: '{}' is not allowed in front matter: the body of the file is the "
+                            "template",
+                            origin, key);
+            }
+            return fail(ErrorCode::invalid_input, "{}: unknown key '{}' in {}{}", origin, key,
+                        what, util::did_you_mean(key, allowed));
+        }
+    }
+    return {};
+}
+
+Expected<std::string> string_field(const json& doc, const char* key, std::string_view origin) {
+    if (!doc.contains(key) || doc[key].is_null()) {
+        return std::string();
+    }
+    if (!doc[key].is_string()) {
+        return fail(ErrorCode::invalid_input, "{}: '{}' must be a string", origin, key);
+    }
+    return doc[key].get<std::string>();
+}
+
+Expected<Variable> parse_variable(const std::string& name, const json& spec,
+                                  std::string_view origin) {
+    Variable v{name, std::nullopt, ""};
+    if (name.empty()) {
+        return fail(ErrorCode::invalid_input, "{}: a variable has an empty name", origin);
+    }
+    if (spec.is_null()) {
+        return v;
+    }
+    if (!spec.is_object()) {
+        v.default_json = util::canonical_json(spec); // `name: value` is a default
+        return v;
+    }
+    for (const auto& [key, value] : spec.items()) {
+        if (key == "default") {
+            v.default_json = util::canonical_json(value);
+        } else if (key == "description" && value.is_string()) {
+            v.description = value.get<std::string>();
+        } else {
+            return fail(ErrorCode::invalid_input, "{}: unknown key '{}' in variable '{}'{}",
+                        origin, key, name,
+                        util::did_you_mean(key, {"default", "description"}));
+        }
+    }
+    return v;
+}
+
+Expected<std::vector<Variable>> parse_variables(const json& doc, std::string_view origin) {
+    std::vector<Variable> out;
+    if (!doc.contains("variables") || doc["variables"].is_null()) {
+        return out;
+    }
+    const json& vars = doc["variables"];
+    if (vars.is_array()) {
+        for (const auto& item : vars) {
+            if (item.is_string()) {
+                out.push_back(Variable{item.get<std::string>(), std::nullopt, ""});
+            } else if (item.is_object() && item.contains("name") && item["name"].is_string()) {
+                json rest = item;
+                rest.erase("name");
+                auto v = parse_variable(item["name"].get<std::string>(), rest, origin);
+                if (!v) {
+                    return fail(v.error());
+                }
+                out.push_back(std::move(*v));
+            } else {
+                return fail(ErrorCode::invalid_input,
+                            "{}: each entry of 'variables' must be a name or a mapping with "
+                            "'name'",
+                            origin);
+            }
+        }
+    } else if (vars.is_object()) {
+        for (const auto& [name, spec] : vars.items()) {
+            auto v = parse_variable(name, spec, origin);
+            if (!v) {
+                return fail(v.error());
+            }
+            out.push_back(std::move(*v));
+        }
+    } else {
+        return fail(ErrorCode::invalid_input,
+                    "{}: 'variables' must be a list of names or a mapping", origin);
+    }
+    std::sort(out.begin(), out.end(),
+              [](const Variable& a, const Variable& b) { return a.name < b.name; });
+    for (size_t i = 1; i < out.size(); ++i) {
+        if (out[i].name == out[i - 1].name) {
+            return fail(ErrorCode::invalid_input, "{}: variable '{}' is declared twice", origin,
+                        out[i].name);
+        }
+    }
+    return out;
+}
+
+Expected<std::vector<Message>> parse_messages(const json& messages, std::string_view origin) {
+    if (!messages.is_array() || messages.empty()) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: 'messages' must be a non-empty list of {{role, content}}", origin);
+    }
+    std::vector<Message> out;
+    for (size_t i = 0; i < messages.size(); ++i) {
+        const json& m = messages[i];
+        if (!m.is_object() || !m.contains("role") || !m.contains("content") ||
+            !m["role"].is_string() || !m["content"].is_string() || m.size() != 2) {
+            return fail(ErrorCode::invalid_input,
+                        "{}: message {} must have exactly a string 'role' and 'content'", origin,
+                        i + 1);
+        }
+        const std::string role = m["role"].get<std::string>();
+        if (std::find(k_roles.begin(), k_roles.end(), role) == k_roles.end()) {
+            return fail(ErrorCode::invalid_input, "{}: message {} has unknown role '{}'{}",
+                        origin, i + 1, role, util::did_you_mean(role, k_roles));
+        }
+        out.push_back(Message{role, m["content"].get<std::string>()});
+    }
+    return out;
+}
+
+// Fills the fields shared by both file formats from a parsed YAML mapping.
+Expected<PromptDefinition> common_fields(const json& doc, std::string_view default_name,
+                                         std::string_view origin) {
+    PromptDefinition def;
+    auto name = string_field(doc, "name", origin);
+    auto description = string_field(doc, "description", origin);
+    if (!name || !description) {
+        return fail(!name ? name.error() : description.error());
+    }
+    def.name = name->empty() ? std::string(default_name) : *name;
+    if (!store::is_valid_prompt_name(def.name)) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: invalid prompt name '{}' (use lowercase letters, digits, '.', '_', '-' "
+                    "and '/')",
+                    origin, def.name);
+    }
+    def.description = *description;
+    if (doc.contains("config") && !doc["config"].is_null()) {
+        if (!doc["config"].is_object()) {
+            return fail(ErrorCode::invalid_input, "{}: 'config' must be a mapping", origin);
+        }
+        def.config_json = util::canonical_json(doc["config"]);
+    }
+    auto variables = parse_variables(doc, origin);
+    if (!variables) {
+        return fail(variables.error());
+    }
+    def.variables = std::move(*variables);
+    return def;
+}
+
+// Strips leading and trailing newlines (not other white space) from a Markdown body.
+std::string_view strip_newlines(std::string_view s) {
+    while (!s.empty() && (s.front() == '\n' || s.front() == '\r')) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+Expected<PromptDefinition> parse_markdown(std::string_view text, std::string_view default_name,
+                                          std::string_view origin) {
+    json front = json::object();
+    std::string_view body = text;
+    if (text.starts_with("---\n") || text.starts_with("---\r\n")) {
+        const size_t start = text.find('\n') + 1;
+        size_t end = std::string_view::npos;
+        for (size_t pos = start; pos < text.size();) {
+            const size_t eol = text.find('\n', pos);
+            const std::string_view line =
+                text.substr(pos, eol == std::string_view::npos ? text.npos : eol - pos);
+            if (line == "---" || line == "---\r") {
+                end = pos;
+                body = eol == std::string_view::npos ? std::string_view() : text.substr(eol + 1);
+                break;
+            }
+            if (eol == std::string_view::npos) {
+                break;
+            }
+            pos = eol + 1;
+        }
+        if (end == std::string_view::npos) {
+            return fail(ErrorCode::invalid_input,
+                        "{}:1:1: front matter starts with '---' but is never closed", origin);
+        }
+        auto parsed = util::parse_yaml(text.substr(start, end - start), origin, 1);
+        if (!parsed) {
+            return fail(parsed.error());
+        }
+        if (!parsed->is_null()) {
+            if (!parsed->is_object()) {
+                return fail(ErrorCode::invalid_input, "{}:2:1: front matter must be a mapping",
+                            origin);
+            }
+            front = std::move(*parsed);
+        }
+    }
+    if (auto ok = check_keys(front, k_front_matter_keys, origin, "front matter"); !ok) {
+        return fail(ok.error());
+    }
+    auto def = common_fields(front, default_name, origin);
+    if (!def) {
+        return def;
+    }
+    body = strip_newlines(body);
+    if (util::trim(body).empty()) {
+        return fail(ErrorCode::invalid_input, "{}: prompt file has no template (the body is empty)",
+                    origin);
+    }
+    def->template_text = std::string(body);
+    return def;
+}
+
+Expected<PromptDefinition> parse_yaml_prompt(std::string_view text, std::string_view default_name,
+                                             std::string_view origin) {
+    auto doc = util::parse_yaml(text, origin);
+    if (!doc) {
+        return fail(doc.error());
+    }
+    if (!doc->is_object()) {
+        return fail(ErrorCode::invalid_input,
+                    "{}:1:1: a prompt file must be a mapping with 'template' or 'messages'",
+                    origin);
+    }
+    if (auto ok = check_keys(*doc, k_yaml_keys, origin, "prompt file"); !ok) {
+        return fail(ok.error());
+    }
+    auto def = common_fields(*doc, default_name, origin);
+    if (!def) {
+        return def;
+    }
+    const bool has_template = doc->contains("template") && !(*doc)["template"].is_null();
+    const bool has_messages = doc->contains("messages") && !(*doc)["messages"].is_null();
+    if (has_template && has_messages) {
+        return fail(ErrorCode::invalid_input, "{}: prompt file has both 'template' and 'messages'",
+                    origin);
+    }
+    if (!has_template && !has_messages) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: prompt file has no template (add 'template' or 'messages')", origin);
+    }
+    if (has_template) {
+        const json& t = (*doc)["template"];
+        if (!t.is_string() || util::trim(t.get<std::string>()).empty()) {
+            return fail(ErrorCode::invalid_input, "{}: 'template' must be a non-empty string",
+                        origin);
+        }
+        def->template_text = t.get<std::string>();
+    } else {
+        auto messages = parse_messages((*doc)["messages"], origin);
+        if (!messages) {
+            return fail(messages.error());
+        }
+        def->messages = std::move(*messages);
+    }
+    return def;
+}
+
+json content_json(const PromptDefinition& def) {
+    json doc = json::object();
+    doc["description"] = def.description;
+    doc["config"] = json::parse(def.config_json);
+    json vars = json::object();
+    for (const auto& v : def.variables) {
+        json spec = json::object();
+        if (v.default_json) {
+            spec["default"] = json::parse(*v.default_json);
+        }
+        if (!v.description.empty()) {
+            spec["description"] = v.description;
+        }
+        vars[v.name] = std::move(spec);
+    }
+    doc["variables"] = std::move(vars);
+    if (def.template_text) {
+        doc["template"] = *def.template_text;
+    } else {
+        json messages = json::array();
+        for (const auto& m : def.messages) {
+            messages.push_back({{"role", m.role}, {"content", m.content}});
+        }
+        doc["messages"] = std::move(messages);
+    }
+    return doc;
+}
+
+} // namespace
+
+std::optional<FileFormat> format_for_path(std::string_view path) {
+    static constexpr std::array<std::pair<std::string_view, FileFormat>, 5> k_formats = {{
+        {".yaml", FileFormat::yaml},
+        {".yml", FileFormat::yaml},
+        {".md", FileFormat::markdown},
+        {".txt", FileFormat::markdown},
+        {".prompt", FileFormat::markdown},
+    }};
+    for (const auto& [ext, format] : k_formats) {
+        if (path.ends_with(ext) && path.size() > ext.size()) {
+            return format;
+        }
+    }
+    return std::nullopt;
+}
+
+Expected<PromptDefinition> parse_prompt_file(std::string_view text, FileFormat format,
+                                             std::string_view default_name,
+                                             std::string_view origin) {
+    if (const auto bad = util::find_invalid_utf8(text)) {
+        const auto [line, column] = util::line_and_column(text, *bad);
+        return fail(ErrorCode::invalid_input, "{}:{}:{}: file is not valid UTF-8", origin, line,
+                    column);
+    }
+    return format == FileFormat::yaml ? parse_yaml_prompt(text, default_name, origin)
+                                      : parse_markdown(text, default_name, origin);
+}
+
+std::string canonical_content(const PromptDefinition& def) {
+    return util::canonical_json(content_json(def));
+}
+
+std::string version_id(const PromptDefinition& def) {
+    return util::sha256_hex(canonical_content(def));
+}
+
+Expected<PromptDefinition> definition_from_content(std::string_view name,
+                                                   std::string_view content) {
+    const json doc = json::parse(content, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object()) {
+        return fail(ErrorCode::invalid_input, "stored content of '{}' is not a JSON object",
+                    name);
+    }
+    PromptDefinition def;
+    def.name = std::string(name);
+    try {
+        def.description = doc.value("description", "");
+        def.config_json = util::canonical_json(doc.value("config", json::object()));
+        const json variables = doc.value("variables", json::object());
+        for (const auto& [var, spec] : variables.items()) {
+            Variable v{var, std::nullopt, spec.value("description", "")};
+            if (spec.contains("default")) {
+                v.default_json = util::canonical_json(spec["default"]);
+            }
+            def.variables.push_back(std::move(v));
+        }
+        if (doc.contains("template")) {
+            def.template_text = doc["template"].get<std::string>();
+        } else {
+            for (const auto& m : doc.at("messages")) {
+                def.messages.push_back(
+                    Message{m.at("role").get<std::string>(), m.at("content").get<std::string>()});
+            }
+        }
+    } catch (const json::exception& e) {
+        return fail(ErrorCode::invalid_input, "stored content of '{}' is malformed: {}", name,
+                    e.what());
+    }
+    return def;
+}
+
+} // namespace llmops::prompt

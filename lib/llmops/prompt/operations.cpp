@@ -1,0 +1,252 @@
+#include <llmops/prompt/operations.hpp>
+
+#include <map>
+#include <set>
+
+#include <llmops/prompt/display.hpp>
+#include <llmops/util/files.hpp>
+#include <llmops/util/hash.hpp>
+
+namespace llmops::prompt {
+
+namespace fs = std::filesystem;
+
+Expected<std::vector<FileCommit>> commit_files(store::Database& db,
+                                               const std::vector<PromptFile>& files,
+                                               std::string_view message, std::string_view author) {
+    std::vector<store::CommitRequest> requests;
+    requests.reserve(files.size());
+    std::map<std::string, std::string> declared_by;
+    for (const auto& file : files) {
+        auto def = load_prompt_file(file);
+        if (!def) {
+            return fail(def.error());
+        }
+        if (const auto [it, inserted] = declared_by.emplace(def->name, file.display); !inserted) {
+            return fail(ErrorCode::invalid_input, "{}: prompt '{}' is also declared by '{}'",
+                        file.display, def->name, it->second);
+        }
+        std::string content = canonical_content(*def);
+        std::string id = util::sha256_hex(content);
+        requests.push_back(store::CommitRequest{def->name, std::move(id), std::move(content),
+                                                std::string(message), std::string(author)});
+    }
+    store::PromptStore prompts(db);
+    auto outcomes = prompts.commit(requests);
+    if (!outcomes) {
+        return fail(outcomes.error());
+    }
+    std::vector<FileCommit> out;
+    out.reserve(files.size());
+    for (size_t i = 0; i < files.size(); ++i) {
+        out.push_back(FileCommit{files[i], std::move((*outcomes)[i])});
+    }
+    return out;
+}
+
+Expected<LoadedVersion> load_version(store::PromptStore& prompts, std::string_view ref) {
+    auto version = prompts.resolve(ref);
+    if (!version) {
+        return fail(version.error());
+    }
+    auto content = prompts.content(version->id);
+    if (!content) {
+        return fail(content.error());
+    }
+    auto def = definition_from_content(version->name, *content);
+    if (!def) {
+        return fail(def.error());
+    }
+    return LoadedVersion{std::move(*version), std::move(*content), std::move(*def)};
+}
+
+namespace {
+
+// True when some version of `name` has content `id`.
+Expected<bool> is_committed(store::PromptStore& prompts, const std::string& name,
+                            const std::string& id) {
+    auto log = prompts.log(name);
+    if (!log) {
+        return fail(log.error());
+    }
+    for (const auto& v : *log) {
+        if (v.id == id) {
+            return true;
+        }
+    }
+    return false;
+}
+
+} // namespace
+
+Expected<Checkout> checkout(store::Database& db, const store::Project& project,
+                            std::string_view ref, const std::optional<std::string>& output,
+                            Force force) {
+    store::PromptStore prompts(db);
+    auto loaded = load_version(prompts, ref);
+    if (!loaded) {
+        return fail(loaded.error());
+    }
+    const std::string& name = loaded->version.name;
+    if (output && *output == "-") {
+        std::string text = to_file_text(loaded->def, FileFormat::yaml, IncludeName::yes);
+        return Checkout{std::move(*loaded), std::nullopt, std::move(text)};
+    }
+    std::optional<PromptFile> target;
+    if (output) {
+        auto described = prompt_files_for(*output, project);
+        if (described && described->size() == 1) {
+            target = described->front();
+        } else if (!described && described.error().code() != ErrorCode::not_found) {
+            return fail(described.error());
+        } else {
+            PromptFile file;
+            file.path = fs::absolute(*output).lexically_normal();
+            file.display = *output;
+            const auto format = format_for_path(*output);
+            if (!format) {
+                return fail(ErrorCode::invalid_input,
+                            "'{}' is not a prompt file name (use .yaml, .yml, .md, .txt or "
+                            ".prompt)",
+                            *output);
+            }
+            file.format = *format;
+            target = file;
+        }
+    } else {
+        auto files = list_prompt_files(project);
+        if (!files) {
+            return fail(files.error());
+        }
+        auto found = find_file_for(db, *files, name);
+        if (!found) {
+            return fail(found.error());
+        }
+        target = *found;
+    }
+    if (!target) {
+        PromptFile file;
+        file.path = project.prompts_dir() / (name + ".yaml");
+        file.display = util::relative_display(file.path, project.root);
+        file.default_name = name;
+        target = file;
+    }
+    std::error_code ec;
+    if (fs::exists(target->path, ec) && force == Force::no) {
+        auto current = load_prompt_file(*target);
+        bool safe = false;
+        if (current && current->name == name) {
+            auto committed = is_committed(prompts, name, version_id(*current));
+            if (!committed) {
+                return fail(committed.error());
+            }
+            safe = *committed;
+        }
+        if (!safe) {
+            return fail(ErrorCode::conflict,
+                        "'{}' holds content that no version of '{}' has; commit it first or use "
+                        "--force to overwrite it",
+                        target->display, name);
+        }
+    }
+    // Write the name only when the path would not imply it.
+    std::error_code rel_ec;
+    const fs::path rel = fs::relative(target->path, project.prompts_dir(), rel_ec);
+    std::string implied = rel.generic_string();
+    if (const size_t dot = implied.rfind('.'); dot != std::string::npos) {
+        implied.resize(dot);
+    }
+    const IncludeName include =
+        !rel_ec && implied == name ? IncludeName::no : IncludeName::yes;
+    const FileFormat format = format_for_definition(loaded->def, target->format);
+    if (format != target->format) {
+        return fail(ErrorCode::invalid_input,
+                    "'{}' is a chat prompt and cannot be written as Markdown; use a .yaml path",
+                    name);
+    }
+    std::string text = to_file_text(loaded->def, format, include);
+    fs::create_directories(target->path.parent_path(), ec);
+    if (auto ok = util::write_file_atomic(target->path, text); !ok) {
+        return fail(ok.error());
+    }
+    return Checkout{std::move(*loaded), target->path, std::move(text)};
+}
+
+Expected<std::pair<DiffSide, DiffSide>> diff_sides(store::Database& db,
+                                                   const store::Project& project,
+                                                   std::string_view from,
+                                                   const std::optional<std::string>& to) {
+    store::PromptStore prompts(db);
+    auto a = load_version(prompts, from);
+    if (!a) {
+        return fail(a.error());
+    }
+    const auto side = [](const LoadedVersion& v) {
+        return DiffSide{fmt::format("{}@{} ({})", v.version.name, v.version.number,
+                                    v.version.id.substr(0, 12)),
+                        v.version, to_file_text(v.def, FileFormat::yaml, IncludeName::no)};
+    };
+    if (to) {
+        auto b = load_version(prompts, *to);
+        if (!b) {
+            return fail(b.error());
+        }
+        return std::pair{side(*a), side(*b)};
+    }
+    auto files = list_prompt_files(project);
+    if (!files) {
+        return fail(files.error());
+    }
+    auto found = find_file_for(db, *files, a->version.name);
+    if (!found) {
+        return fail(found.error());
+    }
+    if (!*found) {
+        return fail(ErrorCode::not_found,
+                    "no working file declares prompt '{}' (give two refs to compare versions)",
+                    a->version.name);
+    }
+    auto working = load_prompt_file(**found);
+    if (!working) {
+        return fail(working.error());
+    }
+    return std::pair{side(*a), DiffSide{(*found)->display, std::nullopt,
+                                        to_file_text(*working, FileFormat::yaml,
+                                                     IncludeName::no)}};
+}
+
+Expected<std::vector<LoadedVersion>> export_versions(store::PromptStore& prompts,
+                                                     const std::optional<std::string>& label,
+                                                     std::vector<std::string>& skipped) {
+    auto names = prompts.names();
+    if (!names) {
+        return fail(names.error());
+    }
+    std::set<std::string> labelled;
+    if (label) {
+        auto labels = prompts.labels(std::nullopt);
+        if (!labels) {
+            return fail(labels.error());
+        }
+        for (const auto& l : *labels) {
+            if (l.label == *label) {
+                labelled.insert(l.prompt);
+            }
+        }
+    }
+    std::vector<LoadedVersion> out;
+    for (const auto& name : *names) {
+        if (label && *label != "latest" && !labelled.contains(name)) {
+            skipped.push_back(name);
+            continue;
+        }
+        auto loaded = load_version(prompts, label ? name + "@" + *label : name);
+        if (!loaded) {
+            return fail(loaded.error());
+        }
+        out.push_back(std::move(*loaded));
+    }
+    return out;
+}
+
+} // namespace llmops::prompt

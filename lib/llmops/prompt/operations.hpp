@@ -1,0 +1,78 @@
+#pragma once
+// The prompt store's commands as library calls: commit files, load a ref, check out, diff and
+// export. cmd/prompt.cpp is glue around these.
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <llmops/prompt/definition.hpp>
+#include <llmops/prompt/workspace.hpp>
+#include <llmops/store/project.hpp>
+#include <llmops/store/prompts.hpp>
+
+namespace llmops::prompt {
+
+// One file's commit: the version it became (or was already).
+struct FileCommit {
+    PromptFile file;
+    store::CommitOutcome outcome;
+};
+
+// Parses every file in `files` and commits them in one transaction. Fails, writing nothing,
+// when any file is invalid or two files declare the same prompt name.
+Expected<std::vector<FileCommit>> commit_files(store::Database& db,
+                                               const std::vector<PromptFile>& files,
+                                               std::string_view message, std::string_view author);
+
+// A version with its content and parsed definition.
+struct LoadedVersion {
+    store::VersionInfo version;
+    std::string content;
+    PromptDefinition def;
+};
+
+// Resolves `ref` and loads its content. Fails as `PromptStore::resolve` does.
+Expected<LoadedVersion> load_version(store::PromptStore& prompts, std::string_view ref);
+
+// Whether checkout may overwrite a working file whose content was never committed.
+enum class Force { no, yes };
+
+// What checkout wrote (or would write, for `-`).
+struct Checkout {
+    LoadedVersion loaded;
+    std::optional<std::filesystem::path> path; // nothing when printing to stdout
+    std::string text;
+};
+
+// Writes the version `ref` names as a prompt file: to `output` when given ("-" writes nothing
+// and returns the text), else over the working file that declares the prompt, else to
+// prompts/<name>.yaml. Refuses (`conflict`) to overwrite a working file holding content that no
+// version of the prompt has, unless `force`: that text would be lost.
+Expected<Checkout> checkout(store::Database& db, const store::Project& project,
+                            std::string_view ref, const std::optional<std::string>& output,
+                            Force force);
+
+// One side of a prompt diff: a stored version or a working file, written as a prompt file.
+struct DiffSide {
+    std::string label;
+    std::optional<store::VersionInfo> version;
+    std::string text;
+};
+
+// The two sides of `prompt diff`: `from` and `to` refs, or `from` against the working file that
+// declares the same prompt when `to` is absent.
+Expected<std::pair<DiffSide, DiffSide>> diff_sides(store::Database& db,
+                                                   const store::Project& project,
+                                                   std::string_view from,
+                                                   const std::optional<std::string>& to);
+
+// The versions `prompt export` ships: per prompt, the one `label` points at (latest when
+// absent). Prompts without the label are left out and named in `skipped`.
+Expected<std::vector<LoadedVersion>> export_versions(store::PromptStore& prompts,
+                                                     const std::optional<std::string>& label,
+                                                     std::vector<std::string>& skipped);
+
+} // namespace llmops::prompt

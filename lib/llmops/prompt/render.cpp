@@ -1,0 +1,73 @@
+#include <llmops/prompt/render.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <llmops/util/strings.hpp>
+
+namespace llmops::prompt {
+
+using nlohmann::json;
+
+Expected<RenderedPrompt> render_prompt(const PromptDefinition& def, const json& vars,
+                                       const PartialLoader& load_partial,
+                                       const RenderOptions& options) {
+    json context = json::object();
+    std::vector<std::string> missing;
+    for (const auto& v : def.variables) {
+        if (v.default_json) {
+            context[v.name] = json::parse(*v.default_json);
+        } else if (!vars.contains(v.name)) {
+            missing.push_back("'" + v.name + "'");
+        }
+    }
+    if (!missing.empty() && options.missing == MissingVariables::error) {
+        return fail(ErrorCode::invalid_input, "{}: missing variable{} {}", def.name,
+                    missing.size() == 1 ? "" : "s", util::join(missing, ", "));
+    }
+    for (const auto& [key, value] : vars.items()) {
+        context[key] = value;
+    }
+    RenderedPrompt out;
+    if (def.template_text) {
+        auto text = render_template(*def.template_text, context, load_partial, options, def.name);
+        if (!text) {
+            return fail(text.error());
+        }
+        out.text = std::move(*text);
+        return out;
+    }
+    for (size_t i = 0; i < def.messages.size(); ++i) {
+        const auto& m = def.messages[i];
+        auto text = render_template(m.content, context, load_partial, options,
+                                    fmt::format("{} (message {})", def.name, i + 1));
+        if (!text) {
+            return fail(text.error());
+        }
+        out.messages.push_back(Message{m.role, std::move(*text)});
+    }
+    return out;
+}
+
+PartialLoader store_partial_loader(store::PromptStore& store) {
+    return [&store](std::string_view ref) -> Expected<std::string> {
+        auto version = store.resolve(ref);
+        if (!version) {
+            return fail(version.error());
+        }
+        auto content = store.content(version->id);
+        if (!content) {
+            return fail(content.error());
+        }
+        auto def = definition_from_content(version->name, *content);
+        if (!def) {
+            return fail(def.error());
+        }
+        if (!def->template_text) {
+            return fail(ErrorCode::invalid_input,
+                        "'{}' is a chat prompt; only text prompts can be partials", ref);
+        }
+        return *def->template_text;
+    };
+}
+
+} // namespace llmops::prompt

@@ -1,0 +1,34 @@
+#pragma once
+// Rendering a prompt definition: variables (with declared defaults) into its template or chat
+// messages, partials from the store.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <llmops/prompt/definition.hpp>
+#include <llmops/prompt/template.hpp>
+#include <llmops/store/prompts.hpp>
+
+namespace llmops::prompt {
+
+// A rendered prompt: text for a text prompt, messages for a chat prompt.
+struct RenderedPrompt {
+    std::optional<std::string> text;
+    std::vector<Message> messages;
+};
+
+// Renders `def` with `vars` (a JSON object) over the declared defaults. A declared variable
+// with no default and no value, or a variable the template uses and nobody set, is an error
+// naming it (unless `options` allow missing variables). Fails with `invalid_input`.
+Expected<RenderedPrompt> render_prompt(const PromptDefinition& def, const nlohmann::json& vars,
+                                       const PartialLoader& load_partial,
+                                       const RenderOptions& options);
+
+// A partial loader that resolves refs in `store`; a partial must be a text prompt. The loader
+// keeps a reference to `store`.
+PartialLoader store_partial_loader(store::PromptStore& store);
+
+} // namespace llmops::prompt

@@ -1,0 +1,214 @@
+#include <llmops/prompt/workspace.hpp>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <llmops/util/files.hpp>
+#include <llmops/util/hash.hpp>
+
+namespace llmops::prompt {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool is_hidden(const fs::path& p) {
+    const std::string name = p.filename().string();
+    return !name.empty() && name[0] == '.';
+}
+
+std::string strip_extension(const std::string& generic) {
+    const size_t slash = generic.rfind('/');
+    const size_t dot = generic.rfind('.');
+    if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) {
+        return generic;
+    }
+    return generic.substr(0, dot);
+}
+
+std::optional<PromptFile> describe(const fs::path& path, const store::Project& project) {
+    const auto format = format_for_path(path.filename().string());
+    if (!format) {
+        return std::nullopt;
+    }
+    PromptFile file;
+    file.path = path;
+    file.format = *format;
+    file.display = util::relative_display(path, project.root);
+    std::error_code ec;
+    const fs::path rel = fs::relative(path, project.prompts_dir(), ec);
+    if (!ec && !rel.empty() && *rel.begin() != "..") {
+        file.default_name = strip_extension(rel.generic_string());
+    } else {
+        file.default_name = path.stem().string();
+    }
+    return file;
+}
+
+Expected<std::vector<PromptFile>> files_under(const fs::path& dir, const store::Project& project) {
+    std::vector<PromptFile> out;
+    std::error_code ec;
+    if (!fs::exists(dir, ec)) {
+        return out;
+    }
+    fs::recursive_directory_iterator it(dir, fs::directory_options::none, ec);
+    if (ec) {
+        return fail(ErrorCode::io, "cannot list '{}': {}", dir.string(), ec.message());
+    }
+    for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (ec) {
+            return fail(ErrorCode::io, "cannot list '{}': {}", dir.string(), ec.message());
+        }
+        if (is_hidden(it->path())) {
+            if (it->is_directory(ec)) {
+                it.disable_recursion_pending();
+            }
+            continue;
+        }
+        if (!it->is_regular_file(ec)) {
+            continue;
+        }
+        if (auto file = describe(it->path(), project)) {
+            out.push_back(std::move(*file));
+        }
+    }
+    std::sort(out.begin(), out.end(),
+              [](const PromptFile& a, const PromptFile& b) { return a.path < b.path; });
+    return out;
+}
+
+std::string cache_key(const PromptFile& file, std::string_view bytes) {
+    std::string material = file.default_name;
+    material += '\0';
+    material += file.format == FileFormat::yaml ? 'y' : 'm';
+    material += bytes;
+    return util::sha256_hex(material);
+}
+
+} // namespace
+
+Expected<std::vector<PromptFile>> list_prompt_files(const store::Project& project) {
+    return files_under(project.prompts_dir(), project);
+}
+
+Expected<std::vector<PromptFile>> prompt_files_for(const fs::path& path,
+                                                   const store::Project& project) {
+    std::error_code ec;
+    const fs::path absolute = fs::absolute(path, ec).lexically_normal();
+    if (fs::is_directory(absolute, ec)) {
+        return files_under(absolute, project);
+    }
+    if (!fs::exists(absolute, ec)) {
+        return fail(ErrorCode::not_found, "no such file '{}'", path.string());
+    }
+    auto file = describe(absolute, project);
+    if (!file) {
+        return fail(ErrorCode::invalid_input,
+                    "'{}' is not a prompt file (expected .yaml, .yml, .md, .txt or .prompt)",
+                    path.string());
+    }
+    return std::vector<PromptFile>{std::move(*file)};
+}
+
+Expected<PromptDefinition> load_prompt_file(const PromptFile& file) {
+    auto text = util::read_file(file.path);
+    if (!text) {
+        return fail(text.error());
+    }
+    return parse_prompt_file(*text, file.format, file.default_name, file.display);
+}
+
+Expected<WorkspaceStatus> workspace_status(store::Database& db,
+                                           const std::vector<PromptFile>& files) {
+    store::PromptStore prompts(db);
+    auto summaries = prompts.list();
+    if (!summaries) {
+        return fail(summaries.error());
+    }
+    std::map<std::string, const store::PromptSummary*> latest;
+    for (const auto& s : *summaries) {
+        latest[s.name] = &s;
+    }
+    // Caching is an optimisation: a read-only store simply parses every file.
+    auto tx = store::Transaction::begin(db);
+    WorkspaceStatus status;
+    std::map<std::string, std::string> declared_by; // name -> file
+    for (const auto& file : files) {
+        StatusEntry entry{file, "", FileState::invalid, "", std::nullopt, ""};
+        auto bytes = util::read_file(file.path);
+        if (!bytes) {
+            entry.error = bytes.error().message();
+            status.files.push_back(std::move(entry));
+            continue;
+        }
+        const std::string key = cache_key(file, *bytes);
+        auto cached = prompts.cached_parse(key);
+        if (cached && *cached) {
+            entry.name = (*cached)->first;
+            entry.id = (*cached)->second;
+        } else {
+            auto def = parse_prompt_file(*bytes, file.format, file.default_name, file.display);
+            if (!def) {
+                entry.error = def.error().message();
+                status.files.push_back(std::move(entry));
+                continue;
+            }
+            entry.name = def->name;
+            entry.id = version_id(*def);
+            if (tx) {
+                (void)prompts.remember_parse(key, entry.name, entry.id);
+            }
+        }
+        if (const auto [it, inserted] = declared_by.emplace(entry.name, file.display); !inserted) {
+            entry.error = fmt::format("{}: prompt '{}' is also declared by '{}'", file.display,
+                                      entry.name, it->second);
+            status.files.push_back(std::move(entry));
+            continue;
+        }
+        const auto found = latest.find(entry.name);
+        if (found == latest.end()) {
+            entry.state = FileState::added;
+        } else {
+            entry.latest_number = found->second->versions;
+            entry.state = found->second->latest_id == entry.id ? FileState::unchanged
+                                                                : FileState::modified;
+        }
+        status.files.push_back(std::move(entry));
+    }
+    if (tx) {
+        (void)tx->commit();
+    }
+    for (const auto& s : *summaries) {
+        if (!declared_by.contains(s.name)) {
+            status.without_file.push_back(s.name);
+        }
+    }
+    return status;
+}
+
+Expected<std::optional<PromptFile>> find_file_for(store::Database& db,
+                                                  const std::vector<PromptFile>& files,
+                                                  std::string_view name) {
+    // The path that the name implies is the usual answer; check it first.
+    for (const auto& file : files) {
+        if (file.default_name == name) {
+            auto def = load_prompt_file(file);
+            if (def && def->name == name) {
+                return std::optional<PromptFile>(file);
+            }
+        }
+    }
+    auto status = workspace_status(db, files);
+    if (!status) {
+        return fail(status.error());
+    }
+    for (const auto& entry : status->files) {
+        if (entry.name == name && entry.state != FileState::invalid) {
+            return std::optional<PromptFile>(entry.file);
+        }
+    }
+    return std::optional<PromptFile>();
+}
+
+} // namespace llmops::prompt

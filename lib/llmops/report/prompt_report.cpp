@@ -1,0 +1,382 @@
+#include <llmops/report/prompt_report.hpp>
+
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include <llmops/prompt/display.hpp>
+#include <llmops/util/strings.hpp>
+#include <llmops/util/term.hpp>
+
+namespace llmops::report {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t k_short_id = 12;
+
+std::string short_id(const std::string& id) { return id.substr(0, k_short_id); }
+
+std::string paint(std::string_view text, util::Colour c, Colour colour) {
+    return util::paint(text, c, colour == Colour::on);
+}
+
+json version_json(const store::VersionInfo& v) {
+    return json{{"name", v.name},       {"version", v.number},   {"id", v.id},
+                {"parent", v.parent_id ? json(*v.parent_id) : json(nullptr)},
+                {"message", v.message}, {"author", v.author}, {"created_at", v.created_at}};
+}
+
+// Labels of `name` pointing at version `number`, sorted.
+std::vector<std::string> labels_at(const std::vector<store::LabelInfo>& labels,
+                                   const std::string& name, int64_t number) {
+    std::vector<std::string> out;
+    for (const auto& l : labels) {
+        if (l.prompt == name && l.number == number) {
+            out.push_back(l.label);
+        }
+    }
+    return out;
+}
+
+std::string dump(const json& value) { return value.dump(2) + "\n"; }
+
+// "2026-11-23T09:00:00.123Z" -> "2026-11-23 09:00"
+std::string short_time(const std::string& iso) {
+    if (iso.size() < 16) {
+        return iso;
+    }
+    return iso.substr(0, 10) + " " + iso.substr(11, 5);
+}
+
+std::string first_line(const std::string& text) {
+    const size_t nl = text.find('\n');
+    return nl == std::string::npos ? text : text.substr(0, nl);
+}
+
+const char* state_name(prompt::FileState state) {
+    switch (state) {
+    case prompt::FileState::added: return "new";
+    case prompt::FileState::modified: return "modified";
+    case prompt::FileState::unchanged: return "unchanged";
+    case prompt::FileState::invalid: return "invalid";
+    }
+    return "invalid";
+}
+
+} // namespace
+
+std::string commit_text(const std::vector<prompt::FileCommit>& lines) {
+    std::string out;
+    size_t created = 0;
+    for (const auto& line : lines) {
+        const auto& v = line.outcome.version;
+        if (line.outcome.created) {
+            ++created;
+            out += fmt::format("committed {}@{} {} ({})\n", v.name, v.number, short_id(v.id),
+                               line.file.display);
+        } else {
+            out += fmt::format("unchanged {}@{} {} ({}): identical to the latest version\n",
+                               v.name, v.number, short_id(v.id), line.file.display);
+        }
+    }
+    if (lines.empty()) {
+        out += "nothing to commit: every prompt file matches its latest version\n";
+    } else if (lines.size() > 1) {
+        out += fmt::format("{} version{} committed, {} unchanged\n", created,
+                           created == 1 ? "" : "s", lines.size() - created);
+    }
+    return out;
+}
+
+std::string commit_json(const std::vector<prompt::FileCommit>& lines) {
+    json items = json::array();
+    for (const auto& line : lines) {
+        json item = version_json(line.outcome.version);
+        item["path"] = line.file.display;
+        item["created"] = line.outcome.created;
+        items.push_back(std::move(item));
+    }
+    return dump(json{{"commits", items}});
+}
+
+std::string status_text(const prompt::WorkspaceStatus& status, Colour colour) {
+    std::string out;
+    size_t changes = 0;
+    for (const auto& e : status.files) {
+        switch (e.state) {
+        case prompt::FileState::unchanged:
+            continue;
+        case prompt::FileState::added:
+            out += paint(fmt::format("  new:       {} ({})", e.file.display, e.name),
+                         util::Colour::green, colour);
+            break;
+        case prompt::FileState::modified:
+            out += paint(fmt::format("  modified:  {} ({}, latest @{})", e.file.display, e.name,
+                                     *e.latest_number),
+                         util::Colour::yellow, colour);
+            break;
+        case prompt::FileState::invalid:
+            out += paint(fmt::format("  invalid:   {}", e.error), util::Colour::red, colour);
+            break;
+        }
+        out += '\n';
+        ++changes;
+    }
+    for (const auto& name : status.without_file) {
+        out += paint(fmt::format("  no file:   {} (committed; no file under prompts/)", name),
+                     util::Colour::dim, colour);
+        out += '\n';
+    }
+    if (changes == 0) {
+        return fmt::format("clean: {} prompt file{} match their latest versions\n{}",
+                           status.files.size(), status.files.size() == 1 ? "" : "s", out);
+    }
+    return "changes not committed (llmops prompt commit -m MSG):\n" + out;
+}
+
+std::string status_json(const prompt::WorkspaceStatus& status) {
+    json files = json::array();
+    for (const auto& e : status.files) {
+        files.push_back(json{
+            {"path", e.file.display},
+            {"name", e.name.empty() ? json(nullptr) : json(e.name)},
+            {"state", state_name(e.state)},
+            {"id", e.id.empty() ? json(nullptr) : json(e.id)},
+            {"latest_version", e.latest_number ? json(*e.latest_number) : json(nullptr)},
+            {"error", e.error.empty() ? json(nullptr) : json(e.error)},
+        });
+    }
+    return dump(json{{"files", files}, {"without_file", status.without_file}});
+}
+
+std::string list_text(const std::vector<store::PromptSummary>& prompts) {
+    if (prompts.empty()) {
+        return "no prompts committed yet (llmops prompt commit -m MSG)\n";
+    }
+    size_t width = 4;
+    for (const auto& p : prompts) {
+        width = std::max(width, p.name.size());
+    }
+    std::string out = fmt::format("{:<{}}  {:>7}  {:<12}  {:<16}  {}\n", "NAME", width, "LATEST",
+                                  "ID", "UPDATED", "LABELS");
+    for (const auto& p : prompts) {
+        std::vector<std::string> labels;
+        for (const auto& [label, number] : p.labels) {
+            labels.push_back(fmt::format("{}=@{}", label, number));
+        }
+        out += fmt::format("{:<{}}  {:>7}  {:<12}  {:<16}  {}\n", p.name, width,
+                           "@" + std::to_string(p.versions), short_id(p.latest_id),
+                           short_time(p.updated_at), util::join(labels, " "));
+    }
+    return out;
+}
+
+std::string list_json(const std::vector<store::PromptSummary>& prompts) {
+    json items = json::array();
+    for (const auto& p : prompts) {
+        json labels = json::object();
+        for (const auto& [label, number] : p.labels) {
+            labels[label] = number;
+        }
+        items.push_back(json{{"name", p.name},
+                             {"latest_version", p.versions},
+                             {"latest_id", p.latest_id},
+                             {"updated_at", p.updated_at},
+                             {"labels", labels}});
+    }
+    return dump(json{{"prompts", items}});
+}
+
+std::string log_text(const std::vector<store::VersionInfo>& versions,
+                     const std::vector<store::LabelInfo>& labels, Colour colour) {
+    std::string out;
+    for (const auto& v : versions) {
+        const auto at = labels_at(labels, v.name, v.number);
+        std::string decoration;
+        if (!at.empty()) {
+            decoration = " (" + paint(util::join(at, ", "), util::Colour::green, colour) + ")";
+        }
+        out += paint(fmt::format("{}@{} {}", v.name, v.number, short_id(v.id)),
+                     util::Colour::yellow, colour) +
+               decoration + "\n";
+        out += fmt::format("Author: {}\nDate:   {}\n\n    {}\n\n", v.author, v.created_at,
+                           first_line(v.message));
+    }
+    return out;
+}
+
+std::string log_json(const std::vector<store::VersionInfo>& versions,
+                     const std::vector<store::LabelInfo>& labels) {
+    json items = json::array();
+    for (const auto& v : versions) {
+        json item = version_json(v);
+        item["labels"] = labels_at(labels, v.name, v.number);
+        items.push_back(std::move(item));
+    }
+    return dump(json{{"versions", items}});
+}
+
+std::string show_text(const store::VersionInfo& version, const prompt::PromptDefinition& def,
+                      const std::vector<store::LabelInfo>& labels, Colour colour) {
+    const auto at = labels_at(labels, version.name, version.number);
+    std::string out = paint(fmt::format("{}@{}", version.name, version.number),
+                            util::Colour::yellow, colour);
+    if (!at.empty()) {
+        out += " (" + paint(util::join(at, ", "), util::Colour::green, colour) + ")";
+    }
+    out += fmt::format("\nid:      {}\nparent:  {}\nauthor:  {}\ndate:    {}\nmessage: {}\n\n",
+                       version.id, version.parent_id.value_or("(none)"), version.author,
+                       version.created_at, version.message);
+    out += prompt::to_file_text(def, prompt::FileFormat::yaml, prompt::IncludeName::no);
+    return out;
+}
+
+std::string show_json(const store::VersionInfo& version, const std::string& content,
+                      const std::vector<store::LabelInfo>& labels) {
+    json item = version_json(version);
+    item["labels"] = labels_at(labels, version.name, version.number);
+    item["content"] = json::parse(content);
+    return dump(item);
+}
+
+std::string diff_json(const prompt::DiffSide& from, const prompt::DiffSide& to,
+                      const std::string& diff) {
+    const auto side = [](const prompt::DiffSide& s) {
+        json out{{"label", s.label}};
+        out["version"] = s.version ? version_json(*s.version) : json(nullptr);
+        return out;
+    };
+    return dump(json{{"from", side(from)},
+                     {"to", side(to)},
+                     {"identical", diff.empty()},
+                     {"diff", diff}});
+}
+
+std::string label_event_text(const store::LabelEvent& e) {
+    std::string what;
+    if (!e.from) {
+        what = fmt::format("set to @{}", *e.to);
+    } else if (!e.to) {
+        what = fmt::format("removed (was @{})", *e.from);
+    } else {
+        what = fmt::format("moved @{} -> @{}", *e.from, *e.to);
+    }
+    std::string out = fmt::format("{}  {}:{} {}  by {}", short_time(e.created_at), e.prompt,
+                                  e.label, what, e.author);
+    if (!e.message.empty()) {
+        out += ": " + first_line(e.message);
+    }
+    return out + "\n";
+}
+
+std::string label_history_text(const std::vector<store::LabelEvent>& events) {
+    if (events.empty()) {
+        return "no label has been set yet (llmops prompt label set REF LABEL)\n";
+    }
+    std::string out;
+    for (const auto& e : events) {
+        out += label_event_text(e);
+    }
+    return out;
+}
+
+std::string label_history_json(const std::vector<store::LabelEvent>& events) {
+    json items = json::array();
+    for (const auto& e : events) {
+        items.push_back(json{{"seq", e.seq},
+                             {"prompt", e.prompt},
+                             {"label", e.label},
+                             {"from", e.from ? json(*e.from) : json(nullptr)},
+                             {"to", e.to ? json(*e.to) : json(nullptr)},
+                             {"author", e.author},
+                             {"message", e.message},
+                             {"created_at", e.created_at}});
+    }
+    return dump(json{{"events", items}});
+}
+
+std::string fsck_text(const store::FsckReport& report) {
+    std::string out;
+    for (const auto& p : report.problems) {
+        out += fmt::format("{}: {}: {}\n", p.kind, p.subject, p.message);
+    }
+    out += fmt::format("checked {} objects, {} versions, {} labels, {} label events: {}\n",
+                       report.objects, report.versions, report.labels, report.label_events,
+                       report.problems.empty()
+                           ? std::string("ok")
+                           : fmt::format("{} problem{}", report.problems.size(),
+                                         report.problems.size() == 1 ? "" : "s"));
+    return out;
+}
+
+std::string fsck_json(const store::FsckReport& report) {
+    json problems = json::array();
+    for (const auto& p : report.problems) {
+        problems.push_back(json{{"kind", p.kind}, {"subject", p.subject}, {"message", p.message}});
+    }
+    return dump(json{{"ok", report.problems.empty()},
+                     {"objects", report.objects},
+                     {"versions", report.versions},
+                     {"labels", report.labels},
+                     {"label_events", report.label_events},
+                     {"problems", problems}});
+}
+
+std::string export_json(const std::vector<prompt::LoadedVersion>& entries,
+                        const std::optional<std::string>& label) {
+    json prompts = json::object();
+    for (const auto& e : entries) {
+        json item = json::parse(e.content);
+        item["version"] = e.version.number;
+        item["id"] = e.version.id;
+        item["created_at"] = e.version.created_at;
+        prompts[e.version.name] = std::move(item);
+    }
+    return dump(json{{"format", "llmops-export/1"},
+                     {"label", label ? json(*label) : json("latest")},
+                     {"prompts", prompts}});
+}
+
+std::string render_output(const store::VersionInfo& version, const prompt::PromptDefinition& def,
+                          const prompt::RenderedPrompt& rendered, RenderFormat format) {
+    json messages = json::array();
+    if (rendered.text) {
+        messages.push_back(json{{"role", "user"}, {"content", *rendered.text}});
+    }
+    for (const auto& m : rendered.messages) {
+        messages.push_back(json{{"role", m.role}, {"content", m.content}});
+    }
+    switch (format) {
+    case RenderFormat::text: {
+        if (rendered.text) {
+            return *rendered.text + "\n";
+        }
+        std::string out;
+        for (size_t i = 0; i < rendered.messages.size(); ++i) {
+            out += fmt::format("{}[{}]\n{}\n", i == 0 ? "" : "\n", rendered.messages[i].role,
+                               rendered.messages[i].content);
+        }
+        return out;
+    }
+    case RenderFormat::json: {
+        json out{{"name", version.name}, {"version", version.number}, {"id", version.id}};
+        if (rendered.text) {
+            out["text"] = *rendered.text;
+        }
+        out["messages"] = messages;
+        out["config"] = json::parse(def.config_json);
+        return dump(out);
+    }
+    case RenderFormat::openai: {
+        // The Chat Completions request body: the prompt's config supplies model and parameters.
+        json body = json::parse(def.config_json);
+        body["messages"] = messages;
+        return dump(body);
+    }
+    }
+    return {};
+}
+
+} // namespace llmops::report

@@ -1,0 +1,62 @@
+#pragma once
+// Output of the prompt store's commands, as terminal text and as stable JSON (the shapes are
+// documented in the README; change them only by adding fields).
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <llmops/prompt/definition.hpp>
+#include <llmops/prompt/operations.hpp>
+#include <llmops/prompt/render.hpp>
+#include <llmops/prompt/workspace.hpp>
+#include <llmops/store/fsck.hpp>
+#include <llmops/store/prompts.hpp>
+
+namespace llmops::report {
+
+// Whether terminal text may carry ANSI colour.
+enum class Colour { off, on };
+
+// What `prompt commit` did: one outcome per file committed or found unchanged.
+std::string commit_text(const std::vector<prompt::FileCommit>& commits);
+std::string commit_json(const std::vector<prompt::FileCommit>& commits);
+
+std::string status_text(const prompt::WorkspaceStatus& status, Colour colour);
+std::string status_json(const prompt::WorkspaceStatus& status);
+
+std::string list_text(const std::vector<store::PromptSummary>& prompts);
+std::string list_json(const std::vector<store::PromptSummary>& prompts);
+
+// `labels` are every label of the prompts in `versions`, to mark the versions they point at.
+std::string log_text(const std::vector<store::VersionInfo>& versions,
+                     const std::vector<store::LabelInfo>& labels, Colour colour);
+std::string log_json(const std::vector<store::VersionInfo>& versions,
+                     const std::vector<store::LabelInfo>& labels);
+
+std::string show_text(const store::VersionInfo& version, const prompt::PromptDefinition& def,
+                      const std::vector<store::LabelInfo>& labels, Colour colour);
+std::string show_json(const store::VersionInfo& version, const std::string& content,
+                      const std::vector<store::LabelInfo>& labels);
+
+// `diff` is the unified diff of the two sides' texts.
+std::string diff_json(const prompt::DiffSide& from, const prompt::DiffSide& to,
+                      const std::string& diff);
+
+std::string label_history_text(const std::vector<store::LabelEvent>& events);
+std::string label_history_json(const std::vector<store::LabelEvent>& events);
+std::string label_event_text(const store::LabelEvent& event);
+
+std::string fsck_text(const store::FsckReport& report);
+std::string fsck_json(const store::FsckReport& report);
+
+// `label` is the label exported, or nothing for latest.
+std::string export_json(const std::vector<prompt::LoadedVersion>& entries,
+                        const std::optional<std::string>& label);
+
+// Output formats of `prompt render`.
+enum class RenderFormat { text, json, openai };
+std::string render_output(const store::VersionInfo& version, const prompt::PromptDefinition& def,
+                          const prompt::RenderedPrompt& rendered, RenderFormat format);
+
+} // namespace llmops::report

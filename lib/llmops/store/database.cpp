@@ -1,0 +1,214 @@
+#include <llmops/store/database.hpp>
+
+#include <sqlite3.h>
+
+namespace llmops::store {
+
+namespace {
+
+// Concurrent llmops processes (parallel CI jobs, a commit while an eval writes) wait this long
+// for each other's write lock before giving up.
+constexpr int k_busy_timeout_ms = 30000;
+
+} // namespace
+
+Expected<Database> Database::open(const std::filesystem::path& path, OpenMode mode) {
+    sqlite3* db = nullptr;
+    const int flags = (mode == OpenMode::read_only ? SQLITE_OPEN_READONLY
+                                                   : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                      SQLITE_OPEN_NOMUTEX;
+    const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+    if (rc != SQLITE_OK) {
+        std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+        sqlite3_close(db);
+        return fail(ErrorCode::io, "cannot open database '{}': {}", path.string(), message);
+    }
+    Database database(db, path);
+    sqlite3_busy_timeout(db, k_busy_timeout_ms);
+    sqlite3_extended_result_codes(db, 1);
+    // WAL lets readers run while a writer commits; NORMAL sync is durable against process
+    // crashes (a power cut may lose the last transaction, never corrupt the file).
+    const char* pragmas = mode == OpenMode::read_only
+                              ? "PRAGMA foreign_keys=ON;"
+                              : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                                "PRAGMA foreign_keys=ON;";
+    if (auto ok = database.exec(pragmas); !ok) {
+        return fail(ok.error());
+    }
+    return database;
+}
+
+Database::Database(Database&& other) noexcept
+    : m_db(std::exchange(other.m_db, nullptr)), m_path(std::move(other.m_path)) {}
+
+Database& Database::operator=(Database&& other) noexcept {
+    if (this != &other) {
+        sqlite3_close_v2(m_db);
+        m_db = std::exchange(other.m_db, nullptr);
+        m_path = std::move(other.m_path);
+    }
+    return *this;
+}
+
+Database::~Database() { sqlite3_close_v2(m_db); }
+
+int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(m_db); }
+
+std::string Database::last_error() const { return m_db ? sqlite3_errmsg(m_db) : "no database"; }
+
+Expected<void> Database::exec(std::string_view sql) {
+    char* message = nullptr;
+    const int rc = sqlite3_exec(m_db, std::string(sql).c_str(), nullptr, nullptr, &message);
+    if (rc != SQLITE_OK) {
+        std::string text = message ? message : sqlite3_errstr(rc);
+        sqlite3_free(message);
+        const bool readonly = (rc & 0xFF) == SQLITE_READONLY;
+        return fail(ErrorCode::io, "database '{}': {}{}", m_path.string(), text,
+                    readonly ? " (is the directory writable?)" : "");
+    }
+    return {};
+}
+
+Expected<Statement> Database::prepare(std::string_view sql) {
+    sqlite3_stmt* stmt = nullptr;
+    const int rc = sqlite3_prepare_v2(m_db, sql.data(), static_cast<int>(sql.size()), &stmt,
+                                      nullptr);
+    if (rc != SQLITE_OK) {
+        return fail(ErrorCode::io, "database '{}': {}", m_path.string(), sqlite3_errmsg(m_db));
+    }
+    return Statement(this, stmt);
+}
+
+Expected<int64_t> Database::user_version() {
+    auto stmt = prepare("PRAGMA user_version");
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    auto row = stmt->step();
+    if (!row) {
+        return fail(row.error());
+    }
+    return *row ? stmt->integer(0) : 0;
+}
+
+Statement::Statement(Statement&& other) noexcept
+    : m_db(other.m_db), m_stmt(std::exchange(other.m_stmt, nullptr)) {}
+
+Statement& Statement::operator=(Statement&& other) noexcept {
+    if (this != &other) {
+        sqlite3_finalize(m_stmt);
+        m_db = other.m_db;
+        m_stmt = std::exchange(other.m_stmt, nullptr);
+    }
+    return *this;
+}
+
+Statement::~Statement() { sqlite3_finalize(m_stmt); }
+
+Statement& Statement::bind(int index, std::string_view value) {
+    sqlite3_bind_text(m_stmt, index, value.data(), static_cast<int>(value.size()),
+                      SQLITE_TRANSIENT);
+    return *this;
+}
+
+Statement& Statement::bind(int index, int64_t value) {
+    sqlite3_bind_int64(m_stmt, index, value);
+    return *this;
+}
+
+Statement& Statement::bind(int index, std::nullopt_t) {
+    sqlite3_bind_null(m_stmt, index);
+    return *this;
+}
+
+Statement& Statement::bind(int index, const std::optional<std::string>& value) {
+    return value ? bind(index, std::string_view(*value)) : bind(index, std::nullopt);
+}
+
+Statement& Statement::bind(int index, const std::optional<int64_t>& value) {
+    return value ? bind(index, *value) : bind(index, std::nullopt);
+}
+
+Expected<bool> Statement::step() {
+    const int rc = sqlite3_step(m_stmt);
+    if (rc == SQLITE_ROW) {
+        return true;
+    }
+    if (rc == SQLITE_DONE) {
+        return false;
+    }
+    sqlite3* db = sqlite3_db_handle(m_stmt);
+    const std::string message = sqlite3_errmsg(db);
+    sqlite3_reset(m_stmt);
+    const ErrorCode code = (rc & 0xFF) == SQLITE_CONSTRAINT ? ErrorCode::conflict : ErrorCode::io;
+    const bool readonly = (rc & 0xFF) == SQLITE_READONLY;
+    return fail(code, "database '{}': {}{}", m_db->path().string(), message,
+                readonly ? " (is the directory writable?)" : "");
+}
+
+Expected<void> Statement::run() {
+    auto row = step();
+    if (!row) {
+        return fail(row.error());
+    }
+    sqlite3_reset(m_stmt);
+    return {};
+}
+
+void Statement::reset() {
+    sqlite3_reset(m_stmt);
+    sqlite3_clear_bindings(m_stmt);
+}
+
+std::string Statement::text(int column) const {
+    const auto* p = sqlite3_column_text(m_stmt, column);
+    const int n = sqlite3_column_bytes(m_stmt, column);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n))
+             : std::string();
+}
+
+std::optional<std::string> Statement::optional_text(int column) const {
+    if (is_null(column)) {
+        return std::nullopt;
+    }
+    return text(column);
+}
+
+int64_t Statement::integer(int column) const { return sqlite3_column_int64(m_stmt, column); }
+
+std::optional<int64_t> Statement::optional_integer(int column) const {
+    if (is_null(column)) {
+        return std::nullopt;
+    }
+    return integer(column);
+}
+
+bool Statement::is_null(int column) const {
+    return sqlite3_column_type(m_stmt, column) == SQLITE_NULL;
+}
+
+Expected<Transaction> Transaction::begin(Database& db) {
+    if (auto ok = db.exec("BEGIN IMMEDIATE"); !ok) {
+        return fail(ok.error());
+    }
+    return Transaction(db);
+}
+
+Transaction::Transaction(Transaction&& other) noexcept
+    : m_db(other.m_db), m_open(std::exchange(other.m_open, false)) {}
+
+Transaction::~Transaction() {
+    if (m_open) {
+        (void)m_db->exec("ROLLBACK");
+    }
+}
+
+Expected<void> Transaction::commit() {
+    if (auto ok = m_db->exec("COMMIT"); !ok) {
+        return fail(ok.error());
+    }
+    m_open = false;
+    return {};
+}
+
+} // namespace llmops::store

@@ -1,0 +1,121 @@
+#pragma once
+// A thin RAII layer over SQLite: Database, Statement, Transaction. Only store/*.cpp include
+// sqlite3.h; everything above speaks these types.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <llmops/util/error.hpp>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace llmops::store {
+
+enum class OpenMode { read_write, read_only };
+
+class Statement;
+
+// One connection. Opened in WAL mode with foreign keys on and a busy timeout, so concurrent
+// llmops processes wait for each other instead of failing.
+class Database {
+public:
+    // Opens (creating when `mode` is read_write) the database at `path`. Fails with `io`.
+    static Expected<Database> open(const std::filesystem::path& path, OpenMode mode);
+
+    Database(Database&& other) noexcept;
+    Database& operator=(Database&& other) noexcept;
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+    ~Database();
+
+    // Runs one or more SQL statements that return no rows. Fails with `io`.
+    Expected<void> exec(std::string_view sql);
+
+    // Compiles one statement. Fails with `io`.
+    Expected<Statement> prepare(std::string_view sql);
+
+    // Returns the rowid of the last row inserted through this connection.
+    int64_t last_insert_rowid() const;
+
+    // Returns `PRAGMA user_version`.
+    Expected<int64_t> user_version();
+
+    const std::filesystem::path& path() const { return m_path; }
+    sqlite3* handle() { return m_db; }
+
+    // The last error message of this connection, for error reports.
+    std::string last_error() const;
+
+private:
+    Database(sqlite3* db, std::filesystem::path path) : m_db(db), m_path(std::move(path)) {}
+
+    sqlite3* m_db = nullptr;
+    std::filesystem::path m_path;
+};
+
+// One compiled statement. Bind parameters are 1-based, columns 0-based, as in SQLite.
+class Statement {
+public:
+    Statement(Statement&& other) noexcept;
+    Statement& operator=(Statement&& other) noexcept;
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+    ~Statement();
+
+    Statement& bind(int index, std::string_view value);
+    Statement& bind(int index, const std::string& value) { return bind(index, std::string_view(value)); }
+    Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
+    Statement& bind(int index, int64_t value);
+    Statement& bind(int index, std::nullopt_t);
+    Statement& bind(int index, const std::optional<std::string>& value);
+    Statement& bind(int index, const std::optional<int64_t>& value);
+
+    // Advances to the next row: true when a row is ready, false when done. Fails with `io`, or
+    // `conflict` for a constraint violation.
+    Expected<bool> step();
+
+    // Runs a statement that returns no rows to completion.
+    Expected<void> run();
+
+    // Resets the statement for another execution with new bindings.
+    void reset();
+
+    std::string text(int column) const;
+    std::optional<std::string> optional_text(int column) const;
+    int64_t integer(int column) const;
+    std::optional<int64_t> optional_integer(int column) const;
+    bool is_null(int column) const;
+
+private:
+    friend class Database;
+    Statement(Database* db, sqlite3_stmt* stmt) : m_db(db), m_stmt(stmt) {}
+
+    Database* m_db = nullptr;
+    sqlite3_stmt* m_stmt = nullptr;
+};
+
+// A write transaction (BEGIN IMMEDIATE, so the write lock is taken up front and a busy store is
+// waited for rather than failing half-way). Rolls back unless `commit()` succeeded.
+class Transaction {
+public:
+    static Expected<Transaction> begin(Database& db);
+
+    Transaction(Transaction&& other) noexcept;
+    Transaction& operator=(Transaction&&) = delete;
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    ~Transaction();
+
+    Expected<void> commit();
+
+private:
+    explicit Transaction(Database& db) : m_db(&db) {}
+    Database* m_db = nullptr;
+    bool m_open = true;
+};
+
+} // namespace llmops::store

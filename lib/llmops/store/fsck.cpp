@@ -1,0 +1,210 @@
+#include <llmops/store/fsck.hpp>
+
+#include <map>
+#include <optional>
+#include <tuple>
+
+#include <nlohmann/json.hpp>
+
+#include <llmops/util/hash.hpp>
+#include <llmops/util/json.hpp>
+#include <llmops/util/strings.hpp>
+
+namespace llmops::store {
+
+namespace {
+
+// "@3", or "nothing" for a label that did not exist.
+std::string position(const std::optional<int64_t>& number) {
+    return number.has_value() ? fmt::format("@{}", number.value()) : std::string("nothing");
+}
+
+// Runs `sql` and calls `on_row` for each row. Fails with `io`.
+template <typename F>
+Expected<void> each_row(Database& db, std::string_view sql, F&& on_row) {
+    auto stmt = db.prepare(sql);
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    while (true) {
+        auto row = stmt->step();
+        if (!row) {
+            return fail(row.error());
+        }
+        if (!*row) {
+            return {};
+        }
+        on_row(*stmt);
+    }
+}
+
+void check_objects(Database& db, FsckReport& report, Expected<void>& status) {
+    status = each_row(db, "SELECT id, content FROM objects", [&](const Statement& s) {
+        ++report.objects;
+        const std::string id = s.text(0);
+        const std::string content = s.text(1);
+        const std::string actual = util::sha256_hex(content);
+        if (actual != id) {
+            report.problems.push_back({"hash-mismatch", id,
+                                       fmt::format("content hashes to {}", actual.substr(0, 12))});
+            return;
+        }
+        if (util::find_invalid_utf8(content)) {
+            report.problems.push_back({"not-canonical", id, "content is not valid UTF-8"});
+            return;
+        }
+        const auto parsed = nlohmann::json::parse(content, nullptr, false);
+        if (parsed.is_discarded() || !parsed.is_object()) {
+            report.problems.push_back({"not-canonical", id, "content is not a JSON object"});
+        } else if (util::canonical_json(parsed) != content) {
+            report.problems.push_back({"not-canonical", id, "content is not canonical JSON"});
+        }
+    });
+}
+
+void check_versions(Database& db, FsckReport& report, Expected<void>& status) {
+    // Versions of each prompt in order: numbers must be 1..n and each parent the previous object.
+    std::string last_name;
+    int64_t expected_number = 1;
+    std::optional<std::string> previous_object;
+    status = each_row(
+        db,
+        "SELECT p.name, v.number, v.object_id, v.parent_id, "
+        "EXISTS(SELECT 1 FROM objects o WHERE o.id = v.object_id) FROM versions v "
+        "JOIN prompts p ON p.id = v.prompt_id ORDER BY p.name, v.number",
+        [&](const Statement& s) {
+            ++report.versions;
+            const std::string name = s.text(0);
+            const int64_t number = s.integer(1);
+            const std::string object = s.text(2);
+            const auto parent = s.optional_text(3);
+            const std::string subject = fmt::format("{}@{}", name, number);
+            if (name != last_name) {
+                last_name = name;
+                expected_number = 1;
+                previous_object.reset();
+            }
+            if (number != expected_number) {
+                report.problems.push_back(
+                    {"version-gap", subject,
+                     fmt::format("expected version {} after {}", expected_number,
+                                 expected_number - 1)});
+            }
+            if (s.integer(4) == 0) {
+                report.problems.push_back(
+                    {"missing-object", subject, fmt::format("object {} is missing", object)});
+            }
+            if (parent != previous_object) {
+                report.problems.push_back(
+                    {"bad-parent", subject,
+                     fmt::format("parent is {}, expected {}", parent.value_or("none"),
+                                 previous_object.value_or("none"))});
+            }
+            expected_number = number + 1;
+            previous_object = object;
+        });
+}
+
+void check_labels(Database& db, FsckReport& report, Expected<void>& status) {
+    // Replay the history of every label; the result must be where the label points now, and
+    // each event must start where the previous one ended.
+    using Key = std::pair<std::string, std::string>;
+    std::map<Key, std::optional<int64_t>> replayed;
+    status = each_row(
+        db,
+        "SELECT p.name, h.label, h.from_number, h.to_number, h.id, "
+        "h.to_number IS NULL OR EXISTS(SELECT 1 FROM versions v WHERE v.prompt_id = h.prompt_id "
+        "AND v.number = h.to_number) FROM label_history h JOIN prompts p ON p.id = h.prompt_id "
+        "ORDER BY h.id",
+        [&](const Statement& s) {
+            ++report.label_events;
+            const Key key{s.text(0), s.text(1)};
+            const auto from = s.optional_integer(2);
+            const auto to = s.optional_integer(3);
+            const std::string subject = key.first + ":" + key.second;
+            const auto it = replayed.find(key);
+            const std::optional<int64_t> before = it == replayed.end() ? std::nullopt : it->second;
+            if (from != before) {
+                report.problems.push_back(
+                    {"label-history", subject,
+                     fmt::format("history event {} starts at {}, but the label was at {}",
+                                 s.integer(4), position(from), position(before))});
+            }
+            if (s.integer(5) == 0) {
+                report.problems.push_back(
+                    {"label-history", subject,
+                     fmt::format("history event {} points at missing version {}", s.integer(4),
+                                 to.value_or(0))});
+            }
+            replayed[key] = to;
+        });
+    if (!status) {
+        return;
+    }
+    std::map<Key, int64_t> current;
+    status = each_row(db,
+                      "SELECT p.name, l.name, l.version_number, EXISTS(SELECT 1 FROM versions v "
+                      "WHERE v.prompt_id = l.prompt_id AND v.number = l.version_number) FROM "
+                      "labels l JOIN prompts p ON p.id = l.prompt_id",
+                      [&](const Statement& s) {
+                          ++report.labels;
+                          const Key key{s.text(0), s.text(1)};
+                          current[key] = s.integer(2);
+                          if (s.integer(3) == 0) {
+                              report.problems.push_back(
+                                  {"dangling-label", key.first + ":" + key.second,
+                                   fmt::format("points at missing version {}", s.integer(2))});
+                          }
+                      });
+    if (!status) {
+        return;
+    }
+    for (const auto& [key, to] : replayed) {
+        const auto it = current.find(key);
+        const std::optional<int64_t> now =
+            it == current.end() ? std::nullopt : std::optional<int64_t>(it->second);
+        if (now != to) {
+            report.problems.push_back(
+                {"label-history", key.first + ":" + key.second,
+                 fmt::format("label is at {}, but its history ends at {}", position(now),
+                             position(to))});
+        }
+    }
+    for (const auto& [key, number] : current) {
+        if (!replayed.contains(key)) {
+            report.problems.push_back({"label-history", key.first + ":" + key.second,
+                                       "label has no history"});
+        }
+    }
+}
+
+} // namespace
+
+Expected<FsckReport> fsck(Database& db) {
+    FsckReport report;
+    Expected<void> status;
+    status = each_row(db, "PRAGMA integrity_check", [&](const Statement& s) {
+        if (s.text(0) != "ok") {
+            report.problems.push_back({"sqlite-integrity", db.path().string(), s.text(0)});
+        }
+    });
+    if (!status) {
+        return fail(status.error());
+    }
+    status = each_row(db, "PRAGMA foreign_key_check", [&](const Statement& s) {
+        report.problems.push_back({"foreign-key", fmt::format("{} row {}", s.text(0), s.integer(1)),
+                                   fmt::format("references a missing row of {}", s.text(2))});
+    });
+    if (!status) {
+        return fail(status.error());
+    }
+    for (auto check : {check_objects, check_versions, check_labels}) {
+        check(db, report, status);
+        if (!status) {
+            return fail(status.error());
+        }
+    }
+    return report;
+}
+
+} // namespace llmops::store

@@ -1,0 +1,105 @@
+#include <llmops/store/project.hpp>
+
+#include <unistd.h>
+
+#include <llmops/store/schema.hpp>
+
+namespace llmops::store {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+Project project_at(const fs::path& root) {
+    return Project{root, root / k_store_dir_name};
+}
+
+} // namespace
+
+Expected<Project> find_project(const fs::path& start,
+                               const std::optional<fs::path>& override_dir) {
+    std::error_code ec;
+    if (override_dir) {
+        fs::path given = fs::absolute(*override_dir, ec).lexically_normal();
+        if (!given.empty() && given.filename().empty()) {
+            given = given.parent_path(); // a trailing slash
+        }
+        if (given.filename() == k_store_dir_name) {
+            given = given.parent_path();
+        }
+        if (!fs::is_directory(given / k_store_dir_name, ec)) {
+            return fail(ErrorCode::not_found,
+                        "no llmops project at '{}' (run 'llmops init' there)", given.string());
+        }
+        return project_at(given);
+    }
+    fs::path dir = fs::absolute(start, ec).lexically_normal();
+    if (!dir.empty() && dir.filename().empty()) {
+        dir = dir.parent_path();
+    }
+    const fs::path first = dir;
+    while (true) {
+        if (fs::is_directory(dir / k_store_dir_name, ec)) {
+            return project_at(dir);
+        }
+        if (!dir.has_parent_path() || dir.parent_path() == dir) {
+            break;
+        }
+        dir = dir.parent_path();
+    }
+    return fail(ErrorCode::not_found,
+                "not in an llmops project (no .llmops/ in '{}' or any parent; run 'llmops init')",
+                first.string());
+}
+
+Expected<std::pair<Project, bool>> init_project(const fs::path& root) {
+    std::error_code ec;
+    const fs::path absolute = fs::absolute(root, ec).lexically_normal();
+    Project project = project_at(absolute);
+    const bool existed = fs::is_directory(project.dir, ec);
+    fs::create_directories(project.dir, ec);
+    if (ec) {
+        return fail(ErrorCode::io, "cannot create '{}': {}", project.dir.string(), ec.message());
+    }
+    auto db = Database::open(project.db_path(), OpenMode::read_write);
+    if (!db) {
+        return fail(db.error());
+    }
+    if (auto ok = migrate(*db); !ok) {
+        return fail(ok.error());
+    }
+    return std::pair{project, !existed};
+}
+
+Expected<Database> open_store(const Project& project) {
+    std::error_code ec;
+    const fs::path path = project.db_path();
+    if (!fs::exists(path, ec)) {
+        return fail(ErrorCode::not_found, "no store at '{}' (run 'llmops init')", path.string());
+    }
+    // SQLite needs to create the -wal and -shm files beside the database to write.
+    const bool writable = ::access(project.dir.c_str(), W_OK) == 0 &&
+                          ::access(path.c_str(), W_OK) == 0;
+    auto db = Database::open(path, writable ? OpenMode::read_write : OpenMode::read_only);
+    if (!db) {
+        return fail(db.error());
+    }
+    if (writable) {
+        if (auto ok = migrate(*db); !ok) {
+            return fail(ok.error());
+        }
+        return db;
+    }
+    auto version = check_version(*db);
+    if (!version) {
+        return fail(version.error());
+    }
+    if (*version < k_schema_version) {
+        return fail(ErrorCode::io,
+                    "store '{}' needs an upgrade (schema {} to {}) but is read-only",
+                    path.string(), *version, k_schema_version);
+    }
+    return db;
+}
+
+} // namespace llmops::store

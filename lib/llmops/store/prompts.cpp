@@ -1,0 +1,683 @@
+#include <llmops/store/prompts.hpp>
+
+#include <algorithm>
+#include <map>
+
+#include <llmops/util/strings.hpp>
+#include <llmops/util/time.hpp>
+
+namespace llmops::store {
+
+namespace {
+
+constexpr std::string_view k_version_columns =
+    "p.name, v.number, v.object_id, v.parent_id, v.message, v.author, v.created_at";
+
+VersionInfo read_version(const Statement& stmt) {
+    return VersionInfo{stmt.text(0),          stmt.integer(1), stmt.text(2),
+                       stmt.optional_text(3), stmt.text(4),    stmt.text(5),
+                       stmt.text(6)};
+}
+
+LabelEvent read_event(const Statement& stmt) {
+    return LabelEvent{stmt.integer(0),          stmt.text(1),
+                      stmt.text(2),             stmt.optional_integer(3),
+                      stmt.optional_integer(4), stmt.text(5),
+                      stmt.text(6),             stmt.text(7)};
+}
+
+bool is_name_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
+// Parses `3` or `v3` as a version number.
+std::optional<int64_t> parse_version_number(std::string_view spec) {
+    if (!spec.empty() && spec[0] == 'v') {
+        spec.remove_prefix(1);
+    }
+    if (!util::is_digits(spec) || spec.size() > 15) {
+        return std::nullopt;
+    }
+    return std::stoll(std::string(spec));
+}
+
+constexpr size_t k_min_hash_prefix = 6;
+
+} // namespace
+
+bool is_valid_prompt_name(std::string_view name) {
+    if (name.empty() || name.size() > 200) {
+        return false;
+    }
+    for (const auto& segment : util::split(name, '/')) {
+        if (segment.empty() || !std::all_of(segment.begin(), segment.end(), is_name_char)) {
+            return false;
+        }
+        if (std::all_of(segment.begin(), segment.end(), [](char c) { return c == '.'; })) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool is_valid_label(std::string_view label) {
+    if (label.empty() || label.size() > 100 || label == "latest") {
+        return false;
+    }
+    if (!std::all_of(label.begin(), label.end(), is_name_char)) {
+        return false;
+    }
+    return !parse_version_number(label).has_value();
+}
+
+std::pair<std::string, std::string> split_ref(std::string_view ref) {
+    const size_t at = ref.rfind('@');
+    if (at == std::string_view::npos) {
+        return {std::string(ref), std::string()};
+    }
+    return {std::string(ref.substr(0, at)), std::string(ref.substr(at + 1))};
+}
+
+Expected<int64_t> PromptStore::prompt_id(std::string_view name) {
+    auto stmt = m_db->prepare("SELECT id FROM prompts WHERE name = ?1");
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    stmt->bind(1, name);
+    auto row = stmt->step();
+    if (!row) {
+        return fail(row.error());
+    }
+    if (*row) {
+        return stmt->integer(0);
+    }
+    auto all = names();
+    if (!all) {
+        return fail(all.error());
+    }
+    return fail(ErrorCode::not_found, "unknown prompt '{}'{}", name,
+                util::did_you_mean(name, *all));
+}
+
+Expected<std::vector<CommitOutcome>> PromptStore::commit(
+    const std::vector<CommitRequest>& requests) {
+    for (const auto& request : requests) {
+        if (!is_valid_prompt_name(request.name)) {
+            return fail(ErrorCode::invalid_input,
+                        "invalid prompt name '{}' (use lowercase letters, digits, '.', '_', '-' "
+                        "and '/')",
+                        request.name);
+        }
+    }
+    auto tx = Transaction::begin(*m_db);
+    if (!tx) {
+        return fail(tx.error());
+    }
+    auto find_prompt = m_db->prepare("SELECT id FROM prompts WHERE name = ?1");
+    auto insert_prompt = m_db->prepare("INSERT INTO prompts(name, created_at) VALUES (?1, ?2)");
+    auto latest = m_db->prepare(
+        "SELECT number, object_id FROM versions WHERE prompt_id = ?1 ORDER BY number DESC LIMIT 1");
+    auto insert_object =
+        m_db->prepare("INSERT INTO objects(id, content) VALUES (?1, ?2) ON CONFLICT DO NOTHING");
+    auto insert_version = m_db->prepare(
+        "INSERT INTO versions(prompt_id, number, object_id, parent_id, message, author, "
+        "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    for (auto* stmt : {&find_prompt, &insert_prompt, &latest, &insert_object, &insert_version}) {
+        if (!*stmt) {
+            return fail(stmt->error());
+        }
+    }
+    const std::string now = util::now_iso8601();
+    std::vector<CommitOutcome> outcomes;
+    outcomes.reserve(requests.size());
+    for (const auto& request : requests) {
+        find_prompt->reset();
+        find_prompt->bind(1, request.name);
+        auto found = find_prompt->step();
+        if (!found) {
+            return fail(found.error());
+        }
+        int64_t pid = 0;
+        if (*found) {
+            pid = find_prompt->integer(0);
+        } else {
+            insert_prompt->reset();
+            insert_prompt->bind(1, request.name).bind(2, now);
+            if (auto ok = insert_prompt->run(); !ok) {
+                return fail(ok.error());
+            }
+            pid = m_db->last_insert_rowid();
+        }
+        latest->reset();
+        latest->bind(1, pid);
+        auto has_latest = latest->step();
+        if (!has_latest) {
+            return fail(has_latest.error());
+        }
+        int64_t number = 1;
+        std::optional<std::string> parent;
+        if (*has_latest) {
+            number = latest->integer(0) + 1;
+            parent = latest->text(1);
+            if (*parent == request.id) {
+                auto existing = version_by_number(request.name, number - 1);
+                if (!existing) {
+                    return fail(existing.error());
+                }
+                outcomes.push_back({std::move(*existing), false});
+                continue;
+            }
+        }
+        insert_object->reset();
+        insert_object->bind(1, request.id).bind(2, request.content);
+        if (auto ok = insert_object->run(); !ok) {
+            return fail(ok.error());
+        }
+        insert_version->reset();
+        insert_version->bind(1, pid)
+            .bind(2, number)
+            .bind(3, request.id)
+            .bind(4, parent)
+            .bind(5, request.message)
+            .bind(6, request.author)
+            .bind(7, now);
+        if (auto ok = insert_version->run(); !ok) {
+            return fail(ok.error());
+        }
+        outcomes.push_back({VersionInfo{request.name, number, request.id, parent, request.message,
+                                        request.author, now},
+                            true});
+    }
+    if (auto ok = tx->commit(); !ok) {
+        return fail(ok.error());
+    }
+    return outcomes;
+}
+
+Expected<VersionInfo> PromptStore::version_by_number(std::string_view name, int64_t number) {
+    auto stmt = m_db->prepare(fmt::format("SELECT {} FROM versions v JOIN prompts p ON "
+                                          "p.id = v.prompt_id WHERE p.name = ?1 AND v.number = ?2",
+                                          k_version_columns));
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    stmt->bind(1, name).bind(2, number);
+    auto row = stmt->step();
+    if (!row) {
+        return fail(row.error());
+    }
+    if (!*row) {
+        auto candidates = describe_candidates(name);
+        if (!candidates) {
+            return fail(candidates.error());
+        }
+        return fail(ErrorCode::not_found, "unknown ref '{}@{}' ({})", name, number, *candidates);
+    }
+    return read_version(*stmt);
+}
+
+Expected<std::string> PromptStore::describe_candidates(std::string_view name) {
+    auto stmt = m_db->prepare(
+        "SELECT (SELECT max(number) FROM versions v WHERE v.prompt_id = p.id), "
+        "(SELECT group_concat(name, ', ') FROM (SELECT name FROM labels l WHERE l.prompt_id = "
+        "p.id ORDER BY name)) FROM prompts p WHERE p.name = ?1");
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    stmt->bind(1, name);
+    auto row = stmt->step();
+    if (!row) {
+        return fail(row.error());
+    }
+    if (!*row) {
+        return std::string("no such prompt");
+    }
+    const int64_t max = stmt->integer(0);
+    std::string out = max == 1 ? "version 1" : fmt::format("versions 1-{}", max);
+    out += ", latest";
+    if (auto labels = stmt->optional_text(1)) {
+        out += ", labels: " + *labels;
+    }
+    return out;
+}
+
+Expected<VersionInfo> PromptStore::resolve(std::string_view ref) {
+    auto [name, spec] = split_ref(ref);
+    if (name.empty()) {
+        return fail(ErrorCode::invalid_input, "invalid ref '{}': no prompt name before '@'", ref);
+    }
+    if (ref.find('@') != std::string_view::npos && spec.empty()) {
+        return fail(ErrorCode::invalid_input, "invalid ref '{}': nothing after '@'", ref);
+    }
+    if (auto pid = prompt_id(name); !pid) {
+        return fail(pid.error());
+    }
+    return resolve_spec(name, spec.empty() ? "latest" : spec);
+}
+
+Expected<VersionInfo> PromptStore::resolve_spec(std::string_view name, std::string_view spec) {
+    if (spec == "latest") {
+        auto found = latest(name);
+        if (!found) {
+            return fail(found.error());
+        }
+        if (!*found) {
+            return fail(ErrorCode::not_found, "prompt '{}' has no versions", name);
+        }
+        return **found;
+    }
+    if (const auto number = parse_version_number(spec)) {
+        return version_by_number(name, *number);
+    }
+    // A label wins over a hash prefix that happens to look the same.
+    auto label = m_db->prepare(
+        "SELECT l.version_number FROM labels l JOIN prompts p ON p.id = l.prompt_id "
+        "WHERE p.name = ?1 AND l.name = ?2");
+    if (!label) {
+        return fail(label.error());
+    }
+    label->bind(1, name).bind(2, spec);
+    auto row = label->step();
+    if (!row) {
+        return fail(row.error());
+    }
+    if (*row) {
+        return version_by_number(name, label->integer(0));
+    }
+    if (spec.size() >= k_min_hash_prefix && util::is_lower_hex(spec)) {
+        auto by_hash = m_db->prepare(fmt::format(
+            "SELECT {} FROM versions v JOIN prompts p ON p.id = v.prompt_id WHERE p.name = ?1 "
+            "AND v.object_id >= ?2 AND v.object_id < ?2 || 'g' ORDER BY v.number DESC",
+            k_version_columns));
+        if (!by_hash) {
+            return fail(by_hash.error());
+        }
+        by_hash->bind(1, name).bind(2, spec);
+        std::vector<VersionInfo> matches;
+        while (true) {
+            auto next = by_hash->step();
+            if (!next) {
+                return fail(next.error());
+            }
+            if (!*next) {
+                break;
+            }
+            VersionInfo v = read_version(*by_hash);
+            // The same content committed twice is one version id: keep its newest number.
+            const bool seen = std::any_of(matches.begin(), matches.end(),
+                                          [&](const VersionInfo& m) { return m.id == v.id; });
+            if (!seen) {
+                matches.push_back(std::move(v));
+            }
+        }
+        if (matches.size() == 1) {
+            return matches.front();
+        }
+        if (matches.size() > 1) {
+            std::vector<std::string> list;
+            for (const auto& m : matches) {
+                list.push_back(fmt::format("@{} {}", m.number, m.id.substr(0, 12)));
+            }
+            return fail(ErrorCode::conflict, "ambiguous ref '{}@{}' matches {}: {}", name, spec,
+                        matches.size(), util::join(list, ", "));
+        }
+    }
+    auto candidates = describe_candidates(name);
+    if (!candidates) {
+        return fail(candidates.error());
+    }
+    std::vector<std::string> label_names;
+    if (auto all = labels(std::string(name))) {
+        for (const auto& l : *all) {
+            label_names.push_back(l.label);
+        }
+    }
+    return fail(ErrorCode::not_found, "unknown ref '{}@{}'{} ({})", name, spec,
+                util::did_you_mean(spec, label_names), *candidates);
+}
+
+Expected<std::string> PromptStore::content(std::string_view id) {
+    auto stmt = m_db->prepare("SELECT content FROM objects WHERE id = ?1");
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    stmt->bind(1, id);
+    auto row = stmt->step();
+    if (!row) {
+        return fail(row.error());
+    }
+    if (!*row) {
+        return fail(ErrorCode::not_found, "missing object '{}'", id);
+    }
+    return stmt->text(0);
+}
+
+Expected<std::optional<VersionInfo>> PromptStore::latest(std::string_view name) {
+    auto stmt = m_db->prepare(fmt::format(
+        "SELECT {} FROM versions v JOIN prompts p ON p.id = v.prompt_id WHERE p.name = ?1 "
+        "ORDER BY v.number DESC LIMIT 1",
+        k_version_columns));
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    stmt->bind(1, name);
+    auto row = stmt->step();
+    if (!row) {
+        return fail(row.error());
+    }
+    if (!*row) {
+        return std::optional<VersionInfo>();
+    }
+    return std::optional<VersionInfo>(read_version(*stmt));
+}
+
+Expected<std::vector<VersionInfo>> PromptStore::log(const std::optional<std::string>& name) {
+    std::string sql = fmt::format("SELECT {} FROM versions v JOIN prompts p ON p.id = v.prompt_id",
+                                  k_version_columns);
+    if (name) {
+        auto pid = prompt_id(*name);
+        if (!pid) {
+            return fail(pid.error());
+        }
+        sql += " WHERE v.prompt_id = ?1 ORDER BY v.number DESC";
+    } else {
+        sql += " ORDER BY v.created_at DESC, p.name, v.number DESC";
+    }
+    auto stmt = m_db->prepare(sql);
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    if (name) {
+        stmt->bind(1, *prompt_id(*name));
+    }
+    std::vector<VersionInfo> out;
+    while (true) {
+        auto row = stmt->step();
+        if (!row) {
+            return fail(row.error());
+        }
+        if (!*row) {
+            return out;
+        }
+        out.push_back(read_version(*stmt));
+    }
+}
+
+Expected<std::vector<PromptSummary>> PromptStore::list() {
+    auto stmt = m_db->prepare(
+        "SELECT p.name, v.number, v.object_id, v.created_at FROM prompts p JOIN versions v ON "
+        "v.prompt_id = p.id AND v.number = (SELECT max(number) FROM versions WHERE prompt_id = "
+        "p.id) ORDER BY p.name");
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    std::vector<PromptSummary> out;
+    std::map<std::string, size_t> index;
+    while (true) {
+        auto row = stmt->step();
+        if (!row) {
+            return fail(row.error());
+        }
+        if (!*row) {
+            break;
+        }
+        index[stmt->text(0)] = out.size();
+        out.push_back(PromptSummary{stmt->text(0), stmt->integer(1), stmt->text(2),
+                                    stmt->text(3), {}});
+    }
+    auto all_labels = labels(std::nullopt);
+    if (!all_labels) {
+        return fail(all_labels.error());
+    }
+    for (const auto& l : *all_labels) {
+        if (auto it = index.find(l.prompt); it != index.end()) {
+            out[it->second].labels.emplace_back(l.label, l.number);
+        }
+    }
+    return out;
+}
+
+Expected<std::vector<LabelInfo>> PromptStore::labels(const std::optional<std::string>& name) {
+    std::string sql = "SELECT p.name, l.name, l.version_number, v.object_id, l.updated_at FROM "
+                      "labels l JOIN prompts p ON p.id = l.prompt_id JOIN versions v ON "
+                      "v.prompt_id = l.prompt_id AND v.number = l.version_number";
+    sql += name ? " WHERE p.name = ?1 ORDER BY l.name" : " ORDER BY p.name, l.name";
+    auto stmt = m_db->prepare(sql);
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    if (name) {
+        stmt->bind(1, *name);
+    }
+    std::vector<LabelInfo> out;
+    while (true) {
+        auto row = stmt->step();
+        if (!row) {
+            return fail(row.error());
+        }
+        if (!*row) {
+            return out;
+        }
+        out.push_back(LabelInfo{stmt->text(0), stmt->text(1), stmt->integer(2), stmt->text(3),
+                                stmt->text(4)});
+    }
+}
+
+Expected<std::optional<LabelEvent>> PromptStore::set_label(const VersionInfo& version,
+                                                           std::string_view label,
+                                                           std::string_view author,
+                                                           std::string_view message) {
+    if (label == "latest") {
+        return fail(ErrorCode::invalid_input,
+                    "label 'latest' is reserved: it always names the newest version");
+    }
+    if (!is_valid_label(label)) {
+        return fail(ErrorCode::invalid_input,
+                    "invalid label '{}' (use lowercase letters, digits, '.', '_' and '-', and not "
+                    "a version number)",
+                    label);
+    }
+    auto tx = Transaction::begin(*m_db);
+    if (!tx) {
+        return fail(tx.error());
+    }
+    auto pid = prompt_id(version.name);
+    if (!pid) {
+        return fail(pid.error());
+    }
+    auto current = m_db->prepare(
+        "SELECT version_number FROM labels WHERE prompt_id = ?1 AND name = ?2");
+    if (!current) {
+        return fail(current.error());
+    }
+    current->bind(1, *pid).bind(2, label);
+    auto row = current->step();
+    if (!row) {
+        return fail(row.error());
+    }
+    std::optional<int64_t> from;
+    if (*row) {
+        from = current->integer(0);
+    }
+    if (from == version.number) {
+        return std::optional<LabelEvent>();
+    }
+    const std::string now = util::now_iso8601();
+    auto upsert = m_db->prepare(
+        "INSERT INTO labels(prompt_id, name, version_number, updated_at) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT(prompt_id, name) DO UPDATE SET version_number = excluded.version_number, "
+        "updated_at = excluded.updated_at");
+    auto history = m_db->prepare(
+        "INSERT INTO label_history(prompt_id, label, from_number, to_number, author, message, "
+        "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    if (!upsert || !history) {
+        return fail(!upsert ? upsert.error() : history.error());
+    }
+    upsert->bind(1, *pid).bind(2, label).bind(3, version.number).bind(4, now);
+    if (auto ok = upsert->run(); !ok) {
+        return fail(ok.error());
+    }
+    history->bind(1, *pid)
+        .bind(2, label)
+        .bind(3, from)
+        .bind(4, version.number)
+        .bind(5, author)
+        .bind(6, message)
+        .bind(7, now);
+    if (auto ok = history->run(); !ok) {
+        return fail(ok.error());
+    }
+    const int64_t seq = m_db->last_insert_rowid();
+    if (auto ok = tx->commit(); !ok) {
+        return fail(ok.error());
+    }
+    return std::optional<LabelEvent>(LabelEvent{seq, version.name, std::string(label), from,
+                                                version.number, std::string(author),
+                                                std::string(message), now});
+}
+
+Expected<LabelEvent> PromptStore::remove_label(std::string_view name, std::string_view label,
+                                               std::string_view author,
+                                               std::string_view message) {
+    auto tx = Transaction::begin(*m_db);
+    if (!tx) {
+        return fail(tx.error());
+    }
+    auto pid = prompt_id(name);
+    if (!pid) {
+        return fail(pid.error());
+    }
+    auto current = m_db->prepare(
+        "SELECT version_number FROM labels WHERE prompt_id = ?1 AND name = ?2");
+    if (!current) {
+        return fail(current.error());
+    }
+    current->bind(1, *pid).bind(2, label);
+    auto row = current->step();
+    if (!row) {
+        return fail(row.error());
+    }
+    if (!*row) {
+        std::vector<std::string> existing;
+        if (auto all = labels(std::string(name))) {
+            for (const auto& l : *all) {
+                existing.push_back(l.label);
+            }
+        }
+        return fail(ErrorCode::not_found, "prompt '{}' has no label '{}'{} ({})", name, label,
+                    util::did_you_mean(label, existing),
+                    existing.empty() ? "it has no labels" : "labels: " + util::join(existing, ", "));
+    }
+    const int64_t from = current->integer(0);
+    const std::string now = util::now_iso8601();
+    auto remove = m_db->prepare("DELETE FROM labels WHERE prompt_id = ?1 AND name = ?2");
+    auto history = m_db->prepare(
+        "INSERT INTO label_history(prompt_id, label, from_number, to_number, author, message, "
+        "created_at) VALUES (?1, ?2, ?3, NULL, ?4, ?5, ?6)");
+    if (!remove || !history) {
+        return fail(!remove ? remove.error() : history.error());
+    }
+    remove->bind(1, *pid).bind(2, label);
+    if (auto ok = remove->run(); !ok) {
+        return fail(ok.error());
+    }
+    history->bind(1, *pid).bind(2, label).bind(3, from).bind(4, author).bind(5, message).bind(6,
+                                                                                              now);
+    if (auto ok = history->run(); !ok) {
+        return fail(ok.error());
+    }
+    const int64_t seq = m_db->last_insert_rowid();
+    if (auto ok = tx->commit(); !ok) {
+        return fail(ok.error());
+    }
+    return LabelEvent{seq,
+                      std::string(name),
+                      std::string(label),
+                      from,
+                      std::nullopt,
+                      std::string(author),
+                      std::string(message),
+                      now};
+}
+
+Expected<std::vector<LabelEvent>> PromptStore::label_history(
+    const std::optional<std::string>& name) {
+    std::string sql = "SELECT h.id, p.name, h.label, h.from_number, h.to_number, h.author, "
+                      "h.message, h.created_at FROM label_history h JOIN prompts p ON "
+                      "p.id = h.prompt_id";
+    if (name) {
+        auto pid = prompt_id(*name);
+        if (!pid) {
+            return fail(pid.error());
+        }
+        sql += " WHERE p.name = ?1";
+    }
+    sql += " ORDER BY h.id";
+    auto stmt = m_db->prepare(sql);
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    if (name) {
+        stmt->bind(1, *name);
+    }
+    std::vector<LabelEvent> out;
+    while (true) {
+        auto row = stmt->step();
+        if (!row) {
+            return fail(row.error());
+        }
+        if (!*row) {
+            return out;
+        }
+        out.push_back(read_event(*stmt));
+    }
+}
+
+Expected<std::vector<std::string>> PromptStore::names() {
+    auto stmt = m_db->prepare("SELECT name FROM prompts ORDER BY name");
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    std::vector<std::string> out;
+    while (true) {
+        auto row = stmt->step();
+        if (!row) {
+            return fail(row.error());
+        }
+        if (!*row) {
+            return out;
+        }
+        out.push_back(stmt->text(0));
+    }
+}
+
+Expected<std::optional<std::pair<std::string, std::string>>> PromptStore::cached_parse(
+    std::string_view key) {
+    using Result = std::optional<std::pair<std::string, std::string>>;
+    auto stmt = m_db->prepare("SELECT name, object_id FROM worktree_cache WHERE key = ?1");
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    stmt->bind(1, key);
+    auto row = stmt->step();
+    if (!row) {
+        return fail(row.error());
+    }
+    if (!*row) {
+        return Result();
+    }
+    return Result(std::pair{stmt->text(0), stmt->text(1)});
+}
+
+Expected<void> PromptStore::remember_parse(std::string_view key, std::string_view name,
+                                           std::string_view id) {
+    auto stmt = m_db->prepare(
+        "INSERT OR REPLACE INTO worktree_cache(key, name, object_id) VALUES (?1, ?2, ?3)");
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    stmt->bind(1, key).bind(2, name).bind(3, id);
+    return stmt->run();
+}
+
+} // namespace llmops::store

@@ -1,0 +1,147 @@
+#pragma once
+// The prompt store: immutable content-addressed versions, per-prompt version numbers, movable
+// labels with an append-only history, and ref resolution. Content is opaque canonical JSON here;
+// the prompt module gives it meaning.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <llmops/store/database.hpp>
+
+namespace llmops::store {
+
+// One commit of one prompt.
+struct VersionInfo {
+    std::string name;                     // prompt name
+    int64_t number = 0;                   // per-prompt version number, from 1
+    std::string id;                       // SHA-256 of the content: the version id
+    std::optional<std::string> parent_id; // id of version number-1
+    std::string message;
+    std::string author;
+    std::string created_at;               // ISO 8601 UTC
+};
+
+// Where a label points now.
+struct LabelInfo {
+    std::string prompt;
+    std::string label;
+    int64_t number = 0;
+    std::string id;
+    std::string updated_at;
+};
+
+// One entry of the label history: a creation, a move or a removal.
+struct LabelEvent {
+    int64_t seq = 0;                  // order of events across the store
+    std::string prompt;
+    std::string label;
+    std::optional<int64_t> from;      // absent when the label was created
+    std::optional<int64_t> to;        // absent when the label was removed
+    std::string author;
+    std::string message;
+    std::string created_at;
+};
+
+// A prompt and its newest version.
+struct PromptSummary {
+    std::string name;
+    int64_t versions = 0;
+    std::string latest_id;
+    std::string updated_at;
+    std::vector<std::pair<std::string, int64_t>> labels; // label -> version number
+};
+
+// A request to commit `content` (canonical JSON whose SHA-256 is `id`) as the next version of
+// `name`.
+struct CommitRequest {
+    std::string name;
+    std::string id;
+    std::string content;
+    std::string message;
+    std::string author;
+};
+
+// What a commit did: `created` is false when the content equals the latest version (a no-op).
+struct CommitOutcome {
+    VersionInfo version;
+    bool created = false;
+};
+
+// True when `name` is a valid prompt name: segments of [a-z0-9._-] joined by '/', no empty
+// segment, no segment made only of dots, at most 200 characters.
+bool is_valid_prompt_name(std::string_view name);
+
+// True when `label` may be set by a user: [a-z0-9._-]+, at most 100 characters, not `latest`
+// (reserved), and not shaped like a version number (`3`, `v3`).
+bool is_valid_label(std::string_view label);
+
+// Splits `ref` at its last '@' into a prompt name and a version spec (empty when absent).
+std::pair<std::string, std::string> split_ref(std::string_view ref);
+
+class PromptStore {
+public:
+    explicit PromptStore(Database& db) : m_db(&db) {}
+
+    // Commits every request in one transaction, in order. A request whose content equals its
+    // prompt's latest version is a no-op (`created` false). Fails with `invalid_input` for a bad
+    // name, `io` on database failure; nothing is written on failure.
+    Expected<std::vector<CommitOutcome>> commit(const std::vector<CommitRequest>& requests);
+
+    // Resolves `ref` (`name`, `name@latest`, `name@3`, `name@v3`, `name@<label>`,
+    // `name@<6+ hex of the id>`). Fails with `not_found` for an unknown prompt or version (with
+    // the candidates or a did-you-mean), `conflict` for an ambiguous hash prefix (listing them).
+    Expected<VersionInfo> resolve(std::string_view ref);
+
+    // Returns the canonical JSON content of version `id`. Fails with `not_found`.
+    Expected<std::string> content(std::string_view id);
+
+    // Returns the latest version of `name`, or nothing when the prompt does not exist.
+    Expected<std::optional<VersionInfo>> latest(std::string_view name);
+
+    // Returns the versions of `name` (every prompt when absent), newest first.
+    Expected<std::vector<VersionInfo>> log(const std::optional<std::string>& name);
+
+    // Returns every prompt with its newest version and labels, by name.
+    Expected<std::vector<PromptSummary>> list();
+
+    // Returns the labels of `name` (every prompt when absent), by prompt then label.
+    Expected<std::vector<LabelInfo>> labels(const std::optional<std::string>& name);
+
+    // Points `label` of `version.name` at `version`, recording the move in the history.
+    // Fails with `invalid_input` for a bad or reserved label name. Returns the recorded event, or
+    // nothing when the label already pointed there.
+    Expected<std::optional<LabelEvent>> set_label(const VersionInfo& version,
+                                                  std::string_view label, std::string_view author,
+                                                  std::string_view message);
+
+    // Removes `label` from prompt `name`, recording the removal. Fails with `not_found` when the
+    // prompt or the label does not exist (listing the labels it has).
+    Expected<LabelEvent> remove_label(std::string_view name, std::string_view label,
+                                      std::string_view author, std::string_view message);
+
+    // Returns the label history of `name` (every prompt when absent), oldest first.
+    Expected<std::vector<LabelEvent>> label_history(const std::optional<std::string>& name);
+
+    // Returns every prompt name, sorted.
+    Expected<std::vector<std::string>> names();
+
+    // The worktree cache: the (name, version id) a file's bytes parsed to before, keyed by the
+    // SHA-256 of its default name and bytes. Lookups that miss return nothing.
+    Expected<std::optional<std::pair<std::string, std::string>>> cached_parse(
+        std::string_view key);
+    Expected<void> remember_parse(std::string_view key, std::string_view name,
+                                  std::string_view id);
+
+private:
+    Expected<int64_t> prompt_id(std::string_view name);
+    Expected<VersionInfo> version_by_number(std::string_view name, int64_t number);
+    Expected<VersionInfo> resolve_spec(std::string_view name, std::string_view spec);
+    Expected<std::string> describe_candidates(std::string_view name);
+
+    Database* m_db;
+};
+
+} // namespace llmops::store

@@ -1,0 +1,42 @@
+#pragma once
+// String helpers that know nothing of LLMs.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace llmops::util {
+
+// Returns `s` without leading and trailing spaces, tabs, carriage returns and newlines.
+std::string_view trim(std::string_view s);
+
+// Splits `s` at every `sep`; keeps empty pieces.
+std::vector<std::string> split(std::string_view s, char sep);
+
+// Joins `parts` with `sep` between them.
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+
+// Returns the byte offset of the first invalid UTF-8 sequence in `s`, or nothing when valid.
+std::optional<size_t> find_invalid_utf8(std::string_view s);
+
+// Returns the 1-based line and column of byte `offset` in `s`.
+std::pair<size_t, size_t> line_and_column(std::string_view s, size_t offset);
+
+// Edit distance between `a` and `b` (insertions, deletions, substitutions).
+size_t levenshtein(std::string_view a, std::string_view b);
+
+// Returns the candidate closest to `name` when it is close enough to be a likely typo.
+std::optional<std::string> closest_match(std::string_view name,
+                                         const std::vector<std::string>& candidates);
+
+// Returns " (did you mean 'x'?)" for the closest candidate, or "" when none is close.
+std::string did_you_mean(std::string_view name, const std::vector<std::string>& candidates);
+
+// True when every character of `s` is a lowercase hexadecimal digit and `s` is not empty.
+bool is_lower_hex(std::string_view s);
+
+// True when `s` is one or more ASCII digits.
+bool is_digits(std::string_view s);
+
+} // namespace llmops::util

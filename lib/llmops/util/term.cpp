@@ -1,0 +1,34 @@
+#include <llmops/util/term.hpp>
+
+#include <cstdlib>
+#include <unistd.h>
+
+namespace llmops::util {
+
+bool is_terminal(std::FILE* stream) { return ::isatty(::fileno(stream)) == 1; }
+
+bool use_colour(std::FILE* stream) {
+    const char* no_colour = std::getenv("NO_COLOR");
+    if (no_colour != nullptr && no_colour[0] != '\0') {
+        return false;
+    }
+    return is_terminal(stream);
+}
+
+std::string paint(std::string_view text, Colour colour, bool enabled) {
+    if (!enabled) {
+        return std::string(text);
+    }
+    const char* code = "";
+    switch (colour) {
+    case Colour::red: code = "\x1b[31m"; break;
+    case Colour::green: code = "\x1b[32m"; break;
+    case Colour::yellow: code = "\x1b[33m"; break;
+    case Colour::cyan: code = "\x1b[36m"; break;
+    case Colour::bold: code = "\x1b[1m"; break;
+    case Colour::dim: code = "\x1b[2m"; break;
+    }
+    return std::string(code) + std::string(text) + "\x1b[0m";
+}
+
+} // namespace llmops::util

@@ -1,0 +1,21 @@
+#pragma once
+// YAML documents as JSON values: the one place that knows yaml-cpp's quirks.
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <llmops/util/error.hpp>
+
+namespace llmops::util {
+
+// Parses one YAML document from `text` into JSON. Plain scalars are typed as YAML 1.2's core
+// schema says (null, true/false, integers, floats; `yes`/`no` stay strings); quoted scalars are
+// strings. Fails with `invalid_input` and a `origin:line:col: message` text on a syntax error, a
+// duplicate mapping key, a non-scalar key, an alias or invalid UTF-8. `line_offset` is added to
+// reported lines (front matter starts below the first line of its file).
+Expected<nlohmann::json> parse_yaml(std::string_view text, std::string_view origin,
+                                    size_t line_offset = 0);
+
+} // namespace llmops::util

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs llmops' build dependencies from Debian's packages, only when something is missing.
+# Idempotent: on a machine that already has everything it makes no apt call at all.
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build pkg-config ccache git python3
+  libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libfmt-dev doctest-dev
+  libcurl4-openssl-dev libsqlite3-dev libssl-dev libcpp-httplib-dev
+  libkainjow-mustache-dev libdtl-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}" >&2
+if [ "$(id -u)" -ne 0 ]; then
+  sudo=sudo
+else
+  sudo=
+fi
+export DEBIAN_FRONTEND=noninteractive
+for attempt in 1 2 3; do
+  if $sudo apt-get -o DPkg::Lock::Timeout=120 update -qq; then break; fi
+  echo "setup: apt-get update failed (attempt $attempt), retrying" >&2
+  sleep 5
+done
+$sudo apt-get -o DPkg::Lock::Timeout=120 install -y -qq --no-install-recommends "${missing[@]}" >&2

@@ -1,0 +1,137 @@
+#include "support/process.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace llmops::test {
+
+namespace {
+
+std::string slurp(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::filesystem::path scratch(const char* what) {
+    char tmpl[] = "/tmp/llmops-run-XXXXXX";
+    const int fd = ::mkstemp(tmpl);
+    if (fd < 0) {
+        throw std::runtime_error(std::string("mkstemp failed for ") + what);
+    }
+    ::close(fd);
+    ::chmod(tmpl, 0666);
+    return tmpl;
+}
+
+[[noreturn]] void exec_child(const std::vector<std::string>& argv, const RunOptions& options,
+                             int in_fd, int out_fd, int err_fd) {
+    if (in_fd >= 0) {
+        ::dup2(in_fd, STDIN_FILENO);
+    }
+    ::dup2(out_fd, STDOUT_FILENO);
+    ::dup2(err_fd, STDERR_FILENO);
+    if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) {
+        std::perror("chdir");
+        ::_exit(127);
+    }
+    for (const auto& [key, value] : options.env) {
+        if (value == "\x01unset") {
+            ::unsetenv(key.c_str());
+        } else {
+            ::setenv(key.c_str(), value.c_str(), 1);
+        }
+    }
+    if (options.as_user) {
+        if (::setgid(*options.as_user) != 0 || ::setuid(*options.as_user) != 0) {
+            std::perror("setuid");
+            ::_exit(127);
+        }
+    }
+    std::vector<char*> args;
+    for (const auto& a : argv) {
+        args.push_back(const_cast<char*>(a.c_str()));
+    }
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    std::perror("exec");
+    ::_exit(127);
+}
+
+std::map<std::string, std::string> hermetic_env(std::map<std::string, std::string> env) {
+    env.try_emplace("NO_COLOR", "1");
+    env.try_emplace("LLMOPS_AUTHOR", "Test Author <test@example.com>");
+    env.try_emplace("LLMOPS_DIR", "\x01unset");
+    return env;
+}
+
+} // namespace
+
+RunResult run_program(const std::vector<std::string>& argv, const RunOptions& options) {
+    const auto out_path = scratch("stdout");
+    const auto err_path = scratch("stderr");
+    std::optional<std::filesystem::path> in_path;
+    if (options.stdin_text) {
+        in_path = scratch("stdin");
+        std::ofstream(*in_path, std::ios::binary) << *options.stdin_text;
+    }
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+        throw std::runtime_error("fork failed");
+    }
+    if (pid == 0) {
+        const int in_fd = in_path ? ::open(in_path->c_str(), O_RDONLY)
+                                  : ::open("/dev/null", O_RDONLY);
+        const int out_fd = ::open(out_path.c_str(), O_WRONLY | O_TRUNC);
+        const int err_fd = ::open(err_path.c_str(), O_WRONLY | O_TRUNC);
+        exec_child(argv, options, in_fd, out_fd, err_fd);
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0) {
+    }
+    RunResult result;
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    result.out = slurp(out_path);
+    result.err = slurp(err_path);
+    std::filesystem::remove(out_path);
+    std::filesystem::remove(err_path);
+    if (in_path) {
+        std::filesystem::remove(*in_path);
+    }
+    return result;
+}
+
+RunResult llmops(const std::filesystem::path& cwd, const std::vector<std::string>& args,
+                 std::map<std::string, std::string> env) {
+    std::vector<std::string> argv{LLMOPS_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    RunOptions options;
+    options.cwd = cwd;
+    options.env = hermetic_env(std::move(env));
+    return run_program(argv, options);
+}
+
+pid_t spawn_llmops(const std::filesystem::path& cwd, const std::vector<std::string>& args) {
+    std::vector<std::string> argv{LLMOPS_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    RunOptions options;
+    options.cwd = cwd;
+    options.env = hermetic_env({});
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        const int null_fd = ::open("/dev/null", O_RDWR);
+        exec_child(argv, options, null_fd, null_fd, null_fd);
+    }
+    return pid;
+}
+
+uid_t unprivileged_uid() { return 65534; }
+
+} // namespace llmops::test
