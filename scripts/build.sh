@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Configures and builds llmops. Usage: scripts/build.sh [release|asan] [ninja targets...]
+#   release: build/       (RelWithDebInfo, -Werror)
+#   asan:    build-asan/  (ASan + UBSan, -O1, -Werror)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+kind=${1:-release}
+shift || true
+case "$kind" in
+  release) dir=build; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
+  asan) dir=build-asan; flags=(-DCMAKE_BUILD_TYPE=Debug -DLLMOPS_SANITIZE=ON -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g") ;;
+  *) echo "usage: scripts/build.sh [release|asan] [targets...]" >&2; exit 2 ;;
+esac
+if [ ! -f "$dir/build.ninja" ]; then
+  cmake -S . -B "$dir" -G Ninja -DLLMOPS_WERROR=ON "${flags[@]}" >/dev/null
+fi
+ninja -C "$dir" "$@"

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, builds with -Werror and runs every test, then
+# builds the ASan+UBSan configuration and runs every test again. CI runs exactly this.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+"$root/scripts/setup.sh"
+jobs=$(nproc)
+
+echo "== release build (-Werror)" >&2
+scripts/build.sh release
+ctest --test-dir build --output-on-failure -j "$jobs"
+
+echo "== ASan+UBSan build" >&2
+scripts/build.sh asan
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -j "$jobs"
