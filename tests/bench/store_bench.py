@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Prompt-store benchmark (SPEC §13, issue 2). Run by hand, not in CI:
+
+    scripts/build.sh release llmops && python3 tests/bench/store_bench.py [path/to/llmops]
+
+Builds a project with 1,000 prompts x 10 versions (10,000 versions), then times the read
+commands (median of repeated runs, wall clock, process start included), `--version`, and a
+single commit of 10,000 new prompt files. Prints a Markdown table for the README.
+"""
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+LLMOPS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "cmd", "llmops")
+ENV = dict(os.environ, NO_COLOR="1", LLMOPS_AUTHOR="bench <bench@example.com>")
+ENV.pop("LLMOPS_DIR", None)
+
+
+def run(cwd, *args):
+    subprocess.run([LLMOPS, *args], cwd=cwd, env=ENV, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def timed(cwd, *args):
+    start = time.perf_counter()
+    run(cwd, *args)
+    return (time.perf_counter() - start) * 1000.0
+
+
+def median_ms(cwd, args, repeat=21):
+    run(cwd, *args)  # warm the page cache
+    return statistics.median(timed(cwd, *args) for _ in range(repeat))
+
+
+def write_prompt(path, i, version):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(f"description: benchmark prompt {i}\n"
+                f"config:\n  model: gpt-4o-mini\n  temperature: 0\n"
+                f"variables:\n  question:\n  context:\n    default: none\n"
+                f"messages:\n  - role: system\n    content: |-\n"
+                f"      You answer questions about product area {i}. Revision {version}.\n"
+                f"      Use the context when it helps: {{{{context}}}}\n"
+                f"  - role: user\n    content: \"{{{{question}}}}\"\n")
+
+
+def main():
+    results = []
+    work = tempfile.mkdtemp(prefix="llmops-bench-")
+    try:
+        project = os.path.join(work, "p")
+        os.makedirs(project)
+        run(project, "init")
+        paths = [os.path.join(project, "prompts", f"area{i % 100:02d}", f"p{i:04d}.yaml")
+                 for i in range(1000)]
+        commit_ms = []
+        for version in range(1, 11):
+            for i, path in enumerate(paths):
+                write_prompt(path, i, version)
+            commit_ms.append(timed(project, "prompt", "commit", "-m", f"revision {version}"))
+        per_commit = statistics.median(commit_ms)
+        results.append(("commit 1,000 changed files (1,000 versions)", per_commit,
+                        f"{1000 / per_commit * 1000:,.0f} versions/s"))
+        run(project, "prompt", "label", "set", "area07/p0007@5", "production")
+        name = "area07/p0007"
+        results.append(("`--version`", median_ms(project, ["--version"]), ""))
+        results.append((f"`prompt log {name}` (10 versions)",
+                        median_ms(project, ["prompt", "log", name]), ""))
+        results.append(("`prompt log -n 20` (all 10,000 versions)",
+                        median_ms(project, ["prompt", "log", "-n", "20"]), ""))
+        results.append((f"`prompt show {name}@production`",
+                        median_ms(project, ["prompt", "show", f"{name}@production"]), ""))
+        results.append((f"`prompt diff {name}@3 {name}@9`",
+                        median_ms(project, ["prompt", "diff", f"{name}@3", f"{name}@9"]), ""))
+        results.append((f"`prompt diff {name}` (working file)",
+                        median_ms(project, ["prompt", "diff", name]), ""))
+        results.append(("`prompt status` (1,000 files, warm parse cache)",
+                        median_ms(project, ["prompt", "status"]), ""))
+        results.append(("`prompt list` (1,000 prompts)",
+                        median_ms(project, ["prompt", "list"]), ""))
+        results.append(("`fsck` (10,000 versions)", median_ms(project, ["fsck"], repeat=5), ""))
+
+        big = os.path.join(work, "big")
+        os.makedirs(big)
+        run(big, "init")
+        for i in range(10000):
+            write_prompt(os.path.join(big, "prompts", f"d{i % 100:02d}", f"q{i:05d}.yaml"), i, 1)
+        ms = timed(big, "prompt", "commit", "-m", "import 10,000 prompts")
+        results.append(("commit 10,000 new files in one command", ms,
+                        f"{10000 / ms * 1000:,.0f} versions/s"))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    print("| operation | median ms | rate |")
+    print("|---|---:|---|")
+    for label, ms, rate in results:
+        print(f"| {label} | {ms:.1f} | {rate} |")
+
+
+if __name__ == "__main__":
+    main()
