@@ -39,6 +39,10 @@ struct OpenProject {
 };
 Expected<OpenProject> open_project(const Context& ctx);
 
+// Opens the project for a command that changes the store. Fails with `io` and a message saying
+// so when this user cannot write to the store (read commands still work there).
+Expected<OpenProject> open_project_for_writing(const Context& ctx);
+
 // Writes `text` to stdout. A closed pipe ends the program quietly (exit 0); any other failure
 // is an `io` error.
 Expected<void> print(std::string_view text);

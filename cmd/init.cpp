@@ -18,7 +18,13 @@ void register_init(CLI::App& app, Context& ctx) {
     sub->callback([&ctx, sub, path] {
         ctx.action = [&ctx, sub, path]() -> Expected<int> {
             const bool path_given = sub->count("path") > 0;
-            const fs::path root = !path_given && ctx.dir ? fs::path(*ctx.dir) : fs::path(*path);
+            std::error_code ec;
+            fs::path root =
+                fs::absolute(!path_given && ctx.dir ? fs::path(*ctx.dir) : fs::path(*path), ec)
+                    .lexically_normal();
+            if (root.has_parent_path() && root.filename().empty()) {
+                root = root.parent_path(); // "a/.llmops/" names the same folder as "a/.llmops"
+            }
             auto made = store::init_project(root.filename() == store::k_store_dir_name
                                                 ? root.parent_path()
                                                 : root);
@@ -26,8 +32,11 @@ void register_init(CLI::App& app, Context& ctx) {
                 return fail(made.error());
             }
             const auto& [project, created] = *made;
-            std::error_code ec;
             fs::create_directories(project.prompts_dir(), ec);
+            if (ec) {
+                return fail(ErrorCode::io, "cannot create '{}': {}",
+                            project.prompts_dir().string(), ec.message());
+            }
             auto ok = print(fmt::format("{} llmops project in {}\n",
                                         created ? "initialized empty" : "reinitialized existing",
                                         project.dir.string()));

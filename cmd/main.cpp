@@ -1,6 +1,8 @@
 // The llmops binary: one table of command groups, and the one place that prints errors and
 // picks exit codes.
 
+#include <cctype>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -11,6 +13,7 @@
 #include "cli.hpp"
 
 #include <llmops/util/build_info.hpp>
+#include <llmops/util/strings.hpp>
 
 namespace {
 
@@ -49,6 +52,68 @@ int exit_code_for(ErrorCode code) {
     return cmd::k_exit_runtime;
 }
 
+// The deepest command that parsing reached: `llmops prompt label` for `llmops prompt label x`.
+const CLI::App& deepest_command(const CLI::App& app) {
+    const CLI::App* current = &app;
+    while (!current->get_subcommands().empty()) {
+        current = current->get_subcommands().front();
+    }
+    return *current;
+}
+
+// "llmops prompt label"
+std::string command_path(const CLI::App& command) {
+    std::string path = command.get_name();
+    for (const CLI::App* a = command.get_parent(); a != nullptr; a = a->get_parent()) {
+        path = a->get_name() + " " + path;
+    }
+    return path;
+}
+
+std::vector<std::string> subcommand_names(const CLI::App& command) {
+    std::vector<std::string> names;
+    for (const CLI::App* sub : command.get_subcommands([](const CLI::App*) { return true; })) {
+        names.push_back(sub->get_name());
+    }
+    return names;
+}
+
+// Turns a CLI11 parse error into a message that names the command and the word at fault.
+// CLI11 checks required subcommands before leftover words, so `llmops bogus` would otherwise
+// read "A subcommand is required".
+std::string parse_error_message(const CLI::App& app, const CLI::ParseError& e) {
+    const CLI::App& command = deepest_command(app);
+    const std::string path = command_path(command);
+    const std::string help = fmt::format(" (see '{} --help')", path);
+    const auto names = subcommand_names(command);
+    const auto leftovers = app.remaining(true);
+    if (!leftovers.empty()) {
+        const std::string& word = leftovers.front();
+        if (word.starts_with("-") && word.size() > 1) {
+            return fmt::format("unknown option '{}' for '{}'{}", word, path, help);
+        }
+        if (!names.empty()) { // a command group: the word should have been a command
+            return fmt::format("unknown command '{}' for '{}'{}{}", word, path,
+                               util::did_you_mean(word, names), help);
+        }
+        return fmt::format("unexpected argument '{}' for '{}'{}", word, path, help);
+    }
+    if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr && !names.empty() &&
+        command.get_require_subcommand_min() > 0) {
+        return fmt::format("'{}' needs a command: {}{}", path, util::join(names, ", "), help);
+    }
+    std::string message = e.what();
+    if (message.empty()) {
+        message = "invalid command line";
+    }
+    // CLI11 capitalises some messages; ours are lowercase.
+    if (message.size() > 1 && std::isupper(static_cast<unsigned char>(message[0])) &&
+        std::islower(static_cast<unsigned char>(message[1]))) {
+        message[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(message[0])));
+    }
+    return message + help;
+}
+
 void print_error(std::string_view message) {
     std::fflush(stdout);
     std::fprintf(stderr, "llmops: error: %.*s\n", static_cast<int>(message.size()),
@@ -76,11 +141,7 @@ int run(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        std::string message = e.what();
-        if (message.empty()) {
-            message = "invalid command line";
-        }
-        print_error(fmt::format("{} (see 'llmops --help')", message));
+        print_error(parse_error_message(app, e));
         return cmd::k_exit_usage;
     }
     if (!ctx.action) {

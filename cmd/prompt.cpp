@@ -14,6 +14,7 @@
 #include <llmops/util/diff.hpp>
 #include <llmops/util/files.hpp>
 #include <llmops/util/identity.hpp>
+#include <llmops/util/strings.hpp>
 #include <llmops/util/term.hpp>
 #include <llmops/util/yaml.hpp>
 
@@ -52,7 +53,7 @@ void add_commit(CLI::App& group, Context& ctx) {
     sub->add_option("--author", o->author, "Author (default: LLMOPS_AUTHOR, git, OS user)");
     sub->add_flag("--json", o->json, "Print the result as JSON");
     on_run(sub, ctx, [o](Context& c) -> Expected<int> {
-        auto open = open_project(c);
+        auto open = open_project_for_writing(c);
         if (!open) {
             return fail(open.error());
         }
@@ -228,7 +229,7 @@ void add_label(CLI::App& group, Context& ctx) {
     set->add_option("-m,--message", s->message, "Why (kept in the label history)");
     set->add_option("--author", s->author, "Author (default: LLMOPS_AUTHOR, git, OS user)");
     on_run(set, ctx, [s](Context& c) -> Expected<int> {
-        auto open = open_project(c);
+        auto open = open_project_for_writing(c);
         if (!open) {
             return fail(open.error());
         }
@@ -262,7 +263,7 @@ void add_label(CLI::App& group, Context& ctx) {
     rm->add_option("-m,--message", r->message, "Why (kept in the label history)");
     rm->add_option("--author", r->author, "Author (default: LLMOPS_AUTHOR, git, OS user)");
     on_run(rm, ctx, [r](Context& c) -> Expected<int> {
-        auto open = open_project(c);
+        auto open = open_project_for_writing(c);
         if (!open) {
             return fail(open.error());
         }
@@ -468,8 +469,10 @@ void add_export(CLI::App& group, Context& ctx) {
             return fail(versions.error());
         }
         if (!skipped.empty()) {
-            std::fprintf(stderr, "llmops: note: %zu prompt%s without label '%s' left out\n",
-                         skipped.size(), skipped.size() == 1 ? "" : "s", o->label->c_str());
+            const std::string note = fmt::format(
+                "llmops: note: {} prompt{} without label '{}' left out: {}\n", skipped.size(),
+                skipped.size() == 1 ? "" : "s", *o->label, util::join(skipped, ", "));
+            std::fputs(note.c_str(), stderr);
         }
         const std::string text = report::export_json(*versions, o->label);
         if (o->output) {

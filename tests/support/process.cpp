@@ -1,11 +1,14 @@
 #include "support/process.hpp"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
+#include <grp.h>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,7 +53,10 @@ std::filesystem::path scratch(const char* what) {
         }
     }
     if (options.as_user) {
-        if (::setgid(*options.as_user) != 0 || ::setuid(*options.as_user) != 0) {
+        // Drop root's supplementary groups too, or the child could still write where group
+        // root may.
+        if (::setgroups(0, nullptr) != 0 || ::setgid(*options.as_user) != 0 ||
+            ::setuid(*options.as_user) != 0) {
             std::perror("setuid");
             ::_exit(127);
         }
@@ -93,11 +99,8 @@ RunResult run_program(const std::vector<std::string>& argv, const RunOptions& op
         const int err_fd = ::open(err_path.c_str(), O_WRONLY | O_TRUNC);
         exec_child(argv, options, in_fd, out_fd, err_fd);
     }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {
-    }
     RunResult result;
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    result.exit_code = wait_for(pid);
     result.out = slurp(out_path);
     result.err = slurp(err_path);
     std::filesystem::remove(out_path);
@@ -118,6 +121,27 @@ RunResult llmops(const std::filesystem::path& cwd, const std::vector<std::string
     return run_program(argv, options);
 }
 
+RunResult llmops_as(uid_t uid, const std::filesystem::path& cwd,
+                    const std::vector<std::string>& args) {
+    std::vector<std::string> argv{LLMOPS_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    RunOptions options;
+    options.cwd = cwd;
+    options.env = hermetic_env({});
+    options.as_user = uid;
+    return run_program(argv, options);
+}
+
+int wait_for(pid_t pid) {
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            throw std::runtime_error("waitpid failed");
+        }
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 pid_t spawn_llmops(const std::filesystem::path& cwd, const std::vector<std::string>& args) {
     std::vector<std::string> argv{LLMOPS_BINARY};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -125,6 +149,9 @@ pid_t spawn_llmops(const std::filesystem::path& cwd, const std::vector<std::stri
     options.cwd = cwd;
     options.env = hermetic_env({});
     const pid_t pid = ::fork();
+    if (pid < 0) {
+        throw std::runtime_error("fork failed");
+    }
     if (pid == 0) {
         const int null_fd = ::open("/dev/null", O_RDWR);
         exec_child(argv, options, null_fd, null_fd, null_fd);

@@ -33,8 +33,16 @@ RunResult run_program(const std::vector<std::string>& argv, const RunOptions& op
 RunResult llmops(const std::filesystem::path& cwd, const std::vector<std::string>& args,
                  std::map<std::string, std::string> env = {});
 
+// Runs the llmops binary as llmops() does (same hermetic environment), under user `uid`. Needs
+// root.
+RunResult llmops_as(uid_t uid, const std::filesystem::path& cwd,
+                    const std::vector<std::string>& args);
+
 // Starts the llmops binary without waiting; returns its pid. Output goes to /dev/null.
 pid_t spawn_llmops(const std::filesystem::path& cwd, const std::vector<std::string>& args);
+
+// Waits for the child `pid` and returns its exit code (128+N when killed by signal N).
+int wait_for(pid_t pid);
 
 // The uid of an unprivileged user to run as when the tests run as root (nobody).
 uid_t unprivileged_uid();

@@ -23,29 +23,70 @@ const std::vector<std::string> k_front_matter_keys = {"name", "description", "co
                                                       "variables"};
 const std::vector<std::string> k_roles = {"system", "developer", "user", "assistant"};
 
+// The text a YAML mapping was parsed from, to point errors at the line of a top-level key.
+struct Source {
+    std::string_view text;   // the YAML text (a whole file, or the front matter)
+    size_t line_offset = 0;  // lines of the file above `text`
+    std::string_view origin; // the file, for messages
+};
+
+// Returns "origin:line:col" of top-level key `key` in `source` (a key at the start of a line,
+// as block mappings write them), or "origin" when it is not found there (a flow mapping).
+std::string where_key(const Source& source, std::string_view key) {
+    size_t line = 1;
+    for (size_t pos = 0; pos <= source.text.size(); ++line) {
+        const size_t eol = source.text.find('\n', pos);
+        std::string_view rest =
+            source.text.substr(pos, eol == std::string_view::npos ? source.text.npos : eol - pos);
+        for (const std::string_view quote : {"", "\"", "'"}) {
+            std::string_view r = rest;
+            if (!r.starts_with(quote) || !r.substr(quote.size()).starts_with(key)) {
+                continue;
+            }
+            r.remove_prefix(quote.size() + key.size());
+            if (!r.starts_with(quote)) {
+                continue;
+            }
+            r.remove_prefix(quote.size());
+            while (!r.empty() && (r.front() == ' ' || r.front() == '\t')) {
+                r.remove_prefix(1);
+            }
+            if (r.starts_with(':')) {
+                return fmt::format("{}:{}:1", source.origin, line + source.line_offset);
+            }
+        }
+        if (eol == std::string_view::npos) {
+            break;
+        }
+        pos = eol + 1;
+    }
+    return std::string(source.origin);
+}
+
 Expected<void> check_keys(const json& doc, const std::vector<std::string>& allowed,
-                          std::string_view origin, std::string_view what) {
+                          const Source& source, std::string_view what) {
     for (const auto& [key, value] : doc.items()) {
         if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
             if (what == "front matter" && (key == "template" || key == "messages")) {
                 return fail(ErrorCode::invalid_input,
                             "{}: '{}' is not allowed in front matter: the body of the file is the "
                             "template",
-                            origin, key);
+                            where_key(source, key), key);
             }
-            return fail(ErrorCode::invalid_input, "{}: unknown key '{}' in {}{}", origin, key,
-                        what, util::did_you_mean(key, allowed));
+            return fail(ErrorCode::invalid_input, "{}: unknown key '{}' in {}{}",
+                        where_key(source, key), key, what, util::did_you_mean(key, allowed));
         }
     }
     return {};
 }
 
-Expected<std::string> string_field(const json& doc, const char* key, std::string_view origin) {
+Expected<std::string> string_field(const json& doc, const char* key, const Source& source) {
     if (!doc.contains(key) || doc[key].is_null()) {
         return std::string();
     }
     if (!doc[key].is_string()) {
-        return fail(ErrorCode::invalid_input, "{}: '{}' must be a string", origin, key);
+        return fail(ErrorCode::invalid_input, "{}: '{}' must be a string", where_key(source, key),
+                    key);
     }
     return doc[key].get<std::string>();
 }
@@ -66,7 +107,12 @@ Expected<Variable> parse_variable(const std::string& name, const json& spec,
     for (const auto& [key, value] : spec.items()) {
         if (key == "default") {
             v.default_json = util::canonical_json(value);
-        } else if (key == "description" && value.is_string()) {
+        } else if (key == "description") {
+            if (!value.is_string()) {
+                return fail(ErrorCode::invalid_input,
+                            "{}: the description of variable '{}' must be a string", origin,
+                            name);
+            }
             v.description = value.get<std::string>();
         } else {
             return fail(ErrorCode::invalid_input, "{}: unknown key '{}' in variable '{}'{}",
@@ -77,7 +123,8 @@ Expected<Variable> parse_variable(const std::string& name, const json& spec,
     return v;
 }
 
-Expected<std::vector<Variable>> parse_variables(const json& doc, std::string_view origin) {
+Expected<std::vector<Variable>> parse_variables(const json& doc, const Source& source) {
+    const std::string_view origin = source.origin;
     std::vector<Variable> out;
     if (!doc.contains("variables") || doc["variables"].is_null()) {
         return out;
@@ -112,7 +159,8 @@ Expected<std::vector<Variable>> parse_variables(const json& doc, std::string_vie
         }
     } else {
         return fail(ErrorCode::invalid_input,
-                    "{}: 'variables' must be a list of names or a mapping", origin);
+                    "{}: 'variables' must be a list of names or a mapping",
+                    where_key(source, "variables"));
     }
     std::sort(out.begin(), out.end(),
               [](const Variable& a, const Variable& b) { return a.name < b.name; });
@@ -125,10 +173,12 @@ Expected<std::vector<Variable>> parse_variables(const json& doc, std::string_vie
     return out;
 }
 
-Expected<std::vector<Message>> parse_messages(const json& messages, std::string_view origin) {
+Expected<std::vector<Message>> parse_messages(const json& messages, const Source& source) {
+    const std::string_view origin = source.origin;
     if (!messages.is_array() || messages.empty()) {
         return fail(ErrorCode::invalid_input,
-                    "{}: 'messages' must be a non-empty list of {{role, content}}", origin);
+                    "{}: 'messages' must be a non-empty list of {{role, content}}",
+                    where_key(source, "messages"));
     }
     std::vector<Message> out;
     for (size_t i = 0; i < messages.size(); ++i) {
@@ -151,10 +201,11 @@ Expected<std::vector<Message>> parse_messages(const json& messages, std::string_
 
 // Fills the fields shared by both file formats from a parsed YAML mapping.
 Expected<PromptDefinition> common_fields(const json& doc, std::string_view default_name,
-                                         std::string_view origin) {
+                                         const Source& source) {
+    const std::string_view origin = source.origin;
     PromptDefinition def;
-    auto name = string_field(doc, "name", origin);
-    auto description = string_field(doc, "description", origin);
+    auto name = string_field(doc, "name", source);
+    auto description = string_field(doc, "description", source);
     if (!name || !description) {
         return fail(!name ? name.error() : description.error());
     }
@@ -163,16 +214,17 @@ Expected<PromptDefinition> common_fields(const json& doc, std::string_view defau
         return fail(ErrorCode::invalid_input,
                     "{}: invalid prompt name '{}' (use lowercase letters, digits, '.', '_', '-' "
                     "and '/')",
-                    origin, def.name);
+                    name->empty() ? std::string(origin) : where_key(source, "name"), def.name);
     }
     def.description = *description;
     if (doc.contains("config") && !doc["config"].is_null()) {
         if (!doc["config"].is_object()) {
-            return fail(ErrorCode::invalid_input, "{}: 'config' must be a mapping", origin);
+            return fail(ErrorCode::invalid_input, "{}: 'config' must be a mapping",
+                        where_key(source, "config"));
         }
         def.config_json = util::canonical_json(doc["config"]);
     }
-    auto variables = parse_variables(doc, origin);
+    auto variables = parse_variables(doc, source);
     if (!variables) {
         return fail(variables.error());
     }
@@ -195,6 +247,7 @@ Expected<PromptDefinition> parse_markdown(std::string_view text, std::string_vie
                                           std::string_view origin) {
     json front = json::object();
     std::string_view body = text;
+    Source source{std::string_view(), 1, origin};
     if (text.starts_with("---\n") || text.starts_with("---\r\n")) {
         const size_t start = text.find('\n') + 1;
         size_t end = std::string_view::npos;
@@ -216,7 +269,8 @@ Expected<PromptDefinition> parse_markdown(std::string_view text, std::string_vie
             return fail(ErrorCode::invalid_input,
                         "{}:1:1: front matter starts with '---' but is never closed", origin);
         }
-        auto parsed = util::parse_yaml(text.substr(start, end - start), origin, 1);
+        source.text = text.substr(start, end - start);
+        auto parsed = util::parse_yaml(source.text, origin, 1);
         if (!parsed) {
             return fail(parsed.error());
         }
@@ -228,10 +282,10 @@ Expected<PromptDefinition> parse_markdown(std::string_view text, std::string_vie
             front = std::move(*parsed);
         }
     }
-    if (auto ok = check_keys(front, k_front_matter_keys, origin, "front matter"); !ok) {
+    if (auto ok = check_keys(front, k_front_matter_keys, source, "front matter"); !ok) {
         return fail(ok.error());
     }
-    auto def = common_fields(front, default_name, origin);
+    auto def = common_fields(front, default_name, source);
     if (!def) {
         return def;
     }
@@ -255,10 +309,11 @@ Expected<PromptDefinition> parse_yaml_prompt(std::string_view text, std::string_
                     "{}:1:1: a prompt file must be a mapping with 'template' or 'messages'",
                     origin);
     }
-    if (auto ok = check_keys(*doc, k_yaml_keys, origin, "prompt file"); !ok) {
+    const Source source{text, 0, origin};
+    if (auto ok = check_keys(*doc, k_yaml_keys, source, "prompt file"); !ok) {
         return fail(ok.error());
     }
-    auto def = common_fields(*doc, default_name, origin);
+    auto def = common_fields(*doc, default_name, source);
     if (!def) {
         return def;
     }
@@ -276,11 +331,11 @@ Expected<PromptDefinition> parse_yaml_prompt(std::string_view text, std::string_
         const json& t = (*doc)["template"];
         if (!t.is_string() || util::trim(t.get<std::string>()).empty()) {
             return fail(ErrorCode::invalid_input, "{}: 'template' must be a non-empty string",
-                        origin);
+                        where_key(source, "template"));
         }
         def->template_text = t.get<std::string>();
     } else {
-        auto messages = parse_messages((*doc)["messages"], origin);
+        auto messages = parse_messages((*doc)["messages"], source);
         if (!messages) {
             return fail(messages.error());
         }

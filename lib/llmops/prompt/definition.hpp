@@ -44,9 +44,12 @@ enum class FileFormat { yaml, markdown };
 std::optional<FileFormat> format_for_path(std::string_view path);
 
 // Parses the text of a prompt file. `default_name` is used when the file sets no `name`;
-// `origin` names the file in errors. Fails with `invalid_input` and `origin:line:col: message`
-// for malformed YAML, duplicate keys, unknown keys (with a did-you-mean), a missing template, an
-// invalid name, a bad message role or variable, or invalid UTF-8.
+// `origin` names the file in errors. Fails with `invalid_input`: `origin:line:col: message` for
+// malformed YAML, a duplicate key, invalid UTF-8 and a bad top-level key (an unknown key, with a
+// did-you-mean; an invalid `name`; a field of the wrong type; the line is left out when the key
+// is not at the start of a line, as in a flow mapping); `origin: message` for what has no one
+// place: a missing template, both template and messages, an invalid name taken from the path, a
+// bad message (named by its number, a bad role with a did-you-mean) or variable (by its name).
 Expected<PromptDefinition> parse_prompt_file(std::string_view text, FileFormat format,
                                              std::string_view default_name,
                                              std::string_view origin);

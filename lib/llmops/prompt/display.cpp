@@ -17,7 +17,11 @@ bool is_plain_key(const std::string& key) {
     }) && key.front() != '-' && key.front() != '.';
 }
 
-std::string key_text(const std::string& key) { return is_plain_key(key) ? key : json(key).dump(); }
+// A plain `null` key would read back as a null node, not as the text "null".
+std::string key_text(const std::string& key) {
+    const bool null_like = key == "null" || key == "Null" || key == "NULL";
+    return is_plain_key(key) && !null_like ? key : json(key).dump();
+}
 
 // A multi-line string can be a literal block when it has no characters a block would change.
 bool fits_literal_block(const std::string& s) {
@@ -30,9 +34,11 @@ bool fits_literal_block(const std::string& s) {
             return false;
         }
     }
-    // Leading tabs or spaces on the first line and lines of only spaces are ambiguous in
-    // blocks; quoting is exact.
-    if (s.front() == ' ' || s.front() == '\t') {
+    // A block takes its indentation from its first non-empty line, so leading tabs or spaces
+    // there (even after empty lines) would be lost, as would lines of only spaces; a block of
+    // only line breaks reads back as empty text. Quoting is exact.
+    const size_t first = s.find_first_not_of('\n');
+    if (first == std::string::npos || s[first] == ' ' || s[first] == '\t') {
         return false;
     }
     size_t start = 0;

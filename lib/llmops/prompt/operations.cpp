@@ -14,10 +14,19 @@ namespace fs = std::filesystem;
 Expected<std::vector<FileCommit>> commit_files(store::Database& db,
                                                const std::vector<PromptFile>& files,
                                                std::string_view message, std::string_view author) {
-    std::vector<store::CommitRequest> requests;
-    requests.reserve(files.size());
-    std::map<std::string, std::string> declared_by;
+    // A file named twice (`commit prompts/a.yaml prompts/`) is one file, not two declaring one
+    // prompt.
+    std::vector<PromptFile> unique;
+    std::set<fs::path> seen;
     for (const auto& file : files) {
+        if (seen.insert(file.path.lexically_normal()).second) {
+            unique.push_back(file);
+        }
+    }
+    std::vector<store::CommitRequest> requests;
+    requests.reserve(unique.size());
+    std::map<std::string, std::string> declared_by;
+    for (const auto& file : unique) {
         auto def = load_prompt_file(file);
         if (!def) {
             return fail(def.error());
@@ -37,9 +46,9 @@ Expected<std::vector<FileCommit>> commit_files(store::Database& db,
         return fail(outcomes.error());
     }
     std::vector<FileCommit> out;
-    out.reserve(files.size());
-    for (size_t i = 0; i < files.size(); ++i) {
-        out.push_back(FileCommit{files[i], std::move((*outcomes)[i])});
+    out.reserve(unique.size());
+    for (size_t i = 0; i < unique.size(); ++i) {
+        out.push_back(FileCommit{std::move(unique[i]), std::move((*outcomes)[i])});
     }
     return out;
 }
@@ -93,6 +102,13 @@ Expected<Checkout> checkout(store::Database& db, const store::Project& project,
         return Checkout{std::move(*loaded), std::nullopt, std::move(text)};
     }
     std::optional<PromptFile> target;
+    std::error_code ec;
+    if (output && fs::is_directory(*output, ec)) {
+        // prompt_files_for would list the folder, and a folder holding one prompt file would
+        // silently become the target.
+        return fail(ErrorCode::invalid_input, "'{}' is a folder, not a prompt file name",
+                    *output);
+    }
     if (output) {
         auto described = prompt_files_for(*output, project);
         if (described && described->size() == 1) {
@@ -131,7 +147,6 @@ Expected<Checkout> checkout(store::Database& db, const store::Project& project,
         file.default_name = name;
         target = file;
     }
-    std::error_code ec;
     if (fs::exists(target->path, ec) && force == Force::no) {
         auto current = load_prompt_file(*target);
         bool safe = false;
@@ -160,8 +175,14 @@ Expected<Checkout> checkout(store::Database& db, const store::Project& project,
         !rel_ec && implied == name ? IncludeName::no : IncludeName::yes;
     const FileFormat format = format_for_definition(loaded->def, target->format);
     if (format != target->format) {
+        if (loaded->def.is_chat()) {
+            return fail(ErrorCode::invalid_input,
+                        "'{}' is a chat prompt and cannot be written as Markdown; use a .yaml path",
+                        name);
+        }
         return fail(ErrorCode::invalid_input,
-                    "'{}' is a chat prompt and cannot be written as Markdown; use a .yaml path",
+                    "'{}' starts or ends with a line break, which Markdown cannot keep; use a "
+                    ".yaml path",
                     name);
     }
     std::string text = to_file_text(loaded->def, format, include);
@@ -202,6 +223,15 @@ Expected<std::pair<DiffSide, DiffSide>> diff_sides(store::Database& db,
         return fail(found.error());
     }
     if (!*found) {
+        // A broken file at the path the name implies is most likely the one meant: say why it
+        // does not count rather than that there is none.
+        for (const auto& file : *files) {
+            if (file.default_name == a->version.name) {
+                if (auto def = load_prompt_file(file); !def) {
+                    return fail(def.error());
+                }
+            }
+        }
         return fail(ErrorCode::not_found,
                     "no working file declares prompt '{}' (give two refs to compare versions)",
                     a->version.name);

@@ -21,8 +21,9 @@ struct FileCommit {
     store::CommitOutcome outcome;
 };
 
-// Parses every file in `files` and commits them in one transaction. Fails, writing nothing,
-// when any file is invalid or two files declare the same prompt name.
+// Parses every file in `files` (a file listed twice counts once) and commits them in one
+// transaction; returns one entry per file, in order. Fails, writing nothing, when any file is
+// invalid or two files declare the same prompt name.
 Expected<std::vector<FileCommit>> commit_files(store::Database& db,
                                                const std::vector<PromptFile>& files,
                                                std::string_view message, std::string_view author);
@@ -50,7 +51,10 @@ struct Checkout {
 // Writes the version `ref` names as a prompt file: to `output` when given ("-" writes nothing
 // and returns the text), else over the working file that declares the prompt, else to
 // prompts/<name>.yaml. Refuses (`conflict`) to overwrite a working file holding content that no
-// version of the prompt has, unless `force`: that text would be lost.
+// version of the prompt has, unless `force`: that text would be lost. Fails with `invalid_input`
+// when `output` is a folder or has no prompt file extension, or when the target is Markdown and
+// the version cannot be written there (a chat prompt, or a template that starts or ends with a
+// line break).
 Expected<Checkout> checkout(store::Database& db, const store::Project& project,
                             std::string_view ref, const std::optional<std::string>& output,
                             Force force);
@@ -63,7 +67,9 @@ struct DiffSide {
 };
 
 // The two sides of `prompt diff`: `from` and `to` refs, or `from` against the working file that
-// declares the same prompt when `to` is absent.
+// declares the same prompt when `to` is absent. Fails as `load_version` does, with the parse
+// error of the file at the prompt's implied path when that file is invalid, or with `not_found`
+// when no working file declares the prompt.
 Expected<std::pair<DiffSide, DiffSide>> diff_sides(store::Database& db,
                                                    const store::Project& project,
                                                    std::string_view from,

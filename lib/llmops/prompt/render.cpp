@@ -11,6 +11,11 @@ using nlohmann::json;
 Expected<RenderedPrompt> render_prompt(const PromptDefinition& def, const json& vars,
                                        const PartialLoader& load_partial,
                                        const RenderOptions& options) {
+    // Checked here because the defaults below always make the template's context an object.
+    if (!vars.is_null() && !vars.is_object()) {
+        return fail(ErrorCode::invalid_input, "{}: variables must be a JSON object, not {}",
+                    def.name, vars.type_name());
+    }
     json context = json::object();
     std::vector<std::string> missing;
     for (const auto& v : def.variables) {

@@ -20,9 +20,11 @@ struct RenderedPrompt {
     std::vector<Message> messages;
 };
 
-// Renders `def` with `vars` (a JSON object) over the declared defaults. A declared variable
-// with no default and no value, or a variable the template uses and nobody set, is an error
-// naming it (unless `options` allow missing variables). Fails with `invalid_input`.
+// Renders `def` with `vars` (a JSON object, or null for none) over the declared defaults. A
+// declared variable with no default and no value, or a variable the template uses and nobody
+// set, is an error naming it (unless `options` allow missing variables); so is `vars` of another
+// type. Errors start with the prompt's name (and "(message N)" for a chat message). Fails with
+// `invalid_input`, or a partial loader's error code.
 Expected<RenderedPrompt> render_prompt(const PromptDefinition& def, const nlohmann::json& vars,
                                        const PartialLoader& load_partial,
                                        const RenderOptions& options);

@@ -27,6 +27,23 @@ std::string strip_extension(const std::string& generic) {
     return generic.substr(0, dot);
 }
 
+// `path` relative to `base`: lexically first (no system calls, which matters for a tree of
+// thousands of files), then through the file system for paths reached via symlinks.
+std::optional<fs::path> relative_to(const fs::path& path, const fs::path& base) {
+    fs::path rel = path.lexically_relative(base);
+    if (rel.empty() || *rel.begin() == "..") {
+        std::error_code ec;
+        rel = fs::relative(path, base, ec);
+        if (ec || rel.empty() || *rel.begin() == "..") {
+            return std::nullopt;
+        }
+    }
+    return rel;
+}
+
+// README files document a prompts folder; they are not prompts.
+bool is_readme(const fs::path& p) { return p.stem() == "README" || p.stem() == "readme"; }
+
 std::optional<PromptFile> describe(const fs::path& path, const store::Project& project) {
     const auto format = format_for_path(path.filename().string());
     if (!format) {
@@ -35,11 +52,10 @@ std::optional<PromptFile> describe(const fs::path& path, const store::Project& p
     PromptFile file;
     file.path = path;
     file.format = *format;
-    file.display = util::relative_display(path, project.root);
-    std::error_code ec;
-    const fs::path rel = fs::relative(path, project.prompts_dir(), ec);
-    if (!ec && !rel.empty() && *rel.begin() != "..") {
-        file.default_name = strip_extension(rel.generic_string());
+    const auto from_root = relative_to(path, project.root);
+    file.display = from_root ? from_root->generic_string() : path.generic_string();
+    if (const auto rel = relative_to(path, project.prompts_dir())) {
+        file.default_name = strip_extension(rel->generic_string());
     } else {
         file.default_name = path.stem().string();
     }
@@ -66,7 +82,7 @@ Expected<std::vector<PromptFile>> files_under(const fs::path& dir, const store::
             }
             continue;
         }
-        if (!it->is_regular_file(ec)) {
+        if (!it->is_regular_file(ec) || is_readme(it->path())) {
             continue;
         }
         if (auto file = describe(it->path(), project)) {

@@ -50,6 +50,11 @@ std::string short_time(const std::string& iso) {
     return iso.substr(0, 10) + " " + iso.substr(11, 5);
 }
 
+// "1 label", "2 labels"
+std::string count(int64_t n, std::string_view noun) {
+    return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
+}
+
 std::string first_line(const std::string& text) {
     const size_t nl = text.find('\n');
     return nl == std::string::npos ? text : text.substr(0, nl);
@@ -129,9 +134,14 @@ std::string status_text(const prompt::WorkspaceStatus& status, Colour colour) {
                      util::Colour::dim, colour);
         out += '\n';
     }
+    if (status.files.empty()) {
+        return "no prompt files under prompts/ (.yaml, .yml, .md, .txt or .prompt)\n" + out;
+    }
     if (changes == 0) {
-        return fmt::format("clean: {} prompt file{} match their latest versions\n{}",
-                           status.files.size(), status.files.size() == 1 ? "" : "s", out);
+        const auto n = static_cast<int64_t>(status.files.size());
+        return fmt::format("clean: {} {}\n{}", count(n, "prompt file"),
+                           n == 1 ? "matches its latest version" : "match their latest versions",
+                           out);
     }
     return "changes not committed (llmops prompt commit -m MSG):\n" + out;
 }
@@ -166,9 +176,12 @@ std::string list_text(const std::vector<store::PromptSummary>& prompts) {
         for (const auto& [label, number] : p.labels) {
             labels.push_back(fmt::format("{}=@{}", label, number));
         }
-        out += fmt::format("{:<{}}  {:>7}  {:<12}  {:<16}  {}\n", p.name, width,
-                           "@" + std::to_string(p.versions), short_id(p.latest_id),
-                           short_time(p.updated_at), util::join(labels, " "));
+        std::string line = fmt::format("{:<{}}  {:>7}  {:<12}  {:<16}  {}", p.name, width,
+                                       "@" + std::to_string(p.versions), short_id(p.latest_id),
+                                       short_time(p.updated_at), util::join(labels, " "));
+        // No trailing blanks when the prompt has no labels.
+        line.erase(line.find_last_not_of(' ') + 1);
+        out += line + "\n";
     }
     return out;
 }
@@ -191,6 +204,9 @@ std::string list_json(const std::vector<store::PromptSummary>& prompts) {
 
 std::string log_text(const std::vector<store::VersionInfo>& versions,
                      const std::vector<store::LabelInfo>& labels, Colour colour) {
+    if (versions.empty()) {
+        return "no versions committed yet (llmops prompt commit -m MSG)\n";
+    }
     std::string out;
     for (const auto& v : versions) {
         const auto at = labels_at(labels, v.name, v.number);
@@ -302,12 +318,12 @@ std::string fsck_text(const store::FsckReport& report) {
     for (const auto& p : report.problems) {
         out += fmt::format("{}: {}: {}\n", p.kind, p.subject, p.message);
     }
-    out += fmt::format("checked {} objects, {} versions, {} labels, {} label events: {}\n",
-                       report.objects, report.versions, report.labels, report.label_events,
+    out += fmt::format("checked {}, {}, {}, {}: {}\n", count(report.objects, "object"),
+                       count(report.versions, "version"), count(report.labels, "label"),
+                       count(report.label_events, "label event"),
                        report.problems.empty()
                            ? std::string("ok")
-                           : fmt::format("{} problem{}", report.problems.size(),
-                                         report.problems.size() == 1 ? "" : "s"));
+                           : count(static_cast<int64_t>(report.problems.size()), "problem"));
     return out;
 }
 

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <fmt/format.h>
+
 namespace llmops::store {
 
 namespace {
@@ -10,14 +12,38 @@ namespace {
 // for each other's write lock before giving up.
 constexpr int k_busy_timeout_ms = 30000;
 
+// A `file:` URI for `path` that opens it immutable (no locks, no -shm file).
+std::string immutable_uri(const std::filesystem::path& path) {
+    std::string uri = path.is_absolute() ? "file://" : "file:";
+    for (const char c : path.string()) {
+        if (c == '%' || c == '?' || c == '#') {
+            uri += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+        } else {
+            uri += c;
+        }
+    }
+    return uri + "?immutable=1";
+}
+
 } // namespace
 
 Expected<Database> Database::open(const std::filesystem::path& path, OpenMode mode) {
     sqlite3* db = nullptr;
-    const int flags = (mode == OpenMode::read_only ? SQLITE_OPEN_READONLY
-                                                   : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                      SQLITE_OPEN_NOMUTEX;
-    const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+    int flags = (mode == OpenMode::read_only ? SQLITE_OPEN_READONLY
+                                             : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                SQLITE_OPEN_NOMUTEX;
+    std::string name = path.string();
+    // SQLite reads a WAL database only if it can open or create the -wal and -shm files, which
+    // it cannot in a folder the user may not write. Without a -wal file every committed page is
+    // in the main file, so it can be read as immutable instead; with one, the ordinary read-only
+    // connection works and sees the commits still in the WAL.
+    std::error_code ec;
+    if (mode == OpenMode::read_only && std::filesystem::exists(path, ec) &&
+        !std::filesystem::exists(name + "-wal", ec)) {
+        name = immutable_uri(path);
+        flags |= SQLITE_OPEN_URI;
+    }
+    const int rc = sqlite3_open_v2(name.c_str(), &db, flags, nullptr);
     if (rc != SQLITE_OK) {
         std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
         sqlite3_close(db);

@@ -23,7 +23,9 @@ class Statement;
 // llmops processes wait for each other instead of failing.
 class Database {
 public:
-    // Opens (creating when `mode` is read_write) the database at `path`. Fails with `io`.
+    // Opens (creating when `mode` is read_write) the database at `path`. A read-only connection
+    // to a store without a -wal file opens it immutable, so a folder the user cannot write does
+    // not stop reads. Fails with `io`.
     static Expected<Database> open(const std::filesystem::path& path, OpenMode mode);
 
     Database(Database&& other) noexcept;
@@ -57,7 +59,8 @@ private:
     std::filesystem::path m_path;
 };
 
-// One compiled statement. Bind parameters are 1-based, columns 0-based, as in SQLite.
+// One compiled statement. Bind parameters are 1-based, columns 0-based, as in SQLite. It keeps a
+// pointer to its Database: do not move the Database while the statement lives.
 class Statement {
 public:
     Statement(Statement&& other) noexcept;

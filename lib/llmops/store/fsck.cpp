@@ -192,8 +192,11 @@ Expected<FsckReport> fsck(Database& db) {
         return fail(status.error());
     }
     status = each_row(db, "PRAGMA foreign_key_check", [&](const Statement& s) {
-        report.problems.push_back({"foreign-key", fmt::format("{} row {}", s.text(0), s.integer(1)),
-                                   fmt::format("references a missing row of {}", s.text(2))});
+        // WITHOUT ROWID tables (versions, labels) report no row id.
+        report.problems.push_back(
+            {"foreign-key",
+             s.is_null(1) ? s.text(0) : fmt::format("{} row {}", s.text(0), s.integer(1)),
+             fmt::format("references a missing row of {}", s.text(2))});
     });
     if (!status) {
         return fail(status.error());

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include <llmops/util/hash.hpp>
 #include <llmops/util/strings.hpp>
 #include <llmops/util/time.hpp>
 
@@ -30,12 +31,23 @@ bool is_name_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 }
 
-// Parses `3` or `v3` as a version number.
-std::optional<int64_t> parse_version_number(std::string_view spec) {
+// True for `3` and `v3`, however many digits.
+bool is_version_shaped(std::string_view spec) {
     if (!spec.empty() && spec[0] == 'v') {
         spec.remove_prefix(1);
     }
-    if (!util::is_digits(spec) || spec.size() > 15) {
+    return util::is_digits(spec);
+}
+
+// Parses `3` or `v3` as a version number; nothing when not version-shaped or too large.
+std::optional<int64_t> parse_version_number(std::string_view spec) {
+    if (!is_version_shaped(spec)) {
+        return std::nullopt;
+    }
+    if (spec[0] == 'v') {
+        spec.remove_prefix(1);
+    }
+    if (spec.size() > 15) {
         return std::nullopt;
     }
     return std::stoll(std::string(spec));
@@ -67,7 +79,8 @@ bool is_valid_label(std::string_view label) {
     if (!std::all_of(label.begin(), label.end(), is_name_char)) {
         return false;
     }
-    return !parse_version_number(label).has_value();
+    // A 20-digit label would not parse as a number but still reads as one.
+    return !is_version_shaped(label);
 }
 
 std::pair<std::string, std::string> split_ref(std::string_view ref) {
@@ -107,6 +120,13 @@ Expected<std::vector<CommitOutcome>> PromptStore::commit(
                         "invalid prompt name '{}' (use lowercase letters, digits, '.', '_', '-' "
                         "and '/')",
                         request.name);
+        }
+        // The store is content-addressed: an id that is not the hash of its content would make
+        // the version unverifiable, and fsck would report it forever.
+        if (util::sha256_hex(request.content) != request.id) {
+            return fail(ErrorCode::invalid_input,
+                        "version id '{}' of prompt '{}' is not the SHA-256 of its content",
+                        request.id, request.name);
         }
     }
     auto tx = Transaction::begin(*m_db);
@@ -194,7 +214,8 @@ Expected<std::vector<CommitOutcome>> PromptStore::commit(
     return outcomes;
 }
 
-Expected<VersionInfo> PromptStore::version_by_number(std::string_view name, int64_t number) {
+Expected<VersionInfo> PromptStore::version_by_number(std::string_view name, int64_t number,
+                                                     std::string_view spec) {
     auto stmt = m_db->prepare(fmt::format("SELECT {} FROM versions v JOIN prompts p ON "
                                           "p.id = v.prompt_id WHERE p.name = ?1 AND v.number = ?2",
                                           k_version_columns));
@@ -211,7 +232,8 @@ Expected<VersionInfo> PromptStore::version_by_number(std::string_view name, int6
         if (!candidates) {
             return fail(candidates.error());
         }
-        return fail(ErrorCode::not_found, "unknown ref '{}@{}' ({})", name, number, *candidates);
+        return fail(ErrorCode::not_found, "unknown ref '{}@{}' ({})", name,
+                    spec.empty() ? fmt::format("{}", number) : std::string(spec), *candidates);
     }
     return read_version(*stmt);
 }
@@ -267,7 +289,7 @@ Expected<VersionInfo> PromptStore::resolve_spec(std::string_view name, std::stri
         return **found;
     }
     if (const auto number = parse_version_number(spec)) {
-        return version_by_number(name, *number);
+        return version_by_number(name, *number, spec);
     }
     // A label wins over a hash prefix that happens to look the same.
     auto label = m_db->prepare(

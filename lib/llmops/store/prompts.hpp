@@ -87,7 +87,8 @@ public:
 
     // Commits every request in one transaction, in order. A request whose content equals its
     // prompt's latest version is a no-op (`created` false). Fails with `invalid_input` for a bad
-    // name, `io` on database failure; nothing is written on failure.
+    // name or an id that is not the SHA-256 of the content, `io` on database failure; nothing is
+    // written on failure.
     Expected<std::vector<CommitOutcome>> commit(const std::vector<CommitRequest>& requests);
 
     // Resolves `ref` (`name`, `name@latest`, `name@3`, `name@v3`, `name@<label>`,
@@ -137,7 +138,9 @@ public:
 
 private:
     Expected<int64_t> prompt_id(std::string_view name);
-    Expected<VersionInfo> version_by_number(std::string_view name, int64_t number);
+    // `spec` is the version as the user wrote it (`v3`), for the error message.
+    Expected<VersionInfo> version_by_number(std::string_view name, int64_t number,
+                                            std::string_view spec = {});
     Expected<VersionInfo> resolve_spec(std::string_view name, std::string_view spec);
     Expected<std::string> describe_candidates(std::string_view name);
 

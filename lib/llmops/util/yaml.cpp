@@ -1,10 +1,13 @@
 #include <llmops/util/yaml.hpp>
 
 #include <charconv>
+#include <optional>
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <llmops/util/strings.hpp>
@@ -36,10 +39,15 @@ json plain_scalar(const std::string& s) {
     static const std::regex k_int("[-+]?[0-9]+");
     static const std::regex k_float(
         "[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
-    if (std::regex_match(s, k_int)) {
+    static const std::regex k_hex("0x[0-9a-fA-F]+");
+    static const std::regex k_octal("0o[0-7]+");
+    const bool hex = std::regex_match(s, k_hex);
+    const bool octal = !hex && std::regex_match(s, k_octal);
+    if (hex || octal || std::regex_match(s, k_int)) {
         long long value = 0;
-        const char* begin = s.data() + (s[0] == '+' ? 1 : 0);
-        const auto [ptr, ec] = std::from_chars(begin, s.data() + s.size(), value);
+        const char* begin = s.data() + (hex || octal ? 2 : s[0] == '+' ? 1 : 0);
+        const int base = hex ? 16 : octal ? 8 : 10;
+        const auto [ptr, ec] = std::from_chars(begin, s.data() + s.size(), value, base);
         if (ec == std::errc() && ptr == s.data() + s.size()) {
             return value;
         }
@@ -51,7 +59,78 @@ json plain_scalar(const std::string& s) {
     return s;
 }
 
+// A first pass over the parser's events that finds what the node tree hides: aliases (a node
+// tree shares the anchored node, so they cannot be told apart there) and documents after the
+// first one (YAML::Load silently drops them).
+class Screen : public YAML::EventHandler {
+public:
+    std::optional<YAML::Mark> alias;
+    std::optional<YAML::Mark> extra_document;
+
+    void OnDocumentStart(const YAML::Mark& mark) override {
+        ++m_documents;
+        m_document_start = mark;
+    }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
+        if (!alias) {
+            alias = mark;
+        }
+        content();
+    }
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  const std::string&) override {
+        content();
+    }
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {
+        content();
+    }
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {
+        content();
+    }
+    void OnMapEnd() override {}
+
+private:
+    // An empty document after the first (a trailing `---`) holds nothing to lose.
+    void content() {
+        if (m_documents > 1 && !extra_document) {
+            extra_document = m_document_start;
+        }
+    }
+
+    int m_documents = 0;
+    YAML::Mark m_document_start = YAML::Mark::null_mark();
+};
+
+// The text of a plain null used as a mapping key (`null`, `Null`, `NULL`, `~` or nothing), read
+// back from the source because yaml-cpp keeps no text for nulls. Keys are strings in JSON and
+// other plain keys (`true`, `123`) keep their text, so a null key does too.
+std::optional<std::string> null_key_text(std::string_view text, const YAML::Mark& mark) {
+    if (mark.is_null() || mark.pos < 0 || static_cast<size_t>(mark.pos) > text.size()) {
+        return std::nullopt;
+    }
+    const std::string_view at = text.substr(static_cast<size_t>(mark.pos));
+    for (const std::string_view spelling : {"null", "Null", "NULL", "~"}) {
+        if (at.starts_with(spelling)) {
+            const std::string_view rest = at.substr(spelling.size());
+            if (rest.empty() || rest[0] == ':' || rest[0] == ' ' || rest[0] == '\t' ||
+                rest[0] == '\n' || rest[0] == '\r' || rest[0] == ',' || rest[0] == '}') {
+                return std::string(spelling);
+            }
+        }
+    }
+    if (at.starts_with(":") || at.starts_with("?")) {
+        return std::string(); // an empty key
+    }
+    return std::nullopt;
+}
+
 struct Converter {
+    std::string_view text;
     std::string_view origin;
     size_t line_offset;
 
@@ -83,11 +162,17 @@ struct Converter {
         case YAML::NodeType::Map: {
             json out = json::object();
             for (const auto& entry : node) {
-                if (!entry.first.IsScalar()) {
+                std::string key;
+                if (entry.first.IsScalar()) {
+                    key = entry.first.Scalar();
+                } else if (const auto null_key = entry.first.IsNull()
+                                                     ? null_key_text(text, entry.first.Mark())
+                                                     : std::nullopt) {
+                    key = *null_key;
+                } else {
                     return fail(ErrorCode::invalid_input, "{}: mapping keys must be scalars",
                                 where(origin, entry.first.Mark(), line_offset));
                 }
-                const std::string& key = entry.first.Scalar();
                 if (out.contains(key)) {
                     return fail(ErrorCode::invalid_input, "{}: duplicate key '{}'",
                                 where(origin, entry.first.Mark(), line_offset), key);
@@ -113,14 +198,35 @@ Expected<json> parse_yaml(std::string_view text, std::string_view origin, size_t
         return fail(ErrorCode::invalid_input, "{}:{}:{}: invalid UTF-8 (byte {})", origin,
                     line + line_offset, column, *bad);
     }
+    // yaml-cpp skips a byte order mark but its marks' byte positions do not count it; dropping
+    // it here keeps positions true to the text the converter reads keys back from.
+    std::string_view body = text;
+    if (body.starts_with("\xEF\xBB\xBF")) {
+        body.remove_prefix(3);
+    }
+    const std::string owned(body);
     YAML::Node root;
     try {
-        root = YAML::Load(std::string(text));
+        std::istringstream in(owned);
+        YAML::Parser parser(in);
+        Screen screen;
+        while (parser.HandleNextDocument(screen)) {
+        }
+        if (screen.alias) {
+            return fail(ErrorCode::invalid_input, "{}: aliases are not supported",
+                        where(origin, *screen.alias, line_offset));
+        }
+        if (screen.extra_document) {
+            return fail(ErrorCode::invalid_input,
+                        "{}: a second YAML document (only one is allowed)",
+                        where(origin, *screen.extra_document, line_offset));
+        }
+        root = YAML::Load(owned);
     } catch (const YAML::Exception& e) {
         return fail(ErrorCode::invalid_input, "{}: {}", where(origin, e.mark, line_offset), e.msg);
     }
     try {
-        return Converter{origin, line_offset}.convert(root);
+        return Converter{owned, origin, line_offset}.convert(root);
     } catch (const YAML::Exception& e) {
         return fail(ErrorCode::invalid_input, "{}: {}", where(origin, e.mark, line_offset), e.msg);
     }
