@@ -137,13 +137,14 @@ void add_log(CLI::App& group, Context& ctx) {
         if (o->name) {
             name = store::split_ref(*o->name).first;
         }
-        auto versions = prompts.log(name);
+        std::optional<int64_t> limit;
+        if (o->limit) {
+            limit = static_cast<int64_t>(*o->limit);
+        }
+        auto versions = prompts.log(name, limit);
         auto labels = prompts.labels(name);
         if (!versions || !labels) {
             return fail(!versions ? versions.error() : labels.error());
-        }
-        if (o->limit && versions->size() > *o->limit) {
-            versions->resize(*o->limit);
         }
         return print_ok(o->json ? report::log_json(*versions, *labels)
                                 : report::log_text(*versions, *labels, stdout_colour()));

@@ -131,6 +131,17 @@ TEST_CASE("cli::usage errors") {
               "--message is required (see 'llmops prompt commit --help')");
         check({"prompt", "show"}, "ref is required (see 'llmops prompt show --help')");
     }
+    SUBCASE("a command the SPEC plans but this version lacks says so plainly") {
+        check({"eval", "evals/qa.yaml"},
+              "'eval' is not implemented yet in this version of llmops (planned, SPEC §7, §10; "
+              "see the README's Status section)");
+        check({"--dir", ".", "prompt", "bundle", "-o", "b.json"},
+              "'prompt bundle' is not implemented yet in this version of llmops (planned, SPEC "
+              "§3; see the README's Status section)");
+        // A prompt that happens to be called 'diff' is not the planned command.
+        const auto r = llmops(dir.path(), {"prompt", "log", "diff"});
+        CHECK(r.err == "llmops: error: unknown prompt 'diff'\n");
+    }
     SUBCASE("a value outside the allowed set") {
         check({"prompt", "render", "x", "--format", "xml"},
               "--format: xml not in {text,json,openai} (see 'llmops prompt render --help')");

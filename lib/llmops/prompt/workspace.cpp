@@ -138,6 +138,10 @@ Expected<PromptDefinition> load_prompt_file(const PromptFile& file) {
 Expected<WorkspaceStatus> workspace_status(store::Database& db,
                                            const std::vector<PromptFile>& files) {
     store::PromptStore prompts(db);
+    auto snapshot = store::ReadTransaction::begin(db);
+    if (!snapshot) {
+        return fail(snapshot.error());
+    }
     auto summaries = prompts.list();
     if (!summaries) {
         return fail(summaries.error());
@@ -146,9 +150,11 @@ Expected<WorkspaceStatus> workspace_status(store::Database& db,
     for (const auto& s : *summaries) {
         latest[s.name] = &s;
     }
-    // Caching is an optimisation: a read-only store simply parses every file.
-    auto tx = store::Transaction::begin(db);
     WorkspaceStatus status;
+    struct Parsed {
+        std::string key, name, id;
+    };
+    std::vector<Parsed> to_remember; // written after the scan, so reading takes no write lock
     std::map<std::string, std::string> declared_by; // name -> file
     for (const auto& file : files) {
         StatusEntry entry{file, "", FileState::invalid, "", std::nullopt, ""};
@@ -172,9 +178,7 @@ Expected<WorkspaceStatus> workspace_status(store::Database& db,
             }
             entry.name = def->name;
             entry.id = version_id(*def);
-            if (tx) {
-                (void)prompts.remember_parse(key, entry.name, entry.id);
-            }
+            to_remember.push_back(Parsed{key, entry.name, entry.id});
         }
         if (const auto [it, inserted] = declared_by.emplace(entry.name, file.display); !inserted) {
             entry.error = fmt::format("{}: prompt '{}' is also declared by '{}'", file.display,
@@ -192,8 +196,15 @@ Expected<WorkspaceStatus> workspace_status(store::Database& db,
         }
         status.files.push_back(std::move(entry));
     }
-    if (tx) {
-        (void)tx->commit();
+    snapshot->end();
+    // Caching is an optimisation: a read-only or busy store simply parses again next time.
+    if (!to_remember.empty()) {
+        if (auto tx = store::Transaction::begin(db)) {
+            for (const auto& p : to_remember) {
+                (void)prompts.remember_parse(p.key, p.name, p.id);
+            }
+            (void)tx->commit();
+        }
     }
     for (const auto& s : *summaries) {
         if (!declared_by.contains(s.name)) {

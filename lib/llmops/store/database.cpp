@@ -237,4 +237,18 @@ Expected<void> Transaction::commit() {
     return {};
 }
 
+Expected<ReadTransaction> ReadTransaction::begin(Database& db) {
+    if (auto ok = db.exec("BEGIN"); !ok) {
+        return fail(ok.error());
+    }
+    return ReadTransaction(db);
+}
+
+void ReadTransaction::end() {
+    if (m_db != nullptr) {
+        (void)m_db->exec("ROLLBACK");
+        m_db = nullptr;
+    }
+}
+
 } // namespace llmops::store

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <llmops/util/error.hpp>
 
@@ -119,6 +120,29 @@ private:
     explicit Transaction(Database& db) : m_db(&db) {}
     Database* m_db = nullptr;
     bool m_open = true;
+};
+
+// A read transaction (deferred BEGIN): one consistent snapshot and one lock acquisition for many
+// queries, instead of one per statement. Ends (rolls back, which changes nothing) on
+// destruction.
+class ReadTransaction {
+public:
+    // Fails with `io`.
+    static Expected<ReadTransaction> begin(Database& db);
+
+    ReadTransaction(ReadTransaction&& other) noexcept
+        : m_db(std::exchange(other.m_db, nullptr)) {}
+    ReadTransaction& operator=(ReadTransaction&&) = delete;
+    ReadTransaction(const ReadTransaction&) = delete;
+    ReadTransaction& operator=(const ReadTransaction&) = delete;
+    ~ReadTransaction() { end(); }
+
+    // Ends the transaction early (before a write transaction on the same connection).
+    void end();
+
+private:
+    explicit ReadTransaction(Database& db) : m_db(&db) {}
+    Database* m_db = nullptr;
 };
 
 } // namespace llmops::store

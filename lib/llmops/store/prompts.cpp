@@ -393,7 +393,8 @@ Expected<std::optional<VersionInfo>> PromptStore::latest(std::string_view name) 
     return std::optional<VersionInfo>(read_version(*stmt));
 }
 
-Expected<std::vector<VersionInfo>> PromptStore::log(const std::optional<std::string>& name) {
+Expected<std::vector<VersionInfo>> PromptStore::log(const std::optional<std::string>& name,
+                                                    std::optional<int64_t> limit) {
     std::string sql = fmt::format("SELECT {} FROM versions v JOIN prompts p ON p.id = v.prompt_id",
                                   k_version_columns);
     if (name) {
@@ -404,6 +405,9 @@ Expected<std::vector<VersionInfo>> PromptStore::log(const std::optional<std::str
         sql += " WHERE v.prompt_id = ?1 ORDER BY v.number DESC";
     } else {
         sql += " ORDER BY v.created_at DESC, p.name, v.number DESC";
+    }
+    if (limit) {
+        sql += fmt::format(" LIMIT {}", *limit);
     }
     auto stmt = m_db->prepare(sql);
     if (!stmt) {
@@ -676,10 +680,15 @@ Expected<std::vector<std::string>> PromptStore::names() {
 Expected<std::optional<std::pair<std::string, std::string>>> PromptStore::cached_parse(
     std::string_view key) {
     using Result = std::optional<std::pair<std::string, std::string>>;
-    auto stmt = m_db->prepare("SELECT name, object_id FROM worktree_cache WHERE key = ?1");
-    if (!stmt) {
-        return fail(stmt.error());
+    if (!m_cache_get) {
+        auto prepared = m_db->prepare("SELECT name, object_id FROM worktree_cache WHERE key = ?1");
+        if (!prepared) {
+            return fail(prepared.error());
+        }
+        m_cache_get.emplace(std::move(*prepared));
     }
+    Statement* stmt = &*m_cache_get;
+    stmt->reset();
     stmt->bind(1, key);
     auto row = stmt->step();
     if (!row) {
@@ -693,13 +702,17 @@ Expected<std::optional<std::pair<std::string, std::string>>> PromptStore::cached
 
 Expected<void> PromptStore::remember_parse(std::string_view key, std::string_view name,
                                            std::string_view id) {
-    auto stmt = m_db->prepare(
-        "INSERT OR REPLACE INTO worktree_cache(key, name, object_id) VALUES (?1, ?2, ?3)");
-    if (!stmt) {
-        return fail(stmt.error());
+    if (!m_cache_put) {
+        auto prepared = m_db->prepare(
+            "INSERT OR REPLACE INTO worktree_cache(key, name, object_id) VALUES (?1, ?2, ?3)");
+        if (!prepared) {
+            return fail(prepared.error());
+        }
+        m_cache_put.emplace(std::move(*prepared));
     }
-    stmt->bind(1, key).bind(2, name).bind(3, id);
-    return stmt->run();
+    m_cache_put->reset();
+    m_cache_put->bind(1, key).bind(2, name).bind(3, id);
+    return m_cache_put->run();
 }
 
 } // namespace llmops::store

@@ -103,7 +103,8 @@ public:
     Expected<std::optional<VersionInfo>> latest(std::string_view name);
 
     // Returns the versions of `name` (every prompt when absent), newest first.
-    Expected<std::vector<VersionInfo>> log(const std::optional<std::string>& name);
+    Expected<std::vector<VersionInfo>> log(const std::optional<std::string>& name,
+                                           std::optional<int64_t> limit = std::nullopt);
 
     // Returns every prompt with its newest version and labels, by name.
     Expected<std::vector<PromptSummary>> list();
@@ -145,6 +146,9 @@ private:
     Expected<std::string> describe_candidates(std::string_view name);
 
     Database* m_db;
+    // Prepared once: status looks up one cache row per prompt file.
+    std::optional<Statement> m_cache_get;
+    std::optional<Statement> m_cache_put;
 };
 
 } // namespace llmops::store
