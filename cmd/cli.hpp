@@ -54,5 +54,6 @@ report::Colour stdout_colour();
 void register_init(CLI::App& app, Context& ctx);
 void register_fsck(CLI::App& app, Context& ctx);
 void register_prompt(CLI::App& app, Context& ctx);
+void register_prices(CLI::App& app, Context& ctx);
 
 } // namespace llmops::cmd

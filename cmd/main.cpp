@@ -29,6 +29,7 @@ constexpr CommandGroup k_commands[] = {
     {"init", cmd::register_init},
     {"prompt", cmd::register_prompt},
     {"fsck", cmd::register_fsck},
+    {"prices", cmd::register_prices},
 };
 
 // Commands the SPEC names that this build does not have yet: saying so plainly beats a
@@ -39,7 +40,7 @@ struct PlannedCommand {
 };
 constexpr PlannedCommand k_planned[] = {
     {"ask", "§4"},      {"eval", "§7, §10"},  {"runs", "§10"},        {"diff", "§11"},
-    {"judge", "§9"},    {"cache", "§5"},      {"prices", "§6"},       {"stats", "§11"},
+    {"judge", "§9"},    {"cache", "§5"},      {"stats", "§11"},
     {"completion", "§12"}, {"man", "§12"},    {"prompt bundle", "§3"}, {"prompt import", "§3"},
 };
 

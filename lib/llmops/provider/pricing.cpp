@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <llmops/util/files.hpp>
 #include <llmops/util/strings.hpp>
 #include <llmops/util/yaml.hpp>
 
@@ -180,6 +181,26 @@ const PriceEntry* PriceTable::find(std::string_view model, std::string_view prov
         }
     }
     return best;
+}
+
+Expected<PriceTable> load_price_table(const std::optional<std::filesystem::path>& override_file) {
+    PriceTable table = PriceTable::builtin();
+    if (!override_file) {
+        return table;
+    }
+    auto text = util::read_file(*override_file);
+    if (!text) {
+        if (text.error().code() == ErrorCode::not_found) {
+            return table;
+        }
+        return fail(text.error());
+    }
+    auto overrides = PriceTable::parse(*text, override_file->string());
+    if (!overrides) {
+        return fail(overrides.error());
+    }
+    table.merge(*overrides);
+    return table;
 }
 
 double cost_usd(const PriceEntry& entry, const Usage& usage) {

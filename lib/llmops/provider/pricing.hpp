@@ -3,6 +3,7 @@
 // the cost of one call's token usage.
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -66,6 +67,11 @@ public:
 private:
     std::vector<PriceEntry> m_entries;
 };
+
+// Returns the built-in table merged with the overrides in `override_file` (a project's
+// `.llmops/prices.yaml`) when that file exists. Fails with `invalid_input` for a malformed
+// override file, `io` when it cannot be read.
+Expected<PriceTable> load_price_table(const std::optional<std::filesystem::path>& override_file);
 
 // Returns the USD cost of `usage` at `entry`'s prices: cached tokens at the cached price (never
 // billed twice), reasoning tokens as output, and the long-context tier for the whole request
