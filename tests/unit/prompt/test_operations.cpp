@@ -10,6 +10,7 @@
 #include <llmops/store/project.hpp>
 
 #include "support/temp_dir.hpp"
+#include "support/test_project.hpp"
 
 using llmops::ErrorCode;
 using llmops::prompt::Force;
@@ -21,19 +22,10 @@ namespace store = llmops::store;
 namespace {
 
 // A project with a store in a temporary folder.
-struct Project {
-    llmops::test::TempDir dir;
-    store::Project project;
-    std::optional<store::Database> db;
+struct Project : llmops::test::TestProject {
     std::optional<store::PromptStore> prompts;
 
     Project() {
-        auto init = store::init_project(dir.path());
-        REQUIRE_MESSAGE(init.has_value(), init.error().message());
-        project = init->first;
-        auto opened = store::open_store(project);
-        REQUIRE_MESSAGE(opened.has_value(), opened.error().message());
-        db.emplace(std::move(*opened));
         prompts.emplace(*db);
     }
 

@@ -9,6 +9,7 @@
 #include <llmops/store/project.hpp>
 
 #include "support/temp_dir.hpp"
+#include "support/test_project.hpp"
 
 using llmops::ErrorCode;
 using llmops::Expected;
@@ -54,20 +55,7 @@ std::string error_of(const Expected<RenderedPrompt>& result) {
 }
 
 // A project with a store in a temporary folder and prompts committed from YAML texts.
-struct StoreFixture {
-    llmops::test::TempDir dir;
-    store::Project project;
-    std::optional<store::Database> db;
-
-    StoreFixture() {
-        auto init = store::init_project(dir.path());
-        REQUIRE_MESSAGE(init.has_value(), init.error().message());
-        project = init->first;
-        auto opened = store::open_store(project);
-        REQUIRE_MESSAGE(opened.has_value(), opened.error().message());
-        db.emplace(std::move(*opened));
-    }
-
+struct StoreFixture : llmops::test::TestProject {
     // Commits `yaml` as prompt `name` (the file prompts/<name>.yaml is written first).
     store::VersionInfo commit(const std::string& name, std::string_view yaml) {
         const auto path = dir.write("prompts/" + name + ".yaml", yaml);

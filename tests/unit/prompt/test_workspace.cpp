@@ -10,6 +10,7 @@
 #include <llmops/store/project.hpp>
 
 #include "support/temp_dir.hpp"
+#include "support/test_project.hpp"
 
 using llmops::ErrorCode;
 using llmops::prompt::FileFormat;
@@ -24,20 +25,7 @@ namespace store = llmops::store;
 namespace {
 
 // A project with a store in a temporary folder.
-struct Workspace {
-    llmops::test::TempDir dir;
-    store::Project project;
-    std::optional<store::Database> db;
-
-    Workspace() {
-        auto init = store::init_project(dir.path());
-        REQUIRE_MESSAGE(init.has_value(), init.error().message());
-        project = init->first;
-        auto opened = store::open_store(project);
-        REQUIRE_MESSAGE(opened.has_value(), opened.error().message());
-        db.emplace(std::move(*opened));
-    }
-
+struct Workspace : llmops::test::TestProject {
     std::vector<PromptFile> files() const {
         auto files = prompt::list_prompt_files(project);
         REQUIRE_MESSAGE(files.has_value(), files.error().message());
