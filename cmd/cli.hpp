@@ -55,5 +55,6 @@ void register_init(CLI::App& app, Context& ctx);
 void register_fsck(CLI::App& app, Context& ctx);
 void register_prompt(CLI::App& app, Context& ctx);
 void register_prices(CLI::App& app, Context& ctx);
+void register_ask(CLI::App& app, Context& ctx);
 
 } // namespace llmops::cmd

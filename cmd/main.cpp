@@ -30,6 +30,7 @@ constexpr CommandGroup k_commands[] = {
     {"prompt", cmd::register_prompt},
     {"fsck", cmd::register_fsck},
     {"prices", cmd::register_prices},
+    {"ask", cmd::register_ask},
 };
 
 // Commands the SPEC names that this build does not have yet: saying so plainly beats a
@@ -39,7 +40,7 @@ struct PlannedCommand {
     const char* spec;  // where the SPEC describes it
 };
 constexpr PlannedCommand k_planned[] = {
-    {"ask", "§4"},      {"eval", "§7, §10"},  {"runs", "§10"},        {"diff", "§11"},
+    {"eval", "§7, §10"},  {"runs", "§10"},        {"diff", "§11"},
     {"judge", "§9"},    {"cache", "§5"},      {"stats", "§11"},
     {"completion", "§12"}, {"man", "§12"},    {"prompt bundle", "§3"}, {"prompt import", "§3"},
 };

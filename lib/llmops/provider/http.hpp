@@ -1,0 +1,96 @@
+#pragma once
+// The HTTP engine (SPEC §4 "The engine"): libcurl's multi interface driving up to N transfers at
+// once from one thread, with retries (exponential backoff, full jitter, Retry-After), a
+// per-request timeout and a response size cap. Providers build HttpRequests; the engine moves the
+// bytes and hands back HttpResponses. Only http.cpp includes curl.
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string_view>
+#include <vector>
+
+#include <llmops/provider/types.hpp>
+
+namespace llmops::provider {
+
+// When and how often a failed request is tried again. A request is retried on transport errors
+// (connect failures, timeouts, resets, truncated bodies) and on HTTP 408, 409, 429 and 5xx.
+// `max_retries` = 0 means exactly one attempt. The delay before retry k (1-based) is drawn
+// uniformly from [0, min(max_delay_ms, base_delay_ms * 2^(k-1))] ("full jitter"), unless the
+// server sent Retry-After, which is honoured up to `max_delay_ms`.
+struct RetryPolicy {
+    int max_retries = 3;
+    int64_t base_delay_ms = 500;
+    int64_t max_delay_ms = 30000;
+};
+
+namespace detail {
+struct HttpJob; // one request's state across its attempts (http.cpp)
+} // namespace detail
+
+// The callback receiving a request's final response.
+using HttpCallback = std::function<void(HttpResponse)>;
+
+// Returns true when a response with HTTP `status` is worth retrying (408, 409, 429, 5xx).
+bool is_retryable_status(long status);
+
+// Parses a Retry-After header `value` (delta seconds, or an HTTP date compared with `now`) into
+// milliseconds to wait; a date in the past gives 0. Returns nullopt when `value` is neither.
+std::optional<int64_t> parse_retry_after_ms(std::string_view value,
+                                            std::chrono::system_clock::time_point now);
+
+// Runs HTTP requests concurrently on the calling thread. Not thread-safe: call `submit` before
+// `run` or from a `done` callback (which runs inside `run`), never from another thread.
+class HttpEngine {
+public:
+    // Creates an engine running at most `max_concurrency` transfers at once (at least 1).
+    explicit HttpEngine(int max_concurrency);
+    // Aborts transfers still in flight and drops queued requests, without calling callbacks.
+    ~HttpEngine();
+    HttpEngine(const HttpEngine&) = delete;
+    HttpEngine& operator=(const HttpEngine&) = delete;
+
+    // Queues `request`; nothing is sent before `run`. `done` is called exactly once, on the
+    // thread running `run`, with the final response (after retries, `attempts` filled in). A
+    // transport failure comes back as status 0 with `transport_error` set to a message that
+    // never contains request headers, e.g. "connection refused" or "timed out after 5000 ms".
+    void submit(HttpRequest request, RetryPolicy retry, HttpCallback done);
+
+    // Runs until every submitted request is done (including requests submitted by callbacks),
+    // or until `should_stop` returns true (it is polled at least every 50 ms). On stop, requests
+    // not yet started are completed with transport_error "cancelled" and `attempts` 0, requests
+    // waiting to be retried are completed with their last response, and transfers in flight are
+    // allowed to finish (without retries) before `run` returns. Exceptions thrown by a callback
+    // propagate out of `run`; the engine stays usable.
+    void run(const std::function<bool()>& should_stop = {});
+
+    // Returns how many transfers are in flight right now (for progress displays and tests).
+    int in_flight() const { return static_cast<int>(m_active.size()); }
+
+private:
+    using Job = detail::HttpJob;
+    using Clock = std::chrono::steady_clock;
+
+    void start_ready_jobs(Clock::time_point now);
+    void start(std::unique_ptr<Job> job);
+    void collect_finished();
+    void finish_attempt(std::unique_ptr<Job> job, int curl_code);
+    void cancel_waiting();
+    int64_t backoff_ms(const Job& job, const HttpResponse& response);
+    int poll_timeout_ms(Clock::time_point now) const;
+
+    int m_max_concurrency;
+    void* m_multi = nullptr; // CURLM*, kept opaque so the header does not include curl
+    bool m_stopping = false;
+    std::deque<std::unique_ptr<Job>> m_queued;   // never started, in submission order
+    std::vector<std::unique_ptr<Job>> m_waiting; // failed, waiting for their retry time
+    std::vector<std::unique_ptr<Job>> m_active;  // in flight
+    std::mt19937_64 m_random;
+};
+
+} // namespace llmops::provider

@@ -1,0 +1,122 @@
+// `llmops ask` end to end: the real binary against a loopback server speaking the OpenAI wire
+// format, with a planted key that must never appear in anything the program prints.
+
+#include <mutex>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/loopback.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace llmops::test {
+
+namespace {
+
+constexpr const char* k_key = "sk-planted-secret-0123456789";
+
+const char* k_completion = R"({
+  "id": "chatcmpl-1", "object": "chat.completion", "model": "gpt-4o-mini",
+  "choices": [{"index": 0, "finish_reason": "stop",
+               "message": {"role": "assistant", "content": "Paris."}}],
+  "usage": {"prompt_tokens": 1000000, "completion_tokens": 500000, "total_tokens": 1500000,
+            "prompt_tokens_details": {"cached_tokens": 0}}
+})";
+
+} // namespace
+
+TEST_SUITE("cli") {
+
+TEST_CASE("cli::ask") {
+    TempDir dir;
+    LoopbackServer server;
+    std::mutex mutex;
+    std::string seen_auth;
+    std::string seen_body;
+    int failures_left = 0;
+    server.post("/v1/chat/completions", [&](const httplib::Request& req, httplib::Response& res) {
+        std::lock_guard lock(mutex);
+        seen_auth = req.get_header_value("Authorization");
+        seen_body = req.body;
+        if (failures_left > 0) {
+            --failures_left;
+            res.status = 503;
+            res.set_content(R"({"error":{"message":"overloaded"}})", "application/json");
+            return;
+        }
+        if (req.body.find("\"reject\"") != std::string::npos) {
+            res.status = 401;
+            res.set_content(std::string(R"({"error":{"message":"Incorrect API key provided: )") +
+                                k_key + R"(","type":"invalid_request_error"}})",
+                            "application/json");
+            return;
+        }
+        res.set_content(k_completion, "application/json");
+    });
+    server.start();
+    const std::map<std::string, std::string> env = {{"OPENAI_API_KEY", k_key},
+                                                    {"OPENAI_BASE_URL", server.url("/v1")}};
+
+    SUBCASE("prints the answer, and with --json its tokens, cost and latency") {
+        const auto plain = llmops(dir.path(), {"ask", "openai:gpt-4o-mini", "Capital of France?"},
+                                  env);
+        CHECK(plain.exit_code == 0);
+        CHECK(plain.out == "Paris.\n");
+        CHECK(seen_auth == std::string("Bearer ") + k_key);
+        const auto body = nlohmann::json::parse(seen_body);
+        CHECK(body["model"] == "gpt-4o-mini");
+        CHECK(body["messages"][0]["content"] == "Capital of France?");
+
+        const auto r = llmops(dir.path(),
+                              {"ask", "openai:gpt-4o-mini", "Capital of France?", "--json"}, env);
+        REQUIRE(r.exit_code == 0);
+        const auto doc = nlohmann::json::parse(r.out);
+        CHECK(doc["output"] == "Paris.");
+        CHECK(doc["usage"]["input"] == 1000000);
+        CHECK(doc["usage"]["output"] == 500000);
+        // gpt-4o-mini: $0.15 per million input tokens, $0.60 per million output tokens.
+        CHECK(doc["cost_usd"].get<double>() == doctest::Approx(0.15 + 0.30));
+        CHECK(doc["attempts"] == 1);
+    }
+    SUBCASE("a 503 is retried") {
+        failures_left = 1;
+        const auto r = llmops(dir.path(), {"ask", "openai:gpt-4o-mini", "hi", "--json"}, env);
+        REQUIRE(r.exit_code == 0);
+        CHECK(nlohmann::json::parse(r.out)["attempts"] == 2);
+    }
+    SUBCASE("an error answer is one line naming the provider and status, with the key redacted") {
+        const auto r = llmops(dir.path(), {"ask", "openai:gpt-4o-mini", "reject"}, env);
+        CHECK(r.exit_code == 3);
+        CHECK(r.err.find("llmops: error: provider 'openai:gpt-4o-mini': ") == 0);
+        CHECK(r.err.find("401") != std::string::npos);
+        CHECK(r.err.find(k_key) == std::string::npos);
+        CHECK(r.err.find("[redacted]") != std::string::npos);
+        CHECK(r.out.find(k_key) == std::string::npos);
+    }
+    SUBCASE("an unpriced model warns that its cost is unknown") {
+        const auto r = llmops(dir.path(), {"ask", "openai:my-finetune", "hi", "--json"}, env);
+        REQUIRE(r.exit_code == 0);
+        CHECK(nlohmann::json::parse(r.out)["cost_usd"].is_null());
+        CHECK(r.err == "llmops: warning: no price for model 'my-finetune': cost unknown (add it "
+                       "to .llmops/prices.yaml)\n");
+    }
+    SUBCASE("nothing listening is a network error after the retries") {
+        const auto r = llmops(
+            dir.path(), {"ask", "openai:gpt-4o-mini", "hi", "--retries", "0"},
+            {{"OPENAI_API_KEY", k_key},
+             {"OPENAI_BASE_URL",
+              "http://127.0.0.1:" + std::to_string(LoopbackServer::unused_port()) + "/v1"}});
+        CHECK(r.exit_code == 3);
+        CHECK(r.err == "llmops: error: provider 'openai:gpt-4o-mini': connection refused\n");
+    }
+    SUBCASE("echo needs no key and no network") {
+        const auto r = llmops(dir.path(), {"ask", "echo", "same text back"});
+        CHECK(r.exit_code == 0);
+        CHECK(r.out == "same text back\n");
+    }
+}
+
+} // TEST_SUITE
+
+} // namespace llmops::test

@@ -1,0 +1,105 @@
+#include <map>
+
+#include <doctest/doctest.h>
+
+#include <llmops/provider/provider.hpp>
+
+using namespace llmops;
+using provider::Kind;
+
+namespace {
+
+provider::EnvLookup fake_env(std::map<std::string, std::string> vars) {
+    return [vars](std::string_view name) -> std::optional<std::string> {
+        const auto it = vars.find(std::string(name));
+        return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
+    };
+}
+
+} // namespace
+
+TEST_SUITE("provider") {
+
+TEST_CASE("provider::parse_provider_id") {
+    SUBCASE("promptfoo's ids") {
+        CHECK(provider::parse_provider_id("openai:gpt-4o-mini")->model == "gpt-4o-mini");
+        CHECK(provider::parse_provider_id("openai:chat:gpt-4o")->model == "gpt-4o");
+        CHECK(provider::parse_provider_id("anthropic:messages:claude-haiku-4-5")->kind ==
+              Kind::anthropic);
+        CHECK(provider::parse_provider_id("google:gemini-2.5-flash")->kind == Kind::google);
+        CHECK(provider::parse_provider_id("azure:my-deployment")->model == "my-deployment");
+        CHECK(provider::parse_provider_id("ollama:llama3.1:8b")->model == "llama3.1:8b");
+        CHECK(provider::parse_provider_id("echo")->kind == Kind::echo);
+    }
+    SUBCASE("errors say what is wrong") {
+        CHECK(provider::parse_provider_id("openai:").error().message() ==
+              "provider 'openai:' names no model");
+        CHECK(provider::parse_provider_id("opnai:gpt-4o").error().message() ==
+              "unknown provider 'opnai:gpt-4o' (did you mean 'openai'?)");
+        CHECK(provider::parse_provider_id("exec:./app").error().message() ==
+              "provider 'exec:./app': 'exec' providers are not implemented yet in this version "
+              "of llmops (planned, SPEC §4)");
+    }
+}
+
+TEST_CASE("provider::endpoint_for") {
+    const auto openai = *provider::parse_provider_id("openai:gpt-4o-mini");
+    SUBCASE("the key comes from the environment") {
+        auto e = provider::endpoint_for(openai, fake_env({{"OPENAI_API_KEY", "sk-test"}}));
+        REQUIRE(e.has_value());
+        CHECK(e->api_key == "sk-test");
+        CHECK(e->base_url == "");
+    }
+    SUBCASE("a vendor endpoint without a key is a configuration error") {
+        auto e = provider::endpoint_for(openai, fake_env({}));
+        REQUIRE_FALSE(e.has_value());
+        CHECK(e.error().code() == ErrorCode::invalid_input);
+        CHECK(e.error().message() == "provider 'openai:gpt-4o-mini': OPENAI_API_KEY is not set");
+    }
+    SUBCASE("a server of the user's own may need no key") {
+        auto e = provider::endpoint_for(
+            openai, fake_env({{"OPENAI_BASE_URL", "http://127.0.0.1:8000/v1"}}));
+        REQUIRE(e.has_value());
+        CHECK(e->base_url == "http://127.0.0.1:8000/v1");
+        CHECK(e->api_key == "");
+    }
+    SUBCASE("api_key_env names another variable") {
+        auto e = provider::endpoint_for(openai, fake_env({{"MY_KEY", "k2"}}),
+                                        {std::nullopt, std::string("MY_KEY")});
+        REQUIRE(e.has_value());
+        CHECK(e->api_key == "k2");
+    }
+    SUBCASE("ollama defaults to the local server's OpenAI-compatible API") {
+        auto e = provider::endpoint_for(*provider::parse_provider_id("ollama:llama3"),
+                                        fake_env({}));
+        REQUIRE(e.has_value());
+        CHECK(e->base_url == "http://localhost:11434/v1");
+        CHECK(e->api == provider::Api::openai);
+        auto slash = provider::endpoint_for(*provider::parse_provider_id("ollama:llama3"),
+                                            fake_env({{"OLLAMA_BASE_URL", "http://gpu:11434/"}}));
+        REQUIRE(slash.has_value());
+        CHECK(slash->base_url == "http://gpu:11434/v1");
+    }
+    SUBCASE("azure needs its endpoint") {
+        auto e = provider::endpoint_for(*provider::parse_provider_id("azure:dep"),
+                                        fake_env({{"AZURE_OPENAI_API_KEY", "k"}}));
+        REQUIRE_FALSE(e.has_value());
+        CHECK(e.error().message() ==
+              "provider 'azure:dep': set AZURE_OPENAI_ENDPOINT (https://NAME.openai.azure.com)");
+    }
+}
+
+TEST_CASE("provider::call_once echo") {
+    const auto spec = *provider::parse_provider_id("echo");
+    provider::CompletionRequest request;
+    request.messages = {{"system", "Be brief."}, {"user", "Hello there"}};
+    auto out = provider::call_once(spec, {}, request, {}, provider::PriceTable::builtin());
+    REQUIRE(out.has_value());
+    CHECK(out->result.output == "Be brief.\n\nHello there");
+    CHECK(out->result.usage.estimated);
+    CHECK(out->result.usage.input == 6); // ceil(22 / 4)
+    REQUIRE(out->cost_usd.has_value());
+    CHECK(*out->cost_usd == 0.0);
+}
+
+} // TEST_SUITE
