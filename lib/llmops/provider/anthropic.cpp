@@ -268,9 +268,7 @@ Expected<HttpRequest> build_anthropic_request(const Endpoint& endpoint,
 
 Expected<CompletionResult> parse_anthropic_response(const CompletionRequest& request,
                                                     const HttpResponse& response) {
-    auto first = response.body.find_first_not_of(" \t\r\n");
-    bool json_body = first != std::string::npos && response.body[first] == '{';
-    if (request.params.stream && !json_body)
+    if (request.params.stream && !looks_like_json(response.body))
         return parse_stream(request, response);
     auto body = parse_json_body(k_name, response.body);
     if (!body)

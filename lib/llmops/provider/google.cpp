@@ -250,9 +250,7 @@ Expected<HttpRequest> build_google_request(const Endpoint& endpoint,
 
 Expected<CompletionResult> parse_google_response(const CompletionRequest& request,
                                                  const HttpResponse& response) {
-    auto first = response.body.find_first_not_of(" \t\r\n");
-    bool json_body = first != std::string::npos && response.body[first] == '{';
-    if (request.params.stream && !json_body)
+    if (request.params.stream && !looks_like_json(response.body))
         return parse_stream(request, response);
     auto body = parse_json_body(k_name, response.body);
     if (!body)

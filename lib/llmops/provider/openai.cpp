@@ -257,12 +257,12 @@ Expected<CompletionResult> parse_openai_stream(std::string_view name,
     return result;
 }
 
+} // namespace
+
 bool looks_like_json(std::string_view body) {
     auto first = body.find_first_not_of(" \t\r\n");
     return first != std::string_view::npos && body[first] == '{';
 }
-
-} // namespace
 
 Expected<HttpRequest> build_openai_request(const Endpoint& endpoint,
                                            const CompletionRequest& request) {

@@ -94,6 +94,10 @@ struct SseEvent {
 // Splits an SSE body into events (comments and empty events dropped).
 std::vector<SseEvent> parse_sse(std::string_view body);
 
+// True when `body` starts (after white space) with '{': a whole JSON answer rather than an SSE
+// stream, which vendors send even to streamed requests when they answer with an error.
+bool looks_like_json(std::string_view body);
+
 // Parses a JSON body; fails with provider errors "<api>: response is not JSON: '<quote>'" or
 // "<api>: response is cut off mid-JSON after N bytes".
 Expected<nlohmann::json> parse_json_body(std::string_view api, std::string_view body);
