@@ -180,18 +180,16 @@ Expected<CallOutcome> call_once(const ProviderSpec& spec, const Endpoint& endpoi
     engine.submit(std::move(*http), retry, [&](HttpResponse r) { response = std::move(r); });
     engine.run();
     const std::vector<std::string> secrets = {endpoint.api_key};
+    const std::string after =
+        response.attempts > 1 ? fmt::format(" (after {} attempts)", response.attempts) : "";
     if (!response.transport_error.empty()) {
         return fail(transport_code(response), "provider '{}': {}{}", spec.id,
-                    util::redact(response.transport_error, secrets),
-                    response.attempts > 1 ? fmt::format(" (after {} attempts)", response.attempts)
-                                          : "");
+                    util::redact(response.transport_error, secrets), after);
     }
     if (response.status < 200 || response.status >= 300) {
         const Error error = error_from_response(endpoint.api, response);
         return fail(error.code(), "provider '{}': {}{}", spec.id,
-                    util::redact(error.message(), secrets),
-                    response.attempts > 1 ? fmt::format(" (after {} attempts)", response.attempts)
-                                          : "");
+                    util::redact(error.message(), secrets), after);
     }
     auto parsed = parse_response(endpoint.api, request, response);
     if (!parsed) {
