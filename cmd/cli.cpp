@@ -1,6 +1,8 @@
 #include "cli.hpp"
 
+#include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -65,6 +67,44 @@ Expected<void> print(std::string_view text) {
         return fail(ErrorCode::io, "cannot write to standard output: {}", std::strerror(errno));
     }
     return {};
+}
+
+namespace {
+
+// The one piece of mutable global state: a signal handler can reach nothing else.
+volatile std::sig_atomic_t g_interrupts = 0;
+struct sigaction g_previous_int;
+struct sigaction g_previous_term;
+
+extern "C" void on_interrupt(int) {
+    g_interrupts = g_interrupts + 1;
+    if (g_interrupts >= 2) {
+        _exit(k_exit_interrupted);
+    }
+    static constexpr char k_message[] =
+        "\nllmops: interrupted: finishing the calls in flight (Ctrl-C again to quit now)\n";
+    (void)!::write(STDERR_FILENO, k_message, sizeof(k_message) - 1);
+}
+
+} // namespace
+
+InterruptGuard::InterruptGuard() {
+    g_interrupts = 0;
+    struct sigaction action {};
+    action.sa_handler = on_interrupt;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &action, &g_previous_int);
+    sigaction(SIGTERM, &action, &g_previous_term);
+}
+
+InterruptGuard::~InterruptGuard() {
+    sigaction(SIGINT, &g_previous_int, nullptr);
+    sigaction(SIGTERM, &g_previous_term, nullptr);
+}
+
+bool InterruptGuard::interrupted() {
+    return g_interrupts > 0;
 }
 
 report::Colour stdout_colour() {

@@ -21,11 +21,13 @@ inline constexpr int k_exit_ok = 0;
 inline constexpr int k_exit_gate = 1;
 inline constexpr int k_exit_usage = 2;
 inline constexpr int k_exit_runtime = 3;
+inline constexpr int k_exit_interrupted = 130;
 
 // Global options and the action that parsing selected. Each command registers a callback that
 // stores its action here; main() runs it and turns its result into an exit code.
 struct Context {
     std::optional<std::string> dir; // --dir (or LLMOPS_DIR)
+    std::string command_line;       // the arguments as typed, for run provenance
     std::function<Expected<int>()> action;
 
     // Finds the project from --dir / LLMOPS_DIR or by walking up from the working directory.
@@ -50,11 +52,27 @@ Expected<void> print(std::string_view text);
 // Whether stdout gets colour (a terminal and no NO_COLOR).
 report::Colour stdout_colour();
 
+// Ctrl-C handling for commands that call providers (SPEC §4): while an InterruptGuard lives,
+// the first SIGINT (or SIGTERM) sets a flag that `interrupted()` reports, so the command stops
+// starting calls and keeps every finished result; a second one exits at once with 130 (SQLite's
+// transactions keep the store consistent).
+class InterruptGuard {
+public:
+    InterruptGuard();
+    ~InterruptGuard(); // restores the previous handlers
+    InterruptGuard(const InterruptGuard&) = delete;
+    InterruptGuard& operator=(const InterruptGuard&) = delete;
+    static bool interrupted();
+};
+
 // Registration functions, one per command file; main.cpp's table lists them.
 void register_init(CLI::App& app, Context& ctx);
 void register_fsck(CLI::App& app, Context& ctx);
 void register_prompt(CLI::App& app, Context& ctx);
 void register_prices(CLI::App& app, Context& ctx);
 void register_ask(CLI::App& app, Context& ctx);
+void register_cache(CLI::App& app, Context& ctx);
+void register_eval(CLI::App& app, Context& ctx);
+void register_runs(CLI::App& app, Context& ctx);
 
 } // namespace llmops::cmd

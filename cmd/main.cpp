@@ -31,6 +31,9 @@ constexpr CommandGroup k_commands[] = {
     {"fsck", cmd::register_fsck},
     {"prices", cmd::register_prices},
     {"ask", cmd::register_ask},
+    {"cache", cmd::register_cache},
+    {"eval", cmd::register_eval},
+    {"runs", cmd::register_runs},
 };
 
 // Commands the SPEC names that this build does not have yet: saying so plainly beats a
@@ -40,8 +43,8 @@ struct PlannedCommand {
     const char* spec;  // where the SPEC describes it
 };
 constexpr PlannedCommand k_planned[] = {
-    {"eval", "§7, §10"},  {"runs", "§10"},        {"diff", "§11"},
-    {"judge", "§9"},    {"cache", "§5"},      {"stats", "§11"},
+    {"diff", "§11"},
+    {"judge", "§9"},    {"stats", "§11"},
     {"completion", "§12"}, {"man", "§12"},    {"prompt bundle", "§3"}, {"prompt import", "§3"},
 };
 
@@ -92,6 +95,8 @@ int exit_code_for(ErrorCode code) {
     case ErrorCode::provider:
     case ErrorCode::internal:
         return cmd::k_exit_runtime;
+    case ErrorCode::interrupted:
+        return cmd::k_exit_interrupted;
     }
     return cmd::k_exit_runtime;
 }
@@ -170,6 +175,23 @@ int run(int argc, char** argv) {
     app.require_subcommand(1);
     app.fallthrough();
     cmd::Context ctx;
+    ctx.command_line = "llmops";
+    for (int i = 1; i < argc; ++i) {
+        // Quoted when needed, so the line can be pasted back into a shell.
+        const std::string_view arg = argv[i];
+        const bool plain = !arg.empty() && arg.find_first_not_of(
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:@%+,") == std::string_view::npos;
+        ctx.command_line += " ";
+        if (plain) {
+            ctx.command_line += arg;
+        } else {
+            ctx.command_line += "'";
+            for (char c : arg) {
+                ctx.command_line += c == '\'' ? std::string("'\\''") : std::string(1, c);
+            }
+            ctx.command_line += "'";
+        }
+    }
     app.add_option("--dir", ctx.dir,
                    "Project root or its .llmops folder (default: found by walking up)")
         ->envname("LLMOPS_DIR");

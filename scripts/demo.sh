@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The main job, offline: installs what is missing, builds llmops, and walks through the prompt
-# store on the prompts shipped in prompts/ (init, commit, label, roll back, diff, render, export).
+# The main job, offline: installs what is missing, builds llmops, walks through the prompt store
+# on the prompts shipped in prompts/ (init, commit, label, roll back, diff, render, export), then
+# runs the shipped support-triage eval comparing two models on recorded sample responses
+# (evals/support-triage, provider replay:) and writes its reports (Markdown, JSON, JUnit, CSV).
 # Needs no API key and no network beyond Debian's package mirror for the first set-up.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -33,4 +35,15 @@ step "$llmops" prompt log support/triage
 step "$llmops" prompt render support/triage@production --var ticket="I was charged twice for November."
 step "$llmops" prompt export --label production
 step "$llmops" fsck
-printf '\nThe demo project is in %s (its store: %s/.llmops).\n' "$work" "$work"
+
+# The eval: two models on the same tickets, answered from recordings (sample responses, not
+# real model outputs: see evals/support-triage/recordings/README.md). A failing case makes the
+# exit code 1, as a test runner's would; the demo goes on to show the reports.
+suite="$root/evals/support-triage/suite.yaml"
+step "$llmops" eval --validate "$suite"
+code=0
+step "$llmops" eval "$suite" --no-progress -o report.md -o results.json -o results.xml -o results.csv || code=$?
+printf '(exit code %s: 1 means some cases failed, as listed above)\n' "$code"
+step "$llmops" runs list
+step head -n 12 report.md
+printf '\nThe demo project is in %s (its store: %s/.llmops; reports: report.md, results.json,\nresults.xml, results.csv).\n' "$work" "$work"

@@ -122,7 +122,7 @@ TEST_CASE("cli::usage errors") {
                                            "list' (see 'llmops prompt list --help')");
     }
     SUBCASE("no command") {
-        check({}, "'llmops' needs a command: init, prompt, fsck, prices, ask (see 'llmops --help')");
+        check({}, "'llmops' needs a command: init, prompt, fsck, prices, ask, cache, eval, runs (see 'llmops --help')");
         check({"prompt", "label"}, "'llmops prompt label' needs a command: set, rm, history "
                                    "(see 'llmops prompt label --help')");
     }
@@ -132,15 +132,15 @@ TEST_CASE("cli::usage errors") {
         check({"prompt", "show"}, "ref is required (see 'llmops prompt show --help')");
     }
     SUBCASE("a command the SPEC plans but this version lacks says so plainly") {
-        check({"eval", "evals/qa.yaml"},
-              "'eval' is not implemented yet in this version of llmops (planned, SPEC §7, §10; "
+        check({"diff", "1", "2"},
+              "'diff' is not implemented yet in this version of llmops (planned, SPEC §11; "
               "see the README's Status section)");
         check({"--dir", ".", "prompt", "bundle", "-o", "b.json"},
               "'prompt bundle' is not implemented yet in this version of llmops (planned, SPEC "
               "§3; see the README's Status section)");
-        // A prompt that happens to be called 'diff' is not the planned command.
-        const auto r = llmops(dir.path(), {"prompt", "log", "diff"});
-        CHECK(r.err == "llmops: error: unknown prompt 'diff'\n");
+        // A prompt that happens to be called 'judge' is not the planned command.
+        const auto r = llmops(dir.path(), {"prompt", "log", "judge"});
+        CHECK(r.err == "llmops: error: unknown prompt 'judge'\n");
     }
     SUBCASE("a value outside the allowed set") {
         check({"prompt", "render", "x", "--format", "xml"},

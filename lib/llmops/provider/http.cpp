@@ -331,22 +331,50 @@ void HttpEngine::run(const std::function<bool()>& should_stop) {
     m_stopping = false; // a callback's exception may have left the last run stopping
     for (;;) {
         if (!m_stopping && should_stop && should_stop()) {
-            m_stopping = true;
+            stop();
         }
         if (m_stopping) {
             cancel_waiting();
         }
         start_ready_jobs(Clock::now());
-        if (m_active.empty() && m_queued.empty() && m_waiting.empty()) {
+        if (idle()) {
             break;
         }
-        int running = 0;
-        curl_multi_perform(multi_of(m_multi), &running);
-        collect_finished();
-        // Waits for socket activity, curl's own timers, the next retry or the next stop check,
-        // whichever comes first; with nothing in flight this is a plain sleep.
-        curl_multi_poll(multi_of(m_multi), nullptr, 0, poll_timeout_ms(Clock::now()), nullptr);
+        step(k_stop_poll_ms);
     }
+    m_stopping = false;
+}
+
+void HttpEngine::stop() {
+    m_stopping = true;
+    cancel_waiting();
+}
+
+void HttpEngine::sleep(int max_wait_ms) {
+    curl_multi_poll(multi_of(m_multi), nullptr, 0, std::max(0, max_wait_ms), nullptr);
+}
+
+void HttpEngine::wakeup() {
+    curl_multi_wakeup(multi_of(m_multi));
+}
+
+void HttpEngine::step(int max_wait_ms) {
+    if (m_stopping) {
+        cancel_waiting();
+    }
+    start_ready_jobs(Clock::now());
+    int running = 0;
+    curl_multi_perform(multi_of(m_multi), &running);
+    collect_finished();
+    // Callbacks may have queued more work: start it before sleeping.
+    start_ready_jobs(Clock::now());
+    if (idle()) {
+        return;
+    }
+    // Waits for socket activity, curl's own timers, the next retry, `max_wait_ms` or a wakeup,
+    // whichever comes first; with nothing in flight this is a plain sleep.
+    const int wait = std::min(std::max(0, max_wait_ms), poll_timeout_ms(Clock::now()));
+    curl_multi_poll(multi_of(m_multi), nullptr, 0, wait, nullptr);
 }
 
 void HttpEngine::cancel_waiting() {

@@ -69,8 +69,33 @@ public:
     // propagate out of `run`; the engine stays usable.
     void run(const std::function<bool()>& should_stop = {});
 
+    // Does one round of work and returns: starts what may start, moves bytes, calls the `done`
+    // callbacks of finished requests, then waits for socket activity, a retry's time or
+    // `max_wait_ms`, whichever comes first (or until `wakeup`). For callers with their own loop
+    // (provider/engine.hpp); `run` is this in a loop.
+    void step(int max_wait_ms);
+
+    // Enters the stopping state `run` enters when `should_stop` says so (see `run`): requests
+    // not started are cancelled, waiting retries completed, transfers in flight finish.
+    void stop();
+
+    // Waits up to `max_wait_ms` or until `wakeup`, moving no bytes: for a caller with nothing
+    // for the engine to do but something else to wait for (a rate limit, a program).
+    void sleep(int max_wait_ms);
+
+    // Wakes a `step` or `sleep` that is waiting. The one call that is safe from another thread.
+    void wakeup();
+
+    // True when no request is queued, waiting for a retry or in flight.
+    bool idle() const { return m_active.empty() && m_queued.empty() && m_waiting.empty(); }
+
     // Returns how many transfers are in flight right now (for progress displays and tests).
     int in_flight() const { return static_cast<int>(m_active.size()); }
+
+    // Returns how many requests are queued, waiting for a retry or in flight.
+    int pending() const {
+        return static_cast<int>(m_active.size() + m_queued.size() + m_waiting.size());
+    }
 
 private:
     using Job = detail::HttpJob;

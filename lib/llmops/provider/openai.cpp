@@ -52,12 +52,16 @@ Expected<CompletionResult> parse_response(Api api, const CompletionRequest& requ
 }
 
 Error error_from_response(Api api, const HttpResponse& response) {
-    auto name = api_name(api);
+    return detail::http_error(api_name(api), response);
+}
+
+Error detail::http_error(std::string_view api, const HttpResponse& response) {
+    const std::string prefix = api.empty() ? std::string() : fmt::format("{}: ", api);
     if (response.status == 0) {
         auto what = response.transport_error.empty() ? std::string("no response")
                                                      : response.transport_error;
         auto code = what.starts_with("timed out") ? ErrorCode::timeout : ErrorCode::network;
-        return Error(code, fmt::format("{}: {}", name, what));
+        return Error(code, prefix + what);
     }
     auto code = response.status == 429   ? ErrorCode::rate_limited
                 : response.status == 408 ? ErrorCode::timeout
@@ -70,8 +74,8 @@ Error error_from_response(Api api, const HttpResponse& response) {
         detail = "'" + detail::quote_body(response.body) + "'";
     }
     if (detail.empty())
-        return Error(code, fmt::format("{}: HTTP {}", name, response.status));
-    return Error(code, fmt::format("{}: HTTP {}: {}", name, response.status, detail));
+        return Error(code, fmt::format("{}HTTP {}", prefix, response.status));
+    return Error(code, fmt::format("{}HTTP {}: {}", prefix, response.status, detail));
 }
 
 namespace detail {

@@ -1,97 +1,199 @@
 #include <llmops/provider/provider.hpp>
 
-#include <chrono>
+#include <algorithm>
 #include <cstdlib>
+#include <regex>
 
-#include <llmops/provider/http.hpp>
-#include <llmops/util/redact.hpp>
+#include <fmt/format.h>
+
+#include <llmops/provider/exec.hpp>
+#include <llmops/provider/http_target.hpp>
+#include <llmops/provider/replay.hpp>
 #include <llmops/util/strings.hpp>
+#include <llmops/util/subprocess.hpp>
 
 namespace llmops::provider {
 
 namespace {
 
-struct Prefix {
-    std::string_view text;
-    Kind kind;
-};
+using nlohmann::json;
 
-// Longer prefixes first, so `openai:chat:` wins over `openai:`.
-constexpr Prefix k_prefixes[] = {
-    {"openai:chat:", Kind::openai},         {"openai:", Kind::openai},
-    {"azure:chat:", Kind::azure},           {"azure:", Kind::azure},
-    {"anthropic:messages:", Kind::anthropic}, {"anthropic:", Kind::anthropic},
-    {"google:", Kind::google},              {"ollama:chat:", Kind::ollama},
-    {"ollama:", Kind::ollama},
-};
-
-const std::vector<std::string> k_known = {"openai", "azure", "anthropic", "google", "ollama",
-                                          "echo"};
-
-std::string_view provider_name(Kind kind) {
-    switch (kind) {
-    case Kind::openai: return "openai";
-    case Kind::azure: return "azure";
-    case Kind::anthropic: return "anthropic";
-    case Kind::google: return "google";
-    case Kind::ollama: return "ollama";
-    case Kind::echo: return "echo";
-    }
-    return "echo";
+// ceil(characters / 4): the usual rule of thumb, marked as an estimate.
+void estimate(const CompletionRequest& request, CompletionResult& result) {
+    detail::estimate_usage(request, result);
 }
 
-// ceil(characters / 4): the usual rule of thumb for English text, marked as an estimate.
-int64_t estimate_tokens(std::string_view text) {
-    return static_cast<int64_t>((text.size() + 3) / 4);
-}
-
-CallOutcome echo(const CompletionRequest& request) {
-    CallOutcome out;
-    std::string text;
-    for (const auto& m : request.messages) {
-        text += text.empty() ? "" : "\n\n";
-        text += m.content;
-    }
-    out.result.output = text;
-    out.result.finish_reason = "stop";
-    out.result.usage.input = estimate_tokens(text);
-    out.result.usage.output = estimate_tokens(text);
-    out.result.usage.estimated = true;
-    out.cost_usd = 0.0;
-    return out;
-}
-
-ErrorCode transport_code(const HttpResponse& response) {
-    return response.transport_error.find("timed out") != std::string::npos ? ErrorCode::timeout
-                                                                          : ErrorCode::network;
-}
-
-} // namespace
-
-Expected<ProviderSpec> parse_provider_id(std::string_view id) {
-    const std::string text(util::trim(id));
-    if (text == "echo") {
-        return ProviderSpec{Kind::echo, text, ""};
-    }
-    for (const auto& p : k_prefixes) {
-        if (text.starts_with(p.text)) {
-            std::string model = text.substr(p.text.size());
-            if (model.empty()) {
-                return fail(ErrorCode::invalid_input, "provider '{}' names no model", text);
-            }
-            return ProviderSpec{p.kind, text, std::move(model)};
+// openai, azure, anthropic, google and ollama: a vendor's wire format over HTTP.
+class ApiProvider final : public Provider {
+public:
+    ApiProvider(ProviderConfig config, Endpoint endpoint) : Provider(std::move(config)) {
+        m_endpoint = std::move(endpoint);
+        m_endpoint.extra_headers = m_config.headers;
+        m_secrets.push_back(m_endpoint.api_key);
+        for (const auto& [name, value] : m_config.headers) {
+            m_secrets.push_back(value);
         }
     }
-    const std::string head = text.substr(0, text.find(':'));
-    if (head == "exec" || head == "http" || head == "https" || head == "replay") {
-        return fail(ErrorCode::invalid_input,
-                    "provider '{}': '{}' providers are not implemented yet in this version of "
-                    "llmops (planned, SPEC §4)",
-                    text, head);
+    Transport transport() const override { return Transport::http; }
+    json identity() const override {
+        json id = Provider::identity();
+        id["api"] = api_name(m_endpoint.api);
+        id["base_url"] = m_endpoint.base_url;
+        if (!m_endpoint.api_version.empty()) {
+            id["api_version"] = m_endpoint.api_version;
+        }
+        return id;
     }
-    return fail(ErrorCode::invalid_input, "unknown provider '{}'{}", text,
-                util::did_you_mean(head, k_known));
-}
+    Expected<HttpRequest> build_http(const CompletionRequest& request, const json&) const override {
+        auto http = build_request(m_endpoint, request);
+        if (http) {
+            http->timeout_ms = m_config.timeout_ms;
+        }
+        return http;
+    }
+    Expected<CallOutcome> parse_http(const CompletionRequest& request,
+                                     const HttpResponse& response) const override {
+        if (response.status == 0) {
+            return std::unexpected(detail::http_error("", response));
+        }
+        if (response.status < 200 || response.status >= 300) {
+            return std::unexpected(error_from_response(m_endpoint.api, response));
+        }
+        auto parsed = parse_response(m_endpoint.api, request, response);
+        if (!parsed) {
+            return fail(parsed.error());
+        }
+        CallOutcome out;
+        out.result = std::move(*parsed);
+        return out;
+    }
+
+private:
+    Endpoint m_endpoint;
+};
+
+// A user's own HTTP service (http_target.hpp).
+class HttpTargetProvider final : public Provider {
+public:
+    HttpTargetProvider(ProviderConfig config, EnvLookup env)
+        : Provider(std::move(config)), m_env(std::move(env)) {
+        // Values read from {{env.NAME}} tags are secrets (typically an Authorization header).
+        std::string text = m_config.http.url + "\n" + m_config.http.body.dump();
+        for (const auto& [name, value] : m_config.http.headers) {
+            text += "\n" + value;
+        }
+        static const std::regex k_env_tag(R"(\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\})");
+        for (std::sregex_iterator it(text.begin(), text.end(), k_env_tag), end; it != end; ++it) {
+            if (auto value = m_env((*it)[1].str())) {
+                m_secrets.push_back(*value);
+            }
+        }
+    }
+    Transport transport() const override { return Transport::http; }
+    json identity() const override {
+        json id = Provider::identity();
+        id["url"] = m_config.http.url;
+        id["method"] = m_config.http.method;
+        id["body"] = m_config.http.body;
+        id["response_path"] = m_config.http.response_path;
+        return id;
+    }
+    Expected<HttpRequest> build_http(const CompletionRequest& request,
+                                     const json& vars) const override {
+        std::vector<std::string> secrets;
+        auto http = build_http_target_request(m_config.http, request, vars, m_env, secrets);
+        if (http) {
+            http->timeout_ms = m_config.timeout_ms;
+        }
+        return http;
+    }
+    Expected<CallOutcome> parse_http(const CompletionRequest& request,
+                                     const HttpResponse& response) const override {
+        if (response.status == 0) {
+            return std::unexpected(detail::http_error("", response));
+        }
+        if (response.status < 200 || response.status >= 300) {
+            return std::unexpected(detail::http_error("http", response));
+        }
+        return parse_http_target_response(m_config.http, request, response);
+    }
+
+private:
+    EnvLookup m_env;
+};
+
+// The user's program (exec.hpp), run with a timeout.
+class ExecProvider final : public Provider {
+public:
+    explicit ExecProvider(ProviderConfig config) : Provider(std::move(config)) {}
+    Transport transport() const override { return Transport::process; }
+    json identity() const override {
+        json id = Provider::identity();
+        id["argv"] = m_config.argv;
+        return id;
+    }
+    Expected<CallOutcome> call_direct(const CompletionRequest& request, const json& vars,
+                                      int) const override {
+        util::ProcessOptions options;
+        options.stdin_data = exec_request_json(request, vars, m_config.public_config);
+        options.timeout_ms = m_config.timeout_ms;
+        auto process = util::run_process(m_config.argv, options);
+        if (!process) {
+            return fail(process.error());
+        }
+        return parse_exec_result(m_config.spec.id, request, *process, m_config.timeout_ms);
+    }
+};
+
+// Answers with the rendered prompt: for trying suites and assertions without a model.
+class EchoProvider final : public Provider {
+public:
+    explicit EchoProvider(ProviderConfig config) : Provider(std::move(config)) {}
+    Transport transport() const override { return Transport::local; }
+    Expected<CallOutcome> call_direct(const CompletionRequest& request, const json&,
+                                      int) const override {
+        CallOutcome out;
+        std::string text;
+        for (const auto& m : request.messages) {
+            text += text.empty() ? "" : "\n\n";
+            text += m.content;
+        }
+        out.result.output = std::move(text);
+        out.result.finish_reason = "stop";
+        estimate(request, out.result);
+        out.cost_usd = 0.0;
+        return out;
+    }
+};
+
+// Answers from a recording (replay.hpp).
+class ReplayProvider final : public Provider {
+public:
+    ReplayProvider(ProviderConfig config, ReplayFile file)
+        : Provider(std::move(config)), m_file(std::move(file)) {}
+    Transport transport() const override { return Transport::local; }
+    std::pair<std::string, std::string> priced_as() const override {
+        // A recording prices its answers as the provider that gave them.
+        const std::string& recorded = !m_config.replay_provider.empty()
+                                          ? m_config.replay_provider
+                                          : (m_file.providers().size() == 1 ? m_file.providers()[0]
+                                                                            : std::string());
+        auto spec = parse_provider_id(recorded);
+        if (!spec) {
+            return {"", ""};
+        }
+        return {std::string(kind_name(spec->kind)), spec->model};
+    }
+    Expected<CallOutcome> call_direct(const CompletionRequest& request, const json&,
+                                      int repeat) const override {
+        return m_file.find(request.messages, repeat, m_config.replay_provider);
+    }
+
+private:
+    ReplayFile m_file;
+};
+
+} // namespace
 
 EnvLookup process_env() {
     return [](std::string_view name) -> std::optional<std::string> {
@@ -146,14 +248,19 @@ Expected<Endpoint> endpoint_for(const ProviderSpec& spec, const EnvLookup& env,
             endpoint.base_url += "/v1";
         }
         return endpoint;
+    case Kind::http:
+    case Kind::exec:
     case Kind::echo:
-        return fail(ErrorCode::internal, "echo has no endpoint");
+    case Kind::replay:
+        return fail(ErrorCode::internal, "'{}' has no API endpoint", spec.id);
     }
     if (options.api_key_env) {
         key_var = *options.api_key_env;
     }
     endpoint.base_url = base.value_or("");
-    if (auto key = env(key_var)) {
+    if (options.api_key) {
+        endpoint.api_key = *options.api_key;
+    } else if (auto key = env(key_var)) {
         endpoint.api_key = *key;
     } else if (!base || options.api_key_env) {
         // A server of the user's own (vLLM, llama.cpp) may need no key; a vendor's always does.
@@ -162,49 +269,65 @@ Expected<Endpoint> endpoint_for(const ProviderSpec& spec, const EnvLookup& env,
     return endpoint;
 }
 
-Expected<CallOutcome> call_once(const ProviderSpec& spec, const Endpoint& endpoint,
-                                const CompletionRequest& request, const CallOptions& options,
-                                const PriceTable& prices) {
-    if (spec.kind == Kind::echo) {
-        return echo(request);
+json Provider::identity() const {
+    return json{{"kind", kind_name(m_config.spec.kind)}, {"model", m_config.spec.model}};
+}
+
+std::pair<std::string, std::string> Provider::priced_as() const {
+    return {std::string(kind_name(m_config.spec.kind)), m_config.spec.model};
+}
+
+Expected<HttpRequest> Provider::build_http(const CompletionRequest&, const json&) const {
+    return fail(ErrorCode::internal, "provider '{}' does not speak HTTP", id());
+}
+
+Expected<CallOutcome> Provider::parse_http(const CompletionRequest&, const HttpResponse&) const {
+    return fail(ErrorCode::internal, "provider '{}' does not speak HTTP", id());
+}
+
+Expected<CallOutcome> Provider::call_direct(const CompletionRequest&, const json&, int) const {
+    return fail(ErrorCode::internal, "provider '{}' is called over HTTP", id());
+}
+
+Expected<std::unique_ptr<Provider>> Provider::create(ProviderConfig config, const EnvLookup& env) {
+    switch (config.spec.kind) {
+    case Kind::openai:
+    case Kind::azure:
+    case Kind::anthropic:
+    case Kind::google:
+    case Kind::ollama: {
+        auto endpoint = endpoint_for(config.spec, env,
+                                     {config.base_url, config.api_key_env, config.literal_api_key});
+        if (!endpoint) {
+            return fail(endpoint.error());
+        }
+        return std::make_unique<ApiProvider>(std::move(config), std::move(*endpoint));
     }
-    auto http = build_request(endpoint, request);
-    if (!http) {
-        return fail(http.error(), "provider '{}'", spec.id);
+    case Kind::http:
+        return std::make_unique<HttpTargetProvider>(std::move(config), env);
+    case Kind::exec:
+        return std::make_unique<ExecProvider>(std::move(config));
+    case Kind::echo:
+        return std::make_unique<EchoProvider>(std::move(config));
+    case Kind::replay: {
+        auto file = ReplayFile::load(config.replay_file);
+        if (!file) {
+            return fail(file.error().code(), "provider '{}': {}", config.spec.id,
+                        file.error().message());
+        }
+        const auto providers = file->providers();
+        if (!config.replay_provider.empty() &&
+            std::find(providers.begin(), providers.end(), config.replay_provider) ==
+                providers.end()) {
+            return fail(ErrorCode::invalid_input,
+                        "provider '{}': the recording holds no answers from '{}' (it has: {})",
+                        config.spec.id, config.replay_provider,
+                        providers.empty() ? std::string("none") : util::join(providers, ", "));
+        }
+        return std::make_unique<ReplayProvider>(std::move(config), std::move(*file));
     }
-    http->timeout_ms = options.timeout_ms;
-    HttpResponse response;
-    HttpEngine engine(1);
-    RetryPolicy retry;
-    retry.max_retries = options.max_retries;
-    engine.submit(std::move(*http), retry, [&](HttpResponse r) { response = std::move(r); });
-    engine.run();
-    const std::vector<std::string> secrets = {endpoint.api_key};
-    const std::string after =
-        response.attempts > 1 ? fmt::format(" (after {} attempts)", response.attempts) : "";
-    if (!response.transport_error.empty()) {
-        return fail(transport_code(response), "provider '{}': {}{}", spec.id,
-                    util::redact(response.transport_error, secrets), after);
     }
-    if (response.status < 200 || response.status >= 300) {
-        const Error error = error_from_response(endpoint.api, response);
-        return fail(error.code(), "provider '{}': {}{}", spec.id,
-                    util::redact(error.message(), secrets), after);
-    }
-    auto parsed = parse_response(endpoint.api, request, response);
-    if (!parsed) {
-        return fail(parsed.error().code(), "provider '{}': {}", spec.id,
-                    util::redact(parsed.error().message(), secrets));
-    }
-    CallOutcome out;
-    out.result = std::move(*parsed);
-    out.latency_ms = response.latency_ms;
-    out.first_byte_ms = response.first_byte_ms;
-    out.attempts = response.attempts;
-    if (const auto* price = prices.find(spec.model, provider_name(spec.kind))) {
-        out.cost_usd = cost_usd(*price, out.result.usage);
-    }
-    return out;
+    return fail(ErrorCode::internal, "unknown provider kind");
 }
 
 } // namespace llmops::provider

@@ -1,34 +1,25 @@
 #pragma once
-// Provider ids (`openai:gpt-4o-mini`, `anthropic:messages:claude-...`, `echo`, ...), where their
-// endpoints and keys come from, and one call end to end (`llmops ask`).
+// The Provider interface (SPEC §4): one configured provider, built from its ProviderConfig and
+// the environment, that the call engine (engine.hpp) drives. HTTP providers (openai, azure,
+// anthropic, google, ollama, http) turn a request into an HttpRequest and a response into an
+// outcome; the others (exec, echo, replay) answer directly.
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include <llmops/provider/config.hpp>
+#include <llmops/provider/outcome.hpp>
 #include <llmops/provider/pricing.hpp>
 #include <llmops/provider/types.hpp>
 #include <llmops/provider/wire.hpp>
 
 namespace llmops::provider {
-
-// The kinds of provider this build can call. (exec:, http, replay: arrive with the eval issue.)
-enum class Kind { openai, azure, anthropic, google, ollama, echo };
-
-// A parsed provider id.
-struct ProviderSpec {
-    Kind kind = Kind::echo;
-    std::string id;    // as the user wrote it
-    std::string model; // the model (azure: the deployment); empty for echo
-};
-
-// Parses a provider id as promptfoo writes them: `openai:<model>`, `openai:chat:<model>`,
-// `azure:<deployment>` (also `azure:chat:<deployment>`), `anthropic:<model>`,
-// `anthropic:messages:<model>`, `google:<model>`, `ollama:<model>` (also `ollama:chat:`),
-// `echo`. Fails with `invalid_input` naming the id, with a did-you-mean for the prefix, and
-// plainly for kinds the SPEC plans but this build lacks (exec:, http, replay:).
-Expected<ProviderSpec> parse_provider_id(std::string_view id);
 
 // Reads an environment variable; empty values count as unset. Tests pass their own.
 using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
@@ -38,37 +29,69 @@ EnvLookup process_env();
 struct EndpointOptions {
     std::optional<std::string> base_url;    // overrides the *_BASE_URL variable
     std::optional<std::string> api_key_env; // the variable holding the key (promptfoo's apiKeyEnvar)
+    std::optional<std::string> api_key;     // a key written in the suite (promptfoo's apiKey)
 };
 
-// Builds the endpoint of an HTTP provider from the environment: OPENAI_API_KEY and
+// Builds the endpoint of an API provider from the environment: OPENAI_API_KEY and
 // OPENAI_BASE_URL; AZURE_OPENAI_API_KEY and AZURE_OPENAI_ENDPOINT (AZURE_OPENAI_API_VERSION);
 // ANTHROPIC_API_KEY and ANTHROPIC_BASE_URL; GEMINI_API_KEY or GOOGLE_API_KEY and
 // GEMINI_BASE_URL; OLLAMA_BASE_URL (default http://localhost:11434, no key). A key is required
 // unless a base URL points at a compatible server of the user's own. Fails with `invalid_input`
-// naming the missing variable. Not for `echo`.
+// naming the missing variable. Only for openai, azure, anthropic, google and ollama.
 Expected<Endpoint> endpoint_for(const ProviderSpec& spec, const EnvLookup& env,
                                 const EndpointOptions& options = {});
 
-// How one call behaves.
-struct CallOptions {
-    int64_t timeout_ms = 120000;
-    int max_retries = 3;
-};
+class Provider {
+public:
+    // How calls reach the model.
+    enum class Transport {
+        http,    // build_http, then parse_http, through the HTTP engine
+        process, // call_direct blocks while the user's program runs (a worker thread runs it)
+        local,   // call_direct answers at once (echo, replay)
+    };
 
-// One finished call.
-struct CallOutcome {
-    CompletionResult result;
-    double latency_ms = 0;
-    std::optional<double> first_byte_ms;
-    int attempts = 1;
-    std::optional<double> cost_usd; // nothing when the model is unpriced
-};
+    // Builds the provider `config` describes, reading keys from `env`. Fails with
+    // `invalid_input` for a missing key or endpoint variable, `not_found`/`invalid_input` for a
+    // replay file that is missing or malformed.
+    static Expected<std::unique_ptr<Provider>> create(ProviderConfig config, const EnvLookup& env);
 
-// Makes one call and waits for it, with retries. `echo` answers with the request's messages
-// (their contents joined by blank lines) and costs nothing. Fails with `provider` (an error
-// answer or garbage), `network` or `timeout`, messages naming the provider id and never the key.
-Expected<CallOutcome> call_once(const ProviderSpec& spec, const Endpoint& endpoint,
-                                const CompletionRequest& request, const CallOptions& options,
-                                const PriceTable& prices);
+    virtual ~Provider() = default;
+    Provider(const Provider&) = delete;
+    Provider& operator=(const Provider&) = delete;
+
+    const ProviderConfig& config() const { return m_config; }
+    const std::string& id() const { return m_config.spec.id; }
+    virtual Transport transport() const = 0;
+
+    // What a cache key needs to know of the provider: kind, model, base URL or target, and
+    // nothing secret (no keys, no header values).
+    virtual nlohmann::json identity() const;
+
+    // Secret values this provider sends (its key, header values): redacted from every message.
+    const std::vector<std::string>& secrets() const { return m_secrets; }
+
+    // The price-table provider name and model used to price a call (model empty: free).
+    virtual std::pair<std::string, std::string> priced_as() const;
+
+    // Transport::http: builds the request for `request` (with this provider's parameters
+    // already merged in) and `vars` (the case's variables, for the http provider's templates).
+    virtual Expected<HttpRequest> build_http(const CompletionRequest& request,
+                                             const nlohmann::json& vars) const;
+
+    // Transport::http: turns the final response (any status, or a transport failure) into an
+    // outcome or an error whose message starts with the API's name ("openai: HTTP 500: ...").
+    virtual Expected<CallOutcome> parse_http(const CompletionRequest& request,
+                                             const HttpResponse& response) const;
+
+    // Transport::process and ::local: answers `request` (repeat index `repeat`).
+    virtual Expected<CallOutcome> call_direct(const CompletionRequest& request,
+                                              const nlohmann::json& vars, int repeat) const;
+
+protected:
+    explicit Provider(ProviderConfig config) : m_config(std::move(config)) {}
+
+    ProviderConfig m_config;
+    std::vector<std::string> m_secrets;
+};
 
 } // namespace llmops::provider

@@ -85,6 +85,11 @@ Expected<HttpRequest> build_google_request(const Endpoint& endpoint,
 Expected<CompletionResult> parse_google_response(const CompletionRequest& request,
                                                  const HttpResponse& response);
 
+// error_from_response for an API called `api` (also the generic http provider's "http"). With
+// `api` empty, a transport failure is its bare message ("connection refused") and an HTTP
+// error reads "HTTP 500: ...": for callers that name the provider themselves.
+Error http_error(std::string_view api, const HttpResponse& response);
+
 // One Server-Sent Event: its `event:` name (empty when none) and its `data:` lines joined.
 struct SseEvent {
     std::string event;

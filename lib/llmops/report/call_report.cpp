@@ -23,8 +23,9 @@ std::string call_json(const provider::ProviderSpec& spec, const provider::CallOu
           {"estimated", u.estimated}}},
         {"cost_usd", outcome.cost_usd ? json(*outcome.cost_usd) : json(nullptr)},
         {"latency_ms", outcome.latency_ms},
-        {"first_byte_ms", outcome.first_byte_ms ? json(*outcome.first_byte_ms) : json(nullptr)},
+        {"first_token_ms", outcome.first_byte_ms ? json(*outcome.first_byte_ms) : json(nullptr)},
         {"attempts", outcome.attempts},
+        {"cached", outcome.cached},
     };
     return doc.dump(2) + "\n";
 }

@@ -9,7 +9,7 @@ namespace llmops::report {
 
 // `{"provider", "model", "output", "finish_reason", "refusal", "usage": {"input", "output",
 // "cached_input", "cache_write", "reasoning", "estimated"}, "cost_usd" (null when unpriced),
-// "latency_ms", "first_byte_ms", "attempts"}`.
+// "latency_ms", "first_token_ms" (null unless streamed), "attempts", "cached"}`.
 std::string call_json(const provider::ProviderSpec& spec, const provider::CallOutcome& outcome);
 
 } // namespace llmops::report

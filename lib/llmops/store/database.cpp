@@ -142,6 +142,18 @@ Statement& Statement::bind(int index, int64_t value) {
     return *this;
 }
 
+Statement& Statement::bind_real(int index, double value) {
+    sqlite3_bind_double(m_stmt, index, value);
+    return *this;
+}
+
+Statement& Statement::bind_real(int index, const std::optional<double>& value) {
+    if (value) {
+        return bind_real(index, *value);
+    }
+    return bind(index, std::nullopt);
+}
+
 Statement& Statement::bind(int index, std::nullopt_t) {
     sqlite3_bind_null(m_stmt, index);
     return *this;
@@ -207,6 +219,15 @@ std::optional<int64_t> Statement::optional_integer(int column) const {
         return std::nullopt;
     }
     return integer(column);
+}
+
+double Statement::real(int column) const { return sqlite3_column_double(m_stmt, column); }
+
+std::optional<double> Statement::optional_real(int column) const {
+    if (is_null(column)) {
+        return std::nullopt;
+    }
+    return real(column);
 }
 
 bool Statement::is_null(int column) const {

@@ -77,6 +77,9 @@ public:
     Statement& bind(int index, std::nullopt_t);
     Statement& bind(int index, const std::optional<std::string>& value);
     Statement& bind(int index, const std::optional<int64_t>& value);
+    // Doubles get their own name: an `int` argument would be ambiguous between int64_t and double.
+    Statement& bind_real(int index, double value);
+    Statement& bind_real(int index, const std::optional<double>& value);
 
     // Advances to the next row: true when a row is ready, false when done. Fails with `io`, or
     // `conflict` for a constraint violation.
@@ -92,6 +95,8 @@ public:
     std::optional<std::string> optional_text(int column) const;
     int64_t integer(int column) const;
     std::optional<int64_t> optional_integer(int column) const;
+    double real(int column) const;
+    std::optional<double> optional_real(int column) const;
     bool is_null(int column) const;
 
 private:

@@ -10,7 +10,7 @@ namespace {
 // Migration N takes the store from user_version N-1 to N. Never edit a migration that has
 // shipped: add a new one. Every table and column carries a comment (fossil's habit), because the
 // schema is the documentation of what the store keeps.
-constexpr std::array<std::string_view, 1> k_migrations = {
+constexpr std::array<std::string_view, 2> k_migrations = {
     R"sql(
 CREATE TABLE objects (                 -- content-addressed prompt versions, immutable
   id TEXT PRIMARY KEY NOT NULL,        -- SHA-256 (lowercase hex) of `content`: the version id
@@ -75,6 +75,68 @@ CREATE TRIGGER label_history_append_only_update BEFORE UPDATE ON label_history
   BEGIN SELECT RAISE(ABORT, 'label history is append-only'); END;
 CREATE TRIGGER label_history_append_only_delete BEFORE DELETE ON label_history
   BEGIN SELECT RAISE(ABORT, 'label history is append-only'); END;
+)sql",
+    // 2: eval runs and their results (SPEC §10).
+    R"sql(
+CREATE TABLE runs (                    -- one row per `llmops eval` (or `runs merge`)
+  id INTEGER PRIMARY KEY,              -- the run number users type: 1, 2, ...
+  suite_path TEXT NOT NULL,            -- the suite file as given, relative to the project root when inside it
+  suite_hash TEXT NOT NULL,            -- SHA-256 of the suite file's bytes
+  dataset_hash TEXT NOT NULL,          -- SHA-256 of the canonical JSON of every case
+  description TEXT NOT NULL,           -- the suite's description (may be empty)
+  provenance TEXT NOT NULL,            -- JSON: llmops version, git commit, command line, filters, prices used, providers without secrets
+  status TEXT NOT NULL                 -- running, complete, interrupted or failed
+    CHECK (status IN ('running', 'complete', 'interrupted', 'failed')),
+  started_at TEXT NOT NULL,            -- ISO 8601 UTC
+  ended_at TEXT,                       -- ISO 8601 UTC; NULL while running (or after a crash)
+  summary TEXT                         -- JSON per-variant summary, written when the run ends
+);
+
+CREATE TABLE run_variants (            -- the (prompt version, provider config) pairs of a run
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, -- which run
+  idx INTEGER NOT NULL,                -- 0-based position: prompts outer, providers inner
+  label TEXT NOT NULL,                 -- stable label, e.g. 'triage@3 | openai:gpt-4o-mini'
+  prompt_label TEXT NOT NULL,          -- the prompt as the suite names it
+  prompt_version_id TEXT NOT NULL,     -- SHA-256 version id of the prompt content used
+  provider_id TEXT NOT NULL,           -- e.g. 'openai:gpt-4o-mini'
+  provider_label TEXT NOT NULL,        -- the provider's label (its id unless given)
+  provider_config TEXT NOT NULL,       -- JSON config without secrets
+  PRIMARY KEY (run_id, idx)
+) WITHOUT ROWID;
+
+CREATE TABLE results (                 -- one row per (variant, case, repeat): written as calls finish
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, -- which run
+  variant INTEGER NOT NULL,            -- run_variants.idx
+  case_id TEXT NOT NULL,               -- the case's id within the suite
+  repeat INTEGER NOT NULL,             -- 0-based repeat index
+  case_index INTEGER NOT NULL,         -- the case's position in the suite (for stable ordering)
+  status TEXT NOT NULL                 -- pass, fail or error (errors are never passes or fails)
+    CHECK (status IN ('pass', 'fail', 'error')),
+  score REAL,                          -- weighted assertion score 0..1; NULL for errors
+  reason TEXT NOT NULL,                -- why it failed or errored ('' for a pass)
+  output TEXT,                         -- the model's output; NULL when the call failed
+  assertions TEXT NOT NULL,            -- JSON list of assertion results
+  vars TEXT NOT NULL,                  -- JSON object of the case's variables
+  prompt TEXT NOT NULL,                -- the rendered prompt (messages as JSON)
+  description TEXT NOT NULL,           -- the case's description
+  input_tokens INTEGER NOT NULL,       -- prompt tokens, including cached ones
+  output_tokens INTEGER NOT NULL,      -- generated tokens, including reasoning ones
+  cached_input_tokens INTEGER NOT NULL, -- prompt tokens read from the provider's prompt cache
+  reasoning_tokens INTEGER NOT NULL,   -- reasoning tokens (already in output_tokens)
+  tokens_estimated INTEGER NOT NULL,   -- 1 when the provider reported no usage and these are estimates
+  cost_usd REAL,                       -- the call's cost; NULL when the model is unpriced
+  latency_ms REAL NOT NULL,            -- wall time of the call (0 for a cache hit)
+  first_token_ms REAL,                 -- time to first token when streamed
+  cached INTEGER NOT NULL,             -- 1 when answered from the response cache
+  finish_reason TEXT NOT NULL,         -- stop, length, refusal, ... ('' for errors)
+  created_at TEXT NOT NULL,            -- ISO 8601 UTC time the result was stored
+  PRIMARY KEY (run_id, variant, case_id, repeat)
+) WITHOUT ROWID;
+
+CREATE TABLE run_tags (                -- names for runs: `llmops runs tag 12 baseline`
+  name TEXT PRIMARY KEY NOT NULL,      -- the tag; unique, so moving it re-points it
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE -- the run it names
+) WITHOUT ROWID;
 )sql",
 };
 

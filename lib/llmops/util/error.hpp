@@ -22,6 +22,7 @@ enum class ErrorCode {
     rate_limited,  // a provider asked us to slow down (exit 3)
     provider,      // a provider answered with an error or garbage (exit 3)
     internal,      // a bug in llmops (exit 3)
+    interrupted,   // the user pressed Ctrl-C; the work was not done (exit 130)
 };
 
 // A failure: a code and a one-line, lowercase message without a full stop.

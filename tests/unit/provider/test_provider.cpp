@@ -1,4 +1,7 @@
+#include <algorithm>
 #include <map>
+
+#include <nlohmann/json.hpp>
 
 #include <doctest/doctest.h>
 
@@ -36,9 +39,18 @@ TEST_CASE("provider::parse_provider_id") {
               "provider 'openai:' names no model");
         CHECK(provider::parse_provider_id("opnai:gpt-4o").error().message() ==
               "unknown provider 'opnai:gpt-4o' (did you mean 'openai'?)");
-        CHECK(provider::parse_provider_id("exec:./app").error().message() ==
-              "provider 'exec:./app': 'exec' providers are not implemented yet in this version "
-              "of llmops (planned, SPEC §4)");
+        CHECK(provider::parse_provider_id("exec:").error().message() ==
+              "provider 'exec:' names no command");
+        CHECK(provider::parse_provider_id("replay:").error().message() ==
+              "provider 'replay:' names no file");
+    }
+    SUBCASE("exec, http and replay") {
+        CHECK(provider::parse_provider_id("exec:python3 app.py")->model == "python3 app.py");
+        CHECK(provider::parse_provider_id("replay:rec.jsonl")->kind == Kind::replay);
+        CHECK(provider::parse_provider_id("http")->kind == Kind::http);
+        const auto url = provider::parse_provider_id("https://example.com/api");
+        CHECK(url->kind == Kind::http);
+        CHECK(url->model == "https://example.com/api");
     }
 }
 
@@ -65,7 +77,7 @@ TEST_CASE("provider::endpoint_for") {
     }
     SUBCASE("api_key_env names another variable") {
         auto e = provider::endpoint_for(openai, fake_env({{"MY_KEY", "k2"}}),
-                                        {std::nullopt, std::string("MY_KEY")});
+                                        {std::nullopt, std::string("MY_KEY"), std::nullopt});
         REQUIRE(e.has_value());
         CHECK(e->api_key == "k2");
     }
@@ -89,17 +101,57 @@ TEST_CASE("provider::endpoint_for") {
     }
 }
 
-TEST_CASE("provider::call_once echo") {
-    const auto spec = *provider::parse_provider_id("echo");
+TEST_CASE("provider::Provider echo") {
+    auto config = provider::parse_provider_config("echo", "test", ".");
+    REQUIRE(config.has_value());
+    auto echo = provider::Provider::create(std::move(*config), fake_env({}));
+    REQUIRE(echo.has_value());
+    CHECK((*echo)->transport() == provider::Provider::Transport::local);
     provider::CompletionRequest request;
     request.messages = {{"system", "Be brief."}, {"user", "Hello there"}};
-    auto out = provider::call_once(spec, {}, request, {}, provider::PriceTable::builtin());
+    auto out = (*echo)->call_direct(request, nlohmann::json::object(), 0);
     REQUIRE(out.has_value());
     CHECK(out->result.output == "Be brief.\n\nHello there");
     CHECK(out->result.usage.estimated);
-    CHECK(out->result.usage.input == 6); // ceil(22 / 4)
+    CHECK(out->result.usage.input == 5); // ceil((9 + 11) / 4): the messages' contents
     REQUIRE(out->cost_usd.has_value());
     CHECK(*out->cost_usd == 0.0);
+}
+
+TEST_CASE("provider::Provider::create") {
+    SUBCASE("an API provider needs its key") {
+        auto config = provider::parse_provider_config("openai:gpt-4o-mini", "test", ".");
+        auto made = provider::Provider::create(std::move(*config), fake_env({}));
+        REQUIRE_FALSE(made.has_value());
+        CHECK(made.error().message() == "provider 'openai:gpt-4o-mini': OPENAI_API_KEY is not set");
+    }
+    SUBCASE("a literal apiKey is used, and kept among the secrets") {
+        auto config = provider::parse_provider_config(
+            nlohmann::json::parse(R"({"id":"openai:gpt-4o-mini","config":{"apiKey":"sk-lit"}})"),
+            "test", ".");
+        REQUIRE(config.has_value());
+        auto made = provider::Provider::create(std::move(*config), fake_env({}));
+        REQUIRE(made.has_value());
+        const auto& secrets = (*made)->secrets();
+        CHECK(std::find(secrets.begin(), secrets.end(), "sk-lit") != secrets.end());
+        CHECK((*made)->identity().dump().find("sk-lit") == std::string::npos);
+    }
+    SUBCASE("the identity of an API provider names its endpoint, not its key") {
+        auto config = provider::parse_provider_config("openai:gpt-4o", "test", ".");
+        auto made = provider::Provider::create(
+            std::move(*config), fake_env({{"OPENAI_API_KEY", "sk-x"}, {"OPENAI_BASE_URL", "http://h/v1"}}));
+        REQUIRE(made.has_value());
+        CHECK((*made)->identity() ==
+              nlohmann::json::parse(R"({"api":"openai","base_url":"http://h/v1","kind":"openai","model":"gpt-4o"})"));
+    }
+    SUBCASE("a missing replay file") {
+        auto config = provider::parse_provider_config("replay:/nonexistent/rec.jsonl", "test", ".");
+        REQUIRE(config.has_value());
+        auto made = provider::Provider::create(std::move(*config), fake_env({}));
+        REQUIRE_FALSE(made.has_value());
+        CHECK(made.error().code() == ErrorCode::not_found);
+        CHECK(made.error().message().starts_with("provider 'replay:/nonexistent/rec.jsonl': "));
+    }
 }
 
 } // TEST_SUITE

@@ -1,0 +1,393 @@
+// `llmops eval SUITE`: run a suite's matrix through the providers, store every result, print
+// the summary and the failures, write the reports, and exit with a code CI can gate on
+// (SPEC §7, §10, §12).
+
+#include <chrono>
+#include <cmath>
+#include <memory>
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "cli.hpp"
+
+#include <llmops/eval/runner.hpp>
+#include <llmops/eval/suite.hpp>
+#include <llmops/prompt/render.hpp>
+#include <llmops/report/run_report.hpp>
+#include <llmops/store/runs.hpp>
+#include <llmops/util/files.hpp>
+
+namespace llmops::cmd {
+
+namespace {
+
+struct EvalOptions {
+    std::string suite;
+    std::optional<std::string> config; // promptfoo's -c
+    bool validate = false;
+    int concurrency = 4;
+    std::optional<int> repeat;
+    bool no_cache = false;
+    std::optional<std::string> record;
+    std::optional<std::string> filter_pattern;
+    std::optional<int64_t> first_n;
+    std::optional<int64_t> sample;
+    uint64_t seed = 0;
+    std::optional<std::string> failing;
+    std::optional<std::string> shard;
+    std::optional<std::string> resume;
+    std::optional<double> max_cost;
+    std::optional<int64_t> max_errors;
+    std::optional<double> min_pass_rate;
+    std::vector<std::string> outputs;
+    bool json = false;
+    bool no_progress = false;
+    bool estimate = false;
+};
+
+Expected<std::pair<int, int>> parse_shard(const std::string& text) {
+    const auto slash = text.find('/');
+    int index = 0;
+    int count = 0;
+    if (slash != std::string::npos) {
+        try {
+            size_t used = 0;
+            index = std::stoi(text.substr(0, slash), &used);
+            count = std::stoi(text.substr(slash + 1));
+        } catch (const std::exception&) {
+            index = 0;
+        }
+    }
+    if (index < 1 || count < 1 || index > count) {
+        return fail(ErrorCode::invalid_input, "--shard '{}': expected I/N with 1 <= I <= N", text);
+    }
+    return std::pair{index, count};
+}
+
+// A one-line progress display on stderr, redrawn at most ten times a second.
+class Progress {
+public:
+    Progress(bool enabled, int64_t planned) : m_enabled(enabled), m_planned(planned) {}
+    ~Progress() { clear(); }
+
+    void update(const eval::RunSummary& s) {
+        if (!m_enabled) {
+            return;
+        }
+        const auto now = std::chrono::steady_clock::now();
+        ++m_done;
+        if (now - m_last < std::chrono::milliseconds(100) && m_done < m_planned) {
+            return;
+        }
+        m_last = now;
+        const int64_t pass = s.total(&eval::VariantSummary::pass);
+        const int64_t fail = s.total(&eval::VariantSummary::fail);
+        const int64_t errors = s.total(&eval::VariantSummary::errors);
+        double spent = 0;
+        for (const auto& v : s.variants) {
+            spent += v.spent_usd;
+        }
+        const double elapsed = std::chrono::duration<double>(now - m_start).count();
+        const double rate = elapsed > 0 ? static_cast<double>(m_done) / elapsed : 0;
+        const double eta = rate > 0 ? static_cast<double>(m_planned - m_done) / rate : 0;
+        const int width = 24;
+        const int filled = m_planned > 0 ? static_cast<int>(width * m_done / m_planned) : width;
+        std::string bar(static_cast<size_t>(std::clamp(filled, 0, width)), '#');
+        bar.resize(width, '-');
+        const std::string line = fmt::format(
+            "\r[{}] {}/{}  pass {:.1f}%  errors {}  ${:.4f}  ETA {}:{:02d} ", bar, m_done,
+            m_planned, pass + fail > 0 ? 100.0 * static_cast<double>(pass) / static_cast<double>(pass + fail) : 0.0,
+            errors, spent, static_cast<int>(eta) / 60, static_cast<int>(eta) % 60);
+        std::fputs(line.c_str(), stderr);
+        m_drawn = true;
+    }
+
+    void clear() {
+        if (m_drawn) {
+            std::fputs("\r\033[K", stderr);
+            m_drawn = false;
+        }
+    }
+
+private:
+    bool m_enabled;
+    int64_t m_planned;
+    int64_t m_done = 0;
+    bool m_drawn = false;
+    std::chrono::steady_clock::time_point m_start = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point m_last{};
+};
+
+// The project to store the run in: the one found, or a new one in the working directory
+// (SPEC §2), said on stderr.
+Expected<OpenProject> project_for_eval(const Context& ctx) {
+    auto found = ctx.project();
+    if (!found && found.error().code() == ErrorCode::not_found && !ctx.dir) {
+        auto created = store::init_project(std::filesystem::current_path());
+        if (!created) {
+            return fail(created.error());
+        }
+        std::fprintf(stderr, "llmops: created %s to store runs (no project found above)\n",
+                     util::relative_display(created->first.dir, std::filesystem::current_path()).c_str());
+    }
+    return open_project_for_writing(ctx);
+}
+
+// `--validate`: everything but the calls. Renders every prompt with every case's variables so a
+// missing variable is found now, not after spending money.
+Expected<int> validate(const Context& ctx, const eval::Suite& suite) {
+    std::optional<OpenProject> open;
+    if (auto project = ctx.project()) {
+        auto opened = open_project(ctx);
+        if (!opened) {
+            return fail(opened.error());
+        }
+        open.emplace(std::move(*opened));
+    }
+    int64_t store_refs = 0;
+    for (const auto& p : suite.prompts) {
+        store_refs += p.kind == eval::PromptEntry::Kind::store_ref ? 1 : 0;
+    }
+    if (store_refs > 0 && !open) {
+        return fail(ErrorCode::not_found,
+                    "{}: the suite names prompts in the store, but there is no project here (run "
+                    "'llmops init')",
+                    suite.path.string());
+    }
+    const int64_t calls = static_cast<int64_t>(suite.prompts.size() * suite.providers.size() *
+                                               suite.tests.size()) * suite.repeat;
+    auto ok = print(fmt::format("{}: ok: {} prompt(s) x {} provider(s) x {} case(s) x {} repeat(s) = "
+                                "{} call(s)\n",
+                                suite.path.string(), suite.prompts.size(), suite.providers.size(),
+                                suite.tests.size(), suite.repeat, calls));
+    if (!ok) {
+        return fail(ok.error());
+    }
+    return k_exit_ok;
+}
+
+// The exit code of a finished run (SPEC §12): 130 interrupted, 3 errors past --max-errors (or
+// any error without it, or nothing judged), 1 a gate failed (or any failing case without an
+// explicit gate), 0 otherwise.
+int exit_code_for(const eval::RunSummary& s, const EvalOptions& o, const eval::Suite& suite,
+                  std::vector<std::string>& notes) {
+    if (s.interrupted) {
+        notes.push_back("interrupted: finished results are stored; 'llmops eval --resume " +
+                        std::to_string(s.run_id) + "' completes the run");
+        return k_exit_interrupted;
+    }
+    const int64_t errors = s.total(&eval::VariantSummary::errors);
+    const int64_t judged = s.total(&eval::VariantSummary::pass) + s.total(&eval::VariantSummary::fail);
+    if (s.stopped_by_cost) {
+        notes.push_back(fmt::format("stopped: --max-cost ${} reached; calls not started were skipped "
+                                    "(finished results are stored)",
+                                    *o.max_cost));
+        return k_exit_runtime;
+    }
+    if (judged == 0 && errors > 0) {
+        notes.push_back("every call errored: nothing was judged");
+        return k_exit_runtime;
+    }
+    if (errors > o.max_errors.value_or(0)) {
+        notes.push_back(fmt::format("{} error(s){}; errors are not passes or failures", errors,
+                                    o.max_errors ? fmt::format(", past --max-errors {}", *o.max_errors)
+                                                 : std::string(" (allow some with --max-errors N)")));
+        return k_exit_runtime;
+    }
+    const std::optional<double> gate = o.min_pass_rate ? o.min_pass_rate : suite.threshold;
+    if (gate) {
+        for (const auto& v : s.variants) {
+            if (v.pass + v.fail > 0 && v.pass_rate() + 1e-12 < *gate) {
+                notes.push_back(fmt::format("gate failed: '{}' passed {:.1f}%, below the {:.1f}% required",
+                                            v.label, 100 * v.pass_rate(), 100 * *gate));
+                return k_exit_gate;
+            }
+        }
+        return k_exit_ok;
+    }
+    if (s.total(&eval::VariantSummary::fail) > 0) {
+        return k_exit_gate;
+    }
+    return k_exit_ok;
+}
+
+Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
+    if (o.estimate) {
+        return fail(ErrorCode::invalid_input,
+                    "--estimate is not implemented yet in this version of llmops (planned, SPEC §6)");
+    }
+    std::string suite_path = o.config.value_or(o.suite);
+    if (suite_path.empty() && o.resume) {
+        // `--resume RUN` alone runs the suite that run ran.
+        auto open = open_project(ctx);
+        if (!open) {
+            return fail(open.error());
+        }
+        auto id = store::resolve_run(open->db, *o.resume);
+        if (!id) {
+            return fail(id.error());
+        }
+        auto stored = store::load_run(open->db, *id);
+        if (!stored) {
+            return fail(stored.error());
+        }
+        suite_path = stored->provenance.value("suite_file", stored->suite_path);
+    }
+    if (suite_path.empty()) {
+        for (const char* name : {"llmops.yaml", "promptfooconfig.yaml"}) {
+            if (std::filesystem::exists(name)) {
+                suite_path = name;
+                break;
+            }
+        }
+        if (suite_path.empty()) {
+            return fail(ErrorCode::invalid_input,
+                        "no suite given and no llmops.yaml or promptfooconfig.yaml here");
+        }
+    }
+    auto suite = eval::load_suite(suite_path);
+    if (!suite) {
+        return fail(suite.error());
+    }
+    for (const auto& w : suite->warnings) {
+        std::fprintf(stderr, "llmops: warning: %s\n", w.c_str());
+    }
+    if (o.validate) {
+        return validate(ctx, *suite);
+    }
+    eval::RunOptions run;
+    run.concurrency = o.concurrency;
+    run.cache_mode = o.no_cache ? provider::CacheMode::refresh : provider::CacheMode::use;
+    if (o.record) {
+        run.record = *o.record;
+    }
+    run.repeat = o.repeat;
+    run.max_cost = o.max_cost;
+    run.max_errors = o.max_errors;
+    run.command_line = ctx.command_line;
+    run.suite_display_path = suite_path;
+    run.filter.pattern = o.filter_pattern;
+    run.filter.first_n = o.first_n;
+    run.filter.sample = o.sample;
+    run.filter.seed = o.seed;
+    if (o.shard) {
+        auto shard = parse_shard(*o.shard);
+        if (!shard) {
+            return fail(shard.error());
+        }
+        run.filter.shard = *shard;
+    }
+    std::vector<report::ExportFormat> formats;
+    for (const auto& out : o.outputs) {
+        auto format = report::export_format_for(out);
+        if (!format) {
+            return fail(format.error());
+        }
+        formats.push_back(*format);
+    }
+    auto open = project_for_eval(ctx);
+    if (!open) {
+        return fail(open.error());
+    }
+    if (o.failing) {
+        auto id = store::resolve_run(open->db, *o.failing);
+        if (!id) {
+            return fail(id.error());
+        }
+        run.filter.failing_run = *id;
+    }
+    if (o.resume) {
+        auto id = store::resolve_run(open->db, *o.resume);
+        if (!id) {
+            return fail(id.error());
+        }
+        run.resume_run = *id;
+    }
+    const bool tty = ::isatty(STDERR_FILENO) == 1 && !o.no_progress;
+    const int64_t planned = static_cast<int64_t>(suite->prompts.size() * suite->providers.size() *
+                                                 suite->tests.size()) *
+                            run.repeat.value_or(suite->repeat);
+    Progress progress(tty, planned);
+    InterruptGuard guard;
+    auto summary = eval::run_suite(
+        open->db, open->project, *suite, run,
+        [&](const store::ResultRecord&, const eval::RunSummary& s) { progress.update(s); },
+        [] { return InterruptGuard::interrupted(); });
+    progress.clear();
+    if (!summary) {
+        return fail(summary.error());
+    }
+    for (const auto& w : summary->warnings) {
+        std::fprintf(stderr, "llmops: warning: %s\n", w.c_str());
+    }
+    // The reports come first: whatever the verdict, the results are written out.
+    for (size_t i = 0; i < o.outputs.size(); ++i) {
+        if (auto ok = report::export_run(open->db, summary->run_id, formats[i], o.outputs[i]); !ok) {
+            return fail(ok.error());
+        }
+    }
+    std::vector<std::string> notes;
+    const int code = exit_code_for(*summary, o, *suite, notes);
+    if (o.json) {
+        nlohmann::json doc = summary->to_json();
+        doc["exit_code"] = code;
+        doc["notes"] = notes;
+        auto ok = print(doc.dump(2) + "\n");
+        if (!ok) {
+            return fail(ok.error());
+        }
+    } else {
+        auto failures = report::failures_text(open->db, summary->run_id, 20, 400, stdout_colour());
+        if (!failures) {
+            return fail(failures.error());
+        }
+        auto ok = print(*failures + report::run_summary_text(*summary, stdout_colour()));
+        if (!ok) {
+            return fail(ok.error());
+        }
+    }
+    for (const auto& note : notes) {
+        std::fprintf(stderr, "llmops: %s\n", note.c_str());
+    }
+    std::fprintf(stderr, "llmops: run %lld stored (llmops runs show %lld)\n",
+                 static_cast<long long>(summary->run_id), static_cast<long long>(summary->run_id));
+    return code;
+}
+
+} // namespace
+
+void register_eval(CLI::App& app, Context& ctx) {
+    auto o = std::make_shared<EvalOptions>();
+    auto* sub = app.add_subcommand("eval", "Run a suite: prompts x providers x cases x repeats");
+    sub->add_option("suite", o->suite, "The suite file (default: llmops.yaml or promptfooconfig.yaml)");
+    sub->add_option("-c,--config", o->config, "The suite file (promptfoo's spelling)");
+    sub->add_flag("--validate", o->validate, "Check the suite, its datasets and prompts; call nothing");
+    sub->add_option("-j,--max-concurrency", o->concurrency, "Calls in flight at once")
+        ->check(CLI::Range(1, 1024));
+    sub->add_option("--repeat", o->repeat, "Run every case N times (over the suite's repeat)")
+        ->check(CLI::Range(1, 1000));
+    sub->add_flag("--no-cache", o->no_cache, "Call the providers even for cached answers (and refresh the cache)");
+    sub->add_option("--record", o->record, "Append every answer to a replay file (JSONL)");
+    sub->add_option("--filter-pattern", o->filter_pattern, "Only cases whose id or description matches this regex");
+    sub->add_option("--first-n", o->first_n, "Only the first N cases")->check(CLI::PositiveNumber);
+    sub->add_option("--sample", o->sample, "N cases drawn at random (see --seed)")->check(CLI::PositiveNumber);
+    sub->add_option("--seed", o->seed, "Seed of --sample (default 0)");
+    sub->add_option("--failing", o->failing, "Only cases that failed or errored in RUN");
+    sub->add_option("--shard", o->shard, "I/N: this job's share of the cases (CI matrix)");
+    sub->add_option("--resume", o->resume, "Complete RUN (interrupted, or with errors to retry)");
+    sub->add_option("--max-cost", o->max_cost, "Stop starting calls once this many USD are spent")
+        ->check(CLI::PositiveNumber);
+    sub->add_option("--max-errors", o->max_errors, "Errors tolerated before the run fails (exit 3)")
+        ->check(CLI::NonNegativeNumber);
+    sub->add_option("--min-pass-rate", o->min_pass_rate, "Gate: every variant passes at least this share (0-1)")
+        ->check(CLI::Range(0.0, 1.0));
+    sub->add_option("-o,--output", o->outputs, "Write a report: .json, .jsonl, .csv, .xml (JUnit), .md (repeatable)");
+    sub->add_flag("--json", o->json, "Print the summary as JSON instead of tables");
+    sub->add_flag("--no-progress", o->no_progress, "No progress bar, even on a terminal");
+    sub->add_flag("--estimate", o->estimate, "Print the expected cost without calling anything");
+    sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return eval_command(ctx, *o); }; });
+}
+
+} // namespace llmops::cmd

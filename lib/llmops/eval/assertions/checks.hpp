@@ -1,0 +1,123 @@
+#pragma once
+// Internal to the eval module: what each assertion family gives the one table of types in
+// assertion.cpp. A type has a validator (run by parse_assertion: checks `value` and `config`,
+// may normalise `value`, e.g. load a schema file) and a checker (run by run_assertion on the
+// value with the case's variables rendered in). Checkers report facts ("output contains
+// 'Paris'"), true whichever way the assertion is negated; negation, weights and thresholds
+// are applied by assertion.cpp.
+
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include <llmops/eval/assertion.hpp>
+#include <llmops/util/error.hpp>
+
+namespace llmops::eval::detail {
+
+// What one check found, before negation.
+struct Verdict {
+    bool pass = false;
+    double score = 0;      // 0..1
+    std::string reason;
+    bool error = false;    // the check could not run; pass and score mean nothing
+    bool skipped = false;  // nothing to check (latency of a cached answer): a pass, negated or not
+};
+
+// A pass/fail verdict: score 1 or 0.
+inline Verdict verdict(bool pass, std::string reason) {
+    return Verdict{pass, pass ? 1.0 : 0.0, std::move(reason)};
+}
+
+// A verdict that is an error.
+inline Verdict error_verdict(std::string reason) {
+    Verdict v;
+    v.error = true;
+    v.reason = std::move(reason);
+    return v;
+}
+
+// Checks the shape of `spec.value` (and `spec.config`) for its type; may rewrite `spec.value`
+// into the form the checker reads. Errors carry the message without the `where:` prefix.
+using Validator = Expected<void> (*)(AssertionSpec& spec, const std::filesystem::path& base_dir);
+
+// Runs the check on `context.output`; `value` is `spec.value` with variables rendered.
+using Checker = Verdict (*)(const AssertionSpec& spec, const nlohmann::json& value,
+                            const AssertionContext& context);
+
+// Error messages shared by validators.
+std::string needs_string_value(const AssertionSpec& spec);
+
+// text.cpp
+Expected<void> validate_equals(AssertionSpec& spec, const std::filesystem::path& base_dir);
+Expected<void> validate_substring(AssertionSpec& spec, const std::filesystem::path& base_dir);
+Expected<void> validate_substring_list(AssertionSpec& spec, const std::filesystem::path& base_dir);
+Expected<void> validate_regex(AssertionSpec& spec, const std::filesystem::path& base_dir);
+Verdict check_equals(const AssertionSpec& spec, const nlohmann::json& value,
+                     const AssertionContext& context);
+Verdict check_contains(const AssertionSpec& spec, const nlohmann::json& value,
+                       const AssertionContext& context);
+Verdict check_icontains(const AssertionSpec& spec, const nlohmann::json& value,
+                        const AssertionContext& context);
+Verdict check_contains_any(const AssertionSpec& spec, const nlohmann::json& value,
+                           const AssertionContext& context);
+Verdict check_contains_all(const AssertionSpec& spec, const nlohmann::json& value,
+                           const AssertionContext& context);
+Verdict check_icontains_any(const AssertionSpec& spec, const nlohmann::json& value,
+                            const AssertionContext& context);
+Verdict check_icontains_all(const AssertionSpec& spec, const nlohmann::json& value,
+                            const AssertionContext& context);
+Verdict check_starts_with(const AssertionSpec& spec, const nlohmann::json& value,
+                          const AssertionContext& context);
+Verdict check_regex(const AssertionSpec& spec, const nlohmann::json& value,
+                    const AssertionContext& context);
+
+// json.cpp
+Expected<void> validate_json_schema_value(AssertionSpec& spec,
+                                          const std::filesystem::path& base_dir);
+Verdict check_is_json(const AssertionSpec& spec, const nlohmann::json& value,
+                      const AssertionContext& context);
+Verdict check_contains_json(const AssertionSpec& spec, const nlohmann::json& value,
+                            const AssertionContext& context);
+
+// similarity.cpp
+Expected<void> validate_levenshtein(AssertionSpec& spec, const std::filesystem::path& base_dir);
+Expected<void> validate_rouge_n(AssertionSpec& spec, const std::filesystem::path& base_dir);
+Expected<void> validate_bleu(AssertionSpec& spec, const std::filesystem::path& base_dir);
+Verdict check_levenshtein(const AssertionSpec& spec, const nlohmann::json& value,
+                          const AssertionContext& context);
+Verdict check_rouge_n(const AssertionSpec& spec, const nlohmann::json& value,
+                      const AssertionContext& context);
+Verdict check_bleu(const AssertionSpec& spec, const nlohmann::json& value,
+                   const AssertionContext& context);
+
+// metrics.cpp
+Verdict check_latency(const AssertionSpec& spec, const nlohmann::json& value,
+                      const AssertionContext& context);
+Verdict check_cost(const AssertionSpec& spec, const nlohmann::json& value,
+                   const AssertionContext& context);
+
+// refusal.cpp
+Verdict check_is_refusal(const AssertionSpec& spec, const nlohmann::json& value,
+                         const AssertionContext& context);
+
+// security.cpp
+Expected<void> validate_no_pii(AssertionSpec& spec, const std::filesystem::path& base_dir);
+Expected<void> validate_canary(AssertionSpec& spec, const std::filesystem::path& base_dir);
+Verdict check_no_pii(const AssertionSpec& spec, const nlohmann::json& value,
+                     const AssertionContext& context);
+Verdict check_no_secrets(const AssertionSpec& spec, const nlohmann::json& value,
+                         const AssertionContext& context);
+Verdict check_not_contains_canary(const AssertionSpec& spec, const nlohmann::json& value,
+                                  const AssertionContext& context);
+
+// script.cpp
+Expected<void> validate_python(AssertionSpec& spec, const std::filesystem::path& base_dir);
+Expected<void> validate_exec(AssertionSpec& spec, const std::filesystem::path& base_dir);
+Verdict check_python(const AssertionSpec& spec, const nlohmann::json& value,
+                     const AssertionContext& context);
+Verdict check_exec(const AssertionSpec& spec, const nlohmann::json& value,
+                   const AssertionContext& context);
+
+} // namespace llmops::eval::detail

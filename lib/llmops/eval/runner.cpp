@@ -1,0 +1,875 @@
+#include <llmops/eval/runner.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <random>
+#include <regex>
+
+#include <fmt/format.h>
+
+#include <llmops/prompt/definition.hpp>
+#include <llmops/prompt/operations.hpp>
+#include <llmops/prompt/render.hpp>
+#include <llmops/store/prompts.hpp>
+#include <llmops/util/build_info.hpp>
+#include <llmops/util/files.hpp>
+#include <llmops/util/subprocess.hpp>
+#include <llmops/util/time.hpp>
+
+namespace llmops::eval {
+
+namespace {
+
+using nlohmann::json;
+
+// Calls handed to the engine at once beyond the concurrency: enough to keep every slot busy,
+// few enough that memory does not grow with the suite.
+constexpr int k_window_factor = 4;
+
+struct ResolvedPrompt {
+    std::string label;
+    std::string version_id;
+    prompt::PromptDefinition def;
+    provider::Params params; // from the prompt's config
+};
+
+// Reads the generation parameters a prompt's config sets (other keys are the app's business).
+provider::Params params_from_config(const std::string& config_json) {
+    provider::Params p;
+    const json config = json::parse(config_json, nullptr, false);
+    if (!config.is_object()) {
+        return p;
+    }
+    auto number = [&](const char* key) -> std::optional<double> {
+        auto it = config.find(key);
+        return it != config.end() && it->is_number() ? std::optional(it->get<double>()) : std::nullopt;
+    };
+    auto integer = [&](const char* key) -> std::optional<int64_t> {
+        auto it = config.find(key);
+        return it != config.end() && it->is_number_integer() ? std::optional(it->get<int64_t>())
+                                                             : std::nullopt;
+    };
+    p.temperature = number("temperature");
+    p.top_p = number("top_p");
+    p.max_tokens = integer("max_tokens");
+    p.seed = integer("seed");
+    if (auto it = config.find("stop"); it != config.end() && it->is_array()) {
+        for (const auto& s : *it) {
+            if (s.is_string()) {
+                p.stop.push_back(s.get<std::string>());
+            }
+        }
+    }
+    if (auto it = config.find("response_format"); it != config.end() && it->is_object()) {
+        p.response_format_json = it->dump();
+    }
+    return p;
+}
+
+// How a prompt file is named in variant labels: its prompt name when it lives under a
+// `prompts/` folder (prompts/support/triage.yaml -> support/triage), else its file name.
+std::string file_label(const std::filesystem::path& path) {
+    const std::string text = path.lexically_normal().replace_extension().string();
+    const auto at = text.rfind("prompts/");
+    if (at != std::string::npos && (at == 0 || text[at - 1] == '/')) {
+        return text.substr(at + 8);
+    }
+    return path.filename().string();
+}
+
+Expected<ResolvedPrompt> resolve_prompt(store::PromptStore& prompts, const PromptEntry& entry,
+                                        const Suite& suite) {
+    ResolvedPrompt out;
+    switch (entry.kind) {
+    case PromptEntry::Kind::store_ref: {
+        auto loaded = prompt::load_version(prompts, entry.value);
+        if (!loaded) {
+            return fail(loaded.error().code(), "{}: {}", entry.where, loaded.error().message());
+        }
+        out.def = std::move(loaded->def);
+        out.label = entry.label.empty()
+                        ? fmt::format("{}@{}", loaded->version.name, loaded->version.number)
+                        : entry.label;
+        break;
+    }
+    case PromptEntry::Kind::file: {
+        auto text = util::read_file(entry.value);
+        if (!text) {
+            return fail(text.error().code(), "{}: {}", entry.where, text.error().message());
+        }
+        const std::string shown = util::relative_display(entry.value, suite.base_dir);
+        const std::filesystem::path path(entry.value);
+        if (path.extension() == ".json") {
+            const json messages = json::parse(*text, nullptr, false);
+            if (!messages.is_array() || messages.empty()) {
+                return fail(ErrorCode::invalid_input,
+                            "{}: '{}' must hold a JSON list of {{role, content}} messages",
+                            entry.where, shown);
+            }
+            out.def.name = "file";
+            for (const auto& m : messages) {
+                if (!m.is_object() || !m.value("role", json()).is_string() ||
+                    !m.value("content", json()).is_string()) {
+                    return fail(ErrorCode::invalid_input,
+                                "{}: '{}': every message needs string 'role' and 'content'",
+                                entry.where, shown);
+                }
+                out.def.messages.push_back({m["role"].get<std::string>(), m["content"].get<std::string>()});
+            }
+        } else if (auto format = prompt::format_for_path(entry.value);
+                   format && path.extension() != ".txt") {
+            auto def = prompt::parse_prompt_file(*text, *format, path.stem().string(), shown);
+            if (!def) {
+                return fail(def.error());
+            }
+            out.def = std::move(*def);
+        } else {
+            out.def.name = "file";
+            out.def.template_text = *text;
+        }
+        out.label = entry.label.empty() ? file_label(path) : entry.label;
+        break;
+    }
+    case PromptEntry::Kind::text: {
+        out.def.name = "inline";
+        out.def.template_text = entry.value;
+        if (!entry.label.empty()) {
+            out.label = entry.label;
+        } else {
+            std::string first_line = entry.value.substr(0, entry.value.find('\n'));
+            out.label = first_line.size() > 40 ? first_line.substr(0, 37) + "..." : first_line;
+        }
+        break;
+    }
+    }
+    out.version_id = prompt::version_id(out.def);
+    out.params = params_from_config(out.def.config_json);
+    return out;
+}
+
+std::vector<provider::ChatMessage> to_messages(const prompt::RenderedPrompt& rendered) {
+    std::vector<provider::ChatMessage> messages;
+    if (rendered.text) {
+        messages.push_back({"user", *rendered.text});
+    }
+    for (const auto& m : rendered.messages) {
+        messages.push_back({m.role, m.content});
+    }
+    return messages;
+}
+
+std::string messages_json(const std::vector<provider::ChatMessage>& messages) {
+    json out = json::array();
+    for (const auto& m : messages) {
+        out.push_back({{"role", m.role}, {"content", m.content}});
+    }
+    return out.dump();
+}
+
+std::string prompt_text(const std::vector<provider::ChatMessage>& messages) {
+    std::string text;
+    for (const auto& m : messages) {
+        text += text.empty() ? "" : "\n\n";
+        text += m.content;
+    }
+    return text;
+}
+
+json assertion_json(const AssertionResult& r) {
+    json out{{"type", r.type},     {"pass", r.pass},     {"score", r.score},
+             {"reason", r.reason}, {"weight", r.weight}, {"error", r.error}};
+    if (!r.metric.empty()) {
+        out["metric"] = r.metric;
+    }
+    if (!r.children.empty()) {
+        json children = json::array();
+        for (const auto& c : r.children) {
+            children.push_back(assertion_json(c));
+        }
+        out["children"] = children;
+    }
+    return out;
+}
+
+// The git commit of the project's working tree, and whether it has uncommitted changes; null
+// outside a repository or without git.
+json git_state(const std::filesystem::path& root) {
+    util::ProcessOptions options;
+    options.timeout_ms = 5000;
+    auto head = util::run_process({"git", "-C", root.string(), "rev-parse", "HEAD"}, options);
+    if (!head || head->exit_code != 0 || head->timed_out) {
+        return nullptr;
+    }
+    std::string commit = head->out.substr(0, head->out.find('\n'));
+    auto status = util::run_process(
+        {"git", "-C", root.string(), "status", "--porcelain", "--untracked-files=no"}, options);
+    const bool dirty = status && status->exit_code == 0 && !status->out.empty();
+    return json{{"commit", commit}, {"dirty", dirty}};
+}
+
+json price_snapshot(const provider::Provider& p, const provider::PriceTable& prices) {
+    if (const auto& cost = p.config().cost) {
+        return json{{"source", "provider config"}, {"input", cost->input}, {"output", cost->output}};
+    }
+    const auto [name, model] = p.priced_as();
+    if (model.empty()) {
+        return nullptr;
+    }
+    const provider::PriceEntry* e = prices.find(model, name);
+    if (e == nullptr) {
+        return json{{"model", model}, {"unpriced", true}};
+    }
+    json out{{"provider", e->provider},      {"model", e->model},
+             {"input", e->prices.input},     {"output", e->prices.output},
+             {"effective", e->effective},    {"source", e->source}};
+    if (e->prices.cached_input) out["cached_input"] = *e->prices.cached_input;
+    if (e->prices.cache_write) out["cache_write"] = *e->prices.cache_write;
+    if (e->long_context_above) {
+        out["long_context_above"] = *e->long_context_above;
+        out["long_context"] = {{"input", e->long_context.input}, {"output", e->long_context.output}};
+    }
+    return out;
+}
+
+Expected<std::vector<const TestCase*>> select_cases(store::Database& db, const Suite& suite,
+                                                    const CaseFilter& f) {
+    std::vector<const TestCase*> cases;
+    for (const auto& c : suite.tests) {
+        cases.push_back(&c);
+    }
+    if (f.pattern) {
+        std::regex re;
+        try {
+            re = std::regex(*f.pattern, std::regex::ECMAScript);
+        } catch (const std::regex_error& e) {
+            return fail(ErrorCode::invalid_input, "--filter-pattern '{}': {}", *f.pattern, e.what());
+        }
+        std::erase_if(cases, [&](const TestCase* c) {
+            return !std::regex_search(c->id, re) && !std::regex_search(c->description, re);
+        });
+    }
+    if (f.failing_run) {
+        auto passed = store::result_keys(db, *f.failing_run, false);
+        auto all = store::result_keys(db, *f.failing_run, true);
+        if (!passed || !all) {
+            return fail(passed ? all.error() : passed.error());
+        }
+        // A case "failed" in that run when any of its results is not a pass.
+        std::set<std::string> failing;
+        auto stmt = db.prepare("SELECT DISTINCT case_id FROM results WHERE run_id = ?1 AND status != 'pass'");
+        if (!stmt) {
+            return fail(stmt.error());
+        }
+        stmt->bind(1, *f.failing_run);
+        for (;;) {
+            auto row = stmt->step();
+            if (!row) {
+                return fail(row.error());
+            }
+            if (!*row) {
+                break;
+            }
+            failing.insert(stmt->text(0));
+        }
+        std::erase_if(cases, [&](const TestCase* c) { return !failing.contains(c->id); });
+    }
+    if (f.sample && *f.sample < static_cast<int64_t>(cases.size())) {
+        std::vector<size_t> order(cases.size());
+        for (size_t i = 0; i < order.size(); ++i) {
+            order[i] = i;
+        }
+        std::mt19937_64 random(f.seed);
+        std::shuffle(order.begin(), order.end(), random);
+        order.resize(static_cast<size_t>(*f.sample));
+        std::sort(order.begin(), order.end());
+        std::vector<const TestCase*> sampled;
+        for (size_t i : order) {
+            sampled.push_back(cases[i]);
+        }
+        cases = std::move(sampled);
+    }
+    if (f.first_n && *f.first_n < static_cast<int64_t>(cases.size())) {
+        cases.resize(static_cast<size_t>(*f.first_n));
+    }
+    if (f.shard) {
+        const auto [index, count] = *f.shard;
+        std::vector<const TestCase*> mine;
+        for (size_t i = 0; i < cases.size(); ++i) {
+            if (static_cast<int>(i % static_cast<size_t>(count)) == index - 1) {
+                mine.push_back(cases[i]);
+            }
+        }
+        cases = std::move(mine);
+    }
+    if (cases.empty()) {
+        return fail(ErrorCode::invalid_input, "the filters leave no case to run");
+    }
+    return cases;
+}
+
+// Names what differs between a run being resumed and the suite now.
+std::optional<std::string> resume_difference(const store::RunRecord& run, const Suite& suite,
+                                             const std::vector<store::VariantRecord>& variants) {
+    if (run.suite_hash != suite.hash) {
+        return "the suite file changed";
+    }
+    if (run.dataset_hash != suite.dataset_hash) {
+        return "the dataset changed";
+    }
+    if (run.variants.size() != variants.size()) {
+        return "the prompts or providers changed";
+    }
+    for (size_t i = 0; i < variants.size(); ++i) {
+        const auto& a = run.variants[i];
+        const auto& b = variants[i];
+        if (a.prompt_version_id != b.prompt_version_id) {
+            return fmt::format("prompt '{}' changed", b.prompt_label);
+        }
+        if (a.provider_id != b.provider_id || a.provider_config != b.provider_config) {
+            return fmt::format("provider '{}' changed", b.provider_label);
+        }
+    }
+    return std::nullopt;
+}
+
+// One scheduled unit of work.
+struct WorkItem {
+    const TestCase* test;
+    int case_index;
+    int variant;
+    int repeat;
+};
+
+} // namespace
+
+double VariantSummary::pass_rate() const {
+    const int64_t judged = pass + fail;
+    return judged == 0 ? 0.0 : static_cast<double>(pass) / static_cast<double>(judged);
+}
+
+double VariantSummary::mean_score() const {
+    const int64_t judged = pass + fail;
+    return judged == 0 ? 0.0 : score_sum / static_cast<double>(judged);
+}
+
+double VariantSummary::latency_percentile(double p) const {
+    if (latencies_ms.empty()) {
+        return 0;
+    }
+    std::vector<double> sorted = latencies_ms;
+    std::sort(sorted.begin(), sorted.end());
+    // Linear interpolation between closest ranks (NumPy's default "linear" method).
+    const double rank = p / 100.0 * static_cast<double>(sorted.size() - 1);
+    const auto lo = static_cast<size_t>(std::floor(rank));
+    const auto hi = static_cast<size_t>(std::ceil(rank));
+    return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - static_cast<double>(lo));
+}
+
+json VariantSummary::to_json() const {
+    return json{{"variant", index},
+                {"label", label},
+                {"results", results},
+                {"pass", pass},
+                {"fail", fail},
+                {"errors", errors},
+                {"pass_rate", pass_rate()},
+                {"mean_score", mean_score()},
+                {"input_tokens", input_tokens},
+                {"output_tokens", output_tokens},
+                {"cost_usd", cost_usd},
+                {"spent_usd", spent_usd},
+                {"unpriced", unpriced},
+                {"cached", cached},
+                {"latency_p50_ms", latency_percentile(50)},
+                {"latency_p95_ms", latency_percentile(95)}};
+}
+
+int64_t RunSummary::total(int64_t VariantSummary::*field) const {
+    int64_t sum = 0;
+    for (const auto& v : variants) {
+        sum += v.*field;
+    }
+    return sum;
+}
+
+json RunSummary::to_json() const {
+    json variants_json = json::array();
+    for (const auto& v : variants) {
+        variants_json.push_back(v.to_json());
+    }
+    return json{{"run", run_id},
+                {"status", status},
+                {"variants", variants_json},
+                {"stopped_by_cost", stopped_by_cost},
+                {"stopped_by_errors", stopped_by_errors},
+                {"interrupted", interrupted}};
+}
+
+namespace {
+
+// The state of one run in progress.
+class Run {
+public:
+    Run(store::Database& db, const store::Project& project, const Suite& suite,
+        const RunOptions& options, const ResultListener& on_result)
+        : m_db(db), m_project(project), m_suite(suite), m_options(options),
+          m_on_result(on_result) {}
+
+    Expected<RunSummary> execute(const std::function<bool()>& should_stop);
+
+private:
+    Expected<void> prepare();
+    Expected<void> start_run_record();
+    void pump(provider::CallEngine& engine);
+    void on_outcome(const WorkItem& item, const std::vector<provider::ChatMessage>& messages,
+                    Expected<provider::CallOutcome> outcome);
+    void store_result(store::ResultRecord record);
+
+    store::Database& m_db;
+    const store::Project& m_project;
+    const Suite& m_suite;
+    const RunOptions& m_options;
+    const ResultListener& m_on_result;
+
+    std::vector<ResolvedPrompt> m_prompts;
+    std::vector<std::unique_ptr<provider::Provider>> m_providers;
+    std::vector<store::VariantRecord> m_variants;
+    std::vector<const TestCase*> m_cases;
+    std::map<const TestCase*, int> m_case_positions;
+    std::set<std::tuple<int, std::string, int>> m_done; // resumed keys
+    provider::PriceTable m_prices;
+    int m_repeat = 1;
+
+    RunSummary m_summary;
+    std::optional<store::ResultWriter> m_writer;
+    std::optional<Error> m_write_error;
+
+    // The lazy matrix walk: case-major, then variant, then repeat.
+    size_t m_next_case = 0;
+    int m_next_variant = 0;
+    int m_next_repeat = 0;
+    int64_t m_outstanding = 0;
+    bool m_stop_scheduling = false;
+    std::function<bool()> m_should_stop;
+};
+
+Expected<void> Run::prepare() {
+    store::PromptStore prompts(m_db);
+    for (const auto& entry : m_suite.prompts) {
+        auto resolved = resolve_prompt(prompts, entry, m_suite);
+        if (!resolved) {
+            return fail(resolved.error());
+        }
+        m_prompts.push_back(std::move(*resolved));
+    }
+    for (const auto& config : m_suite.providers) {
+        auto made = provider::Provider::create(config, provider::process_env());
+        if (!made) {
+            return fail(made.error());
+        }
+        m_providers.push_back(std::move(*made));
+    }
+    auto prices = provider::load_price_table(m_project.dir / "prices.yaml");
+    if (!prices) {
+        return fail(prices.error());
+    }
+    m_prices = std::move(*prices);
+    int index = 0;
+    for (const auto& p : m_prompts) {
+        for (const auto& provider : m_providers) {
+            store::VariantRecord v;
+            v.index = index++;
+            v.prompt_label = p.label;
+            v.prompt_version_id = p.version_id;
+            v.provider_id = provider->id();
+            v.provider_label = provider->config().label;
+            v.provider_config = provider->config().public_config;
+            v.label = fmt::format("{} | {}", p.label, v.provider_label);
+            m_variants.push_back(std::move(v));
+            VariantSummary s;
+            s.index = m_variants.back().index;
+            s.label = m_variants.back().label;
+            m_summary.variants.push_back(std::move(s));
+        }
+    }
+    auto cases = select_cases(m_db, m_suite, m_options.filter);
+    if (!cases) {
+        return fail(cases.error());
+    }
+    m_cases = std::move(*cases);
+    for (size_t i = 0; i < m_suite.tests.size(); ++i) {
+        m_case_positions[&m_suite.tests[i]] = static_cast<int>(i);
+    }
+    m_repeat = std::max(1, m_options.repeat.value_or(m_suite.repeat));
+    return {};
+}
+
+Expected<void> Run::start_run_record() {
+    if (m_options.resume_run) {
+        auto run = store::load_run(m_db, *m_options.resume_run);
+        if (!run) {
+            return fail(run.error());
+        }
+        if (auto diff = resume_difference(*run, m_suite, m_variants)) {
+            return fail(ErrorCode::conflict, "cannot resume run {}: {} since it started",
+                        *m_options.resume_run, *diff);
+        }
+        auto done = store::result_keys(m_db, run->id, false);
+        if (!done) {
+            return fail(done.error());
+        }
+        m_done = std::move(*done);
+        if (auto ok = store::reopen_run(m_db, run->id); !ok) {
+            return fail(ok.error());
+        }
+        m_summary.run_id = run->id;
+        return {};
+    }
+    store::RunRecord run;
+    run.suite_path = m_options.suite_display_path.empty() ? m_suite.path.string()
+                                                          : m_options.suite_display_path;
+    run.suite_hash = m_suite.hash;
+    run.dataset_hash = m_suite.dataset_hash;
+    run.description = m_suite.description;
+    run.variants = m_variants;
+    json prompts = json::array();
+    for (const auto& p : m_prompts) {
+        prompts.push_back({{"label", p.label}, {"version_id", p.version_id}});
+    }
+    json providers = json::array();
+    json prices = json::object();
+    for (const auto& p : m_providers) {
+        providers.push_back({{"id", p->id()}, {"label", p->config().label},
+                             {"config", p->config().public_config}});
+        prices[p->id()] = price_snapshot(*p, m_prices);
+    }
+    const auto& f = m_options.filter;
+    json filters = json::object();
+    if (f.pattern) filters["filter_pattern"] = *f.pattern;
+    if (f.failing_run) filters["failing"] = *f.failing_run;
+    if (f.sample) filters["sample"] = {{"n", *f.sample}, {"seed", f.seed}};
+    if (f.first_n) filters["first_n"] = *f.first_n;
+    if (f.shard) filters["shard"] = fmt::format("{}/{}", f.shard->first, f.shard->second);
+    run.provenance = json{{"llmops_version", util::version()},
+                          {"suite_file", std::filesystem::absolute(m_suite.path).lexically_normal().string()},
+                          {"llmops_commit", util::git_commit()},
+                          {"git", git_state(m_project.root)},
+                          {"command_line", m_options.command_line},
+                          {"prompts", prompts},
+                          {"providers", providers},
+                          {"prices", prices},
+                          {"filters", filters},
+                          {"repeat", m_repeat},
+                          {"cases", m_cases.size()},
+                          {"concurrency", m_options.concurrency}};
+    auto id = store::create_run(m_db, run);
+    if (!id) {
+        return fail(id.error());
+    }
+    m_summary.run_id = *id;
+    return {};
+}
+
+void Run::pump(provider::CallEngine& engine) {
+    const int64_t window = static_cast<int64_t>(m_options.concurrency) * k_window_factor;
+    while (!m_stop_scheduling && m_outstanding < window && m_next_case < m_cases.size()) {
+        if (m_should_stop && m_should_stop()) {
+            // Local answers (echo, replay, cache hits) may finish a whole run between two looks
+            // of the engine at its stop flag: look before each new call too.
+            m_summary.interrupted = true;
+            m_stop_scheduling = true;
+            break;
+        }
+        const TestCase* test = m_cases[m_next_case];
+        const WorkItem item{test, m_case_positions[test], m_next_variant, m_next_repeat};
+        // Advance the walk: repeat, then variant, then case.
+        if (++m_next_repeat >= m_repeat) {
+            m_next_repeat = 0;
+            if (++m_next_variant >= static_cast<int>(m_variants.size())) {
+                m_next_variant = 0;
+                ++m_next_case;
+            }
+        }
+        if (m_done.contains({item.variant, test->id, item.repeat})) {
+            ++m_summary.skipped_resumed;
+            continue;
+        }
+        ++m_summary.planned;
+        const size_t prompt_index = static_cast<size_t>(item.variant) / m_providers.size();
+        const auto& resolved = m_prompts[prompt_index];
+        const provider::Provider& provider = *m_providers[static_cast<size_t>(item.variant) % m_providers.size()];
+        store::PromptStore prompts(m_db);
+        auto rendered = prompt::render_prompt(resolved.def, test->vars, prompt::store_partial_loader(prompts),
+                                              prompt::RenderOptions{});
+        if (!rendered) {
+            on_outcome(item, {}, fail(rendered.error().code(), "{}: {}", test->where,
+                                      rendered.error().message()));
+            continue;
+        }
+        provider::CallJob job;
+        job.provider = &provider;
+        job.request.model = provider.config().spec.model;
+        job.request.messages = to_messages(*rendered);
+        job.request.params = resolved.params;
+        job.vars = test->vars;
+        job.repeat = item.repeat;
+        auto messages = job.request.messages;
+        ++m_outstanding;
+        engine.submit(std::move(job), [this, item, messages = std::move(messages),
+                                       &engine](Expected<provider::CallOutcome> outcome) {
+            --m_outstanding;
+            on_outcome(item, messages, std::move(outcome));
+            pump(engine);
+        });
+    }
+}
+
+void Run::on_outcome(const WorkItem& item, const std::vector<provider::ChatMessage>& messages,
+                     Expected<provider::CallOutcome> outcome) {
+    if (!outcome && outcome.error().code() == ErrorCode::interrupted) {
+        return; // never started: nothing was computed, --resume will run it
+    }
+    VariantSummary& v = m_summary.variants[static_cast<size_t>(item.variant)];
+    store::ResultRecord r;
+    r.variant = item.variant;
+    r.case_id = item.test->id;
+    r.case_index = item.case_index;
+    r.repeat = item.repeat;
+    r.vars = item.test->vars;
+    r.prompt = messages_json(messages);
+    r.description = item.test->description;
+    if (!outcome) {
+        r.status = "error";
+        r.reason = outcome.error().message();
+        ++v.errors;
+    } else {
+        const auto& o = *outcome;
+        const std::string text = prompt_text(messages);
+        AssertionContext context;
+        context.output = o.result.output;
+        context.vars = &item.test->vars;
+        context.prompt = text;
+        context.finish_reason = o.result.finish_reason;
+        context.refused = o.result.refusal.has_value();
+        context.latency_ms = o.latency_ms;
+        context.cost_usd = o.cost_usd;
+        context.cached = o.cached;
+        context.base_dir = m_suite.base_dir;
+        const CaseVerdict verdict = run_assertions(item.test->asserts, context, item.test->threshold);
+        r.status = verdict.error ? "error" : verdict.pass ? "pass" : "fail";
+        r.score = verdict.error ? std::nullopt : std::optional<double>(verdict.score);
+        r.reason = verdict.pass ? "" : verdict.reason;
+        json assertions = json::array();
+        for (const auto& a : verdict.results) {
+            assertions.push_back(assertion_json(a));
+        }
+        r.assertions = std::move(assertions);
+        r.output = o.result.output;
+        r.input_tokens = o.result.usage.input;
+        r.output_tokens = o.result.usage.output;
+        r.cached_input_tokens = o.result.usage.cached_input;
+        r.reasoning_tokens = o.result.usage.reasoning;
+        r.tokens_estimated = o.result.usage.estimated;
+        r.cost_usd = o.cost_usd;
+        r.latency_ms = o.cached ? 0.0 : o.latency_ms;
+        r.first_token_ms = o.first_byte_ms;
+        r.cached = o.cached;
+        r.finish_reason = o.result.finish_reason;
+        if (verdict.error) {
+            ++v.errors;
+        } else {
+            (verdict.pass ? v.pass : v.fail) += 1;
+            v.score_sum += verdict.score;
+        }
+        v.input_tokens += r.input_tokens;
+        v.output_tokens += r.output_tokens;
+        if (o.cost_usd) {
+            v.cost_usd += *o.cost_usd;
+            if (!o.cached && !o.replayed) {
+                v.spent_usd += *o.cost_usd;
+            }
+        } else {
+            ++v.unpriced;
+        }
+        if (o.cached) {
+            ++v.cached;
+        } else {
+            v.latencies_ms.push_back(o.latency_ms);
+        }
+    }
+    ++v.results;
+    if (m_options.max_cost) {
+        double spent = 0;
+        for (const auto& s : m_summary.variants) {
+            spent += s.spent_usd;
+        }
+        if (spent >= *m_options.max_cost) {
+            m_summary.stopped_by_cost = true;
+            m_stop_scheduling = true;
+        }
+    }
+    if (m_options.max_errors && m_summary.total(&VariantSummary::errors) > *m_options.max_errors) {
+        m_summary.stopped_by_errors = true;
+        m_stop_scheduling = true;
+    }
+    store_result(std::move(r));
+}
+
+void Run::store_result(store::ResultRecord record) {
+    if (m_on_result) {
+        m_on_result(record, m_summary);
+    }
+    if (m_write_error) {
+        return;
+    }
+    if (auto ok = m_writer->add(std::move(record)); !ok) {
+        // The store cannot be written: stop spending money on results that cannot be kept.
+        m_write_error = ok.error();
+        m_stop_scheduling = true;
+    }
+}
+
+Expected<RunSummary> Run::execute(const std::function<bool()>& should_stop) {
+    m_should_stop = should_stop;
+    if (auto ok = prepare(); !ok) {
+        return fail(ok.error());
+    }
+    if (auto ok = start_run_record(); !ok) {
+        return fail(ok.error());
+    }
+    m_writer.emplace(m_db, m_summary.run_id);
+
+    std::optional<store::ResponseCache> cache;
+    if (m_options.cache_mode != provider::CacheMode::off) {
+        auto opened = store::ResponseCache::open(m_project.dir / "cache.db");
+        if (opened) {
+            cache.emplace(std::move(*opened));
+        } else {
+            // The cache is an optimisation: a broken one is reported, never fatal.
+            m_summary.warnings.push_back(fmt::format("response cache not used: {}",
+                                                     opened.error().message()));
+        }
+    }
+    std::unique_ptr<provider::Recorder> recorder;
+    if (m_options.record) {
+        auto opened = provider::Recorder::open(*m_options.record);
+        if (!opened) {
+            return fail(opened.error());
+        }
+        recorder = std::move(*opened);
+    }
+    {
+        provider::CallEngine engine({m_options.concurrency, cache ? &*cache : nullptr,
+                                     m_options.cache_mode, recorder.get(), &m_prices});
+        pump(engine);
+        engine.run(
+            [&] {
+                if (should_stop && should_stop()) {
+                    m_summary.interrupted = true;
+                    m_stop_scheduling = true;
+                }
+                return m_stop_scheduling;
+            },
+            [&] {
+                // Commit each round's results before waiting for more calls: a kill -9 then
+                // loses only the calls in flight.
+                if (!m_write_error) {
+                    if (auto ok = m_writer->flush(); !ok) {
+                        m_write_error = ok.error();
+                        m_stop_scheduling = true;
+                    }
+                }
+            });
+    }
+    if (cache) {
+        (void)cache->flush();
+    }
+    auto flushed = m_writer->flush();
+    m_writer.reset();
+    if (!flushed && !m_write_error) {
+        m_write_error = flushed.error();
+    }
+    m_summary.status = m_write_error         ? "failed"
+                       : m_summary.interrupted ? "interrupted"
+                       : (m_summary.stopped_by_cost || m_summary.stopped_by_errors)
+                           ? "interrupted"
+                           : "complete";
+    if (auto ok = store::finish_run(m_db, m_summary.run_id, m_summary.status, m_summary.to_json());
+        !ok && !m_write_error) {
+        m_write_error = ok.error();
+    }
+    if (m_write_error) {
+        return fail(m_write_error->code(), "run {}: results could not be stored: {}",
+                    m_summary.run_id, m_write_error->message());
+    }
+    return std::move(m_summary);
+}
+
+} // namespace
+
+Expected<RunSummary> summarize_run(store::Database& db, int64_t run_id) {
+    auto run = store::load_run(db, run_id);
+    if (!run) {
+        return fail(run.error());
+    }
+    RunSummary s;
+    s.run_id = run_id;
+    s.status = run->status;
+    for (const auto& v : run->variants) {
+        VariantSummary vs;
+        vs.index = v.index;
+        vs.label = v.label;
+        s.variants.push_back(std::move(vs));
+    }
+    if (run->summary.is_object()) {
+        s.stopped_by_cost = run->summary.value("stopped_by_cost", false);
+        s.stopped_by_errors = run->summary.value("stopped_by_errors", false);
+        s.interrupted = run->summary.value("interrupted", false);
+    }
+    auto ok = store::for_each_result(db, run_id, [&](const store::ResultRecord& r) -> Expected<void> {
+        if (r.variant < 0 || static_cast<size_t>(r.variant) >= s.variants.size()) {
+            return {};
+        }
+        VariantSummary& v = s.variants[static_cast<size_t>(r.variant)];
+        ++v.results;
+        if (r.status == "error") {
+            ++v.errors;
+        } else {
+            (r.status == "pass" ? v.pass : v.fail) += 1;
+            v.score_sum += r.score.value_or(0);
+        }
+        v.input_tokens += r.input_tokens;
+        v.output_tokens += r.output_tokens;
+        if (r.output) {
+            if (r.cost_usd) {
+                v.cost_usd += *r.cost_usd;
+                if (!r.cached) {
+                    v.spent_usd += *r.cost_usd;
+                }
+            } else {
+                ++v.unpriced;
+            }
+            if (r.cached) {
+                ++v.cached;
+            } else {
+                v.latencies_ms.push_back(r.latency_ms);
+            }
+        }
+        return {};
+    });
+    if (!ok) {
+        return fail(ok.error());
+    }
+    return s;
+}
+
+Expected<RunSummary> run_suite(store::Database& db, const store::Project& project,
+                               const Suite& suite, const RunOptions& options,
+                               const ResultListener& on_result,
+                               const std::function<bool()>& should_stop) {
+    Run run(db, project, suite, options, on_result);
+    return run.execute(should_stop);
+}
+
+} // namespace llmops::eval

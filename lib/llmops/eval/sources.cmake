@@ -1,0 +1,16 @@
+# Sources of the eval module (included by lib/CMakeLists.txt), relative to lib/.
+set(LLMOPS_EVAL_SOURCES
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertion.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/common.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/regex.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/text.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/json.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/similarity.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/metrics.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/refusal.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/security.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/script.cpp
+  # Suites, datasets and the runner (not assertions: keep these lines).
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/suite.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/dataset.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/runner.cpp)

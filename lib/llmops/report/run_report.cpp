@@ -1,0 +1,1473 @@
+#include <llmops/report/run_report.hpp>
+
+// Reports of eval runs. The file is in sections: text safety (UTF-8 and escaping for each
+// format), number formatting, the JSON shapes, the export sink, one exporter per format, and the
+// terminal reports. The shapes are documented in the README ("Reports"); change them only by
+// adding fields, since `llmops diff` and users' scripts read them.
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <limits>
+#include <map>
+#include <optional>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <llmops/util/strings.hpp>
+#include <llmops/util/term.hpp>
+
+namespace llmops::report {
+
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+// ---------------------------------------------------------------------------------------------
+// Text safety. Model outputs, reasons and dataset text are arbitrary bytes: every format gets
+// valid UTF-8 (an ill-formed sequence becomes one U+FFFD) and its own escaping.
+
+constexpr std::string_view k_replacement = "\xEF\xBF\xBD"; // U+FFFD
+
+struct CodePoint {
+    char32_t value = 0; // U+FFFD for an ill-formed sequence
+    size_t length = 1;  // bytes consumed
+    bool valid = true;
+};
+
+// Decodes the sequence at `s[i]` as Unicode's table 3-7 defines well-formed UTF-8 (no
+// overlong forms, surrogates or values past U+10FFFF). An ill-formed sequence consumes its
+// maximal subpart, so each broken sequence becomes one U+FFFD, as WHATWG decoders do.
+CodePoint decode(std::string_view s, size_t i) {
+    const auto b0 = static_cast<unsigned char>(s[i]);
+    if (b0 < 0x80) {
+        return {b0, 1, true};
+    }
+    size_t need = 0;
+    char32_t value = 0;
+    unsigned char lo = 0x80;
+    unsigned char hi = 0xBF;
+    if (b0 >= 0xC2 && b0 <= 0xDF) {
+        need = 1;
+        value = b0 & 0x1Fu;
+    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+        need = 2;
+        value = b0 & 0x0Fu;
+        lo = b0 == 0xE0 ? 0xA0 : 0x80; // overlong
+        hi = b0 == 0xED ? 0x9F : 0xBF; // surrogates
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+        need = 3;
+        value = b0 & 0x07u;
+        lo = b0 == 0xF0 ? 0x90 : 0x80; // overlong
+        hi = b0 == 0xF4 ? 0x8F : 0xBF; // past U+10FFFF
+    } else {
+        return {0xFFFD, 1, false};
+    }
+    for (size_t k = 1; k <= need; ++k) {
+        if (i + k >= s.size()) {
+            return {0xFFFD, k, false};
+        }
+        const auto b = static_cast<unsigned char>(s[i + k]);
+        if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) {
+            return {0xFFFD, k, false};
+        }
+        value = (value << 6) | (b & 0x3Fu);
+    }
+    return {value, need + 1, true};
+}
+
+// Calls `visit(code_point, bytes)` for each code point of `s`.
+template <typename Visit> void for_each_code_point(std::string_view s, Visit&& visit) {
+    for (size_t i = 0; i < s.size();) {
+        const CodePoint c = decode(s, i);
+        visit(c, s.substr(i, c.length));
+        i += c.length;
+    }
+}
+
+// `s` with every ill-formed sequence replaced by U+FFFD.
+std::string valid_utf8(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for_each_code_point(s, [&](const CodePoint& c, std::string_view bytes) {
+        out += c.valid ? bytes : k_replacement;
+    });
+    return out;
+}
+
+// Number of code points in `s` (for column widths and truncation).
+size_t code_points(std::string_view s) {
+    size_t n = 0;
+    for_each_code_point(s, [&](const CodePoint&, std::string_view) { ++n; });
+    return n;
+}
+
+// The first `max` code points of `s`; `dropped` receives how many were left out.
+std::string_view head_code_points(std::string_view s, size_t max, size_t& dropped) {
+    size_t i = 0;
+    size_t kept = 0;
+    while (i < s.size() && kept < max) {
+        i += decode(s, i).length;
+        ++kept;
+    }
+    dropped = code_points(s.substr(i));
+    return s.substr(0, i);
+}
+
+bool is_control(char32_t c) {
+    return c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0);
+}
+
+// Text for a terminal or a code block: valid UTF-8, control characters (C0, DEL and C1, which
+// terminals may obey as escape sequences) shown as `\x1b` or `\u009b`. Newlines are kept, and
+// tabs unless `keep_tabs` is no.
+std::string visible(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for_each_code_point(s, [&](const CodePoint& c, std::string_view bytes) {
+        if (!c.valid) {
+            out += k_replacement;
+        } else if (c.value == '\n' || c.value == '\t') {
+            out += bytes;
+        } else if (c.value < 0x80 && is_control(c.value)) {
+            out += fmt::format("\\x{:02x}", static_cast<unsigned>(c.value));
+        } else if (is_control(c.value)) {
+            out += fmt::format("\\u{:04x}", static_cast<unsigned>(c.value));
+        } else {
+            out += bytes;
+        }
+    });
+    return out;
+}
+
+// One line of visible text: newlines and tabs become spaces.
+std::string visible_line(std::string_view s) {
+    std::string out = visible(s);
+    std::replace(out.begin(), out.end(), '\n', ' ');
+    std::replace(out.begin(), out.end(), '\t', ' ');
+    return out;
+}
+
+enum class XmlPlace { text, attribute };
+
+// Text for XML 1.0: the five special characters as entities; characters XML 1.0 cannot hold
+// (C0 controls other than tab, newline and carriage return; U+FFFE, U+FFFF) dropped; invalid
+// UTF-8 as U+FFFD. Carriage returns (and, in attributes, newlines and tabs) become character
+// references so that a parser's line-end and attribute normalisation keeps them.
+std::string xml_escape(std::string_view s, XmlPlace place) {
+    const bool attribute = place == XmlPlace::attribute;
+    std::string out;
+    out.reserve(s.size());
+    for_each_code_point(s, [&](const CodePoint& c, std::string_view bytes) {
+        if (!c.valid) {
+            out += k_replacement;
+            return;
+        }
+        switch (c.value) {
+        case '&': out += "&amp;"; return;
+        case '<': out += "&lt;"; return;
+        case '>': out += "&gt;"; return;
+        case '"': out += "&quot;"; return;
+        case '\'': out += "&apos;"; return;
+        case '\r': out += "&#13;"; return;
+        case '\n': out += attribute ? "&#10;" : "\n"; return;
+        case '\t': out += attribute ? "&#9;" : "\t"; return;
+        default: break;
+        }
+        if (c.value < 0x20 || c.value == 0xFFFE || c.value == 0xFFFF) {
+            return;
+        }
+        out += bytes;
+    });
+    return out;
+}
+
+// Model or dataset text outside code blocks in a Markdown comment (GitHub, GitLab), on one line:
+// HTML special characters as entities (no tag, image or link can be injected, and the text is
+// safe inside HTML such as <summary>); Markdown punctuation as numeric entities (no emphasis,
+// code span, link, strike-through or math), `|` as `&#124;` (no table cell break); an `@` that
+// could start a mention (not after a letter, digit or `_`, as in `prompt@2` or an e-mail address)
+// followed by a zero-width space, so no one is notified (what Dependabot does); newlines and tabs
+// as spaces, other control characters dropped.
+std::string md_escape(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    char32_t previous = ' ';
+    for_each_code_point(s, [&](const CodePoint& c, std::string_view bytes) {
+        const char32_t before = previous;
+        previous = c.value;
+        if (!c.valid) {
+            out += k_replacement;
+            return;
+        }
+        const bool after_word =
+            before < 0x80 && (std::isalnum(static_cast<int>(before)) != 0 || before == '_');
+        if (c.value == '@' && after_word) {
+            out += '@';
+            return;
+        }
+        switch (c.value) {
+        case '&': out += "&amp;"; return;
+        case '<': out += "&lt;"; return;
+        case '>': out += "&gt;"; return;
+        case '"': out += "&quot;"; return;
+        case '\'': out += "&#39;"; return;
+        case '|': out += "&#124;"; return;
+        case '\\': out += "&#92;"; return;
+        case '`': out += "&#96;"; return;
+        case '*': out += "&#42;"; return;
+        case '_': out += "&#95;"; return;
+        case '[': out += "&#91;"; return;
+        case ']': out += "&#93;"; return;
+        case '~': out += "&#126;"; return;
+        case '$': out += "&#36;"; return;
+        case '@': out += "@&#8203;"; return;
+        case '\n':
+        case '\r':
+        case '\t': out += ' '; return;
+        default: break;
+        }
+        if (is_control(c.value)) {
+            return;
+        }
+        out += bytes;
+    });
+    return out;
+}
+
+// A CSV text cell (RFC 4180): valid UTF-8 without NUL bytes (which many CSV readers reject); a
+// leading `=`, `+`, `-`, `@`, tab or carriage return gets an apostrophe in front, so a
+// spreadsheet shows model or dataset text instead of evaluating it as a formula (OWASP's advice
+// on CSV injection); quoted when it holds a comma, a double quote, a carriage return or a
+// newline, with double quotes doubled.
+std::string csv_text(std::string_view s) {
+    std::string value = valid_utf8(s);
+    std::erase(value, '\0');
+    if (!value.empty() && std::string_view("=+-@\t\r").find(value[0]) != std::string_view::npos) {
+        value.insert(0, 1, '\'');
+    }
+    if (value.find_first_of(",\"\r\n") == std::string::npos) {
+        return value;
+    }
+    std::string out = "\"";
+    for (char ch : value) {
+        out += ch;
+        if (ch == '"') {
+            out += '"';
+        }
+    }
+    return out + "\"";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers and times.
+
+std::string plural(int64_t n, std::string_view noun) {
+    return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
+}
+
+// Shortest text that reads back as the same double (as JSON writes it, without ".0").
+std::string number(double value) {
+    return fmt::format("{}", value);
+}
+
+// "$0.0123" below a dollar (4 decimals), "$12.34" above; "$0" for nothing.
+std::string money(double usd) {
+    if (usd == 0) {
+        return "$0";
+    }
+    return usd < 1 ? fmt::format("${:.4f}", usd) : fmt::format("${:.2f}", usd);
+}
+
+// A cost with its unpriced calls: "$0.0123"; "$0.0123+?" when some calls had no price (their
+// cost is unknown, never zero); "unknown" when no call had one.
+std::string cost_text(double usd, int64_t unpriced) {
+    if (unpriced > 0 && usd == 0) {
+        return "unknown";
+    }
+    return money(usd) + (unpriced > 0 ? "+?" : "");
+}
+
+// "812ms", "1.2s".
+std::string duration_ms(double ms) {
+    if (ms < 1000) {
+        return fmt::format("{:.0f}ms", ms);
+    }
+    return fmt::format("{:.1f}s", ms / 1000);
+}
+
+// 12345 -> "12345", 123456 -> "123k", 1234567 -> "1.2M": token counts in a narrow column.
+std::string compact_count(int64_t n) {
+    if (n < 100000) {
+        return std::to_string(n);
+    }
+    if (n < 1000000) {
+        return fmt::format("{}k", n / 1000);
+    }
+    return fmt::format("{:.1f}M", static_cast<double>(n) / 1e6);
+}
+
+std::string percent(int64_t part, int64_t whole) {
+    if (whole == 0) {
+        return "-";
+    }
+    return fmt::format("{:.1f}%", 100.0 * static_cast<double>(part) / static_cast<double>(whole));
+}
+
+// Seconds since the epoch of an ISO 8601 UTC time as the store writes it
+// ("2026-11-23T09:00:00.123Z"), or nothing when it does not parse.
+std::optional<double> parse_iso(const std::string& iso) {
+    std::tm tm{};
+    double seconds = 0;
+    if (std::sscanf(iso.c_str(), "%d-%d-%dT%d:%d:%lf", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                    &tm.tm_hour, &tm.tm_min, &seconds) != 6) {
+        return std::nullopt;
+    }
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    const double whole = std::floor(seconds);
+    tm.tm_sec = static_cast<int>(whole);
+    const time_t t = ::timegm(&tm);
+    if (t == static_cast<time_t>(-1)) {
+        return std::nullopt;
+    }
+    return static_cast<double>(t) + (seconds - whole);
+}
+
+// "2026-11-23T09:00:00.123Z" -> "2026-11-23 09:00:00 UTC" (as it is when it does not parse).
+std::string show_time(const std::string& iso) {
+    if (iso.size() < 19 || !parse_iso(iso)) {
+        return iso;
+    }
+    return iso.substr(0, 10) + " " + iso.substr(11, 8) + " UTC";
+}
+
+// "31s", "2m 05s", "1h 02m" between two ISO times; nothing when either does not parse.
+std::optional<std::string> elapsed(const std::string& from, const std::optional<std::string>& to) {
+    if (!to) {
+        return std::nullopt;
+    }
+    auto a = parse_iso(from);
+    auto b = parse_iso(*to);
+    if (!a || !b || *b < *a) {
+        return std::nullopt;
+    }
+    const auto s = static_cast<int64_t>(std::llround(*b - *a));
+    if (s < 60) {
+        return fmt::format("{}s", s);
+    }
+    if (s < 3600) {
+        return fmt::format("{}m {:02}s", s / 60, s % 60);
+    }
+    return fmt::format("{}h {:02}m", s / 3600, (s % 3600) / 60);
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON shapes (README "Reports"). Keys come out sorted (nlohmann's object is a std::map), so
+// the same run always exports to the same bytes.
+
+// Dumps without ever throwing on invalid UTF-8 (stored JSON and texts may hold any bytes).
+std::string dump(const json& value, int indent = -1) {
+    return value.dump(indent, ' ', false, json::error_handler_t::replace);
+}
+
+// Readers of stored JSON (summaries, provenance) that never throw: a field of another type
+// than expected reads as the fallback.
+int64_t int_at(const json& object, const char* key, int64_t fallback = 0) {
+    const auto it = object.find(key);
+    return it != object.end() && it->is_number() ? it->get<int64_t>() : fallback;
+}
+
+double real_at(const json& object, const char* key) {
+    const auto it = object.find(key);
+    return it != object.end() && it->is_number() ? it->get<double>() : 0.0;
+}
+
+std::string text_at(const json& object, const char* key) {
+    const auto it = object.find(key);
+    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+bool flag_at(const json& object, const char* key) {
+    const auto it = object.find(key);
+    return it != object.end() && it->is_boolean() && it->get<bool>();
+}
+
+// Whether the run has a stored summary with its per-variant rows.
+bool has_summary(const store::RunRecord& run) {
+    const auto it = run.summary.find("variants");
+    return it != run.summary.end() && it->is_array();
+}
+
+// Whether the run repeated its cases (test case names then carry " #r").
+bool repeats(const store::RunRecord& run) {
+    return int_at(run.provenance, "repeat", 1) > 1;
+}
+
+json optional_json(const std::optional<double>& value) {
+    return value ? json(*value) : json(nullptr);
+}
+
+json run_json(const store::RunRecord& run) {
+    return json{{"id", run.id},
+                {"suite_path", valid_utf8(run.suite_path)},
+                {"suite_hash", run.suite_hash},
+                {"dataset_hash", run.dataset_hash},
+                {"description", valid_utf8(run.description)},
+                {"status", run.status},
+                {"started_at", run.started_at},
+                {"ended_at", run.ended_at ? json(*run.ended_at) : json(nullptr)},
+                {"tags", run.tags},
+                {"provenance", run.provenance}};
+}
+
+json variant_json(const store::VariantRecord& v) {
+    return json{{"index", v.index},
+                {"label", valid_utf8(v.label)},
+                {"prompt_label", valid_utf8(v.prompt_label)},
+                {"prompt_version_id", v.prompt_version_id},
+                {"provider_id", v.provider_id},
+                {"provider_label", valid_utf8(v.provider_label)},
+                {"provider_config", v.provider_config}};
+}
+
+// The stored prompt (messages as JSON text) parsed back; the text itself when it is not JSON.
+json prompt_json(const std::string& prompt) {
+    auto parsed = json::parse(prompt, nullptr, false);
+    return parsed.is_discarded() ? json(valid_utf8(prompt)) : parsed;
+}
+
+json result_json(const store::ResultRecord& r) {
+    return json{
+        {"variant", r.variant},
+        {"case_id", valid_utf8(r.case_id)},
+        {"case_index", r.case_index},
+        {"repeat", r.repeat},
+        {"description", valid_utf8(r.description)},
+        {"status", r.status},
+        {"score", optional_json(r.score)},
+        {"reason", valid_utf8(r.reason)},
+        {"output", r.output ? json(valid_utf8(*r.output)) : json(nullptr)},
+        {"vars", r.vars},
+        {"prompt", prompt_json(r.prompt)},
+        {"assertions", r.assertions},
+        {"usage",
+         {{"input", r.input_tokens},
+          {"output", r.output_tokens},
+          {"cached_input", r.cached_input_tokens},
+          {"reasoning", r.reasoning_tokens},
+          {"estimated", r.tokens_estimated}}},
+        {"cost_usd", optional_json(r.cost_usd)},
+        {"latency_ms", r.latency_ms},
+        {"first_token_ms", optional_json(r.first_token_ms)},
+        {"cached", r.cached},
+        {"finish_reason", valid_utf8(r.finish_reason)},
+    };
+}
+
+// The label of variant `index` in `run` ("variant N" for an index the run does not list).
+std::string variant_label(const store::RunRecord& run, int index) {
+    for (const auto& v : run.variants) {
+        if (v.index == index) {
+            return v.label;
+        }
+    }
+    return fmt::format("variant {}", index);
+}
+
+// Adds `spaces` of indentation to every line of `text` but the first.
+std::string indent_rest(const std::string& text, size_t spaces) {
+    std::string out;
+    for (char ch : text) {
+        out += ch;
+        if (ch == '\n') {
+            out.append(spaces, ' ');
+        }
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The export sink.
+
+// Where an export goes: a temporary file beside the target, renamed into place by `commit` (a
+// reader never sees half a file, and a failed export leaves the old file as it was), or
+// standard output for "-". Writes are buffered; the temporary file is removed unless committed.
+class Sink {
+public:
+    explicit Sink(fs::path path) : m_path(std::move(path)) {}
+    ~Sink() {
+        if (!m_temp.empty()) {
+            if (m_fd >= 0) {
+                ::close(m_fd);
+            }
+            ::unlink(m_temp.c_str());
+        }
+    }
+    Sink(const Sink&) = delete;
+    Sink& operator=(const Sink&) = delete;
+
+    Expected<void> open() {
+        if (m_path == "-") {
+            std::fflush(stdout); // whatever stdio buffered goes first
+            m_fd = STDOUT_FILENO;
+            return {};
+        }
+        const fs::path dir = m_path.has_parent_path() ? m_path.parent_path() : fs::path(".");
+        std::string temp = (dir / ("." + m_path.filename().string() + ".tmp-XXXXXX")).string();
+        const int fd = ::mkostemp(temp.data(), O_CLOEXEC);
+        if (fd < 0) {
+            return io_error(errno);
+        }
+        m_fd = fd;
+        m_temp = std::move(temp);
+        return {};
+    }
+
+    Expected<void> write(std::string_view text) {
+        m_buffer += text;
+        return m_buffer.size() >= k_buffer ? drain() : Expected<void>{};
+    }
+
+    Expected<void> commit() {
+        if (auto ok = drain(); !ok) {
+            return ok;
+        }
+        if (m_temp.empty()) {
+            return {};
+        }
+        // mkstemp creates 0600; a report is an ordinary file.
+        ::fchmod(m_fd, 0644);
+        const int closed = ::close(m_fd);
+        m_fd = -1;
+        if (closed != 0 || ::rename(m_temp.c_str(), m_path.c_str()) != 0) {
+            return io_error(errno);
+        }
+        m_temp.clear();
+        return {};
+    }
+
+private:
+    static constexpr size_t k_buffer = 1 << 16;
+
+    Expected<void> drain() {
+        size_t done = 0;
+        while (done < m_buffer.size() && !m_reader_gone) {
+            const ssize_t n = ::write(m_fd, m_buffer.data() + done, m_buffer.size() - done);
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n < 0 && errno == EPIPE && m_temp.empty()) {
+                // `llmops runs export 3 -o - | head`: the reader left; stop quietly, as a
+                // command writing to a closed pipe does.
+                m_reader_gone = true;
+                break;
+            }
+            if (n < 0) {
+                return io_error(errno);
+            }
+            done += static_cast<size_t>(n);
+        }
+        m_buffer.clear();
+        return {};
+    }
+
+    std::unexpected<Error> io_error(int err) const {
+        if (m_path == "-") {
+            return fail(ErrorCode::io, "cannot write to standard output: {}", std::strerror(err));
+        }
+        return fail(ErrorCode::io, "cannot write '{}': {}", m_path.string(), std::strerror(err));
+    }
+
+    fs::path m_path;
+    std::string m_temp; // empty for standard output, and once renamed into place
+    int m_fd = -1;
+    std::string m_buffer;
+    bool m_reader_gone = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+// .json: one document, written as it is read: the header (run, variants, stored summary), then
+// each result on its own line, then the closing brackets.
+
+Expected<void> write_json(store::Database& db, const store::RunRecord& run, Sink& out) {
+    std::string head =
+        "{\n  \"llmops_export\": 1,\n  \"run\": " + indent_rest(dump(run_json(run), 2), 2) +
+        ",\n  \"variants\": [";
+    for (size_t i = 0; i < run.variants.size(); ++i) {
+        head += (i == 0 ? "\n    " : ",\n    ") + dump(variant_json(run.variants[i]));
+    }
+    head += run.variants.empty() ? "],\n" : "\n  ],\n";
+    head += "  \"summary\": " + indent_rest(dump(run.summary, 2), 2) + ",\n  \"results\": [";
+    if (auto ok = out.write(head); !ok) {
+        return ok;
+    }
+    bool first = true;
+    auto ok = store::for_each_result(db, run.id, [&](const store::ResultRecord& r) {
+        auto written = out.write((first ? "\n    " : ",\n    ") + dump(result_json(r)));
+        first = false;
+        return written;
+    });
+    if (!ok) {
+        return ok;
+    }
+    return out.write(first ? "]\n}\n" : "\n  ]\n}\n");
+}
+
+// .jsonl: one result a line, with the run number and the variant's label.
+Expected<void> write_jsonl(store::Database& db, const store::RunRecord& run, Sink& out) {
+    return store::for_each_result(db, run.id, [&](const store::ResultRecord& r) {
+        json line = result_json(r);
+        line["run"] = run.id;
+        line["variant_label"] = valid_utf8(variant_label(run, r.variant));
+        return out.write(dump(line) + "\n");
+    });
+}
+
+// .csv: RFC 4180 (CRLF line ends, a header row), text cells guarded by csv_text.
+Expected<void> write_csv(store::Database& db, const store::RunRecord& run, Sink& out) {
+    auto ok = out.write("run,variant,variant_label,case_id,description,repeat,status,score,reason,"
+                        "output,input_tokens,output_tokens,cost_usd,latency_ms,cached,"
+                        "finish_reason,vars\r\n");
+    if (!ok) {
+        return ok;
+    }
+    return store::for_each_result(db, run.id, [&](const store::ResultRecord& r) {
+        const std::string row = fmt::format(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n", run.id, r.variant,
+            csv_text(variant_label(run, r.variant)), csv_text(r.case_id), csv_text(r.description),
+            r.repeat, r.status, r.score ? number(*r.score) : "", csv_text(r.reason),
+            r.output ? csv_text(*r.output) : "", r.input_tokens, r.output_tokens,
+            r.cost_usd ? number(*r.cost_usd) : "", number(r.latency_ms),
+            r.cached ? "true" : "false", csv_text(r.finish_reason), csv_text(dump(r.vars)));
+        return out.write(row);
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// .xml: JUnit as GitLab and Jenkins read it. The counts of a <testsuite> come before its test
+// cases, so the results are read twice (counting, then writing): memory stays flat.
+
+struct SuiteCounts {
+    int64_t tests = 0;
+    int64_t failures = 0;
+    int64_t errors = 0;
+    double seconds = 0;
+};
+
+struct JunitPlan {
+    std::map<int, SuiteCounts> suites;
+    SuiteCounts total;
+    bool repeated = false; // test case names carry " #r"
+};
+
+Expected<JunitPlan> plan_junit(store::Database& db, const store::RunRecord& run) {
+    JunitPlan plan;
+    plan.repeated = repeats(run);
+    for (const auto& v : run.variants) {
+        plan.suites[v.index] = SuiteCounts{};
+    }
+    auto ok =
+        store::for_each_result(db, run.id, [&](const store::ResultRecord& r) -> Expected<void> {
+            plan.repeated = plan.repeated || r.repeat > 0;
+            auto it = plan.suites.find(r.variant);
+            if (it == plan.suites.end()) {
+                return {}; // a variant the run does not list: not reportable under a name
+            }
+            for (SuiteCounts* c : {&it->second, &plan.total}) {
+                ++c->tests;
+                c->failures += r.status == "fail" ? 1 : 0;
+                c->errors += r.status == "error" ? 1 : 0;
+                c->seconds += r.latency_ms / 1000;
+            }
+            return {};
+        });
+    if (!ok) {
+        return fail(ok.error());
+    }
+    return plan;
+}
+
+std::string seconds_text(double seconds) {
+    return fmt::format("{:.3f}", seconds);
+}
+
+std::string junit_suite_open(const store::RunRecord& run, const store::VariantRecord& v,
+                             const SuiteCounts& c) {
+    const std::string timestamp = run.started_at.substr(0, 19); // the XSD's form: no zone
+    std::string out = fmt::format(
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\" "
+        "time=\"{}\" timestamp=\"{}\">\n    <properties>\n",
+        xml_escape(v.label, XmlPlace::attribute), c.tests, c.failures, c.errors,
+        seconds_text(c.seconds), xml_escape(timestamp, XmlPlace::attribute));
+    const std::pair<const char*, std::string> properties[] = {
+        {"llmops.run", std::to_string(run.id)},
+        {"llmops.suite", run.suite_path},
+        {"llmops.suite_hash", run.suite_hash},
+        {"llmops.dataset_hash", run.dataset_hash},
+        {"llmops.prompt_version_id", v.prompt_version_id},
+        {"llmops.provider", v.provider_id},
+    };
+    for (const auto& [name, value] : properties) {
+        out += fmt::format("      <property name=\"{}\" value=\"{}\"/>\n", name,
+                           xml_escape(value, XmlPlace::attribute));
+    }
+    return out + "    </properties>\n";
+}
+
+std::string junit_case(const store::ResultRecord& r, const std::string& classname, bool repeated) {
+    std::string name = r.case_id;
+    if (repeated) {
+        name += fmt::format(" #{}", r.repeat + 1);
+    }
+    std::string out =
+        fmt::format("    <testcase name=\"{}\" classname=\"{}\" time=\"{}\"",
+                    xml_escape(name, XmlPlace::attribute),
+                    xml_escape(classname, XmlPlace::attribute), seconds_text(r.latency_ms / 1000));
+    if (r.status == "pass") {
+        return out + "/>\n";
+    }
+    const char* element = r.status == "error" ? "error" : "failure";
+    std::string body = r.reason;
+    if (r.output) {
+        body += r.output->empty() ? "\n\noutput: (empty)" : "\n\noutput:\n" + *r.output;
+    }
+    out += fmt::format(">\n      <{0} message=\"{1}\" type=\"{2}\">{3}</{0}>\n    </testcase>\n",
+                       element, xml_escape(r.reason, XmlPlace::attribute), r.status,
+                       xml_escape(body, XmlPlace::text));
+    return out;
+}
+
+Expected<void> write_junit(store::Database& db, const store::RunRecord& run, Sink& out) {
+    auto plan = plan_junit(db, run);
+    if (!plan) {
+        return fail(plan.error());
+    }
+    auto ok = out.write(fmt::format(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"{}\" tests=\"{}\" "
+        "failures=\"{}\" errors=\"{}\" time=\"{}\">\n",
+        xml_escape(fmt::format("llmops run {}", run.id), XmlPlace::attribute), plan->total.tests,
+        plan->total.failures, plan->total.errors, seconds_text(plan->total.seconds)));
+    // Suites open in variant order; results arrive ordered by variant, so each suite is
+    // written whole before the next opens (a variant without results gets an empty suite).
+    size_t next = 0;
+    bool open = false;
+    auto open_through = [&](int variant) -> Expected<void> {
+        while (next < run.variants.size() && run.variants[next].index <= variant) {
+            const auto& v = run.variants[next++];
+            std::string text = open ? "  </testsuite>\n" : "";
+            text += junit_suite_open(run, v, plan->suites[v.index]);
+            open = true;
+            if (auto written = out.write(text); !written) {
+                return written;
+            }
+        }
+        return {};
+    };
+    if (ok) {
+        ok =
+            store::for_each_result(db, run.id, [&](const store::ResultRecord& r) -> Expected<void> {
+                if (!plan->suites.contains(r.variant)) {
+                    return {};
+                }
+                if (auto opened = open_through(r.variant); !opened) {
+                    return opened;
+                }
+                return out.write(junit_case(r, variant_label(run, r.variant), plan->repeated));
+            });
+    }
+    if (ok) {
+        ok = open_through(std::numeric_limits<int>::max());
+    }
+    if (!ok) {
+        return ok;
+    }
+    return out.write(std::string(open ? "  </testsuite>\n" : "") + "</testsuites>\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// .md: a PR comment or CI step summary. GitHub caps a comment at 65,536 characters, so the
+// failures shown stop at k_md_max_failures or when the document would pass k_md_budget bytes.
+
+constexpr size_t k_md_max_failures = 50;
+constexpr size_t k_md_budget = 60000;
+constexpr size_t k_md_output_chars = 1500;
+constexpr size_t k_md_reason_chars = 600;
+
+// A fenced code block holding `text` (control characters shown escaped): its fence is one
+// backtick longer than the longest run of backticks inside, so no output can close it.
+std::string md_code_block(const std::string& text) {
+    const std::string body = visible(text);
+    size_t longest = 0;
+    size_t run = 0;
+    for (char ch : body) {
+        run = ch == '`' ? run + 1 : 0;
+        longest = std::max(longest, run);
+    }
+    const std::string fence(std::max<size_t>(3, longest + 1), '`');
+    std::string out = fence + "text\n" + body;
+    if (!body.empty() && body.back() != '\n') {
+        out += '\n';
+    }
+    return out + fence + "\n";
+}
+
+std::string md_truncated(const std::string& text, size_t max, std::string* note) {
+    size_t dropped = 0;
+    std::string head(head_code_points(text, max, dropped));
+    if (dropped > 0) {
+        *note = fmt::format("*{} more characters not shown*\n", dropped);
+    }
+    return head;
+}
+
+std::string md_failure(const store::ResultRecord& r, const store::RunRecord& run, bool repeated) {
+    std::string id = "<code>" + md_escape(r.case_id) + "</code>";
+    if (repeated) {
+        id += fmt::format(" #{}", r.repeat + 1);
+    }
+    std::string out = fmt::format("<details>\n<summary><b>{}</b> {} · {}</summary>\n\n", r.status,
+                                  id, md_escape(variant_label(run, r.variant)));
+    if (!r.description.empty()) {
+        out += "**Case:** " + md_escape(r.description) + "\n\n";
+    }
+    std::string note;
+    out += "**Reason:** " + md_escape(md_truncated(r.reason, k_md_reason_chars, &note));
+    out += note.empty() ? "\n\n" : "…\n\n";
+    if (r.output && r.output->empty()) {
+        out += "*(empty output)*\n\n";
+    } else if (r.output) {
+        note.clear();
+        out += md_code_block(md_truncated(*r.output, k_md_output_chars, &note));
+        out += note.empty() ? "" : "\n" + note;
+        out += "\n";
+    }
+    return out + "</details>\n\n";
+}
+
+std::string md_summary_table(const eval::RunSummary& s) {
+    std::string out =
+        "| Variant | Pass rate | Pass | Fail | Errors | Score | Tokens in / out | Cost "
+        "| p50 | p95 |\n|:--|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n";
+    for (const auto& v : s.variants) {
+        const int64_t judged = v.pass + v.fail;
+        const bool latency = !v.latencies_ms.empty();
+        out += fmt::format("| {} | {} | {} | {} | {} | {} | {} / {} | {} | {} | {} |\n",
+                           md_escape(v.label), percent(v.pass, judged), v.pass, v.fail, v.errors,
+                           judged == 0 ? "-" : fmt::format("{:.2f}", v.mean_score()),
+                           v.input_tokens, v.output_tokens, cost_text(v.cost_usd, v.unpriced),
+                           latency ? duration_ms(v.latency_percentile(50)) : "-",
+                           latency ? duration_ms(v.latency_percentile(95)) : "-");
+    }
+    return out;
+}
+
+std::string md_header(const store::RunRecord& run, const eval::RunSummary& s) {
+    const int64_t pass = s.total(&eval::VariantSummary::pass);
+    const int64_t failed = s.total(&eval::VariantSummary::fail);
+    const int64_t errors = s.total(&eval::VariantSummary::errors);
+    const int64_t results = s.total(&eval::VariantSummary::results);
+    const char* icon = failed + errors > 0 || run.status == "failed" ? "❌"
+                       : run.status == "complete" && results > 0     ? "✅"
+                                                                     : "⚠️";
+    std::vector<std::string> counts{fmt::format("{} passed", pass)};
+    if (failed > 0) {
+        counts.push_back(fmt::format("{} failed", failed));
+    }
+    if (errors > 0) {
+        counts.push_back(plural(errors, "error"));
+    }
+    std::string out = fmt::format("## {} llmops run {} ({}): {}\n\n", icon, run.id, run.status,
+                                  util::join(counts, ", "));
+    std::vector<std::string> facts{plural(results, "result"),
+                                   "suite <code>" + md_escape(run.suite_path) + "</code>"};
+    if (!run.description.empty()) {
+        facts.push_back(md_escape(run.description));
+    }
+    facts.push_back("started " + show_time(run.started_at));
+    if (auto took = elapsed(run.started_at, run.ended_at)) {
+        facts.push_back("took " + *took);
+    }
+    return out + util::join(facts, " · ") + "\n\n" + md_summary_table(s) + "\n";
+}
+
+Expected<void> write_markdown(store::Database& db, const store::RunRecord& run, Sink& out) {
+    // The summary is recomputed from the results (right for merged and resumed runs too).
+    auto summary = eval::summarize_run(db, run.id);
+    if (!summary) {
+        return fail(summary.error());
+    }
+    const int64_t failures =
+        summary->total(&eval::VariantSummary::fail) + summary->total(&eval::VariantSummary::errors);
+    const bool repeated = repeats(run);
+    std::string doc = md_header(run, *summary);
+    if (failures > 0) {
+        doc += "### Failures and errors\n\n";
+    }
+    size_t shown = 0;
+    bool full = false;
+    auto ok =
+        store::for_each_result(db, run.id, [&](const store::ResultRecord& r) -> Expected<void> {
+            if (r.status == "pass" || full) {
+                return {};
+            }
+            if (shown == k_md_max_failures) {
+                full = true;
+                return {};
+            }
+            std::string block = md_failure(r, run, repeated || r.repeat > 0);
+            if (doc.size() + block.size() > k_md_budget) {
+                full = true;
+                return {};
+            }
+            doc += block;
+            ++shown;
+            return {};
+        });
+    if (!ok) {
+        return ok;
+    }
+    if (static_cast<int64_t>(shown) < failures) {
+        doc += fmt::format("... and {} more (`llmops runs show {} --failures` lists them all)\n\n",
+                           failures - static_cast<int64_t>(shown), run.id);
+    }
+    std::string version = text_at(run.provenance, "llmops_version");
+    doc += fmt::format("<sub>llmops{} · run {} · suite sha256 {} · dataset sha256 {}</sub>\n",
+                       version.empty() ? "" : " " + md_escape(version), run.id,
+                       run.suite_hash.substr(0, 12), run.dataset_hash.substr(0, 12));
+    return out.write(doc);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Terminal tables.
+
+// One row of a summary table, from a live summary or a stored one.
+struct TableRow {
+    std::string label;
+    int64_t results = 0;
+    int64_t pass = 0;
+    int64_t fail = 0;
+    int64_t errors = 0;
+    double mean_score = 0;
+    int64_t input_tokens = 0;
+    int64_t output_tokens = 0;
+    double cost_usd = 0;
+    int64_t unpriced = 0;
+    int64_t cached = 0;
+    std::optional<double> p50;
+    std::optional<double> p95;
+};
+
+TableRow row_of(const eval::VariantSummary& v) {
+    TableRow row;
+    row.label = v.label;
+    row.results = v.results;
+    row.pass = v.pass;
+    row.fail = v.fail;
+    row.errors = v.errors;
+    row.mean_score = v.mean_score();
+    row.input_tokens = v.input_tokens;
+    row.output_tokens = v.output_tokens;
+    row.cost_usd = v.cost_usd;
+    row.unpriced = v.unpriced;
+    row.cached = v.cached;
+    if (!v.latencies_ms.empty()) {
+        row.p50 = v.latency_percentile(50);
+        row.p95 = v.latency_percentile(95);
+    }
+    return row;
+}
+
+// A row from the stored summary's JSON (VariantSummary::to_json). Its percentiles read 0 both
+// for calls that took no time (echo) and for no calls at all (every answer cached or errored):
+// shown as "-" only in the second case.
+TableRow row_of(const json& v) {
+    auto integer = [&](const char* key) { return int_at(v, key); };
+    TableRow row;
+    row.label = text_at(v, "label");
+    row.results = integer("results");
+    row.pass = integer("pass");
+    row.fail = integer("fail");
+    row.errors = integer("errors");
+    row.mean_score = real_at(v, "mean_score");
+    row.input_tokens = integer("input_tokens");
+    row.output_tokens = integer("output_tokens");
+    row.cost_usd = real_at(v, "cost_usd");
+    row.unpriced = integer("unpriced");
+    row.cached = integer("cached");
+    const double p50 = real_at(v, "latency_p50_ms");
+    const double p95 = real_at(v, "latency_p95_ms");
+    if (p50 > 0 || p95 > 0 || row.results - row.cached - row.errors > 0) {
+        row.p50 = p50;
+        row.p95 = p95;
+    }
+    return row;
+}
+
+// The sum of `rows` (its percentiles come from `latencies` when known).
+TableRow total_of(const std::vector<TableRow>& rows) {
+    TableRow t;
+    t.label = "total";
+    double score_sum = 0;
+    for (const auto& r : rows) {
+        t.results += r.results;
+        t.pass += r.pass;
+        t.fail += r.fail;
+        t.errors += r.errors;
+        score_sum += r.mean_score * static_cast<double>(r.pass + r.fail);
+        t.input_tokens += r.input_tokens;
+        t.output_tokens += r.output_tokens;
+        t.cost_usd += r.cost_usd;
+        t.unpriced += r.unpriced;
+        t.cached += r.cached;
+    }
+    const int64_t judged = t.pass + t.fail;
+    t.mean_score = judged == 0 ? 0 : score_sum / static_cast<double>(judged);
+    return t;
+}
+
+constexpr size_t k_max_label_width = 48;
+
+// `text` cut to `width` code points (with "…") and padded to it.
+std::string fit(std::string_view text, size_t width) {
+    std::string shown = visible_line(text);
+    size_t dropped = 0;
+    if (code_points(shown) > width) {
+        shown = std::string(head_code_points(shown, width - 1, dropped)) + "…";
+    }
+    return shown + std::string(width - code_points(shown), ' ');
+}
+
+std::string paint(std::string_view text, util::Colour c, Colour colour) {
+    return util::paint(text, c, colour == Colour::on);
+}
+
+std::string table_line(const TableRow& r, size_t width, Colour colour) {
+    const int64_t judged = r.pass + r.fail;
+    const std::string rate = fmt::format("{:>9}", percent(r.pass, judged));
+    const auto rate_colour = r.fail > 0                    ? util::Colour::red
+                             : judged > 0 && r.errors == 0 ? util::Colour::green
+                                                           : util::Colour::yellow;
+    std::string line = fit(r.label, width) + "  " + paint(rate, rate_colour, colour);
+    line += fmt::format("  {:>5}", r.pass);
+    const std::string fails = fmt::format("  {:>5}", r.fail);
+    line += r.fail > 0 ? paint(fails, util::Colour::red, colour) : fails;
+    const std::string errors = fmt::format("  {:>5}", r.errors);
+    line += r.errors > 0 ? paint(errors, util::Colour::yellow, colour) : errors;
+    line += fmt::format("  {:>5}  {:>13}  {:>10}  {:>7}  {:>7}",
+                        judged == 0 ? "-" : fmt::format("{:.2f}", r.mean_score),
+                        compact_count(r.input_tokens) + "/" + compact_count(r.output_tokens),
+                        cost_text(r.cost_usd, r.unpriced), r.p50 ? duration_ms(*r.p50) : "-",
+                        r.p95 ? duration_ms(*r.p95) : "-");
+    return line + "\n";
+}
+
+// The summary table: one row per variant, and a total row when there are several.
+std::string summary_table(const std::vector<TableRow>& rows, const std::optional<TableRow>& total,
+                          Colour colour) {
+    size_t width = 7;
+    for (const auto& r : rows) {
+        width = std::max(width, std::min(k_max_label_width, code_points(visible_line(r.label))));
+    }
+    std::string out = paint(fmt::format("{}  {:>9}  {:>5}  {:>5}  {:>5}  {:>5}  {:>13}  {:>10}  "
+                                        "{:>7}  {:>7}",
+                                        fit("VARIANT", width), "PASS RATE", "PASS", "FAIL", "ERROR",
+                                        "SCORE", "TOKENS IN/OUT", "COST", "P50", "P95"),
+                            util::Colour::bold, colour) +
+                      "\n";
+    for (const auto& r : rows) {
+        out += table_line(r, width, colour);
+    }
+    if (total && rows.size() > 1) {
+        out += table_line(*total, width, colour);
+    }
+    return out;
+}
+
+// Notes under a summary table, from a run's flags and totals.
+std::vector<std::string> summary_notes(int64_t run_id, bool stopped_by_cost, bool stopped_by_errors,
+                                       bool interrupted, const TableRow& total) {
+    std::vector<std::string> notes;
+    if (stopped_by_cost) {
+        notes.push_back(fmt::format("stopped by --max-cost: calls not started were skipped "
+                                    "(llmops eval --resume {} runs them)",
+                                    run_id));
+    }
+    if (stopped_by_errors) {
+        notes.push_back(fmt::format("stopped after more errors than --max-errors allows "
+                                    "(llmops eval --resume {} retries them)",
+                                    run_id));
+    }
+    if (interrupted) {
+        notes.push_back(fmt::format("interrupted: finished results are kept "
+                                    "(llmops eval --resume {} completes the run)",
+                                    run_id));
+    }
+    if (total.cached > 0) {
+        notes.push_back(fmt::format("{} from the response cache (no latency counted)",
+                                    plural(total.cached, "answer")));
+    }
+    if (total.unpriced > 0) {
+        notes.push_back(fmt::format("{} of a model without a price: '+?' costs leave them out",
+                                    plural(total.unpriced, "call")));
+    }
+    return notes;
+}
+
+std::string verdict_line(int64_t run_id, const std::string& status, const TableRow& t) {
+    std::vector<std::string> parts{fmt::format("{} passed", t.pass)};
+    parts.push_back(fmt::format("{} failed", t.fail));
+    parts.push_back(plural(t.errors, "error"));
+    return fmt::format("run {} {}: {} ({})\n", run_id, status, util::join(parts, ", "),
+                       plural(t.results, "result"));
+}
+
+std::string failure_block(const store::ResultRecord& r, const store::RunRecord& run, bool repeated,
+                          size_t max_output_chars, Colour colour) {
+    const bool error = r.status == "error";
+    std::string id = visible_line(r.case_id);
+    if (repeated) {
+        id += fmt::format(" #{}", r.repeat + 1);
+    }
+    std::string out =
+        paint(error ? "ERROR" : "FAIL ", error ? util::Colour::yellow : util::Colour::red, colour) +
+        " " + paint(id, util::Colour::bold, colour);
+    if (!r.description.empty()) {
+        out += " - " + visible_line(r.description);
+    }
+    out += "\n      variant: " + visible_line(variant_label(run, r.variant)) + "\n";
+    out += "      reason:  " + indent_rest(visible(r.reason), 15) + "\n";
+    if (r.output && max_output_chars > 0) {
+        size_t dropped = 0;
+        const std::string head(head_code_points(valid_utf8(*r.output), max_output_chars, dropped));
+        std::string shown = visible(head);
+        if (dropped > 0) {
+            shown +=
+                paint(fmt::format(" … ({} more characters)", dropped), util::Colour::dim, colour);
+        }
+        out += "      output:  " +
+               (r.output->empty() ? paint("(empty)", util::Colour::dim, colour)
+                                  : indent_rest(shown, 15)) +
+               "\n";
+    }
+    return out + "\n";
+}
+
+json list_entry_json(const store::RunRecord& run) {
+    int64_t results = 0, pass = 0, failed = 0, errors = 0, unpriced = 0;
+    double cost = 0;
+    const bool summarized = has_summary(run);
+    if (summarized) {
+        for (const auto& v : run.summary["variants"]) {
+            results += int_at(v, "results");
+            pass += int_at(v, "pass");
+            failed += int_at(v, "fail");
+            errors += int_at(v, "errors");
+            unpriced += int_at(v, "unpriced");
+            cost += real_at(v, "cost_usd");
+        }
+    }
+    const bool judged = pass + failed > 0;
+    const auto cases_it = run.provenance.find("cases");
+    const json cases = cases_it != run.provenance.end() ? *cases_it : json(nullptr);
+    return json{
+        {"id", run.id},
+        {"status", run.status},
+        {"started_at", run.started_at},
+        {"ended_at", run.ended_at ? json(*run.ended_at) : json(nullptr)},
+        {"suite_path", valid_utf8(run.suite_path)},
+        {"description", valid_utf8(run.description)},
+        {"tags", run.tags},
+        {"cases", cases},
+        {"results", summarized ? json(results) : json(nullptr)},
+        {"pass", summarized ? json(pass) : json(nullptr)},
+        {"fail", summarized ? json(failed) : json(nullptr)},
+        {"errors", summarized ? json(errors) : json(nullptr)},
+        {"pass_rate", judged ? json(static_cast<double>(pass) / static_cast<double>(pass + failed))
+                             : json(nullptr)},
+        {"cost_usd", summarized ? json(cost) : json(nullptr)},
+        {"unpriced", summarized ? json(unpriced) : json(nullptr)},
+    };
+}
+
+// The provenance lines of `runs show`, from what the runner records (each when present).
+std::string provenance_text(const json& p) {
+    if (!p.is_object()) {
+        return "";
+    }
+    std::string out;
+    auto line = [&](std::string_view key, const std::string& value) {
+        out += fmt::format("{:<13}{}\n", std::string(key) + ":", visible_line(value));
+    };
+    if (const auto git = p.find("git"); git != p.end() && git->is_object()) {
+        const std::string commit = text_at(*git, "commit");
+        line("git",
+             commit.substr(0, 12) + (flag_at(*git, "dirty") ? " (uncommitted changes)" : ""));
+    }
+    if (p.contains("llmops_version")) {
+        std::string version = text_at(p, "llmops_version");
+        const std::string commit = text_at(p, "llmops_commit");
+        line("llmops",
+             commit.empty() ? version : fmt::format("{} ({})", version, commit.substr(0, 12)));
+    }
+    if (p.contains("command_line")) {
+        line("command", text_at(p, "command_line"));
+    }
+    if (const auto m = p.find("merged_from"); m != p.end() && m->is_array()) {
+        std::vector<std::string> ids;
+        for (const auto& id : *m) {
+            ids.push_back(dump(id));
+        }
+        line("merged from", "runs " + util::join(ids, ", "));
+    }
+    if (const auto f = p.find("filters"); f != p.end() && f->is_object() && !f->empty()) {
+        std::vector<std::string> filters;
+        for (const auto& [key, value] : f->items()) {
+            filters.push_back(key + "=" +
+                              (value.is_string() ? value.get<std::string>() : dump(value)));
+        }
+        line("filters", util::join(filters, " "));
+    }
+    std::vector<std::string> settings;
+    if (p.contains("cases"))
+        settings.push_back(fmt::format("{} cases", dump(p["cases"])));
+    if (p.contains("repeat"))
+        settings.push_back(fmt::format("repeat {}", dump(p["repeat"])));
+    if (p.contains("concurrency"))
+        settings.push_back(fmt::format("-j {}", dump(p["concurrency"])));
+    if (!settings.empty()) {
+        line("settings", util::join(settings, ", "));
+    }
+    return out;
+}
+
+std::string variants_text(const std::vector<store::VariantRecord>& variants) {
+    std::string out = "variants:\n";
+    for (const auto& v : variants) {
+        out += fmt::format("  [{}] {}\n      prompt:   {} {}\n      provider: {}", v.index,
+                           visible_line(v.label), visible_line(v.prompt_label),
+                           v.prompt_version_id.substr(0, 12), visible_line(v.provider_id));
+        if (v.provider_config.is_object() && !v.provider_config.empty()) {
+            out += " " + visible_line(dump(v.provider_config));
+        }
+        out += "\n";
+    }
+    return out;
+}
+
+} // namespace
+
+Expected<ExportFormat> export_format_for(const std::filesystem::path& path) {
+    std::string ext = path.extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    if (ext == ".json")
+        return ExportFormat::json;
+    if (ext == ".jsonl")
+        return ExportFormat::jsonl;
+    if (ext == ".csv")
+        return ExportFormat::csv;
+    if (ext == ".xml")
+        return ExportFormat::junit;
+    if (ext == ".md")
+        return ExportFormat::markdown;
+    if (ext == ".html") {
+        return fail(ErrorCode::invalid_input,
+                    "-o '{}': HTML reports are not available yet (use .json, .jsonl, .csv, .xml "
+                    "or .md)",
+                    path.string());
+    }
+    if (ext.empty()) {
+        return fail(ErrorCode::invalid_input,
+                    "-o '{}': no extension to pick a report format from (use .json, .jsonl, "
+                    ".csv, .xml, .md or .html)",
+                    path.string());
+    }
+    return fail(ErrorCode::invalid_input,
+                "-o '{}': unknown report format '{}' (use .json, .jsonl, .csv, .xml, .md or .html)",
+                path.string(), path.extension().string());
+}
+
+Expected<void> export_run(store::Database& db, int64_t run_id, ExportFormat format,
+                          const std::filesystem::path& path) {
+    auto run = store::load_run(db, run_id);
+    if (!run) {
+        return fail(run.error());
+    }
+    Sink out(path);
+    if (auto ok = out.open(); !ok) {
+        return ok;
+    }
+    Expected<void> ok;
+    switch (format) {
+    case ExportFormat::json: ok = write_json(db, *run, out); break;
+    case ExportFormat::jsonl: ok = write_jsonl(db, *run, out); break;
+    case ExportFormat::csv: ok = write_csv(db, *run, out); break;
+    case ExportFormat::junit: ok = write_junit(db, *run, out); break;
+    case ExportFormat::markdown: ok = write_markdown(db, *run, out); break;
+    }
+    if (!ok) {
+        return ok; // the sink removes its temporary file
+    }
+    return out.commit();
+}
+
+std::string run_summary_text(const eval::RunSummary& summary, Colour colour) {
+    std::vector<TableRow> rows;
+    for (const auto& v : summary.variants) {
+        rows.push_back(row_of(v));
+    }
+    TableRow total = total_of(rows);
+    std::vector<double> latencies;
+    for (const auto& v : summary.variants) {
+        latencies.insert(latencies.end(), v.latencies_ms.begin(), v.latencies_ms.end());
+    }
+    if (!latencies.empty()) {
+        eval::VariantSummary all;
+        all.latencies_ms = std::move(latencies);
+        total.p50 = all.latency_percentile(50);
+        total.p95 = all.latency_percentile(95);
+    }
+    std::string out = summary_table(rows, total, colour);
+    out += verdict_line(summary.run_id, summary.status, total);
+    for (const auto& note : summary_notes(summary.run_id, summary.stopped_by_cost,
+                                          summary.stopped_by_errors, summary.interrupted, total)) {
+        out += "  " + note + "\n";
+    }
+    if (summary.skipped_resumed > 0) {
+        out += fmt::format("  {} kept from before the resume\n",
+                           plural(summary.skipped_resumed, "result"));
+    }
+    return out;
+}
+
+Expected<std::string> failures_text(store::Database& db, int64_t run_id, size_t limit,
+                                    size_t max_output_chars, Colour colour) {
+    auto run = store::load_run(db, run_id);
+    if (!run) {
+        return fail(run.error());
+    }
+    const bool repeated = repeats(*run);
+    std::string out;
+    size_t shown = 0;
+    size_t more = 0;
+    auto ok =
+        store::for_each_result(db, run_id, [&](const store::ResultRecord& r) -> Expected<void> {
+            if (r.status == "pass") {
+                return {};
+            }
+            if (shown == limit) {
+                ++more;
+                return {};
+            }
+            out += failure_block(r, *run, repeated || r.repeat > 0, max_output_chars, colour);
+            ++shown;
+            return {};
+        });
+    if (!ok) {
+        return fail(ok.error());
+    }
+    if (more > 0) {
+        out += fmt::format("... and {} more; see llmops runs show {} --failures\n\n", more, run_id);
+    }
+    return out;
+}
+
+std::string runs_list_text(const std::vector<store::RunRecord>& runs) {
+    if (runs.empty()) {
+        return "no runs yet (llmops eval runs a suite)\n";
+    }
+    std::string out =
+        fmt::format("{:>4}  {:<11}  {:<16}  {:>5}  {:>9}  {:>9}  {:<12}  {}\n", "RUN", "STATUS",
+                    "STARTED", "CASES", "PASS RATE", "COST", "TAGS", "SUITE");
+    for (const auto& run : runs) {
+        const json e = list_entry_json(run);
+        const std::string started =
+            run.started_at.size() >= 16
+                ? run.started_at.substr(0, 10) + " " + run.started_at.substr(11, 5)
+                : run.started_at;
+        const std::string cost = e["cost_usd"].is_null()
+                                     ? (e["unpriced"].is_null() ? "-" : "unknown")
+                                     : money(e["cost_usd"].get<double>()) +
+                                           (e["unpriced"].get<int64_t>() > 0 ? "+?" : "");
+        std::string line = fmt::format(
+            "{:>4}  {:<11}  {:<16}  {:>5}  {:>9}  {:>9}  {:<12}  {}", run.id, run.status, started,
+            e["cases"].is_null() ? "-" : dump(e["cases"]),
+            e["pass_rate"].is_null() ? "-"
+                                     : fmt::format("{:.1f}%", 100 * e["pass_rate"].get<double>()),
+            cost, visible_line(util::join(run.tags, ",")), visible_line(run.suite_path));
+        line.erase(line.find_last_not_of(' ') + 1);
+        out += line + "\n";
+    }
+    return out;
+}
+
+std::string runs_list_json(const std::vector<store::RunRecord>& runs) {
+    json items = json::array();
+    for (const auto& run : runs) {
+        items.push_back(list_entry_json(run));
+    }
+    return dump(json{{"runs", items}}, 2) + "\n";
+}
+
+std::string run_show_text(const store::RunRecord& run) {
+    std::string out = fmt::format("run {}: {}\n", run.id, run.status);
+    auto line = [&](std::string_view key, const std::string& value) {
+        out += fmt::format("{:<13}{}\n", std::string(key) + ":", visible_line(value));
+    };
+    line("suite", fmt::format("{} (sha256 {})", run.suite_path, run.suite_hash.substr(0, 12)));
+    if (!run.description.empty()) {
+        line("description", run.description);
+    }
+    line("dataset", "sha256 " + run.dataset_hash.substr(0, 12));
+    line("started", show_time(run.started_at));
+    if (run.ended_at) {
+        auto took = elapsed(run.started_at, run.ended_at);
+        line("ended", show_time(*run.ended_at) + (took ? " (took " + *took + ")" : ""));
+    }
+    if (!run.tags.empty()) {
+        line("tags", util::join(run.tags, ", "));
+    }
+    out += provenance_text(run.provenance);
+    out += variants_text(run.variants);
+    if (!has_summary(run)) {
+        out += fmt::format("no summary: the run is running or stopped before it ended "
+                           "(llmops eval --resume {} completes it)\n",
+                           run.id);
+        return out;
+    }
+    std::vector<TableRow> rows;
+    for (const auto& v : run.summary["variants"]) {
+        rows.push_back(row_of(v));
+    }
+    const TableRow total = total_of(rows);
+    out += "\n" + summary_table(rows, total, Colour::off);
+    out += verdict_line(run.id, run.status, total);
+    for (const auto& note : summary_notes(run.id, flag_at(run.summary, "stopped_by_cost"),
+                                          flag_at(run.summary, "stopped_by_errors"),
+                                          flag_at(run.summary, "interrupted"), total)) {
+        out += "  " + note + "\n";
+    }
+    return out;
+}
+
+std::string run_show_json(const store::RunRecord& run) {
+    json variants = json::array();
+    for (const auto& v : run.variants) {
+        variants.push_back(variant_json(v));
+    }
+    return dump(json{{"run", run_json(run)}, {"variants", variants}, {"summary", run.summary}}, 2) +
+           "\n";
+}
+
+} // namespace llmops::report

@@ -1,0 +1,50 @@
+#pragma once
+// Output of eval runs (SPEC §12): the terminal summary and failures, `runs list`/`runs show`,
+// and the exports by extension: .json, .jsonl, .csv, .xml (JUnit), .md. Exports stream from the
+// store row by row (memory does not grow with the run) into a temporary file renamed into place,
+// so a failed export never leaves half a file. Every model text is escaped for its format.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include <llmops/eval/runner.hpp>
+#include <llmops/report/prompt_report.hpp>
+#include <llmops/store/database.hpp>
+#include <llmops/store/runs.hpp>
+
+namespace llmops::report {
+
+enum class ExportFormat { json, jsonl, csv, junit, markdown };
+
+// Picks the format from `path`'s extension (.json, .jsonl, .csv, .xml, .md). Fails with
+// `invalid_input`: "-o 'out.txt': unknown report format '.txt' (use .json, .jsonl, .csv, .xml,
+// .md or .html)". (.html is the diff issue's; it fails plainly until then.)
+Expected<ExportFormat> export_format_for(const std::filesystem::path& path);
+
+// Writes run `run_id` to `path` in `format`. `-` writes to stdout. Fails with `io` naming the
+// file, `not_found` for an unknown run.
+Expected<void> export_run(store::Database& db, int64_t run_id, ExportFormat format,
+                          const std::filesystem::path& path);
+
+// The terminal summary of a finished run: one row per variant (pass rate, pass, fail, errors,
+// mean score, tokens in/out, cost, latency p50/p95), then totals and notes (stopped by
+// --max-cost, interrupted, cache hits, unpriced calls).
+std::string run_summary_text(const eval::RunSummary& summary, Colour colour);
+
+// The failures and errors of a run, one block per result: case id and description, variant,
+// reason, and the output (at most `max_output_chars`, control characters shown escaped).
+// At most `limit` results (then "... and N more; see llmops runs show RUN").
+Expected<std::string> failures_text(store::Database& db, int64_t run_id, size_t limit,
+                                    size_t max_output_chars, Colour colour);
+
+// `llmops runs list`: number, status, started, cases, pass rate, cost, tags, suite.
+std::string runs_list_text(const std::vector<store::RunRecord>& runs);
+std::string runs_list_json(const std::vector<store::RunRecord>& runs);
+
+// `llmops runs show RUN`: header, provenance (commit, command, prompts, providers), summary.
+std::string run_show_text(const store::RunRecord& run);
+std::string run_show_json(const store::RunRecord& run);
+
+} // namespace llmops::report

@@ -1,0 +1,526 @@
+#include <llmops/store/runs.hpp>
+
+#include <charconv>
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include <llmops/util/time.hpp>
+
+namespace llmops::store {
+
+namespace {
+
+using nlohmann::json;
+
+int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+std::optional<int64_t> parse_number(std::string_view text) {
+    int64_t value = 0;
+    const auto* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (ec != std::errc() || ptr != end || text.empty()) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+json parse_json_column(const std::string& text) {
+    auto value = json::parse(text, nullptr, false);
+    return value.is_discarded() ? json() : value;
+}
+
+constexpr const char* k_result_columns =
+    "variant, case_id, case_index, repeat, status, score, reason, output, assertions, vars, "
+    "prompt, description, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, "
+    "tokens_estimated, cost_usd, latency_ms, first_token_ms, cached, finish_reason";
+
+ResultRecord read_result(const Statement& s) {
+    ResultRecord r;
+    r.variant = static_cast<int>(s.integer(0));
+    r.case_id = s.text(1);
+    r.case_index = static_cast<int>(s.integer(2));
+    r.repeat = static_cast<int>(s.integer(3));
+    r.status = s.text(4);
+    r.score = s.optional_real(5);
+    r.reason = s.text(6);
+    r.output = s.optional_text(7);
+    r.assertions = parse_json_column(s.text(8));
+    r.vars = parse_json_column(s.text(9));
+    r.prompt = s.text(10);
+    r.description = s.text(11);
+    r.input_tokens = s.integer(12);
+    r.output_tokens = s.integer(13);
+    r.cached_input_tokens = s.integer(14);
+    r.reasoning_tokens = s.integer(15);
+    r.tokens_estimated = s.integer(16) != 0;
+    r.cost_usd = s.optional_real(17);
+    r.latency_ms = s.real(18);
+    r.first_token_ms = s.optional_real(19);
+    r.cached = s.integer(20) != 0;
+    r.finish_reason = s.text(21);
+    return r;
+}
+
+} // namespace
+
+Expected<int64_t> create_run(Database& db, const RunRecord& run) {
+    auto tx = Transaction::begin(db);
+    if (!tx) {
+        return fail(tx.error());
+    }
+    auto insert = db.prepare(
+        "INSERT INTO runs(suite_path, suite_hash, dataset_hash, description, provenance, status, "
+        "started_at) VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6) RETURNING id");
+    if (!insert) {
+        return fail(insert.error());
+    }
+    insert->bind(1, run.suite_path).bind(2, run.suite_hash).bind(3, run.dataset_hash);
+    insert->bind(4, run.description).bind(5, run.provenance.dump());
+    insert->bind(6, run.started_at.empty() ? util::now_iso8601() : run.started_at);
+    auto row = insert->step();
+    if (!row) {
+        return fail(row.error());
+    }
+    const int64_t id = insert->integer(0);
+    insert->reset();
+    auto variant = db.prepare(
+        "INSERT INTO run_variants(run_id, idx, label, prompt_label, prompt_version_id, "
+        "provider_id, provider_label, provider_config) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    if (!variant) {
+        return fail(variant.error());
+    }
+    for (const auto& v : run.variants) {
+        variant->reset();
+        variant->bind(1, id).bind(2, static_cast<int64_t>(v.index)).bind(3, v.label);
+        variant->bind(4, v.prompt_label).bind(5, v.prompt_version_id).bind(6, v.provider_id);
+        variant->bind(7, v.provider_label).bind(8, v.provider_config.dump());
+        if (auto ok = variant->run(); !ok) {
+            return fail(ok.error());
+        }
+    }
+    if (auto ok = tx->commit(); !ok) {
+        return fail(ok.error());
+    }
+    return id;
+}
+
+Expected<void> finish_run(Database& db, int64_t run_id, std::string_view status,
+                          const json& summary) {
+    auto stmt = db.prepare("UPDATE runs SET status = ?2, ended_at = ?3, summary = ?4 WHERE id = ?1");
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    stmt->bind(1, run_id).bind(2, status);
+    if (status == "running") {
+        stmt->bind(3, std::nullopt);
+    } else {
+        stmt->bind(3, util::now_iso8601());
+    }
+    if (summary.is_null()) {
+        stmt->bind(4, std::nullopt);
+    } else {
+        stmt->bind(4, summary.dump());
+    }
+    return stmt->run();
+}
+
+Expected<void> reopen_run(Database& db, int64_t run_id) {
+    return finish_run(db, run_id, "running", json());
+}
+
+ResultWriter::~ResultWriter() {
+    (void)flush();
+}
+
+Expected<void> ResultWriter::add(ResultRecord result) {
+    if (m_pending.empty()) {
+        m_first_pending_ms = now_ms();
+    }
+    m_pending.push_back(std::move(result));
+    if (m_pending.size() >= k_batch || now_ms() - m_first_pending_ms >= k_max_delay_ms) {
+        return flush();
+    }
+    return {};
+}
+
+Expected<void> ResultWriter::flush() {
+    if (m_pending.empty()) {
+        return {};
+    }
+    auto tx = Transaction::begin(*m_db);
+    if (!tx) {
+        return fail(tx.error());
+    }
+    auto stmt = m_db->prepare(fmt::format(
+        "INSERT OR REPLACE INTO results(run_id, {}, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+        "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
+        k_result_columns));
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    const std::string now = util::now_iso8601();
+    for (const auto& r : m_pending) {
+        stmt->reset();
+        stmt->bind(1, m_run_id).bind(2, static_cast<int64_t>(r.variant)).bind(3, r.case_id);
+        stmt->bind(4, static_cast<int64_t>(r.case_index)).bind(5, static_cast<int64_t>(r.repeat));
+        stmt->bind(6, r.status).bind_real(7, r.score).bind(8, r.reason).bind(9, r.output);
+        stmt->bind(10, r.assertions.dump()).bind(11, r.vars.dump()).bind(12, r.prompt);
+        stmt->bind(13, r.description).bind(14, r.input_tokens).bind(15, r.output_tokens);
+        stmt->bind(16, r.cached_input_tokens).bind(17, r.reasoning_tokens);
+        stmt->bind(18, static_cast<int64_t>(r.tokens_estimated)).bind_real(19, r.cost_usd);
+        stmt->bind_real(20, r.latency_ms).bind_real(21, r.first_token_ms);
+        stmt->bind(22, static_cast<int64_t>(r.cached)).bind(23, r.finish_reason).bind(24, now);
+        if (auto ok = stmt->run(); !ok) {
+            return fail(ok.error());
+        }
+    }
+    if (auto ok = tx->commit(); !ok) {
+        return fail(ok.error());
+    }
+    m_pending.clear();
+    return {};
+}
+
+Expected<int64_t> resolve_run(Database& db, std::string_view ref) {
+    auto exists = [&](int64_t id) -> Expected<bool> {
+        auto stmt = db.prepare("SELECT 1 FROM runs WHERE id = ?1");
+        if (!stmt) {
+            return fail(stmt.error());
+        }
+        stmt->bind(1, id);
+        return stmt->step();
+    };
+    if (auto number = parse_number(ref)) {
+        auto found = exists(*number);
+        if (!found) {
+            return fail(found.error());
+        }
+        if (!*found) {
+            return fail(ErrorCode::not_found, "no run {}", *number);
+        }
+        return *number;
+    }
+    if (ref == "latest" || ref.starts_with("latest~")) {
+        int64_t back = 0;
+        if (ref != "latest") {
+            auto n = parse_number(ref.substr(7));
+            if (!n || *n < 0) {
+                return fail(ErrorCode::invalid_input, "bad run ref '{}': expected latest~N", ref);
+            }
+            back = *n;
+        }
+        auto stmt = db.prepare("SELECT id FROM runs ORDER BY id DESC LIMIT 1 OFFSET ?1");
+        if (!stmt) {
+            return fail(stmt.error());
+        }
+        stmt->bind(1, back);
+        auto row = stmt->step();
+        if (!row) {
+            return fail(row.error());
+        }
+        if (!*row) {
+            return back == 0 ? fail(ErrorCode::not_found, "no runs yet")
+                             : fail(ErrorCode::not_found, "no run '{}': there are fewer runs", ref);
+        }
+        return stmt->integer(0);
+    }
+    auto stmt = db.prepare("SELECT run_id FROM run_tags WHERE name = ?1");
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    stmt->bind(1, ref);
+    auto row = stmt->step();
+    if (!row) {
+        return fail(row.error());
+    }
+    if (!*row) {
+        return fail(ErrorCode::not_found, "no run '{}' (not a number, 'latest' or a tag)", ref);
+    }
+    return stmt->integer(0);
+}
+
+namespace {
+
+RunRecord read_run(const Statement& s) {
+    RunRecord r;
+    r.id = s.integer(0);
+    r.suite_path = s.text(1);
+    r.suite_hash = s.text(2);
+    r.dataset_hash = s.text(3);
+    r.description = s.text(4);
+    r.provenance = parse_json_column(s.text(5));
+    r.status = s.text(6);
+    r.started_at = s.text(7);
+    r.ended_at = s.optional_text(8);
+    if (auto summary = s.optional_text(9)) {
+        r.summary = parse_json_column(*summary);
+    }
+    return r;
+}
+
+constexpr const char* k_run_columns =
+    "id, suite_path, suite_hash, dataset_hash, description, provenance, status, started_at, "
+    "ended_at, summary";
+
+Expected<std::vector<std::string>> tags_of(Database& db, int64_t run_id) {
+    auto stmt = db.prepare("SELECT name FROM run_tags WHERE run_id = ?1 ORDER BY name");
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    stmt->bind(1, run_id);
+    std::vector<std::string> tags;
+    for (;;) {
+        auto row = stmt->step();
+        if (!row) {
+            return fail(row.error());
+        }
+        if (!*row) {
+            return tags;
+        }
+        tags.push_back(stmt->text(0));
+    }
+}
+
+} // namespace
+
+Expected<RunRecord> load_run(Database& db, int64_t run_id) {
+    auto stmt = db.prepare(fmt::format("SELECT {} FROM runs WHERE id = ?1", k_run_columns));
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    stmt->bind(1, run_id);
+    auto row = stmt->step();
+    if (!row) {
+        return fail(row.error());
+    }
+    if (!*row) {
+        return fail(ErrorCode::not_found, "no run {}", run_id);
+    }
+    RunRecord run = read_run(*stmt);
+    auto tags = tags_of(db, run_id);
+    if (!tags) {
+        return fail(tags.error());
+    }
+    run.tags = std::move(*tags);
+    auto variants = db.prepare(
+        "SELECT idx, label, prompt_label, prompt_version_id, provider_id, provider_label, "
+        "provider_config FROM run_variants WHERE run_id = ?1 ORDER BY idx");
+    if (!variants) {
+        return fail(variants.error());
+    }
+    variants->bind(1, run_id);
+    for (;;) {
+        auto vrow = variants->step();
+        if (!vrow) {
+            return fail(vrow.error());
+        }
+        if (!*vrow) {
+            break;
+        }
+        VariantRecord v;
+        v.index = static_cast<int>(variants->integer(0));
+        v.label = variants->text(1);
+        v.prompt_label = variants->text(2);
+        v.prompt_version_id = variants->text(3);
+        v.provider_id = variants->text(4);
+        v.provider_label = variants->text(5);
+        v.provider_config = parse_json_column(variants->text(6));
+        run.variants.push_back(std::move(v));
+    }
+    return run;
+}
+
+Expected<std::vector<RunRecord>> list_runs(Database& db, int64_t limit) {
+    auto stmt = db.prepare(
+        fmt::format("SELECT {} FROM runs ORDER BY id DESC LIMIT ?1", k_run_columns));
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    stmt->bind(1, limit > 0 ? limit : int64_t{-1});
+    std::vector<RunRecord> runs;
+    for (;;) {
+        auto row = stmt->step();
+        if (!row) {
+            return fail(row.error());
+        }
+        if (!*row) {
+            break;
+        }
+        runs.push_back(read_run(*stmt));
+    }
+    for (auto& run : runs) {
+        auto tags = tags_of(db, run.id);
+        if (!tags) {
+            return fail(tags.error());
+        }
+        run.tags = std::move(*tags);
+    }
+    return runs;
+}
+
+Expected<void> for_each_result(Database& db, int64_t run_id,
+                               const std::function<Expected<void>(const ResultRecord&)>& visit) {
+    auto stmt = db.prepare(fmt::format(
+        "SELECT {} FROM results WHERE run_id = ?1 ORDER BY variant, case_index, repeat",
+        k_result_columns));
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    stmt->bind(1, run_id);
+    for (;;) {
+        auto row = stmt->step();
+        if (!row) {
+            return fail(row.error());
+        }
+        if (!*row) {
+            return {};
+        }
+        if (auto ok = visit(read_result(*stmt)); !ok) {
+            return ok;
+        }
+    }
+}
+
+Expected<std::set<std::tuple<int, std::string, int>>> result_keys(Database& db, int64_t run_id,
+                                                                  bool include_errors) {
+    auto stmt = db.prepare(include_errors
+                               ? "SELECT variant, case_id, repeat FROM results WHERE run_id = ?1"
+                               : "SELECT variant, case_id, repeat FROM results WHERE run_id = ?1 "
+                                 "AND status != 'error'");
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    stmt->bind(1, run_id);
+    std::set<std::tuple<int, std::string, int>> keys;
+    for (;;) {
+        auto row = stmt->step();
+        if (!row) {
+            return fail(row.error());
+        }
+        if (!*row) {
+            return keys;
+        }
+        keys.emplace(static_cast<int>(stmt->integer(0)), stmt->text(1),
+                     static_cast<int>(stmt->integer(2)));
+    }
+}
+
+Expected<void> tag_run(Database& db, int64_t run_id, std::string_view name) {
+    if (name.empty() || parse_number(name) || name == "latest" || name.starts_with("latest~")) {
+        return fail(ErrorCode::invalid_input,
+                    "tag '{}' would read as a run number or 'latest': pick another name", name);
+    }
+    auto stmt = db.prepare("INSERT INTO run_tags(name, run_id) VALUES (?1, ?2) "
+                           "ON CONFLICT(name) DO UPDATE SET run_id = excluded.run_id");
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    stmt->bind(1, name).bind(2, run_id);
+    return stmt->run();
+}
+
+Expected<int64_t> merge_runs(Database& db, const std::vector<int64_t>& run_ids) {
+    if (run_ids.size() < 2) {
+        return fail(ErrorCode::invalid_input, "merging needs at least two runs");
+    }
+    std::vector<RunRecord> runs;
+    for (int64_t id : run_ids) {
+        auto run = load_run(db, id);
+        if (!run) {
+            return fail(run.error());
+        }
+        runs.push_back(std::move(*run));
+    }
+    const RunRecord& first = runs.front();
+    auto same_variants = [](const RunRecord& a, const RunRecord& b) {
+        if (a.variants.size() != b.variants.size()) {
+            return false;
+        }
+        for (size_t i = 0; i < a.variants.size(); ++i) {
+            if (a.variants[i].prompt_version_id != b.variants[i].prompt_version_id ||
+                a.variants[i].provider_id != b.variants[i].provider_id ||
+                a.variants[i].provider_config != b.variants[i].provider_config) {
+                return false;
+            }
+        }
+        return true;
+    };
+    std::string status = "complete";
+    for (const auto& run : runs) {
+        if (run.suite_hash != first.suite_hash || run.dataset_hash != first.dataset_hash) {
+            return fail(ErrorCode::conflict, "run {} ran another suite or dataset than run {}",
+                        run.id, first.id);
+        }
+        if (!same_variants(run, first)) {
+            return fail(ErrorCode::conflict, "run {} ran other prompts or providers than run {}",
+                        run.id, first.id);
+        }
+        if (run.status == "failed" || (run.status != "complete" && status == "complete")) {
+            status = run.status == "running" ? "interrupted" : run.status;
+        }
+    }
+    RunRecord merged = first;
+    merged.provenance["merged_from"] = run_ids;
+    merged.started_at = util::now_iso8601();
+    auto id = create_run(db, merged);
+    if (!id) {
+        return fail(id.error());
+    }
+    auto tx = Transaction::begin(db);
+    if (!tx) {
+        return fail(tx.error());
+    }
+    auto copy = db.prepare(fmt::format(
+        "INSERT INTO results(run_id, {0}, created_at) SELECT ?1, {0}, created_at FROM results "
+        "WHERE run_id = ?2",
+        k_result_columns));
+    if (!copy) {
+        return fail(copy.error());
+    }
+    for (const auto& run : runs) {
+        copy->reset();
+        copy->bind(1, *id).bind(2, run.id);
+        if (auto ok = copy->run(); !ok) {
+            if (ok.error().code() == ErrorCode::conflict) {
+                return fail(ErrorCode::conflict,
+                            "run {} holds results that another merged run also holds (overlapping shards?)",
+                            run.id);
+            }
+            return fail(ok.error());
+        }
+    }
+    if (auto ok = tx->commit(); !ok) {
+        return fail(ok.error());
+    }
+    if (auto ok = finish_run(db, *id, status, json()); !ok) {
+        return fail(ok.error());
+    }
+    return *id;
+}
+
+Expected<void> remove_run(Database& db, int64_t run_id) {
+    auto tx = Transaction::begin(db);
+    if (!tx) {
+        return fail(tx.error());
+    }
+    for (const char* sql : {"DELETE FROM results WHERE run_id = ?1",
+                            "DELETE FROM run_variants WHERE run_id = ?1",
+                            "DELETE FROM run_tags WHERE run_id = ?1", "DELETE FROM runs WHERE id = ?1"}) {
+        auto stmt = db.prepare(sql);
+        if (!stmt) {
+            return fail(stmt.error());
+        }
+        stmt->bind(1, run_id);
+        if (auto ok = stmt->run(); !ok) {
+            return fail(ok.error());
+        }
+    }
+    return tx->commit();
+}
+
+} // namespace llmops::store

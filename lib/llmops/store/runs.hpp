@@ -1,0 +1,143 @@
+#pragma once
+// Eval runs in the store (SPEC §10): a run's provenance and variants, its results written in
+// batches as they arrive (a killed run keeps everything committed), run refs (12, latest,
+// latest~1, a tag), tags, removal, and streaming reads for reports and exports.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <llmops/store/database.hpp>
+#include <llmops/util/error.hpp>
+
+namespace llmops::store {
+
+// One variant: a (prompt version, provider config) pair.
+struct VariantRecord {
+    int index = 0;
+    std::string label;             // "summarize@2 | openai:gpt-4o-mini"
+    std::string prompt_label;      // the prompt as the suite names it
+    std::string prompt_version_id; // the content's version id
+    std::string provider_id;
+    std::string provider_label;
+    nlohmann::json provider_config = nlohmann::json::object(); // without secrets
+};
+
+// One run's header.
+struct RunRecord {
+    int64_t id = 0;
+    std::string suite_path;
+    std::string suite_hash;
+    std::string dataset_hash;
+    std::string description;
+    nlohmann::json provenance = nlohmann::json::object();
+    std::string status = "running"; // running, complete, interrupted, failed
+    std::string started_at;
+    std::optional<std::string> ended_at;
+    nlohmann::json summary; // null until the run ends
+    std::vector<std::string> tags;
+    std::vector<VariantRecord> variants;
+};
+
+// One (variant, case, repeat) result.
+struct ResultRecord {
+    int variant = 0;
+    std::string case_id;
+    int case_index = 0;
+    int repeat = 0;
+    std::string status;            // pass, fail, error
+    std::optional<double> score;   // null for errors
+    std::string reason;
+    std::optional<std::string> output;
+    nlohmann::json assertions = nlohmann::json::array();
+    nlohmann::json vars = nlohmann::json::object();
+    std::string prompt;            // the rendered messages as JSON text
+    std::string description;
+    int64_t input_tokens = 0;
+    int64_t output_tokens = 0;
+    int64_t cached_input_tokens = 0;
+    int64_t reasoning_tokens = 0;
+    bool tokens_estimated = false;
+    std::optional<double> cost_usd;
+    double latency_ms = 0;
+    std::optional<double> first_token_ms;
+    bool cached = false;
+    std::string finish_reason;
+};
+
+// Creates a run (status running) with its variants; returns its number. Fails with `io`.
+Expected<int64_t> create_run(Database& db, const RunRecord& run);
+
+// Sets a run's status (and end time when not running) and its summary. Fails with `io`.
+Expected<void> finish_run(Database& db, int64_t run_id, std::string_view status,
+                          const nlohmann::json& summary);
+
+// Marks a run running again (for --resume): clears its end time. Fails with `io`.
+Expected<void> reopen_run(Database& db, int64_t run_id);
+
+// Writes results in batches: `add` buffers, and commits when `k_batch` results are waiting or
+// `k_max_delay_ms` passed since the first of them; `flush` commits now. A crash loses at most
+// the uncommitted batch, which `--resume` recomputes. Results already stored for the same
+// (variant, case, repeat) are replaced (a resumed error retried).
+class ResultWriter {
+public:
+    static constexpr size_t k_batch = 200;
+    static constexpr int64_t k_max_delay_ms = 250;
+
+    ResultWriter(Database& db, int64_t run_id) : m_db(&db), m_run_id(run_id) {}
+    ~ResultWriter(); // flushes, ignoring errors (call flush to see them)
+    ResultWriter(const ResultWriter&) = delete;
+    ResultWriter& operator=(const ResultWriter&) = delete;
+
+    Expected<void> add(ResultRecord result);
+    Expected<void> flush();
+
+private:
+    Database* m_db;
+    int64_t m_run_id;
+    std::vector<ResultRecord> m_pending;
+    int64_t m_first_pending_ms = 0;
+};
+
+// Resolves a run ref: a number ("12"), "latest", "latest~N", or a tag. Fails with `not_found`:
+// "no run 12", "no runs yet", "no run 'baseline' (not a number, 'latest' or a tag)".
+Expected<int64_t> resolve_run(Database& db, std::string_view ref);
+
+// Reads a run's header, variants and tags. Fails with `not_found` / `io`.
+Expected<RunRecord> load_run(Database& db, int64_t run_id);
+
+// Lists runs, newest first (at most `limit`, 0 for all), without their variants.
+Expected<std::vector<RunRecord>> list_runs(Database& db, int64_t limit);
+
+// Calls `visit` for each result of a run, ordered by variant, case position and repeat,
+// reading row by row (memory stays flat). Stops and returns the first error `visit` returns.
+Expected<void> for_each_result(Database& db, int64_t run_id,
+                               const std::function<Expected<void>(const ResultRecord&)>& visit);
+
+// The (variant, case id, repeat) keys stored for a run with a non-error status, or any status
+// when `include_errors`: what --resume skips.
+Expected<std::set<std::tuple<int, std::string, int>>> result_keys(Database& db, int64_t run_id,
+                                                                  bool include_errors);
+
+// Points tag `name` at a run (moving it when it named another). Fails with `invalid_input` for
+// a tag that looks like a run ref (a number or latest...).
+Expected<void> tag_run(Database& db, int64_t run_id, std::string_view name);
+
+// Joins runs (the shards of one suite, `llmops runs merge`) into a new run whose provenance
+// names them and whose status is the worst of theirs; returns its number. Fails with `conflict`
+// when their suite, dataset or variants differ ("run 4 ran another suite than run 3") or two of
+// them hold the same (variant, case, repeat), `invalid_input` for fewer than two runs.
+// Its summary is left null: eval::summarize_run computes it from the results.
+Expected<int64_t> merge_runs(Database& db, const std::vector<int64_t>& run_ids);
+
+// Deletes a run with its results and tags.
+Expected<void> remove_run(Database& db, int64_t run_id);
+
+} // namespace llmops::store

@@ -1,0 +1,116 @@
+// Benchmark of the call engine (issue 3, SPEC §13 "Overhead"): N calls at -j J to a loopback
+// OpenAI-compatible server answering after a fixed delay, then the same calls again from the
+// response cache. Built on demand (`ninja -C build llmops_bench_engine`), run by hand through
+// tests/bench/engine_bench.sh, which runs the server in its own process so that the CPU time
+// measured here is the engine's alone.
+//
+//   llmops_bench_engine serve PORT DELAY_MS
+//   llmops_bench_engine run BASE_URL CALLS JOBS CACHE_DB
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include <sys/resource.h>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <llmops/provider/engine.hpp>
+
+using namespace llmops;
+using nlohmann::json;
+
+namespace {
+
+int serve(int port, int delay_ms) {
+    httplib::Server server;
+    server.new_task_queue = [] { return new httplib::ThreadPool(256); };
+    const std::string answer =
+        R"({"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"ok"}}],)"
+        R"("usage":{"prompt_tokens":12,"completion_tokens":3}})";
+    server.Post("/v1/chat/completions", [&](const httplib::Request&, httplib::Response& res) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+        res.set_content(answer, "application/json");
+    });
+    std::fprintf(stderr, "serving on 127.0.0.1:%d, answering after %d ms\n", port, delay_ms);
+    return server.listen("127.0.0.1", port) ? 0 : 1;
+}
+
+struct Usage {
+    double wall_s;
+    double cpu_s;
+    long max_rss_kb;
+};
+
+Usage measure(const std::function<void()>& work) {
+    rusage before{};
+    getrusage(RUSAGE_SELF, &before);
+    const auto start = std::chrono::steady_clock::now();
+    work();
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    rusage after{};
+    getrusage(RUSAGE_SELF, &after);
+    auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+    const double cpu = seconds(after.ru_utime) + seconds(after.ru_stime) -
+                       seconds(before.ru_utime) - seconds(before.ru_stime);
+    return {wall, cpu, after.ru_maxrss};
+}
+
+int run(const std::string& base_url, int calls, int jobs, const std::string& cache_path) {
+    auto config = provider::parse_provider_config("openai:gpt-4o-mini", "bench", ".");
+    auto made = provider::Provider::create(std::move(*config), [&](std::string_view name) -> std::optional<std::string> {
+        if (name == "OPENAI_BASE_URL") return base_url;
+        return std::nullopt;
+    });
+    if (!made) {
+        std::fprintf(stderr, "%s\n", made.error().message().c_str());
+        return 1;
+    }
+    auto cache = store::ResponseCache::open(cache_path);
+    if (!cache) {
+        std::fprintf(stderr, "%s\n", cache.error().message().c_str());
+        return 1;
+    }
+    for (const char* pass : {"cold", "cached"}) {
+        int64_t ok = 0;
+        int64_t hits = 0;
+        const Usage u = measure([&] {
+            provider::CallEngine engine({jobs, &*cache});
+            for (int i = 0; i < calls; ++i) {
+                provider::CallJob job;
+                job.provider = made->get();
+                job.request.model = "gpt-4o-mini";
+                job.request.messages = {{"user", "question number " + std::to_string(i)}};
+                engine.submit(std::move(job), [&](Expected<provider::CallOutcome> r) {
+                    ok += r.has_value() ? 1 : 0;
+                    hits += r && r->cached ? 1 : 0;
+                });
+            }
+            engine.run();
+            (void)cache->flush();
+        });
+        std::printf("%-6s calls=%d j=%d ok=%lld cached=%lld wall=%.2fs cpu=%.2fs (%.3f cpu-s per 1000) max_rss=%.1fMB\n",
+                    pass, calls, jobs, static_cast<long long>(ok), static_cast<long long>(hits),
+                    u.wall_s, u.cpu_s, u.cpu_s * 1000.0 / calls, u.max_rss_kb / 1024.0);
+        std::fflush(stdout);
+    }
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    const std::string mode = argc > 1 ? argv[1] : "";
+    if (mode == "serve" && argc == 4) {
+        return serve(std::atoi(argv[2]), std::atoi(argv[3]));
+    }
+    if (mode == "run" && argc == 6) {
+        return run(argv[2], std::atoi(argv[3]), std::atoi(argv[4]), argv[5]);
+    }
+    std::fprintf(stderr, "usage: llmops_bench_engine serve PORT DELAY_MS\n"
+                         "       llmops_bench_engine run BASE_URL CALLS JOBS CACHE_DB\n");
+    return 2;
+}

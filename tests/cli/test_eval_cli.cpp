@@ -1,0 +1,167 @@
+// `llmops eval` and `llmops runs` end to end: exit codes (SPEC §12), reports, a run killed with
+// SIGKILL and resumed (checked against an uninterrupted run, calls counted at the server).
+
+#include <atomic>
+#include <csignal>
+#include <thread>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <llmops/store/database.hpp>
+
+#include "support/loopback.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace llmops::test {
+
+namespace {
+
+// A suite of `cases` echo cases; case i passes when i is in `passing`.
+std::string echo_suite(int cases, const std::set<int>& passing) {
+    std::string yaml = "description: echo suite\nprompts: ['Say {{word}}']\nproviders: [echo]\ntests:\n";
+    for (int i = 0; i < cases; ++i) {
+        yaml += fmt::format("  - description: case {}\n    vars: {{word: {}}}\n    assert:\n"
+                            "      - type: contains\n        value: {}\n",
+                            i, passing.contains(i) ? "yes" : "no", "yes");
+    }
+    return yaml;
+}
+
+int64_t stored_results(const std::filesystem::path& root) {
+    auto db = store::Database::open(root / ".llmops" / "llmops.db", store::OpenMode::read_only);
+    if (!db) return -1;
+    auto stmt = db->prepare("SELECT count(*) FROM results");
+    if (!stmt || !stmt->step().value_or(false)) return -1;
+    return stmt->integer(0);
+}
+
+} // namespace
+
+TEST_SUITE("cli") {
+
+TEST_CASE("cli::eval exit codes") {
+    TempDir dir;
+    SUBCASE("every case passing exits 0; a run is stored, the project created on the way") {
+        dir.write("suite.yaml", echo_suite(3, {0, 1, 2}));
+        const auto r = llmops(dir.path(), {"eval", "suite.yaml"});
+        CHECK(r.exit_code == 0);
+        CHECK(r.err.find("llmops: created .llmops to store runs") != std::string::npos);
+        CHECK(r.out.find("Say {{word}} | echo") != std::string::npos);
+        const auto list = llmops(dir.path(), {"runs", "list", "--json"});
+        CHECK(nlohmann::json::parse(list.out).size() == 1);
+    }
+    SUBCASE("a failing case exits 1 unless a pass-rate gate allows it") {
+        dir.write("suite.yaml", echo_suite(4, {0, 1, 2}));
+        CHECK(llmops(dir.path(), {"eval", "suite.yaml"}).exit_code == 1);
+        CHECK(llmops(dir.path(), {"eval", "suite.yaml", "--min-pass-rate", "0.75"}).exit_code == 0);
+        const auto gated = llmops(dir.path(), {"eval", "suite.yaml", "--min-pass-rate", "0.8"});
+        CHECK(gated.exit_code == 1);
+        CHECK(gated.err.find("gate failed: 'Say {{word}} | echo' passed 75.0%, below the 80.0% required") !=
+              std::string::npos);
+    }
+    SUBCASE("errors are never passes: a run where every call errors exits 3") {
+        dir.write("suite.yaml", "prompts: ['Say hi']\nproviders: ['exec:false']\ntests:\n  - vars: {}\n");
+        const auto r = llmops(dir.path(), {"eval", "suite.yaml", "--json"});
+        CHECK(r.exit_code == 3);
+        const auto doc = nlohmann::json::parse(r.out);
+        CHECK(doc["variants"][0]["errors"] == 1);
+        CHECK(doc["variants"][0]["pass"] == 0);
+        CHECK(doc["variants"][0]["fail"] == 0);
+    }
+    SUBCASE("--validate calls nothing and stores nothing; a bad suite exits 2 naming the file") {
+        dir.write("suite.yaml", echo_suite(2, {0}));
+        const auto ok = llmops(dir.path(), {"eval", "--validate", "suite.yaml"});
+        CHECK(ok.exit_code == 0);
+        CHECK(ok.out == "suite.yaml: ok: 1 prompt(s) x 1 provider(s) x 2 case(s) x 1 repeat(s) = 2 call(s)\n");
+        CHECK_FALSE(std::filesystem::exists(dir.path() / ".llmops"));
+        dir.write("bad.yaml", "prompts: ['Say hi']\nproviders: [echo]\ntests:\n  - assert:\n      - type: containz\n        value: x\n");
+        const auto bad = llmops(dir.path(), {"eval", "bad.yaml"});
+        CHECK(bad.exit_code == 2);
+        CHECK(bad.err.starts_with("llmops: error: bad.yaml"));
+        CHECK(bad.err.find("did you mean 'contains'?") != std::string::npos);
+    }
+    SUBCASE("-o writes every report format; runs export writes them again") {
+        dir.write("suite.yaml", echo_suite(2, {0}));
+        const auto r = llmops(dir.path(), {"eval", "suite.yaml", "-o", "r.json", "-o", "r.csv",
+                                           "-o", "r.xml", "-o", "r.md", "-o", "r.jsonl"});
+        CHECK(r.exit_code == 1);
+        CHECK(nlohmann::json::parse(dir.read("r.json"))["results"].size() == 2);
+        CHECK(dir.read("r.csv").starts_with("run,"));
+        CHECK(dir.read("r.xml").find("<testsuites") != std::string::npos);
+        CHECK(dir.read("r.md").find("| ") != std::string::npos);
+        CHECK(llmops(dir.path(), {"runs", "export", "latest", "-o", "again.json"}).exit_code == 0);
+        CHECK(nlohmann::json::parse(dir.read("again.json"))["results"] ==
+              nlohmann::json::parse(dir.read("r.json"))["results"]);
+        const auto unknown = llmops(dir.path(), {"eval", "suite.yaml", "-o", "r.txt"});
+        CHECK(unknown.exit_code == 2);
+    }
+}
+
+TEST_CASE("cli::eval killed with SIGKILL and resumed") {
+    LoopbackServer server;
+    std::atomic<int> calls{0};
+    server.post("/v1/chat/completions", [&](const httplib::Request& req, httplib::Response& res) {
+        ++calls;
+        server.sleep_unless_stopping(std::chrono::milliseconds(60));
+        const auto body = nlohmann::json::parse(req.body);
+        const std::string text = "answer to " + body["messages"][0]["content"].get<std::string>();
+        res.set_content(nlohmann::json{{"choices", {{{"index", 0}, {"finish_reason", "stop"},
+                                                     {"message", {{"role", "assistant"}, {"content", text}}}}}}}
+                            .dump(),
+                        "application/json");
+    });
+    server.start();
+    ::setenv("LLMOPS_TEST_EVAL_KEY", "sk-test-eval", 1);
+    const int cases = 40;
+    std::string jsonl;
+    for (int i = 0; i < cases; ++i) {
+        jsonl += fmt::format("{{\"vars\": {{\"q\": \"q{}\"}}}}\n", i);
+    }
+    const std::string suite = fmt::format(
+        "prompts: ['Q {{{{q}}}}']\n"
+        "providers:\n  - id: openai:gpt-4o-mini\n    config: {{apiBaseUrl: '{}', apiKeyEnvar: LLMOPS_TEST_EVAL_KEY}}\n"
+        "defaultTest:\n  assert: [{{type: contains, value: answer}}]\n"
+        "tests: file://cases.jsonl\n",
+        server.url("/v1"));
+    TempDir killed;
+    killed.write("suite.yaml", suite);
+    killed.write("cases.jsonl", jsonl);
+    REQUIRE(llmops(killed.path(), {"init"}).exit_code == 0);
+    const pid_t pid = spawn_llmops(killed.path(), {"eval", "suite.yaml", "-j", "4", "--no-cache"});
+    // Kill it in the middle: after some results are stored, long before the end.
+    for (int i = 0; i < 400 && stored_results(killed.path()) < 8; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ::kill(pid, SIGKILL);
+    CHECK(wait_for(pid) == 128 + SIGKILL);
+    const int64_t kept = stored_results(killed.path());
+    CHECK(kept >= 8);
+    CHECK(kept < cases);
+    const int before = calls.load();
+    const auto resumed = llmops(killed.path(), {"eval", "--resume", "latest", "--no-cache", "-o", "killed.json"});
+    CHECK(resumed.exit_code == 0);
+    CHECK(stored_results(killed.path()) == cases);
+    // No result computed before the kill was asked for again: the resumed run made exactly the
+    // calls that were missing, and at most the 4 in flight at the kill were lost.
+    CHECK(calls.load() - before == cases - kept);
+    CHECK(calls.load() <= cases + 4);
+
+    TempDir whole;
+    whole.write("suite.yaml", suite);
+    whole.write("cases.jsonl", jsonl);
+    REQUIRE(llmops(whole.path(), {"eval", "suite.yaml", "--no-cache", "-o", "whole.json"}).exit_code == 0);
+    auto outputs = [](const std::string& text) {
+        std::map<std::string, std::string> by_case;
+        for (const auto& r : nlohmann::json::parse(text)["results"]) {
+            by_case[r["case_id"].get<std::string>()] = r["status"].get<std::string>() + ": " + r["output"].get<std::string>();
+        }
+        return by_case;
+    };
+    CHECK(outputs(killed.read("killed.json")) == outputs(whole.read("whole.json")));
+}
+
+} // TEST_SUITE
+
+} // namespace llmops::test

@@ -1,0 +1,195 @@
+// The eval runner on a real store: the matrix, stored results and summary, filters, resume,
+// --max-cost, errors that are neither passes nor failures.
+
+#include <atomic>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <llmops/eval/runner.hpp>
+#include <llmops/store/runs.hpp>
+
+#include "support/loopback.hpp"
+#include "support/test_project.hpp"
+
+using namespace llmops;
+using nlohmann::json;
+
+namespace {
+
+eval::AssertionSpec assertion(std::string_view entry) {
+    auto spec = eval::parse_assertion(json::parse(entry), "test", ".");
+    REQUIRE_MESSAGE(spec.has_value(), spec.error().message());
+    return *spec;
+}
+
+// A suite of `n` cases "question i", each asserting the echo contains "question i".
+eval::Suite echo_suite(int n, std::vector<std::string> providers = {"echo"}) {
+    eval::Suite suite;
+    suite.path = "suite.yaml";
+    suite.hash = "suite-hash";
+    suite.dataset_hash = "dataset-hash";
+    suite.prompts.push_back({eval::PromptEntry::Kind::text, "Q: {{q}}", "plain", "prompts[0]"});
+    for (const auto& id : providers) {
+        auto config = provider::parse_provider_config(json(id), "providers", ".");
+        REQUIRE(config.has_value());
+        suite.providers.push_back(std::move(*config));
+    }
+    for (int i = 0; i < n; ++i) {
+        eval::TestCase c;
+        c.id = "case-" + std::to_string(i + 1);
+        c.vars = {{"q", "question " + std::to_string(i)}};
+        c.asserts.push_back(assertion(R"({"type": "contains", "value": "question 1"})"));
+        c.where = "tests[" + std::to_string(i) + "]";
+        suite.tests.push_back(std::move(c));
+    }
+    return suite;
+}
+
+int64_t count_results(store::Database& db, int64_t run) {
+    int64_t n = 0;
+    auto ok = store::for_each_result(db, run, [&](const store::ResultRecord&) -> Expected<void> {
+        ++n;
+        return {};
+    });
+    REQUIRE(ok.has_value());
+    return n;
+}
+
+} // namespace
+
+TEST_SUITE("eval") {
+
+TEST_CASE("eval::run_suite") {
+    test::TestProject p;
+
+    SUBCASE("stores one result per variant, case and repeat, and summarises them") {
+        auto suite = echo_suite(3);
+        suite.prompts.push_back({eval::PromptEntry::Kind::text, "Again: {{q}}", "again", "prompts[1]"});
+        suite.repeat = 2;
+        eval::RunOptions options;
+        auto summary = eval::run_suite(*p.db, p.project, suite, options, {}, {});
+        REQUIRE_MESSAGE(summary.has_value(), summary.error().message());
+        CHECK(summary->status == "complete");
+        REQUIRE(summary->variants.size() == 2);
+        CHECK(summary->variants[0].label == "plain | echo");
+        CHECK(summary->variants[0].pass == 2); // "question 1" passes twice (2 repeats)
+        CHECK(summary->variants[0].fail == 4);
+        CHECK(count_results(*p.db, summary->run_id) == 12);
+        auto run = store::load_run(*p.db, summary->run_id);
+        REQUIRE(run.has_value());
+        CHECK(run->status == "complete");
+        CHECK(run->provenance["prompts"].size() == 2);
+        CHECK(run->provenance["repeat"] == 2);
+        CHECK(run->summary["variants"][1]["results"] == 6);
+    }
+    SUBCASE("filters pick the cases") {
+        auto suite = echo_suite(10);
+        eval::RunOptions options;
+        options.filter.pattern = "case-1";   // case-1 and case-10
+        auto pattern = eval::run_suite(*p.db, p.project, suite, options, {}, {});
+        CHECK(count_results(*p.db, pattern->run_id) == 2);
+        eval::RunOptions shard;
+        shard.filter.shard = std::pair{2, 3}; // positions 1, 4, 7
+        auto sharded = eval::run_suite(*p.db, p.project, suite, shard, {}, {});
+        CHECK(count_results(*p.db, sharded->run_id) == 3);
+        eval::RunOptions none;
+        none.filter.pattern = "nothing-matches";
+        auto empty = eval::run_suite(*p.db, p.project, suite, none, {}, {});
+        REQUIRE_FALSE(empty.has_value());
+        CHECK(empty.error().message() == "the filters leave no case to run");
+    }
+    SUBCASE("an interrupted run keeps its results and --resume completes it") {
+        auto suite = echo_suite(50);
+        int seen = 0;
+        eval::RunOptions options;
+        options.concurrency = 1;
+        auto first = eval::run_suite(*p.db, p.project, suite, options,
+                                     [&](const store::ResultRecord&, const eval::RunSummary&) { ++seen; },
+                                     [&] { return seen >= 5; });
+        REQUIRE(first.has_value());
+        CHECK(first->status == "interrupted");
+        const int64_t kept = count_results(*p.db, first->run_id);
+        CHECK(kept >= 5);
+        CHECK(kept < 50);
+        eval::RunOptions resume;
+        resume.resume_run = first->run_id;
+        auto second = eval::run_suite(*p.db, p.project, suite, resume, {}, {});
+        REQUIRE(second.has_value());
+        CHECK(second->run_id == first->run_id);
+        CHECK(second->skipped_resumed == kept);
+        CHECK(second->planned == 50 - kept);
+        CHECK(count_results(*p.db, first->run_id) == 50);
+        CHECK(store::load_run(*p.db, first->run_id)->status == "complete");
+        auto changed = suite;
+        changed.dataset_hash = "other";
+        auto refused = eval::run_suite(*p.db, p.project, changed, resume, {}, {});
+        REQUIRE_FALSE(refused.has_value());
+        CHECK(refused.error().message() ==
+              fmt::format("cannot resume run {}: the dataset changed since it started", first->run_id));
+    }
+    SUBCASE("a missing variable is an error result naming the case, never a pass or a fail") {
+        auto suite = echo_suite(2);
+        suite.tests[1].vars = json::object();
+        auto summary = eval::run_suite(*p.db, p.project, suite, {}, {}, {});
+        REQUIRE(summary.has_value());
+        CHECK(summary->variants[0].errors == 1);
+        CHECK(summary->variants[0].pass + summary->variants[0].fail == 1);
+        std::string reason;
+        (void)store::for_each_result(*p.db, summary->run_id, [&](const store::ResultRecord& r) -> Expected<void> {
+            if (r.status == "error") reason = r.reason;
+            return {};
+        });
+        CHECK(reason.starts_with("tests[1]: "));
+    }
+}
+
+TEST_CASE("eval::run_suite against a provider") {
+    test::TestProject p;
+    test::LoopbackServer server;
+    std::atomic<int> calls{0};
+    server.post("/v1/chat/completions", [&](const httplib::Request&, httplib::Response& res) {
+        ++calls;
+        server.sleep_unless_stopping(std::chrono::milliseconds(20));
+        res.set_content(R"({"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"question 1"}}],
+                            "usage":{"prompt_tokens":1000000,"completion_tokens":0}})",
+                        "application/json");
+    });
+    server.start();
+    ::setenv("LLMOPS_TEST_RUNNER_KEY", "sk-test", 1);
+    auto suite = echo_suite(20, {});
+    auto config = provider::parse_provider_config(
+        json{{"id", "openai:gpt-4o-mini"},
+             {"config", {{"apiBaseUrl", server.url("/v1")}, {"apiKeyEnvar", "LLMOPS_TEST_RUNNER_KEY"}}}},
+        "providers[0]", ".");
+    REQUIRE(config.has_value());
+    suite.providers.push_back(std::move(*config));
+
+    SUBCASE("--max-cost stops starting calls and keeps what finished") {
+        eval::RunOptions options;
+        options.concurrency = 2;
+        options.max_cost = 0.5; // each call costs $0.15 (a million input tokens of gpt-4o-mini)
+        options.cache_mode = provider::CacheMode::off;
+        auto summary = eval::run_suite(*p.db, p.project, suite, options, {}, {});
+        REQUIRE(summary.has_value());
+        CHECK(summary->stopped_by_cost);
+        CHECK(summary->status == "interrupted");
+        const int64_t stored = count_results(*p.db, summary->run_id);
+        CHECK(stored >= 4);
+        CHECK(stored <= 5); // the fourth call crosses $0.50; one more may be in flight
+        CHECK(calls.load() == stored);
+    }
+    SUBCASE("a second run answers from the cache and spends nothing") {
+        auto first = eval::run_suite(*p.db, p.project, suite, {}, {}, {});
+        REQUIRE(first.has_value());
+        CHECK(calls.load() == 20);
+        auto second = eval::run_suite(*p.db, p.project, suite, {}, {}, {});
+        REQUIRE(second.has_value());
+        CHECK(calls.load() == 20);
+        CHECK(second->variants[0].cached == 20);
+        CHECK(second->variants[0].spent_usd == 0.0);
+        CHECK(second->variants[0].cost_usd == doctest::Approx(20 * 0.15));
+    }
+}
+
+} // TEST_SUITE
