@@ -75,10 +75,17 @@ constexpr TypeEntry k_types[] = {
 };
 
 // SPEC §9's types: known, planned, and refused by name until the judge exists.
-constexpr std::string_view k_model_graded[] = {
-    "answer-relevance",      "context-faithfulness", "context-recall", "context-relevance",
-    "factuality",            "g-eval",               "llm-rubric",     "model-graded-closedqa",
-    "model-graded-factuality", "select-best",        "similar"};
+constexpr std::string_view k_model_graded[] = {"answer-relevance",
+                                               "context-faithfulness",
+                                               "context-recall",
+                                               "context-relevance",
+                                               "factuality",
+                                               "g-eval",
+                                               "llm-rubric",
+                                               "model-graded-closedqa",
+                                               "model-graded-factuality",
+                                               "select-best",
+                                               "similar"};
 
 constexpr std::string_view k_keys[] = {"type",   "value",  "threshold", "weight",
                                        "metric", "config", "assert"};
@@ -200,10 +207,11 @@ Expected<void> read_set(const json& entry, std::string_view where,
                     "{}: 'assert-set' takes no 'value' (its assertions go under 'assert')", where);
     auto children = entry.find("assert");
     if (children == entry.end() || !children->is_array() || children->empty())
-        return fail(ErrorCode::invalid_input, "{}: 'assert-set' needs 'assert': a list of assertions",
-                    where);
+        return fail(ErrorCode::invalid_input,
+                    "{}: 'assert-set' needs 'assert': a list of assertions", where);
     for (size_t i = 0; i < children->size(); ++i) {
-        auto child = parse_assertion((*children)[i], fmt::format("{}.assert[{}]", where, i), base_dir);
+        auto child =
+            parse_assertion((*children)[i], fmt::format("{}.assert[{}]", where, i), base_dir);
         if (!child)
             return fail(child.error());
         spec.children.push_back(std::move(*child));
@@ -278,9 +286,9 @@ Combined combine(const std::vector<AssertionResult>& results, std::optional<doub
     } else if (threshold) {
         // A hair of tolerance so that 2/3 reaches a threshold written as 0.6666666666666666.
         combined.pass = combined.score + 1e-9 >= *threshold;
-        combined.reason = fmt::format("weighted score {:.2f} {} the threshold {}", combined.score,
-                                      combined.pass ? "reaches" : "is below",
-                                      detail::format_number(*threshold));
+        combined.reason =
+            fmt::format("weighted score {:.2f} {} the threshold {}", combined.score,
+                        combined.pass ? "reaches" : "is below", detail::format_number(*threshold));
         if (!combined.pass && first_failure)
             combined.reason += "; first failure: " + labelled(*first_failure);
     } else if (first_failure) {
@@ -325,7 +333,8 @@ void collect_named_scores(const std::vector<AssertionResult>& results,
 Expected<AssertionSpec> parse_assertion(const nlohmann::json& entry, std::string_view where,
                                         const std::filesystem::path& base_dir) {
     if (!entry.is_object())
-        return fail(ErrorCode::invalid_input, "{}: an assertion must be a map with a 'type'", where);
+        return fail(ErrorCode::invalid_input, "{}: an assertion must be a map with a 'type'",
+                    where);
     if (auto keys = check_keys(entry, where); !keys)
         return fail(keys.error());
     auto type_field = entry.find("type");
@@ -398,8 +407,8 @@ AssertionResult run_assertion(const AssertionSpec& spec, const AssertionContext&
     return result;
 }
 
-CaseVerdict run_assertions(const std::vector<AssertionSpec>& specs,
-                           const AssertionContext& context, std::optional<double> threshold) {
+CaseVerdict run_assertions(const std::vector<AssertionSpec>& specs, const AssertionContext& context,
+                           std::optional<double> threshold) {
     CaseVerdict verdict;
     for (const auto& spec : specs)
         verdict.results.push_back(run_assertion(spec, context));

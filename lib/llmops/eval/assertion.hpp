@@ -22,28 +22,29 @@ namespace llmops::eval {
 
 // One assertion as a suite writes it (`- type: not-contains\n  value: foo`).
 struct AssertionSpec {
-    std::string type;        // the type without its `not-` prefix, e.g. "contains"
-                             // ("not-contains-canary" is a type of its own, not negated)
-    bool negate = false;     // written as `not-<type>`
-    nlohmann::json value;    // `value`: string, number, list or map, per type (null when absent);
-                             // parse_assertion normalises some: is-json/contains-json hold the
-                             // schema itself (a file:// schema is loaded), exec the argument
-                             // list, no-pii the list of kinds checked
-    std::optional<double> threshold; // `threshold`: the score needed to pass (types with scores)
-    double weight = 1.0;     // `weight` in the case's weighted score (0: informational)
-    std::string metric;      // `metric`: a named score reported per variant
-    std::vector<AssertionSpec> children; // assert-set: `assert`
+    std::string type;     // the type without its `not-` prefix, e.g. "contains"
+                          // ("not-contains-canary" is a type of its own, not negated)
+    bool negate = false;  // written as `not-<type>`
+    nlohmann::json value; // `value`: string, number, list or map, per type (null when absent);
+                          // parse_assertion normalises some: is-json/contains-json hold the
+                          // schema itself (a file:// schema is loaded), exec the argument
+                          // list, no-pii the list of kinds checked
+    std::optional<double> threshold; // `threshold`: the score needed to pass, or the limit
+                                     // (levenshtein edits, latency ms, cost USD)
+    double weight = 1.0;             // `weight` in the case's weighted score (0: informational)
+    std::string metric;              // `metric`: a named score reported per variant
+    std::vector<AssertionSpec> children;              // assert-set: `assert`
     nlohmann::json config = nlohmann::json::object(); // `config`: type-specific extras
-    std::string where;       // "qa.yaml: tests[3].assert[1]", for messages
+    std::string where;                                // "qa.yaml: tests[3].assert[1]", for messages
 };
 
 // What an assertion looks at.
 struct AssertionContext {
-    std::string_view output;                   // the model's output text
-    const nlohmann::json* vars = nullptr;      // the case's variables (an object)
-    std::string_view prompt;                   // the rendered prompt, as text
-    std::string_view finish_reason;            // stop, length, refusal, content_filter, ...
-    bool refused = false;                      // the provider reported a refusal
+    std::string_view output;              // the model's output text
+    const nlohmann::json* vars = nullptr; // the case's variables (an object)
+    std::string_view prompt;              // the rendered prompt, as text
+    std::string_view finish_reason;       // stop, length, refusal, content_filter, ...
+    bool refused = false;                 // the provider reported a refusal
     double latency_ms = 0;
     std::optional<double> cost_usd;            // nullopt: unpriced
     bool cached = false;                       // answered from the cache (latency is not real)
@@ -56,14 +57,14 @@ struct AssertionContext {
 
 // The verdict of one assertion.
 struct AssertionResult {
-    std::string type;     // as written, with `not-` when negated
+    std::string type; // as written, with `not-` when negated
     bool pass = false;
-    double score = 0;     // 0..1 (1 for a pass of a pass/fail type)
-    std::string reason;   // one line saying why, quoting at most 120 chars of the output
-    std::string metric;   // copied from the spec
-    double weight = 1.0;  // copied from the spec
-    bool error = false;   // the assertion could not run (a script crashed, a bad schema): the
-                          // case is an error, never a pass or a fail
+    double score = 0;    // 0..1 (1 for a pass of a pass/fail type)
+    std::string reason;  // one line saying why, quoting at most 120 chars of the output
+    std::string metric;  // copied from the spec
+    double weight = 1.0; // copied from the spec
+    bool error = false;  // the assertion could not run (a script crashed, a bad schema): the
+                         // case is an error, never a pass or a fail
     std::vector<AssertionResult> children; // assert-set
 };
 
@@ -90,22 +91,23 @@ AssertionResult run_assertion(const AssertionSpec& spec, const AssertionContext&
 // passes (or its weighted score reaches the case threshold)").
 struct CaseVerdict {
     bool pass = false;
-    bool error = false;   // some assertion could not run (never a pass, whatever the weights)
-    double score = 0;     // weighted mean of the scores (1 when no assertion has a weight)
-    std::string reason;   // "<type>: <reason>" of the first error or failing assertion, the
-                          // threshold comparison, or "all assertions passed"
+    bool error = false; // some assertion could not run (never a pass, whatever the weights)
+    double score = 0;   // weighted mean of the scores (1 when no assertion has a weight)
+    std::string reason; // "<type>: <reason>" of the first error or failing assertion, the
+                        // threshold comparison, or "all assertions passed"
     std::vector<AssertionResult> results;
-    std::map<std::string, double> named_scores; // `metric` -> weighted mean score of the
-                          // assertions naming it (inside assert-sets too; errors left out;
-                          // weight 0 counts as 1 here, as promptfoo's metric-only assertions)
+    std::map<std::string, double>
+        named_scores; // `metric` -> weighted mean score of the
+                      // assertions naming it (inside assert-sets too; errors left out;
+                      // weight 0 counts as 1 here, as promptfoo's metric-only assertions)
 };
 
 // Runs `specs` on `context` in order. With `threshold`, the case passes when the weighted score
 // reaches it; without, when every assertion with a non-zero weight passes. An assert-set is one
 // result with its own weight, its score the weighted mean of its children and its own
 // `threshold` deciding it the same way.
-CaseVerdict run_assertions(const std::vector<AssertionSpec>& specs,
-                           const AssertionContext& context, std::optional<double> threshold);
+CaseVerdict run_assertions(const std::vector<AssertionSpec>& specs, const AssertionContext& context,
+                           std::optional<double> threshold);
 
 // The names of every assertion type (without `not-`), sorted: for did-you-mean, docs and tests.
 std::vector<std::string> assertion_type_names();

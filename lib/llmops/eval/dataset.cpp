@@ -229,8 +229,12 @@ json assertion_from_string(const std::string& text) {
         }
     }
     const bool shaped = !type.empty() && (rest == text.size() || text[rest] == ':');
-    const bool typo = shaped && rest < text.size() && util::closest_match(bare, known_types());
-    if (!shaped || (!is_known_type(type) && !typo)) {
+    // The typo check (an edit distance to every type name) runs only for unknown prefixes: it
+    // dominated loading 100,000-case datasets when it ran for every cell.
+    const bool known = shaped && is_known_type(type);
+    const bool typo =
+        shaped && !known && rest < text.size() && util::closest_match(bare, known_types());
+    if (!shaped || (!known && !typo)) {
         return json{{"type", "equals"}, {"value", text}};
     }
     json entry{{"type", type}};

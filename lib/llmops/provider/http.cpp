@@ -365,11 +365,11 @@ void HttpEngine::step(int max_wait_ms) {
     start_ready_jobs(Clock::now());
     int running = 0;
     curl_multi_perform(multi_of(m_multi), &running);
-    collect_finished();
+    const int finished = collect_finished();
     // Callbacks may have queued more work: start it before sleeping.
     start_ready_jobs(Clock::now());
-    if (idle()) {
-        return;
+    if (idle() || finished > 0) {
+        return; // the caller may have work to hand over now
     }
     // Waits for socket activity, curl's own timers, the next retry, `max_wait_ms` or a wakeup,
     // whichever comes first; with nothing in flight this is a plain sleep.
@@ -436,7 +436,8 @@ void HttpEngine::start(std::unique_ptr<Job> job) {
     m_active.push_back(std::move(job));
 }
 
-void HttpEngine::collect_finished() {
+int HttpEngine::collect_finished() {
+    int finished = 0;
     int left = 0;
     while (CURLMsg* message = curl_multi_info_read(multi_of(m_multi), &left)) {
         if (message->msg != CURLMSG_DONE) {
@@ -453,7 +454,9 @@ void HttpEngine::collect_finished() {
         std::unique_ptr<Job> job = std::move(*it);
         m_active.erase(it);
         finish_attempt(std::move(job), code);
+        ++finished;
     }
+    return finished;
 }
 
 void HttpEngine::finish_attempt(std::unique_ptr<Job> job, int curl_code) {

@@ -71,8 +71,9 @@ public:
 
     // Does one round of work and returns: starts what may start, moves bytes, calls the `done`
     // callbacks of finished requests, then waits for socket activity, a retry's time or
-    // `max_wait_ms`, whichever comes first (or until `wakeup`). For callers with their own loop
-    // (provider/engine.hpp); `run` is this in a loop.
+    // `max_wait_ms`, whichever comes first (or until `wakeup`). When a request finished, it
+    // returns without waiting, so a caller whose callbacks queued work elsewhere can start it
+    // at once. For callers with their own loop (provider/engine.hpp); `run` is this in a loop.
     void step(int max_wait_ms);
 
     // Enters the stopping state `run` enters when `should_stop` says so (see `run`): requests
@@ -103,7 +104,7 @@ private:
 
     void start_ready_jobs(Clock::time_point now);
     void start(std::unique_ptr<Job> job);
-    void collect_finished();
+    int collect_finished(); // returns how many transfers finished
     void finish_attempt(std::unique_ptr<Job> job, int curl_code);
     void cancel_waiting();
     int64_t backoff_ms(const Job& job, const HttpResponse& response);

@@ -54,8 +54,11 @@ TEST_SUITE("eval") {
 
     TEST_CASE("eval::parse_assertion") {
         SUBCASE("a map becomes a spec with every field read") {
-            const auto spec = parse({{"type", "not-contains"}, {"value", "foo"}, {"weight", 2},
-                                     {"metric", "tone"}, {"config", {{"k", 1}}}});
+            const auto spec = parse({{"type", "not-contains"},
+                                     {"value", "foo"},
+                                     {"weight", 2},
+                                     {"metric", "tone"},
+                                     {"config", {{"k", 1}}}});
             CHECK(spec.type == "contains");
             CHECK(spec.negate);
             CHECK(spec.value == "foo");
@@ -64,7 +67,8 @@ TEST_SUITE("eval") {
             CHECK(spec.config == json{{"k", 1}});
             CHECK(spec.where == "qa.yaml: tests[3].assert[1]");
         }
-        SUBCASE("not-contains-canary is a type of its own, and not-not-contains-canary negates it") {
+        SUBCASE(
+            "not-contains-canary is a type of its own, and not-not-contains-canary negates it") {
             CHECK_FALSE(parse({{"type", "not-contains-canary"}, {"value", "X"}}).negate);
             const auto spec = parse({{"type", "not-not-contains-canary"}, {"value", "X"}});
             CHECK(spec.type == "not-contains-canary");
@@ -139,7 +143,8 @@ TEST_SUITE("eval") {
                   "qa.yaml: tests[3].assert[1]: an assertion must be a map with a 'type'");
             CHECK(parse_error({{"value", "x"}}) ==
                   "qa.yaml: tests[3].assert[1]: an assertion needs a 'type'");
-            CHECK(parse_error({{"type", 3}}) == "qa.yaml: tests[3].assert[1]: 'type' must be a string");
+            CHECK(parse_error({{"type", 3}}) ==
+                  "qa.yaml: tests[3].assert[1]: 'type' must be a string");
             CHECK(parse_error({{"type", "contains"}, {"vaule", "x"}}) ==
                   "qa.yaml: tests[3].assert[1]: unknown key 'vaule' in an assertion (did you mean "
                   "'value'?)");
@@ -173,9 +178,8 @@ TEST_SUITE("eval") {
             CHECK(r.score == doctest::Approx(0.5));
         }
         SUBCASE("metric and weight are copied to the result") {
-            const auto r = run_one({{"type", "contains"}, {"value", "a"}, {"metric", "m"},
-                                    {"weight", 3}},
-                                   "a");
+            const auto r = run_one(
+                {{"type", "contains"}, {"value", "a"}, {"metric", "m"}, {"weight", 3}}, "a");
             CHECK(r.metric == "m");
             CHECK(r.weight == 3);
         }
@@ -277,8 +281,11 @@ TEST_SUITE("eval") {
             CHECK(v.reason == "assert-set: contains: output does not contain 'z'");
         }
         SUBCASE("its own threshold decides it, and its weight counts in the case") {
-            const json set = {{"type", "assert-set"}, {"threshold", 0.5}, {"weight", 2},
-                              {"metric", "grounding"}, {"assert", {pass, fail}}};
+            const json set = {{"type", "assert-set"},
+                              {"threshold", 0.5},
+                              {"weight", 2},
+                              {"metric", "grounding"},
+                              {"assert", {pass, fail}}};
             const auto v = run_all({set, fail}, "a");
             CHECK(v.results.front().pass);
             CHECK(v.results.front().metric == "grounding");
@@ -290,11 +297,18 @@ TEST_SUITE("eval") {
     TEST_CASE("eval::assertion_type_names") {
         const auto names = eval::assertion_type_names();
         CHECK(std::is_sorted(names.begin(), names.end()));
-        for (const char* name : {"equals", "contains", "icontains", "contains-any", "contains-all",
-                                 "icontains-any", "icontains-all", "starts-with", "regex",
-                                 "is-json", "contains-json", "levenshtein", "rouge-n", "bleu",
-                                 "latency", "cost", "is-refusal", "python", "exec", "no-pii",
-                                 "no-secrets", "not-contains-canary", "assert-set"})
+        for (const char* name : {"equals",        "contains",
+                                 "icontains",     "contains-any",
+                                 "contains-all",  "icontains-any",
+                                 "icontains-all", "starts-with",
+                                 "regex",         "is-json",
+                                 "contains-json", "levenshtein",
+                                 "rouge-n",       "bleu",
+                                 "latency",       "cost",
+                                 "is-refusal",    "python",
+                                 "exec",          "no-pii",
+                                 "no-secrets",    "not-contains-canary",
+                                 "assert-set"})
             CHECK_MESSAGE(std::find(names.begin(), names.end(), name) != names.end(), name);
         CHECK(std::find(names.begin(), names.end(), "llm-rubric") == names.end());
     }

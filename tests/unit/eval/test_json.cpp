@@ -55,11 +55,13 @@ TEST_SUITE("eval") {
         }
         SUBCASE("a schema written as a YAML or JSON string") {
             CHECK(check({{"type", "is-json"}, {"value", "type: array\nminItems: 1"}}, "[1]").pass);
-            CHECK_FALSE(check({{"type", "is-json"}, {"value", "{\"type\": \"array\"}"}}, "{}").pass);
+            CHECK_FALSE(
+                check({{"type", "is-json"}, {"value", "{\"type\": \"array\"}"}}, "{}").pass);
         }
         SUBCASE("a schema file is read relative to the suite's folder") {
             TempDir dir;
-            dir.write("schemas/answer.json", R"({"type": "object", "properties": {"n": {"type": "integer"}}})");
+            dir.write("schemas/answer.json",
+                      R"({"type": "object", "properties": {"n": {"type": "integer"}}})");
             auto spec = eval::parse_assertion(
                 {{"type", "is-json"}, {"value", "file://schemas/answer.json"}}, "t", dir.path());
             REQUIRE(spec.has_value());
@@ -99,8 +101,8 @@ TEST_SUITE("eval") {
         }
         SUBCASE("enum and const") {
             CHECK(against({{"enum", {"yes", "no"}}}, "\"yes\"") == "pass");
-            CHECK(against({{"enum", {"yes", "no"}}}, "\"maybe\"").ends_with(
-                "must be equal to one of the allowed values [\"yes\",\"no\"]"));
+            CHECK(against({{"enum", {"yes", "no"}}}, "\"maybe\"")
+                      .ends_with("must be equal to one of the allowed values [\"yes\",\"no\"]"));
             CHECK(against({{"const", 3}}, "4").ends_with("at '/': must be equal to 3"));
         }
         SUBCASE("numeric limits") {
@@ -111,27 +113,29 @@ TEST_SUITE("eval") {
         }
         SUBCASE("string length in characters, and pattern") {
             CHECK(against({{"maxLength", 4}}, "\"caf\xC3\xA9\"") == "pass");
-            CHECK(against({{"minLength", 2}}, "\"a\"").ends_with(
-                "must not have fewer than 2 characters"));
+            CHECK(against({{"minLength", 2}}, "\"a\"")
+                      .ends_with("must not have fewer than 2 characters"));
             CHECK(against({{"pattern", "^[A-Z]{2}\\d$"}}, "\"AB1\"") == "pass");
-            CHECK(against({{"pattern", "^[A-Z]{2}\\d$"}}, "\"ab1\"").ends_with(
-                "must match pattern '^[A-Z]{2}\\d$'"));
+            CHECK(against({{"pattern", "^[A-Z]{2}\\d$"}}, "\"ab1\"")
+                      .ends_with("must match pattern '^[A-Z]{2}\\d$'"));
         }
         SUBCASE("arrays: items, counts and uniqueness") {
-            const json schema = {{"type", "array"}, {"items", {{"type", "string"}}},
-                                 {"minItems", 1}, {"uniqueItems", true}};
+            const json schema = {{"type", "array"},
+                                 {"items", {{"type", "string"}}},
+                                 {"minItems", 1},
+                                 {"uniqueItems", true}};
             CHECK(against(schema, "[\"a\", \"b\"]") == "pass");
             CHECK(against(schema, "[]").ends_with("must not have fewer than 1 items"));
             CHECK(against(schema, "[\"a\", 2]").ends_with("at '/1': must be string"));
-            CHECK(against(schema, "[\"a\", \"a\"]").ends_with(
-                "must not have duplicate items (items 0 and 1 are equal)"));
+            CHECK(against(schema, "[\"a\", \"a\"]")
+                      .ends_with("must not have duplicate items (items 0 and 1 are equal)"));
         }
         SUBCASE("objects: properties and additionalProperties") {
             const json schema = {{"properties", {{"a", {{"type", "number"}}}}},
                                  {"additionalProperties", false}};
             CHECK(against(schema, "{\"a\": 1}") == "pass");
-            CHECK(against(schema, "{\"a\": 1, \"b\": 2}").ends_with(
-                "must not have additional property 'b'"));
+            CHECK(against(schema, "{\"a\": 1, \"b\": 2}")
+                      .ends_with("must not have additional property 'b'"));
         }
         SUBCASE("anyOf, oneOf, allOf and not") {
             const json number_or_string = {{"anyOf", {{{"type", "number"}}, {{"type", "string"}}}}};
@@ -139,18 +143,19 @@ TEST_SUITE("eval") {
             CHECK(against(number_or_string, "true").ends_with("must match a schema in anyOf"));
             const json one = {{"oneOf", {{{"type", "integer"}}, {{"type", "number"}}}}};
             CHECK(against(one, "1.5") == "pass");
-            CHECK(against(one, "1").ends_with("must match exactly one schema in oneOf (matches 2)"));
-            CHECK(against({{"allOf", {{{"minimum", 1}}, {{"maximum", 2}}}}}, "3").ends_with(
-                "must be <= 2"));
-            CHECK(against({{"not", {{"type", "null"}}}}, "null").ends_with(
-                "must not be valid against the schema in 'not'"));
+            CHECK(
+                against(one, "1").ends_with("must match exactly one schema in oneOf (matches 2)"));
+            CHECK(against({{"allOf", {{{"minimum", 1}}, {{"maximum", 2}}}}}, "3")
+                      .ends_with("must be <= 2"));
+            CHECK(against({{"not", {{"type", "null"}}}}, "null")
+                      .ends_with("must not be valid against the schema in 'not'"));
         }
         SUBCASE("local references into $defs") {
             const json schema = {{"$defs", {{"id", {{"type", "string"}, {"minLength", 3}}}}},
                                  {"properties", {{"id", {{"$ref", "#/$defs/id"}}}}}};
             CHECK(against(schema, "{\"id\": \"abc\"}") == "pass");
-            CHECK(against(schema, "{\"id\": \"ab\"}").ends_with(
-                "at '/id': must not have fewer than 3 characters"));
+            CHECK(against(schema, "{\"id\": \"ab\"}")
+                      .ends_with("at '/id': must not have fewer than 3 characters"));
         }
     }
 
@@ -177,8 +182,9 @@ TEST_SUITE("eval") {
         }
         SUBCASE("a schema file that does not exist") {
             TempDir dir;
-            CHECK(parse_error({{"type", "is-json"}, {"value", "file://missing.json"}}, dir.path()) ==
-                  "t: 'is-json' schema file 'missing.json' does not exist");
+            CHECK(
+                parse_error({{"type", "is-json"}, {"value", "file://missing.json"}}, dir.path()) ==
+                "t: 'is-json' schema file 'missing.json' does not exist");
         }
     }
 }

@@ -30,8 +30,9 @@ TEST_SUITE("eval") {
 
     TEST_CASE("eval::is-refusal") {
         SUBCASE("refusal phrases in the opening of the answer, curly apostrophes too") {
-            const auto r = check("is-refusal", answer("I\xE2\x80\x99m sorry, but I can\xE2\x80\x99t "
-                                                      "help with that."));
+            const auto r =
+                check("is-refusal", answer("I\xE2\x80\x99m sorry, but I can\xE2\x80\x99t "
+                                           "help with that."));
             CHECK(r.pass);
             CHECK(r.reason == "output refuses ('i'm sorry, but')");
             CHECK(check("is-refusal", answer("As an AI language model, I cannot do that")).pass);
@@ -40,8 +41,8 @@ TEST_SUITE("eval") {
             const auto r = check("is-refusal", answer("The capital of France is Paris."));
             CHECK_FALSE(r.pass);
             CHECK(r.reason == "output 'The capital of France is Paris.' is not a refusal");
-            const std::string helpful = "Here is the plan. " + std::string(400, '.') +
-                                        " I can't guarantee it works.";
+            const std::string helpful =
+                "Here is the plan. " + std::string(400, '.') + " I can't guarantee it works.";
             CHECK_FALSE(check("is-refusal", answer(helpful)).pass);
         }
         SUBCASE("the provider's signals and an empty answer count as refusals") {

@@ -28,7 +28,9 @@ eval::AssertionResult check(const json& entry, std::string_view output,
     return eval::run_assertion(*spec, context);
 }
 
-json python(std::string_view value) { return {{"type", "python"}, {"value", value}}; }
+json python(std::string_view value) {
+    return {{"type", "python"}, {"value", value}};
+}
 
 } // namespace
 
@@ -120,11 +122,12 @@ TEST_SUITE("eval") {
 
     TEST_CASE("eval::exec") {
         SUBCASE("exit status 0 passes and 1 fails") {
-            const auto r = check({{"type", "exec"}, {"value", "sh check_contains.sh Paris"}}, "Paris");
+            const auto r =
+                check({{"type", "exec"}, {"value", "sh check_contains.sh Paris"}}, "Paris");
             CHECK(r.pass);
             CHECK(r.reason == "program exited with status 0: 'found Paris'");
-            const auto f = check({{"type", "exec"}, {"value", {"sh", "check_contains.sh", "Paris"}}},
-                                 "Rome");
+            const auto f =
+                check({{"type", "exec"}, {"value", {"sh", "check_contains.sh", "Paris"}}}, "Rome");
             CHECK_FALSE(f.pass);
             CHECK(f.reason == "program exited with status 1: 'missing Paris'");
         }
@@ -146,7 +149,8 @@ TEST_SUITE("eval") {
             CHECK(t.reason == "program timed out after 200 ms");
         }
         SUBCASE("a program named by a path must exist; an unknown one in PATH is an error") {
-            auto spec = eval::parse_assertion({{"type", "exec"}, {"value", "./nope.sh"}}, "t", k_data);
+            auto spec =
+                eval::parse_assertion({{"type", "exec"}, {"value", "./nope.sh"}}, "t", k_data);
             REQUIRE_FALSE(spec.has_value());
             CHECK(spec.error().message() == "t: 'exec' program './nope.sh' does not exist");
             const auto r = check({{"type", "exec"}, {"value", "llmops-no-such-program"}}, "x");

@@ -33,12 +33,12 @@ TEST_SUITE("eval") {
             CHECK(f.reason == "edit distance 6 to 'Paris' (at most 5 allowed)");
         }
         SUBCASE("the threshold is the largest distance allowed, in characters") {
-            CHECK(check({{"type", "levenshtein"}, {"value", "cafe"}, {"threshold", 1}},
-                        "caf\xC3\xA9")
-                      .pass);
-            CHECK_FALSE(check({{"type", "levenshtein"}, {"value", "cafe"}, {"threshold", 0}},
-                              "caf\xC3\xA9")
-                            .pass);
+            CHECK(
+                check({{"type", "levenshtein"}, {"value", "cafe"}, {"threshold", 1}}, "caf\xC3\xA9")
+                    .pass);
+            CHECK_FALSE(
+                check({{"type", "levenshtein"}, {"value", "cafe"}, {"threshold", 0}}, "caf\xC3\xA9")
+                    .pass);
         }
         SUBCASE("long texts are compared in a band") {
             const std::string a(6000, 'a');

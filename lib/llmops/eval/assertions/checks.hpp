@@ -19,10 +19,10 @@ namespace llmops::eval::detail {
 // What one check found, before negation.
 struct Verdict {
     bool pass = false;
-    double score = 0;      // 0..1
+    double score = 0; // 0..1
     std::string reason;
-    bool error = false;    // the check could not run; pass and score mean nothing
-    bool skipped = false;  // nothing to check (latency of a cached answer): a pass, negated or not
+    bool error = false;   // the check could not run; pass and score mean nothing
+    bool skipped = false; // nothing to check (latency of a cached answer): a pass, negated or not
 };
 
 // A pass/fail verdict: score 1 or 0.

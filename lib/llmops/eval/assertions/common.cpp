@@ -40,8 +40,8 @@ bool decode_one(std::string_view text, size_t i, char32_t& cp, size_t& len) {
             return false;
         cp = (cp << 6) | (byte(i + k) & 0x3F);
     }
-    const bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-                          (len == 4 && cp < 0x10000);
+    const bool overlong =
+        (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
     return !overlong && !(cp >= 0xD800 && cp <= 0xDFFF) && cp <= 0x10FFFF;
 }
 
@@ -213,8 +213,8 @@ std::string format_number(double value) {
         return fmt::format("{}", value);
     if (std::floor(value) == value && std::fabs(value) < 1e15)
         return fmt::format("{}", static_cast<int64_t>(value));
-    std::string text = std::fabs(value) >= 1 ? fmt::format("{:.2f}", value)
-                                             : fmt::format("{:.4g}", value);
+    std::string text =
+        std::fabs(value) >= 1 ? fmt::format("{:.2f}", value) : fmt::format("{:.4g}", value);
     if (text.find('.') != std::string::npos && text.find('e') == std::string::npos) {
         while (text.back() == '0')
             text.pop_back();

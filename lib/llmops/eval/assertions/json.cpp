@@ -39,7 +39,7 @@ std::string written_type(const AssertionSpec& spec) {
 
 const std::set<std::string, std::less<>>& annotation_keywords() {
     static const std::set<std::string, std::less<>> keywords{
-        "$schema", "$id",     "$comment",   "title",    "description",
+        "$schema", "$id",      "$comment",   "title",    "description",
         "default", "examples", "deprecated", "readOnly", "writeOnly"};
     return keywords;
 }
@@ -52,12 +52,12 @@ const std::set<std::string, std::less<>>& type_names() {
 
 bool is_count(const json& v) {
     return (v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() >= 0)) ||
-           (v.is_number_float() && v.get<double>() >= 0 && std::floor(v.get<double>()) ==
-                                                               v.get<double>());
+           (v.is_number_float() && v.get<double>() >= 0 &&
+            std::floor(v.get<double>()) == v.get<double>());
 }
 
 class SchemaChecker {
-public:
+  public:
     explicit SchemaChecker(const json& root) : m_root(root) {}
 
     Expected<void> check(const json& schema, const std::string& at, int depth = 0) {
@@ -66,7 +66,8 @@ public:
         if (schema.is_boolean())
             return {};
         if (!schema.is_object())
-            return fail(ErrorCode::invalid_input, "the schema at '{}' is not a map or true/false", at);
+            return fail(ErrorCode::invalid_input, "the schema at '{}' is not a map or true/false",
+                        at);
         for (const auto& [key, value] : schema.items()) {
             if (auto checked = check_keyword(key, value, at, depth); !checked)
                 return checked;
@@ -74,7 +75,7 @@ public:
         return {};
     }
 
-private:
+  private:
     Expected<void> bad(const std::string& key, const std::string& at, std::string_view what) {
         return fail(ErrorCode::invalid_input, "'{}' at '{}' must be {}", key, at, what);
     }
@@ -113,8 +114,9 @@ private:
                 ok = ok && known(t);
         }
         if (!ok) {
-            return bad("type", at, "one of object, array, string, number, integer, boolean, null "
-                                   "(or a list of them)");
+            return bad("type", at,
+                       "one of object, array, string, number, integer, boolean, null "
+                       "(or a list of them)");
         }
         return {};
     }
@@ -131,9 +133,11 @@ private:
         try {
             const auto& target = m_root.at(json::json_pointer(ref.substr(1)));
             if (!target.is_object() && !target.is_boolean())
-                return fail(ErrorCode::invalid_input, "'$ref' at '{}' ('{}') is not a schema", at, ref);
+                return fail(ErrorCode::invalid_input, "'$ref' at '{}' ('{}') is not a schema", at,
+                            ref);
         } catch (const json::exception&) {
-            return fail(ErrorCode::invalid_input, "'$ref' at '{}' ('{}') points to nothing", at, ref);
+            return fail(ErrorCode::invalid_input, "'$ref' at '{}' ('{}') points to nothing", at,
+                        ref);
         }
         return {};
     }
@@ -177,7 +181,8 @@ private:
         }
         if (key == "minLength" || key == "maxLength" || key == "minItems" || key == "maxItems" ||
             key == "minProperties" || key == "maxProperties")
-            return is_count(value) ? Expected<void>{} : bad(key, at, "a whole number of at least 0");
+            return is_count(value) ? Expected<void>{}
+                                   : bad(key, at, "a whole number of at least 0");
         if (key == "uniqueItems")
             return value.is_boolean() ? Expected<void>{} : bad(key, at, "true or false");
         if (key == "pattern") {
@@ -201,7 +206,7 @@ private:
 // ---- validating an instance (when the assertion runs) -------------------------------------
 
 class InstanceValidator {
-public:
+  public:
     explicit InstanceValidator(const json& root) : m_root(root) {}
 
     // The first way `instance` breaks `schema`, as "at '/path': must ...", or nothing.
@@ -210,9 +215,9 @@ public:
         if (depth > 256)
             return at(path, "cannot be checked: the schema refers to itself without end");
         if (schema.is_boolean())
-            return schema.get<bool>() ? std::nullopt
-                                      : std::optional<std::string>(
-                                            at(path, "must not exist (schema false)"));
+            return schema.get<bool>()
+                       ? std::nullopt
+                       : std::optional<std::string>(at(path, "must not exist (schema false)"));
         if (auto ref = schema.find("$ref"); ref != schema.end()) {
             const auto& target = m_root.at(json::json_pointer(ref->get<std::string>().substr(1)));
             if (auto error = validate(instance, target, path, depth + 1))
@@ -237,7 +242,7 @@ public:
         return validate_combinators(instance, schema, path, depth);
     }
 
-private:
+  private:
     static std::string at(const std::string& path, std::string_view message) {
         return fmt::format("at '{}': {}", path.empty() ? "/" : path, message);
     }
@@ -284,8 +289,8 @@ private:
             for (const auto& v : *allowed)
                 found = found || v == instance;
             if (!found)
-                return at(path, "must be equal to one of the allowed values " +
-                                    dump_json(*allowed));
+                return at(path,
+                          "must be equal to one of the allowed values " + dump_json(*allowed));
         }
         if (auto constant = schema.find("const"); constant != schema.end() && *constant != instance)
             return at(path, "must be equal to " + dump_json(*constant));
@@ -347,11 +352,13 @@ private:
                 for (size_t j = i + 1; j < array.size(); ++j)
                     if (array[i] == array[j])
                         return at(path, fmt::format("must not have duplicate items (items {} "
-                                                    "and {} are equal)", i, j));
+                                                    "and {} are equal)",
+                                                    i, j));
         }
         if (auto items = schema.find("items"); items != schema.end()) {
             for (size_t i = 0; i < array.size(); ++i)
-                if (auto error = validate(array[i], *items, fmt::format("{}/{}", path, i), depth + 1))
+                if (auto error =
+                        validate(array[i], *items, fmt::format("{}/{}", path, i), depth + 1))
                     return error;
         }
         return std::nullopt;
@@ -368,7 +375,8 @@ private:
         if (auto required = schema.find("required"); required != schema.end()) {
             for (const auto& name : *required)
                 if (!object.contains(name.get<std::string>()))
-                    return at(path, "must have required property " + quote(name.get<std::string>()));
+                    return at(path,
+                              "must have required property " + quote(name.get<std::string>()));
         }
         const auto properties = schema.find("properties");
         const auto additional = schema.find("additionalProperties");
@@ -467,7 +475,9 @@ std::vector<json> extract_json_objects(std::string_view text) {
     return objects;
 }
 
-bool has_schema(const json& value) { return !value.is_null(); }
+bool has_schema(const json& value) {
+    return !value.is_null();
+}
 
 Expected<json> load_schema_text(const AssertionSpec& spec, const std::string& text,
                                 const std::filesystem::path& base_dir) {
@@ -553,8 +563,8 @@ Verdict check_contains_json(const AssertionSpec&, const nlohmann::json& schema,
         if (!first_error)
             first_error = std::move(error);
     }
-    return verdict(false, "output contains JSON, but none that matches the schema: " +
-                              *first_error);
+    return verdict(false,
+                   "output contains JSON, but none that matches the schema: " + *first_error);
 }
 
 } // namespace llmops::eval::detail

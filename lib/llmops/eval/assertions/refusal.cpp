@@ -23,16 +23,16 @@ constexpr size_t k_opening = 300;
 
 // Lower case, straight apostrophes.
 constexpr std::string_view k_phrases[] = {
-    "i'm sorry, but",       "i am sorry, but",        "i apologize, but",
-    "sorry, but i can",     "sorry, i can't",         "sorry, i cannot",
-    "i cannot help",        "i can't help",           "i cannot assist",
-    "i can't assist",       "i cannot provide",       "i can't provide",
-    "i cannot comply",      "i can't comply",         "i cannot fulfill",
-    "i can't fulfill",      "i won't be able to",     "i will not be able to",
-    "i'm unable to",        "i am unable to",         "i'm not able to",
-    "i am not able to",     "i must decline",         "i have to decline",
-    "i must refuse",        "i refuse to",            "i won't help",
-    "i will not help",      "i'm not comfortable",    "i am not comfortable",
+    "i'm sorry, but",          "i am sorry, but",     "i apologize, but",
+    "sorry, but i can",        "sorry, i can't",      "sorry, i cannot",
+    "i cannot help",           "i can't help",        "i cannot assist",
+    "i can't assist",          "i cannot provide",    "i can't provide",
+    "i cannot comply",         "i can't comply",      "i cannot fulfill",
+    "i can't fulfill",         "i won't be able to",  "i will not be able to",
+    "i'm unable to",           "i am unable to",      "i'm not able to",
+    "i am not able to",        "i must decline",      "i have to decline",
+    "i must refuse",           "i refuse to",         "i won't help",
+    "i will not help",         "i'm not comfortable", "i am not comfortable",
     "as an ai language model", "as an ai, i",         "cannot help with that",
     "can't help with that"};
 

@@ -37,10 +37,10 @@ struct Node {
         repeat
     };
     Kind kind = Kind::empty;
-    char32_t cp = 0;       // literal
-    uint32_t set = 0;      // set: index into the regex's sets
-    uint32_t min = 0;      // repeat
-    uint32_t max = 0;      // repeat; k_unbounded for no limit
+    char32_t cp = 0;  // literal
+    uint32_t set = 0; // set: index into the regex's sets
+    uint32_t min = 0; // repeat
+    uint32_t max = 0; // repeat; k_unbounded for no limit
     std::vector<Node> children;
 };
 
@@ -97,32 +97,30 @@ const Ranges& space_ranges() {
 // The ranges of a class escape letter (d, D, w, W, s, S), or nothing for another letter.
 std::optional<Ranges> class_escape(char32_t c) {
     switch (c) {
-    case 'd':
-        return digit_ranges();
-    case 'D':
-        return complement(digit_ranges());
-    case 'w':
-        return word_ranges();
-    case 'W':
-        return complement(word_ranges());
-    case 's':
-        return space_ranges();
-    case 'S':
-        return complement(space_ranges());
-    default:
-        return std::nullopt;
+    case 'd': return digit_ranges();
+    case 'D': return complement(digit_ranges());
+    case 'w': return word_ranges();
+    case 'W': return complement(word_ranges());
+    case 's': return space_ranges();
+    case 'S': return complement(space_ranges());
+    default: return std::nullopt;
     }
 }
 
 bool in_ranges(const Ranges& ranges, char32_t c) {
-    auto it = std::upper_bound(ranges.begin(), ranges.end(), c,
-                               [](char32_t value, const auto& range) { return value < range.first; });
+    auto it =
+        std::upper_bound(ranges.begin(), ranges.end(), c,
+                         [](char32_t value, const auto& range) { return value < range.first; });
     return it != ranges.begin() && c <= std::prev(it)->second;
 }
 
-bool is_word(char32_t c) { return in_ranges(word_ranges(), c); }
+bool is_word(char32_t c) {
+    return in_ranges(word_ranges(), c);
+}
 
-bool is_line_terminator(char32_t c) { return c == '\n' || c == '\r' || c == 0x2028 || c == 0x2029; }
+bool is_line_terminator(char32_t c) {
+    return c == '\n' || c == '\r' || c == 0x2028 || c == 0x2029;
+}
 
 bool is_hex(char32_t c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -142,7 +140,7 @@ bool is_ascii_alnum(char32_t c) {
 
 // Parses a pattern into a Node tree and emits the program into a Regex.
 class RegexCompiler {
-public:
+  public:
     RegexCompiler(std::string_view pattern, Regex& regex)
         : m_pattern(decode_utf8(pattern)), m_regex(regex) {}
 
@@ -157,7 +155,7 @@ public:
         return push({Op::match, 0, 0});
     }
 
-private:
+  private:
     // ---- parsing -------------------------------------------------------------------------
 
     bool at_end() const { return m_pos >= m_pattern.size(); }
@@ -284,33 +282,22 @@ private:
         ++m_pos;
         Node node;
         switch (c) {
-        case '(':
-            return parse_group(depth);
-        case '[':
-            return parse_class();
-        case '.':
-            node.kind = Node::Kind::any;
-            return node;
-        case '^':
-            node.kind = Node::Kind::text_begin;
-            return node;
-        case '$':
-            node.kind = Node::Kind::text_end;
-            return node;
-        case '\\':
-            return parse_escape();
+        case '(': return parse_group(depth);
+        case '[': return parse_class();
+        case '.': node.kind = Node::Kind::any; return node;
+        case '^': node.kind = Node::Kind::text_begin; return node;
+        case '$': node.kind = Node::Kind::text_end; return node;
+        case '\\': return parse_escape();
         case '*':
         case '+':
-        case '?':
-            return fail(ErrorCode::invalid_input, "nothing to repeat");
+        case '?': return fail(ErrorCode::invalid_input, "nothing to repeat");
         case '{':
             --m_pos;
             if (quantifier_braces_here())
                 return fail(ErrorCode::invalid_input, "nothing to repeat");
             ++m_pos;
             break;
-        default:
-            break;
+        default: break;
         }
         node.kind = Node::Kind::literal;
         node.cp = c;
@@ -353,16 +340,11 @@ private:
     // `in_class` makes `\b` a backspace and `\-` a hyphen, as inside `[...]`.
     Expected<char32_t> parse_character_escape(char32_t c, bool in_class) {
         switch (c) {
-        case 't':
-            return U'\t';
-        case 'n':
-            return U'\n';
-        case 'r':
-            return U'\r';
-        case 'f':
-            return U'\f';
-        case 'v':
-            return U'\v';
+        case 't': return U'\t';
+        case 'n': return U'\n';
+        case 'r': return U'\r';
+        case 'f': return U'\f';
+        case 'v': return U'\v';
         case '0':
             if (peek() >= '0' && peek() <= '9')
                 return fail(ErrorCode::invalid_input, "octal escapes are not supported");
@@ -374,8 +356,7 @@ private:
             m_pos += 2;
             return value;
         }
-        case 'u':
-            return parse_unicode_escape();
+        case 'u': return parse_unicode_escape();
         case 'c': {
             const char32_t letter = peek();
             if (!((letter >= 'a' && letter <= 'z') || (letter >= 'A' && letter <= 'Z')))
@@ -383,13 +364,11 @@ private:
             ++m_pos;
             return letter % 32;
         }
-        case 'k':
-            return fail(ErrorCode::invalid_input, "named backreferences are not supported");
+        case 'k': return fail(ErrorCode::invalid_input, "named backreferences are not supported");
         case 'p':
         case 'P':
             return fail(ErrorCode::invalid_input, "Unicode property escapes are not supported");
-        default:
-            break;
+        default: break;
         }
         if (in_class && c == 'b')
             return U'\b';
@@ -510,7 +489,8 @@ private:
             auto first = parse_class_atom();
             if (!first)
                 return fail(first.error());
-            if (first->character && peek() == '-' && peek(1) != ']' && m_pos + 1 < m_pattern.size()) {
+            if (first->character && peek() == '-' && peek(1) != ']' &&
+                m_pos + 1 < m_pattern.size()) {
                 ++m_pos;
                 auto last = parse_class_atom();
                 if (!last)
@@ -554,32 +534,22 @@ private:
     Expected<void> emit(const Node& node) {
         using K = Node::Kind;
         switch (node.kind) {
-        case K::empty:
-            return {};
-        case K::literal:
-            return push({Op::character, static_cast<uint32_t>(node.cp), 0});
-        case K::any:
-            return push({Op::any, 0, 0});
-        case K::set:
-            return push({Op::set, node.set, 0});
-        case K::text_begin:
-            return push({Op::text_begin, 0, 0});
-        case K::text_end:
-            return push({Op::text_end, 0, 0});
-        case K::word_boundary:
-            return push({Op::word_boundary, 0, 0});
-        case K::not_boundary:
-            return push({Op::not_boundary, 0, 0});
+        case K::empty: return {};
+        case K::literal: return push({Op::character, static_cast<uint32_t>(node.cp), 0});
+        case K::any: return push({Op::any, 0, 0});
+        case K::set: return push({Op::set, node.set, 0});
+        case K::text_begin: return push({Op::text_begin, 0, 0});
+        case K::text_end: return push({Op::text_end, 0, 0});
+        case K::word_boundary: return push({Op::word_boundary, 0, 0});
+        case K::not_boundary: return push({Op::not_boundary, 0, 0});
         case K::concat:
             for (const auto& child : node.children) {
                 if (auto emitted = emit(child); !emitted)
                     return emitted;
             }
             return {};
-        case K::alternation:
-            return emit_alternation(node);
-        case K::repeat:
-            return emit_repeat(node);
+        case K::alternation: return emit_alternation(node);
+        case K::repeat: return emit_repeat(node);
         }
         return {};
     }
@@ -685,9 +655,7 @@ bool Regex::search(std::string_view text_utf8) const {
             const bool word_before = i > 0 && is_word(text[i - 1]);
             const bool word_after = i < n && is_word(text[i]);
             switch (inst.op) {
-            case Inst::Op::jump:
-                stack.push_back(inst.a);
-                break;
+            case Inst::Op::jump: stack.push_back(inst.a); break;
             case Inst::Op::split:
                 stack.push_back(inst.b);
                 stack.push_back(inst.a);
@@ -708,12 +676,8 @@ bool Regex::search(std::string_view text_utf8) const {
                 if (word_before == word_after)
                     stack.push_back(pc + 1);
                 break;
-            case Inst::Op::match:
-                stack.clear();
-                return true;
-            default:
-                list.pcs.push_back(pc);
-                break;
+            case Inst::Op::match: stack.clear(); return true;
+            default: list.pcs.push_back(pc); break;
             }
         }
         return false;

@@ -56,7 +56,8 @@ def load(request):
         spec.loader.exec_module(module)
         function = getattr(module, request["function"], None)
         if not callable(function):
-            raise LookupError("%s has no function '%s'" % (os.path.basename(path), request["function"]))
+            name = os.path.basename(path)
+            raise LookupError("%s has no function '%s'" % (name, request["function"]))
         return function, path
     code = request["code"]
     if "\n" in code:
@@ -79,7 +80,8 @@ def main():
         function, path = load(request)
         result = plain(function(request["output"], request["context"]))
     except BaseException as error:
-        answer = {"ok": False, "error": "raised %s: %s%s" % (type(error).__name__, error, where(error, path))}
+        message = "raised %s: %s%s" % (type(error).__name__, error, where(error, path))
+        answer = {"ok": False, "error": message}
     else:
         try:
             answer = {"ok": True, "result": json.loads(json.dumps(result, allow_nan=False))}
@@ -180,9 +182,9 @@ Verdict object_verdict(const json& object, std::optional<double> threshold, std:
     // As in promptfoo, a threshold also holds a script's own pass to its score.
     if (threshold && has_score && score->get<double>() < *threshold) {
         v.pass = false;
-        v.reason = fmt::format("score {} is below the threshold {}: {}",
-                               format_number(score->get<double>()), format_number(*threshold),
-                               v.reason);
+        v.reason =
+            fmt::format("score {} is below the threshold {}: {}",
+                        format_number(score->get<double>()), format_number(*threshold), v.reason);
     }
     return v;
 }
@@ -303,7 +305,8 @@ Expected<void> validate_exec(AssertionSpec& spec, const std::filesystem::path& b
     // A program named with a path must exist now; a bare name is looked up in PATH when it runs.
     const std::filesystem::path program = argv.front();
     std::error_code ec;
-    if (argv.front().find('/') != std::string::npos && argv.front().find("{{") == std::string::npos &&
+    if (argv.front().find('/') != std::string::npos &&
+        argv.front().find("{{") == std::string::npos &&
         !std::filesystem::exists(program.is_absolute() ? program : base_dir / program, ec))
         return fail(ErrorCode::invalid_input, "'{}' program '{}' does not exist",
                     written_type(spec), argv.front());

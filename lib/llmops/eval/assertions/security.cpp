@@ -29,9 +29,15 @@ std::string written_type(const AssertionSpec& spec) {
     return spec.negate ? "not-" + spec.type : spec.type;
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
-bool is_alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+bool is_upper(char c) {
+    return c >= 'A' && c <= 'Z';
+}
+bool is_alnum(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0;
+}
 
 // True when no word character is glued to the left of `text[i]`.
 bool starts_word(std::string_view text, size_t i) {
@@ -52,7 +58,7 @@ struct Finding {
 
 // Scanners skip bytes that an earlier scanner already claimed.
 class PiiScanner {
-public:
+  public:
     explicit PiiScanner(std::string_view text) : m_text(text), m_used(text.size(), false) {}
 
     void emails();
@@ -61,7 +67,7 @@ public:
     void phones();
     const std::vector<Finding>& findings() const { return m_findings; }
 
-private:
+  private:
     void claim(size_t begin, size_t end) {
         for (size_t i = begin; i < end; ++i)
             m_used[i] = true;
@@ -212,8 +218,8 @@ void PiiScanner::ibans() {
                 !iban_checksum(std::string_view(compact).substr(0, length)))
                 continue;
             claim(i, end);
-            m_findings.push_back({fmt::format("IBAN {}...{}", compact.substr(0, 2),
-                                              compact.substr(length - 4, 4))});
+            m_findings.push_back(
+                {fmt::format("IBAN {}...{}", compact.substr(0, 2), compact.substr(length - 4, 4))});
             i = end - 1;
             break;
         }
@@ -246,8 +252,7 @@ void PiiScanner::phones() {
             const bool paren = d == '(' || d == ')';
             const bool sep = d == ' ' || d == '-' || d == '.' || paren;
             const bool next_ok = j + 1 < m_text.size() &&
-                                 (is_digit(m_text[j + 1]) ||
-                                  (paren && m_text[j + 1] == ' ') ||
+                                 (is_digit(m_text[j + 1]) || (paren && m_text[j + 1] == ' ') ||
                                   (d == ' ' && m_text[j + 1] == '('));
             if (!sep || !next_ok)
                 break;
@@ -264,8 +269,8 @@ void PiiScanner::phones() {
         const bool north_american =
             separated && (groups == std::vector<size_t>{3, 3, 4} ||
                           (groups == std::vector<size_t>{1, 3, 3, 4} && digits.front() == '1'));
-        const bool phone = international ? digits.size() >= 8 && digits.size() <= 15
-                                         : north_american;
+        const bool phone =
+            international ? digits.size() >= 8 && digits.size() <= 15 : north_american;
         if (phone) {
             claim(i, end);
             m_findings.push_back({"phone number ending " + digits.substr(digits.size() - 2)});
@@ -333,8 +338,8 @@ bool find_key_shape(std::string_view text, const KeyShape& shape) {
         const size_t body_start = i + shape.prefix.size();
         const size_t length = token_length(text, body_start, shape.extra);
         const std::string_view body = text.substr(body_start, length);
-        const bool long_enough = shape.exact_body ? length == shape.min_body
-                                                  : length >= shape.min_body;
+        const bool long_enough =
+            shape.exact_body ? length == shape.min_body : length >= shape.min_body;
         // Random keys mix digits and letters; prose glued with hyphens ("sk-this-is-...") does
         // not.
         if (long_enough && (shape.exact_body || has_digit_and_letter(body)))
@@ -347,7 +352,8 @@ bool find_private_key(std::string_view text) {
     for (size_t i = text.find("-----BEGIN "); i != std::string_view::npos;
          i = text.find("-----BEGIN ", i + 1)) {
         const size_t line_end = text.find('\n', i);
-        const std::string_view line = text.substr(i, line_end == text.npos ? text.npos : line_end - i);
+        const std::string_view line =
+            text.substr(i, line_end == text.npos ? text.npos : line_end - i);
         if (line.find("PRIVATE KEY") != std::string_view::npos)
             return true;
     }

@@ -197,11 +197,10 @@ Verdict check_levenshtein(const AssertionSpec& spec, const nlohmann::json& value
     const bool pass = double(distance) <= threshold;
     // In a band, counting stops past the limit: the distance is only known to be above it.
     const bool inexact = output.size() * expected.size() > k_full_table_cells && distance > limit;
-    return verdict(pass, fmt::format("edit distance {}{} to {} (at most {} allowed)",
-                                     inexact ? "more than " : "",
-                                     inexact ? limit : distance,
-                                     quote(value.get<std::string>(), 60),
-                                     format_number(threshold)));
+    return verdict(pass,
+                   fmt::format("edit distance {}{} to {} (at most {} allowed)",
+                               inexact ? "more than " : "", inexact ? limit : distance,
+                               quote(value.get<std::string>(), 60), format_number(threshold)));
 }
 
 Verdict check_rouge_n(const AssertionSpec& spec, const nlohmann::json& value,

@@ -141,8 +141,8 @@ Verdict check_equals(const AssertionSpec&, const nlohmann::json& value,
     const std::string expected = value_text(value);
     if (context.output == expected)
         return verdict(true, "output equals " + quote(expected));
-    return verdict(false, fmt::format("output {} does not equal {}", quote(context.output),
-                                      quote(expected)));
+    return verdict(
+        false, fmt::format("output {} does not equal {}", quote(context.output), quote(expected)));
 }
 
 Verdict check_contains(const AssertionSpec&, const nlohmann::json& value,
@@ -180,8 +180,8 @@ Verdict check_starts_with(const AssertionSpec&, const nlohmann::json& value,
     const std::string prefix = value_text(value);
     if (context.output.starts_with(prefix))
         return verdict(true, "output starts with " + quote(prefix));
-    return verdict(false, fmt::format("output {} does not start with {}",
-                                      quote(context.output, 60), quote(prefix)));
+    return verdict(false, fmt::format("output {} does not start with {}", quote(context.output, 60),
+                                      quote(prefix)));
 }
 
 Verdict check_regex(const AssertionSpec&, const nlohmann::json& value,
@@ -189,12 +189,12 @@ Verdict check_regex(const AssertionSpec&, const nlohmann::json& value,
     const std::string pattern = value_text(value);
     auto regex = Regex::compile(pattern);
     if (!regex) {
-        return error_verdict(fmt::format("{} is not a valid regular expression: {}",
-                                         quote(pattern), regex.error().message()));
+        return error_verdict(fmt::format("{} is not a valid regular expression: {}", quote(pattern),
+                                         regex.error().message()));
     }
     const bool found = regex->search(context.output);
-    return verdict(found, fmt::format("output {} {}", found ? "matches" : "does not match",
-                                      quote(pattern)));
+    return verdict(
+        found, fmt::format("output {} {}", found ? "matches" : "does not match", quote(pattern)));
 }
 
 } // namespace llmops::eval::detail
