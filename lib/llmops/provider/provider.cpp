@@ -82,7 +82,8 @@ public:
         for (const auto& [name, value] : m_config.http.headers) {
             text += "\n" + value;
         }
-        static const std::regex k_env_tag(R"(\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\})");
+        // Tags may carry filters ({{ env.TOKEN | urlencode }}): the value is secret either way.
+        static const std::regex k_env_tag(R"(\{\{\{?\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*(\|[^}]*)?\}\})");
         for (std::sregex_iterator it(text.begin(), text.end(), k_env_tag), end; it != end; ++it) {
             if (auto value = m_env((*it)[1].str())) {
                 m_secrets.push_back(*value);

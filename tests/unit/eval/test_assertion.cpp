@@ -111,6 +111,9 @@ TEST_SUITE("eval") {
             CHECK(parse_error({{"type", "contains-any"}, {"value", 3}}) ==
                   "qa.yaml: tests[3].assert[1]: 'contains-any' needs a 'value': a list of "
                   "strings or a comma-separated string");
+            CHECK(parse_error({{"type", "icontains-all"}, {"value", " , "}}) ==
+                  "qa.yaml: tests[3].assert[1]: 'icontains-all' needs a 'value': a list of "
+                  "strings or a comma-separated string");
             CHECK(parse_error({{"type", "equals"}}) ==
                   "qa.yaml: tests[3].assert[1]: 'equals' needs a 'value'");
             CHECK(parse_error({{"type", "latency"}, {"threshold", 5}, {"value", 5}}) ==

@@ -99,7 +99,7 @@ Expected<void> validate_substring(AssertionSpec& spec, const std::filesystem::pa
 }
 
 Expected<void> validate_substring_list(AssertionSpec& spec, const std::filesystem::path&) {
-    bool valid = is_text_scalar(spec.value) && !spec.value.is_number();
+    bool valid = spec.value.is_string() && !comma_separated(spec.value.get<std::string>()).empty();
     if (spec.value.is_array() && !spec.value.empty()) {
         valid = true;
         for (const auto& item : spec.value)
