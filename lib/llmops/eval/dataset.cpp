@@ -32,7 +32,7 @@ struct CsvRecord {
 // empty lines are skipped. A quote inside an unquoted field is kept as text, as promptfoo's
 // relaxed reading does.
 class CsvReader {
-public:
+  public:
     CsvReader(std::string_view text, std::string_view name) : m_text(text), m_name(name) {}
 
     Expected<std::vector<CsvRecord>> read() {
@@ -68,7 +68,7 @@ public:
         return records;
     }
 
-private:
+  private:
     int peek() const { return m_pos < m_text.size() ? m_text[m_pos] : -1; }
 
     bool at_line_end() const { return peek() == '\n' || peek() == '\r' || peek() == -1; }
@@ -94,8 +94,8 @@ private:
         ++m_pos; // the opening quote
         for (;;) {
             if (peek() == -1) {
-                return fail(ErrorCode::invalid_input, "{}:{}: a quoted field is not closed",
-                            m_name, start_line);
+                return fail(ErrorCode::invalid_input, "{}:{}: a quoted field is not closed", m_name,
+                            start_line);
             }
             const char c = m_text[m_pos++];
             if (c == '"') {
@@ -130,16 +130,61 @@ private:
 // that assertion (and a clear "unknown" or "not supported" from parse_assertion) rather than an
 // `equals` of the whole text.
 const std::vector<std::string> k_promptfoo_types = {
-    "answer-relevance", "bleu", "classifier", "contains", "contains-all", "contains-any",
-    "contains-html", "contains-json", "contains-sql", "contains-xml", "context-faithfulness",
-    "context-recall", "context-relevance", "conversation-relevance", "cost", "equals",
-    "factuality", "finish-reason", "g-eval", "gleu", "guardrails", "icontains", "icontains-all",
-    "icontains-any", "is-html", "is-json", "is-refusal", "is-sql", "is-valid-function-call",
-    "is-valid-openai-function-call", "is-valid-openai-tools-call", "is-xml", "javascript",
-    "latency", "levenshtein", "llm-rubric", "max-score", "meteor", "model-graded-closedqa",
-    "model-graded-factuality", "moderation", "perplexity", "perplexity-score", "pi", "python",
-    "regex", "rouge-n", "ruby", "search-rubric", "select-best", "similar", "starts-with",
-    "tool-call-f1", "webhook", "word-count",
+    "answer-relevance",
+    "bleu",
+    "classifier",
+    "contains",
+    "contains-all",
+    "contains-any",
+    "contains-html",
+    "contains-json",
+    "contains-sql",
+    "contains-xml",
+    "context-faithfulness",
+    "context-recall",
+    "context-relevance",
+    "conversation-relevance",
+    "cost",
+    "equals",
+    "factuality",
+    "finish-reason",
+    "g-eval",
+    "gleu",
+    "guardrails",
+    "icontains",
+    "icontains-all",
+    "icontains-any",
+    "is-html",
+    "is-json",
+    "is-refusal",
+    "is-sql",
+    "is-valid-function-call",
+    "is-valid-openai-function-call",
+    "is-valid-openai-tools-call",
+    "is-xml",
+    "javascript",
+    "latency",
+    "levenshtein",
+    "llm-rubric",
+    "max-score",
+    "meteor",
+    "model-graded-closedqa",
+    "model-graded-factuality",
+    "moderation",
+    "perplexity",
+    "perplexity-score",
+    "pi",
+    "python",
+    "regex",
+    "rouge-n",
+    "ruby",
+    "search-rubric",
+    "select-best",
+    "similar",
+    "starts-with",
+    "tool-call-f1",
+    "webhook",
+    "word-count",
 };
 
 const std::vector<std::string>& known_types() {
@@ -158,14 +203,14 @@ bool is_known_type(std::string_view type) {
     if (std::binary_search(all.begin(), all.end(), type)) {
         return true;
     }
-    return type.starts_with("not-") &&
-           std::binary_search(all.begin(), all.end(), type.substr(4));
+    return type.starts_with("not-") && std::binary_search(all.begin(), all.end(), type.substr(4));
 }
 
 bool is_javascript_file(std::string_view spec) {
     std::string_view file = spec;
     const size_t colon = file.rfind(':');
-    if (colon != std::string_view::npos && colon > 6 && file.find('/', colon) == std::string_view::npos) {
+    if (colon != std::string_view::npos && colon > 6 &&
+        file.find('/', colon) == std::string_view::npos) {
         file = file.substr(0, colon);
     }
     return file.ends_with(".js") || file.ends_with(".ts") || file.ends_with(".mjs") ||
@@ -176,7 +221,9 @@ bool is_python_file(std::string_view spec) {
     return spec.ends_with(".py") || spec.find(".py:") != std::string_view::npos;
 }
 
-std::string trimmed(std::string_view s) { return std::string(util::trim(s)); }
+std::string trimmed(std::string_view s) {
+    return std::string(util::trim(s));
+}
 
 std::optional<double> parse_number(std::string_view text) {
     const std::string_view t = util::trim(text);
@@ -210,9 +257,9 @@ json assertion_from_string(const std::string& text) {
     }
     // <type>[(<threshold>)][:<value>]
     size_t end = 0;
-    while (end < text.size() && (std::islower(static_cast<unsigned char>(text[end])) ||
-                                 std::isdigit(static_cast<unsigned char>(text[end])) ||
-                                 text[end] == '-')) {
+    while (end < text.size() &&
+           (std::islower(static_cast<unsigned char>(text[end])) ||
+            std::isdigit(static_cast<unsigned char>(text[end])) || text[end] == '-')) {
         ++end;
     }
     const std::string type = text.substr(0, end);
@@ -255,10 +302,10 @@ json assertion_from_string(const std::string& text) {
 struct Column {
     enum class Kind { var, expected, description, id, threshold, metric, metadata, config };
     Kind kind = Kind::var;
-    std::string name;      // as written (trimmed)
-    std::string key;       // metadata: the key; config: the assertion setting
-    bool list = false;     // metadata `key[]`
-    std::string target;    // config: "__expected" (every assertion) or "__expectedN"
+    std::string name;   // as written (trimmed)
+    std::string key;    // metadata: the key; config: the assertion setting
+    bool list = false;  // metadata `key[]`
+    std::string target; // config: "__expected" (every assertion) or "__expectedN"
 };
 
 const std::vector<std::string> k_special_columns = {
@@ -305,8 +352,8 @@ Expected<Column> classify_column(const std::string& name, const std::vector<std:
         }
         if (c.target != "__expected" &&
             std::find(header.begin(), header.end(), c.target) == header.end()) {
-            return fail(ErrorCode::invalid_input, "{}: column '{}' names '{}', which is not a column",
-                        where, name, c.target);
+            return fail(ErrorCode::invalid_input,
+                        "{}: column '{}' names '{}', which is not a column", where, name, c.target);
         }
     } else if (name == "__prefix" || name == "__suffix" || name == "__providerOutput") {
         return fail(ErrorCode::invalid_input,
@@ -364,9 +411,7 @@ Expected<detail::RawCase> case_from_row(const CsvRecord& row, const std::vector<
         const Column& col = columns[i];
         const std::string& cell = row.fields[i];
         switch (col.kind) {
-        case Kind::var:
-            entry["vars"][col.name] = cell;
-            break;
+        case Kind::var: entry["vars"][col.name] = cell; break;
         case Kind::expected: {
             if (util::trim(cell).empty()) {
                 break;
@@ -391,16 +436,13 @@ Expected<detail::RawCase> case_from_row(const CsvRecord& row, const std::vector<
                 entry["threshold"] = *t;
             }
             break;
-        case Kind::metric:
-            metric = trimmed(cell);
-            break;
+        case Kind::metric: metric = trimmed(cell); break;
         case Kind::metadata:
             if (!util::trim(cell).empty()) {
                 entry["metadata"][col.key] = col.list ? metadata_list(cell) : json(cell);
             }
             break;
-        case Kind::config:
-            break; // applied below, once every assertion exists
+        case Kind::config: break; // applied below, once every assertion exists
         }
     }
     if (!metric.empty()) {
@@ -499,7 +541,8 @@ Expected<std::vector<detail::RawCase>> read_csv(std::string_view text, std::stri
 std::string json_error_text(const json::parse_error& e) {
     std::string_view what = e.what();
     const size_t column = what.find("column ");
-    const size_t colon = column == std::string_view::npos ? what.find(": ") : what.find(": ", column);
+    const size_t colon =
+        column == std::string_view::npos ? what.find(": ") : what.find(": ", column);
     return std::string(colon == std::string_view::npos ? what : what.substr(colon + 2));
 }
 
@@ -576,11 +619,11 @@ Expected<std::vector<RawCase>> read_dataset(const fs::path& path) {
     std::transform(ext.begin(), ext.end(), ext.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     using Reader = Expected<std::vector<RawCase>> (*)(std::string_view, std::string_view);
-    Reader reader = ext == ".csv"                      ? read_csv
-                    : ext == ".jsonl"                  ? read_jsonl
-                    : ext == ".json"                   ? read_json
+    Reader reader = ext == ".csv"                     ? read_csv
+                    : ext == ".jsonl"                 ? read_jsonl
+                    : ext == ".json"                  ? read_json
                     : ext == ".yaml" || ext == ".yml" ? read_yaml
-                                                       : nullptr;
+                                                      : nullptr;
     if (!reader) {
         return fail(ErrorCode::invalid_input,
                     "{}: unsupported dataset format '{}' (use .csv, .jsonl, .json, .yaml or .yml)",

@@ -790,6 +790,13 @@ Expected<RunSummary> Run::execute(const std::function<bool()>& should_stop) {
     if (!flushed && !m_write_error) {
         m_write_error = flushed.error();
     }
+    if (m_options.resume_run && !m_write_error) {
+        // A resumed run is judged on all its results, not only the ones computed now.
+        auto whole = summarize_run(m_db, m_summary.run_id);
+        if (whole) {
+            m_summary.variants = std::move(whole->variants);
+        }
+    }
     m_summary.status = m_write_error         ? "failed"
                        : m_summary.interrupted ? "interrupted"
                        : (m_summary.stopped_by_cost || m_summary.stopped_by_errors)

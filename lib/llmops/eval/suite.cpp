@@ -14,9 +14,9 @@
 #include <llmops/util/yaml.hpp>
 
 // The suite format follows promptfoo's configuration reference
-// (https://promptfoo.dev/docs/configuration/reference/) and its loaders (src/util/testCaseReader.ts,
-// src/prompts/utils.ts). What llmops does not do is refused by name, never ignored: a key that
-// silently did nothing would make a suite pass that should not.
+// (https://promptfoo.dev/docs/configuration/reference/) and its loaders
+// (src/util/testCaseReader.ts, src/prompts/utils.ts). What llmops does not do is refused by name,
+// never ignored: a key that silently did nothing would make a suite pass that should not.
 
 namespace llmops::eval {
 
@@ -66,14 +66,16 @@ const Keys k_evaluate_option_keys = {
 };
 
 const std::vector<Refused> k_test_refused = {
-    {"provider", ""},       {"providers", ""},
-    {"prompts", ""},        {"providerOutput", ""},
+    {"provider", ""},
+    {"providers", ""},
+    {"prompts", ""},
+    {"providerOutput", ""},
     {"assertScoringFunction", "use 'threshold' and assertion weights"},
     {"transform", ""},
 };
 
-const Keys k_test_keys = {{"description", "id", "vars", "assert", "threshold", "metadata", "options"},
-                          k_test_refused};
+const Keys k_test_keys = {
+    {"description", "id", "vars", "assert", "threshold", "metadata", "options"}, k_test_refused};
 const Keys k_default_keys = {{"vars", "assert", "threshold", "metadata", "options"},
                              k_test_refused};
 
@@ -93,25 +95,19 @@ const Keys k_test_option_keys = {{"disableVarExpansion", "disableDefaultAsserts"
                                  k_option_refused};
 const Keys k_default_option_keys = {{"provider", "disableVarExpansion"}, k_option_refused};
 
-const Keys k_prompt_keys = {{"id", "raw", "label"},
-                            {{"config", "put parameters in the prompt file's config or the provider's"},
-                             {"function", ""}}};
+const Keys k_prompt_keys = {
+    {"id", "raw", "label"},
+    {{"config", "put parameters in the prompt file's config or the provider's"}, {"function", ""}}};
 
 // How a JSON value's type is named in messages.
 std::string_view type_name(const json& v) {
     switch (v.type()) {
-    case json::value_t::object:
-        return "a map";
-    case json::value_t::array:
-        return "a list";
-    case json::value_t::string:
-        return "a string";
-    case json::value_t::boolean:
-        return "true/false";
-    case json::value_t::null:
-        return "empty";
-    default:
-        return "a number";
+    case json::value_t::object: return "a map";
+    case json::value_t::array: return "a list";
+    case json::value_t::string: return "a string";
+    case json::value_t::boolean: return "true/false";
+    case json::value_t::null: return "empty";
+    default: return "a number";
     }
 }
 
@@ -141,7 +137,7 @@ Expected<void> check_keys(const json& map, std::string_view where, const Keys& k
         }
         const auto match = util::closest_match(key, keys.supported);
         return fail(ErrorCode::invalid_input, "{}: unknown key '{}{}'{}", where, prefix, key,
-                    match ? fmt::format(" (did you mean '{}{}'?)", prefix, *match)
+                    match          ? fmt::format(" (did you mean '{}{}'?)", prefix, *match)
                     : hint.empty() ? std::string()
                                    : fmt::format(" ({})", hint));
     }
@@ -166,8 +162,8 @@ bool is_script(std::string_view path) {
     if (colon != std::string_view::npos && file.find('/', colon) == std::string_view::npos) {
         file = file.substr(0, colon);
     }
-    static constexpr std::string_view k_scripts[] = {".py", ".js",  ".ts",  ".mjs",
-                                                     ".cjs", ".mts", ".cts", ".jsx", ".tsx"};
+    static constexpr std::string_view k_scripts[] = {".py",  ".js",  ".ts",  ".mjs", ".cjs",
+                                                     ".mts", ".cts", ".jsx", ".tsx"};
     return std::any_of(std::begin(k_scripts), std::end(k_scripts),
                        [&](std::string_view ext) { return file.ends_with(ext); });
 }
@@ -321,15 +317,15 @@ Expected<std::optional<double>> parse_threshold(const json& v, std::string_view 
     return v.get<double>();
 }
 
-Expected<void> parse_asserts(const json& list, const detail::RawCase& raw,
-                             const fs::path& base_dir, std::vector<AssertionSpec>& out) {
+Expected<void> parse_asserts(const json& list, const detail::RawCase& raw, const fs::path& base_dir,
+                             std::vector<AssertionSpec>& out) {
     if (!list.is_array()) {
         return fail(ErrorCode::invalid_input, "{}: 'assert' must be a list, not {}", raw.where,
                     type_name(list));
     }
     for (size_t i = 0; i < list.size(); ++i) {
-        const std::string name = i < raw.assert_names.size() ? raw.assert_names[i]
-                                                             : fmt::format("assert[{}]", i);
+        const std::string name =
+            i < raw.assert_names.size() ? raw.assert_names[i] : fmt::format("assert[{}]", i);
         auto spec = parse_assertion(list[i], child(raw.where, name), base_dir);
         if (!spec) {
             return fail(spec.error());
@@ -342,7 +338,8 @@ Expected<void> parse_asserts(const json& list, const detail::RawCase& raw,
 // A variable's value in a case id: one line, at most 40 characters.
 std::string id_value(const json& v) {
     std::string text = v.is_string() ? v.get<std::string>() : v.dump();
-    std::replace_if(text.begin(), text.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+    std::replace_if(
+        text.begin(), text.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
     if (text.size() > 40) {
         size_t cut = 37;
         while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
@@ -363,8 +360,7 @@ constexpr size_t k_max_expansion = 10000;
 
 // promptfoo's generateVarCombinations: a variable holding a list whose first item is a string
 // gives one case per item; other lists (of maps, of numbers) are passed whole.
-Expected<std::vector<Combination>> expand(const json& vars, bool disabled,
-                                          std::string_view where) {
+Expected<std::vector<Combination>> expand(const json& vars, bool disabled, std::string_view where) {
     std::vector<Combination> combos{{vars, ""}};
     if (disabled) {
         return combos;
@@ -426,8 +422,9 @@ bool looks_like_ref(std::string_view s) {
 bool is_prompt_file_name(std::string_view s) {
     static constexpr std::string_view k_exts[] = {".txt", ".md",     ".yaml",
                                                   ".yml", ".prompt", ".json"};
-    return std::any_of(std::begin(k_exts), std::end(k_exts),
-                       [&](std::string_view ext) { return s.size() > ext.size() && s.ends_with(ext); });
+    return std::any_of(std::begin(k_exts), std::end(k_exts), [&](std::string_view ext) {
+        return s.size() > ext.size() && s.ends_with(ext);
+    });
 }
 
 Expected<PromptEntry> prompt_file(const std::string& written, std::string_view where,
@@ -524,8 +521,9 @@ Expected<PromptEntry> prompt_from_map(const json& entry, std::string_view where,
         return PromptEntry{PromptEntry::Kind::text, raw, std::move(label), std::string(where)};
     }
     if (!entry.contains("id")) {
-        return fail(ErrorCode::invalid_input, "{}: a prompt needs 'raw' (its text) or 'id' (a "
-                                              "file:// path or a prompt in the store)",
+        return fail(ErrorCode::invalid_input,
+                    "{}: a prompt needs 'raw' (its text) or 'id' (a "
+                    "file:// path or a prompt in the store)",
                     where);
     }
     return prompt_from_string(entry["id"].get<std::string>(), where, base_dir, std::move(label));
@@ -560,8 +558,8 @@ Expected<std::vector<PromptEntry>> parse_prompts(const json& prompts, std::strin
             const std::string entry_where = fmt::format("{}[{}]", where, i);
             const json& entry = prompts[i];
             Expected<PromptEntry> p =
-                entry.is_string()   ? prompt_from_string(entry.get<std::string>(), entry_where,
-                                                         base_dir, "")
+                entry.is_string()
+                    ? prompt_from_string(entry.get<std::string>(), entry_where, base_dir, "")
                 : entry.is_object() ? prompt_from_map(entry, entry_where, base_dir)
                                     : fail(ErrorCode::invalid_input,
                                            "{}: a prompt must be a string or a map, not {}",
@@ -629,9 +627,9 @@ parse_providers(const json& providers, std::string_view key, std::string_view di
 // Where the suite's relative paths are shown from (its folder as the user wrote it) and read
 // from (its absolute folder).
 struct Place {
-    std::string display;   // the suite as written: "evals/qa.yaml"
-    fs::path display_dir;  // "evals"
-    fs::path base_dir;     // "/home/me/project/evals"
+    std::string display;  // the suite as written: "evals/qa.yaml"
+    fs::path display_dir; // "evals"
+    fs::path base_dir;    // "/home/me/project/evals"
 
     std::string show(const std::string& rel) const {
         return (display_dir / rel).lexically_normal().string();
@@ -655,9 +653,8 @@ std::optional<std::string> refused_dataset(std::string_view spec) {
     return std::nullopt;
 }
 
-Expected<std::vector<detail::CaseDraft>> drafts_from_file(const std::string& spec,
-                                                          std::string_view where,
-                                                          const Place& place) {
+Expected<std::vector<detail::CaseDraft>>
+drafts_from_file(const std::string& spec, std::string_view where, const Place& place) {
     if (const auto why = refused_dataset(spec)) {
         return fail(ErrorCode::invalid_input, "{}: '{}': {}", where, spec, *why);
     }
@@ -711,11 +708,10 @@ Expected<std::vector<detail::CaseDraft>> parse_tests(const json& tests, const Pl
         }
         if (entry.is_object() && entry.contains("path")) {
             return fail(ErrorCode::invalid_input,
-                        "{}: test generators (Python, JavaScript) are not supported",
-                        entry_where);
+                        "{}: test generators (Python, JavaScript) are not supported", entry_where);
         }
-        auto draft = detail::parse_case({entry, entry_where, {}}, place.base_dir,
-                                        detail::CaseKind::test);
+        auto draft =
+            detail::parse_case({entry, entry_where, {}}, place.base_dir, detail::CaseKind::test);
         if (!draft) {
             return fail(draft.error());
         }
@@ -761,8 +757,8 @@ Expected<detail::CaseDraft> parse_defaults(const json& doc, const Place& place) 
             return fail(ErrorCode::invalid_input, "{}: '{}' belongs in a test, not in defaultTest",
                         where, value.contains("description") ? "description" : "id");
         }
-        auto parsed = detail::parse_case({value, where, {}}, place.base_dir,
-                                         detail::CaseKind::defaults);
+        auto parsed =
+            detail::parse_case({value, where, {}}, place.base_dir, detail::CaseKind::defaults);
         if (!parsed) {
             return fail(parsed.error());
         }
@@ -777,8 +773,8 @@ Expected<detail::CaseDraft> parse_defaults(const json& doc, const Place& place) 
     if (own.empty()) {
         return defaults;
     }
-    auto suite_level = detail::parse_case({own, place.display, {}}, place.base_dir,
-                                          detail::CaseKind::defaults);
+    auto suite_level =
+        detail::parse_case({own, place.display, {}}, place.base_dir, detail::CaseKind::defaults);
     if (!suite_level) {
         return fail(suite_level.error());
     }
@@ -815,8 +811,7 @@ Expected<void> parse_run_options(const json& doc, std::string_view display, Suit
         return fail(ErrorCode::invalid_input, "{}: 'evaluateOptions' must be a map, not {}",
                     display, type_name(evaluate));
     }
-    if (auto ok = check_keys(evaluate, display, k_evaluate_option_keys, "evaluateOptions.");
-        !ok) {
+    if (auto ok = check_keys(evaluate, display, k_evaluate_option_keys, "evaluateOptions."); !ok) {
         return ok;
     }
     if (doc.contains("repeat") && evaluate.contains("repeat")) {
@@ -830,9 +825,9 @@ Expected<void> parse_run_options(const json& doc, std::string_view display, Suit
         }
         return static_cast<int>(v.get<int64_t>());
     };
-    for (const auto& [value, key] : {std::pair{doc.value("repeat", json()), "repeat"},
-                                     std::pair{evaluate.value("repeat", json()),
-                                               "evaluateOptions.repeat"}}) {
+    for (const auto& [value, key] :
+         {std::pair{doc.value("repeat", json()), "repeat"},
+          std::pair{evaluate.value("repeat", json()), "evaluateOptions.repeat"}}) {
         if (!value.is_null()) {
             auto n = whole(value, key);
             if (!n) {
@@ -865,14 +860,11 @@ json spec_json(const AssertionSpec& spec) {
     for (const auto& c : spec.children) {
         children.push_back(spec_json(c));
     }
-    return json{{"type", spec.type},
-                {"negate", spec.negate},
-                {"value", spec.value},
-                {"threshold", spec.threshold ? json(*spec.threshold) : json()},
-                {"weight", spec.weight},
-                {"metric", spec.metric},
-                {"config", spec.config},
-                {"children", std::move(children)}};
+    return json{
+        {"type", spec.type},     {"negate", spec.negate},
+        {"value", spec.value},   {"threshold", spec.threshold ? json(*spec.threshold) : json()},
+        {"weight", spec.weight}, {"metric", spec.metric},
+        {"config", spec.config}, {"children", std::move(children)}};
 }
 
 // The hash of the cases as they run: ids, variables (file:// values loaded), assertions and
@@ -972,8 +964,8 @@ Expected<std::vector<TestCase>> finalize_cases(const std::vector<CaseDraft>& dra
         for (const auto& [name, value] : draft.test.vars.items()) {
             vars[name] = value;
         }
-        const bool no_expansion = draft.disable_var_expansion.value_or(
-            defaults.disable_var_expansion.value_or(false));
+        const bool no_expansion =
+            draft.disable_var_expansion.value_or(defaults.disable_var_expansion.value_or(false));
         auto combos = expand(vars, no_expansion, draft.test.where);
         if (!combos) {
             return fail(combos.error());
@@ -1081,8 +1073,7 @@ Expected<Suite> load_suite(const fs::path& path) {
         if (!judge) {
             return fail(judge.error());
         }
-        suite.warnings.insert(suite.warnings.end(), judge->warnings.begin(),
-                              judge->warnings.end());
+        suite.warnings.insert(suite.warnings.end(), judge->warnings.begin(), judge->warnings.end());
         suite.judge = std::move(*judge);
     }
 
