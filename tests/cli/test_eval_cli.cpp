@@ -154,7 +154,8 @@ TEST_CASE("cli::eval killed with SIGKILL and resumed") {
     REQUIRE(llmops(whole.path(), {"eval", "suite.yaml", "--no-cache", "-o", "whole.json"}).exit_code == 0);
     auto outputs = [](const std::string& text) {
         std::map<std::string, std::string> by_case;
-        for (const auto& r : nlohmann::json::parse(text)["results"]) {
+        const auto doc = nlohmann::json::parse(text);
+        for (const auto& r : doc.at("results")) {
             by_case[r["case_id"].get<std::string>()] = r["status"].get<std::string>() + ": " + r["output"].get<std::string>();
         }
         return by_case;
