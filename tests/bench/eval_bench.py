@@ -18,7 +18,7 @@ import tempfile
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cases", type=int, default=100_000)
-    ap.add_argument("--llmops", default=os.path.join(os.path.dirname(__file__), "../../build/llmops"))
+    ap.add_argument("--llmops", default=os.path.join(os.path.dirname(__file__), "../../build/cmd/llmops"))
     ap.add_argument("--keep", help="write the suite here and keep it")
     args = ap.parse_args()
     exe = os.path.abspath(args.llmops)

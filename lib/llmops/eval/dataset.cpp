@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <llmops/util/files.hpp>
+#include <llmops/util/hash.hpp>
 #include <llmops/util/strings.hpp>
 #include <llmops/util/yaml.hpp>
 
@@ -35,10 +36,10 @@ class CsvReader {
   public:
     CsvReader(std::string_view text, std::string_view name) : m_text(text), m_name(name) {}
 
-    Expected<std::vector<CsvRecord>> read() {
-        std::vector<CsvRecord> records;
+    // Reads the next record into `record`; false at the end of the text.
+    Expected<bool> next(CsvRecord& record) {
         while (m_pos < m_text.size()) {
-            CsvRecord record;
+            record.fields.clear();
             record.line = m_line;
             bool quoted_any = false;
             for (;;) {
@@ -62,10 +63,10 @@ class CsvReader {
             }
             const bool blank = record.fields.size() == 1 && record.fields[0].empty() && !quoted_any;
             if (!blank) {
-                records.push_back(std::move(record));
+                return true;
             }
         }
-        return records;
+        return false;
     }
 
   private:
@@ -84,9 +85,11 @@ class CsvReader {
     }
 
     void unquoted(std::string& field) {
+        const size_t start = m_pos;
         while (peek() != ',' && !at_line_end()) {
-            field += m_text[m_pos++];
+            ++m_pos;
         }
+        field.assign(m_text.substr(start, m_pos - start));
     }
 
     Expected<void> quoted(std::string& field) {
@@ -480,61 +483,93 @@ Expected<detail::RawCase> case_from_row(const CsvRecord& row, const std::vector<
     return raw;
 }
 
-Expected<std::vector<detail::RawCase>> read_csv(std::string_view text, std::string_view name) {
-    if (text.starts_with("\xEF\xBB\xBF")) {
-        text.remove_prefix(3); // a byte order mark, as spreadsheet programs write
-    }
-    if (const auto bad = util::find_invalid_utf8(text)) {
-        const auto [line, column] = util::line_and_column(text, *bad);
-        return fail(ErrorCode::invalid_input, "{}:{}:{}: invalid UTF-8", name, line, column);
-    }
-    auto records = CsvReader(text, name).read();
-    if (!records) {
-        return fail(records.error());
-    }
-    if (records->empty()) {
-        return std::vector<detail::RawCase>{};
-    }
-    const CsvRecord& header = records->front();
-    const std::string header_where = fmt::format("{}:{}", name, header.line);
-    std::vector<std::string> names;
-    for (size_t i = 0; i < header.fields.size(); ++i) {
-        std::string column = trimmed(header.fields[i]);
-        if (column.empty()) {
-            return fail(ErrorCode::invalid_input, "{}: column {} has no name", header_where, i + 1);
-        }
-        if (std::find(names.begin(), names.end(), column) != names.end()) {
-            return fail(ErrorCode::invalid_input, "{}: column '{}' appears twice", header_where,
-                        column);
-        }
-        names.push_back(std::move(column));
-    }
-    std::vector<Column> columns;
-    for (const auto& column : names) {
-        auto c = classify_column(column, names, header_where);
-        if (!c) {
-            return fail(c.error());
-        }
-        columns.push_back(std::move(*c));
-    }
-    std::vector<detail::RawCase> cases;
-    for (size_t r = 1; r < records->size(); ++r) {
-        const CsvRecord& row = (*records)[r];
-        if (row.fields.size() != names.size()) {
-            return fail(ErrorCode::invalid_input, "{}:{}: row has {} field{}, the header has {}",
-                        name, row.line, row.fields.size(), row.fields.size() == 1 ? "" : "s",
-                        names.size());
-        }
-        auto c = case_from_row(row, columns, name);
-        if (!c) {
-            return fail(c.error());
-        }
-        cases.push_back(std::move(*c));
-    }
-    return cases;
-}
+// ---- Readers: one raw case at a time ---------------------------------------------------------
 
-// ---- JSON, JSONL, YAML ----------------------------------------------------------------------
+// A CSV file: the header classified once, then one row per case.
+class CsvCaseReader final : public detail::RawCaseReader {
+  public:
+    static Expected<std::unique_ptr<detail::RawCaseReader>> open(std::string text, std::string name) {
+        auto reader = std::unique_ptr<CsvCaseReader>(new CsvCaseReader(std::move(text), std::move(name)));
+        if (auto ok = reader->read_header(); !ok) {
+            return fail(ok.error());
+        }
+        return std::unique_ptr<detail::RawCaseReader>(std::move(reader));
+    }
+
+    Expected<bool> next(detail::RawCase& out) override {
+        if (m_columns.empty()) {
+            return false; // no header: an empty file
+        }
+        auto more = m_reader.next(m_row);
+        if (!more || !*more) {
+            return more;
+        }
+        if (m_row.fields.size() != m_columns.size()) {
+            return fail(ErrorCode::invalid_input, "{}:{}: row has {} field{}, the header has {}",
+                        m_name, m_row.line, m_row.fields.size(), m_row.fields.size() == 1 ? "" : "s",
+                        m_columns.size());
+        }
+        auto c = case_from_row(m_row, m_columns, m_name);
+        if (!c) {
+            return fail(c.error());
+        }
+        out = std::move(*c);
+        return true;
+    }
+
+  private:
+    CsvCaseReader(std::string text, std::string name)
+        : m_text(std::move(text)), m_name(std::move(name)), m_reader(body(m_text), m_name) {}
+
+    static std::string_view body(std::string_view text) {
+        if (text.starts_with("\xEF\xBB\xBF")) {
+            text.remove_prefix(3); // a byte order mark, as spreadsheet programs write
+        }
+        return text;
+    }
+
+    Expected<void> read_header() {
+        if (const auto bad = util::find_invalid_utf8(body(m_text))) {
+            const auto [line, column] = util::line_and_column(body(m_text), *bad);
+            return fail(ErrorCode::invalid_input, "{}:{}:{}: invalid UTF-8", m_name, line, column);
+        }
+        CsvRecord header;
+        auto found = m_reader.next(header);
+        if (!found) {
+            return fail(found.error());
+        }
+        if (!*found) {
+            return {};
+        }
+        const std::string header_where = fmt::format("{}:{}", m_name, header.line);
+        std::vector<std::string> names;
+        for (size_t i = 0; i < header.fields.size(); ++i) {
+            std::string column = trimmed(header.fields[i]);
+            if (column.empty()) {
+                return fail(ErrorCode::invalid_input, "{}: column {} has no name", header_where, i + 1);
+            }
+            if (std::find(names.begin(), names.end(), column) != names.end()) {
+                return fail(ErrorCode::invalid_input, "{}: column '{}' appears twice", header_where,
+                            column);
+            }
+            names.push_back(std::move(column));
+        }
+        for (const auto& column : names) {
+            auto c = classify_column(column, names, header_where);
+            if (!c) {
+                return fail(c.error());
+            }
+            m_columns.push_back(std::move(*c));
+        }
+        return {};
+    }
+
+    std::string m_text; // the whole file: cases are parsed from it one at a time
+    std::string m_name;
+    CsvReader m_reader;
+    std::vector<Column> m_columns;
+    CsvRecord m_row;
+};
 
 // nlohmann's parse error without its "[json.exception.parse_error.101] parse error at line 1,
 // column 5: " preamble (we name the place ourselves).
@@ -546,49 +581,81 @@ std::string json_error_text(const json::parse_error& e) {
     return std::string(colon == std::string_view::npos ? what : what.substr(colon + 2));
 }
 
-Expected<std::vector<detail::RawCase>> read_jsonl(std::string_view text, std::string_view name) {
-    std::vector<detail::RawCase> cases;
-    size_t line_no = 0;
-    for (auto& line : util::split(text, '\n')) {
-        ++line_no;
-        if (line.ends_with('\r')) {
-            line.pop_back();
-        }
-        if (util::trim(line).empty()) {
-            continue;
-        }
-        json value;
-        try {
-            value = json::parse(line);
-        } catch (const json::parse_error& e) {
-            return fail(ErrorCode::invalid_input, "{}:{}:{}: not JSON: {}", name, line_no,
-                        std::max<size_t>(1, e.byte), json_error_text(e));
-        }
-        cases.push_back({std::move(value), fmt::format("{}:{}", name, line_no), {}});
-    }
-    return cases;
-}
+// A JSONL file: one case per non-blank line.
+class JsonlCaseReader final : public detail::RawCaseReader {
+  public:
+    JsonlCaseReader(std::string text, std::string name) : m_text(std::move(text)), m_name(std::move(name)) {}
 
-// A JSON or YAML document: a list of test cases, or one.
-Expected<std::vector<detail::RawCase>> cases_from_document(const json& doc, std::string_view name) {
-    std::vector<detail::RawCase> cases;
-    if (doc.is_null()) {
-        return cases;
+    Expected<bool> next(detail::RawCase& out) override {
+        const std::string_view text = m_text;
+        while (m_pos < text.size()) {
+            size_t end = text.find('\n', m_pos);
+            if (end == std::string_view::npos) {
+                end = text.size();
+            }
+            std::string_view line = text.substr(m_pos, end - m_pos);
+            m_pos = end + 1;
+            ++m_line;
+            if (line.ends_with('\r')) {
+                line.remove_suffix(1);
+            }
+            if (util::trim(line).empty()) {
+                continue;
+            }
+            json value;
+            try {
+                value = json::parse(line);
+            } catch (const json::parse_error& e) {
+                return fail(ErrorCode::invalid_input, "{}:{}:{}: not JSON: {}", m_name, m_line,
+                            std::max<size_t>(1, e.byte), json_error_text(e));
+            }
+            out = {std::move(value), fmt::format("{}:{}", m_name, m_line), {}};
+            return true;
+        }
+        return false;
     }
-    if (doc.is_object()) {
-        cases.push_back({doc, std::string(name), {}});
-        return cases;
-    }
-    if (!doc.is_array()) {
-        return fail(ErrorCode::invalid_input, "{}: a dataset must be a list of test cases", name);
-    }
-    for (size_t i = 0; i < doc.size(); ++i) {
-        cases.push_back({doc[i], fmt::format("{}: [{}]", name, i), {}});
-    }
-    return cases;
-}
 
-Expected<std::vector<detail::RawCase>> read_json(std::string_view text, std::string_view name) {
+  private:
+    std::string m_text;
+    std::string m_name;
+    size_t m_pos = 0;
+    size_t m_line = 0;
+};
+
+// A JSON or YAML document (a list of test cases, or one), parsed whole.
+class DocumentCaseReader final : public detail::RawCaseReader {
+  public:
+    static Expected<std::unique_ptr<detail::RawCaseReader>> open(json doc, std::string name) {
+        if (!doc.is_null() && !doc.is_object() && !doc.is_array()) {
+            return fail(ErrorCode::invalid_input, "{}: a dataset must be a list of test cases", name);
+        }
+        return std::unique_ptr<detail::RawCaseReader>(new DocumentCaseReader(std::move(doc), std::move(name)));
+    }
+
+    Expected<bool> next(detail::RawCase& out) override {
+        if (m_doc.is_object()) {
+            if (m_index++ > 0) {
+                return false;
+            }
+            out = {m_doc, m_name, {}};
+            return true;
+        }
+        if (!m_doc.is_array() || m_index >= m_doc.size()) {
+            return false;
+        }
+        out = {m_doc[m_index], fmt::format("{}: [{}]", m_name, m_index), {}};
+        ++m_index;
+        return true;
+    }
+
+  private:
+    DocumentCaseReader(json doc, std::string name) : m_doc(std::move(doc)), m_name(std::move(name)) {}
+    json m_doc;
+    std::string m_name;
+    size_t m_index = 0;
+};
+
+Expected<std::unique_ptr<detail::RawCaseReader>> open_json(std::string text, std::string name) {
     json doc;
     try {
         doc = json::parse(text);
@@ -598,33 +665,37 @@ Expected<std::vector<detail::RawCase>> read_json(std::string_view text, std::str
         return fail(ErrorCode::invalid_input, "{}:{}:{}: not JSON: {}", name, line, column,
                     json_error_text(e));
     }
-    return cases_from_document(doc, name);
+    return DocumentCaseReader::open(std::move(doc), std::move(name));
 }
 
-Expected<std::vector<detail::RawCase>> read_yaml(std::string_view text, std::string_view name) {
+Expected<std::unique_ptr<detail::RawCaseReader>> open_yaml(std::string text, std::string name) {
     auto doc = util::parse_yaml(text, name);
     if (!doc) {
         return fail(doc.error());
     }
-    return cases_from_document(*doc, name);
+    return DocumentCaseReader::open(std::move(*doc), std::move(name));
+}
+
+Expected<std::unique_ptr<detail::RawCaseReader>> open_jsonl(std::string text, std::string name) {
+    return std::unique_ptr<detail::RawCaseReader>(new JsonlCaseReader(std::move(text), std::move(name)));
 }
 
 } // namespace
 
 namespace detail {
 
-Expected<std::vector<RawCase>> read_dataset(const fs::path& path) {
-    const std::string name = path.string();
+Expected<std::unique_ptr<RawCaseReader>> open_dataset(const fs::path& path, std::string* content_hash) {
+    std::string name = path.string();
     std::string ext = path.extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    using Reader = Expected<std::vector<RawCase>> (*)(std::string_view, std::string_view);
-    Reader reader = ext == ".csv"                     ? read_csv
-                    : ext == ".jsonl"                 ? read_jsonl
-                    : ext == ".json"                  ? read_json
-                    : ext == ".yaml" || ext == ".yml" ? read_yaml
+    using Opener = Expected<std::unique_ptr<RawCaseReader>> (*)(std::string, std::string);
+    Opener opener = ext == ".csv"                     ? CsvCaseReader::open
+                    : ext == ".jsonl"                 ? open_jsonl
+                    : ext == ".json"                  ? open_json
+                    : ext == ".yaml" || ext == ".yml" ? open_yaml
                                                       : nullptr;
-    if (!reader) {
+    if (!opener) {
         return fail(ErrorCode::invalid_input,
                     "{}: unsupported dataset format '{}' (use .csv, .jsonl, .json, .yaml or .yml)",
                     name, ext.empty() ? path.filename().string() : ext);
@@ -633,12 +704,31 @@ Expected<std::vector<RawCase>> read_dataset(const fs::path& path) {
     if (!text) {
         return fail(text.error());
     }
-    auto cases = reader(*text, name);
-    if (!cases) {
-        return cases;
+    if (content_hash) {
+        *content_hash = util::sha256_hex(*text);
     }
-    if (cases->empty()) {
-        return fail(ErrorCode::invalid_input, "{}: the dataset is empty", name);
+    return opener(std::move(*text), std::move(name));
+}
+
+Expected<std::vector<RawCase>> read_dataset(const fs::path& path) {
+    auto reader = open_dataset(path, nullptr);
+    if (!reader) {
+        return fail(reader.error());
+    }
+    std::vector<RawCase> cases;
+    for (;;) {
+        RawCase raw;
+        auto more = (*reader)->next(raw);
+        if (!more) {
+            return fail(more.error());
+        }
+        if (!*more) {
+            break;
+        }
+        cases.push_back(std::move(raw));
+    }
+    if (cases.empty()) {
+        return fail(ErrorCode::invalid_input, "{}: the dataset is empty", path.string());
     }
     return cases;
 }

@@ -232,81 +232,123 @@ json price_snapshot(const provider::Provider& p, const provider::PriceTable& pri
     return out;
 }
 
-Expected<std::vector<const TestCase*>> select_cases(store::Database& db, const Suite& suite,
-                                                    const CaseFilter& f) {
-    std::vector<const TestCase*> cases;
-    for (const auto& c : suite.tests) {
-        cases.push_back(&c);
-    }
-    if (f.pattern) {
-        std::regex re;
-        try {
-            re = std::regex(*f.pattern, std::regex::ECMAScript);
-        } catch (const std::regex_error& e) {
-            return fail(ErrorCode::invalid_input, "--filter-pattern '{}': {}", *f.pattern, e.what());
-        }
-        std::erase_if(cases, [&](const TestCase* c) {
-            return !std::regex_search(c->id, re) && !std::regex_search(c->description, re);
-        });
-    }
-    if (f.failing_run) {
-        auto passed = store::result_keys(db, *f.failing_run, false);
-        auto all = store::result_keys(db, *f.failing_run, true);
-        if (!passed || !all) {
-            return fail(passed ? all.error() : passed.error());
-        }
-        // A case "failed" in that run when any of its results is not a pass.
-        std::set<std::string> failing;
-        auto stmt = db.prepare("SELECT DISTINCT case_id FROM results WHERE run_id = ?1 AND status != 'pass'");
-        if (!stmt) {
-            return fail(stmt.error());
-        }
-        stmt->bind(1, *f.failing_run);
-        for (;;) {
-            auto row = stmt->step();
-            if (!row) {
-                return fail(row.error());
-            }
-            if (!*row) {
-                break;
-            }
-            failing.insert(stmt->text(0));
-        }
-        std::erase_if(cases, [&](const TestCase* c) { return !failing.contains(c->id); });
-    }
-    if (f.sample && *f.sample < static_cast<int64_t>(cases.size())) {
-        std::vector<size_t> order(cases.size());
-        for (size_t i = 0; i < order.size(); ++i) {
-            order[i] = i;
-        }
-        std::mt19937_64 random(f.seed);
-        std::shuffle(order.begin(), order.end(), random);
-        order.resize(static_cast<size_t>(*f.sample));
-        std::sort(order.begin(), order.end());
-        std::vector<const TestCase*> sampled;
-        for (size_t i : order) {
-            sampled.push_back(cases[i]);
-        }
-        cases = std::move(sampled);
-    }
-    if (f.first_n && *f.first_n < static_cast<int64_t>(cases.size())) {
-        cases.resize(static_cast<size_t>(*f.first_n));
-    }
-    if (f.shard) {
-        const auto [index, count] = *f.shard;
-        std::vector<const TestCase*> mine;
-        for (size_t i = 0; i < cases.size(); ++i) {
-            if (static_cast<int>(i % static_cast<size_t>(count)) == index - 1) {
-                mine.push_back(cases[i]);
+// Which cases run (SPEC §7 filters), decided one case at a time as the walk reaches them, in
+// the order filter_pattern, failing, sample, first_n, shard. How many will run is known before
+// the first call (an empty selection is an error, the progress bar has a total): with a pattern
+// or `--failing`, that takes one extra walk over the cases.
+class CaseSelector {
+  public:
+    static Expected<CaseSelector> make(store::Database& db, const Suite& suite, const CaseFilter& f) {
+        CaseSelector sel;
+        sel.m_filter = f;
+        if (f.pattern) {
+            try {
+                sel.m_pattern = std::regex(*f.pattern, std::regex::ECMAScript);
+            } catch (const std::regex_error& e) {
+                return fail(ErrorCode::invalid_input, "--filter-pattern '{}': {}", *f.pattern, e.what());
             }
         }
-        cases = std::move(mine);
+        if (f.failing_run) {
+            if (auto ok = store::load_run(db, *f.failing_run); !ok) {
+                return fail(ok.error());
+            }
+            // A case "failed" in that run when any of its results is not a pass.
+            auto stmt = db.prepare("SELECT DISTINCT case_id FROM results WHERE run_id = ?1 AND status != 'pass'");
+            if (!stmt) {
+                return fail(stmt.error());
+            }
+            stmt->bind(1, *f.failing_run);
+            for (;;) {
+                auto row = stmt->step();
+                if (!row) {
+                    return fail(row.error());
+                }
+                if (!*row) {
+                    break;
+                }
+                sel.m_failing.insert(stmt->text(0));
+            }
+        }
+        int64_t matching = suite.tests.size();
+        if (f.pattern || f.failing_run) {
+            matching = 0;
+            auto ok = suite.tests.for_each([&](const TestCase& c) {
+                matching += sel.matches(c) ? 1 : 0;
+                return true;
+            });
+            if (!ok) {
+                return fail(ok.error());
+            }
+        }
+        int64_t count = matching;
+        if (f.sample && *f.sample < matching) {
+            std::vector<size_t> order(static_cast<size_t>(matching));
+            for (size_t i = 0; i < order.size(); ++i) {
+                order[i] = i;
+            }
+            std::mt19937_64 random(f.seed);
+            std::shuffle(order.begin(), order.end(), random);
+            order.resize(static_cast<size_t>(*f.sample));
+            sel.m_sampled.assign(static_cast<size_t>(matching), false);
+            for (size_t i : order) {
+                sel.m_sampled[i] = true;
+            }
+            count = *f.sample;
+        }
+        if (f.first_n && *f.first_n < count) {
+            count = *f.first_n;
+        }
+        if (f.shard) {
+            const auto [index, n] = *f.shard;
+            count = count / n + ((index - 1) < count % n ? 1 : 0);
+        }
+        if (count <= 0) {
+            return fail(ErrorCode::invalid_input, "the filters leave no case to run");
+        }
+        sel.m_count = count;
+        return sel;
     }
-    if (cases.empty()) {
-        return fail(ErrorCode::invalid_input, "the filters leave no case to run");
+
+    // Whether `c`, the next case of the walk, runs.
+    bool take(const TestCase& c) {
+        if (!matches(c)) {
+            return false;
+        }
+        const size_t k = static_cast<size_t>(m_matched++);
+        if (!m_sampled.empty() && !m_sampled[k]) {
+            return false;
+        }
+        const int64_t j = m_kept++;
+        if (m_filter.first_n && j >= *m_filter.first_n) {
+            m_done = true;
+            return false;
+        }
+        if (m_filter.shard && j % m_filter.shard->second != m_filter.shard->first - 1) {
+            return false;
+        }
+        return true;
     }
-    return cases;
-}
+
+    bool done() const { return m_done; } // no later case can be taken
+    int64_t count() const { return m_count; }
+
+  private:
+    bool matches(const TestCase& c) const {
+        if (m_pattern && !std::regex_search(c.id, *m_pattern) && !std::regex_search(c.description, *m_pattern)) {
+            return false;
+        }
+        return !m_filter.failing_run || m_failing.contains(c.id);
+    }
+
+    CaseFilter m_filter;
+    std::optional<std::regex> m_pattern;
+    std::set<std::string> m_failing;
+    std::vector<bool> m_sampled; // by index among the matching cases; empty: all
+    int64_t m_matched = 0;
+    int64_t m_kept = 0;
+    int64_t m_count = 0;
+    bool m_done = false;
+};
 
 // Names what differs between a run being resumed and the suite now.
 std::optional<std::string> resume_difference(const store::RunRecord& run, const Suite& suite,
@@ -335,7 +377,7 @@ std::optional<std::string> resume_difference(const store::RunRecord& run, const 
 
 // One scheduled unit of work.
 struct WorkItem {
-    const TestCase* test;
+    std::shared_ptr<const TestCase> test;
     int case_index;
     int variant;
     int repeat;
@@ -422,6 +464,7 @@ private:
     Expected<void> prepare();
     Expected<void> start_run_record();
     void pump(provider::CallEngine& engine);
+    bool next_case();
     void on_outcome(const WorkItem& item, const std::vector<provider::ChatMessage>& messages,
                     Expected<provider::CallOutcome> outcome);
     void store_result(store::ResultRecord record);
@@ -435,8 +478,11 @@ private:
     std::vector<ResolvedPrompt> m_prompts;
     std::vector<std::unique_ptr<provider::Provider>> m_providers;
     std::vector<store::VariantRecord> m_variants;
-    std::vector<const TestCase*> m_cases;
-    std::map<const TestCase*, int> m_case_positions;
+    std::optional<CaseSelector> m_selector;
+    std::optional<CaseSource::Cursor> m_cursor;
+    std::shared_ptr<const TestCase> m_case; // the case being scheduled
+    bool m_cases_done = false;
+    std::optional<Error> m_walk_error;      // the dataset could not be read again
     std::set<std::tuple<int, std::string, int>> m_done; // resumed keys
     provider::PriceTable m_prices;
     int m_repeat = 1;
@@ -446,7 +492,6 @@ private:
     std::optional<Error> m_write_error;
 
     // The lazy matrix walk: case-major, then variant, then repeat.
-    size_t m_next_case = 0;
     int m_next_variant = 0;
     int m_next_repeat = 0;
     int64_t m_outstanding = 0;
@@ -493,14 +538,12 @@ Expected<void> Run::prepare() {
             m_summary.variants.push_back(std::move(s));
         }
     }
-    auto cases = select_cases(m_db, m_suite, m_options.filter);
-    if (!cases) {
-        return fail(cases.error());
+    auto selector = CaseSelector::make(m_db, m_suite, m_options.filter);
+    if (!selector) {
+        return fail(selector.error());
     }
-    m_cases = std::move(*cases);
-    for (size_t i = 0; i < m_suite.tests.size(); ++i) {
-        m_case_positions[&m_suite.tests[i]] = static_cast<int>(i);
-    }
+    m_selector = std::move(*selector);
+    m_cursor = m_suite.tests.cursor();
     m_repeat = std::max(1, m_options.repeat.value_or(m_suite.repeat));
     return {};
 }
@@ -561,7 +604,7 @@ Expected<void> Run::start_run_record() {
                           {"prices", prices},
                           {"filters", filters},
                           {"repeat", m_repeat},
-                          {"cases", m_cases.size()},
+                          {"cases", m_selector->count()},
                           {"concurrency", m_options.concurrency}};
     auto id = store::create_run(m_db, run);
     if (!id) {
@@ -571,9 +614,34 @@ Expected<void> Run::start_run_record() {
     return {};
 }
 
+// The next case the filters take, into m_case; false at the end of the cases.
+bool Run::next_case() {
+    while (!m_cases_done && !m_case) {
+        if (m_selector->done()) {
+            m_cases_done = true;
+            break;
+        }
+        auto next = m_cursor->next();
+        if (!next) {
+            m_walk_error = next.error();
+            m_stop_scheduling = true;
+            m_cases_done = true;
+            break;
+        }
+        if (*next == nullptr) {
+            m_cases_done = true;
+            break;
+        }
+        if (m_selector->take(**next)) {
+            m_case = std::make_shared<const TestCase>(**next);
+        }
+    }
+    return m_case != nullptr;
+}
+
 void Run::pump(provider::CallEngine& engine) {
     const int64_t window = static_cast<int64_t>(m_options.concurrency) * k_window_factor;
-    while (!m_stop_scheduling && m_outstanding < window && m_next_case < m_cases.size()) {
+    while (!m_stop_scheduling && m_outstanding < window && next_case()) {
         if (m_should_stop && m_should_stop()) {
             // Local answers (echo, replay, cache hits) may finish a whole run between two looks
             // of the engine at its stop flag: look before each new call too.
@@ -581,14 +649,14 @@ void Run::pump(provider::CallEngine& engine) {
             m_stop_scheduling = true;
             break;
         }
-        const TestCase* test = m_cases[m_next_case];
-        const WorkItem item{test, m_case_positions[test], m_next_variant, m_next_repeat};
+        const std::shared_ptr<const TestCase> test = m_case;
+        const WorkItem item{test, static_cast<int>(test->position), m_next_variant, m_next_repeat};
         // Advance the walk: repeat, then variant, then case.
         if (++m_next_repeat >= m_repeat) {
             m_next_repeat = 0;
             if (++m_next_variant >= static_cast<int>(m_variants.size())) {
                 m_next_variant = 0;
-                ++m_next_case;
+                m_case.reset();
             }
         }
         if (m_done.contains({item.variant, test->id, item.repeat})) {
@@ -797,7 +865,7 @@ Expected<RunSummary> Run::execute(const std::function<bool()>& should_stop) {
             m_summary.variants = std::move(whole->variants);
         }
     }
-    m_summary.status = m_write_error         ? "failed"
+    m_summary.status = (m_write_error || m_walk_error) ? "failed"
                        : m_summary.interrupted ? "interrupted"
                        : (m_summary.stopped_by_cost || m_summary.stopped_by_errors)
                            ? "interrupted"
@@ -809,6 +877,10 @@ Expected<RunSummary> Run::execute(const std::function<bool()>& should_stop) {
     if (m_write_error) {
         return fail(m_write_error->code(), "run {}: results could not be stored: {}",
                     m_summary.run_id, m_write_error->message());
+    }
+    if (m_walk_error) {
+        return fail(m_walk_error->code(), "run {} stopped (the results so far are kept): {}",
+                    m_summary.run_id, m_walk_error->message());
     }
     return std::move(m_summary);
 }

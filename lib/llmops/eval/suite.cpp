@@ -1,6 +1,7 @@
 #include <llmops/eval/suite.hpp>
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <system_error>
 
@@ -653,8 +654,9 @@ std::optional<std::string> refused_dataset(std::string_view spec) {
     return std::nullopt;
 }
 
-Expected<std::vector<detail::CaseDraft>>
-drafts_from_file(const std::string& spec, std::string_view where, const Place& place) {
+// A `tests` entry naming a dataset file: checked now, read when the cases are walked.
+Expected<detail::CasePlan::Segment> file_segment(const std::string& spec, std::string_view where,
+                                                 const Place& place) {
     if (const auto why = refused_dataset(spec)) {
         return fail(ErrorCode::invalid_input, "{}: '{}': {}", where, spec, *why);
     }
@@ -662,25 +664,21 @@ drafts_from_file(const std::string& spec, std::string_view where, const Place& p
     if (!path_exists(place.base_dir / rel)) {
         return fail(ErrorCode::not_found, "{}: '{}' does not exist", where, spec);
     }
-    auto raws = detail::read_dataset(place.show(rel));
-    if (!raws) {
-        return fail(raws.error());
-    }
-    std::vector<detail::CaseDraft> drafts;
-    for (const auto& raw : *raws) {
-        auto draft = detail::parse_case(raw, place.base_dir, detail::CaseKind::test);
-        if (!draft) {
-            return fail(draft.error());
-        }
-        drafts.push_back(std::move(*draft));
-    }
-    return drafts;
+    detail::CasePlan::Segment segment;
+    segment.file = place.show(rel);
+    return segment;
 }
 
-Expected<std::vector<detail::CaseDraft>> parse_tests(const json& tests, const Place& place) {
+Expected<std::vector<detail::CasePlan::Segment>> parse_tests(const json& tests, const Place& place) {
     const std::string where = child(place.display, "tests");
+    std::vector<detail::CasePlan::Segment> segments;
     if (tests.is_string()) {
-        return drafts_from_file(tests.get<std::string>(), where, place);
+        auto segment = file_segment(tests.get<std::string>(), where, place);
+        if (!segment) {
+            return fail(segment.error());
+        }
+        segments.push_back(std::move(*segment));
+        return segments;
     }
     if (tests.is_object() && tests.contains("path")) {
         return fail(ErrorCode::invalid_input,
@@ -694,16 +692,15 @@ Expected<std::vector<detail::CaseDraft>> parse_tests(const json& tests, const Pl
     if (tests.empty()) {
         return fail(ErrorCode::invalid_input, "{}: the list is empty", where);
     }
-    std::vector<detail::CaseDraft> drafts;
     for (size_t i = 0; i < tests.size(); ++i) {
         const std::string entry_where = fmt::format("{}[{}]", where, i);
         const json& entry = tests[i];
         if (entry.is_string()) {
-            auto more = drafts_from_file(entry.get<std::string>(), entry_where, place);
-            if (!more) {
-                return fail(more.error());
+            auto segment = file_segment(entry.get<std::string>(), entry_where, place);
+            if (!segment) {
+                return fail(segment.error());
             }
-            std::move(more->begin(), more->end(), std::back_inserter(drafts));
+            segments.push_back(std::move(*segment));
             continue;
         }
         if (entry.is_object() && entry.contains("path")) {
@@ -715,9 +712,12 @@ Expected<std::vector<detail::CaseDraft>> parse_tests(const json& tests, const Pl
         if (!draft) {
             return fail(draft.error());
         }
-        drafts.push_back(std::move(*draft));
+        if (segments.empty() || !segments.back().file.empty()) {
+            segments.emplace_back();
+        }
+        segments.back().drafts.push_back(std::move(*draft));
     }
-    return drafts;
+    return segments;
 }
 
 // `defaultTest` (a map or a file:// path to one) and the suite's own `vars`, `assert` and
@@ -855,34 +855,52 @@ Expected<void> parse_run_options(const json& doc, std::string_view display, Suit
     return {};
 }
 
-json spec_json(const AssertionSpec& spec) {
-    json children = json::array();
-    for (const auto& c : spec.children) {
-        children.push_back(spec_json(c));
+// What of a case goes into the dataset hash: ids, variables (file:// values loaded), assertions
+// and thresholds, whatever files and formats they were written in. Descriptions and metadata are
+// left out: they change no result. The hash is that of the canonical JSON list
+// [{"assert": [{"children", "config", "metric", "negate", "threshold", "type", "value",
+// "weight"}, ...], "id", "threshold", "vars"}, ...], fed one case at a time and
+// written here key by key (sorted, as canonical_json sorts them) rather than built as JSON
+// values: building them was most of the time of loading a large dataset. A unit test checks the
+// two agree.
+void append_json(std::string& out, const json& value) { out += util::canonical_json(value); }
+
+void append_spec(std::string& out, const AssertionSpec& spec) {
+    out += R"({"children":[)";
+    for (size_t i = 0; i < spec.children.size(); ++i) {
+        if (i > 0) out += ',';
+        append_spec(out, spec.children[i]);
     }
-    return json{
-        {"type", spec.type},     {"negate", spec.negate},
-        {"value", spec.value},   {"threshold", spec.threshold ? json(*spec.threshold) : json()},
-        {"weight", spec.weight}, {"metric", spec.metric},
-        {"config", spec.config}, {"children", std::move(children)}};
+    out += R"(],"config":)";
+    append_json(out, spec.config);
+    out += R"(,"metric":)";
+    append_json(out, json(spec.metric));
+    out += R"(,"negate":)";
+    out += spec.negate ? "true" : "false";
+    out += R"(,"threshold":)";
+    append_json(out, spec.threshold ? json(*spec.threshold) : json());
+    out += R"(,"type":)";
+    append_json(out, json(spec.type));
+    out += R"(,"value":)";
+    append_json(out, spec.value);
+    out += R"(,"weight":)";
+    append_json(out, json(spec.weight));
+    out += '}';
 }
 
-// The hash of the cases as they run: ids, variables (file:// values loaded), assertions and
-// thresholds, whatever files and formats they were written in. Descriptions and metadata are
-// left out: they change no result.
-std::string dataset_hash(const std::vector<TestCase>& cases) {
-    json all = json::array();
-    for (const auto& c : cases) {
-        json asserts = json::array();
-        for (const auto& a : c.asserts) {
-            asserts.push_back(spec_json(a));
-        }
-        all.push_back({{"id", c.id},
-                       {"vars", c.vars},
-                       {"assert", std::move(asserts)},
-                       {"threshold", c.threshold ? json(*c.threshold) : json()}});
+void append_hashed_case(std::string& out, const TestCase& c) {
+    out += R"({"assert":[)";
+    for (size_t i = 0; i < c.asserts.size(); ++i) {
+        if (i > 0) out += ',';
+        append_spec(out, c.asserts[i]);
     }
-    return util::sha256_hex(util::canonical_json(all));
+    out += R"(],"id":)";
+    append_json(out, json(c.id));
+    out += R"(,"threshold":)";
+    append_json(out, c.threshold ? json(*c.threshold) : json());
+    out += R"(,"vars":)";
+    append_json(out, c.vars);
+    out += '}';
 }
 
 } // namespace
@@ -955,51 +973,155 @@ Expected<CaseDraft> parse_case(const RawCase& raw, const fs::path& base_dir, Cas
     return draft;
 }
 
-Expected<std::vector<TestCase>> finalize_cases(const std::vector<CaseDraft>& drafts,
-                                               const CaseDraft& defaults) {
-    std::vector<TestCase> out;
-    std::map<std::string, std::string> seen; // id -> where
-    for (const auto& draft : drafts) {
-        json vars = defaults.test.vars;
-        for (const auto& [name, value] : draft.test.vars.items()) {
-            vars[name] = value;
+Expected<void> CaseFinalizer::add(const CaseDraft& draft, std::deque<TestCase>& out) {
+    const CaseDraft& defaults = m_defaults;
+    json vars = defaults.test.vars;
+    for (const auto& [name, value] : draft.test.vars.items()) {
+        vars[name] = value;
+    }
+    const bool no_expansion =
+        draft.disable_var_expansion.value_or(defaults.disable_var_expansion.value_or(false));
+    auto combos = expand(vars, no_expansion, draft.test.where);
+    if (!combos) {
+        return fail(combos.error());
+    }
+    const std::string& base = draft.test.id.empty() ? draft.test.description : draft.test.id;
+    for (auto& combo : *combos) {
+        TestCase c;
+        c.description = draft.test.description;
+        c.vars = std::move(combo.vars);
+        if (!draft.disable_default_asserts) {
+            c.asserts = defaults.test.asserts;
         }
-        const bool no_expansion =
-            draft.disable_var_expansion.value_or(defaults.disable_var_expansion.value_or(false));
-        auto combos = expand(vars, no_expansion, draft.test.where);
-        if (!combos) {
-            return fail(combos.error());
+        c.asserts.insert(c.asserts.end(), draft.test.asserts.begin(), draft.test.asserts.end());
+        c.threshold = draft.test.threshold ? draft.test.threshold : defaults.test.threshold;
+        c.metadata = defaults.test.metadata;
+        for (const auto& [key, value] : draft.test.metadata.items()) {
+            c.metadata[key] = value;
         }
-        const std::string& base = draft.test.id.empty() ? draft.test.description : draft.test.id;
-        for (auto& combo : *combos) {
-            TestCase c;
-            c.description = draft.test.description;
-            c.vars = std::move(combo.vars);
-            if (!draft.disable_default_asserts) {
-                c.asserts = defaults.test.asserts;
-            }
-            c.asserts.insert(c.asserts.end(), draft.test.asserts.begin(), draft.test.asserts.end());
-            c.threshold = draft.test.threshold ? draft.test.threshold : defaults.test.threshold;
-            c.metadata = defaults.test.metadata;
-            for (const auto& [key, value] : draft.test.metadata.items()) {
-                c.metadata[key] = value;
-            }
-            c.where = draft.test.where;
-            if (base.empty()) {
-                c.id = fmt::format("case-{}", out.size() + 1);
-            } else {
-                c.id = combo.suffix.empty() ? base : base + " " + combo.suffix;
-            }
-            if (const auto [it, inserted] = seen.emplace(c.id, c.where); !inserted) {
+        c.where = draft.test.where;
+        c.position = m_count;
+        if (base.empty()) {
+            c.id = fmt::format("case-{}", m_count + 1);
+        } else {
+            c.id = combo.suffix.empty() ? base : base + " " + combo.suffix;
+        }
+        if (m_check_duplicates) {
+            if (const auto [it, inserted] = m_seen.emplace(c.id, c.where); !inserted) {
                 return fail(ErrorCode::invalid_input,
                             "{}: duplicate case id '{}' (also {}); give each case its own 'id'",
                             c.where, c.id, it->second);
             }
-            out.push_back(std::move(c));
+        }
+        ++m_count;
+        out.push_back(std::move(c));
+    }
+    return {};
+}
+
+Expected<std::vector<TestCase>> finalize_cases(const std::vector<CaseDraft>& drafts,
+                                               const CaseDraft& defaults) {
+    CaseFinalizer finalizer(defaults, true);
+    std::deque<TestCase> cases;
+    for (const auto& draft : drafts) {
+        if (auto ok = finalizer.add(draft, cases); !ok) {
+            return fail(ok.error());
         }
     }
-    return out;
+    return std::vector<TestCase>(std::make_move_iterator(cases.begin()),
+                                 std::make_move_iterator(cases.end()));
 }
+
+// One walk over a plan's cases.
+class CaseWalk {
+  public:
+    // `validating`: the walk that loads a suite (duplicate ids checked, file hashes recorded in
+    // `plan` instead of compared).
+    CaseWalk(const CasePlan& plan, CasePlan* validating)
+        : m_plan(plan), m_validating(validating),
+          m_finalizer(plan.defaults, validating != nullptr) {}
+
+    Expected<const TestCase*> next() {
+        if (!m_plan.held.empty() || (m_plan.segments.empty() && m_plan.count == 0)) {
+            if (m_held >= m_plan.held.size()) {
+                return nullptr;
+            }
+            return &m_plan.held[m_held++];
+        }
+        while (m_pending.empty()) {
+            if (m_segment >= m_plan.segments.size()) {
+                return nullptr;
+            }
+            const CasePlan::Segment& segment = m_plan.segments[m_segment];
+            if (segment.file.empty()) {
+                if (m_draft >= segment.drafts.size()) {
+                    ++m_segment;
+                    m_draft = 0;
+                    continue;
+                }
+                if (auto ok = m_finalizer.add(segment.drafts[m_draft++], m_pending); !ok) {
+                    return fail(ok.error());
+                }
+                continue;
+            }
+            if (!m_reader) {
+                std::string hash;
+                auto reader = open_dataset(segment.file, &hash);
+                if (!reader) {
+                    return fail(reader.error());
+                }
+                if (m_validating) {
+                    m_validating->segments[m_segment].file_hash = hash;
+                } else if (hash != segment.file_hash) {
+                    return fail(ErrorCode::conflict,
+                                "{}: the file changed since the suite was loaded",
+                                segment.file.string());
+                }
+                m_reader = std::move(*reader);
+                m_raw_count = 0;
+            }
+            RawCase raw;
+            auto more = m_reader->next(raw);
+            if (!more) {
+                return fail(more.error());
+            }
+            if (!*more) {
+                if (m_raw_count == 0) {
+                    return fail(ErrorCode::invalid_input, "{}: the dataset is empty",
+                                segment.file.string());
+                }
+                m_reader.reset();
+                ++m_segment;
+                continue;
+            }
+            ++m_raw_count;
+            auto draft = parse_case(raw, m_plan.base_dir, CaseKind::test);
+            if (!draft) {
+                return fail(draft.error());
+            }
+            if (auto ok = m_finalizer.add(*draft, m_pending); !ok) {
+                return fail(ok.error());
+            }
+        }
+        m_current = std::move(m_pending.front());
+        m_pending.pop_front();
+        return &m_current;
+    }
+
+    int64_t count() const { return m_finalizer.count(); }
+
+  private:
+    const CasePlan& m_plan;
+    CasePlan* m_validating;
+    CaseFinalizer m_finalizer;
+    size_t m_held = 0;
+    size_t m_segment = 0;
+    size_t m_draft = 0;
+    std::unique_ptr<RawCaseReader> m_reader;
+    int64_t m_raw_count = 0;
+    std::deque<TestCase> m_pending;
+    TestCase m_current;
+};
 
 } // namespace detail
 
@@ -1077,26 +1199,112 @@ Expected<Suite> load_suite(const fs::path& path) {
         suite.judge = std::move(*judge);
     }
 
-    std::vector<detail::CaseDraft> drafts;
+    auto plan = std::make_shared<detail::CasePlan>();
+    plan->base_dir = place.base_dir;
+    plan->defaults = std::move(*defaults);
     if (doc.contains("tests") && !doc["tests"].is_null()) {
-        auto parsed_tests = parse_tests(doc["tests"], place);
-        if (!parsed_tests) {
-            return fail(parsed_tests.error());
+        auto segments = parse_tests(doc["tests"], place);
+        if (!segments) {
+            return fail(segments.error());
         }
-        drafts = std::move(*parsed_tests);
+        plan->segments = std::move(*segments);
     } else {
         // As promptfoo does: without tests, the prompts run once with the defaults.
         detail::CaseDraft only;
         only.test.where = place.display;
-        drafts.push_back(std::move(only));
+        plan->segments.emplace_back().drafts.push_back(std::move(only));
     }
-    auto cases = detail::finalize_cases(drafts, *defaults);
-    if (!cases) {
-        return fail(cases.error());
+    // The validating walk: every case parsed once (errors before any call), ids checked, the
+    // dataset hashed; nothing kept but the ids.
+    {
+        detail::CaseWalk walk(*plan, plan.get());
+        util::Sha256 hash;
+        hash.update("[");
+        bool first = true;
+        std::string piece;
+        for (;;) {
+            auto next = walk.next();
+            if (!next) {
+                return fail(next.error());
+            }
+            if (*next == nullptr) {
+                break;
+            }
+            if (!first) {
+                hash.update(",");
+            }
+            first = false;
+            piece.clear();
+            append_hashed_case(piece, **next);
+            hash.update(piece);
+        }
+        hash.update("]");
+        suite.dataset_hash = hash.hex_digest();
+        plan->count = walk.count();
     }
-    suite.tests = std::move(*cases);
-    suite.dataset_hash = dataset_hash(suite.tests);
+    suite.tests = CaseSource(std::move(plan));
     return suite;
+}
+
+// ---- CaseSource ---------------------------------------------------------------------------------
+
+CaseSource::CaseSource() : m_plan(std::make_shared<detail::CasePlan>()) {}
+
+CaseSource::CaseSource(std::vector<TestCase> cases) {
+    auto plan = std::make_shared<detail::CasePlan>();
+    for (size_t i = 0; i < cases.size(); ++i) {
+        cases[i].position = static_cast<int64_t>(i);
+    }
+    plan->count = static_cast<int64_t>(cases.size());
+    plan->held = std::move(cases);
+    m_plan = std::move(plan);
+}
+
+CaseSource::CaseSource(std::shared_ptr<const detail::CasePlan> plan) : m_plan(std::move(plan)) {}
+CaseSource::~CaseSource() = default;
+CaseSource::CaseSource(const CaseSource&) = default;
+CaseSource& CaseSource::operator=(const CaseSource&) = default;
+CaseSource::CaseSource(CaseSource&&) noexcept = default;
+CaseSource& CaseSource::operator=(CaseSource&&) noexcept = default;
+
+int64_t CaseSource::size() const { return m_plan->count; }
+
+CaseSource::Cursor::Cursor() = default;
+CaseSource::Cursor::Cursor(Cursor&&) noexcept = default;
+CaseSource::Cursor& CaseSource::Cursor::operator=(Cursor&&) noexcept = default;
+CaseSource::Cursor::~Cursor() = default;
+
+Expected<const TestCase*> CaseSource::Cursor::next() { return m_walk->next(); }
+
+CaseSource::Cursor CaseSource::cursor() const {
+    Cursor c;
+    c.m_walk = std::make_unique<detail::CaseWalk>(*m_plan, nullptr);
+    return c;
+}
+
+Expected<void> CaseSource::for_each(const std::function<bool(const TestCase&)>& visit) const {
+    auto c = cursor();
+    for (;;) {
+        auto next = c.next();
+        if (!next) {
+            return fail(next.error());
+        }
+        if (*next == nullptr || !visit(**next)) {
+            return {};
+        }
+    }
+}
+
+Expected<std::vector<TestCase>> CaseSource::to_vector() const {
+    std::vector<TestCase> out;
+    auto ok = for_each([&](const TestCase& c) {
+        out.push_back(c);
+        return true;
+    });
+    if (!ok) {
+        return fail(ok.error());
+    }
+    return out;
 }
 
 } // namespace llmops::eval

@@ -4,10 +4,14 @@
 // providers created by the runner. Anything we do not support is an error naming the key.
 
 #include <cstdint>
+#include <deque>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -45,6 +49,55 @@ struct TestCase {
     nlohmann::json metadata = nlohmann::json::object(); // `metadata` / `__metadata:<key>`, kept
                                                         // for reports and filters
     std::string where;       // "qa.yaml: tests[3]" or "cases.csv:5" or "cases.jsonl:12"
+    int64_t position = 0;    // 0-based place in the suite's order of cases
+};
+
+namespace detail {
+struct CasePlan;
+class CaseWalk;
+} // namespace detail
+
+// The cases of a suite, in order. Cases from dataset files are not held in memory: every walk
+// reads the files again and parses one case at a time, so an eval's memory does not grow with
+// the number of cases (SPEC §13); a file that changed since the suite was loaded is an error on
+// the next walk. Cases given in memory (tests, tools) are held as given.
+class CaseSource {
+  public:
+    CaseSource();
+    explicit CaseSource(std::vector<TestCase> cases); // positions are set in order
+    explicit CaseSource(std::shared_ptr<const detail::CasePlan> plan);
+    ~CaseSource();
+    CaseSource(const CaseSource&);
+    CaseSource& operator=(const CaseSource&);
+    CaseSource(CaseSource&&) noexcept;
+    CaseSource& operator=(CaseSource&&) noexcept;
+
+    int64_t size() const; // the number of cases (list variables expanded)
+
+    // A walk over the cases in order, taken one at a time.
+    class Cursor {
+      public:
+        Cursor(Cursor&&) noexcept;
+        Cursor& operator=(Cursor&&) noexcept;
+        ~Cursor();
+        // The next case, or nullptr at the end. The pointer stays valid until the next call.
+        Expected<const TestCase*> next();
+
+      private:
+        friend class CaseSource;
+        Cursor();
+        std::unique_ptr<detail::CaseWalk> m_walk;
+    };
+    Cursor cursor() const;
+
+    // Calls `visit` with every case in order until it returns false.
+    Expected<void> for_each(const std::function<bool(const TestCase&)>& visit) const;
+
+    // Every case in memory: for tests and small tools, never for the runner.
+    Expected<std::vector<TestCase>> to_vector() const;
+
+  private:
+    std::shared_ptr<const detail::CasePlan> m_plan;
 };
 
 // A parsed suite.
@@ -57,7 +110,7 @@ struct Suite {
     std::string description;
     std::vector<PromptEntry> prompts;
     std::vector<provider::ProviderConfig> providers;
-    std::vector<TestCase> tests;
+    CaseSource tests;
     int repeat = 1;                       // `repeat` (also `evaluateOptions.repeat`)
     std::optional<double> threshold;      // suite `threshold`: the least pass rate that is a success
     std::optional<int> max_concurrency;   // `evaluateOptions.maxConcurrency`
@@ -103,10 +156,24 @@ struct RawCase {
                                            // named in messages instead of "assert[1]"
 };
 
-// Reads the cases of the dataset file at `path` (CSV, JSONL, JSON or YAML, by extension), naming
-// it in messages as `path` is written. Fails with `invalid_input` ("cases.csv:7: row has 4
-// fields, the header has 3", "cases.jsonl:12:3: not JSON: ...", "cases.csv: the dataset is
-// empty", an unsupported extension) or `not_found`.
+// Reads the raw cases of one dataset file one at a time.
+class RawCaseReader {
+  public:
+    virtual ~RawCaseReader() = default;
+    // The next raw case into `out`; false at the end. Fails with `invalid_input` ("cases.csv:7:
+    // row has 4 fields, the header has 3", "cases.jsonl:12:3: not JSON: ...").
+    virtual Expected<bool> next(RawCase& out) = 0;
+};
+
+// Opens the dataset file at `path` (CSV, JSONL, JSON or YAML, by extension), naming it in
+// messages as `path` is written. The file is read whole (its header checked, a JSON or YAML
+// document parsed); CSV rows and JSONL lines are parsed as they are taken. Sets `content_hash`
+// (when given) to the SHA-256 of the file's bytes. Fails with `invalid_input` (an unsupported
+// extension, invalid UTF-8, a bad header, a document that is not JSON) or `not_found`.
+Expected<std::unique_ptr<RawCaseReader>> open_dataset(const std::filesystem::path& path,
+                                                      std::string* content_hash);
+
+// Every raw case of a dataset file; an empty file fails ("cases.csv: the dataset is empty").
 Expected<std::vector<RawCase>> read_dataset(const std::filesystem::path& path);
 
 // Whether a case is a test or the defaults (`defaultTest`, the suite's `vars`/`assert`/`options`).
@@ -127,11 +194,42 @@ struct CaseDraft {
 Expected<CaseDraft> parse_case(const RawCase& raw, const std::filesystem::path& base_dir,
                                CaseKind kind);
 
-// Applies `defaults` to every draft, expands list variables as promptfoo does (a variable whose
-// value is a list of strings gives one case per value, unless `disableVarExpansion`), and gives
-// every case its id. Fails with `invalid_input` on a duplicate id, naming both places.
+// Turns drafts into cases one at a time: applies `defaults`, expands list variables as
+// promptfoo does (a variable whose value is a list of strings gives one case per value, unless
+// `disableVarExpansion`), and gives every case its id and position. With `check_duplicates`,
+// fails with `invalid_input` on a duplicate id, naming both places (the ids seen are kept: the
+// one thing the validating walk holds per case).
+class CaseFinalizer {
+  public:
+    CaseFinalizer(const CaseDraft& defaults, bool check_duplicates)
+        : m_defaults(defaults), m_check_duplicates(check_duplicates) {}
+    // Appends the cases of `draft` to `out`.
+    Expected<void> add(const CaseDraft& draft, std::deque<TestCase>& out);
+    int64_t count() const { return m_count; }
+
+  private:
+    const CaseDraft& m_defaults;
+    bool m_check_duplicates;
+    int64_t m_count = 0;
+    std::unordered_map<std::string, std::string> m_seen; // id -> where
+};
+
 Expected<std::vector<TestCase>> finalize_cases(const std::vector<CaseDraft>& drafts,
                                                const CaseDraft& defaults);
+
+// A suite's cases as a plan: the defaults, then segments of inline drafts or dataset files.
+struct CasePlan {
+    struct Segment {
+        std::vector<CaseDraft> drafts;     // inline cases (empty for a file)
+        std::filesystem::path file;        // a dataset file, as named in messages
+        std::string file_hash;             // SHA-256 of its bytes when the suite was loaded
+    };
+    std::filesystem::path base_dir;
+    CaseDraft defaults;
+    std::vector<Segment> segments;
+    std::vector<TestCase> held;            // cases given in memory (then no segments)
+    int64_t count = 0;
+};
 
 } // namespace detail
 

@@ -1374,7 +1374,7 @@ Expected<std::string> failures_text(store::Database& db, int64_t run_id, size_t 
             out += failure_block(r, *run, repeated || r.repeat > 0, max_output_chars, colour);
             ++shown;
             return {};
-        });
+        }, store::ResultSelection::not_passed);
     if (!ok) {
         return fail(ok.error());
     }

@@ -53,11 +53,14 @@ Expected<Database> Database::open(const std::filesystem::path& path, OpenMode mo
     sqlite3_busy_timeout(db, k_busy_timeout_ms);
     sqlite3_extended_result_codes(db, 1);
     // WAL lets readers run while a writer commits; NORMAL sync is durable against process
-    // crashes (a power cut may lose the last transaction, never corrupt the file).
+    // crashes (a power cut may lose the last transaction, never corrupt the file). A 16 MB page
+    // cache (default 2 MB) and checkpoints every 16 MB of WAL (default 4 MB) keep a 100,000-result
+    // eval from re-reading pages and syncing the file every few hundred results.
     const char* pragmas = mode == OpenMode::read_only
-                              ? "PRAGMA foreign_keys=ON;"
+                              ? "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000;"
                               : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                                "PRAGMA foreign_keys=ON;";
+                                "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000; "
+                                "PRAGMA wal_autocheckpoint=4000;";
     if (auto ok = database.exec(pragmas); !ok) {
         return fail(ok.error());
     }

@@ -364,10 +364,11 @@ Expected<std::vector<RunRecord>> list_runs(Database& db, int64_t limit) {
 }
 
 Expected<void> for_each_result(Database& db, int64_t run_id,
-                               const std::function<Expected<void>(const ResultRecord&)>& visit) {
+                               const std::function<Expected<void>(const ResultRecord&)>& visit,
+                               ResultSelection selection) {
     auto stmt = db.prepare(fmt::format(
-        "SELECT {} FROM results WHERE run_id = ?1 ORDER BY variant, case_index, repeat",
-        k_result_columns));
+        "SELECT {} FROM results WHERE run_id = ?1{} ORDER BY variant, case_index, repeat",
+        k_result_columns, selection == ResultSelection::not_passed ? " AND status != 'pass'" : ""));
     if (!stmt) {
         return fail(stmt.error());
     }

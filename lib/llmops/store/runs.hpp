@@ -116,10 +116,14 @@ Expected<RunRecord> load_run(Database& db, int64_t run_id);
 // Lists runs, newest first (at most `limit`, 0 for all), without their variants.
 Expected<std::vector<RunRecord>> list_runs(Database& db, int64_t limit);
 
+// Which results for_each_result reads.
+enum class ResultSelection { all, not_passed /* fail and error */ };
+
 // Calls `visit` for each result of a run, ordered by variant, case position and repeat,
 // reading row by row (memory stays flat). Stops and returns the first error `visit` returns.
 Expected<void> for_each_result(Database& db, int64_t run_id,
-                               const std::function<Expected<void>(const ResultRecord&)>& visit);
+                               const std::function<Expected<void>(const ResultRecord&)>& visit,
+                               ResultSelection selection = ResultSelection::all);
 
 // The (variant, case id, repeat) keys stored for a run with a non-error status, or any status
 // when `include_errors`: what --resume skips.

@@ -7,13 +7,9 @@
 
 namespace llmops::util {
 
-std::string sha256_hex(std::string_view data) {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int length = 0;
-    // EVP_Digest only fails on allocation failure; that is not a user error.
-    if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
-        throw std::runtime_error("SHA-256 computation failed");
-    }
+namespace {
+
+std::string to_hex(const unsigned char* digest, unsigned int length) {
     static constexpr char k_hex[] = "0123456789abcdef";
     std::string out;
     out.reserve(length * 2);
@@ -22,6 +18,49 @@ std::string sha256_hex(std::string_view data) {
         out += k_hex[digest[i] & 0x0F];
     }
     return out;
+}
+
+} // namespace
+
+std::string sha256_hex(std::string_view data) {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int length = 0;
+    // EVP_Digest only fails on allocation failure; that is not a user error.
+    if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
+        throw std::runtime_error("SHA-256 computation failed");
+    }
+    return to_hex(digest.data(), length);
+}
+
+struct Sha256::State {
+    EVP_MD_CTX* ctx = nullptr;
+    ~State() { EVP_MD_CTX_free(ctx); }
+};
+
+Sha256::Sha256() : m_state(std::make_unique<State>()) {
+    m_state->ctx = EVP_MD_CTX_new();
+    if (m_state->ctx == nullptr || EVP_DigestInit_ex(m_state->ctx, EVP_sha256(), nullptr) != 1) {
+        throw std::runtime_error("SHA-256 initialisation failed");
+    }
+}
+
+Sha256::~Sha256() = default;
+Sha256::Sha256(Sha256&&) noexcept = default;
+Sha256& Sha256::operator=(Sha256&&) noexcept = default;
+
+void Sha256::update(std::string_view data) {
+    if (EVP_DigestUpdate(m_state->ctx, data.data(), data.size()) != 1) {
+        throw std::runtime_error("SHA-256 computation failed");
+    }
+}
+
+std::string Sha256::hex_digest() {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int length = 0;
+    if (EVP_DigestFinal_ex(m_state->ctx, digest.data(), &length) != 1) {
+        throw std::runtime_error("SHA-256 computation failed");
+    }
+    return to_hex(digest.data(), length);
 }
 
 } // namespace llmops::util

@@ -10,6 +10,7 @@
 #include <llmops/store/runs.hpp>
 
 #include "support/loopback.hpp"
+#include "support/temp_dir.hpp"
 #include "support/test_project.hpp"
 
 using namespace llmops;
@@ -35,14 +36,16 @@ eval::Suite echo_suite(int n, std::vector<std::string> providers = {"echo"}) {
         REQUIRE(config.has_value());
         suite.providers.push_back(std::move(*config));
     }
+    std::vector<eval::TestCase> cases;
     for (int i = 0; i < n; ++i) {
         eval::TestCase c;
         c.id = "case-" + std::to_string(i + 1);
         c.vars = {{"q", "question " + std::to_string(i)}};
         c.asserts.push_back(assertion(R"({"type": "contains", "value": "question 1"})"));
         c.where = "tests[" + std::to_string(i) + "]";
-        suite.tests.push_back(std::move(c));
+        cases.push_back(std::move(c));
     }
+    suite.tests = eval::CaseSource(std::move(cases));
     return suite;
 }
 
@@ -99,6 +102,77 @@ TEST_CASE("eval::run_suite") {
         REQUIRE_FALSE(empty.has_value());
         CHECK(empty.error().message() == "the filters leave no case to run");
     }
+    SUBCASE("filters combine in order, and the count known up front is the count run") {
+        auto suite = echo_suite(20);
+        auto ids_of = [&](int64_t run) {
+            std::vector<std::string> ids;
+            (void)store::for_each_result(*p.db, run, [&](const store::ResultRecord& r) -> Expected<void> {
+                ids.push_back(r.case_id);
+                return {};
+            });
+            return ids;
+        };
+        auto run_with = [&](const eval::CaseFilter& filter) {
+            eval::RunOptions options;
+            options.filter = filter;
+            auto summary = eval::run_suite(*p.db, p.project, suite, options, {}, {});
+            if (!summary) {
+                FAIL(summary.error().message());
+            }
+            auto run = store::load_run(*p.db, summary->run_id);
+            REQUIRE(run.has_value());
+            const auto ids = ids_of(summary->run_id);
+            CHECK(run->provenance["cases"] == ids.size());
+            return ids;
+        };
+        eval::CaseFilter f;
+        f.sample = 8;
+        f.seed = 42;
+        const auto sampled = run_with(f);
+        CHECK(sampled.size() == 8);
+        CHECK(run_with(f) == sampled); // the same seed draws the same cases
+        f.seed = 43;
+        CHECK(run_with(f) != sampled);
+        f.seed = 42;
+        f.first_n = 5;
+        const auto first = run_with(f);
+        CHECK(first == std::vector<std::string>(sampled.begin(), sampled.begin() + 5));
+        f.shard = std::pair{2, 2};
+        CHECK(run_with(f) == std::vector<std::string>{first[1], first[3]});
+        eval::CaseFilter pattern_first;
+        pattern_first.pattern = "case-1";  // case-1, case-10 ... case-19
+        pattern_first.first_n = 3;
+        CHECK(run_with(pattern_first) == std::vector<std::string>{"case-1", "case-10", "case-11"});
+        // Only the cases that failed in a run: the echo contains "question 1" for case-2 and
+        // case-11 ... case-20 ("question 10" ...).
+        eval::CaseFilter failing;
+        failing.pattern = "case-1";  // case-1, case-10 ... case-19
+        CHECK(run_with(eval::CaseFilter{}).size() == 20);
+        auto all = store::resolve_run(*p.db, "latest");
+        REQUIRE(all.has_value());
+        failing.failing_run = *all;
+        CHECK(run_with(failing) == std::vector<std::string>{"case-1", "case-10"});
+    }
+    SUBCASE("a dataset file changed after the suite was loaded stops the run, keeping its results") {
+        test::TempDir dir;
+        std::string csv = "q\n";
+        for (int i = 0; i < 300; ++i) {
+            csv += "question " + std::to_string(i) + "\n";
+        }
+        dir.write("cases.csv", csv);
+        auto path = dir.write("suite.yaml", "prompts: ['Q: {{q}}']\nproviders: [echo]\ntests: file://cases.csv\n");
+        auto suite = eval::load_suite(path);
+        REQUIRE(suite.has_value());
+        CHECK(suite->tests.size() == 300);
+        dir.write("cases.csv", csv + "one more\n");
+        auto changed = eval::run_suite(*p.db, p.project, *suite, {}, {}, {});
+        REQUIRE_FALSE(changed.has_value());
+        CHECK(changed.error().message().find("cases.csv: the file changed since the suite was loaded") !=
+              std::string::npos);
+        auto run = store::load_run(*p.db, *store::resolve_run(*p.db, "latest"));
+        REQUIRE(run.has_value());
+        CHECK(run->status == "failed");
+    }
     SUBCASE("an interrupted run keeps its results and --resume completes it") {
         auto suite = echo_suite(50);
         int seen = 0;
@@ -130,7 +204,10 @@ TEST_CASE("eval::run_suite") {
     }
     SUBCASE("a missing variable is an error result naming the case, never a pass or a fail") {
         auto suite = echo_suite(2);
-        suite.tests[1].vars = json::object();
+        auto cases = suite.tests.to_vector();
+        REQUIRE(cases.has_value());
+        (*cases)[1].vars = json::object();
+        suite.tests = eval::CaseSource(std::move(*cases));
         auto summary = eval::run_suite(*p.db, p.project, suite, {}, {}, {});
         REQUIRE(summary.has_value());
         CHECK(summary->variants[0].errors == 1);

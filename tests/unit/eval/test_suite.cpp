@@ -1,6 +1,8 @@
 // Suites (SPEC §7): promptfoo's config shape loads unchanged; everything llmops does not support
 // is an error naming the key; malformed suites name the file and the place.
 
+#include <functional>
+
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
@@ -21,8 +23,19 @@ Expected<eval::Suite> load(const test::TempDir& dir, std::string_view yaml) {
 
 eval::Suite suite_of(const test::TempDir& dir, std::string_view yaml) {
     auto suite = load(dir, yaml);
-    REQUIRE_MESSAGE(suite.has_value(), suite.error().message());
+    if (!suite) {
+        FAIL(suite.error().message());
+    }
     return std::move(*suite);
+}
+
+// The cases of `suite`, walked into memory.
+std::vector<eval::TestCase> cases_of(const eval::Suite& suite) {
+    auto cases = suite.tests.to_vector();
+    if (!cases) {
+        FAIL(cases.error().message());
+    }
+    return std::move(*cases);
 }
 
 // The error loading `yaml` gives, with the temporary folder taken out of paths.
@@ -66,25 +79,26 @@ TEST_SUITE("eval") {
         CHECK(suite->warnings.empty());
 
         REQUIRE(suite->tests.size() == 5); // two inline, three from the CSV
+        const auto cases = cases_of(*suite);
         std::vector<std::string> ids;
-        for (const auto& c : suite->tests) {
+        for (const auto& c : cases) {
             ids.push_back(c.id);
         }
         CHECK(ids == std::vector<std::string>{"French greeting", "case-2", "German morning",
                                               "case-4", "case-5"});
-        const auto& french = suite->tests[0];
+        const auto& french = cases[0];
         REQUIRE(french.asserts.size() == 2); // defaultTest's, then the case's
         CHECK(french.asserts[0].type == "icontains");
         CHECK(french.asserts[0].negate);
         CHECK(french.asserts[1].value == "bonjour");
-        const auto& german = suite->tests[2];
+        const auto& german = cases[2];
         CHECK(german.vars == json{{"language", "German"}, {"input", "Good morning"}});
         REQUIRE(german.asserts.size() == 3);
         CHECK(german.asserts[1].value == "guten morgen");
         CHECK(german.asserts[2].negate);
         CHECK(german.where.ends_with("getting-started/translations.csv:2"));
-        CHECK(suite->tests[3].vars["input"] == "Thank you, very much");
-        CHECK(suite->tests[4].asserts[1].type == "regex");
+        CHECK(cases[3].vars["input"] == "Thank you, very much");
+        CHECK(cases[4].asserts[1].type == "regex");
 
         CHECK(suite->repeat == 1);
         CHECK(suite->base_dir == path.parent_path());
@@ -118,7 +132,43 @@ TEST_SUITE("eval") {
             const auto after = suite_of(dir, yaml);
             CHECK(before.hash == after.hash);
             CHECK(before.dataset_hash != after.dataset_hash);
-            CHECK(after.tests[0].vars["x"] == "two");
+            CHECK(cases_of(after)[0].vars["x"] == "two");
+        }
+        SUBCASE("the dataset hash is the SHA-256 of the canonical JSON of the cases") {
+            // The definition (suite.hpp), built here with JSON values; load_suite writes the same
+            // bytes directly, one case at a time.
+            std::function<json(const eval::AssertionSpec&)> spec_json = [&](const eval::AssertionSpec& a) {
+                json children = json::array();
+                for (const auto& c : a.children) {
+                    children.push_back(spec_json(c));
+                }
+                return json{{"type", a.type},     {"negate", a.negate},
+                            {"value", a.value},   {"threshold", a.threshold ? json(*a.threshold) : json()},
+                            {"weight", a.weight}, {"metric", a.metric},
+                            {"config", a.config}, {"children", children}};
+            };
+            const auto s = suite_of(
+                dir, with("defaultTest: {assert: [{type: icontains, value: d, metric: m}]}\n"
+                          "tests:\n"
+                          "  - vars: {x: \"h\\u00e9 \\\"q\\\"\", n: 2.5, list: [1, {a: null}]}\n"
+                          "    threshold: 0.75\n"
+                          "    assert:\n"
+                          "      - type: assert-set\n"
+                          "        threshold: 0.5\n"
+                          "        weight: 2\n"
+                          "        assert: [{type: not-contains, value: x}, {type: levenshtein, value: ab, threshold: 3}]\n"
+                          "  - {id: second, vars: {x: 1}}\n"));
+            json all = json::array();
+            for (const auto& c : cases_of(s)) {
+                json asserts = json::array();
+                for (const auto& a : c.asserts) {
+                    asserts.push_back(spec_json(a));
+                }
+                all.push_back({{"id", c.id}, {"vars", c.vars}, {"assert", asserts},
+                               {"threshold", c.threshold ? json(*c.threshold) : json()}});
+            }
+            CHECK(all.size() == 2);
+            CHECK(s.dataset_hash == util::sha256_hex(all.dump()));
         }
     }
 
@@ -290,17 +340,20 @@ TEST_SUITE("eval") {
         SUBCASE("without tests the prompts run once, as in promptfoo") {
             auto s = suite_of(dir, with("vars: {x: 1}\n"));
             REQUIRE(s.tests.size() == 1);
-            CHECK(s.tests[0].id == "case-1");
-            CHECK(s.tests[0].vars == json{{"x", 1}});
+            const auto cases = cases_of(s);
+            CHECK(cases[0].id == "case-1");
+            CHECK(cases[0].vars == json{{"x", 1}});
         }
         SUBCASE("inline tests and files mix in one list") {
             dir.write("data/more.jsonl", R"({"vars": {"x": "from jsonl"}})");
             auto s = suite_of(
                 dir, with("tests:\n  - {id: first, vars: {x: 1}}\n  - file://data/more.jsonl\n"));
             REQUIRE(s.tests.size() == 2);
-            CHECK(s.tests[0].id == "first");
-            CHECK(s.tests[1].vars["x"] == "from jsonl");
-            CHECK(s.tests[1].where == (dir.path() / "data/more.jsonl").string() + ":1");
+            const auto cases = cases_of(s);
+            CHECK(cases[0].id == "first");
+            CHECK(cases[1].vars["x"] == "from jsonl");
+            CHECK(cases[1].where == (dir.path() / "data/more.jsonl").string() + ":1");
+            CHECK(cases[1].position == 1);
         }
         SUBCASE("a missing, globbed, generated or remote dataset is refused plainly") {
             CHECK(error_of(dir, with("tests: file://missing.csv\n")) ==
@@ -410,7 +463,8 @@ TEST_SUITE("eval") {
                                         "    assert: [{type: contains, value: c}]\n"
                                         "  - threshold: 1\n"
                                         "    options: {disableDefaultAsserts: true}\n"));
-            const auto& a = s.tests[0];
+            const auto cases = cases_of(s);
+            const auto& a = cases[0];
             CHECK(a.vars == json{{"x", "default"}, {"y", "suite"}, {"z", "case"}});
             REQUIRE(a.asserts.size() == 3);
             CHECK(a.asserts[0].value == "d");
@@ -419,8 +473,8 @@ TEST_SUITE("eval") {
             CHECK(a.asserts[2].value == "c");
             CHECK(*a.threshold == 0.5);
             CHECK(a.metadata == json{{"team", "support"}, {"tier", 2}});
-            CHECK(s.tests[1].asserts.empty());
-            CHECK(*s.tests[1].threshold == 1.0);
+            CHECK(cases[1].asserts.empty());
+            CHECK(*cases[1].threshold == 1.0);
         }
         SUBCASE("defaultTest.options.provider is the judge") {
             auto s =
@@ -433,7 +487,7 @@ TEST_SUITE("eval") {
         SUBCASE("defaultTest from a file") {
             dir.write("defaults.yaml", "vars: {x: from-file}\n");
             auto s = suite_of(dir, with("defaultTest: file://defaults.yaml\ntests: [{}]\n"));
-            CHECK(s.tests[0].vars["x"] == "from-file");
+            CHECK(cases_of(s)[0].vars["x"] == "from-file");
             dir.write("defaults.yaml", "asert: []\n");
             CHECK(error_of(dir, with("defaultTest: file://defaults.yaml\n")) ==
                   "defaults.yaml: unknown key 'asert' (did you mean 'assert'?)");

@@ -22,4 +22,20 @@ TEST_SUITE("util") {
         }
     }
 
+    TEST_CASE("util::Sha256 fed in pieces") {
+        util::Sha256 empty;
+        CHECK(empty.hex_digest() == util::sha256_hex(""));
+        util::Sha256 pieces;
+        pieces.update("abcdbcdecdefdefg");
+        pieces.update("");
+        pieces.update("efghfghighijhijkijkljklmklmnlmnomnopnopq");
+        CHECK(pieces.hex_digest() ==
+              "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+        util::Sha256 moved_from;
+        moved_from.update("a");
+        util::Sha256 moved = std::move(moved_from);
+        moved.update("bc");
+        CHECK(moved.hex_digest() == util::sha256_hex("abc"));
+    }
+
 } // TEST_SUITE

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <unordered_map>
 
 #include <llmops/eval/assertions/common.hpp>
 
@@ -700,6 +702,19 @@ bool Regex::search(std::string_view text_utf8) const {
         }
         std::swap(current, next);
     }
+}
+
+const Expected<Regex>& Regex::compile_cached(std::string_view pattern) {
+    // Bounded: a dataset with a pattern per case must not grow memory with the cases.
+    constexpr size_t k_max_patterns = 64;
+    thread_local std::unordered_map<std::string, Expected<Regex>> cache;
+    if (auto it = cache.find(std::string(pattern)); it != cache.end()) {
+        return it->second;
+    }
+    if (cache.size() >= k_max_patterns) {
+        cache.clear();
+    }
+    return cache.emplace(std::string(pattern), compile(pattern)).first->second;
 }
 
 } // namespace llmops::eval::detail

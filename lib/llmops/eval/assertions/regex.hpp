@@ -32,6 +32,11 @@ class Regex {
     // pattern ("missing ')'", "nothing to repeat", "backreferences are not supported").
     static Expected<Regex> compile(std::string_view pattern);
 
+    // compile() through a small per-thread cache of the last patterns seen: a dataset whose
+    // cases share a pattern (the usual case) compiles it once, not once per case. The result
+    // stays valid until the calling thread's next call.
+    static const Expected<Regex>& compile_cached(std::string_view pattern);
+
     // True when the pattern matches somewhere in `text` (UTF-8; invalid bytes read as U+FFFD).
     bool search(std::string_view text) const;
 

@@ -120,7 +120,7 @@ Expected<void> validate_regex(AssertionSpec& spec, const std::filesystem::path&)
     // A pattern with {{variables}} is only complete once rendered: it is compiled at run time.
     if (pattern.find("{{") != std::string::npos)
         return {};
-    if (auto compiled = Regex::compile(pattern); !compiled) {
+    if (const auto& compiled = Regex::compile_cached(pattern); !compiled) {
         return fail(ErrorCode::invalid_input, "'{}' value {} is not a valid regular expression: {}",
                     written_type(spec), quote(pattern), compiled.error().message());
     }
@@ -187,7 +187,7 @@ Verdict check_starts_with(const AssertionSpec&, const nlohmann::json& value,
 Verdict check_regex(const AssertionSpec&, const nlohmann::json& value,
                     const AssertionContext& context) {
     const std::string pattern = value_text(value);
-    auto regex = Regex::compile(pattern);
+    const auto& regex = Regex::compile_cached(pattern);
     if (!regex) {
         return error_verdict(fmt::format("{} is not a valid regular expression: {}", quote(pattern),
                                          regex.error().message()));
