@@ -10,6 +10,7 @@
 
 #include <unistd.h>
 
+#include <llmops/util/subprocess.hpp>
 #include <llmops/util/term.hpp>
 
 namespace llmops::cmd {
@@ -79,6 +80,7 @@ struct sigaction g_previous_term;
 extern "C" void on_interrupt(int) {
     g_interrupts = g_interrupts + 1;
     if (g_interrupts >= 2) {
+        util::kill_running_children(); // exec: programs and script assertions go with us
         _exit(k_exit_interrupted);
     }
     static constexpr char k_message[] =

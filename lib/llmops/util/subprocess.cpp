@@ -1,5 +1,7 @@
 #include <llmops/util/subprocess.hpp>
 
+#include <atomic>
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -342,6 +344,33 @@ bool has_ended(pid_t pid) {
     return info.si_pid != 0;
 }
 
+// The process groups of the children running now, for kill_running_children() (a signal
+// handler): lock-free atomics only. A slot holds a group id from the spawn until just before the
+// child is reaped, so the id cannot have been reused by then.
+constexpr size_t k_tracked_slots = 256;
+std::atomic<pid_t> g_running[k_tracked_slots];
+static_assert(std::atomic<pid_t>::is_always_lock_free);
+
+void track_child(pid_t pgid) {
+    for (auto& slot : g_running) {
+        pid_t empty = 0;
+        if (slot.compare_exchange_strong(empty, pgid)) {
+            return;
+        }
+    }
+    // More than k_tracked_slots children at once: this one is not killed on a second Ctrl-C
+    // (its timeout still bounds it).
+}
+
+void untrack_child(pid_t pgid) {
+    for (auto& slot : g_running) {
+        pid_t expected = pgid;
+        if (slot.compare_exchange_strong(expected, 0)) {
+            return;
+        }
+    }
+}
+
 // Reaps the child and records how it ended.
 void reap(pid_t pid, ProcessResult& result) {
     int status = 0;
@@ -476,6 +505,7 @@ Expected<ProcessResult> run_process(const std::vector<std::string>& argv,
     auto pid = spawn(path, argv, env, options, in->read.get(), out->write.get(), err->write.get());
     if (!pid)
         return fail(pid.error());
+    track_child(*pid);
     // Our copies of the child's ends must go, or we would never see end-of-file.
     in->read.close();
     out->write.close();
@@ -511,10 +541,20 @@ Expected<ProcessResult> run_process(const std::vector<std::string>& argv,
         out_reader.drain();
         err_reader.drain();
     }
+    untrack_child(*pid);
     reap(*pid, result);
     result.elapsed_ms =
         std::chrono::duration<double, std::milli>(Clock::now() - start).count();
     return result;
+}
+
+void kill_running_children() noexcept {
+    for (auto& slot : g_running) {
+        const pid_t pgid = slot.load();
+        if (pgid > 0) {
+            ::kill(-pgid, SIGKILL);
+        }
+    }
 }
 
 Expected<std::vector<std::string>> split_command_line(std::string_view line) {

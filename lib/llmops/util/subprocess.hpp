@@ -53,6 +53,12 @@ struct ProcessResult {
 Expected<ProcessResult> run_process(const std::vector<std::string>& argv,
                                     const ProcessOptions& options);
 
+// Sends SIGKILL to the process group of every child run_process is running now (in any
+// thread). Async-signal-safe: for a signal handler that is about to _exit (a second Ctrl-C), so
+// that the user's programs, which run in their own process groups and so never see the
+// terminal's SIGINT, do not outlive us.
+void kill_running_children() noexcept;
+
 // Splits a command line into argv the way a POSIX shell would split words, with single quotes,
 // double quotes and backslash escapes, but without expansion of any kind ($, *, ~, ...). Fails
 // with `invalid_input` on an unterminated quote ("unterminated single quote", "unterminated

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -289,6 +290,46 @@ TEST_SUITE("util") {
             CHECK_FALSE(results[i]->timed_out);
             CHECK(results[i]->out == std::string(200000, static_cast<char>('a' + i)));
         }
+    }
+
+    TEST_CASE("util::kill_running_children") {
+        // What a second Ctrl-C does before exiting: every running child's group is killed, a
+        // grandchild included, and run_process returns with the signal.
+        TempDir dir;
+        const auto marker = dir / "grandchild.pid";
+        std::optional<llmops::Expected<util::ProcessResult>> result;
+        std::thread runner([&] {
+            util::ProcessOptions options;
+            options.timeout_ms = 30000;
+            result = util::run_process(
+                {"sh", "-c", "sleep 30 & echo $! > '" + marker.string() + "'; wait"}, options);
+        });
+        pid_t grandchild = 0;
+        for (int i = 0; i < 1000 && grandchild <= 0; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            std::ifstream in(marker);
+            in >> grandchild;
+        }
+        const auto start = std::chrono::steady_clock::now();
+        util::kill_running_children();
+        runner.join();
+        REQUIRE(grandchild > 0);
+        CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+        REQUIRE(result.has_value());
+        REQUIRE(result->has_value());
+        CHECK((*result)->signal == SIGKILL);
+        // The grandchild went with its group (it may linger as a zombie until init reaps it).
+        bool gone = false;
+        for (int i = 0; i < 200 && !gone; ++i) {
+            std::ifstream stat("/proc/" + std::to_string(grandchild) + "/stat");
+            std::string line;
+            gone = !std::getline(stat, line) || line.find(") Z ") != std::string::npos;
+            if (!gone) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            }
+        }
+        CHECK(gone);
+        util::kill_running_children(); // nothing running: nothing happens
     }
 
     TEST_CASE("util::split_command_line") {
