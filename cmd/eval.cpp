@@ -213,11 +213,44 @@ int exit_code_for(const eval::RunSummary& s, const EvalOptions& o, const eval::S
     return k_exit_ok;
 }
 
-Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
-    if (o.estimate) {
-        return fail(ErrorCode::invalid_input,
-                    "--estimate is not implemented yet in this version of llmops (planned, SPEC §6)");
+// "$0.0123" below a dollar, "$12.34" above.
+std::string usd_text(double usd) {
+    return usd < 1 ? fmt::format("${:.4f}", usd) : fmt::format("${:.2f}", usd);
+}
+
+// `eval --estimate`: what the run would cost, with nothing called.
+Expected<int> estimate(store::Database& db, const store::Project& project, const eval::Suite& suite,
+                       const eval::RunOptions& run, bool as_json) {
+    auto e = eval::estimate_suite(db, project, suite, run);
+    if (!e) {
+        return fail(e.error());
     }
+    if (as_json) {
+        auto ok = print(e->to_json().dump(2) + "\n");
+        return ok ? Expected<int>(k_exit_ok) : fail(ok.error());
+    }
+    std::string out = fmt::format("estimate for {} ({} calls; nothing was called)\n",
+                                  run.suite_display_path, e->calls());
+    out += fmt::format("{:<36}  {:>6}  {:>6}  {:>10}  {:>10}  {:>10}  {}\n", "VARIANT", "CALLS",
+                       "CACHED", "INPUT TOK", "OUTPUT TOK", "COST", "OUTPUT TOKENS FROM");
+    for (const auto& v : e->variants) {
+        std::string label = v.label.size() > 36 ? v.label.substr(0, 33) + "..." : v.label;
+        const std::string cost = v.local ? "$0 (local)" : v.cost_usd ? usd_text(*v.cost_usd) : "unpriced";
+        out += fmt::format("{:<36}  {:>6}  {:>6}  {:>10}  {:>10}  {:>10}  {}\n", label, v.calls,
+                           v.cached, v.input_tokens, v.output_tokens, cost, v.output_basis);
+        if (v.not_rendered > 0) {
+            out += fmt::format("  {} call(s) not counted: the prompt cannot be rendered for their case\n",
+                               v.not_rendered);
+        }
+    }
+    out += fmt::format("total: {} (estimate: input tokens counted as ceil(characters / 4)){}\n",
+                       usd_text(e->priced_cost_usd()),
+                       e->has_unpriced() ? "; unpriced variants are not included (llmops prices list)" : "");
+    auto ok = print(out);
+    return ok ? Expected<int>(k_exit_ok) : fail(ok.error());
+}
+
+Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
     std::string suite_path = o.config.value_or(o.suite);
     if (suite_path.empty() && o.resume) {
         // `--resume RUN` alone runs the suite that run ran.
@@ -304,6 +337,9 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
             return fail(id.error());
         }
         run.resume_run = *id;
+    }
+    if (o.estimate) {
+        return estimate(open->db, open->project, *suite, run, o.json);
     }
     const bool tty = ::isatty(STDERR_FILENO) == 1 && !o.no_progress;
     const int64_t planned = static_cast<int64_t>(suite->prompts.size() * suite->providers.size() *

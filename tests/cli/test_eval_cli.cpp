@@ -99,6 +99,61 @@ TEST_CASE("cli::eval exit codes") {
     }
 }
 
+TEST_CASE("cli::eval --estimate") {
+    LoopbackServer server;
+    server.post("/v1/chat/completions", [&](const httplib::Request&, httplib::Response& res) {
+        res.set_content(nlohmann::json{{"choices", {{{"index", 0}, {"finish_reason", "stop"},
+                                                     {"message", {{"role", "assistant"}, {"content", "ok"}}}}}},
+                                       {"usage", {{"prompt_tokens", 10}, {"completion_tokens", 7}}}}
+                            .dump(),
+                        "application/json");
+    });
+    server.start();
+    TempDir dir;
+    // 12 characters of prompt per case: ceil(12 / 4) = 3 input tokens per call.
+    dir.write("suite.yaml", fmt::format("prompts: ['Q: {{{{q}}}}']\n"
+                                        "providers:\n  - echo\n"
+                                        "  - id: openai:gpt-4o-mini\n"
+                                        "    config: {{apiBaseUrl: '{}', apiKeyEnvar: EST_TEST_KEY}}\n"
+                                        "tests:\n  - vars: {{q: 123456789}}\n  - vars: {{q: abcdefghi}}\n",
+                                        server.url("/v1")));
+    SUBCASE("nothing is called, keys are not needed, and the table names the basis") {
+        const auto r = llmops(dir.path(), {"eval", "suite.yaml", "--estimate", "--repeat", "2", "--json"});
+        REQUIRE(r.exit_code == 0);
+        CHECK(server.request_count() == 0);
+        const auto doc = nlohmann::json::parse(r.out);
+        CHECK(doc["calls"] == 8);
+        CHECK(doc["variants"][0]["local"] == true);
+        CHECK(doc["variants"][0]["cost_usd"] == 0.0);
+        const auto& api = doc["variants"][1];
+        CHECK(api["calls"] == 4);
+        CHECK(api["input_tokens"] == 12);
+        CHECK(api["output_tokens"] == 4 * 256);
+        CHECK(api["output_basis"] == "assumed 256 per call");
+        CHECK(api["cost_usd"].get<double>() > 0);
+        CHECK(doc["cost_usd"] == api["cost_usd"]);
+        const auto text = llmops(dir.path(), {"eval", "suite.yaml", "--estimate"});
+        CHECK(text.exit_code == 0);
+        CHECK(text.out.find("estimate for suite.yaml (4 calls; nothing was called)") != std::string::npos);
+        CHECK(text.out.find("assumed 256 per call") != std::string::npos);
+    }
+    SUBCASE("after a run: cached calls are free, and output tokens come from that run") {
+        REQUIRE(llmops(dir.path(), {"eval", "suite.yaml"}, {{"EST_TEST_KEY", "k"}}).exit_code == 0);
+        const int served = server.request_count();
+        CHECK(served == 2);
+        const auto cached = nlohmann::json::parse(
+            llmops(dir.path(), {"eval", "suite.yaml", "--estimate", "--json"}).out);
+        CHECK(cached["variants"][1]["cached"] == 2);
+        CHECK(cached["variants"][1]["cost_usd"] == 0.0);
+        const auto fresh = nlohmann::json::parse(
+            llmops(dir.path(), {"eval", "suite.yaml", "--estimate", "--json", "--no-cache"}).out);
+        CHECK(fresh["variants"][1]["cached"] == 0);
+        CHECK(fresh["variants"][1]["output_basis"] == "mean of run 1");
+        CHECK(fresh["variants"][1]["output_tokens"] == 2 * 7);
+        CHECK(server.request_count() == served);
+    }
+}
+
 TEST_CASE("cli::eval killed with SIGKILL and resumed") {
     LoopbackServer server;
     std::atomic<int> calls{0};

@@ -11,6 +11,8 @@
 #include <llmops/prompt/definition.hpp>
 #include <llmops/prompt/operations.hpp>
 #include <llmops/prompt/render.hpp>
+#include <llmops/provider/wire.hpp>
+#include <llmops/store/cache.hpp>
 #include <llmops/store/prompts.hpp>
 #include <llmops/util/build_info.hpp>
 #include <llmops/util/files.hpp>
@@ -459,9 +461,10 @@ public:
           m_on_result(on_result) {}
 
     Expected<RunSummary> execute(const std::function<bool()>& should_stop);
+    Expected<RunEstimate> estimate();
 
 private:
-    Expected<void> prepare();
+    Expected<void> prepare(bool keys_optional = false);
     Expected<void> start_run_record();
     void pump(provider::CallEngine& engine);
     bool next_case();
@@ -499,7 +502,8 @@ private:
     std::function<bool()> m_should_stop;
 };
 
-Expected<void> Run::prepare() {
+// `keys_optional`: for an estimate, which calls nothing, a missing API key is not an error.
+Expected<void> Run::prepare(bool keys_optional) {
     store::PromptStore prompts(m_db);
     for (const auto& entry : m_suite.prompts) {
         auto resolved = resolve_prompt(prompts, entry, m_suite);
@@ -508,8 +512,18 @@ Expected<void> Run::prepare() {
         }
         m_prompts.push_back(std::move(*resolved));
     }
+    provider::EnvLookup env = provider::process_env();
+    if (keys_optional) {
+        env = [real = env](std::string_view name) -> std::optional<std::string> {
+            auto value = real(name);
+            if (!value && (name.ends_with("_KEY") || name.ends_with("_TOKEN"))) {
+                return std::string("not-set-estimate-only");
+            }
+            return value;
+        };
+    }
     for (const auto& config : m_suite.providers) {
-        auto made = provider::Provider::create(config, provider::process_env());
+        auto made = provider::Provider::create(config, env);
         if (!made) {
             return fail(made.error());
         }
@@ -885,6 +899,124 @@ Expected<RunSummary> Run::execute(const std::function<bool()>& should_stop) {
     return std::move(m_summary);
 }
 
+// The mean output tokens per call of variant `label` in the latest finished run of this suite,
+// with that run's id; nullopt when there is none.
+Expected<std::optional<std::pair<double, int64_t>>>
+previous_output_tokens(store::Database& db, const std::string& suite_path, const std::string& label) {
+    auto stmt = db.prepare(
+        "SELECT r.id, AVG(x.output_tokens) FROM runs r JOIN run_variants v ON v.run_id = r.id "
+        "JOIN results x ON x.run_id = r.id AND x.variant = v.idx "
+        "WHERE r.suite_path = ?1 AND v.label = ?2 AND r.status != 'running' AND x.status != 'error' "
+        "AND x.cached = 0 GROUP BY r.id ORDER BY r.id DESC LIMIT 1");
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    stmt->bind(1, suite_path).bind(2, label);
+    auto row = stmt->step();
+    if (!row) {
+        return fail(row.error());
+    }
+    if (!*row) {
+        return std::optional<std::pair<double, int64_t>>();
+    }
+    return std::optional(std::pair{stmt->real(1), stmt->integer(0)});
+}
+
+Expected<RunEstimate> Run::estimate() {
+    if (auto ok = prepare(true); !ok) {
+        return fail(ok.error());
+    }
+    std::optional<store::ResponseCache> cache;
+    if (m_options.cache_mode == provider::CacheMode::use) {
+        auto opened = store::ResponseCache::open_existing(m_project.dir / "cache.db");
+        if (opened && *opened) {
+            cache.emplace(std::move(**opened));
+        }
+    }
+    const std::string suite_path = m_options.suite_display_path.empty()
+                                       ? m_suite.path.string()
+                                       : m_options.suite_display_path;
+    RunEstimate out;
+    std::vector<std::optional<int64_t>> output_per_call; // nullopt: max_tokens per request
+    for (size_t v = 0; v < m_variants.size(); ++v) {
+        VariantEstimate e;
+        e.index = m_variants[v].index;
+        e.label = m_variants[v].label;
+        const provider::Provider& provider = *m_providers[v % m_providers.size()];
+        e.local = provider.transport() == provider::Provider::Transport::local;
+        e.cost_usd = 0.0;
+        const auto& params = m_prompts[v / m_providers.size()].params;
+        const auto max_tokens = params.max_tokens ? params.max_tokens : provider.config().params.max_tokens;
+        auto previous = previous_output_tokens(m_db, suite_path, e.label);
+        if (!previous) {
+            return fail(previous.error());
+        }
+        if (*previous) {
+            e.output_basis = fmt::format("mean of run {}", (*previous)->second);
+            output_per_call.push_back(static_cast<int64_t>(std::ceil((*previous)->first)));
+        } else if (max_tokens) {
+            e.output_basis = fmt::format("max_tokens {} (upper bound)", *max_tokens);
+            output_per_call.push_back(*max_tokens);
+        } else {
+            e.output_basis = fmt::format("assumed {} per call", k_assumed_output_tokens);
+            output_per_call.push_back(k_assumed_output_tokens);
+        }
+        out.variants.push_back(std::move(e));
+    }
+    store::PromptStore prompts(m_db);
+    for (;;) {
+        if (!next_case()) {
+            break;
+        }
+        const std::shared_ptr<const TestCase> test = std::exchange(m_case, nullptr);
+        for (size_t v = 0; v < m_variants.size(); ++v) {
+            VariantEstimate& e = out.variants[v];
+            const auto& resolved = m_prompts[v / m_providers.size()];
+            const provider::Provider& provider = *m_providers[v % m_providers.size()];
+            auto rendered = prompt::render_prompt(resolved.def, test->vars,
+                                                  prompt::store_partial_loader(prompts),
+                                                  prompt::RenderOptions{});
+            if (!rendered) {
+                e.not_rendered += m_repeat;
+                continue;
+            }
+            provider::CompletionRequest request;
+            request.model = provider.config().spec.model;
+            request.messages = to_messages(*rendered);
+            request.params = resolved.params;
+            provider::CompletionResult estimate;
+            provider::detail::estimate_usage(request, estimate);
+            for (int r = 0; r < m_repeat; ++r) {
+                ++e.calls;
+                if (cache && !e.local) {
+                    auto hit = cache->get(provider::cache_key(provider, request, r, ""));
+                    if (hit && *hit) {
+                        ++e.cached;
+                        continue;
+                    }
+                }
+                provider::Usage usage;
+                usage.input = estimate.usage.input;
+                usage.output = *output_per_call[v];
+                usage.estimated = true;
+                e.input_tokens += usage.input;
+                e.output_tokens += usage.output;
+                if (e.local) {
+                    continue;
+                }
+                if (e.cost_usd) {
+                    const auto cost = provider::price_usage(provider, m_prices, usage);
+                    e.cost_usd = cost ? std::optional(*e.cost_usd + *cost) : std::nullopt;
+                }
+            }
+        }
+    }
+    if (m_walk_error) {
+        return fail(*m_walk_error);
+    }
+    return out;
+}
+
 } // namespace
 
 Expected<RunSummary> summarize_run(store::Database& db, int64_t run_id) {
@@ -949,6 +1081,54 @@ Expected<RunSummary> run_suite(store::Database& db, const store::Project& projec
                                const std::function<bool()>& should_stop) {
     Run run(db, project, suite, options, on_result);
     return run.execute(should_stop);
+}
+
+int64_t RunEstimate::calls() const {
+    int64_t n = 0;
+    for (const auto& v : variants) {
+        n += v.calls;
+    }
+    return n;
+}
+
+double RunEstimate::priced_cost_usd() const {
+    double sum = 0;
+    for (const auto& v : variants) {
+        sum += v.cost_usd.value_or(0);
+    }
+    return sum;
+}
+
+bool RunEstimate::has_unpriced() const {
+    return std::any_of(variants.begin(), variants.end(), [](const auto& v) { return !v.cost_usd; });
+}
+
+json RunEstimate::to_json() const {
+    json list = json::array();
+    for (const auto& v : variants) {
+        list.push_back({{"variant", v.index},
+                        {"label", v.label},
+                        {"calls", v.calls},
+                        {"cached", v.cached},
+                        {"not_rendered", v.not_rendered},
+                        {"input_tokens", v.input_tokens},
+                        {"output_tokens", v.output_tokens},
+                        {"output_basis", v.output_basis},
+                        {"local", v.local},
+                        {"cost_usd", v.cost_usd ? json(*v.cost_usd) : json()}});
+    }
+    return json{{"variants", list},
+                {"calls", calls()},
+                {"cost_usd", priced_cost_usd()},
+                {"unpriced", has_unpriced()},
+                {"estimated", true}};
+}
+
+Expected<RunEstimate> estimate_suite(store::Database& db, const store::Project& project,
+                                     const Suite& suite, const RunOptions& options) {
+    static const ResultListener k_no_listener;
+    Run run(db, project, suite, options, k_no_listener);
+    return run.estimate();
 }
 
 } // namespace llmops::eval

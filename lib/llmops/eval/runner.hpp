@@ -97,6 +97,38 @@ Expected<RunSummary> run_suite(store::Database& db, const store::Project& projec
                                const ResultListener& on_result,
                                const std::function<bool()>& should_stop);
 
+// What running a suite would cost (SPEC §6 `--estimate`), worked out without calling anything:
+// the prompts rendered for every selected case, input tokens estimated as the providers'
+// missing usage is (ceil(code points / 4)), output tokens from the mean of the latest run of the
+// same suite and variant when there is one, else the request's max_tokens (an upper bound),
+// else an assumed 256 per call; calls the response cache would answer are free.
+struct VariantEstimate {
+    int index = 0;
+    std::string label;
+    int64_t calls = 0;         // cases x repeats after filters
+    int64_t cached = 0;        // of which the response cache holds the answer
+    int64_t not_rendered = 0;  // cases whose prompt cannot be rendered (error results, no call)
+    int64_t input_tokens = 0;  // of the calls not cached
+    int64_t output_tokens = 0; // of the calls not cached
+    std::string output_basis;  // "mean of run 12", "max_tokens 300 (upper bound)", "assumed 256 per call"
+    bool local = false;        // echo or replay: nothing is spent
+    std::optional<double> cost_usd; // nullopt: the model is unpriced
+};
+
+struct RunEstimate {
+    std::vector<VariantEstimate> variants;
+    int64_t calls() const;
+    double priced_cost_usd() const;     // the sum over the priced variants
+    bool has_unpriced() const;
+    nlohmann::json to_json() const;     // the README's `eval --estimate --json` shape
+};
+
+inline constexpr int64_t k_assumed_output_tokens = 256;
+
+// Fails as run_suite does before its first call (prompts, providers, filters).
+Expected<RunEstimate> estimate_suite(store::Database& db, const store::Project& project,
+                                     const Suite& suite, const RunOptions& options);
+
 // Recomputes a stored run's summary from its results (for merged runs and `runs show`). The
 // flags (stopped_by_cost, ...) come from the stored summary when there is one.
 Expected<RunSummary> summarize_run(store::Database& db, int64_t run_id);

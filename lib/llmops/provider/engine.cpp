@@ -58,6 +58,23 @@ Error call_error(const Provider& provider, const Error& error, int attempts) {
 
 } // namespace
 
+std::optional<double> price_usage(const Provider& provider, const PriceTable& prices,
+                                  const Usage& usage) {
+    if (const auto& override_prices = provider.config().cost) {
+        PriceEntry entry;
+        entry.prices = *override_prices;
+        return cost_usd(entry, usage);
+    }
+    const auto [name, model] = provider.priced_as();
+    if (model.empty()) {
+        return std::nullopt;
+    }
+    if (const PriceEntry* entry = prices.find(model, name)) {
+        return cost_usd(*entry, usage);
+    }
+    return std::nullopt;
+}
+
 std::string cache_key(const Provider& provider, const CompletionRequest& request, int repeat,
                       std::string_view salt) {
     json messages = json::array();
@@ -138,19 +155,7 @@ struct CallEngine::State {
         if (outcome.cost_usd) {
             return; // the program reported its own cost, or echo's zero
         }
-        if (const auto& override_prices = provider.config().cost) {
-            PriceEntry entry;
-            entry.prices = *override_prices;
-            outcome.cost_usd = cost_usd(entry, outcome.result.usage);
-            return;
-        }
-        const auto [name, model] = provider.priced_as();
-        if (model.empty()) {
-            return;
-        }
-        if (const PriceEntry* entry = prices().find(model, name)) {
-            outcome.cost_usd = cost_usd(*entry, outcome.result.usage);
-        }
+        outcome.cost_usd = price_usage(provider, prices(), outcome.result.usage);
     }
 
     // Delivers a finished call: prices it, caches and records a success, then calls back.

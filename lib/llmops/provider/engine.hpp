@@ -66,6 +66,12 @@ struct EngineCounters {
 std::string cache_key(const Provider& provider, const CompletionRequest& request, int repeat,
                       std::string_view salt);
 
+// The USD cost of `usage` on `provider`: its `cost:` prices when the config sets them, else the
+// price table's entry for the model it is priced as; nullopt when unpriced. (Local providers,
+// echo and replay, set their own cost on their outcomes.)
+std::optional<double> price_usage(const Provider& provider, const PriceTable& prices,
+                                  const Usage& usage);
+
 class CallEngine {
 public:
     explicit CallEngine(EngineOptions options);
