@@ -377,6 +377,13 @@ std::optional<std::string> resume_difference(const store::RunRecord& run, const 
     return std::nullopt;
 }
 
+// Whether any of `specs` (assert-set children included) runs a script: python or exec.
+bool has_scripts(const std::vector<AssertionSpec>& specs) {
+    return std::any_of(specs.begin(), specs.end(), [](const AssertionSpec& a) {
+        return a.type == "python" || a.type == "exec" || has_scripts(a.children);
+    });
+}
+
 // One scheduled unit of work.
 struct WorkItem {
     std::shared_ptr<const TestCase> test;
@@ -469,7 +476,9 @@ private:
     void pump(provider::CallEngine& engine);
     bool next_case();
     void on_outcome(const WorkItem& item, const std::vector<provider::ChatMessage>& messages,
-                    Expected<provider::CallOutcome> outcome);
+                    Expected<provider::CallOutcome> outcome, const CaseVerdict* judged = nullptr);
+    CaseVerdict judge(const WorkItem& item, const std::vector<provider::ChatMessage>& messages,
+                      const provider::CallOutcome& outcome) const;
     void store_result(store::ResultRecord record);
 
     store::Database& m_db;
@@ -700,6 +709,25 @@ void Run::pump(provider::CallEngine& engine) {
         ++m_outstanding;
         engine.submit(std::move(job), [this, item, messages = std::move(messages),
                                        &engine](Expected<provider::CallOutcome> outcome) {
+            if (outcome && has_scripts(item.test->asserts)) {
+                // python and exec assertions run on a worker thread: a slow script holds up
+                // neither the other calls nor the progress of the run.
+                struct Judged {
+                    provider::CallOutcome outcome;
+                    CaseVerdict verdict;
+                };
+                auto judged = std::make_shared<Judged>(Judged{std::move(*outcome), {}});
+                engine.run_in_background(
+                    [this, item, messages, judged] {
+                        judged->verdict = judge(item, messages, judged->outcome);
+                    },
+                    [this, item, messages, judged, &engine] {
+                        --m_outstanding;
+                        on_outcome(item, messages, std::move(judged->outcome), &judged->verdict);
+                        pump(engine);
+                    });
+                return;
+            }
             --m_outstanding;
             on_outcome(item, messages, std::move(outcome));
             pump(engine);
@@ -707,8 +735,26 @@ void Run::pump(provider::CallEngine& engine) {
     }
 }
 
+// The verdict of a case's assertions on a call's answer. Thread-safe (reads only the case, the
+// suite and the answer): run on a worker thread when the case has script assertions.
+CaseVerdict Run::judge(const WorkItem& item, const std::vector<provider::ChatMessage>& messages,
+                       const provider::CallOutcome& o) const {
+    const std::string text = prompt_text(messages);
+    AssertionContext context;
+    context.output = o.result.output;
+    context.vars = &item.test->vars;
+    context.prompt = text;
+    context.finish_reason = o.result.finish_reason;
+    context.refused = o.result.refusal.has_value();
+    context.latency_ms = o.latency_ms;
+    context.cost_usd = o.cost_usd;
+    context.cached = o.cached;
+    context.base_dir = m_suite.base_dir;
+    return run_assertions(item.test->asserts, context, item.test->threshold);
+}
+
 void Run::on_outcome(const WorkItem& item, const std::vector<provider::ChatMessage>& messages,
-                     Expected<provider::CallOutcome> outcome) {
+                     Expected<provider::CallOutcome> outcome, const CaseVerdict* judged) {
     if (!outcome && outcome.error().code() == ErrorCode::interrupted) {
         return; // never started: nothing was computed, --resume will run it
     }
@@ -727,18 +773,7 @@ void Run::on_outcome(const WorkItem& item, const std::vector<provider::ChatMessa
         ++v.errors;
     } else {
         const auto& o = *outcome;
-        const std::string text = prompt_text(messages);
-        AssertionContext context;
-        context.output = o.result.output;
-        context.vars = &item.test->vars;
-        context.prompt = text;
-        context.finish_reason = o.result.finish_reason;
-        context.refused = o.result.refusal.has_value();
-        context.latency_ms = o.latency_ms;
-        context.cost_usd = o.cost_usd;
-        context.cached = o.cached;
-        context.base_dir = m_suite.base_dir;
-        const CaseVerdict verdict = run_assertions(item.test->asserts, context, item.test->threshold);
+        const CaseVerdict verdict = judged != nullptr ? *judged : judge(item, messages, o);
         r.status = verdict.error ? "error" : verdict.pass ? "pass" : "fail";
         r.score = verdict.error ? std::nullopt : std::optional<double>(verdict.score);
         r.reason = verdict.pass ? "" : verdict.reason;

@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <deque>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -113,6 +114,13 @@ struct CallEngine::State {
     std::condition_variable work_ready;
     std::deque<std::unique_ptr<Pending>> process_queue;
     std::vector<std::pair<std::unique_ptr<Pending>, Expected<CallOutcome>>> process_done;
+    // Background work (run_in_background): served by the same workers, never cancelled.
+    struct Task {
+        std::function<void()> work;
+        std::function<void()> done;
+    };
+    std::deque<Task> task_queue;
+    std::vector<Task> task_done;
     std::vector<std::thread> workers;
     bool shutting_down = false;
 
@@ -124,6 +132,7 @@ struct CallEngine::State {
             std::lock_guard lock(mutex);
             shutting_down = true;
             process_queue.clear();
+            task_queue.clear();
         }
         work_ready.notify_all();
         for (auto& worker : workers) {
@@ -240,17 +249,45 @@ struct CallEngine::State {
         work_ready.notify_one();
     }
 
+    void start_task(Task task) {
+        ++in_flight;
+        ++processes;
+        std::lock_guard lock(mutex);
+        task_queue.push_back(std::move(task));
+        if (workers.size() < static_cast<size_t>(std::min<int64_t>(processes, std::max(1, options.concurrency)))) {
+            workers.emplace_back([this] { worker_loop(); });
+        }
+        work_ready.notify_one();
+    }
+
     void worker_loop() {
         for (;;) {
             std::unique_ptr<Pending> p;
+            std::optional<Task> task;
             {
                 std::unique_lock lock(mutex);
-                work_ready.wait(lock, [&] { return shutting_down || !process_queue.empty(); });
+                work_ready.wait(lock, [&] {
+                    return shutting_down || !process_queue.empty() || !task_queue.empty();
+                });
                 if (shutting_down) {
                     return;
                 }
-                p = std::move(process_queue.front());
-                process_queue.pop_front();
+                if (!task_queue.empty()) {
+                    task = std::move(task_queue.front());
+                    task_queue.pop_front();
+                } else {
+                    p = std::move(process_queue.front());
+                    process_queue.pop_front();
+                }
+            }
+            if (task) {
+                task->work();
+                {
+                    std::lock_guard lock(mutex);
+                    task_done.push_back(std::move(*task));
+                }
+                http.wakeup();
+                continue;
             }
             const auto started = Clock::now();
             auto result = p->job.provider->call_direct(p->job.request, p->job.vars, p->job.repeat);
@@ -268,9 +305,16 @@ struct CallEngine::State {
 
     void collect_processes() {
         std::vector<std::pair<std::unique_ptr<Pending>, Expected<CallOutcome>>> done;
+        std::vector<Task> tasks;
         {
             std::lock_guard lock(mutex);
             done.swap(process_done);
+            tasks.swap(task_done);
+        }
+        for (auto& t : tasks) {
+            --in_flight;
+            --processes;
+            t.done();
         }
         for (auto& [p, result] : done) {
             --in_flight;
@@ -392,6 +436,10 @@ CallEngine::CallEngine(EngineOptions options)
     : m_state(std::make_unique<State>(options, m_counters)) {}
 
 CallEngine::~CallEngine() = default;
+
+void CallEngine::run_in_background(std::function<void()> work, std::function<void()> done) {
+    m_state->start_task({std::move(work), std::move(done)});
+}
 
 void CallEngine::submit(CallJob job, CallDone done) {
     State& s = *m_state;

@@ -83,6 +83,13 @@ public:
     // May be called from a `done` callback.
     void submit(CallJob job, CallDone done);
 
+    // Runs `work` on one of the engine's worker threads (at most -j of them, shared with exec:
+    // programs), then `done` on the thread calling `run`: for slow work on a finished call that
+    // must not hold up the other calls, such as python and exec assertions. Counts as in flight
+    // until `done` has run; a stop does not cancel it (it judges a result already computed).
+    // May be called from a `done` callback.
+    void run_in_background(std::function<void()> work, std::function<void()> done);
+
     // Runs until every submitted call is done, or `should_stop` returns true (polled at least
     // every 50 ms): then calls not yet started complete with `interrupted`, HTTP calls in
     // flight finish without retries and programs running finish (or hit their timeout) before

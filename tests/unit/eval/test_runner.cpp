@@ -153,6 +153,34 @@ TEST_CASE("eval::run_suite") {
         failing.failing_run = *all;
         CHECK(run_with(failing) == std::vector<std::string>{"case-1", "case-10"});
     }
+    SUBCASE("script assertions run beside each other, off the engine's thread") {
+        // Each check waits until all four have started: run one after another, the first would
+        // wait in vain and fail after 20 s.
+        test::TempDir dir;
+        dir.write("barrier.sh",
+                  "#!/bin/sh\n"
+                  "mkdir -p started && touch started/$$\n"
+                  "i=0\n"
+                  "while [ $i -lt 400 ]; do\n"
+                  "  [ $(ls started | wc -l) -ge 4 ] && exit 0\n"
+                  "  sleep 0.05; i=$((i + 1))\n"
+                  "done\n"
+                  "exit 1\n");
+        std::filesystem::permissions(dir / "barrier.sh", std::filesystem::perms::owner_all);
+        std::string yaml = "prompts: ['Q: {{q}}']\nproviders: [echo]\n"
+                           "defaultTest: {assert: [{type: exec, value: ./barrier.sh}]}\ntests:\n";
+        for (int i = 0; i < 4; ++i) {
+            yaml += "  - vars: {q: " + std::to_string(i) + "}\n";
+        }
+        auto suite = eval::load_suite(dir.write("suite.yaml", yaml));
+        REQUIRE(suite.has_value());
+        eval::RunOptions options;
+        options.concurrency = 4;
+        auto summary = eval::run_suite(*p.db, p.project, *suite, options, {}, {});
+        REQUIRE(summary.has_value());
+        CHECK(summary->variants[0].pass == 4);
+        CHECK(summary->variants[0].errors == 0);
+    }
     SUBCASE("a dataset file changed after the suite was loaded stops the run, keeping its results") {
         test::TempDir dir;
         std::string csv = "q\n";
