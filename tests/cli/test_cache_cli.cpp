@@ -15,6 +15,7 @@
 
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
+#include "support/expected.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -34,7 +35,7 @@ void make_cache(const TempDir& dir) {
     const fs::path path = dir / ".llmops/cache.db";
     {
         auto cache = store::ResponseCache::open(path);
-        REQUIRE_MESSAGE(cache.has_value(), cache.error().message());
+        REQUIRE_OK(cache);
         REQUIRE(cache->put("k-old", "openai", "gpt-4o-mini", std::string(1000, 'a')).has_value());
         REQUIRE(cache->put("k-new", "openai", "gpt-4o", "{}").has_value());
         REQUIRE(cache->put("k-mid", "anthropic", "claude", std::string(2048, 'b')).has_value());

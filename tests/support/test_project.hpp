@@ -9,6 +9,7 @@
 #include <llmops/store/database.hpp>
 #include <llmops/store/project.hpp>
 
+#include "support/expected.hpp"
 #include "support/temp_dir.hpp"
 
 namespace llmops::test {
@@ -20,10 +21,10 @@ struct TestProject {
 
     TestProject() {
         auto init = store::init_project(dir.path());
-        REQUIRE_MESSAGE(init.has_value(), init.error().message());
+        REQUIRE_OK(init);
         project = init->first;
         auto opened = store::open_store(project);
-        REQUIRE_MESSAGE(opened.has_value(), opened.error().message());
+        REQUIRE_OK(opened);
         db.emplace(std::move(*opened));
     }
 };

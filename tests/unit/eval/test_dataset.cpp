@@ -7,6 +7,7 @@
 #include <llmops/eval/suite.hpp>
 
 #include "support/temp_dir.hpp"
+#include "support/expected.hpp"
 
 using namespace llmops;
 using nlohmann::json;
@@ -23,7 +24,7 @@ Expected<std::vector<eval::TestCase>> load(const test::TempDir& dir, std::string
 std::vector<eval::TestCase> cases(const test::TempDir& dir, std::string_view name,
                                   std::string_view content) {
     auto loaded = load(dir, name, content);
-    REQUIRE_MESSAGE(loaded.has_value(), loaded.error().message());
+    REQUIRE_OK(loaded);
     return std::move(*loaded);
 }
 

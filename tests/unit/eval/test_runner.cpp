@@ -12,6 +12,7 @@
 #include "support/loopback.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_project.hpp"
+#include "support/expected.hpp"
 
 using namespace llmops;
 using nlohmann::json;
@@ -20,7 +21,7 @@ namespace {
 
 eval::AssertionSpec assertion(std::string_view entry) {
     auto spec = eval::parse_assertion(json::parse(entry), "test", ".");
-    REQUIRE_MESSAGE(spec.has_value(), spec.error().message());
+    REQUIRE_OK(spec);
     return *spec;
 }
 
@@ -72,7 +73,7 @@ TEST_CASE("eval::run_suite") {
         suite.repeat = 2;
         eval::RunOptions options;
         auto summary = eval::run_suite(*p.db, p.project, suite, options, {}, {});
-        REQUIRE_MESSAGE(summary.has_value(), summary.error().message());
+        REQUIRE_OK(summary);
         CHECK(summary->status == "complete");
         REQUIRE(summary->variants.size() == 2);
         CHECK(summary->variants[0].label == "plain | echo");

@@ -10,6 +10,7 @@
 #include <llmops/util/hash.hpp>
 
 #include "support/temp_dir.hpp"
+#include "support/expected.hpp"
 
 using namespace llmops;
 using nlohmann::json;
@@ -64,7 +65,7 @@ TEST_SUITE("eval") {
             std::filesystem::path(LLMOPS_SOURCE_DIR) /
             "tests/data/eval/suites/getting-started/promptfooconfig.yaml";
         auto suite = eval::load_suite(path);
-        REQUIRE_MESSAGE(suite.has_value(), suite.error().message());
+        REQUIRE_OK(suite);
         CHECK(suite->description == "Translate short English phrases");
         REQUIRE(suite->prompts.size() == 2);
         CHECK(suite->prompts[0].kind == eval::PromptEntry::Kind::text);

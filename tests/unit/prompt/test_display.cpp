@@ -5,6 +5,8 @@
 #include <vector>
 
 #include <doctest/doctest.h>
+
+#include "support/expected.hpp"
 #include <nlohmann/json.hpp>
 
 #include <llmops/util/json.hpp>
@@ -39,14 +41,14 @@ void check_round_trip_in(const PromptDefinition& def, FileFormat format) {
     const std::string with_name = prompt::to_file_text(def, format, IncludeName::yes);
     INFO("file text:\n" << with_name);
     const auto back = prompt::parse_prompt_file(with_name, format, "other", "rt");
-    REQUIRE_MESSAGE(back.has_value(), back.error().message());
+    REQUIRE_OK(back);
     CHECK(back->name == def.name);
     CHECK(prompt::canonical_content(*back) == prompt::canonical_content(def));
     CHECK(prompt::version_id(*back) == prompt::version_id(def));
 
     const std::string without_name = prompt::to_file_text(def, format, IncludeName::no);
     const auto implied = prompt::parse_prompt_file(without_name, format, def.name, "rt");
-    REQUIRE_MESSAGE(implied.has_value(), implied.error().message());
+    REQUIRE_OK(implied);
     CHECK(prompt::version_id(*implied) == prompt::version_id(def));
 }
 

@@ -11,6 +11,7 @@
 
 #include "support/temp_dir.hpp"
 #include "support/test_project.hpp"
+#include "support/expected.hpp"
 
 using llmops::ErrorCode;
 using llmops::prompt::Force;
@@ -31,7 +32,7 @@ struct Project : llmops::test::TestProject {
 
     std::vector<PromptFile> files() const {
         auto files = prompt::list_prompt_files(project);
-        REQUIRE_MESSAGE(files.has_value(), files.error().message());
+        REQUIRE_OK(files);
         return *files;
     }
 
@@ -39,9 +40,9 @@ struct Project : llmops::test::TestProject {
     store::VersionInfo commit(const std::string& rel, std::string_view text) {
         const auto path = dir.write("prompts/" + rel, text);
         auto files = prompt::prompt_files_for(path, project);
-        REQUIRE_MESSAGE(files.has_value(), files.error().message());
+        REQUIRE_OK(files);
         auto commits = prompt::commit_files(*db, *files, "test", "tester");
-        REQUIRE_MESSAGE(commits.has_value(), commits.error().message());
+        REQUIRE_OK(commits);
         return commits->front().outcome.version;
     }
 
@@ -57,7 +58,7 @@ struct Project : llmops::test::TestProject {
     std::string file_text(std::string_view ref, prompt::FileFormat format,
                           prompt::IncludeName include) {
         auto loaded = prompt::load_version(*prompts, ref);
-        REQUIRE_MESSAGE(loaded.has_value(), loaded.error().message());
+        REQUIRE_OK(loaded);
         return prompt::to_file_text(loaded->def, format, include);
     }
 };
@@ -73,7 +74,7 @@ TEST_CASE("prompt::commit_files") {
 
     SUBCASE("every file becomes a version; committing again is a no-op") {
         auto first = prompt::commit_files(*p.db, p.files(), "first", "ada");
-        REQUIRE_MESSAGE(first.has_value(), first.error().message());
+        REQUIRE_OK(first);
         REQUIRE(first->size() == 2);
         CHECK(first->at(0).file.display == "prompts/greet.yaml");
         CHECK(first->at(0).outcome.created);
@@ -92,7 +93,7 @@ TEST_CASE("prompt::commit_files") {
         auto files = p.files();
         files.push_back(files.front());
         auto commits = prompt::commit_files(*p.db, files, "m", "a");
-        REQUIRE_MESSAGE(commits.has_value(), commits.error().message());
+        REQUIRE_OK(commits);
         CHECK(commits->size() == 2);
         CHECK(p.prompts->log(std::nullopt)->size() == 2);
     }
@@ -151,7 +152,7 @@ TEST_CASE("prompt::checkout") {
 
     SUBCASE("the working file is overwritten when its content is committed") {
         auto result = prompt::checkout(*p.db, p.project, "greet@1", std::nullopt, Force::no);
-        REQUIRE_MESSAGE(result.has_value(), result.error().message());
+        REQUIRE_OK(result);
         CHECK(result->path == p.dir / "prompts/greet.yaml");
         CHECK(result->text == v1_text);
         CHECK(result->loaded.version.number == 1);
@@ -167,7 +168,7 @@ TEST_CASE("prompt::checkout") {
         p.dir.write("prompts/greet.yaml", "templte: invalid\n");
         CHECK(p.checkout_error("greet@1", std::nullopt).starts_with("'prompts/greet.yaml' holds"));
         auto forced = prompt::checkout(*p.db, p.project, "greet@1", std::nullopt, Force::yes);
-        REQUIRE_MESSAGE(forced.has_value(), forced.error().message());
+        REQUIRE_OK(forced);
         CHECK(p.dir.read("prompts/greet.yaml") == v1_text);
     }
 
@@ -184,7 +185,7 @@ TEST_CASE("prompt::checkout") {
         p.commit("misc/x.md", "---\nname: support/triage\n---\nTriage\n");
         fs::remove(p.dir / "prompts/misc/x.md");
         auto result = prompt::checkout(*p.db, p.project, "support/triage", std::nullopt, Force::no);
-        REQUIRE_MESSAGE(result.has_value(), result.error().message());
+        REQUIRE_OK(result);
         CHECK(result->path == p.dir / "prompts/support/triage.yaml");
         CHECK(p.dir.read("prompts/support/triage.yaml") == "template: \"Triage\"\n");
     }
@@ -192,7 +193,7 @@ TEST_CASE("prompt::checkout") {
     SUBCASE("a working file elsewhere keeps its format and gets the name") {
         p.commit("misc/x.md", "---\nname: support/triage\n---\nTriage\n");
         auto result = prompt::checkout(*p.db, p.project, "support/triage", std::nullopt, Force::no);
-        REQUIRE_MESSAGE(result.has_value(), result.error().message());
+        REQUIRE_OK(result);
         CHECK(result->path == p.dir / "prompts/misc/x.md");
         CHECK(p.dir.read("prompts/misc/x.md") == "---\nname: \"support/triage\"\n---\nTriage\n");
     }
@@ -200,7 +201,7 @@ TEST_CASE("prompt::checkout") {
     SUBCASE("an output path picks the format and the name is written when not implied") {
         const std::string out = (p.dir / "out/greeting.md").string();
         auto result = prompt::checkout(*p.db, p.project, "greet@1", out, Force::no);
-        REQUIRE_MESSAGE(result.has_value(), result.error().message());
+        REQUIRE_OK(result);
         CHECK(p.dir.read("out/greeting.md") == "---\nname: \"greet\"\n---\nHello\n");
         const std::string implied = (p.dir / "prompts/greet.md").string();
         REQUIRE(prompt::checkout(*p.db, p.project, "greet@1", implied, Force::no).has_value());
@@ -248,7 +249,7 @@ TEST_CASE("prompt::diff_sides") {
 
     SUBCASE("two refs give two stored versions as YAML without the name") {
         auto sides = prompt::diff_sides(*p.db, p.project, "greet@1", "greet");
-        REQUIRE_MESSAGE(sides.has_value(), sides.error().message());
+        REQUIRE_OK(sides);
         CHECK(sides->first.label == "greet@1 (" + v1.id.substr(0, 12) + ")");
         CHECK(sides->first.text == "template: \"Hello\"\n");
         REQUIRE(sides->first.version.has_value());
@@ -260,7 +261,7 @@ TEST_CASE("prompt::diff_sides") {
     SUBCASE("one ref is compared with the working file that declares the prompt") {
         p.dir.write("prompts/greet.yaml", "template: |-\n  Hello\n  world\n");
         auto sides = prompt::diff_sides(*p.db, p.project, "greet@1", std::nullopt);
-        REQUIRE_MESSAGE(sides.has_value(), sides.error().message());
+        REQUIRE_OK(sides);
         CHECK(sides->first.text == "template: \"Hello\"\n");
         CHECK(sides->second.label == "prompts/greet.yaml");
         CHECK_FALSE(sides->second.version.has_value());

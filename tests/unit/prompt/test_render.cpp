@@ -10,6 +10,7 @@
 
 #include "support/temp_dir.hpp"
 #include "support/test_project.hpp"
+#include "support/expected.hpp"
 
 using llmops::ErrorCode;
 using llmops::Expected;
@@ -26,7 +27,7 @@ namespace {
 
 PromptDefinition definition(std::string_view yaml) {
     auto def = prompt::parse_prompt_file(yaml, FileFormat::yaml, "greet", "prompts/greet.yaml");
-    REQUIRE_MESSAGE(def.has_value(), def.error().message());
+    REQUIRE_OK(def);
     return *def;
 }
 
@@ -42,7 +43,7 @@ Expected<RenderedPrompt> render(const PromptDefinition& def, const json& vars,
 }
 
 std::string text_of(const Expected<RenderedPrompt>& result) {
-    REQUIRE_MESSAGE(result.has_value(), result.error().message());
+    REQUIRE_OK(result);
     REQUIRE(result->text.has_value());
     CHECK(result->messages.empty());
     return *result->text;
@@ -60,9 +61,9 @@ struct StoreFixture : llmops::test::TestProject {
     store::VersionInfo commit(const std::string& name, std::string_view yaml) {
         const auto path = dir.write("prompts/" + name + ".yaml", yaml);
         auto files = prompt::prompt_files_for(path, project);
-        REQUIRE_MESSAGE(files.has_value(), files.error().message());
+        REQUIRE_OK(files);
         auto commits = prompt::commit_files(*db, *files, "test", "tester");
-        REQUIRE_MESSAGE(commits.has_value(), commits.error().message());
+        REQUIRE_OK(commits);
         REQUIRE(commits->size() == 1);
         return commits->front().outcome.version;
     }
@@ -121,7 +122,7 @@ TEST_CASE("prompt::render_prompt chat") {
 
     SUBCASE("each message is rendered and keeps its role") {
         const auto result = render(def, {{"question", "Why?"}});
-        REQUIRE_MESSAGE(result.has_value(), result.error().message());
+        REQUIRE_OK(result);
         CHECK_FALSE(result->text.has_value());
         REQUIRE(result->messages.size() == 2);
         CHECK(result->messages[0].role == "system");

@@ -11,6 +11,7 @@
 
 #include "support/temp_dir.hpp"
 #include "support/test_project.hpp"
+#include "support/expected.hpp"
 
 using llmops::ErrorCode;
 using llmops::prompt::FileFormat;
@@ -28,13 +29,13 @@ namespace {
 struct Workspace : llmops::test::TestProject {
     std::vector<PromptFile> files() const {
         auto files = prompt::list_prompt_files(project);
-        REQUIRE_MESSAGE(files.has_value(), files.error().message());
+        REQUIRE_OK(files);
         return *files;
     }
 
     WorkspaceStatus status() {
         auto status = prompt::workspace_status(*db, files());
-        REQUIRE_MESSAGE(status.has_value(), status.error().message());
+        REQUIRE_OK(status);
         return *status;
     }
 
@@ -42,7 +43,7 @@ struct Workspace : llmops::test::TestProject {
 
     void commit(const std::vector<PromptFile>& some) {
         auto commits = prompt::commit_files(*db, some, "test", "tester");
-        REQUIRE_MESSAGE(commits.has_value(), commits.error().message());
+        REQUIRE_OK(commits);
     }
 
     // Runs one SQL statement that returns a single integer.
@@ -222,9 +223,9 @@ TEST_CASE("prompt::workspace_status") {
         ws.commit_all();
         ws.dir.write("prompts/greet.yaml", "template: Edited\n");
         auto ro = store::Database::open(ws.project.db_path(), store::OpenMode::read_only);
-        REQUIRE_MESSAGE(ro.has_value(), ro.error().message());
+        REQUIRE_OK(ro);
         auto status = prompt::workspace_status(*ro, ws.files());
-        REQUIRE_MESSAGE(status.has_value(), status.error().message());
+        REQUIRE_OK(status);
         CHECK(entry_for(*status, "prompts/greet.yaml").state == FileState::modified);
         CHECK(ws.count("SELECT count(*) FROM worktree_cache") == 0);
     }

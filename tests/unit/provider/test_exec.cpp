@@ -8,6 +8,7 @@
 #include <llmops/provider/exec.hpp>
 
 #include "support/temp_dir.hpp"
+#include "support/expected.hpp"
 
 using namespace llmops;
 using nlohmann::json;
@@ -36,7 +37,7 @@ util::ProcessResult printed(std::string out) {
 
 CallOutcome parsed(const util::ProcessResult& process) {
     auto r = provider::parse_exec_result(k_id, chat(), process, 5000);
-    REQUIRE_MESSAGE(r.has_value(), r.error().message());
+    REQUIRE_OK(r);
     return *r;
 }
 

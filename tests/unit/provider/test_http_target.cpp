@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "support/expected.hpp"
+
 #include <map>
 #include <optional>
 #include <string>
@@ -22,7 +24,7 @@ const std::string k_where = "evals/qa.yaml: providers[0]";
 
 HttpTarget target_ok(const json& config) {
     auto target = provider::parse_http_target(config, k_where);
-    REQUIRE_MESSAGE(target.has_value(), (target ? std::string() : target.error().message()));
+    REQUIRE_OK(target);
     return std::move(*target);
 }
 
@@ -61,7 +63,7 @@ HttpRequest built(const json& config, std::vector<std::string>* secrets = nullpt
     std::vector<std::string> collected;
     auto http = provider::build_http_target_request(target_ok(config), chat(), k_vars, env,
                                                     secrets ? *secrets : collected);
-    REQUIRE_MESSAGE(http.has_value(), (http ? std::string() : http.error().message()));
+    REQUIRE_OK(http);
     return *http;
 }
 
@@ -96,7 +98,7 @@ HttpResponse ok(std::string body) {
 std::string output_at(const std::string& path, const std::string& body) {
     auto target = target_ok(with_url({{"response_path", path}}));
     auto outcome = provider::parse_http_target_response(target, chat(), ok(body));
-    REQUIRE_MESSAGE(outcome.has_value(), (outcome ? std::string() : outcome.error().message()));
+    REQUIRE_OK(outcome);
     return outcome->result.output;
 }
 
@@ -304,7 +306,7 @@ TEST_CASE("provider::parse_http_target_response usage") {
     auto usage_of = [](const std::string& body) {
         auto target = target_ok(with_url({{"response_path", "out"}}));
         auto outcome = provider::parse_http_target_response(target, chat(), ok(body));
-        REQUIRE_MESSAGE(outcome.has_value(), (outcome ? std::string() : outcome.error().message()));
+        REQUIRE_OK(outcome);
         return outcome->result.usage;
     };
     SUBCASE("an OpenAI-style usage object") {

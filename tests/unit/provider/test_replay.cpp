@@ -14,6 +14,7 @@
 #include <llmops/util/strings.hpp>
 
 #include "support/temp_dir.hpp"
+#include "support/expected.hpp"
 
 using namespace llmops;
 using nlohmann::json;
@@ -53,7 +54,7 @@ std::string line(const std::vector<ChatMessage>& messages, int repeat, const std
 
 ReplayFile load_ok(const std::filesystem::path& path) {
     auto file = ReplayFile::load(path);
-    REQUIRE_MESSAGE(file.has_value(), (file ? std::string() : file.error().message()));
+    REQUIRE_OK(file);
     return std::move(*file);
 }
 
@@ -68,14 +69,14 @@ std::string load_error(const TempDir& dir, const std::string& content) {
 std::string found_output(const ReplayFile& file, const std::vector<ChatMessage>& messages,
                          int repeat, std::string_view provider = {}) {
     auto outcome = file.find(messages, repeat, provider);
-    REQUIRE_MESSAGE(outcome.has_value(), (outcome ? std::string() : outcome.error().message()));
+    REQUIRE_OK(outcome);
     CHECK(outcome->replayed);
     return outcome->result.output;
 }
 
 std::unique_ptr<Recorder> open_ok(const std::filesystem::path& path) {
     auto recorder = Recorder::open(path);
-    REQUIRE_MESSAGE(recorder.has_value(), (recorder ? std::string() : recorder.error().message()));
+    REQUIRE_OK(recorder);
     return std::move(*recorder);
 }
 

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "support/expected.hpp"
+
 #include <optional>
 #include <string>
 
@@ -47,7 +49,7 @@ std::optional<std::string> header(const HttpRequest& request, const std::string&
 // Builds a request that must succeed and returns it with its body parsed.
 std::pair<HttpRequest, json> built(const Endpoint& endpoint, const CompletionRequest& request) {
     auto http = provider::build_request(endpoint, request);
-    REQUIRE_MESSAGE(http.has_value(), http.error().message());
+    REQUIRE_OK(http);
     return {*http, json::parse(http->body)};
 }
 

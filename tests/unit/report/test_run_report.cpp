@@ -26,6 +26,7 @@
 
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
+#include "support/expected.hpp"
 
 using llmops::ErrorCode;
 using llmops::test::TempDir;
@@ -64,7 +65,7 @@ void check_golden(const std::string& name, const std::string& actual) {
 
 store::Database open_store(const TempDir& dir) {
     auto db = store::Database::open(dir / "llmops.db", store::OpenMode::read_write);
-    REQUIRE_MESSAGE(db.has_value(), db.error().message());
+    REQUIRE_OK(db);
     REQUIRE(store::migrate(*db).has_value());
     return std::move(*db);
 }
@@ -139,7 +140,7 @@ store::ResultRecord result(int v, int case_index, int repeat, std::string status
 store::Database build_runs(const TempDir& dir) {
     store::Database db = open_store(dir);
     auto id = store::create_run(db, run_header());
-    REQUIRE_MESSAGE(id.has_value(), id.error().message());
+    REQUIRE_OK(id);
     {
         store::ResultWriter writer(db, *id);
         auto add = [&](store::ResultRecord r) { REQUIRE(writer.add(std::move(r)).has_value()); };
@@ -196,9 +197,9 @@ store::Database build_runs(const TempDir& dir) {
 std::string exported(store::Database& db, const TempDir& dir, const std::string& name,
                      int64_t id = 1) {
     auto format = report::export_format_for(name);
-    REQUIRE_MESSAGE(format.has_value(), format.error().message());
+    REQUIRE_OK(format);
     auto ok = report::export_run(db, id, *format, dir / name);
-    REQUIRE_MESSAGE(ok.has_value(), ok.error().message());
+    REQUIRE_OK(ok);
     return dir.read(name);
 }
 

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "support/temp_dir.hpp"
+#include "support/expected.hpp"
 
 using llmops::ErrorCode;
 using llmops::test::TempDir;
@@ -20,26 +21,26 @@ namespace {
 
 store::ResponseCache open_cache(const fs::path& path) {
     auto cache = store::ResponseCache::open(path);
-    REQUIRE_MESSAGE(cache.has_value(), cache.error().message());
+    REQUIRE_OK(cache);
     return std::move(*cache);
 }
 
 std::optional<std::string> get(store::ResponseCache& cache, std::string_view key) {
     auto value = cache.get(key);
-    REQUIRE_MESSAGE(value.has_value(), value.error().message());
+    REQUIRE_OK(value);
     return *value;
 }
 
 void put(store::ResponseCache& cache, std::string_view key, std::string_view value,
          std::string_view provider = "openai") {
     auto ok = cache.put(key, provider, "gpt-4o-mini", value);
-    REQUIRE_MESSAGE(ok.has_value(), ok.error().message());
+    REQUIRE_OK(ok);
 }
 
 // A second connection to the cache file, as another process (or someone with sqlite3) has.
 store::Database raw(const fs::path& path) {
     auto db = store::Database::open(path, store::OpenMode::read_write);
-    REQUIRE_MESSAGE(db.has_value(), db.error().message());
+    REQUIRE_OK(db);
     return std::move(*db);
 }
 

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "support/temp_dir.hpp"
+#include "support/expected.hpp"
 
 using llmops::ErrorCode;
 using llmops::test::TempDir;
@@ -15,7 +16,7 @@ namespace {
 
 store::Database open_db(const TempDir& dir, store::OpenMode mode = store::OpenMode::read_write) {
     auto db = store::Database::open(dir / "test.db", mode);
-    REQUIRE_MESSAGE(db.has_value(), db.error().message());
+    REQUIRE_OK(db);
     return std::move(*db);
 }
 
@@ -67,7 +68,7 @@ TEST_SUITE("store") {
             }
             REQUIRE_FALSE(std::filesystem::exists(path.string() + "-wal"));
             auto reader = store::Database::open(path, store::OpenMode::read_only);
-            REQUIRE_MESSAGE(reader.has_value(), reader.error().message());
+            REQUIRE_OK(reader);
             CHECK(count_rows(*reader) == 1);
         }
         SUBCASE("a read-only connection refuses writes and says why") {

@@ -10,6 +10,7 @@
 #include <llmops/util/hash.hpp>
 
 #include "support/temp_dir.hpp"
+#include "support/expected.hpp"
 
 using llmops::test::TempDir;
 namespace store = llmops::store;
@@ -44,7 +45,7 @@ struct Fixture {
         const std::string body = content(text);
         const auto done =
             prompts.commit({{"greet", llmops::util::sha256_hex(body), body, "m", "Ada"}});
-        REQUIRE_MESSAGE(done.has_value(), done.error().message());
+        REQUIRE_OK(done);
     }
 
     void label(int64_t number) {
@@ -57,7 +58,7 @@ struct Fixture {
 
     std::vector<store::FsckProblem> problems() {
         auto report = store::fsck(db);
-        REQUIRE_MESSAGE(report.has_value(), report.error().message());
+        REQUIRE_OK(report);
         return report->problems;
     }
 };

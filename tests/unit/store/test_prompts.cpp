@@ -9,6 +9,7 @@
 #include <llmops/util/hash.hpp>
 
 #include "support/temp_dir.hpp"
+#include "support/expected.hpp"
 
 using llmops::ErrorCode;
 using llmops::test::TempDir;
@@ -37,14 +38,14 @@ struct Fixture {
 
     store::CommitOutcome commit(std::string name, std::string text) {
         auto outcomes = prompts.commit({request(std::move(name), std::move(text))});
-        REQUIRE_MESSAGE(outcomes.has_value(), outcomes.error().message());
+        REQUIRE_OK(outcomes);
         REQUIRE(outcomes->size() == 1);
         return outcomes->front();
     }
 
     store::VersionInfo resolve(std::string_view ref) {
         auto version = prompts.resolve(ref);
-        REQUIRE_MESSAGE(version.has_value(), version.error().message());
+        REQUIRE_OK(version);
         return *version;
     }
 
@@ -57,7 +58,7 @@ struct Fixture {
 
     void label(std::string_view ref, std::string_view name) {
         auto event = prompts.set_label(resolve(ref), name, "Ada", "");
-        REQUIRE_MESSAGE(event.has_value(), event.error().message());
+        REQUIRE_OK(event);
     }
 };
 

@@ -7,6 +7,7 @@
 #include <llmops/util/hash.hpp>
 
 #include "support/temp_dir.hpp"
+#include "support/expected.hpp"
 
 using llmops::ErrorCode;
 using llmops::test::TempDir;
@@ -24,7 +25,7 @@ store::Database migrated(const TempDir& dir) {
 // Runs `sql` as a statement and returns its error message (it must fail).
 std::string refused(store::Database& db, std::string_view sql) {
     auto stmt = db.prepare(sql);
-    REQUIRE_MESSAGE(stmt.has_value(), stmt.error().message());
+    REQUIRE_OK(stmt);
     const auto ok = stmt->run();
     REQUIRE_FALSE(ok.has_value());
     CHECK(ok.error().code() == ErrorCode::conflict);

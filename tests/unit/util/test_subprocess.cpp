@@ -15,6 +15,7 @@
 #include <doctest/doctest.h>
 
 #include "support/temp_dir.hpp"
+#include "support/expected.hpp"
 
 namespace util = llmops::util;
 using llmops::ErrorCode;
@@ -27,7 +28,7 @@ const std::string k_data = std::string(LLMOPS_SOURCE_DIR) + "/tests/data/exec/";
 
 util::ProcessResult run(const Strings& argv, util::ProcessOptions options = {}) {
     auto result = util::run_process(argv, options);
-    REQUIRE_MESSAGE(result.has_value(), result.error().message());
+    REQUIRE_OK(result);
     return *result;
 }
 

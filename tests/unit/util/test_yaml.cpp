@@ -3,6 +3,8 @@
 #include <string>
 
 #include <doctest/doctest.h>
+
+#include "support/expected.hpp"
 #include <nlohmann/json.hpp>
 
 using llmops::ErrorCode;
@@ -13,7 +15,7 @@ namespace {
 
 json parse(std::string_view text) {
     auto result = util::parse_yaml(text, "p.yaml");
-    REQUIRE_MESSAGE(result.has_value(), result.error().message());
+    REQUIRE_OK(result);
     return *result;
 }
 
