@@ -34,6 +34,7 @@ constexpr CommandGroup k_commands[] = {
     {"cache", cmd::register_cache},
     {"eval", cmd::register_eval},
     {"runs", cmd::register_runs},
+    {"diff", cmd::register_diff},
 };
 
 // Commands the SPEC names that this build does not have yet: saying so plainly beats a
@@ -43,7 +44,6 @@ struct PlannedCommand {
     const char* spec;  // where the SPEC describes it
 };
 constexpr PlannedCommand k_planned[] = {
-    {"diff", "§11"},
     {"judge", "§9"},    {"stats", "§11"},
     {"completion", "§12"}, {"man", "§12"},    {"prompt bundle", "§3"}, {"prompt import", "§3"},
 };

@@ -1,4 +1,5 @@
 #include <llmops/report/run_report.hpp>
+#include <llmops/report/escape.hpp>
 
 // Reports of eval runs. The file is in sections: text safety (UTF-8 and escaping for each
 // format), number formatting, the JSON shapes, the export sink, one exporter per format, and the
@@ -1469,6 +1470,19 @@ std::string run_show_json(const store::RunRecord& run) {
     }
     return dump(json{{"run", run_json(run)}, {"variants", variants}, {"summary", run.summary}}, 2) +
            "\n";
+}
+
+// ---------------------------------------------------------------------------------------------
+// escape.hpp
+
+std::string terminal_text(std::string_view s) { return visible(s); }
+std::string terminal_line(std::string_view s) { return visible_line(s); }
+std::string terminal_cell(std::string_view s, size_t width) { return fit(s, width); }
+std::string markdown_text(std::string_view s) { return md_escape(s); }
+std::string markdown_code_block(const std::string& text) { return md_code_block(text); }
+std::string html_text(std::string_view s) { return xml_escape(s, XmlPlace::attribute); }
+std::string head_text(std::string_view s, size_t max, size_t& dropped) {
+    return std::string(head_code_points(s, max, dropped));
 }
 
 } // namespace llmops::report

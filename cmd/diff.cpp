@@ -1,0 +1,180 @@
+// `llmops diff A [B]`: cost and quality of two runs, two variants, or exported runs (SPEC §11),
+// with the gates CI merges on.
+
+#include <memory>
+#include <optional>
+
+#include "cli.hpp"
+
+#include <llmops/compare/compare.hpp>
+#include <llmops/report/diff_report.hpp>
+#include <llmops/util/files.hpp>
+
+namespace llmops::cmd {
+
+namespace {
+
+struct DiffOptions {
+    std::string a;
+    std::string b;
+    std::string format = "text";
+    std::vector<std::string> outputs;
+    double alpha = 0.05;
+    uint64_t seed = 20240611;
+    bool fail_on_regression = false;
+    std::optional<double> max_cost_increase;
+    std::optional<double> max_latency_increase;
+    std::optional<double> min_pass_rate;
+};
+
+// The pairs of sides to compare: `diff RUN` compares each variant with the first; `diff A B`
+// compares the one variant of each, or the variants with the same label on both sides.
+Expected<std::vector<std::pair<const compare::Side*, const compare::Side*>>>
+pairs_of(const std::vector<compare::Side>& a, const std::vector<compare::Side>& b, bool one_run) {
+    std::vector<std::pair<const compare::Side*, const compare::Side*>> pairs;
+    if (one_run) {
+        if (a.size() < 2) {
+            return fail(ErrorCode::invalid_input,
+                        "{} has one variant: name two runs (llmops diff A B) or two variants (llmops diff {}:0 OTHER)",
+                        a.front().name, a.front().run_id);
+        }
+        for (size_t i = 1; i < a.size(); ++i) {
+            pairs.emplace_back(&a[0], &a[i]);
+        }
+        return pairs;
+    }
+    if (a.size() == 1 && b.size() == 1) {
+        pairs.emplace_back(&a[0], &b[0]);
+        return pairs;
+    }
+    for (const auto& x : a) {
+        for (const auto& y : b) {
+            if (x.label == y.label) {
+                pairs.emplace_back(&x, &y);
+            }
+        }
+    }
+    if (pairs.size() != a.size() || pairs.size() != b.size()) {
+        return fail(ErrorCode::invalid_input,
+                    "{} has {} variant(s) and {} has {}, not all with the same labels: name the "
+                    "variants to compare, as in 'llmops diff {}:0 {}:1'",
+                    a.front().name, a.size(), b.front().name, b.size(), a.front().run_id,
+                    b.front().run_id);
+    }
+    return pairs;
+}
+
+Expected<int> diff_command(const Context& ctx, const DiffOptions& o) {
+    if (o.alpha <= 0 || o.alpha >= 1) {
+        return fail(ErrorCode::invalid_input, "--alpha must be between 0 and 1, not {}", o.alpha);
+    }
+    if (o.min_pass_rate && (*o.min_pass_rate < 0 || *o.min_pass_rate > 1)) {
+        return fail(ErrorCode::invalid_input, "--min-pass-rate must be between 0 and 1 (0.9 for 90%)");
+    }
+    for (const auto& out : o.outputs) {
+        const auto ext = std::filesystem::path(out).extension();
+        if (ext != ".json" && ext != ".md") {
+            return fail(ErrorCode::invalid_input,
+                        "-o '{}': unknown report format '{}' (use .json or .md; .html is not "
+                        "implemented yet in this version of llmops)",
+                        out, ext.string());
+        }
+    }
+    // Runs come from the project's store; exported runs (files) need none.
+    std::optional<OpenProject> open;
+    if (auto project = ctx.project()) {
+        auto opened = open_project(ctx);
+        if (!opened) {
+            return fail(opened.error());
+        }
+        open.emplace(std::move(*opened));
+    }
+    store::Database* db = open ? &open->db : nullptr;
+    auto a = compare::load_sides(db, compare::parse_side_ref(o.a));
+    if (!a) {
+        return fail(a.error());
+    }
+    std::vector<compare::Side> b;
+    if (!o.b.empty()) {
+        auto loaded = compare::load_sides(db, compare::parse_side_ref(o.b));
+        if (!loaded) {
+            return fail(loaded.error());
+        }
+        b = std::move(*loaded);
+    }
+    auto pairs = pairs_of(*a, b, o.b.empty());
+    if (!pairs) {
+        return fail(pairs.error());
+    }
+
+    compare::Options options;
+    options.alpha = o.alpha;
+    options.bootstrap_seed = o.seed;
+    compare::Gates gates;
+    gates.fail_on_regression = o.fail_on_regression;
+    gates.max_cost_increase = o.max_cost_increase;
+    gates.max_latency_increase = o.max_latency_increase;
+    gates.min_pass_rate = o.min_pass_rate;
+
+    std::vector<compare::Comparison> comparisons;
+    std::vector<std::vector<std::string>> failures;
+    bool failed = false;
+    for (const auto& [x, y] : *pairs) {
+        comparisons.push_back(compare::compare(*x, *y, options));
+        failures.push_back(compare::check_gates(comparisons.back(), gates));
+        failed = failed || !failures.back().empty();
+    }
+    const int code = failed ? k_exit_gate : k_exit_ok;
+
+    nlohmann::json doc{{"llmops_diff", 1}, {"alpha", o.alpha}, {"comparisons", nlohmann::json::array()}};
+    std::string markdown;
+    std::string text;
+    for (size_t i = 0; i < comparisons.size(); ++i) {
+        auto j = compare::to_json(comparisons[i], options);
+        j["gate_failures"] = failures[i];
+        doc["comparisons"].push_back(std::move(j));
+        markdown += (i ? "\n---\n\n" : "") + report::diff_markdown(comparisons[i], options, failures[i]);
+        report::DiffTextOptions t;
+        t.colour = stdout_colour();
+        text += (i ? "\n" + std::string(80, '=') + "\n" : "") +
+                report::diff_text(comparisons[i], options, failures[i], t);
+    }
+    doc["exit_code"] = code;
+    for (const auto& out : o.outputs) {
+        const bool json = std::filesystem::path(out).extension() == ".json";
+        if (auto ok = util::write_file_atomic(out, json ? doc.dump(2) + "\n" : markdown); !ok) {
+            return fail(ok.error());
+        }
+    }
+    const std::string shown = o.format == "json" ? doc.dump(2) + "\n" : o.format == "md" ? markdown : text;
+    if (auto ok = print(shown); !ok) {
+        return fail(ok.error());
+    }
+    return code;
+}
+
+} // namespace
+
+void register_diff(CLI::App& app, Context& ctx) {
+    auto o = std::make_shared<DiffOptions>();
+    auto* sub = app.add_subcommand(
+        "diff", "Compare cost and quality: two runs (A B), two variants (A:0 A:1), or the variants of one run");
+    sub->add_option("A", o->a, "Baseline: a run (12, latest, latest~1, a tag), RUN:VARIANT, or an exported run (.json)")
+        ->required();
+    sub->add_option("B", o->b, "Candidate, named like A (without it: the variants of A against its first)");
+    sub->add_option("--format", o->format, "Output: text (default), json or md")
+        ->check(CLI::IsMember({"text", "json", "md"}));
+    sub->add_option("-o,--output", o->outputs, "Also write the report: .json or .md (repeatable)");
+    sub->add_option("--alpha", o->alpha, "Significance level of the verdicts (default 0.05)");
+    sub->add_option("--seed", o->seed, "Seed of the paired bootstrap (default 20240611)");
+    sub->add_flag("--fail-on-regression", o->fail_on_regression,
+                  "Exit 1 when the pass rate or a score is significantly worse");
+    sub->add_option("--max-cost-increase", o->max_cost_increase,
+                    "Exit 1 when the cost per case rises more than this many percent");
+    sub->add_option("--max-latency-increase", o->max_latency_increase,
+                    "Exit 1 when the median latency rises more than this many percent");
+    sub->add_option("--min-pass-rate", o->min_pass_rate, "Exit 1 when the candidate's pass rate is below this (0-1)");
+    sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return diff_command(ctx, *o); }; });
+}
+
+} // namespace llmops::cmd

@@ -1,0 +1,777 @@
+#include <llmops/compare/compare.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include <fmt/format.h>
+
+#include <llmops/stats/bootstrap.hpp>
+#include <llmops/stats/clustered.hpp>
+#include <llmops/stats/distribution.hpp>
+#include <llmops/stats/pass_at_k.hpp>
+#include <llmops/stats/proportion.hpp>
+#include <llmops/store/runs.hpp>
+#include <llmops/util/files.hpp>
+
+namespace llmops::compare {
+
+namespace {
+
+using nlohmann::json;
+
+// Named metrics of one result: `metric` -> mean score of the assertions naming it (assert-set
+// children included; assertions that errored left out).
+void collect_metrics(const json& assertions, std::map<std::string, std::pair<double, int>>& sums) {
+    if (!assertions.is_array()) {
+        return;
+    }
+    for (const auto& a : assertions) {
+        if (!a.is_object()) {
+            continue;
+        }
+        const std::string metric = a.value("metric", std::string());
+        if (!metric.empty() && !a.value("error", false) && a.contains("score") && a["score"].is_number()) {
+            auto& [sum, n] = sums[metric];
+            sum += a["score"].get<double>();
+            ++n;
+        }
+        if (a.contains("children")) {
+            collect_metrics(a["children"], sums);
+        }
+    }
+}
+
+std::map<std::string, double> metrics_of(const json& assertions) {
+    std::map<std::string, std::pair<double, int>> sums;
+    collect_metrics(assertions, sums);
+    std::map<std::string, double> out;
+    for (const auto& [name, s] : sums) {
+        out[name] = s.first / s.second;
+    }
+    return out;
+}
+
+// Adds a result to the side's cases (results arrive grouped by case, in case order).
+void add_result(Side& side, std::map<std::string, size_t>& index, const std::string& case_id,
+                const std::string& description, int64_t position, CaseResult r) {
+    auto it = index.find(case_id);
+    if (it == index.end()) {
+        it = index.emplace(case_id, side.cases.size()).first;
+        side.cases.push_back({case_id, description, position, {}});
+    }
+    side.cases[it->second].results.push_back(std::move(r));
+}
+
+std::string variants_list(const std::vector<std::pair<int, std::string>>& variants) {
+    std::vector<std::string> parts;
+    for (const auto& [i, label] : variants) {
+        parts.push_back(fmt::format("{} '{}'", i, label));
+    }
+    std::string out;
+    for (size_t i = 0; i < parts.size(); ++i) {
+        out += (i ? ", " : "") + parts[i];
+    }
+    return out;
+}
+
+// Which variant indexes `wanted` (an index or a label) picks among `variants`.
+Expected<std::vector<int>> pick_variants(const std::vector<std::pair<int, std::string>>& variants,
+                                         const std::optional<std::string>& wanted,
+                                         const std::string& name) {
+    std::vector<int> out;
+    if (!wanted) {
+        for (const auto& [i, label] : variants) {
+            out.push_back(i);
+        }
+        return out;
+    }
+    for (const auto& [i, label] : variants) {
+        if (label == *wanted || std::to_string(i) == *wanted) {
+            return std::vector<int>{i};
+        }
+    }
+    return fail(ErrorCode::not_found, "{} has no variant '{}' (variants: {})", name, *wanted,
+                variants_list(variants));
+}
+
+Expected<std::vector<Side>> load_stored(store::Database& db, const SideRef& ref) {
+    auto id = store::resolve_run(db, ref.run);
+    if (!id) {
+        return fail(id.error());
+    }
+    auto run = store::load_run(db, *id);
+    if (!run) {
+        return fail(run.error());
+    }
+    const std::string name = fmt::format("run {}", run->id);
+    std::vector<std::pair<int, std::string>> labels;
+    for (const auto& v : run->variants) {
+        labels.emplace_back(v.index, v.label);
+    }
+    auto picked = pick_variants(labels, ref.variant, name);
+    if (!picked) {
+        return fail(picked.error());
+    }
+    std::vector<Side> sides;
+    std::map<int, size_t> by_variant;
+    std::vector<std::map<std::string, size_t>> indexes;
+    for (int i : *picked) {
+        const auto& v = *std::find_if(run->variants.begin(), run->variants.end(),
+                                      [&](const auto& x) { return x.index == i; });
+        Side s;
+        s.name = name;
+        s.run_id = run->id;
+        s.variant = v.index;
+        s.label = v.label;
+        s.prompt_label = v.prompt_label;
+        s.prompt_version_id = v.prompt_version_id;
+        s.provider_id = v.provider_id;
+        s.provider_config = v.provider_config;
+        s.dataset_hash = run->dataset_hash;
+        s.suite_path = run->suite_path;
+        by_variant[i] = sides.size();
+        sides.push_back(std::move(s));
+        indexes.emplace_back();
+    }
+    auto ok = store::for_each_result(db, run->id, [&](const store::ResultRecord& r) -> Expected<void> {
+        auto it = by_variant.find(r.variant);
+        if (it == by_variant.end()) {
+            return {};
+        }
+        CaseResult c;
+        c.repeat = r.repeat;
+        c.status = r.status;
+        c.score = r.score;
+        c.reason = r.reason;
+        c.output = r.output.value_or("");
+        c.input_tokens = r.input_tokens;
+        c.output_tokens = r.output_tokens;
+        c.cost_usd = r.cost_usd;
+        c.latency_ms = r.latency_ms;
+        c.cached = r.cached;
+        c.metrics = metrics_of(r.assertions);
+        add_result(sides[it->second], indexes[it->second], r.case_id, r.description, r.case_index,
+                   std::move(c));
+        return {};
+    });
+    if (!ok) {
+        return fail(ok.error());
+    }
+    return sides;
+}
+
+Expected<std::vector<Side>> load_file(const std::filesystem::path& path, const SideRef& ref) {
+    auto text = util::read_file(path);
+    if (!text) {
+        return fail(text.error());
+    }
+    const json doc = json::parse(*text, nullptr, false);
+    const std::string name = path.string();
+    if (doc.is_discarded() || !doc.is_object() || !doc.contains("llmops_export") ||
+        !doc.value("results", json()).is_array() || !doc.value("variants", json()).is_array()) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: not a run exported by llmops (write one with 'llmops runs export RUN -o {}')",
+                    name, path.filename().string());
+    }
+    std::vector<std::pair<int, std::string>> labels;
+    for (const auto& v : doc["variants"]) {
+        labels.emplace_back(v.value("index", 0), v.value("label", std::string()));
+    }
+    auto picked = pick_variants(labels, ref.variant, name);
+    if (!picked) {
+        return fail(picked.error());
+    }
+    const json& run = doc.value("run", json::object());
+    std::vector<Side> sides;
+    std::map<int, size_t> by_variant;
+    std::vector<std::map<std::string, size_t>> indexes;
+    for (int i : *picked) {
+        for (const auto& v : doc["variants"]) {
+            if (v.value("index", 0) != i) {
+                continue;
+            }
+            Side s;
+            s.name = name;
+            s.run_id = run.value("id", int64_t{0});
+            s.variant = i;
+            s.label = v.value("label", std::string());
+            s.prompt_label = v.value("prompt_label", std::string());
+            s.prompt_version_id = v.value("prompt_version_id", std::string());
+            s.provider_id = v.value("provider_id", std::string());
+            s.provider_config = v.value("provider_config", json::object());
+            s.dataset_hash = run.value("dataset_hash", std::string());
+            s.suite_path = run.value("suite_path", std::string());
+            by_variant[i] = sides.size();
+            sides.push_back(std::move(s));
+            indexes.emplace_back();
+        }
+    }
+    size_t n = 0;
+    for (const auto& r : doc["results"]) {
+        ++n;
+        if (!r.is_object() || !r.value("case_id", json()).is_string() || !r.value("status", json()).is_string()) {
+            return fail(ErrorCode::invalid_input, "{}: results[{}] has no case_id or status", name, n - 1);
+        }
+        auto it = by_variant.find(r.value("variant", 0));
+        if (it == by_variant.end()) {
+            continue;
+        }
+        CaseResult c;
+        c.repeat = r.value("repeat", 0);
+        c.status = r["status"].get<std::string>();
+        if (r.contains("score") && r["score"].is_number()) {
+            c.score = r["score"].get<double>();
+        }
+        c.reason = r.value("reason", std::string());
+        c.output = r.value("output", json()).is_string() ? r["output"].get<std::string>() : "";
+        const json usage = r.value("usage", json::object());
+        c.input_tokens = usage.value("input", int64_t{0});
+        c.output_tokens = usage.value("output", int64_t{0});
+        if (r.contains("cost_usd") && r["cost_usd"].is_number()) {
+            c.cost_usd = r["cost_usd"].get<double>();
+        }
+        c.latency_ms = r.value("latency_ms", json()).is_number() ? r["latency_ms"].get<double>() : 0.0;
+        c.cached = r.value("cached", false);
+        c.metrics = metrics_of(r.value("assertions", json::array()));
+        add_result(sides[it->second], indexes[it->second], r["case_id"].get<std::string>(),
+                   r.value("description", std::string()), r.value("case_index", int64_t{0}),
+                   std::move(c));
+    }
+    return sides;
+}
+
+// Pass fraction of a case's judged results (errors left out); nullopt when all errored.
+std::optional<double> pass_fraction(const SideCase& c) {
+    int judged = 0;
+    int passed = 0;
+    for (const auto& r : c.results) {
+        if (r.status == "error") {
+            continue;
+        }
+        ++judged;
+        passed += r.status == "pass" ? 1 : 0;
+    }
+    if (judged == 0) {
+        return std::nullopt;
+    }
+    return static_cast<double>(passed) / judged;
+}
+
+// The judged results of a case as 0/1, or its scores.
+std::vector<double> outcomes(const SideCase& c) {
+    std::vector<double> out;
+    for (const auto& r : c.results) {
+        if (r.status != "error") {
+            out.push_back(r.status == "pass" ? 1.0 : 0.0);
+        }
+    }
+    return out;
+}
+
+std::optional<double> mean_score(const SideCase& c) {
+    double sum = 0;
+    int n = 0;
+    for (const auto& r : c.results) {
+        if (r.status != "error" && r.score) {
+            sum += *r.score;
+            ++n;
+        }
+    }
+    return n ? std::optional(sum / n) : std::nullopt;
+}
+
+std::optional<double> mean_metric(const SideCase& c, const std::string& metric) {
+    double sum = 0;
+    int n = 0;
+    for (const auto& r : c.results) {
+        if (auto it = r.metrics.find(metric); it != r.metrics.end() && r.status != "error") {
+            sum += it->second;
+            ++n;
+        }
+    }
+    return n ? std::optional(sum / n) : std::nullopt;
+}
+
+Usage usage_of(const Side& side) {
+    Usage u;
+    std::vector<double> latencies;
+    int64_t priced_cases = 0;
+    for (const auto& c : side.cases) {
+        bool priced = false;
+        for (const auto& r : c.results) {
+            ++u.results;
+            u.errors += r.status == "error" ? 1 : 0;
+            u.input_tokens += r.input_tokens;
+            u.output_tokens += r.output_tokens;
+            if (r.cached) {
+                ++u.cached;
+            } else if (r.status != "error" || r.latency_ms > 0) {
+                latencies.push_back(r.latency_ms);
+            }
+            if (r.cost_usd) {
+                u.cost_usd += *r.cost_usd;
+                priced = true;
+            } else if (r.status != "error") {
+                ++u.unpriced;
+            }
+        }
+        priced_cases += priced ? 1 : 0;
+    }
+    if (priced_cases > 0) {
+        u.cost_per_case = u.cost_usd / static_cast<double>(priced_cases);
+    }
+    std::sort(latencies.begin(), latencies.end());
+    u.latency_p50 = stats::percentile_of_sorted(latencies, 50);
+    u.latency_p95 = stats::percentile_of_sorted(latencies, 95);
+    u.latency_p99 = stats::percentile_of_sorted(latencies, 99);
+    return u;
+}
+
+// The interval of one side's mean (pass rate or score) at 1 - alpha: Wilson for pass rates
+// without repeats, else the clustered standard error with the normal quantile.
+std::optional<stats::Interval> mean_interval(const std::vector<std::vector<double>>& per_case,
+                                             double alpha) {
+    auto m = stats::clustered_mean(per_case);
+    auto z = stats::normal_critical_value(1 - alpha);
+    if (!m || !z) {
+        return std::nullopt;
+    }
+    return stats::Interval{m->mean - *z * m->standard_error, m->mean + *z * m->standard_error};
+}
+
+json interval_json(const std::optional<stats::Interval>& i) {
+    return i ? json::array({i->lower, i->upper}) : json();
+}
+
+json optional_json(const std::optional<double>& v) { return v ? json(*v) : json(); }
+
+json usage_json(const Usage& u) {
+    return json{{"results", u.results},
+                {"errors", u.errors},
+                {"cached", u.cached},
+                {"input_tokens", u.input_tokens},
+                {"output_tokens", u.output_tokens},
+                {"cost_usd", u.cost_usd},
+                {"unpriced", u.unpriced},
+                {"cost_per_case_usd", optional_json(u.cost_per_case)},
+                {"latency_p50_ms", optional_json(u.latency_p50)},
+                {"latency_p95_ms", optional_json(u.latency_p95)},
+                {"latency_p99_ms", optional_json(u.latency_p99)}};
+}
+
+json side_json(const Side& s) {
+    return json{{"name", s.name},
+                {"run", s.run_id},
+                {"variant", s.variant},
+                {"label", s.label},
+                {"prompt_label", s.prompt_label},
+                {"prompt_version_id", s.prompt_version_id},
+                {"provider_id", s.provider_id},
+                {"dataset_hash", s.dataset_hash},
+                {"cases", s.cases.size()}};
+}
+
+} // namespace
+
+SideRef parse_side_ref(std::string_view text) {
+    SideRef ref;
+    // A ':' inside a file path (rare) is kept when the whole text names an existing file.
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(std::filesystem::path(text), ec)) {
+        ref.run = std::string(text);
+        return ref;
+    }
+    const size_t colon = text.find(':');
+    if (colon == std::string_view::npos) {
+        ref.run = std::string(text);
+        return ref;
+    }
+    ref.run = std::string(text.substr(0, colon));
+    ref.variant = std::string(text.substr(colon + 1));
+    return ref;
+}
+
+Expected<std::vector<Side>> load_sides(store::Database* db, const SideRef& ref) {
+    const std::filesystem::path path(ref.run);
+    std::error_code ec;
+    if (path.extension() == ".json" || std::filesystem::is_regular_file(path, ec)) {
+        if (!std::filesystem::exists(path, ec)) {
+            return fail(ErrorCode::not_found, "{}: no such file", ref.run);
+        }
+        return load_file(path, ref);
+    }
+    if (db == nullptr) {
+        return fail(ErrorCode::not_found,
+                    "'{}': no llmops project here to read runs from (run 'llmops init', or name "
+                    "exported runs: llmops diff baseline.json candidate.json)",
+                    ref.run);
+    }
+    return load_stored(*db, ref);
+}
+
+std::string_view to_string(CaseChange change) {
+    switch (change) {
+    case CaseChange::regression: return "regression";
+    case CaseChange::fix: return "fix";
+    case CaseChange::unchanged_pass: return "unchanged pass";
+    case CaseChange::unchanged_fail: return "unchanged fail";
+    case CaseChange::errored: return "error";
+    case CaseChange::new_case: return "new";
+    case CaseChange::missing: return "missing";
+    }
+    return "?";
+}
+
+int64_t Comparison::count(CaseChange change) const {
+    return std::count_if(cases.begin(), cases.end(), [&](const CaseDiff& c) { return c.change == change; });
+}
+
+const MetricDiff* Comparison::metric(std::string_view name) const {
+    for (const auto& m : quality) {
+        if (m.name == name) {
+            return &m;
+        }
+    }
+    return nullptr;
+}
+
+Comparison compare(const Side& baseline, const Side& candidate, const Options& options) {
+    Comparison c;
+    c.baseline = &baseline;
+    c.candidate = &candidate;
+    std::map<std::string, const SideCase*> b_cases;
+    for (const auto& sc : candidate.cases) {
+        b_cases[sc.id] = &sc;
+    }
+    std::set<std::string> a_ids;
+    for (const auto& sc : baseline.cases) {
+        a_ids.insert(sc.id);
+        c.repeats = std::max(c.repeats, static_cast<int>(sc.results.size()));
+    }
+    for (const auto& sc : candidate.cases) {
+        c.repeats = std::max(c.repeats, static_cast<int>(sc.results.size()));
+    }
+
+    // Pair the cases.
+    stats::PairedCounts counts;
+    std::vector<std::vector<double>> a_outcomes, b_outcomes;   // paired, per case
+    std::vector<double> a_scores, b_scores;                    // paired per-case mean scores
+    std::vector<std::vector<double>> a_all, b_all;             // every judged case of a side
+    std::set<std::string> metric_names;
+    for (const auto& a : baseline.cases) {
+        CaseDiff d;
+        d.id = a.id;
+        d.description = a.description;
+        d.baseline = &a;
+        d.baseline_pass = pass_fraction(a);
+        if (d.baseline_pass) {
+            a_all.push_back(outcomes(a));
+        }
+        for (const auto& r : a.results) {
+            for (const auto& [name, v] : r.metrics) metric_names.insert(name);
+        }
+        auto it = b_cases.find(a.id);
+        if (it == b_cases.end()) {
+            d.change = CaseChange::missing;
+            c.cases.push_back(std::move(d));
+            continue;
+        }
+        d.candidate = it->second;
+        d.candidate_pass = pass_fraction(*it->second);
+        if (!d.baseline_pass || !d.candidate_pass) {
+            d.change = CaseChange::errored;
+        } else {
+            // A case passes on a side when most of its judged repeats pass (all, without repeats).
+            const bool pa = *d.baseline_pass > 0.5;
+            const bool pb = *d.candidate_pass > 0.5;
+            d.change = pa && pb   ? CaseChange::unchanged_pass
+                       : pa       ? CaseChange::regression
+                       : pb       ? CaseChange::fix
+                                  : CaseChange::unchanged_fail;
+            counts.add(pa, pb);
+            a_outcomes.push_back(outcomes(a));
+            b_outcomes.push_back(outcomes(*it->second));
+            const auto sa = mean_score(a);
+            const auto sb = mean_score(*it->second);
+            if (sa && sb) {
+                a_scores.push_back(*sa);
+                b_scores.push_back(*sb);
+            }
+        }
+        c.cases.push_back(std::move(d));
+    }
+    for (const auto& b : candidate.cases) {
+        if (auto p = pass_fraction(b)) {
+            b_all.push_back(outcomes(b));
+        }
+        for (const auto& r : b.results) {
+            for (const auto& [name, v] : r.metrics) metric_names.insert(name);
+        }
+        if (!a_ids.contains(b.id)) {
+            CaseDiff d;
+            d.id = b.id;
+            d.description = b.description;
+            d.candidate = &b;
+            d.candidate_pass = pass_fraction(b);
+            d.change = CaseChange::new_case;
+            c.cases.push_back(std::move(d));
+        }
+    }
+    c.paired = static_cast<int64_t>(counts.total());
+    const double confidence = 1 - options.alpha;
+
+    // Pass rate: each side over all its judged cases; the difference over the paired ones.
+    {
+        MetricDiff m;
+        m.name = "pass rate";
+        auto rate = [](const std::vector<std::vector<double>>& all) -> std::optional<double> {
+            double sum = 0;
+            size_t n = 0;
+            for (const auto& v : all) {
+                for (double x : v) {
+                    sum += x;
+                    ++n;
+                }
+            }
+            return n ? std::optional(sum / static_cast<double>(n)) : std::nullopt;
+        };
+        m.baseline = rate(a_all);
+        m.candidate = rate(b_all);
+        if (c.repeats <= 1) {
+            auto wilson = [&](const std::vector<std::vector<double>>& all) -> std::optional<stats::Interval> {
+                size_t k = 0;
+                for (const auto& v : all) k += v.empty() ? 0 : static_cast<size_t>(v[0]);
+                return stats::wilson_interval(k, all.size(), confidence);
+            };
+            m.baseline_interval = wilson(a_all);
+            m.candidate_interval = wilson(b_all);
+            if (auto p = stats::compare_paired(counts, confidence)) {
+                m.difference = p->difference;
+                m.difference_interval = p->interval;
+                m.p_value = p->p_value;
+                m.verdict = stats::verdict_from_test(p->difference, p->p_value, options.alpha,
+                                                     stats::Direction::higher_is_better);
+            }
+            m.method = "Wilson intervals; paired difference with Tango's interval and McNemar's exact test";
+        } else {
+            m.baseline_interval = mean_interval(a_all, options.alpha);
+            m.candidate_interval = mean_interval(b_all, options.alpha);
+            auto z = stats::normal_critical_value(confidence);
+            if (auto d = stats::clustered_difference(a_outcomes, b_outcomes); d && z) {
+                m.difference = d->mean;
+                m.difference_interval = stats::Interval{d->mean - *z * d->standard_error,
+                                                        d->mean + *z * d->standard_error};
+                if (d->standard_error > 0) {
+                    m.p_value = stats::normal_two_sided_p(d->mean / d->standard_error);
+                }
+                m.verdict = stats::verdict_from_interval(*m.difference_interval,
+                                                         stats::Direction::higher_is_better);
+            }
+            if (counts.total() > 0) {
+                // McNemar on the per-case majorities, reported next to the clustered test.
+                m.method = fmt::format("clustered standard errors by case ({} repeats); McNemar's "
+                                       "exact p on per-case majorities = {:.4g}",
+                                       c.repeats, stats::mcnemar_exact_p(counts.regressions, counts.fixes));
+            }
+        }
+        c.quality.push_back(std::move(m));
+    }
+    // Mean score and named metrics: paired bootstrap of per-case means.
+    auto bootstrap_metric = [&](std::string name, const std::vector<double>& a, const std::vector<double>& b,
+                                std::optional<double> a_mean, std::optional<double> b_mean) {
+        MetricDiff m;
+        m.name = std::move(name);
+        m.baseline = a_mean;
+        m.candidate = b_mean;
+        stats::BootstrapOptions bo;
+        bo.confidence = confidence;
+        bo.seed = options.bootstrap_seed;
+        bo.resamples = options.bootstrap_resamples;
+        if (auto d = stats::paired_bootstrap(a, b, bo)) {
+            m.difference = d->difference;
+            m.difference_interval = d->interval;
+            m.verdict = stats::verdict_from_interval(d->interval, stats::Direction::higher_is_better);
+        }
+        m.method = fmt::format("paired bootstrap of per-case means ({} resamples, seed {})",
+                               bo.resamples, bo.seed);
+        c.quality.push_back(std::move(m));
+    };
+    auto side_mean = [](const Side& s, auto&& per_case) -> std::optional<double> {
+        double sum = 0;
+        size_t n = 0;
+        for (const auto& sc : s.cases) {
+            if (auto v = per_case(sc)) {
+                sum += *v;
+                ++n;
+            }
+        }
+        return n ? std::optional(sum / static_cast<double>(n)) : std::nullopt;
+    };
+    bootstrap_metric("mean score", a_scores, b_scores, side_mean(baseline, mean_score),
+                     side_mean(candidate, mean_score));
+    for (const auto& name : metric_names) {
+        std::vector<double> a, b;
+        for (const auto& d : c.cases) {
+            if (d.baseline && d.candidate) {
+                auto va = mean_metric(*d.baseline, name);
+                auto vb = mean_metric(*d.candidate, name);
+                if (va && vb) {
+                    a.push_back(*va);
+                    b.push_back(*vb);
+                }
+            }
+        }
+        auto per_case = [&](const SideCase& sc) { return mean_metric(sc, name); };
+        bootstrap_metric("metric: " + name, a, b, side_mean(baseline, per_case), side_mean(candidate, per_case));
+    }
+
+    c.baseline_usage = usage_of(baseline);
+    c.candidate_usage = usage_of(candidate);
+
+    if (c.repeats > 1) {
+        auto flaky = [&](const Side& s, std::optional<double>& at_k, std::optional<double>& hat_k) {
+            std::vector<stats::CaseCounts> all;
+            int64_t n = 0;
+            size_t k = static_cast<size_t>(c.repeats);
+            for (const auto& sc : s.cases) {
+                stats::CaseCounts cc;
+                for (const auto& r : sc.results) {
+                    if (r.status != "error") {
+                        ++cc.samples;
+                        cc.passes += r.status == "pass" ? 1 : 0;
+                    }
+                }
+                n += stats::is_flaky(cc) ? 1 : 0;
+                if (cc.samples > 0) {
+                    k = std::min(k, cc.samples);
+                    all.push_back(cc);
+                }
+            }
+            at_k = stats::mean_pass_at_k(all, k);
+            hat_k = stats::mean_pass_hat_k(all, k);
+            return n;
+        };
+        c.baseline_flaky = flaky(baseline, c.baseline_pass_at_k, c.baseline_pass_hat_k);
+        c.candidate_flaky = flaky(candidate, c.candidate_pass_at_k, c.candidate_pass_hat_k);
+    }
+
+    if (!baseline.dataset_hash.empty() && !candidate.dataset_hash.empty() &&
+        baseline.dataset_hash != candidate.dataset_hash) {
+        c.notes.push_back(fmt::format("the datasets differ: {} case(s) are compared, {} new, {} missing",
+                                      c.paired, c.count(CaseChange::new_case), c.count(CaseChange::missing)));
+    }
+    if (baseline.prompt_version_id != candidate.prompt_version_id) {
+        c.notes.push_back(fmt::format("the prompt changed: {} ({}) -> {} ({})", baseline.prompt_label,
+                                      baseline.prompt_version_id.substr(0, 12), candidate.prompt_label,
+                                      candidate.prompt_version_id.substr(0, 12)));
+    }
+    if (baseline.provider_id != candidate.provider_id) {
+        c.notes.push_back(fmt::format("the provider changed: {} -> {}", baseline.provider_id, candidate.provider_id));
+    } else if (baseline.provider_config != candidate.provider_config) {
+        c.notes.push_back(fmt::format("the provider's settings changed: {} -> {}", baseline.provider_config.dump(),
+                                      candidate.provider_config.dump()));
+    }
+    if (c.paired == 0) {
+        c.notes.push_back("no case was judged on both sides: nothing to compare");
+    }
+    return c;
+}
+
+std::vector<std::string> check_gates(const Comparison& c, const Gates& gates) {
+    std::vector<std::string> failures;
+    if (gates.fail_on_regression) {
+        for (const auto& m : c.quality) {
+            if (m.verdict == stats::Verdict::worse) {
+                failures.push_back(fmt::format("{} is significantly worse: {:+.4g} ({})", m.name,
+                                               m.difference.value_or(0), m.method));
+            }
+        }
+    }
+    if (gates.min_pass_rate) {
+        const auto* m = c.metric("pass rate");
+        if (m == nullptr || !m->candidate || *m->candidate + 1e-12 < *gates.min_pass_rate) {
+            failures.push_back(fmt::format("pass rate {} is below the {:.1f}% required",
+                                           m && m->candidate ? fmt::format("{:.1f}%", 100 * *m->candidate) : "unknown",
+                                           100 * *gates.min_pass_rate));
+        }
+    }
+    if (gates.max_cost_increase && c.baseline_usage.cost_per_case && c.candidate_usage.cost_per_case) {
+        if (auto change = stats::relative_change(*c.baseline_usage.cost_per_case, *c.candidate_usage.cost_per_case);
+            change && *change * 100 > *gates.max_cost_increase + 1e-9) {
+            failures.push_back(fmt::format("cost per case rose {:.1f}%, more than the {:.1f}% allowed",
+                                           *change * 100, *gates.max_cost_increase));
+        }
+    }
+    if (gates.max_latency_increase && c.baseline_usage.latency_p50 && c.candidate_usage.latency_p50) {
+        if (auto change = stats::relative_change(*c.baseline_usage.latency_p50, *c.candidate_usage.latency_p50);
+            change && *change * 100 > *gates.max_latency_increase + 1e-9) {
+            failures.push_back(fmt::format("median latency rose {:.1f}%, more than the {:.1f}% allowed",
+                                           *change * 100, *gates.max_latency_increase));
+        }
+    }
+    return failures;
+}
+
+json to_json(const Comparison& c, const Options& options) {
+    json quality = json::array();
+    for (const auto& m : c.quality) {
+        quality.push_back({{"name", m.name},
+                           {"baseline", optional_json(m.baseline)},
+                           {"candidate", optional_json(m.candidate)},
+                           {"baseline_interval", interval_json(m.baseline_interval)},
+                           {"candidate_interval", interval_json(m.candidate_interval)},
+                           {"difference", optional_json(m.difference)},
+                           {"difference_interval", interval_json(m.difference_interval)},
+                           {"p_value", optional_json(m.p_value)},
+                           {"method", m.method},
+                           {"verdict", std::string(stats::to_string(m.verdict))}});
+    }
+    json cases = json::array();
+    for (const auto& d : c.cases) {
+        auto first = [](const SideCase* sc) -> json {
+            if (sc == nullptr || sc->results.empty()) return nullptr;
+            const auto& r = sc->results.front();
+            return json{{"status", r.status}, {"score", optional_json(r.score)}, {"reason", r.reason},
+                        {"output", r.output}};
+        };
+        cases.push_back({{"id", d.id},
+                         {"description", d.description},
+                         {"change", std::string(to_string(d.change))},
+                         {"baseline_pass", optional_json(d.baseline_pass)},
+                         {"candidate_pass", optional_json(d.candidate_pass)},
+                         {"baseline", first(d.baseline)},
+                         {"candidate", first(d.candidate)}});
+    }
+    json counts = json::object();
+    for (auto change : {CaseChange::regression, CaseChange::fix, CaseChange::unchanged_pass,
+                        CaseChange::unchanged_fail, CaseChange::errored, CaseChange::new_case,
+                        CaseChange::missing}) {
+        std::string key(to_string(change));
+        std::replace(key.begin(), key.end(), ' ', '_');
+        counts[key] = c.count(change);
+    }
+    json out{{"llmops_diff", 1},
+             {"alpha", options.alpha},
+             {"baseline", side_json(*c.baseline)},
+             {"candidate", side_json(*c.candidate)},
+             {"repeats", c.repeats},
+             {"paired_cases", c.paired},
+             {"counts", counts},
+             {"quality", quality},
+             {"usage", {{"baseline", usage_json(c.baseline_usage)}, {"candidate", usage_json(c.candidate_usage)}}},
+             {"notes", c.notes},
+             {"cases", cases}};
+    if (c.repeats > 1) {
+        out["repeat_stats"] = {{"k", c.repeats},
+                               {"baseline_flaky", c.baseline_flaky},
+                               {"candidate_flaky", c.candidate_flaky},
+                               {"baseline_pass_at_k", optional_json(c.baseline_pass_at_k)},
+                               {"candidate_pass_at_k", optional_json(c.candidate_pass_at_k)},
+                               {"baseline_pass_hat_k", optional_json(c.baseline_pass_hat_k)},
+                               {"candidate_pass_hat_k", optional_json(c.candidate_pass_hat_k)}};
+    }
+    return out;
+}
+
+} // namespace llmops::compare

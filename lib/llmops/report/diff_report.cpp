@@ -1,0 +1,273 @@
+#include <llmops/report/diff_report.hpp>
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include <llmops/report/escape.hpp>
+#include <llmops/util/term.hpp>
+
+namespace llmops::report {
+
+namespace {
+
+using compare::CaseChange;
+
+// A rate or score as a percentage when it is one ("72.5%"), with 1 decimal.
+std::string pct(std::optional<double> v) { return v ? fmt::format("{:.1f}%", 100 * *v) : "-"; }
+
+std::string signed_pct(std::optional<double> v) {
+    return v ? fmt::format("{:+.1f} pts", 100 * *v) : "-";
+}
+
+std::string interval_pct(const std::optional<stats::Interval>& i) {
+    return i ? fmt::format("[{:.1f}, {:.1f}]", 100 * i->lower, 100 * i->upper) : "";
+}
+
+std::string score(std::optional<double> v) { return v ? fmt::format("{:.3f}", *v) : "-"; }
+
+std::string signed_score(std::optional<double> v) { return v ? fmt::format("{:+.3f}", *v) : "-"; }
+
+std::string interval_score(const std::optional<stats::Interval>& i) {
+    return i ? fmt::format("[{:+.3f}, {:+.3f}]", i->lower, i->upper) : "";
+}
+
+std::string p_text(std::optional<double> p) {
+    if (!p) return "";
+    return *p < 0.0001 ? "p<0.0001" : fmt::format("p={:.4f}", *p);
+}
+
+std::string money(std::optional<double> usd) {
+    if (!usd) return "-";
+    if (*usd == 0) return "$0";
+    if (*usd < 0.001) return fmt::format("${:.6f}", *usd); // per-case costs of small models
+    return *usd < 1 ? fmt::format("${:.4f}", *usd) : fmt::format("${:.2f}", *usd);
+}
+
+std::string ms(std::optional<double> v) {
+    if (!v) return "-";
+    return *v >= 1000 ? fmt::format("{:.2f}s", *v / 1000) : fmt::format("{:.0f}ms", *v);
+}
+
+// "+12.5%" of after against before, or "" when undefined.
+std::string change(std::optional<double> before, std::optional<double> after) {
+    if (!before || !after) return "";
+    if (auto r = stats::relative_change(*before, *after)) return fmt::format("{:+.1f}%", 100 * *r);
+    return "";
+}
+
+std::string count_change(int64_t before, int64_t after) {
+    return change(static_cast<double>(before), static_cast<double>(after));
+}
+
+bool is_rate(const compare::MetricDiff& m) { return m.name == "pass rate"; }
+
+std::string verdict_word(stats::Verdict v) { return std::string(stats::to_string(v)); }
+
+util::Colour verdict_colour(stats::Verdict v) {
+    return v == stats::Verdict::better  ? util::Colour::green
+           : v == stats::Verdict::worse ? util::Colour::red
+                                        : util::Colour::yellow;
+}
+
+std::string paint(std::string_view text, util::Colour c, Colour colour) {
+    return util::paint(text, c, colour == Colour::on);
+}
+
+std::string side_line(const char* role, const compare::Side& s) {
+    return fmt::format("{}: {} ({} cases) {}\n", role, terminal_line(s.name), s.cases.size(),
+                       terminal_line(s.label));
+}
+
+// The first judged (else first) result of a case, for showing its output.
+const compare::CaseResult* shown_result(const compare::SideCase* sc) {
+    if (sc == nullptr || sc->results.empty()) return nullptr;
+    for (const auto& r : sc->results) {
+        if (r.status != "error") return &r;
+    }
+    return &sc->results.front();
+}
+
+std::string cut(const std::string& text, size_t max) {
+    size_t dropped = 0;
+    std::string head = head_text(text, max, dropped);
+    return dropped > 0 ? head + fmt::format(" … ({} more characters)", dropped) : head;
+}
+
+std::vector<const compare::CaseDiff*> cases_of(const compare::Comparison& c, CaseChange change) {
+    std::vector<const compare::CaseDiff*> out;
+    for (const auto& d : c.cases) {
+        if (d.change == change) out.push_back(&d);
+    }
+    return out;
+}
+
+} // namespace
+
+std::string diff_text(const compare::Comparison& c, const compare::Options& options,
+                      const std::vector<std::string>& gate_failures, const DiffTextOptions& text) {
+    std::string out;
+    out += side_line("baseline ", *c.baseline);
+    out += side_line("candidate", *c.candidate);
+    for (const auto& note : c.notes) {
+        out += "note: " + terminal_line(note) + "\n";
+    }
+    out += fmt::format("\nQUALITY ({} paired cases{}, alpha {})\n", c.paired,
+                       c.repeats > 1 ? fmt::format(", {} repeats", c.repeats) : "", options.alpha);
+    out += fmt::format("{:<22} {:>22} {:>22} {:>28} {:>10}  {}\n", "METRIC", "BASELINE", "CANDIDATE",
+                       "DIFFERENCE", "P", "VERDICT");
+    for (const auto& m : c.quality) {
+        const bool rate = is_rate(m);
+        const std::string a = rate ? fmt::format("{} {}", pct(m.baseline), interval_pct(m.baseline_interval))
+                                   : score(m.baseline);
+        const std::string b = rate ? fmt::format("{} {}", pct(m.candidate), interval_pct(m.candidate_interval))
+                                   : score(m.candidate);
+        const std::string d = rate ? fmt::format("{} {}", signed_pct(m.difference), interval_pct(m.difference_interval))
+                                   : fmt::format("{} {}", signed_score(m.difference), interval_score(m.difference_interval));
+        out += fmt::format("{} {:>22} {:>22} {:>28} {:>10}  {}\n", terminal_cell(m.name, 22), a, b, d,
+                           p_text(m.p_value), paint(verdict_word(m.verdict), verdict_colour(m.verdict), text.colour));
+    }
+    if (c.repeats > 1) {
+        out += fmt::format("repeats: flaky cases {} -> {}; pass@{} {} -> {}; pass^{} {} -> {}\n",
+                           c.baseline_flaky, c.candidate_flaky, c.repeats, pct(c.baseline_pass_at_k),
+                           pct(c.candidate_pass_at_k), c.repeats, pct(c.baseline_pass_hat_k),
+                           pct(c.candidate_pass_hat_k));
+    }
+    const auto& ua = c.baseline_usage;
+    const auto& ub = c.candidate_usage;
+    out += fmt::format("\nCOST AND SPEED\n{:<22} {:>14} {:>14} {:>10}\n", "", "BASELINE", "CANDIDATE", "CHANGE");
+    auto row = [&](std::string_view name, const std::string& a, const std::string& b, const std::string& d) {
+        out += fmt::format("{:<22} {:>14} {:>14} {:>10}\n", name, a, b, d);
+    };
+    row("input tokens", std::to_string(ua.input_tokens), std::to_string(ub.input_tokens),
+        count_change(ua.input_tokens, ub.input_tokens));
+    row("output tokens", std::to_string(ua.output_tokens), std::to_string(ub.output_tokens),
+        count_change(ua.output_tokens, ub.output_tokens));
+    row("cost (USD)", money(ua.cost_usd) + (ua.unpriced ? "+?" : ""), money(ub.cost_usd) + (ub.unpriced ? "+?" : ""),
+        change(ua.cost_usd, ub.cost_usd));
+    row("cost per case", money(ua.cost_per_case), money(ub.cost_per_case), change(ua.cost_per_case, ub.cost_per_case));
+    row("latency p50", ms(ua.latency_p50), ms(ub.latency_p50), change(ua.latency_p50, ub.latency_p50));
+    row("latency p95", ms(ua.latency_p95), ms(ub.latency_p95), change(ua.latency_p95, ub.latency_p95));
+    row("latency p99", ms(ua.latency_p99), ms(ub.latency_p99), change(ua.latency_p99, ub.latency_p99));
+    row("cache hits", std::to_string(ua.cached), std::to_string(ub.cached), "");
+    row("errors", std::to_string(ua.errors), std::to_string(ub.errors), "");
+
+    out += fmt::format("\nCASES: {} regressions, {} fixes, {} unchanged (pass), {} unchanged (fail), "
+                       "{} errored, {} new, {} missing\n",
+                       c.count(CaseChange::regression), c.count(CaseChange::fix),
+                       c.count(CaseChange::unchanged_pass), c.count(CaseChange::unchanged_fail),
+                       c.count(CaseChange::errored), c.count(CaseChange::new_case),
+                       c.count(CaseChange::missing));
+    size_t shown = 0;
+    for (auto kind : {CaseChange::regression, CaseChange::fix}) {
+        const auto list = cases_of(c, kind);
+        for (const auto* d : list) {
+            if (shown == text.max_cases) {
+                out += "... more cases in --format json\n";
+                break;
+            }
+            ++shown;
+            const std::string head = kind == CaseChange::regression ? "REGRESSION" : "FIX";
+            out += fmt::format("\n{} {}{}\n",
+                               paint(head, kind == CaseChange::regression ? util::Colour::red : util::Colour::green,
+                                     text.colour),
+                               terminal_line(d->id),
+                               d->description.empty() || d->description == d->id ? ""
+                                                                                 : " (" + terminal_line(d->description) + ")");
+            for (auto [label, sc, frac] : {std::tuple{"baseline ", d->baseline, d->baseline_pass},
+                                           std::tuple{"candidate", d->candidate, d->candidate_pass}}) {
+                const auto* r = shown_result(sc);
+                if (r == nullptr) continue;
+                out += fmt::format("  {} {} {}{}\n", label, r->status,
+                                   c.repeats > 1 ? fmt::format("({} of repeats passed) ", pct(frac)) : "",
+                                   r->reason.empty() ? "" : terminal_line(cut(r->reason, 200)));
+                out += "    " + terminal_line(cut(r->output, text.max_output_chars)) + "\n";
+            }
+        }
+    }
+    if (!gate_failures.empty()) {
+        out += "\n";
+        for (const auto& f : gate_failures) {
+            out += paint("gate failed: ", util::Colour::red, text.colour) + f + "\n";
+        }
+    }
+    return out;
+}
+
+std::string diff_markdown(const compare::Comparison& c, const compare::Options& options,
+                          const std::vector<std::string>& gate_failures) {
+    std::string out;
+    const auto* rate = c.metric("pass rate");
+    const std::string verdict = rate ? verdict_word(rate->verdict) : "no data";
+    const char* icon = !gate_failures.empty()                                     ? "❌"
+                       : rate && rate->verdict == stats::Verdict::worse           ? "⚠️"
+                       : rate && rate->verdict == stats::Verdict::better          ? "✅"
+                                                                                 : "➖";
+    out += fmt::format("### {} llmops diff: pass rate {} → {} ({}; {})\n\n", icon, pct(rate ? rate->baseline : std::nullopt),
+                       pct(rate ? rate->candidate : std::nullopt), markdown_text(verdict),
+                       fmt::format("{} regressions, {} fixes", c.count(CaseChange::regression), c.count(CaseChange::fix)));
+    out += fmt::format("**Baseline:** {} — {}  \n**Candidate:** {} — {}\n\n", markdown_text(c.baseline->name),
+                       markdown_text(c.baseline->label), markdown_text(c.candidate->name),
+                       markdown_text(c.candidate->label));
+    for (const auto& f : gate_failures) {
+        out += "- ❌ **gate failed:** " + markdown_text(f) + "\n";
+    }
+    for (const auto& n : c.notes) {
+        out += "- " + markdown_text(n) + "\n";
+    }
+    if (!gate_failures.empty() || !c.notes.empty()) out += "\n";
+    out += fmt::format("| metric | baseline | candidate | difference ({}% CI) | p | verdict |\n"
+                       "|---|---:|---:|---:|---:|---|\n",
+                       fmt::format("{:g}", 100 * (1 - options.alpha)));
+    for (const auto& m : c.quality) {
+        const bool r = is_rate(m);
+        out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", markdown_text(m.name),
+                           r ? pct(m.baseline) : score(m.baseline), r ? pct(m.candidate) : score(m.candidate),
+                           r ? fmt::format("{} {}", signed_pct(m.difference), interval_pct(m.difference_interval))
+                             : fmt::format("{} {}", signed_score(m.difference), interval_score(m.difference_interval)),
+                           p_text(m.p_value), verdict_word(m.verdict));
+    }
+    const auto& ua = c.baseline_usage;
+    const auto& ub = c.candidate_usage;
+    out += "\n| cost and speed | baseline | candidate | change |\n|---|---:|---:|---:|\n";
+    auto row = [&](std::string_view name, const std::string& a, const std::string& b, const std::string& d) {
+        out += fmt::format("| {} | {} | {} | {} |\n", name, a, b, d);
+    };
+    row("tokens in / out", fmt::format("{} / {}", ua.input_tokens, ua.output_tokens),
+        fmt::format("{} / {}", ub.input_tokens, ub.output_tokens), "");
+    row("cost (USD)", money(ua.cost_usd), money(ub.cost_usd), change(ua.cost_usd, ub.cost_usd));
+    row("cost per case", money(ua.cost_per_case), money(ub.cost_per_case), change(ua.cost_per_case, ub.cost_per_case));
+    row("latency p50 / p95", fmt::format("{} / {}", ms(ua.latency_p50), ms(ua.latency_p95)),
+        fmt::format("{} / {}", ms(ub.latency_p50), ms(ub.latency_p95)), change(ua.latency_p50, ub.latency_p50));
+    row("errors / cache hits", fmt::format("{} / {}", ua.errors, ua.cached), fmt::format("{} / {}", ub.errors, ub.cached), "");
+    for (auto kind : {CaseChange::regression, CaseChange::fix, CaseChange::new_case, CaseChange::missing}) {
+        const auto list = cases_of(c, kind);
+        if (list.empty()) continue;
+        out += fmt::format("\n<details><summary>{} {}</summary>\n\n", list.size(),
+                           kind == CaseChange::regression ? "regressions"
+                           : kind == CaseChange::fix      ? "fixes"
+                           : kind == CaseChange::new_case ? "new cases"
+                                                          : "missing cases");
+        size_t shown = 0;
+        for (const auto* d : list) {
+            if (++shown > 50) {
+                out += fmt::format("… and {} more (llmops diff --format json)\n\n", list.size() - 50);
+                break;
+            }
+            out += "**" + markdown_text(d->id) + "**";
+            if (!d->description.empty() && d->description != d->id) out += " — " + markdown_text(d->description);
+            out += "\n\n";
+            for (auto [label, sc] : {std::pair{"baseline", d->baseline}, std::pair{"candidate", d->candidate}}) {
+                const auto* r = shown_result(sc);
+                if (r == nullptr) continue;
+                out += fmt::format("{} ({}{}):\n\n", label, r->status,
+                                   r->reason.empty() ? "" : ": " + markdown_text(cut(r->reason, 300)));
+                out += markdown_code_block(cut(r->output, 1500)) + "\n";
+            }
+        }
+        out += "</details>\n";
+    }
+    return out;
+}
+
+} // namespace llmops::report
