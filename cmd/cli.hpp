@@ -75,5 +75,6 @@ void register_cache(CLI::App& app, Context& ctx);
 void register_eval(CLI::App& app, Context& ctx);
 void register_runs(CLI::App& app, Context& ctx);
 void register_diff(CLI::App& app, Context& ctx);
+void register_stats(CLI::App& app, Context& ctx);
 
 } // namespace llmops::cmd

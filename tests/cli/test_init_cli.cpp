@@ -122,7 +122,7 @@ TEST_CASE("cli::usage errors") {
                                            "list' (see 'llmops prompt list --help')");
     }
     SUBCASE("no command") {
-        check({}, "'llmops' needs a command: init, prompt, fsck, prices, ask, cache, eval, runs (see 'llmops --help')");
+        check({}, "'llmops' needs a command: init, prompt, fsck, prices, ask, cache, eval, runs, diff, stats (see 'llmops --help')");
         check({"prompt", "label"}, "'llmops prompt label' needs a command: set, rm, history "
                                    "(see 'llmops prompt label --help')");
     }
@@ -132,8 +132,8 @@ TEST_CASE("cli::usage errors") {
         check({"prompt", "show"}, "ref is required (see 'llmops prompt show --help')");
     }
     SUBCASE("a command the SPEC plans but this version lacks says so plainly") {
-        check({"diff", "1", "2"},
-              "'diff' is not implemented yet in this version of llmops (planned, SPEC §11; "
+        check({"judge", "calibrate", "suite.yaml"},
+              "'judge' is not implemented yet in this version of llmops (planned, SPEC §9; "
               "see the README's Status section)");
         check({"--dir", ".", "prompt", "bundle", "-o", "b.json"},
               "'prompt bundle' is not implemented yet in this version of llmops (planned, SPEC "

@@ -10,6 +10,8 @@ set(LLMOPS_EVAL_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/refusal.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/security.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/script.cpp
+  # The judge (model-graded assertions, SPEC §9).
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/judge/verdict.cpp
   # Suites, datasets and the runner (not assertions: keep these lines).
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/suite.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/dataset.cpp

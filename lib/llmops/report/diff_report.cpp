@@ -60,6 +60,10 @@ std::string count_change(int64_t before, int64_t after) {
     return change(static_cast<double>(before), static_cast<double>(after));
 }
 
+std::string plural(int64_t n, std::string_view one, std::string_view many = {}) {
+    return fmt::format("{} {}", n, n == 1 ? one : many.empty() ? std::string(one) + "s" : std::string(many));
+}
+
 bool is_rate(const compare::MetricDiff& m) { return m.name == "pass rate"; }
 
 std::string verdict_word(stats::Verdict v) { return std::string(stats::to_string(v)); }
@@ -152,9 +156,10 @@ std::string diff_text(const compare::Comparison& c, const compare::Options& opti
     row("cache hits", std::to_string(ua.cached), std::to_string(ub.cached), "");
     row("errors", std::to_string(ua.errors), std::to_string(ub.errors), "");
 
-    out += fmt::format("\nCASES: {} regressions, {} fixes, {} unchanged (pass), {} unchanged (fail), "
+    out += fmt::format("\nCASES: {}, {}, {} unchanged (pass), {} unchanged (fail), "
                        "{} errored, {} new, {} missing\n",
-                       c.count(CaseChange::regression), c.count(CaseChange::fix),
+                       plural(c.count(CaseChange::regression), "regression"),
+                       plural(c.count(CaseChange::fix), "fix", "fixes"),
                        c.count(CaseChange::unchanged_pass), c.count(CaseChange::unchanged_fail),
                        c.count(CaseChange::errored), c.count(CaseChange::new_case),
                        c.count(CaseChange::missing));
@@ -205,7 +210,8 @@ std::string diff_markdown(const compare::Comparison& c, const compare::Options& 
                                                                                  : "➖";
     out += fmt::format("### {} llmops diff: pass rate {} → {} ({}; {})\n\n", icon, pct(rate ? rate->baseline : std::nullopt),
                        pct(rate ? rate->candidate : std::nullopt), markdown_text(verdict),
-                       fmt::format("{} regressions, {} fixes", c.count(CaseChange::regression), c.count(CaseChange::fix)));
+                       fmt::format("{}, {}", plural(c.count(CaseChange::regression), "regression"),
+                                   plural(c.count(CaseChange::fix), "fix", "fixes")));
     out += fmt::format("**Baseline:** {} — {}  \n**Candidate:** {} — {}\n\n", markdown_text(c.baseline->name),
                        markdown_text(c.baseline->label), markdown_text(c.candidate->name),
                        markdown_text(c.candidate->label));
@@ -243,11 +249,12 @@ std::string diff_markdown(const compare::Comparison& c, const compare::Options& 
     for (auto kind : {CaseChange::regression, CaseChange::fix, CaseChange::new_case, CaseChange::missing}) {
         const auto list = cases_of(c, kind);
         if (list.empty()) continue;
-        out += fmt::format("\n<details><summary>{} {}</summary>\n\n", list.size(),
-                           kind == CaseChange::regression ? "regressions"
-                           : kind == CaseChange::fix      ? "fixes"
-                           : kind == CaseChange::new_case ? "new cases"
-                                                          : "missing cases");
+        const auto n = static_cast<int64_t>(list.size());
+        out += fmt::format("\n<details><summary>{}</summary>\n\n",
+                           kind == CaseChange::regression ? plural(n, "regression")
+                           : kind == CaseChange::fix      ? plural(n, "fix", "fixes")
+                           : kind == CaseChange::new_case ? plural(n, "new case")
+                                                          : plural(n, "missing case"));
         size_t shown = 0;
         for (const auto* d : list) {
             if (++shown > 50) {
