@@ -127,6 +127,11 @@ TEST_CASE("cli::diff of stored runs and variants") {
         CHECK(doc["comparisons"][0]["baseline"]["label"] == "say | echo");
         CHECK(doc["comparisons"][0]["candidate"]["label"] == "shout | echo");
         CHECK(doc["comparisons"][0]["counts"]["regression"] == 2);
+        // The run recorded both prompts' contents: the diff shows how the prompt changed.
+        const std::string prompt_diff = doc["comparisons"][0]["prompt_diff"].get<std::string>();
+        CHECK(prompt_diff.find("-  \"template\": \"Say {{w}}\"") != std::string::npos);
+        CHECK(prompt_diff.find("+  \"template\": \"Shout {{w}}\"") != std::string::npos);
+        CHECK(llmops(dir.path(), {"diff", "latest"}).out.find("PROMPT DIFF\n--- say\n+++ shout") != std::string::npos);
     }
     SUBCASE("runs by number, tag and latest~N; variants by index or label; an exported run") {
         REQUIRE(llmops(dir.path(), {"eval", "suite.yaml"}).exit_code == 1);

@@ -12,6 +12,7 @@
 #include <llmops/stats/pass_at_k.hpp>
 #include <llmops/stats/proportion.hpp>
 #include <llmops/store/runs.hpp>
+#include <llmops/util/diff.hpp>
 #include <llmops/util/files.hpp>
 
 namespace llmops::compare {
@@ -95,6 +96,20 @@ Expected<std::vector<int>> pick_variants(const std::vector<std::pair<int, std::s
                 variants_list(variants));
 }
 
+// The content of the prompt with `version_id` from a run's provenance, pretty-printed.
+std::string prompt_content_of(const json& provenance, const std::string& version_id) {
+    if (!provenance.is_object() || !provenance.value("prompts", json()).is_array()) {
+        return "";
+    }
+    for (const auto& p : provenance["prompts"]) {
+        if (p.is_object() && p.value("version_id", std::string()) == version_id && p.contains("content") &&
+            p["content"].is_object()) {
+            return p["content"].dump(2) + "\n";
+        }
+    }
+    return "";
+}
+
 Expected<std::vector<Side>> load_stored(store::Database& db, const SideRef& ref) {
     auto id = store::resolve_run(db, ref.run);
     if (!id) {
@@ -126,6 +141,7 @@ Expected<std::vector<Side>> load_stored(store::Database& db, const SideRef& ref)
         s.label = v.label;
         s.prompt_label = v.prompt_label;
         s.prompt_version_id = v.prompt_version_id;
+        s.prompt_content = prompt_content_of(run->provenance, v.prompt_version_id);
         s.provider_id = v.provider_id;
         s.provider_config = v.provider_config;
         s.dataset_hash = run->dataset_hash;
@@ -198,6 +214,7 @@ Expected<std::vector<Side>> load_file(const std::filesystem::path& path, const S
             s.label = v.value("label", std::string());
             s.prompt_label = v.value("prompt_label", std::string());
             s.prompt_version_id = v.value("prompt_version_id", std::string());
+            s.prompt_content = prompt_content_of(run.value("provenance", json::object()), s.prompt_version_id);
             s.provider_id = v.value("provider_id", std::string());
             s.provider_config = v.value("provider_config", json::object());
             s.dataset_hash = run.value("dataset_hash", std::string());
@@ -661,6 +678,11 @@ Comparison compare(const Side& baseline, const Side& candidate, const Options& o
         c.notes.push_back(fmt::format("the datasets differ: {} case(s) are compared, {} new, {} missing",
                                       c.paired, c.count(CaseChange::new_case), c.count(CaseChange::missing)));
     }
+    if (baseline.prompt_version_id != candidate.prompt_version_id && !baseline.prompt_content.empty() &&
+        !candidate.prompt_content.empty()) {
+        c.prompt_diff = util::unified_diff(baseline.prompt_content, candidate.prompt_content,
+                                           baseline.prompt_label, candidate.prompt_label, false);
+    }
     if (baseline.prompt_version_id != candidate.prompt_version_id) {
         c.notes.push_back(fmt::format("the prompt changed: {} ({}) -> {} ({})", baseline.prompt_label,
                                       baseline.prompt_version_id.substr(0, 12), candidate.prompt_label,
@@ -761,6 +783,7 @@ json to_json(const Comparison& c, const Options& options) {
              {"quality", quality},
              {"usage", {{"baseline", usage_json(c.baseline_usage)}, {"candidate", usage_json(c.candidate_usage)}}},
              {"notes", c.notes},
+             {"prompt_diff", c.prompt_diff.empty() ? json() : json(c.prompt_diff)},
              {"cases", cases}};
     if (c.repeats > 1) {
         out["repeat_stats"] = {{"k", c.repeats},

@@ -50,6 +50,8 @@ struct Side {
     std::string label;         // the variant's label
     std::string prompt_label;
     std::string prompt_version_id;
+    std::string prompt_content; // the prompt's canonical content, pretty-printed; empty when the
+                                // run did not record it
     std::string provider_id;
     nlohmann::json provider_config = nlohmann::json::object();
     std::string dataset_hash;
@@ -136,6 +138,8 @@ struct Comparison {
     std::optional<double> baseline_pass_at_k, candidate_pass_at_k;
     std::optional<double> baseline_pass_hat_k, candidate_pass_hat_k;
     std::vector<std::string> notes; // "the datasets differ", "the prompt changed", ...
+    std::string prompt_diff;        // unified diff of the two prompts when they differ and both
+                                    // runs recorded them, else empty
 
     int64_t count(CaseChange change) const;
     const MetricDiff* metric(std::string_view name) const;

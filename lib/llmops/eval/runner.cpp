@@ -601,7 +601,10 @@ Expected<void> Run::start_run_record() {
     run.variants = m_variants;
     json prompts = json::array();
     for (const auto& p : m_prompts) {
-        prompts.push_back({{"label", p.label}, {"version_id", p.version_id}});
+        // The content itself, so that a diff of two runs can show how the prompt changed even
+        // when it was a file or inline text rather than a version in the store.
+        prompts.push_back({{"label", p.label}, {"version_id", p.version_id},
+                           {"content", json::parse(prompt::canonical_content(p.def), nullptr, false)}});
     }
     json providers = json::array();
     json prices = json::object();

@@ -116,6 +116,9 @@ std::string diff_text(const compare::Comparison& c, const compare::Options& opti
     for (const auto& note : c.notes) {
         out += "note: " + terminal_line(note) + "\n";
     }
+    if (!c.prompt_diff.empty()) {
+        out += "\nPROMPT DIFF\n" + terminal_text(c.prompt_diff);
+    }
     out += fmt::format("\nQUALITY ({} paired cases{}, alpha {})\n", c.paired,
                        c.repeats > 1 ? fmt::format(", {} repeats", c.repeats) : "", options.alpha);
     out += fmt::format("{:<22} {:>22} {:>22} {:>28} {:>10}  {}\n", "METRIC", "BASELINE", "CANDIDATE",
@@ -222,6 +225,9 @@ std::string diff_markdown(const compare::Comparison& c, const compare::Options& 
         out += "- " + markdown_text(n) + "\n";
     }
     if (!gate_failures.empty() || !c.notes.empty()) out += "\n";
+    if (!c.prompt_diff.empty()) {
+        out += "<details><summary>prompt diff</summary>\n\n" + markdown_code_block(c.prompt_diff) + "\n</details>\n\n";
+    }
     out += fmt::format("| metric | baseline | candidate | difference ({}% CI) | p | verdict |\n"
                        "|---|---:|---:|---:|---:|---|\n",
                        fmt::format("{:g}", 100 * (1 - options.alpha)));

@@ -223,6 +223,8 @@ TEST_CASE("compare reports (golden files)") {
     b.prompt_label = "triage@2";
     b.prompt_version_id = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
     b.provider_id = "openai:gpt-4.1-mini";
+    a.prompt_content = "{\n  \"template\": \"Triage: {{ticket}}\"\n}\n";
+    b.prompt_content = "{\n  \"template\": \"Route this ticket: {{ticket}}\"\n}\n";
     const std::string nasty = "<script>alert(1)</script> | `tick` @here *bold*\n\x1b[31mred\x1b[0m";
     for (int i = 0; i < 8; ++i) {
         const std::string id = "case-" + std::to_string(i);
@@ -238,6 +240,7 @@ TEST_CASE("compare reports (golden files)") {
     g.max_cost_increase = 20;
     const auto failures = compare::check_gates(c, g);
     REQUIRE(failures.size() == 1);
+    CHECK(c.prompt_diff.find("+  \"template\": \"Route this ticket: {{ticket}}\"") != std::string::npos);
     check_golden("diff.txt", report::diff_text(c, options, failures, {}));
     check_golden("diff.md", report::diff_markdown(c, options, failures));
     check_golden("diff.json", compare::to_json(c, options).dump(2) + "\n");
