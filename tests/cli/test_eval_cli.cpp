@@ -61,6 +61,14 @@ TEST_CASE("cli::eval exit codes") {
         CHECK(gated.err.find("gate failed: 'Say {{word}} | echo' passed 75.0%, below the 80.0% required") !=
               std::string::npos);
     }
+    SUBCASE("a recording that cannot be written is reported; the results are kept") {
+        dir.write("suite.yaml", echo_suite(2, {0, 1}));
+        const auto r = llmops(dir.path(), {"eval", "suite.yaml", "--record", "/dev/full"});
+        CHECK(r.exit_code == 0);
+        CHECK(r.err.find("llmops: warning: --record: 2 answer(s) could not be recorded: cannot write "
+                         "to replay file '/dev/full': No space left on device") != std::string::npos);
+        CHECK(stored_results(dir.path()) == 2);
+    }
     SUBCASE("errors are never passes: a run where every call errors exits 3") {
         dir.write("suite.yaml", "prompts: ['Say hi']\nproviders: ['exec:false']\ntests:\n  - vars: {}\n");
         const auto r = llmops(dir.path(), {"eval", "suite.yaml", "--json"});

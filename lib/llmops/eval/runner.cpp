@@ -495,6 +495,8 @@ private:
     std::shared_ptr<const TestCase> m_case; // the case being scheduled
     bool m_cases_done = false;
     std::optional<Error> m_walk_error;      // the dataset could not be read again
+    int64_t m_record_failures = 0;          // --record lines that could not be written
+    std::string m_record_error;
     std::set<std::tuple<int, std::string, int>> m_done; // resumed keys
     provider::PriceTable m_prices;
     int m_repeat = 1;
@@ -901,9 +903,15 @@ Expected<RunSummary> Run::execute(const std::function<bool()>& should_stop) {
                     }
                 }
             });
+        m_record_failures = engine.counters().record_failures;
+        m_record_error = engine.counters().first_record_error;
     }
     if (cache) {
         (void)cache->flush();
+    }
+    if (m_record_failures > 0) {
+        m_summary.warnings.push_back(fmt::format("--record: {} answer(s) could not be recorded: {}",
+                                                 m_record_failures, m_record_error));
     }
     auto flushed = m_writer->flush();
     m_writer.reset();

@@ -179,8 +179,14 @@ struct CallEngine::State {
                                          outcome_to_json(*result).dump());
             }
             if (options.recorder != nullptr && !result->replayed) {
-                (void)options.recorder->record(provider.id(), p->job.request, p->job.repeat,
-                                               *result);
+                // A full disk must not lose the result, but the user asked for a recording:
+                // count the failures so the command can say so.
+                if (auto ok = options.recorder->record(provider.id(), p->job.request, p->job.repeat, *result);
+                    !ok) {
+                    if (counters.record_failures++ == 0) {
+                        counters.first_record_error = ok.error().message();
+                    }
+                }
             }
         } else {
             ++counters.errors;

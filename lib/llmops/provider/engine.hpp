@@ -58,6 +58,8 @@ struct EngineCounters {
     int64_t cache_hits = 0;
     int64_t errors = 0;
     int64_t in_flight = 0;
+    int64_t record_failures = 0;     // answers --record could not write
+    std::string first_record_error;  // the first such failure's message
 };
 
 // Returns the cache key of `request` (its params already merged) on `provider` at `repeat`:
