@@ -1073,11 +1073,13 @@ Expected<RunSummary> summarize_run(store::Database& db, int64_t run_id) {
     RunSummary s;
     s.run_id = run_id;
     s.status = run->status;
+    std::vector<bool> replayed;
     for (const auto& v : run->variants) {
         VariantSummary vs;
         vs.index = v.index;
         vs.label = v.label;
         s.variants.push_back(std::move(vs));
+        replayed.push_back(v.provider_id.starts_with("replay:"));
     }
     if (run->summary.is_object()) {
         s.stopped_by_cost = run->summary.value("stopped_by_cost", false);
@@ -1101,7 +1103,8 @@ Expected<RunSummary> summarize_run(store::Database& db, int64_t run_id) {
         if (r.output) {
             if (r.cost_usd) {
                 v.cost_usd += *r.cost_usd;
-                if (!r.cached) {
+                // Answers from the cache or from a recording (replay:) cost nothing now.
+                if (!r.cached && !replayed[static_cast<size_t>(r.variant)]) {
                     v.spent_usd += *r.cost_usd;
                 }
             } else {

@@ -296,6 +296,27 @@ TEST_CASE("eval::run_suite against a provider") {
         CHECK(second->variants[0].spent_usd == 0.0);
         CHECK(second->variants[0].cost_usd == doctest::Approx(20 * 0.15));
     }
+    SUBCASE("answers replayed from a recording cost what they cost, and spend nothing") {
+        test::TempDir dir;
+        eval::RunOptions record;
+        record.record = dir / "rec.jsonl";
+        record.cache_mode = provider::CacheMode::off;
+        REQUIRE(eval::run_suite(*p.db, p.project, suite, record, {}, {}).has_value());
+        auto replay = echo_suite(20, {});
+        auto replay_config = provider::parse_provider_config(json("replay:" + (dir / "rec.jsonl").string()),
+                                                             "providers[0]", ".");
+        REQUIRE(replay_config.has_value());
+        replay.providers = {std::move(*replay_config)};
+        auto summary = eval::run_suite(*p.db, p.project, replay, {}, {}, {});
+        REQUIRE(summary.has_value());
+        CHECK(summary->variants[0].cost_usd == doctest::Approx(20 * 0.15));
+        CHECK(summary->variants[0].spent_usd == 0.0);
+        // Recomputed from the store (runs show, merge, resume), the same.
+        auto again = eval::summarize_run(*p.db, summary->run_id);
+        REQUIRE(again.has_value());
+        CHECK(again->variants[0].cost_usd == doctest::Approx(20 * 0.15));
+        CHECK(again->variants[0].spent_usd == 0.0);
+    }
 }
 
 } // TEST_SUITE
