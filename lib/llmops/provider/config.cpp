@@ -382,6 +382,18 @@ Expected<ProviderSpec> parse_provider_id(std::string_view id) {
                 util::did_you_mean(head, k_known_ids));
 }
 
+// promptfoo's provider-level keys that llmops refuses, with what to do instead (never ignored:
+// a key that silently did nothing would change what is measured).
+namespace {
+const char* refused_provider_key(std::string_view key) {
+    if (key == "prompts") return "every prompt runs on every provider; split the suite to pair them";
+    if (key == "transform") return "transform the output in an exec: provider or a python assertion";
+    if (key == "delay") return "use 'rpm' in the provider's config to pace requests";
+    if (key == "env") return "set the variables in the environment that runs llmops";
+    return nullptr;
+}
+} // namespace
+
 Expected<ProviderConfig> parse_provider_config(const json& entry, std::string_view where,
                                                const std::filesystem::path& base_dir) {
     ProviderConfig c;
@@ -403,6 +415,9 @@ Expected<ProviderConfig> parse_provider_config(const json& entry, std::string_vi
                 c.label = value.get<std::string>();
             } else if (key == "config") {
                 config = &value;
+            } else if (const char* why = refused_provider_key(key)) {
+                return fail(ErrorCode::invalid_input, "{}: '{}' is a promptfoo provider key llmops does not support: {}",
+                            where, key, why);
             } else {
                 return fail(ErrorCode::invalid_input, "{}: unknown key '{}'{}", where, key,
                             util::did_you_mean(key, {"id", "label", "config"}));
