@@ -70,7 +70,7 @@ TEST_CASE("provider::parse_provider_config") {
         CHECK(error_of(R"({"id": "openai:gpt-4o", "delay": 500})") ==
               "qa.yaml: providers[0]: 'delay' is a promptfoo provider key llmops does not support: "
               "use 'rpm' in the provider's config to pace requests");
-        CHECK(error_of(R"({"id": "openai:gpt-4o", "transform": "output.trim()"})").starts_with(
+        CHECK(error_of(R"x({"id": "openai:gpt-4o", "transform": "output.trim()"})x").starts_with(
               "qa.yaml: providers[0]: 'transform' is a promptfoo provider key llmops does not support"));
         CHECK(error_of(R"({"id": "openai:gpt-4o", "config": {"cost": 0.1}})") ==
               "qa.yaml: providers[0]: 'cost' must be a map of USD per million tokens: "
