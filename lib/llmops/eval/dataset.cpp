@@ -70,7 +70,7 @@ class CsvReader {
     }
 
   private:
-    int peek() const { return m_pos < m_text.size() ? m_text[m_pos] : -1; }
+    int peek() const { return m_pos < m_text.size() ? static_cast<unsigned char>(m_text[m_pos]) : -1; }
 
     bool at_line_end() const { return peek() == '\n' || peek() == '\r' || peek() == -1; }
 
@@ -581,6 +581,14 @@ std::string json_error_text(const json::parse_error& e) {
     return std::string(colon == std::string_view::npos ? what : what.substr(colon + 2));
 }
 
+// nlohmann's other errors without their "[json.exception.out_of_range.406] " preamble: parse()
+// throws out_of_range, not parse_error, for a number beyond a double's range (1e400).
+std::string json_exception_text(const json::exception& e) {
+    std::string_view what = e.what();
+    const size_t bracket = what.find("] ");
+    return std::string(bracket == std::string_view::npos ? what : what.substr(bracket + 2));
+}
+
 // A JSONL file: one case per non-blank line.
 class JsonlCaseReader final : public detail::RawCaseReader {
   public:
@@ -608,6 +616,9 @@ class JsonlCaseReader final : public detail::RawCaseReader {
             } catch (const json::parse_error& e) {
                 return fail(ErrorCode::invalid_input, "{}:{}:{}: not JSON: {}", m_name, m_line,
                             std::max<size_t>(1, e.byte), json_error_text(e));
+            } catch (const json::exception& e) {
+                return fail(ErrorCode::invalid_input, "{}:{}: not JSON: {}", m_name, m_line,
+                            json_exception_text(e));
             }
             out = {std::move(value), fmt::format("{}:{}", m_name, m_line), {}};
             return true;
@@ -664,6 +675,8 @@ Expected<std::unique_ptr<detail::RawCaseReader>> open_json(std::string text, std
             util::line_and_column(text, std::min(text.size(), e.byte > 0 ? e.byte - 1 : 0));
         return fail(ErrorCode::invalid_input, "{}:{}:{}: not JSON: {}", name, line, column,
                     json_error_text(e));
+    } catch (const json::exception& e) {
+        return fail(ErrorCode::invalid_input, "{}: not JSON: {}", name, json_exception_text(e));
     }
     return DocumentCaseReader::open(std::move(doc), std::move(name));
 }

@@ -413,6 +413,9 @@ Expected<json> parse_json_body(std::string_view api, std::string_view body) {
                         body.size());
         }
         return fail(ErrorCode::provider, "{}: response is not JSON: '{}'", api, quote_body(body));
+    } catch (const json::exception&) {
+        // out_of_range for a number beyond a double's range (1e400)
+        return fail(ErrorCode::provider, "{}: response is not JSON: '{}'", api, quote_body(body));
     }
 }
 
@@ -420,7 +423,7 @@ Expected<json> parse_param_json(std::string_view api, std::string_view field,
                                 const std::string& text) {
     try {
         return json::parse(text);
-    } catch (const json::parse_error&) {
+    } catch (const json::exception&) { // parse_error, or out_of_range for 1e400
         return fail(ErrorCode::invalid_input, "{}: {} is not valid JSON: {}", api, field,
                     quote_body(text));
     }
@@ -503,7 +506,20 @@ int64_t int_field(const json& object, std::string_view key) {
     auto it = object.find(key);
     if (it == object.end() || !it->is_number())
         return 0;
-    return it->is_number_float() ? static_cast<int64_t>(it->get<double>()) : it->get<int64_t>();
+    // Negative or absurd counts (a broken or hostile server) would make costs negative, and a
+    // double beyond int64's range is undefined behaviour to convert: both read as 0. The bound
+    // (2^53) also keeps sums of a few counts from overflowing.
+    constexpr int64_t k_max = int64_t{1} << 53;
+    if (it->is_number_float()) {
+        const double value = it->get<double>();
+        return value >= 0 && value <= static_cast<double>(k_max) ? static_cast<int64_t>(value) : 0;
+    }
+    if (it->is_number_unsigned()) {
+        const uint64_t value = it->get<uint64_t>();
+        return value <= static_cast<uint64_t>(k_max) ? static_cast<int64_t>(value) : 0;
+    }
+    const int64_t value = it->get<int64_t>();
+    return value >= 0 && value <= k_max ? value : 0;
 }
 
 int64_t estimate_tokens(std::string_view text) {

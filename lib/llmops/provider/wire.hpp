@@ -129,7 +129,8 @@ std::string encode_path_segment(std::string_view segment);
 void add_headers(std::vector<std::pair<std::string, std::string>>& headers,
                  const std::vector<std::pair<std::string, std::string>>& extra);
 
-// Returns the integer at `key` of `object`, or 0 when missing, null or not a number.
+// Returns the token count at `key` of `object`, or 0 when missing, null, not a number,
+// negative or above 2^53 (a broken or hostile server's count).
 int64_t int_field(const nlohmann::json& object, std::string_view key);
 
 // Returns ceil(code points / 4) of `text`: the usage estimate when a response reports none.

@@ -54,7 +54,14 @@ json plain_scalar(const std::string& s) {
         return s; // too large for an integer: keep the text rather than lose digits
     }
     if (std::regex_match(s, k_float)) {
-        return std::stod(s);
+        // std::stod throws for 1e400 (and 1e-400); from_chars reports it instead.
+        double value = 0;
+        const char* begin = s.data() + (s[0] == '+' ? 1 : 0);
+        const auto [ptr, ec] = std::from_chars(begin, s.data() + s.size(), value);
+        if (ec == std::errc() && ptr == s.data() + s.size()) {
+            return value;
+        }
+        return s; // beyond a double's range: keep the text, as JSON has no infinity
     }
     return s;
 }
@@ -210,7 +217,15 @@ Expected<json> parse_yaml(std::string_view text, std::string_view origin, size_t
         std::istringstream in(owned);
         YAML::Parser parser(in);
         Screen screen;
+        // yaml-cpp 0.7 never ends a stream holding a ',' outside a flow collection (",",
+        // "- a\n,"): it reports empty documents forever without reading on. Text holds fewer
+        // documents than bytes.
+        size_t documents = 0;
         while (parser.HandleNextDocument(screen)) {
+            if (++documents > owned.size()) {
+                return fail(ErrorCode::invalid_input, "{}: unexpected ',' outside [ ] or {{ }}",
+                            origin);
+            }
         }
         if (screen.alias) {
             return fail(ErrorCode::invalid_input, "{}: aliases are not supported",

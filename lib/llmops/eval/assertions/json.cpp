@@ -539,6 +539,10 @@ Verdict check_is_json(const AssertionSpec&, const nlohmann::json& schema,
         return verdict(false, fmt::format("output is not valid JSON: syntax error at line {}, "
                                           "column {}",
                                           line, column));
+    } catch (const json::exception&) {
+        // nlohmann throws out_of_range, not parse_error, for a number beyond a double's range
+        // ("[1e400]"): a model's answer must fail the assertion, not abort the run.
+        return verdict(false, "output is not valid JSON: a number is out of range");
     }
     if (!has_schema(schema))
         return verdict(true, "output is valid JSON");
