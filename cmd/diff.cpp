@@ -7,6 +7,7 @@
 #include "cli.hpp"
 
 #include <llmops/compare/compare.hpp>
+#include <llmops/report/diff_html.hpp>
 #include <llmops/report/diff_report.hpp>
 #include <llmops/util/files.hpp>
 
@@ -73,10 +74,8 @@ Expected<int> diff_command(const Context& ctx, const DiffOptions& o) {
     }
     for (const auto& out : o.outputs) {
         const auto ext = std::filesystem::path(out).extension();
-        if (ext != ".json" && ext != ".md") {
-            return fail(ErrorCode::invalid_input,
-                        "-o '{}': unknown report format '{}' (use .json or .md; .html is not "
-                        "implemented yet in this version of llmops)",
+        if (ext != ".json" && ext != ".md" && ext != ".html") {
+            return fail(ErrorCode::invalid_input, "-o '{}': unknown report format '{}' (use .json, .md or .html)",
                         out, ext.string());
         }
     }
@@ -141,8 +140,11 @@ Expected<int> diff_command(const Context& ctx, const DiffOptions& o) {
     }
     doc["exit_code"] = code;
     for (const auto& out : o.outputs) {
-        const bool json = std::filesystem::path(out).extension() == ".json";
-        if (auto ok = util::write_file_atomic(out, json ? doc.dump(2) + "\n" : markdown); !ok) {
+        const auto ext = std::filesystem::path(out).extension();
+        const std::string content = ext == ".json"   ? doc.dump(2) + "\n"
+                                    : ext == ".html" ? report::diff_html(comparisons, options, failures)
+                                                     : markdown;
+        if (auto ok = util::write_file_atomic(out, content); !ok) {
             return fail(ok.error());
         }
     }
@@ -164,7 +166,7 @@ void register_diff(CLI::App& app, Context& ctx) {
     sub->add_option("B", o->b, "Candidate, named like A (without it: the variants of A against its first)");
     sub->add_option("--format", o->format, "Output: text (default), json or md")
         ->check(CLI::IsMember({"text", "json", "md"}));
-    sub->add_option("-o,--output", o->outputs, "Also write the report: .json or .md (repeatable)");
+    sub->add_option("-o,--output", o->outputs, "Also write the report: .json, .md or .html (repeatable)");
     sub->add_option("--alpha", o->alpha, "Significance level of the verdicts (default 0.05)");
     sub->add_option("--seed", o->seed, "Seed of the paired bootstrap (default 20240611)");
     sub->add_flag("--fail-on-regression", o->fail_on_regression,

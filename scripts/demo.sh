@@ -2,7 +2,8 @@
 # The main job, offline: installs what is missing, builds llmops, walks through the prompt store
 # on the prompts shipped in prompts/ (init, commit, label, roll back, diff, render, export), then
 # runs the shipped support-triage eval comparing two models on recorded sample responses
-# (evals/support-triage, provider replay:) and writes its reports (Markdown, JSON, JUnit, CSV).
+# (evals/support-triage, provider replay:), writes its reports (Markdown, JSON, JUnit, CSV) and
+# diffs the two models (quality with intervals and tests, cost, latency; Markdown and HTML).
 # Needs no API key and no network beyond Debian's package mirror for the first set-up.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -46,4 +47,6 @@ step "$llmops" eval "$suite" --no-progress -o report.md -o results.json -o resul
 printf '(exit code %s: 1 means some cases failed, as listed above)\n' "$code"
 step "$llmops" runs list
 step head -n 12 report.md
-printf '\nThe demo project is in %s (its store: %s/.llmops; reports: report.md, results.json,\nresults.xml, results.csv).\n' "$work" "$work"
+# The two models compared case by case: the newer one against the older one.
+step "$llmops" diff latest -o diff.md -o diff.html
+printf '\nThe demo project is in %s (its store: %s/.llmops; reports: report.md, results.json,\nresults.xml, results.csv, diff.md, diff.html).\n' "$work" "$work"

@@ -8,6 +8,7 @@ packages=(
   libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libfmt-dev doctest-dev
   libcurl4-openssl-dev libsqlite3-dev libssl-dev libcpp-httplib-dev
   libkainjow-mustache-dev libdtl-dev
+  chromium # for the tests: the HTML report of `llmops diff` is opened in headless Chromium
 )
 
 missing=()

@@ -1,0 +1,227 @@
+// `llmops diff -o report.html` opened in a real browser (Debian's chromium, headless, installed
+// by scripts/setup.sh): the charts render, the report's script runs under its
+// Content-Security-Policy, and a script planted in a model output does not.
+
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <unistd.h>
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <llmops/util/hash.hpp>
+
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace llmops::test {
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace util = llmops::util;
+using nlohmann::json;
+
+const std::string k_planted_script = "<script>document.title='pwned'</script>";
+const std::string k_planted_img = "<img src=x onerror=\"document.title='pwned'\">";
+
+// An export of one run with three variants of `n` cases; variant v fails its first 10 * v cases
+// and costs 0.001 * (v + 1) per case. Variant 1's outputs, a description and a label carry the
+// planted markup.
+std::string three_variants(int n) {
+    json results = json::array();
+    for (int v = 0; v < 3; ++v) {
+        for (int i = 0; i < n; ++i) {
+            const std::string output = v == 1 && i == 0 ? k_planted_script
+                                       : v == 1 && i == 1
+                                           ? k_planted_img
+                                           : fmt::format("answer {} of variant {}", i, v);
+            results.push_back({{"variant", v},
+                               {"case_id", fmt::format("case-{}", i)},
+                               {"description", i == 2 ? k_planted_img : ""},
+                               {"case_index", i},
+                               {"repeat", 0},
+                               {"status", i < 10 * v ? "fail" : "pass"},
+                               {"output", output},
+                               {"usage", {{"input", 10}, {"output", 5}}},
+                               {"cost_usd", 0.001 * (v + 1)},
+                               {"latency_ms", 100},
+                               {"cached", false}});
+        }
+    }
+    json variants = json::array();
+    for (int v = 0; v < 3; ++v) {
+        variants.push_back({{"index", v},
+                            {"label", v == 2 ? "triage | " + k_planted_script
+                                             : fmt::format("triage | model {}", v)},
+                            {"prompt_version_id", "p"},
+                            {"provider_id", "echo"}});
+    }
+    return json{{"llmops_export", 1},
+                {"run", {{"id", 3}, {"dataset_hash", "d"}, {"suite_path", "suite.yaml"}}},
+                {"variants", variants},
+                {"results", results}}
+        .dump();
+}
+
+std::optional<fs::path> find_program(std::string_view name) {
+    const char* path = std::getenv("PATH");
+    std::string_view dirs = path != nullptr ? path : "/usr/bin:/bin";
+    while (!dirs.empty()) {
+        const size_t colon = dirs.find(':');
+        const fs::path candidate = fs::path(dirs.substr(0, colon)) / name;
+        if (::access(candidate.c_str(), X_OK) == 0) {
+            return candidate;
+        }
+        dirs = colon == std::string_view::npos ? std::string_view() : dirs.substr(colon + 1);
+    }
+    return std::nullopt;
+}
+
+// The DOM of `page` after its scripts ran, as headless chromium serialises it. Everything that
+// could reach the network is off; the page itself allows no fetch anyway.
+std::string dump_dom(const TempDir& dir, const fs::path& page) {
+    const auto chromium = find_program("chromium");
+    REQUIRE_MESSAGE(chromium.has_value(),
+                    "chromium is not installed: scripts/setup.sh installs it (Debian's package "
+                    "'chromium'); the HTML report's browser test needs it");
+    RunOptions options;
+    options.cwd = dir.path();
+    options.env = {{"HOME", dir.path().string()}};
+    const auto r = run_program(
+        {"timeout", "60", chromium->string(), "--headless", "--no-sandbox", "--disable-gpu",
+         "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--disable-extensions",
+         "--disable-default-apps", "--user-data-dir=" + (dir / "chromium").string(),
+         "--virtual-time-budget=2000", "--dump-dom", "file://" + page.string()},
+        options);
+    REQUIRE_MESSAGE(r.exit_code == 0, "chromium failed (exit " << r.exit_code << "): " << r.err);
+    return r.out;
+}
+
+size_t count(const std::string& haystack, std::string_view needle) {
+    size_t n = 0;
+    for (size_t at = haystack.find(needle); at != std::string::npos;
+         at = haystack.find(needle, at + 1)) {
+        ++n;
+    }
+    return n;
+}
+
+std::string title_of(const std::string& html) {
+    const size_t start = html.find("<title>");
+    const size_t end = html.find("</title>");
+    REQUIRE(start != std::string::npos);
+    REQUIRE(end != std::string::npos);
+    return html.substr(start + 7, end - start - 7);
+}
+
+} // namespace
+
+TEST_SUITE("cli") {
+
+    TEST_CASE("cli::diff -o report.html in a browser") {
+        TempDir dir;
+        dir.write("run.json", three_variants(250));
+        const auto r = llmops(dir.path(), {"diff", "run.json", "-o", "report.html"});
+        REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+        const std::string html = dir.read("report.html");
+        // One browser run for all the checks (a SUBCASE would run it again for each).
+        const std::string dom = dump_dom(dir, dir / "report.html");
+
+        // The planted script and image did not run...
+        CHECK(title_of(dom) == title_of(html));
+        CHECK(dom.find("pwned</title>") == std::string::npos);
+        CHECK(dom.find("<img") == std::string::npos);
+        // ...and are shown as text, in the rows the report's script built.
+        CHECK(dom.find("<div class=\"text\">&lt;script&gt;document.title='pwned'&lt;/script&gt;"
+                       "</div>") != std::string::npos);
+        CHECK(dom.find("&lt;img src=x onerror=\"document.title='pwned'\"&gt;") !=
+              std::string::npos);
+
+        // The report's own script and stylesheet ran under its policy.
+        CHECK(dom.find("data-llmops-ready=\"1\"") != std::string::npos);
+        CHECK(dom.find("data-llmops-style=\"1\"") != std::string::npos);
+        // One page of 100 rows per comparison (variant 0 against 1, and against 2).
+        CHECK(count(dom, "<tr class=\"ch-") == 200);
+        CHECK(dom.find("<span class=\"pager-info\">cases 1–100 of 250</span>") !=
+              std::string::npos);
+
+        // The charts are drawn.
+        CHECK(dom.find("data-llmops-charts=\"2\"") != std::string::npos);
+        CHECK(dom.find("<svg class=\"chart\" id=\"chart-pass-rate\"") != std::string::npos);
+        CHECK(count(dom, "<rect class=\"bar ") == 3);
+        CHECK(dom.find("<svg class=\"chart\" id=\"chart-cost-quality\"") != std::string::npos);
+        // Variant 0 is cheapest and best: it alone is on the Pareto front.
+        CHECK(count(dom, "<circle class=\"pt front\" data-variant=") == 1);
+        CHECK(count(dom, "<circle class=\"pt dominated\" data-variant=") == 2);
+    }
+
+    TEST_CASE("cli::diff -o report.html: filters, search and pages in a browser") {
+        TempDir dir;
+        dir.write("run.json", three_variants(250));
+        REQUIRE(llmops(dir.path(), {"diff", "run.json", "-o", "report.html"}).exit_code == 0);
+        // A probe that works the first table's controls as a reader would and writes what the pager
+        // said on <body>. The policy is left strict: the probe is admitted by its hash, as the
+        // report's own script is.
+        const std::string probe = R"js(
+(function () {
+  var s = document.querySelector('section[data-table="0"]'), log = [];
+  function info(step) {
+    log.push(step + ': ' + s.querySelector('.pager-info').textContent + ' / ' + s.querySelectorAll('tbody tr').length);
+  }
+  function search(text, then) {
+    var q = s.querySelector('[data-filter=search]');
+    q.value = text;
+    q.dispatchEvent(new Event('input', {bubbles: true}));
+    setTimeout(then, 400);
+  }
+  s.querySelector('[data-page=next]').click(); info('next');
+  s.querySelector('[data-page=next]').click(); s.querySelector('[data-page=next]').click(); info('last');
+  s.querySelector('[data-filter=regressions]').click(); info('regressions');
+  s.querySelector('[data-filter=regressions]').click();
+  s.querySelector('[data-filter=failures]').click(); info('failures');
+  s.querySelector('[data-filter=failures]').click();
+  search(' PWNED ', function () {
+    info('search');
+    log.push('first: ' + s.querySelector('tbody .case-id').textContent);
+    search('', function () { info('cleared'); document.body.setAttribute('data-probe', log.join('; ')); });
+  });
+})();
+)js";
+        std::string page = dir.read("report.html");
+        const std::string policy_script = "script-src ";
+        const size_t at = page.find(policy_script);
+        REQUIRE(at != std::string::npos);
+        page.insert(at + policy_script.size(),
+                    "'sha256-" + util::base64_encode(util::sha256_digest(probe)) + "' ");
+        page.insert(page.rfind("</body>"), "<script>" + probe + "</script>\n");
+        const auto probed = dir.write("probed.html", page);
+        const std::string dom = dump_dom(dir, probed);
+        // Variant 1 fails cases 0-9 where variant 0 passes them all: 10 regressions, 10 failures;
+        // 'pwned' is in the outputs of cases 0 and 1 and the description of case 2.
+        CHECK(dom.find(
+                  "data-probe=\"next: cases 101–200 of 250 / 100; last: cases 201–250 of 250 / 50; "
+                  "regressions: cases 1–10 of 10 matching (250 in all) / 10; failures: cases 1–10 "
+                  "of 10 "
+                  "matching (250 in all) / 10; search: cases 1–3 of 3 matching (250 in all) / 3; "
+                  "first: case-0; cleared: cases 1–100 of 250 / 100\"") != std::string::npos);
+    }
+
+    TEST_CASE("cli::diff -o with an unknown extension") {
+        TempDir dir;
+        dir.write("run.json", three_variants(20));
+        const auto r = llmops(dir.path(), {"diff", "run.json", "-o", "report.htm"});
+        CHECK(r.exit_code == 2);
+        CHECK(r.err == "llmops: error: -o 'report.htm': unknown report format '.htm' (use .json, "
+                       ".md or .html)\n");
+    }
+
+} // TEST_SUITE
+
+} // namespace llmops::test
