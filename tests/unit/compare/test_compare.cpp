@@ -11,6 +11,7 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <llmops/report/diff_html.hpp>
 #include <llmops/report/diff_report.hpp>
 #include <llmops/util/files.hpp>
 
@@ -244,6 +245,7 @@ TEST_CASE("compare reports (golden files)") {
     check_golden("diff.txt", report::diff_text(c, options, failures, {}));
     check_golden("diff.md", report::diff_markdown(c, options, failures));
     check_golden("diff.json", compare::to_json(c, options).dump(2) + "\n");
+    check_golden("diff.html", report::diff_html({c}, options, {failures}));
     // Untrusted text reaches the Markdown raw only inside a fenced code block.
     const auto md = report::diff_markdown(c, options, failures);
     CHECK(md.find("<script>") == md.find("```text\n<script>") + 8);
