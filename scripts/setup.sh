@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs llmops' build dependencies from Debian's packages, only when something is missing.
 # Idempotent: on a machine that already has everything it makes no apt call at all.
+# Usage: scripts/setup.sh [--tests]   (--tests adds what only the test suite needs)
 set -euo pipefail
 
 packages=(
@@ -8,8 +9,12 @@ packages=(
   libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libfmt-dev doctest-dev
   libcurl4-openssl-dev libsqlite3-dev libssl-dev libcpp-httplib-dev
   libkainjow-mustache-dev libdtl-dev
-  chromium # for the tests: the HTML report of `llmops diff` is opened in headless Chromium
 )
+if [ "${1:-}" = "--tests" ]; then
+  # The HTML report of `llmops diff` is opened in headless Chromium by the tests. The demo does
+  # not need it (a large download: the first result stays within minutes).
+  packages+=(chromium)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1285,18 +1285,18 @@ Expected<ExportFormat> export_format_for(const std::filesystem::path& path) {
         return ExportFormat::markdown;
     if (ext == ".html") {
         return fail(ErrorCode::invalid_input,
-                    "-o '{}': HTML reports are not available yet (use .json, .jsonl, .csv, .xml "
-                    "or .md)",
-                    path.string());
+                    "-o '{}': the HTML report is llmops diff's (llmops diff RUN -o {}); here use "
+                    ".json, .jsonl, .csv, .xml or .md",
+                    path.string(), path.string());
     }
     if (ext.empty()) {
         return fail(ErrorCode::invalid_input,
                     "-o '{}': no extension to pick a report format from (use .json, .jsonl, "
-                    ".csv, .xml, .md or .html)",
+                    ".csv, .xml or .md)",
                     path.string());
     }
     return fail(ErrorCode::invalid_input,
-                "-o '{}': unknown report format '{}' (use .json, .jsonl, .csv, .xml, .md or .html)",
+                "-o '{}': unknown report format '{}' (use .json, .jsonl, .csv, .xml or .md)",
                 path.string(), path.extension().string());
 }
 
