@@ -56,6 +56,7 @@ TEST_CASE("eval::judge::parse_verdict finds the verdict however it is wrapped") 
         auto score = judge::parse_verdict(R"({"score": "high"})");
         REQUIRE_FALSE(score.has_value());
         CHECK(score.error().message() == "judge verdict: 'score' is not a number: '\"high\"'");
+        CHECK_FALSE(judge::parse_verdict(R"({"score": "nan"})").has_value());
         CHECK_FALSE(judge::parse_verdict("").has_value());
         CHECK_FALSE(judge::parse_verdict("{\"unrelated\": 1}").has_value());
         CHECK_FALSE(judge::parse_verdict("{{{{{{").has_value());

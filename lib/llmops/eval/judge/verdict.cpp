@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <vector>
 
 #include <fmt/format.h>
@@ -135,14 +136,14 @@ Expected<std::optional<double>> read_score(const json* v) {
     if (v == nullptr || v->is_null()) {
         return std::optional<double>();
     }
-    if (v->is_number()) {
+    if (v->is_number() && std::isfinite(v->get<double>())) {
         return std::optional(v->get<double>());
     }
     if (v->is_string()) {
         const std::string s = v->get<std::string>();
         double d = 0;
         const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
-        if (ec == std::errc() && ptr == s.data() + s.size()) {
+        if (ec == std::errc() && ptr == s.data() + s.size() && std::isfinite(d)) {
             return std::optional(d);
         }
     }
