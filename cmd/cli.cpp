@@ -35,6 +35,17 @@ Expected<OpenProject> open_project(const Context& ctx) {
     return OpenProject{std::move(*project), std::move(*db)};
 }
 
+Expected<std::optional<OpenProject>> open_project_if_any(const Context& ctx) {
+    if (!ctx.project()) {
+        return std::optional<OpenProject>();
+    }
+    auto opened = open_project(ctx);
+    if (!opened) {
+        return fail(opened.error());
+    }
+    return std::optional<OpenProject>(std::move(*opened));
+}
+
 Expected<OpenProject> open_project_for_writing(const Context& ctx) {
     auto project = ctx.project();
     if (!project) {

@@ -41,6 +41,10 @@ struct OpenProject {
 };
 Expected<OpenProject> open_project(const Context& ctx);
 
+// The project when there is one (nullopt when none is found), for commands that also work
+// without one. Fails when a project is found but its store cannot be opened.
+Expected<std::optional<OpenProject>> open_project_if_any(const Context& ctx);
+
 // Opens the project for a command that changes the store. Fails with `io` and a message saying
 // so when this user cannot write to the store (read commands still work there).
 Expected<OpenProject> open_project_for_writing(const Context& ctx);

@@ -80,14 +80,11 @@ Expected<int> diff_command(const Context& ctx, const DiffOptions& o) {
         }
     }
     // Runs come from the project's store; exported runs (files) need none.
-    std::optional<OpenProject> open;
-    if (auto project = ctx.project()) {
-        auto opened = open_project(ctx);
-        if (!opened) {
-            return fail(opened.error());
-        }
-        open.emplace(std::move(*opened));
+    auto found = open_project_if_any(ctx);
+    if (!found) {
+        return fail(found.error());
     }
+    std::optional<OpenProject>& open = *found;
     store::Database* db = open ? &open->db : nullptr;
     auto a = compare::load_sides(db, compare::parse_side_ref(o.a));
     if (!a) {

@@ -138,14 +138,11 @@ Expected<OpenProject> project_for_eval(const Context& ctx) {
 // `--validate`: everything but the calls. Renders every prompt with every case's variables so a
 // missing variable is found now, not after spending money.
 Expected<int> validate(const Context& ctx, const eval::Suite& suite) {
-    std::optional<OpenProject> open;
-    if (auto project = ctx.project()) {
-        auto opened = open_project(ctx);
-        if (!opened) {
-            return fail(opened.error());
-        }
-        open.emplace(std::move(*opened));
+    auto found = open_project_if_any(ctx);
+    if (!found) {
+        return fail(found.error());
     }
+    std::optional<OpenProject>& open = *found;
     int64_t store_refs = 0;
     for (const auto& p : suite.prompts) {
         store_refs += p.kind == eval::PromptEntry::Kind::store_ref ? 1 : 0;
