@@ -45,6 +45,8 @@ struct EvalOptions {
     bool json = false;
     bool no_progress = false;
     bool estimate = false;
+    std::optional<std::string> judge;
+    std::optional<int> judge_samples;
 };
 
 Expected<std::pair<int, int>> parse_shard(const std::string& text) {
@@ -296,6 +298,8 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
     run.repeat = o.repeat;
     run.max_cost = o.max_cost;
     run.max_errors = o.max_errors;
+    run.judge = o.judge;
+    run.judge_samples = o.judge_samples;
     run.command_line = ctx.command_line;
     run.suite_display_path = suite_path;
     run.filter.pattern = o.filter_pattern;
@@ -419,6 +423,10 @@ void register_eval(CLI::App& app, Context& ctx) {
     sub->add_option("-o,--output", o->outputs, "Write a report: .json, .jsonl, .csv, .xml (JUnit), .md (repeatable)");
     sub->add_flag("--json", o->json, "Print the summary as JSON instead of tables");
     sub->add_flag("--no-progress", o->no_progress, "No progress bar, even on a terminal");
+    sub->add_option("--judge", o->judge,
+                    "Judge model of the model-graded assertions (over the suite's judge.provider and LLMOPS_JUDGE)");
+    sub->add_option("--judge-samples", o->judge_samples, "Ask the judge N times per assertion (majority or mean)")
+        ->check(CLI::Range(1, 25));
     sub->add_flag("--estimate", o->estimate, "Print the expected cost without calling anything");
     sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return eval_command(ctx, *o); }; });
 }

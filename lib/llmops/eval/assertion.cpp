@@ -41,6 +41,7 @@ using T = ThresholdUse;
 
 // The one table of assertion types, sorted by name.
 constexpr TypeEntry k_types[] = {
+    {"answer-relevance", detail::validate_judged, detail::check_judged, T::optional, "", Render::no},
     {"assert-set", nullptr, nullptr, T::optional, "", Render::no},
     {"bleu", detail::validate_bleu, detail::check_bleu, T::optional, "", Render::yes},
     {"contains", detail::validate_substring, detail::check_contains, T::none, "", Render::yes},
@@ -50,9 +51,16 @@ constexpr TypeEntry k_types[] = {
      Render::yes},
     {"contains-json", detail::validate_json_schema_value, detail::check_contains_json, T::none, "",
      Render::no},
+    {"context-faithfulness", detail::validate_judged, detail::check_judged, T::optional, "",
+     Render::no},
+    {"context-recall", detail::validate_judged, detail::check_judged, T::optional, "", Render::no},
+    {"context-relevance", detail::validate_judged, detail::check_judged, T::optional, "",
+     Render::no},
     {"cost", nullptr, detail::check_cost, T::required, "USD", Render::no},
     {"equals", detail::validate_equals, detail::check_equals, T::none, "", Render::yes},
     {"exec", detail::validate_exec, detail::check_exec, T::optional, "", Render::yes},
+    {"factuality", detail::validate_judged, detail::check_judged, T::optional, "", Render::no},
+    {"g-eval", detail::validate_judged, detail::check_judged, T::optional, "", Render::no},
     {"icontains", detail::validate_substring, detail::check_icontains, T::none, "", Render::yes},
     {"icontains-all", detail::validate_substring_list, detail::check_icontains_all, T::none, "",
      Render::yes},
@@ -63,6 +71,11 @@ constexpr TypeEntry k_types[] = {
     {"latency", nullptr, detail::check_latency, T::required, "milliseconds", Render::no},
     {"levenshtein", detail::validate_levenshtein, detail::check_levenshtein, T::optional, "",
      Render::yes},
+    {"llm-rubric", detail::validate_judged, detail::check_judged, T::optional, "", Render::no},
+    {"model-graded-closedqa", detail::validate_judged, detail::check_judged, T::none, "",
+     Render::no},
+    {"model-graded-factuality", detail::validate_judged, detail::check_judged, T::optional, "",
+     Render::no},
     {"no-pii", detail::validate_no_pii, detail::check_no_pii, T::none, "", Render::no},
     {"no-secrets", nullptr, detail::check_no_secrets, T::none, "", Render::no},
     {"not-contains-canary", detail::validate_canary, detail::check_not_contains_canary, T::none, "",
@@ -70,22 +83,13 @@ constexpr TypeEntry k_types[] = {
     {"python", detail::validate_python, detail::check_python, T::optional, "", Render::no},
     {"regex", detail::validate_regex, detail::check_regex, T::none, "", Render::yes},
     {"rouge-n", detail::validate_rouge_n, detail::check_rouge_n, T::optional, "", Render::yes},
+    {"select-best", detail::validate_judged, detail::check_judged, T::none, "", Render::no},
     {"starts-with", detail::validate_substring, detail::check_starts_with, T::none, "",
      Render::yes},
 };
 
-// SPEC §9's types: known, planned, and refused by name until the judge exists.
-constexpr std::string_view k_model_graded[] = {"answer-relevance",
-                                               "context-faithfulness",
-                                               "context-recall",
-                                               "context-relevance",
-                                               "factuality",
-                                               "g-eval",
-                                               "llm-rubric",
-                                               "model-graded-closedqa",
-                                               "model-graded-factuality",
-                                               "select-best",
-                                               "similar"};
+// SPEC §9's types not implemented yet: known, and refused by name.
+constexpr std::string_view k_model_graded[] = {"similar"};
 
 constexpr std::string_view k_keys[] = {"type",   "value",  "threshold", "weight",
                                        "metric", "config", "assert"};
@@ -220,9 +224,9 @@ Expected<void> read_set(const json& entry, std::string_view where,
 }
 
 // ---- running ------------------------------------------------------------------------------
+} // namespace
 
-// `value` with {{variables}} in its strings (and strings of its lists) rendered from `vars`.
-Expected<json> render_value(const json& value, const json* vars) {
+Expected<json> detail::render_value(const json& value, const json* vars) {
     static const json no_vars = json::object();
     const json& data = vars && vars->is_object() ? *vars : no_vars;
     const auto no_partials = [](std::string_view) -> Expected<std::string> {
@@ -249,6 +253,8 @@ Expected<json> render_value(const json& value, const json* vars) {
     }
     return out;
 }
+
+namespace {
 
 // The verdict of several results together: a case's, or an assert-set's.
 struct Combined {
@@ -385,7 +391,7 @@ AssertionResult run_assertion(const AssertionSpec& spec, const AssertionContext&
     }
     json value = spec.value;
     if (type->render == Render::yes) {
-        auto rendered = render_value(spec.value, context.vars);
+        auto rendered = detail::render_value(spec.value, context.vars);
         if (!rendered) {
             result.error = true;
             result.reason = "cannot render the value " + rendered.error().message();
@@ -393,8 +399,9 @@ AssertionResult run_assertion(const AssertionSpec& spec, const AssertionContext&
         }
         value = std::move(*rendered);
     }
-    const Verdict verdict = type->check(spec, value, context);
+    Verdict verdict = type->check(spec, value, context);
     result.reason = verdict.reason;
+    result.judge = std::move(verdict.details);
     if (verdict.error) {
         result.error = true;
     } else if (verdict.skipped || !spec.negate) {

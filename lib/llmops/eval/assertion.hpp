@@ -1,9 +1,9 @@
 #pragma once
 // Assertions (SPEC §8): promptfoo's deterministic types, `not-` negation, weights, thresholds,
-// named metrics, assert-set, the security checks, and `python`/`exec` assertions run as
-// subprocesses with a timeout. One table (k_types in assertion.cpp) maps names to
-// implementations, one file per family under assertions/; the model-graded types (§9) join it
-// with the judge issue and are refused plainly until then.
+// named metrics, assert-set, the security checks, `python`/`exec` assertions run as
+// subprocesses with a timeout, and the model-graded types (§9), graded from judge replies the
+// caller obtained first (judge/judge.hpp). One table (k_types in assertion.cpp) maps names to
+// implementations, one file per family under assertions/ (judge/grade.cpp for the judge).
 
 #include <atomic>
 #include <cstdint>
@@ -19,6 +19,10 @@
 #include <llmops/util/error.hpp>
 
 namespace llmops::eval {
+
+namespace judge {
+struct Exchange;
+} // namespace judge
 
 // One assertion as a suite writes it (`- type: not-contains\n  value: foo`).
 struct AssertionSpec {
@@ -53,6 +57,10 @@ struct AssertionContext {
     int64_t script_timeout_ms = 30000;         // python and exec assertions
     const std::atomic<bool>* cancel = nullptr; // when it becomes true (Ctrl-C), running scripts
                                                // are killed and their assertions are errors
+    std::optional<std::string_view> response_context; // the retrieved context the provider
+                                                      // returned with its answer (RAG apps)
+    const judge::Exchange* judge = nullptr;    // the judge replies of the model-graded
+                                               // assertions (none: they are errors)
 };
 
 // The verdict of one assertion.
@@ -66,6 +74,8 @@ struct AssertionResult {
     bool error = false;  // the assertion could not run (a script crashed, a bad schema): the
                          // case is an error, never a pass or a fail
     std::vector<AssertionResult> children; // assert-set
+    nlohmann::json judge;                  // model-graded: {judge, prompt, version_id, samples:
+                                           // [{reply, pass, score, ...}], split, ...}; null else
 };
 
 // Reads one assertion (a map with `type`, `value`, `threshold`, `weight`, `metric`, `config`,

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include <llmops/eval/judge/judge.hpp>
+
 #include <llmops/prompt/definition.hpp>
 #include <llmops/prompt/operations.hpp>
 #include <llmops/prompt/render.hpp>
@@ -17,6 +19,7 @@
 #include <llmops/util/build_info.hpp>
 #include <llmops/util/files.hpp>
 #include <llmops/util/subprocess.hpp>
+#include <llmops/util/strings.hpp>
 #include <llmops/util/time.hpp>
 
 namespace llmops::eval {
@@ -36,8 +39,9 @@ struct ResolvedPrompt {
     provider::Params params; // from the prompt's config
 };
 
-// Reads the generation parameters a prompt's config sets (other keys are the app's business).
-provider::Params params_from_config(const std::string& config_json) {
+} // namespace
+
+provider::Params prompt_params(const std::string& config_json) {
     provider::Params p;
     const json config = json::parse(config_json, nullptr, false);
     if (!config.is_object()) {
@@ -68,6 +72,8 @@ provider::Params params_from_config(const std::string& config_json) {
     }
     return p;
 }
+
+namespace {
 
 // How a prompt file is named in variant labels: its prompt name when it lives under a
 // `prompts/` folder (prompts/support/triage.yaml -> support/triage), else its file name.
@@ -146,7 +152,7 @@ Expected<ResolvedPrompt> resolve_prompt(store::PromptStore& prompts, const Promp
     }
     }
     out.version_id = prompt::version_id(out.def);
-    out.params = params_from_config(out.def.config_json);
+    out.params = prompt_params(out.def.config_json);
     return out;
 }
 
@@ -183,6 +189,9 @@ json assertion_json(const AssertionResult& r) {
              {"reason", r.reason}, {"weight", r.weight}, {"error", r.error}};
     if (!r.metric.empty()) {
         out["metric"] = r.metric;
+    }
+    if (!r.judge.is_null()) {
+        out["judge"] = r.judge;
     }
     if (!r.children.empty()) {
         json children = json::array();
@@ -392,6 +401,64 @@ struct WorkItem {
     int repeat;
 };
 
+// A call's answer on its way to a verdict: the judge calls of its model-graded assertions, then
+// its script assertions, may come between the answer and the stored result.
+struct Pending {
+    WorkItem item;
+    std::vector<provider::ChatMessage> messages;
+    provider::CallOutcome outcome;
+    judge::Exchange exchange;
+    int64_t calls_left = 0; // judge calls not finished yet
+    CaseVerdict verdict;
+    bool judged = false;
+};
+
+// The variants' answers to one case and repeat, gathered for select-best.
+struct Group {
+    int expected = 0; // variants scheduled for this case and repeat
+    int arrived = 0;  // answers (or errors) received
+    judge::Peers peers;
+    std::vector<std::shared_ptr<Pending>> waiting; // answers waiting for the group's verdict
+    judge::Exchange exchange;                      // the select-best calls, shared
+    int64_t calls_left = 0;
+};
+
+// The judge parts of stored assertion results (for summaries of stored runs).
+std::vector<AssertionResult> assertion_results_from_json(const json& list) {
+    std::vector<AssertionResult> out;
+    if (!list.is_array()) {
+        return out;
+    }
+    for (const auto& a : list) {
+        if (!a.is_object()) {
+            continue;
+        }
+        AssertionResult r;
+        r.error = a.value("error", false);
+        if (auto j = a.find("judge"); j != a.end()) {
+            r.judge = *j;
+        }
+        if (auto c = a.find("children"); c != a.end()) {
+            r.children = assertion_results_from_json(*c);
+        }
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+// Counts the model-graded assertions judged and those whose samples disagreed (judge noise).
+void count_judged(const std::vector<AssertionResult>& results, int64_t& judged, int64_t& split,
+                  int64_t& flips) {
+    for (const auto& r : results) {
+        if (r.judge.is_object() && !r.error) {
+            ++judged;
+            split += r.judge.value("split", false) ? 1 : 0;
+            flips += r.judge.value("position_flips", 0);
+        }
+        count_judged(r.children, judged, split, flips);
+    }
+}
+
 } // namespace
 
 double VariantSummary::pass_rate() const {
@@ -433,7 +500,35 @@ json VariantSummary::to_json() const {
                 {"unpriced", unpriced},
                 {"cached", cached},
                 {"latency_p50_ms", latency_percentile(50)},
-                {"latency_p95_ms", latency_percentile(95)}};
+                {"latency_p95_ms", latency_percentile(95)},
+                {"judge", {{"calls", judge_calls},
+                           {"input_tokens", judge_input_tokens},
+                           {"output_tokens", judge_output_tokens},
+                           {"cost_usd", judge_cost_usd},
+                           {"spent_usd", judge_spent_usd},
+                           {"unpriced", judge_unpriced},
+                           {"assertions", judged_assertions},
+                           {"split", judge_split},
+                           {"noise_rate", judge_noise_rate()},
+                           {"position_flips", position_flips}}}};
+}
+
+double VariantSummary::judge_noise_rate() const {
+    return judged_assertions == 0 ? 0.0
+                                  : static_cast<double>(judge_split) / static_cast<double>(judged_assertions);
+}
+
+void VariantSummary::add_judge(const store::ResultRecord& r, const std::vector<AssertionResult>& assertions) {
+    judge_calls += r.judge_calls;
+    judge_input_tokens += r.judge_input_tokens;
+    judge_output_tokens += r.judge_output_tokens;
+    if (r.judge_cost_usd) {
+        judge_cost_usd += *r.judge_cost_usd;
+    } else {
+        ++judge_unpriced;
+    }
+    judge_spent_usd += r.judge_spent_usd;
+    count_judged(assertions, judged_assertions, judge_split, position_flips);
 }
 
 int64_t RunSummary::total(int64_t VariantSummary::*field) const {
@@ -475,10 +570,23 @@ private:
     Expected<void> start_run_record();
     void pump(provider::CallEngine& engine);
     bool next_case();
+    Expected<void> prepare_judge(const provider::EnvLookup& env);
+    Expected<void> ensure_judge_prompts(const std::vector<AssertionSpec>& specs);
     void on_outcome(const WorkItem& item, const std::vector<provider::ChatMessage>& messages,
-                    Expected<provider::CallOutcome> outcome, const CaseVerdict* judged = nullptr);
+                    Expected<provider::CallOutcome> outcome, const CaseVerdict* judged = nullptr,
+                    const judge::Exchange* exchange = nullptr);
     CaseVerdict judge(const WorkItem& item, const std::vector<provider::ChatMessage>& messages,
-                      const provider::CallOutcome& outcome) const;
+                      const provider::CallOutcome& outcome,
+                      const judge::Exchange* exchange = nullptr) const;
+    AssertionContext context_for(const WorkItem& item, const std::string& prompt_text,
+                                 const provider::CallOutcome& o) const;
+    void answered(provider::CallEngine& engine, const WorkItem& item,
+                  std::vector<provider::ChatMessage> messages, Expected<provider::CallOutcome> outcome);
+    void submit_judge_calls(provider::CallEngine& engine, judge::Exchange& exchange,
+                            int64_t& calls_left, std::function<void()> when_done);
+    void after_judge(provider::CallEngine& engine, const std::shared_ptr<Pending>& pending);
+    void group_arrived(provider::CallEngine& engine, const std::shared_ptr<Pending>& pending,
+                       const WorkItem& item, bool has_output);
     void store_result(store::ResultRecord record);
 
     store::Database& m_db;
@@ -500,6 +608,10 @@ private:
     std::set<std::tuple<int, std::string, int>> m_done; // resumed keys
     provider::PriceTable m_prices;
     int m_repeat = 1;
+    std::unique_ptr<provider::Provider> m_judge_provider;
+    judge::Setup m_judge;
+    std::map<std::pair<int64_t, int>, Group> m_groups; // select-best: (case position, repeat)
+    std::map<std::pair<int64_t, int>, int> m_group_sizes; // variants scheduled per group
 
     RunSummary m_summary;
     std::optional<store::ResultWriter> m_writer;
@@ -540,6 +652,9 @@ Expected<void> Run::prepare(bool keys_optional) {
         }
         m_providers.push_back(std::move(*made));
     }
+    if (auto ok = prepare_judge(env); !ok) {
+        return fail(ok.error());
+    }
     auto prices = provider::load_price_table(m_project.dir / "prices.yaml");
     if (!prices) {
         return fail(prices.error());
@@ -570,6 +685,82 @@ Expected<void> Run::prepare(bool keys_optional) {
     m_selector = std::move(*selector);
     m_cursor = m_suite.tests.cursor();
     m_repeat = std::max(1, m_options.repeat.value_or(m_suite.repeat));
+    return {};
+}
+
+// The judge model (SPEC §9): --judge, else the suite's judge.provider or
+// defaultTest.options.provider, else LLMOPS_JUDGE; and the judge prompts the suite's
+// model-graded assertions use (committed to the store on first use).
+Expected<void> Run::prepare_judge(const provider::EnvLookup& env) {
+    std::optional<provider::ProviderConfig> config;
+    const auto from_id = [&](const std::string& id, std::string_view where) -> Expected<void> {
+        auto parsed = provider::parse_provider_config(json(id), where, std::filesystem::current_path());
+        if (!parsed) {
+            return fail(parsed.error());
+        }
+        config = std::move(*parsed);
+        return {};
+    };
+    if (m_options.judge) {
+        if (auto ok = from_id(*m_options.judge, "--judge"); !ok) {
+            return ok;
+        }
+    } else if (m_suite.judge) {
+        config = *m_suite.judge;
+    } else if (auto id = env("LLMOPS_JUDGE"); id && !id->empty()) {
+        if (auto ok = from_id(*id, "LLMOPS_JUDGE"); !ok) {
+            return ok;
+        }
+    }
+    if (!config) {
+        if (!m_suite.judge_prompts.empty()) {
+            std::set<std::string> types;
+            for (const auto& [type, ref] : m_suite.judge_prompts) {
+                types.insert(type);
+            }
+            return fail(ErrorCode::invalid_input,
+                        "{}: model-graded assertions ({}) need a judge model: pass --judge "
+                        "PROVIDER, set 'judge: {{provider: ...}}' in the suite, or set LLMOPS_JUDGE",
+                        m_suite.path.filename().string(), util::join(std::vector<std::string>(types.begin(), types.end()), ", "));
+        }
+        return {};
+    }
+    auto made = provider::Provider::create(*config, env);
+    if (!made) {
+        return fail(made.error().code(), "judge: {}", made.error().message());
+    }
+    m_judge_provider = std::move(*made);
+    m_judge.provider = m_judge_provider.get();
+    m_judge.samples = std::max(1, m_options.judge_samples.value_or(m_suite.judge_samples));
+    for (const auto& [type, ref] : m_suite.judge_prompts) {
+        auto loaded = judge::load_judge_prompt(m_db, type, ref);
+        if (!loaded) {
+            return fail(loaded.error());
+        }
+        m_judge.prompts.emplace(judge::prompt_key(type, ref), std::move(*loaded));
+    }
+    return {};
+}
+
+// Loads the judge prompts of `specs` not loaded yet (suites built in memory list none up front).
+Expected<void> Run::ensure_judge_prompts(const std::vector<AssertionSpec>& specs) {
+    for (const auto& spec : specs) {
+        if (judge::is_model_graded(spec.type) && m_judge.provider != nullptr) {
+            auto it = spec.config.find("prompt");
+            const std::string ref = it != spec.config.end() && it->is_string() ? it->get<std::string>() : "";
+            const std::string key = judge::prompt_key(spec.type, ref);
+            if (!m_judge.prompts.contains(key)) {
+                auto loaded = judge::load_judge_prompt(m_db, spec.type, ref);
+                if (!loaded) {
+                    return fail(loaded.error());
+                }
+                m_judge.prompts.emplace(key, std::move(*loaded));
+            }
+        }
+        if (auto ok = ensure_judge_prompts(spec.children); !ok) {
+            return ok;
+        }
+    }
     return {};
 }
 
@@ -634,6 +825,18 @@ Expected<void> Run::start_run_record() {
                           {"repeat", m_repeat},
                           {"cases", m_selector->count()},
                           {"concurrency", m_options.concurrency}};
+    if (m_judge.provider != nullptr) {
+        json judge_prompts = json::object();
+        for (const auto& [key, p] : m_judge.prompts) {
+            judge_prompts[key] = {{"ref", p.ref}, {"version_id", p.version_id}};
+        }
+        run.provenance["judge"] = {{"id", m_judge.provider->id()},
+                                   {"label", m_judge.provider->config().label},
+                                   {"config", m_judge.provider->config().public_config},
+                                   {"samples", m_judge.samples},
+                                   {"prompts", judge_prompts}};
+        run.provenance["prices"][m_judge.provider->id()] = price_snapshot(*m_judge.provider, m_prices);
+    }
     auto id = store::create_run(m_db, run);
     if (!id) {
         return fail(id.error());
@@ -662,6 +865,16 @@ bool Run::next_case() {
         }
         if (m_selector->take(**next)) {
             m_case = std::make_shared<const TestCase>(**next);
+            if (judge::has_model_graded(m_case->asserts, "select-best")) {
+                // select-best judges the variants' answers together: how many will come.
+                for (int r = 0; r < m_repeat; ++r) {
+                    int expected = 0;
+                    for (int v = 0; v < static_cast<int>(m_variants.size()); ++v) {
+                        expected += m_done.contains({v, m_case->id, r}) ? 0 : 1;
+                    }
+                    m_group_sizes[{m_case->position, r}] = expected;
+                }
+            }
         }
     }
     return m_case != nullptr;
@@ -669,7 +882,12 @@ bool Run::next_case() {
 
 void Run::pump(provider::CallEngine& engine) {
     const int64_t window = static_cast<int64_t>(m_options.concurrency) * k_window_factor;
-    while (!m_stop_scheduling && m_outstanding < window && next_case()) {
+    // A case with select-best is scheduled whole whatever the window: its answers wait for
+    // each other, so a window full of them would wait forever.
+    const auto room = [&] {
+        return m_outstanding < window || (m_case && m_group_sizes.contains({m_case->position, 0}));
+    };
+    while (!m_stop_scheduling && room() && next_case()) {
         if (m_should_stop && m_should_stop()) {
             // Local answers (echo, replay, cache hits) may finish a whole run between two looks
             // of the engine at its stop flag: look before each new call too.
@@ -698,9 +916,10 @@ void Run::pump(provider::CallEngine& engine) {
         store::PromptStore prompts(m_db);
         auto rendered = prompt::render_prompt(resolved.def, test->vars, prompt::store_partial_loader(prompts),
                                               prompt::RenderOptions{});
+        ++m_outstanding;
         if (!rendered) {
-            on_outcome(item, {}, fail(rendered.error().code(), "{}: {}", test->where,
-                                      rendered.error().message()));
+            answered(engine, item, {},
+                     fail(rendered.error().code(), "{}: {}", test->where, rendered.error().message()));
             continue;
         }
         provider::CallJob job;
@@ -711,40 +930,162 @@ void Run::pump(provider::CallEngine& engine) {
         job.vars = test->vars;
         job.repeat = item.repeat;
         auto messages = job.request.messages;
-        ++m_outstanding;
         engine.submit(std::move(job), [this, item, messages = std::move(messages),
-                                       &engine](Expected<provider::CallOutcome> outcome) {
-            if (outcome && has_scripts(item.test->asserts)) {
-                // python and exec assertions run on a worker thread: a slow script holds up
-                // neither the other calls nor the progress of the run.
-                struct Judged {
-                    provider::CallOutcome outcome;
-                    CaseVerdict verdict;
-                };
-                auto judged = std::make_shared<Judged>(Judged{std::move(*outcome), {}});
-                engine.run_in_background(
-                    [this, item, messages, judged] {
-                        judged->verdict = judge(item, messages, judged->outcome);
-                    },
-                    [this, item, messages, judged, &engine] {
-                        --m_outstanding;
-                        on_outcome(item, messages, std::move(judged->outcome), &judged->verdict);
-                        pump(engine);
-                    });
-                return;
-            }
-            --m_outstanding;
-            on_outcome(item, messages, std::move(outcome));
-            pump(engine);
+                                       &engine](Expected<provider::CallOutcome> outcome) mutable {
+            answered(engine, item, std::move(messages), std::move(outcome));
         });
     }
 }
 
-// The verdict of a case's assertions on a call's answer. Thread-safe (reads only the case, the
-// suite and the answer): run on a worker thread when the case has script assertions.
-CaseVerdict Run::judge(const WorkItem& item, const std::vector<provider::ChatMessage>& messages,
-                       const provider::CallOutcome& o) const {
-    const std::string text = prompt_text(messages);
+// A call's answer (or its error) arrived: judge calls, then script assertions, then the store.
+void Run::answered(provider::CallEngine& engine, const WorkItem& item,
+                   std::vector<provider::ChatMessage> messages,
+                   Expected<provider::CallOutcome> outcome) {
+    const bool grouped = m_group_sizes.contains({item.test->position, item.repeat});
+    if (!outcome) {
+        const bool never_started = outcome.error().code() == ErrorCode::interrupted;
+        --m_outstanding;
+        on_outcome(item, messages, std::move(outcome));
+        if (grouped && !never_started) {
+            group_arrived(engine, nullptr, item, false);
+        }
+        pump(engine);
+        return;
+    }
+    auto pending = std::make_shared<Pending>();
+    pending->item = item;
+    pending->messages = std::move(messages);
+    pending->outcome = std::move(*outcome);
+    const auto& specs = item.test->asserts;
+    if (judge::has_model_graded(specs)) {
+        if (auto ok = ensure_judge_prompts(specs); !ok) {
+            // Left unplanned, the model-graded assertions become errors naming the judge.
+            m_summary.warnings.push_back(ok.error().message());
+        }
+        const std::string text = prompt_text(pending->messages);
+        const AssertionContext context = context_for(item, text, pending->outcome);
+        pending->exchange = judge::plan(specs, context, m_judge);
+    }
+    submit_judge_calls(engine, pending->exchange, pending->calls_left, [this, &engine, pending] {
+        if (m_group_sizes.contains({pending->item.test->position, pending->item.repeat})) {
+            group_arrived(engine, pending, pending->item, true);
+        } else {
+            after_judge(engine, pending);
+        }
+    });
+}
+
+// Sends every call `exchange` planned to the judge model; `when_done` runs once they have all
+// finished (at once when there are none).
+void Run::submit_judge_calls(provider::CallEngine& engine, judge::Exchange& exchange,
+                             int64_t& calls_left, std::function<void()> when_done) {
+    calls_left = exchange.calls();
+    if (calls_left == 0) {
+        when_done();
+        return;
+    }
+    auto done = std::make_shared<std::function<void()>>(std::move(when_done));
+    for (auto& [spec, planned] : exchange.planned) {
+        for (auto& call : planned.calls) {
+            provider::CallJob job;
+            job.provider = m_judge.provider;
+            job.request.model = m_judge.provider->config().spec.model;
+            job.request.messages = call.messages;
+            job.request.params = call.params;
+            job.repeat = call.sample;
+            job.cache_salt = "judge:" + planned.prompt->version_id;
+            engine.submit(std::move(job), [&call, &calls_left, done](Expected<provider::CallOutcome> r) {
+                if (r) {
+                    call.reply = std::move(r->result.output);
+                    call.usage = r->result.usage;
+                    call.cost_usd = r->cost_usd;
+                    call.cached = r->cached || r->replayed;
+                } else {
+                    call.error = r.error().message();
+                }
+                if (--calls_left == 0) {
+                    (*done)();
+                }
+            });
+        }
+    }
+}
+
+// The judge has answered for `pending` (or had nothing to judge): script assertions next, on
+// a worker thread, then the verdict is stored.
+void Run::after_judge(provider::CallEngine& engine, const std::shared_ptr<Pending>& pending) {
+    if (has_scripts(pending->item.test->asserts)) {
+        // python and exec assertions run on a worker thread: a slow script holds up neither the
+        // other calls nor the progress of the run.
+        engine.run_in_background(
+            [this, pending] {
+                pending->verdict = judge(pending->item, pending->messages, pending->outcome,
+                                         &pending->exchange);
+            },
+            [this, pending, &engine] {
+                --m_outstanding;
+                on_outcome(pending->item, pending->messages, std::move(pending->outcome),
+                           &pending->verdict, &pending->exchange);
+                pump(engine);
+            });
+        return;
+    }
+    --m_outstanding;
+    on_outcome(pending->item, pending->messages, std::move(pending->outcome), nullptr,
+               &pending->exchange);
+    pump(engine);
+}
+
+// One variant's answer to a case with select-best arrived (`pending` null: the call failed).
+// When the whole group is in, its select-best calls go out, and then every waiting answer
+// carries on with its share of the verdicts.
+void Run::group_arrived(provider::CallEngine& engine, const std::shared_ptr<Pending>& pending,
+                        const WorkItem& item, bool has_output) {
+    const std::pair<int64_t, int> key{item.test->position, item.repeat};
+    Group& group = m_groups[key];
+    group.expected = m_group_sizes[key];
+    if (group.peers.outputs.empty()) {
+        group.peers.outputs.resize(m_variants.size());
+        group.peers.present.resize(m_variants.size(), false);
+    }
+    ++group.arrived;
+    if (has_output && pending) {
+        group.peers.outputs[static_cast<size_t>(item.variant)] = pending->outcome.result.output;
+        group.peers.present[static_cast<size_t>(item.variant)] = true;
+        group.waiting.push_back(pending);
+    }
+    if (group.arrived < group.expected) {
+        return;
+    }
+    if (group.waiting.empty()) {
+        m_groups.erase(key);
+        m_group_sizes.erase(key);
+        return;
+    }
+    const auto& first = group.waiting.front();
+    const std::string text = prompt_text(first->messages);
+    const AssertionContext context = context_for(first->item, text, first->outcome);
+    group.exchange = judge::plan(item.test->asserts, context, m_judge, &group.peers);
+    submit_judge_calls(engine, group.exchange, group.calls_left, [this, &engine, key] {
+        auto node = m_groups.extract(key);
+        m_group_sizes.erase(key);
+        Group& done = node.mapped();
+        for (const auto& p : done.waiting) {
+            for (const auto& [spec, planned] : done.exchange.planned) {
+                judge::Planned mine = planned;
+                mine.self = p->item.variant;
+                p->exchange.planned.insert_or_assign(spec, std::move(mine));
+            }
+            if (p->exchange.provider_id.empty()) {
+                p->exchange.provider_id = done.exchange.provider_id;
+            }
+            after_judge(engine, p);
+        }
+    });
+}
+
+AssertionContext Run::context_for(const WorkItem& item, const std::string& text,
+                                  const provider::CallOutcome& o) const {
     AssertionContext context;
     context.output = o.result.output;
     context.vars = &item.test->vars;
@@ -755,11 +1096,26 @@ CaseVerdict Run::judge(const WorkItem& item, const std::vector<provider::ChatMes
     context.cost_usd = o.cost_usd;
     context.cached = o.cached;
     context.base_dir = m_suite.base_dir;
+    if (o.result.context) {
+        context.response_context = *o.result.context;
+    }
+    return context;
+}
+
+// The verdict of a case's assertions on a call's answer. Thread-safe (reads only the case, the
+// suite, the answer and its judge replies): run on a worker thread when the case has script
+// assertions.
+CaseVerdict Run::judge(const WorkItem& item, const std::vector<provider::ChatMessage>& messages,
+                       const provider::CallOutcome& o, const judge::Exchange* exchange) const {
+    const std::string text = prompt_text(messages);
+    AssertionContext context = context_for(item, text, o);
+    context.judge = exchange;
     return run_assertions(item.test->asserts, context, item.test->threshold);
 }
 
 void Run::on_outcome(const WorkItem& item, const std::vector<provider::ChatMessage>& messages,
-                     Expected<provider::CallOutcome> outcome, const CaseVerdict* judged) {
+                     Expected<provider::CallOutcome> outcome, const CaseVerdict* judged,
+                     const judge::Exchange* exchange) {
     if (!outcome && outcome.error().code() == ErrorCode::interrupted) {
         return; // never started: nothing was computed, --resume will run it
     }
@@ -778,7 +1134,7 @@ void Run::on_outcome(const WorkItem& item, const std::vector<provider::ChatMessa
         ++v.errors;
     } else {
         const auto& o = *outcome;
-        const CaseVerdict verdict = judged != nullptr ? *judged : judge(item, messages, o);
+        const CaseVerdict verdict = judged != nullptr ? *judged : judge(item, messages, o, exchange);
         r.status = verdict.error ? "error" : verdict.pass ? "pass" : "fail";
         r.score = verdict.error ? std::nullopt : std::optional<double>(verdict.score);
         r.reason = verdict.pass ? "" : verdict.reason;
@@ -819,12 +1175,20 @@ void Run::on_outcome(const WorkItem& item, const std::vector<provider::ChatMessa
         } else {
             v.latencies_ms.push_back(o.latency_ms);
         }
+        if (exchange != nullptr && exchange->calls() > 0) {
+            r.judge_calls = exchange->calls();
+            r.judge_input_tokens = exchange->input_tokens();
+            r.judge_output_tokens = exchange->output_tokens();
+            r.judge_cost_usd = exchange->cost_usd();
+            r.judge_spent_usd = exchange->spent_usd();
+        }
+        v.add_judge(r, verdict.results);
     }
     ++v.results;
     if (m_options.max_cost) {
         double spent = 0;
         for (const auto& s : m_summary.variants) {
-            spent += s.spent_usd;
+            spent += s.spent_usd + s.judge_spent_usd;
         }
         if (spent >= *m_options.max_cost) {
             m_summary.stopped_by_cost = true;
@@ -906,6 +1270,15 @@ Expected<RunSummary> Run::execute(const std::function<bool()>& should_stop) {
         m_record_failures = engine.counters().record_failures;
         m_record_error = engine.counters().first_record_error;
     }
+    // Answers still waiting for the rest of their select-best group (the run stopped before
+    // every variant answered) are kept: their select-best assertions are errors, so --resume
+    // judges them again.
+    for (auto& [key, group] : m_groups) {
+        for (const auto& p : group.waiting) {
+            on_outcome(p->item, p->messages, std::move(p->outcome), nullptr, &p->exchange);
+        }
+    }
+    m_groups.clear();
     if (cache) {
         (void)cache->flush();
     }
@@ -1115,6 +1488,7 @@ Expected<RunSummary> summarize_run(store::Database& db, int64_t run_id) {
             } else {
                 v.latencies_ms.push_back(r.latency_ms);
             }
+            v.add_judge(r, assertion_results_from_json(r.assertions));
         }
         return {};
     });

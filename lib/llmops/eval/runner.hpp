@@ -43,6 +43,8 @@ struct RunOptions {
     std::optional<int64_t> resume_run;                // --resume RUN
     std::string command_line;                         // for provenance
     std::string suite_display_path;                   // how the suite is named in the run
+    std::optional<std::string> judge;                 // --judge PROVIDER (over the suite's)
+    std::optional<int> judge_samples;                 // --judge-samples N (over judge.samples)
 };
 
 // Per-variant totals (errors are never passes or failures).
@@ -61,10 +63,22 @@ struct VariantSummary {
     int64_t unpriced = 0;     // calls with unknown cost
     int64_t cached = 0;
     std::vector<double> latencies_ms; // of calls made (not cache hits)
+    // The judge (SPEC §9), apart from the model under test:
+    int64_t judge_calls = 0;
+    int64_t judge_input_tokens = 0;
+    int64_t judge_output_tokens = 0;
+    double judge_cost_usd = 0;        // of the priced judge answers
+    double judge_spent_usd = 0;       // of those not from the cache or a replay
+    int64_t judge_unpriced = 0;       // results with an unpriced judge call
+    int64_t judged_assertions = 0;    // model-graded assertions graded (errors left out)
+    int64_t judge_split = 0;          // of which the judge's samples disagreed (judge noise)
+    int64_t position_flips = 0;       // select-best verdicts that flipped with the order
 
     double pass_rate() const; // pass / (pass + fail); 0 when nothing was judged
     double mean_score() const;
     double latency_percentile(double p) const; // 0 when there are none
+    double judge_noise_rate() const;           // judge_split / judged_assertions (0 when none)
+    void add_judge(const store::ResultRecord& r, const std::vector<AssertionResult>& assertions);
     nlohmann::json to_json() const;            // the stored summary shape (README)
 };
 

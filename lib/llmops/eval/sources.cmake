@@ -12,6 +12,9 @@ set(LLMOPS_EVAL_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/script.cpp
   # The judge (model-graded assertions, SPEC §9).
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/judge/verdict.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/judge/judge.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/judge/grade.cpp
+  ${CMAKE_CURRENT_BINARY_DIR}/judge_prompts_data.cpp
   # Suites, datasets and the runner (not assertions: keep these lines).
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/suite.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/dataset.cpp

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <set>
 #include <system_error>
 
 #include <fmt/format.h>
 
+#include <llmops/eval/judge/judge.hpp>
 #include <llmops/store/prompts.hpp>
 #include <llmops/util/files.hpp>
 #include <llmops/util/hash.hpp>
@@ -40,7 +42,7 @@ struct Keys {
 
 const Keys k_suite_keys = {
     {"description", "prompts", "providers", "targets", "tests", "defaultTest", "vars", "assert",
-     "options", "repeat", "threshold", "evaluateOptions"},
+     "options", "repeat", "threshold", "evaluateOptions", "judge"},
     {{"tags", ""},
      {"metadata", ""},
      {"scenarios", ""},
@@ -798,6 +800,20 @@ Expected<detail::CaseDraft> parse_defaults(const json& doc, const Place& place) 
     return defaults;
 }
 
+// The (type, config.prompt) of every model-graded assertion in `specs`.
+void collect_judge_prompts(const std::vector<AssertionSpec>& specs,
+                           std::set<std::pair<std::string, std::string>>& out) {
+    for (const auto& spec : specs) {
+        if (judge::is_model_graded(spec.type)) {
+            auto ref = spec.config.find("prompt");
+            out.emplace(spec.type, ref != spec.config.end() && ref->is_string()
+                                       ? ref->get<std::string>()
+                                       : std::string());
+        }
+        collect_judge_prompts(spec.children, out);
+    }
+}
+
 Expected<void> parse_run_options(const json& doc, std::string_view display, Suite& suite) {
     if (doc.contains("description")) {
         if (!doc["description"].is_string()) {
@@ -842,6 +858,27 @@ Expected<void> parse_run_options(const json& doc, std::string_view display, Suit
             return fail(n.error());
         }
         suite.max_concurrency = *n;
+    }
+    if (doc.contains("judge") && !doc["judge"].is_null()) {
+        const json& j = doc["judge"];
+        if (!j.is_object()) {
+            return fail(ErrorCode::invalid_input,
+                        "{}: 'judge' must be a map (provider, samples), not {}", display,
+                        type_name(j));
+        }
+        for (const auto& [key, value] : j.items()) {
+            if (key == "samples") {
+                if (!value.is_number_integer() || value.get<int64_t>() < 1 ||
+                    value.get<int64_t>() > 25) {
+                    return fail(ErrorCode::invalid_input,
+                                "{}: 'judge.samples' must be a whole number from 1 to 25", display);
+                }
+                suite.judge_samples = static_cast<int>(value.get<int64_t>());
+            } else if (key != "provider") {
+                return fail(ErrorCode::invalid_input, "{}: unknown key 'judge.{}'{}", display, key,
+                            util::did_you_mean(key, std::vector<std::string>{"provider", "samples"}));
+            }
+        }
     }
     if (doc.contains("threshold")) {
         const json& t = doc["threshold"];
@@ -1189,6 +1226,18 @@ Expected<Suite> load_suite(const fs::path& path) {
     if (!defaults) {
         return fail(defaults.error());
     }
+    if (const json* j = doc.contains("judge") && doc["judge"].contains("provider")
+                            ? &doc["judge"]["provider"]
+                            : nullptr) {
+        if (!defaults->judge.is_null()) {
+            return fail(ErrorCode::invalid_input,
+                        "{}: 'judge.provider' and 'defaultTest.options.provider' are both set; "
+                        "keep one",
+                        place.display);
+        }
+        defaults->judge = *j;
+        defaults->judge_where = fmt::format("{}: judge.provider", place.display);
+    }
     if (!defaults->judge.is_null()) {
         auto judge =
             provider::parse_provider_config(defaults->judge, defaults->judge_where, place.base_dir);
@@ -1234,6 +1283,7 @@ Expected<Suite> load_suite(const fs::path& path) {
                 hash.update(",");
             }
             first = false;
+            collect_judge_prompts((*next)->asserts, suite.judge_prompts);
             piece.clear();
             append_hashed_case(piece, **next);
             hash.update(piece);

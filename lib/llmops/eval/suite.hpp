@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -114,9 +115,17 @@ struct Suite {
     int repeat = 1;                       // `repeat` (also `evaluateOptions.repeat`)
     std::optional<double> threshold;      // suite `threshold`: the least pass rate that is a success
     std::optional<int> max_concurrency;   // `evaluateOptions.maxConcurrency`
-    std::optional<provider::ProviderConfig> judge; // `defaultTest.options.provider` (SPEC §9)
+    std::optional<provider::ProviderConfig> judge; // `judge.provider` or
+                                                   // `defaultTest.options.provider` (SPEC §9)
+    int judge_samples = 1;                // `judge.samples`: verdicts asked per assertion
+    std::set<std::pair<std::string, std::string>> judge_prompts; // (type, config.prompt) of every
+                                                   // model-graded assertion of the cases
     std::vector<std::string> warnings;    // e.g. a literal apiKey
 };
+
+// The generation parameters a prompt's `config` sets (temperature, top_p, max_tokens, seed,
+// stop, response_format); other keys are ignored.
+provider::Params prompt_params(const std::string& config_json);
 
 // Loads and validates the suite at `path`: every dataset file read, every assertion parsed,
 // every provider config checked; nothing called. Fails with `invalid_input` (or `not_found` for

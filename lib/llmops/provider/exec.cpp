@@ -150,6 +150,24 @@ Expected<void> read_answer(std::string_view id, const CompletionRequest& request
                         id, reason_key);
         result.finish_reason = reason->get<std::string>();
     }
+    if (auto context = answer.find("context"); context != answer.end() && !context->is_null()) {
+        // The retrieved context of a RAG app: text, or a list of text chunks.
+        if (context->is_string()) {
+            result.context = context->get<std::string>();
+        } else if (context->is_array() &&
+                   std::all_of(context->begin(), context->end(),
+                               [](const json& c) { return c.is_string(); })) {
+            std::string joined;
+            for (const auto& c : *context)
+                joined += (joined.empty() ? "" : "\n\n") + c.get<std::string>();
+            result.context = std::move(joined);
+        } else {
+            return fail(ErrorCode::provider,
+                        "{}: printed a JSON object whose 'context' is not a string or a list of "
+                        "strings",
+                        id);
+        }
+    }
     auto has_usage = read_usage(id, answer, result);
     if (!has_usage)
         return fail(has_usage.error());

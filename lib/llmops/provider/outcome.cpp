@@ -89,7 +89,7 @@ json outcome_to_json(const CallOutcome& outcome) {
             tool_calls = *r.tool_calls_json;
     }
     const Usage& u = r.usage;
-    return {
+    json out = {
         {"output", r.output},
         {"finish_reason", r.finish_reason},
         {"refusal", r.refusal ? json(*r.refusal) : json(nullptr)},
@@ -104,6 +104,10 @@ json outcome_to_json(const CallOutcome& outcome) {
         {"latency_ms", outcome.latency_ms},
         {"first_byte_ms", optional_number(outcome.first_byte_ms)},
     };
+    if (r.context) {
+        out["context"] = *r.context;
+    }
+    return out;
 }
 
 Expected<CallOutcome> outcome_from_json(const json& value) {
@@ -138,6 +142,11 @@ Expected<CallOutcome> outcome_from_json(const json& value) {
         // A string is text that was not JSON when written (see outcome_to_json).
         r.tool_calls_json = calls->is_string() ? calls->get<std::string>() : calls->dump();
     }
+
+    auto context = read_optional_string(value, "context");
+    if (!context)
+        return fail(context.error());
+    r.context = std::move(*context);
 
     auto latency = read_optional_ms(value, "latency_ms");
     if (!latency)

@@ -46,6 +46,8 @@ struct CompletionResult {
     Usage usage;
     std::optional<std::string> refusal; // the model's refusal text, when it refused
     std::optional<std::string> tool_calls_json; // JSON text of tool calls, when it made some
+    std::optional<std::string> context; // the retrieved context an app (exec:) returned with its
+                                        // answer, for the RAG assertions
 };
 
 // One HTTP request as the engine sends it.

@@ -474,6 +474,12 @@ json result_json(const store::ResultRecord& r) {
         {"first_token_ms", optional_json(r.first_token_ms)},
         {"cached", r.cached},
         {"finish_reason", valid_utf8(r.finish_reason)},
+        {"judge",
+         {{"calls", r.judge_calls},
+          {"input_tokens", r.judge_input_tokens},
+          {"output_tokens", r.judge_output_tokens},
+          {"cost_usd", optional_json(r.judge_cost_usd)},
+          {"spent_usd", r.judge_spent_usd}}},
     };
 }
 
@@ -968,6 +974,15 @@ struct TableRow {
     int64_t cached = 0;
     std::optional<double> p50;
     std::optional<double> p95;
+    // The judge (SPEC §9), kept apart from the model under test:
+    int64_t judge_calls = 0;
+    int64_t judge_input_tokens = 0;
+    int64_t judge_output_tokens = 0;
+    double judge_cost_usd = 0;
+    int64_t judge_unpriced = 0;
+    int64_t judged = 0;
+    int64_t judge_split = 0;
+    int64_t position_flips = 0;
 };
 
 TableRow row_of(const eval::VariantSummary& v) {
@@ -983,6 +998,14 @@ TableRow row_of(const eval::VariantSummary& v) {
     row.cost_usd = v.cost_usd;
     row.unpriced = v.unpriced;
     row.cached = v.cached;
+    row.judge_calls = v.judge_calls;
+    row.judge_input_tokens = v.judge_input_tokens;
+    row.judge_output_tokens = v.judge_output_tokens;
+    row.judge_cost_usd = v.judge_cost_usd;
+    row.judge_unpriced = v.judge_unpriced;
+    row.judged = v.judged_assertions;
+    row.judge_split = v.judge_split;
+    row.position_flips = v.position_flips;
     if (!v.latencies_ms.empty()) {
         row.p50 = v.latency_percentile(50);
         row.p95 = v.latency_percentile(95);
@@ -1007,6 +1030,16 @@ TableRow row_of(const json& v) {
     row.cost_usd = real_at(v, "cost_usd");
     row.unpriced = integer("unpriced");
     row.cached = integer("cached");
+    if (auto j = v.find("judge"); j != v.end() && j->is_object()) {
+        row.judge_calls = int_at(*j, "calls");
+        row.judge_input_tokens = int_at(*j, "input_tokens");
+        row.judge_output_tokens = int_at(*j, "output_tokens");
+        row.judge_cost_usd = real_at(*j, "cost_usd");
+        row.judge_unpriced = int_at(*j, "unpriced");
+        row.judged = int_at(*j, "assertions");
+        row.judge_split = int_at(*j, "split");
+        row.position_flips = int_at(*j, "position_flips");
+    }
     const double p50 = real_at(v, "latency_p50_ms");
     const double p95 = real_at(v, "latency_p95_ms");
     if (p50 > 0 || p95 > 0 || row.results - row.cached - row.errors > 0) {
@@ -1032,6 +1065,14 @@ TableRow total_of(const std::vector<TableRow>& rows) {
         t.cost_usd += r.cost_usd;
         t.unpriced += r.unpriced;
         t.cached += r.cached;
+        t.judge_calls += r.judge_calls;
+        t.judge_input_tokens += r.judge_input_tokens;
+        t.judge_output_tokens += r.judge_output_tokens;
+        t.judge_cost_usd += r.judge_cost_usd;
+        t.judge_unpriced += r.judge_unpriced;
+        t.judged += r.judged;
+        t.judge_split += r.judge_split;
+        t.position_flips += r.position_flips;
     }
     const int64_t judged = t.pass + t.fail;
     t.mean_score = judged == 0 ? 0 : score_sum / static_cast<double>(judged);
@@ -1122,6 +1163,24 @@ std::vector<std::string> summary_notes(int64_t run_id, bool stopped_by_cost, boo
     if (total.unpriced > 0) {
         notes.push_back(fmt::format("{} of a model without a price: '+?' costs leave them out",
                                     plural(total.unpriced, "call")));
+    }
+    if (total.judge_calls > 0) {
+        notes.push_back(fmt::format(
+            "judge: {}, {}/{} tokens, {} (not in the table's cost)", plural(total.judge_calls, "call"),
+            total.judge_input_tokens, total.judge_output_tokens,
+            cost_text(total.judge_cost_usd, total.judge_unpriced)));
+    }
+    if (total.judge_split > 0) {
+        notes.push_back(fmt::format("judge noise: the judge's samples disagreed on {} of {} "
+                                    "model-graded assertions ({})",
+                                    total.judge_split, total.judged,
+                                    percent(total.judge_split, total.judged)));
+    }
+    if (total.position_flips > 0) {
+        notes.push_back(fmt::format("position bias: {} select-best {} flipped with the order of "
+                                    "the outputs (counted as ties)",
+                                    total.position_flips,
+                                    total.position_flips == 1 ? "verdict" : "verdicts"));
     }
     return notes;
 }

@@ -37,7 +37,8 @@ json parse_json_column(const std::string& text) {
 constexpr const char* k_result_columns =
     "variant, case_id, case_index, repeat, status, score, reason, output, assertions, vars, "
     "prompt, description, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, "
-    "tokens_estimated, cost_usd, latency_ms, first_token_ms, cached, finish_reason";
+    "tokens_estimated, cost_usd, latency_ms, first_token_ms, cached, finish_reason, judge_calls, "
+    "judge_input_tokens, judge_output_tokens, judge_cost_usd, judge_spent_usd";
 
 ResultRecord read_result(const Statement& s) {
     ResultRecord r;
@@ -63,6 +64,11 @@ ResultRecord read_result(const Statement& s) {
     r.first_token_ms = s.optional_real(19);
     r.cached = s.integer(20) != 0;
     r.finish_reason = s.text(21);
+    r.judge_calls = s.integer(22);
+    r.judge_input_tokens = s.integer(23);
+    r.judge_output_tokens = s.integer(24);
+    r.judge_cost_usd = s.optional_real(25);
+    r.judge_spent_usd = s.real(26);
     return r;
 }
 
@@ -158,7 +164,8 @@ Expected<void> ResultWriter::flush() {
     }
     auto stmt = m_db->prepare(fmt::format(
         "INSERT OR REPLACE INTO results(run_id, {}, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-        "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
+        "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?25, ?26, "
+        "?27, ?28, ?29, ?24)",
         k_result_columns));
     if (!stmt) {
         return fail(stmt.error());
@@ -175,6 +182,8 @@ Expected<void> ResultWriter::flush() {
         stmt->bind(18, static_cast<int64_t>(r.tokens_estimated)).bind_real(19, r.cost_usd);
         stmt->bind_real(20, r.latency_ms).bind_real(21, r.first_token_ms);
         stmt->bind(22, static_cast<int64_t>(r.cached)).bind(23, r.finish_reason).bind(24, now);
+        stmt->bind(25, r.judge_calls).bind(26, r.judge_input_tokens).bind(27, r.judge_output_tokens);
+        stmt->bind_real(28, r.judge_cost_usd).bind_real(29, r.judge_spent_usd);
         if (auto ok = stmt->run(); !ok) {
             return fail(ok.error());
         }

@@ -70,6 +70,12 @@ struct ResultRecord {
     std::optional<double> first_token_ms;
     bool cached = false;
     std::string finish_reason;
+    // The judge's calls for the model-graded assertions (SPEC §9), apart from the model's:
+    int64_t judge_calls = 0;
+    int64_t judge_input_tokens = 0;
+    int64_t judge_output_tokens = 0;
+    std::optional<double> judge_cost_usd = 0.0; // nullopt: some judge call was unpriced
+    double judge_spent_usd = 0;                 // the part not answered from cache or replay
 };
 
 // Creates a run (status running) with its variants; returns its number. Fails with `io`.

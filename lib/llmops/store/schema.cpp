@@ -10,7 +10,7 @@ namespace {
 // Migration N takes the store from user_version N-1 to N. Never edit a migration that has
 // shipped: add a new one. Every table and column carries a comment (fossil's habit), because the
 // schema is the documentation of what the store keeps.
-constexpr std::array<std::string_view, 2> k_migrations = {
+constexpr std::array<std::string_view, 3> k_migrations = {
     R"sql(
 CREATE TABLE objects (                 -- content-addressed prompt versions, immutable
   id TEXT PRIMARY KEY NOT NULL,        -- SHA-256 (lowercase hex) of `content`: the version id
@@ -137,6 +137,14 @@ CREATE TABLE run_tags (                -- names for runs: `llmops runs tag 12 ba
   name TEXT PRIMARY KEY NOT NULL,      -- the tag; unique, so moving it re-points it
   run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE -- the run it names
 ) WITHOUT ROWID;
+)sql",
+    // 3: the judge's own calls (SPEC §9), kept apart from the model under test's.
+    R"sql(
+ALTER TABLE results ADD COLUMN judge_calls INTEGER NOT NULL DEFAULT 0;        -- calls made to the judge model for this result (cache hits included)
+ALTER TABLE results ADD COLUMN judge_input_tokens INTEGER NOT NULL DEFAULT 0; -- the judge's prompt tokens
+ALTER TABLE results ADD COLUMN judge_output_tokens INTEGER NOT NULL DEFAULT 0; -- the judge's generated tokens
+ALTER TABLE results ADD COLUMN judge_cost_usd REAL DEFAULT 0;                  -- what the judge's answers cost; NULL when the judge model is unpriced
+ALTER TABLE results ADD COLUMN judge_spent_usd REAL NOT NULL DEFAULT 0;        -- the part of it spent now (not from the cache or a replay)
 )sql",
 };
 

@@ -87,10 +87,19 @@ TEST_SUITE("eval") {
             CHECK(parse_error({{"type", "frobnicate"}}) ==
                   "qa.yaml: tests[3].assert[1]: unknown assertion type 'frobnicate'");
         }
-        SUBCASE("model-graded types are named as planned, not unknown") {
-            CHECK(parse_error({{"type", "llm-rubric"}, {"value", "is polite"}}) ==
-                  "qa.yaml: tests[3].assert[1]: 'llm-rubric' assertions are not implemented yet "
-                  "in this version of llmops (planned: SPEC §9)");
+        SUBCASE("model-graded types check their value; similar is named as planned") {
+            CHECK(parse_error({{"type", "llm-rubric"}}) ==
+                  "qa.yaml: tests[3].assert[1]: 'llm-rubric' needs a string 'value': the rubric");
+            CHECK(parse_error({{"type", "context-faithfulness"}, {"value", "x"}}) ==
+                  "qa.yaml: tests[3].assert[1]: 'context-faithfulness' takes no 'value'");
+            CHECK(parse_error({{"type", "g-eval"}, {"value", "coherence"}, {"config", {{"sampels", 3}}}}) ==
+                  "qa.yaml: tests[3].assert[1]: unknown key 'config.sampels' for 'g-eval' (did you "
+                  "mean 'samples'?)");
+            CHECK(parse_error({{"type", "llm-rubric"}, {"value", "x"}, {"config", {{"samples", 0}}}}) ==
+                  "qa.yaml: tests[3].assert[1]: 'config.samples' must be a whole number from 1 to 25");
+            CHECK(parse_error({{"type", "model-graded-closedqa"}, {"value", "x"}, {"threshold", 0.5}}) ==
+                  "qa.yaml: tests[3].assert[1]: 'model-graded-closedqa' takes no 'threshold' (it "
+                  "passes or fails)");
             CHECK(parse_error({{"type", "not-similar"}, {"value", "x"}}) ==
                   "qa.yaml: tests[3].assert[1]: 'similar' assertions are not implemented yet in "
                   "this version of llmops (planned: SPEC §9)");
@@ -313,6 +322,7 @@ TEST_SUITE("eval") {
                                  "no-secrets",    "not-contains-canary",
                                  "assert-set"})
             CHECK_MESSAGE(std::find(names.begin(), names.end(), name) != names.end(), name);
-        CHECK(std::find(names.begin(), names.end(), "llm-rubric") == names.end());
+        CHECK(std::find(names.begin(), names.end(), "llm-rubric") != names.end());
+        CHECK(std::find(names.begin(), names.end(), "similar") == names.end());
     }
 }

@@ -23,11 +23,16 @@ struct Verdict {
     std::string reason;
     bool error = false;   // the check could not run; pass and score mean nothing
     bool skipped = false; // nothing to check (latency of a cached answer): a pass, negated or not
+    nlohmann::json details; // model-graded: the judge, its prompt version and raw replies
 };
 
 // A pass/fail verdict: score 1 or 0.
 inline Verdict verdict(bool pass, std::string reason) {
-    return Verdict{pass, pass ? 1.0 : 0.0, std::move(reason)};
+    Verdict v;
+    v.pass = pass;
+    v.score = pass ? 1.0 : 0.0;
+    v.reason = std::move(reason);
+    return v;
 }
 
 // A verdict that is an error.
@@ -119,5 +124,14 @@ Verdict check_python(const AssertionSpec& spec, const nlohmann::json& value,
                      const AssertionContext& context);
 Verdict check_exec(const AssertionSpec& spec, const nlohmann::json& value,
                    const AssertionContext& context);
+
+// judge/grade.cpp: every model-graded type (judge/judge.hpp)
+Expected<void> validate_judged(AssertionSpec& spec, const std::filesystem::path& base_dir);
+Verdict check_judged(const AssertionSpec& spec, const nlohmann::json& value,
+                     const AssertionContext& context);
+
+// assertion.cpp: `value` with {{variables}} in its strings (and strings of its lists) rendered
+// from `vars` (null: none).
+Expected<nlohmann::json> render_value(const nlohmann::json& value, const nlohmann::json* vars);
 
 } // namespace llmops::eval::detail

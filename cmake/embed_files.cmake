@@ -1,0 +1,22 @@
+# Writes a .cpp defining `const llmops::EmbeddedFile SYMBOL[]` and `SYMBOL_count` (in NAMESPACE):
+# the name (without extension) and text of every *.yaml file in INPUT_DIR, sorted by name, so
+# shipped data files (the judge prompts) are compiled into the binary.
+file(GLOB files RELATIVE "${INPUT_DIR}" "${INPUT_DIR}/*.yaml")
+list(SORT files)
+set(delim "llmops_embed")
+set(entries "")
+foreach(f IN LISTS files)
+  file(READ "${INPUT_DIR}/${f}" text)
+  string(REGEX REPLACE "\\.yaml$" "" name "${f}")
+  string(APPEND entries "    {\"${name}\", R\"${delim}(${text})${delim}\"},\n")
+endforeach()
+list(LENGTH files count)
+set(content "// Generated from ${INPUT_DIR} by cmake/embed_files.cmake; do not edit.\n#include <cstddef>\n#include <llmops/util/embedded.hpp>\nnamespace ${NAMESPACE} {\nextern const llmops::EmbeddedFile ${SYMBOL}[];\nextern const std::size_t ${SYMBOL}_count;\nconst llmops::EmbeddedFile ${SYMBOL}[] = {\n${entries}};\nconst std::size_t ${SYMBOL}_count = ${count};\n}\n")
+if(EXISTS "${OUTPUT}")
+  file(READ "${OUTPUT}" old)
+else()
+  set(old "")
+endif()
+if(NOT old STREQUAL content)
+  file(WRITE "${OUTPUT}" "${content}")
+endif()

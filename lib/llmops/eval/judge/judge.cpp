@@ -1,0 +1,412 @@
+#include <llmops/eval/judge/judge.hpp>
+
+#include <algorithm>
+#include <cstddef>
+
+#include <fmt/format.h>
+
+#include <llmops/eval/assertion.hpp>
+#include <llmops/eval/assertions/checks.hpp>
+#include <llmops/eval/assertions/common.hpp>
+#include <llmops/eval/suite.hpp>
+#include <llmops/prompt/operations.hpp>
+#include <llmops/prompt/render.hpp>
+#include <llmops/store/prompts.hpp>
+
+namespace llmops::eval::judge {
+
+extern const EmbeddedFile k_judge_prompt_files[];
+extern const std::size_t k_judge_prompt_files_count;
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::string_view k_model_graded[] = {
+    "answer-relevance",     "context-faithfulness", "context-recall", "context-relevance",
+    "factuality",           "g-eval",               "llm-rubric",     "model-graded-closedqa",
+    "model-graded-factuality", "select-best",
+};
+
+// The text of a variable for a judge prompt: strings as they are, lists of strings joined by
+// blank lines (retrieved chunks), anything else as compact JSON.
+std::string var_text(const json& value) {
+    if (value.is_string()) {
+        return value.get<std::string>();
+    }
+    if (value.is_array() && std::all_of(value.begin(), value.end(),
+                                        [](const json& v) { return v.is_string(); })) {
+        std::string out;
+        for (const auto& v : value) {
+            out += (out.empty() ? "" : "\n\n") + v.get<std::string>();
+        }
+        return out;
+    }
+    return detail::dump_json(value);
+}
+
+const json* find_var(const AssertionContext& context, std::string_view name) {
+    if (context.vars == nullptr || !context.vars->is_object()) {
+        return nullptr;
+    }
+    auto it = context.vars->find(std::string(name));
+    return it == context.vars->end() || it->is_null() ? nullptr : &*it;
+}
+
+// The user's question: var `query`, else `question`, else the rendered prompt.
+std::string question_of(const AssertionSpec& spec, const AssertionContext& context) {
+    if (auto name = spec.config.find("query_var"); name != spec.config.end() && name->is_string()) {
+        if (const json* v = find_var(context, name->get<std::string>())) {
+            return var_text(*v);
+        }
+    }
+    for (const char* name : {"query", "question"}) {
+        if (const json* v = find_var(context, name)) {
+            return var_text(*v);
+        }
+    }
+    return std::string(context.prompt);
+}
+
+// The retrieved context: the provider's answer's `context` when it gave one, else the var
+// `config.context_var` (default `context`).
+Expected<std::string> context_of(const AssertionSpec& spec, const AssertionContext& context) {
+    if (context.response_context) {
+        return std::string(*context.response_context);
+    }
+    std::string name = "context";
+    if (auto it = spec.config.find("context_var"); it != spec.config.end() && it->is_string()) {
+        name = it->get<std::string>();
+    }
+    if (const json* v = find_var(context, name)) {
+        return var_text(*v);
+    }
+    return fail(ErrorCode::invalid_input,
+                "'{}' needs the retrieved context: a var '{}' or a 'context' in the provider's "
+                "answer",
+                spec.type, name);
+}
+
+const char* k_default_steps =
+    "1. Read the input and the output in full.\n"
+    "2. For each aspect of the criteria, note where the output meets it and where it falls short.\n"
+    "3. Weigh the shortfalls by how much they matter to a reader of the output.\n"
+    "4. Give 5 only when nothing of consequence is missing, 1 when the criteria are not met at all.";
+
+std::string steps_of(const AssertionSpec& spec) {
+    auto it = spec.config.find("steps");
+    if (it == spec.config.end() || !it->is_array() || it->empty()) {
+        return k_default_steps;
+    }
+    std::string out;
+    int n = 0;
+    for (const auto& step : *it) {
+        out += fmt::format("{}{}. {}", out.empty() ? "" : "\n", ++n, var_text(step));
+    }
+    return out;
+}
+
+int samples_of(const AssertionSpec& spec, const Setup& setup) {
+    if (auto it = spec.config.find("samples"); it != spec.config.end() && it->is_number_integer()) {
+        return std::max(1, it->get<int>());
+    }
+    return std::max(1, setup.samples);
+}
+
+std::string prompt_ref_of(const AssertionSpec& spec) {
+    auto it = spec.config.find("prompt");
+    return it != spec.config.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::string canonical_type(std::string_view type) {
+    return type == "model-graded-factuality" ? "factuality" : std::string(type);
+}
+
+std::vector<provider::ChatMessage> to_messages(const prompt::RenderedPrompt& rendered) {
+    std::vector<provider::ChatMessage> out;
+    if (rendered.text) {
+        out.push_back({"user", *rendered.text});
+    }
+    for (const auto& m : rendered.messages) {
+        out.push_back({m.role, m.content});
+    }
+    return out;
+}
+
+// The judge prompt variables of one assertion (select-best's outputs come separately).
+Expected<json> prompt_vars(const AssertionSpec& spec, const AssertionContext& context) {
+    json value = spec.value;
+    if (!value.is_null()) {
+        auto rendered = detail::render_value(spec.value, context.vars);
+        if (!rendered) {
+            return fail(ErrorCode::invalid_input, "cannot render the value {}",
+                        rendered.error().message());
+        }
+        value = std::move(*rendered);
+    }
+    const std::string type = canonical_type(spec.type);
+    json vars = json::object();
+    vars["output"] = std::string(context.output);
+    if (type == "llm-rubric") {
+        vars["rubric"] = var_text(value);
+    } else if (type == "g-eval") {
+        vars["criteria"] = var_text(value);
+        vars["steps"] = steps_of(spec);
+        vars["input"] = std::string(context.prompt);
+    } else if (type == "factuality") {
+        vars["reference"] = var_text(value);
+        vars["question"] = std::string(context.prompt);
+    } else if (type == "model-graded-closedqa") {
+        vars["criterion"] = var_text(value);
+        vars["question"] = std::string(context.prompt);
+    } else if (type == "answer-relevance") {
+        vars["question"] = question_of(spec, context);
+    } else if (type == "context-faithfulness" || type == "context-relevance" ||
+               type == "context-recall") {
+        auto ctx = context_of(spec, context);
+        if (!ctx) {
+            return fail(ctx.error());
+        }
+        vars["context"] = std::move(*ctx);
+        vars["question"] = question_of(spec, context);
+        if (type == "context-recall") {
+            vars["reference"] = var_text(value);
+        }
+    } else if (type == "select-best") {
+        vars["criteria"] = var_text(value);
+        vars["input"] = std::string(context.prompt);
+    }
+    return vars;
+}
+
+Expected<std::vector<provider::ChatMessage>> render_judge(const JudgePrompt& prompt, const json& vars) {
+    const auto no_partials = [](std::string_view ref) -> Expected<std::string> {
+        return fail(ErrorCode::invalid_input, "judge prompts cannot use partials ('{}')", ref);
+    };
+    auto rendered = prompt::render_prompt(prompt.def, vars, no_partials, prompt::RenderOptions{});
+    if (!rendered) {
+        return fail(rendered.error().code(), "judge prompt {}: {}", prompt.ref,
+                    rendered.error().message());
+    }
+    return to_messages(*rendered);
+}
+
+void plan_specs(const std::vector<AssertionSpec>& specs, const AssertionContext& context,
+                const Setup& setup, const Peers* peers, Exchange& exchange) {
+    for (const auto& spec : specs) {
+        if (spec.type == "assert-set") {
+            plan_specs(spec.children, context, setup, peers, exchange);
+            continue;
+        }
+        if (!is_model_graded(spec.type) || (spec.type == "select-best") != (peers != nullptr)) {
+            continue;
+        }
+        Planned planned;
+        planned.type = spec.type;
+        auto it = setup.prompts.find(prompt_key(spec.type, prompt_ref_of(spec)));
+        if (setup.provider == nullptr || it == setup.prompts.end()) {
+            planned.error = fmt::format("'{}' has no judge (none was set up for this run)", spec.type);
+            exchange.planned.emplace(&spec, std::move(planned));
+            continue;
+        }
+        planned.prompt = &it->second;
+        auto vars = prompt_vars(spec, context);
+        if (!vars) {
+            planned.error = vars.error().message();
+            exchange.planned.emplace(&spec, std::move(planned));
+            continue;
+        }
+        const int samples = samples_of(spec, setup);
+        std::vector<std::vector<int>> orders;
+        if (peers != nullptr) {
+            std::vector<int> present;
+            for (size_t i = 0; i < peers->outputs.size(); ++i) {
+                if (peers->present[i]) {
+                    present.push_back(static_cast<int>(i));
+                }
+            }
+            if (present.size() < 2) {
+                planned.error = "'select-best' needs the outputs of at least two variants (the "
+                                "others failed or the run has one)";
+                exchange.planned.emplace(&spec, std::move(planned));
+                continue;
+            }
+            orders.push_back(present);
+            std::reverse(present.begin(), present.end());
+            orders.push_back(present);
+        } else {
+            orders.emplace_back();
+        }
+        for (int s = 0; s < samples && planned.error.empty(); ++s) {
+            for (const auto& order : orders) {
+                json call_vars = *vars;
+                if (peers != nullptr) {
+                    std::string blocks;
+                    for (size_t p = 0; p < order.size(); ++p) {
+                        blocks += fmt::format("{}<output index=\"{}\">\n{}\n</output>",
+                                              blocks.empty() ? "" : "\n\n", p,
+                                              peers->outputs[static_cast<size_t>(order[p])]);
+                    }
+                    call_vars["outputs"] = std::move(blocks);
+                    call_vars["count"] = order.size();
+                }
+                auto messages = render_judge(*planned.prompt, call_vars);
+                if (!messages) {
+                    planned.error = messages.error().message();
+                    planned.calls.clear();
+                    break;
+                }
+                Call call;
+                call.messages = std::move(*messages);
+                call.params = planned.prompt->params;
+                call.sample = s;
+                call.order = order;
+                planned.calls.push_back(std::move(call));
+            }
+        }
+        exchange.planned.emplace(&spec, std::move(planned));
+    }
+}
+
+} // namespace
+
+bool is_model_graded(std::string_view type) {
+    return std::find(std::begin(k_model_graded), std::end(k_model_graded), type) !=
+           std::end(k_model_graded);
+}
+
+std::span<const EmbeddedFile> shipped_prompts() {
+    return {k_judge_prompt_files, k_judge_prompt_files_count};
+}
+
+std::string prompt_key(std::string_view type, std::string_view ref) {
+    return ref.empty() ? canonical_type(type) : fmt::format("{}|{}", canonical_type(type), ref);
+}
+
+Expected<JudgePrompt> load_judge_prompt(store::Database& db, std::string_view type_written,
+                                        std::string_view ref) {
+    const std::string type = canonical_type(type_written);
+    store::PromptStore prompts(db);
+    std::string resolved_ref(ref);
+    if (resolved_ref.empty()) {
+        const std::string name = "judge/" + type;
+        auto latest = prompts.latest(name);
+        if (!latest) {
+            return fail(latest.error());
+        }
+        if (!*latest) {
+            const auto shipped = shipped_prompts();
+            auto file = std::find_if(shipped.begin(), shipped.end(),
+                                     [&](const EmbeddedFile& f) { return type == f.name; });
+            if (file == shipped.end()) {
+                return fail(ErrorCode::invalid_input, "no judge prompt is shipped for '{}'", type);
+            }
+            auto def = prompt::parse_prompt_file(file->text, prompt::FileFormat::yaml, name,
+                                                 fmt::format("prompts/judge/{}.yaml", type));
+            if (!def) {
+                return fail(ErrorCode::internal, "shipped judge prompt: {}", def.error().message());
+            }
+            def->name = name;
+            store::CommitRequest request;
+            request.name = name;
+            request.content = prompt::canonical_content(*def);
+            request.id = prompt::version_id(*def);
+            request.message = "judge prompt shipped with llmops";
+            request.author = "llmops";
+            if (auto done = prompts.commit({request}); !done) {
+                return fail(done.error());
+            }
+        }
+        auto labels = prompts.labels(name);
+        if (!labels) {
+            return fail(labels.error());
+        }
+        const bool has_production = std::any_of(labels->begin(), labels->end(), [](const auto& l) {
+            return l.label == "production";
+        });
+        resolved_ref = has_production ? name + "@production" : name;
+    }
+    auto loaded = prompt::load_version(prompts, resolved_ref);
+    if (!loaded) {
+        return fail(loaded.error().code(), "judge prompt for '{}': {}", type,
+                    loaded.error().message());
+    }
+    JudgePrompt out;
+    out.ref = fmt::format("{}@{}", loaded->version.name, loaded->version.number);
+    out.version_id = loaded->version.id;
+    out.def = std::move(loaded->def);
+    out.params = prompt_params(out.def.config_json);
+    return out;
+}
+
+int64_t Exchange::calls() const {
+    int64_t n = 0;
+    for (const auto& [spec, p] : planned) {
+        n += static_cast<int64_t>(p.calls.size());
+    }
+    return n;
+}
+
+int64_t Exchange::input_tokens() const {
+    int64_t n = 0;
+    for (const auto& [spec, p] : planned) {
+        for (const auto& c : p.calls) {
+            n += c.usage.input;
+        }
+    }
+    return n;
+}
+
+int64_t Exchange::output_tokens() const {
+    int64_t n = 0;
+    for (const auto& [spec, p] : planned) {
+        for (const auto& c : p.calls) {
+            n += c.usage.output;
+        }
+    }
+    return n;
+}
+
+std::optional<double> Exchange::cost_usd() const {
+    double total = 0;
+    for (const auto& [spec, p] : planned) {
+        for (const auto& c : p.calls) {
+            if (c.reply && !c.cost_usd) {
+                return std::nullopt;
+            }
+            total += c.cost_usd.value_or(0);
+        }
+    }
+    return total;
+}
+
+double Exchange::spent_usd() const {
+    double total = 0;
+    for (const auto& [spec, p] : planned) {
+        for (const auto& c : p.calls) {
+            if (!c.cached) {
+                total += c.cost_usd.value_or(0);
+            }
+        }
+    }
+    return total;
+}
+
+bool has_model_graded(const std::vector<AssertionSpec>& specs, std::string_view type) {
+    return std::any_of(specs.begin(), specs.end(), [&](const AssertionSpec& a) {
+        return (is_model_graded(a.type) && (type.empty() || a.type == type)) ||
+               has_model_graded(a.children, type);
+    });
+}
+
+Exchange plan(const std::vector<AssertionSpec>& specs, const AssertionContext& context,
+              const Setup& setup, const Peers* peers) {
+    Exchange exchange;
+    if (setup.provider != nullptr) {
+        exchange.provider_id = setup.provider->id();
+    }
+    plan_specs(specs, context, setup, peers, exchange);
+    return exchange;
+}
+
+} // namespace llmops::eval::judge

@@ -1,0 +1,122 @@
+#pragma once
+// LLM as a judge (SPEC §9). Model-graded assertions are judged in two steps, so that the runner
+// can send the judge calls through the call engine with everything else (-j, cache, retries,
+// record/replay, Ctrl-C) and `run_assertions` stays a pure function of its inputs:
+//   1. `plan` renders the judge prompt of every model-graded assertion of a case for its output
+//      (N samples each; select-best: both orders of every sample) into `Call`s;
+//   2. the runner makes the calls and fills in their replies;
+//   3. `run_assertions`, given the filled `Exchange` in its context, grades each assertion from
+//      its replies (grade.cpp): verdicts parsed robustly (verdict.hpp), samples aggregated
+//      (majority for pass/fail, mean for scores), the judge's raw replies kept in the result.
+// Judge prompts ship in prompts/judge/ (compiled in) and are committed to the store as
+// `judge/<type>` the first time a project uses them, so each result names the judge prompt
+// version that graded it; a user overrides one by committing a new version of that prompt, or
+// points an assertion at another prompt with `config.prompt`.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <llmops/prompt/definition.hpp>
+#include <llmops/provider/provider.hpp>
+#include <llmops/provider/types.hpp>
+#include <llmops/store/database.hpp>
+#include <llmops/util/embedded.hpp>
+#include <llmops/util/error.hpp>
+
+namespace llmops::eval {
+struct AssertionSpec;
+struct AssertionContext;
+} // namespace llmops::eval
+
+namespace llmops::eval::judge {
+
+// Whether `type` (without `not-`) is model-graded: needs a judge call before it can be graded.
+bool is_model_graded(std::string_view type);
+
+// The judge prompts shipped with llmops (prompts/judge/*.yaml), by type, sorted.
+std::span<const EmbeddedFile> shipped_prompts();
+
+// A judge prompt version as a run uses it.
+struct JudgePrompt {
+    std::string ref;                 // "judge/llm-rubric@2"
+    std::string version_id;          // its SHA-256 version id (part of every judge call's cache key)
+    prompt::PromptDefinition def;
+    provider::Params params;         // from the prompt's config (temperature 0, JSON mode)
+};
+
+// Loads the judge prompt an assertion of `type` uses: `ref` when set (its `config.prompt`),
+// else `judge/<type>` at its `production` label when it has one, else its latest version. A
+// store without `judge/<type>` gets the shipped prompt committed first (author "llmops").
+// Fails with `not_found` for an unknown ref, `invalid_input` for a type with no shipped prompt.
+Expected<JudgePrompt> load_judge_prompt(store::Database& db, std::string_view type,
+                                        std::string_view ref);
+
+// What a run's model-graded assertions are judged with.
+struct Setup {
+    const provider::Provider* provider = nullptr; // the judge model
+    std::map<std::string, JudgePrompt> prompts;   // by prompt_key(type, config.prompt)
+    int samples = 1;                              // the suite's judge.samples
+};
+
+// The key of Setup::prompts for an assertion of `type` with `config.prompt` = `ref` ("" if none).
+std::string prompt_key(std::string_view type, std::string_view ref);
+
+// One call to the judge model.
+struct Call {
+    std::vector<provider::ChatMessage> messages;
+    provider::Params params;
+    int sample = 0;                 // the sample index: the call's repeat index (cache, replay)
+    std::vector<int> order;         // select-best: position p of the prompt shows output order[p]
+    // Filled in by whoever makes the call:
+    std::optional<std::string> reply; // the judge's answer text
+    std::string error;                // the call failed (reply unset)
+    provider::Usage usage;
+    std::optional<double> cost_usd;   // nullopt: unpriced (or not made)
+    bool cached = false;              // answered from the response cache (or a replay)
+};
+
+// The calls one model-graded assertion needs.
+struct Planned {
+    std::string type;
+    const JudgePrompt* prompt = nullptr;
+    std::string error;        // could not be planned (a missing variable, no judge): an error
+    std::vector<Call> calls;
+    int self = -1;            // select-best: which output of the group is this result's
+};
+
+// The judge calls of one result.
+struct Exchange {
+    std::string provider_id;                         // the judge model, for results
+    std::map<const AssertionSpec*, Planned> planned; // keyed by the assertion (in the case's specs)
+
+    // Token and cost totals of the calls made, for the result.
+    int64_t calls() const;
+    int64_t input_tokens() const;
+    int64_t output_tokens() const;
+    std::optional<double> cost_usd() const; // nullopt when some call was unpriced
+    double spent_usd() const;               // priced calls not answered from the cache
+};
+
+// Whether any of `specs` (assert-set children included) is model-graded; with `type`, of that type.
+bool has_model_graded(const std::vector<AssertionSpec>& specs, std::string_view type = {});
+
+// The outputs of one case and repeat across a run's variants, for select-best.
+struct Peers {
+    std::vector<std::string> outputs; // by variant; an errored variant has none
+    std::vector<bool> present;
+};
+
+// Plans the judge calls of the model-graded assertions of `specs` on `context` (output, vars,
+// prompt, response context). select-best assertions are left out unless `peers` is given; then
+// only they are planned, once for the whole group (`self` unset).
+Exchange plan(const std::vector<AssertionSpec>& specs, const AssertionContext& context,
+              const Setup& setup, const Peers* peers = nullptr);
+
+} // namespace llmops::eval::judge
