@@ -186,7 +186,7 @@ int exit_code_for(const eval::RunSummary& s, const EvalOptions& o, const eval::S
         return k_exit_runtime;
     }
     if (judged == 0 && errors > 0) {
-        notes.push_back("every call errored: nothing was judged");
+        notes.push_back("every result is an error: nothing passed or failed");
         return k_exit_runtime;
     }
     if (errors > o.max_errors.value_or(0)) {
@@ -385,6 +385,7 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
             return fail(ok.error());
         }
     }
+    std::fflush(stdout); // the report first, then the notes, when both go to one place
     for (const auto& note : notes) {
         std::fprintf(stderr, "llmops: %s\n", note.c_str());
     }

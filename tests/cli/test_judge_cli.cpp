@@ -1,0 +1,308 @@
+// Model-graded assertions end to end (issue 5, SPEC §9): a loopback judge speaking the OpenAI
+// format returns scripted verdicts (clean JSON, fenced JSON, prose around JSON, garbage, a verdict
+// that flips with the order of select-best's outputs, a verdict that changes between samples);
+// the model under test is `echo`, so each case's output is its prompt and the judge can tell
+// the cases apart by markers in it.
+
+#include <atomic>
+#include <mutex>
+#include <string>
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "support/loopback.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace llmops::test {
+
+namespace {
+
+using nlohmann::json;
+
+std::string completion(const std::string& content) {
+    return json{{"choices", {{{"index", 0},
+                              {"finish_reason", "stop"},
+                              {"message", {{"role", "assistant"}, {"content", content}}}}}},
+                {"usage", {{"prompt_tokens", 50}, {"completion_tokens", 10}}}}
+        .dump();
+}
+
+// The scripted judge. Markers in the judged text choose the reply.
+class ScriptedJudge {
+public:
+    ScriptedJudge() {
+        m_server.post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
+            const json body = json::parse(req.body);
+            std::string text;
+            for (const auto& m : body["messages"]) {
+                text += m["content"].get<std::string>() + "\n";
+            }
+            {
+                std::lock_guard lock(m_mutex);
+                m_requests.push_back(body);
+            }
+            res.set_content(completion(reply(text)), "application/json");
+        });
+        m_server.start();
+    }
+
+    std::string base_url() const { return m_server.url("/v1"); }
+    int calls() const { return m_server.request_count(); }
+    json request(size_t i) {
+        std::lock_guard lock(m_mutex);
+        return m_requests.at(i);
+    }
+
+private:
+    std::string reply(const std::string& text) {
+        const auto has = [&](std::string_view marker) { return text.find(marker) != std::string::npos; };
+        if (has("pick the one that best meets")) { // select-best
+            // "[steady]": always the output saying "alpha", wherever it is; else always the first
+            // output shown (a judge with position bias).
+            if (has("[steady]")) {
+                const auto first = text.find("<output index=\"0\">");
+                const auto alpha = text.find("alpha", first);
+                const auto second = text.find("<output index=\"1\">");
+                return fmt::format(R"({{"reason": "alpha is better", "choice": {}}})",
+                                   alpha < second ? 0 : 1);
+            }
+            return R"({"reason": "the first one", "choice": 0})";
+        }
+        if (has("[clean]")) return R"({"reason": "meets the rubric", "pass": true, "score": 1})";
+        if (has("[fenced]")) return "```json\n{\"reason\": \"fine\", \"pass\": true, \"score\": 0.9}\n```";
+        if (has("[prose]"))
+            return "Let me think. The answer misses the point.\n{\"reason\": \"off topic\", "
+                   "\"pass\": false, \"score\": 0.2}\nThat is my verdict.";
+        if (has("[garbage]")) return "I cannot decide, sorry.";
+        if (has("[flaky]")) {
+            // Alternates pass, fail, pass, ... across samples: the judge's own noise.
+            const bool pass = m_flaky++ % 2 == 0;
+            return fmt::format(R"({{"reason": "coin", "pass": {}}})", pass ? "true" : "false");
+        }
+        if (has("[geval]")) return R"({"reason": "mostly coherent", "score": 4})";
+        if (has("[fact]")) return R"({"reason": "adds detail", "category": "B"})";
+        if (has("[wrongfact]")) return R"x({"reason": "contradicts", "category": "(D)"})x";
+        if (has("[rag]")) return R"({"reason": "2 of 3 claims supported", "score": 0.6667})";
+        return R"({"reason": "default", "pass": true})";
+    }
+
+    LoopbackServer m_server;
+    std::mutex m_mutex;
+    std::vector<json> m_requests;
+    std::atomic<int> m_flaky{0};
+};
+
+std::string judge_block(const ScriptedJudge& judge) {
+    return fmt::format("judge:\n  provider:\n    id: openai:judge-model\n"
+                       "    config: {{apiBaseUrl: '{}', apiKeyEnvar: JUDGE_TEST_KEY}}\n",
+                       judge.base_url());
+}
+
+const std::map<std::string, std::string> k_env = {{"JUDGE_TEST_KEY", "sk-judge-test"}};
+
+// The results of the latest run, by case id.
+std::map<std::string, json> results_by_case(const TempDir& dir) {
+    const auto r = llmops(dir.path(), {"runs", "export", "latest", "-o", "export.json"});
+    REQUIRE(r.exit_code == 0);
+    std::map<std::string, json> out;
+    const json doc = json::parse(dir.read("export.json"));
+    for (const auto& result : doc["results"]) {
+        out[result["case_id"].get<std::string>() + "#" + std::to_string(result["variant"].get<int>())] = result;
+    }
+    return out;
+}
+
+} // namespace
+
+TEST_SUITE("cli") {
+
+TEST_CASE("cli::eval with a judge: verdict shapes, errors, tokens and the cache") {
+    ScriptedJudge judge;
+    TempDir dir;
+    dir.write("suite.yaml", "prompts: ['{{text}}']\nproviders: [echo]\n" + judge_block(judge) +
+                                "defaultTest:\n  assert:\n    - type: llm-rubric\n"
+                                "      value: answers politely\n"
+                                "tests:\n"
+                                "  - {id: clean, vars: {text: 'hello [clean]'}}\n"
+                                "  - {id: fenced, vars: {text: 'hello [fenced]'}}\n"
+                                "  - {id: prose, vars: {text: 'hello [prose]'}}\n"
+                                "  - {id: garbage, vars: {text: 'hello [garbage]'}}\n");
+    const auto r = llmops(dir.path(), {"eval", "suite.yaml", "--json"}, k_env);
+    CHECK(r.exit_code == 3); // an error (the garbage verdict) past --max-errors 0
+    CHECK(judge.calls() == 4);
+    auto results = results_by_case(dir);
+    SUBCASE("clean and fenced JSON pass, prose around JSON is read, garbage is an error") {
+        CHECK(results["clean#0"]["status"] == "pass");
+        CHECK(results["fenced#0"]["status"] == "pass");
+        CHECK(results["fenced#0"]["score"] == doctest::Approx(0.9));
+        CHECK(results["prose#0"]["status"] == "fail");
+        CHECK(results["prose#0"]["reason"].get<std::string>().find("off topic") != std::string::npos);
+        CHECK(results["garbage#0"]["status"] == "error");
+        CHECK(results["garbage#0"]["reason"] ==
+              "llm-rubric: judge reply has no JSON verdict: 'I cannot decide, sorry.'");
+    }
+    SUBCASE("the raw reply, the judge and its prompt version are kept in the result") {
+        const json& a = results["garbage#0"]["assertions"][0];
+        CHECK(a["judge"]["samples"][0]["reply"] == "I cannot decide, sorry.");
+        CHECK(a["judge"]["judge"] == "openai:judge-model");
+        CHECK(a["judge"]["prompt"] == "judge/llm-rubric@1");
+        CHECK(a["judge"]["version_id"].get<std::string>().size() == 64);
+        // The judge prompt's config asks for JSON mode and temperature 0.
+        const json request = judge.request(0);
+        CHECK(request["model"] == "judge-model");
+        CHECK(request["temperature"] == 0);
+        CHECK(request["response_format"]["type"] == "json_object");
+    }
+    SUBCASE("judge tokens and cost are reported apart from the model's") {
+        CHECK(results["clean#0"]["judge"]["calls"] == 1);
+        CHECK(results["clean#0"]["judge"]["input_tokens"] == 50);
+        CHECK(results["clean#0"]["judge"]["output_tokens"] == 10);
+        CHECK(results["clean#0"]["usage"]["input"] != 50); // echo's own estimate
+        const auto summary = json::parse(r.out);
+        CHECK(summary["variants"][0]["judge"]["calls"] == 4);
+        CHECK(summary["variants"][0]["judge"]["input_tokens"] == 200);
+        const auto text = llmops(dir.path(), {"runs", "show", "latest"});
+        CHECK(text.out.find("judge: 4 calls, 200/40 tokens") != std::string::npos);
+    }
+    SUBCASE("judge calls are cached; a new judge prompt version changes the key") {
+        CHECK(llmops(dir.path(), {"eval", "suite.yaml"}, k_env).exit_code == 3);
+        CHECK(judge.calls() == 4); // every verdict from the cache
+        REQUIRE(llmops(dir.path(), {"prompt", "checkout", "judge/llm-rubric"}).exit_code == 0);
+        std::string prompt = dir.read("prompts/judge/llm-rubric.yaml");
+        const auto at = prompt.find("Be strict and literal");
+        REQUIRE(at != std::string::npos);
+        prompt.replace(at, 21, "Be strict, literal and brief");
+        dir.write("prompts/judge/llm-rubric.yaml", prompt);
+        REQUIRE(llmops(dir.path(), {"prompt", "commit", "-m", "brief"}).exit_code == 0);
+        CHECK(llmops(dir.path(), {"eval", "suite.yaml"}, k_env).exit_code == 3);
+        CHECK(judge.calls() == 8);
+        auto again = results_by_case(dir);
+        CHECK(again["clean#0"]["assertions"][0]["judge"]["prompt"] == "judge/llm-rubric@2");
+        CHECK(again["clean#0"]["assertions"][0]["judge"]["version_id"] !=
+              results["clean#0"]["assertions"][0]["judge"]["version_id"]);
+        // The run's provenance names the judge prompt version, so diffs can tell judges apart.
+        const auto shown = json::parse(llmops(dir.path(), {"runs", "show", "latest", "--json"}).out);
+        CHECK(shown["run"]["provenance"]["judge"]["prompts"]["llm-rubric"]["ref"] == "judge/llm-rubric@2");
+    }
+    SUBCASE("the key never reaches the store or the reports") {
+        CHECK(dir.read("export.json").find("sk-judge-test") == std::string::npos);
+        CHECK(dir.read(".llmops/llmops.db").find("sk-judge-test") == std::string::npos);
+        CHECK(dir.read(".llmops/cache.db").find("sk-judge-test") == std::string::npos);
+    }
+}
+
+TEST_CASE("cli::eval with a judge: the other model-graded types") {
+    ScriptedJudge judge;
+    TempDir dir;
+    dir.write("suite.yaml",
+              "prompts: ['{{text}}']\nproviders: [echo]\n" + judge_block(judge) +
+                  "tests:\n"
+                  "  - id: geval\n    vars: {text: 'a summary [geval]'}\n"
+                  "    assert: [{type: g-eval, value: coherence, threshold: 0.8}]\n"
+                  "  - id: fact\n    vars: {text: 'Paris, on the Seine [fact]'}\n"
+                  "    assert: [{type: factuality, value: Paris}]\n"
+                  "  - id: wrongfact\n    vars: {text: 'Lyon [wrongfact]'}\n"
+                  "    assert: [{type: factuality, value: Paris}]\n"
+                  "  - id: rag\n    vars: {text: 'answer [rag]', context: 'retrieved text', query: 'q?'}\n"
+                  "    assert: [{type: context-faithfulness, threshold: 0.6}, {type: context-relevance}]\n"
+                  "  - id: norag\n    vars: {text: 'answer [rag]'}\n"
+                  "    assert: [{type: context-recall, value: 'the truth'}]\n"
+                  "  - id: closedqa\n    vars: {text: 'yes [clean]'}\n"
+                  "    assert: [{type: model-graded-closedqa, value: says yes}, {type: answer-relevance}]\n");
+    const auto r = llmops(dir.path(), {"eval", "suite.yaml"}, k_env);
+    CHECK(r.exit_code == 3); // the context-recall error
+    auto results = results_by_case(dir);
+    // g-eval: 4 on 1-5 is (4 - 1) / 4 = 0.75, below the threshold 0.8.
+    CHECK(results["geval#0"]["status"] == "fail");
+    CHECK(results["geval#0"]["score"] == doctest::Approx(0.75));
+    CHECK(results["geval#0"]["reason"].get<std::string>().find("score 0.75 is below the threshold 0.8") !=
+          std::string::npos);
+    // factuality: B (superset) passes, (D) disagrees fails.
+    CHECK(results["fact#0"]["status"] == "pass");
+    CHECK(results["wrongfact#0"]["status"] == "fail");
+    CHECK(results["wrongfact#0"]["assertions"][0]["judge"]["samples"][0]["category"] == "D");
+    // The RAG triad reads `context` from the vars: 0.6667 reaches 0.6 but not the default 0.7.
+    CHECK(results["rag#0"]["assertions"][0]["pass"] == true);
+    CHECK(results["rag#0"]["assertions"][1]["pass"] == false);
+    // Without a context anywhere, a context assertion is an error naming what it needs.
+    CHECK(results["norag#0"]["status"] == "error");
+    CHECK(results["norag#0"]["reason"] ==
+          "context-recall: 'context-recall' needs the retrieved context: a var 'context' or a "
+          "'context' in the provider's answer");
+    CHECK(results["closedqa#0"]["status"] == "pass");
+    // The query var is what answer-relevance asks about; without one, the rendered prompt.
+    bool saw_query = false;
+    for (int i = 0; i < judge.calls(); ++i) {
+        const json request = judge.request(static_cast<size_t>(i));
+        const std::string user = request["messages"][1]["content"];
+        saw_query = saw_query || (user.find("<question>\nq?\n</question>") != std::string::npos);
+    }
+    CHECK(saw_query);
+}
+
+TEST_CASE("cli::eval with a judge: samples, judge noise and select-best position bias") {
+    ScriptedJudge judge;
+    TempDir dir;
+    SUBCASE("samples: a majority decides, and split samples are reported as judge noise") {
+        dir.write("suite.yaml", "prompts: ['{{text}}']\nproviders: [echo]\n" + judge_block(judge) +
+                                    "tests:\n  - id: flaky\n    vars: {text: 'x [flaky]'}\n"
+                                    "    assert: [{type: model-graded-closedqa, value: ok}]\n");
+        const auto r = llmops(dir.path(), {"eval", "suite.yaml", "--judge-samples", "3", "--json"}, k_env);
+        CHECK(judge.calls() == 3);
+        auto results = results_by_case(dir);
+        // pass, fail, pass: two of three.
+        CHECK(results["flaky#0"]["status"] == "pass");
+        CHECK(results["flaky#0"]["assertions"][0]["judge"]["split"] == true);
+        CHECK(results["flaky#0"]["assertions"][0]["judge"]["agreement"] == doctest::Approx(2.0 / 3));
+        const auto summary = json::parse(r.out);
+        CHECK(summary["variants"][0]["judge"]["split"] == 1);
+        CHECK(summary["variants"][0]["judge"]["noise_rate"] == 1.0);
+        const auto text = llmops(dir.path(), {"runs", "show", "latest"});
+        CHECK(text.out.find("judge noise: the judge's samples disagreed on 1 of 1") != std::string::npos);
+    }
+    SUBCASE("select-best asks in both orders; a flip is a tie and counted as position bias") {
+        dir.write("suite.yaml", "prompts: ['alpha {{text}}', 'beta {{text}}']\nproviders: [echo]\n" +
+                                    judge_block(judge) +
+                                    "tests:\n"
+                                    "  - id: steady\n    vars: {text: '[steady]'}\n"
+                                    "    assert: [{type: select-best, value: the best one}]\n"
+                                    "  - id: biased\n    vars: {text: '[biased]'}\n"
+                                    "    assert: [{type: select-best, value: the best one}]\n");
+        const auto r = llmops(dir.path(), {"eval", "suite.yaml", "--json", "-j", "1"}, k_env);
+        CHECK(judge.calls() == 4); // two cases, both orders, once for both variants
+        auto results = results_by_case(dir);
+        CHECK(results["steady#0"]["status"] == "pass");
+        CHECK(results["steady#1"]["status"] == "fail");
+        CHECK(results["biased#0"]["status"] == "fail");
+        CHECK(results["biased#1"]["status"] == "fail");
+        CHECK(results["biased#0"]["score"] == 0.5);
+        CHECK(results["biased#0"]["reason"].get<std::string>().find("flipped with the order") !=
+              std::string::npos);
+        const auto summary = json::parse(r.out);
+        CHECK(summary["variants"][0]["judge"]["position_flips"] == 1);
+    }
+}
+
+TEST_CASE("cli::eval with model-graded assertions and no judge") {
+    TempDir dir;
+    dir.write("suite.yaml", "prompts: ['Say hi']\nproviders: [echo]\n"
+                            "tests:\n  - assert: [{type: llm-rubric, value: polite}]\n");
+    const auto r = llmops(dir.path(), {"eval", "suite.yaml"}, {{"LLMOPS_JUDGE", ""}});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("llmops: error: suite.yaml: model-graded assertions (llm-rubric) need a judge "
+                     "model: pass --judge PROVIDER, set 'judge: {provider: ...}' in the suite, or "
+                     "set LLMOPS_JUDGE\n") != std::string::npos);
+    SUBCASE("LLMOPS_JUDGE names one") {
+        const auto with_env = llmops(dir.path(), {"eval", "suite.yaml"}, {{"LLMOPS_JUDGE", "echo"}});
+        // echo repeats the judge prompt, which is no verdict: an error, never a pass.
+        CHECK(with_env.exit_code != 0);
+        CHECK(with_env.out.find("judge reply has no JSON verdict") != std::string::npos);
+    }
+}
+
+} // TEST_SUITE
+
+} // namespace llmops::test
