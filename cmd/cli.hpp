@@ -80,5 +80,6 @@ void register_eval(CLI::App& app, Context& ctx);
 void register_runs(CLI::App& app, Context& ctx);
 void register_diff(CLI::App& app, Context& ctx);
 void register_stats(CLI::App& app, Context& ctx);
+void register_judge(CLI::App& app, Context& ctx);
 
 } // namespace llmops::cmd

@@ -36,6 +36,7 @@ constexpr CommandGroup k_commands[] = {
     {"runs", cmd::register_runs},
     {"diff", cmd::register_diff},
     {"stats", cmd::register_stats},
+    {"judge", cmd::register_judge},
 };
 
 // Commands the SPEC names that this build does not have yet: saying so plainly beats a
@@ -45,7 +46,6 @@ struct PlannedCommand {
     const char* spec;  // where the SPEC describes it
 };
 constexpr PlannedCommand k_planned[] = {
-    {"judge", "§9"},
     {"completion", "§12"}, {"man", "§12"},    {"prompt bundle", "§3"}, {"prompt import", "§3"},
 };
 

@@ -582,8 +582,6 @@ private:
                                  const provider::CallOutcome& o) const;
     void answered(provider::CallEngine& engine, const WorkItem& item,
                   std::vector<provider::ChatMessage> messages, Expected<provider::CallOutcome> outcome);
-    void submit_judge_calls(provider::CallEngine& engine, judge::Exchange& exchange,
-                            int64_t& calls_left, std::function<void()> when_done);
     void after_judge(provider::CallEngine& engine, const std::shared_ptr<Pending>& pending);
     void group_arrived(provider::CallEngine& engine, const std::shared_ptr<Pending>& pending,
                        const WorkItem& item, bool has_output);
@@ -692,27 +690,11 @@ Expected<void> Run::prepare(bool keys_optional) {
 // defaultTest.options.provider, else LLMOPS_JUDGE; and the judge prompts the suite's
 // model-graded assertions use (committed to the store on first use).
 Expected<void> Run::prepare_judge(const provider::EnvLookup& env) {
-    std::optional<provider::ProviderConfig> config;
-    const auto from_id = [&](const std::string& id, std::string_view where) -> Expected<void> {
-        auto parsed = provider::parse_provider_config(json(id), where, std::filesystem::current_path());
-        if (!parsed) {
-            return fail(parsed.error());
-        }
-        config = std::move(*parsed);
-        return {};
-    };
-    if (m_options.judge) {
-        if (auto ok = from_id(*m_options.judge, "--judge"); !ok) {
-            return ok;
-        }
-    } else if (m_suite.judge) {
-        config = *m_suite.judge;
-    } else if (auto id = env("LLMOPS_JUDGE"); id && !id->empty()) {
-        if (auto ok = from_id(*id, "LLMOPS_JUDGE"); !ok) {
-            return ok;
-        }
+    auto made = judge::make_judge(m_suite, m_options.judge, env);
+    if (!made) {
+        return fail(made.error());
     }
-    if (!config) {
+    if (!*made) {
         if (!m_suite.judge_prompts.empty()) {
             std::set<std::string> types;
             for (const auto& [type, ref] : m_suite.judge_prompts) {
@@ -721,13 +703,10 @@ Expected<void> Run::prepare_judge(const provider::EnvLookup& env) {
             return fail(ErrorCode::invalid_input,
                         "{}: model-graded assertions ({}) need a judge model: pass --judge "
                         "PROVIDER, set 'judge: {{provider: ...}}' in the suite, or set LLMOPS_JUDGE",
-                        m_suite.path.filename().string(), util::join(std::vector<std::string>(types.begin(), types.end()), ", "));
+                        m_suite.path.filename().string(),
+                        util::join(std::vector<std::string>(types.begin(), types.end()), ", "));
         }
         return {};
-    }
-    auto made = provider::Provider::create(*config, env);
-    if (!made) {
-        return fail(made.error().code(), "judge: {}", made.error().message());
     }
     m_judge_provider = std::move(*made);
     m_judge.provider = m_judge_provider.get();
@@ -966,49 +945,13 @@ void Run::answered(provider::CallEngine& engine, const WorkItem& item,
         const AssertionContext context = context_for(item, text, pending->outcome);
         pending->exchange = judge::plan(specs, context, m_judge);
     }
-    submit_judge_calls(engine, pending->exchange, pending->calls_left, [this, &engine, pending] {
+    judge::submit(engine, m_judge, pending->exchange, pending->calls_left, [this, &engine, pending] {
         if (m_group_sizes.contains({pending->item.test->position, pending->item.repeat})) {
             group_arrived(engine, pending, pending->item, true);
         } else {
             after_judge(engine, pending);
         }
     });
-}
-
-// Sends every call `exchange` planned to the judge model; `when_done` runs once they have all
-// finished (at once when there are none).
-void Run::submit_judge_calls(provider::CallEngine& engine, judge::Exchange& exchange,
-                             int64_t& calls_left, std::function<void()> when_done) {
-    calls_left = exchange.calls();
-    if (calls_left == 0) {
-        when_done();
-        return;
-    }
-    auto done = std::make_shared<std::function<void()>>(std::move(when_done));
-    for (auto& [spec, planned] : exchange.planned) {
-        for (auto& call : planned.calls) {
-            provider::CallJob job;
-            job.provider = m_judge.provider;
-            job.request.model = m_judge.provider->config().spec.model;
-            job.request.messages = call.messages;
-            job.request.params = call.params;
-            job.repeat = call.sample;
-            job.cache_salt = "judge:" + planned.prompt->version_id;
-            engine.submit(std::move(job), [&call, &calls_left, done](Expected<provider::CallOutcome> r) {
-                if (r) {
-                    call.reply = std::move(r->result.output);
-                    call.usage = r->result.usage;
-                    call.cost_usd = r->cost_usd;
-                    call.cached = r->cached || r->replayed;
-                } else {
-                    call.error = r.error().message();
-                }
-                if (--calls_left == 0) {
-                    (*done)();
-                }
-            });
-        }
-    }
 }
 
 // The judge has answered for `pending` (or had nothing to judge): script assertions next, on
@@ -1066,7 +1009,7 @@ void Run::group_arrived(provider::CallEngine& engine, const std::shared_ptr<Pend
     const std::string text = prompt_text(first->messages);
     const AssertionContext context = context_for(first->item, text, first->outcome);
     group.exchange = judge::plan(item.test->asserts, context, m_judge, &group.peers);
-    submit_judge_calls(engine, group.exchange, group.calls_left, [this, &engine, key] {
+    judge::submit(engine, m_judge, group.exchange, group.calls_left, [this, &engine, key] {
         auto node = m_groups.extract(key);
         m_group_sizes.erase(key);
         Group& done = node.mapped();

@@ -14,6 +14,7 @@ set(LLMOPS_EVAL_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/judge/verdict.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/judge/judge.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/judge/grade.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/judge/calibrate.cpp
   ${CMAKE_CURRENT_BINARY_DIR}/judge_prompts_data.cpp
   # Suites, datasets and the runner (not assertions: keep these lines).
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/suite.cpp

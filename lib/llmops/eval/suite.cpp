@@ -1300,6 +1300,8 @@ Expected<Suite> load_suite(const fs::path& path) {
 
 CaseSource::CaseSource() : m_plan(std::make_shared<detail::CasePlan>()) {}
 
+const TestCase& CaseSource::defaults() const { return m_plan->defaults.test; }
+
 CaseSource::CaseSource(std::vector<TestCase> cases) {
     auto plan = std::make_shared<detail::CasePlan>();
     for (size_t i = 0; i < cases.size(); ++i) {

@@ -97,6 +97,10 @@ class CaseSource {
     // Every case in memory: for tests and small tools, never for the runner.
     Expected<std::vector<TestCase>> to_vector() const;
 
+    // The defaults every case gets (`defaultTest` and the suite's `vars`/`assert`): for `judge
+    // calibrate`, which judges labelled outputs with them. Empty for cases given in memory.
+    const TestCase& defaults() const;
+
   private:
     std::shared_ptr<const detail::CasePlan> m_plan;
 };

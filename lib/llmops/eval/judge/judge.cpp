@@ -339,6 +339,73 @@ Expected<JudgePrompt> load_judge_prompt(store::Database& db, std::string_view ty
     return out;
 }
 
+Expected<std::unique_ptr<provider::Provider>> make_judge(const Suite& suite,
+                                                         const std::optional<std::string>& flag,
+                                                         const provider::EnvLookup& env) {
+    std::optional<provider::ProviderConfig> config;
+    const auto from_id = [&](const std::string& id, std::string_view where) -> Expected<void> {
+        auto parsed = provider::parse_provider_config(json(id), where, std::filesystem::current_path());
+        if (!parsed) {
+            return fail(parsed.error());
+        }
+        config = std::move(*parsed);
+        return {};
+    };
+    if (flag) {
+        if (auto ok = from_id(*flag, "--judge"); !ok) {
+            return fail(ok.error());
+        }
+    } else if (suite.judge) {
+        config = *suite.judge;
+    } else if (auto id = env("LLMOPS_JUDGE"); id && !id->empty()) {
+        if (auto ok = from_id(*id, "LLMOPS_JUDGE"); !ok) {
+            return fail(ok.error());
+        }
+    }
+    if (!config) {
+        return std::unique_ptr<provider::Provider>();
+    }
+    auto made = provider::Provider::create(*config, env);
+    if (!made) {
+        return fail(made.error().code(), "judge: {}", made.error().message());
+    }
+    return std::move(*made);
+}
+
+void submit(provider::CallEngine& engine, const Setup& setup, Exchange& exchange,
+            int64_t& calls_left, std::function<void()> when_done) {
+    calls_left = exchange.calls();
+    if (calls_left == 0) {
+        when_done();
+        return;
+    }
+    auto done = std::make_shared<std::function<void()>>(std::move(when_done));
+    for (auto& [spec, planned] : exchange.planned) {
+        for (auto& call : planned.calls) {
+            provider::CallJob job;
+            job.provider = setup.provider;
+            job.request.model = setup.provider->config().spec.model;
+            job.request.messages = call.messages;
+            job.request.params = call.params;
+            job.repeat = call.sample;
+            job.cache_salt = "judge:" + planned.prompt->version_id;
+            engine.submit(std::move(job), [&call, &calls_left, done](Expected<provider::CallOutcome> r) {
+                if (r) {
+                    call.reply = std::move(r->result.output);
+                    call.usage = r->result.usage;
+                    call.cost_usd = r->cost_usd;
+                    call.cached = r->cached || r->replayed;
+                } else {
+                    call.error = r.error().message();
+                }
+                if (--calls_left == 0) {
+                    (*done)();
+                }
+            });
+        }
+    }
+}
+
 int64_t Exchange::calls() const {
     int64_t n = 0;
     for (const auto& [spec, p] : planned) {

@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include <llmops/prompt/definition.hpp>
+#include <llmops/provider/engine.hpp>
 #include <llmops/provider/provider.hpp>
 #include <llmops/provider/types.hpp>
 #include <llmops/store/database.hpp>
@@ -33,6 +34,7 @@
 namespace llmops::eval {
 struct AssertionSpec;
 struct AssertionContext;
+struct Suite;
 } // namespace llmops::eval
 
 namespace llmops::eval::judge {
@@ -112,6 +114,22 @@ struct Peers {
     std::vector<std::string> outputs; // by variant; an errored variant has none
     std::vector<bool> present;
 };
+
+// The judge model: `flag` (--judge), else the suite's judge.provider or
+// defaultTest.options.provider, else LLMOPS_JUDGE (read through `env`); nullptr when none is
+// set. Fails with `invalid_input` for a bad id or config, as Provider::create for a missing key
+// ("judge: ..." in front).
+Expected<std::unique_ptr<provider::Provider>> make_judge(const Suite& suite,
+                                                         const std::optional<std::string>& flag,
+                                                         const provider::EnvLookup& env);
+
+// Submits every call of `exchange` to `engine` on `setup.provider` (repeat index = the sample,
+// cache salt = the judge prompt's version id, so a new judge prompt version never reuses an
+// old verdict); fills each call's reply or error as it finishes, and runs `when_done` once they
+// have all finished (at once when there are none). `calls_left` and `exchange` must outlive
+// the calls.
+void submit(provider::CallEngine& engine, const Setup& setup, Exchange& exchange,
+            int64_t& calls_left, std::function<void()> when_done);
 
 // Plans the judge calls of the model-graded assertions of `specs` on `context` (output, vars,
 // prompt, response context). select-best assertions are left out unless `peers` is given; then
