@@ -122,7 +122,7 @@ TEST_CASE("cli::usage errors") {
                                            "list' (see 'llmops prompt list --help')");
     }
     SUBCASE("no command") {
-        check({}, "'llmops' needs a command: init, prompt, fsck, prices, ask, cache, eval, runs, diff, stats (see 'llmops --help')");
+        check({}, "'llmops' needs a command: init, prompt, fsck, prices, ask, cache, eval, runs, diff, stats, completion, man (see 'llmops --help')");
         check({"prompt", "label"}, "'llmops prompt label' needs a command: set, rm, history "
                                    "(see 'llmops prompt label --help')");
     }
