@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <llmops/report/command_tree.hpp>
 #include <llmops/report/prompt_report.hpp>
 #include <llmops/store/database.hpp>
 #include <llmops/store/project.hpp>
@@ -22,6 +23,14 @@ inline constexpr int k_exit_gate = 1;
 inline constexpr int k_exit_usage = 2;
 inline constexpr int k_exit_runtime = 3;
 inline constexpr int k_exit_interrupted = 130;
+
+// Type names of values that shell completion fills in (`->type_name(k_value_run)`); --help
+// shows them too. See value_kind() in completion.cpp.
+inline constexpr const char* k_value_prompt = "PROMPT"; // a prompt name
+inline constexpr const char* k_value_ref = "REF";       // a prompt ref: name, name@3, name@label
+inline constexpr const char* k_value_run = "RUN";       // a run ref: 12, latest, latest~1, a tag
+inline constexpr const char* k_value_label = "LABEL";   // a label name
+inline constexpr const char* k_value_dir = "DIR";       // a directory
 
 // Global options and the action that parsing selected. Each command registers a callback that
 // stores its action here; main() runs it and turns its result into an exit code.
@@ -69,6 +78,10 @@ public:
     static bool interrupted();
 };
 
+// The command tree of `app` as data, for completions and the man page: every command that is
+// not hidden, its options (-h/--help included) and positional arguments.
+report::CommandInfo command_tree(const CLI::App& app);
+
 // Registration functions, one per command file; main.cpp's table lists them.
 void register_init(CLI::App& app, Context& ctx);
 void register_fsck(CLI::App& app, Context& ctx);
@@ -81,5 +94,7 @@ void register_runs(CLI::App& app, Context& ctx);
 void register_diff(CLI::App& app, Context& ctx);
 void register_stats(CLI::App& app, Context& ctx);
 void register_judge(CLI::App& app, Context& ctx);
+void register_completion(CLI::App& app, Context& ctx); // and the hidden __complete
+void register_man(CLI::App& app, Context& ctx);
 
 } // namespace llmops::cmd

@@ -159,8 +159,10 @@ void register_diff(CLI::App& app, Context& ctx) {
     auto* sub = app.add_subcommand(
         "diff", "Compare cost and quality: two runs (A B), two variants (A:0 A:1), or the variants of one run");
     sub->add_option("A", o->a, "Baseline: a run (12, latest, latest~1, a tag), RUN:VARIANT, or an exported run (.json)")
-        ->required();
-    sub->add_option("B", o->b, "Candidate, named like A (without it: the variants of A against its first)");
+        ->required()
+        ->type_name(k_value_run);
+    sub->add_option("B", o->b, "Candidate, named like A (without it: the variants of A against its first)")
+        ->type_name(k_value_run);
     sub->add_option("--format", o->format, "Output: text (default), json or md")
         ->check(CLI::IsMember({"text", "json", "md"}));
     sub->add_option("-o,--output", o->outputs, "Also write the report: .json, .md or .html (repeatable)");

@@ -412,9 +412,11 @@ void register_eval(CLI::App& app, Context& ctx) {
     sub->add_option("--first-n", o->first_n, "Only the first N cases")->check(CLI::PositiveNumber);
     sub->add_option("--sample", o->sample, "N cases drawn at random (see --seed)")->check(CLI::PositiveNumber);
     sub->add_option("--seed", o->seed, "Seed of --sample (default 0)");
-    sub->add_option("--failing", o->failing, "Only cases that failed or errored in RUN");
+    sub->add_option("--failing", o->failing, "Only cases that failed or errored in RUN")
+        ->type_name(k_value_run);
     sub->add_option("--shard", o->shard, "I/N: this job's share of the cases (CI matrix)");
-    sub->add_option("--resume", o->resume, "Complete RUN (interrupted, or with errors to retry)");
+    sub->add_option("--resume", o->resume, "Complete RUN (interrupted, or with errors to retry)")
+        ->type_name(k_value_run);
     sub->add_option("--max-cost", o->max_cost, "Stop starting calls once this many USD are spent")
         ->check(CLI::PositiveNumber);
     sub->add_option("--max-errors", o->max_errors, "Errors tolerated before the run fails (exit 3)")

@@ -123,7 +123,7 @@ void add_log(CLI::App& group, Context& ctx) {
     };
     auto o = std::make_shared<Options>();
     auto* sub = group.add_subcommand("log", "Show the versions of a prompt (or of all), newest first");
-    sub->add_option("name", o->name, "Prompt name");
+    sub->add_option("name", o->name, "Prompt name")->type_name(k_value_prompt);
     sub->add_option("-n,--max-count", o->limit, "Show at most this many versions");
     sub->add_flag("--json", o->json, "Print the versions as JSON");
     on_run(sub, ctx, [o](Context& c) -> Expected<int> {
@@ -159,7 +159,8 @@ void add_show(CLI::App& group, Context& ctx) {
     auto o = std::make_shared<Options>();
     auto* sub = group.add_subcommand("show", "Show one version: its commit and its content");
     sub->add_option("ref", o->ref, "name, name@3, name@v3, name@<hash>, name@<label>")
-        ->required();
+        ->required()
+        ->type_name(k_value_ref);
     sub->add_flag("--json", o->json, "Print the version as JSON");
     on_run(sub, ctx, [o](Context& c) -> Expected<int> {
         auto open = open_project(c);
@@ -190,8 +191,9 @@ void add_diff(CLI::App& group, Context& ctx) {
     auto o = std::make_shared<Options>();
     auto* sub = group.add_subcommand(
         "diff", "Unified diff of two versions, or of a version and its working file");
-    sub->add_option("from", o->from, "The old side: a ref")->required();
-    sub->add_option("to", o->to, "The new side: a ref (default: the working file)");
+    sub->add_option("from", o->from, "The old side: a ref")->required()->type_name(k_value_ref);
+    sub->add_option("to", o->to, "The new side: a ref (default: the working file)")
+        ->type_name(k_value_ref);
     sub->add_flag("--json", o->json, "Print the diff as JSON");
     on_run(sub, ctx, [o](Context& c) -> Expected<int> {
         auto open = open_project(c);
@@ -225,8 +227,12 @@ void add_label(CLI::App& group, Context& ctx) {
     auto s = std::make_shared<SetOptions>();
     auto* set = label->add_subcommand("set", "Point LABEL at the version REF names (a rollback "
                                              "is a set to an older version)");
-    set->add_option("ref", s->ref, "The version: name@3, name@<hash>, name@<label>")->required();
-    set->add_option("label", s->label, "The label, e.g. production")->required();
+    set->add_option("ref", s->ref, "The version: name@3, name@<hash>, name@<label>")
+        ->required()
+        ->type_name(k_value_ref);
+    set->add_option("label", s->label, "The label, e.g. production")
+        ->required()
+        ->type_name(k_value_label);
     set->add_option("-m,--message", s->message, "Why (kept in the label history)");
     set->add_option("--author", s->author, "Author (default: LLMOPS_AUTHOR, git, OS user)");
     on_run(set, ctx, [s](Context& c) -> Expected<int> {
@@ -259,8 +265,8 @@ void add_label(CLI::App& group, Context& ctx) {
     };
     auto r = std::make_shared<RmOptions>();
     auto* rm = label->add_subcommand("rm", "Remove a label (the removal is kept in the history)");
-    rm->add_option("name", r->name, "Prompt name")->required();
-    rm->add_option("label", r->label, "The label to remove")->required();
+    rm->add_option("name", r->name, "Prompt name")->required()->type_name(k_value_prompt);
+    rm->add_option("label", r->label, "The label to remove")->required()->type_name(k_value_label);
     rm->add_option("-m,--message", r->message, "Why (kept in the label history)");
     rm->add_option("--author", r->author, "Author (default: LLMOPS_AUTHOR, git, OS user)");
     on_run(rm, ctx, [r](Context& c) -> Expected<int> {
@@ -283,7 +289,8 @@ void add_label(CLI::App& group, Context& ctx) {
     };
     auto h = std::make_shared<HistoryOptions>();
     auto* history = label->add_subcommand("history", "Show every label move, oldest first");
-    history->add_option("name", h->name, "Prompt name (default: all)");
+    history->add_option("name", h->name, "Prompt name (default: all)")
+        ->type_name(k_value_prompt);
     history->add_flag("--json", h->json, "Print the history as JSON");
     on_run(history, ctx, [h](Context& c) -> Expected<int> {
         auto open = open_project(c);
@@ -313,7 +320,7 @@ void add_checkout(CLI::App& group, Context& ctx) {
     auto o = std::make_shared<Options>();
     auto* sub = group.add_subcommand(
         "checkout", "Write a version to its working file (or to -o PATH, '-' for stdout)");
-    sub->add_option("ref", o->ref, "The version to check out")->required();
+    sub->add_option("ref", o->ref, "The version to check out")->required()->type_name(k_value_ref);
     sub->add_option("-o,--output", o->output, "Where to write it ('-' for standard output)");
     sub->add_flag("-f,--force", o->force, "Overwrite a working file with uncommitted content");
     on_run(sub, ctx, [o](Context& c) -> Expected<int> {
@@ -375,7 +382,9 @@ void add_render(CLI::App& group, Context& ctx) {
     };
     auto o = std::make_shared<Options>();
     auto* sub = group.add_subcommand("render", "Render a version (or a prompt file) with variables");
-    sub->add_option("ref", o->ref, "A ref, or the path of a prompt file")->required();
+    sub->add_option("ref", o->ref, "A ref, or the path of a prompt file")
+        ->required()
+        ->type_name(k_value_ref);
     sub->add_option("--var", o->vars, "A variable: name=value (repeatable)");
     sub->add_option("--vars", o->vars_file, "A JSON or YAML file of variables");
     sub->add_option("--format", o->format, "text, json or openai (a Chat Completions body)")
@@ -454,7 +463,8 @@ void add_export(CLI::App& group, Context& ctx) {
     auto o = std::make_shared<Options>();
     auto* sub = group.add_subcommand(
         "export", "Export the prompts a label selects (default: latest) as JSON for apps");
-    sub->add_option("-l,--label", o->label, "Export the versions this label points at");
+    sub->add_option("-l,--label", o->label, "Export the versions this label points at")
+        ->type_name(k_value_label);
     sub->add_option("--format", o->format, "Output format (json)")
         ->check(CLI::IsMember({"json"}));
     sub->add_option("-o,--output", o->output, "Write to this file instead of standard output");

@@ -52,7 +52,9 @@ void add_show(CLI::App& group, Context& ctx) {
     };
     auto o = std::make_shared<Options>();
     auto* sub = group.add_subcommand("show", "Show a run: provenance, summary and failures");
-    sub->add_option("run", o->ref, "A run number, latest, latest~N or a tag")->required();
+    sub->add_option("run", o->ref, "A run number, latest, latest~N or a tag")
+        ->required()
+        ->type_name(k_value_run);
     sub->add_flag("--json", o->json, "Print the run as JSON");
     sub->add_flag("--failures", o->failures, "Also list every failure and error with its output");
     sub->callback([&ctx, o] {
@@ -92,7 +94,9 @@ void add_tag(CLI::App& group, Context& ctx) {
     };
     auto o = std::make_shared<Options>();
     auto* sub = group.add_subcommand("tag", "Name a run (moving the name if another run had it)");
-    sub->add_option("run", o->ref, "A run number, latest, latest~N or a tag")->required();
+    sub->add_option("run", o->ref, "A run number, latest, latest~N or a tag")
+        ->required()
+        ->type_name(k_value_run);
     sub->add_option("name", o->name, "The tag, e.g. baseline")->required();
     sub->callback([&ctx, o] {
         ctx.action = [&ctx, o]() -> Expected<int> {
@@ -115,7 +119,9 @@ void add_tag(CLI::App& group, Context& ctx) {
 void add_rm(CLI::App& group, Context& ctx) {
     auto ref = std::make_shared<std::string>();
     auto* sub = group.add_subcommand("rm", "Delete a run and its results");
-    sub->add_option("run", *ref, "A run number, latest, latest~N or a tag")->required();
+    sub->add_option("run", *ref, "A run number, latest, latest~N or a tag")
+        ->required()
+        ->type_name(k_value_run);
     sub->callback([&ctx, ref] {
         ctx.action = [&ctx, ref]() -> Expected<int> {
             auto open = open_project_for_writing(ctx);
@@ -137,7 +143,10 @@ void add_rm(CLI::App& group, Context& ctx) {
 void add_merge(CLI::App& group, Context& ctx) {
     auto refs = std::make_shared<std::vector<std::string>>();
     auto* sub = group.add_subcommand("merge", "Join the runs of --shard jobs into one run");
-    sub->add_option("runs", *refs, "Two or more runs")->required()->expected(2, -1);
+    sub->add_option("runs", *refs, "Two or more runs")
+        ->required()
+        ->expected(2, -1)
+        ->type_name(k_value_run);
     sub->callback([&ctx, refs] {
         ctx.action = [&ctx, refs]() -> Expected<int> {
             auto open = open_project_for_writing(ctx);
@@ -175,7 +184,9 @@ void add_export(CLI::App& group, Context& ctx) {
     };
     auto o = std::make_shared<Options>();
     auto* sub = group.add_subcommand("export", "Write a run's results as .json, .jsonl, .csv, .xml or .md");
-    sub->add_option("run", o->ref, "A run number, latest, latest~N or a tag")->required();
+    sub->add_option("run", o->ref, "A run number, latest, latest~N or a tag")
+        ->required()
+        ->type_name(k_value_run);
     sub->add_option("-o,--output", o->outputs, "The file(s) to write; the extension picks the format")
         ->required();
     sub->callback([&ctx, o] {

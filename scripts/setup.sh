@@ -14,6 +14,8 @@ if [ "${1:-}" = "--tests" ]; then
   # The HTML report of `llmops diff` is opened in headless Chromium by the tests. The demo does
   # not need it (a large download: the first result stays within minutes).
   packages+=(chromium)
+  # The completion tests load completions/ in each shell; the man page test renders it with man.
+  packages+=(zsh fish man-db groff-base)
 fi
 
 missing=()

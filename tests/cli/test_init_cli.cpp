@@ -122,7 +122,7 @@ TEST_CASE("cli::usage errors") {
                                            "list' (see 'llmops prompt list --help')");
     }
     SUBCASE("no command") {
-        check({}, "'llmops' needs a command: init, prompt, fsck, prices, ask, cache, eval, runs, diff, stats (see 'llmops --help')");
+        check({}, "'llmops' needs a command: init, prompt, fsck, prices, ask, cache, eval, runs, diff, stats, judge, completion, man (see 'llmops --help')");
         check({"prompt", "label"}, "'llmops prompt label' needs a command: set, rm, history "
                                    "(see 'llmops prompt label --help')");
     }
@@ -133,14 +133,13 @@ TEST_CASE("cli::usage errors") {
     }
     SUBCASE("a command the SPEC plans but this version lacks says so plainly") {
         check({"judge", "calibrate", "suite.yaml"},
-              "'judge' is not implemented yet in this version of llmops (planned, SPEC §9; "
-              "see the README's Status section)");
+              "--labels is required (see 'llmops judge calibrate --help')");
         check({"--dir", ".", "prompt", "bundle", "-o", "b.json"},
               "'prompt bundle' is not implemented yet in this version of llmops (planned, SPEC "
               "§3; see the README's Status section)");
-        // A prompt that happens to be called 'judge' is not the planned command.
-        const auto r = llmops(dir.path(), {"prompt", "log", "judge"});
-        CHECK(r.err == "llmops: error: unknown prompt 'judge'\n");
+        // A prompt that happens to be called 'bundle' is not the planned command.
+        const auto r = llmops(dir.path(), {"prompt", "log", "bundle"});
+        CHECK(r.err == "llmops: error: unknown prompt 'bundle'\n");
     }
     SUBCASE("a value outside the allowed set") {
         check({"prompt", "render", "x", "--format", "xml"},
