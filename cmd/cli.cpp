@@ -10,6 +10,7 @@
 
 #include <unistd.h>
 
+#include <llmops/util/files.hpp>
 #include <llmops/util/subprocess.hpp>
 #include <llmops/util/term.hpp>
 
@@ -122,6 +123,19 @@ bool InterruptGuard::interrupted() {
 
 report::Colour stdout_colour() {
     return util::use_colour(stdout) ? report::Colour::on : report::Colour::off;
+}
+
+Expected<OpenProject> open_or_create_project(const Context& ctx) {
+    auto found = ctx.project();
+    if (!found && found.error().code() == ErrorCode::not_found && !ctx.dir) {
+        auto created = store::init_project(std::filesystem::current_path());
+        if (!created) {
+            return fail(created.error());
+        }
+        std::fprintf(stderr, "llmops: created %s to store runs (no project found above)\n",
+                     util::relative_display(created->first.dir, std::filesystem::current_path()).c_str());
+    }
+    return open_project_for_writing(ctx);
 }
 
 } // namespace llmops::cmd

@@ -54,6 +54,10 @@ Expected<OpenProject> open_project(const Context& ctx);
 // without one. Fails when a project is found but its store cannot be opened.
 Expected<std::optional<OpenProject>> open_project_if_any(const Context& ctx);
 
+// Opens the project for a command that stores runs (eval, judge calibrate), creating one in the
+// working directory (with a note on stderr) when none is found and --dir is not given.
+Expected<OpenProject> open_or_create_project(const Context& ctx);
+
 // Opens the project for a command that changes the store. Fails with `io` and a message saying
 // so when this user cannot write to the store (read commands still work there).
 Expected<OpenProject> open_project_for_writing(const Context& ctx);

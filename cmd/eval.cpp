@@ -122,21 +122,6 @@ private:
     std::chrono::steady_clock::time_point m_last{};
 };
 
-// The project to store the run in: the one found, or a new one in the working directory
-// (SPEC §2), said on stderr.
-Expected<OpenProject> project_for_eval(const Context& ctx) {
-    auto found = ctx.project();
-    if (!found && found.error().code() == ErrorCode::not_found && !ctx.dir) {
-        auto created = store::init_project(std::filesystem::current_path());
-        if (!created) {
-            return fail(created.error());
-        }
-        std::fprintf(stderr, "llmops: created %s to store runs (no project found above)\n",
-                     util::relative_display(created->first.dir, std::filesystem::current_path()).c_str());
-    }
-    return open_project_for_writing(ctx);
-}
-
 // `--validate`: everything but the calls. Renders every prompt with every case's variables so a
 // missing variable is found now, not after spending money.
 Expected<int> validate(const Context& ctx, const eval::Suite& suite) {
@@ -321,7 +306,7 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
         }
         formats.push_back(*format);
     }
-    auto open = project_for_eval(ctx);
+    auto open = open_or_create_project(ctx);
     if (!open) {
         return fail(open.error());
     }

@@ -92,7 +92,7 @@ Expected<int> calibrate_command(const Context& ctx, const CalibrateOptions& o) {
     if (!labels) {
         return fail(labels.error());
     }
-    auto open = open_project_for_writing(ctx);
+    auto open = open_or_create_project(ctx);
     if (!open) {
         return fail(open.error());
     }

@@ -303,6 +303,96 @@ TEST_CASE("cli::eval with model-graded assertions and no judge") {
     }
 }
 
+TEST_CASE("cli::judge calibrate against human labels") {
+    ScriptedJudge judge;
+    TempDir dir;
+    dir.write("cal.yaml", "prompts: ['{{q}}']\nproviders: [echo]\n" + judge_block(judge) +
+                              "defaultTest:\n  assert:\n    - type: llm-rubric\n      value: helpful\n"
+                              "    - type: select-best\n      value: the better answer\n");
+    // The judge passes [clean] and fails [prose]; [garbage] is no verdict. Against the humans:
+    // TP 2 (a, b), FP 1 (c), TN 1 (d), FN 1 (e); f is an error and left out.
+    dir.write("labels.jsonl",
+              "{\"id\": \"a\", \"output\": \"ok [clean]\", \"pass\": true}\n"
+              "{\"id\": \"b\", \"output\": \"ok too [clean]\", \"score\": 0.9}\n"
+              "{\"id\": \"c\", \"output\": \"sloppy [clean]\", \"pass\": false}\n"
+              "\n"
+              "{\"id\": \"d\", \"output\": \"bad [prose]\", \"pass\": false}\n"
+              "{\"id\": \"e\", \"output\": \"fine really [prose]\", \"score\": 0.5}\n"
+              "{\"id\": \"f\", \"output\": \"? [garbage]\", \"pass\": true}\n"
+              // Pairwise: the steady judge picks "alpha" in both orders, as the humans did; the
+              // biased one picks whatever comes first: a flip, a tie, not the humans' choice.
+              "{\"id\": \"p1\", \"outputs\": [\"alpha [steady]\", \"beta\"], \"best\": 0}\n"
+              "{\"id\": \"p2\", \"outputs\": [\"one [biased]\", \"two\"], \"best\": 1}\n");
+    const auto r = llmops(dir.path(), {"judge", "calibrate", "cal.yaml", "--labels", "labels.jsonl", "--json"}, k_env);
+    REQUIRE(r.exit_code == 0);
+    const json c = json::parse(r.out);
+    CHECK(c["labelled"] == 8);
+    CHECK(c["errors"] == 1);
+    CHECK(c["first_error"] == "f: llm-rubric: judge reply has no JSON verdict: 'I cannot decide, sorry.'");
+    const json& v = c["verdicts"];
+    CHECK(v["judged"] == 5);
+    CHECK(v["confusion"]["human_pass_judge_pass"] == 2);
+    CHECK(v["confusion"]["human_pass_judge_fail"] == 1);
+    CHECK(v["confusion"]["human_fail_judge_pass"] == 1);
+    CHECK(v["confusion"]["human_fail_judge_fail"] == 1);
+    // Worked by hand: accuracy 3/5; TPR 2/3; TNR 1/2; p_o = 0.6, p_e = 0.6*0.6 + 0.4*0.4 = 0.52,
+    // kappa = (0.6 - 0.52) / (1 - 0.52) = 1/6.
+    CHECK(v["accuracy"] == doctest::Approx(0.6));
+    CHECK(v["true_positive_rate"] == doctest::Approx(2.0 / 3));
+    CHECK(v["true_negative_rate"] == doctest::Approx(0.5));
+    CHECK(v["kappa"] == doctest::Approx(1.0 / 6));
+    const json& p = c["pairwise"];
+    CHECK(p["judged"] == 2);
+    CHECK(p["agree"] == 1);
+    CHECK(p["rounds"] == 2);
+    CHECK(p["position_flips"] == 1);
+    CHECK(p["position_bias_rate"] == doctest::Approx(0.5));
+    SUBCASE("the text report, the gates, and the run it is stored as") {
+        const auto text = llmops(dir.path(), {"judge", "calibrate", "cal.yaml", "--labels", "labels.jsonl",
+                                              "--min-kappa", "0.5"}, k_env);
+        CHECK(text.exit_code == 1);
+        CHECK(text.out.find("  kappa         0.167") != std::string::npos);
+        CHECK(text.out.find("                human pass           2           1\n") != std::string::npos);
+        CHECK(text.out.find("position bias 0.500  (1 of 2 rounds flipped with the order)") != std::string::npos);
+        CHECK(text.err.find("gate failed: kappa 0.167 is below --min-kappa 0.5") != std::string::npos);
+        CHECK(judge.calls() == 10); // 6 + 2 x 2; the second calibration came from the cache
+        // A result passes when the judge agrees with the humans.
+        auto results = results_by_case(dir);
+        CHECK(results["a#0"]["status"] == "pass");
+        CHECK(results["c#0"]["status"] == "fail");
+        CHECK(results["c#0"]["reason"].get<std::string>().starts_with("judge says pass ("));
+        CHECK(results["f#0"]["status"] == "error");
+        CHECK(results["p2#0"]["status"] == "fail");
+        CHECK(results["a#0"]["vars"]["__human"]["pass"] == true);
+    }
+    SUBCASE("two judges compare with llmops diff, which says the judge changed") {
+        REQUIRE(llmops(dir.path(), {"judge", "calibrate", "cal.yaml", "--labels", "labels.jsonl",
+                                    "--judge-samples", "3"}, k_env).exit_code == 0);
+        const auto d = llmops(dir.path(), {"diff", "latest~1", "latest", "--format", "json"});
+        REQUIRE(d.exit_code == 0);
+        const json diff = json::parse(d.out);
+        bool noted = false;
+        for (const auto& note : diff["comparisons"][0]["notes"]) {
+            noted = noted || note.get<std::string>().starts_with("the judge changed: openai:judge-model");
+        }
+        CHECK(noted);
+    }
+    SUBCASE("bad labels are refused with the line") {
+        dir.write("bad.jsonl", "{\"output\": \"x\", \"pass\": true}\n{\"output\": \"y\"}\n");
+        const auto bad = llmops(dir.path(), {"judge", "calibrate", "cal.yaml", "--labels", "bad.jsonl"}, k_env);
+        CHECK(bad.exit_code == 2);
+        CHECK(bad.err == "llmops: error: bad.jsonl:2: needs the human verdict: 'pass' (true or false) or "
+                         "'score' (0 to 1)\n");
+        dir.write("pairs.jsonl", "{\"outputs\": [\"x\", \"y\"], \"best\": 2}\n");
+        CHECK(llmops(dir.path(), {"judge", "calibrate", "cal.yaml", "--labels", "pairs.jsonl"}, k_env).err ==
+              "llmops: error: pairs.jsonl:1: 'best' must be the index of one of the 2 outputs (from 0)\n");
+        dir.write("nojudge.yaml", "prompts: ['{{q}}']\nproviders: [echo]\n");
+        CHECK(llmops(dir.path(), {"judge", "calibrate", "nojudge.yaml", "--labels", "labels.jsonl"}, k_env).err ==
+              "llmops: error: nojudge.yaml: judge calibrate needs model-graded assertions in "
+              "defaultTest.assert (e.g. llm-rubric) to judge the labelled outputs\n");
+    }
+}
+
 } // TEST_SUITE
 
 } // namespace llmops::test

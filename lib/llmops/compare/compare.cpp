@@ -19,6 +19,32 @@ namespace llmops::compare {
 
 namespace {
 
+// The judge of a run, as one line, from its provenance: "openai:gpt-4o (judge/llm-rubric@2
+// ff150344f851, samples 3)"; "" without a judge.
+std::string judge_of(const nlohmann::json& provenance) {
+    if (!provenance.is_object()) {
+        return "";
+    }
+    auto j = provenance.find("judge");
+    if (j == provenance.end() || !j->is_object()) {
+        return "";
+    }
+    std::string prompts;
+    if (auto p = j->find("prompts"); p != j->end() && p->is_object()) {
+        for (const auto& [key, value] : p->items()) {
+            if (!value.is_object()) {
+                continue;
+            }
+            prompts += fmt::format("{}{} {}", prompts.empty() ? "" : ", ",
+                                   value.value("ref", key), value.value("version_id", std::string()).substr(0, 12));
+        }
+    }
+    const auto config = j->value("config", nlohmann::json::object());
+    return fmt::format("{}{} ({}, samples {})", j->value("id", std::string("?")),
+                       config.empty() ? "" : " " + config.dump(), prompts, j->value("samples", 1));
+}
+
+
 using nlohmann::json;
 
 // Named metrics of one result: `metric` -> mean score of the assertions naming it (assert-set
@@ -146,6 +172,7 @@ Expected<std::vector<Side>> load_stored(store::Database& db, const SideRef& ref)
         s.provider_config = v.provider_config;
         s.dataset_hash = run->dataset_hash;
         s.suite_path = run->suite_path;
+        s.judge = judge_of(run->provenance);
         by_variant[i] = sides.size();
         sides.push_back(std::move(s));
         indexes.emplace_back();
@@ -219,6 +246,7 @@ Expected<std::vector<Side>> load_file(const std::filesystem::path& path, const S
             s.provider_config = v.value("provider_config", json::object());
             s.dataset_hash = run.value("dataset_hash", std::string());
             s.suite_path = run.value("suite_path", std::string());
+            s.judge = judge_of(run.value("provenance", json::object()));
             by_variant[i] = sides.size();
             sides.push_back(std::move(s));
             indexes.emplace_back();
@@ -693,6 +721,11 @@ Comparison compare(const Side& baseline, const Side& candidate, const Options& o
     } else if (baseline.provider_config != candidate.provider_config) {
         c.notes.push_back(fmt::format("the provider's settings changed: {} -> {}", baseline.provider_config.dump(),
                                       candidate.provider_config.dump()));
+    }
+    if (baseline.judge != candidate.judge) {
+        c.notes.push_back(fmt::format("the judge changed: {} -> {}",
+                                      baseline.judge.empty() ? "none" : baseline.judge,
+                                      candidate.judge.empty() ? "none" : candidate.judge));
     }
     if (c.paired == 0) {
         c.notes.push_back("no case was judged on both sides: nothing to compare");

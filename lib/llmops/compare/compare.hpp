@@ -56,6 +56,8 @@ struct Side {
     nlohmann::json provider_config = nlohmann::json::object();
     std::string dataset_hash;
     std::string suite_path;
+    std::string judge;           // the judge model and its prompt versions, as one line ("" when
+                                 // the run had no judge): a changed judge is noted in the diff
     std::vector<SideCase> cases; // in the run's case order
 };
 
