@@ -46,7 +46,29 @@ public:
             }
             res.set_content(completion(reply(text)), "application/json");
         });
+        // Embeddings: "paris" points one way, "lyon" another, anything else in between.
+        m_server.post("/v1/embeddings", [this](const httplib::Request& req, httplib::Response& res) {
+            const json body = json::parse(req.body);
+            {
+                std::lock_guard lock(m_mutex);
+                m_embedding_requests.push_back(body);
+            }
+            json data = json::array();
+            int i = 0;
+            for (const auto& input : body["input"]) {
+                const std::string text = input.get<std::string>();
+                const bool paris = text.find("Paris") != std::string::npos;
+                const bool lyon = text.find("Lyon") != std::string::npos;
+                data.push_back({{"index", i++},
+                                {"embedding", paris ? json{1.0, 0.0} : lyon ? json{0.0, 1.0} : json{1.0, 1.0}}});
+            }
+            res.set_content(json{{"data", data}, {"usage", {{"prompt_tokens", 7}}}}.dump(), "application/json");
+        });
         m_server.start();
+    }
+    json embedding_request(size_t i) {
+        std::lock_guard lock(m_mutex);
+        return m_embedding_requests.at(i);
     }
 
     std::string base_url() const { return m_server.url("/v1"); }
@@ -92,6 +114,7 @@ private:
     LoopbackServer m_server;
     std::mutex m_mutex;
     std::vector<json> m_requests;
+    std::vector<json> m_embedding_requests;
     std::atomic<int> m_flaky{0};
 };
 
@@ -391,6 +414,38 @@ TEST_CASE("cli::judge calibrate against human labels") {
               "llmops: error: nojudge.yaml: judge calibrate needs model-graded assertions in "
               "defaultTest.assert (e.g. llm-rubric) to judge the labelled outputs\n");
     }
+}
+
+TEST_CASE("cli::eval similar: embeddings from an OpenAI-compatible /embeddings endpoint") {
+    ScriptedJudge judge;
+    TempDir dir;
+    dir.write("suite.yaml",
+              fmt::format("prompts: ['{{{{text}}}}']\nproviders: [echo]\n"
+                          "judge:\n  embedding:\n    id: openai:embed-small\n"
+                          "    config: {{apiBaseUrl: '{}', apiKeyEnvar: JUDGE_TEST_KEY}}\n"
+                          "tests:\n"
+                          "  - id: same\n    vars: {{text: 'It is Paris.'}}\n"
+                          "    assert: [{{type: similar, value: 'Paris'}}]\n"
+                          "  - id: other\n    vars: {{text: 'It is Lyon.'}}\n"
+                          "    assert: [{{type: similar, value: ['Paris', 'the capital'], threshold: 0.8}}]\n",
+                          judge.base_url()));
+    // No judge model is needed when only `similar` asks, through judge.embedding.
+    const auto r = llmops(dir.path(), {"eval", "suite.yaml", "-j", "1"}, k_env);
+    CHECK(r.exit_code == 1);
+    auto results = results_by_case(dir);
+    CHECK(results["same#0"]["status"] == "pass");
+    CHECK(results["same#0"]["score"] == doctest::Approx(1.0));
+    // Lyon against Paris (cosine 0) and "the capital" ((1,1): cosine 0.707): below 0.8.
+    CHECK(results["other#0"]["status"] == "fail");
+    CHECK(results["other#0"]["reason"] ==
+          "similar: cosine similarity 0.707 is below the threshold 0.8 (closest: 'the capital')");
+    const json request = judge.embedding_request(0);
+    CHECK(request["model"] == "embed-small");
+    CHECK(request["input"] == json{"It is Paris.", "Paris"});
+    CHECK(results["same#0"]["judge"]["input_tokens"] == 7);
+    // The vectors are cached like any answer.
+    CHECK(llmops(dir.path(), {"eval", "suite.yaml"}, k_env).exit_code == 1);
+    CHECK(judge.calls() == 2);
 }
 
 } // TEST_SUITE

@@ -84,12 +84,11 @@ constexpr TypeEntry k_types[] = {
     {"regex", detail::validate_regex, detail::check_regex, T::none, "", Render::yes},
     {"rouge-n", detail::validate_rouge_n, detail::check_rouge_n, T::optional, "", Render::yes},
     {"select-best", detail::validate_judged, detail::check_judged, T::none, "", Render::no},
+    {"similar", detail::validate_judged, detail::check_judged, T::optional, "", Render::no},
     {"starts-with", detail::validate_substring, detail::check_starts_with, T::none, "",
      Render::yes},
 };
 
-// SPEC §9's types not implemented yet: known, and refused by name.
-constexpr std::string_view k_model_graded[] = {"similar"};
 
 constexpr std::string_view k_keys[] = {"type",   "value",  "threshold", "weight",
                                        "metric", "config", "assert"};
@@ -102,10 +101,6 @@ const TypeEntry* find_type(std::string_view name) {
     return nullptr;
 }
 
-bool is_model_graded(std::string_view name) {
-    return std::find(std::begin(k_model_graded), std::end(k_model_graded), name) !=
-           std::end(k_model_graded);
-}
 
 std::string written_type(const AssertionSpec& spec) {
     return spec.negate ? "not-" + spec.type : spec.type;
@@ -142,11 +137,6 @@ Expected<const TypeEntry*> resolve_type(const std::string& type, std::string_vie
         spec.negate = true;
         return entry;
     }
-    if (is_model_graded(base))
-        return fail(ErrorCode::invalid_input,
-                    "{}: '{}' assertions are not implemented yet in this version of llmops "
-                    "(planned: SPEC §9)",
-                    where, base);
     if (base == "javascript")
         return fail(ErrorCode::invalid_input,
                     "{}: 'javascript' assertions are not supported by llmops (use 'python' or "

@@ -607,6 +607,7 @@ private:
     provider::PriceTable m_prices;
     int m_repeat = 1;
     std::unique_ptr<provider::Provider> m_judge_provider;
+    std::unique_ptr<provider::Provider> m_embedder;
     judge::Setup m_judge;
     std::map<std::pair<int64_t, int>, Group> m_groups; // select-best: (case position, repeat)
     std::map<std::pair<int64_t, int>, int> m_group_sizes; // variants scheduled per group
@@ -694,24 +695,39 @@ Expected<void> Run::prepare_judge(const provider::EnvLookup& env) {
     if (!made) {
         return fail(made.error());
     }
-    if (!*made) {
-        if (!m_suite.judge_prompts.empty()) {
-            std::set<std::string> types;
-            for (const auto& [type, ref] : m_suite.judge_prompts) {
-                types.insert(type);
-            }
-            return fail(ErrorCode::invalid_input,
-                        "{}: model-graded assertions ({}) need a judge model: pass --judge "
-                        "PROVIDER, set 'judge: {{provider: ...}}' in the suite, or set LLMOPS_JUDGE",
-                        m_suite.path.filename().string(),
-                        util::join(std::vector<std::string>(types.begin(), types.end()), ", "));
+    auto embedder = judge::make_embedder(m_suite, env);
+    if (!embedder) {
+        return fail(embedder.error());
+    }
+    // The types that need a judge model: all model-graded ones but `similar` when an
+    // embedding model is set.
+    std::set<std::string> needing;
+    for (const auto& [type, ref] : m_suite.judge_prompts) {
+        if (judge::uses_judge_prompt(type) || !*embedder) {
+            needing.insert(type);
         }
+    }
+    if (!*made && !needing.empty()) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: model-graded assertions ({}) need a judge model: pass --judge "
+                    "PROVIDER, set 'judge: {{provider: ...}}' in the suite, or set LLMOPS_JUDGE",
+                    m_suite.path.filename().string(),
+                    util::join(std::vector<std::string>(needing.begin(), needing.end()), ", "));
+    }
+    if (*embedder) {
+        m_embedder = std::move(*embedder);
+        m_judge.embedder = m_embedder.get();
+    }
+    if (!*made) {
         return {};
     }
     m_judge_provider = std::move(*made);
     m_judge.provider = m_judge_provider.get();
     m_judge.samples = std::max(1, m_options.judge_samples.value_or(m_suite.judge_samples));
     for (const auto& [type, ref] : m_suite.judge_prompts) {
+        if (!judge::uses_judge_prompt(type)) {
+            continue;
+        }
         auto loaded = judge::load_judge_prompt(m_db, type, ref);
         if (!loaded) {
             return fail(loaded.error());
@@ -724,7 +740,7 @@ Expected<void> Run::prepare_judge(const provider::EnvLookup& env) {
 // Loads the judge prompts of `specs` not loaded yet (suites built in memory list none up front).
 Expected<void> Run::ensure_judge_prompts(const std::vector<AssertionSpec>& specs) {
     for (const auto& spec : specs) {
-        if (judge::is_model_graded(spec.type) && m_judge.provider != nullptr) {
+        if (judge::uses_judge_prompt(spec.type) && m_judge.provider != nullptr) {
             auto it = spec.config.find("prompt");
             const std::string ref = it != spec.config.end() && it->is_string() ? it->get<std::string>() : "";
             const std::string key = judge::prompt_key(spec.type, ref);
@@ -815,6 +831,14 @@ Expected<void> Run::start_run_record() {
                                    {"samples", m_judge.samples},
                                    {"prompts", judge_prompts}};
         run.provenance["prices"][m_judge.provider->id()] = price_snapshot(*m_judge.provider, m_prices);
+    }
+    if (m_judge.embedder != nullptr) {
+        if (!run.provenance.contains("judge")) {
+            run.provenance["judge"] = json::object();
+        }
+        run.provenance["judge"]["embedding"] = {{"id", m_judge.embedder->id()},
+                                                {"config", m_judge.embedder->config().public_config}};
+        run.provenance["prices"][m_judge.embedder->id()] = price_snapshot(*m_judge.embedder, m_prices);
     }
     auto id = store::create_run(m_db, run);
     if (!id) {

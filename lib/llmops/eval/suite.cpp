@@ -874,9 +874,16 @@ Expected<void> parse_run_options(const json& doc, std::string_view display, Suit
                                 "{}: 'judge.samples' must be a whole number from 1 to 25", display);
                 }
                 suite.judge_samples = static_cast<int>(value.get<int64_t>());
+            } else if (key == "embedding") {
+                auto config = provider::parse_provider_config(
+                    value, fmt::format("{}: judge.embedding", display), suite.base_dir);
+                if (!config) {
+                    return fail(config.error());
+                }
+                suite.embedding = std::move(*config);
             } else if (key != "provider") {
                 return fail(ErrorCode::invalid_input, "{}: unknown key 'judge.{}'{}", display, key,
-                            util::did_you_mean(key, std::vector<std::string>{"provider", "samples"}));
+                            util::did_you_mean(key, std::vector<std::string>{"provider", "samples", "embedding"}));
             }
         }
     }

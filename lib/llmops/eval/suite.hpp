@@ -122,6 +122,7 @@ struct Suite {
     std::optional<provider::ProviderConfig> judge; // `judge.provider` or
                                                    // `defaultTest.options.provider` (SPEC §9)
     int judge_samples = 1;                // `judge.samples`: verdicts asked per assertion
+    std::optional<provider::ProviderConfig> embedding; // `judge.embedding`: for `similar`
     std::set<std::pair<std::string, std::string>> judge_prompts; // (type, config.prompt) of every
                                                    // model-graded assertion of the cases
     std::vector<std::string> warnings;    // e.g. a literal apiKey

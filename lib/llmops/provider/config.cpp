@@ -468,7 +468,8 @@ Params merge_params(Params base, const Params& o) {
     if (!o.stop.empty()) base.stop = o.stop;
     if (o.response_format_json) base.response_format_json = o.response_format_json;
     if (o.tools_json) base.tools_json = o.tools_json;
-    base.stream = base.stream || o.stream;
+    base.embed = o.embed;
+    base.stream = !o.embed && (base.stream || o.stream);
     return base;
 }
 
@@ -481,6 +482,7 @@ json params_json(const Params& p) {
     if (!p.stop.empty()) out["stop"] = p.stop;
     if (p.response_format_json) out["response_format"] = json::parse(*p.response_format_json, nullptr, false);
     if (p.tools_json) out["tools"] = json::parse(*p.tools_json, nullptr, false);
+    if (p.embed) out["embed"] = true;
     return out;
 }
 

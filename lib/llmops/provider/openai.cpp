@@ -7,6 +7,7 @@
 #include <llmops/provider/wire.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cctype>
 #include <map>
 
@@ -30,6 +31,12 @@ std::string_view api_name(Api api) {
 Expected<HttpRequest> build_request(const Endpoint& endpoint, const CompletionRequest& request) {
     if (request.model.empty()) {
         return fail(ErrorCode::invalid_input, "{}: no model given", api_name(endpoint.api));
+    }
+    if (request.params.embed && endpoint.api != Api::openai && endpoint.api != Api::azure) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: embeddings (the 'similar' assertion) need an OpenAI-compatible provider "
+                    "(openai:, azure:, ollama: or a base_url)",
+                    api_name(endpoint.api));
     }
     switch (endpoint.api) {
     case Api::openai:
@@ -268,9 +275,83 @@ bool looks_like_json(std::string_view body) {
     return first != std::string_view::npos && body[first] == '{';
 }
 
+// POST /embeddings {"model", "input": [...]}: one input per message.
+Expected<HttpRequest> build_embeddings_request(const Endpoint& endpoint,
+                                               const CompletionRequest& request) {
+    json body = {{"model", request.model}, {"input", json::array()}};
+    for (const auto& m : request.messages) {
+        body["input"].push_back(m.content);
+    }
+    HttpRequest http;
+    http.headers.emplace_back("content-type", "application/json");
+    if (endpoint.api == Api::azure) {
+        if (endpoint.base_url.empty()) {
+            return fail(ErrorCode::invalid_input,
+                        "azure: no endpoint configured (e.g. https://NAME.openai.azure.com)");
+        }
+        auto version = endpoint.api_version.empty() ? std::string(k_azure_default_api_version)
+                                                    : endpoint.api_version;
+        http.url = join_url(endpoint.base_url, "",
+                            "/openai/deployments/" + encode_path_segment(request.model) +
+                                "/embeddings?api-version=" + encode_path_segment(version));
+        if (!endpoint.api_key.empty())
+            http.headers.emplace_back("api-key", endpoint.api_key);
+    } else {
+        http.url = join_url(endpoint.base_url, "https://api.openai.com/v1", "/embeddings");
+        if (!endpoint.api_key.empty())
+            http.headers.emplace_back("authorization", "Bearer " + endpoint.api_key);
+    }
+    add_headers(http.headers, endpoint.extra_headers);
+    http.body = body.dump();
+    return http;
+}
+
+// {"data": [{"index": 0, "embedding": [...]}, ...], "usage": {"prompt_tokens": N}}
+Expected<CompletionResult> parse_embeddings_response(std::string_view name,
+                                                     const CompletionRequest& request,
+                                                     const HttpResponse& response) {
+    auto body = parse_json_body(name, response.body);
+    if (!body)
+        return fail(body.error());
+    auto data = body->find("data");
+    if (data == body->end() || !data->is_array() || data->size() != request.messages.size())
+        return fail(ErrorCode::provider, "{}: embeddings response has no 'data' list of {} vectors",
+                    name, request.messages.size());
+    CompletionResult result;
+    result.embeddings.resize(request.messages.size());
+    for (size_t i = 0; i < data->size(); ++i) {
+        const json& item = (*data)[i];
+        const size_t index = item.contains("index") && item["index"].is_number_unsigned()
+                                 ? item["index"].get<size_t>()
+                                 : i;
+        auto vec = item.find("embedding");
+        if (index >= result.embeddings.size() || vec == item.end() || !vec->is_array() ||
+            vec->empty() || !std::all_of(vec->begin(), vec->end(), [](const json& x) {
+                return x.is_number() && std::isfinite(x.get<double>());
+            }))
+            return fail(ErrorCode::provider, "{}: embeddings response: data[{}] is not a vector of numbers",
+                        name, i);
+        result.embeddings[index] = vec->get<std::vector<double>>();
+    }
+    result.finish_reason = "stop";
+    if (auto usage = body->find("usage"); usage != body->end() && usage->is_object() &&
+                                          usage->value("prompt_tokens", json()).is_number_integer()) {
+        result.usage.input = (*usage)["prompt_tokens"].get<int64_t>();
+    } else {
+        int64_t chars = 0;
+        for (const auto& m : request.messages)
+            chars += static_cast<int64_t>(m.content.size());
+        result.usage.input = (chars + 3) / 4;
+        result.usage.estimated = true;
+    }
+    return result;
+}
+
 Expected<HttpRequest> build_openai_request(const Endpoint& endpoint,
                                            const CompletionRequest& request) {
     auto name = api_name(endpoint.api);
+    if (request.params.embed)
+        return build_embeddings_request(endpoint, request);
     json body = {{"model", request.model}, {"messages", json::array()}};
     for (size_t i = 0; i < request.messages.size(); ++i) {
         const auto& m = request.messages[i];
@@ -343,6 +424,8 @@ Expected<HttpRequest> build_openai_request(const Endpoint& endpoint,
 Expected<CompletionResult> parse_openai_response(Api api, const CompletionRequest& request,
                                                  const HttpResponse& response) {
     auto name = api_name(api);
+    if (request.params.embed)
+        return parse_embeddings_response(name, request, response);
     // A server that ignores `stream` (or fails before streaming) answers with plain JSON.
     if (request.params.stream && !looks_like_json(response.body)) {
         return parse_openai_stream(name, request, response);

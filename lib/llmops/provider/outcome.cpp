@@ -1,5 +1,7 @@
 #include <llmops/provider/outcome.hpp>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 namespace llmops::provider {
@@ -107,6 +109,9 @@ json outcome_to_json(const CallOutcome& outcome) {
     if (r.context) {
         out["context"] = *r.context;
     }
+    if (!r.embeddings.empty()) {
+        out["embeddings"] = r.embeddings;
+    }
     return out;
 }
 
@@ -147,6 +152,18 @@ Expected<CallOutcome> outcome_from_json(const json& value) {
     if (!context)
         return fail(context.error());
     r.context = std::move(*context);
+
+    if (auto vectors = value.find("embeddings"); vectors != value.end() && !vectors->is_null()) {
+        const bool ok = vectors->is_array() &&
+                        std::all_of(vectors->begin(), vectors->end(), [](const json& v) {
+                            return v.is_array() && std::all_of(v.begin(), v.end(), [](const json& x) {
+                                       return x.is_number();
+                                   });
+                        });
+        if (!ok)
+            return fail(ErrorCode::invalid_input, "response.embeddings is not a list of vectors");
+        r.embeddings = vectors->get<std::vector<std::vector<double>>>();
+    }
 
     auto latency = read_optional_ms(value, "latency_ms");
     if (!latency)

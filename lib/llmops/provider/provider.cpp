@@ -1,6 +1,8 @@
 #include <llmops/provider/provider.hpp>
 
 #include <algorithm>
+#include <cctype>
+#include <cmath>
 #include <cstdlib>
 #include <regex>
 
@@ -135,6 +137,12 @@ public:
     }
     Expected<CallOutcome> call_direct(const CompletionRequest& request, const json& vars,
                                       int) const override {
+        if (request.params.embed) {
+            return fail(ErrorCode::invalid_input,
+                        "provider '{}': exec: programs do not compute embeddings (the 'similar' "
+                        "assertion needs an OpenAI-compatible provider)",
+                        id());
+        }
         util::ProcessOptions options;
         options.stdin_data = exec_request_json(request, vars, m_config.public_config);
         options.timeout_ms = m_config.timeout_ms;
@@ -147,6 +155,41 @@ public:
 };
 
 // Answers with the rendered prompt: for trying suites and assertions without a model.
+// A unit vector of 256 buckets counting the lower-cased words of `text` by FNV-1a hash.
+std::vector<double> hashed_words(std::string_view text) {
+    std::vector<double> v(256, 0.0);
+    std::string word;
+    const auto flush = [&] {
+        if (word.empty()) {
+            return;
+        }
+        uint32_t h = 2166136261u;
+        for (unsigned char c : word) {
+            h = (h ^ c) * 16777619u;
+        }
+        v[h % v.size()] += 1;
+        word.clear();
+    };
+    for (unsigned char c : text) {
+        if (std::isalnum(c) || c >= 0x80) {
+            word += static_cast<char>(std::tolower(c));
+        } else {
+            flush();
+        }
+    }
+    flush();
+    double norm = 0;
+    for (double x : v) {
+        norm += x * x;
+    }
+    if (norm > 0) {
+        for (double& x : v) {
+            x /= std::sqrt(norm);
+        }
+    }
+    return v;
+}
+
 class EchoProvider final : public Provider {
 public:
     explicit EchoProvider(ProviderConfig config) : Provider(std::move(config)) {}
@@ -154,6 +197,17 @@ public:
     Expected<CallOutcome> call_direct(const CompletionRequest& request, const json&,
                                       int) const override {
         CallOutcome out;
+        if (request.params.embed) {
+            // Offline stand-in for an embedding model: a hashed bag of words (lexical overlap,
+            // not meaning), so `similar` runs in tests and demos without a network.
+            for (const auto& m : request.messages) {
+                out.result.embeddings.push_back(hashed_words(m.content));
+            }
+            out.result.finish_reason = "stop";
+            estimate(request, out.result);
+            out.cost_usd = 0.0;
+            return out;
+        }
         std::string text;
         for (const auto& m : request.messages) {
             text += text.empty() ? "" : "\n\n";

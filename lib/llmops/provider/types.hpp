@@ -29,6 +29,8 @@ struct Params {
     std::optional<std::string> response_format_json; // JSON text, e.g. {"type":"json_object"}
     std::optional<std::string> tools_json;           // JSON text of the tools array
     bool stream = false;                              // SSE, to measure time to first token
+    bool embed = false; // an embeddings request (the `similar` assertion): each message's content
+                        // is one input; OpenAI-compatible APIs only (POST /embeddings)
 };
 
 // A request to a model.
@@ -48,6 +50,7 @@ struct CompletionResult {
     std::optional<std::string> tool_calls_json; // JSON text of tool calls, when it made some
     std::optional<std::string> context; // the retrieved context an app (exec:) returned with its
                                         // answer, for the RAG assertions
+    std::vector<std::vector<double>> embeddings; // an embeddings request's vectors, one per input
 };
 
 // One HTTP request as the engine sends it.

@@ -87,7 +87,7 @@ TEST_SUITE("eval") {
             CHECK(parse_error({{"type", "frobnicate"}}) ==
                   "qa.yaml: tests[3].assert[1]: unknown assertion type 'frobnicate'");
         }
-        SUBCASE("model-graded types check their value; similar is named as planned") {
+        SUBCASE("model-graded types check their value and config") {
             CHECK(parse_error({{"type", "llm-rubric"}}) ==
                   "qa.yaml: tests[3].assert[1]: 'llm-rubric' needs a string 'value': the rubric");
             CHECK(parse_error({{"type", "context-faithfulness"}, {"value", "x"}}) ==
@@ -100,9 +100,9 @@ TEST_SUITE("eval") {
             CHECK(parse_error({{"type", "model-graded-closedqa"}, {"value", "x"}, {"threshold", 0.5}}) ==
                   "qa.yaml: tests[3].assert[1]: 'model-graded-closedqa' takes no 'threshold' (it "
                   "passes or fails)");
-            CHECK(parse_error({{"type", "not-similar"}, {"value", "x"}}) ==
-                  "qa.yaml: tests[3].assert[1]: 'similar' assertions are not implemented yet in "
-                  "this version of llmops (planned: SPEC §9)");
+            CHECK(parse_error({{"type", "not-similar"}, {"value", 3}}) ==
+                  "qa.yaml: tests[3].assert[1]: 'similar' needs a 'value': the expected text, or a "
+                  "list of them");
         }
         SUBCASE("javascript and transform are refused with what to use instead") {
             CHECK(parse_error({{"type", "javascript"}, {"value", "true"}}) ==
@@ -323,6 +323,6 @@ TEST_SUITE("eval") {
                                  "assert-set"})
             CHECK_MESSAGE(std::find(names.begin(), names.end(), name) != names.end(), name);
         CHECK(std::find(names.begin(), names.end(), "llm-rubric") != names.end());
-        CHECK(std::find(names.begin(), names.end(), "similar") == names.end());
+        CHECK(std::find(names.begin(), names.end(), "similar") != names.end());
     }
 }

@@ -246,13 +246,21 @@ Expected<Calibration> calibrate(store::Database& db, const store::Project& proje
                     "{{provider: ...}}' in the suite, or set LLMOPS_JUDGE",
                     suite_name);
     }
+    auto embedder = make_embedder(suite, provider::process_env());
+    if (!embedder) {
+        return fail(embedder.error());
+    }
     Setup setup;
     setup.provider = judge_model->get();
+    setup.embedder = embedder->get();
     setup.samples = std::max(1, options.samples.value_or(suite.judge_samples));
     Calibration result;
     result.judge_id = setup.provider->id();
     for (const auto* specs : {&verdict_specs, &pairwise_specs}) {
         for (const auto& spec : *specs) {
+            if (!uses_judge_prompt(spec.type)) {
+                continue;
+            }
             auto ref = spec.config.find("prompt");
             const std::string r = ref != spec.config.end() && ref->is_string() ? ref->get<std::string>() : "";
             const std::string key = prompt_key(spec.type, r);
@@ -281,7 +289,7 @@ Expected<Calibration> calibrate(store::Database& db, const store::Project& proje
     store::VariantRecord variant;
     variant.index = 0;
     variant.prompt_label = util::join(result.judge_prompts, " + ");
-    variant.prompt_version_id = setup.prompts.begin()->second.version_id;
+    variant.prompt_version_id = setup.prompts.empty() ? std::string() : setup.prompts.begin()->second.version_id;
     variant.provider_id = setup.provider->id();
     variant.provider_label = setup.provider->config().label;
     variant.provider_config = setup.provider->config().public_config;

@@ -26,6 +26,7 @@ constexpr size_t k_max_kept_reply = 16 * 1024;
 // Default thresholds of the score types (documented in the README's assertion list).
 constexpr double k_default_score_threshold = 0.7; // g-eval, relevance and the RAG triad
 constexpr double k_default_rubric_threshold = 0.5; // llm-rubric when the judge gives only a score
+constexpr double k_default_similarity_threshold = 0.75; // similar (promptfoo's default)
 
 struct Sample {
     bool error = false;
@@ -268,6 +269,73 @@ Verdict grade_select_best(const AssertionSpec& spec, const Planned& planned,
     return Verdict{pass, score, reason, false, false, {}};
 }
 
+std::optional<double> cosine(const std::vector<double>& a, const std::vector<double>& b) {
+    if (a.size() != b.size() || a.empty()) {
+        return std::nullopt;
+    }
+    double dot = 0, na = 0, nb = 0;
+    for (size_t i = 0; i < a.size(); ++i) {
+        dot += a[i] * b[i];
+        na += a[i] * a[i];
+        nb += b[i] * b[i];
+    }
+    if (na == 0 || nb == 0) {
+        return 0.0;
+    }
+    return dot / (std::sqrt(na) * std::sqrt(nb));
+}
+
+// `similar`: the cosine similarity of the output's embedding with the closest reference's.
+Verdict grade_similar(const AssertionSpec& spec, const Planned& planned, const judge::Exchange& exchange) {
+    json details = json::object();
+    details["embedding"] = exchange.embedder_id.empty() ? exchange.provider_id : exchange.embedder_id;
+    const auto with_details = [&](Verdict v) {
+        v.details = details;
+        return v;
+    };
+    if (!planned.error.empty()) {
+        return with_details(error_verdict(planned.error));
+    }
+    if (planned.calls.size() != 1) {
+        return with_details(error_verdict("'similar' was not asked"));
+    }
+    const Call& call = planned.calls.front();
+    if (!call.error.empty() || (!call.reply && call.embeddings.empty())) {
+        return with_details(error_verdict("embedding call failed: " + (call.error.empty() ? "no answer" : call.error)));
+    }
+    if (call.embeddings.size() != call.messages.size()) {
+        return with_details(error_verdict(fmt::format("the embedding model returned {} vectors for {} texts",
+                                                      call.embeddings.size(), call.messages.size())));
+    }
+    double best = -1;
+    size_t best_index = 0;
+    json similarities = json::array();
+    for (size_t i = 1; i < call.embeddings.size(); ++i) {
+        auto c = cosine(call.embeddings[0], call.embeddings[i]);
+        if (!c) {
+            return with_details(error_verdict(fmt::format(
+                "the embedding model returned vectors of different lengths ({} and {})",
+                call.embeddings[0].size(), call.embeddings[i].size())));
+        }
+        similarities.push_back(*c);
+        if (*c > best) {
+            best = *c;
+            best_index = i;
+        }
+    }
+    details["similarities"] = similarities;
+    const double threshold = spec.threshold.value_or(k_default_similarity_threshold);
+    const bool pass = best + 1e-9 >= threshold;
+    const double score = std::clamp(best, 0.0, 1.0);
+    return with_details(Verdict{pass, score,
+                                fmt::format("cosine similarity {:.3f} {} the threshold {}{}", best,
+                                            pass ? "reaches" : "is below", format_number(threshold),
+                                            call.messages.size() > 2
+                                                ? fmt::format(" (closest: {})", quote(call.messages[best_index].content, 60))
+                                                : std::string()),
+                                false, false, {}});
+}
+
 } // namespace
 
 Verdict check_judged(const AssertionSpec& spec, const nlohmann::json&,
@@ -280,6 +348,9 @@ Verdict check_judged(const AssertionSpec& spec, const nlohmann::json&,
         return error_verdict(fmt::format("'{}' was not judged", spec.type));
     }
     const Planned& planned = found->second;
+    if (spec.type == "similar") {
+        return grade_similar(spec, planned, *context.judge);
+    }
     json details = json::object();
     details["judge"] = context.judge->provider_id;
     if (planned.prompt != nullptr) {
@@ -370,6 +441,24 @@ Verdict check_judged(const AssertionSpec& spec, const nlohmann::json&,
 
 Expected<void> validate_judged(AssertionSpec& spec, const std::filesystem::path&) {
     const std::string type = type_of(spec);
+    if (type == "similar") {
+        const bool ok = (spec.value.is_string() && !spec.value.get<std::string>().empty()) ||
+                        (spec.value.is_array() && !spec.value.empty() &&
+                         std::all_of(spec.value.begin(), spec.value.end(),
+                                     [](const json& v) { return v.is_string(); }));
+        if (!ok) {
+            return fail(ErrorCode::invalid_input,
+                        "'similar' needs a 'value': the expected text, or a list of them");
+        }
+        if (!spec.config.empty()) {
+            return fail(ErrorCode::invalid_input, "'similar' takes no 'config' (set the embedding "
+                                                  "model with judge.embedding)");
+        }
+        if (spec.threshold && *spec.threshold > 1) {
+            return fail(ErrorCode::invalid_input, "'similar' takes a 'threshold' from 0 to 1");
+        }
+        return {};
+    }
     const bool needs_value = type != "answer-relevance" && type != "context-faithfulness" &&
                              type != "context-relevance";
     if (needs_value && !(spec.value.is_string() && !spec.value.get<std::string>().empty()) &&

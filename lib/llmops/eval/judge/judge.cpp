@@ -25,7 +25,7 @@ using json = nlohmann::json;
 constexpr std::string_view k_model_graded[] = {
     "answer-relevance",     "context-faithfulness", "context-recall", "context-relevance",
     "factuality",           "g-eval",               "llm-rubric",     "model-graded-closedqa",
-    "model-graded-factuality", "select-best",
+    "model-graded-factuality", "select-best",          "similar",
 };
 
 // The text of a variable for a judge prompt: strings as they are, lists of strings joined by
@@ -203,6 +203,27 @@ void plan_specs(const std::vector<AssertionSpec>& specs, const AssertionContext&
         }
         Planned planned;
         planned.type = spec.type;
+        if (spec.type == "similar") {
+            const provider::Provider* embedder = setup.embedder ? setup.embedder : setup.provider;
+            if (embedder == nullptr) {
+                planned.error = "'similar' has no embedding model (set judge.embedding or a judge)";
+            } else {
+                auto value = detail::render_value(spec.value, context.vars);
+                if (!value) {
+                    planned.error = "cannot render the value " + value.error().message();
+                } else {
+                    Call call;
+                    call.messages.push_back({"user", std::string(context.output)});
+                    for (const auto& ref : value->is_array() ? *value : json::array({*value})) {
+                        call.messages.push_back({"user", var_text(ref)});
+                    }
+                    call.params.embed = true;
+                    planned.calls.push_back(std::move(call));
+                }
+            }
+            exchange.planned.emplace(&spec, std::move(planned));
+            continue;
+        }
         auto it = setup.prompts.find(prompt_key(spec.type, prompt_ref_of(spec)));
         if (setup.provider == nullptr || it == setup.prompts.end()) {
             planned.error = fmt::format("'{}' has no judge (none was set up for this run)", spec.type);
@@ -269,6 +290,22 @@ void plan_specs(const std::vector<AssertionSpec>& specs, const AssertionContext&
 }
 
 } // namespace
+
+bool uses_judge_prompt(std::string_view type) {
+    return is_model_graded(type) && type != "similar";
+}
+
+Expected<std::unique_ptr<provider::Provider>> make_embedder(const Suite& suite,
+                                                            const provider::EnvLookup& env) {
+    if (!suite.embedding) {
+        return std::unique_ptr<provider::Provider>();
+    }
+    auto made = provider::Provider::create(*suite.embedding, env);
+    if (!made) {
+        return fail(made.error().code(), "judge.embedding: {}", made.error().message());
+    }
+    return std::move(*made);
+}
 
 bool is_model_graded(std::string_view type) {
     return std::find(std::begin(k_model_graded), std::end(k_model_graded), type) !=
@@ -382,15 +419,17 @@ void submit(provider::CallEngine& engine, const Setup& setup, Exchange& exchange
     auto done = std::make_shared<std::function<void()>>(std::move(when_done));
     for (auto& [spec, planned] : exchange.planned) {
         for (auto& call : planned.calls) {
+            const provider::Provider* p = call.params.embed && setup.embedder ? setup.embedder : setup.provider;
             provider::CallJob job;
-            job.provider = setup.provider;
-            job.request.model = setup.provider->config().spec.model;
+            job.provider = p;
+            job.request.model = p->config().spec.model;
             job.request.messages = call.messages;
             job.request.params = call.params;
             job.repeat = call.sample;
-            job.cache_salt = "judge:" + planned.prompt->version_id;
+            job.cache_salt = planned.prompt ? "judge:" + planned.prompt->version_id : "embedding";
             engine.submit(std::move(job), [&call, &calls_left, done](Expected<provider::CallOutcome> r) {
                 if (r) {
+                    call.embeddings = std::move(r->result.embeddings);
                     call.reply = std::move(r->result.output);
                     call.usage = r->result.usage;
                     call.cost_usd = r->cost_usd;
@@ -471,6 +510,9 @@ Exchange plan(const std::vector<AssertionSpec>& specs, const AssertionContext& c
     Exchange exchange;
     if (setup.provider != nullptr) {
         exchange.provider_id = setup.provider->id();
+    }
+    if (setup.embedder != nullptr) {
+        exchange.embedder_id = setup.embedder->id();
     }
     plan_specs(specs, context, setup, peers, exchange);
     return exchange;

@@ -42,6 +42,10 @@ namespace llmops::eval::judge {
 // Whether `type` (without `not-`) is model-graded: needs a judge call before it can be graded.
 bool is_model_graded(std::string_view type);
 
+// Whether a model-graded type asks through a judge prompt (all but `similar`, which asks an
+// embedding model for vectors).
+bool uses_judge_prompt(std::string_view type);
+
 // The judge prompts shipped with llmops (prompts/judge/*.yaml), by type, sorted.
 std::span<const EmbeddedFile> shipped_prompts();
 
@@ -65,6 +69,7 @@ struct Setup {
     const provider::Provider* provider = nullptr; // the judge model
     std::map<std::string, JudgePrompt> prompts;   // by prompt_key(type, config.prompt)
     int samples = 1;                              // the suite's judge.samples
+    const provider::Provider* embedder = nullptr; // `similar`: judge.embedding, else the judge
 };
 
 // The key of Setup::prompts for an assertion of `type` with `config.prompt` = `ref` ("" if none).
@@ -82,6 +87,8 @@ struct Call {
     provider::Usage usage;
     std::optional<double> cost_usd;   // nullopt: unpriced (or not made)
     bool cached = false;              // answered from the response cache (or a replay)
+    std::vector<std::vector<double>> embeddings; // `similar`: the output's vector, then the
+                                                 // references'
 };
 
 // The calls one model-graded assertion needs.
@@ -96,6 +103,7 @@ struct Planned {
 // The judge calls of one result.
 struct Exchange {
     std::string provider_id;                         // the judge model, for results
+    std::string embedder_id;                         // the embedding model (when not the judge)
     std::map<const AssertionSpec*, Planned> planned; // keyed by the assertion (in the case's specs)
 
     // Token and cost totals of the calls made, for the result.
@@ -122,6 +130,11 @@ struct Peers {
 Expected<std::unique_ptr<provider::Provider>> make_judge(const Suite& suite,
                                                          const std::optional<std::string>& flag,
                                                          const provider::EnvLookup& env);
+
+// The embedding model of `similar`: the suite's judge.embedding; nullptr when not set (the
+// judge model is used then).
+Expected<std::unique_ptr<provider::Provider>> make_embedder(const Suite& suite,
+                                                            const provider::EnvLookup& env);
 
 // Submits every call of `exchange` to `engine` on `setup.provider` (repeat index = the sample,
 // cache salt = the judge prompt's version id, so a new judge prompt version never reuses an
