@@ -5,6 +5,7 @@
 // the cases apart by markers in it.
 
 #include <atomic>
+#include <cmath>
 #include <mutex>
 #include <string>
 
@@ -22,12 +23,27 @@ namespace {
 
 using nlohmann::json;
 
-std::string completion(const std::string& content) {
-    return json{{"choices", {{{"index", 0},
-                              {"finish_reason", "stop"},
-                              {"message", {{"role", "assistant"}, {"content", content}}}}}},
-                {"usage", {{"prompt_tokens", 50}, {"completion_tokens", 10}}}}
-        .dump();
+std::string completion(const std::string& content, const json& logprobs = nullptr) {
+    json choice = {{"index", 0},
+                   {"finish_reason", "stop"},
+                   {"message", {{"role", "assistant"}, {"content", content}}}};
+    if (!logprobs.is_null()) {
+        choice["logprobs"] = {{"content", logprobs}};
+    }
+    return json{{"choices", {choice}}, {"usage", {{"prompt_tokens", 50}, {"completion_tokens", 10}}}}.dump();
+}
+
+// Tokens of {"reason": "ok", "score": 4} where the judge hesitated between 4 (p 0.6), 5 (0.3)
+// and 3 (0.1): the weighted score is 4.2.
+json hesitant_logprobs() {
+    const auto token = [](const char* t) { return json{{"token", t}, {"logprob", -0.01}, {"top_logprobs", json::array()}}; };
+    json four = {{"token", "4"},
+                 {"logprob", std::log(0.6)},
+                 {"top_logprobs", {{{"token", "4"}, {"logprob", std::log(0.6)}},
+                                   {{"token", "5"}, {"logprob", std::log(0.3)}},
+                                   {{"token", " 3"}, {"logprob", std::log(0.1)}},
+                                   {{"token", "four"}, {"logprob", std::log(0.0001)}}}}};
+    return json{token("{\""), token("reason"), token("\": \"ok\", \""), token("score"), token("\": "), four, token("}")};
 }
 
 // The scripted judge. Markers in the judged text choose the reply.
@@ -43,6 +59,10 @@ public:
             {
                 std::lock_guard lock(m_mutex);
                 m_requests.push_back(body);
+            }
+            if (text.find("[gevallp]") != std::string::npos && body.value("logprobs", false)) {
+                res.set_content(completion(R"({"reason": "ok", "score": 4})", hesitant_logprobs()), "application/json");
+                return;
             }
             res.set_content(completion(reply(text)), "application/json");
         });
@@ -225,6 +245,10 @@ TEST_CASE("cli::eval with a judge: the other model-graded types") {
                   "tests:\n"
                   "  - id: geval\n    vars: {text: 'a summary [geval]'}\n"
                   "    assert: [{type: g-eval, value: coherence, threshold: 0.8}]\n"
+                  "  - id: gevallp\n    vars: {text: 'a summary [gevallp]'}\n"
+                  "    assert: [{type: g-eval, value: coherence, threshold: 0.8}]\n"
+                  "  - id: gevalplain\n    vars: {text: 'a summary [gevallp]'}\n"
+                  "    assert: [{type: g-eval, value: coherence, config: {logprobs: false}}]\n"
                   "  - id: fact\n    vars: {text: 'Paris, on the Seine [fact]'}\n"
                   "    assert: [{type: factuality, value: Paris}]\n"
                   "  - id: wrongfact\n    vars: {text: 'Lyon [wrongfact]'}\n"
@@ -243,6 +267,12 @@ TEST_CASE("cli::eval with a judge: the other model-graded types") {
     CHECK(results["geval#0"]["score"] == doctest::Approx(0.75));
     CHECK(results["geval#0"]["reason"].get<std::string>().find("score 0.75 is below the threshold 0.8") !=
           std::string::npos);
+    // With log-probabilities, the score is the weighted mean 4.2: (4.2 - 1) / 4 = 0.8.
+    CHECK(results["gevallp#0"]["score"] == doctest::Approx(0.8));
+    CHECK(results["gevallp#0"]["status"] == "pass");
+    CHECK(results["gevallp#0"]["assertions"][0]["judge"]["samples"][0]["weighted_by_logprobs"] == true);
+    // config.logprobs: false asks without them: the reply's plain "default" verdict has no score.
+    CHECK(results["gevalplain#0"]["status"] == "error");
     // factuality: B (superset) passes, (D) disagrees fails.
     CHECK(results["fact#0"]["status"] == "pass");
     CHECK(results["wrongfact#0"]["status"] == "fail");

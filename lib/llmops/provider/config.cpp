@@ -469,6 +469,7 @@ Params merge_params(Params base, const Params& o) {
     if (o.response_format_json) base.response_format_json = o.response_format_json;
     if (o.tools_json) base.tools_json = o.tools_json;
     base.embed = o.embed;
+    base.logprobs = base.logprobs || o.logprobs;
     base.stream = !o.embed && (base.stream || o.stream);
     return base;
 }
@@ -483,6 +484,7 @@ json params_json(const Params& p) {
     if (p.response_format_json) out["response_format"] = json::parse(*p.response_format_json, nullptr, false);
     if (p.tools_json) out["tools"] = json::parse(*p.tools_json, nullptr, false);
     if (p.embed) out["embed"] = true;
+    if (p.logprobs) out["logprobs"] = true;
     return out;
 }
 

@@ -189,6 +189,11 @@ Expected<CompletionResult> parse_openai_json(std::string_view name,
         calls != message->end() && calls->is_array() && !calls->empty()) {
         result.tool_calls_json = calls->dump();
     }
+    if (auto logprobs = choice.find("logprobs"); logprobs != choice.end() && logprobs->is_object()) {
+        if (auto content = logprobs->find("content"); content != logprobs->end() && content->is_array()) {
+            result.logprobs_json = content->dump();
+        }
+    }
     auto usage = body.find("usage");
     finish(request, result, usage == body.end() ? nullptr : &*usage);
     return result;
@@ -387,6 +392,10 @@ Expected<HttpRequest> build_openai_request(const Endpoint& endpoint,
         if (!tools)
             return fail(tools.error());
         body["tools"] = std::move(*tools);
+    }
+    if (p.logprobs) {
+        body["logprobs"] = true;
+        body["top_logprobs"] = 5;
     }
     if (p.stream) {
         body["stream"] = true;

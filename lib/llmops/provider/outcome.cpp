@@ -112,6 +112,12 @@ json outcome_to_json(const CallOutcome& outcome) {
     if (!r.embeddings.empty()) {
         out["embeddings"] = r.embeddings;
     }
+    if (r.logprobs_json) {
+        auto parsed = json::parse(*r.logprobs_json, nullptr, false);
+        if (!parsed.is_discarded()) {
+            out["logprobs"] = std::move(parsed);
+        }
+    }
     return out;
 }
 
@@ -163,6 +169,9 @@ Expected<CallOutcome> outcome_from_json(const json& value) {
         if (!ok)
             return fail(ErrorCode::invalid_input, "response.embeddings is not a list of vectors");
         r.embeddings = vectors->get<std::vector<std::vector<double>>>();
+    }
+    if (auto logprobs = value.find("logprobs"); logprobs != value.end() && logprobs->is_array()) {
+        r.logprobs_json = logprobs->dump();
     }
 
     auto latency = read_optional_ms(value, "latency_ms");

@@ -29,6 +29,8 @@ struct Params {
     std::optional<std::string> response_format_json; // JSON text, e.g. {"type":"json_object"}
     std::optional<std::string> tools_json;           // JSON text of the tools array
     bool stream = false;                              // SSE, to measure time to first token
+    bool logprobs = false; // ask for the log-probabilities of the output tokens and their 5 most
+                           // likely alternatives (OpenAI-compatible APIs; others ignore it)
     bool embed = false; // an embeddings request (the `similar` assertion): each message's content
                         // is one input; OpenAI-compatible APIs only (POST /embeddings)
 };
@@ -51,6 +53,8 @@ struct CompletionResult {
     std::optional<std::string> context; // the retrieved context an app (exec:) returned with its
                                         // answer, for the RAG assertions
     std::vector<std::vector<double>> embeddings; // an embeddings request's vectors, one per input
+    std::optional<std::string> logprobs_json; // OpenAI's choices[0].logprobs.content as JSON
+                                              // text, when asked and given
 };
 
 // One HTTP request as the engine sends it.

@@ -35,7 +35,51 @@ struct Sample {
     double score = 0;
     std::string category; // factuality
     int choice = -1;      // select-best: the variant picked
+    bool weighted = false; // g-eval: the score is the probability-weighted mean of 1-5
 };
+
+// G-Eval's score from token log-probabilities: at the token where the judge wrote its score
+// (the first lone digit 1-5 after the text "score"), the mean of 1-5 weighted by the
+// probabilities of those digits among the most likely alternatives. nullopt when there is no
+// such token or no probability on 1-5.
+std::optional<double> weighted_score(const std::string& logprobs_json) {
+    const json content = json::parse(logprobs_json, nullptr, false);
+    if (!content.is_array()) {
+        return std::nullopt;
+    }
+    std::string text;
+    const auto digit = [](const json& entry) -> int {
+        if (!entry.is_object() || !entry.value("token", json()).is_string()) {
+            return 0;
+        }
+        const std::string raw_token = entry["token"].get<std::string>();
+        const std::string_view t = util::trim(raw_token);
+        return t.size() == 1 && t[0] >= '1' && t[0] <= '5' ? t[0] - '0' : 0;
+    };
+    for (const auto& token : content) {
+        if (!token.is_object() || !token.value("token", json()).is_string()) {
+            return std::nullopt;
+        }
+        const bool after_score = text.rfind("score") != std::string::npos;
+        if (after_score && digit(token) != 0) {
+            double total = 0, weighted = 0;
+            for (const auto& alt : token.value("top_logprobs", json::array())) {
+                const int d = digit(alt);
+                if (d != 0 && alt.value("logprob", json()).is_number()) {
+                    const double p = std::exp(alt["logprob"].get<double>());
+                    total += p;
+                    weighted += p * d;
+                }
+            }
+            if (total <= 0) {
+                return std::nullopt;
+            }
+            return weighted / total;
+        }
+        text += token["token"].get<std::string>();
+    }
+    return std::nullopt;
+}
 
 std::string type_of(const AssertionSpec& spec) {
     return spec.type == "model-graded-factuality" ? "factuality" : spec.type;
@@ -158,7 +202,14 @@ Sample read_sample(const AssertionSpec& spec, const Call& call) {
             s.message = fmt::format("judge score {} is outside 1-5", format_number(*v->score));
             return s;
         }
-        s.score = (*v->score - 1) / 4;
+        double raw = *v->score;
+        if (call.logprobs_json) {
+            if (auto weighted = weighted_score(*call.logprobs_json)) {
+                raw = *weighted;
+                s.weighted = true;
+            }
+        }
+        s.score = (raw - 1) / 4;
         s.pass = s.score + 1e-9 >= spec.threshold.value_or(k_default_score_threshold);
     } else if (type == "select-best") {
         const std::string& c = v->category;
@@ -208,6 +259,9 @@ json sample_json(const Call& call, const Sample& s) {
     }
     if (!s.category.empty()) {
         out["category"] = s.category;
+    }
+    if (s.weighted) {
+        out["weighted_by_logprobs"] = true;
     }
     if (call.cached) {
         out["cached"] = true;
@@ -475,7 +529,13 @@ Expected<void> validate_judged(AssertionSpec& spec, const std::filesystem::path&
         return fail(ErrorCode::invalid_input, "'{}' takes no 'value'", spec.type);
     }
     std::vector<std::string> keys = {"prompt", "samples"};
-    if (type == "g-eval") keys.push_back("steps");
+    if (type == "g-eval") {
+        keys.push_back("steps");
+        keys.push_back("logprobs");
+        if (auto lp = spec.config.find("logprobs"); lp != spec.config.end() && !lp->is_boolean()) {
+            return fail(ErrorCode::invalid_input, "'config.logprobs' must be true or false");
+        }
+    }
     if (type == "factuality") {
         for (const char* k : {"subset", "superset", "agree", "disagree", "differButFactual"}) {
             keys.emplace_back(k);

@@ -280,6 +280,12 @@ void plan_specs(const std::vector<AssertionSpec>& specs, const AssertionContext&
                 Call call;
                 call.messages = std::move(*messages);
                 call.params = planned.prompt->params;
+                if (canonical_type(spec.type) == "g-eval") {
+                    // The score as the probability-weighted mean of 1-5 when the API gives
+                    // log-probabilities (config.logprobs: false for models that refuse them).
+                    auto lp = spec.config.find("logprobs");
+                    call.params.logprobs = lp == spec.config.end() || !lp->is_boolean() || lp->get<bool>();
+                }
                 call.sample = s;
                 call.order = order;
                 planned.calls.push_back(std::move(call));
@@ -430,6 +436,7 @@ void submit(provider::CallEngine& engine, const Setup& setup, Exchange& exchange
             engine.submit(std::move(job), [&call, &calls_left, done](Expected<provider::CallOutcome> r) {
                 if (r) {
                     call.embeddings = std::move(r->result.embeddings);
+                    call.logprobs_json = std::move(r->result.logprobs_json);
                     call.reply = std::move(r->result.output);
                     call.usage = r->result.usage;
                     call.cost_usd = r->cost_usd;

@@ -89,6 +89,7 @@ struct Call {
     bool cached = false;              // answered from the response cache (or a replay)
     std::vector<std::vector<double>> embeddings; // `similar`: the output's vector, then the
                                                  // references'
+    std::optional<std::string> logprobs_json;    // g-eval: the reply's token log-probabilities
 };
 
 // The calls one model-graded assertion needs.
