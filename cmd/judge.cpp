@@ -28,6 +28,7 @@ struct CalibrateOptions {
     std::optional<double> min_kappa;
     std::optional<double> min_accuracy;
     bool json = false;
+    std::optional<std::string> record;
 };
 
 std::string rate(const std::optional<double>& value) {
@@ -104,6 +105,9 @@ Expected<int> calibrate_command(const Context& ctx, const CalibrateOptions& o) {
     options.command_line = ctx.command_line;
     options.suite_display = o.suite;
     options.labels_display = o.labels;
+    if (o.record) {
+        options.record = *o.record;
+    }
     InterruptGuard guard;
     auto result = eval::judge::calibrate(open->db, open->project, *suite, *labels, labels_hash,
                                          options, [] { return InterruptGuard::interrupted(); });
@@ -164,6 +168,7 @@ void register_judge(CLI::App& app, Context& ctx) {
         ->check(CLI::Range(-1.0, 1.0));
     sub->add_option("--min-accuracy", o->min_accuracy, "Gate: exit 1 when accuracy is below this")
         ->check(CLI::Range(0.0, 1.0));
+    sub->add_option("--record", o->record, "Append the judge's answers to a replay file (JSONL)");
     sub->add_flag("--json", o->json, "Print the calibration as JSON");
     sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return calibrate_command(ctx, *o); }; });
 }

@@ -280,6 +280,15 @@ Expected<Calibration> calibrate(store::Database& db, const store::Project& proje
         return fail(prices.error());
     }
 
+    std::unique_ptr<provider::Recorder> recorder;
+    if (options.record) {
+        auto opened = provider::Recorder::open(*options.record);
+        if (!opened) {
+            return fail(opened.error());
+        }
+        recorder = std::move(*opened);
+    }
+
     // The run: one variant, the judge; results pass when the judge agrees with the humans.
     store::RunRecord run;
     run.suite_path = options.suite_display;
@@ -421,7 +430,7 @@ Expected<Calibration> calibrate(store::Database& db, const store::Project& proje
     std::vector<std::unique_ptr<Item>> items;
     {
         provider::CallEngine engine({options.concurrency, cache ? &*cache : nullptr,
-                                     options.cache_mode, nullptr, &*prices});
+                                     options.cache_mode, recorder.get(), &*prices});
         int index = 0;
         for (const auto& label : labels) {
             auto item = std::make_unique<Item>();

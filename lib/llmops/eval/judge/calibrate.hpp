@@ -64,6 +64,7 @@ struct CalibrationOptions {
     std::string command_line;
     std::string suite_display;
     std::string labels_display;
+    std::optional<std::filesystem::path> record; // --record FILE: the judge's answers appended
 };
 
 // What a calibration found.
