@@ -49,4 +49,12 @@ step "$llmops" runs list
 step head -n 12 report.md
 # The two models compared case by case: the newer one against the older one.
 step "$llmops" diff latest -o diff.md -o diff.html
+
+# LLM as a judge, offline: a RAG app's answers judged with the RAG triad, then the judge of the
+# support replies measured against people's labels (recorded sample verdicts again).
+code=0
+step "$llmops" eval "$root/evals/rag-qa/suite.yaml" --no-progress || code=$?
+printf '(exit code %s: the judge caught the answer its context does not support)\n' "$code"
+step "$llmops" judge calibrate "$root/evals/judge-calibration/suite.yaml" \
+  --labels "$root/evals/judge-calibration/labels.jsonl"
 printf '\nThe demo project is in %s (its store: %s/.llmops; reports: report.md, results.json,\nresults.xml, results.csv, diff.md, diff.html).\n' "$work" "$work"
