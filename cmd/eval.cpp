@@ -210,7 +210,11 @@ Expected<int> estimate(store::Database& db, const store::Project& project, const
         return fail(e.error());
     }
     if (as_json) {
-        auto ok = print(e->to_json().dump(2) + "\n");
+        auto doc = e->to_json();
+        if (!suite.judge_prompts.empty()) {
+            doc["judge_calls"] = "not included"; // model-graded assertions' calls are not estimated
+        }
+        auto ok = print(doc.dump(2) + "\n");
         return ok ? Expected<int>(k_exit_ok) : fail(ok.error());
     }
     std::string out = fmt::format("estimate for {} ({} calls; nothing was called)\n",
@@ -230,6 +234,11 @@ Expected<int> estimate(store::Database& db, const store::Project& project, const
     out += fmt::format("total: {} (estimate: input tokens counted as ceil(characters / 4)){}\n",
                        usd_text(e->priced_cost_usd()),
                        e->has_unpriced() ? "; unpriced variants are not included (llmops prices list)" : "");
+    if (!suite.judge_prompts.empty()) {
+        out += "not included: the judge's calls for the model-graded assertions (about one per "
+               "assertion and judge sample per result; see the judge's price with llmops prices "
+               "list)\n";
+    }
     auto ok = print(out);
     return ok ? Expected<int>(k_exit_ok) : fail(ok.error());
 }
