@@ -107,9 +107,9 @@ Extracted extract_commands(const std::string& markdown) {
             if (word == "no-test") {
                 run = false;
             } else {
-                out.problems.push_back(fmt::format(
-                    "{}: unknown word '{}' after ```{} (the only marker is 'no-test')", i + 1, word,
-                    lang));
+                out.problems.push_back(
+                    fmt::format("{}: unknown word '{}' after ```{} (the only marker is 'no-test')",
+                                i + 1, word, lang));
                 run = false;
             }
         }
@@ -213,17 +213,19 @@ size_t run_readme(const TempDir& dir, const std::string& readme) {
     copy_tree(source.parent_path(), work);
     for (fs::path p = work; p != p.root_path(); p = p.parent_path()) {
         // A store above the copy would be picked up by `llmops` instead of a new one.
-        REQUIRE_MESSAGE(!fs::exists(p.parent_path() / ".llmops"),
-                        fmt::format("a project store above the test's folder: {}", p.parent_path().string()));
+        REQUIRE_MESSAGE(
+            !fs::exists(p.parent_path() / ".llmops"),
+            fmt::format("a project store above the test's folder: {}", p.parent_path().string()));
     }
 
     std::string script = "cd \"$DOCS_WORK\" || exit 97\n";
     for (size_t i = 0; i < extracted.commands.size(); ++i) {
         const auto& cmd = extracted.commands[i];
-        script += fmt::format("# {}:{}\n{{ {}}} >\"$DOCS_LOGS/{}.out\" 2>\"$DOCS_LOGS/{}.err\" "
-                              "</dev/null\n__rc=$?\nprintf '%s\\n' \"$__rc\" >>\"$DOCS_LOGS/status\"\n"
-                              "[ \"$__rc\" -eq {} ] || exit 0\n",
-                              readme, cmd.line, cmd.text, i, i, cmd.expected_exit);
+        script +=
+            fmt::format("# {}:{}\n{{ {}}} >\"$DOCS_LOGS/{}.out\" 2>\"$DOCS_LOGS/{}.err\" "
+                        "</dev/null\n__rc=$?\nprintf '%s\\n' \"$__rc\" >>\"$DOCS_LOGS/status\"\n"
+                        "[ \"$__rc\" -eq {} ] || exit 0\n",
+                        readme, cmd.line, cmd.text, i, i, cmd.expected_exit);
     }
     std::ofstream(dir / "commands.sh") << script;
 
@@ -231,7 +233,8 @@ size_t run_readme(const TempDir& dir, const std::string& readme) {
     RunOptions options;
     options.cwd = work;
     options.env = {
-        {"PATH", fs::path(LLMOPS_BINARY).parent_path().string() + ":" + (path ? path : "/usr/bin:/bin")},
+        {"PATH",
+         fs::path(LLMOPS_BINARY).parent_path().string() + ":" + (path ? path : "/usr/bin:/bin")},
         {"DOCS_WORK", work.string()},
         {"DOCS_LOGS", logs.string()},
         {"HOME", home.string()},
@@ -245,8 +248,8 @@ size_t run_readme(const TempDir& dir, const std::string& readme) {
           "GEMINI_BASE_URL", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT", "OLLAMA_BASE_URL"}) {
         options.env[name] = "\x01unset";
     }
-    const auto r = run_program({"timeout", "-k", "10", "600", "bash", (dir / "commands.sh").string()},
-                               options);
+    const auto r = run_program(
+        {"timeout", "-k", "10", "600", "bash", (dir / "commands.sh").string()}, options);
 
     const auto statuses = split_lines(read_file(logs / "status"));
     size_t ok = 0;
@@ -289,69 +292,73 @@ std::vector<std::string> example_readmes() {
 
 TEST_SUITE("cli") {
 
-TEST_CASE("cli::docs extract_commands") {
-    SUBCASE("sh and bash blocks run; no-test, console and other blocks do not") {
-        const auto e = extract_commands("# T\n```sh\nllmops init\n```\n```bash no-test\napt-get x\n"
-                                        "```\n```console\n$ llmops runs list\n```\n```yaml\na: 1\n"
-                                        "```\n```bash\nllmops fsck\n```\n");
-        REQUIRE(e.commands.size() == 2);
-        CHECK(e.commands[0].line == 3);
-        CHECK(e.commands[0].text == "llmops init\n");
-        CHECK(e.commands[1].line == 15);
-        CHECK(e.problems.empty());
+    TEST_CASE("cli::docs extract_commands") {
+        SUBCASE("sh and bash blocks run; no-test, console and other blocks do not") {
+            const auto e =
+                extract_commands("# T\n```sh\nllmops init\n```\n```bash no-test\napt-get x\n"
+                                 "```\n```console\n$ llmops runs list\n```\n```yaml\na: 1\n"
+                                 "```\n```bash\nllmops fsck\n```\n");
+            REQUIRE(e.commands.size() == 2);
+            CHECK(e.commands[0].line == 3);
+            CHECK(e.commands[0].text == "llmops init\n");
+            CHECK(e.commands[1].line == 15);
+            CHECK(e.problems.empty());
+        }
+        SUBCASE("comments and blank lines are skipped; `# exit N` declares the exit code") {
+            const auto e =
+                extract_commands("```sh\n# set up\n\nllmops eval s.yaml   # exit 1: a case "
+                                 "fails\nllmops diff a b   # exit code: see below\n```\n");
+            REQUIRE(e.commands.size() == 2);
+            CHECK(e.commands[0].line == 4);
+            CHECK(e.commands[0].expected_exit == 1);
+            CHECK(e.commands[1].expected_exit == 0);
+        }
+        SUBCASE("continuation lines and here-documents belong to their command") {
+            const auto e = extract_commands("```sh\nllmops eval s.yaml \\\n  -o r.md   # exit 1\n"
+                                            "cat > f.yaml <<'YAML'\na: 1\n\n# not a comment\nYAML\n"
+                                            "echo a |\n  wc -l\n```\n");
+            REQUIRE(e.commands.size() == 3);
+            CHECK(e.commands[0].text == "llmops eval s.yaml \\\n  -o r.md   # exit 1\n");
+            CHECK(e.commands[0].expected_exit == 1);
+            CHECK(e.commands[1].line == 4);
+            CHECK(e.commands[1].text == "cat > f.yaml <<'YAML'\na: 1\n\n# not a comment\nYAML\n");
+            CHECK(e.commands[2].text == "echo a |\n  wc -l\n");
+        }
+        SUBCASE("an indented block (in a list) loses its indentation") {
+            const auto e = extract_commands("- step:\n\n  ```sh\n  llmops init\n  ```\n");
+            REQUIRE(e.commands.size() == 1);
+            CHECK(e.commands[0].text == "llmops init\n");
+        }
+        SUBCASE("a misspelt marker is an error, and the block is not run") {
+            const auto e = extract_commands("```sh notest\nrm -rf x\n```\n");
+            CHECK(e.commands.empty());
+            REQUIRE(e.problems.size() == 1);
+            CHECK(e.problems[0] ==
+                  "1: unknown word 'notest' after ```sh (the only marker is 'no-test')");
+        }
     }
-    SUBCASE("comments and blank lines are skipped; `# exit N` declares the exit code") {
-        const auto e = extract_commands("```sh\n# set up\n\nllmops eval s.yaml   # exit 1: a case "
-                                        "fails\nllmops diff a b   # exit code: see below\n```\n");
-        REQUIRE(e.commands.size() == 2);
-        CHECK(e.commands[0].line == 4);
-        CHECK(e.commands[0].expected_exit == 1);
-        CHECK(e.commands[1].expected_exit == 0);
-    }
-    SUBCASE("continuation lines and here-documents belong to their command") {
-        const auto e = extract_commands("```sh\nllmops eval s.yaml \\\n  -o r.md   # exit 1\n"
-                                        "cat > f.yaml <<'YAML'\na: 1\n\n# not a comment\nYAML\n"
-                                        "echo a |\n  wc -l\n```\n");
-        REQUIRE(e.commands.size() == 3);
-        CHECK(e.commands[0].text == "llmops eval s.yaml \\\n  -o r.md   # exit 1\n");
-        CHECK(e.commands[0].expected_exit == 1);
-        CHECK(e.commands[1].line == 4);
-        CHECK(e.commands[1].text == "cat > f.yaml <<'YAML'\na: 1\n\n# not a comment\nYAML\n");
-        CHECK(e.commands[2].text == "echo a |\n  wc -l\n");
-    }
-    SUBCASE("an indented block (in a list) loses its indentation") {
-        const auto e = extract_commands("- step:\n\n  ```sh\n  llmops init\n  ```\n");
-        REQUIRE(e.commands.size() == 1);
-        CHECK(e.commands[0].text == "llmops init\n");
-    }
-    SUBCASE("a misspelt marker is an error, and the block is not run") {
-        const auto e = extract_commands("```sh notest\nrm -rf x\n```\n");
-        CHECK(e.commands.empty());
-        REQUIRE(e.problems.size() == 1);
-        CHECK(e.problems[0] == "1: unknown word 'notest' after ```sh (the only marker is 'no-test')");
-    }
-}
 
-TEST_CASE("cli::docs README.md") {
-    TempDir dir;
-    // The tour, the eval and `stats power`: a README whose blocks all became no-test fails.
-    CHECK(run_readme(dir, "README.md") >= 20);
-}
-
-TEST_CASE("cli::docs examples") {
-    const auto readmes = example_readmes();
-    CHECK(readmes.size() >= 6);
-    for (const auto& readme : readmes) {
-        CAPTURE(readme);
-        const auto text = read_file(fs::path(LLMOPS_SOURCE_DIR) / readme);
-        // Each example runs offline, so each shows commands, and says how they are tested.
-        CHECK_MESSAGE(!extract_commands(text).commands.empty(), fmt::format("{} has no command to run", readme));
-        CHECK_MESSAGE(text.find("tests/cli/test_docs_cli.cpp") != std::string::npos,
-                      fmt::format("{} does not state the commands convention", readme));
+    TEST_CASE("cli::docs README.md") {
         TempDir dir;
-        CHECK(run_readme(dir, readme) == extract_commands(text).commands.size());
+        // The tour, the eval and `stats power`: a README whose blocks all became no-test fails.
+        CHECK(run_readme(dir, "README.md") >= 20);
     }
-}
+
+    TEST_CASE("cli::docs examples") {
+        const auto readmes = example_readmes();
+        CHECK(readmes.size() >= 6);
+        for (const auto& readme : readmes) {
+            CAPTURE(readme);
+            const auto text = read_file(fs::path(LLMOPS_SOURCE_DIR) / readme);
+            // Each example runs offline, so each shows commands, and says how they are tested.
+            CHECK_MESSAGE(!extract_commands(text).commands.empty(),
+                          fmt::format("{} has no command to run", readme));
+            CHECK_MESSAGE(text.find("tests/cli/test_docs_cli.cpp") != std::string::npos,
+                          fmt::format("{} does not state the commands convention", readme));
+            TempDir dir;
+            CHECK(run_readme(dir, readme) == extract_commands(text).commands.size());
+        }
+    }
 
 } // TEST_SUITE
 
