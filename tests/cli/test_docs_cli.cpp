@@ -1,0 +1,365 @@
+// The commands shown in README.md and in examples/*/README.md, run as a reader would run them
+// (issue 7: "a test that runs every command shown in the README and in the examples' READMEs").
+//
+// The convention, stated at the top of each README that has commands:
+// - Fenced blocks tagged ```sh or ```bash are run; a block tagged ```sh no-test (or
+//   ```bash no-test) is not: set-up that installs packages, commands that need an API key or
+//   write outside the project, long benchmarks. Any other word after the language is an error,
+//   so a misspelt marker never silently runs or skips a block. Other blocks (```console with
+//   sample output, ```yaml, ...) are never run.
+// - In a block, blank lines and comment lines are skipped; every other line starts a command,
+//   which goes on over lines ending in `\`, `|`, `&&` or `||`, and over the body of a
+//   here-document (`<<'EOF'` ... `EOF`).
+// - A command must exit 0, unless it carries the comment `# exit N`: then it must exit N.
+// - The commands of one README run in order in one bash (so `cd` and variables carry over),
+//   starting in a fresh copy of the README's folder (the repository for README.md), with the
+//   llmops under test first on PATH, HOME and TMPDIR in the test's temporary folder, NO_COLOR
+//   set and the providers' API keys unset: nothing may need the network or a key.
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace llmops::test {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct DocCommand {
+    int line = 0;          // 1-based line of the command's first line in the README
+    std::string text;      // the command, here-document bodies included
+    int expected_exit = 0; // 0, or N from a `# exit N` comment
+};
+
+struct Extracted {
+    std::vector<DocCommand> commands;
+    std::vector<std::string> problems; // "LINE: message"
+};
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        lines.push_back(line);
+    }
+    return lines;
+}
+
+std::string trim(std::string_view s) {
+    const auto b = s.find_first_not_of(" \t\r");
+    if (b == std::string_view::npos) {
+        return {};
+    }
+    const auto e = s.find_last_not_of(" \t\r");
+    return std::string(s.substr(b, e - b + 1));
+}
+
+bool continues(const std::string& line) {
+    const std::string t = trim(line);
+    // A comment at the end of a line ends the command, whatever precedes it.
+    static const std::regex trailing_comment(R"((^|\s)#[^'"]*$)");
+    if (std::regex_search(t, trailing_comment)) {
+        return false;
+    }
+    return t.ends_with("\\") || t.ends_with("|") || t.ends_with("&&");
+}
+
+// Extracts the commands of the ```sh and ```bash blocks of `markdown` (see the convention at
+// the top of this file).
+Extracted extract_commands(const std::string& markdown) {
+    static const std::regex fence(R"(^(\s*)(```+|~~~+)\s*([^`]*)$)");
+    static const std::regex heredoc(R"(<<(-?)\s*(['"]?)([A-Za-z_][A-Za-z0-9_]*)\2)");
+    static const std::regex exit_marker(R"((^|\s)#\s*exit\s+(\d+)\b)");
+    Extracted out;
+    const auto lines = split_lines(markdown);
+    size_t i = 0;
+    while (i < lines.size()) {
+        std::smatch m;
+        if (!std::regex_match(lines[i], m, fence)) {
+            ++i;
+            continue;
+        }
+        const std::string indent = m[1], marker = m[2];
+        std::istringstream info(m[3].str());
+        std::string lang, word;
+        info >> lang;
+        bool run = lang == "sh" || lang == "bash";
+        while (info >> word) {
+            if (!run) {
+                break;
+            }
+            if (word == "no-test") {
+                run = false;
+            } else {
+                out.problems.push_back(
+                    fmt::format("{}: unknown word '{}' after ```{} (the only marker is 'no-test')",
+                                i + 1, word, lang));
+                run = false;
+            }
+        }
+        // The block's lines, up to its closing fence.
+        const size_t start = ++i;
+        while (i < lines.size() && trim(lines[i]) != marker) {
+            ++i;
+        }
+        const size_t end = i++;
+        if (!run) {
+            continue;
+        }
+        auto body = [&](size_t k) {
+            const std::string& l = lines[k];
+            return l.starts_with(indent) ? l.substr(indent.size()) : l;
+        };
+        for (size_t k = start; k < end;) {
+            const std::string first = body(k);
+            if (trim(first).empty() || trim(first).starts_with("#")) {
+                ++k;
+                continue;
+            }
+            DocCommand cmd;
+            cmd.line = static_cast<int>(k) + 1;
+            std::string logical; // the command's own lines, without here-document bodies
+            for (;;) {
+                const std::string line = body(k++);
+                cmd.text += line + "\n";
+                logical += line + "\n";
+                for (std::sregex_iterator h(line.begin(), line.end(), heredoc), e; h != e; ++h) {
+                    const bool strip_tabs = (*h)[1] == "-";
+                    const std::string word_end = (*h)[3];
+                    while (k < end) {
+                        const std::string doc_line = body(k++);
+                        cmd.text += doc_line + "\n";
+                        std::string cmp = doc_line;
+                        if (strip_tabs) {
+                            cmp.erase(0, cmp.find_first_not_of('\t'));
+                        }
+                        if (cmp == word_end) {
+                            break;
+                        }
+                    }
+                }
+                if (k >= end || !continues(line)) {
+                    break;
+                }
+            }
+            if (std::smatch e; std::regex_search(logical, e, exit_marker)) {
+                cmd.expected_exit = std::stoi(e[2]);
+            }
+            out.commands.push_back(std::move(cmd));
+        }
+    }
+    return out;
+}
+
+// Copies `from` into `to`, leaving out a project's store, git's data and build folders, so a
+// README runs on the files a fresh clone has.
+void copy_tree(const fs::path& from, const fs::path& to) {
+    fs::create_directories(to);
+    for (const auto& entry : fs::directory_iterator(from)) {
+        const std::string name = entry.path().filename().string();
+        if (name == ".llmops" || name == ".git" || name.starts_with("build")) {
+            continue;
+        }
+        fs::copy(entry.path(), to / name,
+                 fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+    }
+}
+
+std::string tail(const std::string& text, size_t n = 1500) {
+    return text.size() <= n ? text : "..." + text.substr(text.size() - n);
+}
+
+std::string one_line(std::string text) {
+    if (auto nl = text.find('\n'); nl != std::string::npos && nl + 1 < text.size()) {
+        text = text.substr(0, nl) + " ...";
+    } else if (!text.empty() && text.back() == '\n') {
+        text.pop_back();
+    }
+    return text;
+}
+
+// Runs the commands of the README `readme` (a path under the source tree, e.g.
+// "examples/rag-exec/README.md") in a fresh copy of its folder; a failed check names the
+// first command that exits with another code than expected (the run stops there). Returns the
+// number of commands that ran as expected.
+size_t run_readme(const TempDir& dir, const std::string& readme) {
+    const fs::path source = fs::path(LLMOPS_SOURCE_DIR) / readme;
+    const auto extracted = extract_commands(read_file(source));
+    for (const auto& p : extracted.problems) {
+        FAIL_CHECK(fmt::format("{}:{}", readme, p));
+    }
+    const fs::path work = dir / "work";
+    const fs::path logs = dir / "logs";
+    const fs::path home = dir / "home";
+    fs::create_directories(logs);
+    fs::create_directories(home);
+    fs::create_directories(dir / "tmp");
+    copy_tree(source.parent_path(), work);
+    for (fs::path p = work; p != p.root_path(); p = p.parent_path()) {
+        // A store above the copy would be picked up by `llmops` instead of a new one.
+        REQUIRE_MESSAGE(
+            !fs::exists(p.parent_path() / ".llmops"),
+            fmt::format("a project store above the test's folder: {}", p.parent_path().string()));
+    }
+
+    std::string script = "cd \"$DOCS_WORK\" || exit 97\n";
+    for (size_t i = 0; i < extracted.commands.size(); ++i) {
+        const auto& cmd = extracted.commands[i];
+        script +=
+            fmt::format("# {}:{}\n{{ {}}} >\"$DOCS_LOGS/{}.out\" 2>\"$DOCS_LOGS/{}.err\" "
+                        "</dev/null\n__rc=$?\nprintf '%s\\n' \"$__rc\" >>\"$DOCS_LOGS/status\"\n"
+                        "[ \"$__rc\" -eq {} ] || exit 0\n",
+                        readme, cmd.line, cmd.text, i, i, cmd.expected_exit);
+    }
+    std::ofstream(dir / "commands.sh") << script;
+
+    const char* path = std::getenv("PATH");
+    RunOptions options;
+    options.cwd = work;
+    options.env = {
+        {"PATH",
+         fs::path(LLMOPS_BINARY).parent_path().string() + ":" + (path ? path : "/usr/bin:/bin")},
+        {"DOCS_WORK", work.string()},
+        {"DOCS_LOGS", logs.string()},
+        {"HOME", home.string()},
+        {"TMPDIR", (dir / "tmp").string()},
+        {"NO_COLOR", "1"},
+        {"LLMOPS_AUTHOR", "Docs Test <docs@example.com>"},
+    };
+    for (const char* name :
+         {"LLMOPS_DIR", "LLMOPS_JUDGE", "LLMOPS", "OPENAI_API_KEY", "OPENAI_BASE_URL",
+          "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "GEMINI_API_KEY", "GOOGLE_API_KEY",
+          "GEMINI_BASE_URL", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT", "OLLAMA_BASE_URL"}) {
+        options.env[name] = "\x01unset";
+    }
+    const auto r = run_program(
+        {"timeout", "-k", "10", "600", "bash", (dir / "commands.sh").string()}, options);
+
+    const auto statuses = split_lines(read_file(logs / "status"));
+    size_t ok = 0;
+    for (size_t i = 0; i < extracted.commands.size(); ++i) {
+        const auto& cmd = extracted.commands[i];
+        const std::string where = fmt::format("{}:{}: `{}`", readme, cmd.line, one_line(cmd.text));
+        if (i >= statuses.size()) {
+            FAIL_CHECK(fmt::format("{} did not run (the shell {}, exit {})\n{}", where,
+                                   r.exit_code == 124 ? "timed out" : "stopped", r.exit_code,
+                                   tail(r.err)));
+            break;
+        }
+        const int code = std::stoi(statuses[i]);
+        if (code != cmd.expected_exit) {
+            FAIL_CHECK(fmt::format("{} exited {}, expected {}\n--- stdout ---\n{}\n--- stderr "
+                                   "---\n{}",
+                                   where, code, cmd.expected_exit,
+                                   tail(read_file(logs / fmt::format("{}.out", i))),
+                                   tail(read_file(logs / fmt::format("{}.err", i)))));
+            break;
+        }
+        ++ok;
+    }
+    return ok;
+}
+
+// examples/*/README.md, sorted.
+std::vector<std::string> example_readmes() {
+    std::vector<std::string> out;
+    for (const auto& entry : fs::directory_iterator(fs::path(LLMOPS_SOURCE_DIR) / "examples")) {
+        if (entry.is_directory() && fs::exists(entry.path() / "README.md")) {
+            out.push_back("examples/" + entry.path().filename().string() + "/README.md");
+        }
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+} // namespace
+
+TEST_SUITE("cli") {
+
+    TEST_CASE("cli::docs extract_commands") {
+        SUBCASE("sh and bash blocks run; no-test, console and other blocks do not") {
+            const auto e =
+                extract_commands("# T\n```sh\nllmops init\n```\n```bash no-test\napt-get x\n"
+                                 "```\n```console\n$ llmops runs list\n```\n```yaml\na: 1\n"
+                                 "```\n```bash\nllmops fsck\n```\n");
+            REQUIRE(e.commands.size() == 2);
+            CHECK(e.commands[0].line == 3);
+            CHECK(e.commands[0].text == "llmops init\n");
+            CHECK(e.commands[1].line == 15);
+            CHECK(e.problems.empty());
+        }
+        SUBCASE("comments and blank lines are skipped; `# exit N` declares the exit code") {
+            const auto e =
+                extract_commands("```sh\n# set up\n\nllmops eval s.yaml   # exit 1: a case "
+                                 "fails\nllmops diff a b   # exit code: see below\n```\n");
+            REQUIRE(e.commands.size() == 2);
+            CHECK(e.commands[0].line == 4);
+            CHECK(e.commands[0].expected_exit == 1);
+            CHECK(e.commands[1].expected_exit == 0);
+        }
+        SUBCASE("continuation lines and here-documents belong to their command") {
+            const auto e = extract_commands("```sh\nllmops eval s.yaml \\\n  -o r.md   # exit 1\n"
+                                            "cat > f.yaml <<'YAML'\na: 1\n\n# not a comment\nYAML\n"
+                                            "echo a |\n  wc -l\n```\n");
+            REQUIRE(e.commands.size() == 3);
+            CHECK(e.commands[0].text == "llmops eval s.yaml \\\n  -o r.md   # exit 1\n");
+            CHECK(e.commands[0].expected_exit == 1);
+            CHECK(e.commands[1].line == 4);
+            CHECK(e.commands[1].text == "cat > f.yaml <<'YAML'\na: 1\n\n# not a comment\nYAML\n");
+            CHECK(e.commands[2].text == "echo a |\n  wc -l\n");
+        }
+        SUBCASE("an indented block (in a list) loses its indentation") {
+            const auto e = extract_commands("- step:\n\n  ```sh\n  llmops init\n  ```\n");
+            REQUIRE(e.commands.size() == 1);
+            CHECK(e.commands[0].text == "llmops init\n");
+        }
+        SUBCASE("a misspelt marker is an error, and the block is not run") {
+            const auto e = extract_commands("```sh notest\nrm -rf x\n```\n");
+            CHECK(e.commands.empty());
+            REQUIRE(e.problems.size() == 1);
+            CHECK(e.problems[0] ==
+                  "1: unknown word 'notest' after ```sh (the only marker is 'no-test')");
+        }
+    }
+
+    TEST_CASE("cli::docs README.md") {
+        TempDir dir;
+        // The tour, the eval and `stats power`: a README whose blocks all became no-test fails.
+        CHECK(run_readme(dir, "README.md") >= 20);
+    }
+
+    TEST_CASE("cli::docs examples") {
+        const auto readmes = example_readmes();
+        CHECK(readmes.size() >= 6);
+        for (const auto& readme : readmes) {
+            CAPTURE(readme);
+            const auto text = read_file(fs::path(LLMOPS_SOURCE_DIR) / readme);
+            // Each example runs offline, so each shows commands, and says how they are tested.
+            CHECK_MESSAGE(!extract_commands(text).commands.empty(),
+                          fmt::format("{} has no command to run", readme));
+            CHECK_MESSAGE(text.find("tests/cli/test_docs_cli.cpp") != std::string::npos,
+                          fmt::format("{} does not state the commands convention", readme));
+            TempDir dir;
+            CHECK(run_readme(dir, readme) == extract_commands(text).commands.size());
+        }
+    }
+
+} // TEST_SUITE
+
+} // namespace llmops::test
