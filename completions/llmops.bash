@@ -187,8 +187,8 @@ _llmops_spec() {
         ;;
     'judge calibrate')
         subs=''
-        opts='-h --help --labels --judge --judge-samples -j --max-concurrency --no-cache --min-kappa --min-accuracy --json'
-        vals='--labels --judge --judge-samples -j --max-concurrency --min-kappa --min-accuracy'
+        opts='-h --help --labels --judge --judge-samples -j --max-concurrency --no-cache --min-kappa --min-accuracy --record --json'
+        vals='--labels --judge --judge-samples -j --max-concurrency --min-kappa --min-accuracy --record'
         ;;
     'completion')
         subs=''
@@ -296,6 +296,7 @@ _llmops_kind() {
     'judge calibrate -j' | 'judge calibrate --max-concurrency') echo 'none' ;;
     'judge calibrate --min-kappa') echo 'none' ;;
     'judge calibrate --min-accuracy') echo 'none' ;;
+    'judge calibrate --record') echo 'text' ;;
     'judge calibrate #0') echo 'text' ;;
     'completion #0') echo 'choice bash zsh fish' ;;
     *' --dir') echo 'dir' ;;

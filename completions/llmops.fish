@@ -55,7 +55,7 @@ function __llmops_vals --argument-names path --description 'The options of a com
         case 'stats power'
             printf '%s\n' --baseline --delta --alpha --power --repeats --icc --discordance
         case 'judge calibrate'
-            printf '%s\n' --labels --judge --judge-samples -j --max-concurrency --min-kappa --min-accuracy
+            printf '%s\n' --labels --judge --judge-samples -j --max-concurrency --min-kappa --min-accuracy --record
     end
 end
 
@@ -394,6 +394,7 @@ complete -c llmops -n '__llmops_at "judge calibrate"' -s j -l max-concurrency -r
 complete -c llmops -n '__llmops_at "judge calibrate"' -l no-cache -d 'Call the judge even for cached verdicts'
 complete -c llmops -n '__llmops_at "judge calibrate"' -l min-kappa -r -f -d 'Gate: exit 1 when Cohen\'s kappa is below this'
 complete -c llmops -n '__llmops_at "judge calibrate"' -l min-accuracy -r -f -d 'Gate: exit 1 when accuracy is below this'
+complete -c llmops -n '__llmops_at "judge calibrate"' -l record -r -F -d 'Append the judge\'s answers to a replay file (JSONL)'
 complete -c llmops -n '__llmops_at "judge calibrate"' -l json -d 'Print the calibration as JSON'
 complete -c llmops -n '__llmops_at "judge calibrate" 0' -F
 
