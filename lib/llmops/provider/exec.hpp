@@ -1,7 +1,8 @@
 #pragma once
 // The `exec:` provider's protocol (SPEC §4): the user's program gets the request as JSON on
 // stdin and answers on stdout, either plain text (the whole stdout is the output) or a JSON
-// object {"output": "...", "tokenUsage"|"usage": {...}, "cost": 0.001, "finish_reason": "..."}
+// object {"output": "...", "tokenUsage"|"usage": {...}, "cost": 0.001, "finish_reason": "...",
+// "context": "..." or ["chunk", ...]} (context: what a RAG app retrieved, for the RAG assertions)
 // (promptfoo's ProviderResponse names are accepted: tokenUsage.prompt/completion/total).
 // Pure functions; util/subprocess.hpp runs the program.
 
