@@ -7,13 +7,16 @@
 //   llmops_bench_engine serve PORT DELAY_MS
 //   llmops_bench_engine run BASE_URL CALLS JOBS CACHE_DB
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -31,15 +34,36 @@ int serve(int port, int delay_ms) {
     // Without TCP_NODELAY the response (headers, then body: two writes) meets the client's
     // delayed ACK: Nagle holds the body back ~40 ms, and the "50 ms" server answers in ~90 ms.
     server.set_tcp_nodelay(true);
+    // cpp-httplib closes a connection after 5 requests by default (CPPHTTPLIB_KEEPALIVE_MAX_COUNT):
+    // at -j 64 the client then reconnects in bursts of up to 64, and see the backlog below.
+    server.set_keep_alive_max_count(1000000);
+    server.set_keep_alive_timeout(60);
     const std::string answer =
         R"({"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"ok"}}],)"
         R"("usage":{"prompt_tokens":12,"completion_tokens":3}})";
     server.Post("/v1/chat/completions", [&](const httplib::Request&, httplib::Response& res) {
         std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
-        res.set_content(answer, "application/json");
+        // Not plain "application/json": cpp-httplib compresses that type whenever the client
+        // accepts it, and the engine accepts br, which cpp-httplib encodes at brotli's default
+        // quality 11: ~0.7 ms of server CPU per answer, 7 s per 10,000 calls on this 2-core
+        // machine, which delayed the server's own sleeping threads (50 ms became 60-90 ms).
+        res.set_content(answer, "application/json; charset=utf-8");
     });
+    // Debian's libcpp-httplib is compiled with a listen backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG):
+    // a burst of connects overflows it, the kernel drops the SYN or the handshake's last ACK,
+    // and that call waits for TCP's retransmissions (1 s, 3 s, 7 s, 15 s... in all). Listening again
+    // on the bound socket raises the backlog.
+    int listen_fd = -1;
+    server.set_socket_options([&](socket_t sock) {
+        httplib::default_socket_options(sock);
+        listen_fd = sock;
+    });
+    if (!server.bind_to_port("127.0.0.1", port) || ::listen(listen_fd, SOMAXCONN) != 0) {
+        std::fprintf(stderr, "cannot listen on 127.0.0.1:%d\n", port);
+        return 1;
+    }
     std::fprintf(stderr, "serving on 127.0.0.1:%d, answering after %d ms\n", port, delay_ms);
-    return server.listen("127.0.0.1", port) ? 0 : 1;
+    return server.listen_after_bind() ? 0 : 1;
 }
 
 struct Usage {
@@ -80,6 +104,7 @@ int run(const std::string& base_url, int calls, int jobs, const std::string& cac
     for (const char* pass : {"cold", "cached"}) {
         int64_t ok = 0;
         int64_t hits = 0;
+        std::vector<double> latencies; // of the calls that reached the server
         const Usage u = measure([&] {
             provider::CallEngine engine({jobs, &*cache});
             for (int i = 0; i < calls; ++i) {
@@ -90,6 +115,9 @@ int run(const std::string& base_url, int calls, int jobs, const std::string& cac
                 engine.submit(std::move(job), [&](Expected<provider::CallOutcome> r) {
                     ok += r.has_value() ? 1 : 0;
                     hits += r && r->cached ? 1 : 0;
+                    if (r && !r->cached) {
+                        latencies.push_back(r->latency_ms);
+                    }
                 });
             }
             engine.run();
@@ -98,6 +126,16 @@ int run(const std::string& base_url, int calls, int jobs, const std::string& cac
         std::printf("%-6s calls=%d j=%d ok=%lld cached=%lld wall=%.2fs cpu=%.2fs (%.3f cpu-s per 1000) max_rss=%.1fMB\n",
                     pass, calls, jobs, static_cast<long long>(ok), static_cast<long long>(hits),
                     u.wall_s, u.cpu_s, u.cpu_s * 1000.0 / calls, u.max_rss_kb / 1024.0);
+        if (!latencies.empty()) {
+            // A server delay of 50 ms should give latencies just above 50 ms; a p99 near 1000 ms
+            // is TCP retransmitting a dropped connect (see `serve`).
+            std::sort(latencies.begin(), latencies.end());
+            auto at = [&](double q) {
+                return latencies[static_cast<size_t>(q * static_cast<double>(latencies.size() - 1))];
+            };
+            std::printf("       latency ms: p50=%.1f p90=%.1f p99=%.1f max=%.1f\n", at(0.5), at(0.9),
+                        at(0.99), at(1.0));
+        }
         std::fflush(stdout);
     }
     return 0;
