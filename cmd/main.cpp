@@ -41,47 +41,6 @@ constexpr CommandGroup k_commands[] = {
     {"man", cmd::register_man},
 };
 
-// Commands the SPEC names that this build does not have yet: saying so plainly beats a
-// did-you-mean for a command the user read about in the docs.
-struct PlannedCommand {
-    const char* words; // the command as typed, e.g. "prompt bundle"
-    const char* spec;  // where the SPEC describes it
-};
-constexpr PlannedCommand k_planned[] = {
-    {"prompt bundle", "§3"},
-    {"prompt import", "§3"},
-};
-
-// The command words of `argv` (arguments that are not options or option values), joined.
-std::string command_words(int argc, char** argv) {
-    std::string words;
-    for (int i = 1; i < argc && words.find(' ') == std::string::npos; ++i) {
-        const std::string_view arg = argv[i];
-        if (arg == "--dir") {
-            ++i; // skip its value
-            continue;
-        }
-        if (arg.starts_with("-")) {
-            continue;
-        }
-        words += words.empty() ? "" : " ";
-        words += arg;
-    }
-    return words;
-}
-
-// Returns the planned command `argv` asks for, or nullptr.
-const PlannedCommand* planned_command(int argc, char** argv) {
-    const std::string words = command_words(argc, argv);
-    for (const auto& planned : k_planned) {
-        const std::string_view w = planned.words;
-        if (words == w || (words.starts_with(w) && words[w.size()] == ' ')) {
-            return &planned;
-        }
-    }
-    return nullptr;
-}
-
 std::string version_text() {
     return fmt::format("llmops {} (commit {})", util::version(), util::git_commit());
 }
@@ -240,13 +199,6 @@ int main(int argc, char** argv) {
     if (argc == 2 && std::string_view(argv[1]) == "--version") {
         std::puts(version_text().c_str());
         return 0;
-    }
-    if (const auto* planned = planned_command(argc, argv)) {
-        std::fprintf(stderr,
-                     "llmops: error: '%s' is not implemented yet in this version of llmops "
-                     "(planned, SPEC %s; see the README's Status section)\n",
-                     planned->words, planned->spec);
-        return cmd::k_exit_usage;
     }
     // A closed pipe (`llmops prompt log | head`) is reported by write() as EPIPE and handled.
     std::signal(SIGPIPE, SIG_IGN);

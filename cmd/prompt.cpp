@@ -11,6 +11,7 @@
 #include <llmops/prompt/render.hpp>
 #include <llmops/prompt/workspace.hpp>
 #include <llmops/report/prompt_report.hpp>
+#include <llmops/store/bundle.hpp>
 #include <llmops/util/diff.hpp>
 #include <llmops/util/files.hpp>
 #include <llmops/util/identity.hpp>
@@ -496,11 +497,82 @@ void add_export(CLI::App& group, Context& ctx) {
     });
 }
 
+void add_bundle(CLI::App& group, Context& ctx) {
+    struct Options {
+        std::vector<std::string> names;
+        std::string output = "-";
+    };
+    auto o = std::make_shared<Options>();
+    auto* sub = group.add_subcommand(
+        "bundle", "Write prompts with their history and labels to one JSON file, for sharing");
+    sub->add_option("names", o->names, "Prompts to bundle (default: all)")
+        ->type_name(k_value_prompt);
+    sub->add_option("-o,--output", o->output, "Write to this file ('-': standard output)");
+    on_run(sub, ctx, [o](Context& c) -> Expected<int> {
+        auto open = open_project(c);
+        if (!open) {
+            return fail(open.error());
+        }
+        store::PromptStore prompts(open->db);
+        auto bundle = store::make_bundle(prompts, o->names);
+        if (!bundle) {
+            return fail(bundle.error());
+        }
+        const std::string text = store::bundle_json(*bundle);
+        if (o->output != "-") {
+            if (auto ok = util::write_file_atomic(o->output, text); !ok) {
+                return fail(ok.error());
+            }
+            return k_exit_ok;
+        }
+        return print_ok(text);
+    });
+}
+
+void add_import(CLI::App& group, Context& ctx) {
+    struct Options {
+        std::string file;
+        bool dry_run = false;
+        bool json = false;
+    };
+    auto o = std::make_shared<Options>();
+    auto* sub = group.add_subcommand(
+        "import", "Merge a bundle into this store (labels moved on both sides are conflicts)");
+    sub->add_option("file", o->file, "A bundle written by `llmops prompt bundle`")->required();
+    sub->add_flag("-n,--dry-run", o->dry_run, "Report what would change; write nothing");
+    sub->add_flag("--json", o->json, "Print the result as JSON");
+    on_run(sub, ctx, [o](Context& c) -> Expected<int> {
+        auto text = util::read_file(o->file);
+        if (!text) {
+            return fail(text.error());
+        }
+        auto bundle = store::parse_bundle(*text, o->file);
+        if (!bundle) {
+            return fail(bundle.error());
+        }
+        auto open = open_project_for_writing(c);
+        if (!open) {
+            return fail(open.error());
+        }
+        auto report = store::import_bundle(open->db, *bundle, o->dry_run);
+        if (!report) {
+            return fail(report.error());
+        }
+        auto printed = print_ok(o->json ? report::import_json(*report, o->file)
+                                        : report::import_text(*report, o->file));
+        if (!printed) {
+            return printed;
+        }
+        // Like a merge that stopped on a conflict: the rest is in, the conflicts are the user's.
+        return report->conflicts.empty() ? k_exit_ok : k_exit_gate;
+    });
+}
+
 } // namespace
 
 void register_prompt(CLI::App& app, Context& ctx) {
     auto* group = app.add_subcommand("prompt", "Version prompts like code: commit, log, diff, "
-                                               "label, render, export");
+                                               "label, render, export, bundle");
     group->require_subcommand(1);
     add_commit(*group, ctx);
     add_status(*group, ctx);
@@ -512,6 +584,8 @@ void register_prompt(CLI::App& app, Context& ctx) {
     add_render(*group, ctx);
     add_list(*group, ctx);
     add_export(*group, ctx);
+    add_bundle(*group, ctx);
+    add_import(*group, ctx);
 }
 
 } // namespace llmops::cmd

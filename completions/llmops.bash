@@ -16,7 +16,7 @@ _llmops_spec() {
         vals=''
         ;;
     'prompt')
-        subs='commit status log show diff label checkout render list export'
+        subs='commit status log show diff label checkout render list export bundle import'
         opts='-h --help'
         vals=''
         ;;
@@ -84,6 +84,16 @@ _llmops_spec() {
         subs=''
         opts='-h --help -l --label --format -o --output'
         vals='-l --label --format -o --output'
+        ;;
+    'prompt bundle')
+        subs=''
+        opts='-h --help -o --output'
+        vals='-o --output'
+        ;;
+    'prompt import')
+        subs=''
+        opts='-h --help -n --dry-run --json'
+        vals=''
         ;;
     'fsck')
         subs=''
@@ -234,6 +244,9 @@ _llmops_kind() {
     'prompt export -l' | 'prompt export --label') echo 'labels' ;;
     'prompt export --format') echo 'choice json' ;;
     'prompt export -o' | 'prompt export --output') echo 'text' ;;
+    'prompt bundle -o' | 'prompt bundle --output') echo 'text' ;;
+    'prompt bundle #'*) echo 'prompts' ;;
+    'prompt import #0') echo 'text' ;;
     'prices list #0') echo 'text' ;;
     'ask -s' | 'ask --system') echo 'text' ;;
     'ask -t' | 'ask --temperature') echo 'none' ;;

@@ -6,7 +6,7 @@ function __llmops_subs --argument-names path --description 'The commands under a
         case ''
             printf '%s\n' init prompt fsck prices ask cache eval runs diff stats judge completion man
         case 'prompt'
-            printf '%s\n' commit status log show diff label checkout render list export
+            printf '%s\n' commit status log show diff label checkout render list export bundle import
         case 'prompt label'
             printf '%s\n' set rm history
         case 'prices'
@@ -40,6 +40,8 @@ function __llmops_vals --argument-names path --description 'The options of a com
             printf '%s\n' --var --vars --format
         case 'prompt export'
             printf '%s\n' -l --label --format -o --output
+        case 'prompt bundle'
+            printf '%s\n' -o --output
         case 'ask'
             printf '%s\n' -s --system -t --temperature --max-tokens --base-url --api-key-env -c --config --var --timeout-ms --retries --record
         case 'cache prune'
@@ -128,7 +130,7 @@ complete -c llmops -f
 
 # llmops
 complete -c llmops -n '__llmops_at "" 0' -a init -d 'Create an llmops project (.llmops/ and prompts/)'
-complete -c llmops -n '__llmops_at "" 0' -a prompt -d 'Version prompts like code: commit, log, diff, label, render, export'
+complete -c llmops -n '__llmops_at "" 0' -a prompt -d 'Version prompts like code: commit, log, diff, label, render, export, bundle'
 complete -c llmops -n '__llmops_at "" 0' -a fsck -d 'Verify the store: re-hash every version, check every ref and label history'
 complete -c llmops -n '__llmops_at "" 0' -a prices -d 'The price table used to cost calls'
 complete -c llmops -n '__llmops_at "" 0' -a ask -d 'Send one prompt to a provider and print the answer'
@@ -159,6 +161,8 @@ complete -c llmops -n '__llmops_at "prompt" 0' -a checkout -d 'Write a version t
 complete -c llmops -n '__llmops_at "prompt" 0' -a render -d 'Render a version (or a prompt file) with variables'
 complete -c llmops -n '__llmops_at "prompt" 0' -a list -d 'List prompts with their latest version and labels'
 complete -c llmops -n '__llmops_at "prompt" 0' -a export -d 'Export the prompts a label selects (default: latest) as JSON for apps'
+complete -c llmops -n '__llmops_at "prompt" 0' -a bundle -d 'Write prompts with their history and labels to one JSON file, for sharing'
+complete -c llmops -n '__llmops_at "prompt" 0' -a import -d 'Merge a bundle into this store (labels moved on both sides are conflicts)'
 complete -c llmops -n '__llmops_at "prompt"' -s h -l help -d 'Print this help message and exit'
 
 # llmops prompt commit
@@ -237,6 +241,17 @@ complete -c llmops -n '__llmops_at "prompt export"' -s h -l help -d 'Print this 
 complete -c llmops -n '__llmops_at "prompt export"' -s l -l label -r -f -a '(__llmops_store labels)' -d 'Export the versions this label points at'
 complete -c llmops -n '__llmops_at "prompt export"' -l format -r -f -a 'json' -d 'Output format (json)'
 complete -c llmops -n '__llmops_at "prompt export"' -s o -l output -r -F -d 'Write to this file instead of standard output'
+
+# llmops prompt bundle
+complete -c llmops -n '__llmops_at "prompt bundle"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "prompt bundle"' -s o -l output -r -F -d 'Write to this file (\'-\': standard output)'
+complete -c llmops -n '__llmops_at "prompt bundle" 0+' -f -a '(__llmops_store prompts)'
+
+# llmops prompt import
+complete -c llmops -n '__llmops_at "prompt import"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "prompt import"' -s n -l dry-run -d 'Report what would change; write nothing'
+complete -c llmops -n '__llmops_at "prompt import"' -l json -d 'Print the result as JSON'
+complete -c llmops -n '__llmops_at "prompt import" 0' -F
 
 # llmops fsck
 complete -c llmops -n '__llmops_at "fsck"' -s h -l help -d 'Print this help message and exit'

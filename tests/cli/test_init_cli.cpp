@@ -131,15 +131,11 @@ TEST_CASE("cli::usage errors") {
               "--message is required (see 'llmops prompt commit --help')");
         check({"prompt", "show"}, "ref is required (see 'llmops prompt show --help')");
     }
-    SUBCASE("a command the SPEC plans but this version lacks says so plainly") {
+    SUBCASE("a missing required option is named") {
         check({"judge", "calibrate", "suite.yaml"},
               "--labels is required (see 'llmops judge calibrate --help')");
-        check({"--dir", ".", "prompt", "bundle", "-o", "b.json"},
-              "'prompt bundle' is not implemented yet in this version of llmops (planned, SPEC "
-              "§3; see the README's Status section)");
-        // A prompt that happens to be called 'bundle' is not the planned command.
-        const auto r = llmops(dir.path(), {"prompt", "log", "bundle"});
-        CHECK(r.err == "llmops: error: unknown prompt 'bundle'\n");
+        check({"--dir", ".", "prompt", "import"},
+              "file is required (see 'llmops prompt import --help')");
     }
     SUBCASE("a value outside the allowed set") {
         check({"prompt", "render", "x", "--format", "xml"},

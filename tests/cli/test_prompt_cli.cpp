@@ -552,6 +552,83 @@ TEST_CASE("cli::prompt ref and render errors") {
     }
 }
 
+TEST_CASE("cli::prompt bundle and import") {
+    Store there;
+    TempDir here;
+    ok(here, {"init"});
+    ok(there.dir, {"prompt", "bundle", "-o", "team.json"});
+    fs::copy_file(there.dir / "team.json", here / "team.json");
+    // stdout and the file are the same bytes.
+    CHECK(ok(there.dir, {"prompt", "bundle"}) == there.dir.read("team.json"));
+
+    SUBCASE("into an empty store, then again") {
+        CHECK(ok(here, {"prompt", "import", "team.json"}) ==
+              "greet: new prompt, 2 versions; production none -> @2\n"
+              "support/triage: new prompt, 1 version\n"
+              "imported 'team.json': 2 prompts changed, 0 unchanged\n");
+        CHECK(ok(here, {"prompt", "show", "greet@production", "--json"}) ==
+              ok(there.dir, {"prompt", "show", "greet@production", "--json"}));
+        CHECK(ok(here, {"prompt", "label", "history", "--json"}) ==
+              ok(there.dir, {"prompt", "label", "history", "--json"}));
+        CHECK(ok(here, {"prompt", "import", "team.json"}) ==
+              "imported 'team.json': 0 prompts changed, 2 unchanged\n");
+        ok(here, {"fsck"});
+    }
+    SUBCASE("a label moved on both sides: exit 1, the conflict named, the rest merged") {
+        ok(here, {"prompt", "import", "team.json"});
+        here.write("prompts/greet.yaml", "template: mine\n");
+        ok(here, {"prompt", "commit", "-m", "mine"});
+        ok(here, {"prompt", "label", "set", "greet@3", "production"});
+        there.dir.write("prompts/greet.yaml", "template: theirs\n");
+        ok(there.dir, {"prompt", "commit", "-m", "theirs"});
+        ok(there.dir, {"prompt", "label", "set", "greet@3", "production"});
+        ok(there.dir, {"prompt", "label", "set", "greet@1", "staging"});
+        ok(there.dir, {"prompt", "bundle", "greet", "-o", (here / "team.json").string()});
+        const std::string mine = short_id(id_of(here, "greet@3"));
+        const std::string theirs = short_id(id_of(there.dir, "greet@3"));
+
+        const auto dry = llmops(here.path(), {"prompt", "import", "--dry-run", "team.json"});
+        CHECK(dry.exit_code == 1);
+        CHECK(dry.out.ends_with("(dry run: nothing written)\n"));
+        CHECK(ok_json(here, {"prompt", "log", "greet", "--json"})["versions"].size() == 3);
+
+        const auto r = llmops(here.path(), {"prompt", "import", "team.json"});
+        CHECK(r.exit_code == 1);
+        CHECK(r.err == "");
+        CHECK(r.out == "greet: diverged: the bundle's version 3 added as 4; staging none -> @1\n"
+                       "conflict: label 'production' of 'greet' moved on both sides: here @3 (" +
+                           mine + "), in the bundle @4 (" + theirs + ")\n"
+                       "  to take the bundle's: llmops prompt label set greet@4 production\n"
+                       "imported 'team.json': 1 prompt changed, 0 unchanged, 1 label conflict\n");
+        CHECK(id_of(here, "greet@production").starts_with(mine));
+        const json again = json::parse(llmops(here.path(), {"prompt", "import", "team.json",
+                                                            "--json"}).out);
+        CHECK(again["conflicts"].size() == 1);
+        CHECK(again["conflicts"][0]["here"]["version"] == 3);
+        CHECK(again["conflicts"][0]["bundle"]["version"] == 4);
+        CHECK(again["prompts"][0]["added"] == json::array());
+        // Taking the bundle's side as the message says ends the conflict.
+        ok(here, {"prompt", "label", "set", "greet@4", "production"});
+        ok(here, {"prompt", "import", "team.json"});
+        ok(here, {"fsck"});
+    }
+    SUBCASE("bad bundles are one-line errors and write nothing") {
+        here.write("bad.json", "{\"format\": \"llmops-bundle/1\", \"objects\": {},\n");
+        check_error(llmops(here.path(), {"prompt", "import", "bad.json"}),
+                    "bad.json:2:1: not JSON: syntax error while parsing object key - unexpected "
+                    "end of input; expected string literal");
+        here.write("bad.json", "{\"prompts\": []}");
+        check_error(llmops(here.path(), {"prompt", "import", "bad.json"}),
+                    "bad.json: not an llmops bundle (its 'format' is not 'llmops-bundle/...'; "
+                    "write one with `llmops prompt bundle`)");
+        check_error(llmops(here.path(), {"prompt", "import", "missing.json"}),
+                    "cannot read 'missing.json': No such file or directory");
+        check_error(llmops(there.dir.path(), {"prompt", "bundle", "gret"}),
+                    "unknown prompt 'gret' (did you mean 'greet'?)");
+        CHECK(ok_json(here, {"prompt", "list", "--json"})["prompts"] == json::array());
+    }
+}
+
 } // TEST_SUITE
 
 } // namespace llmops::test

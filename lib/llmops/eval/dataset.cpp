@@ -11,6 +11,7 @@
 
 #include <llmops/util/files.hpp>
 #include <llmops/util/hash.hpp>
+#include <llmops/util/json.hpp>
 #include <llmops/util/strings.hpp>
 #include <llmops/util/yaml.hpp>
 
@@ -571,24 +572,6 @@ class CsvCaseReader final : public detail::RawCaseReader {
     CsvRecord m_row;
 };
 
-// nlohmann's parse error without its "[json.exception.parse_error.101] parse error at line 1,
-// column 5: " preamble (we name the place ourselves).
-std::string json_error_text(const json::parse_error& e) {
-    std::string_view what = e.what();
-    const size_t column = what.find("column ");
-    const size_t colon =
-        column == std::string_view::npos ? what.find(": ") : what.find(": ", column);
-    return std::string(colon == std::string_view::npos ? what : what.substr(colon + 2));
-}
-
-// nlohmann's other errors without their "[json.exception.out_of_range.406] " preamble: parse()
-// throws out_of_range, not parse_error, for a number beyond a double's range (1e400).
-std::string json_exception_text(const json::exception& e) {
-    std::string_view what = e.what();
-    const size_t bracket = what.find("] ");
-    return std::string(bracket == std::string_view::npos ? what : what.substr(bracket + 2));
-}
-
 // A JSONL file: one case per non-blank line.
 class JsonlCaseReader final : public detail::RawCaseReader {
   public:
@@ -610,17 +593,11 @@ class JsonlCaseReader final : public detail::RawCaseReader {
             if (util::trim(line).empty()) {
                 continue;
             }
-            json value;
-            try {
-                value = json::parse(line);
-            } catch (const json::parse_error& e) {
-                return fail(ErrorCode::invalid_input, "{}:{}:{}: not JSON: {}", m_name, m_line,
-                            std::max<size_t>(1, e.byte), json_error_text(e));
-            } catch (const json::exception& e) {
-                return fail(ErrorCode::invalid_input, "{}:{}: not JSON: {}", m_name, m_line,
-                            json_exception_text(e));
+            auto value = util::parse_json(line, m_name, m_line);
+            if (!value) {
+                return fail(value.error());
             }
-            out = {std::move(value), fmt::format("{}:{}", m_name, m_line), {}};
+            out = {std::move(*value), fmt::format("{}:{}", m_name, m_line), {}};
             return true;
         }
         return false;
@@ -667,18 +644,11 @@ class DocumentCaseReader final : public detail::RawCaseReader {
 };
 
 Expected<std::unique_ptr<detail::RawCaseReader>> open_json(std::string text, std::string name) {
-    json doc;
-    try {
-        doc = json::parse(text);
-    } catch (const json::parse_error& e) {
-        const auto [line, column] =
-            util::line_and_column(text, std::min(text.size(), e.byte > 0 ? e.byte - 1 : 0));
-        return fail(ErrorCode::invalid_input, "{}:{}:{}: not JSON: {}", name, line, column,
-                    json_error_text(e));
-    } catch (const json::exception& e) {
-        return fail(ErrorCode::invalid_input, "{}: not JSON: {}", name, json_exception_text(e));
+    auto doc = util::parse_json(text, name);
+    if (!doc) {
+        return fail(doc.error());
     }
-    return DocumentCaseReader::open(std::move(doc), std::move(name));
+    return DocumentCaseReader::open(std::move(*doc), std::move(name));
 }
 
 Expected<std::unique_ptr<detail::RawCaseReader>> open_yaml(std::string text, std::string name) {

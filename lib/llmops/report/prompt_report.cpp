@@ -355,6 +355,123 @@ std::string export_json(const std::vector<prompt::LoadedVersion>& entries,
                      {"prompts", prompts}});
 }
 
+namespace {
+
+std::string number_or_none(const std::optional<int64_t>& n) {
+    return n ? fmt::format("@{}", *n) : std::string("none");
+}
+
+// `3`, or `3-5` for consecutive numbers, or `3, 5`.
+std::string number_list(const std::vector<int64_t>& numbers) {
+    bool consecutive = true;
+    for (size_t i = 1; i < numbers.size(); ++i) {
+        consecutive = consecutive && numbers[i] == numbers[i - 1] + 1;
+    }
+    if (numbers.size() > 1 && consecutive) {
+        return fmt::format("{}-{}", numbers.front(), numbers.back());
+    }
+    return fmt::format("{}", fmt::join(numbers, ", "));
+}
+
+json conflict_side(const std::optional<store::VersionInfo>& v) {
+    return v ? json{{"version", v->number}, {"id", v->id}} : json(nullptr);
+}
+
+} // namespace
+
+std::string import_text(const store::ImportReport& report, const std::string& file) {
+    std::string out;
+    size_t changed = 0;
+    for (const auto& p : report.prompts) {
+        std::vector<std::string> parts;
+        if (!p.added.empty()) {
+            std::vector<int64_t> here;
+            std::vector<int64_t> there;
+            for (const auto& a : p.added) {
+                here.push_back(a.number);
+                there.push_back(a.bundle_number);
+            }
+            const std::string noun = p.added.size() == 1 ? "version" : "versions";
+            if (p.created) {
+                parts.push_back(fmt::format("new prompt, {} {}", p.added.size(), noun));
+            } else if (here == there) {
+                parts.push_back(fmt::format("added {} {}", noun, number_list(here)));
+            } else {
+                parts.push_back(fmt::format("diverged: the bundle's {} {} added as {}", noun,
+                                            number_list(there), number_list(here)));
+            }
+        }
+        for (const auto& l : p.labels) {
+            parts.push_back(fmt::format("{} {} -> {}", l.label, number_or_none(l.from),
+                                        number_or_none(l.to)));
+        }
+        if (parts.empty()) {
+            continue;
+        }
+        ++changed;
+        out += fmt::format("{}: {}\n", p.name, fmt::join(parts, "; "));
+    }
+    for (const auto& c : report.conflicts) {
+        const auto side = [](const std::optional<store::VersionInfo>& v) {
+            return v ? fmt::format("@{} ({})", v->number, v->id.substr(0, 12))
+                     : std::string("removed");
+        };
+        out += fmt::format("conflict: label '{}' of '{}' moved on both sides: here {}, in the "
+                           "bundle {}\n",
+                           c.label, c.prompt, side(c.here), side(c.bundle));
+        if (c.bundle) {
+            out += fmt::format("  to take the bundle's: llmops prompt label set {}@{} {}\n",
+                               c.prompt, c.bundle->number, c.label);
+        } else {
+            out += fmt::format("  to take the bundle's: llmops prompt label rm {} {}\n",
+                               c.prompt, c.label);
+        }
+    }
+    const size_t same = report.prompts.size() - changed;
+    out += fmt::format("{} '{}': {} prompt{} changed, {} unchanged",
+                       report.dry_run ? "would import" : "imported", file, changed,
+                       changed == 1 ? "" : "s", same);
+    if (!report.conflicts.empty()) {
+        out += fmt::format(", {} label conflict{}", report.conflicts.size(),
+                           report.conflicts.size() == 1 ? "" : "s");
+    }
+    out += report.dry_run ? " (dry run: nothing written)\n" : "\n";
+    return out;
+}
+
+std::string import_json(const store::ImportReport& report, const std::string& file) {
+    json prompts = json::array();
+    for (const auto& p : report.prompts) {
+        json added = json::array();
+        for (const auto& a : p.added) {
+            added.push_back(
+                {{"bundle_version", a.bundle_number}, {"version", a.number}, {"id", a.id}});
+        }
+        json labels = json::array();
+        for (const auto& l : p.labels) {
+            labels.push_back({{"label", l.label},
+                              {"from", l.from ? json(*l.from) : json(nullptr)},
+                              {"to", l.to ? json(*l.to) : json(nullptr)}});
+        }
+        prompts.push_back({{"name", p.name},
+                           {"created", p.created},
+                           {"diverged", p.diverged},
+                           {"added", std::move(added)},
+                           {"labels", std::move(labels)}});
+    }
+    json conflicts = json::array();
+    for (const auto& c : report.conflicts) {
+        conflicts.push_back({{"prompt", c.prompt},
+                             {"label", c.label},
+                             {"here", conflict_side(c.here)},
+                             {"bundle", conflict_side(c.bundle)}});
+    }
+    return dump(json{{"file", file},
+                     {"dry_run", report.dry_run},
+                     {"prompts", std::move(prompts)},
+                     {"conflicts", std::move(conflicts)}});
+}
+
 std::string render_output(const store::VersionInfo& version, const prompt::PromptDefinition& def,
                           const prompt::RenderedPrompt& rendered, RenderFormat format) {
     json messages = json::array();

@@ -10,6 +10,7 @@
 #include <llmops/prompt/operations.hpp>
 #include <llmops/prompt/render.hpp>
 #include <llmops/prompt/workspace.hpp>
+#include <llmops/store/bundle.hpp>
 #include <llmops/store/fsck.hpp>
 #include <llmops/store/prompts.hpp>
 
@@ -53,6 +54,10 @@ std::string fsck_json(const store::FsckReport& report);
 // `label` is the label exported, or nothing for latest.
 std::string export_json(const std::vector<prompt::LoadedVersion>& entries,
                         const std::optional<std::string>& label);
+
+// What `prompt import` merged from the bundle `file`, and its label conflicts.
+std::string import_text(const store::ImportReport& report, const std::string& file);
+std::string import_json(const store::ImportReport& report, const std::string& file);
 
 // Output formats of `prompt render`.
 enum class RenderFormat { text, json, openai };

@@ -1,9 +1,13 @@
 #pragma once
-// Canonical JSON: the byte form that content hashes are taken of.
+// Canonical JSON: the byte form that content hashes are taken of; and parsing a JSON document
+// with errors that name the place.
 
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json_fwd.hpp>
+
+#include <llmops/util/error.hpp>
 
 namespace llmops::util {
 
@@ -12,5 +16,12 @@ namespace llmops::util {
 // are equal as JSON give the same bytes. Throws nlohmann's type_error on invalid UTF-8, which
 // callers rule out when reading files.
 std::string canonical_json(const nlohmann::json& value);
+
+// Parses `text`, one JSON document read from `name`. Fails with `invalid_input` as
+// `name:line:col: not JSON: ...` (or `name: not JSON: ...` for a number beyond a double's range).
+// `first_line`, when not 0, is the line of `name` that `text` starts at (a JSONL record): lines
+// are counted from it and the range error names it too.
+Expected<nlohmann::json> parse_json(std::string_view text, std::string_view name,
+                                    size_t first_line = 0);
 
 } // namespace llmops::util

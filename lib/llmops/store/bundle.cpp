@@ -1,0 +1,589 @@
+#include <llmops/store/bundle.hpp>
+
+#include <algorithm>
+#include <tuple>
+
+#include <nlohmann/json.hpp>
+
+#include <llmops/util/hash.hpp>
+#include <llmops/util/json.hpp>
+
+namespace llmops::store {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view k_bundle_format = "llmops-bundle/1";
+
+json optional_number(const std::optional<int64_t>& n) { return n ? json(*n) : json(nullptr); }
+
+// Reads the members of one JSON object of the bundle, naming the file and the place on errors.
+class Fields {
+public:
+    Fields(const json& object, std::string_view file, std::string path)
+        : m_object(object), m_file(file), m_path(std::move(path)) {}
+
+    Expected<const json*> get(std::string_view key, json::value_t type, bool nullable = false) const {
+        const auto it = m_object.find(key);
+        if (it == m_object.end()) {
+            return fail(ErrorCode::invalid_input, "{}: {} has no '{}'", m_file, where(), key);
+        }
+        const bool ok = it->type() == type ||
+                        (type == json::value_t::number_integer && it->is_number_unsigned()) ||
+                        (nullable && it->is_null());
+        if (!ok) {
+            return fail(ErrorCode::invalid_input, "{}: {}.{} must be {}", m_file, where(), key,
+                        type_name(type));
+        }
+        return &*it;
+    }
+
+    Expected<std::string> text(std::string_view key) const {
+        auto value = get(key, json::value_t::string);
+        if (!value) {
+            return fail(value.error());
+        }
+        return (*value)->get<std::string>();
+    }
+
+    Expected<std::optional<int64_t>> number(std::string_view key, bool nullable) const {
+        auto value = get(key, json::value_t::number_integer, nullable);
+        if (!value) {
+            return fail(value.error());
+        }
+        if ((*value)->is_null()) {
+            return std::optional<int64_t>();
+        }
+        return std::optional<int64_t>((*value)->get<int64_t>());
+    }
+
+    std::string where() const { return m_path.empty() ? "the bundle" : m_path; }
+
+private:
+    static std::string_view type_name(json::value_t type) {
+        switch (type) {
+        case json::value_t::string: return "a string";
+        case json::value_t::number_integer: return "an integer";
+        case json::value_t::array: return "a list";
+        case json::value_t::object: return "an object";
+        default: return "a value of another type";
+        }
+    }
+
+    const json& m_object;
+    std::string_view m_file;
+    std::string m_path;
+};
+
+template <typename... Args>
+std::unexpected<Error> invalid(std::string_view file, fmt::format_string<Args...> format,
+                               Args&&... args) {
+    return fail(ErrorCode::invalid_input, "{}: {}", file,
+                fmt::format(format, std::forward<Args>(args)...));
+}
+
+Expected<VersionInfo> parse_version(const json& value, std::string_view file,
+                                    const std::string& path, const std::string& prompt) {
+    if (!value.is_object()) {
+        return invalid(file, "{} must be an object", path);
+    }
+    Fields f(value, file, path);
+    auto number = f.number("number", false);
+    auto id = f.text("id");
+    auto message = f.text("message");
+    auto author = f.text("author");
+    auto created_at = f.text("created_at");
+    for (const auto* e : {&id, &message, &author, &created_at}) {
+        if (!*e) {
+            return fail(e->error());
+        }
+    }
+    if (!number) {
+        return fail(number.error());
+    }
+    auto parent = f.get("parent", json::value_t::string, true);
+    if (!parent) {
+        return fail(parent.error());
+    }
+    VersionInfo v{prompt,    **number,   *id, std::nullopt, *message,
+                  *author,   *created_at};
+    if (!(*parent)->is_null()) {
+        v.parent_id = (*parent)->get<std::string>();
+    }
+    return v;
+}
+
+Expected<BundleEvent> parse_event(const json& value, std::string_view file,
+                                  const std::string& path) {
+    if (!value.is_object()) {
+        return invalid(file, "{} must be an object", path);
+    }
+    Fields f(value, file, path);
+    auto label = f.text("label");
+    auto author = f.text("author");
+    auto message = f.text("message");
+    auto created_at = f.text("created_at");
+    for (const auto* e : {&label, &author, &message, &created_at}) {
+        if (!*e) {
+            return fail(e->error());
+        }
+    }
+    auto from = f.number("from", true);
+    auto to = f.number("to", true);
+    if (!from || !to) {
+        return fail(!from ? from.error() : to.error());
+    }
+    return BundleEvent{*label, *from, *to, *author, *message, *created_at};
+}
+
+// Checks one prompt of a parsed bundle against itself and the bundle's objects.
+Expected<void> check_prompt(const BundlePrompt& p, const Bundle& bundle, std::string_view file,
+                            const std::string& path) {
+    if (!is_valid_prompt_name(p.name)) {
+        return invalid(file, "{}.name '{}' is not a valid prompt name", path, p.name);
+    }
+    if (p.versions.empty()) {
+        return invalid(file, "{} ('{}') has no versions", path, p.name);
+    }
+    for (size_t i = 0; i < p.versions.size(); ++i) {
+        const auto& v = p.versions[i];
+        const std::string at = fmt::format("{}.versions[{}]", path, i);
+        if (v.number != static_cast<int64_t>(i) + 1) {
+            return invalid(file, "{}.number is {}, expected {}", at, v.number, i + 1);
+        }
+        if (!bundle.objects.contains(v.id)) {
+            return invalid(file, "{}.id '{}' is not in the bundle's objects", at, v.id);
+        }
+        const std::optional<std::string> parent =
+            i == 0 ? std::nullopt : std::optional<std::string>(p.versions[i - 1].id);
+        if (v.parent_id != parent) {
+            return invalid(file, "{}.parent is {}, expected {}", at, v.parent_id.value_or("null"),
+                           parent.value_or("null"));
+        }
+    }
+    const auto exists = [&](int64_t n) {
+        return n >= 1 && n <= static_cast<int64_t>(p.versions.size());
+    };
+    std::map<std::string, std::optional<int64_t>> replayed;
+    for (size_t i = 0; i < p.history.size(); ++i) {
+        const auto& e = p.history[i];
+        const std::string at = fmt::format("{}.label_history[{}]", path, i);
+        if (!is_valid_label(e.label)) {
+            return invalid(file, "{}.label '{}' is not a valid label", at, e.label);
+        }
+        if ((e.from && !exists(*e.from)) || (e.to && !exists(*e.to)) || (!e.from && !e.to)) {
+            return invalid(file, "{} points at a version '{}' does not have", at, p.name);
+        }
+        const auto now = replayed.contains(e.label) ? replayed[e.label] : std::nullopt;
+        if (e.from != now) {
+            return invalid(file, "{} starts at version {}, but label '{}' was at {}", at,
+                           e.from ? fmt::format("{}", *e.from) : "none", e.label,
+                           now ? fmt::format("{}", *now) : "none");
+        }
+        replayed[e.label] = e.to;
+    }
+    for (const auto& [label, number] : p.labels) {
+        const auto it = replayed.find(label);
+        if (it == replayed.end() || it->second != number) {
+            return invalid(file, "{}.labels.{} is not where its history ends", path, label);
+        }
+    }
+    for (const auto& [label, number] : replayed) {
+        if (number && !p.labels.contains(label)) {
+            return invalid(file, "{}.labels has no '{}', but its history ends at version {}", path,
+                           label, *number);
+        }
+    }
+    return {};
+}
+
+// One label event compared across stores: versions by id, not by number.
+using EventKey = std::tuple<std::optional<std::string>, std::optional<std::string>, std::string,
+                            std::string, std::string>;
+
+bool is_prefix(const std::vector<EventKey>& a, const std::vector<EventKey>& b) {
+    return a.size() <= b.size() && std::equal(a.begin(), a.end(), b.begin());
+}
+
+} // namespace
+
+Expected<Bundle> make_bundle(PromptStore& prompts, const std::vector<std::string>& names) {
+    auto all = prompts.names();
+    if (!all) {
+        return fail(all.error());
+    }
+    std::vector<std::string> wanted = names.empty() ? *all : names;
+    std::sort(wanted.begin(), wanted.end());
+    wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+    Bundle bundle;
+    for (const auto& name : wanted) {
+        auto log = prompts.log(name); // fails with not_found and a did-you-mean
+        if (!log) {
+            return fail(log.error());
+        }
+        BundlePrompt p{name, {log->rbegin(), log->rend()}, {}, {}};
+        for (const auto& v : p.versions) {
+            if (!bundle.objects.contains(v.id)) {
+                auto content = prompts.content(v.id);
+                if (!content) {
+                    return fail(content.error());
+                }
+                bundle.objects.emplace(v.id, std::move(*content));
+            }
+        }
+        auto history = prompts.label_history(name);
+        auto labels = prompts.labels(name);
+        if (!history || !labels) {
+            return fail(!history ? history.error() : labels.error());
+        }
+        for (const auto& e : *history) {
+            p.history.push_back({e.label, e.from, e.to, e.author, e.message, e.created_at});
+        }
+        for (const auto& l : *labels) {
+            p.labels[l.label] = l.number;
+        }
+        bundle.prompts.push_back(std::move(p));
+    }
+    return bundle;
+}
+
+std::string bundle_json(const Bundle& bundle) {
+    json prompts = json::array();
+    for (const auto& p : bundle.prompts) {
+        json versions = json::array();
+        for (const auto& v : p.versions) {
+            versions.push_back({{"number", v.number},
+                                {"id", v.id},
+                                {"parent", v.parent_id ? json(*v.parent_id) : json(nullptr)},
+                                {"message", v.message},
+                                {"author", v.author},
+                                {"created_at", v.created_at}});
+        }
+        json history = json::array();
+        for (const auto& e : p.history) {
+            history.push_back({{"label", e.label},
+                               {"from", optional_number(e.from)},
+                               {"to", optional_number(e.to)},
+                               {"author", e.author},
+                               {"message", e.message},
+                               {"created_at", e.created_at}});
+        }
+        prompts.push_back({{"name", p.name},
+                           {"versions", std::move(versions)},
+                           {"labels", p.labels},
+                           {"label_history", std::move(history)}});
+    }
+    const json doc = {{"format", k_bundle_format},
+                      {"objects", bundle.objects},
+                      {"prompts", std::move(prompts)}};
+    return doc.dump(2) + "\n";
+}
+
+Expected<Bundle> parse_bundle(std::string_view text, std::string_view name) {
+    auto doc = util::parse_json(text, name);
+    if (!doc) {
+        return fail(doc.error());
+    }
+    const auto format = doc->is_object() ? doc->find("format") : doc->end();
+    if (!doc->is_object() || format == doc->end() || !format->is_string() ||
+        !format->get_ref<const std::string&>().starts_with("llmops-bundle/")) {
+        return invalid(name, "not an llmops bundle (its 'format' is not 'llmops-bundle/...'; "
+                             "write one with `llmops prompt bundle`)");
+    }
+    if (*format != k_bundle_format) {
+        return invalid(name, "bundle format '{}' is not one this llmops reads ('{}'); upgrade "
+                             "llmops",
+                       format->get<std::string>(), k_bundle_format);
+    }
+    Fields top(*doc, name, "");
+    auto objects = top.get("objects", json::value_t::object);
+    auto prompts = top.get("prompts", json::value_t::array);
+    if (!objects || !prompts) {
+        return fail(!objects ? objects.error() : prompts.error());
+    }
+    Bundle bundle;
+    for (const auto& [id, content] : (*objects)->items()) {
+        if (!content.is_string()) {
+            return invalid(name, "objects.{} must be a string (the version's canonical JSON)", id);
+        }
+        const auto& text_content = content.get_ref<const std::string&>();
+        if (util::sha256_hex(text_content) != id) {
+            return invalid(name, "objects.{} is not the SHA-256 of its content (the bundle was "
+                                 "edited or damaged)",
+                           id);
+        }
+        // fsck holds every stored object to its canonical form; so does an import.
+        auto parsed = util::parse_json(text_content, fmt::format("{}: objects.{}", name, id));
+        if (!parsed || util::canonical_json(*parsed) != text_content) {
+            return invalid(name, "objects.{} is not canonical JSON", id);
+        }
+        bundle.objects.emplace(id, text_content);
+    }
+    for (size_t i = 0; i < (*prompts)->size(); ++i) {
+        const json& pj = (**prompts)[i];
+        const std::string path = fmt::format("prompts[{}]", i);
+        if (!pj.is_object()) {
+            return invalid(name, "{} must be an object", path);
+        }
+        Fields f(pj, name, path);
+        auto prompt_name = f.text("name");
+        auto versions = f.get("versions", json::value_t::array);
+        auto labels = f.get("labels", json::value_t::object);
+        auto history = f.get("label_history", json::value_t::array);
+        if (!prompt_name) {
+            return fail(prompt_name.error());
+        }
+        for (const auto* e : {&versions, &labels, &history}) {
+            if (!*e) {
+                return fail(e->error());
+            }
+        }
+        BundlePrompt p{*prompt_name, {}, {}, {}};
+        for (size_t k = 0; k < (*versions)->size(); ++k) {
+            auto v = parse_version((**versions)[k], name, fmt::format("{}.versions[{}]", path, k),
+                                   p.name);
+            if (!v) {
+                return fail(v.error());
+            }
+            p.versions.push_back(std::move(*v));
+        }
+        for (size_t k = 0; k < (*history)->size(); ++k) {
+            auto e = parse_event((**history)[k], name,
+                                 fmt::format("{}.label_history[{}]", path, k));
+            if (!e) {
+                return fail(e.error());
+            }
+            p.history.push_back(std::move(*e));
+        }
+        for (const auto& [label, number] : (*labels)->items()) {
+            if (!number.is_number_integer()) {
+                return invalid(name, "{}.labels.{} must be a version number", path, label);
+            }
+            p.labels[label] = number.get<int64_t>();
+        }
+        if (auto ok = check_prompt(p, bundle, name, path); !ok) {
+            return fail(ok.error());
+        }
+        const bool duplicate = std::any_of(bundle.prompts.begin(), bundle.prompts.end(),
+                                           [&](const BundlePrompt& q) { return q.name == p.name; });
+        if (duplicate) {
+            return invalid(name, "{}: prompt '{}' appears twice", path, p.name);
+        }
+        bundle.prompts.push_back(std::move(p));
+    }
+    return bundle;
+}
+
+Expected<ImportReport> import_bundle(Database& db, const Bundle& bundle, bool dry_run) {
+    auto tx = Transaction::begin(db);
+    if (!tx) {
+        return fail(tx.error());
+    }
+    PromptStore store(db);
+    auto find_prompt = db.prepare("SELECT id FROM prompts WHERE name = ?1");
+    auto insert_prompt = db.prepare("INSERT INTO prompts(name, created_at) VALUES (?1, ?2)");
+    auto insert_object =
+        db.prepare("INSERT INTO objects(id, content) VALUES (?1, ?2) ON CONFLICT DO NOTHING");
+    auto insert_version = db.prepare(
+        "INSERT INTO versions(prompt_id, number, object_id, parent_id, message, author, "
+        "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    auto upsert_label = db.prepare(
+        "INSERT INTO labels(prompt_id, name, version_number, updated_at) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT(prompt_id, name) DO UPDATE SET version_number = excluded.version_number, "
+        "updated_at = excluded.updated_at");
+    auto delete_label = db.prepare("DELETE FROM labels WHERE prompt_id = ?1 AND name = ?2");
+    auto insert_event = db.prepare(
+        "INSERT INTO label_history(prompt_id, label, from_number, to_number, author, message, "
+        "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    for (auto* stmt : {&find_prompt, &insert_prompt, &insert_object, &insert_version,
+                       &upsert_label, &delete_label, &insert_event}) {
+        if (!*stmt) {
+            return fail(stmt->error());
+        }
+    }
+
+    ImportReport report;
+    report.dry_run = dry_run;
+    for (const auto& bp : bundle.prompts) {
+        PromptImport imported;
+        imported.name = bp.name;
+        find_prompt->reset();
+        find_prompt->bind(1, bp.name);
+        auto found = find_prompt->step();
+        if (!found) {
+            return fail(found.error());
+        }
+        int64_t pid = 0;
+        std::vector<VersionInfo> local; // this store's versions, number 1 first
+        std::vector<LabelEvent> local_history;
+        std::map<std::string, int64_t> local_labels;
+        if (*found) {
+            pid = find_prompt->integer(0);
+            auto log = store.log(bp.name);
+            auto history = store.label_history(bp.name);
+            auto labels = store.labels(bp.name);
+            if (!log || !history || !labels) {
+                return fail(!log ? log.error() : !history ? history.error() : labels.error());
+            }
+            local.assign(log->rbegin(), log->rend());
+            local_history = std::move(*history);
+            for (const auto& l : *labels) {
+                local_labels[l.label] = l.number;
+            }
+        } else {
+            insert_prompt->reset();
+            insert_prompt->bind(1, bp.name).bind(2, bp.versions.front().created_at);
+            if (auto ok = insert_prompt->run(); !ok) {
+                return fail(ok.error());
+            }
+            pid = db.last_insert_rowid();
+            imported.created = true;
+        }
+
+        // Versions: map every bundle number to a version here, appending what is missing.
+        const size_t shared = local.size();
+        const bool linear =
+            shared <= bp.versions.size() &&
+            std::equal(local.begin(), local.end(), bp.versions.begin(),
+                       [](const VersionInfo& a, const VersionInfo& b) { return a.id == b.id; });
+        std::vector<int64_t> to_local(bp.versions.size() + 1, 0);
+        for (const auto& bv : bp.versions) {
+            const auto n = static_cast<size_t>(bv.number);
+            if (linear && n <= shared) {
+                to_local[n] = bv.number;
+                continue;
+            }
+            if (!linear) {
+                if (n <= local.size() && local[n - 1].id == bv.id) {
+                    to_local[n] = bv.number;
+                    continue;
+                }
+                const auto same = std::find_if(local.rbegin(), local.rend(),
+                                               [&](const VersionInfo& v) { return v.id == bv.id; });
+                if (same != local.rend()) {
+                    to_local[n] = same->number;
+                    continue;
+                }
+                imported.diverged = true;
+            }
+            VersionInfo added = bv;
+            added.number = static_cast<int64_t>(local.size()) + 1;
+            added.parent_id =
+                local.empty() ? std::nullopt : std::optional<std::string>(local.back().id);
+            insert_object->reset();
+            insert_object->bind(1, added.id).bind(2, bundle.objects.at(added.id));
+            insert_version->reset();
+            insert_version->bind(1, pid)
+                .bind(2, added.number)
+                .bind(3, added.id)
+                .bind(4, added.parent_id)
+                .bind(5, added.message)
+                .bind(6, added.author)
+                .bind(7, added.created_at);
+            if (auto ok = insert_object->run(); !ok) {
+                return fail(ok.error());
+            }
+            if (auto ok = insert_version->run(); !ok) {
+                return fail(ok.error());
+            }
+            to_local[n] = added.number;
+            imported.added.push_back({bv.number, added.number, added.id});
+            local.push_back(std::move(added));
+        }
+
+        // Labels: compare each label's history on both sides.
+        const auto local_id = [&](std::optional<int64_t> n) {
+            return n ? std::optional<std::string>(local[static_cast<size_t>(*n) - 1].id)
+                     : std::nullopt;
+        };
+        const auto bundle_id = [&](std::optional<int64_t> n) {
+            return n ? std::optional<std::string>(bp.versions[static_cast<size_t>(*n) - 1].id)
+                     : std::nullopt;
+        };
+        std::map<std::string, std::vector<EventKey>> ours;
+        for (const auto& e : local_history) {
+            ours[e.label].emplace_back(local_id(e.from), local_id(e.to), e.author, e.message,
+                                       e.created_at);
+        }
+        std::vector<std::string> order; // labels in the order the bundle first moved them
+        std::map<std::string, std::vector<EventKey>> theirs;
+        std::map<std::string, std::vector<const BundleEvent*>> their_events;
+        for (const auto& e : bp.history) {
+            if (!theirs.contains(e.label)) {
+                order.push_back(e.label);
+            }
+            theirs[e.label].emplace_back(bundle_id(e.from), bundle_id(e.to), e.author, e.message,
+                                         e.created_at);
+            their_events[e.label].push_back(&e);
+        }
+        for (const auto& label : order) {
+            const auto& mine = ours[label];
+            const auto& other = theirs[label];
+            if (is_prefix(other, mine)) {
+                continue; // we have all of it already
+            }
+            const auto it = local_labels.find(label);
+            std::optional<int64_t> here =
+                it == local_labels.end() ? std::nullopt : std::optional<int64_t>(it->second);
+            if (!is_prefix(mine, other)) {
+                const auto there = bp.labels.contains(label)
+                                       ? std::optional<int64_t>(to_local[static_cast<size_t>(
+                                             bp.labels.at(label))])
+                                       : std::nullopt;
+                if (local_id(here) == local_id(there)) {
+                    continue; // moved on both sides, but to the same content
+                }
+                LabelConflict conflict{bp.name, label, std::nullopt, std::nullopt};
+                if (here) {
+                    conflict.here = local[static_cast<size_t>(*here) - 1];
+                }
+                if (there) {
+                    conflict.bundle = local[static_cast<size_t>(*there) - 1];
+                }
+                report.conflicts.push_back(std::move(conflict));
+                continue;
+            }
+            // A fast-forward: replay the bundle's later events here.
+            const std::optional<int64_t> before = here;
+            for (size_t k = mine.size(); k < other.size(); ++k) {
+                const BundleEvent& e = *their_events[label][k];
+                const std::optional<int64_t> to =
+                    e.to ? std::optional<int64_t>(to_local[static_cast<size_t>(*e.to)])
+                         : std::nullopt;
+                insert_event->reset();
+                insert_event->bind(1, pid)
+                    .bind(2, label)
+                    .bind(3, here)
+                    .bind(4, to)
+                    .bind(5, e.author)
+                    .bind(6, e.message)
+                    .bind(7, e.created_at);
+                if (auto ok = insert_event->run(); !ok) {
+                    return fail(ok.error());
+                }
+                here = to;
+            }
+            const std::string& when = their_events[label].back()->created_at;
+            Statement& write = here ? *upsert_label : *delete_label;
+            write.reset();
+            write.bind(1, pid).bind(2, label);
+            if (here) {
+                write.bind(3, *here).bind(4, when);
+            }
+            if (auto ok = write.run(); !ok) {
+                return fail(ok.error());
+            }
+            imported.labels.push_back({label, before, here});
+        }
+        report.prompts.push_back(std::move(imported));
+    }
+    if (!dry_run) {
+        if (auto ok = tx->commit(); !ok) {
+            return fail(ok.error());
+        }
+    }
+    return report;
+}
+
+} // namespace llmops::store
