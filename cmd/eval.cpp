@@ -210,11 +210,7 @@ Expected<int> estimate(store::Database& db, const store::Project& project, const
         return fail(e.error());
     }
     if (as_json) {
-        auto doc = e->to_json();
-        if (!suite.judge_prompts.empty()) {
-            doc["judge_calls"] = "not included"; // model-graded assertions' calls are not estimated
-        }
-        auto ok = print(doc.dump(2) + "\n");
+        auto ok = print(e->to_json().dump(2) + "\n");
         return ok ? Expected<int>(k_exit_ok) : fail(ok.error());
     }
     std::string out = fmt::format("estimate for {} ({} calls; nothing was called)\n",
@@ -231,14 +227,19 @@ Expected<int> estimate(store::Database& db, const store::Project& project, const
                                v.not_rendered);
         }
     }
+    if (const auto& j = e->judge) {
+        std::string label = "judge: " + (j->provider.empty() ? j->embedder : j->provider);
+        if (!j->provider.empty() && !j->embedder.empty()) {
+            label += " + " + j->embedder;
+        }
+        label = label.size() > 36 ? label.substr(0, 33) + "..." : label;
+        const std::string cost = j->local ? "$0 (local)" : j->cost_usd ? usd_text(*j->cost_usd) : "unpriced";
+        out += fmt::format("{:<36}  {:>6}  {:>6}  {:>10}  {:>10}  {:>10}  {}\n", label, j->calls,
+                           j->cached, j->input_tokens, j->output_tokens, cost, j->output_basis);
+    }
     out += fmt::format("total: {} (estimate: input tokens counted as ceil(characters / 4)){}\n",
                        usd_text(e->priced_cost_usd()),
-                       e->has_unpriced() ? "; unpriced variants are not included (llmops prices list)" : "");
-    if (!suite.judge_prompts.empty()) {
-        out += "not included: the judge's calls for the model-graded assertions (about one per "
-               "assertion and judge sample per result; see the judge's price with llmops prices "
-               "list)\n";
-    }
+                       e->has_unpriced() ? "; unpriced models are not included (llmops prices list)" : "");
     auto ok = print(out);
     return ok ? Expected<int>(k_exit_ok) : fail(ok.error());
 }

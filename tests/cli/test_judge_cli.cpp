@@ -478,6 +478,56 @@ TEST_CASE("cli::eval similar: embeddings from an OpenAI-compatible /embeddings e
     CHECK(judge.calls() == 2);
 }
 
+TEST_CASE("cli::eval --estimate counts the judge's calls as the run makes them") {
+    ScriptedJudge judge;
+    TempDir dir;
+    // Two variants, two cases, 2 samples: per case 2 variants x 2 samples of llm-rubric, and
+    // select-best once for both variants in 2 orders x 2 samples: 8 calls, 16 in all.
+    dir.write("suite.yaml", "prompts: ['alpha {{text}}', 'beta {{text}}']\nproviders: [echo]\n" +
+                                judge_block(judge) + "  samples: 2\n"
+                                "defaultTest:\n  assert:\n    - type: llm-rubric\n"
+                                "      value: answers politely\n"
+                                "    - type: select-best\n      value: the best one\n"
+                                "tests:\n  - vars: {text: '[steady] one'}\n"
+                                "  - vars: {text: '[steady] two'}\n");
+    const auto estimate = [&](std::vector<std::string> extra = {}) {
+        std::vector<std::string> args = {"eval", "suite.yaml", "--estimate", "--json"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        const auto r = llmops(dir.path(), args); // no key needed
+        REQUIRE(r.exit_code == 0);
+        return json::parse(r.out);
+    };
+    const json before = estimate();
+    CHECK(judge.calls() == 0);
+    const json& j = before["judge"];
+    CHECK(j["provider"] == "openai:judge-model");
+    CHECK(j["calls"] == 16);
+    CHECK(j["cached"] == 0);
+    CHECK(j["output_basis"] == "assumed 150 per verdict");
+    CHECK(j["output_tokens"] == 16 * 150);
+    CHECK(j["input_tokens"].get<int>() > 16 * 50); // the judge prompts quote the outputs
+    CHECK(j["cost_usd"].is_null());                // judge-model is not in the price table
+    CHECK(before["unpriced"] == true);
+    CHECK(before["calls"] == 4 + 16);
+    const auto text = llmops(dir.path(), {"eval", "suite.yaml", "--estimate"});
+    CHECK(text.out.find("judge: openai:judge-model") != std::string::npos);
+    CHECK(text.out.find("unpriced  assumed 150 per verdict") != std::string::npos);
+
+    REQUIRE(llmops(dir.path(), {"eval", "suite.yaml"}, k_env).exit_code != 2);
+    CHECK(judge.calls() == 16); // the estimate was right
+
+    // echo's answers are known in advance, so every judge call the run made is in the cache.
+    const json after = estimate();
+    CHECK(after["judge"]["calls"] == 16);
+    CHECK(after["judge"]["cached"] == 16);
+    CHECK(after["judge"]["output_tokens"] == 0);
+    const json fresh = estimate({"--no-cache"});
+    CHECK(fresh["judge"]["cached"] == 0);
+    CHECK(fresh["judge"]["output_basis"] == "mean of run 1");
+    CHECK(fresh["judge"]["output_tokens"] == 16 * 10); // the scripted judge's 10 per reply
+    CHECK(judge.calls() == 16);
+}
+
 } // TEST_SUITE
 
 } // namespace llmops::test

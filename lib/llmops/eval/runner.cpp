@@ -566,6 +566,13 @@ public:
     Expected<RunEstimate> estimate();
 
 private:
+    // `estimate`'s share of the judge: where its output tokens come from (and that number).
+    Expected<std::pair<JudgeEstimate, int64_t>> judge_output_basis(const std::string& suite_path);
+    // Adds the judge calls of `test` on `answers` (by repeat, then variant) to `e`.
+    void estimate_judge(const std::shared_ptr<const TestCase>& test,
+                        const std::vector<std::vector<std::optional<provider::CallOutcome>>>& answers,
+                        const std::vector<std::string>& prompt_texts, int64_t verdict_tokens,
+                        store::ResponseCache* cache, JudgeEstimate& e) const;
     Expected<void> prepare(bool keys_optional = false);
     Expected<void> start_run_record();
     void pump(provider::CallEngine& engine);
@@ -1029,7 +1036,11 @@ void Run::group_arrived(provider::CallEngine& engine, const std::shared_ptr<Pend
         m_group_sizes.erase(key);
         return;
     }
-    const auto& first = group.waiting.front();
+    // The input the judge is shown is the lowest variant's (not the first to answer): the
+    // judge prompt, and so its cache key, must not depend on which answer came in first.
+    const auto& first = *std::min_element(
+        group.waiting.begin(), group.waiting.end(),
+        [](const auto& a, const auto& b) { return a->item.variant < b->item.variant; });
     const std::string text = prompt_text(first->messages);
     const AssertionContext context = context_for(first->item, text, first->outcome);
     group.exchange = judge::plan(item.test->asserts, context, m_judge, &group.peers);
@@ -1308,6 +1319,142 @@ previous_output_tokens(store::Database& db, const std::string& suite_path, const
     return std::optional(std::pair{stmt->real(1), stmt->integer(0)});
 }
 
+// A cached answer's outcome; nullopt when the entry cannot be read (the run would call again).
+std::optional<provider::CallOutcome> cached_outcome(const std::string& stored) {
+    const json value = json::parse(stored, nullptr, false);
+    if (value.is_discarded() || value.is_null()) {
+        return std::nullopt;
+    }
+    auto outcome = provider::outcome_from_json(value);
+    if (!outcome) {
+        return std::nullopt;
+    }
+    outcome->cached = true;
+    return std::move(*outcome);
+}
+
+// Text standing in for an answer not known yet: `tokens` tokens as the estimates count them
+// (a quarter of the characters), for sizing the judge prompts that would quote it.
+std::string stand_in_text(int64_t tokens) {
+    std::string text;
+    text.reserve(static_cast<size_t>(std::max<int64_t>(tokens, 0)) * 4);
+    for (int64_t i = 0; i < tokens; ++i) {
+        text += "text";
+    }
+    return text;
+}
+
+Expected<std::pair<JudgeEstimate, int64_t>> Run::judge_output_basis(const std::string& suite_path) {
+    const auto is_local = [](const provider::Provider* p) {
+        return p == nullptr || p->transport() == provider::Provider::Transport::local;
+    };
+    JudgeEstimate e;
+    e.cost_usd = 0.0;
+    e.provider = m_judge.provider ? m_judge.provider->id() : "";
+    e.embedder = m_judge.embedder && m_judge.embedder != m_judge.provider ? m_judge.embedder->id() : "";
+    e.local = is_local(m_judge.provider) && is_local(m_judge.embedder);
+    auto stmt = m_db.prepare(
+        "SELECT r.id, SUM(x.judge_output_tokens) * 1.0 / SUM(x.judge_calls) FROM runs r "
+        "JOIN results x ON x.run_id = r.id WHERE r.suite_path = ?1 AND r.status != 'running' "
+        "AND x.judge_calls > 0 GROUP BY r.id HAVING SUM(x.judge_output_tokens) > 0 "
+        "ORDER BY r.id DESC LIMIT 1");
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    stmt->bind(1, suite_path);
+    auto row = stmt->step();
+    if (!row) {
+        return fail(row.error());
+    }
+    if (*row) {
+        e.output_basis = fmt::format("mean of run {}", stmt->integer(0));
+        return std::pair{std::move(e), static_cast<int64_t>(std::ceil(stmt->real(1)))};
+    }
+    std::optional<int64_t> max_tokens;
+    bool all_capped = !m_judge.prompts.empty();
+    for (const auto& [key, p] : m_judge.prompts) {
+        all_capped = all_capped && p.params.max_tokens.has_value();
+        if (p.params.max_tokens) {
+            max_tokens = std::max(max_tokens.value_or(0), *p.params.max_tokens);
+        }
+    }
+    if (all_capped && max_tokens) {
+        e.output_basis = fmt::format("max_tokens {} (upper bound)", *max_tokens);
+        return std::pair{std::move(e), *max_tokens};
+    }
+    e.output_basis = fmt::format("assumed {} per verdict", k_assumed_verdict_tokens);
+    return std::pair{std::move(e), k_assumed_verdict_tokens};
+}
+
+void Run::estimate_judge(const std::shared_ptr<const TestCase>& test,
+                         const std::vector<std::vector<std::optional<provider::CallOutcome>>>& answers,
+                         const std::vector<std::string>& prompt_texts, int64_t verdict_tokens,
+                         store::ResponseCache* cache, JudgeEstimate& e) const {
+    const auto count = [&](const judge::Exchange& exchange) {
+        for (const auto& [spec, planned] : exchange.planned) {
+            for (const auto& call : planned.calls) {
+                // As judge::submit sends it.
+                const provider::Provider* p =
+                    call.params.embed && m_judge.embedder ? m_judge.embedder : m_judge.provider;
+                if (p == nullptr) {
+                    continue;
+                }
+                ++e.calls;
+                provider::CompletionRequest request;
+                request.model = p->config().spec.model;
+                request.messages = call.messages;
+                request.params = call.params;
+                const bool local = p->transport() == provider::Provider::Transport::local;
+                if (cache && !local) {
+                    const std::string salt =
+                        planned.prompt ? "judge:" + planned.prompt->version_id : "embedding";
+                    auto hit = cache->get(provider::cache_key(*p, request, call.sample, salt));
+                    if (hit && *hit) {
+                        ++e.cached;
+                        continue;
+                    }
+                }
+                provider::CompletionResult sized;
+                provider::detail::estimate_usage(request, sized);
+                provider::Usage usage;
+                usage.input = sized.usage.input;
+                usage.output = call.params.embed ? 0 : verdict_tokens;
+                usage.estimated = true;
+                e.input_tokens += usage.input;
+                e.output_tokens += usage.output;
+                if (!local && e.cost_usd) {
+                    const auto cost = provider::price_usage(*p, m_prices, usage);
+                    e.cost_usd = cost ? std::optional(*e.cost_usd + *cost) : std::nullopt;
+                }
+            }
+        }
+    };
+    const bool select_best = judge::has_model_graded(test->asserts, "select-best");
+    for (size_t r = 0; r < answers.size(); ++r) {
+        judge::Peers peers;
+        peers.outputs.resize(m_variants.size());
+        peers.present.resize(m_variants.size(), false);
+        std::optional<AssertionContext> first;
+        for (size_t v = 0; v < m_variants.size(); ++v) {
+            const auto& answer = answers[r][v];
+            if (!answer) {
+                continue;
+            }
+            const WorkItem item{test, 0, static_cast<int>(v), static_cast<int>(r)};
+            const AssertionContext context = context_for(item, prompt_texts[v], *answer);
+            count(judge::plan(test->asserts, context, m_judge));
+            peers.outputs[v] = answer->result.output;
+            peers.present[v] = true;
+            if (!first) {
+                first = context;
+            }
+        }
+        if (select_best && first) {
+            count(judge::plan(test->asserts, *first, m_judge, &peers));
+        }
+    }
+}
+
 Expected<RunEstimate> Run::estimate() {
     if (auto ok = prepare(true); !ok) {
         return fail(ok.error());
@@ -1349,12 +1496,28 @@ Expected<RunEstimate> Run::estimate() {
         }
         out.variants.push_back(std::move(e));
     }
+    const bool judged = m_judge.provider != nullptr || m_judge.embedder != nullptr;
+    int64_t verdict_tokens = k_assumed_verdict_tokens;
+    if (judged) {
+        auto basis = judge_output_basis(suite_path);
+        if (!basis) {
+            return fail(basis.error());
+        }
+        out.judge = std::move(basis->first);
+        verdict_tokens = basis->second;
+    }
     store::PromptStore prompts(m_db);
     for (;;) {
         if (!next_case()) {
             break;
         }
         const std::shared_ptr<const TestCase> test = std::exchange(m_case, nullptr);
+        const bool graded = judged && judge::has_model_graded(test->asserts);
+        // The answers the judge would see, by repeat then variant (nullopt: no call).
+        std::vector<std::vector<std::optional<provider::CallOutcome>>> answers(
+            static_cast<size_t>(m_repeat),
+            std::vector<std::optional<provider::CallOutcome>>(m_variants.size()));
+        std::vector<std::string> prompt_texts(m_variants.size());
         for (size_t v = 0; v < m_variants.size(); ++v) {
             VariantEstimate& e = out.variants[v];
             const auto& resolved = m_prompts[v / m_providers.size()];
@@ -1370,16 +1533,32 @@ Expected<RunEstimate> Run::estimate() {
             request.model = provider.config().spec.model;
             request.messages = to_messages(*rendered);
             request.params = resolved.params;
+            prompt_texts[v] = prompt_text(request.messages);
             provider::CompletionResult estimate;
             provider::detail::estimate_usage(request, estimate);
             for (int r = 0; r < m_repeat; ++r) {
                 ++e.calls;
+                auto& answer = answers[static_cast<size_t>(r)][v];
                 if (cache && !e.local) {
                     auto hit = cache->get(provider::cache_key(provider, request, r, ""));
                     if (hit && *hit) {
                         ++e.cached;
+                        if (graded) {
+                            answer = cached_outcome(**hit);
+                        }
+                        if (graded && !answer) { // unreadable: the run would call again
+                            answer.emplace();
+                            answer->result.output = stand_in_text(*output_per_call[v]);
+                        }
                         continue;
                     }
+                }
+                if (graded) {
+                    answer.emplace();
+                    // echo answers with the prompt itself; anything else gets a stand-in.
+                    answer->result.output = provider.id() == "echo"
+                                                ? prompt_texts[v]
+                                                : stand_in_text(*output_per_call[v]);
                 }
                 provider::Usage usage;
                 usage.input = estimate.usage.input;
@@ -1395,6 +1574,10 @@ Expected<RunEstimate> Run::estimate() {
                     e.cost_usd = cost ? std::optional(*e.cost_usd + *cost) : std::nullopt;
                 }
             }
+        }
+        if (graded) {
+            estimate_judge(test, answers, prompt_texts, verdict_tokens,
+                           cache ? &*cache : nullptr, *out.judge);
         }
     }
     if (m_walk_error) {
@@ -1474,7 +1657,7 @@ Expected<RunSummary> run_suite(store::Database& db, const store::Project& projec
 }
 
 int64_t RunEstimate::calls() const {
-    int64_t n = 0;
+    int64_t n = judge ? judge->calls : 0;
     for (const auto& v : variants) {
         n += v.calls;
     }
@@ -1482,7 +1665,7 @@ int64_t RunEstimate::calls() const {
 }
 
 double RunEstimate::priced_cost_usd() const {
-    double sum = 0;
+    double sum = judge ? judge->cost_usd.value_or(0) : 0;
     for (const auto& v : variants) {
         sum += v.cost_usd.value_or(0);
     }
@@ -1490,7 +1673,8 @@ double RunEstimate::priced_cost_usd() const {
 }
 
 bool RunEstimate::has_unpriced() const {
-    return std::any_of(variants.begin(), variants.end(), [](const auto& v) { return !v.cost_usd; });
+    return (judge && !judge->cost_usd) ||
+           std::any_of(variants.begin(), variants.end(), [](const auto& v) { return !v.cost_usd; });
 }
 
 json RunEstimate::to_json() const {
@@ -1507,7 +1691,20 @@ json RunEstimate::to_json() const {
                         {"local", v.local},
                         {"cost_usd", v.cost_usd ? json(*v.cost_usd) : json()}});
     }
+    json judge_json = nullptr;
+    if (judge) {
+        judge_json = {{"provider", judge->provider},
+                      {"embedding", judge->embedder.empty() ? json() : json(judge->embedder)},
+                      {"calls", judge->calls},
+                      {"cached", judge->cached},
+                      {"input_tokens", judge->input_tokens},
+                      {"output_tokens", judge->output_tokens},
+                      {"output_basis", judge->output_basis},
+                      {"local", judge->local},
+                      {"cost_usd", judge->cost_usd ? json(*judge->cost_usd) : json()}};
+    }
     return json{{"variants", list},
+                {"judge", std::move(judge_json)},
                 {"calls", calls()},
                 {"cost_usd", priced_cost_usd()},
                 {"unpriced", has_unpriced()},

@@ -129,10 +129,31 @@ struct VariantEstimate {
     std::optional<double> cost_usd; // nullopt: the model is unpriced
 };
 
+// The judge's share (model-graded assertions): its calls are planned on each answer the run
+// would get, as the run plans them (samples, both orders of select-best), so their number is
+// exact; the answer is the cached one when the response cache holds it (and then the judge's
+// own cache is asked too), else a stand-in text of the expected output length. Judge output
+// tokens come from the latest run of the suite that called the judge, else the judge prompt's
+// max_tokens, else an assumed 150 per verdict; embeddings (`similar`) have none.
+struct JudgeEstimate {
+    std::string provider;   // the judge model's id ("" when only an embedding model is used)
+    std::string embedder;   // the embedding model of `similar`, when it is not the judge
+    int64_t calls = 0;
+    int64_t cached = 0;     // of which the response cache holds the answer
+    int64_t input_tokens = 0;  // of the calls not cached
+    int64_t output_tokens = 0; // of the calls not cached
+    std::string output_basis;
+    bool local = false;     // echo or replay judge: nothing is spent
+    std::optional<double> cost_usd; // nullopt: a judge or embedding model is unpriced
+};
+
+inline constexpr int64_t k_assumed_verdict_tokens = 150;
+
 struct RunEstimate {
     std::vector<VariantEstimate> variants;
-    int64_t calls() const;
-    double priced_cost_usd() const;     // the sum over the priced variants
+    std::optional<JudgeEstimate> judge; // set when the suite has model-graded assertions
+    int64_t calls() const;              // the model's calls and the judge's
+    double priced_cost_usd() const;     // the sum over the priced variants and judge
     bool has_unpriced() const;
     nlohmann::json to_json() const;     // the README's `eval --estimate --json` shape
 };
