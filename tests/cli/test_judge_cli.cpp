@@ -429,6 +429,20 @@ TEST_CASE("cli::judge calibrate against human labels") {
             noted = noted || note.get<std::string>().starts_with("the judge changed: openai:judge-model");
         }
         CHECK(noted);
+        // The judge's calls and tokens are in the cost table, apart from the model's: three
+        // samples ask three times as often.
+        const json& usage = diff["comparisons"][0]["usage"];
+        const int64_t before = usage["baseline"]["judge"]["calls"];
+        CHECK(before > 0);
+        CHECK(usage["candidate"]["judge"]["calls"] == 3 * before);
+        CHECK(usage["candidate"]["judge"]["input_tokens"] == 3 * 50 * before);
+        // An exported run carries them too.
+        REQUIRE(llmops(dir.path(), {"runs", "export", "latest~1", "-o", "base.json"}).exit_code == 0);
+        const json exported = json::parse(
+            llmops(dir.path(), {"diff", "base.json", "latest", "--format", "json"}).out);
+        CHECK(exported["comparisons"][0]["usage"]["baseline"]["judge"] == usage["baseline"]["judge"]);
+        const auto text = llmops(dir.path(), {"diff", "latest~1", "latest"});
+        CHECK(text.out.find("judge calls") != std::string::npos);
     }
     SUBCASE("bad labels are refused with the line") {
         dir.write("bad.jsonl", "{\"output\": \"x\", \"pass\": true}\n{\"output\": \"y\"}\n");

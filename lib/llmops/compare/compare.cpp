@@ -194,6 +194,10 @@ Expected<std::vector<Side>> load_stored(store::Database& db, const SideRef& ref)
         c.latency_ms = r.latency_ms;
         c.cached = r.cached;
         c.metrics = metrics_of(r.assertions);
+        c.judge_calls = r.judge_calls;
+        c.judge_input_tokens = r.judge_input_tokens;
+        c.judge_output_tokens = r.judge_output_tokens;
+        c.judge_cost_usd = r.judge_cost_usd;
         add_result(sides[it->second], indexes[it->second], r.case_id, r.description, r.case_index,
                    std::move(c));
         return {};
@@ -279,6 +283,17 @@ Expected<std::vector<Side>> load_file(const std::filesystem::path& path, const S
         c.latency_ms = r.value("latency_ms", json()).is_number() ? r["latency_ms"].get<double>() : 0.0;
         c.cached = r.value("cached", false);
         c.metrics = metrics_of(r.value("assertions", json::array()));
+        if (const json judge = r.value("judge", json()); judge.is_object()) {
+            const auto count = [&](const char* key) {
+                return judge.value(key, json()).is_number_integer() ? judge[key].get<int64_t>() : 0;
+            };
+            c.judge_calls = count("calls");
+            c.judge_input_tokens = count("input_tokens");
+            c.judge_output_tokens = count("output_tokens");
+            c.judge_cost_usd = judge.value("cost_usd", json()).is_number()
+                                   ? std::optional(judge["cost_usd"].get<double>())
+                                   : std::nullopt;
+        }
         add_result(sides[it->second], indexes[it->second], r["case_id"].get<std::string>(),
                    r.value("description", std::string()), r.value("case_index", int64_t{0}),
                    std::move(c));
@@ -360,6 +375,14 @@ Usage usage_of(const Side& side) {
             } else if (r.status != "error") {
                 ++u.unpriced;
             }
+            u.judge_calls += r.judge_calls;
+            u.judge_input_tokens += r.judge_input_tokens;
+            u.judge_output_tokens += r.judge_output_tokens;
+            if (r.judge_cost_usd) {
+                u.judge_cost_usd += *r.judge_cost_usd;
+            } else if (r.judge_calls > 0) {
+                ++u.judge_unpriced;
+            }
         }
         priced_cases += priced ? 1 : 0;
     }
@@ -402,7 +425,13 @@ json usage_json(const Usage& u) {
                 {"cost_per_case_usd", optional_json(u.cost_per_case)},
                 {"latency_p50_ms", optional_json(u.latency_p50)},
                 {"latency_p95_ms", optional_json(u.latency_p95)},
-                {"latency_p99_ms", optional_json(u.latency_p99)}};
+                {"latency_p99_ms", optional_json(u.latency_p99)},
+                {"judge",
+                 {{"calls", u.judge_calls},
+                  {"input_tokens", u.judge_input_tokens},
+                  {"output_tokens", u.judge_output_tokens},
+                  {"cost_usd", u.judge_cost_usd},
+                  {"unpriced", u.judge_unpriced}}}};
 }
 
 json side_json(const Side& s) {

@@ -32,6 +32,11 @@ struct CaseResult {
     double latency_ms = 0;
     bool cached = false;
     std::map<std::string, double> metrics; // named metric -> mean score of its assertions
+    // The judge's calls for this result's model-graded assertions, apart from the model's.
+    int64_t judge_calls = 0;
+    int64_t judge_input_tokens = 0;
+    int64_t judge_output_tokens = 0;
+    std::optional<double> judge_cost_usd = 0.0; // nullopt: some judge call was unpriced
 };
 
 // The results of one case on one side.
@@ -123,6 +128,13 @@ struct Usage {
     std::optional<double> latency_p50;   // ms, over results not from the cache
     std::optional<double> latency_p95;
     std::optional<double> latency_p99;
+    // The judge's share (model-graded assertions): reported apart, and not in the cost gate,
+    // which is about what the model under test costs.
+    int64_t judge_calls = 0;
+    int64_t judge_input_tokens = 0;
+    int64_t judge_output_tokens = 0;
+    double judge_cost_usd = 0;  // of priced judge calls
+    int64_t judge_unpriced = 0; // results with an unpriced judge call
 };
 
 struct Comparison {

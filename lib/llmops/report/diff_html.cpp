@@ -559,6 +559,15 @@ std::string cost_table(const compare::Comparison& c) {
     row("latency p99", ms(a.latency_p99), ms(b.latency_p99), change(a.latency_p99, b.latency_p99));
     row("cache hits", std::to_string(a.cached), std::to_string(b.cached), "");
     row("errors", std::to_string(a.errors), std::to_string(b.errors), "");
+    if (a.judge_calls > 0 || b.judge_calls > 0) {
+        row("judge calls", std::to_string(a.judge_calls), std::to_string(b.judge_calls),
+            change(count(a.judge_calls), count(b.judge_calls)));
+        row("judge tokens in/out", fmt::format("{}/{}", a.judge_input_tokens, a.judge_output_tokens),
+            fmt::format("{}/{}", b.judge_input_tokens, b.judge_output_tokens), "");
+        row("judge cost (USD)", money(a.judge_cost_usd) + (a.judge_unpriced ? "+?" : ""),
+            money(b.judge_cost_usd) + (b.judge_unpriced ? "+?" : ""),
+            change(a.judge_cost_usd, b.judge_cost_usd));
+    }
     return out + "</tbody></table>\n";
 }
 

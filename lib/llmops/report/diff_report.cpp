@@ -111,6 +111,15 @@ std::string diff_text(const compare::Comparison& c, const compare::Options& opti
     row("latency p99", ms(ua.latency_p99), ms(ub.latency_p99), change(ua.latency_p99, ub.latency_p99));
     row("cache hits", std::to_string(ua.cached), std::to_string(ub.cached), "");
     row("errors", std::to_string(ua.errors), std::to_string(ub.errors), "");
+    if (ua.judge_calls > 0 || ub.judge_calls > 0) {
+        row("judge calls", std::to_string(ua.judge_calls), std::to_string(ub.judge_calls),
+            count_change(ua.judge_calls, ub.judge_calls));
+        row("judge tokens in/out", fmt::format("{}/{}", ua.judge_input_tokens, ua.judge_output_tokens),
+            fmt::format("{}/{}", ub.judge_input_tokens, ub.judge_output_tokens), "");
+        row("judge cost (USD)", money(ua.judge_cost_usd) + (ua.judge_unpriced ? "+?" : ""),
+            money(ub.judge_cost_usd) + (ub.judge_unpriced ? "+?" : ""),
+            change(ua.judge_cost_usd, ub.judge_cost_usd));
+    }
 
     out += fmt::format("\nCASES: {}, {}, {} unchanged (pass), {} unchanged (fail), "
                        "{} errored, {} new, {} missing\n",
@@ -205,6 +214,12 @@ std::string diff_markdown(const compare::Comparison& c, const compare::Options& 
     row("latency p50 / p95", fmt::format("{} / {}", ms(ua.latency_p50), ms(ua.latency_p95)),
         fmt::format("{} / {}", ms(ub.latency_p50), ms(ub.latency_p95)), change(ua.latency_p50, ub.latency_p50));
     row("errors / cache hits", fmt::format("{} / {}", ua.errors, ua.cached), fmt::format("{} / {}", ub.errors, ub.cached), "");
+    if (ua.judge_calls > 0 || ub.judge_calls > 0) {
+        row("judge calls / cost (USD)",
+            fmt::format("{} / {}{}", ua.judge_calls, money(ua.judge_cost_usd), ua.judge_unpriced ? "+?" : ""),
+            fmt::format("{} / {}{}", ub.judge_calls, money(ub.judge_cost_usd), ub.judge_unpriced ? "+?" : ""),
+            change(ua.judge_cost_usd, ub.judge_cost_usd));
+    }
     for (auto kind : {CaseChange::regression, CaseChange::fix, CaseChange::new_case, CaseChange::missing}) {
         const auto list = cases_of(c, kind);
         if (list.empty()) continue;

@@ -234,6 +234,17 @@ TEST_CASE("compare reports (golden files)") {
                                 i == 1 ? nasty : "answer " + std::to_string(i), 0.0004, 300 + 10 * i)});
     }
     b.cases[1].results[0].reason = "contains: output does not contain \"Paris\"";
+    // A judge graded both sides: one call per case, then two (samples: 2), one unpriced.
+    for (auto* side : {&a, &b}) {
+        for (auto& sc : side->cases) {
+            auto& r = sc.results[0];
+            r.judge_calls = side == &a ? 1 : 2;
+            r.judge_input_tokens = 120 * r.judge_calls;
+            r.judge_output_tokens = 30 * r.judge_calls;
+            r.judge_cost_usd = 0.00005 * static_cast<double>(r.judge_calls);
+        }
+    }
+    b.cases[7].results[0].judge_cost_usd = std::nullopt;
     a.cases[1].description = "capital <of> France";
     const compare::Options options;
     const auto c = compare::compare(a, b, options);
