@@ -264,21 +264,11 @@ class CaseSelector {
                 return fail(ok.error());
             }
             // A case "failed" in that run when any of its results is not a pass.
-            auto stmt = db.prepare("SELECT DISTINCT case_id FROM results WHERE run_id = ?1 AND status != 'pass'");
-            if (!stmt) {
-                return fail(stmt.error());
+            auto failing = store::failing_case_ids(db, *f.failing_run);
+            if (!failing) {
+                return fail(failing.error());
             }
-            stmt->bind(1, *f.failing_run);
-            for (;;) {
-                auto row = stmt->step();
-                if (!row) {
-                    return fail(row.error());
-                }
-                if (!*row) {
-                    break;
-                }
-                sel.m_failing.insert(stmt->text(0));
-            }
+            sel.m_failing = std::move(*failing);
         }
         int64_t matching = suite.tests.size();
         if (f.pattern || f.failing_run) {
@@ -1296,29 +1286,6 @@ Expected<RunSummary> Run::execute(const std::function<bool()>& should_stop) {
     return std::move(m_summary);
 }
 
-// The mean output tokens per call of variant `label` in the latest finished run of this suite,
-// with that run's id; nullopt when there is none.
-Expected<std::optional<std::pair<double, int64_t>>>
-previous_output_tokens(store::Database& db, const std::string& suite_path, const std::string& label) {
-    auto stmt = db.prepare(
-        "SELECT r.id, AVG(x.output_tokens) FROM runs r JOIN run_variants v ON v.run_id = r.id "
-        "JOIN results x ON x.run_id = r.id AND x.variant = v.idx "
-        "WHERE r.suite_path = ?1 AND v.label = ?2 AND r.status != 'running' AND x.status != 'error' "
-        "AND x.cached = 0 GROUP BY r.id ORDER BY r.id DESC LIMIT 1");
-    if (!stmt) {
-        return fail(stmt.error());
-    }
-    stmt->bind(1, suite_path).bind(2, label);
-    auto row = stmt->step();
-    if (!row) {
-        return fail(row.error());
-    }
-    if (!*row) {
-        return std::optional<std::pair<double, int64_t>>();
-    }
-    return std::optional(std::pair{stmt->real(1), stmt->integer(0)});
-}
-
 // A cached answer's outcome; nullopt when the entry cannot be read (the run would call again).
 std::optional<provider::CallOutcome> cached_outcome(const std::string& stored) {
     const json value = json::parse(stored, nullptr, false);
@@ -1353,22 +1320,13 @@ Expected<std::pair<JudgeEstimate, int64_t>> Run::judge_output_basis(const std::s
     e.provider = m_judge.provider ? m_judge.provider->id() : "";
     e.embedder = m_judge.embedder && m_judge.embedder != m_judge.provider ? m_judge.embedder->id() : "";
     e.local = is_local(m_judge.provider) && is_local(m_judge.embedder);
-    auto stmt = m_db.prepare(
-        "SELECT r.id, SUM(x.judge_output_tokens) * 1.0 / SUM(x.judge_calls) FROM runs r "
-        "JOIN results x ON x.run_id = r.id WHERE r.suite_path = ?1 AND r.status != 'running' "
-        "AND x.judge_calls > 0 GROUP BY r.id HAVING SUM(x.judge_output_tokens) > 0 "
-        "ORDER BY r.id DESC LIMIT 1");
-    if (!stmt) {
-        return fail(stmt.error());
+    auto previous = store::mean_judge_output_tokens(m_db, suite_path);
+    if (!previous) {
+        return fail(previous.error());
     }
-    stmt->bind(1, suite_path);
-    auto row = stmt->step();
-    if (!row) {
-        return fail(row.error());
-    }
-    if (*row) {
-        e.output_basis = fmt::format("mean of run {}", stmt->integer(0));
-        return std::pair{std::move(e), static_cast<int64_t>(std::ceil(stmt->real(1)))};
+    if (*previous) {
+        e.output_basis = fmt::format("mean of run {}", (*previous)->run_id);
+        return std::pair{std::move(e), static_cast<int64_t>(std::ceil((*previous)->mean))};
     }
     std::optional<int64_t> max_tokens;
     bool all_capped = !m_judge.prompts.empty();
@@ -1480,13 +1438,13 @@ Expected<RunEstimate> Run::estimate() {
         e.cost_usd = 0.0;
         const auto& params = m_prompts[v / m_providers.size()].params;
         const auto max_tokens = params.max_tokens ? params.max_tokens : provider.config().params.max_tokens;
-        auto previous = previous_output_tokens(m_db, suite_path, e.label);
+        auto previous = store::mean_output_tokens(m_db, suite_path, e.label);
         if (!previous) {
             return fail(previous.error());
         }
         if (*previous) {
-            e.output_basis = fmt::format("mean of run {}", (*previous)->second);
-            output_per_call.push_back(static_cast<int64_t>(std::ceil((*previous)->first)));
+            e.output_basis = fmt::format("mean of run {}", (*previous)->run_id);
+            output_per_call.push_back(static_cast<int64_t>(std::ceil((*previous)->mean)));
         } else if (max_tokens) {
             e.output_basis = fmt::format("max_tokens {} (upper bound)", *max_tokens);
             output_per_call.push_back(*max_tokens);

@@ -396,6 +396,70 @@ Expected<void> for_each_result(Database& db, int64_t run_id,
     }
 }
 
+namespace {
+
+// The first row of `stmt` as (run id, mean); nullopt when it has none.
+Expected<std::optional<RunMean>> first_mean(Statement& stmt) {
+    auto row = stmt.step();
+    if (!row) {
+        return fail(row.error());
+    }
+    if (!*row) {
+        return std::optional<RunMean>();
+    }
+    return std::optional(RunMean{stmt.integer(0), stmt.real(1)});
+}
+
+} // namespace
+
+Expected<std::optional<RunMean>> mean_output_tokens(Database& db, std::string_view suite_path,
+                                                    std::string_view label) {
+    auto stmt = db.prepare(
+        "SELECT r.id, AVG(x.output_tokens) FROM runs r JOIN run_variants v ON v.run_id = r.id "
+        "JOIN results x ON x.run_id = r.id AND x.variant = v.idx "
+        "WHERE r.suite_path = ?1 AND v.label = ?2 AND r.status != 'running' AND x.status != 'error' "
+        "AND x.cached = 0 GROUP BY r.id ORDER BY r.id DESC LIMIT 1");
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    stmt->bind(1, suite_path).bind(2, label);
+    return first_mean(*stmt);
+}
+
+Expected<std::optional<RunMean>> mean_judge_output_tokens(Database& db,
+                                                          std::string_view suite_path) {
+    auto stmt = db.prepare(
+        "SELECT r.id, SUM(x.judge_output_tokens) * 1.0 / SUM(x.judge_calls) FROM runs r "
+        "JOIN results x ON x.run_id = r.id WHERE r.suite_path = ?1 AND r.status != 'running' "
+        "AND x.judge_calls > 0 GROUP BY r.id HAVING SUM(x.judge_output_tokens) > 0 "
+        "ORDER BY r.id DESC LIMIT 1");
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    stmt->bind(1, suite_path);
+    return first_mean(*stmt);
+}
+
+Expected<std::set<std::string>> failing_case_ids(Database& db, int64_t run_id) {
+    auto stmt =
+        db.prepare("SELECT DISTINCT case_id FROM results WHERE run_id = ?1 AND status != 'pass'");
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    stmt->bind(1, run_id);
+    std::set<std::string> ids;
+    for (;;) {
+        auto row = stmt->step();
+        if (!row) {
+            return fail(row.error());
+        }
+        if (!*row) {
+            return ids;
+        }
+        ids.insert(stmt->text(0));
+    }
+}
+
 Expected<std::set<std::tuple<int, std::string, int>>> result_keys(Database& db, int64_t run_id,
                                                                   bool include_errors) {
     auto stmt = db.prepare(include_errors

@@ -136,6 +136,26 @@ Expected<void> for_each_result(Database& db, int64_t run_id,
 Expected<std::set<std::tuple<int, std::string, int>>> result_keys(Database& db, int64_t run_id,
                                                                   bool include_errors);
 
+// The ids of the cases with a result that is not a pass (a fail or an error) in a run: what
+// `eval --failing RUN` selects. Fails with `io`.
+Expected<std::set<std::string>> failing_case_ids(Database& db, int64_t run_id);
+
+// A mean over the results of the latest finished run that has any, for `eval --estimate`.
+struct RunMean {
+    int64_t run_id = 0;
+    double mean = 0;
+};
+
+// The mean output tokens per call of variant `label` in the latest finished run of the suite at
+// `suite_path` (answers not from the cache, errors left out); nullopt when there is none.
+Expected<std::optional<RunMean>> mean_output_tokens(Database& db, std::string_view suite_path,
+                                                    std::string_view label);
+
+// The mean output tokens per judge call in the latest finished run of the suite that called a
+// judge; nullopt when there is none.
+Expected<std::optional<RunMean>> mean_judge_output_tokens(Database& db,
+                                                          std::string_view suite_path);
+
 // Points tag `name` at a run (moving it when it named another). Fails with `invalid_input` for
 // a tag that looks like a run ref (a number or latest...).
 Expected<void> tag_run(Database& db, int64_t run_id, std::string_view name);
