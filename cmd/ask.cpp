@@ -154,12 +154,8 @@ Expected<int> ask(const Context& ctx, const AskOptions& o) {
                      ".llmops/prices.yaml)\n",
                      chosen.config().spec.model.c_str());
     }
-    auto ok = print(o.json ? report::call_json(chosen.config().spec, result)
+    return print_ok(o.json ? report::call_json(chosen.config().spec, result)
                            : result.result.output + "\n");
-    if (!ok) {
-        return fail(ok.error());
-    }
-    return k_exit_ok;
 }
 
 } // namespace

@@ -12,19 +12,6 @@ namespace llmops::cmd {
 
 namespace {
 
-// Runs `body` as the command's action once parsing chose this subcommand.
-template <typename Body>
-void on_run(CLI::App* sub, Context& ctx, Body body) {
-    sub->callback([&ctx, body] { ctx.action = [&ctx, body] { return body(ctx); }; });
-}
-
-Expected<int> print_ok(const std::string& text) {
-    if (auto ok = print(text); !ok) {
-        return fail(ok.error());
-    }
-    return k_exit_ok;
-}
-
 // The project's cache, or nullopt when it has none yet: inspecting or shrinking a cache never
 // creates one. Fails outside a project, like every command that works on one.
 struct OpenCache {

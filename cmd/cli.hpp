@@ -66,6 +66,20 @@ Expected<OpenProject> open_project_for_writing(const Context& ctx);
 // is an `io` error.
 Expected<void> print(std::string_view text);
 
+// Prints `text` and returns `code`: the tail of most commands.
+inline Expected<int> print_ok(std::string_view text, int code = k_exit_ok) {
+    if (auto ok = print(text); !ok) {
+        return fail(ok.error());
+    }
+    return code;
+}
+
+// Runs `body` as the command's action once parsing chose this subcommand.
+template <typename Body>
+void on_run(CLI::App* sub, Context& ctx, Body body) {
+    sub->callback([&ctx, body] { ctx.action = [&ctx, body] { return body(ctx); }; });
+}
+
 // Whether stdout gets colour (a terminal and no NO_COLOR).
 report::Colour stdout_colour();
 

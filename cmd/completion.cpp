@@ -173,10 +173,7 @@ void register_complete(CLI::App& app, Context& ctx) {
             for (const auto& value : store_values(ctx, *kind)) {
                 text += value + "\n";
             }
-            if (auto ok = print(text); !ok) {
-                return fail(ok.error());
-            }
-            return k_exit_ok;
+            return print_ok(text);
         };
     });
 }
@@ -204,10 +201,7 @@ void register_completion(CLI::App& app, Context& ctx) {
                 return fail(ErrorCode::invalid_input, "unknown shell '{}' (expected {}){}", *shell,
                             util::join(shells, ", "), util::did_you_mean(*shell, shells));
             }
-            if (auto ok = print(report::completion_script(*shell, command_tree(app))); !ok) {
-                return fail(ok.error());
-            }
-            return k_exit_ok;
+            return print_ok(report::completion_script(*shell, command_tree(app)));
         };
     });
     register_complete(app, ctx);

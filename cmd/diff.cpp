@@ -146,10 +146,7 @@ Expected<int> diff_command(const Context& ctx, const DiffOptions& o) {
         }
     }
     const std::string shown = o.format == "json" ? doc.dump(2) + "\n" : o.format == "md" ? markdown : text;
-    if (auto ok = print(shown); !ok) {
-        return fail(ok.error());
-    }
-    return code;
+    return print_ok(shown, code);
 }
 
 } // namespace

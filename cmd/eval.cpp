@@ -210,8 +210,7 @@ Expected<int> estimate(store::Database& db, const store::Project& project, const
         return fail(e.error());
     }
     if (as_json) {
-        auto ok = print(e->to_json().dump(2) + "\n");
-        return ok ? Expected<int>(k_exit_ok) : fail(ok.error());
+        return print_ok(e->to_json().dump(2) + "\n");
     }
     std::string out = fmt::format("estimate for {} ({} calls; nothing was called)\n",
                                   run.suite_display_path, e->calls());
@@ -240,8 +239,7 @@ Expected<int> estimate(store::Database& db, const store::Project& project, const
     out += fmt::format("total: {} (estimate: input tokens counted as ceil(characters / 4)){}\n",
                        usd_text(e->priced_cost_usd()),
                        e->has_unpriced() ? "; unpriced models are not included (llmops prices list)" : "");
-    auto ok = print(out);
-    return ok ? Expected<int>(k_exit_ok) : fail(ok.error());
+    return print_ok(out);
 }
 
 Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {

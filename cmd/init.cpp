@@ -37,13 +37,9 @@ void register_init(CLI::App& app, Context& ctx) {
                 return fail(ErrorCode::io, "cannot create '{}': {}",
                             project.prompts_dir().string(), ec.message());
             }
-            auto ok = print(fmt::format("{} llmops project in {}\n",
+            return print_ok(fmt::format("{} llmops project in {}\n",
                                         created ? "initialized empty" : "reinitialized existing",
                                         project.dir.string()));
-            if (!ok) {
-                return fail(ok.error());
-            }
-            return k_exit_ok;
         };
     });
 }
@@ -63,11 +59,8 @@ void register_fsck(CLI::App& app, Context& ctx) {
             if (!report) {
                 return fail(report.error());
             }
-            auto ok = print(*json ? report::fsck_json(*report) : report::fsck_text(*report));
-            if (!ok) {
-                return fail(ok.error());
-            }
-            return report->problems.empty() ? k_exit_ok : k_exit_gate;
+            return print_ok(*json ? report::fsck_json(*report) : report::fsck_text(*report),
+                            report->problems.empty() ? k_exit_ok : k_exit_gate);
         };
     });
 }

@@ -12,10 +12,7 @@ void register_man(CLI::App& app, Context& ctx) {
         "man", "Print the man page in roff (read it with: llmops man | man -l -)");
     sub->callback([&app, &ctx] {
         ctx.action = [&app]() -> Expected<int> {
-            if (auto ok = print(report::man_page(command_tree(app), util::version())); !ok) {
-                return fail(ok.error());
-            }
-            return k_exit_ok;
+            return print_ok(report::man_page(command_tree(app), util::version()));
         };
     });
 }

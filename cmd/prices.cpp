@@ -41,11 +41,7 @@ void register_prices(CLI::App& app, Context& ctx) {
                     rows.push_back(&e);
                 }
             }
-            auto ok = print(o->json ? report::prices_json(rows) : report::prices_text(rows));
-            if (!ok) {
-                return fail(ok.error());
-            }
-            return k_exit_ok;
+            return print_ok(o->json ? report::prices_json(rows) : report::prices_text(rows));
         };
     });
 }

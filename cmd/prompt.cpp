@@ -26,19 +26,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// Runs `body` as the command's action once parsing chose this subcommand.
-template <typename Body>
-void on_run(CLI::App* sub, Context& ctx, Body body) {
-    sub->callback([&ctx, body] { ctx.action = [&ctx, body] { return body(ctx); }; });
-}
-
-Expected<int> print_ok(const std::string& text) {
-    if (auto ok = print(text); !ok) {
-        return fail(ok.error());
-    }
-    return k_exit_ok;
-}
-
 void add_commit(CLI::App& group, Context& ctx) {
     struct Options {
         std::vector<std::string> paths;
@@ -558,13 +545,10 @@ void add_import(CLI::App& group, Context& ctx) {
         if (!report) {
             return fail(report.error());
         }
-        auto printed = print_ok(o->json ? report::import_json(*report, o->file)
-                                        : report::import_text(*report, o->file));
-        if (!printed) {
-            return printed;
-        }
         // Like a merge that stopped on a conflict: the rest is in, the conflicts are the user's.
-        return report->conflicts.empty() ? k_exit_ok : k_exit_gate;
+        return print_ok(o->json ? report::import_json(*report, o->file)
+                                : report::import_text(*report, o->file),
+                        report->conflicts.empty() ? k_exit_ok : k_exit_gate);
     });
 }
 

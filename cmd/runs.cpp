@@ -12,14 +12,6 @@ namespace llmops::cmd {
 
 namespace {
 
-Expected<int> print_ok(const std::string& text) {
-    auto ok = print(text);
-    if (!ok) {
-        return fail(ok.error());
-    }
-    return k_exit_ok;
-}
-
 void add_list(CLI::App& group, Context& ctx) {
     struct Options {
         int64_t limit = 20;

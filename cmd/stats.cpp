@@ -54,8 +54,7 @@ Expected<int> power_command(const PowerOptions& o) {
                            {"cases_exact", n->cases_exact},
                            {"design_effect", n->design_effect},
                            {"discordance", o.independent ? nlohmann::json() : nlohmann::json(n->discordance)}};
-        auto ok = print(doc.dump(2) + "\n");
-        return ok ? Expected<int>(k_exit_ok) : fail(ok.error());
+        return print_ok(doc.dump(2) + "\n");
     }
     std::string out = fmt::format(
         "To see a pass rate drop from {:.1f}% to {:.1f}% with {:.0f}% power at alpha {}:\n", 100 * o.baseline,
@@ -73,8 +72,7 @@ Expected<int> power_command(const PowerOptions& o) {
         out += fmt::format("  with {} repeats per case ({} runs; intra-case correlation {}, design effect {:.2f})\n",
                            n->repeats, n->runs, o.icc, n->design_effect);
     }
-    auto ok = print(out);
-    return ok ? Expected<int>(k_exit_ok) : fail(ok.error());
+    return print_ok(out);
 }
 
 } // namespace

@@ -16,15 +16,18 @@ using nlohmann::json;
 
 constexpr std::string_view k_bundle_format = "llmops-bundle/1";
 
-json optional_number(const std::optional<int64_t>& n) { return n ? json(*n) : json(nullptr); }
+json optional_number(const std::optional<int64_t>& n) {
+    return n ? json(*n) : json(nullptr);
+}
 
 // Reads the members of one JSON object of the bundle, naming the file and the place on errors.
 class Fields {
-public:
+  public:
     Fields(const json& object, std::string_view file, std::string path)
         : m_object(object), m_file(file), m_path(std::move(path)) {}
 
-    Expected<const json*> get(std::string_view key, json::value_t type, bool nullable = false) const {
+    Expected<const json*> get(std::string_view key, json::value_t type,
+                              bool nullable = false) const {
         const auto it = m_object.find(key);
         if (it == m_object.end()) {
             return fail(ErrorCode::invalid_input, "{}: {} has no '{}'", m_file, where(), key);
@@ -60,7 +63,7 @@ public:
 
     std::string where() const { return m_path.empty() ? "the bundle" : m_path; }
 
-private:
+  private:
     static std::string_view type_name(json::value_t type) {
         switch (type) {
         case json::value_t::string: return "a string";
@@ -106,8 +109,7 @@ Expected<VersionInfo> parse_version(const json& value, std::string_view file,
     if (!parent) {
         return fail(parent.error());
     }
-    VersionInfo v{prompt,    **number,   *id, std::nullopt, *message,
-                  *author,   *created_at};
+    VersionInfo v{prompt, **number, *id, std::nullopt, *message, *author, *created_at};
     if (!(*parent)->is_null()) {
         v.parent_id = (*parent)->get<std::string>();
     }
@@ -274,9 +276,8 @@ std::string bundle_json(const Bundle& bundle) {
                            {"labels", p.labels},
                            {"label_history", std::move(history)}});
     }
-    const json doc = {{"format", k_bundle_format},
-                      {"objects", bundle.objects},
-                      {"prompts", std::move(prompts)}};
+    const json doc = {
+        {"format", k_bundle_format}, {"objects", bundle.objects}, {"prompts", std::move(prompts)}};
     return doc.dump(2) + "\n";
 }
 
@@ -292,8 +293,9 @@ Expected<Bundle> parse_bundle(std::string_view text, std::string_view name) {
                              "write one with `llmops prompt bundle`)");
     }
     if (*format != k_bundle_format) {
-        return invalid(name, "bundle format '{}' is not one this llmops reads ('{}'); upgrade "
-                             "llmops",
+        return invalid(name,
+                       "bundle format '{}' is not one this llmops reads ('{}'); upgrade "
+                       "llmops",
                        format->get<std::string>(), k_bundle_format);
     }
     Fields top(*doc, name, "");
@@ -309,8 +311,9 @@ Expected<Bundle> parse_bundle(std::string_view text, std::string_view name) {
         }
         const auto& text_content = content.get_ref<const std::string&>();
         if (util::sha256_hex(text_content) != id) {
-            return invalid(name, "objects.{} is not the SHA-256 of its content (the bundle was "
-                                 "edited or damaged)",
+            return invalid(name,
+                           "objects.{} is not the SHA-256 of its content (the bundle was "
+                           "edited or damaged)",
                            id);
         }
         // fsck holds every stored object to its canonical form; so does an import.
@@ -349,8 +352,8 @@ Expected<Bundle> parse_bundle(std::string_view text, std::string_view name) {
             p.versions.push_back(std::move(*v));
         }
         for (size_t k = 0; k < (*history)->size(); ++k) {
-            auto e = parse_event((**history)[k], name,
-                                 fmt::format("{}.label_history[{}]", path, k));
+            auto e =
+                parse_event((**history)[k], name, fmt::format("{}.label_history[{}]", path, k));
             if (!e) {
                 return fail(e.error());
             }
@@ -385,9 +388,9 @@ Expected<ImportReport> import_bundle(Database& db, const Bundle& bundle, bool dr
     auto insert_prompt = db.prepare("INSERT INTO prompts(name, created_at) VALUES (?1, ?2)");
     auto insert_object =
         db.prepare("INSERT INTO objects(id, content) VALUES (?1, ?2) ON CONFLICT DO NOTHING");
-    auto insert_version = db.prepare(
-        "INSERT INTO versions(prompt_id, number, object_id, parent_id, message, author, "
-        "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    auto insert_version =
+        db.prepare("INSERT INTO versions(prompt_id, number, object_id, parent_id, message, author, "
+                   "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     auto upsert_label = db.prepare(
         "INSERT INTO labels(prompt_id, name, version_number, updated_at) VALUES (?1, ?2, ?3, ?4) "
         "ON CONFLICT(prompt_id, name) DO UPDATE SET version_number = excluded.version_number, "
@@ -396,8 +399,8 @@ Expected<ImportReport> import_bundle(Database& db, const Bundle& bundle, bool dr
     auto insert_event = db.prepare(
         "INSERT INTO label_history(prompt_id, label, from_number, to_number, author, message, "
         "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-    for (auto* stmt : {&find_prompt, &insert_prompt, &insert_object, &insert_version,
-                       &upsert_label, &delete_label, &insert_event}) {
+    for (auto* stmt : {&find_prompt, &insert_prompt, &insert_object, &insert_version, &upsert_label,
+                       &delete_label, &insert_event}) {
         if (!*stmt) {
             return fail(stmt->error());
         }
@@ -527,10 +530,10 @@ Expected<ImportReport> import_bundle(Database& db, const Bundle& bundle, bool dr
             std::optional<int64_t> here =
                 it == local_labels.end() ? std::nullopt : std::optional<int64_t>(it->second);
             if (!is_prefix(mine, other)) {
-                const auto there = bp.labels.contains(label)
-                                       ? std::optional<int64_t>(to_local[static_cast<size_t>(
-                                             bp.labels.at(label))])
-                                       : std::nullopt;
+                const auto there =
+                    bp.labels.contains(label)
+                        ? std::optional<int64_t>(to_local[static_cast<size_t>(bp.labels.at(label))])
+                        : std::nullopt;
                 if (local_id(here) == local_id(there)) {
                     continue; // moved on both sides, but to the same content
                 }

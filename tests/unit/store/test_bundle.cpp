@@ -268,22 +268,24 @@ TEST_CASE("store::parse_bundle refuses damaged bundles, naming the place") {
         return copy.dump(1);
     };
 
-    CHECK(parse_error("{\n  \"format\": \n}") .starts_with("b.json:3:1: not JSON"));
+    CHECK(parse_error("{\n  \"format\": \n}").starts_with("b.json:3:1: not JSON"));
     CHECK(parse_error("[]").find("not an llmops bundle") != std::string::npos);
-    CHECK(parse_error(edited([](json& j) { j["format"] = "llmops-bundle/9"; }))
-              .find("'llmops-bundle/9' is not one this llmops reads") != std::string::npos);
-    CHECK(parse_error(edited([&](json& j) {
-              j["objects"][v1] = R"({"template":"tampered"})";
-          })) == "b.json: objects." + v1 + " is not the SHA-256 of its content (the bundle was "
-                                           "edited or damaged)");
+    CHECK(parse_error(edited([](json& j) {
+              j["format"] = "llmops-bundle/9";
+          })).find("'llmops-bundle/9' is not one this llmops reads") != std::string::npos);
+    CHECK(parse_error(edited([&](json& j) { j["objects"][v1] = R"({"template":"tampered"})"; })) ==
+          "b.json: objects." + v1 +
+              " is not the SHA-256 of its content (the bundle was "
+              "edited or damaged)");
     const std::string spaced = R"({ "template": "x" })";
     CHECK(parse_error(edited([&](json& j) {
               j["objects"][llmops::util::sha256_hex(spaced)] = spaced;
           })).find("is not canonical JSON") != std::string::npos);
     CHECK(parse_error(edited([](json& j) { j["prompts"][0]["versions"][1]["number"] = 3; })) ==
           "b.json: prompts[0].versions[1].number is 3, expected 2");
-    CHECK(parse_error(edited([](json& j) { j["prompts"][0]["versions"][1]["parent"] = nullptr; }))
-              .starts_with("b.json: prompts[0].versions[1].parent is null, expected "));
+    CHECK(parse_error(edited([](json& j) {
+              j["prompts"][0]["versions"][1]["parent"] = nullptr;
+          })).starts_with("b.json: prompts[0].versions[1].parent is null, expected "));
     CHECK(parse_error(edited([](json& j) { j["prompts"][0]["versions"][0].erase("author"); })) ==
           "b.json: prompts[0].versions[0] has no 'author'");
     CHECK(parse_error(edited([](json& j) { j["prompts"][0]["versions"][0]["number"] = "1"; })) ==
