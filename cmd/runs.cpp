@@ -175,7 +175,7 @@ void add_export(CLI::App& group, Context& ctx) {
         std::vector<std::string> outputs;
     };
     auto o = std::make_shared<Options>();
-    auto* sub = group.add_subcommand("export", "Write a run's results as .json, .jsonl, .csv, .xml or .md");
+    auto* sub = group.add_subcommand("export", "Write a run's results as .json, .jsonl, .csv, .xml, .md or .html");
     sub->add_option("run", o->ref, "A run number, latest, latest~N or a tag")
         ->required()
         ->type_name(k_value_run);

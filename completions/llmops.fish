@@ -335,7 +335,7 @@ complete -c llmops -n '__llmops_at "runs" 0' -a show -d 'Show a run: provenance,
 complete -c llmops -n '__llmops_at "runs" 0' -a tag -d 'Name a run (moving the name if another run had it)'
 complete -c llmops -n '__llmops_at "runs" 0' -a rm -d 'Delete a run and its results'
 complete -c llmops -n '__llmops_at "runs" 0' -a merge -d 'Join the runs of --shard jobs into one run'
-complete -c llmops -n '__llmops_at "runs" 0' -a export -d 'Write a run\'s results as .json, .jsonl, .csv, .xml or .md'
+complete -c llmops -n '__llmops_at "runs" 0' -a export -d 'Write a run\'s results as .json, .jsonl, .csv, .xml, .md or .html'
 complete -c llmops -n '__llmops_at "runs"' -s h -l help -d 'Print this help message and exit'
 
 # llmops runs list

@@ -1,6 +1,7 @@
-// `llmops diff -o report.html` opened in a real browser (Debian's chromium, headless, installed
-// by scripts/setup.sh): the charts render, the report's script runs under its
-// Content-Security-Policy, and a script planted in a model output does not.
+// `llmops diff -o report.html` (and a run's, from `eval` and `runs export`) opened in a real
+// browser (Debian's chromium, headless, installed by scripts/setup.sh): the charts render, the
+// report's script runs under its Content-Security-Policy, and a script planted in a model
+// output does not.
 
 #include <cstdlib>
 #include <filesystem>
@@ -211,6 +212,51 @@ TEST_SUITE("cli") {
                   "of 10 "
                   "matching (250 in all) / 10; search: cases 1–3 of 3 matching (250 in all) / 3; "
                   "first: case-0; cleared: cases 1–100 of 250 / 100\"") != std::string::npos);
+    }
+
+    TEST_CASE("cli::eval -o report.html: one variant, in a browser") {
+        TempDir dir;
+        // echo answers with the prompt: case 0's output carries the planted script; case 1 fails.
+        dir.write("suite.yaml", "prompts: ['Say {{x}}']\nproviders: [echo]\ntests:\n"
+                                "  - {description: planted, vars: {x: \"" + k_planted_script + "\"}}\n"
+                                "  - {vars: {x: nothing}, assert: [{type: contains, value: absent}]}\n"
+                                "  - {vars: {x: hello}}\n");
+        const auto r = llmops(dir.path(), {"eval", "suite.yaml", "-o", "report.html", "--no-progress"});
+        REQUIRE_MESSAGE(r.exit_code == 1, r.err); // case 1 fails
+        const std::string html = dir.read("report.html");
+        CHECK(title_of(html) == "llmops run 1: suite.yaml, 2 of 3 passed");
+        CHECK(html.find("<td>variant</td>") != std::string::npos);
+        CHECK(html.find("<p>2 passed, 1 failed, 0 errored.</p>") != std::string::npos);
+        const std::string dom = dump_dom(dir, dir / "report.html");
+        CHECK(dom.find("pwned</title>") == std::string::npos);
+        CHECK(dom.find("data-llmops-ready=\"1\"") != std::string::npos);
+        CHECK(dom.find("data-llmops-style=\"1\"") != std::string::npos);
+        // One row per case, built by the script: status and output, the planted markup as text.
+        CHECK(count(dom, "<tr class=\"ch-pass\"") == 2);
+        CHECK(count(dom, "<tr class=\"ch-fail\"") == 1);
+        CHECK(dom.find("<div class=\"text\">Say &lt;script&gt;document.title='pwned'&lt;/script&gt;"
+                       "</div>") != std::string::npos);
+        CHECK(dom.find("contains: output does not contain") != std::string::npos);
+        CHECK(dom.find("<span class=\"pager-info\">cases 1–3 of 3</span>") != std::string::npos);
+        CHECK(dom.find("<svg class=\"chart\" id=\"chart-pass-rate\"") != std::string::npos);
+    }
+
+    TEST_CASE("cli::runs export -o report.html: several variants are compared as diff RUN does") {
+        TempDir dir;
+        // A stored run of two variants: two prompts on echo.
+        dir.write("suite.yaml", "prompts: ['A {{x}}', 'B {{x}}']\nproviders: [echo]\ntests:\n"
+                                "  - {vars: {x: one}, assert: [{type: contains, value: A}]}\n"
+                                "  - {vars: {x: two}}\n");
+        REQUIRE(llmops(dir.path(), {"eval", "suite.yaml", "--no-progress"}).exit_code == 1);
+        REQUIRE(llmops(dir.path(), {"runs", "export", "latest", "-o", "run.html"}).exit_code == 0);
+        REQUIRE(llmops(dir.path(), {"diff", "latest", "-o", "diff.html"}).exit_code == 0);
+        const std::string run = dir.read("run.html");
+        const std::string diff = dir.read("diff.html");
+        CHECK(title_of(run) == "llmops run 1: suite.yaml, 3 of 4 passed");
+        // The same page as llmops diff RUN but for the title.
+        CHECK(run.substr(run.find("<section class=\"variants\">")) ==
+              diff.substr(diff.find("<section class=\"variants\">")));
+        CHECK(run.find("<h2>#1 → #2</h2>") != std::string::npos);
     }
 
     TEST_CASE("cli::diff -o with an unknown extension") {

@@ -408,6 +408,32 @@ std::optional<stats::Interval> mean_interval(const std::vector<std::vector<doubl
     return stats::Interval{m->mean - *z * m->standard_error, m->mean + *z * m->standard_error};
 }
 
+// The pass rate over every judged repeat of `all` (one outcome list per judged case).
+std::optional<double> pass_rate_of(const std::vector<std::vector<double>>& all) {
+    double sum = 0;
+    size_t n = 0;
+    for (const auto& v : all) {
+        for (double x : v) {
+            sum += x;
+            ++n;
+        }
+    }
+    return n ? std::optional(sum / static_cast<double>(n)) : std::nullopt;
+}
+
+// Its interval at 1 - alpha: Wilson without repeats, else clustered standard errors by case.
+std::optional<stats::Interval> pass_rate_interval(const std::vector<std::vector<double>>& all,
+                                                  int repeats, double alpha) {
+    if (repeats > 1) {
+        return mean_interval(all, alpha);
+    }
+    size_t k = 0;
+    for (const auto& v : all) {
+        k += v.empty() ? 0 : static_cast<size_t>(v[0]);
+    }
+    return stats::wilson_interval(k, all.size(), 1 - alpha);
+}
+
 json interval_json(const std::optional<stats::Interval>& i) {
     return i ? json::array({i->lower, i->upper}) : json();
 }
@@ -482,6 +508,22 @@ Expected<std::vector<Side>> load_sides(store::Database* db, const SideRef& ref) 
                     ref.run);
     }
     return load_stored(*db, ref);
+}
+
+SideSummary summarize_side(const Side& side, double alpha) {
+    SideSummary out;
+    std::vector<std::vector<double>> all;
+    for (const auto& sc : side.cases) {
+        out.repeats = std::max(out.repeats, static_cast<int>(sc.results.size()));
+        if (pass_fraction(sc)) {
+            all.push_back(outcomes(sc));
+        }
+    }
+    out.judged_cases = static_cast<int64_t>(all.size());
+    out.pass_rate = pass_rate_of(all);
+    out.interval = pass_rate_interval(all, out.repeats, alpha);
+    out.usage = usage_of(side);
+    return out;
 }
 
 std::string_view to_string(CaseChange change) {
@@ -599,27 +641,11 @@ Comparison compare(const Side& baseline, const Side& candidate, const Options& o
     {
         MetricDiff m;
         m.name = "pass rate";
-        auto rate = [](const std::vector<std::vector<double>>& all) -> std::optional<double> {
-            double sum = 0;
-            size_t n = 0;
-            for (const auto& v : all) {
-                for (double x : v) {
-                    sum += x;
-                    ++n;
-                }
-            }
-            return n ? std::optional(sum / static_cast<double>(n)) : std::nullopt;
-        };
-        m.baseline = rate(a_all);
-        m.candidate = rate(b_all);
+        m.baseline = pass_rate_of(a_all);
+        m.candidate = pass_rate_of(b_all);
+        m.baseline_interval = pass_rate_interval(a_all, c.repeats, options.alpha);
+        m.candidate_interval = pass_rate_interval(b_all, c.repeats, options.alpha);
         if (c.repeats <= 1) {
-            auto wilson = [&](const std::vector<std::vector<double>>& all) -> std::optional<stats::Interval> {
-                size_t k = 0;
-                for (const auto& v : all) k += v.empty() ? 0 : static_cast<size_t>(v[0]);
-                return stats::wilson_interval(k, all.size(), confidence);
-            };
-            m.baseline_interval = wilson(a_all);
-            m.candidate_interval = wilson(b_all);
             if (auto p = stats::compare_paired(counts, confidence)) {
                 m.difference = p->difference;
                 m.difference_interval = p->interval;
@@ -629,8 +655,6 @@ Comparison compare(const Side& baseline, const Side& candidate, const Options& o
             }
             m.method = "Wilson intervals; paired difference with Tango's interval and McNemar's exact test";
         } else {
-            m.baseline_interval = mean_interval(a_all, options.alpha);
-            m.candidate_interval = mean_interval(b_all, options.alpha);
             auto z = stats::normal_critical_value(confidence);
             if (auto d = stats::clustered_difference(a_outcomes, b_outcomes); d && z) {
                 m.difference = d->mean;

@@ -159,6 +159,17 @@ struct Comparison {
     const MetricDiff* metric(std::string_view name) const;
 };
 
+// One side on its own (a run's report): its pass rate over every judged repeat with the interval
+// compare() gives it (Wilson without repeats, else clustered by case), and its cost and speed.
+struct SideSummary {
+    int repeats = 1;
+    int64_t judged_cases = 0; // cases not all errors
+    std::optional<double> pass_rate;
+    std::optional<stats::Interval> interval;
+    Usage usage;
+};
+SideSummary summarize_side(const Side& side, double alpha);
+
 // Compares `candidate` against `baseline`. Pure: the sides must outlive the result.
 Comparison compare(const Side& baseline, const Side& candidate, const Options& options);
 

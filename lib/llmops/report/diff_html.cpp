@@ -106,6 +106,11 @@ constexpr std::string_view k_script = R"js(
     id.appendChild(el('div', 'case-id', r[0]));
     if (r[1]) id.appendChild(el('div', 'desc', r[1]));
     tr.appendChild(id);
+    if (t.single) {
+      tr.appendChild(status(a[0]));
+      tr.appendChild(output(a[1], a[2]));
+      return tr;
+    }
     tr.appendChild(el('td', 'change', r[2]));
     tr.appendChild(status(a[0]));
     tr.appendChild(status(b[0]));
@@ -173,6 +178,7 @@ constexpr std::string_view k_script = R"js(
     var s = sections[i], index = +s.getAttribute('data-table');
     var spec = data.tables[index] || {a: 0, b: 0, rows: []};
     var t = {rows: spec.rows, a: data.sides[spec.a] || [], b: data.sides[spec.b] || [],
+             single: spec.b < 0,
              table: s.querySelector('table.cases'),
              info: s.querySelector('.pager-info'), prev: s.querySelector('[data-page=prev]'),
              next: s.querySelector('[data-page=next]'), regressions: false, failures: false,
@@ -202,6 +208,7 @@ using namespace diff_format;
 struct Variant {
     const compare::Side* side = nullptr;
     bool baseline = false;
+    bool standalone = false; // a variant of a run's report, compared with nothing
     std::optional<double> pass_rate;
     std::optional<stats::Interval> interval;
     std::optional<double> cost_per_case;
@@ -249,6 +256,24 @@ std::vector<Variant> variants_of(const std::vector<compare::Comparison>& compari
         const auto* rate = c.metric("pass rate");
         add(c.baseline, true, rate, c.baseline_usage);
         add(c.candidate, false, rate, c.candidate_usage);
+    }
+    mark_pareto_front(out);
+    return out;
+}
+
+// The variants of a run's report, each on its own.
+std::vector<Variant> variants_of(const std::vector<compare::Side>& sides, double alpha) {
+    std::vector<Variant> out;
+    for (const auto& side : sides) {
+        const auto summary = compare::summarize_side(side, alpha);
+        Variant v;
+        v.side = &side;
+        v.standalone = true;
+        v.pass_rate = summary.pass_rate;
+        v.interval = summary.interval;
+        v.cost_per_case = summary.usage.cost_per_case;
+        v.unpriced = summary.usage.unpriced;
+        out.push_back(v);
     }
     mark_pareto_front(out);
     return out;
@@ -495,7 +520,11 @@ std::string variants_table(const std::vector<Variant>& vs) {
             "<tr data-variant=\"{}\"><td class=\"num\">#{}</td><td>{}</td><td>{}:{}</td><td>{}</td>"
             "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
             "<td class=\"num\">{}{}</td><td>{}</td></tr>\n",
-            i + 1, i + 1, v.baseline ? "baseline" : "candidate", html_text(v.side->name),
+            i + 1, i + 1,
+            v.standalone ? "variant"
+            : v.baseline ? "baseline"
+                         : "candidate",
+            html_text(v.side->name),
             v.side->variant, html_text(v.side->label), v.side->cases.size(), pct(v.pass_rate),
             interval_pct(v.interval), money(v.cost_per_case),
             v.unpriced > 0 ? fmt::format(" (+{} unpriced)", v.unpriced) : "",
@@ -534,39 +563,50 @@ std::string quality_table(const compare::Comparison& c, const compare::Options& 
     return out + "</tbody></table>\n";
 }
 
-std::string cost_table(const compare::Comparison& c) {
-    const auto& a = c.baseline_usage;
-    const auto& b = c.candidate_usage;
-    std::string out = "<table class=\"cost\"><thead><tr><th>cost and speed</th><th>baseline</th>"
-                      "<th>candidate</th><th>change</th></tr></thead><tbody>\n";
-    auto row = [&](std::string_view name, const std::string& x, const std::string& y,
-                   const std::string& d) {
-        out += fmt::format("<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td "
-                           "class=\"num\">{}</td></tr>\n",
-                           name, x, y, d);
+// Cost and speed of one usage (a run's variant) or two (baseline, candidate, and the change).
+std::string cost_table(const compare::Usage& a, const compare::Usage* b) {
+    std::string out = b ? "<table class=\"cost\"><thead><tr><th>cost and speed</th><th>baseline</th>"
+                          "<th>candidate</th><th>change</th></tr></thead><tbody>\n"
+                        : "<table class=\"cost\"><thead><tr><th>cost and speed</th><th>value</th>"
+                          "</tr></thead><tbody>\n";
+    // `cell` renders a value of either side; `diff` the change between the sides.
+    auto row = [&](std::string_view name, auto cell, auto diff) {
+        if (b) {
+            out += fmt::format("<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td "
+                               "class=\"num\">{}</td></tr>\n",
+                               name, cell(a), cell(*b), diff(a, *b));
+        } else {
+            out += fmt::format("<tr><td>{}</td><td class=\"num\">{}</td></tr>\n", name, cell(a));
+        }
     };
+    using U = compare::Usage;
+    auto none = [](const U&, const U&) { return std::string(); };
     auto count = [](int64_t v) { return static_cast<double>(v); };
-    row("input tokens", std::to_string(a.input_tokens), std::to_string(b.input_tokens),
-        change(count(a.input_tokens), count(b.input_tokens)));
-    row("output tokens", std::to_string(a.output_tokens), std::to_string(b.output_tokens),
-        change(count(a.output_tokens), count(b.output_tokens)));
-    row("cost (USD)", money(a.cost_usd) + (a.unpriced ? "+?" : ""),
-        money(b.cost_usd) + (b.unpriced ? "+?" : ""), change(a.cost_usd, b.cost_usd));
-    row("cost per case", money(a.cost_per_case), money(b.cost_per_case),
-        change(a.cost_per_case, b.cost_per_case));
-    row("latency p50", ms(a.latency_p50), ms(b.latency_p50), change(a.latency_p50, b.latency_p50));
-    row("latency p95", ms(a.latency_p95), ms(b.latency_p95), change(a.latency_p95, b.latency_p95));
-    row("latency p99", ms(a.latency_p99), ms(b.latency_p99), change(a.latency_p99, b.latency_p99));
-    row("cache hits", std::to_string(a.cached), std::to_string(b.cached), "");
-    row("errors", std::to_string(a.errors), std::to_string(b.errors), "");
-    if (a.judge_calls > 0 || b.judge_calls > 0) {
-        row("judge calls", std::to_string(a.judge_calls), std::to_string(b.judge_calls),
-            change(count(a.judge_calls), count(b.judge_calls)));
-        row("judge tokens in/out", fmt::format("{}/{}", a.judge_input_tokens, a.judge_output_tokens),
-            fmt::format("{}/{}", b.judge_input_tokens, b.judge_output_tokens), "");
-        row("judge cost (USD)", money(a.judge_cost_usd) + (a.judge_unpriced ? "+?" : ""),
-            money(b.judge_cost_usd) + (b.judge_unpriced ? "+?" : ""),
-            change(a.judge_cost_usd, b.judge_cost_usd));
+    row("input tokens", [](const U& u) { return std::to_string(u.input_tokens); },
+        [&](const U& x, const U& y) { return change(count(x.input_tokens), count(y.input_tokens)); });
+    row("output tokens", [](const U& u) { return std::to_string(u.output_tokens); },
+        [&](const U& x, const U& y) { return change(count(x.output_tokens), count(y.output_tokens)); });
+    row("cost (USD)", [](const U& u) { return money(u.cost_usd) + (u.unpriced ? "+?" : ""); },
+        [](const U& x, const U& y) { return change(x.cost_usd, y.cost_usd); });
+    row("cost per case", [](const U& u) { return money(u.cost_per_case); },
+        [](const U& x, const U& y) { return change(x.cost_per_case, y.cost_per_case); });
+    row("latency p50", [](const U& u) { return ms(u.latency_p50); },
+        [](const U& x, const U& y) { return change(x.latency_p50, y.latency_p50); });
+    row("latency p95", [](const U& u) { return ms(u.latency_p95); },
+        [](const U& x, const U& y) { return change(x.latency_p95, y.latency_p95); });
+    row("latency p99", [](const U& u) { return ms(u.latency_p99); },
+        [](const U& x, const U& y) { return change(x.latency_p99, y.latency_p99); });
+    row("cache hits", [](const U& u) { return std::to_string(u.cached); }, none);
+    row("errors", [](const U& u) { return std::to_string(u.errors); }, none);
+    if (a.judge_calls > 0 || (b && b->judge_calls > 0)) {
+        row("judge calls", [](const U& u) { return std::to_string(u.judge_calls); },
+            [&](const U& x, const U& y) { return change(count(x.judge_calls), count(y.judge_calls)); });
+        row("judge tokens in/out",
+            [](const U& u) { return fmt::format("{}/{}", u.judge_input_tokens, u.judge_output_tokens); },
+            none);
+        row("judge cost (USD)",
+            [](const U& u) { return money(u.judge_cost_usd) + (u.judge_unpriced ? "+?" : ""); },
+            [](const U& x, const U& y) { return change(x.judge_cost_usd, y.judge_cost_usd); });
     }
     return out + "</tbody></table>\n";
 }
@@ -642,6 +682,19 @@ nlohmann::json case_rows(const compare::Comparison& c, const std::vector<Variant
             {"rows", std::move(rows)}};
 }
 
+// One variant's cases on their own (a run's report): {"a": its index in "sides", "b": -1,
+// "rows": [id, description, status, index of the case, -1, fails (0/1)]}.
+nlohmann::json single_rows(const compare::Side& side, const std::vector<Variant>& vs) {
+    auto rows = nlohmann::json::array();
+    for (size_t i = 0; i < side.cases.size(); ++i) {
+        const auto& sc = side.cases[i];
+        const std::string status = status_of(&sc);
+        rows.push_back(nlohmann::json::array({sc.id, sc.description == sc.id ? "" : sc.description,
+                                              status, i, -1, status == "pass" ? 0 : 1}));
+    }
+    return {{"a", number_of(vs, &side) - 1}, {"b", -1}, {"rows", std::move(rows)}};
+}
+
 // JSON for a <script type="application/json"> data block. An HTML parser ends the block at the
 // first "</script" whatever the JSON means, and "<!--" changes how it looks for that end, so no
 // '<' may appear raw; '>' and '&' are escaped too, so the text is inert anywhere in a page. In
@@ -693,6 +746,38 @@ std::string cases_section(const compare::Comparison& c, size_t index) {
         "<span class=\"pager-info\"></span><button type=\"button\" data-page=\"next\">next "
         "→</button></div>\n";
     return out + "</section>\n";
+}
+
+// One variant of a run's report: its cost and speed, then its cases, paged and filtered as a
+// comparison's are.
+std::string variant_section(const compare::Side& side, size_t index,
+                            const std::vector<Variant>& vs) {
+    const size_t number = number_of(vs, &side);
+    std::string out = fmt::format("<section class=\"comparison\" id=\"variant-{}\">\n", number);
+    out += fmt::format("<h2>#{}</h2>\n<p>{} ({} cases)</p>\n", number, side_title(side),
+                       side.cases.size());
+    out += "<h3>Cost and speed</h3>\n" +
+           cost_table(compare::summarize_side(side, 0.05).usage, nullptr);
+    size_t passed = 0, failed = 0, errored = 0;
+    for (const auto& sc : side.cases) {
+        const std::string status = status_of(&sc);
+        (status == "pass" ? passed : status == "error" ? errored : failed) += 1;
+    }
+    out += fmt::format("<section class=\"case-list\" data-table=\"{}\">\n<h3>Cases</h3>\n", index);
+    out += fmt::format("<p>{} passed, {} failed, {} errored.</p>\n", passed, failed, errored);
+    out += "<div class=\"filters\" hidden><label><input type=\"checkbox\" "
+           "data-filter=\"failures\"> failures only</label><input type=\"search\" "
+           "data-filter=\"search\" placeholder=\"search ids, descriptions, outputs and reasons\" "
+           "aria-label=\"search the cases\"></div>\n";
+    out += "<noscript><p class=\"note\">The case table needs JavaScript; <code>llmops runs export "
+           "RUN -o run.json</code> lists every case.</p></noscript>\n";
+    out += "<table class=\"cases\"><colgroup><col class=\"case\"><col class=\"status\"><col "
+           "class=\"output\"></colgroup>\n<thead><tr><th>case</th><th>status</th><th>output</th>"
+           "</tr></thead><tbody></tbody></table>\n";
+    out += "<div class=\"pager\" hidden><button type=\"button\" data-page=\"prev\">← previous</button>"
+           "<span class=\"pager-info\"></span><button type=\"button\" data-page=\"next\">next "
+           "→</button></div>\n";
+    return out + "</section>\n</section>\n";
 }
 
 // The unified diff of the two prompts, folded, its lines coloured by kind.
@@ -749,7 +834,7 @@ std::string comparison_section(const compare::Comparison& c, size_t index,
                            pct(c.baseline_pass_at_k), pct(c.candidate_pass_at_k), c.repeats,
                            pct(c.baseline_pass_hat_k), pct(c.candidate_pass_hat_k));
     }
-    out += "<h3>Cost and speed</h3>\n" + cost_table(c);
+    out += "<h3>Cost and speed</h3>\n" + cost_table(c.baseline_usage, &c.candidate_usage);
     return out + cases_section(c, index) + "</section>\n";
 }
 
@@ -774,11 +859,12 @@ std::string hash_source(std::string_view text) {
 
 } // namespace
 
-std::string diff_html(const std::vector<compare::Comparison>& comparisons,
-                      const compare::Options& options,
-                      const std::vector<std::vector<std::string>>& gate_failures) {
-    const std::vector<Variant> vs = variants_of(comparisons);
-    const std::string title = headline(comparisons, gate_failures);
+namespace {
+
+// The page around `sections`: the policy, the variants with their charts, the cases' data block
+// and the script.
+std::string document(const std::string& title, const std::vector<Variant>& vs,
+                     const std::string& sections, const nlohmann::json& tables) {
     // Nothing but the two hashed blocks may run or style the page; no fetch of any kind.
     const std::string policy = fmt::format(
         "default-src 'none'; style-src {}; script-src {}; base-uri 'none'; form-action 'none'",
@@ -793,17 +879,54 @@ std::string diff_html(const std::vector<compare::Comparison>& comparisons,
     out += "<section class=\"variants\">\n<h2>Variants</h2>\n" + variants_table(vs);
     out += "<h3>Pass rate</h3>\n" + pass_rate_chart(vs);
     out += "<h3>Cost against quality</h3>\n" + cost_quality_chart(vs) + "</section>\n";
-    nlohmann::json data{{"sides", side_rows(vs)}, {"tables", nlohmann::json::array()}};
-    const std::vector<std::string> no_failures;
-    for (size_t i = 0; i < comparisons.size(); ++i) {
-        out += comparison_section(comparisons[i], i, options,
-                                  i < gate_failures.size() ? gate_failures[i] : no_failures, vs);
-        data["tables"].push_back(case_rows(comparisons[i], vs));
-    }
+    out += sections;
+    const nlohmann::json data{{"sides", side_rows(vs)}, {"tables", tables}};
     out += "<script type=\"application/json\" id=\"llmops-cases\">" + script_json(data) +
            "</script>\n";
     out += fmt::format("<script>{}</script>\n</body>\n</html>\n", k_script);
     return out;
+}
+
+std::string comparisons_page(const std::string& title,
+                             const std::vector<compare::Comparison>& comparisons,
+                             const compare::Options& options,
+                             const std::vector<std::vector<std::string>>& gate_failures) {
+    const std::vector<Variant> vs = variants_of(comparisons);
+    std::string sections;
+    nlohmann::json tables = nlohmann::json::array();
+    const std::vector<std::string> no_failures;
+    for (size_t i = 0; i < comparisons.size(); ++i) {
+        sections += comparison_section(comparisons[i], i, options,
+                                       i < gate_failures.size() ? gate_failures[i] : no_failures,
+                                       vs);
+        tables.push_back(case_rows(comparisons[i], vs));
+    }
+    return document(title, vs, sections, tables);
+}
+
+} // namespace
+
+std::string diff_html(const std::vector<compare::Comparison>& comparisons,
+                      const compare::Options& options,
+                      const std::vector<std::vector<std::string>>& gate_failures) {
+    return comparisons_page(headline(comparisons, gate_failures), comparisons, options,
+                            gate_failures);
+}
+
+std::string run_html(const std::string& title, const std::vector<compare::Side>& sides,
+                     const std::vector<compare::Comparison>& comparisons,
+                     const compare::Options& options) {
+    if (!comparisons.empty()) {
+        return comparisons_page(title, comparisons, options, {});
+    }
+    const std::vector<Variant> vs = variants_of(sides, options.alpha);
+    std::string sections;
+    nlohmann::json tables = nlohmann::json::array();
+    for (size_t i = 0; i < sides.size(); ++i) {
+        sections += variant_section(sides[i], i, vs);
+        tables.push_back(single_rows(sides[i], vs));
+    }
+    return document(title, vs, sections, tables);
 }
 
 } // namespace llmops::report

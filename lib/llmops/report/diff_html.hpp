@@ -23,4 +23,13 @@ std::string diff_html(const std::vector<compare::Comparison>& comparisons,
                       const compare::Options& options,
                       const std::vector<std::vector<std::string>>& gate_failures);
 
+// The HTML report of one run (`llmops eval -o report.html`, `llmops runs export RUN -o
+// report.html`), titled `title`: the same page, as safe. With two or more variants,
+// `comparisons` are the run's (variant 0 against each other, as `llmops diff RUN`); with one
+// variant (no comparisons), its cost and speed and its cases with their status, output and
+// reason, filtered to failures or searched.
+std::string run_html(const std::string& title, const std::vector<compare::Side>& sides,
+                     const std::vector<compare::Comparison>& comparisons,
+                     const compare::Options& options);
+
 } // namespace llmops::report

@@ -25,6 +25,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <llmops/compare/compare.hpp>
+#include <llmops/report/diff_html.hpp>
 #include <llmops/util/strings.hpp>
 #include <llmops/util/term.hpp>
 
@@ -909,6 +911,34 @@ std::string md_header(const store::RunRecord& run, const eval::RunSummary& s) {
     return out + util::join(facts, " · ") + "\n\n" + md_summary_table(s) + "\n";
 }
 
+// The HTML report (diff_html.hpp): unlike the other exports it holds the run in memory, as
+// `llmops diff` does, to pair the variants' cases.
+Expected<void> write_html(store::Database& db, const store::RunRecord& run, Sink& out) {
+    auto sides = compare::load_sides(&db, compare::SideRef{std::to_string(run.id), std::nullopt});
+    if (!sides) {
+        return fail(sides.error());
+    }
+    const compare::Options options;
+    std::vector<compare::Comparison> comparisons;
+    for (size_t i = 1; i < sides->size(); ++i) {
+        comparisons.push_back(compare::compare(sides->front(), (*sides)[i], options));
+    }
+    const auto summary = eval::summarize_run(db, run.id);
+    if (!summary) {
+        return fail(summary.error());
+    }
+    size_t pass = 0, judged = 0;
+    for (const auto& v : summary->variants) {
+        pass += static_cast<size_t>(v.pass);
+        judged += static_cast<size_t>(v.pass + v.fail);
+    }
+    std::string title = fmt::format("llmops run {}: {}", run.id, run.suite_path);
+    if (judged > 0) {
+        title += fmt::format(", {} of {} passed", pass, judged);
+    }
+    return out.write(run_html(title, *sides, comparisons, options));
+}
+
 Expected<void> write_markdown(store::Database& db, const store::RunRecord& run, Sink& out) {
     // The summary is recomputed from the results (right for merged and resumed runs too).
     auto summary = eval::summarize_run(db, run.id);
@@ -1342,20 +1372,16 @@ Expected<ExportFormat> export_format_for(const std::filesystem::path& path) {
         return ExportFormat::junit;
     if (ext == ".md")
         return ExportFormat::markdown;
-    if (ext == ".html") {
-        return fail(ErrorCode::invalid_input,
-                    "-o '{}': the HTML report is llmops diff's (llmops diff RUN -o {}); here use "
-                    ".json, .jsonl, .csv, .xml or .md",
-                    path.string(), path.string());
-    }
+    if (ext == ".html")
+        return ExportFormat::html;
     if (ext.empty()) {
         return fail(ErrorCode::invalid_input,
                     "-o '{}': no extension to pick a report format from (use .json, .jsonl, "
-                    ".csv, .xml or .md)",
+                    ".csv, .xml, .md or .html)",
                     path.string());
     }
     return fail(ErrorCode::invalid_input,
-                "-o '{}': unknown report format '{}' (use .json, .jsonl, .csv, .xml or .md)",
+                "-o '{}': unknown report format '{}' (use .json, .jsonl, .csv, .xml, .md or .html)",
                 path.string(), path.extension().string());
 }
 
@@ -1376,6 +1402,7 @@ Expected<void> export_run(store::Database& db, int64_t run_id, ExportFormat form
     case ExportFormat::csv: ok = write_csv(db, *run, out); break;
     case ExportFormat::junit: ok = write_junit(db, *run, out); break;
     case ExportFormat::markdown: ok = write_markdown(db, *run, out); break;
+    case ExportFormat::html: ok = write_html(db, *run, out); break;
     }
     if (!ok) {
         return ok; // the sink removes its temporary file

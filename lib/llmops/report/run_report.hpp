@@ -1,8 +1,9 @@
 #pragma once
 // Output of eval runs (SPEC §12): the terminal summary and failures, `runs list`/`runs show`,
-// and the exports by extension: .json, .jsonl, .csv, .xml (JUnit), .md. Exports stream from the
-// store row by row (memory does not grow with the run) into a temporary file renamed into place,
-// so a failed export never leaves half a file. Every model text is escaped for its format.
+// and the exports by extension: .json, .jsonl, .csv, .xml (JUnit), .md, .html. Exports stream
+// from the store row by row (memory does not grow with the run; .html, which pairs the variants'
+// cases, holds the run) into a temporary file renamed into place, so a failed export never
+// leaves half a file. Every model text is escaped for its format.
 
 #include <cstdint>
 #include <filesystem>
@@ -16,11 +17,11 @@
 
 namespace llmops::report {
 
-enum class ExportFormat { json, jsonl, csv, junit, markdown };
+enum class ExportFormat { json, jsonl, csv, junit, markdown, html };
 
-// Picks the format from `path`'s extension (.json, .jsonl, .csv, .xml, .md). Fails with
+// Picks the format from `path`'s extension (.json, .jsonl, .csv, .xml, .md, .html). Fails with
 // `invalid_input`: "-o 'out.txt': unknown report format '.txt' (use .json, .jsonl, .csv, .xml,
-// .md or .html)". (.html is the diff issue's; it fails plainly until then.)
+// .md or .html)".
 Expected<ExportFormat> export_format_for(const std::filesystem::path& path);
 
 // Writes run `run_id` to `path` in `format`. `-` writes to stdout. Fails with `io` naming the
