@@ -1,5 +1,6 @@
 #include "cli.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
@@ -69,6 +70,22 @@ Expected<OpenProject> open_project_for_writing(const Context& ctx) {
         return fail(db.error());
     }
     return OpenProject{std::move(*project), std::move(*db)};
+}
+
+Expected<std::vector<report::ExportFormat>> export_formats(const std::vector<std::string>& outputs,
+                                                           const std::optional<std::string>& format) {
+    if (std::count(outputs.begin(), outputs.end(), "-") > 1) {
+        return fail(ErrorCode::invalid_input, "-o - appears twice: standard output takes one report");
+    }
+    std::vector<report::ExportFormat> formats;
+    for (const auto& out : outputs) {
+        auto f = report::export_format_for(out, format);
+        if (!f) {
+            return fail(f.error());
+        }
+        formats.push_back(*f);
+    }
+    return formats;
 }
 
 Expected<void> print(std::string_view text) {

@@ -6,11 +6,13 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include <llmops/report/command_tree.hpp>
 #include <llmops/report/prompt_report.hpp>
+#include <llmops/report/run_report.hpp>
 #include <llmops/store/database.hpp>
 #include <llmops/store/project.hpp>
 #include <llmops/util/error.hpp>
@@ -73,6 +75,11 @@ inline Expected<int> print_ok(std::string_view text, int code = k_exit_ok) {
     }
     return code;
 }
+
+// The report format of each `-o` (`format`: the --format of `-o -`, standard output, which may
+// appear once). Fails with `invalid_input` as report::export_format_for does.
+Expected<std::vector<report::ExportFormat>> export_formats(const std::vector<std::string>& outputs,
+                                                           const std::optional<std::string>& format);
 
 // Runs `body` as the command's action once parsing chose this subcommand.
 template <typename Body>

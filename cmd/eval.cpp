@@ -42,6 +42,7 @@ struct EvalOptions {
     std::optional<int64_t> max_errors;
     std::optional<double> min_pass_rate;
     std::vector<std::string> outputs;
+    std::optional<std::string> format; // of `-o -`
     bool json = false;
     bool no_progress = false;
     bool estimate = false;
@@ -306,13 +307,16 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
         }
         run.filter.shard = *shard;
     }
-    std::vector<report::ExportFormat> formats;
-    for (const auto& out : o.outputs) {
-        auto format = report::export_format_for(out);
-        if (!format) {
-            return fail(format.error());
-        }
-        formats.push_back(*format);
+    auto formats = export_formats(o.outputs, o.format);
+    if (!formats) {
+        return fail(formats.error());
+    }
+    // `-o -` makes the report the data on stdout: the summary tables move to stderr.
+    const bool report_on_stdout =
+        std::find(o.outputs.begin(), o.outputs.end(), "-") != o.outputs.end();
+    if (report_on_stdout && o.json) {
+        return fail(ErrorCode::invalid_input,
+                    "-o - and --json both write to standard output; use one of them");
     }
     auto open = open_or_create_project(ctx);
     if (!open) {
@@ -354,7 +358,7 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
     }
     // The reports come first: whatever the verdict, the results are written out.
     for (size_t i = 0; i < o.outputs.size(); ++i) {
-        if (auto ok = report::export_run(open->db, summary->run_id, formats[i], o.outputs[i]); !ok) {
+        if (auto ok = report::export_run(open->db, summary->run_id, (*formats)[i], o.outputs[i]); !ok) {
             return fail(ok.error());
         }
     }
@@ -369,12 +373,16 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
             return fail(ok.error());
         }
     } else {
-        auto failures = report::failures_text(open->db, summary->run_id, 20, 400, stdout_colour());
+        const auto colour = report_on_stdout ? report::Colour::off : stdout_colour();
+        auto failures = report::failures_text(open->db, summary->run_id, 20, 400, colour);
         if (!failures) {
             return fail(failures.error());
         }
-        auto ok = print(*failures + report::run_summary_text(*summary, stdout_colour()));
-        if (!ok) {
+        const std::string text = *failures + report::run_summary_text(*summary, colour);
+        if (report_on_stdout) {
+            std::fflush(stdout);
+            std::fputs(text.c_str(), stderr);
+        } else if (auto ok = print(text); !ok) {
             return fail(ok.error());
         }
     }
@@ -416,7 +424,11 @@ void register_eval(CLI::App& app, Context& ctx) {
         ->check(CLI::NonNegativeNumber);
     sub->add_option("--min-pass-rate", o->min_pass_rate, "Gate: every variant passes at least this share (0-1)")
         ->check(CLI::Range(0.0, 1.0));
-    sub->add_option("-o,--output", o->outputs, "Write a report: .json, .jsonl, .csv, .xml (JUnit), .md (repeatable)");
+    sub->add_option("-o,--output", o->outputs,
+                    "Write a report: .json, .jsonl, .csv, .xml (JUnit), .md, .html; - for stdout "
+                    "with --format (repeatable)");
+    sub->add_option("--format", o->format, "The format of -o -: json, jsonl, csv, xml, md or html")
+        ->check(CLI::IsMember({"json", "jsonl", "csv", "xml", "junit", "md", "markdown", "html"}));
     sub->add_flag("--json", o->json, "Print the summary as JSON instead of tables");
     sub->add_flag("--no-progress", o->no_progress, "No progress bar, even on a terminal");
     sub->add_option("--judge", o->judge,

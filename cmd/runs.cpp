@@ -173,16 +173,25 @@ void add_export(CLI::App& group, Context& ctx) {
     struct Options {
         std::string ref;
         std::vector<std::string> outputs;
+        std::optional<std::string> format; // of `-o -`
     };
     auto o = std::make_shared<Options>();
     auto* sub = group.add_subcommand("export", "Write a run's results as .json, .jsonl, .csv, .xml, .md or .html");
     sub->add_option("run", o->ref, "A run number, latest, latest~N or a tag")
         ->required()
         ->type_name(k_value_run);
-    sub->add_option("-o,--output", o->outputs, "The file(s) to write; the extension picks the format")
+    sub->add_option("-o,--output", o->outputs,
+                    "The file(s) to write; the extension picks the format; - for stdout with "
+                    "--format")
         ->required();
+    sub->add_option("--format", o->format, "The format of -o -: json, jsonl, csv, xml, md or html")
+        ->check(CLI::IsMember({"json", "jsonl", "csv", "xml", "junit", "md", "markdown", "html"}));
     sub->callback([&ctx, o] {
         ctx.action = [&ctx, o]() -> Expected<int> {
+            auto formats = export_formats(o->outputs, o->format);
+            if (!formats) {
+                return fail(formats.error());
+            }
             auto open = open_project(ctx);
             if (!open) {
                 return fail(open.error());
@@ -191,12 +200,8 @@ void add_export(CLI::App& group, Context& ctx) {
             if (!id) {
                 return fail(id.error());
             }
-            for (const auto& out : o->outputs) {
-                auto format = report::export_format_for(out);
-                if (!format) {
-                    return fail(format.error());
-                }
-                if (auto ok = report::export_run(open->db, *id, *format, out); !ok) {
+            for (size_t i = 0; i < o->outputs.size(); ++i) {
+                if (auto ok = report::export_run(open->db, *id, (*formats)[i], o->outputs[i]); !ok) {
                     return fail(ok.error());
                 }
             }

@@ -137,8 +137,8 @@ _llmops_spec() {
         ;;
     'eval')
         subs=''
-        opts='-h --help -c --config --validate -j --max-concurrency --repeat --no-cache --record --filter-pattern --first-n --sample --seed --failing --shard --resume --max-cost --max-errors --min-pass-rate -o --output --json --no-progress --judge --judge-samples --estimate'
-        vals='-c --config -j --max-concurrency --repeat --record --filter-pattern --first-n --sample --seed --failing --shard --resume --max-cost --max-errors --min-pass-rate -o --output --judge --judge-samples'
+        opts='-h --help -c --config --validate -j --max-concurrency --repeat --no-cache --record --filter-pattern --first-n --sample --seed --failing --shard --resume --max-cost --max-errors --min-pass-rate -o --output --format --json --no-progress --judge --judge-samples --estimate'
+        vals='-c --config -j --max-concurrency --repeat --record --filter-pattern --first-n --sample --seed --failing --shard --resume --max-cost --max-errors --min-pass-rate -o --output --format --judge --judge-samples'
         ;;
     'runs')
         subs='list show tag rm merge export'
@@ -172,8 +172,8 @@ _llmops_spec() {
         ;;
     'runs export')
         subs=''
-        opts='-h --help -o --output'
-        vals='-o --output'
+        opts='-h --help -o --output --format'
+        vals='-o --output --format'
         ;;
     'diff')
         subs=''
@@ -276,6 +276,7 @@ _llmops_kind() {
     'eval --max-errors') echo 'none' ;;
     'eval --min-pass-rate') echo 'none' ;;
     'eval -o' | 'eval --output') echo 'text' ;;
+    'eval --format') echo 'choice json jsonl csv xml junit md markdown html' ;;
     'eval --judge') echo 'text' ;;
     'eval --judge-samples') echo 'none' ;;
     'eval #0') echo 'text' ;;
@@ -286,6 +287,7 @@ _llmops_kind() {
     'runs rm #0') echo 'runs' ;;
     'runs merge #'*) echo 'runs' ;;
     'runs export -o' | 'runs export --output') echo 'text' ;;
+    'runs export --format') echo 'choice json jsonl csv xml junit md markdown html' ;;
     'runs export #0') echo 'runs' ;;
     'diff --format') echo 'choice text json md' ;;
     'diff -o' | 'diff --output') echo 'text' ;;

@@ -47,11 +47,11 @@ function __llmops_vals --argument-names path --description 'The options of a com
         case 'cache prune'
             printf '%s\n' --older-than
         case 'eval'
-            printf '%s\n' -c --config -j --max-concurrency --repeat --record --filter-pattern --first-n --sample --seed --failing --shard --resume --max-cost --max-errors --min-pass-rate -o --output --judge --judge-samples
+            printf '%s\n' -c --config -j --max-concurrency --repeat --record --filter-pattern --first-n --sample --seed --failing --shard --resume --max-cost --max-errors --min-pass-rate -o --output --format --judge --judge-samples
         case 'runs list'
             printf '%s\n' -n --limit
         case 'runs export'
-            printf '%s\n' -o --output
+            printf '%s\n' -o --output --format
         case 'diff'
             printf '%s\n' --format -o --output --alpha --seed --max-cost-increase --max-latency-increase --min-pass-rate
         case 'stats power'
@@ -321,7 +321,8 @@ complete -c llmops -n '__llmops_at "eval"' -l resume -r -f -a '(__llmops_store r
 complete -c llmops -n '__llmops_at "eval"' -l max-cost -r -f -d 'Stop starting calls once this many USD are spent'
 complete -c llmops -n '__llmops_at "eval"' -l max-errors -r -f -d 'Errors tolerated before the run fails (exit 3)'
 complete -c llmops -n '__llmops_at "eval"' -l min-pass-rate -r -f -d 'Gate: every variant passes at least this share (0-1)'
-complete -c llmops -n '__llmops_at "eval"' -s o -l output -r -F -d 'Write a report: .json, .jsonl, .csv, .xml (JUnit), .md (repeatable)'
+complete -c llmops -n '__llmops_at "eval"' -s o -l output -r -F -d 'Write a report: .json, .jsonl, .csv, .xml (JUnit), .md, .html; - for stdout with --format (repeatable)'
+complete -c llmops -n '__llmops_at "eval"' -l format -r -f -a 'json jsonl csv xml junit md markdown html' -d 'The format of -o -: json, jsonl, csv, xml, md or html'
 complete -c llmops -n '__llmops_at "eval"' -l json -d 'Print the summary as JSON instead of tables'
 complete -c llmops -n '__llmops_at "eval"' -l no-progress -d 'No progress bar, even on a terminal'
 complete -c llmops -n '__llmops_at "eval"' -l judge -r -F -d 'Judge model of the model-graded assertions (over the suite\'s judge.provider and LLMOPS_JUDGE)'
@@ -364,7 +365,8 @@ complete -c llmops -n '__llmops_at "runs merge" 0+' -f -a '(__llmops_store runs)
 
 # llmops runs export
 complete -c llmops -n '__llmops_at "runs export"' -s h -l help -d 'Print this help message and exit'
-complete -c llmops -n '__llmops_at "runs export"' -s o -l output -r -F -d 'The file(s) to write; the extension picks the format'
+complete -c llmops -n '__llmops_at "runs export"' -s o -l output -r -F -d 'The file(s) to write; the extension picks the format; - for stdout with --format'
+complete -c llmops -n '__llmops_at "runs export"' -l format -r -f -a 'json jsonl csv xml junit md markdown html' -d 'The format of -o -: json, jsonl, csv, xml, md or html'
 complete -c llmops -n '__llmops_at "runs export" 0' -f -a '(__llmops_store runs)'
 
 # llmops diff

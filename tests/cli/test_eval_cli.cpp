@@ -162,6 +162,54 @@ TEST_CASE("cli::eval --estimate") {
     }
 }
 
+TEST_CASE("cli::eval -o - and runs export -o -: a report on standard output") {
+    TempDir dir;
+    dir.write("suite.yaml", "prompts: ['Say {{x}}']\nproviders: [echo]\ntests:\n"
+                            "  - {vars: {x: hi}}\n"
+                            "  - {vars: {x: no}, assert: [{type: contains, value: absent}]}\n");
+    SUBCASE("eval: the report is the data on stdout, the summary moves to stderr") {
+        const auto r = llmops(dir.path(), {"eval", "suite.yaml", "-o", "-", "--format", "jsonl",
+                                           "-o", "copy.jsonl"});
+        CHECK(r.exit_code == 1);
+        CHECK(r.out == dir.read("copy.jsonl"));
+        size_t lines = 0;
+        for (size_t at = r.out.find('\n'); at != std::string::npos; at = r.out.find('\n', at + 1)) {
+            ++lines;
+        }
+        CHECK(lines == 2);
+        CHECK(nlohmann::json::parse(r.out.substr(0, r.out.find('\n')))["case_id"].is_string());
+        CHECK(r.err.find("FAIL") != std::string::npos);       // the failures...
+        CHECK(r.err.find("complete: 1 passed, 1 failed") != std::string::npos); // ...and the summary
+    }
+    SUBCASE("runs export: any format to stdout, the same bytes as the file") {
+        REQUIRE(llmops(dir.path(), {"eval", "suite.yaml"}).exit_code == 1);
+        for (const auto& [format, ext] : std::vector<std::pair<std::string, std::string>>{
+                 {"json", "json"}, {"csv", "csv"}, {"xml", "xml"}, {"md", "md"}, {"html", "html"}}) {
+            const auto r = llmops(dir.path(), {"runs", "export", "latest", "-o", "-", "--format",
+                                               format, "-o", "file." + ext});
+            CHECK(r.exit_code == 0);
+            CHECK(r.out == dir.read("file." + ext));
+        }
+    }
+    SUBCASE("usage errors") {
+        const auto check = [&](const std::vector<std::string>& args, const std::string& message) {
+            const auto r = llmops(dir.path(), args);
+            CHECK(r.exit_code == 2);
+            CHECK(r.out == "");
+            CHECK(r.err == "llmops: error: " + message + "\n");
+        };
+        check({"eval", "suite.yaml", "-o", "-"},
+              "-o '-' (standard output) needs --format json, jsonl, csv, xml, md or html");
+        check({"eval", "suite.yaml", "-o", "-", "--format", "csv", "--json"},
+              "-o - and --json both write to standard output; use one of them");
+        check({"runs", "export", "latest", "-o", "-", "-o", "-", "--format", "md"},
+              "-o - appears twice: standard output takes one report");
+        check({"runs", "export", "latest", "-o", "-", "--format", "pdf"},
+              "--format: pdf not in {json,jsonl,csv,xml,junit,md,markdown,html} (see 'llmops runs "
+              "export --help')");
+    }
+}
+
 TEST_CASE("cli::eval killed with SIGKILL and resumed") {
     LoopbackServer server;
     std::atomic<int> calls{0};

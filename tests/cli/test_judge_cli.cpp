@@ -542,6 +542,25 @@ TEST_CASE("cli::eval --estimate counts the judge's calls as the run makes them")
     CHECK(judge.calls() == 16);
 }
 
+TEST_CASE("cli::eval --estimate counts the RAG triad's calls for an app that returns context") {
+    ScriptedJudge judge;
+    TempDir dir;
+    // An exec: RAG app (not run by the estimate) answering with the context it retrieved.
+    dir.write("app.py", "import json, sys\nreq = json.load(sys.stdin)\n"
+                        "print(json.dumps({'output': 'answer [rag]', 'context': 'retrieved text'}))\n");
+    dir.write("suite.yaml", "prompts: ['{{q}}']\nproviders: ['exec:python3 app.py']\n" +
+                                judge_block(judge) +
+                                "defaultTest:\n  assert:\n    - type: context-faithfulness\n"
+                                "    - type: context-relevance\n"
+                                "tests:\n  - vars: {q: one}\n  - vars: {q: two}\n");
+    const auto r = llmops(dir.path(), {"eval", "suite.yaml", "--estimate", "--json"});
+    REQUIRE(r.exit_code == 0);
+    CHECK(json::parse(r.out)["judge"]["calls"] == 4);
+    CHECK(judge.calls() == 0);
+    REQUIRE(llmops(dir.path(), {"eval", "suite.yaml"}, k_env).exit_code != 2);
+    CHECK(judge.calls() == 4);
+}
+
 } // TEST_SUITE
 
 } // namespace llmops::test

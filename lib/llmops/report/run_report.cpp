@@ -1385,6 +1385,27 @@ Expected<ExportFormat> export_format_for(const std::filesystem::path& path) {
                 path.string(), path.extension().string());
 }
 
+Expected<ExportFormat> export_format_for(const std::filesystem::path& path,
+                                         const std::optional<std::string>& format) {
+    if (path != "-") {
+        return export_format_for(path);
+    }
+    if (!format) {
+        return fail(ErrorCode::invalid_input, "-o '-' (standard output) needs --format {}",
+                    k_export_format_names);
+    }
+    static const std::map<std::string, ExportFormat, std::less<>> k_names = {
+        {"json", ExportFormat::json},   {"jsonl", ExportFormat::jsonl},
+        {"csv", ExportFormat::csv},     {"xml", ExportFormat::junit},
+        {"junit", ExportFormat::junit}, {"md", ExportFormat::markdown},
+        {"markdown", ExportFormat::markdown}, {"html", ExportFormat::html}};
+    if (auto it = k_names.find(*format); it != k_names.end()) {
+        return it->second;
+    }
+    return fail(ErrorCode::invalid_input, "--format '{}': unknown report format (use {})", *format,
+                k_export_format_names);
+}
+
 Expected<void> export_run(store::Database& db, int64_t run_id, ExportFormat format,
                           const std::filesystem::path& path) {
     auto run = store::load_run(db, run_id);

@@ -24,6 +24,16 @@ enum class ExportFormat { json, jsonl, csv, junit, markdown, html };
 // .md or .html)".
 Expected<ExportFormat> export_format_for(const std::filesystem::path& path);
 
+// The format of `-o PATH` given `--format` (`format`, when set): a file goes by its extension;
+// `-` (standard output) by `format` (json, jsonl, csv, xml, md or html), which it needs. Fails
+// with `invalid_input`: "-o '-' (standard output) needs --format json, jsonl, csv, xml, md or
+// html", or for an unknown --format.
+Expected<ExportFormat> export_format_for(const std::filesystem::path& path,
+                                         const std::optional<std::string>& format);
+
+// The --format names, for --help and completion.
+inline constexpr const char* k_export_format_names = "json, jsonl, csv, xml, md or html";
+
 // Writes run `run_id` to `path` in `format`. `-` writes to stdout. Fails with `io` naming the
 // file, `not_found` for an unknown run.
 Expected<void> export_run(store::Database& db, int64_t run_id, ExportFormat format,
