@@ -1286,20 +1286,6 @@ Expected<RunSummary> Run::execute(const std::function<bool()>& should_stop) {
     return std::move(m_summary);
 }
 
-// A cached answer's outcome; nullopt when the entry cannot be read (the run would call again).
-std::optional<provider::CallOutcome> cached_outcome(const std::string& stored) {
-    const json value = json::parse(stored, nullptr, false);
-    if (value.is_discarded() || value.is_null()) {
-        return std::nullopt;
-    }
-    auto outcome = provider::outcome_from_json(value);
-    if (!outcome) {
-        return std::nullopt;
-    }
-    outcome->cached = true;
-    return std::move(*outcome);
-}
-
 // Text standing in for an answer not known yet: `tokens` tokens as the estimates count them
 // (a quarter of the characters), for sizing the judge prompts that would quote it.
 std::string stand_in_text(int64_t tokens) {
@@ -1351,22 +1337,16 @@ void Run::estimate_judge(const std::shared_ptr<const TestCase>& test,
     const auto count = [&](const judge::Exchange& exchange) {
         for (const auto& [spec, planned] : exchange.planned) {
             for (const auto& call : planned.calls) {
-                // As judge::submit sends it.
-                const provider::Provider* p =
-                    call.params.embed && m_judge.embedder ? m_judge.embedder : m_judge.provider;
+                const judge::Outgoing out = judge::outgoing(m_judge, planned, call);
+                const provider::Provider* p = out.provider;
                 if (p == nullptr) {
                     continue;
                 }
                 ++e.calls;
-                provider::CompletionRequest request;
-                request.model = p->config().spec.model;
-                request.messages = call.messages;
-                request.params = call.params;
+                const provider::CompletionRequest& request = out.request;
                 const bool local = p->transport() == provider::Provider::Transport::local;
                 if (cache && !local) {
-                    const std::string salt =
-                        planned.prompt ? "judge:" + planned.prompt->version_id : "embedding";
-                    auto hit = cache->get(provider::cache_key(*p, request, call.sample, salt));
+                    auto hit = cache->get(provider::cache_key(*p, request, call.sample, out.cache_salt));
                     if (hit && *hit) {
                         ++e.cached;
                         continue;
@@ -1502,7 +1482,9 @@ Expected<RunEstimate> Run::estimate() {
                     if (hit && *hit) {
                         ++e.cached;
                         if (graded) {
-                            answer = cached_outcome(**hit);
+                            if (auto outcome = provider::cached_outcome(**hit)) {
+                                answer = std::move(*outcome);
+                            }
                         }
                         if (graded && !answer) { // unreadable: the run would call again
                             answer.emplace();

@@ -340,12 +340,10 @@ struct CallEngine::State {
             if (!p->key.empty()) {
                 // A cache hit: the stored outcome was put there by `finish`.
                 auto stored = options.cache->get(p->key);
-                auto value = stored && *stored ? json::parse(**stored, nullptr, false) : json();
-                auto outcome = value.is_discarded() || value.is_null()
-                                   ? Expected<CallOutcome>(fail(ErrorCode::io, "cache entry vanished"))
-                                   : outcome_from_json(value);
+                auto outcome = stored && *stored
+                                   ? cached_outcome(**stored)
+                                   : Expected<CallOutcome>(fail(ErrorCode::io, "cache entry vanished"));
                 if (outcome) {
-                    outcome->cached = true;
                     ++counters.cache_hits;
                     finish(std::move(p), std::move(outcome), false);
                     continue;

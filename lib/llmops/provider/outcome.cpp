@@ -186,4 +186,16 @@ Expected<CallOutcome> outcome_from_json(const json& value) {
     return outcome;
 }
 
+Expected<CallOutcome> cached_outcome(std::string_view stored) {
+    const json value = json::parse(stored, nullptr, false);
+    if (value.is_discarded() || !value.is_object()) {
+        return fail(ErrorCode::invalid_input, "unreadable cache entry");
+    }
+    auto outcome = outcome_from_json(value);
+    if (outcome) {
+        outcome->cached = true;
+    }
+    return outcome;
+}
+
 } // namespace llmops::provider

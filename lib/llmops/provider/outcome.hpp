@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -38,5 +39,10 @@ nlohmann::json outcome_to_json(const CallOutcome& outcome);
 // string"). A `tool_calls` string is taken as the text itself (outcome_to_json stores text
 // that is not JSON that way).
 Expected<CallOutcome> outcome_from_json(const nlohmann::json& value);
+
+// Reads a response cache entry (outcome_to_json's text) as a cache hit (`cached` set). Fails
+// with `invalid_input` when the entry is not JSON or not an outcome: callers treat that as a
+// miss.
+Expected<CallOutcome> cached_outcome(std::string_view stored);
 
 } // namespace llmops::provider

@@ -415,6 +415,18 @@ Expected<std::unique_ptr<provider::Provider>> make_judge(const Suite& suite,
     return std::move(*made);
 }
 
+Outgoing outgoing(const Setup& setup, const Planned& planned, const Call& call) {
+    Outgoing out;
+    out.provider = call.params.embed && setup.embedder ? setup.embedder : setup.provider;
+    if (out.provider != nullptr) {
+        out.request.model = out.provider->config().spec.model;
+    }
+    out.request.messages = call.messages;
+    out.request.params = call.params;
+    out.cache_salt = planned.prompt ? "judge:" + planned.prompt->version_id : "embedding";
+    return out;
+}
+
 void submit(provider::CallEngine& engine, const Setup& setup, Exchange& exchange,
             int64_t& calls_left, std::function<void()> when_done) {
     calls_left = exchange.calls();
@@ -425,14 +437,12 @@ void submit(provider::CallEngine& engine, const Setup& setup, Exchange& exchange
     auto done = std::make_shared<std::function<void()>>(std::move(when_done));
     for (auto& [spec, planned] : exchange.planned) {
         for (auto& call : planned.calls) {
-            const provider::Provider* p = call.params.embed && setup.embedder ? setup.embedder : setup.provider;
+            Outgoing out = outgoing(setup, planned, call);
             provider::CallJob job;
-            job.provider = p;
-            job.request.model = p->config().spec.model;
-            job.request.messages = call.messages;
-            job.request.params = call.params;
+            job.provider = out.provider;
+            job.request = std::move(out.request);
             job.repeat = call.sample;
-            job.cache_salt = planned.prompt ? "judge:" + planned.prompt->version_id : "embedding";
+            job.cache_salt = std::move(out.cache_salt);
             engine.submit(std::move(job), [&call, &calls_left, done](Expected<provider::CallOutcome> r) {
                 if (r) {
                     call.embeddings = std::move(r->result.embeddings);

@@ -137,6 +137,16 @@ Expected<std::unique_ptr<provider::Provider>> make_judge(const Suite& suite,
 Expected<std::unique_ptr<provider::Provider>> make_embedder(const Suite& suite,
                                                             const provider::EnvLookup& env);
 
+// One judge call as it is sent: to the judge (or, for embeddings, the embedding model when one
+// is set), its request, and the cache salt (the judge prompt's version id), so a call's cache
+// key can be worked out without sending it (`eval --estimate`).
+struct Outgoing {
+    const provider::Provider* provider = nullptr; // null when the setup has no model for it
+    provider::CompletionRequest request;
+    std::string cache_salt;
+};
+Outgoing outgoing(const Setup& setup, const Planned& planned, const Call& call);
+
 // Submits every call of `exchange` to `engine` on `setup.provider` (repeat index = the sample,
 // cache salt = the judge prompt's version id, so a new judge prompt version never reuses an
 // old verdict); fills each call's reply or error as it finishes, and runs `when_done` once they
