@@ -6,9 +6,11 @@
 #include <cstring>
 #include <ctime>
 #include <new>
+#include <stdexcept>
 #include <string>
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <fmt/format.h>
 
 namespace llmops::provider {
@@ -20,11 +22,80 @@ constexpr int k_stop_poll_ms = 50;
 
 CURLM* multi_of(void* handle) { return static_cast<CURLM*>(handle); }
 
-// curl_global_init is not thread-safe and must run once before any other curl call; a
-// function-local static gives exactly that.
-void global_init_once() {
-    static const CURLcode k_init = curl_global_init(CURL_GLOBAL_DEFAULT);
-    (void)k_init;
+// libcurl is opened when the first HTTP engine is made, not when llmops starts: on Debian it
+// brings in some 30 shared objects (TLS, LDAP, Kerberos, SSH, ...) whose loading costs ~5 ms at
+// every start, which most commands (`--version` has 5 ms in SPEC §13, the prompt store, reports)
+// never need. curl's headers still give every call its type. Loading fails with a message to
+// install the library; it cannot happen where setup.sh built llmops.
+struct Curl {
+    decltype(&::curl_global_init) global_init = nullptr;
+    decltype(&::curl_url_set) url_set = nullptr;
+    decltype(&::curl_url_get) url_get = nullptr;
+    decltype(&::curl_url_cleanup) url_cleanup = nullptr;
+    decltype(&::curl_url) url = nullptr;
+    decltype(&::curl_free) free = nullptr;
+    decltype(&::curl_getdate) getdate = nullptr;
+    decltype(&::curl_easy_cleanup) easy_cleanup = nullptr;
+    decltype(&::curl_easy_setopt) easy_setopt = nullptr;
+    decltype(&::curl_easy_getinfo) easy_getinfo = nullptr;
+    decltype(&::curl_easy_strerror) easy_strerror = nullptr;
+    decltype(&::curl_easy_init) easy_init = nullptr;
+    decltype(&::curl_slist_append) slist_append = nullptr;
+    decltype(&::curl_slist_free_all) slist_free_all = nullptr;
+    decltype(&::curl_multi_init) multi_init = nullptr;
+    decltype(&::curl_multi_remove_handle) multi_remove_handle = nullptr;
+    decltype(&::curl_multi_cleanup) multi_cleanup = nullptr;
+    decltype(&::curl_multi_poll) multi_poll = nullptr;
+    decltype(&::curl_multi_wakeup) multi_wakeup = nullptr;
+    decltype(&::curl_multi_perform) multi_perform = nullptr;
+    decltype(&::curl_multi_add_handle) multi_add_handle = nullptr;
+    decltype(&::curl_multi_info_read) multi_info_read = nullptr;
+};
+
+const Curl& curl() {
+    static const Curl k_api = [] {
+        void* lib = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+        if (lib == nullptr) {
+            throw std::runtime_error(fmt::format(
+                "cannot load libcurl ({}): install Debian's libcurl4 package", ::dlerror()));
+        }
+        Curl api;
+        const auto load = [lib](auto& function, const char* name) {
+            void* symbol = ::dlsym(lib, name);
+            if (symbol == nullptr) {
+                throw std::runtime_error(
+                    fmt::format("libcurl.so.4 has no {}: it is older than llmops needs", name));
+            }
+            static_assert(sizeof function == sizeof symbol);
+            std::memcpy(&function, &symbol, sizeof function);
+        };
+        load(api.global_init, "curl_global_init");
+        load(api.url_set, "curl_url_set");
+        load(api.url_get, "curl_url_get");
+        load(api.url_cleanup, "curl_url_cleanup");
+        load(api.url, "curl_url");
+        load(api.free, "curl_free");
+        load(api.getdate, "curl_getdate");
+        load(api.easy_cleanup, "curl_easy_cleanup");
+        load(api.easy_setopt, "curl_easy_setopt");
+        load(api.easy_getinfo, "curl_easy_getinfo");
+        load(api.easy_strerror, "curl_easy_strerror");
+        load(api.easy_init, "curl_easy_init");
+        load(api.slist_append, "curl_slist_append");
+        load(api.slist_free_all, "curl_slist_free_all");
+        load(api.multi_init, "curl_multi_init");
+        load(api.multi_remove_handle, "curl_multi_remove_handle");
+        load(api.multi_cleanup, "curl_multi_cleanup");
+        load(api.multi_poll, "curl_multi_poll");
+        load(api.multi_wakeup, "curl_multi_wakeup");
+        load(api.multi_perform, "curl_multi_perform");
+        load(api.multi_add_handle, "curl_multi_add_handle");
+        load(api.multi_info_read, "curl_multi_info_read");
+        // Not thread-safe, and needed once before any other call: this static runs it once.
+        api.global_init(CURL_GLOBAL_DEFAULT);
+        return api;
+    }();
+    return k_api;
 }
 
 std::string lowercase(std::string_view text) {
@@ -49,18 +120,18 @@ std::string_view trim(std::string_view text) {
 // The host part of `url` as curl parses it ("127.0.0.1", "localhost", "[::1]"), or "" when the
 // URL does not parse (curl then reports the error itself).
 std::string host_of(const std::string& url) {
-    CURLU* parsed = curl_url();
+    CURLU* parsed = curl().url();
     if (parsed == nullptr) {
         return {};
     }
     std::string host;
     char* part = nullptr;
-    if (curl_url_set(parsed, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
-        curl_url_get(parsed, CURLUPART_HOST, &part, 0) == CURLUE_OK) {
+    if (curl().url_set(parsed, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
+        curl().url_get(parsed, CURLUPART_HOST, &part, 0) == CURLUE_OK) {
         host = part;
-        curl_free(part);
+        curl().free(part);
     }
-    curl_url_cleanup(parsed);
+    curl().url_cleanup(parsed);
     return host;
 }
 
@@ -117,7 +188,7 @@ std::optional<int64_t> parse_retry_after_ms(std::string_view value,
     }
     // An HTTP date (RFC 9110 §10.2.3), e.g. "Wed, 21 Oct 2015 07:28:00 GMT".
     std::string text(value);
-    time_t when = curl_getdate(text.c_str(), nullptr);
+    time_t when = curl().getdate(text.c_str(), nullptr);
     if (when == -1) {
         return std::nullopt;
     }
@@ -147,11 +218,11 @@ struct detail::HttpJob {
 
     void release_transfer() {
         if (easy != nullptr) {
-            curl_easy_cleanup(easy);
+            curl().easy_cleanup(easy);
             easy = nullptr;
         }
         if (header_list != nullptr) {
-            curl_slist_free_all(header_list);
+            curl().slist_free_all(header_list);
             header_list = nullptr;
         }
     }
@@ -203,12 +274,12 @@ curl_slist* build_header_list(const HttpRequest& request) {
     for (const auto& [name, value] : request.headers) {
         // curl drops "Name:" (no value); "Name;" is its way to send an empty header.
         std::string line = value.empty() ? name + ";" : name + ": " + value;
-        list = curl_slist_append(list, line.c_str());
+        list = curl().slist_append(list, line.c_str());
     }
     // curl otherwise sends "Expect: 100-continue" for bodies over 1 KiB and waits up to a second
     // for servers that ignore it.
     if (!has_header(request, "expect")) {
-        list = curl_slist_append(list, "Expect:");
+        list = curl().slist_append(list, "Expect:");
     }
     return list;
 }
@@ -216,47 +287,47 @@ curl_slist* build_header_list(const HttpRequest& request) {
 void set_method(CURL* easy, const HttpRequest& request) {
     const std::string& method = request.method;
     if (method == "GET") {
-        curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+        curl().easy_setopt(easy, CURLOPT_HTTPGET, 1L);
         return;
     }
     if (method == "HEAD") {
-        curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+        curl().easy_setopt(easy, CURLOPT_NOBODY, 1L);
         return;
     }
     if (method != "POST") {
-        curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, method.c_str());
+        curl().easy_setopt(easy, CURLOPT_CUSTOMREQUEST, method.c_str());
         if (request.body.empty()) {
             return;
         }
     }
     // Always set the body for POST, even an empty one, or curl reads it from stdin.
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+    curl().easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
                      static_cast<curl_off_t>(request.body.size()));
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data());
+    curl().easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data());
 }
 
 void configure(CURL* easy, Job& job) {
     const HttpRequest& request = job.request;
-    curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
-    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout_ms));
+    curl().easy_setopt(easy, CURLOPT_URL, request.url.c_str());
+    curl().easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl().easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl().easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+    curl().easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout_ms));
     // Rejects a too-large body early when the server announces its length; the write callback
     // catches the rest (chunked or compressed bodies).
-    curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE,
+    curl().easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE,
                      static_cast<curl_off_t>(request.max_response_bytes));
-    curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+    curl().easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
     if (is_loopback(job.host)) {
-        curl_easy_setopt(easy, CURLOPT_NOPROXY, "*");
+        curl().easy_setopt(easy, CURLOPT_NOPROXY, "*");
     }
     set_method(easy, request);
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, job.header_list);
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &job);
-    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(easy, CURLOPT_HEADERDATA, &job);
-    curl_easy_setopt(easy, CURLOPT_PRIVATE, &job);
+    curl().easy_setopt(easy, CURLOPT_HTTPHEADER, job.header_list);
+    curl().easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+    curl().easy_setopt(easy, CURLOPT_WRITEDATA, &job);
+    curl().easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+    curl().easy_setopt(easy, CURLOPT_HEADERDATA, &job);
+    curl().easy_setopt(easy, CURLOPT_PRIVATE, &job);
 }
 
 std::string os_error(long os_errno) {
@@ -267,7 +338,7 @@ std::string os_error(long os_errno) {
 // The message for a failed transfer and whether to retry it.
 std::pair<std::string, bool> describe_failure(CURLcode code, const Job& job) {
     long os_errno = 0;
-    curl_easy_getinfo(job.easy, CURLINFO_OS_ERRNO, &os_errno);
+    curl().easy_getinfo(job.easy, CURLINFO_OS_ERRNO, &os_errno);
     if (job.too_large || code == CURLE_FILESIZE_EXCEEDED) {
         return {fmt::format("response larger than {} bytes", job.request.max_response_bytes),
                 false};
@@ -296,15 +367,15 @@ std::pair<std::string, bool> describe_failure(CURLcode code, const Job& job) {
             return {failure.message, failure.retryable};
         }
     }
-    return {lowercase(curl_easy_strerror(code)), false};
+    return {lowercase(curl().easy_strerror(code)), false};
 }
 
 } // namespace
 
 HttpEngine::HttpEngine(int max_concurrency)
     : m_max_concurrency(std::max(1, max_concurrency)), m_random(std::random_device{}()) {
-    global_init_once();
-    m_multi = curl_multi_init();
+    (void)curl(); // loads libcurl on the first engine
+    m_multi = curl().multi_init();
     if (m_multi == nullptr) {
         throw std::bad_alloc();
     }
@@ -312,10 +383,10 @@ HttpEngine::HttpEngine(int max_concurrency)
 
 HttpEngine::~HttpEngine() {
     for (auto& job : m_active) {
-        curl_multi_remove_handle(multi_of(m_multi), job->easy);
+        curl().multi_remove_handle(multi_of(m_multi), job->easy);
     }
     m_active.clear();
-    curl_multi_cleanup(multi_of(m_multi));
+    curl().multi_cleanup(multi_of(m_multi));
 }
 
 void HttpEngine::submit(HttpRequest request, RetryPolicy retry, HttpCallback done) {
@@ -351,11 +422,11 @@ void HttpEngine::stop() {
 }
 
 void HttpEngine::sleep(int max_wait_ms) {
-    curl_multi_poll(multi_of(m_multi), nullptr, 0, std::max(0, max_wait_ms), nullptr);
+    curl().multi_poll(multi_of(m_multi), nullptr, 0, std::max(0, max_wait_ms), nullptr);
 }
 
 void HttpEngine::wakeup() {
-    curl_multi_wakeup(multi_of(m_multi));
+    curl().multi_wakeup(multi_of(m_multi));
 }
 
 void HttpEngine::step(int max_wait_ms) {
@@ -364,7 +435,7 @@ void HttpEngine::step(int max_wait_ms) {
     }
     start_ready_jobs(Clock::now());
     int running = 0;
-    curl_multi_perform(multi_of(m_multi), &running);
+    curl().multi_perform(multi_of(m_multi), &running);
     const int finished = collect_finished();
     // Callbacks may have queued more work: start it before sleeping.
     start_ready_jobs(Clock::now());
@@ -374,7 +445,7 @@ void HttpEngine::step(int max_wait_ms) {
     // Waits for socket activity, curl's own timers, the next retry, `max_wait_ms` or a wakeup,
     // whichever comes first; with nothing in flight this is a plain sleep.
     const int wait = std::min(std::max(0, max_wait_ms), poll_timeout_ms(Clock::now()));
-    curl_multi_poll(multi_of(m_multi), nullptr, 0, wait, nullptr);
+    curl().multi_poll(multi_of(m_multi), nullptr, 0, wait, nullptr);
 }
 
 void HttpEngine::cancel_waiting() {
@@ -421,7 +492,7 @@ void HttpEngine::start(std::unique_ptr<Job> job) {
     ++job->attempts;
     job->response = HttpResponse{};
     job->too_large = false;
-    job->easy = curl_easy_init();
+    job->easy = curl().easy_init();
     if (job->easy == nullptr) {
         finish_attempt(std::move(job), CURLE_OUT_OF_MEMORY);
         return;
@@ -429,7 +500,7 @@ void HttpEngine::start(std::unique_ptr<Job> job) {
     job->header_list = build_header_list(job->request);
     configure(job->easy, *job);
     job->started = Clock::now();
-    if (curl_multi_add_handle(multi_of(m_multi), job->easy) != CURLM_OK) {
+    if (curl().multi_add_handle(multi_of(m_multi), job->easy) != CURLM_OK) {
         finish_attempt(std::move(job), CURLE_OUT_OF_MEMORY);
         return;
     }
@@ -439,13 +510,13 @@ void HttpEngine::start(std::unique_ptr<Job> job) {
 int HttpEngine::collect_finished() {
     int finished = 0;
     int left = 0;
-    while (CURLMsg* message = curl_multi_info_read(multi_of(m_multi), &left)) {
+    while (CURLMsg* message = curl().multi_info_read(multi_of(m_multi), &left)) {
         if (message->msg != CURLMSG_DONE) {
             continue;
         }
         CURL* easy = message->easy_handle;
         CURLcode code = message->data.result; // read before remove_handle invalidates `message`
-        curl_multi_remove_handle(multi_of(m_multi), easy);
+        curl().multi_remove_handle(multi_of(m_multi), easy);
         auto it = std::find_if(m_active.begin(), m_active.end(),
                                [&](const auto& job) { return job->easy == easy; });
         if (it == m_active.end()) {
@@ -466,7 +537,7 @@ void HttpEngine::finish_attempt(std::unique_ptr<Job> job, int curl_code) {
     response.latency_ms = job->elapsed_ms();
     bool retryable = false;
     if (code == CURLE_OK) {
-        curl_easy_getinfo(job->easy, CURLINFO_RESPONSE_CODE, &response.status);
+        curl().easy_getinfo(job->easy, CURLINFO_RESPONSE_CODE, &response.status);
         retryable = is_retryable_status(response.status);
     } else {
         auto [message, retry] = job->easy != nullptr
