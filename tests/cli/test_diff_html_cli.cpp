@@ -95,7 +95,7 @@ std::string dump_dom(const TempDir& dir, const fs::path& page) {
     options.cwd = dir.path();
     options.env = {{"HOME", dir.path().string()}};
     const auto r = run_program(
-        {"timeout", "60", chromium->string(), "--headless", "--no-sandbox", "--disable-gpu",
+        {"timeout", "300", chromium->string(), "--headless", "--no-sandbox", "--disable-gpu",
          "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--disable-extensions",
          "--disable-default-apps", "--user-data-dir=" + (dir / "chromium").string(),

@@ -1,4 +1,5 @@
 #include <support/loopback.hpp>
+#include <support/transcript.hpp>
 
 #include <stdexcept>
 
@@ -16,6 +17,10 @@ LoopbackServer::LoopbackServer(int threads) {
     m_server.set_pre_routing_handler([this](const httplib::Request&, httplib::Response&) {
         ++m_requests;
         return httplib::Server::HandlerResponse::Unhandled;
+    });
+    // Every request answered goes into the test's transcript, printed if a check fails.
+    m_server.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+        transcript::add_request(m_port, req.method, req.path, res.status, req.body, res.body);
     });
     // Binding here, before any thread exists, avoids the start-up race of listen() in a thread.
     m_port = m_server.bind_to_any_port("127.0.0.1");

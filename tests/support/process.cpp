@@ -1,4 +1,5 @@
 #include "support/process.hpp"
+#include "support/transcript.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -71,6 +72,36 @@ std::filesystem::path scratch(const char* what) {
     ::_exit(127);
 }
 
+// `argv` as a shell would take it back, with the binary under test shown as `llmops`.
+std::string shell_quoted(const std::vector<std::string>& argv) {
+    std::string line;
+    for (size_t i = 0; i < argv.size(); ++i) {
+        std::string word = i == 0 && argv[i] == LLMOPS_BINARY ? "llmops" : argv[i];
+        const bool plain = !word.empty() && word.find_first_not_of(
+                                                "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                "0123456789_-./=:,@%+") == std::string::npos;
+        if (!plain) {
+            std::string quoted = "'";
+            for (const char c : word) {
+                quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+            }
+            word = quoted + "'";
+        }
+        line += (i == 0 ? "" : " ") + word;
+    }
+    return line;
+}
+
+int wait_status(pid_t pid) {
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            throw std::runtime_error("waitpid failed");
+        }
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 std::map<std::string, std::string> hermetic_env(std::map<std::string, std::string> env) {
     env.try_emplace("NO_COLOR", "1");
     env.try_emplace("LLMOPS_AUTHOR", "Test Author <test@example.com>");
@@ -100,9 +131,11 @@ RunResult run_program(const std::vector<std::string>& argv, const RunOptions& op
         exec_child(argv, options, in_fd, out_fd, err_fd);
     }
     RunResult result;
-    result.exit_code = wait_for(pid);
+    result.exit_code = wait_status(pid);
     result.out = slurp(out_path);
     result.err = slurp(err_path);
+    transcript::add_run(shell_quoted(argv), options.cwd.string(), result.exit_code, result.out,
+                        result.err);
     std::filesystem::remove(out_path);
     std::filesystem::remove(err_path);
     if (in_path) {
@@ -133,13 +166,10 @@ RunResult llmops_as(uid_t uid, const std::filesystem::path& cwd,
 }
 
 int wait_for(pid_t pid) {
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) {
-            throw std::runtime_error("waitpid failed");
-        }
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    const int code = wait_status(pid);
+    transcript::add_note("process " + std::to_string(pid) + " ended with exit code " +
+                         std::to_string(code));
+    return code;
 }
 
 pid_t spawn_llmops(const std::filesystem::path& cwd, const std::vector<std::string>& args) {
@@ -156,6 +186,8 @@ pid_t spawn_llmops(const std::filesystem::path& cwd, const std::vector<std::stri
         const int null_fd = ::open("/dev/null", O_RDWR);
         exec_child(argv, options, null_fd, null_fd, null_fd);
     }
+    transcript::add_note("$ " + shell_quoted(argv) + " &   (in " + cwd.string() + ", process " +
+                         std::to_string(pid) + ", output discarded)");
     return pid;
 }
 

@@ -14,6 +14,7 @@
 
 #include "support/loopback.hpp"
 #include "support/temp_dir.hpp"
+#include "support/wait.hpp"
 
 using namespace llmops;
 using nlohmann::json;
@@ -31,6 +32,9 @@ struct FakeOpenAi {
     std::atomic<int> max_active{0};
     std::atomic<int> fail_next{0};
     std::chrono::milliseconds delay{0};
+    // When set, a request is answered only once this many were in flight together (or after
+    // 30 s, which only an engine that never ran that many at once waits for).
+    std::atomic<int> answer_when_active{0};
 
     FakeOpenAi() {
         server.post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
@@ -39,6 +43,9 @@ struct FakeOpenAi {
             while (now > seen && !max_active.compare_exchange_weak(seen, now)) {
             }
             server.sleep_unless_stopping(delay);
+            if (const int wanted = answer_when_active.load(); wanted > 0) {
+                test::wait_until([&] { return max_active.load() >= wanted; }, std::chrono::seconds(30));
+            }
             --active;
             if (fail_next > 0) {
                 --fail_next;
@@ -108,7 +115,7 @@ TEST_CASE("provider::CallEngine") {
     const auto openai = fake.provider();
 
     SUBCASE("runs up to -j calls at once and prices them") {
-        fake.delay = 100ms;
+        fake.answer_when_active = 4;
         provider::CallEngine engine({4});
         std::vector<provider::CallJob> jobs;
         for (int i = 0; i < 12; ++i) {

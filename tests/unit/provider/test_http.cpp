@@ -12,12 +12,14 @@
 #include <doctest/doctest.h>
 
 #include <support/loopback.hpp>
+#include <support/wait.hpp>
 
 using llmops::provider::HttpEngine;
 using llmops::provider::HttpRequest;
 using llmops::provider::HttpResponse;
 using llmops::provider::RetryPolicy;
 using llmops::test::LoopbackServer;
+using llmops::test::wait_until;
 using namespace std::chrono_literals;
 
 namespace {
@@ -29,7 +31,7 @@ HttpRequest get(const std::string& url) {
     HttpRequest request;
     request.method = "GET";
     request.url = url;
-    request.timeout_ms = 5000;
+    request.timeout_ms = 60000; // only a hang reaches it, even on a busy machine
     return request;
 }
 
@@ -104,12 +106,12 @@ TEST_CASE("provider::HttpEngine") {
         res.set_content(req.get_header_value("X-Test") + ":" + req.body, "text/plain");
     });
     loopback.get("/429-once", fail_then_ok(1, 429));
-    loopback.get("/429-retry-after", fail_then_ok(1, 429, "1"));
+    loopback.get("/429-retry-after-60", fail_then_ok(1, 429, "60"));
     loopback.get("/500-always", fail_then_ok(1000, 500));
     loopback.get("/503-once", fail_then_ok(1, 503));
     loopback.get("/400", fail_then_ok(1000, 400));
     loopback.get("/stall", [&](const httplib::Request&, httplib::Response& res) {
-        loopback.sleep_unless_stopping(3000ms);
+        loopback.sleep_unless_stopping(llmops::test::k_hang_limit);
         res.set_content("late", "text/plain");
     });
     loopback.get("/truncated", [](const httplib::Request&, httplib::Response& res) {
@@ -140,14 +142,53 @@ TEST_CASE("provider::HttpEngine") {
     });
     std::atomic<int> in_flight{0};
     std::atomic<int> max_in_flight{0};
-    loopback.get("/slow", [&](const httplib::Request&, httplib::Response& res) {
+    // Answers once 10 requests have been in flight together (or after 30 s, which only an
+    // engine that never runs 10 at once waits for), so the count does not depend on speed.
+    loopback.get("/concurrent", [&](const httplib::Request&, httplib::Response& res) {
         int now = ++in_flight;
         int seen = max_in_flight.load();
         while (now > seen && !max_in_flight.compare_exchange_weak(seen, now)) {
         }
-        loopback.sleep_unless_stopping(100ms);
+        wait_until([&] { return max_in_flight.load() >= 10; }, 30s);
         --in_flight;
         res.set_content("slow", "text/plain");
+    });
+    loopback.get("/slow", [&](const httplib::Request&, httplib::Response& res) {
+        loopback.sleep_unless_stopping(50ms);
+        res.set_content("slow", "text/plain");
+    });
+    // Answers once the engine was told to stop.
+    std::atomic<bool> stop_asked{false};
+    loopback.get("/held", [&](const httplib::Request&, httplib::Response& res) {
+        wait_until([&] { return stop_asked.load(); });
+        res.set_content("slow", "text/plain");
+    });
+    // The order in which requests arrived, for the Retry-After test: the second attempt of
+    // "/limited" is answered once "/ok-logged" has arrived (or after 30 s).
+    std::mutex arrivals_mutex;
+    std::vector<std::string> arrivals;
+    auto arrived = [&](const std::string& what) {
+        std::lock_guard lock(arrivals_mutex);
+        arrivals.push_back(what);
+    };
+    std::atomic<int> limited_seen{0};
+    std::atomic<bool> ok_seen{false};
+    loopback.get("/limited", [&](const httplib::Request&, httplib::Response& res) {
+        if (limited_seen++ == 0) {
+            arrived("limited 1");
+            res.status = 429;
+            res.set_header("Retry-After", "1");
+            res.set_content("try again", "text/plain");
+            return;
+        }
+        arrived("limited 2");
+        wait_until([&] { return ok_seen.load(); }, 30s);
+        res.set_content("ok", "text/plain");
+    });
+    loopback.get("/ok-logged", [&](const httplib::Request&, httplib::Response& res) {
+        arrived("ok");
+        ok_seen = true;
+        res.set_content("hello", "text/plain");
     });
     loopback.start();
 
@@ -193,33 +234,38 @@ TEST_CASE("provider::HttpEngine") {
     }
 
     SUBCASE("Retry-After is honoured without blocking other requests") {
+        // One connection slot: the other request is sent while the limited one waits out its
+        // Retry-After. The server sees the order; an engine that blocked would send the second
+        // attempt first (and be answered only after 30 s).
         HttpEngine engine(1);
-        std::vector<std::string> order;
         HttpResponse limited;
         auto start = std::chrono::steady_clock::now();
         std::chrono::steady_clock::duration waited{};
-        engine.submit(get(loopback.url("/429-retry-after")),
+        engine.submit(get(loopback.url("/limited")),
                       {.max_retries = 1, .base_delay_ms = 10, .max_delay_ms = 5000},
                       [&](HttpResponse response) {
                           waited = std::chrono::steady_clock::now() - start;
-                          order.push_back("limited");
                           limited = std::move(response);
                       });
-        engine.submit(get(loopback.url("/ok")), k_fast,
-                      [&](HttpResponse) { order.push_back("ok"); });
+        int ok = 0;
+        engine.submit(get(loopback.url("/ok-logged")), k_fast,
+                      [&](HttpResponse response) { ok += response.status == 200 ? 1 : 0; });
         engine.run();
         CHECK(limited.status == 200);
         CHECK(limited.attempts == 2);
+        CHECK(ok == 1);
         CHECK(waited >= 900ms);
-        CHECK(order == std::vector<std::string>{"ok", "limited"});
+        CHECK(arrivals == std::vector<std::string>{"limited 1", "ok", "limited 2"});
     }
 
     SUBCASE("Retry-After is capped at max_delay_ms") {
+        // The server asks for 60 s; the cap (20 ms) answers long before that, on any machine.
         auto start = std::chrono::steady_clock::now();
-        HttpResponse response = fetch(get(loopback.url("/429-retry-after")),
+        HttpResponse response = fetch(get(loopback.url("/429-retry-after-60")),
                                       {.max_retries = 1, .base_delay_ms = 10, .max_delay_ms = 20});
         CHECK(response.status == 200);
-        CHECK(std::chrono::steady_clock::now() - start < 900ms);
+        CHECK(response.attempts == 2);
+        CHECK(std::chrono::steady_clock::now() - start < 30s);
     }
 
     SUBCASE("a 500 that persists fails after max_retries + 1 attempts") {
@@ -253,11 +299,12 @@ TEST_CASE("provider::HttpEngine") {
     }
 
     SUBCASE("a stalled server times out, and the timeout is retried") {
+        // Long enough for the request to reach the server on a busy machine (it is counted).
         HttpRequest request = get(loopback.url("/stall"));
-        request.timeout_ms = 200;
+        request.timeout_ms = 1000;
         HttpResponse response = fetch(request, {.max_retries = 1, .base_delay_ms = 10});
         CHECK(response.status == 0);
-        CHECK(response.transport_error == "timed out after 200 ms");
+        CHECK(response.transport_error == "timed out after 1000 ms");
         CHECK(response.attempts == 2);
         CHECK(loopback.request_count() == 2);
     }
@@ -302,24 +349,29 @@ TEST_CASE("provider::HttpEngine") {
         HttpEngine engine(10);
         int succeeded = 0;
         for (int i = 0; i < 20; ++i) {
-            engine.submit(get(loopback.url("/slow")), k_fast, [&](HttpResponse response) {
+            engine.submit(get(loopback.url("/concurrent")), k_fast, [&](HttpResponse response) {
                 succeeded += response.status == 200 && response.body == "slow" ? 1 : 0;
             });
         }
         engine.run();
         CHECK(succeeded == 20);
-        CHECK(max_in_flight.load() <= 10);
-        CHECK(max_in_flight.load() >= 2);
+        CHECK(max_in_flight.load() == 10);
     }
 
     SUBCASE("should_stop cancels queued requests and lets in-flight ones finish") {
         HttpEngine engine(1);
         std::vector<HttpResponse> responses;
         for (int i = 0; i < 3; ++i) {
-            engine.submit(get(loopback.url("/slow")), k_fast,
+            engine.submit(get(loopback.url("/held")), k_fast,
                           [&](HttpResponse response) { responses.push_back(std::move(response)); });
         }
-        engine.run([&] { return loopback.request_count() >= 1; });
+        // The first request is held at the server until the engine has been told to stop.
+        engine.run([&] {
+            if (loopback.request_count() >= 1) {
+                stop_asked = true;
+            }
+            return stop_asked.load();
+        });
         REQUIRE(responses.size() == 3);
         int cancelled = 0;
         int succeeded = 0;

@@ -1,6 +1,7 @@
 #include <llmops/store/cache.hpp>
 
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -375,16 +376,17 @@ TEST_SUITE("store") {
             put(cache, fmt::format("{:064x}", i), value);
         }
         REQUIRE(cache.flush().has_value());
-        const auto start = std::chrono::steady_clock::now();
+        // CPU time, not wall time: the machines running the tests are often busy. The bound
+        // leaves room for sanitizers and still catches a read that rescans the table.
+        const std::clock_t start = std::clock();
         int hits = 0;
         for (int i = 0; i < 10000; ++i) {
             auto found = cache.get(fmt::format("{:064x}", i));
             hits += found.has_value() && found->has_value() ? 1 : 0;
         }
-        const auto elapsed = std::chrono::steady_clock::now() - start;
+        const double ms = 1000.0 * static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC;
         CHECK(hits == 10000);
-        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
-        INFO("10,000 gets took ", ms, " ms");
+        INFO("10,000 gets took ", ms, " ms of CPU");
         CHECK(ms < 1000);
     }
 

@@ -16,6 +16,7 @@
 
 #include "support/temp_dir.hpp"
 #include "support/expected.hpp"
+#include "support/wait.hpp"
 
 namespace util = llmops::util;
 using llmops::ErrorCode;
@@ -36,17 +37,15 @@ util::ProcessResult sh(const std::string& script, util::ProcessOptions options =
     return run({"/bin/sh", "-c", script}, std::move(options));
 }
 
-// True when process `pid` is gone (or a zombie, which init may take a while to reap).
+// True once process `pid` is gone (or a zombie, which init may take a while to reap); false
+// when it is still running at the hang limit.
 bool gone(const std::string& pid) {
-    for (int i = 0; i < 200; ++i) {
+    return llmops::test::wait_until([&] {
         std::ifstream stat("/proc/" + pid + "/stat");
         std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
         const auto state = text.find(") ");
-        if (!stat || state == std::string::npos || text[state + 2] == 'Z')
-            return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return false;
+        return !stat || state == std::string::npos || text[state + 2] == 'Z';
+    });
 }
 
 bool sigpipe_pending() {
@@ -106,13 +105,16 @@ TEST_SUITE("util") {
 
     TEST_CASE("util::run_process timeouts") {
         TempDir dir;
+        // The bounds below tell "returned at once" from "waited for the 30 s sleep": wide
+        // enough apart that a busy machine cannot blur them.
         SUBCASE("a program that hangs is killed with the child it started, and fast") {
             util::ProcessOptions options;
-            options.timeout_ms = 300;
+            // Long enough for the script to start and write its child's pid on a busy machine.
+            options.timeout_ms = 3000;
             auto r = run({k_data + "hang.sh", (dir / "pid").string()}, options);
             CHECK(r.timed_out);
-            CHECK(r.elapsed_ms >= 300);
-            CHECK(r.elapsed_ms < 5000);
+            CHECK(r.elapsed_ms >= 3000);
+            CHECK(r.elapsed_ms < 25000);
             const std::string pid = dir.read("pid").substr(0, dir.read("pid").find('\n'));
             REQUIRE_FALSE(pid.empty());
             CHECK(gone(pid));
@@ -122,16 +124,19 @@ TEST_SUITE("util") {
             options.timeout_ms = 300;
             auto r = sh("exec >&- 2>&-; sleep 30", options);
             CHECK(r.timed_out);
-            CHECK(r.elapsed_ms < 5000);
+            CHECK(r.elapsed_ms < 25000);
         }
         SUBCASE("a program that ended keeps its status when what it left behind holds stdout") {
             util::ProcessOptions options;
-            options.timeout_ms = 300;
+            // The program ends at once; what it left holds stdout open, and the wait for the
+            // end of its output stops at the timeout, long before the 30 s sleep ends. (Long
+            // enough for the shell to start and end on a busy machine.)
+            options.timeout_ms = 3000;
             auto r = sh("echo hi; sleep 30 & echo $! > '" + (dir / "pid").string() + "'", options);
             CHECK_FALSE(r.timed_out);
             CHECK(r.exit_code == 0);
             CHECK(r.out == "hi\n");
-            CHECK(r.elapsed_ms < 5000);
+            CHECK(r.elapsed_ms < 25000);
             CHECK(gone(dir.read("pid").substr(0, dir.read("pid").find('\n'))));
         }
         SUBCASE("a cancel flag stops the program") {
@@ -146,7 +151,7 @@ TEST_SUITE("util") {
             stopper.join();
             CHECK(r.cancelled);
             CHECK_FALSE(r.timed_out);
-            CHECK(r.elapsed_ms < 5000);
+            CHECK(r.elapsed_ms < 25000);
         }
     }
 
@@ -306,30 +311,21 @@ TEST_SUITE("util") {
                 {"sh", "-c", "sleep 30 & echo $! > '" + marker.string() + "'; wait"}, options);
         });
         pid_t grandchild = 0;
-        for (int i = 0; i < 1000 && grandchild <= 0; ++i) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        llmops::test::wait_until([&] {
             std::ifstream in(marker);
             in >> grandchild;
-        }
+            return grandchild > 0;
+        });
         const auto start = std::chrono::steady_clock::now();
         util::kill_running_children();
         runner.join();
         REQUIRE(grandchild > 0);
-        CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+        CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(25));
         REQUIRE(result.has_value());
         REQUIRE(result->has_value());
         CHECK((*result)->signal == SIGKILL);
         // The grandchild went with its group (it may linger as a zombie until init reaps it).
-        bool gone = false;
-        for (int i = 0; i < 200 && !gone; ++i) {
-            std::ifstream stat("/proc/" + std::to_string(grandchild) + "/stat");
-            std::string line;
-            gone = !std::getline(stat, line) || line.find(") Z ") != std::string::npos;
-            if (!gone) {
-                std::this_thread::sleep_for(std::chrono::milliseconds(10));
-            }
-        }
-        CHECK(gone);
+        CHECK(gone(std::to_string(grandchild)));
         util::kill_running_children(); // nothing running: nothing happens
     }
 
