@@ -565,7 +565,11 @@ private:
                         store::ResponseCache* cache, JudgeEstimate& e) const;
     Expected<void> prepare(bool keys_optional = false);
     Expected<void> start_run_record();
+    // Schedules calls until the window is full or the matrix is walked. Never re-entered: an
+    // answer that arrives while it runs (a prompt that cannot render, a cache hit, a local
+    // provider) asks for another pass instead, so the stack stays flat however many answer at once.
     void pump(provider::CallEngine& engine);
+    void schedule(provider::CallEngine& engine);
     bool next_case();
     Expected<void> prepare_judge(const provider::EnvLookup& env);
     Expected<void> ensure_judge_prompts(const std::vector<AssertionSpec>& specs);
@@ -618,6 +622,8 @@ private:
     int m_next_repeat = 0;
     int64_t m_outstanding = 0;
     bool m_stop_scheduling = false;
+    bool m_pumping = false;   // pump is on the stack
+    bool m_pump_again = false; // an answer asked for another pass while it was
     std::function<bool()> m_should_stop;
 };
 
@@ -881,6 +887,19 @@ bool Run::next_case() {
 }
 
 void Run::pump(provider::CallEngine& engine) {
+    if (m_pumping) {
+        m_pump_again = true;
+        return;
+    }
+    m_pumping = true;
+    do {
+        m_pump_again = false;
+        schedule(engine);
+    } while (m_pump_again);
+    m_pumping = false;
+}
+
+void Run::schedule(provider::CallEngine& engine) {
     const int64_t window = static_cast<int64_t>(m_options.concurrency) * k_window_factor;
     // A case with select-best is scheduled whole whatever the window: its answers wait for
     // each other, so a window full of them would wait forever.

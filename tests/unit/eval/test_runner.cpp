@@ -248,6 +248,24 @@ TEST_CASE("eval::run_suite") {
         });
         CHECK(reason.starts_with("tests[1]: "));
     }
+    SUBCASE("100,000 cases that cannot render are 100,000 errors, and the stack stays flat") {
+        // Each one answers at once, inside the scheduling loop: the loop must not recurse
+        // (it did, one frame per case, and crashed with SIGSEGV past ~7,500 cases).
+        constexpr int k_cases = 100000;
+        eval::Suite suite = echo_suite(0);
+        suite.prompts[0].value = "Q: {{misspelt}}";
+        std::vector<eval::TestCase> cases(k_cases);
+        for (int i = 0; i < k_cases; ++i) {
+            cases[static_cast<size_t>(i)].id = "case-" + std::to_string(i + 1);
+            cases[static_cast<size_t>(i)].vars = {{"q", i}};
+            cases[static_cast<size_t>(i)].where = "tests[" + std::to_string(i) + "]";
+        }
+        suite.tests = eval::CaseSource(std::move(cases));
+        auto summary = eval::run_suite(*p.db, p.project, suite, {}, {}, {});
+        REQUIRE_OK(summary);
+        CHECK(summary->variants[0].errors == k_cases);
+        CHECK(count_results(*p.db, summary->run_id) == k_cases);
+    }
 }
 
 TEST_CASE("eval::run_suite against a provider") {
