@@ -88,6 +88,25 @@ Expected<std::vector<report::ExportFormat>> export_formats(const std::vector<std
     return formats;
 }
 
+std::vector<Error> export_reports(store::Database& db, int64_t run_id,
+                                  const std::vector<report::ExportFormat>& formats,
+                                  const std::vector<std::string>& outputs) {
+    std::vector<Error> failures;
+    for (size_t i = 0; i < outputs.size(); ++i) {
+        if (auto ok = report::export_run(db, run_id, formats[i], outputs[i]); !ok) {
+            failures.push_back(ok.error());
+        }
+    }
+    return failures;
+}
+
+int report_failures(const std::vector<Error>& failures, int code) {
+    for (const auto& failure : failures) {
+        std::fprintf(stderr, "llmops: error: %s\n", failure.message().c_str());
+    }
+    return failures.empty() ? code : k_exit_runtime;
+}
+
 Expected<void> print(std::string_view text) {
     if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() ||
         std::fflush(stdout) != 0) {

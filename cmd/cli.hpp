@@ -81,6 +81,16 @@ inline Expected<int> print_ok(std::string_view text, int code = k_exit_ok) {
 Expected<std::vector<report::ExportFormat>> export_formats(const std::vector<std::string>& outputs,
                                                            const std::optional<std::string>& format);
 
+// Writes run `run_id` to every output in `outputs` (in `formats`), all of them even when one
+// fails (a full disk for one report still leaves the others), and returns the failures.
+std::vector<Error> export_reports(store::Database& db, int64_t run_id,
+                                  const std::vector<report::ExportFormat>& formats,
+                                  const std::vector<std::string>& outputs);
+
+// Prints each of `failures` on stderr as main() prints an error, and returns k_exit_runtime when
+// there was one, else `code`: reports are reported after the summary they follow.
+int report_failures(const std::vector<Error>& failures, int code);
+
 // Runs `body` as the command's action once parsing chose this subcommand.
 template <typename Body>
 void on_run(CLI::App* sub, Context& ctx, Body body) {

@@ -7,6 +7,7 @@
 #include "cli.hpp"
 
 #include <llmops/compare/compare.hpp>
+#include <llmops/eval/inputs.hpp>
 #include <llmops/report/diff_html.hpp>
 #include <llmops/report/diff_report.hpp>
 #include <llmops/util/files.hpp>
@@ -85,6 +86,21 @@ Expected<int> diff_command(const Context& ctx, const DiffOptions& o) {
         return fail(found.error());
     }
     std::optional<OpenProject>& open = *found;
+    {
+        // No report over an exported run being compared, nor inside the store.
+        std::vector<eval::InputFile> inputs;
+        for (const auto& side : {o.a, o.b}) {
+            std::error_code ec;
+            if (!side.empty() && std::filesystem::is_regular_file(side, ec)) {
+                inputs.push_back({side, "a run being compared"});
+            }
+        }
+        if (auto ok = eval::check_outputs(o.outputs, inputs,
+                                          open ? open->project.dir : std::filesystem::path());
+            !ok) {
+            return fail(ok.error());
+        }
+    }
     store::Database* db = open ? &open->db : nullptr;
     auto a = compare::load_sides(db, compare::parse_side_ref(o.a));
     if (!a) {
@@ -136,17 +152,23 @@ Expected<int> diff_command(const Context& ctx, const DiffOptions& o) {
                 report::diff_text(comparisons[i], options, failures[i], t);
     }
     doc["exit_code"] = code;
+    // Every report is written even when one fails; the failures come after the diff (exit 3).
+    std::vector<Error> report_errors;
     for (const auto& out : o.outputs) {
         const auto ext = std::filesystem::path(out).extension();
         const std::string content = ext == ".json"   ? doc.dump(2) + "\n"
                                     : ext == ".html" ? report::diff_html(comparisons, options, failures)
                                                      : markdown;
         if (auto ok = util::write_file_atomic(out, content); !ok) {
-            return fail(ok.error());
+            report_errors.push_back(ok.error());
         }
     }
     const std::string shown = o.format == "json" ? doc.dump(2) + "\n" : o.format == "md" ? markdown : text;
-    return print_ok(shown, code);
+    auto printed = print_ok(shown, code);
+    if (!printed) {
+        return printed;
+    }
+    return report_failures(report_errors, *printed);
 }
 
 } // namespace

@@ -12,6 +12,7 @@
 
 #include "cli.hpp"
 
+#include <llmops/eval/inputs.hpp>
 #include <llmops/eval/runner.hpp>
 #include <llmops/eval/suite.hpp>
 #include <llmops/prompt/render.hpp>
@@ -318,6 +319,24 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
         return fail(ErrorCode::invalid_input,
                     "-o - and --json both write to standard output; use one of them");
     }
+    // No report may be written over what the run reads: checked before anything is created.
+    {
+        auto found = ctx.project();
+        const std::filesystem::path store_dir =
+            found ? found->dir : std::filesystem::current_path() / store::k_store_dir_name;
+        auto inputs = eval::input_files(*suite);
+        if (auto ok = eval::check_outputs(o.outputs, inputs, store_dir); !ok) {
+            return fail(ok.error());
+        }
+        if (o.record) {
+            for (const auto& out : o.outputs) {
+                inputs.push_back({out, "a report of the run"});
+            }
+            if (auto ok = eval::check_outputs({*o.record}, inputs, store_dir, "--record"); !ok) {
+                return fail(ok.error());
+            }
+        }
+    }
     auto open = open_or_create_project(ctx);
     if (!open) {
         return fail(open.error());
@@ -356,12 +375,9 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
     for (const auto& w : summary->warnings) {
         std::fprintf(stderr, "llmops: warning: %s\n", w.c_str());
     }
-    // The reports come first: whatever the verdict, the results are written out.
-    for (size_t i = 0; i < o.outputs.size(); ++i) {
-        if (auto ok = report::export_run(open->db, summary->run_id, (*formats)[i], o.outputs[i]); !ok) {
-            return fail(ok.error());
-        }
-    }
+    // The reports come first: whatever the verdict, the results are written out. One that
+    // cannot be written stops neither the others nor the summary; it is reported at the end.
+    const auto report_errors = export_reports(open->db, summary->run_id, *formats, o.outputs);
     std::vector<std::string> notes;
     const int code = exit_code_for(*summary, o, *suite, notes);
     if (o.json) {
@@ -392,7 +408,7 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
     }
     std::fprintf(stderr, "llmops: run %lld stored (llmops runs show %lld)\n",
                  static_cast<long long>(summary->run_id), static_cast<long long>(summary->run_id));
-    return code;
+    return report_failures(report_errors, code);
 }
 
 } // namespace

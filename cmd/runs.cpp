@@ -4,6 +4,7 @@
 
 #include "cli.hpp"
 
+#include <llmops/eval/inputs.hpp>
 #include <llmops/eval/runner.hpp>
 #include <llmops/report/run_report.hpp>
 #include <llmops/store/runs.hpp>
@@ -200,12 +201,11 @@ void add_export(CLI::App& group, Context& ctx) {
             if (!id) {
                 return fail(id.error());
             }
-            for (size_t i = 0; i < o->outputs.size(); ++i) {
-                if (auto ok = report::export_run(open->db, *id, (*formats)[i], o->outputs[i]); !ok) {
-                    return fail(ok.error());
-                }
+            // Reports never go inside the store.
+            if (auto ok = eval::check_outputs(o->outputs, {}, open->project.dir); !ok) {
+                return fail(ok.error());
             }
-            return k_exit_ok;
+            return report_failures(export_reports(open->db, *id, *formats, o->outputs), k_exit_ok);
         };
     });
 }

@@ -1,8 +1,14 @@
 // `llmops eval` and `llmops runs` end to end: exit codes (SPEC §12), reports, a run killed with
-// SIGKILL and resumed (checked against an uninterrupted run, calls counted at the server).
+// SIGKILL and resumed (checked against an uninterrupted run, calls identified at the server).
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <filesystem>
+#include <iterator>
+#include <map>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include <doctest/doctest.h>
@@ -13,6 +19,7 @@
 #include "support/loopback.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
+#include "support/wait.hpp"
 
 namespace llmops::test {
 
@@ -210,25 +217,140 @@ TEST_CASE("cli::eval -o - and runs export -o -: a report on standard output") {
     }
 }
 
+TEST_CASE("cli::eval -o never overwrites what the run reads") {
+    TempDir dir;
+    dir.write("suite.yaml", "prompts: [file://prompt.md]\nproviders: [echo]\n"
+                            "defaultTest: file://defaults.yaml\n"
+                            "tests:\n  - file://tests.csv\n  - vars: {x: '{\"c\": 3}', y: file://doc.json}\n");
+    dir.write("prompt.md", "Say {{x}}\n");
+    dir.write("defaults.yaml", "vars: {x: default}\nassert: [{type: contains-json, value: file://schema.json}]\n");
+    dir.write("schema.json", "{\"type\": \"object\"}\n");
+    dir.write("tests.csv", "x\n\"{\"\"a\"\": 1}\"\n");
+    dir.write("doc.json", "{\"b\": 2}\n");
+    const std::map<std::string, std::string> before{
+        {"suite.yaml", dir.read("suite.yaml")}, {"prompt.md", dir.read("prompt.md")},
+        {"defaults.yaml", dir.read("defaults.yaml")}, {"schema.json", dir.read("schema.json")},
+        {"tests.csv", dir.read("tests.csv")},   {"doc.json", dir.read("doc.json")}};
+    const auto refused = [&](const std::vector<std::string>& args, const std::string& message) {
+        const auto r = llmops(dir.path(), args);
+        CHECK(r.exit_code == 2);
+        CHECK(r.out == "");
+        CHECK(r.err == "llmops: error: " + message + "\n");
+    };
+    SUBCASE("each input, by any name, is refused before anything runs") {
+        refused({"eval", "suite.yaml", "-o", "tests.csv"},
+                "-o 'tests.csv' would overwrite a dataset of the suite ('tests.csv'); write the "
+                "report elsewhere");
+        refused({"eval", "suite.yaml", "-o", "ok.json", "-o", "./sub/../prompt.md"},
+                "-o './sub/../prompt.md' would overwrite a prompt file of the suite "
+                "('prompt.md'); write the report elsewhere");
+        refused({"eval", "suite.yaml", "-o", "doc.json"},
+                "-o 'doc.json' would overwrite a file the suite reads ('doc.json'); write the "
+                "report elsewhere");
+        refused({"eval", "suite.yaml", "-o", "schema.json"},
+                "-o 'schema.json' would overwrite a file the suite reads ('schema.json'); write "
+                "the report elsewhere");
+        refused({"eval", "suite.yaml", "-o", "a.md", "-o", "a.md"},
+                "-o 'a.md' and -o 'a.md' are the same file");
+        // No store was created and no report written: nothing ran.
+        CHECK_FALSE(std::filesystem::exists(dir / ".llmops"));
+        CHECK_FALSE(std::filesystem::exists(dir / "ok.json"));
+        // A link to a dataset is the dataset.
+        std::filesystem::create_symlink(dir / "tests.csv", dir / "link.csv");
+        refused({"eval", "suite.yaml", "-o", "link.csv"},
+                "-o 'link.csv' would overwrite a dataset of the suite ('tests.csv'); write the "
+                "report elsewhere");
+        refused({"eval", "suite.yaml", "--record", "doc.json"},
+                "--record 'doc.json' would overwrite a file the suite reads ('doc.json'); write "
+                "the report elsewhere");
+        refused({"eval", "suite.yaml", "-o", "r.jsonl", "--record", "r.jsonl"},
+                "--record 'r.jsonl' would overwrite a report of the run ('r.jsonl'); write the "
+                "report elsewhere");
+    }
+    SUBCASE("the store is never a report's place; runs export and diff refuse it too") {
+        REQUIRE(llmops(dir.path(), {"init"}).exit_code == 0);
+        refused({"eval", "suite.yaml", "-o", ".llmops/llmops.json"},
+                "-o '.llmops/llmops.json' would overwrite the project's store ('.llmops'); "
+                "write the report elsewhere");
+        REQUIRE(llmops(dir.path(), {"eval", "suite.yaml", "-o", "run.json"}).exit_code == 0);
+        refused({"runs", "export", "latest", "-o", ".llmops/x.csv"},
+                "-o '.llmops/x.csv' would overwrite the project's store ('.llmops'); write the "
+                "report elsewhere");
+        refused({"diff", "run.json", "-o", "run.json"},
+                "-o 'run.json' would overwrite a run being compared ('run.json'); write the "
+                "report elsewhere");
+    }
+    for (const auto& [name, text] : before) {
+        CAPTURE(name);
+        CHECK(dir.read(name) == text);
+    }
+}
+
+TEST_CASE("cli::eval: a report that cannot be written stops neither the others nor the summary") {
+    TempDir dir;
+    dir.write("suite.yaml", echo_suite(2, {0, 1}));
+    dir.write("not-a-folder", "a file\n");
+    const auto r = llmops(dir.path(), {"eval", "suite.yaml", "-o", "not-a-folder/a.json", "-o",
+                                       "b.csv", "-o", "not-a-folder/c.md", "-o", "d.json"});
+    CHECK(r.exit_code == 3);
+    CHECK(std::filesystem::exists(dir / "b.csv"));
+    CHECK(std::filesystem::exists(dir / "d.json"));
+    CHECK(r.out.find("Say {{word}} | echo") != std::string::npos); // the summary
+    CHECK(r.err.find("not-a-folder/a.json") != std::string::npos);
+    CHECK(r.err.find("not-a-folder/c.md") != std::string::npos);
+    CHECK(r.err.rfind("llmops: error: ") > r.err.find("llmops: run 1 stored"));
+    const auto exported = llmops(dir.path(), {"runs", "export", "latest", "-o",
+                                              "not-a-folder/e.json", "-o", "f.json"});
+    CHECK(exported.exit_code == 3);
+    CHECK(std::filesystem::exists(dir / "f.json"));
+    const auto diffed = llmops(dir.path(), {"diff", "d.json", "f.json", "-o", "not-a-folder/g.md",
+                                            "-o", "h.md"});
+    CHECK(diffed.exit_code == 3);
+    CHECK(std::filesystem::exists(dir / "h.md"));
+    CHECK(diffed.out.find("d.json") != std::string::npos);
+}
+
 TEST_CASE("cli::eval killed with SIGKILL and resumed") {
+    // Every verdict here is by identity, never by timing: the server knows each request's
+    // question and which run sent it (by its API key), answers the killed run's first
+    // `answered` questions and holds the rest until the run is dead, so the killed run stores
+    // exactly those, however fast or slow the machine is.
+    constexpr int cases = 40;
+    constexpr size_t answered = 8;
     LoopbackServer server;
-    std::atomic<int> calls{0};
+    std::mutex mutex;
+    std::vector<std::string> killed_asked;  // questions the killed run asked, in order
+    std::vector<std::string> resume_asked;  // questions the resumed run asked
+    std::atomic<bool> killed_dead{false};
     server.post("/v1/chat/completions", [&](const httplib::Request& req, httplib::Response& res) {
-        ++calls;
-        server.sleep_unless_stopping(std::chrono::milliseconds(60));
         const auto body = nlohmann::json::parse(req.body);
-        const std::string text = "answer to " + body["messages"][0]["content"].get<std::string>();
+        const std::string question = body["messages"][0]["content"].get<std::string>();
+        const bool from_killed = req.get_header_value("Authorization") == "Bearer sk-killed";
+        bool hold = false;
+        {
+            std::lock_guard lock(mutex);
+            auto& asked = from_killed ? killed_asked : resume_asked;
+            asked.push_back(question);
+            hold = from_killed && asked.size() > answered;
+        }
+        if (hold) {
+            // Held until the killed run is gone (its answer then goes nowhere), or the test ends.
+            while (!killed_dead && server.sleep_unless_stopping(std::chrono::milliseconds(5))) {
+            }
+        }
+        const std::string text = "answer to " + question;
         res.set_content(nlohmann::json{{"choices", {{{"index", 0}, {"finish_reason", "stop"},
                                                      {"message", {{"role", "assistant"}, {"content", text}}}}}}}
                             .dump(),
                         "application/json");
     });
     server.start();
-    ::setenv("LLMOPS_TEST_EVAL_KEY", "sk-test-eval", 1);
-    const int cases = 40;
+    ::setenv("LLMOPS_TEST_EVAL_KEY", "sk-killed", 1);
     std::string jsonl;
+    std::set<std::string> all_questions;
     for (int i = 0; i < cases; ++i) {
         jsonl += fmt::format("{{\"vars\": {{\"q\": \"q{}\"}}}}\n", i);
+        all_questions.insert(fmt::format("Q q{}", i));
     }
     const std::string suite = fmt::format(
         "prompts: ['Q {{{{q}}}}']\n"
@@ -241,36 +363,40 @@ TEST_CASE("cli::eval killed with SIGKILL and resumed") {
     killed.write("cases.jsonl", jsonl);
     REQUIRE(llmops(killed.path(), {"init"}).exit_code == 0);
     const pid_t pid = spawn_llmops(killed.path(), {"eval", "suite.yaml", "-j", "4", "--no-cache"});
-    // Kill it in the middle: after some results are stored, long before the end.
-    for (int i = 0; i < 400 && stored_results(killed.path()) < 8; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    // Kill it once the answered results are stored (each round's results are committed before
+    // the run waits for more), with the held calls in flight.
+    CHECK(wait_until([&] { return stored_results(killed.path()) >= int64_t{answered}; }));
     ::kill(pid, SIGKILL);
     CHECK(wait_for(pid) == 128 + SIGKILL);
-    const int64_t kept = stored_results(killed.path());
-    CHECK(kept >= 8);
-    CHECK(kept < cases);
-    // Requests the killed run had sent may reach the server's handlers after the kill: wait
-    // until the count has been still for 250 ms, so none of them is counted as the resume's.
-    int before = calls.load();
-    for (int still = 0, i = 0; still < 5 && i < 100; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        const int now = calls.load();
-        still = now == before ? still + 1 : 0;
-        before = now;
+    killed_dead = true;
+    CHECK(stored_results(killed.path()) == int64_t{answered});
+    std::set<std::string> stored_questions;
+    {
+        std::lock_guard lock(mutex);
+        CHECK(killed_asked.size() <= answered + 4); // -j 4: at most 4 held in flight
+        stored_questions.insert(killed_asked.begin(), killed_asked.begin() + answered);
     }
-    const auto resumed = llmops(killed.path(), {"eval", "--resume", "latest", "--no-cache", "-o", "killed.json"});
+
+    const auto resumed = llmops(killed.path(), {"eval", "--resume", "latest", "--no-cache", "-o", "killed.json"},
+                                {{"LLMOPS_TEST_EVAL_KEY", "sk-resumed"}});
     CHECK(resumed.exit_code == 0);
     CHECK(stored_results(killed.path()) == cases);
-    // No result computed before the kill was asked for again: the resumed run made exactly the
-    // calls that were missing, and at most the 4 in flight at the kill were lost.
-    CHECK(calls.load() - before == cases - kept);
-    CHECK(calls.load() <= cases + 4);
+    // The resumed run asked each missing question exactly once, and none stored before the kill.
+    std::set<std::string> missing;
+    std::set_difference(all_questions.begin(), all_questions.end(), stored_questions.begin(),
+                        stored_questions.end(), std::inserter(missing, missing.end()));
+    {
+        std::lock_guard lock(mutex);
+        CHECK(resume_asked.size() == missing.size());
+        CHECK(std::set<std::string>(resume_asked.begin(), resume_asked.end()) == missing);
+    }
 
     TempDir whole;
     whole.write("suite.yaml", suite);
     whole.write("cases.jsonl", jsonl);
-    REQUIRE(llmops(whole.path(), {"eval", "suite.yaml", "--no-cache", "-o", "whole.json"}).exit_code == 0);
+    REQUIRE(llmops(whole.path(), {"eval", "suite.yaml", "--no-cache", "-o", "whole.json"},
+                   {{"LLMOPS_TEST_EVAL_KEY", "sk-resumed"}})
+                .exit_code == 0);
     auto outputs = [](const std::string& text) {
         std::map<std::string, std::string> by_case;
         const auto doc = nlohmann::json::parse(text);

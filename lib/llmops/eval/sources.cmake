@@ -19,4 +19,5 @@ set(LLMOPS_EVAL_SOURCES
   # Suites, datasets and the runner (not assertions: keep these lines).
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/suite.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/dataset.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/inputs.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/runner.cpp)

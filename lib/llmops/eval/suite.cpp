@@ -1328,6 +1328,16 @@ CaseSource& CaseSource::operator=(CaseSource&&) noexcept = default;
 
 int64_t CaseSource::size() const { return m_plan->count; }
 
+std::vector<std::filesystem::path> CaseSource::files() const {
+    std::vector<std::filesystem::path> out;
+    for (const auto& segment : m_plan->segments) {
+        if (!segment.file.empty()) {
+            out.push_back(segment.file);
+        }
+    }
+    return out;
+}
+
 CaseSource::Cursor::Cursor() = default;
 CaseSource::Cursor::Cursor(Cursor&&) noexcept = default;
 CaseSource::Cursor& CaseSource::Cursor::operator=(Cursor&&) noexcept = default;

@@ -75,6 +75,9 @@ class CaseSource {
 
     int64_t size() const; // the number of cases (list variables expanded)
 
+    // The dataset files the cases are read from, as named in messages (none for cases in memory).
+    std::vector<std::filesystem::path> files() const;
+
     // A walk over the cases in order, taken one at a time.
     class Cursor {
       public:
