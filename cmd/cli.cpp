@@ -1,5 +1,7 @@
 #include "cli.hpp"
 
+#include <llmops/util/process_info.hpp>
+
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -88,6 +90,26 @@ Expected<std::vector<report::ExportFormat>> export_formats(const std::vector<std
     return formats;
 }
 
+int fit_concurrency(int concurrency) {
+    // A call in flight holds a socket, or an exec: program's three pipes; the store, the cache
+    // and libcurl keep a few more open.
+    constexpr int64_t k_files_per_call = 2;
+    constexpr int64_t k_files_reserved = 64;
+    const int64_t wanted = concurrency * k_files_per_call + k_files_reserved;
+    const auto limit = util::ensure_open_files(wanted);
+    if (limit.soft >= wanted) {
+        return concurrency;
+    }
+    const int fits = static_cast<int>(
+        std::max<int64_t>(1, (limit.soft - k_files_reserved) / k_files_per_call));
+    std::fprintf(stderr,
+                 "llmops: warning: -j %d needs about %lld open files, but ulimit -n is %lld (hard "
+                 "limit %lld): running with -j %d (raise it with 'ulimit -n %lld')\n",
+                 concurrency, static_cast<long long>(wanted), static_cast<long long>(limit.soft),
+                 static_cast<long long>(limit.hard), fits, static_cast<long long>(wanted));
+    return fits;
+}
+
 std::vector<Error> export_reports(store::Database& db, int64_t run_id,
                                   const std::vector<report::ExportFormat>& formats,
                                   const std::vector<std::string>& outputs) {
@@ -124,6 +146,7 @@ namespace {
 volatile std::sig_atomic_t g_interrupts = 0;
 struct sigaction g_previous_int;
 struct sigaction g_previous_term;
+struct sigaction g_previous_hup;
 
 extern "C" void on_interrupt(int) {
     g_interrupts = g_interrupts + 1;
@@ -146,11 +169,15 @@ InterruptGuard::InterruptGuard() {
     action.sa_flags = SA_RESTART;
     sigaction(SIGINT, &action, &g_previous_int);
     sigaction(SIGTERM, &action, &g_previous_term);
+    // A closed terminal (or an ssh session that dropped) is an interrupt too: the calls in
+    // flight finish and the run is marked interrupted, ready for --resume.
+    sigaction(SIGHUP, &action, &g_previous_hup);
 }
 
 InterruptGuard::~InterruptGuard() {
     sigaction(SIGINT, &g_previous_int, nullptr);
     sigaction(SIGTERM, &g_previous_term, nullptr);
+    sigaction(SIGHUP, &g_previous_hup, nullptr);
 }
 
 bool InterruptGuard::interrupted() {

@@ -81,6 +81,11 @@ inline Expected<int> print_ok(std::string_view text, int code = k_exit_ok) {
 Expected<std::vector<report::ExportFormat>> export_formats(const std::vector<std::string>& outputs,
                                                            const std::optional<std::string>& format);
 
+// The concurrency that fits the open-file limit: raises `ulimit -n` toward its hard limit for
+// `concurrency` calls, and when even that is too low, returns a lower concurrency and prints a
+// warning naming the limit (each call in flight may hold a socket or a program's pipes).
+int fit_concurrency(int concurrency);
+
 // Writes run `run_id` to every output in `outputs` (in `formats`), all of them even when one
 // fails (a full disk for one report still leaves the others), and returns the failures.
 std::vector<Error> export_reports(store::Database& db, int64_t run_id,
@@ -101,9 +106,10 @@ void on_run(CLI::App* sub, Context& ctx, Body body) {
 report::Colour stdout_colour();
 
 // Ctrl-C handling for commands that call providers (SPEC §4): while an InterruptGuard lives,
-// the first SIGINT (or SIGTERM) sets a flag that `interrupted()` reports, so the command stops
-// starting calls and keeps every finished result; a second one exits at once with 130 (SQLite's
-// transactions keep the store consistent).
+// the first SIGINT (or SIGTERM, or SIGHUP when the terminal closes) sets a flag that
+// `interrupted()` reports, so the command stops starting calls and keeps every finished result;
+// a second one exits at once with 130 (SQLite's transactions keep the store consistent, and the
+// run, whose writer is then gone, reads as interrupted).
 class InterruptGuard {
 public:
     InterruptGuard();

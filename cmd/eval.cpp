@@ -41,6 +41,7 @@ struct EvalOptions {
     std::optional<std::string> resume;
     std::optional<double> max_cost;
     std::optional<int64_t> max_errors;
+    int64_t max_connection_failures = 20;
     std::optional<double> min_pass_rate;
     std::vector<std::string> outputs;
     std::optional<std::string> format; // of `-o -`
@@ -172,6 +173,14 @@ int exit_code_for(const eval::RunSummary& s, const EvalOptions& o, const eval::S
                                     *o.max_cost));
         return k_exit_runtime;
     }
+    if (s.stopped_by_connection) {
+        notes.push_back(fmt::format(
+            "stopped: {} calls in a row could not reach their provider (is it down?); calls not "
+            "started were skipped, finished results are stored; 'llmops eval --resume {}' "
+            "completes the run",
+            o.max_connection_failures, s.run_id));
+        return k_exit_runtime;
+    }
     if (judged == 0 && errors > 0) {
         notes.push_back("every result is an error: nothing passed or failed");
         return k_exit_runtime;
@@ -293,6 +302,7 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
     run.repeat = o.repeat;
     run.max_cost = o.max_cost;
     run.max_errors = o.max_errors;
+    run.max_connection_failures = o.max_connection_failures;
     run.judge = o.judge;
     run.judge_samples = o.judge_samples;
     run.command_line = ctx.command_line;
@@ -363,6 +373,7 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
                                                  suite->tests.size()) *
                             run.repeat.value_or(suite->repeat);
     Progress progress(tty, planned);
+    run.concurrency = fit_concurrency(run.concurrency);
     InterruptGuard guard;
     auto summary = eval::run_suite(
         open->db, open->project, *suite, run,
@@ -437,6 +448,10 @@ void register_eval(CLI::App& app, Context& ctx) {
     sub->add_option("--max-cost", o->max_cost, "Stop starting calls once this many USD are spent")
         ->check(CLI::PositiveNumber);
     sub->add_option("--max-errors", o->max_errors, "Errors tolerated before the run fails (exit 3)")
+        ->check(CLI::NonNegativeNumber);
+    sub->add_option("--max-connection-failures", o->max_connection_failures,
+                    "Stop after N calls in a row could not reach their provider (default 20; 0: "
+                    "never)")
         ->check(CLI::NonNegativeNumber);
     sub->add_option("--min-pass-rate", o->min_pass_rate, "Gate: every variant passes at least this share (0-1)")
         ->check(CLI::Range(0.0, 1.0));

@@ -98,7 +98,7 @@ Expected<int> calibrate_command(const Context& ctx, const CalibrateOptions& o) {
         return fail(open.error());
     }
     eval::judge::CalibrationOptions options;
-    options.concurrency = o.concurrency;
+    options.concurrency = fit_concurrency(o.concurrency);
     options.cache_mode = o.no_cache ? provider::CacheMode::refresh : provider::CacheMode::use;
     options.judge = o.judge;
     options.samples = o.samples;

@@ -137,8 +137,8 @@ _llmops_spec() {
         ;;
     'eval')
         subs=''
-        opts='-h --help -c --config --validate -j --max-concurrency --repeat --no-cache --record --filter-pattern --first-n --sample --seed --failing --shard --resume --max-cost --max-errors --min-pass-rate -o --output --format --json --no-progress --judge --judge-samples --estimate'
-        vals='-c --config -j --max-concurrency --repeat --record --filter-pattern --first-n --sample --seed --failing --shard --resume --max-cost --max-errors --min-pass-rate -o --output --format --judge --judge-samples'
+        opts='-h --help -c --config --validate -j --max-concurrency --repeat --no-cache --record --filter-pattern --first-n --sample --seed --failing --shard --resume --max-cost --max-errors --max-connection-failures --min-pass-rate -o --output --format --json --no-progress --judge --judge-samples --estimate'
+        vals='-c --config -j --max-concurrency --repeat --record --filter-pattern --first-n --sample --seed --failing --shard --resume --max-cost --max-errors --max-connection-failures --min-pass-rate -o --output --format --judge --judge-samples'
         ;;
     'runs')
         subs='list show tag rm merge export'
@@ -274,6 +274,7 @@ _llmops_kind() {
     'eval --resume') echo 'runs' ;;
     'eval --max-cost') echo 'none' ;;
     'eval --max-errors') echo 'none' ;;
+    'eval --max-connection-failures') echo 'none' ;;
     'eval --min-pass-rate') echo 'none' ;;
     'eval -o' | 'eval --output') echo 'text' ;;
     'eval --format') echo 'choice json jsonl csv xml junit md markdown html' ;;

@@ -47,7 +47,7 @@ function __llmops_vals --argument-names path --description 'The options of a com
         case 'cache prune'
             printf '%s\n' --older-than
         case 'eval'
-            printf '%s\n' -c --config -j --max-concurrency --repeat --record --filter-pattern --first-n --sample --seed --failing --shard --resume --max-cost --max-errors --min-pass-rate -o --output --format --judge --judge-samples
+            printf '%s\n' -c --config -j --max-concurrency --repeat --record --filter-pattern --first-n --sample --seed --failing --shard --resume --max-cost --max-errors --max-connection-failures --min-pass-rate -o --output --format --judge --judge-samples
         case 'runs list'
             printf '%s\n' -n --limit
         case 'runs export'
@@ -320,6 +320,7 @@ complete -c llmops -n '__llmops_at "eval"' -l shard -r -F -d 'I/N: this job\'s s
 complete -c llmops -n '__llmops_at "eval"' -l resume -r -f -a '(__llmops_store runs)' -d 'Complete RUN (interrupted, or with errors to retry)'
 complete -c llmops -n '__llmops_at "eval"' -l max-cost -r -f -d 'Stop starting calls once this many USD are spent'
 complete -c llmops -n '__llmops_at "eval"' -l max-errors -r -f -d 'Errors tolerated before the run fails (exit 3)'
+complete -c llmops -n '__llmops_at "eval"' -l max-connection-failures -r -f -d 'Stop after N calls in a row could not reach their provider (default 20; 0: never)'
 complete -c llmops -n '__llmops_at "eval"' -l min-pass-rate -r -f -d 'Gate: every variant passes at least this share (0-1)'
 complete -c llmops -n '__llmops_at "eval"' -s o -l output -r -F -d 'Write a report: .json, .jsonl, .csv, .xml (JUnit), .md, .html; - for stdout with --format (repeatable)'
 complete -c llmops -n '__llmops_at "eval"' -l format -r -f -a 'json jsonl csv xml junit md markdown html' -d 'The format of -o -: json, jsonl, csv, xml, md or html'

@@ -17,7 +17,9 @@
 #include <llmops/store/database.hpp>
 
 #include "support/loopback.hpp"
+#include "support/openai_server.hpp"
 #include "support/process.hpp"
+#include "support/store_probe.hpp"
 #include "support/temp_dir.hpp"
 #include "support/wait.hpp"
 
@@ -34,14 +36,6 @@ std::string echo_suite(int cases, const std::set<int>& passing) {
                             i, passing.contains(i) ? "yes" : "no", "yes");
     }
     return yaml;
-}
-
-int64_t stored_results(const std::filesystem::path& root) {
-    auto db = store::Database::open(root / ".llmops" / "llmops.db", store::OpenMode::read_only);
-    if (!db) return -1;
-    auto stmt = db->prepare("SELECT count(*) FROM results");
-    if (!stmt || !stmt->step().value_or(false)) return -1;
-    return stmt->integer(0);
 }
 
 } // namespace
@@ -215,6 +209,60 @@ TEST_CASE("cli::eval -o - and runs export -o -: a report on standard output") {
               "--format: pdf not in {json,jsonl,csv,xml,junit,md,markdown,html} (see 'llmops runs "
               "export --help')");
     }
+}
+
+TEST_CASE("cli::eval stops when the provider is down") {
+    // Nothing listens on the port: every call fails to connect. After 5 in a row (-j 1) the run
+    // stops, keeps what it has, and says why; --resume completes it later.
+    TempDir dir;
+    std::string yaml = fmt::format(
+        "prompts: ['Q {{{{q}}}}']\n"
+        "providers:\n  - id: openai:gpt-4o-mini\n"
+        "    config: {{apiBaseUrl: 'http://127.0.0.1:{}/v1', apiKeyEnvar: DOWN_KEY, retries: 0}}\n"
+        "tests:\n",
+        LoopbackServer::unused_port());
+    for (int i = 0; i < 30; ++i) {
+        yaml += fmt::format("  - vars: {{q: q{}}}\n", i);
+    }
+    dir.write("suite.yaml", yaml);
+    const auto r = llmops(dir.path(), {"eval", "suite.yaml", "-j", "1", "--max-connection-failures", "5"},
+                          {{"DOWN_KEY", "k"}});
+    CHECK(r.exit_code == 3);
+    CHECK(stored_results(dir.path()) == 5);
+    CHECK(r.err.find("llmops: stopped: 5 calls in a row could not reach their provider (is it "
+                     "down?); calls not started were skipped, finished results are stored; "
+                     "'llmops eval --resume 1' completes the run") != std::string::npos);
+    const auto run = nlohmann::json::parse(llmops(dir.path(), {"runs", "show", "1", "--json"}).out);
+    CHECK(run["run"]["status"] == "interrupted");
+}
+
+TEST_CASE("cli::eval -j past ulimit -n runs at the concurrency that fits") {
+    OpenAiServer server;
+    TempDir dir;
+    std::string yaml = fmt::format(
+        "prompts: ['Q {{{{q}}}}']\n"
+        "providers:\n  - id: openai:gpt-4o-mini\n"
+        "    config: {{apiBaseUrl: '{}', apiKeyEnvar: FD_KEY}}\n"
+        "defaultTest:\n  assert: [{{type: contains, value: answer}}]\n"
+        "tests:\n",
+        server.base_url());
+    for (int i = 0; i < 200; ++i) {
+        yaml += fmt::format("  - vars: {{q: q{}}}\n", i);
+    }
+    dir.write("suite.yaml", yaml);
+    RunOptions options;
+    options.cwd = dir.path();
+    options.env = {{"NO_COLOR", "1"}, {"LLMOPS_DIR", "\x01unset"}, {"FD_KEY", "k"}};
+    // `ulimit -n 128` sets the hard limit too: llmops cannot raise it, only fit under it.
+    const auto r = run_program({"bash", "-c", "ulimit -n 128 && exec \"$0\" \"$@\"", LLMOPS_BINARY,
+                                "eval", "suite.yaml", "-j", "1024", "--no-cache"},
+                               options);
+    CHECK(r.exit_code == 0);
+    CHECK(r.err.find("llmops: warning: -j 1024 needs about 2112 open files, but ulimit -n is 128 "
+                     "(hard limit 128): running with -j 32 (raise it with 'ulimit -n 2112')") !=
+          std::string::npos);
+    CHECK(stored_results(dir.path()) == 200);
+    CHECK(server.asked("k").size() == 200);
 }
 
 TEST_CASE("cli::eval -o never overwrites what the run reads") {

@@ -172,12 +172,13 @@ int wait_for(pid_t pid) {
     return code;
 }
 
-pid_t spawn_llmops(const std::filesystem::path& cwd, const std::vector<std::string>& args) {
+pid_t spawn_llmops(const std::filesystem::path& cwd, const std::vector<std::string>& args,
+                   std::map<std::string, std::string> env) {
     std::vector<std::string> argv{LLMOPS_BINARY};
     argv.insert(argv.end(), args.begin(), args.end());
     RunOptions options;
     options.cwd = cwd;
-    options.env = hermetic_env({});
+    options.env = hermetic_env(std::move(env));
     const pid_t pid = ::fork();
     if (pid < 0) {
         throw std::runtime_error("fork failed");

@@ -38,8 +38,10 @@ RunResult llmops(const std::filesystem::path& cwd, const std::vector<std::string
 RunResult llmops_as(uid_t uid, const std::filesystem::path& cwd,
                     const std::vector<std::string>& args);
 
-// Starts the llmops binary without waiting; returns its pid. Output goes to /dev/null.
-pid_t spawn_llmops(const std::filesystem::path& cwd, const std::vector<std::string>& args);
+// Starts the llmops binary without waiting, with `env` added to the hermetic environment;
+// returns its pid. Output goes to /dev/null.
+pid_t spawn_llmops(const std::filesystem::path& cwd, const std::vector<std::string>& args,
+                   std::map<std::string, std::string> env = {});
 
 // Waits for the child `pid` and returns its exit code (128+N when killed by signal N).
 int wait_for(pid_t pid);

@@ -20,6 +20,7 @@
 #include <llmops/util/files.hpp>
 #include <llmops/util/subprocess.hpp>
 #include <llmops/util/strings.hpp>
+#include <llmops/util/process_info.hpp>
 #include <llmops/util/time.hpp>
 
 namespace llmops::eval {
@@ -539,6 +540,7 @@ json RunSummary::to_json() const {
                 {"variants", variants_json},
                 {"stopped_by_cost", stopped_by_cost},
                 {"stopped_by_errors", stopped_by_errors},
+                {"stopped_by_connection", stopped_by_connection},
                 {"interrupted", interrupted}};
 }
 
@@ -587,6 +589,9 @@ private:
     void group_arrived(provider::CallEngine& engine, const std::shared_ptr<Pending>& pending,
                        const WorkItem& item, bool has_output);
     void store_result(store::ResultRecord record);
+    // Renews the run's lease (at most once a second); a lease lost to another process stops
+    // the run as a write error.
+    void renew_lease();
 
     store::Database& m_db;
     const store::Project& m_project;
@@ -622,6 +627,10 @@ private:
     int m_next_repeat = 0;
     int64_t m_outstanding = 0;
     bool m_stop_scheduling = false;
+    util::ProcessIdentity m_identity = util::self_process(); // the writer named in the lease
+    int64_t m_lease_renewed_ms = util::unix_ms();
+    int64_t m_connection_failures = 0; // calls in a row that could not reach their provider
+    bool m_lease_lost = false; // another process took the run over: write nothing more to it
     bool m_pumping = false;   // pump is on the stack
     bool m_pump_again = false; // an answer asked for another pass while it was
     std::function<bool()> m_should_stop;
@@ -772,14 +781,21 @@ Expected<void> Run::start_run_record() {
             return fail(ErrorCode::conflict, "cannot resume run {}: {} since it started",
                         *m_options.resume_run, *diff);
         }
+        // The lease first, then what is done: a second writer is refused before it reads.
+        auto previous = store::reopen_run(m_db, run->id, m_identity);
+        if (!previous) {
+            return fail(previous.error());
+        }
+        if (*previous && (*previous)->holder.pid != m_identity.pid) {
+            m_summary.warnings.push_back(
+                fmt::format("run {} was left by {}, which is gone; this process took it over",
+                            run->id, store::describe_lease(**previous, util::unix_ms())));
+        }
         auto done = store::result_keys(m_db, run->id, false);
         if (!done) {
             return fail(done.error());
         }
         m_done = std::move(*done);
-        if (auto ok = store::reopen_run(m_db, run->id); !ok) {
-            return fail(ok.error());
-        }
         m_summary.run_id = run->id;
         return {};
     }
@@ -843,7 +859,7 @@ Expected<void> Run::start_run_record() {
                                                 {"config", m_judge.embedder->config().public_config}};
         run.provenance["prices"][m_judge.embedder->id()] = price_snapshot(*m_judge.embedder, m_prices);
     }
-    auto id = store::create_run(m_db, run);
+    auto id = store::create_run(m_db, run, &m_identity);
     if (!id) {
         return fail(id.error());
     }
@@ -884,6 +900,19 @@ bool Run::next_case() {
         }
     }
     return m_case != nullptr;
+}
+
+void Run::renew_lease() {
+    const int64_t now = util::unix_ms();
+    if (m_write_error || now - m_lease_renewed_ms < 1000) {
+        return;
+    }
+    m_lease_renewed_ms = now;
+    if (auto ok = store::renew_lease(m_db, m_summary.run_id, m_identity); !ok) {
+        m_lease_lost = ok.error().code() == ErrorCode::conflict;
+        m_write_error = ok.error();
+        m_stop_scheduling = true;
+    }
 }
 
 void Run::pump(provider::CallEngine& engine) {
@@ -1186,6 +1215,16 @@ void Run::on_outcome(const WorkItem& item, const std::vector<provider::ChatMessa
         m_summary.stopped_by_errors = true;
         m_stop_scheduling = true;
     }
+    // A provider that is down fails every call, slowly (timeouts, then retries): past a run of
+    // calls in a row that could not reach it, stop rather than wait minutes per case.
+    const bool unreachable = !outcome && (outcome.error().code() == ErrorCode::network ||
+                                          outcome.error().code() == ErrorCode::timeout);
+    m_connection_failures = unreachable ? m_connection_failures + 1 : 0;
+    if (m_options.max_connection_failures > 0 &&
+        m_connection_failures >= m_options.max_connection_failures) {
+        m_summary.stopped_by_connection = true;
+        m_stop_scheduling = true;
+    }
     store_result(std::move(r));
 }
 
@@ -1246,7 +1285,9 @@ Expected<RunSummary> Run::execute(const std::function<bool()>& should_stop) {
             },
             [&] {
                 // Commit each round's results before waiting for more calls: a kill -9 then
-                // loses only the calls in flight.
+                // loses only the calls in flight. The lease is renewed first: a run another
+                // process took over gets nothing more from this one.
+                renew_lease();
                 if (!m_write_error) {
                     if (auto ok = m_writer->flush(); !ok) {
                         m_write_error = ok.error();
@@ -1273,6 +1314,12 @@ Expected<RunSummary> Run::execute(const std::function<bool()>& should_stop) {
         m_summary.warnings.push_back(fmt::format("--record: {} answer(s) could not be recorded: {}",
                                                  m_record_failures, m_record_error));
     }
+    if (m_lease_lost) {
+        // The run is someone else's now: neither its results nor its status are ours to write.
+        m_writer->discard();
+        m_writer.reset();
+        return fail(m_write_error->code(), "run {}: {}", m_summary.run_id, m_write_error->message());
+    }
     auto flushed = m_writer->flush();
     m_writer.reset();
     if (!flushed && !m_write_error) {
@@ -1287,7 +1334,8 @@ Expected<RunSummary> Run::execute(const std::function<bool()>& should_stop) {
     }
     m_summary.status = (m_write_error || m_walk_error) ? "failed"
                        : m_summary.interrupted ? "interrupted"
-                       : (m_summary.stopped_by_cost || m_summary.stopped_by_errors)
+                       : (m_summary.stopped_by_cost || m_summary.stopped_by_errors ||
+                          m_summary.stopped_by_connection)
                            ? "interrupted"
                            : "complete";
     if (auto ok = store::finish_run(m_db, m_summary.run_id, m_summary.status, m_summary.to_json());
@@ -1575,6 +1623,7 @@ Expected<RunSummary> summarize_run(store::Database& db, int64_t run_id) {
     if (run->summary.is_object()) {
         s.stopped_by_cost = run->summary.value("stopped_by_cost", false);
         s.stopped_by_errors = run->summary.value("stopped_by_errors", false);
+        s.stopped_by_connection = run->summary.value("stopped_by_connection", false);
         s.interrupted = run->summary.value("interrupted", false);
     }
     auto ok = store::for_each_result(db, run_id, [&](const store::ResultRecord& r) -> Expected<void> {

@@ -40,6 +40,8 @@ struct RunOptions {
     std::optional<int> repeat;                        // --repeat, over the suite's
     std::optional<double> max_cost;                   // stop scheduling past this spend (USD)
     std::optional<int64_t> max_errors;                // stop scheduling past this many errors
+    int64_t max_connection_failures = 20;             // stop after this many calls in a row could
+                                                      // not reach their provider (0: never)
     std::optional<int64_t> resume_run;                // --resume RUN
     std::string command_line;                         // for provenance
     std::string suite_display_path;                   // how the suite is named in the run
@@ -89,6 +91,8 @@ struct RunSummary {
     std::vector<VariantSummary> variants;
     bool stopped_by_cost = false;       // --max-cost reached: calls not started were skipped
     bool stopped_by_errors = false;     // --max-errors passed
+    bool stopped_by_connection = false; // --max-connection-failures calls in a row failed to
+                                        // reach their provider (it looks down)
     bool interrupted = false;           // Ctrl-C
     int64_t skipped_resumed = 0;        // results already in the run (--resume)
     int64_t planned = 0;                // results this invocation meant to compute

@@ -423,7 +423,7 @@ json optional_json(const std::optional<double>& value) {
 }
 
 json run_json(const store::RunRecord& run) {
-    return json{{"id", run.id},
+    json out{{"id", run.id},
                 {"suite_path", valid_utf8(run.suite_path)},
                 {"suite_hash", run.suite_hash},
                 {"dataset_hash", run.dataset_hash},
@@ -433,6 +433,14 @@ json run_json(const store::RunRecord& run) {
                 {"ended_at", run.ended_at ? json(*run.ended_at) : json(nullptr)},
                 {"tags", run.tags},
                 {"provenance", run.provenance}};
+    if (run.status == "running" && run.lease) {
+        // Who is writing it, while a live process does.
+        out["writer"] = {{"pid", run.lease->holder.pid},
+                         {"host", valid_utf8(run.lease->holder.host)},
+                         {"since", run.lease->started_at},
+                         {"heartbeat_ms", run.lease->heartbeat_ms}};
+    }
+    return out;
 }
 
 json variant_json(const store::VariantRecord& v) {

@@ -83,6 +83,8 @@ Database::~Database() { sqlite3_close_v2(m_db); }
 
 int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(m_db); }
 
+int64_t Database::changes() const { return sqlite3_changes64(m_db); }
+
 std::string Database::last_error() const { return m_db ? sqlite3_errmsg(m_db) : "no database"; }
 
 Expected<void> Database::exec(std::string_view sql) {

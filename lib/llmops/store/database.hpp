@@ -44,6 +44,9 @@ public:
     // Returns the rowid of the last row inserted through this connection.
     int64_t last_insert_rowid() const;
 
+    // Returns how many rows the last INSERT, UPDATE or DELETE of this connection changed.
+    int64_t changes() const;
+
     // Returns `PRAGMA user_version`.
     Expected<int64_t> user_version();
 

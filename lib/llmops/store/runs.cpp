@@ -72,13 +72,88 @@ ResultRecord read_result(const Statement& s) {
     return r;
 }
 
+// The lease columns starting at `column`, when the row has a lease.
+std::optional<Lease> read_lease(const Statement& s, int column) {
+    if (s.is_null(column)) {
+        return std::nullopt;
+    }
+    Lease lease;
+    lease.holder.pid = s.integer(column);
+    lease.holder.start_ticks = s.integer(column + 1);
+    lease.holder.host = s.text(column + 2);
+    lease.holder.boot_id = s.text(column + 3);
+    lease.started_at = s.text(column + 4);
+    lease.heartbeat_ms = s.integer(column + 5);
+    return lease;
+}
+
+// The lease of run `run_id`, if any.
+Expected<std::optional<Lease>> lease_of(Database& db, int64_t run_id) {
+    auto stmt = db.prepare("SELECT pid, start_ticks, host, boot_id, started_at, heartbeat_ms "
+                           "FROM run_leases WHERE run_id = ?1");
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    stmt->bind(1, run_id);
+    auto row = stmt->step();
+    if (!row) {
+        return fail(row.error());
+    }
+    return *row ? read_lease(*stmt, 0) : std::nullopt;
+}
+
+// Fails with `conflict` when a live writer other than `writer` (when given) holds run `run_id`.
+Expected<std::optional<Lease>> check_not_held(Database& db, int64_t run_id,
+                                              const util::ProcessIdentity* writer) {
+    auto lease = lease_of(db, run_id);
+    if (!lease) {
+        return fail(lease.error());
+    }
+    if (!*lease) {
+        return std::optional<Lease>();
+    }
+    const auto& h = (*lease)->holder;
+    const bool mine = writer && h.pid == writer->pid && h.start_ticks == writer->start_ticks &&
+                      h.host == writer->host && h.boot_id == writer->boot_id;
+    const int64_t now = util::unix_ms();
+    if (!mine && lease_is_live(**lease, now)) {
+        return fail(ErrorCode::conflict, "run {} is being written by {}", run_id,
+                    describe_lease(**lease, now));
+    }
+    return *lease;
+}
+
+Expected<void> take_lease(Database& db, int64_t run_id, const util::ProcessIdentity& writer) {
+    auto stmt = db.prepare(
+        "INSERT OR REPLACE INTO run_leases(run_id, pid, start_ticks, host, boot_id, started_at, "
+        "heartbeat_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    stmt->bind(1, run_id).bind(2, writer.pid).bind(3, writer.start_ticks).bind(4, writer.host);
+    stmt->bind(5, writer.boot_id).bind(6, util::now_iso8601()).bind(7, util::unix_ms());
+    return stmt->run();
+}
+
 } // namespace
 
-Expected<int64_t> create_run(Database& db, const RunRecord& run) {
-    auto tx = Transaction::begin(db);
-    if (!tx) {
-        return fail(tx.error());
+bool lease_is_live(const Lease& lease, int64_t now_ms) {
+    if (util::is_local(lease.holder)) {
+        return util::is_running(lease.holder);
     }
+    return now_ms - lease.heartbeat_ms < k_lease_stale_ms;
+}
+
+std::string describe_lease(const Lease& lease, int64_t now_ms) {
+    return fmt::format("process {} on host '{}' (since {}, last heartbeat {} s ago)",
+                       lease.holder.pid, lease.holder.host, lease.started_at,
+                       std::max<int64_t>(0, now_ms - lease.heartbeat_ms) / 1000);
+}
+
+namespace {
+
+// Inserts a run and its variants (inside the caller's transaction); returns its number.
+Expected<int64_t> insert_run(Database& db, const RunRecord& run) {
     auto insert = db.prepare(
         "INSERT INTO runs(suite_path, suite_hash, dataset_hash, description, provenance, status, "
         "started_at) VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6) RETURNING id");
@@ -109,13 +184,12 @@ Expected<int64_t> create_run(Database& db, const RunRecord& run) {
             return fail(ok.error());
         }
     }
-    if (auto ok = tx->commit(); !ok) {
-        return fail(ok.error());
-    }
     return id;
 }
 
-Expected<void> finish_run(Database& db, int64_t run_id, std::string_view status,
+// Sets a run's status, end time and summary and drops its lease (inside the caller's
+// transaction).
+Expected<void> set_status(Database& db, int64_t run_id, std::string_view status,
                           const json& summary) {
     auto stmt = db.prepare("UPDATE runs SET status = ?2, ended_at = ?3, summary = ?4 WHERE id = ?1");
     if (!stmt) {
@@ -132,11 +206,96 @@ Expected<void> finish_run(Database& db, int64_t run_id, std::string_view status,
     } else {
         stmt->bind(4, summary.dump());
     }
-    return stmt->run();
+    if (auto ok = stmt->run(); !ok) {
+        return fail(ok.error());
+    }
+    if (status == "running") {
+        return {};
+    }
+    auto drop = db.prepare("DELETE FROM run_leases WHERE run_id = ?1");
+    if (!drop) {
+        return fail(drop.error());
+    }
+    drop->bind(1, run_id);
+    return drop->run();
 }
 
-Expected<void> reopen_run(Database& db, int64_t run_id) {
-    return finish_run(db, run_id, "running", json());
+} // namespace
+
+Expected<int64_t> create_run(Database& db, const RunRecord& run,
+                             const util::ProcessIdentity* writer) {
+    auto tx = Transaction::begin(db);
+    if (!tx) {
+        return fail(tx.error());
+    }
+    auto id = insert_run(db, run);
+    if (!id) {
+        return fail(id.error());
+    }
+    if (writer) {
+        if (auto ok = take_lease(db, *id, *writer); !ok) {
+            return fail(ok.error());
+        }
+    }
+    if (auto ok = tx->commit(); !ok) {
+        return fail(ok.error());
+    }
+    return *id;
+}
+
+Expected<void> finish_run(Database& db, int64_t run_id, std::string_view status,
+                          const json& summary) {
+    auto tx = Transaction::begin(db);
+    if (!tx) {
+        return fail(tx.error());
+    }
+    if (auto ok = set_status(db, run_id, status, summary); !ok) {
+        return fail(ok.error());
+    }
+    return tx->commit();
+}
+
+Expected<std::optional<Lease>> reopen_run(Database& db, int64_t run_id,
+                                          const util::ProcessIdentity& writer) {
+    auto tx = Transaction::begin(db);
+    if (!tx) {
+        return fail(tx.error());
+    }
+    // Checked under the write lock: two resumes at once cannot both see the run free.
+    auto previous = check_not_held(db, run_id, &writer);
+    if (!previous) {
+        return fail(previous.error());
+    }
+    if (auto ok = set_status(db, run_id, "running", json()); !ok) {
+        return fail(ok.error());
+    }
+    if (auto ok = take_lease(db, run_id, writer); !ok) {
+        return fail(ok.error());
+    }
+    if (auto ok = tx->commit(); !ok) {
+        return fail(ok.error());
+    }
+    return *previous;
+}
+
+Expected<void> renew_lease(Database& db, int64_t run_id, const util::ProcessIdentity& writer) {
+    auto stmt = db.prepare("UPDATE run_leases SET heartbeat_ms = ?5 WHERE run_id = ?1 AND "
+                           "pid = ?2 AND start_ticks = ?3 AND host = ?4");
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    stmt->bind(1, run_id).bind(2, writer.pid).bind(3, writer.start_ticks).bind(4, writer.host);
+    stmt->bind(5, util::unix_ms());
+    if (auto ok = stmt->run(); !ok) {
+        return fail(ok.error());
+    }
+    if (db.changes() == 0) {
+        return fail(ErrorCode::conflict,
+                    "run {} was taken over by another process (this one was thought dead); "
+                    "stopping",
+                    run_id);
+    }
+    return {};
 }
 
 ResultWriter::~ResultWriter() {
@@ -269,12 +428,19 @@ RunRecord read_run(const Statement& s) {
     if (auto summary = s.optional_text(9)) {
         r.summary = parse_json_column(*summary);
     }
+    r.lease = read_lease(s, 10);
+    // A run still marked running whose writer is gone (killed, or a second Ctrl-C) was
+    // interrupted: say so, and --resume completes it.
+    if (r.status == "running" && !(r.lease && lease_is_live(*r.lease, util::unix_ms()))) {
+        r.status = "interrupted";
+    }
     return r;
 }
 
 constexpr const char* k_run_columns =
-    "id, suite_path, suite_hash, dataset_hash, description, provenance, status, started_at, "
-    "ended_at, summary";
+    "runs.id, suite_path, suite_hash, dataset_hash, description, provenance, status, "
+    "runs.started_at, ended_at, summary, l.pid, l.start_ticks, l.host, l.boot_id, l.started_at, "
+    "l.heartbeat_ms FROM runs LEFT JOIN run_leases l ON l.run_id = runs.id";
 
 Expected<std::vector<std::string>> tags_of(Database& db, int64_t run_id) {
     auto stmt = db.prepare("SELECT name FROM run_tags WHERE run_id = ?1 ORDER BY name");
@@ -298,7 +464,7 @@ Expected<std::vector<std::string>> tags_of(Database& db, int64_t run_id) {
 } // namespace
 
 Expected<RunRecord> load_run(Database& db, int64_t run_id) {
-    auto stmt = db.prepare(fmt::format("SELECT {} FROM runs WHERE id = ?1", k_run_columns));
+    auto stmt = db.prepare(fmt::format("SELECT {} WHERE runs.id = ?1", k_run_columns));
     if (!stmt) {
         return fail(stmt.error());
     }
@@ -346,7 +512,7 @@ Expected<RunRecord> load_run(Database& db, int64_t run_id) {
 
 Expected<std::vector<RunRecord>> list_runs(Database& db, int64_t limit) {
     auto stmt = db.prepare(
-        fmt::format("SELECT {} FROM runs ORDER BY id DESC LIMIT ?1", k_run_columns));
+        fmt::format("SELECT {} ORDER BY runs.id DESC LIMIT ?1", k_run_columns));
     if (!stmt) {
         return fail(stmt.error());
     }
@@ -498,15 +664,60 @@ Expected<void> tag_run(Database& db, int64_t run_id, std::string_view name) {
     return stmt->run();
 }
 
+namespace {
+
+// The provenance of a merged run: the first run's, with what differs across the runs joined.
+json merged_provenance(const std::vector<RunRecord>& runs) {
+    json out = runs.front().provenance;
+    json ids = json::array();
+    json per_run = json::array();
+    int64_t cases = 0;
+    bool cases_known = true;
+    json common = runs.front().provenance.value("filters", json::object());
+    for (const auto& run : runs) {
+        ids.push_back(run.id);
+        const json filters = run.provenance.value("filters", json::object());
+        per_run.push_back({{"run", run.id}, {"filters", filters}});
+        for (auto it = common.begin(); it != common.end();) {
+            it = filters.contains(it.key()) && filters[it.key()] == it.value() ? std::next(it)
+                                                                                : common.erase(it);
+        }
+        const auto n = run.provenance.find("cases");
+        cases_known = cases_known && n != run.provenance.end() && n->is_number_integer();
+        cases += cases_known ? n->get<int64_t>() : 0;
+    }
+    common["merged"] = std::move(per_run);
+    out["filters"] = std::move(common);
+    out["merged_from"] = std::move(ids);
+    if (cases_known) {
+        out["cases"] = cases;
+    } else {
+        out.erase("cases");
+    }
+    return out;
+}
+
+} // namespace
+
 Expected<int64_t> merge_runs(Database& db, const std::vector<int64_t>& run_ids) {
     if (run_ids.size() < 2) {
         return fail(ErrorCode::invalid_input, "merging needs at least two runs");
+    }
+    // One transaction from the first read to the last write: a refused merge leaves nothing,
+    // and no run can start or resume under it.
+    auto tx = Transaction::begin(db);
+    if (!tx) {
+        return fail(tx.error());
     }
     std::vector<RunRecord> runs;
     for (int64_t id : run_ids) {
         auto run = load_run(db, id);
         if (!run) {
             return fail(run.error());
+        }
+        if (run->status == "running") {
+            return fail(ErrorCode::conflict, "run {} is being written by {}; merge it once it ends",
+                        id, describe_lease(*run->lease, util::unix_ms()));
         }
         runs.push_back(std::move(*run));
     }
@@ -525,6 +736,7 @@ Expected<int64_t> merge_runs(Database& db, const std::vector<int64_t>& run_ids) 
         return true;
     };
     std::string status = "complete";
+    std::string started_at = first.started_at;
     for (const auto& run : runs) {
         if (run.suite_hash != first.suite_hash || run.dataset_hash != first.dataset_hash) {
             return fail(ErrorCode::conflict, "run {} ran another suite or dataset than run {}",
@@ -535,19 +747,16 @@ Expected<int64_t> merge_runs(Database& db, const std::vector<int64_t>& run_ids) 
                         run.id, first.id);
         }
         if (run.status == "failed" || (run.status != "complete" && status == "complete")) {
-            status = run.status == "running" ? "interrupted" : run.status;
+            status = run.status;
         }
+        started_at = std::min(started_at, run.started_at); // ISO 8601 UTC sorts as text
     }
     RunRecord merged = first;
-    merged.provenance["merged_from"] = run_ids;
-    merged.started_at = util::now_iso8601();
-    auto id = create_run(db, merged);
+    merged.provenance = merged_provenance(runs);
+    merged.started_at = started_at;
+    auto id = insert_run(db, merged);
     if (!id) {
         return fail(id.error());
-    }
-    auto tx = Transaction::begin(db);
-    if (!tx) {
-        return fail(tx.error());
     }
     auto copy = db.prepare(fmt::format(
         "INSERT INTO results(run_id, {0}, created_at) SELECT ?1, {0}, created_at FROM results "
@@ -568,10 +777,10 @@ Expected<int64_t> merge_runs(Database& db, const std::vector<int64_t>& run_ids) 
             return fail(ok.error());
         }
     }
-    if (auto ok = tx->commit(); !ok) {
+    if (auto ok = set_status(db, *id, status, json()); !ok) {
         return fail(ok.error());
     }
-    if (auto ok = finish_run(db, *id, status, json()); !ok) {
+    if (auto ok = tx->commit(); !ok) {
         return fail(ok.error());
     }
     return *id;
@@ -582,7 +791,12 @@ Expected<void> remove_run(Database& db, int64_t run_id) {
     if (!tx) {
         return fail(tx.error());
     }
+    if (auto held = check_not_held(db, run_id, nullptr); !held) {
+        return fail(held.error().code(), "{}; stop it first, or wait for it to end",
+                    held.error().message());
+    }
     for (const char* sql : {"DELETE FROM results WHERE run_id = ?1",
+                            "DELETE FROM run_leases WHERE run_id = ?1",
                             "DELETE FROM run_variants WHERE run_id = ?1",
                             "DELETE FROM run_tags WHERE run_id = ?1", "DELETE FROM runs WHERE id = ?1"}) {
         auto stmt = db.prepare(sql);

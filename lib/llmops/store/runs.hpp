@@ -16,6 +16,7 @@
 
 #include <llmops/store/database.hpp>
 #include <llmops/util/error.hpp>
+#include <llmops/util/process_info.hpp>
 
 namespace llmops::store {
 
@@ -30,6 +31,26 @@ struct VariantRecord {
     nlohmann::json provider_config = nlohmann::json::object(); // without secrets
 };
 
+// Who writes a running run: one process at a time holds its lease (`run_leases`), taken when
+// the run starts or resumes, renewed between rounds of calls, dropped when it ends.
+struct Lease {
+    util::ProcessIdentity holder;
+    std::string started_at;   // ISO 8601 UTC
+    int64_t heartbeat_ms = 0; // Unix time in ms of the last heartbeat
+};
+
+// How long a lease taken on another host (or before a reboot), where its process cannot be
+// looked at, stays valid without a heartbeat. A lease on this host is valid exactly while its
+// process runs.
+inline constexpr int64_t k_lease_stale_ms = 10 * 60 * 1000;
+
+// Whether `lease` is held by a live writer at Unix time `now_ms`.
+bool lease_is_live(const Lease& lease, int64_t now_ms);
+
+// Names the holder of `lease` for messages: "process 4242 on host 'ci-7' (since 2026-12-07T10:00:00Z,
+// last heartbeat 3 s ago)".
+std::string describe_lease(const Lease& lease, int64_t now_ms);
+
 // One run's header.
 struct RunRecord {
     int64_t id = 0;
@@ -38,7 +59,9 @@ struct RunRecord {
     std::string dataset_hash;
     std::string description;
     nlohmann::json provenance = nlohmann::json::object();
-    std::string status = "running"; // running, complete, interrupted, failed
+    std::string status = "running"; // running, complete, interrupted, failed; a run stored as
+                                     // running whose writer is gone reads as interrupted
+    std::optional<Lease> lease;      // its writer, while one holds it
     std::string started_at;
     std::optional<std::string> ended_at;
     nlohmann::json summary; // null until the run ends
@@ -78,15 +101,25 @@ struct ResultRecord {
     double judge_spent_usd = 0;                 // the part not answered from cache or replay
 };
 
-// Creates a run (status running) with its variants; returns its number. Fails with `io`.
-Expected<int64_t> create_run(Database& db, const RunRecord& run);
+// Creates a run (status running) with its variants; returns its number. With a `writer`, the
+// run's lease is taken for it in the same transaction. Fails with `io`.
+Expected<int64_t> create_run(Database& db, const RunRecord& run,
+                             const util::ProcessIdentity* writer = nullptr);
 
-// Sets a run's status (and end time when not running) and its summary. Fails with `io`.
+// Sets a run's status (and end time when not running) and its summary, and drops its lease.
+// Fails with `io`.
 Expected<void> finish_run(Database& db, int64_t run_id, std::string_view status,
                           const nlohmann::json& summary);
 
-// Marks a run running again (for --resume): clears its end time. Fails with `io`.
-Expected<void> reopen_run(Database& db, int64_t run_id);
+// Marks a run running again for `writer` (--resume): clears its end time and takes its lease.
+// Returns the lease it took over from a writer that is gone, if any. Fails with `conflict` when a
+// live writer holds it: "run 3 is being written by process 4242 on host 'ci-7' (since ...)".
+Expected<std::optional<Lease>> reopen_run(Database& db, int64_t run_id,
+                                          const util::ProcessIdentity& writer);
+
+// Renews `writer`'s lease on run `run_id`. Fails with `conflict` when it no longer holds it
+// (another process took the run over, believing this one dead), `io` otherwise.
+Expected<void> renew_lease(Database& db, int64_t run_id, const util::ProcessIdentity& writer);
 
 // Writes results in batches: `add` buffers, and commits when `k_batch` results are waiting or
 // `k_max_delay_ms` passed since the first of them; `flush` commits now. A crash loses at most
@@ -104,6 +137,8 @@ public:
 
     Expected<void> add(ResultRecord result);
     Expected<void> flush();
+    // Forgets what is not committed yet (the run now belongs to another writer).
+    void discard() { m_pending.clear(); }
 
 private:
     Database* m_db;
@@ -160,14 +195,17 @@ Expected<std::optional<RunMean>> mean_judge_output_tokens(Database& db,
 // a tag that looks like a run ref (a number or latest...).
 Expected<void> tag_run(Database& db, int64_t run_id, std::string_view name);
 
-// Joins runs (the shards of one suite, `llmops runs merge`) into a new run whose provenance
-// names them and whose status is the worst of theirs; returns its number. Fails with `conflict`
-// when their suite, dataset or variants differ ("run 4 ran another suite than run 3") or two of
-// them hold the same (variant, case, repeat), `invalid_input` for fewer than two runs.
-// Its summary is left null: eval::summarize_run computes it from the results.
+// Joins runs (the shards of one suite, `llmops runs merge`) into a new run, in one transaction
+// (a refused merge leaves nothing behind). Its provenance is the first run's with what differs
+// across them joined: `merged_from`, `cases` summed, `filters` listed per run
+// (`filters.merged`), the earliest start; its status is the worst of theirs. Returns its
+// number. Fails with `conflict` when their suite, dataset or variants differ ("run 4 ran another
+// suite than run 3"), two of them hold the same (variant, case, repeat), or one is still being
+// written; `invalid_input` for fewer than two runs. Its summary is left null:
+// eval::summarize_run computes it from the results.
 Expected<int64_t> merge_runs(Database& db, const std::vector<int64_t>& run_ids);
 
-// Deletes a run with its results and tags.
+// Deletes a run with its results and tags. Fails with `conflict` while a live writer holds it.
 Expected<void> remove_run(Database& db, int64_t run_id);
 
 } // namespace llmops::store

@@ -10,7 +10,7 @@ namespace {
 // Migration N takes the store from user_version N-1 to N. Never edit a migration that has
 // shipped: add a new one. Every table and column carries a comment (fossil's habit), because the
 // schema is the documentation of what the store keeps.
-constexpr std::array<std::string_view, 3> k_migrations = {
+constexpr std::array<std::string_view, 4> k_migrations = {
     R"sql(
 CREATE TABLE objects (                 -- content-addressed prompt versions, immutable
   id TEXT PRIMARY KEY NOT NULL,        -- SHA-256 (lowercase hex) of `content`: the version id
@@ -145,6 +145,19 @@ ALTER TABLE results ADD COLUMN judge_input_tokens INTEGER NOT NULL DEFAULT 0; --
 ALTER TABLE results ADD COLUMN judge_output_tokens INTEGER NOT NULL DEFAULT 0; -- the judge's generated tokens
 ALTER TABLE results ADD COLUMN judge_cost_usd REAL DEFAULT 0;                  -- what the judge's answers cost; NULL when the judge model is unpriced
 ALTER TABLE results ADD COLUMN judge_spent_usd REAL NOT NULL DEFAULT 0;        -- the part of it spent now (not from the cache or a replay)
+)sql",
+    // 4: one writer per run. A running run's lease names the process writing it, so a second
+    // `eval --resume` or a `runs rm` refuses, and a run whose writer died reads as interrupted.
+    R"sql(
+CREATE TABLE run_leases (              -- who writes a running run: one row while a process holds it
+  run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE, -- the run being written
+  pid INTEGER NOT NULL,                -- the writer's process id
+  start_ticks INTEGER NOT NULL,        -- its start time in clock ticks since boot (a reused pid is another process)
+  host TEXT NOT NULL,                  -- its host name (a pid means nothing on another host)
+  boot_id TEXT NOT NULL,               -- its host's boot id (nor after a reboot)
+  started_at TEXT NOT NULL,            -- ISO 8601 UTC: when it took the lease
+  heartbeat_ms INTEGER NOT NULL        -- Unix time in ms of its last heartbeat (between rounds of calls)
+);
 )sql",
 };
 

@@ -73,7 +73,9 @@ TEST_SUITE("store") {
             REQUIRE(db->exec("PRAGMA user_version = 99").has_value());
             const std::string expected = "store '" + (dir / "llmops.db").string() +
                                          "' has schema version 99, newer than this llmops "
-                                         "understands (3); upgrade llmops";
+                                         "understands (" +
+                                         std::to_string(store::k_schema_version) +
+                                         "); upgrade llmops";
             const auto ok = store::migrate(*db);
             REQUIRE_FALSE(ok.has_value());
             CHECK(ok.error().code() == ErrorCode::conflict);

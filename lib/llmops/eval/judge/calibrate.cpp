@@ -13,6 +13,7 @@
 #include <llmops/store/runs.hpp>
 #include <llmops/util/build_info.hpp>
 #include <llmops/util/files.hpp>
+#include <llmops/util/process_info.hpp>
 #include <llmops/util/strings.hpp>
 #include <llmops/util/time.hpp>
 
@@ -321,7 +322,8 @@ Expected<Calibration> calibrate(store::Database& db, const store::Project& proje
                             {"config", setup.provider->config().public_config},
                             {"samples", setup.samples},
                             {"prompts", judge_prompts}}}};
-    auto run_id = store::create_run(db, run);
+    const util::ProcessIdentity me = util::self_process();
+    auto run_id = store::create_run(db, run, &me);
     if (!run_id) {
         return fail(run_id.error());
     }
