@@ -75,7 +75,7 @@ PartialLoader store_partial_loader(store::PromptStore& store) {
         if (!version) {
             return fail(version.error());
         }
-        auto content = store.content(version->id);
+        auto content = store.content(*version);
         if (!content) {
             return fail(content.error());
         }
