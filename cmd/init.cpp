@@ -51,11 +51,16 @@ void register_fsck(CLI::App& app, Context& ctx) {
     sub->add_flag("--json", *json, "Print the report as JSON");
     sub->callback([&ctx, json] {
         ctx.action = [&ctx, json]() -> Expected<int> {
-            auto open = open_project(ctx);
-            if (!open) {
-                return fail(open.error());
+            auto project = ctx.project();
+            if (!project) {
+                return fail(project.error());
             }
-            auto report = store::fsck(open->db);
+            // fsck reports a missing table as a fault (exit 1) instead of refusing the store.
+            auto db = store::open_store(*project, store::StoreCheck::version);
+            if (!db) {
+                return fail(db.error());
+            }
+            auto report = store::fsck(*db);
             if (!report) {
                 return fail(report.error());
             }

@@ -500,6 +500,44 @@ TEST_CASE("cli::prompt file errors") {
     }
 }
 
+TEST_CASE("cli::prompt commit refuses broken templates") {
+    TempDir dir;
+    ok(dir, {"init"});
+    dir.write("prompts/good.yaml", "template: fine\n");
+    const auto refused = [&](const std::string& file, const std::string& text,
+                             const std::string& message) {
+        dir.write(file, text);
+        check_error(llmops(dir.path(), {"prompt", "commit", "-m", "x"}), message);
+        CHECK(ok_json(dir, {"prompt", "list", "--json"})["prompts"] == json::array());
+        fs::remove(dir / file);
+    };
+    SUBCASE("unclosed, mismatched and stray sections, at their line and column") {
+        refused("prompts/list.md", "---\ndescription: d\n---\nItems:\n{{#items}}- {{name}}\n",
+                "prompts/list.md:5:1: unclosed section '{{#items}}'");
+        refused("prompts/inv.md", "{{^empty}}none{{/items}}",
+                "prompts/inv.md:1:15: mismatched section: '{{/items}}' closes '{{^empty}}'");
+        refused("prompts/stray.yaml", "template: |\n  Hello\n  {{/x}} there\n",
+                "prompts/stray.yaml:3:3: '{{/x}}' closes no open section");
+    }
+    SUBCASE("render of a working file and status refuse it too") {
+        dir.write("prompts/bad.md", "Hi {{#x}}\n");
+        check_error(llmops(dir.path(), {"prompt", "render", "prompts/bad.md"}),
+                    "prompts/bad.md:1:4: unclosed section '{{#x}}'");
+        const auto r = llmops(dir.path(), {"prompt", "status"});
+        CHECK(r.exit_code == 2);
+        CHECK(r.out.find("  invalid:   prompts/bad.md:1:4: unclosed section '{{#x}}'\n") !=
+              std::string::npos);
+    }
+    SUBCASE("valid templates still commit: set delimiters, triple mustaches, comments") {
+        dir.write("prompts/delims.md", "{{=<% %>=}}<%#items%>- <%name%>\n<%/items%>");
+        dir.write("prompts/raw.md", "{{{html}}} and {{& html}}");
+        dir.write("prompts/comment.md", "{{! {{#not-a-section}} }}{{#a}}{{^b}}x{{/b}}{{/a}}");
+        const json commits = ok_json(dir, {"prompt", "commit", "-m", "ok", "--json"});
+        CHECK(commits["commits"].size() == 4);
+        CHECK(ok(dir, {"prompt", "render", "raw", "--var", "html=<b>"}) == "<b> and <b>\n");
+    }
+}
+
 TEST_CASE("cli::prompt ref and render errors") {
     Store store;
     const TempDir& dir = store.dir;

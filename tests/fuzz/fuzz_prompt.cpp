@@ -4,7 +4,9 @@
 // partials (a chain, a cycle, one with a syntax error). Failures must come back as
 // invalid_input (not_found for a partial the loader does not know). Two promises are checked on
 // what parses: a definition written back as a file (display.hpp) parses to the same version id
-// and name, and its canonical content reads back to the same id.
+// and name, and its canonical content reads back to the same id. A third on every input: the
+// template checker (`find_template_error`, which refuses templates at commit) agrees with
+// kainjow's own parser on whether the input is a valid template.
 
 #include <cstddef>
 #include <cstdint>
@@ -12,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include <kainjow/mustache.hpp>
 #include <nlohmann/json.hpp>
 
 #include <llmops/prompt/definition.hpp>
@@ -103,6 +106,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         fuzz::check_error(def.error(), {ErrorCode::invalid_input}, "definition_from_content");
     }
 
+    const bool refused = prompt::find_template_error(text).has_value();
+    if (refused == kainjow::mustache::mustache(std::string(text)).is_valid()) {
+        fuzz::die(std::string("find_template_error and kainjow disagree (") +
+                  (refused ? "refused" : "accepted") + ") on:\n" + std::string(text));
+    }
     render(text, prompt::MissingVariables::error, "render_template");
     (void)prompt::variable_names(text);
     (void)prompt::partial_refs(text);

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <llmops/prompt/template.hpp>
 #include <llmops/store/prompts.hpp>
 #include <llmops/util/hash.hpp>
 #include <llmops/util/json.hpp>
@@ -199,6 +200,43 @@ Expected<std::vector<Message>> parse_messages(const json& messages, const Source
     return out;
 }
 
+// Refuses a template with a syntax error: an immutable version must render. `body` is the file's
+// own bytes from `offset` on (a Markdown body), so the error's position in the file is exact.
+Expected<void> check_body(std::string_view text, size_t offset, std::string_view body,
+                          std::string_view origin) {
+    if (const auto error = find_template_error(body)) {
+        const auto [line, column] = util::line_and_column(text, offset + error->offset);
+        return fail(ErrorCode::invalid_input, "{}:{}:{}: {}", origin, line, column, error->message);
+    }
+    return {};
+}
+
+// Refuses a template read from YAML (`what` names it: "'template'", "message 2"). The template
+// is a parsed scalar, not the file's bytes (block scalars lose their indentation, quoted ones
+// their escapes), so the line of the template holding the error is looked for in the file: found
+// exactly once, it gives the exact `file:line:col`; otherwise the position is given within the
+// template.
+Expected<void> check_yaml_template(std::string_view text, std::string_view tmpl,
+                                   std::string_view origin, std::string_view what) {
+    const auto error = find_template_error(tmpl);
+    if (!error) {
+        return {};
+    }
+    const size_t newline =
+        error->offset == 0 ? std::string_view::npos : tmpl.rfind('\n', error->offset - 1);
+    const size_t line_start = newline == std::string_view::npos ? 0 : newline + 1;
+    const std::string_view line =
+        tmpl.substr(line_start, tmpl.find('\n', error->offset) - line_start);
+    const size_t found = text.find(line);
+    if (!line.empty() && found != std::string_view::npos &&
+        text.find(line, found + 1) == std::string_view::npos) {
+        const auto [l, c] = util::line_and_column(text, found + (error->offset - line_start));
+        return fail(ErrorCode::invalid_input, "{}:{}:{}: {}", origin, l, c, error->message);
+    }
+    return fail(ErrorCode::invalid_input, "{}: in {}, {}", origin, what,
+                where_in_template(tmpl, *error));
+}
+
 // Fills the fields shared by both file formats from a parsed YAML mapping.
 Expected<PromptDefinition> common_fields(const json& doc, std::string_view default_name,
                                          const Source& source) {
@@ -294,6 +332,10 @@ Expected<PromptDefinition> parse_markdown(std::string_view text, std::string_vie
         return fail(ErrorCode::invalid_input, "{}: prompt file has no template (the body is empty)",
                     origin);
     }
+    if (auto ok = check_body(text, static_cast<size_t>(body.data() - text.data()), body, origin);
+        !ok) {
+        return fail(ok.error());
+    }
     def->template_text = std::string(body);
     return def;
 }
@@ -334,13 +376,22 @@ Expected<PromptDefinition> parse_yaml_prompt(std::string_view text, std::string_
                         where_key(source, "template"));
         }
         def->template_text = t.get<std::string>();
-    } else {
-        auto messages = parse_messages((*doc)["messages"], source);
-        if (!messages) {
-            return fail(messages.error());
+        if (auto ok = check_yaml_template(text, *def->template_text, origin, "'template'"); !ok) {
+            return fail(ok.error());
         }
-        def->messages = std::move(*messages);
+        return def;
     }
+    auto messages = parse_messages((*doc)["messages"], source);
+    if (!messages) {
+        return fail(messages.error());
+    }
+    for (size_t i = 0; i < messages->size(); ++i) {
+        const std::string what = fmt::format("message {}", i + 1);
+        if (auto ok = check_yaml_template(text, (*messages)[i].content, origin, what); !ok) {
+            return fail(ok.error());
+        }
+    }
+    def->messages = std::move(*messages);
     return def;
 }
 

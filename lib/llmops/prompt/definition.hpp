@@ -50,6 +50,10 @@ std::optional<FileFormat> format_for_path(std::string_view path);
 // is not at the start of a line, as in a flow mapping); `origin: message` for what has no one
 // place: a missing template, both template and messages, an invalid name taken from the path, a
 // bad message (named by its number, a bad role with a did-you-mean) or variable (by its name).
+// A template with a syntax error (an unclosed or mismatched section, an unclosed tag) is refused
+// too: `origin:line:col: message` in a Markdown file; in YAML, where the template is a parsed
+// scalar, the same when the template's line is found once in the file, else
+// `origin: in 'template', line L, column C: message` (`in message N` for chat messages).
 Expected<PromptDefinition> parse_prompt_file(std::string_view text, FileFormat format,
                                              std::string_view default_name,
                                              std::string_view origin);

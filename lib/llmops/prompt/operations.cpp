@@ -58,7 +58,7 @@ Expected<LoadedVersion> load_version(store::PromptStore& prompts, std::string_vi
     if (!version) {
         return fail(version.error());
     }
-    auto content = prompts.content(version->id);
+    auto content = prompts.content(*version);
     if (!content) {
         return fail(content.error());
     }

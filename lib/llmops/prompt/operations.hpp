@@ -35,7 +35,9 @@ struct LoadedVersion {
     PromptDefinition def;
 };
 
-// Resolves `ref` and loads its content. Fails as `PromptStore::resolve` does.
+// Resolves `ref` and loads its content, checked against the version id. Fails as
+// `PromptStore::resolve` and `PromptStore::content` do (`io` naming the prompt and version when
+// the stored content does not match its hash).
 Expected<LoadedVersion> load_version(store::PromptStore& prompts, std::string_view ref);
 
 // Whether checkout may overwrite a working file whose content was never committed.

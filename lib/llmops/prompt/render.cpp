@@ -53,13 +53,29 @@ Expected<RenderedPrompt> render_prompt(const PromptDefinition& def, const json& 
     return out;
 }
 
+Expected<void> check_templates(const PromptDefinition& def, std::string_view origin) {
+    if (def.template_text) {
+        if (const auto error = find_template_error(*def.template_text)) {
+            return fail(ErrorCode::invalid_input, "{}: {}", origin,
+                        where_in_template(*def.template_text, *error));
+        }
+    }
+    for (size_t i = 0; i < def.messages.size(); ++i) {
+        if (const auto error = find_template_error(def.messages[i].content)) {
+            return fail(ErrorCode::invalid_input, "{} (message {}): {}", origin, i + 1,
+                        where_in_template(def.messages[i].content, *error));
+        }
+    }
+    return {};
+}
+
 PartialLoader store_partial_loader(store::PromptStore& store) {
     return [&store](std::string_view ref) -> Expected<std::string> {
         auto version = store.resolve(ref);
         if (!version) {
             return fail(version.error());
         }
-        auto content = store.content(version->id);
+        auto content = store.content(*version);
         if (!content) {
             return fail(content.error());
         }

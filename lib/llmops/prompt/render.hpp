@@ -29,6 +29,12 @@ Expected<RenderedPrompt> render_prompt(const PromptDefinition& def, const nlohma
                                        const PartialLoader& load_partial,
                                        const RenderOptions& options);
 
+// Checks every template of `def` (its text, or each chat message) with `find_template_error`,
+// for templates that come from no prompt file (a suite's inline prompt), which
+// `parse_prompt_file` has not checked. Fails with `invalid_input`:
+// `origin: line L, column C: message`, or `origin (message N): line L, column C: message`.
+Expected<void> check_templates(const PromptDefinition& def, std::string_view origin);
+
 // A partial loader that resolves refs in `store`; a partial must be a text prompt. The loader
 // keeps a reference to `store`.
 PartialLoader store_partial_loader(store::PromptStore& store);

@@ -10,6 +10,8 @@
 #include <kainjow/mustache.hpp>
 #include <nlohmann/json.hpp>
 
+#include <llmops/util/strings.hpp>
+
 namespace llmops::prompt {
 
 using nlohmann::json;
@@ -26,13 +28,17 @@ namespace {
 constexpr char k_variable_marker = '\x1f';
 
 // The kinds of tag the scanner tells apart.
-enum class TagKind { variable, partial, other };
+enum class TagKind { variable, partial, section_open, section_close, other };
 
-// A tag found by `scan_tags`: its kind, its name and where the name starts in the template.
+// A tag found by `scan_tags`: its kind, its name, where the name starts in the template, where
+// the tag starts (at its opening delimiter) and, for a section tag, how it reads with the
+// delimiters in force and its name trimmed (`{{#items}}`), for messages.
 struct Tag {
     TagKind kind;
     std::string name;
     size_t name_pos;
+    size_t start;
+    std::string shown;
 };
 
 bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
@@ -76,11 +82,32 @@ std::optional<Delimiters> parse_set_delimiters(std::string_view contents) {
     return d;
 }
 
+// The tags of a template, and the first syntax error when there is one (the tags then stop
+// there).
+struct Scan {
+    std::vector<Tag> tags;
+    std::optional<TemplateError> error;
+};
+
+// The kind of a tag from its first character (after the opening delimiter and white space).
+TagKind kind_of(char sigil) {
+    switch (sigil) {
+    case '#':
+    case '^': return TagKind::section_open;
+    case '/': return TagKind::section_close;
+    case '>': return TagKind::partial;
+    case '&': return TagKind::variable;
+    case '!': return TagKind::other;
+    default: return TagKind::variable;
+    }
+}
+
 // Lists the tags of `tmpl`, mirroring kainjow's parser (delimiter changes, triple braces, how
 // names are trimmed), so that the names and positions agree with what kainjow will see. Stops
-// at the first syntax error; kainjow reports it.
-std::vector<Tag> scan_tags(std::string_view tmpl) {
-    std::vector<Tag> tags;
+// at an unclosed tag or a bad set-delimiter tag, as kainjow does; sections are checked by
+// `check_sections`.
+Scan scan_tags(std::string_view tmpl) {
+    Scan scan;
     Delimiters delims;
     size_t pos = 0;
     while (true) {
@@ -95,6 +122,8 @@ std::vector<Tag> scan_tags(std::string_view tmpl) {
         contents += triple ? 1 : 0;
         const size_t close_pos = tmpl.find(close, contents);
         if (close_pos == std::string_view::npos) {
+            scan.error = TemplateError{start, fmt::format("unclosed tag: '{}{}' has no '{}'",
+                                                          delims.begin, triple ? "{" : "", close)};
             break;
         }
         pos = close_pos + close.size();
@@ -102,30 +131,66 @@ std::vector<Tag> scan_tags(std::string_view tmpl) {
         if (b < e && tmpl[b] == '=') {
             auto changed = parse_set_delimiters(tmpl.substr(b, e - b));
             if (!changed) {
+                scan.error = TemplateError{
+                    start, fmt::format("invalid set-delimiter tag '{}' (expected two delimiters "
+                                       "without '=' or spaces, as in '{}=<% %>={}')",
+                                       tmpl.substr(start, pos - start), delims.begin, delims.end)};
                 break;
             }
             delims = std::move(*changed);
             continue;
         }
         TagKind kind = TagKind::variable;
-        constexpr std::string_view sigils = "#^/>&!";
-        if (!triple && b < e && sigils.find(tmpl[b]) != std::string_view::npos) {
-            kind = tmpl[b] == '>'   ? TagKind::partial
-                   : tmpl[b] == '&' ? TagKind::variable
-                                    : TagKind::other;
-            std::tie(b, e) = trimmed(tmpl, b + 1, e);
+        if (!triple && b < e) {
+            kind = kind_of(tmpl[b]);
+            if (kind != TagKind::variable || tmpl[b] == '&') {
+                const char sigil = tmpl[b];
+                std::tie(b, e) = trimmed(tmpl, b + 1, e);
+                if (kind == TagKind::section_open || kind == TagKind::section_close) {
+                    // Sections with an empty name still open and close.
+                    scan.tags.push_back(Tag{kind, std::string(tmpl.substr(b, e - b)), b, start,
+                                            delims.begin + sigil +
+                                                std::string(tmpl.substr(b, e - b)) + delims.end});
+                    continue;
+                }
+            }
         }
         if (b < e) {
-            tags.push_back(Tag{kind, std::string(tmpl.substr(b, e - b)), b});
+            scan.tags.push_back(Tag{kind, std::string(tmpl.substr(b, e - b)), b, start, {}});
         }
     }
-    return tags;
+    return scan;
+}
+
+// Checks that sections nest: each closing tag closes the innermost open section, by name.
+std::optional<TemplateError> check_sections(const std::vector<Tag>& tags) {
+    std::vector<const Tag*> open;
+    for (const auto& tag : tags) {
+        if (tag.kind == TagKind::section_open) {
+            open.push_back(&tag);
+        } else if (tag.kind == TagKind::section_close) {
+            if (open.empty()) {
+                return TemplateError{tag.start,
+                                     fmt::format("'{}' closes no open section", tag.shown)};
+            }
+            if (open.back()->name != tag.name) {
+                return TemplateError{tag.start, fmt::format("mismatched section: '{}' closes '{}'",
+                                                            tag.shown, open.back()->shown)};
+            }
+            open.pop_back();
+        }
+    }
+    if (!open.empty()) {
+        return TemplateError{open.back()->start,
+                             fmt::format("unclosed section '{}'", open.back()->shown)};
+    }
+    return std::nullopt;
 }
 
 // The names of the tags of `kind` in `tmpl`, unique, in order.
 std::vector<std::string> tag_names(std::string_view tmpl, TagKind kind) {
     std::vector<std::string> names;
-    for (auto& tag : scan_tags(tmpl)) {
+    for (auto& tag : scan_tags(tmpl).tags) {
         if (tag.kind == kind && (kind != TagKind::variable || tag.name != ".") &&
             std::ranges::find(names, tag.name) == names.end()) {
             names.push_back(std::move(tag.name));
@@ -139,7 +204,7 @@ std::string mark_variables(std::string_view tmpl) {
     std::string out;
     out.reserve(tmpl.size() + 16);
     size_t copied = 0;
-    for (const auto& tag : scan_tags(tmpl)) {
+    for (const auto& tag : scan_tags(tmpl).tags) {
         if (tag.kind == TagKind::variable) {
             out.append(tmpl.substr(copied, tag.name_pos - copied));
             out.push_back(k_variable_marker);
@@ -253,9 +318,9 @@ public:
         if (!text) {
             return fail(text.error(), "{}: partial '{}'", m_origin, ref);
         }
-        if (const mustache::mustache parsed(*text); !parsed.is_valid()) {
-            return fail(ErrorCode::invalid_input, "{}: partial '{}': template error: {}",
-                        m_origin, ref, parsed.error_message());
+        if (const auto error = find_template_error(*text)) {
+            return fail(ErrorCode::invalid_input, "{}: partial '{}': {}", m_origin, ref,
+                        where_in_template(*text, *error));
         }
         const auto& stored = m_texts.emplace(ref, std::move(*text)).first->second;
         m_chain.push_back(ref);
@@ -292,6 +357,8 @@ Expected<std::string> render_checked(std::string_view tmpl, const Data& root,
     engine.set_custom_escape([](const std::string& s) { return s; }); // prompts are not HTML
     TrackingContext context(root, partials);
     std::string out = engine.render(context);
+    // A backstop: find_template_error mirrors kainjow's parser (the fuzz target checks that they
+    // agree), so this fires only if they drift apart.
     if (!engine.is_valid()) {
         return fail(ErrorCode::invalid_input, "{}: template error: {}", origin,
                     engine.error_message());
@@ -320,10 +387,9 @@ Expected<std::string> render_template(std::string_view tmpl, const json& vars,
     // kainjow reports errors through is_valid(), but it allocates and uses std::function, so
     // anything it throws becomes an error here rather than escaping the library.
     try {
-        // Check the template as written, so kainjow's positions match what the user wrote.
-        if (const mustache::mustache parsed{std::string(tmpl)}; !parsed.is_valid()) {
-            return fail(ErrorCode::invalid_input, "{}: template error: {}", origin,
-                        parsed.error_message());
+        if (const auto error = find_template_error(tmpl)) {
+            return fail(ErrorCode::invalid_input, "{}: {}", origin,
+                        where_in_template(tmpl, *error));
         }
         PartialResolver resolver(load_partial, origin);
         for (const auto& ref : partial_refs(tmpl)) {
@@ -336,6 +402,19 @@ Expected<std::string> render_template(std::string_view tmpl, const json& vars,
     } catch (const std::exception& e) {
         return fail(ErrorCode::internal, "{}: rendering failed: {}", origin, e.what());
     }
+}
+
+std::optional<TemplateError> find_template_error(std::string_view tmpl) {
+    Scan scan = scan_tags(tmpl);
+    if (scan.error) {
+        return scan.error;
+    }
+    return check_sections(scan.tags);
+}
+
+std::string where_in_template(std::string_view tmpl, const TemplateError& error) {
+    const auto [line, column] = util::line_and_column(tmpl, error.offset);
+    return fmt::format("line {}, column {}: {}", line, column, error.message);
 }
 
 std::vector<std::string> variable_names(std::string_view tmpl) {

@@ -94,8 +94,15 @@ Expected<std::vector<PromptFile>> files_under(const fs::path& dir, const store::
     return out;
 }
 
+// Bumped whenever parse_prompt_file accepts less than before, so that a file the older parser
+// accepted (and the cache remembers) is parsed again. 2: templates are checked for unclosed and
+// mismatched sections.
+constexpr std::string_view k_parser_generation = "2";
+
 std::string cache_key(const PromptFile& file, std::string_view bytes) {
-    std::string material = file.default_name;
+    std::string material(k_parser_generation);
+    material += '\0';
+    material += file.default_name;
     material += '\0';
     material += file.format == FileFormat::yaml ? 'y' : 'm';
     material += bytes;

@@ -227,7 +227,7 @@ Expected<Bundle> make_bundle(PromptStore& prompts, const std::vector<std::string
         BundlePrompt p{name, {log->rbegin(), log->rend()}, {}, {}};
         for (const auto& v : p.versions) {
             if (!bundle.objects.contains(v.id)) {
-                auto content = prompts.content(v.id);
+                auto content = prompts.content(v); // checked: a bundle spreads what it holds
                 if (!content) {
                     return fail(content.error());
                 }
@@ -396,11 +396,8 @@ Expected<ImportReport> import_bundle(Database& db, const Bundle& bundle, bool dr
         "ON CONFLICT(prompt_id, name) DO UPDATE SET version_number = excluded.version_number, "
         "updated_at = excluded.updated_at");
     auto delete_label = db.prepare("DELETE FROM labels WHERE prompt_id = ?1 AND name = ?2");
-    auto insert_event = db.prepare(
-        "INSERT INTO label_history(prompt_id, label, from_number, to_number, author, message, "
-        "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     for (auto* stmt : {&find_prompt, &insert_prompt, &insert_object, &insert_version, &upsert_label,
-                       &delete_label, &insert_event}) {
+                       &delete_label}) {
         if (!*stmt) {
             return fail(stmt->error());
         }
@@ -554,15 +551,10 @@ Expected<ImportReport> import_bundle(Database& db, const Bundle& bundle, bool dr
                 const std::optional<int64_t> to =
                     e.to ? std::optional<int64_t>(to_local[static_cast<size_t>(*e.to)])
                          : std::nullopt;
-                insert_event->reset();
-                insert_event->bind(1, pid)
-                    .bind(2, label)
-                    .bind(3, here)
-                    .bind(4, to)
-                    .bind(5, e.author)
-                    .bind(6, e.message)
-                    .bind(7, e.created_at);
-                if (auto ok = insert_event->run(); !ok) {
+                // The hash is this store's seal, not the bundle's: the event is chained to
+                // whatever this store's history ends with.
+                LabelEvent event{0, bp.name, label, here, to, e.author, e.message, e.created_at};
+                if (auto ok = append_label_event(db, pid, event); !ok) {
                     return fail(ok.error());
                 }
                 here = to;

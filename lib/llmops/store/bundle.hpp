@@ -14,6 +14,10 @@
 //   label now points at different content, that is a conflict: reported by name, never
 //   overwritten. When both point at the same content, there is nothing to merge.
 // Importing the same bundle twice changes nothing the second time.
+//
+// A bundle carries no label history hashes: the chain (see `label_event_hash`) is each store's
+// own seal, and imported events are chained to the end of this store's history as they are
+// appended.
 
 #include <cstdint>
 #include <map>
@@ -49,7 +53,7 @@ struct Bundle {
 };
 
 // Reads `names` (every prompt when empty) from the store. Fails with `not_found` for an unknown
-// name, `io` on database failure.
+// name, `io` on database failure or when a version's stored content does not match its hash.
 Expected<Bundle> make_bundle(PromptStore& prompts, const std::vector<std::string>& names);
 
 // The bundle as JSON text: deterministic (no time stamp, keys sorted), so a bundle committed to a

@@ -25,6 +25,18 @@ std::string immutable_uri(const std::filesystem::path& path) {
     return uri + "?immutable=1";
 }
 
+// What a user can do about an error SQLite reports, appended to its message: a store that is
+// not writable, or one that was damaged (a truncated or overwritten file), which SQLite reports
+// only when it reads the damaged page.
+std::string_view hint(int rc) {
+    switch (rc & 0xFF) {
+    case SQLITE_READONLY: return " (is the directory writable?)";
+    case SQLITE_CORRUPT: return " (the store is damaged; run 'llmops fsck')";
+    case SQLITE_NOTADB: return " (the store is damaged, or this is not an llmops store)";
+    default: return "";
+    }
+}
+
 } // namespace
 
 Expected<Database> Database::open(const std::filesystem::path& path, OpenMode mode) {
@@ -93,9 +105,7 @@ Expected<void> Database::exec(std::string_view sql) {
     if (rc != SQLITE_OK) {
         std::string text = message ? message : sqlite3_errstr(rc);
         sqlite3_free(message);
-        const bool readonly = (rc & 0xFF) == SQLITE_READONLY;
-        return fail(ErrorCode::io, "database '{}': {}{}", m_path.string(), text,
-                    readonly ? " (is the directory writable?)" : "");
+        return fail(ErrorCode::io, "database '{}': {}{}", m_path.string(), text, hint(rc));
     }
     return {};
 }
@@ -105,7 +115,8 @@ Expected<Statement> Database::prepare(std::string_view sql) {
     const int rc = sqlite3_prepare_v2(m_db, sql.data(), static_cast<int>(sql.size()), &stmt,
                                       nullptr);
     if (rc != SQLITE_OK) {
-        return fail(ErrorCode::io, "database '{}': {}", m_path.string(), sqlite3_errmsg(m_db));
+        return fail(ErrorCode::io, "database '{}': {}{}", m_path.string(), sqlite3_errmsg(m_db),
+                    hint(rc));
     }
     return Statement(this, stmt);
 }
@@ -184,9 +195,7 @@ Expected<bool> Statement::step() {
     const std::string message = sqlite3_errmsg(db);
     sqlite3_reset(m_stmt);
     const ErrorCode code = (rc & 0xFF) == SQLITE_CONSTRAINT ? ErrorCode::conflict : ErrorCode::io;
-    const bool readonly = (rc & 0xFF) == SQLITE_READONLY;
-    return fail(code, "database '{}': {}{}", m_db->path().string(), message,
-                readonly ? " (is the directory writable?)" : "");
+    return fail(code, "database '{}': {}{}", m_db->path().string(), message, hint(rc));
 }
 
 Expected<void> Statement::run() {

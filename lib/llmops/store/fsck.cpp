@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <llmops/store/prompts.hpp>
+#include <llmops/store/schema.hpp>
 #include <llmops/util/hash.hpp>
 #include <llmops/util/json.hpp>
 #include <llmops/util/strings.hpp>
@@ -19,13 +21,16 @@ std::string position(const std::optional<int64_t>& number) {
     return number.has_value() ? fmt::format("@{}", number.value()) : std::string("nothing");
 }
 
-// Runs `sql` and calls `on_row` for each row. Fails with `io`.
-template <typename F>
-Expected<void> each_row(Database& db, std::string_view sql, F&& on_row) {
+// Runs `sql` (with `args` bound to ?1, ?2, ...) and calls `on_row` for each row. Fails with
+// `io`.
+template <typename F, typename... Args>
+Expected<void> each_row(Database& db, std::string_view sql, F&& on_row, const Args&... args) {
     auto stmt = db.prepare(sql);
     if (!stmt) {
         return fail(stmt.error());
     }
+    int index = 0;
+    (stmt->bind(++index, args), ...);
     while (true) {
         auto row = stmt->step();
         if (!row) {
@@ -38,7 +43,27 @@ Expected<void> each_row(Database& db, std::string_view sql, F&& on_row) {
     }
 }
 
+// " (prompt 'greet' version 1, ...)": the versions whose content object `id` is, so that a
+// damaged object is named as users know it. Fails with `io`.
+Expected<std::string> versions_of(Database& db, const std::string& id) {
+    std::vector<std::string> names;
+    auto status = each_row(
+        db,
+        "SELECT p.name, v.number FROM versions v JOIN prompts p ON p.id = "
+        "v.prompt_id WHERE v.object_id = ?1 ORDER BY p.name, v.number",
+        [&](const Statement& s) {
+            names.push_back(fmt::format("prompt '{}' version {}", s.text(0), s.integer(1)));
+        },
+        id);
+    if (!status) {
+        return fail(status.error());
+    }
+    return names.empty() ? std::string(" (no version uses it)")
+                         : fmt::format(" ({})", util::join(names, ", "));
+}
+
 void check_objects(Database& db, FsckReport& report, Expected<void>& status) {
+    const size_t first = report.problems.size();
     status = each_row(db, "SELECT id, content FROM objects", [&](const Statement& s) {
         ++report.objects;
         const std::string id = s.text(0);
@@ -60,6 +85,15 @@ void check_objects(Database& db, FsckReport& report, Expected<void>& status) {
             report.problems.push_back({"not-canonical", id, "content is not canonical JSON"});
         }
     });
+    // Named once the scan is done: a damaged object is rare, a lookup per object is not free.
+    for (size_t i = first; status && i < report.problems.size(); ++i) {
+        auto users = versions_of(db, report.problems[i].subject);
+        if (!users) {
+            status = fail(users.error());
+            return;
+        }
+        report.problems[i].message += *users;
+    }
 }
 
 void check_versions(Database& db, FsckReport& report, Expected<void>& status) {
@@ -178,6 +212,58 @@ void check_labels(Database& db, FsckReport& report, Expected<void>& status) {
     }
 }
 
+// Says which events are missing before event `id`, which follows event `previous` (none: `id`
+// is the first row).
+std::string deleted_events(int64_t id, std::optional<int64_t> previous) {
+    const int64_t first = previous.value_or(0) + 1;
+    const std::string missing = first == id - 1
+                                    ? fmt::format("event {} was deleted", first)
+                                    : fmt::format("events {}-{} were deleted", first, id - 1);
+    return previous ? fmt::format("history event {} follows event {}: {}", id, *previous, missing)
+                    : fmt::format("history event {} is the first: {}", id, missing);
+}
+
+// Recomputes the label history's hash chain (see `label_event_hash`) in id order. Each break is
+// reported once, at the row where the chain breaks; the check then goes on from the stored hash,
+// so one damaged row is one problem. Ids are never reused or skipped by llmops (rows are only
+// appended, and SQLite gives each the next id), so a gap is a deleted row.
+void check_history_chain(Database& db, FsckReport& report, Expected<void>& status) {
+    std::string previous;
+    std::optional<int64_t> previous_id;
+    status = each_row(
+        db,
+        "SELECT h.id, coalesce(p.name, ''), h.label, h.from_number, h.to_number, h.author, "
+        "h.message, h.created_at, h.hash, p.name IS NULL FROM label_history h LEFT JOIN prompts p "
+        "ON p.id = h.prompt_id ORDER BY h.id",
+        [&](const Statement& s) {
+            const LabelEvent event{
+                s.integer(0),          s.text(1), s.text(2), s.optional_integer(3),
+                s.optional_integer(4), s.text(5), s.text(6), s.text(7)};
+            const std::string stored = s.text(8);
+            const std::string subject =
+                (s.integer(9) != 0 ? std::string("(missing prompt)") : event.prompt) + ":" +
+                event.label;
+            const int64_t expected_id = previous_id.value_or(0) + 1;
+            if (event.seq > expected_id) {
+                report.problems.push_back(
+                    {"history-chain", subject, deleted_events(event.seq, previous_id)});
+            } else if (stored.empty()) {
+                report.problems.push_back(
+                    {"history-chain", subject,
+                     fmt::format("history event {} has no hash: it was inserted outside llmops",
+                                 event.seq)});
+            } else if (stored != label_event_hash(previous, event)) {
+                report.problems.push_back(
+                    {"history-chain", subject,
+                     fmt::format("history event {} does not match its hash: it (or the event "
+                                 "before it) was edited or inserted outside llmops",
+                                 event.seq)});
+            }
+            previous = stored;
+            previous_id = event.seq;
+        });
+}
+
 } // namespace
 
 Expected<FsckReport> fsck(Database& db) {
@@ -191,6 +277,16 @@ Expected<FsckReport> fsck(Database& db) {
     if (!status) {
         return fail(status.error());
     }
+    auto missing = missing_tables(db);
+    if (!missing) {
+        return fail(missing.error());
+    }
+    for (const auto& table : *missing) {
+        report.problems.push_back({"missing-table", table, "the table is missing"});
+    }
+    if (!missing->empty()) {
+        return report; // the checks below would only fail on the missing tables
+    }
     status = each_row(db, "PRAGMA foreign_key_check", [&](const Statement& s) {
         // WITHOUT ROWID tables (versions, labels) report no row id.
         report.problems.push_back(
@@ -201,7 +297,7 @@ Expected<FsckReport> fsck(Database& db) {
     if (!status) {
         return fail(status.error());
     }
-    for (auto check : {check_objects, check_versions, check_labels}) {
+    for (auto check : {check_objects, check_versions, check_labels, check_history_chain}) {
         check(db, report, status);
         if (!status) {
             return fail(status.error());

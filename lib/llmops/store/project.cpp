@@ -71,7 +71,7 @@ Expected<std::pair<Project, bool>> init_project(const fs::path& root) {
     return std::pair{project, !existed};
 }
 
-Expected<Database> open_store(const Project& project) {
+Expected<Database> open_store(const Project& project, StoreCheck check) {
     std::error_code ec;
     const fs::path path = project.db_path();
     if (!fs::exists(path, ec)) {
@@ -84,9 +84,17 @@ Expected<Database> open_store(const Project& project) {
     if (!db) {
         return fail(db.error());
     }
+    if (auto ok = check_not_empty(*db); !ok) {
+        return fail(ok.error());
+    }
     if (writable) {
         if (auto ok = migrate(*db); !ok) {
             return fail(ok.error());
+        }
+        if (check == StoreCheck::full) {
+            if (auto ok = check_tables(*db); !ok) {
+                return fail(ok.error());
+            }
         }
         return db;
     }
@@ -98,6 +106,11 @@ Expected<Database> open_store(const Project& project) {
         return fail(ErrorCode::io,
                     "store '{}' needs an upgrade (schema {} to {}) but is read-only",
                     path.string(), *version, k_schema_version);
+    }
+    if (check == StoreCheck::full) {
+        if (auto ok = check_tables(*db); !ok) {
+            return fail(ok.error());
+        }
     }
     return db;
 }

@@ -29,9 +29,15 @@ Expected<Project> find_project(const std::filesystem::path& start,
 // created (false when one was already there; the store is then migrated if old). Fails with `io`.
 Expected<std::pair<Project, bool>> init_project(const std::filesystem::path& root);
 
+// How much `open_store` checks: `full` refuses a store that lacks a table; `version` only the
+// version checks, for fsck, which reports missing tables itself.
+enum class StoreCheck { full, version };
+
 // Opens the project's store for reading and writing, migrating an older schema; falls back to a
 // read-only connection when the folder is not writable, so read commands still work. Fails with
-// `not_found` when the store file is missing, `conflict` when it is newer than this build.
-Expected<Database> open_store(const Project& project);
+// `not_found` when the store file is missing, `conflict` when it is newer than this build, `io`
+// when it is damaged: empty (schema version 0, as a truncated file is) or, with `check` full,
+// missing a table.
+Expected<Database> open_store(const Project& project, StoreCheck check = StoreCheck::full);
 
 } // namespace llmops::store

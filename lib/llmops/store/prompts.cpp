@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <map>
 
+#include <nlohmann/json.hpp>
+
 #include <llmops/util/hash.hpp>
+#include <llmops/util/json.hpp>
 #include <llmops/util/strings.hpp>
 #include <llmops/util/time.hpp>
 
@@ -89,6 +92,49 @@ std::pair<std::string, std::string> split_ref(std::string_view ref) {
         return {std::string(ref), std::string()};
     }
     return {std::string(ref.substr(0, at)), std::string(ref.substr(at + 1))};
+}
+
+std::string label_event_hash(std::string_view previous, const LabelEvent& event) {
+    const auto number = [](const std::optional<int64_t>& n) {
+        return n ? nlohmann::json(*n) : nlohmann::json(nullptr);
+    };
+    const nlohmann::json row =
+        nlohmann::json::array({std::string(previous), event.prompt, event.label, number(event.from),
+                               number(event.to), event.author, event.message, event.created_at});
+    return util::sha256_hex(util::canonical_json(row));
+}
+
+Expected<void> append_label_event(Database& db, int64_t prompt_id, LabelEvent& event) {
+    auto last = db.prepare("SELECT hash FROM label_history ORDER BY id DESC LIMIT 1");
+    auto insert = db.prepare(
+        "INSERT INTO label_history(prompt_id, label, from_number, to_number, author, message, "
+        "created_at, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    if (!last || !insert) {
+        return fail(!last ? last.error() : insert.error());
+    }
+    auto row = last->step();
+    if (!row) {
+        return fail(row.error());
+    }
+    const std::string previous = *row ? last->text(0) : std::string();
+    insert->bind(1, prompt_id)
+        .bind(2, event.label)
+        .bind(3, event.from)
+        .bind(4, event.to)
+        .bind(5, event.author)
+        .bind(6, event.message)
+        .bind(7, event.created_at)
+        .bind(8, label_event_hash(previous, event));
+    if (auto ok = insert->run(); !ok) {
+        return fail(ok.error());
+    }
+    event.seq = db.last_insert_rowid();
+    return {};
+}
+
+Error PromptStore::damaged(std::string_view what) const {
+    return Error(ErrorCode::io, fmt::format("store '{}' is damaged: {} (run 'llmops fsck')",
+                                            m_db->path().string(), what));
 }
 
 Expected<int64_t> PromptStore::prompt_id(std::string_view name) {
@@ -358,20 +404,29 @@ Expected<VersionInfo> PromptStore::resolve_spec(std::string_view name, std::stri
                 util::did_you_mean(spec, label_names), *candidates);
 }
 
-Expected<std::string> PromptStore::content(std::string_view id) {
+Expected<std::string> PromptStore::content(const VersionInfo& version) {
     auto stmt = m_db->prepare("SELECT content FROM objects WHERE id = ?1");
     if (!stmt) {
         return fail(stmt.error());
     }
-    stmt->bind(1, id);
+    stmt->bind(1, version.id);
     auto row = stmt->step();
     if (!row) {
         return fail(row.error());
     }
     if (!*row) {
-        return fail(ErrorCode::not_found, "missing object '{}'", id);
+        return fail(ErrorCode::not_found, "missing object '{}'", version.id);
     }
-    return stmt->text(0);
+    std::string text = stmt->text(0);
+    // Serving text that is not the version the user named would be worse than failing: the id is
+    // what runs record, and what `label set` promised.
+    if (util::sha256_hex(text) != version.id) {
+        return fail(ErrorCode::io,
+                    "prompt '{}' version {} ({}): stored content does not match its hash (the "
+                    "store was edited outside llmops; run 'llmops fsck')",
+                    version.name, version.number, version.id.substr(0, 12));
+    }
+    return text;
 }
 
 Expected<std::optional<VersionInfo>> PromptStore::latest(std::string_view name) {
@@ -430,10 +485,12 @@ Expected<std::vector<VersionInfo>> PromptStore::log(const std::optional<std::str
 }
 
 Expected<std::vector<PromptSummary>> PromptStore::list() {
+    // A LEFT JOIN, so that a prompt whose versions were deleted behind llmops's back is reported
+    // rather than silently left out.
     auto stmt = m_db->prepare(
-        "SELECT p.name, v.number, v.object_id, v.created_at FROM prompts p JOIN versions v ON "
-        "v.prompt_id = p.id AND v.number = (SELECT max(number) FROM versions WHERE prompt_id = "
-        "p.id) ORDER BY p.name");
+        "SELECT p.name, v.number, v.object_id, v.created_at FROM prompts p LEFT JOIN versions v "
+        "ON v.prompt_id = p.id AND v.number = (SELECT max(number) FROM versions WHERE prompt_id "
+        "= p.id) ORDER BY p.name");
     if (!stmt) {
         return fail(stmt.error());
     }
@@ -447,9 +504,26 @@ Expected<std::vector<PromptSummary>> PromptStore::list() {
         if (!*row) {
             break;
         }
+        if (stmt->is_null(1)) {
+            return fail(damaged(fmt::format("prompt '{}' has no versions", stmt->text(0))));
+        }
         index[stmt->text(0)] = out.size();
         out.push_back(PromptSummary{stmt->text(0), stmt->integer(1), stmt->text(2),
                                     stmt->text(3), {}});
+    }
+    if (out.empty()) {
+        // "No prompts yet" must mean it: versions without their prompt rows are damage.
+        auto orphans = m_db->prepare("SELECT EXISTS(SELECT 1 FROM versions)");
+        if (!orphans) {
+            return fail(orphans.error());
+        }
+        auto row = orphans->step();
+        if (!row) {
+            return fail(row.error());
+        }
+        if (orphans->integer(0) != 0) {
+            return fail(damaged("it holds versions but no prompts"));
+        }
     }
     auto all_labels = labels(std::nullopt);
     if (!all_labels) {
@@ -533,33 +607,28 @@ Expected<std::optional<LabelEvent>> PromptStore::set_label(const VersionInfo& ve
         "INSERT INTO labels(prompt_id, name, version_number, updated_at) VALUES (?1, ?2, ?3, ?4) "
         "ON CONFLICT(prompt_id, name) DO UPDATE SET version_number = excluded.version_number, "
         "updated_at = excluded.updated_at");
-    auto history = m_db->prepare(
-        "INSERT INTO label_history(prompt_id, label, from_number, to_number, author, message, "
-        "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-    if (!upsert || !history) {
-        return fail(!upsert ? upsert.error() : history.error());
+    if (!upsert) {
+        return fail(upsert.error());
     }
     upsert->bind(1, *pid).bind(2, label).bind(3, version.number).bind(4, now);
     if (auto ok = upsert->run(); !ok) {
         return fail(ok.error());
     }
-    history->bind(1, *pid)
-        .bind(2, label)
-        .bind(3, from)
-        .bind(4, version.number)
-        .bind(5, author)
-        .bind(6, message)
-        .bind(7, now);
-    if (auto ok = history->run(); !ok) {
+    LabelEvent event{0,
+                     version.name,
+                     std::string(label),
+                     from,
+                     version.number,
+                     std::string(author),
+                     std::string(message),
+                     now};
+    if (auto ok = append_label_event(*m_db, *pid, event); !ok) {
         return fail(ok.error());
     }
-    const int64_t seq = m_db->last_insert_rowid();
     if (auto ok = tx->commit(); !ok) {
         return fail(ok.error());
     }
-    return std::optional<LabelEvent>(LabelEvent{seq, version.name, std::string(label), from,
-                                                version.number, std::string(author),
-                                                std::string(message), now});
+    return std::optional<LabelEvent>(std::move(event));
 }
 
 Expected<LabelEvent> PromptStore::remove_label(std::string_view name, std::string_view label,
@@ -597,33 +666,28 @@ Expected<LabelEvent> PromptStore::remove_label(std::string_view name, std::strin
     const int64_t from = current->integer(0);
     const std::string now = util::now_iso8601();
     auto remove = m_db->prepare("DELETE FROM labels WHERE prompt_id = ?1 AND name = ?2");
-    auto history = m_db->prepare(
-        "INSERT INTO label_history(prompt_id, label, from_number, to_number, author, message, "
-        "created_at) VALUES (?1, ?2, ?3, NULL, ?4, ?5, ?6)");
-    if (!remove || !history) {
-        return fail(!remove ? remove.error() : history.error());
+    if (!remove) {
+        return fail(remove.error());
     }
     remove->bind(1, *pid).bind(2, label);
     if (auto ok = remove->run(); !ok) {
         return fail(ok.error());
     }
-    history->bind(1, *pid).bind(2, label).bind(3, from).bind(4, author).bind(5, message).bind(6,
-                                                                                              now);
-    if (auto ok = history->run(); !ok) {
+    LabelEvent event{0,
+                     std::string(name),
+                     std::string(label),
+                     from,
+                     std::nullopt,
+                     std::string(author),
+                     std::string(message),
+                     now};
+    if (auto ok = append_label_event(*m_db, *pid, event); !ok) {
         return fail(ok.error());
     }
-    const int64_t seq = m_db->last_insert_rowid();
     if (auto ok = tx->commit(); !ok) {
         return fail(ok.error());
     }
-    return LabelEvent{seq,
-                      std::string(name),
-                      std::string(label),
-                      from,
-                      std::nullopt,
-                      std::string(author),
-                      std::string(message),
-                      now};
+    return event;
 }
 
 Expected<std::vector<LabelEvent>> PromptStore::label_history(

@@ -81,6 +81,19 @@ bool is_valid_label(std::string_view label);
 // Splits `ref` at its last '@' into a prompt name and a version spec (empty when absent).
 std::pair<std::string, std::string> split_ref(std::string_view ref);
 
+// The hash that seals one label history row to the row before it: the SHA-256 (lowercase hex)
+// of the canonical JSON array [`previous`, prompt, label, from, to, author, message, created_at]
+// of `event` (from and to are numbers or null; `seq` is not part of it). `previous` is the hash
+// of the row with the next lower id in the whole table, '' for the first row. fsck recomputes
+// the chain, so an edited, inserted or deleted row shows.
+std::string label_event_hash(std::string_view previous, const LabelEvent& event);
+
+// Appends `event` to the label history of prompt `prompt_id` (its internal id), chained to the
+// newest row, and sets `event.seq` to the new row's id. The caller holds a write transaction, so
+// the end of the chain cannot move meanwhile. Every writer of label history goes through this.
+// Fails with `io`.
+Expected<void> append_label_event(Database& db, int64_t prompt_id, LabelEvent& event);
+
 class PromptStore {
 public:
     explicit PromptStore(Database& db) : m_db(&db) {}
@@ -96,8 +109,11 @@ public:
     // the candidates or a did-you-mean), `conflict` for an ambiguous hash prefix (listing them).
     Expected<VersionInfo> resolve(std::string_view ref);
 
-    // Returns the canonical JSON content of version `id`. Fails with `not_found`.
-    Expected<std::string> content(std::string_view id);
+    // Returns the canonical JSON content of `version`, checked against its id (hashing only this
+    // object, so reads stay cheap). Fails with `not_found` when the object is missing, and with
+    // `io` naming the prompt and version when the stored content does not hash to its id (the
+    // store was edited outside llmops).
+    Expected<std::string> content(const VersionInfo& version);
 
     // Returns the latest version of `name`, or nothing when the prompt does not exist.
     Expected<std::optional<VersionInfo>> latest(std::string_view name);
@@ -106,7 +122,9 @@ public:
     Expected<std::vector<VersionInfo>> log(const std::optional<std::string>& name,
                                            std::optional<int64_t> limit = std::nullopt);
 
-    // Returns every prompt with its newest version and labels, by name.
+    // Returns every prompt with its newest version and labels, by name. Fails with `io` when
+    // the store is damaged in a way that would make the list lie: a prompt without versions, or
+    // versions without prompts (an empty list always means an empty store).
     Expected<std::vector<PromptSummary>> list();
 
     // Returns the labels of `name` (every prompt when absent), by prompt then label.
@@ -138,6 +156,8 @@ public:
                                   std::string_view id);
 
 private:
+    // An `io` error saying the store is damaged (`what`), pointing at fsck.
+    Error damaged(std::string_view what) const;
     Expected<int64_t> prompt_id(std::string_view name);
     // `spec` is the version as the user wrote it (`v3`), for the error message.
     Expected<VersionInfo> version_by_number(std::string_view name, int64_t number,

@@ -3,6 +3,8 @@
 #include <array>
 #include <string_view>
 
+#include <llmops/store/prompts.hpp>
+
 namespace llmops::store {
 
 namespace {
@@ -10,8 +12,19 @@ namespace {
 // Migration N takes the store from user_version N-1 to N. Never edit a migration that has
 // shipped: add a new one. Every table and column carries a comment (fossil's habit), because the
 // schema is the documentation of what the store keeps.
-constexpr std::array<std::string_view, 4> k_migrations = {
-    R"sql(
+//
+// A migration is SQL, optionally followed by a C++ step (for what SQL cannot compute, such as
+// SHA-256) and more SQL; all three run in one transaction.
+struct Migration {
+    std::string_view sql;
+    Expected<void> (*step)(Database&) = nullptr;
+    std::string_view after = {};
+};
+
+Expected<void> chain_label_history(Database& db);
+
+constexpr std::array<Migration, 5> k_migrations = {{
+    {R"sql(
 CREATE TABLE objects (                 -- content-addressed prompt versions, immutable
   id TEXT PRIMARY KEY NOT NULL,        -- SHA-256 (lowercase hex) of `content`: the version id
   content TEXT NOT NULL                -- canonical JSON of {template|messages, config, variables, description}
@@ -75,9 +88,9 @@ CREATE TRIGGER label_history_append_only_update BEFORE UPDATE ON label_history
   BEGIN SELECT RAISE(ABORT, 'label history is append-only'); END;
 CREATE TRIGGER label_history_append_only_delete BEFORE DELETE ON label_history
   BEGIN SELECT RAISE(ABORT, 'label history is append-only'); END;
-)sql",
+)sql"},
     // 2: eval runs and their results (SPEC §10).
-    R"sql(
+    {R"sql(
 CREATE TABLE runs (                    -- one row per `llmops eval` (or `runs merge`)
   id INTEGER PRIMARY KEY,              -- the run number users type: 1, 2, ...
   suite_path TEXT NOT NULL,            -- the suite file as given, relative to the project root when inside it
@@ -137,18 +150,31 @@ CREATE TABLE run_tags (                -- names for runs: `llmops runs tag 12 ba
   name TEXT PRIMARY KEY NOT NULL,      -- the tag; unique, so moving it re-points it
   run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE -- the run it names
 ) WITHOUT ROWID;
-)sql",
+)sql"},
     // 3: the judge's own calls (SPEC §9), kept apart from the model under test's.
-    R"sql(
+    {R"sql(
 ALTER TABLE results ADD COLUMN judge_calls INTEGER NOT NULL DEFAULT 0;        -- calls made to the judge model for this result (cache hits included)
 ALTER TABLE results ADD COLUMN judge_input_tokens INTEGER NOT NULL DEFAULT 0; -- the judge's prompt tokens
 ALTER TABLE results ADD COLUMN judge_output_tokens INTEGER NOT NULL DEFAULT 0; -- the judge's generated tokens
 ALTER TABLE results ADD COLUMN judge_cost_usd REAL DEFAULT 0;                  -- what the judge's answers cost; NULL when the judge model is unpriced
 ALTER TABLE results ADD COLUMN judge_spent_usd REAL NOT NULL DEFAULT 0;        -- the part of it spent now (not from the cache or a replay)
+)sql"},
+    // 4: label history rows chained by hash, so that fsck sees a row edited, inserted or deleted
+    // behind llmops's back even when the append-only triggers were dropped first. The chain runs
+    // through the whole table in id order (not per prompt or label): one chain, so a deleted row
+    // anywhere but at the end breaks it. Existing rows are sealed as they are found here.
+    {R"sql(
+DROP TRIGGER IF EXISTS label_history_append_only_update; -- re-created below, once the rows are sealed
+ALTER TABLE label_history ADD COLUMN hash TEXT NOT NULL DEFAULT ''; -- SHA-256 (lowercase hex) of the canonical JSON array [previous hash, prompt name, label, from_number, to_number, author, message, created_at], where the previous hash is that of the row with the next lower id in the whole table ('' for the first row); '' only in a row written by hand, which fsck reports
 )sql",
-    // 4: one writer per run. A running run's lease names the process writing it, so a second
+     chain_label_history,
+     R"sql(
+CREATE TRIGGER label_history_append_only_update BEFORE UPDATE ON label_history
+  BEGIN SELECT RAISE(ABORT, 'label history is append-only'); END;
+)sql"},
+    // 5: one writer per run. A running run's lease names the process writing it, so a second
     // `eval --resume` or a `runs rm` refuses, and a run whose writer died reads as interrupted.
-    R"sql(
+    {R"sql(
 CREATE TABLE run_leases (              -- who writes a running run: one row while a process holds it
   run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE, -- the run being written
   pid INTEGER NOT NULL,                -- the writer's process id
@@ -158,8 +184,39 @@ CREATE TABLE run_leases (              -- who writes a running run: one row whil
   started_at TEXT NOT NULL,            -- ISO 8601 UTC: when it took the lease
   heartbeat_ms INTEGER NOT NULL        -- Unix time in ms of its last heartbeat (between rounds of calls)
 );
-)sql",
-};
+)sql"},
+}};
+
+// Migration 4's step: computes the hash of every existing label history row, oldest first.
+Expected<void> chain_label_history(Database& db) {
+    auto rows = db.prepare(
+        "SELECT h.id, coalesce(p.name, ''), h.label, h.from_number, h.to_number, h.author, "
+        "h.message, h.created_at FROM label_history h LEFT JOIN prompts p ON p.id = h.prompt_id "
+        "ORDER BY h.id");
+    auto seal = db.prepare("UPDATE label_history SET hash = ?1 WHERE id = ?2");
+    if (!rows || !seal) {
+        return fail(!rows ? rows.error() : seal.error());
+    }
+    std::string previous;
+    while (true) {
+        auto row = rows->step();
+        if (!row) {
+            return fail(row.error());
+        }
+        if (!*row) {
+            return {};
+        }
+        const LabelEvent event{
+            rows->integer(0),          rows->text(1), rows->text(2), rows->optional_integer(3),
+            rows->optional_integer(4), rows->text(5), rows->text(6), rows->text(7)};
+        previous = label_event_hash(previous, event);
+        seal->reset();
+        seal->bind(1, previous).bind(2, event.seq);
+        if (auto ok = seal->run(); !ok) {
+            return fail(ok.error());
+        }
+    }
+}
 
 } // namespace
 
@@ -175,6 +232,61 @@ Expected<int64_t> check_version(Database& db) {
                     db.path().string(), *version, k_schema_version);
     }
     return *version;
+}
+
+Expected<std::vector<std::string>> missing_tables(Database& db) {
+    static constexpr std::array<std::string_view, 10> k_tables = {
+        "objects",        "prompts", "versions",     "labels",  "label_history",
+        "worktree_cache", "runs",    "run_variants", "results", "run_tags"};
+    auto stmt = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1");
+    if (!stmt) {
+        return fail(stmt.error());
+    }
+    std::vector<std::string> missing;
+    for (const auto table : k_tables) {
+        stmt->reset();
+        stmt->bind(1, table);
+        auto row = stmt->step();
+        if (!row) {
+            return fail(row.error());
+        }
+        if (!*row) {
+            missing.emplace_back(table);
+        }
+    }
+    return missing;
+}
+
+Expected<void> check_not_empty(Database& db) {
+    auto version = db.user_version();
+    if (!version) {
+        return fail(version.error());
+    }
+    if (*version == 0) {
+        return fail(ErrorCode::io,
+                    "store '{}' is damaged: it is empty or not an llmops store (schema version 0; "
+                    "was it truncated?); restore it from a backup, or move it away and run "
+                    "'llmops init'",
+                    db.path().string());
+    }
+    return {};
+}
+
+Expected<void> check_tables(Database& db) {
+    auto missing = missing_tables(db);
+    if (!missing) {
+        return fail(missing.error());
+    }
+    if (missing->empty()) {
+        return {};
+    }
+    std::string names;
+    for (const auto& table : *missing) {
+        names += (names.empty() ? "'" : ", '") + table + "'";
+    }
+    return fail(ErrorCode::io, "store '{}' is damaged: table{} {} {} missing (run 'llmops fsck')",
+                db.path().string(), missing->size() == 1 ? "" : "s", names,
+                missing->size() == 1 ? "is" : "are");
 }
 
 Expected<void> migrate(Database& db) {
@@ -195,8 +307,19 @@ Expected<void> migrate(Database& db) {
         if (*current > v) {
             continue;
         }
-        if (auto ok = db.exec(k_migrations[static_cast<size_t>(v)]); !ok) {
+        const Migration& migration = k_migrations[static_cast<size_t>(v)];
+        if (auto ok = db.exec(migration.sql); !ok) {
             return fail(ok.error());
+        }
+        if (migration.step != nullptr) {
+            if (auto ok = migration.step(db); !ok) {
+                return fail(ok.error());
+            }
+        }
+        if (!migration.after.empty()) {
+            if (auto ok = db.exec(migration.after); !ok) {
+                return fail(ok.error());
+            }
         }
         if (auto ok = db.exec(fmt::format("PRAGMA user_version = {}", v + 1)); !ok) {
             return fail(ok.error());

@@ -278,6 +278,50 @@ TEST_CASE("prompt::parse_prompt_file errors") {
     }
 }
 
+TEST_CASE("prompt::parse_prompt_file refuses broken templates") {
+    SUBCASE("Markdown: the position in the file, below the front matter") {
+        CHECK(error_of(parse_md("---\ndescription: x\n---\n\nItems:\n{{#items}}- {{.}}\n")) ==
+              "prompts/greet.md:6:1: unclosed section '{{#items}}'");
+        CHECK(error_of(parse_md("{{#a}}{{^b}}x{{/a}}{{/b}}")) ==
+              "prompts/greet.md:1:14: mismatched section: '{{/a}}' closes '{{^b}}'");
+        CHECK(error_of(parse_md("text\n  {{/x}}")) ==
+              "prompts/greet.md:2:3: '{{/x}}' closes no open section");
+        CHECK(error_of(parse_md("Hi {{name")) ==
+              "prompts/greet.md:1:4: unclosed tag: '{{' has no '}}'");
+    }
+
+    SUBCASE("YAML: the position in the file when the template's line is found there") {
+        CHECK(error_of(parse_yaml("description: x\ntemplate: |\n  Items:\n  {{#items}}- "
+                                  "{{.}}\n")) ==
+              "prompts/greet.yaml:4:3: unclosed section '{{#items}}'");
+        CHECK(error_of(parse_yaml("template: \"{{^a}}x{{/b}}\"\n")) ==
+              "prompts/greet.yaml:1:19: mismatched section: '{{/b}}' closes '{{^a}}'");
+        CHECK(error_of(parse_yaml("messages:\n  - role: system\n    content: fine\n"
+                                  "  - role: user\n    content: \"{{#q}}{{q}}\"\n")) ==
+              "prompts/greet.yaml:5:15: unclosed section '{{#q}}'");
+    }
+
+    SUBCASE("YAML: the position in the template when its line is not in the file as such") {
+        // A quoted scalar with an escape: the template's text is not the file's.
+        CHECK(error_of(parse_yaml("template: \"say \\\"{{#q}}\\\"\"\n")) ==
+              "prompts/greet.yaml: in 'template', line 1, column 6: unclosed section '{{#q}}'");
+        // The same line in two messages: which one is meant cannot be told from the file.
+        CHECK(error_of(parse_yaml("messages:\n  - role: system\n    content: \"{{/x}}\"\n"
+                                  "  - role: user\n    content: \"{{/x}}\"\n")) ==
+              "prompts/greet.yaml: in message 1, line 1, column 1: '{{/x}}' closes no open "
+              "section");
+    }
+
+    SUBCASE("valid templates still parse: set delimiters, triple mustaches, comments") {
+        for (const std::string_view body :
+             {"{{=<% %>=}}<%#items%><%.%><%/items%>", "{{{raw}}} {{&raw}}",
+              "{{! {{#not-a-section}} }}ok", "{{#a}}{{^b}}x{{/b}}{{/a}}", "{{> shared/tone}}"}) {
+            CAPTURE(body);
+            CHECK(parsed(parse_md(body)).template_text == std::string(body));
+        }
+    }
+}
+
 TEST_CASE("prompt::canonical_content") {
     SUBCASE("the canonical form is fixed: keys sorted, no white space") {
         const auto def = parsed(parse_md("Hello {{name}}\n"));

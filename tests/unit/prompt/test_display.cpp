@@ -9,6 +9,7 @@
 #include "support/expected.hpp"
 #include <nlohmann/json.hpp>
 
+#include <llmops/prompt/template.hpp>
 #include <llmops/util/json.hpp>
 
 using llmops::prompt::FileFormat;
@@ -245,13 +246,16 @@ TEST_CASE("prompt::to_file_text random round trip") {
         }
         CAPTURE(text);
         ++tried;
-        PromptDefinition def = text_prompt(text);
-        if (i % 3 == 0) {
+        // A broken template (say `{{{x}}`) cannot be a version any more: it travels as a
+        // description and a default instead, which YAML must still quote right.
+        const bool valid = !prompt::find_template_error(text).has_value();
+        PromptDefinition def = text_prompt(valid ? text : "x");
+        if (i % 3 == 0 || !valid) {
             def.description = text;
             def.variables = {Variable{"v", llmops::util::canonical_json(json(text)), ""}};
         }
         markdown += check_round_trip(def) ? 1 : 0;
-        if (i % 4 == 0) {
+        if (i % 4 == 0 && valid) {
             check_round_trip(chat_prompt({{"user", text}, {"assistant", text + "\n"}}));
         }
     }

@@ -137,6 +137,25 @@ TEST_CASE("prompt::render_prompt chat") {
     }
 }
 
+TEST_CASE("prompt::check_templates") {
+    SUBCASE("a text prompt's template and each chat message are checked") {
+        PromptDefinition def;
+        def.template_text = "Hi\n{{#items}}";
+        const auto text = prompt::check_templates(def, "evals/qa.yaml: prompts[0]");
+        REQUIRE_FALSE(text.has_value());
+        CHECK(text.error().code() == ErrorCode::invalid_input);
+        CHECK(text.error().message() ==
+              "evals/qa.yaml: prompts[0]: line 2, column 1: unclosed section '{{#items}}'");
+        PromptDefinition chat;
+        chat.messages = {{"system", "fine"}, {"user", "{{/x}}"}};
+        CHECK(prompt::check_templates(chat, "inline").error().message() ==
+              "inline (message 2): line 1, column 1: '{{/x}}' closes no open section");
+    }
+    SUBCASE("valid templates pass") {
+        CHECK(prompt::check_templates(definition("template: \"{{#a}}{{/a}}\"\n"), "x").has_value());
+    }
+}
+
 TEST_CASE("prompt::store_partial_loader") {
     StoreFixture fx;
     store::PromptStore prompts(*fx.db);

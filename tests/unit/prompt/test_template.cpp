@@ -4,6 +4,7 @@
 #include <string>
 
 #include <doctest/doctest.h>
+#include <kainjow/mustache.hpp>
 #include <nlohmann/json.hpp>
 
 using llmops::ErrorCode;
@@ -140,15 +141,91 @@ TEST_CASE("prompt::render_template") {
         CHECK(result.error().code() == ErrorCode::not_found);
     }
 
-    SUBCASE("a syntax error names the template") {
+    SUBCASE("a syntax error names the template, the line and the column") {
         CHECK(error_of(render("x {{#a}}y", json::object())) ==
-              "greet: template error: Unclosed section \"a\" at 2");
-        CHECK(error_of(render("{{#a}}{{/b}}", json::object())) ==
-              "greet: template error: Unclosed section \"a\" at 0");
+              "greet: line 1, column 3: unclosed section '{{#a}}'");
+        CHECK(error_of(render("{{#a}}\n  {{/b}}", json::object())) ==
+              "greet: line 2, column 3: mismatched section: '{{/b}}' closes '{{#a}}'");
         FakeStore store;
         store.partials = {{"p", "{{oops"}};
         CHECK(error_of(render("{{> p}}", json::object(), store)) ==
-              "greet: partial 'p': template error: Unclosed tag at 0");
+              "greet: partial 'p': line 1, column 1: unclosed tag: '{{' has no '}}'");
+    }
+}
+
+TEST_CASE("prompt::find_template_error") {
+    const auto error = [](std::string_view tmpl) {
+        const auto found = prompt::find_template_error(tmpl);
+        REQUIRE(found.has_value());
+        return std::pair{found->offset, found->message};
+    };
+    using At = std::pair<size_t, std::string>;
+
+    SUBCASE("valid templates: sections, set delimiters, triple mustaches, comments, partials") {
+        for (const std::string_view tmpl : {
+                 "plain text, no tags",
+                 "{{#items}}{{name}}{{/items}}{{^items}}none{{/items}}",
+                 "{{#a}}{{#b}}{{/b}}{{/a}}",
+                 "{{# a }}x{{/a}}",                    // names are trimmed
+                 "{{{x}}} {{&x}} {{& y }}",            // unescaped variables
+                 "{{! a comment with {{#x}} in it }}", // a comment ends at the first }}
+                 "{{!\n multi-line {{/stray}} }}",
+                 "{{> shared/tone@production}}",
+                 "{{=<% %>=}}<%#a%><% x %><%/a%>",
+                 "{{=<% %>=}}{{#not-a-section}}<%={{ }}=%>{{#b}}{{/b}}",
+                 "{{#}}{{/}}", // kainjow accepts an empty name
+                 "{{ }}",
+             }) {
+            CAPTURE(tmpl);
+            CHECK_FALSE(prompt::find_template_error(tmpl).has_value());
+        }
+    }
+
+    SUBCASE("an unclosed section is reported at its opening tag, inverted ones too") {
+        CHECK(error("a {{#items}} b") == At{2, "unclosed section '{{#items}}'"});
+        CHECK(error("{{^x}}") == At{0, "unclosed section '{{^x}}'"});
+        CHECK(error("{{#a}}{{#b}}{{/b}}") == At{0, "unclosed section '{{#a}}'"});
+        CHECK(error("{{=<% %>=}}<%#a%>") == At{11, "unclosed section '<%#a%>'"});
+    }
+
+    SUBCASE("a closing tag must close the innermost open section") {
+        CHECK(error("{{#a}}{{#b}}{{/a}}{{/b}}") ==
+              At{12, "mismatched section: '{{/a}}' closes '{{#b}}'"});
+        CHECK(error("{{^a}}{{/b}}") == At{6, "mismatched section: '{{/b}}' closes '{{^a}}'"});
+    }
+
+    SUBCASE("a stray closing tag is reported where it is") {
+        CHECK(error("x {{/x}}") == At{2, "'{{/x}}' closes no open section"});
+        CHECK(error("{{#a}}{{/a}}{{/a}}") == At{12, "'{{/a}}' closes no open section"});
+    }
+
+    SUBCASE("unclosed tags and bad set-delimiter tags") {
+        CHECK(error("hi {{name") == At{3, "unclosed tag: '{{' has no '}}'"});
+        CHECK(error("{{{name}}") == At{0, "unclosed tag: '{{{' has no '}}}'"});
+        CHECK(error("{{=<% %>=}}<% x") == At{11, "unclosed tag: '<%' has no '%>'"});
+        CHECK(error("{{=<%%>=}}") ==
+              At{0, "invalid set-delimiter tag '{{=<%%>=}}' (expected two delimiters without "
+                    "'=' or spaces, as in '{{=<% %>=}}')"});
+    }
+
+    SUBCASE("where_in_template gives the line and column") {
+        const std::string tmpl = "one\ntwo {{#x}}";
+        const auto found = prompt::find_template_error(tmpl);
+        REQUIRE(found.has_value());
+        CHECK(prompt::where_in_template(tmpl, *found) ==
+              "line 2, column 5: unclosed section '{{#x}}'");
+    }
+
+    SUBCASE("it agrees with kainjow's parser on what is valid") {
+        for (const std::string_view tmpl :
+             {"{{#a}}", "{{/a}}", "{{#a}}{{/b}}", "{{#a}}{{/a}}", "{{#a}}{{#b}}{{/a}}{{/b}}",
+              "{{{x}}", "{{{x}}}", "{{x", "{{=<% %>=}}<%#a%>{{/a}}", "{{=<% %>=}}<%#a%><%/a%>",
+              "{{= | | =}}|#a| |/a|", "{{=a=}}", "{{! {{#a}} }}", "{{#a}}{{! {{/a}} }}",
+              "{{#a}}{{^a}}{{/a}}{{/a}}", "{{#}}{{/}}", "{{", "}}{{/a"}) {
+            CAPTURE(tmpl);
+            const kainjow::mustache::mustache parsed{std::string(tmpl)};
+            CHECK(prompt::find_template_error(tmpl).has_value() == !parsed.is_valid());
+        }
     }
 }
 

@@ -243,6 +243,39 @@ TEST_CASE("store::bundle fast-forward, ahead, diverged and conflicts") {
     }
 }
 
+TEST_CASE("store::bundle import chains its events to this store's own history") {
+    Side a;
+    a.commit("greet", "one");
+    a.label("greet@1", "production");
+    Side b;
+    b.commit("local", "mine");
+    b.label("local@1", "production");
+    b.label("local@1", "staging");
+    b.import(a.bundle());
+    const auto events = b.history();
+    REQUIRE(events.size() == 3);
+    CHECK(events[2].prompt == "greet");
+    b.check_sound(); // recomputed here: the bundle carries no hashes
+    CHECK(store::bundle_json(a.bundle()).find("hash") == std::string::npos);
+    // Moves after the import chain on as usual.
+    b.label("greet@1", "staging");
+    b.check_sound();
+}
+
+TEST_CASE("store::make_bundle refuses a version whose content does not match its hash") {
+    Side a;
+    const auto v = a.commit("greet", "one");
+    REQUIRE_OK(a.project.db->exec("DROP TRIGGER objects_immutable_update; UPDATE objects SET "
+                                  "content = '{\"template\":\"evil\"}'"));
+    auto made = store::make_bundle(a.prompts, {});
+    REQUIRE_FALSE(made.has_value());
+    CHECK(made.error().code() == ErrorCode::io);
+    CHECK(made.error().message() ==
+          "prompt 'greet' version 1 (" + v.id.substr(0, 12) +
+              "): stored content does not match its hash (the store was edited outside llmops; "
+              "run 'llmops fsck')");
+}
+
 TEST_CASE("store::make_bundle selects prompts and names unknown ones") {
     Side a;
     a.commit("greet", "hi");

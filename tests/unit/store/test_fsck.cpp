@@ -1,5 +1,6 @@
 #include <llmops/store/fsck.hpp>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -90,7 +91,8 @@ TEST_SUITE("store") {
             REQUIRE(problems.size() == 1);
             CHECK(problems[0].kind == "hash-mismatch");
             CHECK(problems[0].subject == id_of("one"));
-            CHECK(problems[0].message == "content hashes to " + id_of("evil").substr(0, 12));
+            CHECK(problems[0].message == "content hashes to " + id_of("evil").substr(0, 12) +
+                                             " (prompt 'greet' version 1)");
         }
         SUBCASE("content that hashes right but is not canonical JSON is reported") {
             const std::string body = "{ \"template\": \"x\" }";
@@ -100,7 +102,7 @@ TEST_SUITE("store") {
             REQUIRE(problems.size() == 1);
             CHECK(problems[0].kind == "not-canonical");
             CHECK(problems[0].subject == id);
-            CHECK(problems[0].message == "content is not canonical JSON");
+            CHECK(problems[0].message == "content is not canonical JSON (no version uses it)");
         }
         SUBCASE("a label that disagrees with the end of its history is reported") {
             f.sql("UPDATE labels SET version_number = 1");
@@ -123,10 +125,13 @@ TEST_SUITE("store") {
                   "message, created_at) SELECT prompt_id, 'production', 1, 2, 'x', '', 't' FROM "
                   "labels");
             const auto problems = f.problems();
-            REQUIRE(problems.size() == 1);
+            REQUIRE(problems.size() == 2);
             CHECK(problems[0].kind == "label-history");
             CHECK(problems[0].subject == "greet:production");
             CHECK(problems[0].message == "history event 3 starts at @1, but the label was at @2");
+            CHECK(problems[1].kind == "history-chain");
+            CHECK(problems[1].message ==
+                  "history event 3 has no hash: it was inserted outside llmops");
         }
         SUBCASE("a gap in the version numbers is reported") {
             f.sql("INSERT INTO versions SELECT prompt_id, 4, object_id, object_id, 'm', 'x', 't' "
@@ -160,6 +165,114 @@ TEST_SUITE("store") {
             CHECK(problems[1].subject == "greet@2");
             CHECK(problems[1].message == "object " + id_of("two") + " is missing");
         }
+    }
+
+    TEST_CASE("store::fsck names the versions of a damaged object") {
+        Fixture f;
+        // The same content as greet@1, under another prompt: one object, two versions.
+        const std::string body = Fixture::content("one");
+        REQUIRE_OK(f.prompts.commit({{"alias", llmops::util::sha256_hex(body), body, "m", "Ada"}}));
+        f.sql("DROP TRIGGER objects_immutable_update;"
+              "UPDATE objects SET content = '{\"template\":\"evil\"}' WHERE id = '" +
+              id_of("one") + "'");
+        const auto problems = f.problems();
+        REQUIRE(problems.size() == 1);
+        CHECK(problems[0].message == "content hashes to " + id_of("evil").substr(0, 12) +
+                                         " (prompt 'alias' version 1, prompt 'greet' version 1)");
+    }
+
+    TEST_CASE("store::fsck checks the label history's hash chain") {
+        Fixture f;
+        f.label(1); // events 3 and 4: four in all
+        f.label(2);
+        REQUIRE(f.problems().empty());
+        const auto unguard = [&] {
+            f.sql("DROP TRIGGER label_history_append_only_update;"
+                  "DROP TRIGGER label_history_append_only_delete;");
+        };
+        SUBCASE("an edited row is named, alone") {
+            unguard();
+            f.sql("UPDATE label_history SET author = 'Mallory' WHERE id = 2");
+            const auto problems = f.problems();
+            REQUIRE(problems.size() == 1);
+            CHECK(problems[0].kind == "history-chain");
+            CHECK(problems[0].subject == "greet:production");
+            CHECK(problems[0].message ==
+                  "history event 2 does not match its hash: it (or the event before it) was "
+                  "edited or inserted outside llmops");
+        }
+        SUBCASE("an edited row whose hash was recomputed breaks the chain at the next row") {
+            unguard();
+            std::string first_hash;
+            {
+                auto first = f.db.prepare("SELECT hash FROM label_history WHERE id = 1");
+                REQUIRE_OK(first);
+                REQUIRE(first->step().value());
+                first_hash = first->text(0);
+            }
+            auto event = f.prompts.label_history(std::nullopt).value()[1];
+            event.message = "rewritten";
+            f.sql("UPDATE label_history SET message = 'rewritten', hash = '" +
+                  store::label_event_hash(first_hash, event) + "' WHERE id = 2");
+            const auto problems = f.problems();
+            REQUIRE(problems.size() == 1);
+            CHECK(problems[0].message ==
+                  "history event 3 does not match its hash: it (or the event before it) was "
+                  "edited or inserted outside llmops");
+        }
+        SUBCASE("a deleted row in the middle is named by the gap it leaves") {
+            unguard();
+            f.sql("DELETE FROM label_history WHERE id IN (2, 3)");
+            const auto problems = f.problems();
+            REQUIRE(problems.size() >= 1);
+            const auto chain = std::find_if(problems.begin(), problems.end(), [](const auto& p) {
+                return p.kind == "history-chain";
+            });
+            REQUIRE(chain != problems.end());
+            CHECK(chain->subject == "greet:production");
+            CHECK(chain->message == "history event 4 follows event 1: events 2-3 were deleted");
+        }
+        SUBCASE("a deleted first row is named too") {
+            unguard();
+            f.sql("DELETE FROM label_history WHERE id = 1");
+            const auto problems = f.problems();
+            const auto chain = std::find_if(problems.begin(), problems.end(), [](const auto& p) {
+                return p.kind == "history-chain";
+            });
+            REQUIRE(chain != problems.end());
+            CHECK(chain->message == "history event 2 is the first: event 1 was deleted");
+        }
+        SUBCASE("a deleted last row is caught by the replay, not the chain") {
+            unguard();
+            f.sql("DELETE FROM label_history WHERE id = 4");
+            const auto problems = f.problems();
+            REQUIRE(problems.size() == 1);
+            CHECK(problems[0].kind == "label-history");
+            CHECK(problems[0].message == "label is at @2, but its history ends at @1");
+        }
+        SUBCASE("a row inserted with a made-up hash is named") {
+            f.sql("INSERT INTO label_history(prompt_id, label, from_number, to_number, author, "
+                  "message, created_at, hash) SELECT prompt_id, 'staging', NULL, 1, 'x', '', 't', "
+                  "'" +
+                  std::string(64, 'a') + "' FROM labels");
+            f.sql("INSERT INTO labels SELECT prompt_id, 'staging', 1, 't' FROM labels");
+            const auto problems = f.problems();
+            REQUIRE(problems.size() == 1);
+            CHECK(problems[0].subject == "greet:staging");
+            CHECK(problems[0].message ==
+                  "history event 5 does not match its hash: it (or the event before it) was "
+                  "edited or inserted outside llmops");
+        }
+    }
+
+    TEST_CASE("store::fsck reports a missing table") {
+        Fixture f;
+        f.sql("PRAGMA foreign_keys = OFF; DROP TABLE labels");
+        const auto problems = f.problems();
+        REQUIRE(problems.size() == 1);
+        CHECK(problems[0].kind == "missing-table");
+        CHECK(problems[0].subject == "labels");
+        CHECK(problems[0].message == "the table is missing");
     }
 
 } // TEST_SUITE

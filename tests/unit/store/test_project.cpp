@@ -7,6 +7,7 @@
 
 #include <llmops/store/schema.hpp>
 
+#include "support/expected.hpp"
 #include "support/temp_dir.hpp"
 
 using llmops::ErrorCode;
@@ -110,11 +111,47 @@ TEST_SUITE("store") {
                   "no store at '" + (dir / ".llmops/llmops.db").string() + "' (run 'llmops init')");
         }
         SUBCASE("an old store is migrated on open") {
+            const auto made = store::init_project(dir.path());
+            REQUIRE_OK(made);
+            {
+                // Back to schema 3: label history without its hash column.
+                auto db = store::open_store(made->first);
+                REQUIRE_OK(db->exec("DROP TRIGGER label_history_append_only_update;"
+                                    "ALTER TABLE label_history DROP COLUMN hash;"
+                                    "PRAGMA user_version = 3"));
+            }
+            auto db = store::open_store(made->first);
+            REQUIRE_OK(db);
+            CHECK(db->user_version().value() == store::k_schema_version);
+            CHECK(db->prepare("SELECT hash FROM label_history").has_value());
+        }
+        SUBCASE("an empty store file (schema version 0) is damaged, and left as it is") {
             fs::create_directories(dir / ".llmops");
             REQUIRE(store::Database::open(dir / ".llmops/llmops.db", store::OpenMode::read_write));
-            auto db = store::open_store(*store::find_project(dir.path(), std::nullopt));
-            REQUIRE(db.has_value());
-            CHECK(db->user_version().value() == store::k_schema_version);
+            const auto project = *store::find_project(dir.path(), std::nullopt);
+            for (const auto check : {store::StoreCheck::full, store::StoreCheck::version}) {
+                const auto db = store::open_store(project, check);
+                REQUIRE_FALSE(db.has_value());
+                CHECK(db.error().code() == ErrorCode::io);
+                CHECK(db.error().message().starts_with(
+                    "store '" + (dir / ".llmops/llmops.db").string() +
+                    "' is damaged: it is empty or not an llmops store (schema version 0"));
+            }
+            auto raw =
+                store::Database::open(dir / ".llmops/llmops.db", store::OpenMode::read_write);
+            CHECK(raw->user_version().value() == 0);
+        }
+        SUBCASE("a store missing a table is damaged, unless only the version is checked") {
+            const auto made = store::init_project(dir.path());
+            REQUIRE_OK(made);
+            REQUIRE_OK(store::open_store(made->first)->exec("DROP TABLE run_tags"));
+            const auto db = store::open_store(made->first);
+            REQUIRE_FALSE(db.has_value());
+            CHECK(db.error().code() == ErrorCode::io);
+            CHECK(db.error().message() == "store '" + (dir / ".llmops/llmops.db").string() +
+                                              "' is damaged: table 'run_tags' is missing (run "
+                                              "'llmops fsck')");
+            CHECK(store::open_store(made->first, store::StoreCheck::version).has_value());
         }
         SUBCASE("a store from a newer llmops is a conflict") {
             const auto made = store::init_project(dir.path());

@@ -106,7 +106,7 @@ TEST_SUITE("store") {
             CHECK(back.version.number == 3);
             CHECK(back.version.id == id_of("one"));
             CHECK(back.version.parent_id == id_of("two"));
-            CHECK(f.prompts.content(id_of("one")).value() == R"({"template":"one"})");
+            CHECK(f.prompts.content(back.version).value() == R"({"template":"one"})");
         }
         SUBCASE("a batch commits in order, the same prompt twice included") {
             const auto outcomes =
@@ -459,10 +459,107 @@ TEST_SUITE("store") {
             CHECK(f.prompts.latest("a/first").value()->number == 2);
         }
         SUBCASE("content of a missing object is not_found") {
-            const auto content = f.prompts.content("deadbeef");
+            store::VersionInfo missing = f.resolve("a/first@1");
+            missing.id = "deadbeef";
+            const auto content = f.prompts.content(missing);
             REQUIRE_FALSE(content.has_value());
             CHECK(content.error().code() == ErrorCode::not_found);
             CHECK(content.error().message() == "missing object 'deadbeef'");
+        }
+    }
+
+    TEST_CASE("store::PromptStore::content checks the hash") {
+        Fixture f;
+        f.commit("support/triage", "one");
+        f.commit("support/triage", "two");
+        const auto v2 = f.resolve("support/triage@2");
+        SUBCASE("content that hashes to its id is served") {
+            CHECK(f.prompts.content(v2).value() == R"({"template":"two"})");
+        }
+        SUBCASE("content edited behind llmops's back is refused, naming prompt and version") {
+            REQUIRE_OK(f.db.exec("DROP TRIGGER objects_immutable_update; UPDATE objects SET "
+                                 "content = '{\"template\":\"evil\"}' WHERE id = '" +
+                                 id_of("two") + "'"));
+            const auto content = f.prompts.content(v2);
+            REQUIRE_FALSE(content.has_value());
+            CHECK(content.error().code() == ErrorCode::io);
+            CHECK(content.error().message() ==
+                  "prompt 'support/triage' version 2 (" + id_of("two").substr(0, 12) +
+                      "): stored content does not match its hash (the store was edited outside "
+                      "llmops; run 'llmops fsck')");
+            CHECK(f.prompts.content(f.resolve("support/triage@1")).has_value());
+        }
+    }
+
+    TEST_CASE("store::label_event_hash") {
+        const store::LabelEvent event{7, "greet", "prod", 1,
+                                      2, "Ada",   "why",  "2026-01-02T03:04:05Z"};
+        SUBCASE("is the SHA-256 of the canonical JSON of the row and the previous hash") {
+            CHECK(store::label_event_hash("abc", event) ==
+                  llmops::util::sha256_hex(
+                      R"(["abc","greet","prod",1,2,"Ada","why","2026-01-02T03:04:05Z"])"));
+            store::LabelEvent removal = event;
+            removal.from = std::nullopt;
+            removal.to = std::nullopt;
+            CHECK(store::label_event_hash("", removal) ==
+                  llmops::util::sha256_hex(
+                      R"(["","greet","prod",null,null,"Ada","why","2026-01-02T03:04:05Z"])"));
+        }
+        SUBCASE("the row id is not part of it; every field and the previous hash are") {
+            store::LabelEvent other = event;
+            other.seq = 8;
+            CHECK(store::label_event_hash("abc", other) == store::label_event_hash("abc", event));
+            other.message = "why not";
+            CHECK(store::label_event_hash("abc", other) != store::label_event_hash("abc", event));
+            CHECK(store::label_event_hash("abd", event) != store::label_event_hash("abc", event));
+        }
+    }
+
+    TEST_CASE("store::PromptStore label history is chained") {
+        Fixture f;
+        f.commit("greet", "one");
+        f.commit("other", "one");
+        f.label("greet@1", "production");
+        f.label("other@1", "production");
+        REQUIRE(f.prompts.remove_label("greet", "production", "Bob", "gone").has_value());
+        auto rows = f.db.prepare("SELECT hash FROM label_history ORDER BY id");
+        REQUIRE_OK(rows);
+        const auto history = f.prompts.label_history(std::nullopt).value();
+        REQUIRE(history.size() == 3);
+        std::string previous;
+        for (const auto& event : history) {
+            REQUIRE(rows->step().value());
+            CAPTURE(event.seq);
+            CHECK(rows->text(0) == store::label_event_hash(previous, event));
+            previous = rows->text(0);
+        }
+    }
+
+    TEST_CASE("store::PromptStore::list on a damaged store") {
+        Fixture f;
+        f.commit("greet", "one");
+        const std::string prefix = "store '" + (f.dir / "llmops.db").string() + "' is damaged: ";
+        SUBCASE("a prompt whose versions were deleted is not left out") {
+            REQUIRE_OK(
+                f.db.exec("PRAGMA foreign_keys = OFF; DROP TRIGGER versions_immutable_delete; "
+                          "DELETE FROM versions"));
+            const auto list = f.prompts.list();
+            REQUIRE_FALSE(list.has_value());
+            CHECK(list.error().code() == ErrorCode::io);
+            CHECK(list.error().message() ==
+                  prefix + "prompt 'greet' has no versions (run 'llmops fsck')");
+        }
+        SUBCASE("versions without their prompts are not an empty store") {
+            REQUIRE_OK(f.db.exec("PRAGMA foreign_keys = OFF; DELETE FROM prompts"));
+            const auto list = f.prompts.list();
+            REQUIRE_FALSE(list.has_value());
+            CHECK(list.error().code() == ErrorCode::io);
+            CHECK(list.error().message() ==
+                  prefix + "it holds versions but no prompts (run 'llmops fsck')");
+        }
+        SUBCASE("an empty store is an empty list") {
+            Fixture empty;
+            CHECK(empty.prompts.list().value().empty());
         }
     }
 

@@ -1,9 +1,11 @@
 #include <llmops/store/schema.hpp>
 
 #include <string>
+#include <vector>
 
 #include <doctest/doctest.h>
 
+#include <llmops/store/prompts.hpp>
 #include <llmops/util/hash.hpp>
 
 #include "support/temp_dir.hpp"
@@ -86,6 +88,74 @@ TEST_SUITE("store") {
         SUBCASE("check_version reports an older store as it is") {
             auto db = store::Database::open(dir / "llmops.db", store::OpenMode::read_write);
             CHECK(store::check_version(*db).value() == 0);
+        }
+    }
+
+    TEST_CASE("store::migrate to 4 seals the label history") {
+        TempDir dir;
+        auto db = migrated(dir);
+        seed(db);
+        REQUIRE_OK(db.exec("INSERT INTO label_history(prompt_id, label, from_number, to_number, "
+                           "author, message, created_at) VALUES (1, 'prod', 1, NULL, 'b', 'x', "
+                           "'u');"));
+        // Back to version 3 as it was: no hash column (SQLite 3.35+ drops columns).
+        REQUIRE_OK(db.exec("DROP TRIGGER label_history_append_only_update;"
+                           "ALTER TABLE label_history DROP COLUMN hash;"
+                           "CREATE TRIGGER label_history_append_only_update BEFORE UPDATE ON "
+                           "label_history BEGIN SELECT RAISE(ABORT, 'label history is "
+                           "append-only'); END;"
+                           "PRAGMA user_version = 3;"));
+        REQUIRE_OK(store::migrate(db));
+        CHECK(db.user_version().value() == 4);
+        SUBCASE("existing rows are chained in id order") {
+            const store::LabelEvent first{1, "p", "prod", std::nullopt, 1, "a", "", "t"};
+            const store::LabelEvent second{2, "p", "prod", 1, std::nullopt, "b", "x", "u"};
+            const std::string h1 = store::label_event_hash("", first);
+            auto rows = db.prepare("SELECT hash FROM label_history ORDER BY id");
+            REQUIRE_OK(rows);
+            REQUIRE(rows->step().value());
+            CHECK(rows->text(0) == h1);
+            REQUIRE(rows->step().value());
+            CHECK(rows->text(0) == store::label_event_hash(h1, second));
+        }
+        SUBCASE("the history is append-only again") {
+            CHECK(refused(db, "UPDATE label_history SET hash = ''") ==
+                  "database '" + (dir / "llmops.db").string() + "': label history is append-only");
+        }
+    }
+
+    TEST_CASE("store::check_not_empty and check_tables") {
+        TempDir dir;
+        const std::string path = (dir / "llmops.db").string();
+        SUBCASE("a store of schema version 0 is refused: migrate would make an empty store of it") {
+            auto db = store::Database::open(dir / "llmops.db", store::OpenMode::read_write);
+            REQUIRE_OK(db);
+            const auto ok = store::check_not_empty(*db);
+            REQUIRE_FALSE(ok.has_value());
+            CHECK(ok.error().code() == ErrorCode::io);
+            CHECK(ok.error().message() ==
+                  "store '" + path +
+                      "' is damaged: it is empty or not an llmops store (schema version 0; was it "
+                      "truncated?); restore it from a backup, or move it away and run 'llmops "
+                      "init'");
+        }
+        SUBCASE("a migrated store passes both") {
+            auto db = migrated(dir);
+            CHECK(store::check_not_empty(db).has_value());
+            CHECK(store::check_tables(db).has_value());
+            CHECK(store::missing_tables(db).value().empty());
+        }
+        SUBCASE("a missing table is named") {
+            auto db = migrated(dir);
+            REQUIRE_OK(db.exec("DROP TABLE run_tags; DROP TABLE worktree_cache"));
+            CHECK(store::missing_tables(db).value() ==
+                  std::vector<std::string>{"worktree_cache", "run_tags"});
+            const auto ok = store::check_tables(db);
+            REQUIRE_FALSE(ok.has_value());
+            CHECK(ok.error().code() == ErrorCode::io);
+            CHECK(ok.error().message() == "store '" + path +
+                                              "' is damaged: tables 'worktree_cache', 'run_tags' "
+                                              "are missing (run 'llmops fsck')");
         }
     }
 
