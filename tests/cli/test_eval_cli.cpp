@@ -211,6 +211,17 @@ TEST_CASE("cli::eval -o - and runs export -o -: a report on standard output") {
     }
 }
 
+TEST_CASE("cli::eval refuses an inline prompt with a broken section before any call") {
+    TempDir dir;
+    dir.write("suite.yaml", "prompts: ['Hello {{#items}}{{.}}']\nproviders: [echo]\n"
+                            "tests:\n  - vars: {items: [a]}\n");
+    const auto r = llmops(dir.path(), {"eval", "suite.yaml"});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.starts_with("llmops: error: suite.yaml: prompts[0]: "));
+    CHECK(r.err.find("unclosed section") != std::string::npos);
+    CHECK(stored_results(dir.path()) <= 0);
+}
+
 TEST_CASE("cli::eval stops when the provider is down") {
     // Nothing listens on the port: every call fails to connect. After 5 in a row (-j 1) the run
     // stops, keeps what it has, and says why; --resume completes it later.

@@ -152,6 +152,13 @@ Expected<ResolvedPrompt> resolve_prompt(store::PromptStore& prompts, const Promp
         break;
     }
     }
+    // Inline text and raw files come from no prompt file, so nothing checked their sections:
+    // refuse a broken one here, once, rather than fail every case at render.
+    if (entry.kind != PromptEntry::Kind::store_ref) {
+        if (auto ok = prompt::check_templates(out.def, entry.where); !ok) {
+            return fail(ok.error());
+        }
+    }
     out.version_id = prompt::version_id(out.def);
     out.params = prompt_params(out.def.config_json);
     return out;
