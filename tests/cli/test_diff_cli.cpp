@@ -1,6 +1,8 @@
 // `llmops diff` end to end: runs of a project, variants of one run, exported runs (files), the
 // formats and the gates' exit codes (SPEC §11, §12).
 
+#include <algorithm>
+
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -107,6 +109,50 @@ TEST_CASE("cli::diff of exported runs: formats and gates") {
         const auto no_project = llmops(dir.path(), {"diff", "3", "base.json"});
         CHECK(no_project.exit_code == 2);
         CHECK(no_project.err.find("no llmops project here") != std::string::npos);
+    }
+}
+
+TEST_CASE("cli::diff of hand-edited exports: exit 2 naming the field") {
+    TempDir dir;
+    dir.write("suite.yaml",
+              "prompts: ['Say {{w}}']\nproviders: [echo]\n"
+              "tests:\n  - {vars: {w: 'yes'}, assert: [{type: contains, value: 'yes'}]}\n"
+              "  - {vars: {w: 'no'}, assert: [{type: contains, value: 'yes'}]}\n");
+    REQUIRE(llmops(dir.path(), {"eval", "suite.yaml", "-o", "run.json"}).exit_code == 1);
+    auto doc = json::parse(dir.read("run.json"));
+    REQUIRE(llmops(dir.path(), {"diff", "run.json", "run.json"}).exit_code == 0);
+    SUBCASE("a null reason once printed 'internal error: [json.exception.type_error.302]'") {
+        doc["results"][1]["reason"] = nullptr;
+        dir.write("edited.json", doc.dump());
+        const auto r = llmops(dir.path(), {"diff", "run.json", "edited.json"});
+        CHECK(r.exit_code == 2);
+        CHECK(r.err ==
+              "llmops: error: edited.json: 'results[1].reason' must be a string, not null\n");
+    }
+    SUBCASE("other fields of the wrong type, and a missing one") {
+        doc["results"][0]["usage"]["output"] = "5";
+        dir.write("edited.json", doc.dump());
+        CHECK(llmops(dir.path(), {"diff", "edited.json", "run.json"}).err ==
+              "llmops: error: edited.json: 'results[0].usage.output' must be an integer, not a "
+              "string\n");
+        doc["results"][0]["usage"]["output"] = 5;
+        doc["results"][0].erase("status");
+        dir.write("edited.json", doc.dump());
+        const auto r = llmops(dir.path(), {"diff", "edited.json", "run.json"});
+        CHECK(r.exit_code == 2);
+        CHECK(r.err == "llmops: error: edited.json: 'results[0].status' is missing\n");
+    }
+    SUBCASE("an output nested 100,000 deep") {
+        std::string text = doc.dump();
+        const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+        const size_t at = text.find(R"("output":)") + 9;
+        text.replace(at, text.find(',', at) - at, deep);
+        dir.write("deep.json", text);
+        const auto r = llmops(dir.path(), {"diff", "run.json", "deep.json"});
+        CHECK(r.exit_code == 2);
+        CHECK(r.err.starts_with("llmops: error: deep.json:1:"));
+        CHECK(r.err.ends_with(": nesting deeper than 512 levels\n"));
+        CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
     }
 }
 

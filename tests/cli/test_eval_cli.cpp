@@ -108,6 +108,52 @@ TEST_CASE("cli::eval exit codes") {
     }
 }
 
+TEST_CASE("cli::eval input nested 100,000 deep: exit 2, one line, no crash") {
+    // A 200 KB JSONL line nested 100,000 deep once overflowed the stack, even under --validate.
+    TempDir dir;
+    const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+    const std::string suite = "prompts: ['Say {{x}}']\nproviders: [echo]\n";
+    const auto refused = [&](const std::string& file, const std::string& message) {
+        for (const bool validate : {true, false}) {
+            std::vector<std::string> args{"eval", file};
+            if (validate) {
+                args.insert(args.begin() + 1, "--validate");
+            }
+            const auto r = llmops(dir.path(), args);
+            CHECK(r.exit_code == 2);
+            CHECK(r.err == "llmops: error: " + message + "\n");
+        }
+    };
+    SUBCASE("a JSONL dataset line, arrays or objects") {
+        dir.write("cases.jsonl", "{\"vars\": {\"x\": 1}}\n" + deep + "\n");
+        dir.write("suite.yaml", suite + "tests: file://cases.jsonl\n");
+        refused("suite.yaml", "cases.jsonl:2:513: nesting deeper than 512 levels");
+        std::string objects;
+        for (int i = 0; i < 100'000; ++i) {
+            objects += R"({"a":)";
+        }
+        dir.write("objects.jsonl", objects + "1" + std::string(100'000, '}') + "\n");
+        dir.write("objects.yaml", suite + "tests: file://objects.jsonl\n");
+        refused("objects.yaml", "objects.jsonl:1:2561: nesting deeper than 512 levels");
+    }
+    SUBCASE("a YAML dataset and a suite") {
+        dir.write("cases.yaml", "- vars: {x: " + deep + "}\n");
+        dir.write("suite.yaml", suite + "tests: file://cases.yaml\n");
+        refused("suite.yaml", "cases.yaml:1:508: nesting deeper than 498 levels");
+        dir.write("inline.yaml", suite + "tests:\n  - vars: {x: " + deep + "}\n");
+        refused("inline.yaml", "inline.yaml:4:509: nesting deeper than 498 levels");
+    }
+    SUBCASE("a replay file") {
+        dir.write("rec.jsonl", deep + "\n");
+        dir.write("suite.yaml", "prompts: ['Say hi']\nproviders: ['replay:rec.jsonl']\n");
+        const auto r = llmops(dir.path(), {"eval", "suite.yaml"});
+        CHECK(r.exit_code == 2);
+        CHECK(r.err.ends_with(
+            "\nllmops: error: provider 'replay:rec.jsonl': " + (dir / "rec.jsonl").string() +
+            ":1:513: nesting deeper than 512 levels\n"));
+    }
+}
+
 TEST_CASE("cli::eval --estimate") {
     LoopbackServer server;
     server.post("/v1/chat/completions", [&](const httplib::Request&, httplib::Response& res) {

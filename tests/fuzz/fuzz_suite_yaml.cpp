@@ -4,10 +4,11 @@
 // walked as the runner walks them. load_suite has no parse-from-text entry point (it hashes the
 // file's bytes and resolves paths against its folder), so the input is written to a file.
 // Failures must come back as errors: invalid_input or not_found, io for a path that names a
-// folder.
+// folder. Among the files are datasets and a variable file nested 100,000 deep.
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -37,6 +38,16 @@ void write_fixtures() {
     fuzz::ScratchDir::write("prompt.yaml", "name: greet\ntemplate: 'Hello {{name}}'\n");
     fuzz::ScratchDir::write("prompt.txt", "Answer {{q}}\n");
     fuzz::ScratchDir::write("schema.json", "{\"type\": \"object\", \"required\": [\"a\"]}");
+    // Nested 100,000 deep (200 KB): a JSONL line like it once overflowed the stack in load_suite.
+    const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+    std::string objects;
+    for (int i = 0; i < 33'000; ++i) {
+        objects += R"({"a":)";
+    }
+    objects += "1" + std::string(33'000, '}');
+    fuzz::ScratchDir::write("deep.jsonl", "{\"vars\": {\"x\": 1}}\n" + deep + "\n");
+    fuzz::ScratchDir::write("deep_objects.jsonl", "{\"vars\": {\"x\": " + objects + "}}\n");
+    fuzz::ScratchDir::write("deep.json", deep);
 }
 
 } // namespace

@@ -14,14 +14,25 @@
 #include <llmops/store/runs.hpp>
 #include <llmops/util/diff.hpp>
 #include <llmops/util/files.hpp>
+#include <llmops/util/json.hpp>
+#include <llmops/util/nesting.hpp>
 
 namespace llmops::compare {
 
 namespace {
 
+using nlohmann::json;
+
+// The string member `key` of `object`, or `fallback` when it is absent or not a string. For the
+// parts of a run read only for notes (its provenance), which may hold anything.
+std::string string_or(const json& object, const char* key, std::string fallback) {
+    const auto it = object.find(key);
+    return it != object.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
 // The judge of a run, as one line, from its provenance: "openai:gpt-4o (judge/llm-rubric@2
-// ff150344f851, samples 3)"; "" without a judge.
-std::string judge_of(const nlohmann::json& provenance) {
+// ff150344f851, samples 3)"; "" without a judge. Members of unexpected types are left out.
+std::string judge_of(const json& provenance) {
     if (!provenance.is_object()) {
         return "";
     }
@@ -35,43 +46,100 @@ std::string judge_of(const nlohmann::json& provenance) {
             if (!value.is_object()) {
                 continue;
             }
-            prompts += fmt::format("{}{} {}", prompts.empty() ? "" : ", ",
-                                   value.value("ref", key), value.value("version_id", std::string()).substr(0, 12));
+            prompts +=
+                fmt::format("{}{} {}", prompts.empty() ? "" : ", ", string_or(value, "ref", key),
+                            string_or(value, "version_id", "").substr(0, 12));
         }
     }
-    const auto config = j->value("config", nlohmann::json::object());
-    return fmt::format("{}{} ({}, samples {})", j->value("id", std::string("?")),
-                       config.empty() ? "" : " " + config.dump(), prompts, j->value("samples", 1));
+    const auto config = j->find("config");
+    const bool has_config = config != j->end() && config->is_object() && !config->empty();
+    const auto samples = j->find("samples");
+    return fmt::format(
+        "{}{} ({}, samples {})", string_or(*j, "id", "?"), has_config ? " " + config->dump() : "",
+        prompts, samples != j->end() && samples->is_number_integer() ? samples->get<int64_t>() : 1);
 }
 
+// How a value of another type than expected is named: scalars by their text, which is short.
+std::string shown(const json& value) {
+    switch (value.type()) {
+    case json::value_t::object: return "an object";
+    case json::value_t::array: return "an array";
+    case json::value_t::string: return "a string";
+    case json::value_t::null: return "null";
+    case json::value_t::boolean:
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+    case json::value_t::number_float: return value.dump();
+    default: return "binary data";
+    }
+}
 
-using nlohmann::json;
+// "run.json: 'results[3].reason' must be a string, not null".
+std::unexpected<Error> wrong_type(std::string_view source, std::string_view path,
+                                  std::string_view wanted, const json& got) {
+    return fail(ErrorCode::invalid_input, "{}: '{}' must be {}, not {}", source, path, wanted,
+                shown(got));
+}
 
 // Named metrics of one result: `metric` -> mean score of the assertions naming it (assert-set
-// children included; assertions that errored left out).
-void collect_metrics(const json& assertions, std::map<std::string, std::pair<double, int>>& sums) {
-    if (!assertions.is_array()) {
-        return;
+// children included; assertions that errored left out). `assertions` is at `path` in `source`
+// (null: none, as a stored result whose column is empty); an entry not shaped as llmops writes it
+// is an error naming it.
+Expected<void> collect_metrics(const json& assertions, std::string_view source,
+                               const std::string& path,
+                               std::map<std::string, std::pair<double, int>>& sums,
+                               size_t depth = 0) {
+    if (assertions.is_null()) {
+        return {};
     }
-    for (const auto& a : assertions) {
+    if (!assertions.is_array()) {
+        return wrong_type(source, path, "an array", assertions);
+    }
+    if (++depth > util::k_max_nesting) {
+        return fail(ErrorCode::invalid_input, "{}: '{}': {}", source, path,
+                    util::nesting_message());
+    }
+    for (size_t i = 0; i < assertions.size(); ++i) {
+        const json& a = assertions[i];
+        const std::string at = fmt::format("{}[{}]", path, i);
         if (!a.is_object()) {
-            continue;
+            return wrong_type(source, at, "an object", a);
         }
-        const std::string metric = a.value("metric", std::string());
-        if (!metric.empty() && !a.value("error", false) && a.contains("score") && a["score"].is_number()) {
-            auto& [sum, n] = sums[metric];
-            sum += a["score"].get<double>();
+        const auto metric = a.find("metric");
+        const auto error = a.find("error");
+        const auto score = a.find("score");
+        if (metric != a.end() && !metric->is_string() && !metric->is_null()) {
+            return wrong_type(source, at + ".metric", "a string", *metric);
+        }
+        if (error != a.end() && !error->is_boolean()) {
+            return wrong_type(source, at + ".error", "true or false", *error);
+        }
+        if (score != a.end() && !score->is_number() && !score->is_null()) {
+            return wrong_type(source, at + ".score", "a number", *score);
+        }
+        const bool errored = error != a.end() && error->get<bool>();
+        if (metric != a.end() && metric->is_string() &&
+            !metric->get_ref<const std::string&>().empty() && !errored && score != a.end() &&
+            score->is_number()) {
+            auto& [sum, n] = sums[metric->get<std::string>()];
+            sum += score->get<double>();
             ++n;
         }
-        if (a.contains("children")) {
-            collect_metrics(a["children"], sums);
+        if (const auto children = a.find("children"); children != a.end()) {
+            if (auto ok = collect_metrics(*children, source, at + ".children", sums, depth); !ok) {
+                return ok;
+            }
         }
     }
+    return {};
 }
 
-std::map<std::string, double> metrics_of(const json& assertions) {
+Expected<std::map<std::string, double>> metrics_of(const json& assertions, std::string_view source,
+                                                   const std::string& path) {
     std::map<std::string, std::pair<double, int>> sums;
-    collect_metrics(assertions, sums);
+    if (auto ok = collect_metrics(assertions, source, path, sums); !ok) {
+        return fail(ok.error());
+    }
     std::map<std::string, double> out;
     for (const auto& [name, s] : sums) {
         out[name] = s.first / s.second;
@@ -122,15 +190,19 @@ Expected<std::vector<int>> pick_variants(const std::vector<std::pair<int, std::s
                 variants_list(variants));
 }
 
-// The content of the prompt with `version_id` from a run's provenance, pretty-printed.
+// The content of the prompt with `version_id` from a run's provenance, pretty-printed; "" when
+// the provenance does not hold it as llmops writes it.
 std::string prompt_content_of(const json& provenance, const std::string& version_id) {
-    if (!provenance.is_object() || !provenance.value("prompts", json()).is_array()) {
+    const auto prompts = provenance.is_object() ? provenance.find("prompts") : provenance.end();
+    if (!provenance.is_object() || prompts == provenance.end() || !prompts->is_array()) {
         return "";
     }
-    for (const auto& p : provenance["prompts"]) {
-        if (p.is_object() && p.value("version_id", std::string()) == version_id && p.contains("content") &&
-            p["content"].is_object()) {
-            return p["content"].dump(2) + "\n";
+    for (const auto& p : *prompts) {
+        if (!p.is_object() || string_or(p, "version_id", "") != version_id) {
+            continue;
+        }
+        if (const auto content = p.find("content"); content != p.end() && content->is_object()) {
+            return content->dump(2) + "\n";
         }
     }
     return "";
@@ -193,7 +265,14 @@ Expected<std::vector<Side>> load_stored(store::Database& db, const SideRef& ref)
         c.cost_usd = r.cost_usd;
         c.latency_ms = r.latency_ms;
         c.cached = r.cached;
-        c.metrics = metrics_of(r.assertions);
+        auto metrics = metrics_of(r.assertions,
+                                  fmt::format("{}, case '{}', variant {}, repeat {}", name,
+                                              r.case_id, r.variant, r.repeat),
+                                  "assertions");
+        if (!metrics) {
+            return fail(metrics.error());
+        }
+        c.metrics = std::move(*metrics);
         c.judge_calls = r.judge_calls;
         c.judge_input_tokens = r.judge_input_tokens;
         c.judge_output_tokens = r.judge_output_tokens;
@@ -208,95 +287,271 @@ Expected<std::vector<Side>> load_stored(store::Database& db, const SideRef& ref)
     return sides;
 }
 
-Expected<std::vector<Side>> load_file(const std::filesystem::path& path, const SideRef& ref) {
-    auto text = util::read_file(path);
-    if (!text) {
-        return fail(text.error());
+// ---- exported runs (`llmops runs export`, `eval -o run.json`) --------------------------------
+
+enum class Null { refused, allowed };
+
+// A value inside an exported run and where it is ("results[3].usage"; "" for the document).
+struct ExportNode {
+    const json* value;
+    std::string path;
+
+    std::string at(std::string_view key) const {
+        return path.empty() ? std::string(key) : fmt::format("{}.{}", path, key);
     }
-    const json doc = json::parse(*text, nullptr, false);
-    const std::string name = path.string();
-    if (doc.is_discarded() || !doc.is_object() || !doc.contains("llmops_export") ||
-        !doc.value("results", json()).is_array() || !doc.value("variants", json()).is_array()) {
-        return fail(ErrorCode::invalid_input,
-                    "{}: not a run exported by llmops (write one with 'llmops runs export RUN -o {}')",
-                    name, path.filename().string());
+};
+
+// Reads the members of an exported run without throwing. An absent member reads as its default;
+// one of another type reads as its default too and records an error naming it ("run.json:
+// 'results[3].reason' must be a string, not null"). The first error is kept: check error() once
+// the values read are about to be used. Exports are users' files: edited by hand, cut short, or
+// written by another version, which may add members (they are ignored) but never retypes them.
+class ExportReader {
+  public:
+    explicit ExportReader(std::string_view file) : m_file(file) {}
+
+    const std::optional<Error>& error() const { return m_error; }
+    void record(const Error& error) {
+        if (!m_error) {
+            m_error = error;
+        }
     }
+
+    std::string string(const ExportNode& node, const char* key, Null null = Null::refused) {
+        const json* v = find(node, key);
+        if (v != nullptr && v->is_string()) {
+            return v->get<std::string>();
+        }
+        if (v != nullptr && !(v->is_null() && null == Null::allowed)) {
+            wrong(node.at(key), "a string", *v);
+        }
+        return "";
+    }
+
+    // A string member that must be there.
+    std::string required_string(const ExportNode& node, const char* key) {
+        if (find(node, key) == nullptr) {
+            record(Error(ErrorCode::invalid_input,
+                         fmt::format("{}: '{}' is missing", m_file, node.at(key))));
+        }
+        return string(node, key);
+    }
+
+    int64_t integer(const ExportNode& node, const char* key) {
+        const json* v = find(node, key);
+        if (v != nullptr && v->is_number_integer()) {
+            return v->get<int64_t>();
+        }
+        if (v != nullptr) {
+            wrong(node.at(key), "an integer", *v);
+        }
+        return 0;
+    }
+
+    std::optional<double> number(const ExportNode& node, const char* key, Null null) {
+        const json* v = find(node, key);
+        if (v != nullptr && v->is_number()) {
+            return v->get<double>();
+        }
+        if (v != nullptr && !(v->is_null() && null == Null::allowed)) {
+            wrong(node.at(key), "a number", *v);
+        }
+        return std::nullopt;
+    }
+
+    bool boolean(const ExportNode& node, const char* key) {
+        const json* v = find(node, key);
+        if (v != nullptr && v->is_boolean()) {
+            return v->get<bool>();
+        }
+        if (v != nullptr) {
+            wrong(node.at(key), "true or false", *v);
+        }
+        return false;
+    }
+
+    // The object member `key`; an empty object when it is absent (or not an object).
+    ExportNode object(const ExportNode& node, const char* key) {
+        static const json k_empty = json::object();
+        const json* v = find(node, key);
+        if (v != nullptr && !v->is_object()) {
+            wrong(node.at(key), "an object", *v);
+        }
+        return {v != nullptr && v->is_object() ? v : &k_empty, node.at(key)};
+    }
+
+    // The items of the array member `key`, each an object; none when it is absent.
+    std::vector<ExportNode> objects(const ExportNode& node, const char* key) {
+        const json* v = find(node, key);
+        std::vector<ExportNode> out;
+        if (v != nullptr && !v->is_array()) {
+            wrong(node.at(key), "an array", *v);
+        }
+        if (v == nullptr || !v->is_array()) {
+            return out;
+        }
+        for (size_t i = 0; i < v->size(); ++i) {
+            std::string at = fmt::format("{}[{}]", node.at(key), i);
+            if (!(*v)[i].is_object()) {
+                wrong(at, "an object", (*v)[i]);
+                break;
+            }
+            out.push_back({&(*v)[i], std::move(at)});
+        }
+        return out;
+    }
+
+  private:
+    static const json* find(const ExportNode& node, const char* key) {
+        const auto it = node.value->find(key);
+        return it == node.value->end() ? nullptr : &*it;
+    }
+
+    void wrong(const std::string& path, std::string_view wanted, const json& got) {
+        record(wrong_type(m_file, path, wanted, got).error());
+    }
+
+    std::string_view m_file;
+    std::optional<Error> m_error;
+};
+
+// A variant of an exported run as a side, with the run's own fields.
+Side read_variant(ExportReader& in, const ExportNode& v, const ExportNode& run,
+                  const std::string& name) {
+    Side s;
+    s.name = name;
+    s.run_id = in.integer(run, "id");
+    s.variant = static_cast<int>(in.integer(v, "index"));
+    s.label = in.string(v, "label");
+    s.prompt_label = in.string(v, "prompt_label");
+    s.prompt_version_id = in.string(v, "prompt_version_id");
+    s.provider_id = in.string(v, "provider_id");
+    s.provider_config = *in.object(v, "provider_config").value;
+    s.dataset_hash = in.string(run, "dataset_hash");
+    s.suite_path = in.string(run, "suite_path");
+    // The provenance only feeds notes: what is not shaped as llmops writes it is left out.
+    const json& provenance = *in.object(run, "provenance").value;
+    s.prompt_content = prompt_content_of(provenance, s.prompt_version_id);
+    s.judge = judge_of(provenance);
+    return s;
+}
+
+// One result of an exported run (README, "`.json`: the run export").
+CaseResult read_result(ExportReader& in, const ExportNode& r, std::string_view file) {
+    CaseResult c;
+    c.repeat = static_cast<int>(in.integer(r, "repeat"));
+    c.status = in.required_string(r, "status");
+    c.score = in.number(r, "score", Null::allowed);
+    c.reason = in.string(r, "reason");
+    c.output = in.string(r, "output", Null::allowed);
+    const ExportNode usage = in.object(r, "usage");
+    c.input_tokens = in.integer(usage, "input");
+    c.output_tokens = in.integer(usage, "output");
+    c.cost_usd = in.number(r, "cost_usd", Null::allowed);
+    c.latency_ms = in.number(r, "latency_ms", Null::refused).value_or(0.0);
+    c.cached = in.boolean(r, "cached");
+    if (const auto a = r.value->find("assertions"); a != r.value->end()) {
+        auto metrics = metrics_of(*a, file, r.at("assertions"));
+        if (!metrics) {
+            in.record(metrics.error());
+        }
+        c.metrics = metrics.value_or(std::map<std::string, double>());
+    }
+    if (r.value->contains("judge")) {
+        const ExportNode judge = in.object(r, "judge");
+        c.judge_calls = in.integer(judge, "calls");
+        c.judge_input_tokens = in.integer(judge, "input_tokens");
+        c.judge_output_tokens = in.integer(judge, "output_tokens");
+        c.judge_cost_usd = in.number(judge, "cost_usd", Null::allowed);
+    }
+    return c;
+}
+
+// The sides `ref` picks among the variants of the exported run `doc`.
+Expected<std::vector<Side>> export_sides(ExportReader& in, const ExportNode& doc,
+                                         const SideRef& ref, const std::string& name) {
+    const ExportNode run = in.object(doc, "run");
+    std::vector<Side> all;
     std::vector<std::pair<int, std::string>> labels;
-    for (const auto& v : doc["variants"]) {
-        labels.emplace_back(v.value("index", 0), v.value("label", std::string()));
+    for (const auto& v : in.objects(doc, "variants")) {
+        all.push_back(read_variant(in, v, run, name));
+        labels.emplace_back(all.back().variant, all.back().label);
+    }
+    if (in.error()) {
+        return fail(*in.error());
     }
     auto picked = pick_variants(labels, ref.variant, name);
     if (!picked) {
         return fail(picked.error());
     }
-    const json& run = doc.value("run", json::object());
     std::vector<Side> sides;
-    std::map<int, size_t> by_variant;
-    std::vector<std::map<std::string, size_t>> indexes;
     for (int i : *picked) {
-        for (const auto& v : doc["variants"]) {
-            if (v.value("index", 0) != i) {
-                continue;
+        for (const auto& s : all) {
+            if (s.variant == i) {
+                sides.push_back(s);
             }
-            Side s;
-            s.name = name;
-            s.run_id = run.value("id", int64_t{0});
-            s.variant = i;
-            s.label = v.value("label", std::string());
-            s.prompt_label = v.value("prompt_label", std::string());
-            s.prompt_version_id = v.value("prompt_version_id", std::string());
-            s.prompt_content = prompt_content_of(run.value("provenance", json::object()), s.prompt_version_id);
-            s.provider_id = v.value("provider_id", std::string());
-            s.provider_config = v.value("provider_config", json::object());
-            s.dataset_hash = run.value("dataset_hash", std::string());
-            s.suite_path = run.value("suite_path", std::string());
-            s.judge = judge_of(run.value("provenance", json::object()));
-            by_variant[i] = sides.size();
-            sides.push_back(std::move(s));
-            indexes.emplace_back();
         }
     }
-    size_t n = 0;
-    for (const auto& r : doc["results"]) {
-        ++n;
-        if (!r.is_object() || !r.value("case_id", json()).is_string() || !r.value("status", json()).is_string()) {
-            return fail(ErrorCode::invalid_input, "{}: results[{}] has no case_id or status", name, n - 1);
+    return sides;
+}
+
+// The document of an exported run: JSON holding `llmops_export`, `variants` and `results`.
+Expected<json> read_export_document(const std::filesystem::path& path) {
+    auto text = util::read_file(path);
+    if (!text) {
+        return fail(text.error());
+    }
+    auto doc = util::parse_json(*text, path.string());
+    if (!doc) {
+        return fail(doc.error());
+    }
+    const auto is_array = [&](const char* key) {
+        const auto it = doc->find(key);
+        return it != doc->end() && it->is_array();
+    };
+    if (!doc->is_object() || !doc->contains("llmops_export") || !is_array("results") ||
+        !is_array("variants")) {
+        return fail(
+            ErrorCode::invalid_input,
+            "{}: not a run exported by llmops (write one with 'llmops runs export RUN -o {}')",
+            path.string(), path.filename().string());
+    }
+    return doc;
+}
+
+Expected<std::vector<Side>> load_file(const std::filesystem::path& path, const SideRef& ref) {
+    const auto doc = read_export_document(path);
+    if (!doc) {
+        return fail(doc.error());
+    }
+    const std::string name = path.string();
+    ExportReader in(name);
+    const ExportNode top{&*doc, ""};
+    auto sides = export_sides(in, top, ref, name);
+    if (!sides) {
+        return fail(sides.error());
+    }
+    std::map<int, size_t> by_variant;
+    for (size_t i = 0; i < sides->size(); ++i) {
+        by_variant[(*sides)[i].variant] = i;
+    }
+    std::vector<std::map<std::string, size_t>> indexes(sides->size());
+    for (const auto& r : in.objects(top, "results")) {
+        std::string case_id = in.required_string(r, "case_id");
+        const auto variant = in.integer(r, "variant");
+        CaseResult c = read_result(in, r, name);
+        std::string description = in.string(r, "description");
+        const int64_t position = in.integer(r, "case_index");
+        if (in.error()) {
+            break;
         }
-        auto it = by_variant.find(r.value("variant", 0));
-        if (it == by_variant.end()) {
-            continue;
+        if (auto it = by_variant.find(static_cast<int>(variant)); it != by_variant.end()) {
+            add_result((*sides)[it->second], indexes[it->second], case_id, description, position,
+                       std::move(c));
         }
-        CaseResult c;
-        c.repeat = r.value("repeat", 0);
-        c.status = r["status"].get<std::string>();
-        if (r.contains("score") && r["score"].is_number()) {
-            c.score = r["score"].get<double>();
-        }
-        c.reason = r.value("reason", std::string());
-        c.output = r.value("output", json()).is_string() ? r["output"].get<std::string>() : "";
-        const json usage = r.value("usage", json::object());
-        c.input_tokens = usage.value("input", int64_t{0});
-        c.output_tokens = usage.value("output", int64_t{0});
-        if (r.contains("cost_usd") && r["cost_usd"].is_number()) {
-            c.cost_usd = r["cost_usd"].get<double>();
-        }
-        c.latency_ms = r.value("latency_ms", json()).is_number() ? r["latency_ms"].get<double>() : 0.0;
-        c.cached = r.value("cached", false);
-        c.metrics = metrics_of(r.value("assertions", json::array()));
-        if (const json judge = r.value("judge", json()); judge.is_object()) {
-            const auto count = [&](const char* key) {
-                return judge.value(key, json()).is_number_integer() ? judge[key].get<int64_t>() : 0;
-            };
-            c.judge_calls = count("calls");
-            c.judge_input_tokens = count("input_tokens");
-            c.judge_output_tokens = count("output_tokens");
-            c.judge_cost_usd = judge.value("cost_usd", json()).is_number()
-                                   ? std::optional(judge["cost_usd"].get<double>())
-                                   : std::nullopt;
-        }
-        add_result(sides[it->second], indexes[it->second], r["case_id"].get<std::string>(),
-                   r.value("description", std::string()), r.value("case_index", int64_t{0}),
-                   std::move(c));
+    }
+    if (in.error()) {
+        return fail(*in.error());
     }
     return sides;
 }

@@ -210,11 +210,11 @@ Expected<json> load_var_file(const std::string& spec, std::string_view where,
     }
     const std::string ext = lower_extension(path);
     if (ext == ".json") {
-        json value = json::parse(*text, nullptr, false);
-        if (value.is_discarded()) {
-            return fail(ErrorCode::invalid_input, "{}: '{}' is not valid JSON", where, spec);
+        auto value = util::parse_json(*text, rel);
+        if (!value) {
+            return fail(value.error(), "{}", where);
         }
-        return value;
+        return std::move(*value);
     }
     if (ext == ".yaml" || ext == ".yml") {
         auto value = util::parse_yaml(*text, rel);

@@ -463,7 +463,7 @@ std::string version_id(const PromptDefinition& def) {
 
 Expected<PromptDefinition> definition_from_content(std::string_view name,
                                                    std::string_view content) {
-    const json doc = json::parse(content, nullptr, false);
+    const json doc = util::parse_json_or_discarded(content); // depth-limited: stored content may be tampered with
     if (doc.is_discarded() || !doc.is_object()) {
         return fail(ErrorCode::invalid_input, "stored content of '{}' is not a JSON object",
                     name);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <llmops/provider/wire.hpp>
+#include <llmops/util/json.hpp>
 #include <llmops/util/strings.hpp>
 
 namespace llmops::provider {
@@ -39,7 +40,7 @@ std::string last_stderr_line(std::string_view err) {
 
 // A request parameter that holds JSON text goes to the program as JSON when it parses.
 json json_or_text(const std::string& text) {
-    json parsed = json::parse(text, nullptr, false);
+    json parsed = util::parse_json_or_discarded(text);
     return parsed.is_discarded() ? json(text) : parsed;
 }
 
@@ -233,7 +234,7 @@ Expected<CallOutcome> parse_exec_result(std::string_view id, const CompletionReq
     const std::string_view trimmed = util::trim(process.out);
     if (trimmed.starts_with('{')) {
         // Text that merely starts with a brace ("{name} is ...") is still an answer.
-        json answer = json::parse(trimmed, nullptr, false);
+        json answer = util::parse_json_or_discarded(trimmed);
         if (!answer.is_discarded() && answer.is_object()) {
             if (auto read = read_answer(id, request, answer, outcome); !read)
                 return fail(read.error());

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include <llmops/provider/wire.hpp>
+#include <llmops/util/json.hpp>
 #include <llmops/util/strings.hpp>
 
 namespace llmops::provider {
@@ -450,7 +451,7 @@ Expected<void> read_body(const json& value, std::string_view where, HttpTarget& 
                     where);
     // A string holding a JSON object or array (a YAML block of JSON, typically) is taken as
     // JSON, so its tags are rendered safely instead of pasted into the text unescaped.
-    json parsed = json::parse(value.get<std::string>(), nullptr, false);
+    json parsed = util::parse_json_or_discarded(value.get<std::string>());
     if (parsed.is_object() || parsed.is_array()) {
         target.body = std::move(parsed);
         return {};
@@ -652,7 +653,7 @@ Expected<CallOutcome> parse_http_target_response(const HttpTarget& target,
     json body; // stays discarded when the body is not JSON and no path asks for it
     if (target.response_path.empty()) {
         result.output = body_text(response.body);
-        body = json::parse(response.body, nullptr, false); // only for a usage object
+        body = util::parse_json_or_discarded(response.body); // only for a usage object
     } else {
         auto parsed = detail::parse_json_body("http", response.body);
         if (!parsed)

@@ -14,6 +14,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <llmops/util/json.hpp>
+#include <llmops/util/nesting.hpp>
+
 namespace llmops::provider {
 
 using nlohmann::json;
@@ -74,7 +77,7 @@ Error detail::http_error(std::string_view api, const HttpResponse& response) {
                 : response.status == 408 ? ErrorCode::timeout
                                          : ErrorCode::provider;
     std::string detail;
-    auto body = json::parse(response.body, nullptr, false);
+    auto body = util::parse_json_or_discarded(response.body);
     if (!body.is_discarded())
         detail = detail::vendor_error_message(body);
     if (detail.empty() && !response.body.empty()) {
@@ -495,6 +498,11 @@ std::vector<SseEvent> parse_sse(std::string_view body) {
 Expected<json> parse_json_body(std::string_view api, std::string_view body) {
     if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
         return fail(ErrorCode::provider, "{}: response body is empty", api);
+    }
+    // Refused before parsing: a value nested that deep overflows the stack once dumped.
+    if (util::find_deep_json(body)) {
+        return fail(ErrorCode::provider, "{}: response is not usable JSON: {}", api,
+                    util::nesting_message());
     }
     try {
         return json::parse(body);

@@ -15,6 +15,7 @@
 #include <llmops/util/files.hpp>
 #include <llmops/util/hash.hpp>
 #include <llmops/util/json.hpp>
+#include <llmops/util/nesting.hpp>
 #include <llmops/util/strings.hpp>
 
 namespace llmops::provider {
@@ -29,9 +30,6 @@ constexpr std::string_view k_format_version = "1";
 
 // How much of the first message a miss quotes.
 constexpr size_t k_quote_code_points = 60;
-
-// Nesting deeper than this is refused rather than risking the stack on a hostile file.
-constexpr int k_max_depth = 512;
 
 // A validating scanner for one line (RFC 8259: strict numbers, escapes, surrogate pairs and
 // UTF-8) that records where the members of a top-level object are, without building a DOM.
@@ -60,6 +58,9 @@ class LineScanner {
     }
 
     bool is_object() const { return m_is_object; }
+    // Whether the line is refused for nesting deeper than util::k_max_nesting (error() says so):
+    // deep JSON is still JSON, so this is not reported as invalid.
+    bool too_deep() const { return m_too_deep; }
     const std::vector<Member>& members() const { return m_members; }
     const std::string& error() const { return m_error; }
     size_t error_column() const { return m_error_pos + 1; }
@@ -69,6 +70,12 @@ class LineScanner {
         m_error = std::move(message);
         m_error_pos = m_pos;
         return false;
+    }
+
+    // Nesting is refused rather than risking the stack on a hostile file (nesting.hpp).
+    bool refuse_depth() {
+        m_too_deep = true;
+        return fail(util::nesting_message());
     }
 
     std::string describe(size_t pos) const {
@@ -89,7 +96,7 @@ class LineScanner {
         }
     }
 
-    bool value(int depth) {
+    bool value(size_t depth) {
         if (m_pos >= m_text.size())
             return fail("unexpected end of line");
         switch (m_text[m_pos]) {
@@ -103,9 +110,9 @@ class LineScanner {
         }
     }
 
-    bool object(int depth) {
-        if (depth >= k_max_depth)
-            return fail(fmt::format("nested deeper than {} levels", k_max_depth));
+    bool object(size_t depth) {
+        if (depth >= util::k_max_nesting)
+            return refuse_depth();
         if (depth == 0)
             m_is_object = true;
         ++m_pos; // {
@@ -145,9 +152,9 @@ class LineScanner {
         }
     }
 
-    bool array(int depth) {
-        if (depth >= k_max_depth)
-            return fail(fmt::format("nested deeper than {} levels", k_max_depth));
+    bool array(size_t depth) {
+        if (depth >= util::k_max_nesting)
+            return refuse_depth();
         ++m_pos; // [
         skip_space();
         if (m_pos < m_text.size() && m_text[m_pos] == ']') {
@@ -331,6 +338,7 @@ class LineScanner {
     std::string_view m_text;
     size_t m_pos = 0;
     bool m_is_object = false;
+    bool m_too_deep = false;
     std::vector<Member> m_members;
     std::string m_error;
     size_t m_error_pos = 0;
@@ -478,8 +486,9 @@ Expected<ReplayFile> ReplayFile::load(const fs::path& path) {
 
         LineScanner scanner(line);
         if (!scanner.scan()) {
-            return fail(ErrorCode::invalid_input, "{}:{}:{}: not valid JSON: {}", name, line_no,
-                        scanner.error_column(), scanner.error());
+            return fail(ErrorCode::invalid_input, "{}:{}:{}: {}{}", name, line_no,
+                        scanner.error_column(),
+                        scanner.too_deep() ? "" : "not valid JSON: ", scanner.error());
         }
         if (!scanner.is_object())
             return fail(ErrorCode::invalid_input, "{}:{}: not a JSON object", name, line_no);

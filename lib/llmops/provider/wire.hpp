@@ -103,8 +103,9 @@ std::vector<SseEvent> parse_sse(std::string_view body);
 // stream, which vendors send even to streamed requests when they answer with an error.
 bool looks_like_json(std::string_view body);
 
-// Parses a JSON body; fails with provider errors "<api>: response is not JSON: '<quote>'" or
-// "<api>: response is cut off mid-JSON after N bytes".
+// Parses a JSON body; fails with provider errors "<api>: response is not JSON: '<quote>'",
+// "<api>: response is cut off mid-JSON after N bytes" or "<api>: response is not usable JSON:
+// nesting deeper than 512 levels" (util/nesting.hpp).
 Expected<nlohmann::json> parse_json_body(std::string_view api, std::string_view body);
 
 // Parses the user's JSON text of a request parameter; fails with invalid_input.

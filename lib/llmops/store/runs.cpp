@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <llmops/util/json.hpp>
 #include <llmops/util/time.hpp>
 
 namespace llmops::store {
@@ -30,7 +31,7 @@ std::optional<int64_t> parse_number(std::string_view text) {
 }
 
 json parse_json_column(const std::string& text) {
-    auto value = json::parse(text, nullptr, false);
+    auto value = util::parse_json_or_discarded(text); // depth-limited: the store may be tampered with
     return value.is_discarded() ? json() : value;
 }
 

@@ -10,6 +10,7 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include <llmops/util/nesting.hpp>
 #include <llmops/util/strings.hpp>
 
 namespace llmops::util {
@@ -17,6 +18,12 @@ namespace llmops::util {
 namespace {
 
 using nlohmann::json;
+
+// yaml-cpp 0.7's parser recurses once per nested node and gives up at 500 with "bad file" at a
+// place of little use (a map's first key). Lists and maps are refused one level before that, with
+// nesting.hpp's message and the place of the one too many, so YAML allows less than JSON's
+// k_max_nesting.
+constexpr size_t k_max_yaml_nesting = 498;
 
 std::string where(std::string_view origin, const YAML::Mark& mark, size_t line_offset) {
     if (mark.is_null()) {
@@ -68,7 +75,8 @@ json plain_scalar(const std::string& s) {
 
 // A first pass over the parser's events that finds what the node tree hides: aliases (a node
 // tree shares the anchored node, so they cannot be told apart there) and documents after the
-// first one (YAML::Load silently drops them).
+// first one (YAML::Load silently drops them). It also stops the parse at the first list or map
+// nested deeper than k_max_yaml_nesting, throwing a YAML::ParserException there.
 class Screen : public YAML::EventHandler {
 public:
     std::optional<YAML::Mark> alias;
@@ -90,18 +98,26 @@ public:
                   const std::string&) override {
         content();
     }
-    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+    void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
                          YAML::EmitterStyle::value) override {
+        open(mark);
         content();
     }
-    void OnSequenceEnd() override {}
-    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+    void OnSequenceEnd() override { --m_depth; }
+    void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
                     YAML::EmitterStyle::value) override {
+        open(mark);
         content();
     }
-    void OnMapEnd() override {}
+    void OnMapEnd() override { --m_depth; }
 
 private:
+    void open(const YAML::Mark& mark) {
+        if (++m_depth > k_max_yaml_nesting) {
+            throw YAML::ParserException(mark, nesting_message(k_max_yaml_nesting));
+        }
+    }
+
     // An empty document after the first (a trailing `---`) holds nothing to lose.
     void content() {
         if (m_documents > 1 && !extra_document) {
@@ -111,6 +127,7 @@ private:
 
     int m_documents = 0;
     YAML::Mark m_document_start = YAML::Mark::null_mark();
+    size_t m_depth = 0;
 };
 
 // The text of a plain null used as a mapping key (`null`, `Null`, `NULL`, `~` or nothing), read
@@ -141,7 +158,13 @@ struct Converter {
     std::string_view origin;
     size_t line_offset;
 
-    Expected<json> convert(const YAML::Node& node) const {
+    // `depth` counts the lists and maps around `node`: the screen refused deeper ones, and the
+    // check keeps this recursion bounded whatever tree it is given.
+    Expected<json> convert(const YAML::Node& node, size_t depth = 0) const {
+        if ((node.IsSequence() || node.IsMap()) && ++depth > k_max_yaml_nesting) {
+            return fail(ErrorCode::invalid_input, "{}: {}", where(origin, node.Mark(), line_offset),
+                        nesting_message(k_max_yaml_nesting));
+        }
         switch (node.Type()) {
         case YAML::NodeType::Null:
         case YAML::NodeType::Undefined:
@@ -158,7 +181,7 @@ struct Converter {
         case YAML::NodeType::Sequence: {
             json out = json::array();
             for (const auto& item : node) {
-                auto value = convert(item);
+                auto value = convert(item, depth);
                 if (!value) {
                     return value;
                 }
@@ -184,7 +207,7 @@ struct Converter {
                     return fail(ErrorCode::invalid_input, "{}: duplicate key '{}'",
                                 where(origin, entry.first.Mark(), line_offset), key);
                 }
-                auto value = convert(entry.second);
+                auto value = convert(entry.second, depth);
                 if (!value) {
                     return value;
                 }

@@ -16,6 +16,7 @@
 #include <llmops/util/files.hpp>
 
 #include "support/expected.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace llmops;
 using compare::CaseChange;
@@ -216,6 +217,156 @@ TEST_CASE("compare::parse_side_ref") {
     CHECK(r.run == "latest~1");
     CHECK(*r.variant == "triage | gpt-4o");
     CHECK(*compare::parse_side_ref("baseline.json:0").variant == "0");
+}
+
+namespace {
+
+// An exported run of one variant with two results, as `llmops runs export` writes it.
+json export_doc() {
+    json result = {{"variant", 0},
+                   {"case_id", "a"},
+                   {"case_index", 0},
+                   {"repeat", 0},
+                   {"description", ""},
+                   {"status", "pass"},
+                   {"score", 1.0},
+                   {"reason", ""},
+                   {"output", "ok"},
+                   {"assertions",
+                    {{{"type", "contains"},
+                      {"pass", true},
+                      {"score", 1.0},
+                      {"reason", ""},
+                      {"weight", 1.0},
+                      {"error", false},
+                      {"metric", "accuracy"}}}},
+                   {"usage", {{"input", 10}, {"output", 5}}},
+                   {"cost_usd", 0.001},
+                   {"latency_ms", 100.0},
+                   {"cached", false},
+                   {"judge",
+                    {{"calls", 0},
+                     {"input_tokens", 0},
+                     {"output_tokens", 0},
+                     {"cost_usd", 0.0},
+                     {"spent_usd", 0.0}}}};
+    json second = result;
+    second["case_id"] = "b";
+    second["case_index"] = 1;
+    second["status"] = "error";
+    second["score"] = nullptr;
+    second["output"] = nullptr;
+    second["cost_usd"] = nullptr;
+    return {{"llmops_export", 1},
+            {"run",
+             {{"id", 4},
+              {"dataset_hash", "d"},
+              {"suite_path", "qa.yaml"},
+              {"provenance", json::object()}}},
+            {"variants",
+             {{{"index", 0},
+               {"label", "p | echo"},
+               {"prompt_label", "p"},
+               {"prompt_version_id", "v"},
+               {"provider_id", "echo"},
+               {"provider_config", json::object()}}}},
+            {"results", {result, second}}};
+}
+
+// Loads `text` written as run.json in `dir`.
+Expected<std::vector<compare::Side>> load_export(const test::TempDir& dir, std::string_view text) {
+    return compare::load_sides(nullptr, {dir.write("run.json", text).string(), std::nullopt});
+}
+
+// The error loading `text` gives, with the folder taken out.
+std::string export_error(const test::TempDir& dir, std::string_view text) {
+    auto sides = load_export(dir, text);
+    REQUIRE_FALSE(sides.has_value());
+    CHECK(sides.error().code() == ErrorCode::invalid_input);
+    std::string message = sides.error().message();
+    const std::string prefix = dir.path().string() + "/";
+    if (message.starts_with(prefix)) {
+        message.erase(0, prefix.size());
+    }
+    return message;
+}
+
+} // namespace
+
+TEST_CASE("compare::load_sides exported runs") {
+    test::TempDir dir;
+    SUBCASE("an export loads: results, nulls where the format allows them, metrics") {
+        auto sides = load_export(dir, export_doc().dump());
+        REQUIRE_OK(sides);
+        REQUIRE(sides->size() == 1);
+        const auto& s = sides->front();
+        CHECK(s.run_id == 4);
+        CHECK(s.label == "p | echo");
+        REQUIRE(s.cases.size() == 2);
+        CHECK(s.cases[0].results[0].metrics == std::map<std::string, double>{{"accuracy", 1.0}});
+        CHECK_FALSE(s.cases[1].results[0].score.has_value());
+        CHECK_FALSE(s.cases[1].results[0].cost_usd.has_value());
+        CHECK(s.cases[1].results[0].output == "");
+    }
+    SUBCASE("a member of the wrong type is an error naming it (it once threw type_error 302)") {
+        auto doc = export_doc();
+        doc["results"][1]["reason"] = nullptr;
+        CHECK(export_error(dir, doc.dump()) ==
+              "run.json: 'results[1].reason' must be a string, not null");
+        doc = export_doc();
+        doc["results"][0]["variant"] = "0";
+        CHECK(export_error(dir, doc.dump()) ==
+              "run.json: 'results[0].variant' must be an integer, not a string");
+        doc = export_doc();
+        doc["results"][0]["usage"]["input"] = 1.5;
+        CHECK(export_error(dir, doc.dump()) ==
+              "run.json: 'results[0].usage.input' must be an integer, not 1.5");
+        doc = export_doc();
+        doc["results"][0]["assertions"][0]["metric"] = 5;
+        CHECK(export_error(dir, doc.dump()) ==
+              "run.json: 'results[0].assertions[0].metric' must be a string, not 5");
+        doc = export_doc();
+        doc["results"][0]["judge"] = "none";
+        CHECK(export_error(dir, doc.dump()) ==
+              "run.json: 'results[0].judge' must be an object, not a string");
+        doc = export_doc();
+        doc["variants"][0]["index"] = true;
+        CHECK(export_error(dir, doc.dump()) ==
+              "run.json: 'variants[0].index' must be an integer, not true");
+        doc = export_doc();
+        doc["run"]["id"] = nullptr;
+        CHECK(export_error(dir, doc.dump()) == "run.json: 'run.id' must be an integer, not null");
+    }
+    SUBCASE("a missing case id or status, a result that is not an object") {
+        auto doc = export_doc();
+        doc["results"][1].erase("case_id");
+        CHECK(export_error(dir, doc.dump()) == "run.json: 'results[1].case_id' is missing");
+        doc = export_doc();
+        doc["results"][0].erase("status");
+        CHECK(export_error(dir, doc.dump()) == "run.json: 'results[0].status' is missing");
+        doc = export_doc();
+        doc["results"][1] = 5;
+        CHECK(export_error(dir, doc.dump()) == "run.json: 'results[1]' must be an object, not 5");
+    }
+    SUBCASE("the provenance only feeds notes: what llmops did not write there is left out") {
+        auto doc = export_doc();
+        doc["run"]["provenance"] = {
+            {"judge", {{"id", 5}, {"samples", "x"}, {"prompts", {{"j", {{"ref", 1}}}}}}},
+            {"prompts", {{{"version_id", 7}}, 3}}};
+        auto sides = load_export(dir, doc.dump());
+        REQUIRE_OK(sides);
+        CHECK(sides->front().judge == "? (j , samples 1)");
+        CHECK(sides->front().prompt_content == "");
+    }
+    SUBCASE("nesting deeper than 512 levels is refused when read") {
+        auto doc = export_doc();
+        std::string text = doc.dump();
+        const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+        text.replace(text.find(R"("ok")"), 4, deep);
+        const std::string message = export_error(dir, text);
+        CHECK(message.starts_with("run.json:1:"));
+        CHECK(message.ends_with(": nesting deeper than 512 levels"));
+    }
 }
 
 TEST_CASE("compare reports (golden files)") {

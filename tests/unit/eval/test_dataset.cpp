@@ -261,6 +261,43 @@ TEST_SUITE("eval") {
         }
     }
 
+    TEST_CASE("eval::load_dataset nesting") {
+        // 100,000 levels in 200 KB once overflowed the stack (util::canonical_json, hashing the
+        // case); every format refuses them at the bracket that opens one level too many.
+        test::TempDir dir;
+        const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+        std::string deep_objects;
+        for (int i = 0; i < 100'000; ++i) {
+            deep_objects += R"({"a":)";
+        }
+        deep_objects += "1" + std::string(100'000, '}');
+        SUBCASE("JSONL names the line") {
+            CHECK(error_of(dir, "cases.jsonl", "{\"vars\": {}}\n\n" + deep + "\n") ==
+                  "cases.jsonl:3:513: nesting deeper than 512 levels");
+            CHECK(error_of(dir, "cases.jsonl", R"({"vars": {"x": )" + deep_objects + "}}\n") ==
+                  "cases.jsonl:1:2566: nesting deeper than 512 levels");
+        }
+        SUBCASE("JSON and YAML name the line and column") {
+            CHECK(error_of(dir, "cases.json", "[\n  " + deep + "\n]") ==
+                  "cases.json:2:514: nesting deeper than 512 levels");
+            CHECK(error_of(dir, "cases.yaml", "- vars:\n    x: " + deep + "\n") ==
+                  "cases.yaml:2:503: nesting deeper than 498 levels");
+        }
+        SUBCASE("a variable file nested too deeply") {
+            dir.write("deep.json", deep);
+            CHECK(error_of(dir, "cases.jsonl", R"({"vars": {"x": "file://deep.json"}})") ==
+                  "cases.jsonl:1: vars.x: deep.json:1:513: nesting deeper than 512 levels");
+        }
+        SUBCASE("a case nested as deeply as allowed loads") {
+            // The case's map and 'vars' are two levels: 510 more reach the limit.
+            auto c = cases(dir, "cases.jsonl",
+                           R"({"vars": {"x": )" + deep.substr(0, 510) +
+                               deep.substr(deep.size() - 510) + "}}\n");
+            REQUIRE(c.size() == 1);
+            CHECK(c[0].vars["x"].is_array());
+        }
+    }
+
     TEST_CASE("eval::load_dataset empty and unsupported files") {
         test::TempDir dir;
         CHECK(error_of(dir, "empty.csv", "") == "empty.csv: the dataset is empty");

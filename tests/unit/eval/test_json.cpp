@@ -93,6 +93,28 @@ TEST_SUITE("eval") {
         }
     }
 
+    TEST_CASE("eval::is-json and contains-json on output nested 100,000 deep") {
+        // Two deep items compared for uniqueItems once overflowed the stack.
+        const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+        const json unique = {{"type", "array"}, {"uniqueItems", true}};
+        SUBCASE("is-json fails, saying where") {
+            const auto r =
+                check({{"type", "is-json"}, {"value", unique}}, "[" + deep + "," + deep + "]");
+            CHECK_FALSE(r.pass);
+            CHECK(r.reason == "output is not usable JSON: nesting deeper than 512 levels (at line "
+                              "1, column 513)");
+            CHECK(against(unique, "[" + deep.substr(0, 511) + deep.substr(deep.size() - 511) +
+                                      "]") == "pass");
+        }
+        SUBCASE("contains-json finds no object in it") {
+            const json entry = {{"type", "contains-json"},
+                                {"value", {{"properties", {{"a", unique}}}}}};
+            const auto r = check(entry, R"({"a": [)" + deep + "," + deep + "]}");
+            CHECK_FALSE(r.pass);
+            CHECK(r.reason == "output contains no JSON object");
+        }
+    }
+
     TEST_CASE("eval::JSON Schema keywords") {
         SUBCASE("type, with integer accepting 2.0") {
             CHECK(against({{"type", "integer"}}, "2.0") == "pass");

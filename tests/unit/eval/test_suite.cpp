@@ -393,6 +393,29 @@ TEST_SUITE("eval") {
         }
     }
 
+    TEST_CASE("eval::load_suite nesting") {
+        // A 200 KB line nested 100,000 deep once overflowed the stack hashing the cases.
+        test::TempDir dir;
+        const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+        SUBCASE("a JSONL dataset line: its file and line, before any case is hashed") {
+            dir.write("cases.jsonl", "{\"vars\": {\"x\": 1}}\n" + deep + "\n");
+            CHECK(error_of(dir, with("tests: file://cases.jsonl\n")) ==
+                  "cases.jsonl:2:513: nesting deeper than 512 levels");
+        }
+        SUBCASE("a YAML dataset and the suite itself") {
+            dir.write("cases.yaml", "- vars: {x: " + deep + "}\n");
+            CHECK(error_of(dir, with("tests: file://cases.yaml\n")) ==
+                  "cases.yaml:1:508: nesting deeper than 498 levels");
+            CHECK(error_of(dir, with("tests:\n  - vars: {x: " + deep + "}\n")) ==
+                  "qa.yaml:4:509: nesting deeper than 498 levels");
+        }
+        SUBCASE("a JSON variable file") {
+            dir.write("deep.json", deep);
+            CHECK(error_of(dir, with("tests:\n  - vars: {x: file://deep.json}\n")) ==
+                  "qa.yaml: tests[0].vars.x: deep.json:1:513: nesting deeper than 512 levels");
+        }
+    }
+
     TEST_CASE("eval::load_suite test cases") {
         test::TempDir dir;
         SUBCASE("wrong types name the test and the key") {

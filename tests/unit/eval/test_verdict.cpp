@@ -61,6 +61,13 @@ TEST_CASE("eval::judge::parse_verdict finds the verdict however it is wrapped") 
         CHECK_FALSE(judge::parse_verdict("{\"unrelated\": 1}").has_value());
         CHECK_FALSE(judge::parse_verdict("{{{{{{").has_value());
     }
+    SUBCASE("a verdict nested 100,000 deep is no verdict (quoting it overflowed the stack)") {
+        const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+        auto v = judge::parse_verdict(R"({"pass": )" + deep + "}");
+        REQUIRE_FALSE(v.has_value());
+        CHECK(v.error().code() == ErrorCode::provider);
+        CHECK(v.error().message().starts_with("judge reply has no JSON verdict: '{\"pass\": [[["));
+    }
 }
 
 } // TEST_SUITE

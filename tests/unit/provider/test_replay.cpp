@@ -262,7 +262,12 @@ TEST_CASE("provider::ReplayFile::load errors") {
         CHECK(load_error(dir, R"({"s": "\ud800"})") ==
               name + ":1:14: not valid JSON: high surrogate not followed by a low surrogate");
         CHECK(load_error(dir, std::string(600, '[')) ==
-              name + ":1:513: not valid JSON: nested deeper than 512 levels");
+              name + ":1:513: nesting deeper than 512 levels");
+        // 100,000 levels in 200 KB (the response of a record, or the line itself) cost no stack.
+        const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+        CHECK(load_error(dir, good + deep) == name + ":2:513: nesting deeper than 512 levels");
+        CHECK(load_error(dir, R"({"key": "k", "provider": "p", "response": {"a": )" + deep +
+                                  "}}") == name + ":1:559: nesting deeper than 512 levels");
     }
     SUBCASE("a line that is JSON but not a record") {
         CHECK(load_error(dir, "[1, 2]\n") == name + ":1: not a JSON object");

@@ -429,6 +429,23 @@ TEST_CASE("provider::parse_response failures") {
     }
 }
 
+TEST_CASE("provider::parse_response nested 100,000 deep") {
+    // Dumping such tool calls (or an error object) once overflowed the stack.
+    const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+    const std::string calls = R"({"choices":[{"message":{"content":null,"tool_calls":)" + deep +
+                              R"(},"finish_reason":"tool_calls"}]})";
+    for (const Api api : {Api::openai, Api::anthropic, Api::google}) {
+        CAPTURE(static_cast<int>(api));
+        CHECK(parse_error(api, calls)
+                  .ends_with(": response is not usable JSON: nesting deeper than 512 levels"));
+    }
+    HttpResponse error;
+    error.status = 500;
+    error.body = R"({"error": {"code": )" + deep + "}}";
+    CHECK(provider::error_from_response(Api::openai, error).message() ==
+          "openai: HTTP 500: '" + provider::detail::quote_body(error.body) + "'");
+}
+
 TEST_CASE("provider::parse_response usage estimate") {
     CompletionRequest request{"m", {{"user", "12345678"}, {"user", "é"}}, {}};
     auto r = provider::parse_response(

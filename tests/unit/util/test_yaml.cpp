@@ -117,4 +117,34 @@ TEST_SUITE("util") {
         }
     }
 
+    TEST_CASE("util::parse_yaml nesting") {
+        SUBCASE("498 levels of lists or maps read; one more is refused where it opens") {
+            CHECK(parse(std::string(498, '[') + std::string(498, ']')).is_array());
+            CHECK(error_of(std::string(499, '[') + std::string(499, ']')) ==
+                  "p.yaml:1:499: nesting deeper than 498 levels");
+            std::string maps;
+            for (int i = 0; i < 499; ++i) {
+                maps += "{a: ";
+            }
+            CHECK(error_of(maps + "1" + std::string(499, '}')) ==
+                  "p.yaml:1:1993: nesting deeper than 498 levels");
+        }
+        SUBCASE("100,000 levels (200 KB) in flow and block style: refused without a crash") {
+            CHECK(error_of(std::string(100'000, '[') + std::string(100'000, ']')) ==
+                  "p.yaml:1:499: nesting deeper than 498 levels");
+            std::string dashes;
+            for (int i = 0; i < 100'000; ++i) {
+                dashes += "- ";
+            }
+            CHECK(error_of(dashes + "x\n") == "p.yaml:1:997: nesting deeper than 498 levels");
+        }
+        SUBCASE("block maps indented level by level") {
+            std::string block;
+            for (int i = 0; i < 600; ++i) {
+                block += std::string(static_cast<size_t>(i), ' ') + "a:\n";
+            }
+            CHECK(error_of(block) == "p.yaml:499:499: nesting deeper than 498 levels");
+        }
+    }
+
 } // TEST_SUITE

@@ -22,6 +22,8 @@
 #include <llmops/eval/assertions/common.hpp>
 #include <llmops/eval/assertions/regex.hpp>
 #include <llmops/util/files.hpp>
+#include <llmops/util/json.hpp>
+#include <llmops/util/nesting.hpp>
 #include <llmops/util/strings.hpp>
 #include <llmops/util/yaml.hpp>
 
@@ -466,7 +468,7 @@ std::vector<json> extract_json_objects(std::string_view text) {
             break;
         if (end == std::string_view::npos)
             continue;
-        auto parsed = json::parse(text.substr(start, end - start + 1), nullptr, false);
+        auto parsed = util::parse_json_or_discarded(text.substr(start, end - start + 1));
         if (!parsed.is_discarded()) {
             objects.push_back(std::move(parsed));
             start = end;
@@ -493,10 +495,9 @@ Expected<json> load_schema_text(const AssertionSpec& spec, const std::string& te
         return fail(content.error());
     }
     if (path.extension() == ".json") {
-        auto parsed = json::parse(*content, nullptr, false);
-        if (parsed.is_discarded())
-            return fail(ErrorCode::invalid_input, "'{}' schema file '{}' is not valid JSON",
-                        written_type(spec), relative);
+        auto parsed = util::parse_json(*content, relative);
+        if (!parsed)
+            return fail(parsed.error(), "'{}' schema file", written_type(spec));
         return parsed;
     }
     return util::parse_yaml(*content, relative);
@@ -530,6 +531,12 @@ Expected<void> validate_json_schema_value(AssertionSpec& spec,
 
 Verdict check_is_json(const AssertionSpec&, const nlohmann::json& schema,
                       const AssertionContext& context) {
+    // Refused before parsing: the value would overflow the stack once compared or dumped.
+    if (const auto deep = util::find_deep_json(context.output)) {
+        const auto [line, column] = util::line_and_column(context.output, *deep);
+        return verdict(false, fmt::format("output is not usable JSON: {} (at line {}, column {})",
+                                          util::nesting_message(), line, column));
+    }
     json parsed;
     try {
         parsed = json::parse(context.output);

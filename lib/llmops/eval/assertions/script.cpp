@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include <llmops/eval/assertions/common.hpp>
+#include <llmops/util/json.hpp>
 #include <llmops/util/strings.hpp>
 #include <llmops/util/subprocess.hpp>
 
@@ -205,7 +206,7 @@ Verdict python_result(const json& result, std::optional<double> threshold) {
         if (lower == "true" || lower == "false")
             return verdict(lower == "true", fmt::format("python returned '{}'", text));
         if (text.starts_with("{")) {
-            auto parsed = json::parse(text, nullptr, false);
+            auto parsed = util::parse_json_or_discarded(text);
             if (parsed.is_object())
                 return object_verdict(parsed, threshold, who);
         }
@@ -338,7 +339,7 @@ Verdict check_python(const AssertionSpec& spec, const nlohmann::json& value,
         return error_verdict("cannot run python: " + ended.error().message());
     if (auto abnormal = abnormal_end(*ended, context.script_timeout_ms, "python"))
         return *abnormal;
-    const auto answer = json::parse(ended->out, nullptr, false);
+    const auto answer = util::parse_json_or_discarded(ended->out);
     const auto ok = answer.is_object() ? answer.find("ok") : answer.end();
     if (ended->exit_code != 0 || !answer.is_object() || ok == answer.end() || !ok->is_boolean()) {
         const std::string detail = last_line(ended->err);
@@ -372,7 +373,7 @@ Verdict check_exec(const AssertionSpec& spec, const nlohmann::json& value,
     }
     const auto trimmed = util::trim(ended->out);
     if (trimmed.starts_with("{")) {
-        const auto answer = json::parse(trimmed, nullptr, false);
+        const auto answer = util::parse_json_or_discarded(trimmed);
         if (answer.is_object() && (answer.contains("pass") || answer.contains("score")))
             return object_verdict(answer, spec.threshold, "program");
     }

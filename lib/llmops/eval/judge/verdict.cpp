@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <llmops/util/json.hpp>
+
 namespace llmops::eval::judge {
 
 namespace {
@@ -156,7 +158,8 @@ Expected<Verdict> parse_verdict(std::string_view reply) {
     const std::string text = without_reasoning(reply);
     std::optional<Error> first_error;
     for (std::string_view candidate : candidates(text)) {
-        const json doc = json::parse(candidate, nullptr, false);
+        // Bounded: a value read from a reply is dumped into messages below.
+        const json doc = util::parse_json_or_discarded(candidate);
         if (doc.is_discarded() || !doc.is_object()) {
             continue;
         }
