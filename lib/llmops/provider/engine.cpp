@@ -132,7 +132,12 @@ struct CallEngine::State {
     // rate-limited provider does not hold up the others; served round-robin.
     std::map<const Provider*, std::deque<std::unique_ptr<Pending>>> waiting;
     std::map<const Provider*, RateLimits> limits;
-    std::map<const Provider*, util::Redactor> redactors; // of each provider's secrets
+    // Each provider's secrets: all of them for messages, the long ones for answers.
+    struct Redactors {
+        util::Redactor messages;
+        util::Redactor answers;
+    };
+    std::map<const Provider*, Redactors> redactors;
     const Provider* last_served = nullptr;
     int64_t in_flight = 0; // HTTP calls and programs running
     int64_t processes = 0; // programs queued for or running on a worker
@@ -188,10 +193,12 @@ struct CallEngine::State {
         return it->second;
     }
 
-    const util::Redactor& redactor(const Provider& provider) {
+    const Redactors& redactors_of(const Provider& provider) {
         auto it = redactors.find(&provider);
         if (it == redactors.end()) {
-            it = redactors.emplace(&provider, util::Redactor(provider.secrets())).first;
+            Redactors r{util::Redactor(provider.secrets()),
+                        util::Redactor(provider.secrets(), util::Redactor::Short::kept)};
+            it = redactors.emplace(&provider, std::move(r)).first;
         }
         return it->second;
     }
@@ -208,7 +215,7 @@ struct CallEngine::State {
     void finish(std::unique_ptr<Pending> p, Expected<CallOutcome> result, bool from_provider) {
         const Provider& provider = *p->job.provider;
         if (result) {
-            redact_outcome(redactor(provider), *result);
+            redact_outcome(redactors_of(provider).answers, *result);
             price(provider, *result);
             if (from_provider && !p->key.empty() && options.cache != nullptr &&
                 options.cache_mode != CacheMode::off) {
@@ -220,7 +227,7 @@ struct CallEngine::State {
                 // A full disk must not lose the result, but the user asked for a recording:
                 // count the failures so the command can say so.
                 if (auto ok = options.recorder->record(provider.id(), p->job.request, p->job.repeat,
-                                                       *result, redactor(provider));
+                                                       *result, redactors_of(provider).answers);
                     !ok) {
                     if (counters.record_failures++ == 0) {
                         counters.first_record_error = ok.error().message();
@@ -238,8 +245,31 @@ struct CallEngine::State {
 
     void finish_error(std::unique_ptr<Pending> p, const Error& error, int attempts) {
         const Provider& provider = *p->job.provider;
-        finish(std::move(p),
-               std::unexpected(call_error(provider, redactor(provider), error, attempts)), false);
+        finish(
+            std::move(p),
+            std::unexpected(call_error(provider, redactors_of(provider).messages, error, attempts)),
+            false);
+    }
+
+    // Parses a response into an outcome or an error. An error quoting the body (the first 200
+    // bytes of it) is made from the body with the secrets already redacted, so it never quotes
+    // the first half of a key; a good answer is parsed as it came (a short dummy key must not
+    // break its JSON) and redacted afterwards, in `finish`.
+    Expected<CallOutcome> parse_redacted(const Provider& provider, const CompletionRequest& request,
+                                         HttpResponse& response) {
+        const util::Redactor& r = redactors_of(provider).messages;
+        const bool success = response.status >= 200 && response.status < 300;
+        if (!success && !r.empty()) {
+            response.body = r.redact(response.body);
+        }
+        auto parsed = provider.parse_http(request, response);
+        if (!parsed && success && !r.empty()) {
+            response.body = r.redact(response.body);
+            if (auto again = provider.parse_http(request, response); !again) {
+                return again;
+            }
+        }
+        return parsed;
     }
 
     void start_http(std::unique_ptr<Pending> p) {
@@ -266,12 +296,7 @@ struct CallEngine::State {
                        false);
                 return;
             }
-            // Before parsing, so an error quoting the first bytes of the body never quotes the
-            // first half of a key.
-            if (const util::Redactor& r = redactor(prov); !r.empty()) {
-                response.body = r.redact(response.body);
-            }
-            auto parsed = prov.parse_http(owned->job.request, response);
+            auto parsed = parse_redacted(prov, owned->job.request, response);
             if (auto& l = limits_of(prov); l.tokens && parsed) {
                 const auto& u = parsed->result.usage;
                 l.tokens->adjust(owned->tokens_estimate - static_cast<double>(u.input + u.output));

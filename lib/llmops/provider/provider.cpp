@@ -188,11 +188,12 @@ public:
         if (!process) {
             return fail(process.error());
         }
-        // Before parsing, so an error quoting the program's first bytes never quotes half a key.
+        // Before parsing, so an error quoting the program's first bytes never quotes half a key
+        // (stdout is the answer: a short dummy key stays in it, as in any answer).
         if (!m_secrets.empty()) {
-            const util::Redactor redactor(m_secrets);
-            process->out = redactor.redact(process->out);
-            process->err = redactor.redact(process->err);
+            process->out =
+                util::Redactor(m_secrets, util::Redactor::Short::kept).redact(process->out);
+            process->err = util::redact(process->err, m_secrets);
         }
         return parse_exec_result(m_config.spec.id, request, *process, m_config.timeout_ms);
     }

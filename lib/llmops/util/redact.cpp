@@ -13,7 +13,7 @@ namespace {
 
 constexpr std::string_view k_replacement = "[redacted]";
 
-// Base64 parts shorter than this could turn up by chance in any blob.
+// Secrets (and their base64 parts) shorter than this could turn up by chance in any blob.
 constexpr size_t k_min_base64 = 8;
 
 // A user name alone in a URL (`https://TOKEN@host`) is taken for a token when it is at least
@@ -292,10 +292,12 @@ size_t url_end(std::string_view text, size_t sep) {
 
 } // namespace
 
-Redactor::Redactor(const std::vector<std::string>& secrets) {
+Redactor::Redactor(const std::vector<std::string>& secrets, Short short_secrets) {
     for (const auto& secret : secrets) {
-        if (secret.empty() || std::any_of(m_secrets.begin(), m_secrets.end(),
-                                          [&](const Secret& s) { return s.raw == secret; })) {
+        const bool dropped = short_secrets == Short::kept && secret.size() < k_short;
+        if (secret.empty() || dropped ||
+            std::any_of(m_secrets.begin(), m_secrets.end(),
+                        [&](const Secret& s) { return s.raw == secret; })) {
             continue;
         }
         m_secrets.push_back({secret, base64_parts(secret)});

@@ -15,14 +15,19 @@ namespace llmops::util {
 // URL-encoded (%XX in either case, `+` for a space, any mix of encoded and plain bytes);
 // JSON-escaped (as nlohmann writes a string, also `\/` and `\u00XX`); base64, standard or
 // URL-safe, padded or not, also inside a longer blob (`Basic base64(user:key)`) at any
-// alignment, the whole blob then being replaced. Each match becomes "[redacted]". Secrets
-// shorter than 8 characters are still replaced in every form but base64 (too short to tell from
-// chance); empty ones are ignored; longer secrets are matched first. Build once, use many
-// times; thread-safe (const).
+// alignment, the whole blob then being replaced. Each match becomes "[redacted]". Empty secrets
+// are ignored; longer secrets are matched first. Build once, use many times; thread-safe (const).
 class Redactor {
   public:
+    // What becomes of secrets shorter than 8 characters (`x`, `EMPTY`: the dummy keys of local
+    // servers). In llmops' own messages they are replaced (but not looked for in base64); in
+    // answers and other text llmops did not write they are kept, since replacing every `x` of
+    // an answer would corrupt it, and a real key is never that short.
+    enum class Short { replaced, kept };
+
     Redactor() = default;
-    explicit Redactor(const std::vector<std::string>& secrets);
+    explicit Redactor(const std::vector<std::string>& secrets,
+                      Short short_secrets = Short::replaced);
 
     // True when there is nothing to redact (then `redact` copies its input).
     bool empty() const { return m_secrets.empty(); }
@@ -34,6 +39,7 @@ class Redactor {
     void redact_json(nlohmann::json& value) const;
 
   private:
+    static constexpr size_t k_short = 8;
     struct Secret {
         std::string raw;
         std::vector<std::string> base64; // the blobs' parts that only this secret can produce
@@ -41,7 +47,8 @@ class Redactor {
     std::vector<Secret> m_secrets;
 };
 
-// Returns `text` with every secret in `secrets` replaced by "[redacted]" (Redactor's rules).
+// Returns `text` with every secret in `secrets` replaced by "[redacted]" (Redactor's rules,
+// short secrets replaced): for messages.
 std::string redact(std::string_view text, const std::vector<std::string>& secrets);
 
 // Returns `url` fit to store or show: without its userinfo (`user:password@`), and without the

@@ -294,6 +294,15 @@ TEST_CASE("provider::CallEngine redaction") {
         CHECK(results[0]->result.output == "echo: a [redacted] b");
         CHECK(results[1]->result.output == "echo: c [redacted] d");
     }
+    SUBCASE("a short dummy key breaks neither the response's JSON nor the answer") {
+        openai->add_secrets({"o"}); // in "prompt_tokens", "content", "choices" and the answer
+        provider::CallEngine engine({1});
+        const auto results = run_all(engine, {job(*openai, "hello")});
+        REQUIRE(results[0].has_value());
+        CHECK(results[0]->result.output == "echo: hello");
+        CHECK(results[0]->result.usage.input == 10);
+        CHECK_FALSE(results[0]->result.usage.estimated);
+    }
 }
 
 } // TEST_SUITE
