@@ -103,6 +103,8 @@ Expected<int> ask(const Context& ctx, const AskOptions& o) {
     if (!created) {
         return fail(created.error());
     }
+    // The environment's keys are redacted too: an exec: program may print one.
+    (*created)->add_secrets(provider::environment_secrets(provider::process_env()));
     const provider::Provider& chosen = **created;
 
     std::optional<store::ResponseCache> cache;

@@ -12,6 +12,8 @@
 
 #include "cli.hpp"
 
+#include <llmops/util/redact.hpp>
+
 #include <llmops/util/build_info.hpp>
 #include <llmops/util/strings.hpp>
 
@@ -157,6 +159,9 @@ int run(int argc, char** argv) {
             ctx.command_line += "'";
         }
     }
+    // Stored with runs (eval, judge calibrate): a URL given on the command line loses its
+    // credentials here, once, for every command.
+    ctx.command_line = util::sanitize_urls(ctx.command_line);
     app.add_option("--dir", ctx.dir,
                    "Project root or its .llmops folder (default: found by walking up)")
         ->envname("LLMOPS_DIR")

@@ -18,6 +18,7 @@
 #include <llmops/store/prompts.hpp>
 #include <llmops/util/build_info.hpp>
 #include <llmops/util/files.hpp>
+#include <llmops/util/redact.hpp>
 #include <llmops/util/subprocess.hpp>
 #include <llmops/util/strings.hpp>
 #include <llmops/util/process_info.hpp>
@@ -628,6 +629,11 @@ private:
     RunSummary m_summary;
     std::optional<store::ResultWriter> m_writer;
     std::optional<Error> m_write_error;
+    // Every secret the run knows (start_run_record): added to every provider, so the engine
+    // redacts answers with them, and used by store_result on everything else a result holds
+    // (short ones in error messages only, as the engine does: see util::Redactor::Short).
+    util::Redactor m_redactor;
+    util::Redactor m_error_redactor;
 
     // The lazy matrix walk: case-major, then variant, then repeat.
     int m_next_variant = 0;
@@ -779,6 +785,25 @@ Expected<void> Run::ensure_judge_prompts(const std::vector<AssertionSpec>& specs
 }
 
 Expected<void> Run::start_run_record() {
+    // The secrets of every provider the run calls and of the environment: none of them may
+    // reach the run's provenance, its variants or its results.
+    std::vector<std::string> secrets = provider::environment_secrets(provider::process_env());
+    std::vector<provider::Provider*> callers = {m_judge_provider.get(), m_embedder.get()};
+    for (const auto& p : m_providers) {
+        callers.push_back(p.get());
+    }
+    std::erase(callers, nullptr);
+    for (const provider::Provider* p : callers) {
+        secrets.insert(secrets.end(), p->secrets().begin(), p->secrets().end());
+    }
+    for (provider::Provider* p : callers) {
+        p->add_secrets(secrets);
+    }
+    m_redactor = util::Redactor(secrets, util::Redactor::Short::kept);
+    m_error_redactor = util::Redactor(secrets);
+    for (auto& v : m_variants) {
+        m_redactor.redact_json(v.provider_config);
+    }
     if (m_options.resume_run) {
         auto run = store::load_run(m_db, *m_options.resume_run);
         if (!run) {
@@ -838,7 +863,7 @@ Expected<void> Run::start_run_record() {
                           {"suite_file", std::filesystem::absolute(m_suite.path).lexically_normal().string()},
                           {"llmops_commit", util::git_commit()},
                           {"git", git_state(m_project.root)},
-                          {"command_line", m_options.command_line},
+                          {"command_line", util::sanitize_urls(m_options.command_line)},
                           {"prompts", prompts},
                           {"providers", providers},
                           {"prices", prices},
@@ -866,6 +891,8 @@ Expected<void> Run::start_run_record() {
                                                 {"config", m_judge.embedder->config().public_config}};
         run.provenance["prices"][m_judge.embedder->id()] = price_snapshot(*m_judge.embedder, m_prices);
     }
+    m_redactor.redact_json(run.provenance);
+    run.description = m_redactor.redact(run.description);
     auto id = store::create_run(m_db, run, &m_identity);
     if (!id) {
         return fail(id.error());
@@ -1236,6 +1263,19 @@ void Run::on_outcome(const WorkItem& item, const std::vector<provider::ChatMessa
 }
 
 void Run::store_result(store::ResultRecord record) {
+    // The engine redacted the answer; what the run added may still hold a key: an error, the
+    // reason of a python or exec assertion, or another provider's key an exec: program printed.
+    if (!m_error_redactor.empty()) {
+        const util::Redactor& reasons = record.status == "error" ? m_error_redactor : m_redactor;
+        record.reason = reasons.redact(record.reason);
+        if (record.output) {
+            *record.output = m_redactor.redact(*record.output);
+        }
+        record.prompt = m_redactor.redact(record.prompt);
+        record.description = m_redactor.redact(record.description);
+        m_redactor.redact_json(record.assertions);
+        m_redactor.redact_json(record.vars);
+    }
     if (m_on_result) {
         m_on_result(record, m_summary);
     }

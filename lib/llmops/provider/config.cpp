@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <llmops/util/redact.hpp>
 #include <llmops/util/strings.hpp>
 #include <llmops/util/subprocess.hpp>
 
@@ -310,15 +311,22 @@ Expected<void> read_config(ProviderConfig& c, const json& config, std::string_vi
         }
         if (c.spec.kind == Kind::exec) {
             // The user's program gets its config on stdin: any key is its business.
+            // NEEDSWORK: a literal secret under a key of its own (`token: ...`) is stored with the
+            // run; keys that look secret (util::secret_name) could be kept out and redacted.
             c.public_config[key] = value;
             continue;
         }
         return fail(ErrorCode::invalid_input, "{}: unknown key '{}'{}", where, key,
                     util::did_you_mean(key, known_config_keys(c.spec.kind)));
     }
+    if (c.spec.kind == Kind::exec) {
+        c.program_config = c.public_config;
+    }
+    // What runs store and reports show: no credentials in a URL (base_url, an http url).
+    util::sanitize_urls(c.public_config);
     if (c.spec.kind == Kind::http) {
-        if (!c.spec.model.empty() && !http_config.contains("url")) {
-            http_config["url"] = c.spec.model;
+        if (!c.spec.target.empty() && !http_config.contains("url")) {
+            http_config["url"] = c.spec.target;
         }
         // The provider-wide headers go with the target's requests.
         auto target = parse_http_target(http_config, where);
@@ -329,7 +337,7 @@ Expected<void> read_config(ProviderConfig& c, const json& config, std::string_vi
         c.http.headers.insert(c.http.headers.end(), c.headers.begin(), c.headers.end());
     }
     if (c.spec.kind == Kind::replay) {
-        c.replay_file = std::filesystem::path(c.spec.model);
+        c.replay_file = std::filesystem::path(c.spec.target);
         if (c.replay_file.is_relative()) {
             c.replay_file = base_dir / c.replay_file;
         }
@@ -354,16 +362,26 @@ std::string_view kind_name(Kind kind) {
     return "echo";
 }
 
+namespace {
+
+// The spec of `kind` whose argument is `target` (as written); `id` is the whole id.
+ProviderSpec make_spec(Kind kind, const std::string& id, std::string target) {
+    return ProviderSpec{kind, util::sanitize_urls(id), util::sanitize_urls(target),
+                        std::move(target)};
+}
+
+} // namespace
+
 Expected<ProviderSpec> parse_provider_id(std::string_view id) {
     const std::string text(util::trim(id));
     if (text == "echo") {
-        return ProviderSpec{Kind::echo, text, ""};
+        return make_spec(Kind::echo, text, "");
     }
     if (text == "http" || text == "https") {
-        return ProviderSpec{Kind::http, text, ""};
+        return make_spec(Kind::http, text, "");
     }
     if (text.starts_with("http://") || text.starts_with("https://")) {
-        return ProviderSpec{Kind::http, text, text};
+        return make_spec(Kind::http, text, text);
     }
     for (const auto& p : k_prefixes) {
         if (text.starts_with(p.text)) {
@@ -374,11 +392,11 @@ Expected<ProviderSpec> parse_provider_id(std::string_view id) {
                                                                        : "model";
                 return fail(ErrorCode::invalid_input, "provider '{}' names no {}", text, what);
             }
-            return ProviderSpec{p.kind, text, std::move(model)};
+            return make_spec(p.kind, text, std::move(model));
         }
     }
     const std::string head = text.substr(0, text.find(':'));
-    return fail(ErrorCode::invalid_input, "unknown provider '{}'{}", text,
+    return fail(ErrorCode::invalid_input, "unknown provider '{}'{}", util::sanitize_urls(text),
                 util::did_you_mean(head, k_known_ids));
 }
 
@@ -439,7 +457,7 @@ Expected<ProviderConfig> parse_provider_config(const json& entry, std::string_vi
         c.label = c.spec.id;
     }
     if (c.spec.kind == Kind::exec) {
-        auto argv = util::split_command_line(c.spec.model);
+        auto argv = util::split_command_line(c.spec.target);
         if (!argv) {
             return fail(ErrorCode::invalid_input, "{}: provider '{}': {}", where, c.spec.id,
                         argv.error().message());

@@ -26,19 +26,22 @@ enum class Kind { openai, azure, anthropic, google, ollama, http, exec, echo, re
 // Returns the kind's name as used in ids and messages: openai, azure, ..., exec, echo, replay.
 std::string_view kind_name(Kind kind);
 
-// A parsed provider id.
+// A parsed provider id. `id` and `model` are what llmops stores and shows: a URL in them has
+// its credentials and secret-looking parameters stripped (util::sanitize_url); `target` is the
+// text as written, what the provider calls.
 struct ProviderSpec {
     Kind kind = Kind::echo;
-    std::string id;    // as the user wrote it
+    std::string id;    // as the user wrote it, URLs sanitized
     std::string model; // the model (azure: the deployment); exec: the command; replay: the file;
                        // http: the URL when the id is one; empty for echo and a bare `http`
+    std::string target; // `model` as written (may hold credentials: never stored or shown)
 };
 
 // Parses a provider id as promptfoo writes them: `openai:<model>`, `openai:chat:<model>`,
 // `azure:<deployment>` (also `azure:chat:`), `anthropic:<model>`, `anthropic:messages:<model>`,
 // `google:<model>`, `ollama:<model>` (also `ollama:chat:`), `http`, `https`, an http(s) URL (the
 // http provider posting there), `exec:<command line>`, `replay:<file>`, `echo`. Fails with
-// `invalid_input` naming the id, with a did-you-mean for an unknown prefix.
+// `invalid_input` naming the id (sanitized), with a did-you-mean for an unknown prefix.
 Expected<ProviderSpec> parse_provider_id(std::string_view id);
 
 // Everything a suite's provider entry says.
@@ -59,7 +62,10 @@ struct ProviderConfig {
     std::vector<std::string> argv;             // kind exec
     std::filesystem::path replay_file;         // kind replay (resolved against the suite)
     std::string replay_provider;               // kind replay: whose answers (config.provider)
-    nlohmann::json public_config = nlohmann::json::object(); // the config minus secrets
+    nlohmann::json public_config = nlohmann::json::object();  // the config minus secrets, URLs
+                                                              // sanitized: what runs store
+    nlohmann::json program_config = nlohmann::json::object(); // exec: what the program gets on
+                                                              // stdin (URLs as written)
     std::vector<std::string> warnings;         // e.g. a literal apiKey
 };
 
@@ -67,7 +73,8 @@ struct ProviderConfig {
 // messages ("evals/qa.yaml: providers[1]"); relative paths (replay files, exec programs with a
 // slash) resolve against `base_dir`. Fails with `invalid_input`: "<where>: unknown key 'temprature'
 // (did you mean 'temperature'?)", "<where>: 'temperature' must be a number", ... A literal apiKey
-// is kept (never in `public_config`) and adds a warning.
+// is kept (never in `public_config`) and adds a warning; header values are left out of
+// `public_config` (their names are kept), and every URL in it is sanitized.
 Expected<ProviderConfig> parse_provider_config(const nlohmann::json& entry, std::string_view where,
                                                const std::filesystem::path& base_dir);
 

@@ -48,13 +48,40 @@ double estimate_request_tokens(const CompletionRequest& request) {
     return tokens + static_cast<double>(request.params.max_tokens.value_or(0));
 }
 
-// The error a failed call reports: the provider's id first, secrets removed, retries told.
-Error call_error(const Provider& provider, const Error& error, int attempts) {
+// The error a failed call reports: the provider's id first, secrets removed (and credentials
+// in any URL it quotes), retries told.
+Error call_error(const Provider& provider, const util::Redactor& redactor, const Error& error,
+                 int attempts) {
     const std::string after =
         attempts > 1 ? fmt::format(" (after {} attempts)", attempts) : std::string();
-    return Error(error.code(), fmt::format("provider '{}': {}{}", provider.id(),
-                                           util::redact(error.message(), provider.secrets()),
-                                           after));
+    return Error(error.code(),
+                 fmt::format("provider '{}': {}{}", provider.id(),
+                             util::sanitize_urls(redactor.redact(error.message())), after));
+}
+
+void redact_text(const util::Redactor& redactor, std::string& text) {
+    text = redactor.redact(text);
+}
+
+void redact_text(const util::Redactor& redactor, std::optional<std::string>& text) {
+    if (text) {
+        *text = redactor.redact(*text);
+    }
+}
+
+// Scrubs the secrets from every text of an answer: a model (or a user's program) that echoes a
+// key must not put it in the cache, a recording or the store.
+void redact_outcome(const util::Redactor& redactor, CallOutcome& outcome) {
+    if (redactor.empty()) {
+        return;
+    }
+    CompletionResult& r = outcome.result;
+    redact_text(redactor, r.output);
+    redact_text(redactor, r.finish_reason);
+    redact_text(redactor, r.refusal);
+    redact_text(redactor, r.tool_calls_json);
+    redact_text(redactor, r.context);
+    redact_text(redactor, r.logprobs_json);
 }
 
 } // namespace
@@ -105,6 +132,12 @@ struct CallEngine::State {
     // rate-limited provider does not hold up the others; served round-robin.
     std::map<const Provider*, std::deque<std::unique_ptr<Pending>>> waiting;
     std::map<const Provider*, RateLimits> limits;
+    // Each provider's secrets: all of them for messages, the long ones for answers.
+    struct Redactors {
+        util::Redactor messages;
+        util::Redactor answers;
+    };
+    std::map<const Provider*, Redactors> redactors;
     const Provider* last_served = nullptr;
     int64_t in_flight = 0; // HTTP calls and programs running
     int64_t processes = 0; // programs queued for or running on a worker
@@ -160,6 +193,16 @@ struct CallEngine::State {
         return it->second;
     }
 
+    const Redactors& redactors_of(const Provider& provider) {
+        auto it = redactors.find(&provider);
+        if (it == redactors.end()) {
+            Redactors r{util::Redactor(provider.secrets()),
+                        util::Redactor(provider.secrets(), util::Redactor::Short::kept)};
+            it = redactors.emplace(&provider, std::move(r)).first;
+        }
+        return it->second;
+    }
+
     void price(const Provider& provider, CallOutcome& outcome) const {
         if (outcome.cost_usd) {
             return; // the program reported its own cost, or echo's zero
@@ -167,10 +210,12 @@ struct CallEngine::State {
         outcome.cost_usd = price_usage(provider, prices(), outcome.result.usage);
     }
 
-    // Delivers a finished call: prices it, caches and records a success, then calls back.
+    // Delivers a finished call: redacts and prices it, caches and records a success, then
+    // calls back.
     void finish(std::unique_ptr<Pending> p, Expected<CallOutcome> result, bool from_provider) {
         const Provider& provider = *p->job.provider;
         if (result) {
+            redact_outcome(redactors_of(provider).answers, *result);
             price(provider, *result);
             if (from_provider && !p->key.empty() && options.cache != nullptr &&
                 options.cache_mode != CacheMode::off) {
@@ -181,7 +226,8 @@ struct CallEngine::State {
             if (options.recorder != nullptr && !result->replayed) {
                 // A full disk must not lose the result, but the user asked for a recording:
                 // count the failures so the command can say so.
-                if (auto ok = options.recorder->record(provider.id(), p->job.request, p->job.repeat, *result);
+                if (auto ok = options.recorder->record(provider.id(), p->job.request, p->job.repeat,
+                                                       *result, redactors_of(provider).answers);
                     !ok) {
                     if (counters.record_failures++ == 0) {
                         counters.first_record_error = ok.error().message();
@@ -199,7 +245,31 @@ struct CallEngine::State {
 
     void finish_error(std::unique_ptr<Pending> p, const Error& error, int attempts) {
         const Provider& provider = *p->job.provider;
-        finish(std::move(p), std::unexpected(call_error(provider, error, attempts)), false);
+        finish(
+            std::move(p),
+            std::unexpected(call_error(provider, redactors_of(provider).messages, error, attempts)),
+            false);
+    }
+
+    // Parses a response into an outcome or an error. An error quoting the body (the first 200
+    // bytes of it) is made from the body with the secrets already redacted, so it never quotes
+    // the first half of a key; a good answer is parsed as it came (a short dummy key must not
+    // break its JSON) and redacted afterwards, in `finish`.
+    Expected<CallOutcome> parse_redacted(const Provider& provider, const CompletionRequest& request,
+                                         HttpResponse& response) {
+        const util::Redactor& r = redactors_of(provider).messages;
+        const bool success = response.status >= 200 && response.status < 300;
+        if (!success && !r.empty()) {
+            response.body = r.redact(response.body);
+        }
+        auto parsed = provider.parse_http(request, response);
+        if (!parsed && success && !r.empty()) {
+            response.body = r.redact(response.body);
+            if (auto again = provider.parse_http(request, response); !again) {
+                return again;
+            }
+        }
+        return parsed;
     }
 
     void start_http(std::unique_ptr<Pending> p) {
@@ -226,7 +296,7 @@ struct CallEngine::State {
                        false);
                 return;
             }
-            auto parsed = prov.parse_http(owned->job.request, response);
+            auto parsed = parse_redacted(prov, owned->job.request, response);
             if (auto& l = limits_of(prov); l.tokens && parsed) {
                 const auto& u = parsed->result.usage;
                 l.tokens->adjust(owned->tokens_estimate - static_cast<double>(u.input + u.output));

@@ -33,7 +33,10 @@ struct CallJob {
 // The callback receiving a call's outcome, or its error: `provider` (the provider failed or
 // answered garbage), `network`, `timeout`, `rate_limited`, `not_found` (a replay miss), or
 // `interrupted` (never started because the run was stopped). Messages start with
-// "provider '<id>': " and never contain a secret.
+// "provider '<id>': " and never contain a secret. Neither does an outcome: the provider's
+// secrets (Provider::secrets) are redacted from the response body before it is parsed and from
+// the outcome's texts (output, refusal, tool calls, context, logprobs) before the cache, the
+// recorder or the callback see it, cache hits and replays included.
 using CallDone = std::function<void(Expected<CallOutcome>)>;
 
 // How the engine uses the response cache.

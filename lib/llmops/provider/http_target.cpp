@@ -14,6 +14,7 @@
 
 #include <llmops/provider/wire.hpp>
 #include <llmops/util/json.hpp>
+#include <llmops/util/redact.hpp>
 #include <llmops/util/strings.hpp>
 
 namespace llmops::provider {
@@ -515,7 +516,7 @@ Expected<void> read_url_and_method(const json& config, std::string_view where, H
     if (!target.url.starts_with("http://") && !target.url.starts_with("https://") &&
         !target.url.starts_with("{{")) {
         return fail(ErrorCode::invalid_input, "{}: 'url' must start with http:// or https://: '{}'",
-                    where, target.url);
+                    where, util::sanitize_urls(target.url));
     }
     if (config.contains("method")) {
         auto method = config_string(config, "method", where);

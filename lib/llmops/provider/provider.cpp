@@ -11,6 +11,7 @@
 #include <llmops/provider/exec.hpp>
 #include <llmops/provider/http_target.hpp>
 #include <llmops/provider/replay.hpp>
+#include <llmops/util/redact.hpp>
 #include <llmops/util/strings.hpp>
 #include <llmops/util/subprocess.hpp>
 
@@ -19,6 +20,31 @@ namespace llmops::provider {
 namespace {
 
 using nlohmann::json;
+
+void append(std::vector<std::string>& to, std::vector<std::string> more) {
+    to.insert(to.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+}
+
+// Whether the value of header `name` is a secret: every header's is, but those of the standard
+// headers that carry no credential and YAML-typed settings (`X-Retries: 3`, `X-Debug: true`).
+// Values are redacted from every answer, and `application/json` or `3` there would only damage
+// the answers.
+bool header_secret(std::string_view name, std::string_view value) {
+    static const std::vector<std::string_view> k_plain = {
+        "accept",         "accept-encoding", "accept-language",
+        "anthropic-beta", "cache-control",   "anthropic-version",
+        "content-type",   "openai-beta",     "user-agent"};
+    std::string lower(name);
+    for (char& c : lower) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    if (std::find(k_plain.begin(), k_plain.end(), lower) != k_plain.end()) {
+        return false;
+    }
+    const bool setting = value == "true" || value == "false" ||
+                         (!value.empty() && value.size() < 8 && util::is_digits(value));
+    return !setting;
+}
 
 // ceil(characters / 4): the usual rule of thumb, marked as an estimate.
 void estimate(const CompletionRequest& request, CompletionResult& result) {
@@ -33,8 +59,12 @@ public:
         m_endpoint.extra_headers = m_config.headers;
         m_secrets.push_back(m_endpoint.api_key);
         for (const auto& [name, value] : m_config.headers) {
-            m_secrets.push_back(value);
+            if (header_secret(name, value)) {
+                m_secrets.push_back(value);
+            }
         }
+        // A base URL may carry a password or a key parameter (from the suite or *_BASE_URL).
+        append(m_secrets, util::url_secrets(m_endpoint.base_url));
     }
     Transport transport() const override { return Transport::http; }
     json identity() const override {
@@ -91,6 +121,14 @@ public:
                 m_secrets.push_back(*value);
             }
         }
+        // Credentials written as they are: in the URL, and header values without tags (a
+        // `Basic base64(user:password)` header is a secret whole).
+        append(m_secrets, util::url_secrets(m_config.http.url));
+        for (const auto& [name, value] : m_config.http.headers) {
+            if (value.find("{{") == std::string::npos && header_secret(name, value)) {
+                m_secrets.push_back(value);
+            }
+        }
     }
     Transport transport() const override { return Transport::http; }
     json identity() const override {
@@ -144,11 +182,18 @@ public:
                         id());
         }
         util::ProcessOptions options;
-        options.stdin_data = exec_request_json(request, vars, m_config.public_config);
+        options.stdin_data = exec_request_json(request, vars, m_config.program_config);
         options.timeout_ms = m_config.timeout_ms;
         auto process = util::run_process(m_config.argv, options);
         if (!process) {
             return fail(process.error());
+        }
+        // Before parsing, so an error quoting the program's first bytes never quotes half a key
+        // (stdout is the answer: a short dummy key stays in it, as in any answer).
+        if (!m_secrets.empty()) {
+            process->out =
+                util::Redactor(m_secrets, util::Redactor::Short::kept).redact(process->out);
+            process->err = util::redact(process->err, m_secrets);
         }
         return parse_exec_result(m_config.spec.id, request, *process, m_config.timeout_ms);
     }
@@ -258,6 +303,23 @@ EnvLookup process_env() {
         }
         return std::string(value);
     };
+}
+
+std::vector<std::string> environment_secrets(const EnvLookup& env) {
+    std::vector<std::string> secrets;
+    for (const char* name : {"OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "ANTHROPIC_API_KEY",
+                             "GEMINI_API_KEY", "GOOGLE_API_KEY"}) {
+        if (auto value = env(name)) {
+            secrets.push_back(std::move(*value));
+        }
+    }
+    for (const char* name : {"OPENAI_BASE_URL", "AZURE_OPENAI_ENDPOINT", "ANTHROPIC_BASE_URL",
+                             "GEMINI_BASE_URL", "OLLAMA_BASE_URL"}) {
+        if (auto value = env(name)) {
+            append(secrets, util::url_secrets(*value));
+        }
+    }
+    return secrets;
 }
 
 Expected<Endpoint> endpoint_for(const ProviderSpec& spec, const EnvLookup& env,

@@ -25,6 +25,12 @@ namespace llmops::provider {
 using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
 EnvLookup process_env();
 
+// The secrets of the environment whether or not a provider uses them: the vendors' key
+// variables (OPENAI_API_KEY, AZURE_OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY,
+// GOOGLE_API_KEY) and the credentials in the base URL variables (util::url_secrets). A run
+// redacts them from everything it writes, so a program that echoes one is caught too.
+std::vector<std::string> environment_secrets(const EnvLookup& env);
+
 // Endpoint settings a user may give beside the environment.
 struct EndpointOptions {
     std::optional<std::string> base_url;    // overrides the *_BASE_URL variable
@@ -67,8 +73,18 @@ public:
     // nothing secret (no keys, no header values).
     virtual nlohmann::json identity() const;
 
-    // Secret values this provider sends (its key, header values): redacted from every message.
+    // The secret values this provider must never let through: those it sends (its key, header
+    // values but those of Content-Type, Accept, User-Agent and the like, values of
+    // `{{env.NAME}}` tags, credentials in its URL) and those added with add_secrets. The engine
+    // redacts them from every message and answer (util::Redactor).
     const std::vector<std::string>& secrets() const { return m_secrets; }
+
+    // Adds secrets to redact from this provider's messages and answers: a run adds every secret
+    // it knows (all its providers', environment_secrets), so an exec: program or a model that
+    // prints another provider's key is caught too. Call before the provider is used.
+    void add_secrets(const std::vector<std::string>& more) {
+        m_secrets.insert(m_secrets.end(), more.begin(), more.end());
+    }
 
     // The price-table provider name and model used to price a call (model empty: free).
     virtual std::pair<std::string, std::string> priced_as() const;

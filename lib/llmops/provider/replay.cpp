@@ -619,7 +619,8 @@ Recorder::~Recorder() {
 }
 
 Expected<void> Recorder::record(std::string_view provider_id, const CompletionRequest& request,
-                                int repeat, const CallOutcome& outcome) {
+                                int repeat, const CallOutcome& outcome,
+                                const util::Redactor& redactor) {
     json line = {
         {"v", 1},
         {"provider", provider_id},
@@ -630,6 +631,8 @@ Expected<void> Recorder::record(std::string_view provider_id, const CompletionRe
         {"params", params_json(request.params)},
         {"response", outcome_to_json(outcome)},
     };
+    redactor.redact_json(line["messages"]);
+    redactor.redact_json(line["params"]);
     std::string text = canonical_or_replaced(line);
     text += '\n';
     // One write() per line, no user-space buffer: a killed run leaves only whole lines, and the

@@ -25,6 +25,7 @@
 #include <llmops/provider/outcome.hpp>
 #include <llmops/provider/types.hpp>
 #include <llmops/util/error.hpp>
+#include <llmops/util/redact.hpp>
 
 namespace llmops::provider {
 
@@ -82,10 +83,12 @@ public:
     Recorder(const Recorder&) = delete;
     Recorder& operator=(const Recorder&) = delete;
 
-    // Appends one line for a successful call (invalid UTF-8 in it becomes U+FFFD). Fails with
-    // `io` naming the file.
+    // Appends one line for a successful call (invalid UTF-8 in it becomes U+FFFD), with the
+    // secrets of `redactor` scrubbed from its messages and parameters (the replay key is that of
+    // the messages as sent; the engine redacts the outcome). Fails with `io` naming the file.
     Expected<void> record(std::string_view provider_id, const CompletionRequest& request,
-                          int repeat, const CallOutcome& outcome);
+                          int repeat, const CallOutcome& outcome,
+                          const util::Redactor& redactor = util::Redactor());
 
     const std::filesystem::path& path() const { return m_path; }
 

@@ -27,6 +27,7 @@
 
 #include <llmops/compare/compare.hpp>
 #include <llmops/report/diff_html.hpp>
+#include <llmops/util/redact.hpp>
 #include <llmops/util/strings.hpp>
 #include <llmops/util/term.hpp>
 
@@ -422,6 +423,13 @@ json optional_json(const std::optional<double>& value) {
     return value ? json(*value) : json(nullptr);
 }
 
+// Stored JSON with every URL sanitized: runs stored before llmops stripped credentials from
+// URLs may hold some (new runs are sanitized when stored).
+json public_json(json value) {
+    util::sanitize_urls(value);
+    return value;
+}
+
 json run_json(const store::RunRecord& run) {
     json out{{"id", run.id},
                 {"suite_path", valid_utf8(run.suite_path)},
@@ -432,7 +440,7 @@ json run_json(const store::RunRecord& run) {
                 {"started_at", run.started_at},
                 {"ended_at", run.ended_at ? json(*run.ended_at) : json(nullptr)},
                 {"tags", run.tags},
-                {"provenance", run.provenance}};
+                {"provenance", public_json(run.provenance)}};
     if (run.status == "running" && run.lease) {
         // Who is writing it, while a live process does.
         out["writer"] = {{"pid", run.lease->holder.pid},
@@ -448,9 +456,9 @@ json variant_json(const store::VariantRecord& v) {
                 {"label", valid_utf8(v.label)},
                 {"prompt_label", valid_utf8(v.prompt_label)},
                 {"prompt_version_id", v.prompt_version_id},
-                {"provider_id", v.provider_id},
+                {"provider_id", util::sanitize_urls(v.provider_id)},
                 {"provider_label", valid_utf8(v.provider_label)},
-                {"provider_config", v.provider_config}};
+                {"provider_config", public_json(v.provider_config)}};
 }
 
 // The stored prompt (messages as JSON text) parsed back; the text itself when it is not JSON.
@@ -1320,7 +1328,7 @@ std::string provenance_text(const json& p) {
              commit.empty() ? version : fmt::format("{} ({})", version, commit.substr(0, 12)));
     }
     if (p.contains("command_line")) {
-        line("command", text_at(p, "command_line"));
+        line("command", util::sanitize_urls(text_at(p, "command_line")));
     }
     if (const auto m = p.find("merged_from"); m != p.end() && m->is_array()) {
         std::vector<std::string> ids;
@@ -1355,9 +1363,10 @@ std::string variants_text(const std::vector<store::VariantRecord>& variants) {
     for (const auto& v : variants) {
         out += fmt::format("  [{}] {}\n      prompt:   {} {}\n      provider: {}", v.index,
                            visible_line(v.label), visible_line(v.prompt_label),
-                           v.prompt_version_id.substr(0, 12), visible_line(v.provider_id));
+                           v.prompt_version_id.substr(0, 12),
+                           visible_line(util::sanitize_urls(v.provider_id)));
         if (v.provider_config.is_object() && !v.provider_config.empty()) {
-            out += " " + visible_line(dump(v.provider_config));
+            out += " " + visible_line(dump(public_json(v.provider_config)));
         }
         out += "\n";
     }

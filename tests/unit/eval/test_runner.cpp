@@ -1,6 +1,7 @@
 // The eval runner on a real store: the matrix, stored results and summary, filters, resume,
 // --max-cost, errors that are neither passes nor failures.
 
+#include <algorithm>
 #include <atomic>
 
 #include <doctest/doctest.h>
@@ -334,6 +335,66 @@ TEST_CASE("eval::run_suite against a provider") {
         REQUIRE(again.has_value());
         CHECK(again->variants[0].cost_usd == doctest::Approx(20 * 0.15));
         CHECK(again->variants[0].spent_usd == 0.0);
+    }
+}
+
+TEST_CASE("eval::run_suite stores no secret") {
+    test::TestProject p;
+    test::LoopbackServer server;
+    server.post("/v1/chat/completions", [&](const httplib::Request& req, httplib::Response& res) {
+        // A model that repeats its key.
+        const json answer = {{"role", "assistant"},
+                             {"content", req.get_header_value("Authorization")}};
+        res.set_content(
+            json{{"choices", {{{"index", 0}, {"finish_reason", "stop"}, {"message", answer}}}}}
+                .dump(),
+            "application/json");
+    });
+    server.start();
+    const std::string key = "sk-runner-secret-0123";
+    ::setenv("LLMOPS_TEST_SECRET_KEY", key.c_str(), 1);
+    auto suite = echo_suite(1);
+    const std::string base =
+        "http://u:url-pass-777@127.0.0.1:" + std::to_string(server.port()) + "/v1";
+    auto config = provider::parse_provider_config(
+        json{{"id", "openai:gpt-4o-mini"},
+             {"config", {{"apiBaseUrl", base}, {"apiKeyEnvar", "LLMOPS_TEST_SECRET_KEY"}}}},
+        "providers[1]", ".");
+    REQUIRE(config.has_value());
+    suite.providers.push_back(std::move(*config));
+    // The echo provider answers with the prompt, which holds the key (a case variable); the
+    // model answers with the key it was sent.
+    auto cases = suite.tests.to_vector();
+    REQUIRE_OK(cases);
+    (*cases)[0].vars["q"] = "say " + key;
+    suite.tests = eval::CaseSource(std::move(*cases));
+    eval::RunOptions options;
+    options.command_line = "llmops eval suite.yaml --judge 'http://u:cmd-pass-888@h/v1?key=k'";
+    options.cache_mode = provider::CacheMode::off;
+
+    auto summary = eval::run_suite(*p.db, p.project, suite, options, {}, {});
+    REQUIRE_OK(summary);
+    auto run = store::load_run(*p.db, summary->run_id);
+    REQUIRE(run.has_value());
+    CHECK(run->provenance["command_line"] == "llmops eval suite.yaml --judge 'http://h/v1'");
+    CHECK(run->variants[1].provider_config["apiBaseUrl"] ==
+          "http://127.0.0.1:" + std::to_string(server.port()) + "/v1");
+    std::string stored = run->provenance.dump();
+    for (const auto& v : run->variants) {
+        stored += v.provider_config.dump();
+    }
+    std::vector<std::string> outputs;
+    REQUIRE(
+        store::for_each_result(*p.db, run->id, [&](const store::ResultRecord& r) -> Expected<void> {
+            stored +=
+                r.output.value_or("") + r.reason + r.prompt + r.vars.dump() + r.assertions.dump();
+            outputs.push_back(r.output.value_or(""));
+            return {};
+        }).has_value());
+    std::sort(outputs.begin(), outputs.end());
+    CHECK(outputs == std::vector<std::string>{"Bearer [redacted]", "Q: say [redacted]"});
+    for (const auto& secret : std::vector<std::string>{key, "url-pass-777", "cmd-pass-888"}) {
+        CHECK_MESSAGE(stored.find(secret) == std::string::npos, secret);
     }
 }
 

@@ -102,6 +102,35 @@ TEST_CASE("provider::parse_provider_config") {
         REQUIRE(c.has_value());
         CHECK(c->http.url == "https://api.example.com/chat");
     }
+    SUBCASE("credentials in a URL id reach the target, never the id, the model or the label") {
+        auto c = parse(R"({"id": "http://user:PASS@h/v1?api_key=K&q=1"})");
+        REQUIRE(c.has_value());
+        CHECK(c->http.url == "http://user:PASS@h/v1?api_key=K&q=1");
+        CHECK(c->spec.target == "http://user:PASS@h/v1?api_key=K&q=1");
+        CHECK(c->spec.id == "http://h/v1?q=1");
+        CHECK(c->spec.model == "http://h/v1?q=1");
+        CHECK(c->label == "http://h/v1?q=1");
+        CHECK(error_of(R"({"id": "htp://user:PASS@h/"})") ==
+              "qa.yaml: providers[0]: unknown provider 'htp://h/' (did you mean 'http'?)");
+    }
+    SUBCASE("the public config holds no URL credentials; an exec: program still gets them") {
+        auto api = parse(R"({"id": "openai:gpt-4o",
+                             "config": {"base_url": "http://u:PASS@h/v1?key=K&v=2"}})");
+        REQUIRE(api.has_value());
+        CHECK(*api->base_url == "http://u:PASS@h/v1?key=K&v=2");
+        CHECK(api->public_config == json::parse(R"({"base_url": "http://h/v1?v=2"})"));
+        auto http = parse(R"({"id": "http", "config": {"url": "https://u:PASS@h/chat?token=T"}})");
+        REQUIRE(http.has_value());
+        CHECK(http->http.url == "https://u:PASS@h/chat?token=T");
+        CHECK(http->public_config == json::parse(R"({"url": "https://h/chat"})"));
+        auto exec = parse(R"({"id": "exec:./app.sh http://u:PASS@h",
+                              "config": {"endpoint": "http://u:PASS@h/x"}})");
+        REQUIRE(exec.has_value());
+        CHECK(exec->argv == std::vector<std::string>{"/suite/app.sh", "http://u:PASS@h"});
+        CHECK(exec->spec.id == "exec:./app.sh http://h");
+        CHECK(exec->program_config == json::parse(R"({"endpoint": "http://u:PASS@h/x"})"));
+        CHECK(exec->public_config == json::parse(R"({"endpoint": "http://h/x"})"));
+    }
 }
 
 TEST_CASE("provider::merge_params and params_json") {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <mutex>
 
@@ -11,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <llmops/provider/engine.hpp>
+#include <llmops/util/hash.hpp>
 
 #include "support/loopback.hpp"
 #include "support/temp_dir.hpp"
@@ -250,6 +252,57 @@ TEST_CASE("provider::CallEngine record and replay") {
     REQUIRE_FALSE(results[1].has_value());
     CHECK(results[1].error().code() == ErrorCode::not_found);
     CHECK(fake.server.request_count() == 2);
+}
+
+TEST_CASE("provider::CallEngine redaction") {
+    FakeOpenAi fake; // answers "echo: <the prompt>": a model reflecting what it was sent
+    const auto openai = fake.provider();
+    test::TempDir dir;
+    const std::string blob = util::base64_encode(std::string("user:") + k_key);
+
+    SUBCASE("an answer echoing the key reaches neither the callback, the cache nor the recording") {
+        auto cache = store::ResponseCache::open(dir.path() / "cache.db");
+        REQUIRE(cache.has_value());
+        auto recorder = provider::Recorder::open(dir.path() / "rec.jsonl");
+        REQUIRE(recorder.has_value());
+        {
+            provider::CallEngine engine({2, &*cache, provider::CacheMode::use, recorder->get()});
+            const auto first = run_all(engine, {job(*openai, std::string("say ") + k_key),
+                                                job(*openai, "auth Basic " + blob)});
+            REQUIRE(first[0].has_value());
+            CHECK(first[0]->result.output == "echo: say [redacted]");
+            CHECK(first[1]->result.output == "echo: auth Basic [redacted]");
+        }
+        provider::CallEngine engine({1, &*cache});
+        const auto hit = run_all(engine, {job(*openai, std::string("say ") + k_key)});
+        CHECK(hit[0]->cached);
+        CHECK(hit[0]->result.output == "echo: say [redacted]");
+        REQUIRE(cache->flush().has_value());
+        std::string written;
+        for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+            written += dir.read(entry.path().filename().string());
+        }
+        CHECK(written.find("echo: say [redacted]") != std::string::npos);
+        CHECK(written.find(k_key) == std::string::npos);
+        CHECK(written.find(blob) == std::string::npos);
+    }
+    SUBCASE("secrets added to a provider are redacted from its answers, in any form") {
+        openai->add_secrets({"an0ther \"key\"/x"});
+        provider::CallEngine engine({1});
+        const auto results = run_all(engine, {job(*openai, "a an0ther+%22key%22%2fx b"),
+                                              job(*openai, R"(c an0ther \"key\"\/x d)")});
+        CHECK(results[0]->result.output == "echo: a [redacted] b");
+        CHECK(results[1]->result.output == "echo: c [redacted] d");
+    }
+    SUBCASE("a short dummy key breaks neither the response's JSON nor the answer") {
+        openai->add_secrets({"o"}); // in "prompt_tokens", "content", "choices" and the answer
+        provider::CallEngine engine({1});
+        const auto results = run_all(engine, {job(*openai, "hello")});
+        REQUIRE(results[0].has_value());
+        CHECK(results[0]->result.output == "echo: hello");
+        CHECK(results[0]->result.usage.input == 10);
+        CHECK_FALSE(results[0]->result.usage.estimated);
+    }
 }
 
 } // TEST_SUITE

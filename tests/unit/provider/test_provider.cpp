@@ -101,6 +101,14 @@ TEST_CASE("provider::endpoint_for") {
     }
 }
 
+TEST_CASE("provider::environment_secrets") {
+    CHECK(provider::environment_secrets(fake_env({{"OPENAI_API_KEY", "sk-a"},
+                                                  {"ANTHROPIC_API_KEY", "sk-ant"},
+                                                  {"OPENAI_BASE_URL", "http://u:pw@h/v1"},
+                                                  {"OTHER_KEY", "not-known"}})) ==
+          std::vector<std::string>{"sk-a", "sk-ant", "pw"});
+}
+
 TEST_CASE("provider::Provider echo") {
     auto config = provider::parse_provider_config("echo", "test", ".");
     REQUIRE(config.has_value());
@@ -143,6 +151,34 @@ TEST_CASE("provider::Provider::create") {
         REQUIRE(made.has_value());
         CHECK((*made)->identity() ==
               nlohmann::json::parse(R"({"api":"openai","base_url":"http://h/v1","kind":"openai","model":"gpt-4o"})"));
+    }
+    SUBCASE("an API provider's secrets: its key, credential headers, its base URL's credentials") {
+        auto config = provider::parse_provider_config(
+            nlohmann::json::parse(R"({"id": "openai:gpt-4o", "config": {
+                "base_url": "http://u:url-pass@h/v1?api_key=url-key",
+                "headers": {"X-Custom-Auth": "hdr-secret", "Content-Type": "application/json",
+                            "X-Retries": "3"}}})"),
+            "test", ".");
+        REQUIRE(config.has_value());
+        auto made = provider::Provider::create(std::move(*config),
+                                               fake_env({{"OPENAI_API_KEY", "sk-env"}}));
+        REQUIRE(made.has_value());
+        CHECK((*made)->secrets() ==
+              std::vector<std::string>{"sk-env", "hdr-secret", "url-pass", "url-key"});
+    }
+    SUBCASE("an http provider's secrets: env tags, literal credential headers, URL credentials") {
+        auto config = provider::parse_provider_config(
+            nlohmann::json::parse(R"({"id": "http://u:url-pass@h/chat?token={{env.TOK}}",
+                "config": {"headers": {"Authorization": "Basic dTpwYXNzd29yZA==",
+                                       "X-Key": "k-{{env.KEY}}", "Accept": "text/plain"}}})"),
+            "test", ".");
+        REQUIRE(config.has_value());
+        auto made = provider::Provider::create(
+            std::move(*config), fake_env({{"TOK", "tok-value"}, {"KEY", "key-value"}}));
+        REQUIRE(made.has_value());
+        CHECK((*made)->secrets() == std::vector<std::string>{"tok-value", "key-value", "url-pass",
+                                                             "Basic dTpwYXNzd29yZA=="});
+        CHECK((*made)->id() == "http://h/chat");
     }
     SUBCASE("a missing replay file") {
         auto config = provider::parse_provider_config("replay:/nonexistent/rec.jsonl", "test", ".");
