@@ -69,7 +69,8 @@ pid_t start_held_eval(const TempDir& dir, OpenAiServer& server, int answered,
     std::vector<std::string> args{"eval", "suite.yaml", "-j", "2", "--no-cache"};
     args.insert(args.end(), extra.begin(), extra.end());
     const pid_t pid = spawn_llmops(dir.path(), args, key("sk-first"));
-    REQUIRE(wait_until([&] { return stored_results(dir.path()) >= answered && server.held() == 2; }));
+    REQUIRE(
+        wait_until([&] { return stored_results(dir.path()) >= answered && server.held() == 2; }));
     return pid;
 }
 
@@ -77,105 +78,110 @@ pid_t start_held_eval(const TempDir& dir, OpenAiServer& server, int answered,
 
 TEST_SUITE("cli") {
 
-TEST_CASE("cli::runs: one writer per run") {
-    OpenAiServer server;
-    TempDir dir;
-    write_suite(dir, server, 10);
-    REQUIRE(llmops(dir.path(), {"init"}).exit_code == 0);
-    const pid_t first = start_held_eval(dir, server, 2);
-    CHECK(run_json(dir, "1")["status"] == "running");
-    CHECK(run_json(dir, "1")["writer"]["pid"] == first);
+    TEST_CASE("cli::runs: one writer per run") {
+        OpenAiServer server;
+        TempDir dir;
+        write_suite(dir, server, 10);
+        REQUIRE(llmops(dir.path(), {"init"}).exit_code == 0);
+        const pid_t first = start_held_eval(dir, server, 2);
+        CHECK(run_json(dir, "1")["status"] == "running");
+        CHECK(run_json(dir, "1")["writer"]["pid"] == first);
 
-    const std::string holder = fmt::format("run 1 is being written by process {} on host '", first);
-    const auto second = llmops(dir.path(), {"eval", "--resume", "1", "--no-cache"}, key("sk-second"));
-    CHECK(second.exit_code == 2);
-    CHECK(second.err.starts_with("llmops: error: " + holder));
-    CHECK(server.asked("sk-second").empty()); // refused before any call
-    const auto removed = llmops(dir.path(), {"runs", "rm", "1"});
-    CHECK(removed.exit_code == 2);
-    CHECK(removed.err.starts_with("llmops: error: " + holder));
-    CHECK(removed.err.find("; stop it first, or wait for it to end\n") != std::string::npos);
+        const std::string holder =
+            fmt::format("run 1 is being written by process {} on host '", first);
+        const auto second =
+            llmops(dir.path(), {"eval", "--resume", "1", "--no-cache"}, key("sk-second"));
+        CHECK(second.exit_code == 2);
+        CHECK(second.err.starts_with("llmops: error: " + holder));
+        CHECK(server.asked("sk-second").empty()); // refused before any call
+        const auto removed = llmops(dir.path(), {"runs", "rm", "1"});
+        CHECK(removed.exit_code == 2);
+        CHECK(removed.err.starts_with("llmops: error: " + holder));
+        CHECK(removed.err.find("; stop it first, or wait for it to end\n") != std::string::npos);
 
-    // Killed, its writer is gone: the run reads as interrupted, and --resume takes it over.
-    ::kill(first, SIGKILL);
-    CHECK(wait_for(first) == 128 + SIGKILL);
-    CHECK(run_json(dir, "1")["status"] == "interrupted");
-    const auto list = llmops(dir.path(), {"runs", "list"});
-    CHECK(list.out.find("interrupted") != std::string::npos);
-    server.release();
-    const auto resumed = llmops(dir.path(), {"eval", "--resume", "1", "--no-cache"}, key("sk-third"));
-    CHECK(resumed.exit_code == 0);
-    CHECK(resumed.err.find(fmt::format("llmops: warning: run 1 was left by process {} on host '",
-                                       first)) != std::string::npos);
-    CHECK(resumed.err.find("which is gone; this process took it over") != std::string::npos);
-    CHECK(server.asked("sk-third").size() == 8);
-    CHECK(run_json(dir, "1")["status"] == "complete");
-    CHECK(stored_results(dir.path()) == 10);
-    CHECK(llmops(dir.path(), {"runs", "rm", "1"}).exit_code == 0);
-}
-
-TEST_CASE("cli::eval: SIGHUP and Ctrl-C") {
-    OpenAiServer server;
-    TempDir dir;
-    write_suite(dir, server, 10);
-    REQUIRE(llmops(dir.path(), {"init"}).exit_code == 0);
-
-    SUBCASE("SIGHUP (a closed terminal) finishes the calls in flight and keeps them") {
-        const pid_t pid = start_held_eval(dir, server, 2);
-        ::kill(pid, SIGHUP);
-        REQUIRE(wait_until([&] { return delivered(pid, SIGHUP); }));
-        server.release();
-        CHECK(wait_for(pid) == 130);
-        // The two calls in flight finished and were stored; nothing else was started.
-        CHECK(stored_results(dir.path()) == 4);
-        CHECK(server.asked("sk-first").size() == 4);
-        const json run = run_json(dir, "1");
-        CHECK(run["status"] == "interrupted");
-    }
-    SUBCASE("a second Ctrl-C quits at once; the run still reads as interrupted") {
-        const pid_t pid = start_held_eval(dir, server, 2);
-        ::kill(pid, SIGINT);
-        REQUIRE(wait_until([&] { return delivered(pid, SIGINT); }));
-        ::kill(pid, SIGINT);
-        CHECK(wait_for(pid) == 130); // with two calls still held at the server
-        CHECK(server.held() == 2);
+        // Killed, its writer is gone: the run reads as interrupted, and --resume takes it over.
+        ::kill(first, SIGKILL);
+        CHECK(wait_for(first) == 128 + SIGKILL);
         CHECK(run_json(dir, "1")["status"] == "interrupted");
+        const auto list = llmops(dir.path(), {"runs", "list"});
+        CHECK(list.out.find("interrupted") != std::string::npos);
         server.release();
-        const auto resumed = llmops(dir.path(), {"eval", "--resume", "latest", "--no-cache"},
-                                    key("sk-again"));
+        const auto resumed =
+            llmops(dir.path(), {"eval", "--resume", "1", "--no-cache"}, key("sk-third"));
         CHECK(resumed.exit_code == 0);
+        CHECK(resumed.err.find(
+                  fmt::format("llmops: warning: run 1 was left by process {} on host '", first)) !=
+              std::string::npos);
+        CHECK(resumed.err.find("which is gone; this process took it over") != std::string::npos);
+        CHECK(server.asked("sk-third").size() == 8);
+        CHECK(run_json(dir, "1")["status"] == "complete");
         CHECK(stored_results(dir.path()) == 10);
+        CHECK(llmops(dir.path(), {"runs", "rm", "1"}).exit_code == 0);
     }
-}
 
-TEST_CASE("cli::runs merge") {
-    TempDir dir;
-    std::string yaml = "prompts: ['Say {{x}}']\nproviders: [echo]\ntests:\n";
-    for (int i = 0; i < 6; ++i) {
-        yaml += fmt::format("  - vars: {{x: w{}}}\n", i);
+    TEST_CASE("cli::eval: SIGHUP and Ctrl-C") {
+        OpenAiServer server;
+        TempDir dir;
+        write_suite(dir, server, 10);
+        REQUIRE(llmops(dir.path(), {"init"}).exit_code == 0);
+
+        SUBCASE("SIGHUP (a closed terminal) finishes the calls in flight and keeps them") {
+            const pid_t pid = start_held_eval(dir, server, 2);
+            ::kill(pid, SIGHUP);
+            REQUIRE(wait_until([&] { return delivered(pid, SIGHUP); }));
+            server.release();
+            CHECK(wait_for(pid) == 130);
+            // The two calls in flight finished and were stored; nothing else was started.
+            CHECK(stored_results(dir.path()) == 4);
+            CHECK(server.asked("sk-first").size() == 4);
+            const json run = run_json(dir, "1");
+            CHECK(run["status"] == "interrupted");
+        }
+        SUBCASE("a second Ctrl-C quits at once; the run still reads as interrupted") {
+            const pid_t pid = start_held_eval(dir, server, 2);
+            ::kill(pid, SIGINT);
+            REQUIRE(wait_until([&] { return delivered(pid, SIGINT); }));
+            ::kill(pid, SIGINT);
+            CHECK(wait_for(pid) == 130); // with two calls still held at the server
+            CHECK(server.held() == 2);
+            CHECK(run_json(dir, "1")["status"] == "interrupted");
+            server.release();
+            const auto resumed =
+                llmops(dir.path(), {"eval", "--resume", "latest", "--no-cache"}, key("sk-again"));
+            CHECK(resumed.exit_code == 0);
+            CHECK(stored_results(dir.path()) == 10);
+        }
     }
-    dir.write("suite.yaml", yaml);
-    REQUIRE(llmops(dir.path(), {"eval", "suite.yaml", "--shard", "1/2"}).exit_code == 0);
-    REQUIRE(llmops(dir.path(), {"eval", "suite.yaml", "--shard", "2/2"}).exit_code == 0);
-    REQUIRE(llmops(dir.path(), {"eval", "suite.yaml", "--shard", "2/2"}).exit_code == 0);
-    SUBCASE("overlapping shards are refused and leave no run behind") {
-        const auto r = llmops(dir.path(), {"runs", "merge", "2", "3"});
-        CHECK(r.exit_code == 2);
-        CHECK(r.err == "llmops: error: run 3 holds results that another merged run also holds "
-                       "(overlapping shards?)\n");
-        CHECK(json::parse(llmops(dir.path(), {"runs", "list", "--json"}).out)["runs"].size() == 3);
+
+    TEST_CASE("cli::runs merge") {
+        TempDir dir;
+        std::string yaml = "prompts: ['Say {{x}}']\nproviders: [echo]\ntests:\n";
+        for (int i = 0; i < 6; ++i) {
+            yaml += fmt::format("  - vars: {{x: w{}}}\n", i);
+        }
+        dir.write("suite.yaml", yaml);
+        REQUIRE(llmops(dir.path(), {"eval", "suite.yaml", "--shard", "1/2"}).exit_code == 0);
+        REQUIRE(llmops(dir.path(), {"eval", "suite.yaml", "--shard", "2/2"}).exit_code == 0);
+        REQUIRE(llmops(dir.path(), {"eval", "suite.yaml", "--shard", "2/2"}).exit_code == 0);
+        SUBCASE("overlapping shards are refused and leave no run behind") {
+            const auto r = llmops(dir.path(), {"runs", "merge", "2", "3"});
+            CHECK(r.exit_code == 2);
+            CHECK(r.err == "llmops: error: run 3 holds results that another merged run also holds "
+                           "(overlapping shards?)\n");
+            CHECK(json::parse(llmops(dir.path(), {"runs", "list", "--json"}).out)["runs"].size() ==
+                  3);
+        }
+        SUBCASE("the merged run counts every shard's cases and keeps each shard's filters") {
+            const auto r = llmops(dir.path(), {"runs", "merge", "1", "2"});
+            CHECK(r.exit_code == 0);
+            const json run = run_json(dir, "4");
+            CHECK(run["status"] == "complete");
+            CHECK(run["provenance"]["cases"] == 6);
+            CHECK(run["provenance"]["merged_from"] == json::array({1, 2}));
+            CHECK(run["provenance"]["filters"]["merged"][0]["filters"]["shard"] == "1/2");
+            CHECK(run["provenance"]["filters"]["merged"][1]["filters"]["shard"] == "2/2");
+        }
     }
-    SUBCASE("the merged run counts every shard's cases and keeps each shard's filters") {
-        const auto r = llmops(dir.path(), {"runs", "merge", "1", "2"});
-        CHECK(r.exit_code == 0);
-        const json run = run_json(dir, "4");
-        CHECK(run["status"] == "complete");
-        CHECK(run["provenance"]["cases"] == 6);
-        CHECK(run["provenance"]["merged_from"] == json::array({1, 2}));
-        CHECK(run["provenance"]["filters"]["merged"][0]["filters"]["shard"] == "1/2");
-        CHECK(run["provenance"]["filters"]["merged"][1]["filters"]["shard"] == "2/2");
-    }
-}
 
 } // TEST_SUITE
 

@@ -48,7 +48,9 @@ void OpenAiServer::hold_after(int n) {
     m_released = false;
 }
 
-void OpenAiServer::release() { m_released = true; }
+void OpenAiServer::release() {
+    m_released = true;
+}
 
 std::vector<std::string> OpenAiServer::asked(const std::string& key) const {
     std::lock_guard lock(m_mutex);

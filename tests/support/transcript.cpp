@@ -55,7 +55,8 @@ std::string cut_stream(const std::string& text) {
         return text;
     }
     return text.substr(0, k_stream_head) +
-           fmt::format("\n[... {} bytes left out ...]\n", text.size() - k_stream_head - k_stream_tail) +
+           fmt::format("\n[... {} bytes left out ...]\n",
+                       text.size() - k_stream_head - k_stream_tail) +
            text.substr(text.size() - k_stream_tail);
 }
 
@@ -136,9 +137,12 @@ std::string text() {
         return {};
     }
     std::vector<const Entry*> all;
-    for (const auto& e : s.runs) all.push_back(&e);
-    for (const auto& e : s.requests) all.push_back(&e);
-    std::sort(all.begin(), all.end(), [](const Entry* a, const Entry* b) { return a->seq < b->seq; });
+    for (const auto& e : s.runs)
+        all.push_back(&e);
+    for (const auto& e : s.requests)
+        all.push_back(&e);
+    std::sort(all.begin(), all.end(),
+              [](const Entry* a, const Entry* b) { return a->seq < b->seq; });
     std::string out;
     if (s.dropped_runs > 0 || s.dropped_requests > 0) {
         out += fmt::format("({} earlier program run(s) and {} earlier request(s) left out)\n",

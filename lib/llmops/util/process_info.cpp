@@ -84,8 +84,8 @@ FileLimit ensure_open_files(int64_t wanted) {
     };
     if (as_int(limit.rlim_cur) < wanted) {
         rlimit raised = limit;
-        raised.rlim_cur = as_int(limit.rlim_max) < wanted ? limit.rlim_max
-                                                           : static_cast<rlim_t>(wanted);
+        raised.rlim_cur =
+            as_int(limit.rlim_max) < wanted ? limit.rlim_max : static_cast<rlim_t>(wanted);
         if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) {
             limit = raised;
         }
