@@ -263,7 +263,8 @@ TEST_CASE("cli::eval refuses an inline prompt with a broken section before any c
                             "tests:\n  - vars: {items: [a]}\n");
     const auto r = llmops(dir.path(), {"eval", "suite.yaml"});
     CHECK(r.exit_code == 2);
-    CHECK(r.err.starts_with("llmops: error: suite.yaml: prompts[0]: "));
+    CHECK(r.err.find("llmops: error: suite.yaml: prompts[0]: line 1, column 7: unclosed section "
+                     "'{{#items}}'\n") != std::string::npos);
     CHECK(r.err.find("unclosed section") != std::string::npos);
     CHECK(stored_results(dir.path()) <= 0);
 }
