@@ -304,11 +304,13 @@ TEST_SUITE("util") {
         TempDir dir;
         const auto marker = dir / "grandchild.pid";
         std::optional<llmops::Expected<util::ProcessResult>> result;
+        std::atomic<bool> returned{false};
         std::thread runner([&] {
             util::ProcessOptions options;
             options.timeout_ms = 30000;
             result = util::run_process(
                 {"sh", "-c", "sleep 30 & echo $! > '" + marker.string() + "'; wait"}, options);
+            returned = true;
         });
         pid_t grandchild = 0;
         llmops::test::wait_until([&] {
@@ -317,7 +319,12 @@ TEST_SUITE("util") {
             return grandchild > 0;
         });
         const auto start = std::chrono::steady_clock::now();
-        util::kill_running_children();
+        // The child can write the marker before run_process has recorded it as running (on a
+        // busy machine the soak saw that): kill until run_process returns, not just once.
+        llmops::test::wait_until([&] {
+            util::kill_running_children();
+            return returned.load();
+        });
         runner.join();
         REQUIRE(grandchild > 0);
         CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(25));
