@@ -505,6 +505,8 @@ Expected<ProcessResult> run_process(const std::vector<std::string>& argv,
     auto pid = spawn(path, argv, env, options, in->read.get(), out->write.get(), err->write.get());
     if (!pid)
         return fail(pid.error());
+    // NEEDSWORK: a second Ctrl-C landing between posix_spawn's return and this line misses
+    // the child (its timeout still bounds it); closing that needs a child that waits to be told.
     track_child(*pid);
     // Our copies of the child's ends must go, or we would never see end-of-file.
     in->read.close();
