@@ -1,5 +1,7 @@
 #include <llmops/compare/compare.hpp>
 
+#include <cstdint>
+
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -608,6 +610,14 @@ std::optional<double> mean_metric(const SideCase& c, const std::string& metric) 
     return n ? std::optional(sum / n) : std::nullopt;
 }
 
+// Adds `value` to `into`, stopping at the largest int64 (a hand-edited export may hold any
+// count: a sum must not overflow).
+void add_saturating(int64_t& into, int64_t value) {
+    if (__builtin_add_overflow(into, value, &into)) {
+        into = value < 0 ? INT64_MIN : INT64_MAX;
+    }
+}
+
 Usage usage_of(const Side& side) {
     Usage u;
     std::vector<double> latencies;
@@ -617,8 +627,8 @@ Usage usage_of(const Side& side) {
         for (const auto& r : c.results) {
             ++u.results;
             u.errors += r.status == "error" ? 1 : 0;
-            u.input_tokens += r.input_tokens;
-            u.output_tokens += r.output_tokens;
+            add_saturating(u.input_tokens, r.input_tokens);
+            add_saturating(u.output_tokens, r.output_tokens);
             if (r.cached) {
                 ++u.cached;
             } else if (r.status != "error" || r.latency_ms > 0) {
@@ -630,9 +640,9 @@ Usage usage_of(const Side& side) {
             } else if (r.status != "error") {
                 ++u.unpriced;
             }
-            u.judge_calls += r.judge_calls;
-            u.judge_input_tokens += r.judge_input_tokens;
-            u.judge_output_tokens += r.judge_output_tokens;
+            add_saturating(u.judge_calls, r.judge_calls);
+            add_saturating(u.judge_input_tokens, r.judge_input_tokens);
+            add_saturating(u.judge_output_tokens, r.judge_output_tokens);
             if (r.judge_cost_usd) {
                 u.judge_cost_usd += *r.judge_cost_usd;
             } else if (r.judge_calls > 0) {
