@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+extern char** environ;
+
 namespace llmops::test {
 
 namespace {
@@ -35,40 +37,68 @@ std::filesystem::path scratch(const char* what) {
     return tmpl;
 }
 
-[[noreturn]] void exec_child(const std::vector<std::string>& argv, const RunOptions& options,
-                             int in_fd, int out_fd, int err_fd) {
+// The environment the child gets: this process's with `options.env` applied. Built before
+// fork(): after it, in a process with threads (loopback servers), only async-signal-safe calls
+// are allowed (a malloc lock held by another thread at the fork would deadlock the child).
+std::vector<std::string> child_environment(const RunOptions& options) {
+    std::map<std::string, std::string> env;
+    for (char** e = environ; *e != nullptr; ++e) {
+        const std::string entry = *e;
+        const size_t eq = entry.find('=');
+        if (eq != std::string::npos) {
+            env[entry.substr(0, eq)] = entry.substr(eq + 1);
+        }
+    }
+    for (const auto& [key, value] : options.env) {
+        if (value == "\x01unset") {
+            env.erase(key);
+        } else {
+            env[key] = value;
+        }
+    }
+    std::vector<std::string> out;
+    for (const auto& [key, value] : env) {
+        out.push_back(key + "=" + value);
+    }
+    return out;
+}
+
+// Everything exec_child needs, prepared before fork().
+struct ChildPlan {
+    std::vector<std::string> argv;
+    std::vector<std::string> env;
+    std::vector<char*> argv_ptrs;
+    std::vector<char*> env_ptrs;
+
+    ChildPlan(const std::vector<std::string>& args, const RunOptions& options)
+        : argv(args), env(child_environment(options)) {
+        for (auto& a : argv) argv_ptrs.push_back(a.data());
+        argv_ptrs.push_back(nullptr);
+        for (auto& e : env) env_ptrs.push_back(e.data());
+        env_ptrs.push_back(nullptr);
+    }
+};
+
+// In the child after fork(): async-signal-safe calls only.
+[[noreturn]] void exec_child(const ChildPlan& plan, const RunOptions& options, int in_fd,
+                             int out_fd, int err_fd) {
     if (in_fd >= 0) {
         ::dup2(in_fd, STDIN_FILENO);
     }
     ::dup2(out_fd, STDOUT_FILENO);
     ::dup2(err_fd, STDERR_FILENO);
     if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) {
-        std::perror("chdir");
         ::_exit(127);
-    }
-    for (const auto& [key, value] : options.env) {
-        if (value == "\x01unset") {
-            ::unsetenv(key.c_str());
-        } else {
-            ::setenv(key.c_str(), value.c_str(), 1);
-        }
     }
     if (options.as_user) {
         // Drop root's supplementary groups too, or the child could still write where group
         // root may.
         if (::setgroups(0, nullptr) != 0 || ::setgid(*options.as_user) != 0 ||
             ::setuid(*options.as_user) != 0) {
-            std::perror("setuid");
             ::_exit(127);
         }
     }
-    std::vector<char*> args;
-    for (const auto& a : argv) {
-        args.push_back(const_cast<char*>(a.c_str()));
-    }
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    std::perror("exec");
+    ::execvpe(plan.argv_ptrs[0], plan.argv_ptrs.data(), plan.env_ptrs.data());
     ::_exit(127);
 }
 
@@ -119,6 +149,7 @@ RunResult run_program(const std::vector<std::string>& argv, const RunOptions& op
         in_path = scratch("stdin");
         std::ofstream(*in_path, std::ios::binary) << *options.stdin_text;
     }
+    const ChildPlan plan(argv, options);
     const pid_t pid = ::fork();
     if (pid < 0) {
         throw std::runtime_error("fork failed");
@@ -128,7 +159,7 @@ RunResult run_program(const std::vector<std::string>& argv, const RunOptions& op
                                   : ::open("/dev/null", O_RDONLY);
         const int out_fd = ::open(out_path.c_str(), O_WRONLY | O_TRUNC);
         const int err_fd = ::open(err_path.c_str(), O_WRONLY | O_TRUNC);
-        exec_child(argv, options, in_fd, out_fd, err_fd);
+        exec_child(plan, options, in_fd, out_fd, err_fd);
     }
     RunResult result;
     result.exit_code = wait_status(pid);
@@ -179,13 +210,14 @@ pid_t spawn_llmops(const std::filesystem::path& cwd, const std::vector<std::stri
     RunOptions options;
     options.cwd = cwd;
     options.env = hermetic_env(std::move(env));
+    const ChildPlan plan(argv, options);
     const pid_t pid = ::fork();
     if (pid < 0) {
         throw std::runtime_error("fork failed");
     }
     if (pid == 0) {
         const int null_fd = ::open("/dev/null", O_RDWR);
-        exec_child(argv, options, null_fd, null_fd, null_fd);
+        exec_child(plan, options, null_fd, null_fd, null_fd);
     }
     transcript::add_note("$ " + shell_quoted(argv) + " &   (in " + cwd.string() + ", process " +
                          std::to_string(pid) + ", output discarded)");
