@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <iterator>
 #include <map>
-#include <mutex>
 #include <set>
 #include <thread>
 
@@ -423,34 +422,8 @@ TEST_CASE("cli::eval killed with SIGKILL and resumed") {
     // exactly those, however fast or slow the machine is.
     constexpr int cases = 40;
     constexpr size_t answered = 8;
-    LoopbackServer server;
-    std::mutex mutex;
-    std::vector<std::string> killed_asked;  // questions the killed run asked, in order
-    std::vector<std::string> resume_asked;  // questions the resumed run asked
-    std::atomic<bool> killed_dead{false};
-    server.post("/v1/chat/completions", [&](const httplib::Request& req, httplib::Response& res) {
-        const auto body = nlohmann::json::parse(req.body);
-        const std::string question = body["messages"][0]["content"].get<std::string>();
-        const bool from_killed = req.get_header_value("Authorization") == "Bearer sk-killed";
-        bool hold = false;
-        {
-            std::lock_guard lock(mutex);
-            auto& asked = from_killed ? killed_asked : resume_asked;
-            asked.push_back(question);
-            hold = from_killed && asked.size() > answered;
-        }
-        if (hold) {
-            // Held until the killed run is gone (its answer then goes nowhere), or the test ends.
-            while (!killed_dead && server.sleep_unless_stopping(std::chrono::milliseconds(5))) {
-            }
-        }
-        const std::string text = "answer to " + question;
-        res.set_content(nlohmann::json{{"choices", {{{"index", 0}, {"finish_reason", "stop"},
-                                                     {"message", {{"role", "assistant"}, {"content", text}}}}}}}
-                            .dump(),
-                        "application/json");
-    });
-    server.start();
+    OpenAiServer server;
+    server.hold_after(static_cast<int>(answered)); // then held until released after the kill
     ::setenv("LLMOPS_TEST_EVAL_KEY", "sk-killed", 1);
     std::string jsonl;
     std::set<std::string> all_questions;
@@ -463,7 +436,7 @@ TEST_CASE("cli::eval killed with SIGKILL and resumed") {
         "providers:\n  - id: openai:gpt-4o-mini\n    config: {{apiBaseUrl: '{}', apiKeyEnvar: LLMOPS_TEST_EVAL_KEY}}\n"
         "defaultTest:\n  assert: [{{type: contains, value: answer}}]\n"
         "tests: file://cases.jsonl\n",
-        server.url("/v1"));
+        server.base_url());
     TempDir killed;
     killed.write("suite.yaml", suite);
     killed.write("cases.jsonl", jsonl);
@@ -474,14 +447,12 @@ TEST_CASE("cli::eval killed with SIGKILL and resumed") {
     CHECK(wait_until([&] { return stored_results(killed.path()) >= int64_t{answered}; }));
     ::kill(pid, SIGKILL);
     CHECK(wait_for(pid) == 128 + SIGKILL);
-    killed_dead = true;
+    server.release(); // the held answers go nowhere
     CHECK(stored_results(killed.path()) == int64_t{answered});
-    std::set<std::string> stored_questions;
-    {
-        std::lock_guard lock(mutex);
-        CHECK(killed_asked.size() <= answered + 4); // -j 4: at most 4 held in flight
-        stored_questions.insert(killed_asked.begin(), killed_asked.begin() + answered);
-    }
+    const auto killed_asked = server.asked("sk-killed");
+    CHECK(killed_asked.size() <= answered + 4); // -j 4: at most 4 held in flight
+    const std::set<std::string> stored_questions(killed_asked.begin(),
+                                                 killed_asked.begin() + answered);
 
     const auto resumed = llmops(killed.path(), {"eval", "--resume", "latest", "--no-cache", "-o", "killed.json"},
                                 {{"LLMOPS_TEST_EVAL_KEY", "sk-resumed"}});
@@ -491,11 +462,9 @@ TEST_CASE("cli::eval killed with SIGKILL and resumed") {
     std::set<std::string> missing;
     std::set_difference(all_questions.begin(), all_questions.end(), stored_questions.begin(),
                         stored_questions.end(), std::inserter(missing, missing.end()));
-    {
-        std::lock_guard lock(mutex);
-        CHECK(resume_asked.size() == missing.size());
-        CHECK(std::set<std::string>(resume_asked.begin(), resume_asked.end()) == missing);
-    }
+    const auto resume_asked = server.asked("sk-resumed");
+    CHECK(resume_asked.size() == missing.size());
+    CHECK(std::set<std::string>(resume_asked.begin(), resume_asked.end()) == missing);
 
     TempDir whole;
     whole.write("suite.yaml", suite);
