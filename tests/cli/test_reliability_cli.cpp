@@ -236,6 +236,40 @@ TEST_CASE("cli::a read-only project") {
     }
 }
 
+// Hardening issue, item 11: a 50 MB CSV field once took 1.2 GB to eval and 1.3 GB to export (the
+// store sorted whole rows, each export built its result as one string, copies of copies). Memory
+// stays a small multiple of the largest value. Sanitizer builds shadow every allocation, so the
+// bound is checked in the release build only.
+TEST_CASE("cli::a huge dataset field keeps memory within a small multiple of it") {
+#if defined(__SANITIZE_ADDRESS__)
+    MESSAGE("memory bounds are not checked under AddressSanitizer");
+#else
+    TempDir dir;
+    init(dir);
+    constexpr size_t k_field = 20u << 20;
+    dir.write("tests.csv", "question,expected\n" + std::string(k_field, 'x') + ",x\n");
+    dir.write("suite.yaml", "prompts:\n  - \"Q: {{question}}\"\nproviders:\n  - echo\n"
+                            "tests: file://tests.csv\ndefaultTest:\n  assert:\n"
+                            "    - type: contains\n      value: xxx\n");
+    const long field_kb = k_field / 1024;
+    const long base_kb = 40 * 1024; // the program itself, SQLite's page cache, libcurl
+    const auto eval = llmops(dir.path(), {"eval", "suite.yaml"});
+    REQUIRE(eval.exit_code == 0);
+    CAPTURE(eval.max_rss_kb);
+    CHECK(eval.max_rss_kb < base_kb + 14 * field_kb);
+    for (const std::string format : {"json", "jsonl", "csv", "xml", "md", "html"}) {
+        CAPTURE(format);
+        const auto r = llmops(dir.path(), {"runs", "export", "latest", "-o", "out." + format});
+        REQUIRE(r.exit_code == 0);
+        CAPTURE(r.max_rss_kb);
+        CHECK(r.max_rss_kb < base_kb + 11 * field_kb);
+        if (format == "json" || format == "jsonl" || format == "csv") { // the others truncate
+            CHECK(fs::file_size(dir.path() / ("out." + format)) > k_field);
+        }
+    }
+#endif
+}
+
 } // TEST_SUITE
 
 } // namespace llmops::test

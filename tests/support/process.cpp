@@ -10,6 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -122,12 +123,16 @@ std::string shell_quoted(const std::vector<std::string>& argv) {
     return line;
 }
 
-int wait_status(pid_t pid) {
+int wait_status(pid_t pid, long* max_rss_kb = nullptr) {
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {
+    struct rusage usage {};
+    while (::wait4(pid, &status, 0, &usage) < 0) {
         if (errno != EINTR) {
             throw std::runtime_error("waitpid failed");
         }
+    }
+    if (max_rss_kb != nullptr) {
+        *max_rss_kb = usage.ru_maxrss;
     }
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
@@ -162,7 +167,7 @@ RunResult run_program(const std::vector<std::string>& argv, const RunOptions& op
         exec_child(plan, options, in_fd, out_fd, err_fd);
     }
     RunResult result;
-    result.exit_code = wait_status(pid);
+    result.exit_code = wait_status(pid, &result.max_rss_kb);
     result.out = slurp(out_path);
     result.err = slurp(err_path);
     transcript::add_run(shell_quoted(argv), options.cwd.string(), result.exit_code, result.out,

@@ -16,6 +16,7 @@ struct RunResult {
     int exit_code = -1; // 128+N when killed by signal N
     std::string out;
     std::string err;
+    long max_rss_kb = 0; // the program's peak resident memory (getrusage's ru_maxrss)
 };
 
 struct RunOptions {

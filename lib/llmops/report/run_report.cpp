@@ -110,6 +110,13 @@ std::string valid_utf8(std::string_view s) {
     return out;
 }
 
+// `s` itself when it is well-formed (no copy of a large output), else valid_utf8(s).
+std::string valid_utf8(std::string&& s) {
+    bool valid = true;
+    for_each_code_point(s, [&](const CodePoint& c, std::string_view) { valid = valid && c.valid; });
+    return valid ? std::move(s) : valid_utf8(std::string_view(s));
+}
+
 // Number of code points in `s` (for column widths and truncation).
 size_t code_points(std::string_view s) {
     size_t n = 0;
@@ -462,12 +469,13 @@ json variant_json(const store::VariantRecord& v) {
 }
 
 // The stored prompt (messages as JSON text) parsed back; the text itself when it is not JSON.
-json prompt_json(const std::string& prompt) {
+json prompt_json(std::string&& prompt) {
     auto parsed = json::parse(prompt, nullptr, false);
-    return parsed.is_discarded() ? json(valid_utf8(prompt)) : parsed;
+    return parsed.is_discarded() ? json(valid_utf8(std::move(prompt))) : parsed;
 }
 
-json result_json(const store::ResultRecord& r) {
+// A result's JSON; the record's large texts (output, vars, prompt) are moved into it, not copied.
+json result_json(store::ResultRecord& r) {
     return json{
         {"variant", r.variant},
         {"case_id", valid_utf8(r.case_id)},
@@ -477,10 +485,10 @@ json result_json(const store::ResultRecord& r) {
         {"status", r.status},
         {"score", optional_json(r.score)},
         {"reason", valid_utf8(r.reason)},
-        {"output", r.output ? json(valid_utf8(*r.output)) : json(nullptr)},
-        {"vars", r.vars},
-        {"prompt", prompt_json(r.prompt)},
-        {"assertions", r.assertions},
+        {"output", r.output ? json(valid_utf8(std::move(*r.output))) : json(nullptr)},
+        {"vars", std::move(r.vars)},
+        {"prompt", prompt_json(std::move(r.prompt))},
+        {"assertions", std::move(r.assertions)},
         {"usage",
          {{"input", r.input_tokens},
           {"output", r.output_tokens},
@@ -622,6 +630,26 @@ private:
     bool m_reader_gone = false;
 };
 
+// Writes `value` as dump() would (compact, ill-formed UTF-8 replaced) straight into `out`, a few
+// kilobytes at a time: a result holding a 50 MB output is never built as one string.
+Expected<void> write_compact(Sink& out, const json& value) {
+    struct Adapter final : nlohmann::detail::output_adapter_protocol<char> {
+        explicit Adapter(Sink& to) : sink(to) {}
+        void write_character(char c) override { write_characters(&c, 1); }
+        void write_characters(const char* s, size_t length) override {
+            if (status) {
+                status = sink.write(std::string_view(s, length));
+            }
+        }
+        Sink& sink;
+        Expected<void> status;
+    };
+    auto adapter = std::make_shared<Adapter>(out);
+    nlohmann::detail::serializer<json> serializer(adapter, ' ', json::error_handler_t::replace);
+    serializer.dump(value, false, false, 0);
+    return adapter->status;
+}
+
 // ---------------------------------------------------------------------------------------------
 // .json: one document, written as it is read: the header (run, variants, stored summary), then
 // each result on its own line, then the closing brackets.
@@ -639,10 +667,10 @@ Expected<void> write_json(store::Database& db, const store::RunRecord& run, Sink
         return ok;
     }
     bool first = true;
-    auto ok = store::for_each_result(db, run.id, [&](const store::ResultRecord& r) {
-        auto written = out.write((first ? "\n    " : ",\n    ") + dump(result_json(r)));
+    auto ok = store::for_each_result(db, run.id, [&](store::ResultRecord& r) {
+        auto written = out.write(first ? "\n    " : ",\n    ");
         first = false;
-        return written;
+        return written ? write_compact(out, result_json(r)) : written;
     });
     if (!ok) {
         return ok;
@@ -652,11 +680,12 @@ Expected<void> write_json(store::Database& db, const store::RunRecord& run, Sink
 
 // .jsonl: one result a line, with the run number and the variant's label.
 Expected<void> write_jsonl(store::Database& db, const store::RunRecord& run, Sink& out) {
-    return store::for_each_result(db, run.id, [&](const store::ResultRecord& r) {
+    return store::for_each_result(db, run.id, [&](store::ResultRecord& r) {
         json line = result_json(r);
         line["run"] = run.id;
         line["variant_label"] = valid_utf8(variant_label(run, r.variant));
-        return out.write(dump(line) + "\n");
+        auto written = write_compact(out, line);
+        return written ? out.write("\n") : written;
     });
 }
 
@@ -668,15 +697,30 @@ Expected<void> write_csv(store::Database& db, const store::RunRecord& run, Sink&
     if (!ok) {
         return ok;
     }
-    return store::for_each_result(db, run.id, [&](const store::ResultRecord& r) {
-        const std::string row = fmt::format(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n", run.id, r.variant,
-            csv_text(variant_label(run, r.variant)), csv_text(r.case_id), csv_text(r.description),
-            r.repeat, r.status, r.score ? number(*r.score) : "", csv_text(r.reason),
-            r.output ? csv_text(*r.output) : "", r.input_tokens, r.output_tokens,
-            r.cost_usd ? number(*r.cost_usd) : "", number(r.latency_ms),
-            r.cached ? "true" : "false", csv_text(r.finish_reason), csv_text(dump(r.vars)));
-        return out.write(row);
+    // Written cell by cell, each large text dropped once written: memory stays a small multiple
+    // of the largest value.
+    return store::for_each_result(db, run.id, [&](store::ResultRecord& r) -> Expected<void> {
+        auto written = out.write(fmt::format("{},{},{},{},{},{},{},{},{},", run.id, r.variant,
+                                        csv_text(variant_label(run, r.variant)),
+                                        csv_text(r.case_id), csv_text(r.description), r.repeat,
+                                        r.status, r.score ? number(*r.score) : "",
+                                        csv_text(r.reason)));
+        if (written && r.output) {
+            written = out.write(csv_text(*r.output));
+            r.output.reset();
+        }
+        if (written) {
+            written = out.write(fmt::format(
+                ",{},{},{},{},{},{},", r.input_tokens, r.output_tokens,
+                r.cost_usd ? number(*r.cost_usd) : "", number(r.latency_ms),
+                r.cached ? "true" : "false", csv_text(r.finish_reason)));
+        }
+        if (written) {
+            std::string vars = dump(r.vars);
+            r.vars = json();
+            written = out.write(csv_text(vars));
+        }
+        return written ? out.write("\r\n") : written;
     });
 }
 

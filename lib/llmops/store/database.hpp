@@ -80,6 +80,9 @@ public:
     Statement& bind(int index, std::nullopt_t);
     Statement& bind(int index, const std::optional<std::string>& value);
     Statement& bind(int index, const std::optional<int64_t>& value);
+    // Binds text SQLite reads in place, without its own copy (for large values): `value` must
+    // stay alive and unchanged until the statement is reset, re-bound or destroyed.
+    Statement& bind_static(int index, std::string_view value);
     // Doubles get their own name: an `int` argument would be ambiguous between int64_t and double.
     Statement& bind_real(int index, double value);
     Statement& bind_real(int index, const std::optional<double>& value);

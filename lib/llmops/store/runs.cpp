@@ -41,6 +41,22 @@ constexpr const char* k_result_columns =
     "tokens_estimated, cost_usd, latency_ms, first_token_ms, cached, finish_reason, judge_calls, "
     "judge_input_tokens, judge_output_tokens, judge_cost_usd, judge_spent_usd";
 
+// The same columns with the four that can be large (a model's output, the assertions' details,
+// the case's variables, the rendered prompt) left out, for reading them one at a time.
+constexpr const char* k_result_small_columns =
+    "variant, case_id, case_index, repeat, status, score, reason, NULL, '[]', '{}', "
+    "'', description, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, "
+    "tokens_estimated, cost_usd, latency_ms, first_token_ms, cached, finish_reason, judge_calls, "
+    "judge_input_tokens, judge_output_tokens, judge_cost_usd, judge_spent_usd";
+
+// One row per large column of the result with key ?1-?4: (which column, its value).
+constexpr const char* k_result_large_columns =
+    "SELECT 0, output FROM results WHERE run_id = ?1 AND variant = ?2 AND case_id = ?3 AND "
+    "repeat = ?4 UNION ALL SELECT 1, assertions FROM results WHERE run_id = ?1 AND variant = ?2 "
+    "AND case_id = ?3 AND repeat = ?4 UNION ALL SELECT 2, vars FROM results WHERE run_id = ?1 AND "
+    "variant = ?2 AND case_id = ?3 AND repeat = ?4 UNION ALL SELECT 3, prompt FROM results WHERE "
+    "run_id = ?1 AND variant = ?2 AND case_id = ?3 AND repeat = ?4";
+
 ResultRecord read_result(const Statement& s) {
     ResultRecord r;
     r.variant = static_cast<int>(s.integer(0));
@@ -335,8 +351,17 @@ Expected<void> ResultWriter::flush() {
         stmt->reset();
         stmt->bind(1, m_run_id).bind(2, static_cast<int64_t>(r.variant)).bind(3, r.case_id);
         stmt->bind(4, static_cast<int64_t>(r.case_index)).bind(5, static_cast<int64_t>(r.repeat));
-        stmt->bind(6, r.status).bind_real(7, r.score).bind(8, r.reason).bind(9, r.output);
-        stmt->bind(10, r.assertions.dump()).bind(11, r.vars.dump()).bind(12, r.prompt);
+        // The large texts are bound in place: SQLite's own copies of a 50 MB output, its
+        // variables and prompt would double what a result costs to store.
+        const std::string assertions = r.assertions.dump();
+        const std::string vars = r.vars.dump();
+        stmt->bind(6, r.status).bind_real(7, r.score).bind(8, r.reason);
+        if (r.output) {
+            stmt->bind_static(9, *r.output);
+        } else {
+            stmt->bind(9, std::nullopt);
+        }
+        stmt->bind_static(10, assertions).bind_static(11, vars).bind_static(12, r.prompt);
         stmt->bind(13, r.description).bind(14, r.input_tokens).bind(15, r.output_tokens);
         stmt->bind(16, r.cached_input_tokens).bind(17, r.reasoning_tokens);
         stmt->bind(18, static_cast<int64_t>(r.tokens_estimated)).bind_real(19, r.cost_usd);
@@ -539,25 +564,77 @@ Expected<std::vector<RunRecord>> list_runs(Database& db, int64_t limit) {
     return runs;
 }
 
-Expected<void> for_each_result(Database& db, int64_t run_id,
-                               const std::function<Expected<void>(const ResultRecord&)>& visit,
-                               ResultSelection selection) {
-    auto stmt = db.prepare(fmt::format(
-        "SELECT {} FROM results WHERE run_id = ?1{} ORDER BY variant, case_index, repeat",
-        k_result_columns, selection == ResultSelection::not_passed ? " AND status != 'pass'" : ""));
-    if (!stmt) {
-        return fail(stmt.error());
-    }
-    stmt->bind(1, run_id);
+namespace {
+
+// Reads the large columns of the result whose key `row` holds into `r`, one value at a time: SQLite
+// holds only the value being read, so a result with a 50 MB output and the same text in its
+// variables and prompt never has all of them twice in memory.
+Expected<void> read_large_columns(Statement& large, int64_t run_id, ResultRecord& r) {
+    large.reset();
+    large.bind(1, run_id).bind(2, static_cast<int64_t>(r.variant)).bind(3, r.case_id);
+    large.bind(4, static_cast<int64_t>(r.repeat));
     for (;;) {
-        auto row = stmt->step();
-        if (!row) {
-            return fail(row.error());
+        auto next = large.step();
+        if (!next) {
+            return fail(next.error());
         }
-        if (!*row) {
+        if (!*next) {
+            large.reset(); // SQLite's copy of the last value goes now, not at the next result
             return {};
         }
-        if (auto ok = visit(read_result(*stmt)); !ok) {
+        switch (large.integer(0)) {
+        case 0: r.output = large.optional_text(1); break;
+        case 1: r.assertions = parse_json_column(large.text(1)); break;
+        case 2: r.vars = parse_json_column(large.text(1)); break;
+        default: r.prompt = large.text(1); break;
+        }
+    }
+}
+
+} // namespace
+
+Expected<void> for_each_result(Database& db, int64_t run_id,
+                               const std::function<Expected<void>(ResultRecord&)>& visit,
+                               ResultSelection selection) {
+    // The keys are sorted first and each row read by its key: sorting whole rows made SQLite copy
+    // every row (outputs, vars and prompts included) into its sorter, several times over.
+    auto keys = db.prepare(fmt::format(
+        "SELECT variant, case_id, repeat FROM results WHERE run_id = ?1{} "
+        "ORDER BY variant, case_index, repeat",
+        selection == ResultSelection::not_passed ? " AND status != 'pass'" : ""));
+    auto row = db.prepare(fmt::format("SELECT {} FROM results WHERE run_id = ?1 AND variant = ?2 "
+                                      "AND case_id = ?3 AND repeat = ?4",
+                                      k_result_small_columns));
+    auto large = db.prepare(k_result_large_columns);
+    if (!keys || !row || !large) {
+        return fail(!keys ? keys.error() : !row ? row.error() : large.error());
+    }
+    keys->bind(1, run_id);
+    for (;;) {
+        auto key = keys->step();
+        if (!key) {
+            return fail(key.error());
+        }
+        if (!*key) {
+            return {};
+        }
+        row->reset();
+        row->bind(1, run_id);
+        row->bind(2, keys->integer(0));
+        row->bind(3, keys->text(1));
+        row->bind(4, keys->integer(2));
+        auto found = row->step();
+        if (!found) {
+            return fail(found.error());
+        }
+        if (!*found) {
+            continue; // deleted since the keys were read (a concurrent `runs rm`)
+        }
+        ResultRecord record = read_result(*row);
+        if (auto ok = read_large_columns(*large, run_id, record); !ok) {
+            return ok;
+        }
+        if (auto ok = visit(record); !ok) {
             return ok;
         }
     }

@@ -161,9 +161,10 @@ Expected<std::vector<RunRecord>> list_runs(Database& db, int64_t limit);
 enum class ResultSelection { all, not_passed /* fail and error */ };
 
 // Calls `visit` for each result of a run, ordered by variant, case position and repeat,
-// reading row by row (memory stays flat). Stops and returns the first error `visit` returns.
+// reading row by row (memory stays flat: one row at a time, which `visit` may take apart).
+// Stops and returns the first error `visit` returns.
 Expected<void> for_each_result(Database& db, int64_t run_id,
-                               const std::function<Expected<void>(const ResultRecord&)>& visit,
+                               const std::function<Expected<void>(ResultRecord&)>& visit,
                                ResultSelection selection = ResultSelection::all);
 
 // The (variant, case id, repeat) keys stored for a run with a non-error status, or any status
