@@ -18,6 +18,10 @@ set(LLMOPS_EVAL_SOURCES
   ${CMAKE_CURRENT_BINARY_DIR}/judge_prompts_data.cpp
   # Suites, datasets and the runner (not assertions: keep these lines).
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/suite.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/suite_detail.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/suite_prompts.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/case_draft.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/case_source.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/dataset.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/inputs.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/runner.cpp)
