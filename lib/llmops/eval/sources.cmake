@@ -23,5 +23,7 @@ set(LLMOPS_EVAL_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/case_draft.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/case_source.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/dataset.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/dataset_csv.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/csv.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/inputs.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/runner.cpp)

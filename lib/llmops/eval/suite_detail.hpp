@@ -2,7 +2,7 @@
 // Internal to suites and datasets: what the files that read a suite share, beside the parsing
 // steps suite.hpp declares for the datasets. suite.cpp reads the suite; suite_prompts.cpp its
 // `prompts` and `providers`; case_draft.cpp one test case; case_source.cpp walks the cases;
-// suite_detail.cpp holds the helpers below; dataset.cpp reads the files.
+// suite_detail.cpp holds the helpers below; dataset.cpp and dataset_csv.cpp read the files.
 
 #include <cstdint>
 #include <deque>
@@ -77,6 +77,13 @@ Expected<std::vector<PromptEntry>> parse_prompts(const nlohmann::json& prompts,
 Expected<std::vector<provider::ProviderConfig>>
 parse_providers(const nlohmann::json& providers, std::string_view key, std::string_view display,
                 const std::filesystem::path& base_dir, std::vector<std::string>& warnings);
+
+// ---- dataset files (dataset_csv.cpp) -------------------------------------------------------
+
+// A reader of the CSV file `name` whose bytes are `text`: the header read and classified now,
+// the rows parsed as they are taken. Fails with `invalid_input` (invalid UTF-8, a column without
+// a name or twice, an unknown or unsupported `__` column).
+Expected<std::unique_ptr<RawCaseReader>> open_csv_dataset(std::string text, std::string name);
 
 // ---- walking the cases (case_source.cpp) ----------------------------------------------------
 
