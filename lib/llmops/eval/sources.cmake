@@ -3,6 +3,8 @@ set(LLMOPS_EVAL_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertion.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/common.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/regex.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/regex_compile.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/regex_classes.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/text.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/json.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/similarity.cpp
