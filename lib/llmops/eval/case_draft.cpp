@@ -204,6 +204,29 @@ Expected<void> parse_asserts(const json& list, const detail::RawCase& raw, const
     return {};
 }
 
+// A case's `description` (a string) and `id` (an integer, or a string with more than white
+// space) as written in `e`, into `test`.
+Expected<void> parse_names(const json& e, std::string_view where, TestCase& test) {
+    if (e.contains("description")) {
+        if (!e["description"].is_string()) {
+            return fail(ErrorCode::invalid_input, "{}: 'description' must be a string, not {}",
+                        where, type_name(e["description"]));
+        }
+        test.description = e["description"].get<std::string>();
+    }
+    if (e.contains("id")) {
+        const json& id = e["id"];
+        if (id.is_number_integer()) {
+            test.id = id.dump();
+        } else if (id.is_string() && !util::trim(id.get<std::string>()).empty()) {
+            test.id = id.get<std::string>();
+        } else {
+            return fail(ErrorCode::invalid_input, "{}: 'id' must be a non-empty string", where);
+        }
+    }
+    return {};
+}
+
 } // namespace
 
 Expected<CaseDraft> parse_case(const RawCase& raw, const fs::path& base_dir, CaseKind kind) {
@@ -221,22 +244,8 @@ Expected<CaseDraft> parse_case(const RawCase& raw, const fs::path& base_dir, Cas
     }
     CaseDraft draft;
     draft.test.where = raw.where;
-    if (e.contains("description")) {
-        if (!e["description"].is_string()) {
-            return fail(ErrorCode::invalid_input, "{}: 'description' must be a string, not {}",
-                        where, type_name(e["description"]));
-        }
-        draft.test.description = e["description"].get<std::string>();
-    }
-    if (e.contains("id")) {
-        const json& id = e["id"];
-        if (id.is_number_integer()) {
-            draft.test.id = id.dump();
-        } else if (id.is_string() && !util::trim(id.get<std::string>()).empty()) {
-            draft.test.id = id.get<std::string>();
-        } else {
-            return fail(ErrorCode::invalid_input, "{}: 'id' must be a non-empty string", where);
-        }
+    if (auto ok = parse_names(e, where, draft.test); !ok) {
+        return fail(ok.error());
     }
     if (e.contains("vars")) {
         auto vars = parse_vars(e["vars"], where, base_dir);

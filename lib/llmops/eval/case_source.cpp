@@ -166,20 +166,9 @@ Expected<const TestCase*> CaseWalk::next() {
             continue;
         }
         if (!m_reader) {
-            std::string hash;
-            auto reader = open_dataset(segment.file, &hash);
-            if (!reader) {
-                return fail(reader.error());
+            if (auto ok = open_file(segment); !ok) {
+                return fail(ok.error());
             }
-            if (m_validating) {
-                m_validating->segments[m_segment].file_hash = hash;
-            } else if (hash != segment.file_hash) {
-                return fail(ErrorCode::conflict,
-                            "{}: the file changed since the suite was loaded",
-                            segment.file.string());
-            }
-            m_reader = std::move(*reader);
-            m_raw_count = 0;
         }
         RawCase raw;
         auto more = m_reader->next(raw);
@@ -207,6 +196,23 @@ Expected<const TestCase*> CaseWalk::next() {
     m_current = std::move(m_pending.front());
     m_pending.pop_front();
     return &m_current;
+}
+
+Expected<void> CaseWalk::open_file(const CasePlan::Segment& segment) {
+    std::string hash;
+    auto reader = open_dataset(segment.file, &hash);
+    if (!reader) {
+        return fail(reader.error());
+    }
+    if (m_validating) {
+        m_validating->segments[m_segment].file_hash = hash;
+    } else if (hash != segment.file_hash) {
+        return fail(ErrorCode::conflict, "{}: the file changed since the suite was loaded",
+                    segment.file.string());
+    }
+    m_reader = std::move(*reader);
+    m_raw_count = 0;
+    return {};
 }
 
 } // namespace detail

@@ -159,45 +159,49 @@ Expected<std::vector<detail::CasePlan::Segment>> parse_tests(const json& tests, 
     return segments;
 }
 
+// `defaultTest` as `written`: a map, or a file:// path to a YAML or JSON one.
+Expected<detail::CaseDraft> parse_default_test(const json& written, const Place& place) {
+    json value = written;
+    std::string where = child(place.display, "defaultTest");
+    if (value.is_string()) {
+        const std::string spec = value.get<std::string>();
+        const std::string rel = strip_file_scheme(spec);
+        if (!spec.starts_with("file://")) {
+            return fail(ErrorCode::invalid_input,
+                        "{}: a string must be a file:// path to a YAML or JSON map", where);
+        }
+        if (!path_exists(place.base_dir / rel)) {
+            return fail(ErrorCode::not_found, "{}: '{}' does not exist", where, spec);
+        }
+        const std::string shown = place.show(rel);
+        auto text = util::read_file(place.base_dir / rel);
+        if (!text) {
+            return fail(text.error(), "{}", where);
+        }
+        auto parsed = util::parse_yaml(*text, shown);
+        if (!parsed) {
+            return fail(parsed.error());
+        }
+        value = std::move(*parsed);
+        where = shown;
+    }
+    if (!value.is_object()) {
+        return fail(ErrorCode::invalid_input, "{}: 'defaultTest' must be a map, not {}",
+                    place.display, type_name(value));
+    }
+    if (value.contains("description") || value.contains("id")) {
+        return fail(ErrorCode::invalid_input, "{}: '{}' belongs in a test, not in defaultTest",
+                    where, value.contains("description") ? "description" : "id");
+    }
+    return detail::parse_case({value, where, {}}, place.base_dir, detail::CaseKind::defaults);
+}
+
 // `defaultTest` (a map or a file:// path to one) and the suite's own `vars`, `assert` and
 // `options`, which apply to every case after defaultTest's.
 Expected<detail::CaseDraft> parse_defaults(const json& doc, const Place& place) {
     detail::CaseDraft defaults;
     if (doc.contains("defaultTest")) {
-        json value = doc["defaultTest"];
-        std::string where = child(place.display, "defaultTest");
-        if (value.is_string()) {
-            const std::string spec = value.get<std::string>();
-            const std::string rel = strip_file_scheme(spec);
-            if (!spec.starts_with("file://")) {
-                return fail(ErrorCode::invalid_input,
-                            "{}: a string must be a file:// path to a YAML or JSON map", where);
-            }
-            if (!path_exists(place.base_dir / rel)) {
-                return fail(ErrorCode::not_found, "{}: '{}' does not exist", where, spec);
-            }
-            const std::string shown = place.show(rel);
-            auto text = util::read_file(place.base_dir / rel);
-            if (!text) {
-                return fail(text.error(), "{}", where);
-            }
-            auto parsed = util::parse_yaml(*text, shown);
-            if (!parsed) {
-                return fail(parsed.error());
-            }
-            value = std::move(*parsed);
-            where = shown;
-        }
-        if (!value.is_object()) {
-            return fail(ErrorCode::invalid_input, "{}: 'defaultTest' must be a map, not {}",
-                        place.display, type_name(value));
-        }
-        if (value.contains("description") || value.contains("id")) {
-            return fail(ErrorCode::invalid_input, "{}: '{}' belongs in a test, not in defaultTest",
-                        where, value.contains("description") ? "description" : "id");
-        }
-        auto parsed =
-            detail::parse_case({value, where, {}}, place.base_dir, detail::CaseKind::defaults);
+        auto parsed = parse_default_test(doc["defaultTest"], place);
         if (!parsed) {
             return fail(parsed.error());
         }
@@ -251,22 +255,40 @@ void collect_judge_prompts(const std::vector<AssertionSpec>& specs,
     }
 }
 
-Expected<void> parse_run_options(const json& doc, std::string_view display, Suite& suite) {
-    if (doc.contains("description")) {
-        if (!doc["description"].is_string()) {
-            return fail(ErrorCode::invalid_input, "{}: 'description' must be a string, not {}",
-                        display, type_name(doc["description"]));
+// The suite's `judge` map: `samples` and `embedding` into `suite` (`provider` is read with the
+// defaults, by parse_judge).
+Expected<void> parse_judge_options(const json& j, std::string_view display, Suite& suite) {
+    if (!j.is_object()) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: 'judge' must be a map (provider, samples), not {}", display,
+                    type_name(j));
+    }
+    for (const auto& [key, value] : j.items()) {
+        if (key == "samples") {
+            if (!value.is_number_integer() || value.get<int64_t>() < 1 ||
+                value.get<int64_t>() > 25) {
+                return fail(ErrorCode::invalid_input,
+                            "{}: 'judge.samples' must be a whole number from 1 to 25", display);
+            }
+            suite.judge_samples = static_cast<int>(value.get<int64_t>());
+        } else if (key == "embedding") {
+            auto config = provider::parse_provider_config(
+                value, fmt::format("{}: judge.embedding", display), suite.base_dir);
+            if (!config) {
+                return fail(config.error());
+            }
+            suite.embedding = std::move(*config);
+        } else if (key != "provider") {
+            return fail(ErrorCode::invalid_input, "{}: unknown key 'judge.{}'{}", display, key,
+                        util::did_you_mean(key, std::vector<std::string>{"provider", "samples", "embedding"}));
         }
-        suite.description = doc["description"].get<std::string>();
     }
-    json evaluate = doc.value("evaluateOptions", json::object());
-    if (!evaluate.is_object()) {
-        return fail(ErrorCode::invalid_input, "{}: 'evaluateOptions' must be a map, not {}",
-                    display, type_name(evaluate));
-    }
-    if (auto ok = check_keys(evaluate, display, k_evaluate_option_keys, "evaluateOptions."); !ok) {
-        return ok;
-    }
+    return {};
+}
+
+// `repeat` (or `evaluateOptions.repeat`) and `evaluateOptions.maxConcurrency` into `suite`.
+Expected<void> parse_counts(const json& doc, const json& evaluate, std::string_view display,
+                            Suite& suite) {
     if (doc.contains("repeat") && evaluate.contains("repeat")) {
         return fail(ErrorCode::invalid_input,
                     "{}: 'repeat' and 'evaluateOptions.repeat' are both set; keep one", display);
@@ -296,32 +318,31 @@ Expected<void> parse_run_options(const json& doc, std::string_view display, Suit
         }
         suite.max_concurrency = *n;
     }
-    if (doc.contains("judge") && !doc["judge"].is_null()) {
-        const json& j = doc["judge"];
-        if (!j.is_object()) {
-            return fail(ErrorCode::invalid_input,
-                        "{}: 'judge' must be a map (provider, samples), not {}", display,
-                        type_name(j));
+    return {};
+}
+
+Expected<void> parse_run_options(const json& doc, std::string_view display, Suite& suite) {
+    if (doc.contains("description")) {
+        if (!doc["description"].is_string()) {
+            return fail(ErrorCode::invalid_input, "{}: 'description' must be a string, not {}",
+                        display, type_name(doc["description"]));
         }
-        for (const auto& [key, value] : j.items()) {
-            if (key == "samples") {
-                if (!value.is_number_integer() || value.get<int64_t>() < 1 ||
-                    value.get<int64_t>() > 25) {
-                    return fail(ErrorCode::invalid_input,
-                                "{}: 'judge.samples' must be a whole number from 1 to 25", display);
-                }
-                suite.judge_samples = static_cast<int>(value.get<int64_t>());
-            } else if (key == "embedding") {
-                auto config = provider::parse_provider_config(
-                    value, fmt::format("{}: judge.embedding", display), suite.base_dir);
-                if (!config) {
-                    return fail(config.error());
-                }
-                suite.embedding = std::move(*config);
-            } else if (key != "provider") {
-                return fail(ErrorCode::invalid_input, "{}: unknown key 'judge.{}'{}", display, key,
-                            util::did_you_mean(key, std::vector<std::string>{"provider", "samples", "embedding"}));
-            }
+        suite.description = doc["description"].get<std::string>();
+    }
+    json evaluate = doc.value("evaluateOptions", json::object());
+    if (!evaluate.is_object()) {
+        return fail(ErrorCode::invalid_input, "{}: 'evaluateOptions' must be a map, not {}",
+                    display, type_name(evaluate));
+    }
+    if (auto ok = check_keys(evaluate, display, k_evaluate_option_keys, "evaluateOptions."); !ok) {
+        return ok;
+    }
+    if (auto ok = parse_counts(doc, evaluate, display, suite); !ok) {
+        return ok;
+    }
+    if (doc.contains("judge") && !doc["judge"].is_null()) {
+        if (auto ok = parse_judge_options(doc["judge"], display, suite); !ok) {
+            return ok;
         }
     }
     if (doc.contains("threshold")) {
@@ -384,6 +405,115 @@ void append_hashed_case(std::string& out, const TestCase& c) {
     out += '}';
 }
 
+// The suite's `prompts` and its `providers` (or `targets`), into `suite`.
+Expected<void> parse_prompts_and_providers(const json& doc, const Place& place, Suite& suite) {
+    if (!doc.contains("prompts") || doc["prompts"].is_null()) {
+        return fail(ErrorCode::invalid_input, "{}: a suite needs 'prompts'", place.display);
+    }
+    auto prompts = parse_prompts(doc["prompts"], place.display, place.base_dir);
+    if (!prompts) {
+        return fail(prompts.error());
+    }
+    suite.prompts = std::move(*prompts);
+
+    if (doc.contains("providers") && doc.contains("targets")) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: 'providers' and 'targets' are both set; keep one", place.display);
+    }
+    const char* providers_key = doc.contains("targets") ? "targets" : "providers";
+    if (!doc.contains(providers_key) || doc[providers_key].is_null()) {
+        return fail(ErrorCode::invalid_input, "{}: a suite needs 'providers'", place.display);
+    }
+    auto providers = parse_providers(doc[providers_key], providers_key, place.display,
+                                     place.base_dir, suite.warnings);
+    if (!providers) {
+        return fail(providers.error());
+    }
+    suite.providers = std::move(*providers);
+    return {};
+}
+
+// The plan of the suite's cases: `defaults`, then the `tests` entries as segments.
+Expected<std::shared_ptr<detail::CasePlan>> plan_cases(const json& doc, const Place& place,
+                                                       detail::CaseDraft defaults) {
+    auto plan = std::make_shared<detail::CasePlan>();
+    plan->base_dir = place.base_dir;
+    plan->defaults = std::move(defaults);
+    if (doc.contains("tests") && !doc["tests"].is_null()) {
+        auto segments = parse_tests(doc["tests"], place);
+        if (!segments) {
+            return fail(segments.error());
+        }
+        plan->segments = std::move(*segments);
+    } else {
+        // As promptfoo does: without tests, the prompts run once with the defaults.
+        detail::CaseDraft only;
+        only.test.where = place.display;
+        plan->segments.emplace_back().drafts.push_back(std::move(only));
+    }
+    return plan;
+}
+
+// The judge of the suite: `judge.provider` (or `defaultTest.options.provider`, already in
+// `defaults`), its config parsed into `suite.judge`.
+Expected<void> parse_judge(const json& doc, const Place& place, detail::CaseDraft& defaults,
+                           Suite& suite) {
+    if (const json* j = doc.contains("judge") && doc["judge"].contains("provider")
+                            ? &doc["judge"]["provider"]
+                            : nullptr) {
+        if (!defaults.judge.is_null()) {
+            return fail(ErrorCode::invalid_input,
+                        "{}: 'judge.provider' and 'defaultTest.options.provider' are both set; "
+                        "keep one",
+                        place.display);
+        }
+        defaults.judge = *j;
+        defaults.judge_where = fmt::format("{}: judge.provider", place.display);
+    }
+    if (!defaults.judge.is_null()) {
+        auto judge =
+            provider::parse_provider_config(defaults.judge, defaults.judge_where, place.base_dir);
+        if (!judge) {
+            return fail(judge.error());
+        }
+        suite.warnings.insert(suite.warnings.end(), judge->warnings.begin(), judge->warnings.end());
+        suite.judge = std::move(*judge);
+    }
+    return {};
+}
+
+// The validating walk: every case parsed once (errors before any call), ids checked, the
+// dataset hashed; nothing kept but the ids. Sets the plan's count and files' hashes, and the
+// suite's dataset hash and judge prompts.
+Expected<void> validate_cases(detail::CasePlan& plan, Suite& suite) {
+    detail::CaseWalk walk(plan, &plan);
+    util::Sha256 hash;
+    hash.update("[");
+    bool first = true;
+    std::string piece;
+    for (;;) {
+        auto next = walk.next();
+        if (!next) {
+            return fail(next.error());
+        }
+        if (*next == nullptr) {
+            break;
+        }
+        if (!first) {
+            hash.update(",");
+        }
+        first = false;
+        collect_judge_prompts((*next)->asserts, suite.judge_prompts);
+        piece.clear();
+        append_hashed_case(piece, **next);
+        hash.update(piece);
+    }
+    hash.update("]");
+    suite.dataset_hash = hash.hex_digest();
+    plan.count = walk.count();
+    return {};
+}
+
 } // namespace
 
 Expected<Suite> load_suite(const fs::path& path) {
@@ -422,101 +552,26 @@ Expected<Suite> load_suite(const fs::path& path) {
         return fail(ok.error());
     }
 
-    if (!doc.contains("prompts") || doc["prompts"].is_null()) {
-        return fail(ErrorCode::invalid_input, "{}: a suite needs 'prompts'", place.display);
+    if (auto ok = parse_prompts_and_providers(doc, place, suite); !ok) {
+        return fail(ok.error());
     }
-    auto prompts = parse_prompts(doc["prompts"], place.display, place.base_dir);
-    if (!prompts) {
-        return fail(prompts.error());
-    }
-    suite.prompts = std::move(*prompts);
-
-    if (doc.contains("providers") && doc.contains("targets")) {
-        return fail(ErrorCode::invalid_input,
-                    "{}: 'providers' and 'targets' are both set; keep one", place.display);
-    }
-    const char* providers_key = doc.contains("targets") ? "targets" : "providers";
-    if (!doc.contains(providers_key) || doc[providers_key].is_null()) {
-        return fail(ErrorCode::invalid_input, "{}: a suite needs 'providers'", place.display);
-    }
-    auto providers = parse_providers(doc[providers_key], providers_key, place.display,
-                                     place.base_dir, suite.warnings);
-    if (!providers) {
-        return fail(providers.error());
-    }
-    suite.providers = std::move(*providers);
 
     auto defaults = parse_defaults(doc, place);
     if (!defaults) {
         return fail(defaults.error());
     }
-    if (const json* j = doc.contains("judge") && doc["judge"].contains("provider")
-                            ? &doc["judge"]["provider"]
-                            : nullptr) {
-        if (!defaults->judge.is_null()) {
-            return fail(ErrorCode::invalid_input,
-                        "{}: 'judge.provider' and 'defaultTest.options.provider' are both set; "
-                        "keep one",
-                        place.display);
-        }
-        defaults->judge = *j;
-        defaults->judge_where = fmt::format("{}: judge.provider", place.display);
-    }
-    if (!defaults->judge.is_null()) {
-        auto judge =
-            provider::parse_provider_config(defaults->judge, defaults->judge_where, place.base_dir);
-        if (!judge) {
-            return fail(judge.error());
-        }
-        suite.warnings.insert(suite.warnings.end(), judge->warnings.begin(), judge->warnings.end());
-        suite.judge = std::move(*judge);
+    if (auto ok = parse_judge(doc, place, *defaults, suite); !ok) {
+        return fail(ok.error());
     }
 
-    auto plan = std::make_shared<detail::CasePlan>();
-    plan->base_dir = place.base_dir;
-    plan->defaults = std::move(*defaults);
-    if (doc.contains("tests") && !doc["tests"].is_null()) {
-        auto segments = parse_tests(doc["tests"], place);
-        if (!segments) {
-            return fail(segments.error());
-        }
-        plan->segments = std::move(*segments);
-    } else {
-        // As promptfoo does: without tests, the prompts run once with the defaults.
-        detail::CaseDraft only;
-        only.test.where = place.display;
-        plan->segments.emplace_back().drafts.push_back(std::move(only));
+    auto plan = plan_cases(doc, place, std::move(*defaults));
+    if (!plan) {
+        return fail(plan.error());
     }
-    // The validating walk: every case parsed once (errors before any call), ids checked, the
-    // dataset hashed; nothing kept but the ids.
-    {
-        detail::CaseWalk walk(*plan, plan.get());
-        util::Sha256 hash;
-        hash.update("[");
-        bool first = true;
-        std::string piece;
-        for (;;) {
-            auto next = walk.next();
-            if (!next) {
-                return fail(next.error());
-            }
-            if (*next == nullptr) {
-                break;
-            }
-            if (!first) {
-                hash.update(",");
-            }
-            first = false;
-            collect_judge_prompts((*next)->asserts, suite.judge_prompts);
-            piece.clear();
-            append_hashed_case(piece, **next);
-            hash.update(piece);
-        }
-        hash.update("]");
-        suite.dataset_hash = hash.hex_digest();
-        plan->count = walk.count();
+    if (auto ok = validate_cases(**plan, suite); !ok) {
+        return fail(ok.error());
     }
-    suite.tests = CaseSource(std::move(plan));
+    suite.tests = CaseSource(std::move(*plan));
     return suite;
 }
 

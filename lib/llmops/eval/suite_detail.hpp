@@ -104,6 +104,10 @@ class CaseWalk {
     int64_t count() const { return m_finalizer.count(); }
 
   private:
+    // Opens the dataset file of `segment` (the current one) into `m_reader`: its hash recorded
+    // by the validating walk, compared by the others (`conflict` when it changed).
+    Expected<void> open_file(const CasePlan::Segment& segment);
+
     const CasePlan& m_plan;
     CasePlan* m_validating;
     CaseFinalizer m_finalizer;
