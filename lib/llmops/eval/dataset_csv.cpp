@@ -205,6 +205,30 @@ struct Column {
 const std::vector<std::string> k_special_columns = {
     "__expected", "__description", "__id", "__threshold", "__metric", "__metadata:", "__config:"};
 
+// A `__config:__expected[N]:<key>` column named `c.name`: its target and key into `c`.
+Expected<void> classify_config_column(Column& c, const std::vector<std::string>& header,
+                                      std::string_view where) {
+    const std::string& name = c.name;
+    c.kind = Column::Kind::config;
+    const std::string spec = name.substr(9);
+    const size_t colon = spec.find(':');
+    c.target = spec.substr(0, colon);
+    c.key = colon == std::string::npos ? "" : spec.substr(colon + 1);
+    if (!c.target.starts_with("__expected") ||
+        (c.key != "threshold" && c.key != "weight" && c.key != "metric")) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: column '{}': write '__config:__expected:<key>' or "
+                    "'__config:__expectedN:<key>' with threshold, weight or metric",
+                    where, name);
+    }
+    if (c.target != "__expected" &&
+        std::find(header.begin(), header.end(), c.target) == header.end()) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: column '{}' names '{}', which is not a column", where, name, c.target);
+    }
+    return {};
+}
+
 Expected<Column> classify_column(const std::string& name, const std::vector<std::string>& header,
                                  std::string_view where) {
     using Kind = Column::Kind;
@@ -232,22 +256,8 @@ Expected<Column> classify_column(const std::string& name, const std::vector<std:
                         "{}: column '{}' needs a key, as in '__metadata:category'", where, name);
         }
     } else if (name.starts_with("__config:")) {
-        c.kind = Kind::config;
-        const std::string spec = name.substr(9);
-        const size_t colon = spec.find(':');
-        c.target = spec.substr(0, colon);
-        c.key = colon == std::string::npos ? "" : spec.substr(colon + 1);
-        if (!c.target.starts_with("__expected") ||
-            (c.key != "threshold" && c.key != "weight" && c.key != "metric")) {
-            return fail(ErrorCode::invalid_input,
-                        "{}: column '{}': write '__config:__expected:<key>' or "
-                        "'__config:__expectedN:<key>' with threshold, weight or metric",
-                        where, name);
-        }
-        if (c.target != "__expected" &&
-            std::find(header.begin(), header.end(), c.target) == header.end()) {
-            return fail(ErrorCode::invalid_input,
-                        "{}: column '{}' names '{}', which is not a column", where, name, c.target);
+        if (auto ok = classify_config_column(c, header, where); !ok) {
+            return fail(ok.error());
         }
     } else if (name == "__prefix" || name == "__suffix" || name == "__providerOutput") {
         return fail(ErrorCode::invalid_input,
@@ -290,6 +300,43 @@ json metadata_list(std::string_view cell) {
     }
     flush();
     return out;
+}
+
+// The settings of a row's assertions, once every assertion exists: the `__metric` cell
+// (`metric`) on those without one, then the `__config:__expected[N]:<key>` cells of `row` on the
+// assertions they name in `asserts` (whose columns are `raw.assert_names`).
+Expected<void> apply_assertion_settings(const CsvRecord& row, const std::vector<Column>& columns,
+                                        const detail::RawCase& raw, const std::string& metric,
+                                        json& asserts) {
+    if (!metric.empty()) {
+        for (auto& a : asserts) {
+            if (!a.contains("metric")) {
+                a["metric"] = metric;
+            }
+        }
+    }
+    for (size_t i = 0; i < columns.size(); ++i) {
+        const Column& col = columns[i];
+        const std::string& cell = row.fields[i];
+        if (col.kind != Column::Kind::config || util::trim(cell).empty()) {
+            continue;
+        }
+        json value = trimmed(cell);
+        if (col.key != "metric") {
+            const auto n = parse_number(cell);
+            if (!n) {
+                return fail(ErrorCode::invalid_input, "{}: '{}' must be a number, not '{}'",
+                            raw.where, col.name, cell);
+            }
+            value = *n;
+        }
+        for (size_t a = 0; a < asserts.size(); ++a) {
+            if (col.target == "__expected" || raw.assert_names[a] == col.target) {
+                asserts[a][col.key] = value;
+            }
+        }
+    }
+    return {};
 }
 
 // One CSV row as a raw case in the suite's test shape.
@@ -339,33 +386,8 @@ Expected<detail::RawCase> case_from_row(const CsvRecord& row, const std::vector<
         case Kind::config: break; // applied below, once every assertion exists
         }
     }
-    if (!metric.empty()) {
-        for (auto& a : asserts) {
-            if (!a.contains("metric")) {
-                a["metric"] = metric;
-            }
-        }
-    }
-    for (size_t i = 0; i < columns.size(); ++i) {
-        const Column& col = columns[i];
-        const std::string& cell = row.fields[i];
-        if (col.kind != Kind::config || util::trim(cell).empty()) {
-            continue;
-        }
-        json value = trimmed(cell);
-        if (col.key != "metric") {
-            const auto n = parse_number(cell);
-            if (!n) {
-                return fail(ErrorCode::invalid_input, "{}: '{}' must be a number, not '{}'",
-                            raw.where, col.name, cell);
-            }
-            value = *n;
-        }
-        for (size_t a = 0; a < asserts.size(); ++a) {
-            if (col.target == "__expected" || raw.assert_names[a] == col.target) {
-                asserts[a][col.key] = value;
-            }
-        }
+    if (auto ok = apply_assertion_settings(row, columns, raw, metric, asserts); !ok) {
+        return fail(ok.error());
     }
     if (!asserts.empty()) {
         entry["assert"] = std::move(asserts);

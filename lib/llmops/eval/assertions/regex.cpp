@@ -27,6 +27,52 @@ struct ThreadList {
     }
 };
 
+// Follows the empty transitions of `program` from `start` at position `i` of `text`, adding the
+// threads that wait for a character to `list`; true as soon as one reaches the match. `stack` is
+// scratch space, kept by the caller so the search allocates once.
+bool add_thread(const std::vector<Regex::Inst>& program, const std::u32string& text,
+                ThreadList& list, std::vector<uint32_t>& stack, uint32_t start, size_t i) {
+    using Inst = Regex::Inst;
+    const size_t n = text.size();
+    stack.push_back(start);
+    while (!stack.empty()) {
+        const uint32_t pc = stack.back();
+        stack.pop_back();
+        if (list.mark[pc] == list.generation)
+            continue;
+        list.mark[pc] = list.generation;
+        const Inst& inst = program[pc];
+        const bool word_before = i > 0 && is_word(text[i - 1]);
+        const bool word_after = i < n && is_word(text[i]);
+        switch (inst.op) {
+        case Inst::Op::jump: stack.push_back(inst.a); break;
+        case Inst::Op::split:
+            stack.push_back(inst.b);
+            stack.push_back(inst.a);
+            break;
+        case Inst::Op::text_begin:
+            if (i == 0)
+                stack.push_back(pc + 1);
+            break;
+        case Inst::Op::text_end:
+            if (i == n)
+                stack.push_back(pc + 1);
+            break;
+        case Inst::Op::word_boundary:
+            if (word_before != word_after)
+                stack.push_back(pc + 1);
+            break;
+        case Inst::Op::not_boundary:
+            if (word_before == word_after)
+                stack.push_back(pc + 1);
+            break;
+        case Inst::Op::match: stack.clear(); return true;
+        default: list.pcs.push_back(pc); break;
+        }
+    }
+    return false;
+}
+
 } // namespace
 
 bool Regex::search(std::string_view text_utf8) const {
@@ -35,47 +81,8 @@ bool Regex::search(std::string_view text_utf8) const {
     ThreadList current(m_program.size());
     ThreadList next(m_program.size());
     std::vector<uint32_t> stack;
-
-    // Follows the empty transitions from `pc` at position `i`, adding the threads that wait for
-    // a character to `list`; true as soon as one reaches the match.
     const auto add = [&](ThreadList& list, uint32_t start, size_t i) {
-        stack.push_back(start);
-        while (!stack.empty()) {
-            const uint32_t pc = stack.back();
-            stack.pop_back();
-            if (list.mark[pc] == list.generation)
-                continue;
-            list.mark[pc] = list.generation;
-            const Inst& inst = m_program[pc];
-            const bool word_before = i > 0 && is_word(text[i - 1]);
-            const bool word_after = i < n && is_word(text[i]);
-            switch (inst.op) {
-            case Inst::Op::jump: stack.push_back(inst.a); break;
-            case Inst::Op::split:
-                stack.push_back(inst.b);
-                stack.push_back(inst.a);
-                break;
-            case Inst::Op::text_begin:
-                if (i == 0)
-                    stack.push_back(pc + 1);
-                break;
-            case Inst::Op::text_end:
-                if (i == n)
-                    stack.push_back(pc + 1);
-                break;
-            case Inst::Op::word_boundary:
-                if (word_before != word_after)
-                    stack.push_back(pc + 1);
-                break;
-            case Inst::Op::not_boundary:
-                if (word_before == word_after)
-                    stack.push_back(pc + 1);
-                break;
-            case Inst::Op::match: stack.clear(); return true;
-            default: list.pcs.push_back(pc); break;
-            }
-        }
-        return false;
+        return add_thread(m_program, text, list, stack, start, i);
     };
 
     for (size_t i = 0;; ++i) {
