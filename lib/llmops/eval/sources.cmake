@@ -3,6 +3,8 @@ set(LLMOPS_EVAL_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertion.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/common.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/regex.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/regex_compile.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/regex_classes.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/text.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/json.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/similarity.cpp
@@ -18,6 +20,12 @@ set(LLMOPS_EVAL_SOURCES
   ${CMAKE_CURRENT_BINARY_DIR}/judge_prompts_data.cpp
   # Suites, datasets and the runner (not assertions: keep these lines).
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/suite.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/suite_detail.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/suite_prompts.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/case_draft.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/case_source.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/dataset.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/dataset_csv.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/csv.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/inputs.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/runner.cpp)

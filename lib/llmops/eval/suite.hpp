@@ -160,7 +160,8 @@ Expected<std::vector<TestCase>> load_dataset(const std::filesystem::path& path,
                                              const std::filesystem::path& base_dir);
 
 // ---------------------------------------------------------------------------------------------
-// Internal: shared by suite.cpp (the suite, test cases, defaults) and dataset.cpp (the files).
+// Internal: shared by the files that read suites (suite.cpp, case_draft.cpp, case_source.cpp)
+// and dataset.cpp (the files); what only they share is in suite_detail.hpp.
 
 namespace detail {
 

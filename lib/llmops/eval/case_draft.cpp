@@ -1,0 +1,284 @@
+// One test case as written (inline, `defaultTest`, or a dataset's row) parsed into a CaseDraft:
+// its keys checked, `file://` variables loaded, its assertions and options parsed.
+
+#include <llmops/eval/suite_detail.hpp>
+
+#include <fmt/format.h>
+
+#include <llmops/util/files.hpp>
+#include <llmops/util/json.hpp>
+#include <llmops/util/strings.hpp>
+#include <llmops/util/yaml.hpp>
+
+namespace llmops::eval::detail {
+
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+const std::vector<Refused> k_test_refused = {
+    {"provider", ""},
+    {"providers", ""},
+    {"prompts", ""},
+    {"providerOutput", ""},
+    {"assertScoringFunction", "use 'threshold' and assertion weights"},
+    {"transform", ""},
+};
+
+const Keys k_test_keys = {
+    {"description", "id", "vars", "assert", "threshold", "metadata", "options"}, k_test_refused};
+const Keys k_default_keys = {{"vars", "assert", "threshold", "metadata", "options"},
+                             k_test_refused};
+
+const std::vector<Refused> k_option_refused = {
+    {"transform", ""},
+    {"transformVars", ""},
+    {"postprocess", ""},
+    {"prefix", "put the text in the prompt"},
+    {"suffix", "put the text in the prompt"},
+    {"rubricPrompt", "judge prompts live in prompts/judge/"},
+    {"runSerially", ""},
+    {"storeOutputAs", ""},
+    {"disableConversationVar", ""},
+};
+
+const Keys k_test_option_keys = {{"disableVarExpansion", "disableDefaultAsserts"},
+                                 k_option_refused};
+const Keys k_default_option_keys = {{"provider", "disableVarExpansion"}, k_option_refused};
+// ---- variables ------------------------------------------------------------------------------
+
+// Loads a variable written `file://path`: JSON and YAML files give their value, other files
+// their text (promptfoo's "Loading media files" table, minus images and scripts).
+Expected<json> load_var_file(const std::string& spec, std::string_view where,
+                             const fs::path& base_dir) {
+    const std::string rel = strip_file_scheme(spec);
+    if (has_glob(rel)) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: '{}': glob patterns are not supported; name one file", where, spec);
+    }
+    if (is_script(rel)) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: '{}': variables computed by scripts are not supported", where, spec);
+    }
+    const fs::path path = (base_dir / rel).lexically_normal();
+    if (!path_exists(path)) {
+        return fail(ErrorCode::not_found, "{}: '{}' does not exist", where, spec);
+    }
+    auto text = util::read_file(path);
+    if (!text) {
+        return fail(text.error(), "{}", where);
+    }
+    if (util::find_invalid_utf8(*text)) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: '{}' is not UTF-8 text (images and other binary files are not supported)",
+                    where, spec);
+    }
+    const std::string ext = lower_extension(path);
+    if (ext == ".json") {
+        auto value = util::parse_json(*text, rel);
+        if (!value) {
+            return fail(value.error(), "{}", where);
+        }
+        return std::move(*value);
+    }
+    if (ext == ".yaml" || ext == ".yml") {
+        auto value = util::parse_yaml(*text, rel);
+        if (!value) {
+            return fail(value.error(), "{}", where);
+        }
+        return std::move(*value);
+    }
+    return json(std::move(*text));
+}
+
+bool is_file_ref(const json& v) {
+    return v.is_string() && v.get_ref<const std::string&>().starts_with("file://");
+}
+
+Expected<json> parse_vars(const json& vars, std::string_view where, const fs::path& base_dir) {
+    if (!vars.is_object()) {
+        return fail(ErrorCode::invalid_input, "{}: 'vars' must be a map, not {}", where,
+                    type_name(vars));
+    }
+    json out = json::object();
+    for (const auto& [name, value] : vars.items()) {
+        const std::string var_where = child(where, "vars." + name);
+        if (name == "assert") {
+            return fail(ErrorCode::invalid_input,
+                        "{}: 'assert' is inside 'vars'; assertions go beside 'vars', not in it",
+                        where);
+        }
+        if (is_file_ref(value)) {
+            auto loaded = load_var_file(value.get<std::string>(), var_where, base_dir);
+            if (!loaded) {
+                return fail(loaded.error());
+            }
+            out[name] = std::move(*loaded);
+        } else if (value.is_array()) {
+            json items = json::array();
+            for (const auto& item : value) {
+                if (is_file_ref(item)) {
+                    auto loaded = load_var_file(item.get<std::string>(), var_where, base_dir);
+                    if (!loaded) {
+                        return fail(loaded.error());
+                    }
+                    items.push_back(std::move(*loaded));
+                } else {
+                    items.push_back(item);
+                }
+            }
+            out[name] = std::move(items);
+        } else {
+            out[name] = value;
+        }
+    }
+    return out;
+}
+
+// ---- options --------------------------------------------------------------------------------
+
+Expected<void> parse_options(const json& options, std::string_view where, detail::CaseKind kind,
+                             detail::CaseDraft& draft) {
+    if (!options.is_object()) {
+        return fail(ErrorCode::invalid_input, "{}: 'options' must be a map, not {}", where,
+                    type_name(options));
+    }
+    const bool test = kind == detail::CaseKind::test;
+    if (test && options.contains("provider")) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: 'options.provider' is only supported in defaultTest (one judge for "
+                    "every case)",
+                    where);
+    }
+    if (!test && options.contains("disableDefaultAsserts")) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: 'options.disableDefaultAsserts' belongs in a test", where);
+    }
+    if (auto ok = check_keys(options, where, test ? k_test_option_keys : k_default_option_keys,
+                             "options.");
+        !ok) {
+        return ok;
+    }
+    for (const auto& [key, value] : options.items()) {
+        if (key == "provider") {
+            draft.judge = value;
+            draft.judge_where = child(where, "options.provider");
+        } else if (!value.is_boolean()) {
+            return fail(ErrorCode::invalid_input, "{}: 'options.{}' must be true or false", where,
+                        key);
+        } else if (key == "disableVarExpansion") {
+            draft.disable_var_expansion = value.get<bool>();
+        } else if (key == "disableDefaultAsserts") {
+            draft.disable_default_asserts = value.get<bool>();
+        }
+    }
+    return {};
+}
+
+// ---- cases ----------------------------------------------------------------------------------
+
+Expected<std::optional<double>> parse_threshold(const json& v, std::string_view where) {
+    if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 1) {
+        return fail(ErrorCode::invalid_input, "{}: 'threshold' must be a number from 0 to 1",
+                    where);
+    }
+    return v.get<double>();
+}
+
+Expected<void> parse_asserts(const json& list, const detail::RawCase& raw, const fs::path& base_dir,
+                             std::vector<AssertionSpec>& out) {
+    if (!list.is_array()) {
+        return fail(ErrorCode::invalid_input, "{}: 'assert' must be a list, not {}", raw.where,
+                    type_name(list));
+    }
+    for (size_t i = 0; i < list.size(); ++i) {
+        const std::string name =
+            i < raw.assert_names.size() ? raw.assert_names[i] : fmt::format("assert[{}]", i);
+        auto spec = parse_assertion(list[i], child(raw.where, name), base_dir);
+        if (!spec) {
+            return fail(spec.error());
+        }
+        out.push_back(std::move(*spec));
+    }
+    return {};
+}
+
+// A case's `description` (a string) and `id` (an integer, or a string with more than white
+// space) as written in `e`, into `test`.
+Expected<void> parse_names(const json& e, std::string_view where, TestCase& test) {
+    if (e.contains("description")) {
+        if (!e["description"].is_string()) {
+            return fail(ErrorCode::invalid_input, "{}: 'description' must be a string, not {}",
+                        where, type_name(e["description"]));
+        }
+        test.description = e["description"].get<std::string>();
+    }
+    if (e.contains("id")) {
+        const json& id = e["id"];
+        if (id.is_number_integer()) {
+            test.id = id.dump();
+        } else if (id.is_string() && !util::trim(id.get<std::string>()).empty()) {
+            test.id = id.get<std::string>();
+        } else {
+            return fail(ErrorCode::invalid_input, "{}: 'id' must be a non-empty string", where);
+        }
+    }
+    return {};
+}
+
+} // namespace
+
+Expected<CaseDraft> parse_case(const RawCase& raw, const fs::path& base_dir, CaseKind kind) {
+    const json& e = raw.entry;
+    const std::string_view where = raw.where;
+    if (!e.is_object()) {
+        return fail(ErrorCode::invalid_input, "{}: a test case must be a map, not {}", where,
+                    type_name(e));
+    }
+    const bool test = kind == CaseKind::test;
+    if (auto ok = check_keys(e, where, test ? k_test_keys : k_default_keys, "",
+                             test ? "variables go under 'vars'" : "");
+        !ok) {
+        return fail(ok.error());
+    }
+    CaseDraft draft;
+    draft.test.where = raw.where;
+    if (auto ok = parse_names(e, where, draft.test); !ok) {
+        return fail(ok.error());
+    }
+    if (e.contains("vars")) {
+        auto vars = parse_vars(e["vars"], where, base_dir);
+        if (!vars) {
+            return fail(vars.error());
+        }
+        draft.test.vars = std::move(*vars);
+    }
+    if (e.contains("assert")) {
+        if (auto ok = parse_asserts(e["assert"], raw, base_dir, draft.test.asserts); !ok) {
+            return fail(ok.error());
+        }
+    }
+    if (e.contains("threshold")) {
+        auto t = parse_threshold(e["threshold"], where);
+        if (!t) {
+            return fail(t.error());
+        }
+        draft.test.threshold = *t;
+    }
+    if (e.contains("metadata")) {
+        if (!e["metadata"].is_object()) {
+            return fail(ErrorCode::invalid_input, "{}: 'metadata' must be a map, not {}", where,
+                        type_name(e["metadata"]));
+        }
+        draft.test.metadata = e["metadata"];
+    }
+    if (e.contains("options")) {
+        if (auto ok = parse_options(e["options"], where, kind, draft); !ok) {
+            return fail(ok.error());
+        }
+    }
+    return draft;
+}
+
+} // namespace llmops::eval::detail

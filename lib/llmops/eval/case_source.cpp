@@ -1,0 +1,293 @@
+// A suite's cases, walked one at a time: drafts finished into cases (defaults, list variables
+// expanded, ids and positions), dataset files read again on every walk, and CaseSource.
+
+#include <llmops/eval/suite_detail.hpp>
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include <llmops/util/strings.hpp>
+
+namespace llmops::eval {
+
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+// A variable's value in a case id: one line, at most 40 characters.
+std::string id_value(const json& v) {
+    std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+    std::replace_if(
+        text.begin(), text.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+    if (text.size() > 40) {
+        size_t cut = 37;
+        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
+            --cut; // never split a UTF-8 sequence
+        }
+        text = text.substr(0, cut) + "...";
+    }
+    return text;
+}
+
+// One combination of a case's list variables.
+struct Combination {
+    json vars;
+    std::string suffix; // "[language=French, tone=formal]", empty without expansion
+};
+
+constexpr size_t k_max_expansion = 10000;
+
+// promptfoo's generateVarCombinations: a variable holding a list whose first item is a string
+// gives one case per item; other lists (of maps, of numbers) are passed whole.
+Expected<std::vector<Combination>> expand(const json& vars, bool disabled, std::string_view where) {
+    std::vector<Combination> combos{{vars, ""}};
+    if (disabled) {
+        return combos;
+    }
+    std::vector<std::string> expanded;
+    for (const auto& [name, value] : vars.items()) {
+        if (!value.is_array() || value.empty() || !value.front().is_string()) {
+            continue;
+        }
+        if (combos.size() * value.size() > k_max_expansion) {
+            return fail(ErrorCode::invalid_input,
+                        "{}: the list variables expand to more than {} cases (set "
+                        "'options.disableVarExpansion: true' to pass lists whole)",
+                        where, k_max_expansion);
+        }
+        std::vector<Combination> next;
+        for (const auto& c : combos) {
+            for (const auto& item : value) {
+                Combination n = c;
+                n.vars[name] = item;
+                next.push_back(std::move(n));
+            }
+        }
+        combos = std::move(next);
+        expanded.push_back(name);
+    }
+    if (combos.size() > 1) {
+        for (auto& c : combos) {
+            std::vector<std::string> parts;
+            for (const auto& name : expanded) {
+                parts.push_back(name + "=" + id_value(c.vars[name]));
+            }
+            c.suffix = "[" + util::join(parts, ", ") + "]";
+        }
+    }
+    return combos;
+}
+
+} // namespace
+
+namespace detail {
+
+Expected<void> CaseFinalizer::add(const CaseDraft& draft, std::deque<TestCase>& out) {
+    const CaseDraft& defaults = m_defaults;
+    json vars = defaults.test.vars;
+    for (const auto& [name, value] : draft.test.vars.items()) {
+        vars[name] = value;
+    }
+    const bool no_expansion =
+        draft.disable_var_expansion.value_or(defaults.disable_var_expansion.value_or(false));
+    auto combos = expand(vars, no_expansion, draft.test.where);
+    if (!combos) {
+        return fail(combos.error());
+    }
+    const std::string& base = draft.test.id.empty() ? draft.test.description : draft.test.id;
+    for (auto& combo : *combos) {
+        TestCase c;
+        c.description = draft.test.description;
+        c.vars = std::move(combo.vars);
+        if (!draft.disable_default_asserts) {
+            c.asserts = defaults.test.asserts;
+        }
+        c.asserts.insert(c.asserts.end(), draft.test.asserts.begin(), draft.test.asserts.end());
+        c.threshold = draft.test.threshold ? draft.test.threshold : defaults.test.threshold;
+        c.metadata = defaults.test.metadata;
+        for (const auto& [key, value] : draft.test.metadata.items()) {
+            c.metadata[key] = value;
+        }
+        c.where = draft.test.where;
+        c.position = m_count;
+        if (base.empty()) {
+            c.id = fmt::format("case-{}", m_count + 1);
+        } else {
+            c.id = combo.suffix.empty() ? base : base + " " + combo.suffix;
+        }
+        if (m_check_duplicates) {
+            if (const auto [it, inserted] = m_seen.emplace(c.id, c.where); !inserted) {
+                return fail(ErrorCode::invalid_input,
+                            "{}: duplicate case id '{}' (also {}); give each case its own 'id'",
+                            c.where, c.id, it->second);
+            }
+        }
+        ++m_count;
+        out.push_back(std::move(c));
+    }
+    return {};
+}
+
+Expected<std::vector<TestCase>> finalize_cases(const std::vector<CaseDraft>& drafts,
+                                               const CaseDraft& defaults) {
+    CaseFinalizer finalizer(defaults, true);
+    std::deque<TestCase> cases;
+    for (const auto& draft : drafts) {
+        if (auto ok = finalizer.add(draft, cases); !ok) {
+            return fail(ok.error());
+        }
+    }
+    return std::vector<TestCase>(std::make_move_iterator(cases.begin()),
+                                 std::make_move_iterator(cases.end()));
+}
+Expected<const TestCase*> CaseWalk::next() {
+    if (!m_plan.held.empty() || (m_plan.segments.empty() && m_plan.count == 0)) {
+        if (m_held >= m_plan.held.size()) {
+            return nullptr;
+        }
+        return &m_plan.held[m_held++];
+    }
+    while (m_pending.empty()) {
+        if (m_segment >= m_plan.segments.size()) {
+            return nullptr;
+        }
+        const CasePlan::Segment& segment = m_plan.segments[m_segment];
+        if (segment.file.empty()) {
+            if (m_draft >= segment.drafts.size()) {
+                ++m_segment;
+                m_draft = 0;
+                continue;
+            }
+            if (auto ok = m_finalizer.add(segment.drafts[m_draft++], m_pending); !ok) {
+                return fail(ok.error());
+            }
+            continue;
+        }
+        if (!m_reader) {
+            if (auto ok = open_file(segment); !ok) {
+                return fail(ok.error());
+            }
+        }
+        RawCase raw;
+        auto more = m_reader->next(raw);
+        if (!more) {
+            return fail(more.error());
+        }
+        if (!*more) {
+            if (m_raw_count == 0) {
+                return fail(ErrorCode::invalid_input, "{}: the dataset is empty",
+                            segment.file.string());
+            }
+            m_reader.reset();
+            ++m_segment;
+            continue;
+        }
+        ++m_raw_count;
+        auto draft = parse_case(raw, m_plan.base_dir, CaseKind::test);
+        if (!draft) {
+            return fail(draft.error());
+        }
+        if (auto ok = m_finalizer.add(*draft, m_pending); !ok) {
+            return fail(ok.error());
+        }
+    }
+    m_current = std::move(m_pending.front());
+    m_pending.pop_front();
+    return &m_current;
+}
+
+Expected<void> CaseWalk::open_file(const CasePlan::Segment& segment) {
+    std::string hash;
+    auto reader = open_dataset(segment.file, &hash);
+    if (!reader) {
+        return fail(reader.error());
+    }
+    if (m_validating) {
+        m_validating->segments[m_segment].file_hash = hash;
+    } else if (hash != segment.file_hash) {
+        return fail(ErrorCode::conflict, "{}: the file changed since the suite was loaded",
+                    segment.file.string());
+    }
+    m_reader = std::move(*reader);
+    m_raw_count = 0;
+    return {};
+}
+
+} // namespace detail
+
+// ---- CaseSource ---------------------------------------------------------------------------------
+
+CaseSource::CaseSource() : m_plan(std::make_shared<detail::CasePlan>()) {}
+
+const TestCase& CaseSource::defaults() const { return m_plan->defaults.test; }
+
+CaseSource::CaseSource(std::vector<TestCase> cases) {
+    auto plan = std::make_shared<detail::CasePlan>();
+    for (size_t i = 0; i < cases.size(); ++i) {
+        cases[i].position = static_cast<int64_t>(i);
+    }
+    plan->count = static_cast<int64_t>(cases.size());
+    plan->held = std::move(cases);
+    m_plan = std::move(plan);
+}
+
+CaseSource::CaseSource(std::shared_ptr<const detail::CasePlan> plan) : m_plan(std::move(plan)) {}
+CaseSource::~CaseSource() = default;
+CaseSource::CaseSource(const CaseSource&) = default;
+CaseSource& CaseSource::operator=(const CaseSource&) = default;
+CaseSource::CaseSource(CaseSource&&) noexcept = default;
+CaseSource& CaseSource::operator=(CaseSource&&) noexcept = default;
+
+int64_t CaseSource::size() const { return m_plan->count; }
+
+std::vector<std::filesystem::path> CaseSource::files() const {
+    std::vector<std::filesystem::path> out;
+    for (const auto& segment : m_plan->segments) {
+        if (!segment.file.empty()) {
+            out.push_back(segment.file);
+        }
+    }
+    return out;
+}
+
+CaseSource::Cursor::Cursor() = default;
+CaseSource::Cursor::Cursor(Cursor&&) noexcept = default;
+CaseSource::Cursor& CaseSource::Cursor::operator=(Cursor&&) noexcept = default;
+CaseSource::Cursor::~Cursor() = default;
+
+Expected<const TestCase*> CaseSource::Cursor::next() { return m_walk->next(); }
+
+CaseSource::Cursor CaseSource::cursor() const {
+    Cursor c;
+    c.m_walk = std::make_unique<detail::CaseWalk>(*m_plan, nullptr);
+    return c;
+}
+
+Expected<void> CaseSource::for_each(const std::function<bool(const TestCase&)>& visit) const {
+    auto c = cursor();
+    for (;;) {
+        auto next = c.next();
+        if (!next) {
+            return fail(next.error());
+        }
+        if (*next == nullptr || !visit(**next)) {
+            return {};
+        }
+    }
+}
+
+Expected<std::vector<TestCase>> CaseSource::to_vector() const {
+    std::vector<TestCase> out;
+    auto ok = for_each([&](const TestCase& c) {
+        out.push_back(c);
+        return true;
+    });
+    if (!ok) {
+        return fail(ok.error());
+    }
+    return out;
+}
+
+} // namespace llmops::eval

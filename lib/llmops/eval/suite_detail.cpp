@@ -1,0 +1,96 @@
+// The helpers the suite's parsers share (suite_detail.hpp): key checks, places in messages,
+// file:// paths.
+
+#include <llmops/eval/suite_detail.hpp>
+
+#include <algorithm>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include <llmops/util/strings.hpp>
+
+namespace llmops::eval::detail {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+// How a JSON value's type is named in messages.
+std::string_view type_name(const json& v) {
+    switch (v.type()) {
+    case json::value_t::object: return "a map";
+    case json::value_t::array: return "a list";
+    case json::value_t::string: return "a string";
+    case json::value_t::boolean: return "true/false";
+    case json::value_t::null: return "empty";
+    default: return "a number";
+    }
+}
+
+// "qa.yaml" + "tests[0]" -> "qa.yaml: tests[0]"; "qa.yaml: tests[0]" + "vars" ->
+// "qa.yaml: tests[0].vars"; "cases.csv:5" + "__expected" -> "cases.csv:5: __expected".
+std::string child(std::string_view where, std::string_view key) {
+    if (where.find(": ") != std::string_view::npos) {
+        return fmt::format("{}.{}", where, key);
+    }
+    return fmt::format("{}: {}", where, key);
+}
+
+// Checks every key of `map` against `keys`; `prefix` ("options.") is how nested keys are named.
+// `hint` is added to an unknown key without a likely correction.
+Expected<void> check_keys(const json& map, std::string_view where, const Keys& keys,
+                          std::string_view prefix, std::string_view hint) {
+    for (const auto& [key, value] : map.items()) {
+        if (std::find(keys.supported.begin(), keys.supported.end(), key) != keys.supported.end()) {
+            continue;
+        }
+        const auto refused = std::find_if(keys.refused.begin(), keys.refused.end(),
+                                          [&](const Refused& r) { return r.key == key; });
+        if (refused != keys.refused.end()) {
+            return fail(ErrorCode::invalid_input,
+                        "{}: '{}{}' is a promptfoo key llmops does not support{}", where, prefix,
+                        key, refused->hint.empty() ? "" : fmt::format(" ({})", refused->hint));
+        }
+        const auto match = util::closest_match(key, keys.supported);
+        return fail(ErrorCode::invalid_input, "{}: unknown key '{}{}'{}", where, prefix, key,
+                    match          ? fmt::format(" (did you mean '{}{}'?)", prefix, *match)
+                    : hint.empty() ? std::string()
+                                   : fmt::format(" ({})", hint));
+    }
+    return {};
+}
+
+bool has_glob(std::string_view path) {
+    return path.find_first_of("*?[{") != std::string_view::npos;
+}
+
+std::string lower_extension(const fs::path& path) {
+    std::string ext = path.extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return ext;
+}
+
+// A Python or JavaScript file, possibly with promptfoo's `:function` suffix.
+bool is_script(std::string_view path) {
+    std::string_view file = path;
+    const size_t colon = file.rfind(':');
+    if (colon != std::string_view::npos && file.find('/', colon) == std::string_view::npos) {
+        file = file.substr(0, colon);
+    }
+    static constexpr std::string_view k_scripts[] = {".py",  ".js",  ".ts",  ".mjs", ".cjs",
+                                                     ".mts", ".cts", ".jsx", ".tsx"};
+    return std::any_of(std::begin(k_scripts), std::end(k_scripts),
+                       [&](std::string_view ext) { return file.ends_with(ext); });
+}
+
+bool path_exists(const fs::path& path) {
+    std::error_code ec;
+    return fs::exists(path, ec);
+}
+
+std::string strip_file_scheme(std::string_view spec) {
+    return std::string(spec.starts_with("file://") ? spec.substr(7) : spec);
+}
+
+} // namespace llmops::eval::detail

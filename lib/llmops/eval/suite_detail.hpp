@@ -1,0 +1,123 @@
+#pragma once
+// Internal to suites and datasets: what the files that read a suite share, beside the parsing
+// steps suite.hpp declares for the datasets. suite.cpp reads the suite; suite_prompts.cpp its
+// `prompts` and `providers`; case_draft.cpp one test case; case_source.cpp walks the cases;
+// suite_detail.cpp holds the helpers below; dataset.cpp and dataset_csv.cpp read the files.
+
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <llmops/eval/suite.hpp>
+#include <llmops/util/error.hpp>
+
+namespace llmops::eval::detail {
+
+// ---- keys and places ------------------------------------------------------------------------
+
+// A promptfoo key llmops refuses, with a hint at what to do instead (may be empty).
+struct Refused {
+    std::string_view key;
+    std::string_view hint;
+};
+
+// The keys a map may hold: ours, and promptfoo's that we refuse.
+struct Keys {
+    std::vector<std::string> supported;
+    std::vector<Refused> refused;
+};
+
+// How a JSON value's type is named in messages ("a map", "a list", "empty", ...).
+std::string_view type_name(const nlohmann::json& v);
+
+// "qa.yaml" + "tests[0]" -> "qa.yaml: tests[0]"; "qa.yaml: tests[0]" + "vars" ->
+// "qa.yaml: tests[0].vars"; "cases.csv:5" + "__expected" -> "cases.csv:5: __expected".
+std::string child(std::string_view where, std::string_view key);
+
+// Checks every key of `map` against `keys`; `prefix` ("options.") is how nested keys are named.
+// `hint` is added to an unknown key without a likely correction. Fails with `invalid_input`
+// naming `where` and the first key that is refused or unknown (with "did you mean").
+Expected<void> check_keys(const nlohmann::json& map, std::string_view where, const Keys& keys,
+                          std::string_view prefix = "", std::string_view hint = "");
+
+// ---- paths ----------------------------------------------------------------------------------
+
+// Whether `path` holds a glob character (`*?[{`).
+bool has_glob(std::string_view path);
+
+// The extension of `path`, lower-cased (".csv").
+std::string lower_extension(const std::filesystem::path& path);
+
+// A Python or JavaScript file, possibly with promptfoo's `:function` suffix.
+bool is_script(std::string_view path);
+
+// Whether `path` exists (false when it cannot be checked).
+bool path_exists(const std::filesystem::path& path);
+
+// `spec` without a leading `file://`.
+std::string strip_file_scheme(std::string_view spec);
+
+// ---- sections of a suite (suite_prompts.cpp) ------------------------------------------------
+
+// The `prompts` entry of the suite named `display` in messages, relative paths resolved against
+// `base_dir`. Fails with `invalid_input` or `not_found` naming the entry.
+Expected<std::vector<PromptEntry>> parse_prompts(const nlohmann::json& prompts,
+                                                 std::string_view display,
+                                                 const std::filesystem::path& base_dir);
+
+// The `providers` (or `targets`: `key`) entry of the suite named `display`. The configs'
+// warnings (a literal apiKey) are appended to `warnings`. Fails with `invalid_input` naming the
+// entry.
+Expected<std::vector<provider::ProviderConfig>>
+parse_providers(const nlohmann::json& providers, std::string_view key, std::string_view display,
+                const std::filesystem::path& base_dir, std::vector<std::string>& warnings);
+
+// ---- dataset files (dataset_csv.cpp) -------------------------------------------------------
+
+// A reader of the CSV file `name` whose bytes are `text`: the header read and classified now,
+// the rows parsed as they are taken. Fails with `invalid_input` (invalid UTF-8, a column without
+// a name or twice, an unknown or unsupported `__` column).
+Expected<std::unique_ptr<RawCaseReader>> open_csv_dataset(std::string text, std::string name);
+
+// ---- walking the cases (case_source.cpp) ----------------------------------------------------
+
+// One walk over a plan's cases.
+class CaseWalk {
+  public:
+    // `validating`: the walk that loads a suite (duplicate ids checked, file hashes recorded in
+    // `plan` instead of compared).
+    CaseWalk(const CasePlan& plan, CasePlan* validating)
+        : m_plan(plan), m_validating(validating),
+          m_finalizer(plan.defaults, validating != nullptr) {}
+
+    // The next case, or nullptr at the end; the pointer stays valid until the next call. Fails
+    // as parse_case and CaseFinalizer do, with `invalid_input` on an empty dataset file, and
+    // with `conflict` when a file's bytes changed since the validating walk.
+    Expected<const TestCase*> next();
+
+    int64_t count() const { return m_finalizer.count(); }
+
+  private:
+    // Opens the dataset file of `segment` (the current one) into `m_reader`: its hash recorded
+    // by the validating walk, compared by the others (`conflict` when it changed).
+    Expected<void> open_file(const CasePlan::Segment& segment);
+
+    const CasePlan& m_plan;
+    CasePlan* m_validating;
+    CaseFinalizer m_finalizer;
+    size_t m_held = 0;
+    size_t m_segment = 0;
+    size_t m_draft = 0;
+    std::unique_ptr<RawCaseReader> m_reader;
+    int64_t m_raw_count = 0;
+    std::deque<TestCase> m_pending;
+    TestCase m_current;
+};
+
+} // namespace llmops::eval::detail
