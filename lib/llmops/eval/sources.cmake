@@ -28,4 +28,12 @@ set(LLMOPS_EVAL_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/dataset_csv.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/csv.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/inputs.cpp
+  # The runner's rooms (runner.hpp names them).
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/matrix.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/case_selection.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/scheduler.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/session.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/provenance.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/summary.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/estimate.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/runner.cpp)

@@ -131,10 +131,6 @@ struct Suite {
     std::vector<std::string> warnings;    // e.g. a literal apiKey
 };
 
-// The generation parameters a prompt's `config` sets (temperature, top_p, max_tokens, seed,
-// stop, response_format); other keys are ignored.
-provider::Params prompt_params(const std::string& config_json);
-
 // Loads and validates the suite at `path`: every dataset file read, every assertion parsed,
 // every provider config checked; nothing called. Fails with `invalid_input` (or `not_found` for
 // a missing file) and a one-line message naming the file and line when known:

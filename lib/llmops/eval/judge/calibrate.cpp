@@ -9,6 +9,8 @@
 #include <llmops/eval/assertion.hpp>
 #include <llmops/eval/judge/judge.hpp>
 #include <llmops/eval/runner.hpp>
+#include <llmops/eval/session.hpp>
+#include <llmops/eval/summary.hpp>
 #include <llmops/store/cache.hpp>
 #include <llmops/store/runs.hpp>
 #include <llmops/util/build_info.hpp>
@@ -110,15 +112,6 @@ std::vector<AssertionSpec> judged_specs(const std::vector<AssertionSpec>& specs,
     }
     if (pairwise && out.size() > 1) {
         out.resize(1);
-    }
-    return out;
-}
-
-json assertion_json(const AssertionResult& r) {
-    json out{{"type", r.type},     {"pass", r.pass},     {"score", r.score},
-             {"reason", r.reason}, {"weight", r.weight}, {"error", r.error}};
-    if (!r.judge.is_null()) {
-        out["judge"] = r.judge;
     }
     return out;
 }
@@ -281,13 +274,11 @@ Expected<Calibration> calibrate(store::Database& db, const store::Project& proje
         return fail(prices.error());
     }
 
-    std::unique_ptr<provider::Recorder> recorder;
-    if (options.record) {
-        auto opened = provider::Recorder::open(*options.record);
-        if (!opened) {
-            return fail(opened.error());
-        }
-        recorder = std::move(*opened);
+    auto session = RunSession::open(db, project.dir,
+                                    {options.concurrency, options.cache_mode, options.record,
+                                     &*prices});
+    if (!session) {
+        return fail(session.error());
     }
 
     // The run: one variant, the judge; results pass when the judge agrees with the humans.
@@ -322,24 +313,15 @@ Expected<Calibration> calibrate(store::Database& db, const store::Project& proje
                             {"config", setup.provider->config().public_config},
                             {"samples", setup.samples},
                             {"prompts", judge_prompts}}}};
-    const util::ProcessIdentity me = util::self_process();
-    auto run_id = store::create_run(db, run, &me);
-    if (!run_id) {
-        return fail(run_id.error());
+    if (auto ok = session->create(run); !ok) {
+        return fail(ok.error());
     }
-    result.run_id = *run_id;
+    const int64_t run_id = session->run_id();
+    result.run_id = run_id;
     result.labelled = static_cast<int64_t>(labels.size());
 
-    std::optional<store::ResponseCache> cache;
-    if (options.cache_mode != provider::CacheMode::off) {
-        if (auto opened = store::ResponseCache::open(project.dir / "cache.db")) {
-            cache.emplace(std::move(*opened));
-        }
-    }
-    store::ResultWriter writer(db, *run_id);
-    std::optional<Error> write_error;
     RunSummary summary;
-    summary.run_id = *run_id;
+    summary.run_id = run_id;
     VariantSummary v;
     v.index = 0;
     v.label = variant.label;
@@ -389,7 +371,6 @@ Expected<Calibration> calibrate(store::Database& db, const store::Project& proje
             r.status = "error";
             r.reason = verdict.reason;
             ++result.errors;
-            ++v.errors;
             if (result.first_error.empty()) {
                 result.first_error = fmt::format("{}: {}", label.id, verdict.reason);
             }
@@ -416,23 +397,12 @@ Expected<Calibration> calibrate(store::Database& db, const store::Project& proje
                                            judge_pass ? "pass" : "fail", verdict.reason,
                                            label.human_pass ? "pass" : "fail");
         }
-        if (r.status != "error") {
-            (r.status == "pass" ? v.pass : v.fail) += 1;
-            v.score_sum += r.score.value_or(0);
-        }
-        ++v.results;
-        v.add_judge(r, verdict.results);
-        if (!write_error) {
-            if (auto ok = writer.add(std::move(r)); !ok) {
-                write_error = ok.error();
-            }
-        }
+        v.add(r, Answer::none, verdict.results);
+        session->add(std::move(r));
     };
 
     std::vector<std::unique_ptr<Item>> items;
-    {
-        provider::CallEngine engine({options.concurrency, cache ? &*cache : nullptr,
-                                     options.cache_mode, recorder.get(), &*prices});
+    const auto start = [&](provider::CallEngine& engine) {
         int index = 0;
         for (const auto& label : labels) {
             auto item = std::make_unique<Item>();
@@ -465,39 +435,22 @@ Expected<Calibration> calibrate(store::Database& db, const store::Project& proje
             items.push_back(std::move(item));
             submit(engine, setup, raw->exchange, raw->calls_left, [&finish, raw] { finish(*raw); });
         }
-        engine.run(
-            [&] {
-                if (should_stop && should_stop()) {
-                    result.interrupted = true;
-                }
-                return result.interrupted;
-            },
-            [&] {
-                if (!write_error) {
-                    if (auto ok = writer.flush(); !ok) {
-                        write_error = ok.error();
-                    }
-                }
-            });
-    }
-    if (cache) {
-        (void)cache->flush();
-    }
-    if (auto ok = writer.flush(); !ok && !write_error) {
-        write_error = ok.error();
-    }
+    };
+    session->drive(start, [&] {
+        if (should_stop && should_stop()) {
+            result.interrupted = true;
+        }
+        return result.interrupted;
+    });
+    session->commit();
     result.agreement = stats::binary_agreement(result.counts);
-    summary.status = result.interrupted ? "interrupted" : write_error ? "failed" : "complete";
+    summary.status = result.interrupted ? "interrupted" : session->failed() ? "failed" : "complete";
     summary.interrupted = result.interrupted;
     summary.variants.push_back(std::move(v));
     json stored = summary.to_json();
     stored["calibration"] = result.to_json();
-    if (auto ok = store::finish_run(db, *run_id, summary.status, stored); !ok && !write_error) {
-        write_error = ok.error();
-    }
-    if (write_error) {
-        return fail(write_error->code(), "run {}: results could not be stored: {}", *run_id,
-                    write_error->message());
+    if (auto ok = session->finish(summary.status, stored); !ok) {
+        return fail(ok.error());
     }
     return result;
 }

@@ -8,6 +8,7 @@
 #include <llmops/eval/assertion.hpp>
 #include <llmops/eval/assertions/checks.hpp>
 #include <llmops/eval/assertions/common.hpp>
+#include <llmops/eval/matrix.hpp>
 #include <llmops/eval/suite.hpp>
 #include <llmops/prompt/operations.hpp>
 #include <llmops/prompt/render.hpp>

@@ -1,0 +1,336 @@
+#include <llmops/eval/matrix.hpp>
+
+// The matrix: prompts resolved, providers created, requests built; the judge models. See
+// matrix.hpp.
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include <llmops/prompt/operations.hpp>
+#include <llmops/util/files.hpp>
+#include <llmops/util/strings.hpp>
+
+namespace llmops::eval {
+
+using nlohmann::json;
+
+provider::Params prompt_params(const std::string& config_json) {
+    provider::Params p;
+    const json config = json::parse(config_json, nullptr, false);
+    if (!config.is_object()) {
+        return p;
+    }
+    auto number = [&](const char* key) -> std::optional<double> {
+        auto it = config.find(key);
+        return it != config.end() && it->is_number() ? std::optional(it->get<double>()) : std::nullopt;
+    };
+    auto integer = [&](const char* key) -> std::optional<int64_t> {
+        auto it = config.find(key);
+        return it != config.end() && it->is_number_integer() ? std::optional(it->get<int64_t>())
+                                                             : std::nullopt;
+    };
+    p.temperature = number("temperature");
+    p.top_p = number("top_p");
+    p.max_tokens = integer("max_tokens");
+    p.seed = integer("seed");
+    if (auto it = config.find("stop"); it != config.end() && it->is_array()) {
+        for (const auto& s : *it) {
+            if (s.is_string()) {
+                p.stop.push_back(s.get<std::string>());
+            }
+        }
+    }
+    if (auto it = config.find("response_format"); it != config.end() && it->is_object()) {
+        p.response_format_json = it->dump();
+    }
+    return p;
+}
+
+namespace {
+
+// How a prompt file is named in variant labels: its prompt name when it lives under a
+// `prompts/` folder (prompts/support/triage.yaml -> support/triage), else its file name.
+std::string file_label(const std::filesystem::path& path) {
+    const std::string text = path.lexically_normal().replace_extension().string();
+    const auto at = text.rfind("prompts/");
+    if (at != std::string::npos && (at == 0 || text[at - 1] == '/')) {
+        return text.substr(at + 8);
+    }
+    return path.filename().string();
+}
+
+// A prompt from a file: a JSON list of messages, a prompt file (YAML or Markdown front matter), or
+// raw text (.txt and anything else).
+Expected<ResolvedPrompt> resolve_file_prompt(const PromptEntry& entry, const Suite& suite) {
+    ResolvedPrompt out;
+    auto text = util::read_file(entry.value);
+    if (!text) {
+        return fail(text.error().code(), "{}: {}", entry.where, text.error().message());
+    }
+    const std::string shown = util::relative_display(entry.value, suite.base_dir);
+    const std::filesystem::path path(entry.value);
+    if (path.extension() == ".json") {
+        const json messages = json::parse(*text, nullptr, false);
+        if (!messages.is_array() || messages.empty()) {
+            return fail(ErrorCode::invalid_input,
+                        "{}: '{}' must hold a JSON list of {{role, content}} messages",
+                        entry.where, shown);
+        }
+        out.def.name = "file";
+        for (const auto& m : messages) {
+            if (!m.is_object() || !m.value("role", json()).is_string() ||
+                !m.value("content", json()).is_string()) {
+                return fail(ErrorCode::invalid_input,
+                            "{}: '{}': every message needs string 'role' and 'content'",
+                            entry.where, shown);
+            }
+            out.def.messages.push_back({m["role"].get<std::string>(), m["content"].get<std::string>()});
+        }
+    } else if (auto format = prompt::format_for_path(entry.value);
+               format && path.extension() != ".txt") {
+        auto def = prompt::parse_prompt_file(*text, *format, path.stem().string(), shown);
+        if (!def) {
+            return fail(def.error());
+        }
+        out.def = std::move(*def);
+    } else {
+        out.def.name = "file";
+        out.def.template_text = *text;
+    }
+    out.label = entry.label.empty() ? file_label(path) : entry.label;
+    return out;
+}
+
+Expected<ResolvedPrompt> resolve_prompt(store::PromptStore& prompts, const PromptEntry& entry,
+                                        const Suite& suite) {
+    ResolvedPrompt out;
+    switch (entry.kind) {
+    case PromptEntry::Kind::store_ref: {
+        auto loaded = prompt::load_version(prompts, entry.value);
+        if (!loaded) {
+            return fail(loaded.error().code(), "{}: {}", entry.where, loaded.error().message());
+        }
+        out.def = std::move(loaded->def);
+        out.label = entry.label.empty()
+                        ? fmt::format("{}@{}", loaded->version.name, loaded->version.number)
+                        : entry.label;
+        break;
+    }
+    case PromptEntry::Kind::file: {
+        auto loaded = resolve_file_prompt(entry, suite);
+        if (!loaded) {
+            return fail(loaded.error());
+        }
+        out = std::move(*loaded);
+        break;
+    }
+    case PromptEntry::Kind::text: {
+        out.def.name = "inline";
+        out.def.template_text = entry.value;
+        if (!entry.label.empty()) {
+            out.label = entry.label;
+        } else {
+            std::string first_line = entry.value.substr(0, entry.value.find('\n'));
+            out.label = first_line.size() > 40 ? first_line.substr(0, 37) + "..." : first_line;
+        }
+        break;
+    }
+    }
+    // Inline text and raw files come from no prompt file, so nothing checked their sections:
+    // refuse a broken one here, once, rather than fail every case at render.
+    if (entry.kind != PromptEntry::Kind::store_ref) {
+        if (auto ok = prompt::check_templates(out.def, entry.where); !ok) {
+            return fail(ok.error());
+        }
+    }
+    out.version_id = prompt::version_id(out.def);
+    out.params = prompt_params(out.def.config_json);
+    return out;
+}
+
+} // namespace
+
+Expected<Matrix> Matrix::make(store::Database& db, const Suite& suite,
+                              const provider::EnvLookup& env) {
+    Matrix m;
+    store::PromptStore prompts(db);
+    for (const auto& entry : suite.prompts) {
+        auto resolved = resolve_prompt(prompts, entry, suite);
+        if (!resolved) {
+            return fail(resolved.error());
+        }
+        m.m_prompts.push_back(std::move(*resolved));
+    }
+    for (const auto& config : suite.providers) {
+        auto made = provider::Provider::create(config, env);
+        if (!made) {
+            return fail(made.error());
+        }
+        m.m_providers.push_back(std::move(*made));
+    }
+    int index = 0;
+    for (const auto& p : m.m_prompts) {
+        for (const auto& provider : m.m_providers) {
+            store::VariantRecord v;
+            v.index = index++;
+            v.prompt_label = p.label;
+            v.prompt_version_id = p.version_id;
+            v.provider_id = provider->id();
+            v.provider_label = provider->config().label;
+            v.provider_config = provider->config().public_config;
+            v.label = fmt::format("{} | {}", p.label, v.provider_label);
+            m.m_variants.push_back(std::move(v));
+        }
+    }
+    return m;
+}
+
+const ResolvedPrompt& Matrix::prompt_of(int variant) const {
+    return m_prompts[static_cast<size_t>(variant) / m_providers.size()];
+}
+
+provider::Provider& Matrix::provider_of(int variant) const {
+    return *m_providers[static_cast<size_t>(variant) % m_providers.size()];
+}
+
+Expected<provider::CompletionRequest> Matrix::request(int variant, const TestCase& test,
+                                                      store::PromptStore& prompts) const {
+    const ResolvedPrompt& resolved = prompt_of(variant);
+    auto rendered = prompt::render_prompt(resolved.def, test.vars,
+                                          prompt::store_partial_loader(prompts),
+                                          prompt::RenderOptions{});
+    if (!rendered) {
+        return fail(rendered.error().code(), "{}: {}", test.where, rendered.error().message());
+    }
+    provider::CompletionRequest request;
+    request.model = provider_of(variant).config().spec.model;
+    request.messages = to_messages(*rendered);
+    request.params = resolved.params;
+    return request;
+}
+
+// The judge model (SPEC §9): --judge, else the suite's judge.provider or
+// defaultTest.options.provider, else LLMOPS_JUDGE; and the judge prompts the suite's
+// model-graded assertions use (committed to the store on first use).
+Expected<JudgeModels> make_judge_models(store::Database& db, const Suite& suite,
+                                        const std::optional<std::string>& judge_option,
+                                        const std::optional<int>& samples_option,
+                                        const provider::EnvLookup& env) {
+    JudgeModels out;
+    auto made = judge::make_judge(suite, judge_option, env);
+    if (!made) {
+        return fail(made.error());
+    }
+    auto embedder = judge::make_embedder(suite, env);
+    if (!embedder) {
+        return fail(embedder.error());
+    }
+    // The types that need a judge model: all model-graded ones but `similar` when an
+    // embedding model is set.
+    std::set<std::string> needing;
+    for (const auto& [type, ref] : suite.judge_prompts) {
+        if (judge::uses_judge_prompt(type) || !*embedder) {
+            needing.insert(type);
+        }
+    }
+    if (!*made && !needing.empty()) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: model-graded assertions ({}) need a judge model: pass --judge "
+                    "PROVIDER, set 'judge: {{provider: ...}}' in the suite, or set LLMOPS_JUDGE",
+                    suite.path.filename().string(),
+                    util::join(std::vector<std::string>(needing.begin(), needing.end()), ", "));
+    }
+    if (*embedder) {
+        out.embedder = std::move(*embedder);
+        out.setup.embedder = out.embedder.get();
+    }
+    if (!*made) {
+        return out;
+    }
+    out.judge = std::move(*made);
+    out.setup.provider = out.judge.get();
+    out.setup.samples = std::max(1, samples_option.value_or(suite.judge_samples));
+    for (const auto& [type, ref] : suite.judge_prompts) {
+        if (!judge::uses_judge_prompt(type)) {
+            continue;
+        }
+        auto loaded = judge::load_judge_prompt(db, type, ref);
+        if (!loaded) {
+            return fail(loaded.error());
+        }
+        out.setup.prompts.emplace(judge::prompt_key(type, ref), std::move(*loaded));
+    }
+    return out;
+}
+
+Expected<void> ensure_judge_prompts(store::Database& db, judge::Setup& setup,
+                                    const std::vector<AssertionSpec>& specs) {
+    for (const auto& spec : specs) {
+        if (judge::uses_judge_prompt(spec.type) && setup.provider != nullptr) {
+            auto it = spec.config.find("prompt");
+            const std::string ref = it != spec.config.end() && it->is_string() ? it->get<std::string>() : "";
+            const std::string key = judge::prompt_key(spec.type, ref);
+            if (!setup.prompts.contains(key)) {
+                auto loaded = judge::load_judge_prompt(db, spec.type, ref);
+                if (!loaded) {
+                    return fail(loaded.error());
+                }
+                setup.prompts.emplace(key, std::move(*loaded));
+            }
+        }
+        if (auto ok = ensure_judge_prompts(db, setup, spec.children); !ok) {
+            return ok;
+        }
+    }
+    return {};
+}
+
+std::vector<provider::ChatMessage> to_messages(const prompt::RenderedPrompt& rendered) {
+    std::vector<provider::ChatMessage> messages;
+    if (rendered.text) {
+        messages.push_back({"user", *rendered.text});
+    }
+    for (const auto& m : rendered.messages) {
+        messages.push_back({m.role, m.content});
+    }
+    return messages;
+}
+
+std::string messages_json(const std::vector<provider::ChatMessage>& messages) {
+    json out = json::array();
+    for (const auto& m : messages) {
+        out.push_back({{"role", m.role}, {"content", m.content}});
+    }
+    return out.dump();
+}
+
+std::string prompt_text(const std::vector<provider::ChatMessage>& messages) {
+    std::string text;
+    for (const auto& m : messages) {
+        text += text.empty() ? "" : "\n\n";
+        text += m.content;
+    }
+    return text;
+}
+
+AssertionContext answer_context(const TestCase& test, const Suite& suite, const std::string& text,
+                                const provider::CallOutcome& o) {
+    AssertionContext context;
+    context.output = o.result.output;
+    context.vars = &test.vars;
+    context.prompt = text;
+    context.finish_reason = o.result.finish_reason;
+    context.refused = o.result.refusal.has_value();
+    context.latency_ms = o.latency_ms;
+    context.cost_usd = o.cost_usd;
+    context.cached = o.cached;
+    context.base_dir = suite.base_dir;
+    if (o.result.context) {
+        context.response_context = *o.result.context;
+    }
+    return context;
+}
+
+} // namespace llmops::eval

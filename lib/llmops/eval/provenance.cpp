@@ -1,0 +1,126 @@
+#include <llmops/eval/provenance.hpp>
+
+#include <fmt/format.h>
+
+#include <llmops/prompt/definition.hpp>
+#include <llmops/util/build_info.hpp>
+#include <llmops/util/redact.hpp>
+#include <llmops/util/subprocess.hpp>
+
+namespace llmops::eval {
+
+using nlohmann::json;
+
+json git_state(const std::filesystem::path& root) {
+    util::ProcessOptions options;
+    options.timeout_ms = 5000;
+    auto head = util::run_process({"git", "-C", root.string(), "rev-parse", "HEAD"}, options);
+    if (!head || head->exit_code != 0 || head->timed_out) {
+        return nullptr;
+    }
+    std::string commit = head->out.substr(0, head->out.find('\n'));
+    auto status = util::run_process(
+        {"git", "-C", root.string(), "status", "--porcelain", "--untracked-files=no"}, options);
+    const bool dirty = status && status->exit_code == 0 && !status->out.empty();
+    return json{{"commit", commit}, {"dirty", dirty}};
+}
+
+json price_snapshot(const provider::Provider& p, const provider::PriceTable& prices) {
+    if (const auto& cost = p.config().cost) {
+        return json{{"source", "provider config"}, {"input", cost->input}, {"output", cost->output}};
+    }
+    const auto [name, model] = p.priced_as();
+    if (model.empty()) {
+        return nullptr;
+    }
+    const provider::PriceEntry* e = prices.find(model, name);
+    if (e == nullptr) {
+        return json{{"model", model}, {"unpriced", true}};
+    }
+    json out{{"provider", e->provider},      {"model", e->model},
+             {"input", e->prices.input},     {"output", e->prices.output},
+             {"effective", e->effective},    {"source", e->source}};
+    if (e->prices.cached_input) out["cached_input"] = *e->prices.cached_input;
+    if (e->prices.cache_write) out["cache_write"] = *e->prices.cache_write;
+    if (e->long_context_above) {
+        out["long_context_above"] = *e->long_context_above;
+        out["long_context"] = {{"input", e->long_context.input}, {"output", e->long_context.output}};
+    }
+    return out;
+}
+
+namespace {
+
+json filters_json(const CaseFilter& f) {
+    json filters = json::object();
+    if (f.pattern) filters["filter_pattern"] = *f.pattern;
+    if (f.failing_run) filters["failing"] = *f.failing_run;
+    if (f.sample) filters["sample"] = {{"n", *f.sample}, {"seed", f.seed}};
+    if (f.first_n) filters["first_n"] = *f.first_n;
+    if (f.shard) filters["shard"] = fmt::format("{}/{}", f.shard->first, f.shard->second);
+    return filters;
+}
+
+// The judge model, its samples and prompts, and the embedding model of `similar`.
+void add_judge(json& provenance, const judge::Setup& judge, const provider::PriceTable& prices) {
+    if (judge.provider != nullptr) {
+        json judge_prompts = json::object();
+        for (const auto& [key, p] : judge.prompts) {
+            judge_prompts[key] = {{"ref", p.ref}, {"version_id", p.version_id}};
+        }
+        provenance["judge"] = {{"id", judge.provider->id()},
+                               {"label", judge.provider->config().label},
+                               {"config", judge.provider->config().public_config},
+                               {"samples", judge.samples},
+                               {"prompts", judge_prompts}};
+        provenance["prices"][judge.provider->id()] = price_snapshot(*judge.provider, prices);
+    }
+    if (judge.embedder != nullptr) {
+        if (!provenance.contains("judge")) {
+            provenance["judge"] = json::object();
+        }
+        provenance["judge"]["embedding"] = {{"id", judge.embedder->id()},
+                                            {"config", judge.embedder->config().public_config}};
+        provenance["prices"][judge.embedder->id()] = price_snapshot(*judge.embedder, prices);
+    }
+}
+
+} // namespace
+
+json run_provenance(const ProvenanceInput& in) {
+    json prompts = json::array();
+    for (const auto& p : in.matrix->prompts()) {
+        // The content itself, so that a diff of two runs can show how the prompt changed even
+        // when it was a file or inline text rather than a version in the store.
+        prompts.push_back(
+            {{"label", p.label},
+             {"version_id", p.version_id},
+             {"content", json::parse(prompt::canonical_content(p.def), nullptr, false)}});
+    }
+    json providers = json::array();
+    json prices = json::object();
+    for (const auto& p : in.matrix->providers()) {
+        providers.push_back({{"id", p->id()},
+                             {"label", p->config().label},
+                             {"config", p->config().public_config}});
+        prices[p->id()] = price_snapshot(*p, *in.prices);
+    }
+    const auto& git = in.git ? in.git : GitProbe(git_state);
+    json provenance{
+        {"llmops_version", util::version()},
+        {"suite_file", std::filesystem::absolute(in.suite->path).lexically_normal().string()},
+        {"llmops_commit", util::git_commit()},
+        {"git", git(in.project_root)},
+        {"command_line", util::sanitize_urls(in.command_line)},
+        {"prompts", prompts},
+        {"providers", providers},
+        {"prices", prices},
+        {"filters", filters_json(in.filter)},
+        {"repeat", in.repeat},
+        {"cases", in.cases},
+        {"concurrency", in.concurrency}};
+    add_judge(provenance, *in.judge, *in.prices);
+    return provenance;
+}
+
+} // namespace llmops::eval
