@@ -18,8 +18,6 @@
 #include <map>
 #include <optional>
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -27,6 +25,7 @@
 
 #include <llmops/compare/compare.hpp>
 #include <llmops/report/diff_html.hpp>
+#include <llmops/util/files.hpp>
 #include <llmops/util/redact.hpp>
 #include <llmops/util/strings.hpp>
 #include <llmops/util/term.hpp>
@@ -290,37 +289,19 @@ std::string indent_rest(const std::string& text, size_t spaces) {
 // ---------------------------------------------------------------------------------------------
 // The export sink.
 
-// Where an export goes: a temporary file beside the target, renamed into place by `commit` (a
+// Where an export goes: a util::AtomicFile beside the target, renamed into place by `commit` (a
 // reader never sees half a file, and a failed export leaves the old file as it was), or
 // standard output for "-". Writes are buffered; the temporary file is removed unless committed.
 class Sink {
 public:
     explicit Sink(fs::path path) : m_path(std::move(path)) {}
-    ~Sink() {
-        if (!m_temp.empty()) {
-            if (m_fd >= 0) {
-                ::close(m_fd);
-            }
-            ::unlink(m_temp.c_str());
-        }
-    }
-    Sink(const Sink&) = delete;
-    Sink& operator=(const Sink&) = delete;
 
     Expected<void> open() {
         if (m_path == "-") {
             std::fflush(stdout); // whatever stdio buffered goes first
-            m_fd = STDOUT_FILENO;
             return {};
         }
-        const fs::path dir = m_path.has_parent_path() ? m_path.parent_path() : fs::path(".");
-        std::string temp = (dir / ("." + m_path.filename().string() + ".tmp-XXXXXX")).string();
-        const int fd = ::mkostemp(temp.data(), O_CLOEXEC);
-        if (fd < 0) {
-            return io_error(errno);
-        }
-        m_fd = fd;
-        m_temp = std::move(temp);
+        m_file.emplace(LLMOPS_TRY(util::AtomicFile::create(m_path)));
         return {};
     }
 
@@ -330,58 +311,48 @@ public:
     }
 
     Expected<void> commit() {
-        if (auto ok = drain(); !ok) {
-            return ok;
-        }
-        if (m_temp.empty()) {
-            return {};
-        }
-        // mkstemp creates 0600; a report is an ordinary file.
-        ::fchmod(m_fd, 0644);
-        const int closed = ::close(m_fd);
-        m_fd = -1;
-        if (closed != 0 || ::rename(m_temp.c_str(), m_path.c_str()) != 0) {
-            return io_error(errno);
-        }
-        m_temp.clear();
-        return {};
+        LLMOPS_TRY(drain());
+        return m_file ? m_file->commit() : Expected<void>{};
     }
 
 private:
     static constexpr size_t k_buffer = 1 << 16;
 
     Expected<void> drain() {
+        if (m_file) {
+            LLMOPS_TRY(m_file->write(m_buffer));
+        } else {
+            LLMOPS_TRY(drain_to_stdout());
+        }
+        m_buffer.clear();
+        return {};
+    }
+
+    Expected<void> drain_to_stdout() {
         size_t done = 0;
         while (done < m_buffer.size() && !m_reader_gone) {
-            const ssize_t n = ::write(m_fd, m_buffer.data() + done, m_buffer.size() - done);
+            const ssize_t n =
+                ::write(STDOUT_FILENO, m_buffer.data() + done, m_buffer.size() - done);
             if (n < 0 && errno == EINTR) {
                 continue;
             }
-            if (n < 0 && errno == EPIPE && m_temp.empty()) {
+            if (n < 0 && errno == EPIPE) {
                 // `llmops runs export 3 -o - | head`: the reader left; stop quietly, as a
                 // command writing to a closed pipe does.
                 m_reader_gone = true;
                 break;
             }
             if (n < 0) {
-                return io_error(errno);
+                return fail(ErrorCode::io, "cannot write to standard output: {}",
+                            std::strerror(errno));
             }
             done += static_cast<size_t>(n);
         }
-        m_buffer.clear();
         return {};
     }
 
-    std::unexpected<Error> io_error(int err) const {
-        if (m_path == "-") {
-            return fail(ErrorCode::io, "cannot write to standard output: {}", std::strerror(err));
-        }
-        return fail(ErrorCode::io, "cannot write '{}': {}", m_path.string(), std::strerror(err));
-    }
-
     fs::path m_path;
-    std::string m_temp; // empty for standard output, and once renamed into place
-    int m_fd = -1;
+    std::optional<util::AtomicFile> m_file; // empty for standard output
     std::string m_buffer;
     bool m_reader_gone = false;
 };
