@@ -19,6 +19,7 @@
 #include <llmops/report/run_report.hpp>
 #include <llmops/store/runs.hpp>
 #include <llmops/util/files.hpp>
+#include <llmops/util/money.hpp>
 
 namespace llmops::cmd {
 
@@ -210,7 +211,7 @@ int exit_code_for(const eval::RunSummary& s, const EvalOptions& o, const eval::S
 
 // "$0.0123" below a dollar, "$12.34" above.
 std::string usd_text(double usd) {
-    return usd < 1 ? fmt::format("${:.4f}", usd) : fmt::format("${:.2f}", usd);
+    return util::format_usd(usd, {.zero = util::UsdZero::decimals});
 }
 
 // `eval --estimate`: what the run would cost, with nothing called.

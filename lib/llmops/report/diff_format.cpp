@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <llmops/report/escape.hpp>
+#include <llmops/util/money.hpp>
 
 namespace llmops::report::diff_format {
 
@@ -31,9 +32,7 @@ std::string p_text(std::optional<double> p) {
 
 std::string money(std::optional<double> usd) {
     if (!usd) return "-";
-    if (*usd == 0) return "$0";
-    if (*usd < 0.001) return fmt::format("${:.6f}", *usd); // per-case costs of small models
-    return *usd < 1 ? fmt::format("${:.4f}", *usd) : fmt::format("${:.2f}", *usd);
+    return util::format_usd(*usd, {.below_milli = 6}); // per-case costs of small models
 }
 
 std::string ms(std::optional<double> v) {

@@ -26,6 +26,7 @@
 #include <llmops/compare/compare.hpp>
 #include <llmops/report/diff_html.hpp>
 #include <llmops/util/files.hpp>
+#include <llmops/util/money.hpp>
 #include <llmops/util/redact.hpp>
 #include <llmops/util/strings.hpp>
 #include <llmops/util/term.hpp>
@@ -49,21 +50,13 @@ std::string number(double value) {
     return fmt::format("{}", value);
 }
 
-// "$0.0123" below a dollar (4 decimals), "$12.34" above; "$0" for nothing.
-std::string money(double usd) {
-    if (usd == 0) {
-        return "$0";
-    }
-    return usd < 1 ? fmt::format("${:.4f}", usd) : fmt::format("${:.2f}", usd);
-}
-
 // A cost with its unpriced calls: "$0.0123"; "$0.0123+?" when some calls had no price (their
 // cost is unknown, never zero); "unknown" when no call had one.
 std::string cost_text(double usd, int64_t unpriced) {
     if (unpriced > 0 && usd == 0) {
         return "unknown";
     }
-    return money(usd) + (unpriced > 0 ? "+?" : "");
+    return util::format_usd(usd) + (unpriced > 0 ? "+?" : "");
 }
 
 // "812ms", "1.2s".
@@ -1232,7 +1225,7 @@ std::string runs_list_text(const std::vector<store::RunRecord>& runs) {
                 : run.started_at;
         const std::string cost = e["cost_usd"].is_null()
                                      ? (e["unpriced"].is_null() ? "-" : "unknown")
-                                     : money(e["cost_usd"].get<double>()) +
+                                     : util::format_usd(e["cost_usd"].get<double>()) +
                                            (e["unpriced"].get<int64_t>() > 0 ? "+?" : "");
         std::string line = fmt::format(
             "{:>4}  {:<11}  {:<16}  {:>5}  {:>9}  {:>9}  {:<12}  {}", run.id, run.status, started,
