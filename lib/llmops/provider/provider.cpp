@@ -90,12 +90,9 @@ public:
         if (response.status < 200 || response.status >= 300) {
             return std::unexpected(error_from_response(m_endpoint.api, response));
         }
-        auto parsed = parse_response(m_endpoint.api, request, response);
-        if (!parsed) {
-            return fail(parsed.error());
-        }
+        auto parsed = LLMOPS_TRY(parse_response(m_endpoint.api, request, response));
         CallOutcome out;
-        out.result = std::move(*parsed);
+        out.result = std::move(parsed);
         return out;
     }
 
@@ -220,18 +217,15 @@ public:
         util::ProcessOptions options;
         options.stdin_data = exec_request_json(request, vars, m_config.program_config);
         options.timeout_ms = m_config.timeout_ms;
-        auto process = util::run_process(m_config.argv, options);
-        if (!process) {
-            return fail(process.error());
-        }
+        auto process = LLMOPS_TRY(util::run_process(m_config.argv, options));
         // Before parsing, so an error quoting the program's first bytes never quotes half a key
         // (stdout is the answer: a short dummy key stays in it, as in any answer).
         if (!m_secrets.empty()) {
-            process->out =
-                util::Redactor(m_secrets, util::Redactor::Short::kept).redact(process->out);
-            process->err = util::redact(process->err, m_secrets);
+            process.out =
+                util::Redactor(m_secrets, util::Redactor::Short::kept).redact(process.out);
+            process.err = util::redact(process.err, m_secrets);
         }
-        return parse_exec_result(m_config.spec.id, request, *process, m_config.timeout_ms);
+        return parse_exec_result(m_config.spec.id, request, process, m_config.timeout_ms);
     }
 };
 
@@ -449,12 +443,9 @@ Expected<std::unique_ptr<Provider>> Provider::create(ProviderConfig config, cons
     case Kind::anthropic:
     case Kind::google:
     case Kind::ollama: {
-        auto endpoint = endpoint_for(config.spec, env,
-                                     {config.base_url, config.api_key_env, config.literal_api_key});
-        if (!endpoint) {
-            return fail(endpoint.error());
-        }
-        return std::make_unique<ApiProvider>(std::move(config), std::move(*endpoint));
+        auto endpoint = LLMOPS_TRY(endpoint_for(
+            config.spec, env, {config.base_url, config.api_key_env, config.literal_api_key}));
+        return std::make_unique<ApiProvider>(std::move(config), std::move(endpoint));
     }
     case Kind::http:
         return std::make_unique<HttpTargetProvider>(std::move(config), env);

@@ -363,9 +363,7 @@ Expected<void> write_json(store::Database& db, const store::RunRecord& run, Sink
     }
     head += run.variants.empty() ? "],\n" : "\n  ],\n";
     head += "  \"summary\": " + indent_rest(dump(run.summary, 2), 2) + ",\n  \"results\": [";
-    if (auto ok = out.write(head); !ok) {
-        return ok;
-    }
+    LLMOPS_TRY(out.write(head));
     bool first = true;
     auto ok = store::for_each_result(db, run.id, [&](const store::ResultRecord& r) {
         auto written = out.write((first ? "\n    " : ",\n    ") + dump(result_json(r)));
@@ -390,12 +388,9 @@ Expected<void> write_jsonl(store::Database& db, const store::RunRecord& run, Sin
 
 // .csv: RFC 4180 (CRLF line ends, a header row), text cells guarded by csv_text.
 Expected<void> write_csv(store::Database& db, const store::RunRecord& run, Sink& out) {
-    auto ok = out.write("run,variant,variant_label,case_id,description,repeat,status,score,reason,"
-                        "output,input_tokens,output_tokens,cost_usd,latency_ms,cached,"
-                        "finish_reason,vars\r\n");
-    if (!ok) {
-        return ok;
-    }
+    LLMOPS_TRY(out.write("run,variant,variant_label,case_id,description,repeat,status,score,reason,"
+                         "output,input_tokens,output_tokens,cost_usd,latency_ms,cached,"
+                         "finish_reason,vars\r\n"));
     return store::for_each_result(db, run.id, [&](const store::ResultRecord& r) {
         const std::string row = fmt::format(
             "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n", run.id, r.variant,
@@ -503,15 +498,12 @@ std::string junit_case(const store::ResultRecord& r, const std::string& classnam
 }
 
 Expected<void> write_junit(store::Database& db, const store::RunRecord& run, Sink& out) {
-    auto plan = plan_junit(db, run);
-    if (!plan) {
-        return fail(plan.error());
-    }
+    auto plan = LLMOPS_TRY(plan_junit(db, run));
     auto ok = out.write(fmt::format(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"{}\" tests=\"{}\" "
         "failures=\"{}\" errors=\"{}\" time=\"{}\">\n",
-        xml_escape(fmt::format("llmops run {}", run.id), XmlPlace::attribute), plan->total.tests,
-        plan->total.failures, plan->total.errors, seconds_text(plan->total.seconds)));
+        xml_escape(fmt::format("llmops run {}", run.id), XmlPlace::attribute), plan.total.tests,
+        plan.total.failures, plan.total.errors, seconds_text(plan.total.seconds)));
     // Suites open in variant order; results arrive ordered by variant, so each suite is
     // written whole before the next opens (a variant without results gets an empty suite).
     size_t next = 0;
@@ -520,24 +512,20 @@ Expected<void> write_junit(store::Database& db, const store::RunRecord& run, Sin
         while (next < run.variants.size() && run.variants[next].index <= variant) {
             const auto& v = run.variants[next++];
             std::string text = open ? "  </testsuite>\n" : "";
-            text += junit_suite_open(run, v, plan->suites[v.index]);
+            text += junit_suite_open(run, v, plan.suites[v.index]);
             open = true;
-            if (auto written = out.write(text); !written) {
-                return written;
-            }
+            LLMOPS_TRY(out.write(text));
         }
         return {};
     };
     if (ok) {
         ok =
             store::for_each_result(db, run.id, [&](const store::ResultRecord& r) -> Expected<void> {
-                if (!plan->suites.contains(r.variant)) {
+                if (!plan.suites.contains(r.variant)) {
                     return {};
                 }
-                if (auto opened = open_through(r.variant); !opened) {
-                    return opened;
-                }
-                return out.write(junit_case(r, variant_label(run, r.variant), plan->repeated));
+                LLMOPS_TRY(open_through(r.variant));
+                return out.write(junit_case(r, variant_label(run, r.variant), plan.repeated));
             });
     }
     if (ok) {
@@ -640,21 +628,16 @@ std::string md_header(const store::RunRecord& run, const eval::RunSummary& s) {
 // The HTML report (diff_html.hpp): unlike the other exports it holds the run in memory, as
 // `llmops diff` does, to pair the variants' cases.
 Expected<void> write_html(store::Database& db, const store::RunRecord& run, Sink& out) {
-    auto sides = compare::load_sides(&db, compare::SideRef{std::to_string(run.id), std::nullopt});
-    if (!sides) {
-        return fail(sides.error());
-    }
+    auto sides = LLMOPS_TRY(
+        compare::load_sides(&db, compare::SideRef{std::to_string(run.id), std::nullopt}));
     const compare::Options options;
     std::vector<compare::Comparison> comparisons;
-    for (size_t i = 1; i < sides->size(); ++i) {
-        comparisons.push_back(compare::compare(sides->front(), (*sides)[i], options));
+    for (size_t i = 1; i < sides.size(); ++i) {
+        comparisons.push_back(compare::compare(sides.front(), sides[i], options));
     }
-    const auto summary = eval::summarize_run(db, run.id);
-    if (!summary) {
-        return fail(summary.error());
-    }
+    const auto summary = LLMOPS_TRY(eval::summarize_run(db, run.id));
     size_t pass = 0, judged = 0;
-    for (const auto& v : summary->variants) {
+    for (const auto& v : summary.variants) {
         pass += static_cast<size_t>(v.pass);
         judged += static_cast<size_t>(v.pass + v.fail);
     }
@@ -662,19 +645,16 @@ Expected<void> write_html(store::Database& db, const store::RunRecord& run, Sink
     if (judged > 0) {
         title += fmt::format(", {} of {} passed", pass, judged);
     }
-    return out.write(run_html(title, *sides, comparisons, options));
+    return out.write(run_html(title, sides, comparisons, options));
 }
 
 Expected<void> write_markdown(store::Database& db, const store::RunRecord& run, Sink& out) {
     // The summary is recomputed from the results (right for merged and resumed runs too).
-    auto summary = eval::summarize_run(db, run.id);
-    if (!summary) {
-        return fail(summary.error());
-    }
+    auto summary = LLMOPS_TRY(eval::summarize_run(db, run.id));
     const int64_t failures =
-        summary->total(&eval::VariantSummary::fail) + summary->total(&eval::VariantSummary::errors);
+        summary.total(&eval::VariantSummary::fail) + summary.total(&eval::VariantSummary::errors);
     const bool repeated = repeats(run);
-    std::string doc = md_header(run, *summary);
+    std::string doc = md_header(run, summary);
     if (failures > 0) {
         doc += "### Failures and errors\n\n";
     }
@@ -1126,22 +1106,17 @@ Expected<ExportFormat> export_format_for(const std::filesystem::path& path,
 
 Expected<void> export_run(store::Database& db, int64_t run_id, ExportFormat format,
                           const std::filesystem::path& path) {
-    auto run = store::load_run(db, run_id);
-    if (!run) {
-        return fail(run.error());
-    }
+    auto run = LLMOPS_TRY(store::load_run(db, run_id));
     Sink out(path);
-    if (auto ok = out.open(); !ok) {
-        return ok;
-    }
+    LLMOPS_TRY(out.open());
     Expected<void> ok;
     switch (format) {
-    case ExportFormat::json: ok = write_json(db, *run, out); break;
-    case ExportFormat::jsonl: ok = write_jsonl(db, *run, out); break;
-    case ExportFormat::csv: ok = write_csv(db, *run, out); break;
-    case ExportFormat::junit: ok = write_junit(db, *run, out); break;
-    case ExportFormat::markdown: ok = write_markdown(db, *run, out); break;
-    case ExportFormat::html: ok = write_html(db, *run, out); break;
+    case ExportFormat::json: ok = write_json(db, run, out); break;
+    case ExportFormat::jsonl: ok = write_jsonl(db, run, out); break;
+    case ExportFormat::csv: ok = write_csv(db, run, out); break;
+    case ExportFormat::junit: ok = write_junit(db, run, out); break;
+    case ExportFormat::markdown: ok = write_markdown(db, run, out); break;
+    case ExportFormat::html: ok = write_html(db, run, out); break;
     }
     if (!ok) {
         return ok; // the sink removes its temporary file
@@ -1180,11 +1155,8 @@ std::string run_summary_text(const eval::RunSummary& summary, Colour colour) {
 
 Expected<std::string> failures_text(store::Database& db, int64_t run_id, size_t limit,
                                     size_t max_output_chars, Colour colour) {
-    auto run = store::load_run(db, run_id);
-    if (!run) {
-        return fail(run.error());
-    }
-    const bool repeated = repeats(*run);
+    auto run = LLMOPS_TRY(store::load_run(db, run_id));
+    const bool repeated = repeats(run);
     std::string out;
     size_t shown = 0;
     size_t more = 0;
@@ -1197,7 +1169,7 @@ Expected<std::string> failures_text(store::Database& db, int64_t run_id, size_t 
                 ++more;
                 return {};
             }
-            out += failure_block(r, *run, repeated || r.repeat > 0, max_output_chars, colour);
+            out += failure_block(r, run, repeated || r.repeat > 0, max_output_chars, colour);
             ++shown;
             return {};
         }, store::ResultSelection::not_passed);

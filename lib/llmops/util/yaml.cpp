@@ -231,11 +231,8 @@ struct Converter {
         case YAML::NodeType::Sequence: {
             json out = json::array();
             for (const auto& item : node) {
-                auto value = convert(item, depth);
-                if (!value) {
-                    return value;
-                }
-                out.push_back(std::move(*value));
+                auto value = LLMOPS_TRY(convert(item, depth));
+                out.push_back(std::move(value));
             }
             return out;
         }
@@ -257,11 +254,8 @@ struct Converter {
                     return fail(ErrorCode::invalid_input, "{}: duplicate key '{}'",
                                 where(origin, entry.first.Mark(), line_offset), key);
                 }
-                auto value = convert(entry.second, depth);
-                if (!value) {
-                    return value;
-                }
-                out[key] = std::move(*value);
+                auto value = LLMOPS_TRY(convert(entry.second, depth));
+                out[key] = std::move(value);
             }
             return out;
         }
