@@ -103,9 +103,10 @@ public:
         std::string bar(static_cast<size_t>(std::clamp(filled, 0, width)), '#');
         bar.resize(width, '-');
         const std::string line = fmt::format(
-            "\r[{}] {}/{}  pass {:.1f}%  errors {}  ${:.4f}  ETA {}:{:02d} ", bar, m_done,
+            "\r[{}] {}/{}  pass {:.1f}%  errors {}  {}  ETA {}:{:02d} ", bar, m_done,
             m_planned, pass + fail > 0 ? 100.0 * static_cast<double>(pass) / static_cast<double>(pass + fail) : 0.0,
-            errors, spent, static_cast<int>(eta) / 60, static_cast<int>(eta) % 60);
+            errors, util::format_usd(spent, {4, 4, 4, util::UsdZero::decimals}),
+            static_cast<int>(eta) / 60, static_cast<int>(eta) % 60);
         std::fputs(line.c_str(), stderr);
         m_drawn = true;
     }
