@@ -19,6 +19,7 @@
 #include <llmops/report/run_report.hpp>
 #include <llmops/store/runs.hpp>
 #include <llmops/util/files.hpp>
+#include <llmops/util/money.hpp>
 
 namespace llmops::cmd {
 
@@ -102,9 +103,10 @@ public:
         std::string bar(static_cast<size_t>(std::clamp(filled, 0, width)), '#');
         bar.resize(width, '-');
         const std::string line = fmt::format(
-            "\r[{}] {}/{}  pass {:.1f}%  errors {}  ${:.4f}  ETA {}:{:02d} ", bar, m_done,
+            "\r[{}] {}/{}  pass {:.1f}%  errors {}  {}  ETA {}:{:02d} ", bar, m_done,
             m_planned, pass + fail > 0 ? 100.0 * static_cast<double>(pass) / static_cast<double>(pass + fail) : 0.0,
-            errors, spent, static_cast<int>(eta) / 60, static_cast<int>(eta) % 60);
+            errors, util::format_usd(spent, {4, 4, 4, util::UsdZero::decimals}),
+            static_cast<int>(eta) / 60, static_cast<int>(eta) % 60);
         std::fputs(line.c_str(), stderr);
         m_drawn = true;
     }
@@ -210,7 +212,7 @@ int exit_code_for(const eval::RunSummary& s, const EvalOptions& o, const eval::S
 
 // "$0.0123" below a dollar, "$12.34" above.
 std::string usd_text(double usd) {
-    return usd < 1 ? fmt::format("${:.4f}", usd) : fmt::format("${:.2f}", usd);
+    return util::format_usd(usd, {.zero = util::UsdZero::decimals});
 }
 
 // `eval --estimate`: what the run would cost, with nothing called.

@@ -128,9 +128,7 @@ Expected<void> collect_metrics(const json& assertions, std::string_view source,
             ++n;
         }
         if (const auto children = a.find("children"); children != a.end()) {
-            if (auto ok = collect_metrics(*children, source, at + ".children", sums, depth); !ok) {
-                return ok;
-            }
+            LLMOPS_TRY(collect_metrics(*children, source, at + ".children", sums, depth));
         }
     }
     return {};
@@ -139,9 +137,7 @@ Expected<void> collect_metrics(const json& assertions, std::string_view source,
 Expected<std::map<std::string, double>> metrics_of(const json& assertions, std::string_view source,
                                                    const std::string& path) {
     std::map<std::string, std::pair<double, int>> sums;
-    if (auto ok = collect_metrics(assertions, source, path, sums); !ok) {
-        return fail(ok.error());
-    }
+    LLMOPS_TRY(collect_metrics(assertions, source, path, sums));
     std::map<std::string, double> out;
     for (const auto& [name, s] : sums) {
         out[name] = s.first / s.second;
@@ -211,47 +207,38 @@ std::string prompt_content_of(const json& provenance, const std::string& version
 }
 
 Expected<std::vector<Side>> load_stored(store::Database& db, const SideRef& ref) {
-    auto id = store::resolve_run(db, ref.run);
-    if (!id) {
-        return fail(id.error());
-    }
-    auto run = store::load_run(db, *id);
-    if (!run) {
-        return fail(run.error());
-    }
-    const std::string name = fmt::format("run {}", run->id);
+    auto id = LLMOPS_TRY(store::resolve_run(db, ref.run));
+    auto run = LLMOPS_TRY(store::load_run(db, id));
+    const std::string name = fmt::format("run {}", run.id);
     std::vector<std::pair<int, std::string>> labels;
-    for (const auto& v : run->variants) {
+    for (const auto& v : run.variants) {
         labels.emplace_back(v.index, v.label);
     }
-    auto picked = pick_variants(labels, ref.variant, name);
-    if (!picked) {
-        return fail(picked.error());
-    }
+    auto picked = LLMOPS_TRY(pick_variants(labels, ref.variant, name));
     std::vector<Side> sides;
     std::map<int, size_t> by_variant;
     std::vector<std::map<std::string, size_t>> indexes;
-    for (int i : *picked) {
-        const auto& v = *std::find_if(run->variants.begin(), run->variants.end(),
+    for (int i : picked) {
+        const auto& v = *std::find_if(run.variants.begin(), run.variants.end(),
                                       [&](const auto& x) { return x.index == i; });
         Side s;
         s.name = name;
-        s.run_id = run->id;
+        s.run_id = run.id;
         s.variant = v.index;
         s.label = v.label;
         s.prompt_label = v.prompt_label;
         s.prompt_version_id = v.prompt_version_id;
-        s.prompt_content = prompt_content_of(run->provenance, v.prompt_version_id);
+        s.prompt_content = prompt_content_of(run.provenance, v.prompt_version_id);
         s.provider_id = v.provider_id;
         s.provider_config = v.provider_config;
-        s.dataset_hash = run->dataset_hash;
-        s.suite_path = run->suite_path;
-        s.judge = judge_of(run->provenance);
+        s.dataset_hash = run.dataset_hash;
+        s.suite_path = run.suite_path;
+        s.judge = judge_of(run.provenance);
         by_variant[i] = sides.size();
         sides.push_back(std::move(s));
         indexes.emplace_back();
     }
-    auto ok = store::for_each_result(db, run->id, [&](const store::ResultRecord& r) -> Expected<void> {
+    auto ok = store::for_each_result(db, run.id, [&](const store::ResultRecord& r) -> Expected<void> {
         auto it = by_variant.find(r.variant);
         if (it == by_variant.end()) {
             return {};
@@ -267,14 +254,11 @@ Expected<std::vector<Side>> load_stored(store::Database& db, const SideRef& ref)
         c.cost_usd = r.cost_usd;
         c.latency_ms = r.latency_ms;
         c.cached = r.cached;
-        auto metrics = metrics_of(r.assertions,
-                                  fmt::format("{}, case '{}', variant {}, repeat {}", name,
-                                              r.case_id, r.variant, r.repeat),
-                                  "assertions");
-        if (!metrics) {
-            return fail(metrics.error());
-        }
-        c.metrics = std::move(*metrics);
+        auto metrics = LLMOPS_TRY(metrics_of(r.assertions,
+                                             fmt::format("{}, case '{}', variant {}, repeat {}",
+                                                         name, r.case_id, r.variant, r.repeat),
+                                             "assertions"));
+        c.metrics = std::move(metrics);
         c.judge_calls = r.judge_calls;
         c.judge_input_tokens = r.judge_input_tokens;
         c.judge_output_tokens = r.judge_output_tokens;
@@ -482,12 +466,9 @@ Expected<std::vector<Side>> export_sides(ExportReader& in, const ExportNode& doc
     if (in.error()) {
         return fail(*in.error());
     }
-    auto picked = pick_variants(labels, ref.variant, name);
-    if (!picked) {
-        return fail(picked.error());
-    }
+    auto picked = LLMOPS_TRY(pick_variants(labels, ref.variant, name));
     std::vector<Side> sides;
-    for (int i : *picked) {
+    for (int i : picked) {
         for (const auto& s : all) {
             if (s.variant == i) {
                 sides.push_back(s);
@@ -499,19 +480,13 @@ Expected<std::vector<Side>> export_sides(ExportReader& in, const ExportNode& doc
 
 // The document of an exported run: JSON holding `llmops_export`, `variants` and `results`.
 Expected<json> read_export_document(const std::filesystem::path& path) {
-    auto text = util::read_file(path);
-    if (!text) {
-        return fail(text.error());
-    }
-    auto doc = util::parse_json(*text, path.string());
-    if (!doc) {
-        return fail(doc.error());
-    }
+    auto text = LLMOPS_TRY(util::read_file(path));
+    auto doc = LLMOPS_TRY(util::parse_json(text, path.string()));
     const auto is_array = [&](const char* key) {
-        const auto it = doc->find(key);
-        return it != doc->end() && it->is_array();
+        const auto it = doc.find(key);
+        return it != doc.end() && it->is_array();
     };
-    if (!doc->is_object() || !doc->contains("llmops_export") || !is_array("results") ||
+    if (!doc.is_object() || !doc.contains("llmops_export") || !is_array("results") ||
         !is_array("variants")) {
         return fail(
             ErrorCode::invalid_input,
@@ -522,22 +497,16 @@ Expected<json> read_export_document(const std::filesystem::path& path) {
 }
 
 Expected<std::vector<Side>> load_file(const std::filesystem::path& path, const SideRef& ref) {
-    const auto doc = read_export_document(path);
-    if (!doc) {
-        return fail(doc.error());
-    }
+    const auto doc = LLMOPS_TRY(read_export_document(path));
     const std::string name = path.string();
     ExportReader in(name);
-    const ExportNode top{&*doc, ""};
-    auto sides = export_sides(in, top, ref, name);
-    if (!sides) {
-        return fail(sides.error());
-    }
+    const ExportNode top{&doc, ""};
+    auto sides = LLMOPS_TRY(export_sides(in, top, ref, name));
     std::map<int, size_t> by_variant;
-    for (size_t i = 0; i < sides->size(); ++i) {
-        by_variant[(*sides)[i].variant] = i;
+    for (size_t i = 0; i < sides.size(); ++i) {
+        by_variant[sides[i].variant] = i;
     }
-    std::vector<std::map<std::string, size_t>> indexes(sides->size());
+    std::vector<std::map<std::string, size_t>> indexes(sides.size());
     for (const auto& r : in.objects(top, "results")) {
         std::string case_id = in.required_string(r, "case_id");
         const auto variant = in.integer(r, "variant");
@@ -548,7 +517,7 @@ Expected<std::vector<Side>> load_file(const std::filesystem::path& path, const S
             break;
         }
         if (auto it = by_variant.find(static_cast<int>(variant)); it != by_variant.end()) {
-            add_result((*sides)[it->second], indexes[it->second], case_id, description, position,
+            add_result(sides[it->second], indexes[it->second], case_id, description, position,
                        std::move(c));
         }
     }

@@ -333,4 +333,29 @@ AssertionContext answer_context(const TestCase& test, const Suite& suite, const 
     return context;
 }
 
+// Names what differs between a run being resumed and the suite now.
+std::optional<std::string> resume_difference(const store::RunRecord& run, const Suite& suite,
+                                             const std::vector<store::VariantRecord>& variants) {
+    if (run.suite_hash != suite.hash) {
+        return "the suite file changed";
+    }
+    if (run.dataset_hash != suite.dataset_hash) {
+        return "the dataset changed";
+    }
+    if (run.variants.size() != variants.size()) {
+        return "the prompts or providers changed";
+    }
+    for (size_t i = 0; i < variants.size(); ++i) {
+        const auto& a = run.variants[i];
+        const auto& b = variants[i];
+        if (a.prompt_version_id != b.prompt_version_id) {
+            return fmt::format("prompt '{}' changed", b.prompt_label);
+        }
+        if (a.provider_id != b.provider_id || a.provider_config != b.provider_config) {
+            return fmt::format("provider '{}' changed", b.provider_label);
+        }
+    }
+    return std::nullopt;
+}
+
 } // namespace llmops::eval

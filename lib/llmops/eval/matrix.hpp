@@ -64,6 +64,11 @@ private:
     std::vector<store::VariantRecord> m_variants;
 };
 
+// What differs between a run being resumed and the suite and matrix now ("the dataset changed",
+// "prompt 'x' changed"); nullopt when the run can be resumed.
+std::optional<std::string> resume_difference(const store::RunRecord& run, const Suite& suite,
+                                             const std::vector<store::VariantRecord>& variants);
+
 // The judge of model-graded assertions (SPEC §9) and the embedding model of `similar`, owned.
 struct JudgeModels {
     std::unique_ptr<provider::Provider> judge;

@@ -14,6 +14,7 @@
 
 #include <llmops/eval/judge/judge.hpp>
 #include <llmops/eval/matrix.hpp>
+#include <llmops/eval/result.hpp>
 #include <llmops/eval/scheduler.hpp>
 #include <llmops/eval/session.hpp>
 #include <llmops/util/redact.hpp>
@@ -28,31 +29,6 @@ using nlohmann::json;
 // Calls handed to the engine at once beyond the concurrency: enough to keep every slot busy,
 // few enough that memory does not grow with the suite.
 constexpr int k_window_factor = 4;
-
-// Names what differs between a run being resumed and the suite now.
-std::optional<std::string> resume_difference(const store::RunRecord& run, const Suite& suite,
-                                             const std::vector<store::VariantRecord>& variants) {
-    if (run.suite_hash != suite.hash) {
-        return "the suite file changed";
-    }
-    if (run.dataset_hash != suite.dataset_hash) {
-        return "the dataset changed";
-    }
-    if (run.variants.size() != variants.size()) {
-        return "the prompts or providers changed";
-    }
-    for (size_t i = 0; i < variants.size(); ++i) {
-        const auto& a = run.variants[i];
-        const auto& b = variants[i];
-        if (a.prompt_version_id != b.prompt_version_id) {
-            return fmt::format("prompt '{}' changed", b.prompt_label);
-        }
-        if (a.provider_id != b.provider_id || a.provider_config != b.provider_config) {
-            return fmt::format("provider '{}' changed", b.provider_label);
-        }
-    }
-    return std::nullopt;
-}
 
 // Whether any of `specs` (assert-set children included) runs a script: python or exec.
 bool has_scripts(const std::vector<AssertionSpec>& specs) {
@@ -449,48 +425,16 @@ void Run::on_outcome(const WorkItem& item, const std::vector<provider::ChatMessa
     if (!outcome && outcome.error().code() == ErrorCode::interrupted) {
         return; // never started: nothing was computed, --resume will run it
     }
-    store::ResultRecord r;
-    r.variant = item.variant;
-    r.case_id = item.test->id;
-    r.case_index = item.case_index;
-    r.repeat = item.repeat;
-    r.vars = item.test->vars;
-    r.prompt = messages_json(messages);
-    r.description = item.test->description;
+    store::ResultRecord r = result_record(item, messages);
     Answer answer = Answer::called;
     std::vector<AssertionResult> assertions;
     if (!outcome) {
         r.status = "error";
         r.reason = outcome.error().message();
     } else {
-        auto& o = *outcome;
-        CaseVerdict verdict = judged != nullptr ? *judged : judge(item, messages, o, exchange);
-        r.status = verdict.error ? "error" : verdict.pass ? "pass" : "fail";
-        r.score = verdict.error ? std::nullopt : std::optional<double>(verdict.score);
-        r.reason = verdict.pass ? "" : verdict.reason;
-        r.assertions = json::array();
-        for (const auto& a : verdict.results) {
-            r.assertions.push_back(assertion_json(a));
-        }
-        r.output = std::move(o.result.output);
-        r.input_tokens = o.result.usage.input;
-        r.output_tokens = o.result.usage.output;
-        r.cached_input_tokens = o.result.usage.cached_input;
-        r.reasoning_tokens = o.result.usage.reasoning;
-        r.tokens_estimated = o.result.usage.estimated;
-        r.cost_usd = o.cost_usd;
-        r.latency_ms = o.cached ? 0.0 : o.latency_ms;
-        r.first_token_ms = o.first_byte_ms;
-        r.cached = o.cached;
-        r.finish_reason = o.result.finish_reason;
-        if (exchange != nullptr && exchange->calls() > 0) {
-            r.judge_calls = exchange->calls();
-            r.judge_input_tokens = exchange->input_tokens();
-            r.judge_output_tokens = exchange->output_tokens();
-            r.judge_cost_usd = exchange->cost_usd();
-            r.judge_spent_usd = exchange->spent_usd();
-        }
-        answer = o.replayed ? Answer::replayed : Answer::called;
+        CaseVerdict verdict = judged != nullptr ? *judged : judge(item, messages, *outcome, exchange);
+        answer = outcome->replayed ? Answer::replayed : Answer::called;
+        add_answer(r, std::move(*outcome), verdict, exchange);
         assertions = std::move(verdict.results);
     }
     m_summary.variants[static_cast<size_t>(item.variant)].add(r, answer, assertions);

@@ -35,5 +35,6 @@ set(LLMOPS_EVAL_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/session.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/provenance.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/summary.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/result.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/estimate.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/runner.cpp)

@@ -138,11 +138,8 @@ Expected<std::vector<Variable>> parse_variables(const json& doc, const Source& s
             } else if (item.is_object() && item.contains("name") && item["name"].is_string()) {
                 json rest = item;
                 rest.erase("name");
-                auto v = parse_variable(item["name"].get<std::string>(), rest, origin);
-                if (!v) {
-                    return fail(v.error());
-                }
-                out.push_back(std::move(*v));
+                auto v = LLMOPS_TRY(parse_variable(item["name"].get<std::string>(), rest, origin));
+                out.push_back(std::move(v));
             } else {
                 return fail(ErrorCode::invalid_input,
                             "{}: each entry of 'variables' must be a name or a mapping with "
@@ -152,11 +149,8 @@ Expected<std::vector<Variable>> parse_variables(const json& doc, const Source& s
         }
     } else if (vars.is_object()) {
         for (const auto& [name, spec] : vars.items()) {
-            auto v = parse_variable(name, spec, origin);
-            if (!v) {
-                return fail(v.error());
-            }
-            out.push_back(std::move(*v));
+            auto v = LLMOPS_TRY(parse_variable(name, spec, origin));
+            out.push_back(std::move(v));
         }
     } else {
         return fail(ErrorCode::invalid_input,
@@ -262,11 +256,8 @@ Expected<PromptDefinition> common_fields(const json& doc, std::string_view defau
         }
         def.config_json = util::canonical_json(doc["config"]);
     }
-    auto variables = parse_variables(doc, source);
-    if (!variables) {
-        return fail(variables.error());
-    }
-    def.variables = std::move(*variables);
+    auto variables = LLMOPS_TRY(parse_variables(doc, source));
+    def.variables = std::move(variables);
     return def;
 }
 
@@ -308,25 +299,17 @@ Expected<PromptDefinition> parse_markdown(std::string_view text, std::string_vie
                         "{}:1:1: front matter starts with '---' but is never closed", origin);
         }
         source.text = text.substr(start, end - start);
-        auto parsed = util::parse_yaml(source.text, origin, 1);
-        if (!parsed) {
-            return fail(parsed.error());
-        }
-        if (!parsed->is_null()) {
-            if (!parsed->is_object()) {
+        auto parsed = LLMOPS_TRY(util::parse_yaml(source.text, origin, 1));
+        if (!parsed.is_null()) {
+            if (!parsed.is_object()) {
                 return fail(ErrorCode::invalid_input, "{}:2:1: front matter must be a mapping",
                             origin);
             }
-            front = std::move(*parsed);
+            front = std::move(parsed);
         }
     }
-    if (auto ok = check_keys(front, k_front_matter_keys, source, "front matter"); !ok) {
-        return fail(ok.error());
-    }
-    auto def = common_fields(front, default_name, source);
-    if (!def) {
-        return def;
-    }
+    LLMOPS_TRY(check_keys(front, k_front_matter_keys, source, "front matter"));
+    auto def = LLMOPS_TRY(common_fields(front, default_name, source));
     body = strip_newlines(body);
     if (util::trim(body).empty()) {
         return fail(ErrorCode::invalid_input, "{}: prompt file has no template (the body is empty)",
@@ -336,31 +319,23 @@ Expected<PromptDefinition> parse_markdown(std::string_view text, std::string_vie
         !ok) {
         return fail(ok.error());
     }
-    def->template_text = std::string(body);
+    def.template_text = std::string(body);
     return def;
 }
 
 Expected<PromptDefinition> parse_yaml_prompt(std::string_view text, std::string_view default_name,
                                              std::string_view origin) {
-    auto doc = util::parse_yaml(text, origin);
-    if (!doc) {
-        return fail(doc.error());
-    }
-    if (!doc->is_object()) {
+    auto doc = LLMOPS_TRY(util::parse_yaml(text, origin));
+    if (!doc.is_object()) {
         return fail(ErrorCode::invalid_input,
                     "{}:1:1: a prompt file must be a mapping with 'template' or 'messages'",
                     origin);
     }
     const Source source{text, 0, origin};
-    if (auto ok = check_keys(*doc, k_yaml_keys, source, "prompt file"); !ok) {
-        return fail(ok.error());
-    }
-    auto def = common_fields(*doc, default_name, source);
-    if (!def) {
-        return def;
-    }
-    const bool has_template = doc->contains("template") && !(*doc)["template"].is_null();
-    const bool has_messages = doc->contains("messages") && !(*doc)["messages"].is_null();
+    LLMOPS_TRY(check_keys(doc, k_yaml_keys, source, "prompt file"));
+    auto def = LLMOPS_TRY(common_fields(doc, default_name, source));
+    const bool has_template = doc.contains("template") && !doc["template"].is_null();
+    const bool has_messages = doc.contains("messages") && !doc["messages"].is_null();
     if (has_template && has_messages) {
         return fail(ErrorCode::invalid_input, "{}: prompt file has both 'template' and 'messages'",
                     origin);
@@ -370,28 +345,24 @@ Expected<PromptDefinition> parse_yaml_prompt(std::string_view text, std::string_
                     "{}: prompt file has no template (add 'template' or 'messages')", origin);
     }
     if (has_template) {
-        const json& t = (*doc)["template"];
+        const json& t = doc["template"];
         if (!t.is_string() || util::trim(t.get<std::string>()).empty()) {
             return fail(ErrorCode::invalid_input, "{}: 'template' must be a non-empty string",
                         where_key(source, "template"));
         }
-        def->template_text = t.get<std::string>();
-        if (auto ok = check_yaml_template(text, *def->template_text, origin, "'template'"); !ok) {
-            return fail(ok.error());
-        }
+        def.template_text = t.get<std::string>();
+        LLMOPS_TRY(check_yaml_template(text, *def.template_text, origin, "'template'"));
         return def;
     }
-    auto messages = parse_messages((*doc)["messages"], source);
+    auto messages = parse_messages(doc["messages"], source);
     if (!messages) {
         return fail(messages.error());
     }
     for (size_t i = 0; i < messages->size(); ++i) {
         const std::string what = fmt::format("message {}", i + 1);
-        if (auto ok = check_yaml_template(text, (*messages)[i].content, origin, what); !ok) {
-            return fail(ok.error());
-        }
+        LLMOPS_TRY(check_yaml_template(text, (*messages)[i].content, origin, what));
     }
-    def->messages = std::move(*messages);
+    def.messages = std::move(*messages);
     return def;
 }
 

@@ -27,46 +27,34 @@ Expected<std::vector<FileCommit>> commit_files(store::Database& db,
     requests.reserve(unique.size());
     std::map<std::string, std::string> declared_by;
     for (const auto& file : unique) {
-        auto def = load_prompt_file(file);
-        if (!def) {
-            return fail(def.error());
-        }
-        if (const auto [it, inserted] = declared_by.emplace(def->name, file.display); !inserted) {
+        auto def = LLMOPS_TRY(load_prompt_file(file));
+        if (const auto [it, inserted] = declared_by.emplace(def.name, file.display); !inserted) {
             return fail(ErrorCode::invalid_input, "{}: prompt '{}' is also declared by '{}'",
-                        file.display, def->name, it->second);
+                        file.display, def.name, it->second);
         }
-        std::string content = canonical_content(*def);
+        std::string content = canonical_content(def);
         std::string id = util::sha256_hex(content);
-        requests.push_back(store::CommitRequest{def->name, std::move(id), std::move(content),
+        requests.push_back(store::CommitRequest{def.name, std::move(id), std::move(content),
                                                 std::string(message), std::string(author)});
     }
     store::PromptStore prompts(db);
-    auto outcomes = prompts.commit(requests);
-    if (!outcomes) {
-        return fail(outcomes.error());
-    }
+    auto outcomes = LLMOPS_TRY(prompts.commit(requests));
     std::vector<FileCommit> out;
     out.reserve(unique.size());
     for (size_t i = 0; i < unique.size(); ++i) {
-        out.push_back(FileCommit{std::move(unique[i]), std::move((*outcomes)[i])});
+        out.push_back(FileCommit{std::move(unique[i]), std::move(outcomes[i])});
     }
     return out;
 }
 
 Expected<LoadedVersion> load_version(store::PromptStore& prompts, std::string_view ref) {
-    auto version = prompts.resolve(ref);
-    if (!version) {
-        return fail(version.error());
-    }
-    auto content = prompts.content(*version);
+    auto version = LLMOPS_TRY(prompts.resolve(ref));
+    auto content = prompts.content(version);
     if (!content) {
         return fail(content.error());
     }
-    auto def = definition_from_content(version->name, *content);
-    if (!def) {
-        return fail(def.error());
-    }
-    return LoadedVersion{std::move(*version), std::move(*content), std::move(*def)};
+    auto def = LLMOPS_TRY(definition_from_content(version.name, *content));
+    return LoadedVersion{std::move(version), std::move(*content), std::move(def)};
 }
 
 namespace {
@@ -92,14 +80,11 @@ Expected<Checkout> checkout(store::Database& db, const store::Project& project,
                             std::string_view ref, const std::optional<std::string>& output,
                             Force force) {
     store::PromptStore prompts(db);
-    auto loaded = load_version(prompts, ref);
-    if (!loaded) {
-        return fail(loaded.error());
-    }
-    const std::string& name = loaded->version.name;
+    auto loaded = LLMOPS_TRY(load_version(prompts, ref));
+    const std::string& name = loaded.version.name;
     if (output && *output == "-") {
-        std::string text = to_file_text(loaded->def, FileFormat::yaml, IncludeName::yes);
-        return Checkout{std::move(*loaded), std::nullopt, std::move(text)};
+        std::string text = to_file_text(loaded.def, FileFormat::yaml, IncludeName::yes);
+        return Checkout{std::move(loaded), std::nullopt, std::move(text)};
     }
     std::optional<PromptFile> target;
     std::error_code ec;
@@ -130,15 +115,9 @@ Expected<Checkout> checkout(store::Database& db, const store::Project& project,
             target = file;
         }
     } else {
-        auto files = list_prompt_files(project);
-        if (!files) {
-            return fail(files.error());
-        }
-        auto found = find_file_for(db, *files, name);
-        if (!found) {
-            return fail(found.error());
-        }
-        target = *found;
+        auto files = LLMOPS_TRY(list_prompt_files(project));
+        auto found = LLMOPS_TRY(find_file_for(db, files, name));
+        target = found;
     }
     if (!target) {
         PromptFile file;
@@ -151,11 +130,8 @@ Expected<Checkout> checkout(store::Database& db, const store::Project& project,
         auto current = load_prompt_file(*target);
         bool safe = false;
         if (current && current->name == name) {
-            auto committed = is_committed(prompts, name, version_id(*current));
-            if (!committed) {
-                return fail(committed.error());
-            }
-            safe = *committed;
+            auto committed = LLMOPS_TRY(is_committed(prompts, name, version_id(*current)));
+            safe = committed;
         }
         if (!safe) {
             return fail(ErrorCode::conflict,
@@ -173,9 +149,9 @@ Expected<Checkout> checkout(store::Database& db, const store::Project& project,
     }
     const IncludeName include =
         !rel_ec && implied == name ? IncludeName::no : IncludeName::yes;
-    const FileFormat format = format_for_definition(loaded->def, target->format);
+    const FileFormat format = format_for_definition(loaded.def, target->format);
     if (format != target->format) {
-        if (loaded->def.is_chat()) {
+        if (loaded.def.is_chat()) {
             return fail(ErrorCode::invalid_input,
                         "'{}' is a chat prompt and cannot be written as Markdown; use a .yaml path",
                         name);
@@ -185,12 +161,10 @@ Expected<Checkout> checkout(store::Database& db, const store::Project& project,
                     ".yaml path",
                     name);
     }
-    std::string text = to_file_text(loaded->def, format, include);
+    std::string text = to_file_text(loaded.def, format, include);
     fs::create_directories(target->path.parent_path(), ec);
-    if (auto ok = util::write_file_atomic(target->path, text); !ok) {
-        return fail(ok.error());
-    }
-    return Checkout{std::move(*loaded), target->path, std::move(text)};
+    LLMOPS_TRY(util::write_file_atomic(target->path, text));
+    return Checkout{std::move(loaded), target->path, std::move(text)};
 }
 
 Expected<std::pair<DiffSide, DiffSide>> diff_sides(store::Database& db,
@@ -198,50 +172,33 @@ Expected<std::pair<DiffSide, DiffSide>> diff_sides(store::Database& db,
                                                    std::string_view from,
                                                    const std::optional<std::string>& to) {
     store::PromptStore prompts(db);
-    auto a = load_version(prompts, from);
-    if (!a) {
-        return fail(a.error());
-    }
+    auto a = LLMOPS_TRY(load_version(prompts, from));
     const auto side = [](const LoadedVersion& v) {
         return DiffSide{fmt::format("{}@{} ({})", v.version.name, v.version.number,
                                     v.version.id.substr(0, 12)),
                         v.version, to_file_text(v.def, FileFormat::yaml, IncludeName::no)};
     };
     if (to) {
-        auto b = load_version(prompts, *to);
-        if (!b) {
-            return fail(b.error());
-        }
-        return std::pair{side(*a), side(*b)};
+        auto b = LLMOPS_TRY(load_version(prompts, *to));
+        return std::pair{side(a), side(b)};
     }
-    auto files = list_prompt_files(project);
-    if (!files) {
-        return fail(files.error());
-    }
-    auto found = find_file_for(db, *files, a->version.name);
+    auto files = LLMOPS_TRY(list_prompt_files(project));
+    auto found = LLMOPS_TRY(find_file_for(db, files, a.version.name));
     if (!found) {
-        return fail(found.error());
-    }
-    if (!*found) {
         // A broken file at the path the name implies is most likely the one meant: say why it
         // does not count rather than that there is none.
-        for (const auto& file : *files) {
-            if (file.default_name == a->version.name) {
-                if (auto def = load_prompt_file(file); !def) {
-                    return fail(def.error());
-                }
+        for (const auto& file : files) {
+            if (file.default_name == a.version.name) {
+                LLMOPS_TRY(load_prompt_file(file));
             }
         }
         return fail(ErrorCode::not_found,
                     "no working file declares prompt '{}' (give two refs to compare versions)",
-                    a->version.name);
+                    a.version.name);
     }
-    auto working = load_prompt_file(**found);
-    if (!working) {
-        return fail(working.error());
-    }
-    return std::pair{side(*a), DiffSide{(*found)->display, std::nullopt,
-                                        to_file_text(*working, FileFormat::yaml,
+    auto working = LLMOPS_TRY(load_prompt_file(*found));
+    return std::pair{side(a), DiffSide{found->display, std::nullopt,
+                                        to_file_text(working, FileFormat::yaml,
                                                      IncludeName::no)}};
 }
 
@@ -270,11 +227,8 @@ Expected<std::vector<LoadedVersion>> export_versions(store::PromptStore& prompts
             skipped.push_back(name);
             continue;
         }
-        auto loaded = load_version(prompts, label ? name + "@" + *label : name);
-        if (!loaded) {
-            return fail(loaded.error());
-        }
-        out.push_back(std::move(*loaded));
+        auto loaded = LLMOPS_TRY(load_version(prompts, label ? name + "@" + *label : name));
+        out.push_back(std::move(loaded));
     }
     return out;
 }

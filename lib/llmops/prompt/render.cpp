@@ -34,21 +34,16 @@ Expected<RenderedPrompt> render_prompt(const PromptDefinition& def, const json& 
     }
     RenderedPrompt out;
     if (def.template_text) {
-        auto text = render_template(*def.template_text, context, load_partial, options, def.name);
-        if (!text) {
-            return fail(text.error());
-        }
-        out.text = std::move(*text);
+        auto text = LLMOPS_TRY(
+            render_template(*def.template_text, context, load_partial, options, def.name));
+        out.text = std::move(text);
         return out;
     }
     for (size_t i = 0; i < def.messages.size(); ++i) {
         const auto& m = def.messages[i];
-        auto text = render_template(m.content, context, load_partial, options,
-                                    fmt::format("{} (message {})", def.name, i + 1));
-        if (!text) {
-            return fail(text.error());
-        }
-        out.messages.push_back(Message{m.role, std::move(*text)});
+        auto text = LLMOPS_TRY(render_template(m.content, context, load_partial, options,
+                                               fmt::format("{} (message {})", def.name, i + 1)));
+        out.messages.push_back(Message{m.role, std::move(text)});
     }
     return out;
 }
@@ -71,23 +66,17 @@ Expected<void> check_templates(const PromptDefinition& def, std::string_view ori
 
 PartialLoader store_partial_loader(store::PromptStore& store) {
     return [&store](std::string_view ref) -> Expected<std::string> {
-        auto version = store.resolve(ref);
-        if (!version) {
-            return fail(version.error());
-        }
-        auto content = store.content(*version);
+        auto version = LLMOPS_TRY(store.resolve(ref));
+        auto content = store.content(version);
         if (!content) {
             return fail(content.error());
         }
-        auto def = definition_from_content(version->name, *content);
-        if (!def) {
-            return fail(def.error());
-        }
-        if (!def->template_text) {
+        auto def = LLMOPS_TRY(definition_from_content(version.name, *content));
+        if (!def.template_text) {
             return fail(ErrorCode::invalid_input,
                         "'{}' is a chat prompt; only text prompts can be partials", ref);
         }
-        return *def->template_text;
+        return *def.template_text;
     };
 }
 

@@ -325,9 +325,7 @@ public:
         const auto& stored = m_texts.emplace(ref, std::move(*text)).first->second;
         m_chain.push_back(ref);
         for (const auto& child : partial_refs(stored)) {
-            if (auto ok = resolve(child); !ok) {
-                return ok;
-            }
+            LLMOPS_TRY(resolve(child));
         }
         m_chain.pop_back();
         return {};
@@ -393,9 +391,7 @@ Expected<std::string> render_template(std::string_view tmpl, const json& vars,
         }
         PartialResolver resolver(load_partial, origin);
         for (const auto& ref : partial_refs(tmpl)) {
-            if (auto ok = resolver.resolve(ref); !ok) {
-                return fail(ok.error());
-            }
+            LLMOPS_TRY(resolver.resolve(ref));
         }
         const Data root = vars.is_null() ? Data(Data::type::object) : to_data(vars);
         return render_checked(tmpl, root, resolver.partials(), options, origin);

@@ -135,26 +135,17 @@ Expected<std::vector<PromptFile>> prompt_files_for(const fs::path& path,
 }
 
 Expected<PromptDefinition> load_prompt_file(const PromptFile& file) {
-    auto text = util::read_file(file.path);
-    if (!text) {
-        return fail(text.error());
-    }
-    return parse_prompt_file(*text, file.format, file.default_name, file.display);
+    auto text = LLMOPS_TRY(util::read_file(file.path));
+    return parse_prompt_file(text, file.format, file.default_name, file.display);
 }
 
 Expected<WorkspaceStatus> workspace_status(store::Database& db,
                                            const std::vector<PromptFile>& files) {
     store::PromptStore prompts(db);
-    auto snapshot = store::ReadTransaction::begin(db);
-    if (!snapshot) {
-        return fail(snapshot.error());
-    }
-    auto summaries = prompts.list();
-    if (!summaries) {
-        return fail(summaries.error());
-    }
+    auto snapshot = LLMOPS_TRY(store::ReadTransaction::begin(db));
+    auto summaries = LLMOPS_TRY(prompts.list());
     std::map<std::string, const store::PromptSummary*> latest;
-    for (const auto& s : *summaries) {
+    for (const auto& s : summaries) {
         latest[s.name] = &s;
     }
     WorkspaceStatus status;
@@ -203,7 +194,7 @@ Expected<WorkspaceStatus> workspace_status(store::Database& db,
         }
         status.files.push_back(std::move(entry));
     }
-    snapshot->end();
+    snapshot.end();
     // Caching is an optimisation: a read-only or busy store simply parses again next time.
     if (!to_remember.empty()) {
         if (auto tx = store::Transaction::begin(db)) {
@@ -213,7 +204,7 @@ Expected<WorkspaceStatus> workspace_status(store::Database& db,
             (void)tx->commit();
         }
     }
-    for (const auto& s : *summaries) {
+    for (const auto& s : summaries) {
         if (!declared_by.contains(s.name)) {
             status.without_file.push_back(s.name);
         }
@@ -233,11 +224,8 @@ Expected<std::optional<PromptFile>> find_file_for(store::Database& db,
             }
         }
     }
-    auto status = workspace_status(db, files);
-    if (!status) {
-        return fail(status.error());
-    }
-    for (const auto& entry : status->files) {
+    auto status = LLMOPS_TRY(workspace_status(db, files));
+    for (const auto& entry : status.files) {
         if (entry.name == name && entry.state != FileState::invalid) {
             return std::optional<PromptFile>(entry.file);
         }

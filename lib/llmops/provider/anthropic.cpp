@@ -185,8 +185,7 @@ Expected<CompletionResult> parse_stream(const CompletionRequest& request,
         auto data = parse_json_body(k_name, event.data);
         if (!data)
             return fail(data.error());
-        if (auto applied = apply_event(state, *data); !applied)
-            return fail(applied.error());
+        LLMOPS_TRY(apply_event(state, *data));
         if (state.stopped)
             break;
     }

@@ -126,20 +126,17 @@ Expected<void> read_cost(ProviderConfig& c, const json& v, const Reader& r, std:
     bool has_input = false;
     bool has_output = false;
     for (const auto& [name, value] : v.items()) {
-        auto usd = r.number(value, fmt::format("{}.{}", key, name));
-        if (!usd) {
-            return fail(usd.error());
-        }
+        auto usd = LLMOPS_TRY(r.number(value, fmt::format("{}.{}", key, name)));
         if (name == "input") {
-            prices.input = *usd;
+            prices.input = usd;
             has_input = true;
         } else if (name == "output") {
-            prices.output = *usd;
+            prices.output = usd;
             has_output = true;
         } else if (name == "cached_input") {
-            prices.cached_input = *usd;
+            prices.cached_input = usd;
         } else if (name == "cache_write") {
-            prices.cache_write = *usd;
+            prices.cache_write = usd;
         } else {
             return fail(ErrorCode::invalid_input, "{}: unknown key '{}.{}'{}", r.where, key, name,
                         util::did_you_mean(name, {"input", "output", "cached_input", "cache_write"}));
@@ -182,11 +179,8 @@ const std::vector<KeyHandler>& key_handlers() {
          }},
         {{"stream"},
          [](auto& c, const json& v, const Reader& r, auto k) -> Expected<void> {
-             auto b = r.boolean(v, k);
-             if (!b) {
-                 return fail(b.error());
-             }
-             c.params.stream = *b;
+             auto b = LLMOPS_TRY(r.boolean(v, k));
+             c.params.stream = b;
              return {};
          }},
         {{"base_url", "apiBaseUrl"},
@@ -195,11 +189,8 @@ const std::vector<KeyHandler>& key_handlers() {
          [](auto& c, const json& v, const Reader& r, auto k) { return assign(c.api_key_env, r.string(v, k)); }},
         {{"apiKey", "api_key"},
          [](auto& c, const json& v, const Reader& r, auto k) -> Expected<void> {
-             auto s = r.string(v, k);
-             if (!s) {
-                 return fail(s.error());
-             }
-             c.literal_api_key = *s;
+             auto s = LLMOPS_TRY(r.string(v, k));
+             c.literal_api_key = s;
              c.warnings.push_back(fmt::format(
                  "{}: '{}' holds a key in the suite file; prefer api_key_env naming an "
                  "environment variable (the key is never stored or reported)",
@@ -278,9 +269,7 @@ Expected<void> read_config(ProviderConfig& c, const json& config, std::string_vi
     json http_config = json::object();
     for (const auto& [key, value] : config.items()) {
         if (const KeyHandler* h = find_handler(key)) {
-            if (auto ok = h->handle(c, value, reader, key); !ok) {
-                return ok;
-            }
+            LLMOPS_TRY(h->handle(c, value, reader, key));
             if (!h->secret) {
                 c.public_config[key] = value;
             } else if (key == "headers") {
@@ -301,11 +290,8 @@ Expected<void> read_config(ProviderConfig& c, const json& config, std::string_vi
             continue;
         }
         if (c.spec.kind == Kind::replay && key == "provider") {
-            auto s = reader.string(value, key);
-            if (!s) {
-                return fail(s.error());
-            }
-            c.replay_provider = *s;
+            auto s = LLMOPS_TRY(reader.string(value, key));
+            c.replay_provider = s;
             c.public_config[key] = value;
             continue;
         }
@@ -329,11 +315,8 @@ Expected<void> read_config(ProviderConfig& c, const json& config, std::string_vi
             http_config["url"] = c.spec.target;
         }
         // The provider-wide headers go with the target's requests.
-        auto target = parse_http_target(http_config, where);
-        if (!target) {
-            return fail(target.error());
-        }
-        c.http = std::move(*target);
+        auto target = LLMOPS_TRY(parse_http_target(http_config, where));
+        c.http = std::move(target);
         c.http.headers.insert(c.http.headers.end(), c.headers.begin(), c.headers.end());
     }
     if (c.spec.kind == Kind::replay) {
@@ -469,9 +452,7 @@ Expected<ProviderConfig> parse_provider_config(const json& entry, std::string_vi
         }
     }
     if (config != nullptr) {
-        if (auto ok = read_config(c, *config, where, base_dir); !ok) {
-            return fail(ok.error());
-        }
+        LLMOPS_TRY(read_config(c, *config, where, base_dir));
     } else if (auto ok = read_config(c, json::object(), where, base_dir); !ok) {
         return fail(ok.error());
     }

@@ -265,9 +265,7 @@ struct CallEngine::State {
         auto parsed = provider.parse_http(request, response);
         if (!parsed && success && !r.empty()) {
             response.body = r.redact(response.body);
-            if (auto again = provider.parse_http(request, response); !again) {
-                return again;
-            }
+            LLMOPS_TRY(provider.parse_http(request, response));
         }
         return parsed;
     }

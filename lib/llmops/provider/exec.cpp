@@ -169,10 +169,8 @@ Expected<void> read_answer(std::string_view id, const CompletionRequest& request
                         id);
         }
     }
-    auto has_usage = read_usage(id, answer, result);
+    auto has_usage = LLMOPS_TRY(read_usage(id, answer, result));
     if (!has_usage)
-        return fail(has_usage.error());
-    if (!*has_usage)
         detail::estimate_usage(request, result);
     if (auto cost = answer.find("cost"); cost != answer.end() && !cost->is_null()) {
         if (!cost->is_number() || !std::isfinite(cost->get<double>()) || cost->get<double>() < 0)

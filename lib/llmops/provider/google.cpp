@@ -160,13 +160,11 @@ Expected<CompletionResult> parse_stream(const CompletionRequest& request,
     }
     Answer a;
     for (const auto& event : events) {
-        auto chunk = parse_json_body(k_name, event.data);
-        if (!chunk)
-            return fail(chunk.error());
-        if (auto message = vendor_error_message(*chunk); !message.empty()) {
+        auto chunk = LLMOPS_TRY(parse_json_body(k_name, event.data));
+        if (auto message = vendor_error_message(chunk); !message.empty()) {
             return fail(ErrorCode::provider, "google: stream error: {}", message);
         }
-        apply_chunk(a, *chunk);
+        apply_chunk(a, chunk);
     }
     if (!a.finished)
         return fail(ErrorCode::provider, "google: stream ended before its last chunk");
@@ -214,11 +212,10 @@ Expected<HttpRequest> build_google_request(const Endpoint& endpoint,
     if (p.seed)
         config["seed"] = *p.seed;
     if (p.response_format_json) {
-        auto format = parse_param_json(k_name, "response_format", *p.response_format_json);
-        if (!format)
-            return fail(format.error());
+        auto format =
+            LLMOPS_TRY(parse_param_json(k_name, "response_format", *p.response_format_json));
         // NEEDSWORK: a json_schema format could also send its schema as responseJsonSchema.
-        auto type = format->is_object() ? text_of(*format, "type") : std::string();
+        auto type = format.is_object() ? text_of(format, "type") : std::string();
         if (type == "json_object" || type == "json_schema") {
             config["responseMimeType"] = "application/json";
         }

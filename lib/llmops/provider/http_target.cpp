@@ -221,11 +221,9 @@ Expected<std::vector<Segment>> parse_template(std::string_view text) {
             segments.push_back({false, std::string(text.substr(pos, open - pos)), {}});
         if (open == text.size())
             break;
-        auto tag = parse_tag(text, open, pos);
-        if (!tag)
-            return fail(tag.error());
-        if (*tag)
-            segments.push_back(std::move(**tag));
+        auto tag = LLMOPS_TRY(parse_tag(text, open, pos));
+        if (tag)
+            segments.push_back(std::move(*tag));
     }
     return segments;
 }
@@ -237,13 +235,11 @@ Expected<void> each_string(const json& value, const std::string& where, Check&& 
         return check(value.get<std::string>(), where);
     if (value.is_object()) {
         for (const auto& [key, member] : value.items()) {
-            if (auto ok = each_string(member, where + "." + key, check); !ok)
-                return ok;
+            LLMOPS_TRY(each_string(member, where + "." + key, check));
         }
     } else if (value.is_array()) {
         for (size_t i = 0; i < value.size(); ++i) {
-            if (auto ok = each_string(value[i], fmt::format("{}[{}]", where, i), check); !ok)
-                return ok;
+            LLMOPS_TRY(each_string(value[i], fmt::format("{}[{}]", where, i), check));
         }
     }
     return {};
@@ -334,14 +330,12 @@ Expected<json> lookup(const RenderContext& ctx, const std::string& name, std::st
 }
 
 Expected<json> tag_value(const RenderContext& ctx, const Segment& tag, std::string_view where) {
-    auto value = lookup(ctx, tag.text, where);
-    if (!value)
-        return value;
+    auto value = LLMOPS_TRY(lookup(ctx, tag.text, where));
     for (const auto& filter : tag.filters) {
         if (filter == "dump")
-            *value = value->dump(-1, ' ', false, json::error_handler_t::replace);
+            value = value.dump(-1, ' ', false, json::error_handler_t::replace);
         else
-            *value = url_encode(as_text(*value));
+            value = url_encode(as_text(value));
     }
     return value;
 }
@@ -363,20 +357,16 @@ Expected<json> render(const RenderContext& ctx, const std::string& text, std::st
             out += segment.text;
             continue;
         }
-        auto value = tag_value(ctx, segment, where);
-        if (!value)
-            return value;
-        out += as_text(*value);
+        auto value = LLMOPS_TRY(tag_value(ctx, segment, where));
+        out += as_text(value);
     }
     return json(std::move(out));
 }
 
 Expected<std::string> render_text(const RenderContext& ctx, const std::string& text,
                                   std::string_view where) {
-    auto value = render(ctx, text, where, Typed::no);
-    if (!value)
-        return fail(value.error());
-    return value->get<std::string>();
+    auto value = LLMOPS_TRY(render(ctx, text, where, Typed::no));
+    return value.get<std::string>();
 }
 
 Expected<json> render_body(const RenderContext& ctx, const json& value, const std::string& where) {
@@ -385,20 +375,16 @@ Expected<json> render_body(const RenderContext& ctx, const json& value, const st
     if (value.is_object()) {
         json out = json::object();
         for (const auto& [key, member] : value.items()) {
-            auto rendered = render_body(ctx, member, where + "." + key);
-            if (!rendered)
-                return rendered;
-            out[key] = std::move(*rendered);
+            auto rendered = LLMOPS_TRY(render_body(ctx, member, where + "." + key));
+            out[key] = std::move(rendered);
         }
         return out;
     }
     if (value.is_array()) {
         json out = json::array();
         for (size_t i = 0; i < value.size(); ++i) {
-            auto rendered = render_body(ctx, value[i], fmt::format("{}[{}]", where, i));
-            if (!rendered)
-                return rendered;
-            out.push_back(std::move(*rendered));
+            auto rendered = LLMOPS_TRY(render_body(ctx, value[i], fmt::format("{}[{}]", where, i)));
+            out.push_back(std::move(rendered));
         }
         return out;
     }
@@ -471,10 +457,8 @@ Expected<void> read_response_path(const json& config, std::string_view where, Ht
     const char* key = has_transform ? "transformResponse" : "response_path";
     if (!config.contains(key))
         return {};
-    auto text = config_string(config, key, where);
-    if (!text)
-        return fail(text.error());
-    std::string path(util::trim(*text));
+    auto text = LLMOPS_TRY(config_string(config, key, where));
+    std::string path(util::trim(text));
     if (has_transform && path == "text")
         path.clear(); // promptfoo's name for the raw body
     if (!parse_path(path)) {
@@ -497,11 +481,9 @@ Expected<void> check_templates(const HttpTarget& target, std::string_view where)
         }
         return {};
     };
-    if (auto ok = check(target.url, "url"); !ok)
-        return ok;
+    LLMOPS_TRY(check(target.url, "url"));
     for (const auto& [name, value] : target.headers) {
-        if (auto ok = check(value, "header '" + name + "'"); !ok)
-            return ok;
+        LLMOPS_TRY(check(value, "header '" + name + "'"));
     }
     return each_string(target.body, "body", check);
 }
@@ -577,24 +559,19 @@ Expected<HttpTarget> parse_http_target(const json& config, std::string_view wher
     if (!config.is_object())
         return fail(ErrorCode::invalid_input, "{}: 'config' must be a map", where);
     HttpTarget target;
-    if (auto ok = read_url_and_method(config, where, target); !ok)
-        return fail(ok.error());
+    LLMOPS_TRY(read_url_and_method(config, where, target));
     if (config.contains("headers")) {
-        if (auto ok = read_headers(config.at("headers"), where, target); !ok)
-            return fail(ok.error());
+        LLMOPS_TRY(read_headers(config.at("headers"), where, target));
     }
     if (config.contains("body")) {
-        if (auto ok = read_body(config.at("body"), where, target); !ok)
-            return fail(ok.error());
+        LLMOPS_TRY(read_body(config.at("body"), where, target));
     }
     if (target.method == "GET" && !target.body.is_null()) {
         return fail(ErrorCode::invalid_input,
                     "{}: a GET request has no body: remove 'body' or use POST", where);
     }
-    if (auto ok = read_response_path(config, where, target); !ok)
-        return fail(ok.error());
-    if (auto ok = check_templates(target, where); !ok)
-        return fail(ok.error());
+    LLMOPS_TRY(read_response_path(config, where, target));
+    LLMOPS_TRY(check_templates(target, where));
     return target;
 }
 
@@ -615,10 +592,8 @@ build_http_target_request(const HttpTarget& target, const CompletionRequest& req
         return fail(url.error());
     http.url = std::move(*url);
     for (const auto& [name, value] : target.headers) {
-        auto rendered = render_text(ctx, value, "header '" + name + "'");
-        if (!rendered)
-            return fail(rendered.error());
-        http.headers.emplace_back(name, std::move(*rendered));
+        auto rendered = LLMOPS_TRY(render_text(ctx, value, "header '" + name + "'"));
+        http.headers.emplace_back(name, std::move(rendered));
     }
     if (target.body.is_null())
         return http;
@@ -656,20 +631,16 @@ Expected<CallOutcome> parse_http_target_response(const HttpTarget& target,
         result.output = body_text(response.body);
         body = util::parse_json_or_discarded(response.body); // only for a usage object
     } else {
-        auto parsed = detail::parse_json_body("http", response.body);
-        if (!parsed)
-            return fail(parsed.error());
-        body = std::move(*parsed);
+        auto parsed = LLMOPS_TRY(detail::parse_json_body("http", response.body));
+        body = std::move(parsed);
         auto path = parse_path(target.response_path);
         if (!path) {
             return fail(ErrorCode::invalid_input, "http: '{}' is not a path", target.response_path);
         }
-        auto value = resolve_path(body, *path);
-        if (!value)
-            return fail(value.error());
-        result.output = (*value)->is_string()
-                            ? (*value)->get<std::string>()
-                            : (*value)->dump(-1, ' ', false, json::error_handler_t::replace);
+        auto value = LLMOPS_TRY(resolve_path(body, *path));
+        result.output = value->is_string()
+                            ? value->get<std::string>()
+                            : value->dump(-1, ' ', false, json::error_handler_t::replace);
     }
     if (auto usage = reported_usage(body)) {
         result.usage = *usage;

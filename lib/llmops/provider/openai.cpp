@@ -236,16 +236,14 @@ Expected<CompletionResult> parse_openai_stream(std::string_view name,
             done = true;
             break;
         }
-        auto chunk = parse_json_body(name, event.data);
-        if (!chunk)
-            return fail(chunk.error());
-        if (auto message = vendor_error_message(*chunk); !message.empty()) {
+        auto chunk = LLMOPS_TRY(parse_json_body(name, event.data));
+        if (auto message = vendor_error_message(chunk); !message.empty()) {
             return fail(ErrorCode::provider, "{}: stream error: {}", name, message);
         }
-        if (auto u = chunk->find("usage"); u != chunk->end() && u->is_object())
+        if (auto u = chunk.find("usage"); u != chunk.end() && u->is_object())
             usage = *u;
-        auto choices = chunk->find("choices");
-        if (choices == chunk->end() || !choices->is_array() || choices->empty())
+        auto choices = chunk.find("choices");
+        if (choices == chunk.end() || !choices->is_array() || choices->empty())
             continue;
         const json& choice = choices->front();
         if (auto reason = string_field(choice, "finish_reason"); !reason.empty()) {
@@ -385,10 +383,9 @@ Expected<HttpRequest> build_openai_request(const Endpoint& endpoint,
     if (!p.stop.empty())
         body["stop"] = p.stop;
     if (p.response_format_json) {
-        auto format = parse_param_json(name, "response_format", *p.response_format_json);
-        if (!format)
-            return fail(format.error());
-        body["response_format"] = std::move(*format);
+        auto format =
+            LLMOPS_TRY(parse_param_json(name, "response_format", *p.response_format_json));
+        body["response_format"] = std::move(format);
     }
     if (p.tools_json) {
         auto tools = parse_param_json(name, "tools", *p.tools_json);

@@ -45,10 +45,8 @@ Expected<Usage> read_usage(const json& value) {
                                          {"cache_write", &Usage::cache_write},
                                          {"reasoning", &Usage::reasoning}};
     for (const auto& field : k_fields) {
-        auto count = read_count(*it, field.key, "response.usage");
-        if (!count)
-            return fail(count.error());
-        usage.*field.member = *count;
+        auto count = LLMOPS_TRY(read_count(*it, field.key, "response.usage"));
+        usage.*field.member = count;
     }
     if (auto e = it->find("estimated"); e != it->end() && !e->is_null()) {
         if (!e->is_boolean())
@@ -134,15 +132,11 @@ Expected<CallOutcome> outcome_from_json(const json& value) {
         return fail(ErrorCode::invalid_input, "response.output is not a string");
     r.output = output->get<std::string>();
 
-    auto usage = read_usage(value);
-    if (!usage)
-        return fail(usage.error());
-    r.usage = *usage;
+    auto usage = LLMOPS_TRY(read_usage(value));
+    r.usage = usage;
 
-    auto finish = read_optional_string(value, "finish_reason");
-    if (!finish)
-        return fail(finish.error());
-    r.finish_reason = finish->value_or("");
+    auto finish = LLMOPS_TRY(read_optional_string(value, "finish_reason"));
+    r.finish_reason = finish.value_or("");
 
     auto refusal = read_optional_string(value, "refusal");
     if (!refusal)
@@ -174,15 +168,11 @@ Expected<CallOutcome> outcome_from_json(const json& value) {
         r.logprobs_json = logprobs->dump();
     }
 
-    auto latency = read_optional_ms(value, "latency_ms");
-    if (!latency)
-        return fail(latency.error());
-    outcome.latency_ms = latency->value_or(0.0);
+    auto latency = LLMOPS_TRY(read_optional_ms(value, "latency_ms"));
+    outcome.latency_ms = latency.value_or(0.0);
 
-    auto first_byte = read_optional_ms(value, "first_byte_ms");
-    if (!first_byte)
-        return fail(first_byte.error());
-    outcome.first_byte_ms = *first_byte;
+    auto first_byte = LLMOPS_TRY(read_optional_ms(value, "first_byte_ms"));
+    outcome.first_byte_ms = first_byte;
     return outcome;
 }
 

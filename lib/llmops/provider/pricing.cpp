@@ -75,9 +75,7 @@ Expected<PriceEntry> parse_entry(const json& node, std::string_view where) {
     if (!node.is_object()) {
         return fail(ErrorCode::invalid_input, "{}: must be a mapping", where);
     }
-    if (auto ok = check_keys(node, k_entry_keys, where); !ok) {
-        return fail(ok.error());
-    }
+    LLMOPS_TRY(check_keys(node, k_entry_keys, where));
     PriceEntry e;
     if (!node.contains("model") || !node["model"].is_string()) {
         return fail(ErrorCode::invalid_input, "{}: missing 'model'", where);
@@ -90,11 +88,8 @@ Expected<PriceEntry> parse_entry(const json& node, std::string_view where) {
         e.effective = node["effective"].get<std::string>();
     }
     e.source = node.value("source", "");
-    auto prices = parse_prices(node, where);
-    if (!prices) {
-        return fail(prices.error());
-    }
-    e.prices = *prices;
+    auto prices = LLMOPS_TRY(parse_prices(node, where));
+    e.prices = prices;
     if (node.contains("long_context")) {
         const json& tier = node["long_context"];
         const std::string tier_where = std::string(where) + " long_context";
@@ -102,15 +97,10 @@ Expected<PriceEntry> parse_entry(const json& node, std::string_view where) {
             return fail(ErrorCode::invalid_input,
                         "{}: 'long_context' needs an integer 'above' and prices", where);
         }
-        if (auto ok = check_keys(tier, k_tier_keys, tier_where); !ok) {
-            return fail(ok.error());
-        }
-        auto tier_prices = parse_prices(tier, tier_where);
-        if (!tier_prices) {
-            return fail(tier_prices.error());
-        }
+        LLMOPS_TRY(check_keys(tier, k_tier_keys, tier_where));
+        auto tier_prices = LLMOPS_TRY(parse_prices(tier, tier_where));
         e.long_context_above = tier["above"].get<int64_t>();
-        e.long_context = *tier_prices;
+        e.long_context = tier_prices;
     }
     return e;
 }
@@ -130,22 +120,16 @@ const PriceTable& PriceTable::builtin() {
 }
 
 Expected<PriceTable> PriceTable::parse(std::string_view yaml, std::string_view origin) {
-    auto doc = util::parse_yaml(yaml, origin);
-    if (!doc) {
-        return fail(doc.error());
-    }
-    if (!doc->is_object() || !doc->contains("models") || !(*doc)["models"].is_array()) {
+    auto doc = LLMOPS_TRY(util::parse_yaml(yaml, origin));
+    if (!doc.is_object() || !doc.contains("models") || !doc["models"].is_array()) {
         return fail(ErrorCode::invalid_input, "{}: expected a 'models' list", origin);
     }
     PriceTable table;
-    const json& models = (*doc)["models"];
+    const json& models = doc["models"];
     for (size_t i = 0; i < models.size(); ++i) {
         const std::string where = fmt::format("{}: models[{}]", origin, i);
-        auto entry = parse_entry(models[i], where);
-        if (!entry) {
-            return fail(entry.error());
-        }
-        table.m_entries.push_back(std::move(*entry));
+        auto entry = LLMOPS_TRY(parse_entry(models[i], where));
+        table.m_entries.push_back(std::move(entry));
     }
     return table;
 }
@@ -195,11 +179,8 @@ Expected<PriceTable> load_price_table(const std::optional<std::filesystem::path>
         }
         return fail(text.error());
     }
-    auto overrides = PriceTable::parse(*text, override_file->string());
-    if (!overrides) {
-        return fail(overrides.error());
-    }
-    table.merge(*overrides);
+    auto overrides = LLMOPS_TRY(PriceTable::parse(*text, override_file->string()));
+    table.merge(overrides);
     return table;
 }
 

@@ -4,7 +4,6 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
-#include <regex>
 
 #include <fmt/format.h>
 
@@ -91,18 +90,53 @@ public:
         if (response.status < 200 || response.status >= 300) {
             return std::unexpected(error_from_response(m_endpoint.api, response));
         }
-        auto parsed = parse_response(m_endpoint.api, request, response);
-        if (!parsed) {
-            return fail(parsed.error());
-        }
+        auto parsed = LLMOPS_TRY(parse_response(m_endpoint.api, request, response));
         CallOutcome out;
-        out.result = std::move(*parsed);
+        out.result = std::move(parsed);
         return out;
     }
 
 private:
     Endpoint m_endpoint;
 };
+
+// The NAMEs of the {{env.NAME}} tags in `text`, as the pattern
+// \{\{\{?\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*(\|[^}]*)?\}\} finds them left to right. Matched by
+// hand, not with std::regex, which recurses once per character of a user's long body.
+std::vector<std::string> env_tag_names(std::string_view text) {
+    const auto is_space = [](char c) {
+        return std::string_view(" \t\n\v\f\r").find(c) != std::string_view::npos;
+    };
+    const auto is_name = [](char c, bool first) {
+        return c == '_' || std::isalpha(static_cast<unsigned char>(c)) != 0 ||
+               (!first && std::isdigit(static_cast<unsigned char>(c)) != 0);
+    };
+    std::vector<std::string> names;
+    for (size_t start = text.find("{{"); start != std::string_view::npos;
+         start = text.find("{{", start + 1)) {
+        size_t i = start + 2;
+        if (i < text.size() && text[i] == '{')
+            ++i;
+        while (i < text.size() && is_space(text[i]))
+            ++i;
+        if (text.substr(i, 4) != "env." || i + 4 >= text.size() || !is_name(text[i + 4], true))
+            continue;
+        const size_t name_begin = i + 4;
+        i = name_begin + 1;
+        while (i < text.size() && is_name(text[i], false))
+            ++i;
+        const size_t name_end = i;
+        while (i < text.size() && is_space(text[i]))
+            ++i;
+        if (i < text.size() && text[i] == '|')
+            i = std::min(text.find('}', i), text.size());
+        if (text.substr(i, 2) != "}}")
+            continue;
+        names.emplace_back(text.substr(name_begin, name_end - name_begin));
+        start = i + 1; // the next search starts after the match, at i + 2
+    }
+    return names;
+}
 
 // A user's own HTTP service (http_target.hpp).
 class HttpTargetProvider final : public Provider {
@@ -115,9 +149,8 @@ public:
             text += "\n" + value;
         }
         // Tags may carry filters ({{ env.TOKEN | urlencode }}): the value is secret either way.
-        static const std::regex k_env_tag(R"(\{\{\{?\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*(\|[^}]*)?\}\})");
-        for (std::sregex_iterator it(text.begin(), text.end(), k_env_tag), end; it != end; ++it) {
-            if (auto value = m_env((*it)[1].str())) {
+        for (const std::string& name : env_tag_names(text)) {
+            if (auto value = m_env(name)) {
                 m_secrets.push_back(*value);
             }
         }
@@ -184,18 +217,15 @@ public:
         util::ProcessOptions options;
         options.stdin_data = exec_request_json(request, vars, m_config.program_config);
         options.timeout_ms = m_config.timeout_ms;
-        auto process = util::run_process(m_config.argv, options);
-        if (!process) {
-            return fail(process.error());
-        }
+        auto process = LLMOPS_TRY(util::run_process(m_config.argv, options));
         // Before parsing, so an error quoting the program's first bytes never quotes half a key
         // (stdout is the answer: a short dummy key stays in it, as in any answer).
         if (!m_secrets.empty()) {
-            process->out =
-                util::Redactor(m_secrets, util::Redactor::Short::kept).redact(process->out);
-            process->err = util::redact(process->err, m_secrets);
+            process.out =
+                util::Redactor(m_secrets, util::Redactor::Short::kept).redact(process.out);
+            process.err = util::redact(process.err, m_secrets);
         }
-        return parse_exec_result(m_config.spec.id, request, *process, m_config.timeout_ms);
+        return parse_exec_result(m_config.spec.id, request, process, m_config.timeout_ms);
     }
 };
 
@@ -413,12 +443,9 @@ Expected<std::unique_ptr<Provider>> Provider::create(ProviderConfig config, cons
     case Kind::anthropic:
     case Kind::google:
     case Kind::ollama: {
-        auto endpoint = endpoint_for(config.spec, env,
-                                     {config.base_url, config.api_key_env, config.literal_api_key});
-        if (!endpoint) {
-            return fail(endpoint.error());
-        }
-        return std::make_unique<ApiProvider>(std::move(config), std::move(*endpoint));
+        auto endpoint = LLMOPS_TRY(endpoint_for(
+            config.spec, env, {config.base_url, config.api_key_env, config.literal_api_key}));
+        return std::make_unique<ApiProvider>(std::move(config), std::move(endpoint));
     }
     case Kind::http:
         return std::make_unique<HttpTargetProvider>(std::move(config), env);

@@ -278,32 +278,10 @@ class LineScanner {
 
     // Checks one UTF-8 sequence starting at m_pos (a byte >= 0x80), RFC 3629 table 3.
     bool utf8() {
-        auto byte = [&](size_t i) -> unsigned {
-            return m_pos + i < m_text.size() ? static_cast<unsigned char>(m_text[m_pos + i]) : 0u;
-        };
-        auto cont = [&](size_t i, unsigned lo = 0x80, unsigned hi = 0xBF) {
-            return byte(i) >= lo && byte(i) <= hi;
-        };
-        unsigned c = byte(0);
-        size_t length = 0;
-        if (c >= 0xC2 && c <= 0xDF) {
-            length = cont(1) ? 2 : 0;
-        } else if (c == 0xE0) {
-            length = cont(1, 0xA0) && cont(2) ? 3 : 0;
-        } else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) {
-            length = cont(1) && cont(2) ? 3 : 0;
-        } else if (c == 0xED) {
-            length = cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
-        } else if (c == 0xF0) {
-            length = cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
-        } else if (c >= 0xF1 && c <= 0xF3) {
-            length = cont(1) && cont(2) && cont(3) ? 4 : 0;
-        } else if (c == 0xF4) {
-            length = cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
-        }
-        if (length == 0)
+        const util::CodePoint c = util::decode_utf8(m_text, m_pos);
+        if (!c.valid)
             return fail("invalid UTF-8");
-        m_pos += length;
+        m_pos += c.length;
         return true;
     }
 

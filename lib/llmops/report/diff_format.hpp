@@ -1,6 +1,6 @@
 #pragma once
 // How the diff reports (diff_report.cpp: text and Markdown; diff_html.cpp) write numbers, so all
-// formats show the same figures. Implemented in diff_report.cpp.
+// formats show the same figures.
 
 #include <cstddef>
 #include <optional>

@@ -12,6 +12,7 @@
 #include <llmops/report/diff_format.hpp>
 #include <llmops/report/escape.hpp>
 #include <llmops/util/hash.hpp>
+#include <llmops/util/money.hpp>
 
 namespace llmops::report {
 
@@ -396,10 +397,8 @@ Axis rate_axis(const std::vector<const Variant*>& drawn) {
 }
 
 std::string tick_money(double v, double step) {
-    if (v == 0)
-        return "$0";
     const int decimals = std::max(0, static_cast<int>(-std::floor(std::log10(step) + 1e-9)));
-    return fmt::format("${:.{}f}", v, decimals);
+    return util::format_usd(v, {decimals, decimals, decimals});
 }
 
 // The Pareto front joined by a staircase: sorted by cost, each step goes right at the pass rate

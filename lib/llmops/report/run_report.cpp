@@ -18,8 +18,6 @@
 #include <map>
 #include <optional>
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -27,6 +25,8 @@
 
 #include <llmops/compare/compare.hpp>
 #include <llmops/report/diff_html.hpp>
+#include <llmops/util/files.hpp>
+#include <llmops/util/money.hpp>
 #include <llmops/util/redact.hpp>
 #include <llmops/util/strings.hpp>
 #include <llmops/util/term.hpp>
@@ -37,249 +37,6 @@ namespace {
 
 using nlohmann::json;
 namespace fs = std::filesystem;
-
-// ---------------------------------------------------------------------------------------------
-// Text safety. Model outputs, reasons and dataset text are arbitrary bytes: every format gets
-// valid UTF-8 (an ill-formed sequence becomes one U+FFFD) and its own escaping.
-
-constexpr std::string_view k_replacement = "\xEF\xBF\xBD"; // U+FFFD
-
-struct CodePoint {
-    char32_t value = 0; // U+FFFD for an ill-formed sequence
-    size_t length = 1;  // bytes consumed
-    bool valid = true;
-};
-
-// Decodes the sequence at `s[i]` as Unicode's table 3-7 defines well-formed UTF-8 (no
-// overlong forms, surrogates or values past U+10FFFF). An ill-formed sequence consumes its
-// maximal subpart, so each broken sequence becomes one U+FFFD, as WHATWG decoders do.
-CodePoint decode(std::string_view s, size_t i) {
-    const auto b0 = static_cast<unsigned char>(s[i]);
-    if (b0 < 0x80) {
-        return {b0, 1, true};
-    }
-    size_t need = 0;
-    char32_t value = 0;
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xBF;
-    if (b0 >= 0xC2 && b0 <= 0xDF) {
-        need = 1;
-        value = b0 & 0x1Fu;
-    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-        need = 2;
-        value = b0 & 0x0Fu;
-        lo = b0 == 0xE0 ? 0xA0 : 0x80; // overlong
-        hi = b0 == 0xED ? 0x9F : 0xBF; // surrogates
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-        need = 3;
-        value = b0 & 0x07u;
-        lo = b0 == 0xF0 ? 0x90 : 0x80; // overlong
-        hi = b0 == 0xF4 ? 0x8F : 0xBF; // past U+10FFFF
-    } else {
-        return {0xFFFD, 1, false};
-    }
-    for (size_t k = 1; k <= need; ++k) {
-        if (i + k >= s.size()) {
-            return {0xFFFD, k, false};
-        }
-        const auto b = static_cast<unsigned char>(s[i + k]);
-        if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) {
-            return {0xFFFD, k, false};
-        }
-        value = (value << 6) | (b & 0x3Fu);
-    }
-    return {value, need + 1, true};
-}
-
-// Calls `visit(code_point, bytes)` for each code point of `s`.
-template <typename Visit> void for_each_code_point(std::string_view s, Visit&& visit) {
-    for (size_t i = 0; i < s.size();) {
-        const CodePoint c = decode(s, i);
-        visit(c, s.substr(i, c.length));
-        i += c.length;
-    }
-}
-
-// `s` with every ill-formed sequence replaced by U+FFFD.
-std::string valid_utf8(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for_each_code_point(s, [&](const CodePoint& c, std::string_view bytes) {
-        out += c.valid ? bytes : k_replacement;
-    });
-    return out;
-}
-
-// `s` itself when it is well-formed (no copy of a large output), else valid_utf8(s).
-std::string valid_utf8(std::string&& s) {
-    bool valid = true;
-    for_each_code_point(s, [&](const CodePoint& c, std::string_view) { valid = valid && c.valid; });
-    return valid ? std::move(s) : valid_utf8(std::string_view(s));
-}
-
-// Number of code points in `s` (for column widths and truncation).
-size_t code_points(std::string_view s) {
-    size_t n = 0;
-    for_each_code_point(s, [&](const CodePoint&, std::string_view) { ++n; });
-    return n;
-}
-
-// The first `max` code points of `s`; `dropped` receives how many were left out.
-std::string_view head_code_points(std::string_view s, size_t max, size_t& dropped) {
-    size_t i = 0;
-    size_t kept = 0;
-    while (i < s.size() && kept < max) {
-        i += decode(s, i).length;
-        ++kept;
-    }
-    dropped = code_points(s.substr(i));
-    return s.substr(0, i);
-}
-
-bool is_control(char32_t c) {
-    return c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0);
-}
-
-// Text for a terminal or a code block: valid UTF-8, control characters (C0, DEL and C1, which
-// terminals may obey as escape sequences) shown as `\x1b` or `\u009b`. Newlines are kept, and
-// tabs unless `keep_tabs` is no.
-std::string visible(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for_each_code_point(s, [&](const CodePoint& c, std::string_view bytes) {
-        if (!c.valid) {
-            out += k_replacement;
-        } else if (c.value == '\n' || c.value == '\t') {
-            out += bytes;
-        } else if (c.value < 0x80 && is_control(c.value)) {
-            out += fmt::format("\\x{:02x}", static_cast<unsigned>(c.value));
-        } else if (is_control(c.value)) {
-            out += fmt::format("\\u{:04x}", static_cast<unsigned>(c.value));
-        } else {
-            out += bytes;
-        }
-    });
-    return out;
-}
-
-// One line of visible text: newlines and tabs become spaces.
-std::string visible_line(std::string_view s) {
-    std::string out = visible(s);
-    std::replace(out.begin(), out.end(), '\n', ' ');
-    std::replace(out.begin(), out.end(), '\t', ' ');
-    return out;
-}
-
-enum class XmlPlace { text, attribute };
-
-// Text for XML 1.0: the five special characters as entities; characters XML 1.0 cannot hold
-// (C0 controls other than tab, newline and carriage return; U+FFFE, U+FFFF) dropped; invalid
-// UTF-8 as U+FFFD. Carriage returns (and, in attributes, newlines and tabs) become character
-// references so that a parser's line-end and attribute normalisation keeps them.
-std::string xml_escape(std::string_view s, XmlPlace place) {
-    const bool attribute = place == XmlPlace::attribute;
-    std::string out;
-    out.reserve(s.size());
-    for_each_code_point(s, [&](const CodePoint& c, std::string_view bytes) {
-        if (!c.valid) {
-            out += k_replacement;
-            return;
-        }
-        switch (c.value) {
-        case '&': out += "&amp;"; return;
-        case '<': out += "&lt;"; return;
-        case '>': out += "&gt;"; return;
-        case '"': out += "&quot;"; return;
-        case '\'': out += "&apos;"; return;
-        case '\r': out += "&#13;"; return;
-        case '\n': out += attribute ? "&#10;" : "\n"; return;
-        case '\t': out += attribute ? "&#9;" : "\t"; return;
-        default: break;
-        }
-        if (c.value < 0x20 || c.value == 0xFFFE || c.value == 0xFFFF) {
-            return;
-        }
-        out += bytes;
-    });
-    return out;
-}
-
-// Model or dataset text outside code blocks in a Markdown comment (GitHub, GitLab), on one line:
-// HTML special characters as entities (no tag, image or link can be injected, and the text is
-// safe inside HTML such as <summary>); Markdown punctuation as numeric entities (no emphasis,
-// code span, link, strike-through or math), `|` as `&#124;` (no table cell break); an `@` that
-// could start a mention (not after a letter, digit or `_`, as in `prompt@2` or an e-mail address)
-// followed by a zero-width space, so no one is notified (what Dependabot does); newlines and tabs
-// as spaces, other control characters dropped.
-std::string md_escape(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    char32_t previous = ' ';
-    for_each_code_point(s, [&](const CodePoint& c, std::string_view bytes) {
-        const char32_t before = previous;
-        previous = c.value;
-        if (!c.valid) {
-            out += k_replacement;
-            return;
-        }
-        const bool after_word =
-            before < 0x80 && (std::isalnum(static_cast<int>(before)) != 0 || before == '_');
-        if (c.value == '@' && after_word) {
-            out += '@';
-            return;
-        }
-        switch (c.value) {
-        case '&': out += "&amp;"; return;
-        case '<': out += "&lt;"; return;
-        case '>': out += "&gt;"; return;
-        case '"': out += "&quot;"; return;
-        case '\'': out += "&#39;"; return;
-        case '|': out += "&#124;"; return;
-        case '\\': out += "&#92;"; return;
-        case '`': out += "&#96;"; return;
-        case '*': out += "&#42;"; return;
-        case '_': out += "&#95;"; return;
-        case '[': out += "&#91;"; return;
-        case ']': out += "&#93;"; return;
-        case '~': out += "&#126;"; return;
-        case '$': out += "&#36;"; return;
-        case '@': out += "@&#8203;"; return;
-        case '\n':
-        case '\r':
-        case '\t': out += ' '; return;
-        default: break;
-        }
-        if (is_control(c.value)) {
-            return;
-        }
-        out += bytes;
-    });
-    return out;
-}
-
-// A CSV text cell (RFC 4180): valid UTF-8 without NUL bytes (which many CSV readers reject); a
-// leading `=`, `+`, `-`, `@`, tab or carriage return gets an apostrophe in front, so a
-// spreadsheet shows model or dataset text instead of evaluating it as a formula (OWASP's advice
-// on CSV injection); quoted when it holds a comma, a double quote, a carriage return or a
-// newline, with double quotes doubled.
-std::string csv_text(std::string_view s) {
-    std::string value = valid_utf8(s);
-    std::erase(value, '\0');
-    if (!value.empty() && std::string_view("=+-@\t\r").find(value[0]) != std::string_view::npos) {
-        value.insert(0, 1, '\'');
-    }
-    if (value.find_first_of(",\"\r\n") == std::string::npos) {
-        return value;
-    }
-    std::string out = "\"";
-    for (char ch : value) {
-        out += ch;
-        if (ch == '"') {
-            out += '"';
-        }
-    }
-    return out + "\"";
-}
 
 // ---------------------------------------------------------------------------------------------
 // Numbers and times.
@@ -293,21 +50,13 @@ std::string number(double value) {
     return fmt::format("{}", value);
 }
 
-// "$0.0123" below a dollar (4 decimals), "$12.34" above; "$0" for nothing.
-std::string money(double usd) {
-    if (usd == 0) {
-        return "$0";
-    }
-    return usd < 1 ? fmt::format("${:.4f}", usd) : fmt::format("${:.2f}", usd);
-}
-
 // A cost with its unpriced calls: "$0.0123"; "$0.0123+?" when some calls had no price (their
 // cost is unknown, never zero); "unknown" when no call had one.
 std::string cost_text(double usd, int64_t unpriced) {
     if (unpriced > 0 && usd == 0) {
         return "unknown";
     }
-    return money(usd) + (unpriced > 0 ? "+?" : "");
+    return util::format_usd(usd) + (unpriced > 0 ? "+?" : "");
 }
 
 // "812ms", "1.2s".
@@ -439,10 +188,10 @@ json public_json(json value) {
 
 json run_json(const store::RunRecord& run) {
     json out{{"id", run.id},
-                {"suite_path", valid_utf8(run.suite_path)},
+                {"suite_path", util::valid_utf8(run.suite_path)},
                 {"suite_hash", run.suite_hash},
                 {"dataset_hash", run.dataset_hash},
-                {"description", valid_utf8(run.description)},
+                {"description", util::valid_utf8(run.description)},
                 {"status", run.status},
                 {"started_at", run.started_at},
                 {"ended_at", run.ended_at ? json(*run.ended_at) : json(nullptr)},
@@ -451,7 +200,7 @@ json run_json(const store::RunRecord& run) {
     if (run.status == "running" && run.lease) {
         // Who is writing it, while a live process does.
         out["writer"] = {{"pid", run.lease->holder.pid},
-                         {"host", valid_utf8(run.lease->holder.host)},
+                         {"host", util::valid_utf8(run.lease->holder.host)},
                          {"since", run.lease->started_at},
                          {"heartbeat_ms", run.lease->heartbeat_ms}};
     }
@@ -460,32 +209,37 @@ json run_json(const store::RunRecord& run) {
 
 json variant_json(const store::VariantRecord& v) {
     return json{{"index", v.index},
-                {"label", valid_utf8(v.label)},
-                {"prompt_label", valid_utf8(v.prompt_label)},
+                {"label", util::valid_utf8(v.label)},
+                {"prompt_label", util::valid_utf8(v.prompt_label)},
                 {"prompt_version_id", v.prompt_version_id},
                 {"provider_id", util::sanitize_urls(v.provider_id)},
-                {"provider_label", valid_utf8(v.provider_label)},
+                {"provider_label", util::valid_utf8(v.provider_label)},
                 {"provider_config", public_json(v.provider_config)}};
+}
+
+// `s` itself when it is well-formed (no copy of a large output), else util::valid_utf8(s).
+std::string owned_valid_utf8(std::string&& s) {
+    return util::find_invalid_utf8(s) ? util::valid_utf8(s) : std::move(s);
 }
 
 // The stored prompt (messages as JSON text) parsed back; the text itself when it is not JSON.
 json prompt_json(std::string&& prompt) {
     auto parsed = json::parse(prompt, nullptr, false);
-    return parsed.is_discarded() ? json(valid_utf8(std::move(prompt))) : parsed;
+    return parsed.is_discarded() ? json(owned_valid_utf8(std::move(prompt))) : parsed;
 }
 
 // A result's JSON; the record's large texts (output, vars, prompt) are moved into it, not copied.
 json result_json(store::ResultRecord& r) {
     return json{
         {"variant", r.variant},
-        {"case_id", valid_utf8(r.case_id)},
+        {"case_id", util::valid_utf8(r.case_id)},
         {"case_index", r.case_index},
         {"repeat", r.repeat},
-        {"description", valid_utf8(r.description)},
+        {"description", util::valid_utf8(r.description)},
         {"status", r.status},
         {"score", optional_json(r.score)},
-        {"reason", valid_utf8(r.reason)},
-        {"output", r.output ? json(valid_utf8(std::move(*r.output))) : json(nullptr)},
+        {"reason", util::valid_utf8(r.reason)},
+        {"output", r.output ? json(owned_valid_utf8(std::move(*r.output))) : json(nullptr)},
         {"vars", std::move(r.vars)},
         {"prompt", prompt_json(std::move(r.prompt))},
         {"assertions", std::move(r.assertions)},
@@ -499,7 +253,7 @@ json result_json(store::ResultRecord& r) {
         {"latency_ms", r.latency_ms},
         {"first_token_ms", optional_json(r.first_token_ms)},
         {"cached", r.cached},
-        {"finish_reason", valid_utf8(r.finish_reason)},
+        {"finish_reason", util::valid_utf8(r.finish_reason)},
         {"judge",
          {{"calls", r.judge_calls},
           {"input_tokens", r.judge_input_tokens},
@@ -534,37 +288,19 @@ std::string indent_rest(const std::string& text, size_t spaces) {
 // ---------------------------------------------------------------------------------------------
 // The export sink.
 
-// Where an export goes: a temporary file beside the target, renamed into place by `commit` (a
+// Where an export goes: a util::AtomicFile beside the target, renamed into place by `commit` (a
 // reader never sees half a file, and a failed export leaves the old file as it was), or
 // standard output for "-". Writes are buffered; the temporary file is removed unless committed.
 class Sink {
 public:
     explicit Sink(fs::path path) : m_path(std::move(path)) {}
-    ~Sink() {
-        if (!m_temp.empty()) {
-            if (m_fd >= 0) {
-                ::close(m_fd);
-            }
-            ::unlink(m_temp.c_str());
-        }
-    }
-    Sink(const Sink&) = delete;
-    Sink& operator=(const Sink&) = delete;
 
     Expected<void> open() {
         if (m_path == "-") {
             std::fflush(stdout); // whatever stdio buffered goes first
-            m_fd = STDOUT_FILENO;
             return {};
         }
-        const fs::path dir = m_path.has_parent_path() ? m_path.parent_path() : fs::path(".");
-        std::string temp = (dir / ("." + m_path.filename().string() + ".tmp-XXXXXX")).string();
-        const int fd = ::mkostemp(temp.data(), O_CLOEXEC);
-        if (fd < 0) {
-            return io_error(errno);
-        }
-        m_fd = fd;
-        m_temp = std::move(temp);
+        m_file.emplace(LLMOPS_TRY(util::AtomicFile::create(m_path)));
         return {};
     }
 
@@ -574,58 +310,48 @@ public:
     }
 
     Expected<void> commit() {
-        if (auto ok = drain(); !ok) {
-            return ok;
-        }
-        if (m_temp.empty()) {
-            return {};
-        }
-        // mkstemp creates 0600; a report is an ordinary file.
-        ::fchmod(m_fd, 0644);
-        const int closed = ::close(m_fd);
-        m_fd = -1;
-        if (closed != 0 || ::rename(m_temp.c_str(), m_path.c_str()) != 0) {
-            return io_error(errno);
-        }
-        m_temp.clear();
-        return {};
+        LLMOPS_TRY(drain());
+        return m_file ? m_file->commit() : Expected<void>{};
     }
 
 private:
     static constexpr size_t k_buffer = 1 << 16;
 
     Expected<void> drain() {
+        if (m_file) {
+            LLMOPS_TRY(m_file->write(m_buffer));
+        } else {
+            LLMOPS_TRY(drain_to_stdout());
+        }
+        m_buffer.clear();
+        return {};
+    }
+
+    Expected<void> drain_to_stdout() {
         size_t done = 0;
         while (done < m_buffer.size() && !m_reader_gone) {
-            const ssize_t n = ::write(m_fd, m_buffer.data() + done, m_buffer.size() - done);
+            const ssize_t n =
+                ::write(STDOUT_FILENO, m_buffer.data() + done, m_buffer.size() - done);
             if (n < 0 && errno == EINTR) {
                 continue;
             }
-            if (n < 0 && errno == EPIPE && m_temp.empty()) {
+            if (n < 0 && errno == EPIPE) {
                 // `llmops runs export 3 -o - | head`: the reader left; stop quietly, as a
                 // command writing to a closed pipe does.
                 m_reader_gone = true;
                 break;
             }
             if (n < 0) {
-                return io_error(errno);
+                return fail(ErrorCode::io, "cannot write to standard output: {}",
+                            std::strerror(errno));
             }
             done += static_cast<size_t>(n);
         }
-        m_buffer.clear();
         return {};
     }
 
-    std::unexpected<Error> io_error(int err) const {
-        if (m_path == "-") {
-            return fail(ErrorCode::io, "cannot write to standard output: {}", std::strerror(err));
-        }
-        return fail(ErrorCode::io, "cannot write '{}': {}", m_path.string(), std::strerror(err));
-    }
-
     fs::path m_path;
-    std::string m_temp; // empty for standard output, and once renamed into place
-    int m_fd = -1;
+    std::optional<util::AtomicFile> m_file; // empty for standard output
     std::string m_buffer;
     bool m_reader_gone = false;
 };
@@ -663,9 +389,7 @@ Expected<void> write_json(store::Database& db, const store::RunRecord& run, Sink
     }
     head += run.variants.empty() ? "],\n" : "\n  ],\n";
     head += "  \"summary\": " + indent_rest(dump(run.summary, 2), 2) + ",\n  \"results\": [";
-    if (auto ok = out.write(head); !ok) {
-        return ok;
-    }
+    LLMOPS_TRY(out.write(head));
     bool first = true;
     auto ok = store::for_each_result(db, run.id, [&](store::ResultRecord& r) {
         auto written = out.write(first ? "\n    " : ",\n    ");
@@ -683,7 +407,7 @@ Expected<void> write_jsonl(store::Database& db, const store::RunRecord& run, Sin
     return store::for_each_result(db, run.id, [&](store::ResultRecord& r) {
         json line = result_json(r);
         line["run"] = run.id;
-        line["variant_label"] = valid_utf8(variant_label(run, r.variant));
+        line["variant_label"] = util::valid_utf8(variant_label(run, r.variant));
         auto written = write_compact(out, line);
         return written ? out.write("\n") : written;
     });
@@ -691,12 +415,9 @@ Expected<void> write_jsonl(store::Database& db, const store::RunRecord& run, Sin
 
 // .csv: RFC 4180 (CRLF line ends, a header row), text cells guarded by csv_text.
 Expected<void> write_csv(store::Database& db, const store::RunRecord& run, Sink& out) {
-    auto ok = out.write("run,variant,variant_label,case_id,description,repeat,status,score,reason,"
-                        "output,input_tokens,output_tokens,cost_usd,latency_ms,cached,"
-                        "finish_reason,vars\r\n");
-    if (!ok) {
-        return ok;
-    }
+    LLMOPS_TRY(out.write("run,variant,variant_label,case_id,description,repeat,status,score,reason,"
+                         "output,input_tokens,output_tokens,cost_usd,latency_ms,cached,"
+                         "finish_reason,vars\r\n"));
     // Written cell by cell, each large text dropped once written: memory stays a small multiple
     // of the largest value.
     return store::for_each_result(db, run.id, [&](store::ResultRecord& r) -> Expected<void> {
@@ -819,15 +540,12 @@ std::string junit_case(const store::ResultRecord& r, const std::string& classnam
 }
 
 Expected<void> write_junit(store::Database& db, const store::RunRecord& run, Sink& out) {
-    auto plan = plan_junit(db, run);
-    if (!plan) {
-        return fail(plan.error());
-    }
+    auto plan = LLMOPS_TRY(plan_junit(db, run));
     auto ok = out.write(fmt::format(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"{}\" tests=\"{}\" "
         "failures=\"{}\" errors=\"{}\" time=\"{}\">\n",
-        xml_escape(fmt::format("llmops run {}", run.id), XmlPlace::attribute), plan->total.tests,
-        plan->total.failures, plan->total.errors, seconds_text(plan->total.seconds)));
+        xml_escape(fmt::format("llmops run {}", run.id), XmlPlace::attribute), plan.total.tests,
+        plan.total.failures, plan.total.errors, seconds_text(plan.total.seconds)));
     // Suites open in variant order; results arrive ordered by variant, so each suite is
     // written whole before the next opens (a variant without results gets an empty suite).
     size_t next = 0;
@@ -836,24 +554,20 @@ Expected<void> write_junit(store::Database& db, const store::RunRecord& run, Sin
         while (next < run.variants.size() && run.variants[next].index <= variant) {
             const auto& v = run.variants[next++];
             std::string text = open ? "  </testsuite>\n" : "";
-            text += junit_suite_open(run, v, plan->suites[v.index]);
+            text += junit_suite_open(run, v, plan.suites[v.index]);
             open = true;
-            if (auto written = out.write(text); !written) {
-                return written;
-            }
+            LLMOPS_TRY(out.write(text));
         }
         return {};
     };
     if (ok) {
         ok =
             store::for_each_result(db, run.id, [&](const store::ResultRecord& r) -> Expected<void> {
-                if (!plan->suites.contains(r.variant)) {
+                if (!plan.suites.contains(r.variant)) {
                     return {};
                 }
-                if (auto opened = open_through(r.variant); !opened) {
-                    return opened;
-                }
-                return out.write(junit_case(r, variant_label(run, r.variant), plan->repeated));
+                LLMOPS_TRY(open_through(r.variant));
+                return out.write(junit_case(r, variant_label(run, r.variant), plan.repeated));
             });
     }
     if (ok) {
@@ -874,27 +588,9 @@ constexpr size_t k_md_budget = 60000;
 constexpr size_t k_md_output_chars = 1500;
 constexpr size_t k_md_reason_chars = 600;
 
-// A fenced code block holding `text` (control characters shown escaped): its fence is one
-// backtick longer than the longest run of backticks inside, so no output can close it.
-std::string md_code_block(const std::string& text) {
-    const std::string body = visible(text);
-    size_t longest = 0;
-    size_t run = 0;
-    for (char ch : body) {
-        run = ch == '`' ? run + 1 : 0;
-        longest = std::max(longest, run);
-    }
-    const std::string fence(std::max<size_t>(3, longest + 1), '`');
-    std::string out = fence + "text\n" + body;
-    if (!body.empty() && body.back() != '\n') {
-        out += '\n';
-    }
-    return out + fence + "\n";
-}
-
 std::string md_truncated(const std::string& text, size_t max, std::string* note) {
     size_t dropped = 0;
-    std::string head(head_code_points(text, max, dropped));
+    std::string head(head_text(text, max, dropped));
     if (dropped > 0) {
         *note = fmt::format("*{} more characters not shown*\n", dropped);
     }
@@ -902,23 +598,23 @@ std::string md_truncated(const std::string& text, size_t max, std::string* note)
 }
 
 std::string md_failure(const store::ResultRecord& r, const store::RunRecord& run, bool repeated) {
-    std::string id = "<code>" + md_escape(r.case_id) + "</code>";
+    std::string id = "<code>" + markdown_text(r.case_id) + "</code>";
     if (repeated) {
         id += fmt::format(" #{}", r.repeat + 1);
     }
     std::string out = fmt::format("<details>\n<summary><b>{}</b> {} · {}</summary>\n\n", r.status,
-                                  id, md_escape(variant_label(run, r.variant)));
+                                  id, markdown_text(variant_label(run, r.variant)));
     if (!r.description.empty()) {
-        out += "**Case:** " + md_escape(r.description) + "\n\n";
+        out += "**Case:** " + markdown_text(r.description) + "\n\n";
     }
     std::string note;
-    out += "**Reason:** " + md_escape(md_truncated(r.reason, k_md_reason_chars, &note));
+    out += "**Reason:** " + markdown_text(md_truncated(r.reason, k_md_reason_chars, &note));
     out += note.empty() ? "\n\n" : "…\n\n";
     if (r.output && r.output->empty()) {
         out += "*(empty output)*\n\n";
     } else if (r.output) {
         note.clear();
-        out += md_code_block(md_truncated(*r.output, k_md_output_chars, &note));
+        out += markdown_code_block(md_truncated(*r.output, k_md_output_chars, &note));
         out += note.empty() ? "" : "\n" + note;
         out += "\n";
     }
@@ -933,7 +629,7 @@ std::string md_summary_table(const eval::RunSummary& s) {
         const int64_t judged = v.pass + v.fail;
         const bool latency = !v.latencies_ms.empty();
         out += fmt::format("| {} | {} | {} | {} | {} | {} | {} / {} | {} | {} | {} |\n",
-                           md_escape(v.label), percent(v.pass, judged), v.pass, v.fail, v.errors,
+                           markdown_text(v.label), percent(v.pass, judged), v.pass, v.fail, v.errors,
                            judged == 0 ? "-" : fmt::format("{:.2f}", v.mean_score()),
                            v.input_tokens, v.output_tokens, cost_text(v.cost_usd, v.unpriced),
                            latency ? duration_ms(v.latency_percentile(50)) : "-",
@@ -960,9 +656,9 @@ std::string md_header(const store::RunRecord& run, const eval::RunSummary& s) {
     std::string out = fmt::format("## {} llmops run {} ({}): {}\n\n", icon, run.id, run.status,
                                   util::join(counts, ", "));
     std::vector<std::string> facts{plural(results, "result"),
-                                   "suite <code>" + md_escape(run.suite_path) + "</code>"};
+                                   "suite <code>" + markdown_text(run.suite_path) + "</code>"};
     if (!run.description.empty()) {
-        facts.push_back(md_escape(run.description));
+        facts.push_back(markdown_text(run.description));
     }
     facts.push_back("started " + show_time(run.started_at));
     if (auto took = elapsed(run.started_at, run.ended_at)) {
@@ -974,21 +670,16 @@ std::string md_header(const store::RunRecord& run, const eval::RunSummary& s) {
 // The HTML report (diff_html.hpp): unlike the other exports it holds the run in memory, as
 // `llmops diff` does, to pair the variants' cases.
 Expected<void> write_html(store::Database& db, const store::RunRecord& run, Sink& out) {
-    auto sides = compare::load_sides(&db, compare::SideRef{std::to_string(run.id), std::nullopt});
-    if (!sides) {
-        return fail(sides.error());
-    }
+    auto sides = LLMOPS_TRY(
+        compare::load_sides(&db, compare::SideRef{std::to_string(run.id), std::nullopt}));
     const compare::Options options;
     std::vector<compare::Comparison> comparisons;
-    for (size_t i = 1; i < sides->size(); ++i) {
-        comparisons.push_back(compare::compare(sides->front(), (*sides)[i], options));
+    for (size_t i = 1; i < sides.size(); ++i) {
+        comparisons.push_back(compare::compare(sides.front(), sides[i], options));
     }
-    const auto summary = eval::summarize_run(db, run.id);
-    if (!summary) {
-        return fail(summary.error());
-    }
+    const auto summary = LLMOPS_TRY(eval::summarize_run(db, run.id));
     size_t pass = 0, judged = 0;
-    for (const auto& v : summary->variants) {
+    for (const auto& v : summary.variants) {
         pass += static_cast<size_t>(v.pass);
         judged += static_cast<size_t>(v.pass + v.fail);
     }
@@ -996,19 +687,16 @@ Expected<void> write_html(store::Database& db, const store::RunRecord& run, Sink
     if (judged > 0) {
         title += fmt::format(", {} of {} passed", pass, judged);
     }
-    return out.write(run_html(title, *sides, comparisons, options));
+    return out.write(run_html(title, sides, comparisons, options));
 }
 
 Expected<void> write_markdown(store::Database& db, const store::RunRecord& run, Sink& out) {
     // The summary is recomputed from the results (right for merged and resumed runs too).
-    auto summary = eval::summarize_run(db, run.id);
-    if (!summary) {
-        return fail(summary.error());
-    }
+    auto summary = LLMOPS_TRY(eval::summarize_run(db, run.id));
     const int64_t failures =
-        summary->total(&eval::VariantSummary::fail) + summary->total(&eval::VariantSummary::errors);
+        summary.total(&eval::VariantSummary::fail) + summary.total(&eval::VariantSummary::errors);
     const bool repeated = repeats(run);
-    std::string doc = md_header(run, *summary);
+    std::string doc = md_header(run, summary);
     if (failures > 0) {
         doc += "### Failures and errors\n\n";
     }
@@ -1041,7 +729,7 @@ Expected<void> write_markdown(store::Database& db, const store::RunRecord& run, 
     }
     std::string version = text_at(run.provenance, "llmops_version");
     doc += fmt::format("<sub>llmops{} · run {} · suite sha256 {} · dataset sha256 {}</sub>\n",
-                       version.empty() ? "" : " " + md_escape(version), run.id,
+                       version.empty() ? "" : " " + markdown_text(version), run.id,
                        run.suite_hash.substr(0, 12), run.dataset_hash.substr(0, 12));
     return out.write(doc);
 }
@@ -1171,16 +859,6 @@ TableRow total_of(const std::vector<TableRow>& rows) {
 
 constexpr size_t k_max_label_width = 48;
 
-// `text` cut to `width` code points (with "…") and padded to it.
-std::string fit(std::string_view text, size_t width) {
-    std::string shown = visible_line(text);
-    size_t dropped = 0;
-    if (code_points(shown) > width) {
-        shown = std::string(head_code_points(shown, width - 1, dropped)) + "…";
-    }
-    return shown + std::string(width - code_points(shown), ' ');
-}
-
 std::string paint(std::string_view text, util::Colour c, Colour colour) {
     return util::paint(text, c, colour == Colour::on);
 }
@@ -1191,7 +869,7 @@ std::string table_line(const TableRow& r, size_t width, Colour colour) {
     const auto rate_colour = r.fail > 0                    ? util::Colour::red
                              : judged > 0 && r.errors == 0 ? util::Colour::green
                                                            : util::Colour::yellow;
-    std::string line = fit(r.label, width) + "  " + paint(rate, rate_colour, colour);
+    std::string line = terminal_cell(r.label, width) + "  " + paint(rate, rate_colour, colour);
     line += fmt::format("  {:>5}", r.pass);
     const std::string fails = fmt::format("  {:>5}", r.fail);
     line += r.fail > 0 ? paint(fails, util::Colour::red, colour) : fails;
@@ -1210,11 +888,12 @@ std::string summary_table(const std::vector<TableRow>& rows, const std::optional
                           Colour colour) {
     size_t width = 7;
     for (const auto& r : rows) {
-        width = std::max(width, std::min(k_max_label_width, code_points(visible_line(r.label))));
+        width = std::max(width,
+                         std::min(k_max_label_width, code_point_count(terminal_line(r.label))));
     }
     std::string out = paint(fmt::format("{}  {:>9}  {:>5}  {:>5}  {:>5}  {:>5}  {:>13}  {:>10}  "
                                         "{:>7}  {:>7}",
-                                        fit("VARIANT", width), "PASS RATE", "PASS", "FAIL", "ERROR",
+                                        terminal_cell("VARIANT", width), "PASS RATE", "PASS", "FAIL", "ERROR",
                                         "SCORE", "TOKENS IN/OUT", "COST", "P50", "P95"),
                             util::Colour::bold, colour) +
                       "\n";
@@ -1286,7 +965,7 @@ std::string verdict_line(int64_t run_id, const std::string& status, const TableR
 std::string failure_block(const store::ResultRecord& r, const store::RunRecord& run, bool repeated,
                           size_t max_output_chars, Colour colour) {
     const bool error = r.status == "error";
-    std::string id = visible_line(r.case_id);
+    std::string id = terminal_line(r.case_id);
     if (repeated) {
         id += fmt::format(" #{}", r.repeat + 1);
     }
@@ -1294,14 +973,14 @@ std::string failure_block(const store::ResultRecord& r, const store::RunRecord& 
         paint(error ? "ERROR" : "FAIL ", error ? util::Colour::yellow : util::Colour::red, colour) +
         " " + paint(id, util::Colour::bold, colour);
     if (!r.description.empty()) {
-        out += " - " + visible_line(r.description);
+        out += " - " + terminal_line(r.description);
     }
-    out += "\n      variant: " + visible_line(variant_label(run, r.variant)) + "\n";
-    out += "      reason:  " + indent_rest(visible(r.reason), 15) + "\n";
+    out += "\n      variant: " + terminal_line(variant_label(run, r.variant)) + "\n";
+    out += "      reason:  " + indent_rest(terminal_text(r.reason), 15) + "\n";
     if (r.output && max_output_chars > 0) {
         size_t dropped = 0;
-        const std::string head(head_code_points(valid_utf8(*r.output), max_output_chars, dropped));
-        std::string shown = visible(head);
+        const std::string head(head_text(util::valid_utf8(*r.output), max_output_chars, dropped));
+        std::string shown = terminal_text(head);
         if (dropped > 0) {
             shown +=
                 paint(fmt::format(" … ({} more characters)", dropped), util::Colour::dim, colour);
@@ -1336,8 +1015,8 @@ json list_entry_json(const store::RunRecord& run) {
         {"status", run.status},
         {"started_at", run.started_at},
         {"ended_at", run.ended_at ? json(*run.ended_at) : json(nullptr)},
-        {"suite_path", valid_utf8(run.suite_path)},
-        {"description", valid_utf8(run.description)},
+        {"suite_path", util::valid_utf8(run.suite_path)},
+        {"description", util::valid_utf8(run.description)},
         {"tags", run.tags},
         {"cases", cases},
         {"results", summarized ? json(results) : json(nullptr)},
@@ -1358,7 +1037,7 @@ std::string provenance_text(const json& p) {
     }
     std::string out;
     auto line = [&](std::string_view key, const std::string& value) {
-        out += fmt::format("{:<13}{}\n", std::string(key) + ":", visible_line(value));
+        out += fmt::format("{:<13}{}\n", std::string(key) + ":", terminal_line(value));
     };
     if (const auto git = p.find("git"); git != p.end() && git->is_object()) {
         const std::string commit = text_at(*git, "commit");
@@ -1406,11 +1085,11 @@ std::string variants_text(const std::vector<store::VariantRecord>& variants) {
     std::string out = "variants:\n";
     for (const auto& v : variants) {
         out += fmt::format("  [{}] {}\n      prompt:   {} {}\n      provider: {}", v.index,
-                           visible_line(v.label), visible_line(v.prompt_label),
+                           terminal_line(v.label), terminal_line(v.prompt_label),
                            v.prompt_version_id.substr(0, 12),
-                           visible_line(util::sanitize_urls(v.provider_id)));
+                           terminal_line(util::sanitize_urls(v.provider_id)));
         if (v.provider_config.is_object() && !v.provider_config.empty()) {
-            out += " " + visible_line(dump(public_json(v.provider_config)));
+            out += " " + terminal_line(dump(public_json(v.provider_config)));
         }
         out += "\n";
     }
@@ -1469,22 +1148,17 @@ Expected<ExportFormat> export_format_for(const std::filesystem::path& path,
 
 Expected<void> export_run(store::Database& db, int64_t run_id, ExportFormat format,
                           const std::filesystem::path& path) {
-    auto run = store::load_run(db, run_id);
-    if (!run) {
-        return fail(run.error());
-    }
+    auto run = LLMOPS_TRY(store::load_run(db, run_id));
     Sink out(path);
-    if (auto ok = out.open(); !ok) {
-        return ok;
-    }
+    LLMOPS_TRY(out.open());
     Expected<void> ok;
     switch (format) {
-    case ExportFormat::json: ok = write_json(db, *run, out); break;
-    case ExportFormat::jsonl: ok = write_jsonl(db, *run, out); break;
-    case ExportFormat::csv: ok = write_csv(db, *run, out); break;
-    case ExportFormat::junit: ok = write_junit(db, *run, out); break;
-    case ExportFormat::markdown: ok = write_markdown(db, *run, out); break;
-    case ExportFormat::html: ok = write_html(db, *run, out); break;
+    case ExportFormat::json: ok = write_json(db, run, out); break;
+    case ExportFormat::jsonl: ok = write_jsonl(db, run, out); break;
+    case ExportFormat::csv: ok = write_csv(db, run, out); break;
+    case ExportFormat::junit: ok = write_junit(db, run, out); break;
+    case ExportFormat::markdown: ok = write_markdown(db, run, out); break;
+    case ExportFormat::html: ok = write_html(db, run, out); break;
     }
     if (!ok) {
         return ok; // the sink removes its temporary file
@@ -1523,11 +1197,8 @@ std::string run_summary_text(const eval::RunSummary& summary, Colour colour) {
 
 Expected<std::string> failures_text(store::Database& db, int64_t run_id, size_t limit,
                                     size_t max_output_chars, Colour colour) {
-    auto run = store::load_run(db, run_id);
-    if (!run) {
-        return fail(run.error());
-    }
-    const bool repeated = repeats(*run);
+    auto run = LLMOPS_TRY(store::load_run(db, run_id));
+    const bool repeated = repeats(run);
     std::string out;
     size_t shown = 0;
     size_t more = 0;
@@ -1540,7 +1211,7 @@ Expected<std::string> failures_text(store::Database& db, int64_t run_id, size_t 
                 ++more;
                 return {};
             }
-            out += failure_block(r, *run, repeated || r.repeat > 0, max_output_chars, colour);
+            out += failure_block(r, run, repeated || r.repeat > 0, max_output_chars, colour);
             ++shown;
             return {};
         }, store::ResultSelection::not_passed);
@@ -1568,14 +1239,14 @@ std::string runs_list_text(const std::vector<store::RunRecord>& runs) {
                 : run.started_at;
         const std::string cost = e["cost_usd"].is_null()
                                      ? (e["unpriced"].is_null() ? "-" : "unknown")
-                                     : money(e["cost_usd"].get<double>()) +
+                                     : util::format_usd(e["cost_usd"].get<double>()) +
                                            (e["unpriced"].get<int64_t>() > 0 ? "+?" : "");
         std::string line = fmt::format(
             "{:>4}  {:<11}  {:<16}  {:>5}  {:>9}  {:>9}  {:<12}  {}", run.id, run.status, started,
             e["cases"].is_null() ? "-" : dump(e["cases"]),
             e["pass_rate"].is_null() ? "-"
                                      : fmt::format("{:.1f}%", 100 * e["pass_rate"].get<double>()),
-            cost, visible_line(util::join(run.tags, ",")), visible_line(run.suite_path));
+            cost, terminal_line(util::join(run.tags, ",")), terminal_line(run.suite_path));
         line.erase(line.find_last_not_of(' ') + 1);
         out += line + "\n";
     }
@@ -1593,7 +1264,7 @@ std::string runs_list_json(const std::vector<store::RunRecord>& runs) {
 std::string run_show_text(const store::RunRecord& run) {
     std::string out = fmt::format("run {}: {}\n", run.id, run.status);
     auto line = [&](std::string_view key, const std::string& value) {
-        out += fmt::format("{:<13}{}\n", std::string(key) + ":", visible_line(value));
+        out += fmt::format("{:<13}{}\n", std::string(key) + ":", terminal_line(value));
     };
     line("suite", fmt::format("{} (sha256 {})", run.suite_path, run.suite_hash.substr(0, 12)));
     if (!run.description.empty()) {
@@ -1638,19 +1309,6 @@ std::string run_show_json(const store::RunRecord& run) {
     }
     return dump(json{{"run", run_json(run)}, {"variants", variants}, {"summary", run.summary}}, 2) +
            "\n";
-}
-
-// ---------------------------------------------------------------------------------------------
-// escape.hpp
-
-std::string terminal_text(std::string_view s) { return visible(s); }
-std::string terminal_line(std::string_view s) { return visible_line(s); }
-std::string terminal_cell(std::string_view s, size_t width) { return fit(s, width); }
-std::string markdown_text(std::string_view s) { return md_escape(s); }
-std::string markdown_code_block(const std::string& text) { return md_code_block(text); }
-std::string html_text(std::string_view s) { return xml_escape(s, XmlPlace::attribute); }
-std::string head_text(std::string_view s, size_t max, size_t& dropped) {
-    return std::string(head_code_points(s, max, dropped));
 }
 
 } // namespace llmops::report

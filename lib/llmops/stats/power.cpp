@@ -55,8 +55,7 @@ Expected<double> discordance(const PowerQuestion& q) {
 } // namespace
 
 Expected<SampleSize> sample_size(const PowerQuestion& q, Design design) {
-    if (auto ok = check(q); !ok)
-        return fail(ok.error());
+    LLMOPS_TRY(check(q));
     double z_alpha = *normal_critical_value(1 - q.alpha);
     double z_power = *normal_quantile(q.power);
     double p1 = q.baseline;
@@ -68,11 +67,9 @@ Expected<SampleSize> sample_size(const PowerQuestion& q, Design design) {
         root = z_alpha * std::sqrt(2 * pooled * (1 - pooled)) +
                z_power * std::sqrt(p1 * (1 - p1) + p2 * (1 - p2));
     } else {
-        auto psi = discordance(q);
-        if (!psi)
-            return fail(psi.error());
-        out.discordance = *psi;
-        root = z_alpha * std::sqrt(*psi) + z_power * std::sqrt(*psi - q.delta * q.delta);
+        auto psi = LLMOPS_TRY(discordance(q));
+        out.discordance = psi;
+        root = z_alpha * std::sqrt(psi) + z_power * std::sqrt(psi - q.delta * q.delta);
     }
     // root <= 0 only when `power` is so low that no data at all already achieves it.
     root = std::max(root, 0.0);

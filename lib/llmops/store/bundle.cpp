@@ -43,22 +43,16 @@ class Fields {
     }
 
     Expected<std::string> text(std::string_view key) const {
-        auto value = get(key, json::value_t::string);
-        if (!value) {
-            return fail(value.error());
-        }
-        return (*value)->get<std::string>();
+        auto value = LLMOPS_TRY(get(key, json::value_t::string));
+        return value->get<std::string>();
     }
 
     Expected<std::optional<int64_t>> number(std::string_view key, bool nullable) const {
-        auto value = get(key, json::value_t::number_integer, nullable);
-        if (!value) {
-            return fail(value.error());
-        }
-        if ((*value)->is_null()) {
+        auto value = LLMOPS_TRY(get(key, json::value_t::number_integer, nullable));
+        if (value->is_null()) {
             return std::optional<int64_t>();
         }
-        return std::optional<int64_t>((*value)->get<int64_t>());
+        return std::optional<int64_t>(value->get<int64_t>());
     }
 
     std::string where() const { return m_path.empty() ? "the bundle" : m_path; }
@@ -211,11 +205,8 @@ bool is_prefix(const std::vector<EventKey>& a, const std::vector<EventKey>& b) {
 } // namespace
 
 Expected<Bundle> make_bundle(PromptStore& prompts, const std::vector<std::string>& names) {
-    auto all = prompts.names();
-    if (!all) {
-        return fail(all.error());
-    }
-    std::vector<std::string> wanted = names.empty() ? *all : names;
+    auto all = LLMOPS_TRY(prompts.names());
+    std::vector<std::string> wanted = names.empty() ? all : names;
     std::sort(wanted.begin(), wanted.end());
     wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
     Bundle bundle;
@@ -282,12 +273,9 @@ std::string bundle_json(const Bundle& bundle) {
 }
 
 Expected<Bundle> parse_bundle(std::string_view text, std::string_view name) {
-    auto doc = util::parse_json(text, name);
-    if (!doc) {
-        return fail(doc.error());
-    }
-    const auto format = doc->is_object() ? doc->find("format") : doc->end();
-    if (!doc->is_object() || format == doc->end() || !format->is_string() ||
+    auto doc = LLMOPS_TRY(util::parse_json(text, name));
+    const auto format = doc.is_object() ? doc.find("format") : doc.end();
+    if (!doc.is_object() || format == doc.end() || !format->is_string() ||
         !format->get_ref<const std::string&>().starts_with("llmops-bundle/")) {
         return invalid(name, "not an llmops bundle (its 'format' is not 'llmops-bundle/...'; "
                              "write one with `llmops prompt bundle`)");
@@ -298,7 +286,7 @@ Expected<Bundle> parse_bundle(std::string_view text, std::string_view name) {
                        "llmops",
                        format->get<std::string>(), k_bundle_format);
     }
-    Fields top(*doc, name, "");
+    Fields top(doc, name, "");
     auto objects = top.get("objects", json::value_t::object);
     auto prompts = top.get("prompts", json::value_t::array);
     if (!objects || !prompts) {
@@ -344,12 +332,9 @@ Expected<Bundle> parse_bundle(std::string_view text, std::string_view name) {
         }
         BundlePrompt p{*prompt_name, {}, {}, {}};
         for (size_t k = 0; k < (*versions)->size(); ++k) {
-            auto v = parse_version((**versions)[k], name, fmt::format("{}.versions[{}]", path, k),
-                                   p.name);
-            if (!v) {
-                return fail(v.error());
-            }
-            p.versions.push_back(std::move(*v));
+            auto v = LLMOPS_TRY(parse_version((**versions)[k], name,
+                                              fmt::format("{}.versions[{}]", path, k), p.name));
+            p.versions.push_back(std::move(v));
         }
         for (size_t k = 0; k < (*history)->size(); ++k) {
             auto e =
@@ -365,9 +350,7 @@ Expected<Bundle> parse_bundle(std::string_view text, std::string_view name) {
             }
             p.labels[label] = number.get<int64_t>();
         }
-        if (auto ok = check_prompt(p, bundle, name, path); !ok) {
-            return fail(ok.error());
-        }
+        LLMOPS_TRY(check_prompt(p, bundle, name, path));
         const bool duplicate = std::any_of(bundle.prompts.begin(), bundle.prompts.end(),
                                            [&](const BundlePrompt& q) { return q.name == p.name; });
         if (duplicate) {
@@ -379,10 +362,7 @@ Expected<Bundle> parse_bundle(std::string_view text, std::string_view name) {
 }
 
 Expected<ImportReport> import_bundle(Database& db, const Bundle& bundle, bool dry_run) {
-    auto tx = Transaction::begin(db);
-    if (!tx) {
-        return fail(tx.error());
-    }
+    auto tx = LLMOPS_TRY(Transaction::begin(db));
     PromptStore store(db);
     auto find_prompt = db.prepare("SELECT id FROM prompts WHERE name = ?1");
     auto insert_prompt = db.prepare("INSERT INTO prompts(name, created_at) VALUES (?1, ?2)");
@@ -410,15 +390,12 @@ Expected<ImportReport> import_bundle(Database& db, const Bundle& bundle, bool dr
         imported.name = bp.name;
         find_prompt->reset();
         find_prompt->bind(1, bp.name);
-        auto found = find_prompt->step();
-        if (!found) {
-            return fail(found.error());
-        }
+        auto found = LLMOPS_TRY(find_prompt->step());
         int64_t pid = 0;
         std::vector<VersionInfo> local; // this store's versions, number 1 first
         std::vector<LabelEvent> local_history;
         std::map<std::string, int64_t> local_labels;
-        if (*found) {
+        if (found) {
             pid = find_prompt->integer(0);
             auto log = store.log(bp.name);
             auto history = store.label_history(bp.name);
@@ -434,9 +411,7 @@ Expected<ImportReport> import_bundle(Database& db, const Bundle& bundle, bool dr
         } else {
             insert_prompt->reset();
             insert_prompt->bind(1, bp.name).bind(2, bp.versions.front().created_at);
-            if (auto ok = insert_prompt->run(); !ok) {
-                return fail(ok.error());
-            }
+            LLMOPS_TRY(insert_prompt->run());
             pid = db.last_insert_rowid();
             imported.created = true;
         }
@@ -481,12 +456,8 @@ Expected<ImportReport> import_bundle(Database& db, const Bundle& bundle, bool dr
                 .bind(5, added.message)
                 .bind(6, added.author)
                 .bind(7, added.created_at);
-            if (auto ok = insert_object->run(); !ok) {
-                return fail(ok.error());
-            }
-            if (auto ok = insert_version->run(); !ok) {
-                return fail(ok.error());
-            }
+            LLMOPS_TRY(insert_object->run());
+            LLMOPS_TRY(insert_version->run());
             to_local[n] = added.number;
             imported.added.push_back({bv.number, added.number, added.id});
             local.push_back(std::move(added));
@@ -554,9 +525,7 @@ Expected<ImportReport> import_bundle(Database& db, const Bundle& bundle, bool dr
                 // The hash is this store's seal, not the bundle's: the event is chained to
                 // whatever this store's history ends with.
                 LabelEvent event{0, bp.name, label, here, to, e.author, e.message, e.created_at};
-                if (auto ok = append_label_event(db, pid, event); !ok) {
-                    return fail(ok.error());
-                }
+                LLMOPS_TRY(append_label_event(db, pid, event));
                 here = to;
             }
             const std::string& when = their_events[label].back()->created_at;
@@ -566,17 +535,13 @@ Expected<ImportReport> import_bundle(Database& db, const Bundle& bundle, bool dr
             if (here) {
                 write.bind(3, *here).bind(4, when);
             }
-            if (auto ok = write.run(); !ok) {
-                return fail(ok.error());
-            }
+            LLMOPS_TRY(write.run());
             imported.labels.push_back({label, before, here});
         }
         report.prompts.push_back(std::move(imported));
     }
     if (!dry_run) {
-        if (auto ok = tx->commit(); !ok) {
-            return fail(ok.error());
-        }
+        LLMOPS_TRY(tx.commit());
     }
     return report;
 }

@@ -141,42 +141,27 @@ namespace {
 
 // Brings the cache to `k_cache_schema_version` (or checks it is there, when read-only).
 Expected<void> migrate_cache(Database& db, bool read_only) {
-    auto version = db.user_version();
-    if (!version) {
-        return fail(version.error());
-    }
-    if (*version > k_cache_schema_version) {
+    auto version = LLMOPS_TRY(db.user_version());
+    if (version > k_cache_schema_version) {
         return fail(ErrorCode::invalid_input,
                     "cache '{}' has schema version {}, newer than this llmops understands ({}); "
                     "upgrade llmops, or delete the cache (it is safe to delete)",
-                    db.path().string(), *version, k_cache_schema_version);
+                    db.path().string(), version, k_cache_schema_version);
     }
-    if (read_only && *version < k_cache_schema_version) {
+    if (read_only && version < k_cache_schema_version) {
         return fail(ErrorCode::io, "cache '{}' needs an upgrade (schema {} to {}) but is read-only",
-                    db.path().string(), *version, k_cache_schema_version);
+                    db.path().string(), version, k_cache_schema_version);
     }
-    for (int64_t v = *version; v < k_cache_schema_version; ++v) {
-        auto tx = Transaction::begin(db);
-        if (!tx) {
-            return fail(tx.error());
-        }
+    for (int64_t v = version; v < k_cache_schema_version; ++v) {
+        auto tx = LLMOPS_TRY(Transaction::begin(db));
         // Re-read inside the write lock: another process may have migrated meanwhile.
-        auto current = db.user_version();
-        if (!current) {
-            return fail(current.error());
-        }
-        if (*current > v) {
+        auto current = LLMOPS_TRY(db.user_version());
+        if (current > v) {
             continue;
         }
-        if (auto ok = db.exec(k_migrations[static_cast<size_t>(v)]); !ok) {
-            return fail(ok.error());
-        }
-        if (auto ok = db.exec(fmt::format("PRAGMA user_version = {}", v + 1)); !ok) {
-            return fail(ok.error());
-        }
-        if (auto ok = tx->commit(); !ok) {
-            return fail(ok.error());
-        }
+        LLMOPS_TRY(db.exec(k_migrations[static_cast<size_t>(v)]));
+        LLMOPS_TRY(db.exec(fmt::format("PRAGMA user_version = {}", v + 1)));
+        LLMOPS_TRY(tx.commit());
     }
     return {};
 }
@@ -230,11 +215,8 @@ Expected<std::optional<ResponseCache>> ResponseCache::open_existing(const fs::pa
     if (!fs::exists(path, ec)) {
         return std::optional<ResponseCache>();
     }
-    auto cache = open(path);
-    if (!cache) {
-        return fail(cache.error());
-    }
-    return std::optional<ResponseCache>(std::move(*cache));
+    auto cache = LLMOPS_TRY(open(path));
+    return std::optional<ResponseCache>(std::move(cache));
 }
 
 ResponseCache::ResponseCache(std::unique_ptr<State> state) : m_state(std::move(state)) {}
@@ -285,9 +267,7 @@ Expected<std::optional<std::string>> ResponseCache::get(std::string_view key) {
 Expected<void> ResponseCache::put(std::string_view key, std::string_view provider,
                                   std::string_view model, std::string_view value) {
     State& s = *m_state;
-    if (auto ok = s.writable(); !ok) {
-        return ok;
-    }
+    LLMOPS_TRY(s.writable());
     s.pending.insert_or_assign(std::string(key),
                                State::Pending{std::string(provider), std::string(model),
                                               std::string(value), util::now_iso8601()});
@@ -302,9 +282,7 @@ Expected<void> ResponseCache::flush() {
     if (s.pending.empty()) {
         return {};
     }
-    if (auto ok = s.writable(); !ok) {
-        return ok;
-    }
+    LLMOPS_TRY(s.writable());
     auto tx = Transaction::begin(s.db);
     if (!tx) {
         return fail(s.failure(tx.error()));
@@ -329,9 +307,7 @@ Expected<void> ResponseCache::flush() {
 }
 
 Expected<CacheStats> ResponseCache::stats() {
-    if (auto ok = flush(); !ok) {
-        return fail(ok.error());
-    }
+    LLMOPS_TRY(flush());
     State& s = *m_state;
     CacheStats stats;
     // One snapshot for both queries, so the totals and the per-provider rows agree.
@@ -377,24 +353,14 @@ namespace {
 // Deletes with `sql` (binding `cutoff` when given) in one transaction; returns the count.
 Expected<int64_t> delete_where(Database& db, std::string_view sql,
                                const std::optional<std::string>& cutoff) {
-    auto tx = Transaction::begin(db);
-    if (!tx) {
-        return fail(tx.error());
-    }
-    auto stmt = db.prepare(sql);
-    if (!stmt) {
-        return fail(stmt.error());
-    }
+    auto tx = LLMOPS_TRY(Transaction::begin(db));
+    auto stmt = LLMOPS_TRY(db.prepare(sql));
     if (cutoff) {
-        stmt->bind(1, *cutoff);
+        stmt.bind(1, *cutoff);
     }
-    if (auto ok = stmt->run(); !ok) {
-        return fail(ok.error());
-    }
+    LLMOPS_TRY(stmt.run());
     const int64_t removed = sqlite3_changes64(db.handle());
-    if (auto ok = tx->commit(); !ok) {
-        return fail(ok.error());
-    }
+    LLMOPS_TRY(tx.commit());
     return removed;
 }
 
@@ -402,9 +368,7 @@ Expected<int64_t> delete_where(Database& db, std::string_view sql,
 // CI cache archive. The checkpoint moves the vacuumed pages out of the -wal file and truncates
 // it; a reader in another process may keep it from finishing, which is harmless.
 Expected<void> shrink(Database& db) {
-    if (auto ok = db.exec("VACUUM"); !ok) {
-        return ok;
-    }
+    LLMOPS_TRY(db.exec("VACUUM"));
     return db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
@@ -412,12 +376,8 @@ Expected<void> shrink(Database& db) {
 
 Expected<int64_t> ResponseCache::clear() {
     State& s = *m_state;
-    if (auto ok = s.writable(); !ok) {
-        return fail(ok.error());
-    }
-    if (auto ok = flush(); !ok) {
-        return fail(ok.error());
-    }
+    LLMOPS_TRY(s.writable());
+    LLMOPS_TRY(flush());
     auto removed = delete_where(s.db, "DELETE FROM responses", std::nullopt);
     if (!removed) {
         return fail(s.failure(removed.error()));
@@ -430,12 +390,8 @@ Expected<int64_t> ResponseCache::clear() {
 
 Expected<int64_t> ResponseCache::prune(int64_t older_than_seconds) {
     State& s = *m_state;
-    if (auto ok = s.writable(); !ok) {
-        return fail(ok.error());
-    }
-    if (auto ok = flush(); !ok) {
-        return fail(ok.error());
-    }
+    LLMOPS_TRY(s.writable());
+    LLMOPS_TRY(flush());
     const auto now = std::chrono::system_clock::now();
     const int64_t since_epoch =
         std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();

@@ -73,9 +73,7 @@ Expected<Database> Database::open(const std::filesystem::path& path, OpenMode mo
                               : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
                                 "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000; "
                                 "PRAGMA wal_autocheckpoint=4000;";
-    if (auto ok = database.exec(pragmas); !ok) {
-        return fail(ok.error());
-    }
+    LLMOPS_TRY(database.exec(pragmas));
     return database;
 }
 
@@ -122,15 +120,9 @@ Expected<Statement> Database::prepare(std::string_view sql) {
 }
 
 Expected<int64_t> Database::user_version() {
-    auto stmt = prepare("PRAGMA user_version");
-    if (!stmt) {
-        return fail(stmt.error());
-    }
-    auto row = stmt->step();
-    if (!row) {
-        return fail(row.error());
-    }
-    return *row ? stmt->integer(0) : 0;
+    auto stmt = LLMOPS_TRY(prepare("PRAGMA user_version"));
+    auto row = LLMOPS_TRY(stmt.step());
+    return row ? stmt.integer(0) : 0;
 }
 
 Statement::Statement(Statement&& other) noexcept
@@ -204,10 +196,7 @@ Expected<bool> Statement::step() {
 }
 
 Expected<void> Statement::run() {
-    auto row = step();
-    if (!row) {
-        return fail(row.error());
-    }
+    LLMOPS_TRY(step());
     sqlite3_reset(m_stmt);
     return {};
 }
@@ -254,9 +243,7 @@ bool Statement::is_null(int column) const {
 }
 
 Expected<Transaction> Transaction::begin(Database& db) {
-    if (auto ok = db.exec("BEGIN IMMEDIATE"); !ok) {
-        return fail(ok.error());
-    }
+    LLMOPS_TRY(db.exec("BEGIN IMMEDIATE"));
     return Transaction(db);
 }
 
@@ -270,17 +257,13 @@ Transaction::~Transaction() {
 }
 
 Expected<void> Transaction::commit() {
-    if (auto ok = m_db->exec("COMMIT"); !ok) {
-        return fail(ok.error());
-    }
+    LLMOPS_TRY(m_db->exec("COMMIT"));
     m_open = false;
     return {};
 }
 
 Expected<ReadTransaction> ReadTransaction::begin(Database& db) {
-    if (auto ok = db.exec("BEGIN"); !ok) {
-        return fail(ok.error());
-    }
+    LLMOPS_TRY(db.exec("BEGIN"));
     return ReadTransaction(db);
 }
 

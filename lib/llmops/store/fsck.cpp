@@ -25,21 +25,15 @@ std::string position(const std::optional<int64_t>& number) {
 // `io`.
 template <typename F, typename... Args>
 Expected<void> each_row(Database& db, std::string_view sql, F&& on_row, const Args&... args) {
-    auto stmt = db.prepare(sql);
-    if (!stmt) {
-        return fail(stmt.error());
-    }
+    auto stmt = LLMOPS_TRY(db.prepare(sql));
     int index = 0;
-    (stmt->bind(++index, args), ...);
+    (stmt.bind(++index, args), ...);
     while (true) {
-        auto row = stmt->step();
+        auto row = LLMOPS_TRY(stmt.step());
         if (!row) {
-            return fail(row.error());
-        }
-        if (!*row) {
             return {};
         }
-        on_row(*stmt);
+        on_row(stmt);
     }
 }
 
@@ -277,14 +271,11 @@ Expected<FsckReport> fsck(Database& db) {
     if (!status) {
         return fail(status.error());
     }
-    auto missing = missing_tables(db);
-    if (!missing) {
-        return fail(missing.error());
-    }
-    for (const auto& table : *missing) {
+    auto missing = LLMOPS_TRY(missing_tables(db));
+    for (const auto& table : missing) {
         report.problems.push_back({"missing-table", table, "the table is missing"});
     }
-    if (!missing->empty()) {
+    if (!missing.empty()) {
         return report; // the checks below would only fail on the missing tables
     }
     status = each_row(db, "PRAGMA foreign_key_check", [&](const Statement& s) {

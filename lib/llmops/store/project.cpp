@@ -61,13 +61,8 @@ Expected<std::pair<Project, bool>> init_project(const fs::path& root) {
     if (ec) {
         return fail(ErrorCode::io, "cannot create '{}': {}", project.dir.string(), ec.message());
     }
-    auto db = Database::open(project.db_path(), OpenMode::read_write);
-    if (!db) {
-        return fail(db.error());
-    }
-    if (auto ok = migrate(*db); !ok) {
-        return fail(ok.error());
-    }
+    auto db = LLMOPS_TRY(Database::open(project.db_path(), OpenMode::read_write));
+    LLMOPS_TRY(migrate(db));
     return std::pair{project, !existed};
 }
 
@@ -80,37 +75,24 @@ Expected<Database> open_store(const Project& project, StoreCheck check) {
     // SQLite needs to create the -wal and -shm files beside the database to write.
     const bool writable = ::access(project.dir.c_str(), W_OK) == 0 &&
                           ::access(path.c_str(), W_OK) == 0;
-    auto db = Database::open(path, writable ? OpenMode::read_write : OpenMode::read_only);
-    if (!db) {
-        return fail(db.error());
-    }
-    if (auto ok = check_not_empty(*db); !ok) {
-        return fail(ok.error());
-    }
+    auto db =
+        LLMOPS_TRY(Database::open(path, writable ? OpenMode::read_write : OpenMode::read_only));
+    LLMOPS_TRY(check_not_empty(db));
     if (writable) {
-        if (auto ok = migrate(*db); !ok) {
-            return fail(ok.error());
-        }
+        LLMOPS_TRY(migrate(db));
         if (check == StoreCheck::full) {
-            if (auto ok = check_tables(*db); !ok) {
-                return fail(ok.error());
-            }
+            LLMOPS_TRY(check_tables(db));
         }
         return db;
     }
-    auto version = check_version(*db);
-    if (!version) {
-        return fail(version.error());
-    }
-    if (*version < k_schema_version) {
+    auto version = LLMOPS_TRY(check_version(db));
+    if (version < k_schema_version) {
         return fail(ErrorCode::io,
                     "store '{}' needs an upgrade (schema {} to {}) but is read-only",
-                    path.string(), *version, k_schema_version);
+                    path.string(), version, k_schema_version);
     }
     if (check == StoreCheck::full) {
-        if (auto ok = check_tables(*db); !ok) {
-            return fail(ok.error());
-        }
+        LLMOPS_TRY(check_tables(db));
     }
     return db;
 }

@@ -112,11 +112,8 @@ Expected<void> append_label_event(Database& db, int64_t prompt_id, LabelEvent& e
     if (!last || !insert) {
         return fail(!last ? last.error() : insert.error());
     }
-    auto row = last->step();
-    if (!row) {
-        return fail(row.error());
-    }
-    const std::string previous = *row ? last->text(0) : std::string();
+    auto row = LLMOPS_TRY(last->step());
+    const std::string previous = row ? last->text(0) : std::string();
     insert->bind(1, prompt_id)
         .bind(2, event.label)
         .bind(3, event.from)
@@ -125,9 +122,7 @@ Expected<void> append_label_event(Database& db, int64_t prompt_id, LabelEvent& e
         .bind(6, event.message)
         .bind(7, event.created_at)
         .bind(8, label_event_hash(previous, event));
-    if (auto ok = insert->run(); !ok) {
-        return fail(ok.error());
-    }
+    LLMOPS_TRY(insert->run());
     event.seq = db.last_insert_rowid();
     return {};
 }
@@ -138,24 +133,15 @@ Error PromptStore::damaged(std::string_view what) const {
 }
 
 Expected<int64_t> PromptStore::prompt_id(std::string_view name) {
-    auto stmt = m_db->prepare("SELECT id FROM prompts WHERE name = ?1");
-    if (!stmt) {
-        return fail(stmt.error());
+    auto stmt = LLMOPS_TRY(m_db->prepare("SELECT id FROM prompts WHERE name = ?1"));
+    stmt.bind(1, name);
+    auto row = LLMOPS_TRY(stmt.step());
+    if (row) {
+        return stmt.integer(0);
     }
-    stmt->bind(1, name);
-    auto row = stmt->step();
-    if (!row) {
-        return fail(row.error());
-    }
-    if (*row) {
-        return stmt->integer(0);
-    }
-    auto all = names();
-    if (!all) {
-        return fail(all.error());
-    }
+    auto all = LLMOPS_TRY(names());
     return fail(ErrorCode::not_found, "unknown prompt '{}'{}", name,
-                util::did_you_mean(name, *all));
+                util::did_you_mean(name, all));
 }
 
 Expected<std::vector<CommitOutcome>> PromptStore::commit(
@@ -175,10 +161,7 @@ Expected<std::vector<CommitOutcome>> PromptStore::commit(
                         request.id, request.name);
         }
     }
-    auto tx = Transaction::begin(*m_db);
-    if (!tx) {
-        return fail(tx.error());
-    }
+    auto tx = LLMOPS_TRY(Transaction::begin(*m_db));
     auto find_prompt = m_db->prepare("SELECT id FROM prompts WHERE name = ?1");
     auto insert_prompt = m_db->prepare("INSERT INTO prompts(name, created_at) VALUES (?1, ?2)");
     auto latest = m_db->prepare(
@@ -199,46 +182,33 @@ Expected<std::vector<CommitOutcome>> PromptStore::commit(
     for (const auto& request : requests) {
         find_prompt->reset();
         find_prompt->bind(1, request.name);
-        auto found = find_prompt->step();
-        if (!found) {
-            return fail(found.error());
-        }
+        auto found = LLMOPS_TRY(find_prompt->step());
         int64_t pid = 0;
-        if (*found) {
+        if (found) {
             pid = find_prompt->integer(0);
         } else {
             insert_prompt->reset();
             insert_prompt->bind(1, request.name).bind(2, now);
-            if (auto ok = insert_prompt->run(); !ok) {
-                return fail(ok.error());
-            }
+            LLMOPS_TRY(insert_prompt->run());
             pid = m_db->last_insert_rowid();
         }
         latest->reset();
         latest->bind(1, pid);
-        auto has_latest = latest->step();
-        if (!has_latest) {
-            return fail(has_latest.error());
-        }
+        auto has_latest = LLMOPS_TRY(latest->step());
         int64_t number = 1;
         std::optional<std::string> parent;
-        if (*has_latest) {
+        if (has_latest) {
             number = latest->integer(0) + 1;
             parent = latest->text(1);
             if (*parent == request.id) {
-                auto existing = version_by_number(request.name, number - 1);
-                if (!existing) {
-                    return fail(existing.error());
-                }
-                outcomes.push_back({std::move(*existing), false});
+                auto existing = LLMOPS_TRY(version_by_number(request.name, number - 1));
+                outcomes.push_back({std::move(existing), false});
                 continue;
             }
         }
         insert_object->reset();
         insert_object->bind(1, request.id).bind(2, request.content);
-        if (auto ok = insert_object->run(); !ok) {
-            return fail(ok.error());
-        }
+        LLMOPS_TRY(insert_object->run());
         insert_version->reset();
         insert_version->bind(1, pid)
             .bind(2, number)
@@ -247,63 +217,45 @@ Expected<std::vector<CommitOutcome>> PromptStore::commit(
             .bind(5, request.message)
             .bind(6, request.author)
             .bind(7, now);
-        if (auto ok = insert_version->run(); !ok) {
-            return fail(ok.error());
-        }
+        LLMOPS_TRY(insert_version->run());
         outcomes.push_back({VersionInfo{request.name, number, request.id, parent, request.message,
                                         request.author, now},
                             true});
     }
-    if (auto ok = tx->commit(); !ok) {
-        return fail(ok.error());
-    }
+    LLMOPS_TRY(tx.commit());
     return outcomes;
 }
 
 Expected<VersionInfo> PromptStore::version_by_number(std::string_view name, int64_t number,
                                                      std::string_view spec) {
-    auto stmt = m_db->prepare(fmt::format("SELECT {} FROM versions v JOIN prompts p ON "
-                                          "p.id = v.prompt_id WHERE p.name = ?1 AND v.number = ?2",
-                                          k_version_columns));
-    if (!stmt) {
-        return fail(stmt.error());
-    }
-    stmt->bind(1, name).bind(2, number);
-    auto row = stmt->step();
+    auto stmt = LLMOPS_TRY(
+        m_db->prepare(fmt::format("SELECT {} FROM versions v JOIN prompts p ON "
+                                  "p.id = v.prompt_id WHERE p.name = ?1 AND v.number = ?2",
+                                  k_version_columns)));
+    stmt.bind(1, name).bind(2, number);
+    auto row = LLMOPS_TRY(stmt.step());
     if (!row) {
-        return fail(row.error());
-    }
-    if (!*row) {
-        auto candidates = describe_candidates(name);
-        if (!candidates) {
-            return fail(candidates.error());
-        }
+        auto candidates = LLMOPS_TRY(describe_candidates(name));
         return fail(ErrorCode::not_found, "unknown ref '{}@{}' ({})", name,
-                    spec.empty() ? fmt::format("{}", number) : std::string(spec), *candidates);
+                    spec.empty() ? fmt::format("{}", number) : std::string(spec), candidates);
     }
-    return read_version(*stmt);
+    return read_version(stmt);
 }
 
 Expected<std::string> PromptStore::describe_candidates(std::string_view name) {
-    auto stmt = m_db->prepare(
+    auto stmt = LLMOPS_TRY(m_db->prepare(
         "SELECT (SELECT max(number) FROM versions v WHERE v.prompt_id = p.id), "
         "(SELECT group_concat(name, ', ') FROM (SELECT name FROM labels l WHERE l.prompt_id = "
-        "p.id ORDER BY name)) FROM prompts p WHERE p.name = ?1");
-    if (!stmt) {
-        return fail(stmt.error());
-    }
-    stmt->bind(1, name);
-    auto row = stmt->step();
+        "p.id ORDER BY name)) FROM prompts p WHERE p.name = ?1"));
+    stmt.bind(1, name);
+    auto row = LLMOPS_TRY(stmt.step());
     if (!row) {
-        return fail(row.error());
-    }
-    if (!*row) {
         return std::string("no such prompt");
     }
-    const int64_t max = stmt->integer(0);
+    const int64_t max = stmt.integer(0);
     std::string out = max == 1 ? "version 1" : fmt::format("versions 1-{}", max);
     out += ", latest";
-    if (auto labels = stmt->optional_text(1)) {
+    if (auto labels = stmt.optional_text(1)) {
         out += ", labels: " + *labels;
     }
     return out;
@@ -317,60 +269,43 @@ Expected<VersionInfo> PromptStore::resolve(std::string_view ref) {
     if (ref.find('@') != std::string_view::npos && spec.empty()) {
         return fail(ErrorCode::invalid_input, "invalid ref '{}': nothing after '@'", ref);
     }
-    if (auto pid = prompt_id(name); !pid) {
-        return fail(pid.error());
-    }
+    LLMOPS_TRY(prompt_id(name));
     return resolve_spec(name, spec.empty() ? "latest" : spec);
 }
 
 Expected<VersionInfo> PromptStore::resolve_spec(std::string_view name, std::string_view spec) {
     if (spec == "latest") {
-        auto found = latest(name);
+        auto found = LLMOPS_TRY(latest(name));
         if (!found) {
-            return fail(found.error());
-        }
-        if (!*found) {
             return fail(ErrorCode::not_found, "prompt '{}' has no versions", name);
         }
-        return **found;
+        return *found;
     }
     if (const auto number = parse_version_number(spec)) {
         return version_by_number(name, *number, spec);
     }
     // A label wins over a hash prefix that happens to look the same.
-    auto label = m_db->prepare(
-        "SELECT l.version_number FROM labels l JOIN prompts p ON p.id = l.prompt_id "
-        "WHERE p.name = ?1 AND l.name = ?2");
-    if (!label) {
-        return fail(label.error());
-    }
-    label->bind(1, name).bind(2, spec);
-    auto row = label->step();
-    if (!row) {
-        return fail(row.error());
-    }
-    if (*row) {
-        return version_by_number(name, label->integer(0));
+    auto label = LLMOPS_TRY(
+        m_db->prepare("SELECT l.version_number FROM labels l JOIN prompts p ON p.id = l.prompt_id "
+                      "WHERE p.name = ?1 AND l.name = ?2"));
+    label.bind(1, name).bind(2, spec);
+    auto row = LLMOPS_TRY(label.step());
+    if (row) {
+        return version_by_number(name, label.integer(0));
     }
     if (spec.size() >= k_min_hash_prefix && util::is_lower_hex(spec)) {
-        auto by_hash = m_db->prepare(fmt::format(
+        auto by_hash = LLMOPS_TRY(m_db->prepare(fmt::format(
             "SELECT {} FROM versions v JOIN prompts p ON p.id = v.prompt_id WHERE p.name = ?1 "
             "AND v.object_id >= ?2 AND v.object_id < ?2 || 'g' ORDER BY v.number DESC",
-            k_version_columns));
-        if (!by_hash) {
-            return fail(by_hash.error());
-        }
-        by_hash->bind(1, name).bind(2, spec);
+            k_version_columns)));
+        by_hash.bind(1, name).bind(2, spec);
         std::vector<VersionInfo> matches;
         while (true) {
-            auto next = by_hash->step();
+            auto next = LLMOPS_TRY(by_hash.step());
             if (!next) {
-                return fail(next.error());
-            }
-            if (!*next) {
                 break;
             }
-            VersionInfo v = read_version(*by_hash);
+            VersionInfo v = read_version(by_hash);
             // The same content committed twice is one version id: keep its newest number.
             const bool seen = std::any_of(matches.begin(), matches.end(),
                                           [&](const VersionInfo& m) { return m.id == v.id; });
@@ -390,10 +325,7 @@ Expected<VersionInfo> PromptStore::resolve_spec(std::string_view name, std::stri
                         matches.size(), util::join(list, ", "));
         }
     }
-    auto candidates = describe_candidates(name);
-    if (!candidates) {
-        return fail(candidates.error());
-    }
+    auto candidates = LLMOPS_TRY(describe_candidates(name));
     std::vector<std::string> label_names;
     if (auto all = labels(std::string(name))) {
         for (const auto& l : *all) {
@@ -401,23 +333,17 @@ Expected<VersionInfo> PromptStore::resolve_spec(std::string_view name, std::stri
         }
     }
     return fail(ErrorCode::not_found, "unknown ref '{}@{}'{} ({})", name, spec,
-                util::did_you_mean(spec, label_names), *candidates);
+                util::did_you_mean(spec, label_names), candidates);
 }
 
 Expected<std::string> PromptStore::content(const VersionInfo& version) {
-    auto stmt = m_db->prepare("SELECT content FROM objects WHERE id = ?1");
-    if (!stmt) {
-        return fail(stmt.error());
-    }
-    stmt->bind(1, version.id);
-    auto row = stmt->step();
+    auto stmt = LLMOPS_TRY(m_db->prepare("SELECT content FROM objects WHERE id = ?1"));
+    stmt.bind(1, version.id);
+    auto row = LLMOPS_TRY(stmt.step());
     if (!row) {
-        return fail(row.error());
-    }
-    if (!*row) {
         return fail(ErrorCode::not_found, "missing object '{}'", version.id);
     }
-    std::string text = stmt->text(0);
+    std::string text = stmt.text(0);
     // Serving text that is not the version the user named would be worse than failing: the id is
     // what runs record, and what `label set` promised.
     if (util::sha256_hex(text) != version.id) {
@@ -430,22 +356,16 @@ Expected<std::string> PromptStore::content(const VersionInfo& version) {
 }
 
 Expected<std::optional<VersionInfo>> PromptStore::latest(std::string_view name) {
-    auto stmt = m_db->prepare(fmt::format(
+    auto stmt = LLMOPS_TRY(m_db->prepare(fmt::format(
         "SELECT {} FROM versions v JOIN prompts p ON p.id = v.prompt_id WHERE p.name = ?1 "
         "ORDER BY v.number DESC LIMIT 1",
-        k_version_columns));
-    if (!stmt) {
-        return fail(stmt.error());
-    }
-    stmt->bind(1, name);
-    auto row = stmt->step();
+        k_version_columns)));
+    stmt.bind(1, name);
+    auto row = LLMOPS_TRY(stmt.step());
     if (!row) {
-        return fail(row.error());
-    }
-    if (!*row) {
         return std::optional<VersionInfo>();
     }
-    return std::optional<VersionInfo>(read_version(*stmt));
+    return std::optional<VersionInfo>(read_version(stmt));
 }
 
 Expected<std::vector<VersionInfo>> PromptStore::log(const std::optional<std::string>& name,
@@ -453,10 +373,7 @@ Expected<std::vector<VersionInfo>> PromptStore::log(const std::optional<std::str
     std::string sql = fmt::format("SELECT {} FROM versions v JOIN prompts p ON p.id = v.prompt_id",
                                   k_version_columns);
     if (name) {
-        auto pid = prompt_id(*name);
-        if (!pid) {
-            return fail(pid.error());
-        }
+        LLMOPS_TRY(prompt_id(*name));
         sql += " WHERE v.prompt_id = ?1 ORDER BY v.number DESC";
     } else {
         sql += " ORDER BY v.created_at DESC, p.name, v.number DESC";
@@ -464,72 +381,51 @@ Expected<std::vector<VersionInfo>> PromptStore::log(const std::optional<std::str
     if (limit) {
         sql += fmt::format(" LIMIT {}", *limit);
     }
-    auto stmt = m_db->prepare(sql);
-    if (!stmt) {
-        return fail(stmt.error());
-    }
+    auto stmt = LLMOPS_TRY(m_db->prepare(sql));
     if (name) {
-        stmt->bind(1, *prompt_id(*name));
+        stmt.bind(1, *prompt_id(*name));
     }
     std::vector<VersionInfo> out;
     while (true) {
-        auto row = stmt->step();
+        auto row = LLMOPS_TRY(stmt.step());
         if (!row) {
-            return fail(row.error());
-        }
-        if (!*row) {
             return out;
         }
-        out.push_back(read_version(*stmt));
+        out.push_back(read_version(stmt));
     }
 }
 
 Expected<std::vector<PromptSummary>> PromptStore::list() {
     // A LEFT JOIN, so that a prompt whose versions were deleted behind llmops's back is reported
     // rather than silently left out.
-    auto stmt = m_db->prepare(
+    auto stmt = LLMOPS_TRY(m_db->prepare(
         "SELECT p.name, v.number, v.object_id, v.created_at FROM prompts p LEFT JOIN versions v "
         "ON v.prompt_id = p.id AND v.number = (SELECT max(number) FROM versions WHERE prompt_id "
-        "= p.id) ORDER BY p.name");
-    if (!stmt) {
-        return fail(stmt.error());
-    }
+        "= p.id) ORDER BY p.name"));
     std::vector<PromptSummary> out;
     std::map<std::string, size_t> index;
     while (true) {
-        auto row = stmt->step();
+        auto row = LLMOPS_TRY(stmt.step());
         if (!row) {
-            return fail(row.error());
-        }
-        if (!*row) {
             break;
         }
-        if (stmt->is_null(1)) {
-            return fail(damaged(fmt::format("prompt '{}' has no versions", stmt->text(0))));
+        if (stmt.is_null(1)) {
+            return fail(damaged(fmt::format("prompt '{}' has no versions", stmt.text(0))));
         }
-        index[stmt->text(0)] = out.size();
-        out.push_back(PromptSummary{stmt->text(0), stmt->integer(1), stmt->text(2),
-                                    stmt->text(3), {}});
+        index[stmt.text(0)] = out.size();
+        out.push_back(PromptSummary{stmt.text(0), stmt.integer(1), stmt.text(2),
+                                    stmt.text(3), {}});
     }
     if (out.empty()) {
         // "No prompts yet" must mean it: versions without their prompt rows are damage.
-        auto orphans = m_db->prepare("SELECT EXISTS(SELECT 1 FROM versions)");
-        if (!orphans) {
-            return fail(orphans.error());
-        }
-        auto row = orphans->step();
-        if (!row) {
-            return fail(row.error());
-        }
-        if (orphans->integer(0) != 0) {
+        auto orphans = LLMOPS_TRY(m_db->prepare("SELECT EXISTS(SELECT 1 FROM versions)"));
+        LLMOPS_TRY(orphans.step());
+        if (orphans.integer(0) != 0) {
             return fail(damaged("it holds versions but no prompts"));
         }
     }
-    auto all_labels = labels(std::nullopt);
-    if (!all_labels) {
-        return fail(all_labels.error());
-    }
-    for (const auto& l : *all_labels) {
+    auto all_labels = LLMOPS_TRY(labels(std::nullopt));
+    for (const auto& l : all_labels) {
         if (auto it = index.find(l.prompt); it != index.end()) {
             out[it->second].labels.emplace_back(l.label, l.number);
         }
@@ -542,24 +438,18 @@ Expected<std::vector<LabelInfo>> PromptStore::labels(const std::optional<std::st
                       "labels l JOIN prompts p ON p.id = l.prompt_id JOIN versions v ON "
                       "v.prompt_id = l.prompt_id AND v.number = l.version_number";
     sql += name ? " WHERE p.name = ?1 ORDER BY l.name" : " ORDER BY p.name, l.name";
-    auto stmt = m_db->prepare(sql);
-    if (!stmt) {
-        return fail(stmt.error());
-    }
+    auto stmt = LLMOPS_TRY(m_db->prepare(sql));
     if (name) {
-        stmt->bind(1, *name);
+        stmt.bind(1, *name);
     }
     std::vector<LabelInfo> out;
     while (true) {
-        auto row = stmt->step();
+        auto row = LLMOPS_TRY(stmt.step());
         if (!row) {
-            return fail(row.error());
-        }
-        if (!*row) {
             return out;
         }
-        out.push_back(LabelInfo{stmt->text(0), stmt->text(1), stmt->integer(2), stmt->text(3),
-                                stmt->text(4)});
+        out.push_back(LabelInfo{stmt.text(0), stmt.text(1), stmt.integer(2), stmt.text(3),
+                                stmt.text(4)});
     }
 }
 
@@ -577,43 +467,26 @@ Expected<std::optional<LabelEvent>> PromptStore::set_label(const VersionInfo& ve
                     "a version number)",
                     label);
     }
-    auto tx = Transaction::begin(*m_db);
-    if (!tx) {
-        return fail(tx.error());
-    }
-    auto pid = prompt_id(version.name);
-    if (!pid) {
-        return fail(pid.error());
-    }
-    auto current = m_db->prepare(
-        "SELECT version_number FROM labels WHERE prompt_id = ?1 AND name = ?2");
-    if (!current) {
-        return fail(current.error());
-    }
-    current->bind(1, *pid).bind(2, label);
-    auto row = current->step();
-    if (!row) {
-        return fail(row.error());
-    }
+    auto tx = LLMOPS_TRY(Transaction::begin(*m_db));
+    auto pid = LLMOPS_TRY(prompt_id(version.name));
+    auto current = LLMOPS_TRY(
+        m_db->prepare("SELECT version_number FROM labels WHERE prompt_id = ?1 AND name = ?2"));
+    current.bind(1, pid).bind(2, label);
+    auto row = LLMOPS_TRY(current.step());
     std::optional<int64_t> from;
-    if (*row) {
-        from = current->integer(0);
+    if (row) {
+        from = current.integer(0);
     }
     if (from == version.number) {
         return std::optional<LabelEvent>();
     }
     const std::string now = util::now_iso8601();
-    auto upsert = m_db->prepare(
+    auto upsert = LLMOPS_TRY(m_db->prepare(
         "INSERT INTO labels(prompt_id, name, version_number, updated_at) VALUES (?1, ?2, ?3, ?4) "
         "ON CONFLICT(prompt_id, name) DO UPDATE SET version_number = excluded.version_number, "
-        "updated_at = excluded.updated_at");
-    if (!upsert) {
-        return fail(upsert.error());
-    }
-    upsert->bind(1, *pid).bind(2, label).bind(3, version.number).bind(4, now);
-    if (auto ok = upsert->run(); !ok) {
-        return fail(ok.error());
-    }
+        "updated_at = excluded.updated_at"));
+    upsert.bind(1, pid).bind(2, label).bind(3, version.number).bind(4, now);
+    LLMOPS_TRY(upsert.run());
     LabelEvent event{0,
                      version.name,
                      std::string(label),
@@ -622,37 +495,21 @@ Expected<std::optional<LabelEvent>> PromptStore::set_label(const VersionInfo& ve
                      std::string(author),
                      std::string(message),
                      now};
-    if (auto ok = append_label_event(*m_db, *pid, event); !ok) {
-        return fail(ok.error());
-    }
-    if (auto ok = tx->commit(); !ok) {
-        return fail(ok.error());
-    }
+    LLMOPS_TRY(append_label_event(*m_db, pid, event));
+    LLMOPS_TRY(tx.commit());
     return std::optional<LabelEvent>(std::move(event));
 }
 
 Expected<LabelEvent> PromptStore::remove_label(std::string_view name, std::string_view label,
                                                std::string_view author,
                                                std::string_view message) {
-    auto tx = Transaction::begin(*m_db);
-    if (!tx) {
-        return fail(tx.error());
-    }
-    auto pid = prompt_id(name);
-    if (!pid) {
-        return fail(pid.error());
-    }
-    auto current = m_db->prepare(
-        "SELECT version_number FROM labels WHERE prompt_id = ?1 AND name = ?2");
-    if (!current) {
-        return fail(current.error());
-    }
-    current->bind(1, *pid).bind(2, label);
-    auto row = current->step();
+    auto tx = LLMOPS_TRY(Transaction::begin(*m_db));
+    auto pid = LLMOPS_TRY(prompt_id(name));
+    auto current = LLMOPS_TRY(
+        m_db->prepare("SELECT version_number FROM labels WHERE prompt_id = ?1 AND name = ?2"));
+    current.bind(1, pid).bind(2, label);
+    auto row = LLMOPS_TRY(current.step());
     if (!row) {
-        return fail(row.error());
-    }
-    if (!*row) {
         std::vector<std::string> existing;
         if (auto all = labels(std::string(name))) {
             for (const auto& l : *all) {
@@ -663,16 +520,12 @@ Expected<LabelEvent> PromptStore::remove_label(std::string_view name, std::strin
                     util::did_you_mean(label, existing),
                     existing.empty() ? "it has no labels" : "labels: " + util::join(existing, ", "));
     }
-    const int64_t from = current->integer(0);
+    const int64_t from = current.integer(0);
     const std::string now = util::now_iso8601();
-    auto remove = m_db->prepare("DELETE FROM labels WHERE prompt_id = ?1 AND name = ?2");
-    if (!remove) {
-        return fail(remove.error());
-    }
-    remove->bind(1, *pid).bind(2, label);
-    if (auto ok = remove->run(); !ok) {
-        return fail(ok.error());
-    }
+    auto remove =
+        LLMOPS_TRY(m_db->prepare("DELETE FROM labels WHERE prompt_id = ?1 AND name = ?2"));
+    remove.bind(1, pid).bind(2, label);
+    LLMOPS_TRY(remove.run());
     LabelEvent event{0,
                      std::string(name),
                      std::string(label),
@@ -681,12 +534,8 @@ Expected<LabelEvent> PromptStore::remove_label(std::string_view name, std::strin
                      std::string(author),
                      std::string(message),
                      now};
-    if (auto ok = append_label_event(*m_db, *pid, event); !ok) {
-        return fail(ok.error());
-    }
-    if (auto ok = tx->commit(); !ok) {
-        return fail(ok.error());
-    }
+    LLMOPS_TRY(append_label_event(*m_db, pid, event));
+    LLMOPS_TRY(tx.commit());
     return event;
 }
 
@@ -696,48 +545,33 @@ Expected<std::vector<LabelEvent>> PromptStore::label_history(
                       "h.message, h.created_at FROM label_history h JOIN prompts p ON "
                       "p.id = h.prompt_id";
     if (name) {
-        auto pid = prompt_id(*name);
-        if (!pid) {
-            return fail(pid.error());
-        }
+        LLMOPS_TRY(prompt_id(*name));
         sql += " WHERE p.name = ?1";
     }
     sql += " ORDER BY h.id";
-    auto stmt = m_db->prepare(sql);
-    if (!stmt) {
-        return fail(stmt.error());
-    }
+    auto stmt = LLMOPS_TRY(m_db->prepare(sql));
     if (name) {
-        stmt->bind(1, *name);
+        stmt.bind(1, *name);
     }
     std::vector<LabelEvent> out;
     while (true) {
-        auto row = stmt->step();
+        auto row = LLMOPS_TRY(stmt.step());
         if (!row) {
-            return fail(row.error());
-        }
-        if (!*row) {
             return out;
         }
-        out.push_back(read_event(*stmt));
+        out.push_back(read_event(stmt));
     }
 }
 
 Expected<std::vector<std::string>> PromptStore::names() {
-    auto stmt = m_db->prepare("SELECT name FROM prompts ORDER BY name");
-    if (!stmt) {
-        return fail(stmt.error());
-    }
+    auto stmt = LLMOPS_TRY(m_db->prepare("SELECT name FROM prompts ORDER BY name"));
     std::vector<std::string> out;
     while (true) {
-        auto row = stmt->step();
+        auto row = LLMOPS_TRY(stmt.step());
         if (!row) {
-            return fail(row.error());
-        }
-        if (!*row) {
             return out;
         }
-        out.push_back(stmt->text(0));
+        out.push_back(stmt.text(0));
     }
 }
 
@@ -745,20 +579,15 @@ Expected<std::optional<std::pair<std::string, std::string>>> PromptStore::cached
     std::string_view key) {
     using Result = std::optional<std::pair<std::string, std::string>>;
     if (!m_cache_get) {
-        auto prepared = m_db->prepare("SELECT name, object_id FROM worktree_cache WHERE key = ?1");
-        if (!prepared) {
-            return fail(prepared.error());
-        }
-        m_cache_get.emplace(std::move(*prepared));
+        auto prepared =
+            LLMOPS_TRY(m_db->prepare("SELECT name, object_id FROM worktree_cache WHERE key = ?1"));
+        m_cache_get.emplace(std::move(prepared));
     }
     Statement* stmt = &*m_cache_get;
     stmt->reset();
     stmt->bind(1, key);
-    auto row = stmt->step();
+    auto row = LLMOPS_TRY(stmt->step());
     if (!row) {
-        return fail(row.error());
-    }
-    if (!*row) {
         return Result();
     }
     return Result(std::pair{stmt->text(0), stmt->text(1)});
@@ -767,12 +596,9 @@ Expected<std::optional<std::pair<std::string, std::string>>> PromptStore::cached
 Expected<void> PromptStore::remember_parse(std::string_view key, std::string_view name,
                                            std::string_view id) {
     if (!m_cache_put) {
-        auto prepared = m_db->prepare(
-            "INSERT OR REPLACE INTO worktree_cache(key, name, object_id) VALUES (?1, ?2, ?3)");
-        if (!prepared) {
-            return fail(prepared.error());
-        }
-        m_cache_put.emplace(std::move(*prepared));
+        auto prepared = LLMOPS_TRY(m_db->prepare(
+            "INSERT OR REPLACE INTO worktree_cache(key, name, object_id) VALUES (?1, ?2, ?3)"));
+        m_cache_put.emplace(std::move(prepared));
     }
     m_cache_put->reset();
     m_cache_put->bind(1, key).bind(2, name).bind(3, id);

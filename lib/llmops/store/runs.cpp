@@ -106,50 +106,39 @@ std::optional<Lease> read_lease(const Statement& s, int column) {
 
 // The lease of run `run_id`, if any.
 Expected<std::optional<Lease>> lease_of(Database& db, int64_t run_id) {
-    auto stmt = db.prepare("SELECT pid, start_ticks, host, boot_id, started_at, heartbeat_ms "
-                           "FROM run_leases WHERE run_id = ?1");
-    if (!stmt) {
-        return fail(stmt.error());
-    }
-    stmt->bind(1, run_id);
-    auto row = stmt->step();
-    if (!row) {
-        return fail(row.error());
-    }
-    return *row ? read_lease(*stmt, 0) : std::nullopt;
+    auto stmt =
+        LLMOPS_TRY(db.prepare("SELECT pid, start_ticks, host, boot_id, started_at, heartbeat_ms "
+                              "FROM run_leases WHERE run_id = ?1"));
+    stmt.bind(1, run_id);
+    auto row = LLMOPS_TRY(stmt.step());
+    return row ? read_lease(stmt, 0) : std::nullopt;
 }
 
 // Fails with `conflict` when a live writer other than `writer` (when given) holds run `run_id`.
 Expected<std::optional<Lease>> check_not_held(Database& db, int64_t run_id,
                                               const util::ProcessIdentity* writer) {
-    auto lease = lease_of(db, run_id);
+    auto lease = LLMOPS_TRY(lease_of(db, run_id));
     if (!lease) {
-        return fail(lease.error());
-    }
-    if (!*lease) {
         return std::optional<Lease>();
     }
-    const auto& h = (*lease)->holder;
+    const auto& h = lease->holder;
     const bool mine = writer && h.pid == writer->pid && h.start_ticks == writer->start_ticks &&
                       h.host == writer->host && h.boot_id == writer->boot_id;
     const int64_t now = util::unix_ms();
-    if (!mine && lease_is_live(**lease, now)) {
+    if (!mine && lease_is_live(*lease, now)) {
         return fail(ErrorCode::conflict, "run {} is being written by {}", run_id,
-                    describe_lease(**lease, now));
+                    describe_lease(*lease, now));
     }
-    return *lease;
+    return lease;
 }
 
 Expected<void> take_lease(Database& db, int64_t run_id, const util::ProcessIdentity& writer) {
-    auto stmt = db.prepare(
+    auto stmt = LLMOPS_TRY(db.prepare(
         "INSERT OR REPLACE INTO run_leases(run_id, pid, start_ticks, host, boot_id, started_at, "
-        "heartbeat_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-    if (!stmt) {
-        return fail(stmt.error());
-    }
-    stmt->bind(1, run_id).bind(2, writer.pid).bind(3, writer.start_ticks).bind(4, writer.host);
-    stmt->bind(5, writer.boot_id).bind(6, util::now_iso8601()).bind(7, util::unix_ms());
-    return stmt->run();
+        "heartbeat_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+    stmt.bind(1, run_id).bind(2, writer.pid).bind(3, writer.start_ticks).bind(4, writer.host);
+    stmt.bind(5, writer.boot_id).bind(6, util::now_iso8601()).bind(7, util::unix_ms());
+    return stmt.run();
 }
 
 } // namespace
@@ -171,35 +160,24 @@ namespace {
 
 // Inserts a run and its variants (inside the caller's transaction); returns its number.
 Expected<int64_t> insert_run(Database& db, const RunRecord& run) {
-    auto insert = db.prepare(
+    auto insert = LLMOPS_TRY(db.prepare(
         "INSERT INTO runs(suite_path, suite_hash, dataset_hash, description, provenance, status, "
-        "started_at) VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6) RETURNING id");
-    if (!insert) {
-        return fail(insert.error());
-    }
-    insert->bind(1, run.suite_path).bind(2, run.suite_hash).bind(3, run.dataset_hash);
-    insert->bind(4, run.description).bind(5, run.provenance.dump());
-    insert->bind(6, run.started_at.empty() ? util::now_iso8601() : run.started_at);
-    auto row = insert->step();
-    if (!row) {
-        return fail(row.error());
-    }
-    const int64_t id = insert->integer(0);
-    insert->reset();
-    auto variant = db.prepare(
+        "started_at) VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6) RETURNING id"));
+    insert.bind(1, run.suite_path).bind(2, run.suite_hash).bind(3, run.dataset_hash);
+    insert.bind(4, run.description).bind(5, run.provenance.dump());
+    insert.bind(6, run.started_at.empty() ? util::now_iso8601() : run.started_at);
+    LLMOPS_TRY(insert.step());
+    const int64_t id = insert.integer(0);
+    insert.reset();
+    auto variant = LLMOPS_TRY(db.prepare(
         "INSERT INTO run_variants(run_id, idx, label, prompt_label, prompt_version_id, "
-        "provider_id, provider_label, provider_config) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-    if (!variant) {
-        return fail(variant.error());
-    }
+        "provider_id, provider_label, provider_config) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
     for (const auto& v : run.variants) {
-        variant->reset();
-        variant->bind(1, id).bind(2, static_cast<int64_t>(v.index)).bind(3, v.label);
-        variant->bind(4, v.prompt_label).bind(5, v.prompt_version_id).bind(6, v.provider_id);
-        variant->bind(7, v.provider_label).bind(8, v.provider_config.dump());
-        if (auto ok = variant->run(); !ok) {
-            return fail(ok.error());
-        }
+        variant.reset();
+        variant.bind(1, id).bind(2, static_cast<int64_t>(v.index)).bind(3, v.label);
+        variant.bind(4, v.prompt_label).bind(5, v.prompt_version_id).bind(6, v.provider_id);
+        variant.bind(7, v.provider_label).bind(8, v.provider_config.dump());
+        LLMOPS_TRY(variant.run());
     }
     return id;
 }
@@ -208,104 +186,66 @@ Expected<int64_t> insert_run(Database& db, const RunRecord& run) {
 // transaction).
 Expected<void> set_status(Database& db, int64_t run_id, std::string_view status,
                           const json& summary) {
-    auto stmt = db.prepare("UPDATE runs SET status = ?2, ended_at = ?3, summary = ?4 WHERE id = ?1");
-    if (!stmt) {
-        return fail(stmt.error());
-    }
-    stmt->bind(1, run_id).bind(2, status);
+    auto stmt = LLMOPS_TRY(
+        db.prepare("UPDATE runs SET status = ?2, ended_at = ?3, summary = ?4 WHERE id = ?1"));
+    stmt.bind(1, run_id).bind(2, status);
     if (status == "running") {
-        stmt->bind(3, std::nullopt);
+        stmt.bind(3, std::nullopt);
     } else {
-        stmt->bind(3, util::now_iso8601());
+        stmt.bind(3, util::now_iso8601());
     }
     if (summary.is_null()) {
-        stmt->bind(4, std::nullopt);
+        stmt.bind(4, std::nullopt);
     } else {
-        stmt->bind(4, summary.dump());
+        stmt.bind(4, summary.dump());
     }
-    if (auto ok = stmt->run(); !ok) {
-        return fail(ok.error());
-    }
+    LLMOPS_TRY(stmt.run());
     if (status == "running") {
         return {};
     }
-    auto drop = db.prepare("DELETE FROM run_leases WHERE run_id = ?1");
-    if (!drop) {
-        return fail(drop.error());
-    }
-    drop->bind(1, run_id);
-    return drop->run();
+    auto drop = LLMOPS_TRY(db.prepare("DELETE FROM run_leases WHERE run_id = ?1"));
+    drop.bind(1, run_id);
+    return drop.run();
 }
 
 } // namespace
 
 Expected<int64_t> create_run(Database& db, const RunRecord& run,
                              const util::ProcessIdentity* writer) {
-    auto tx = Transaction::begin(db);
-    if (!tx) {
-        return fail(tx.error());
-    }
-    auto id = insert_run(db, run);
-    if (!id) {
-        return fail(id.error());
-    }
+    auto tx = LLMOPS_TRY(Transaction::begin(db));
+    auto id = LLMOPS_TRY(insert_run(db, run));
     if (writer) {
-        if (auto ok = take_lease(db, *id, *writer); !ok) {
-            return fail(ok.error());
-        }
+        LLMOPS_TRY(take_lease(db, id, *writer));
     }
-    if (auto ok = tx->commit(); !ok) {
-        return fail(ok.error());
-    }
-    return *id;
+    LLMOPS_TRY(tx.commit());
+    return id;
 }
 
 Expected<void> finish_run(Database& db, int64_t run_id, std::string_view status,
                           const json& summary) {
-    auto tx = Transaction::begin(db);
-    if (!tx) {
-        return fail(tx.error());
-    }
-    if (auto ok = set_status(db, run_id, status, summary); !ok) {
-        return fail(ok.error());
-    }
-    return tx->commit();
+    auto tx = LLMOPS_TRY(Transaction::begin(db));
+    LLMOPS_TRY(set_status(db, run_id, status, summary));
+    return tx.commit();
 }
 
 Expected<std::optional<Lease>> reopen_run(Database& db, int64_t run_id,
                                           const util::ProcessIdentity& writer) {
-    auto tx = Transaction::begin(db);
-    if (!tx) {
-        return fail(tx.error());
-    }
+    auto tx = LLMOPS_TRY(Transaction::begin(db));
     // Checked under the write lock: two resumes at once cannot both see the run free.
-    auto previous = check_not_held(db, run_id, &writer);
-    if (!previous) {
-        return fail(previous.error());
-    }
-    if (auto ok = set_status(db, run_id, "running", json()); !ok) {
-        return fail(ok.error());
-    }
-    if (auto ok = take_lease(db, run_id, writer); !ok) {
-        return fail(ok.error());
-    }
-    if (auto ok = tx->commit(); !ok) {
-        return fail(ok.error());
-    }
-    return *previous;
+    auto previous = LLMOPS_TRY(check_not_held(db, run_id, &writer));
+    LLMOPS_TRY(set_status(db, run_id, "running", json()));
+    LLMOPS_TRY(take_lease(db, run_id, writer));
+    LLMOPS_TRY(tx.commit());
+    return previous;
 }
 
 Expected<void> renew_lease(Database& db, int64_t run_id, const util::ProcessIdentity& writer) {
-    auto stmt = db.prepare("UPDATE run_leases SET heartbeat_ms = ?5 WHERE run_id = ?1 AND "
-                           "pid = ?2 AND start_ticks = ?3 AND host = ?4");
-    if (!stmt) {
-        return fail(stmt.error());
-    }
-    stmt->bind(1, run_id).bind(2, writer.pid).bind(3, writer.start_ticks).bind(4, writer.host);
-    stmt->bind(5, util::unix_ms());
-    if (auto ok = stmt->run(); !ok) {
-        return fail(ok.error());
-    }
+    auto stmt =
+        LLMOPS_TRY(db.prepare("UPDATE run_leases SET heartbeat_ms = ?5 WHERE run_id = ?1 AND "
+                              "pid = ?2 AND start_ticks = ?3 AND host = ?4"));
+    stmt.bind(1, run_id).bind(2, writer.pid).bind(3, writer.start_ticks).bind(4, writer.host);
+    stmt.bind(5, util::unix_ms());
+    LLMOPS_TRY(stmt.run());
     if (db.changes() == 0) {
         return fail(ErrorCode::conflict,
                     "run {} was taken over by another process (this one was thought dead); "
@@ -334,67 +274,52 @@ Expected<void> ResultWriter::flush() {
     if (m_pending.empty()) {
         return {};
     }
-    auto tx = Transaction::begin(*m_db);
-    if (!tx) {
-        return fail(tx.error());
-    }
-    auto stmt = m_db->prepare(fmt::format(
+    auto tx = LLMOPS_TRY(Transaction::begin(*m_db));
+    auto stmt = LLMOPS_TRY(m_db->prepare(fmt::format(
         "INSERT OR REPLACE INTO results(run_id, {}, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-        "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?25, ?26, "
+        "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?25, "
+        "?26, "
         "?27, ?28, ?29, ?24)",
-        k_result_columns));
-    if (!stmt) {
-        return fail(stmt.error());
-    }
+        k_result_columns)));
     const std::string now = util::now_iso8601();
     for (const auto& r : m_pending) {
-        stmt->reset();
-        stmt->bind(1, m_run_id).bind(2, static_cast<int64_t>(r.variant)).bind(3, r.case_id);
-        stmt->bind(4, static_cast<int64_t>(r.case_index)).bind(5, static_cast<int64_t>(r.repeat));
+        stmt.reset();
+        stmt.bind(1, m_run_id).bind(2, static_cast<int64_t>(r.variant)).bind(3, r.case_id);
+        stmt.bind(4, static_cast<int64_t>(r.case_index)).bind(5, static_cast<int64_t>(r.repeat));
         // The large texts are bound in place: SQLite's own copies of a 50 MB output, its
         // variables and prompt would double what a result costs to store.
         const std::string assertions = r.assertions.dump();
         const std::string vars = r.vars.dump();
-        stmt->bind(6, r.status).bind_real(7, r.score).bind(8, r.reason);
+        stmt.bind(6, r.status).bind_real(7, r.score).bind(8, r.reason);
         if (r.output) {
-            stmt->bind_static(9, *r.output);
+            stmt.bind_static(9, *r.output);
         } else {
-            stmt->bind(9, std::nullopt);
+            stmt.bind(9, std::nullopt);
         }
-        stmt->bind_static(10, assertions).bind_static(11, vars).bind_static(12, r.prompt);
-        stmt->bind(13, r.description).bind(14, r.input_tokens).bind(15, r.output_tokens);
-        stmt->bind(16, r.cached_input_tokens).bind(17, r.reasoning_tokens);
-        stmt->bind(18, static_cast<int64_t>(r.tokens_estimated)).bind_real(19, r.cost_usd);
-        stmt->bind_real(20, r.latency_ms).bind_real(21, r.first_token_ms);
-        stmt->bind(22, static_cast<int64_t>(r.cached)).bind(23, r.finish_reason).bind(24, now);
-        stmt->bind(25, r.judge_calls).bind(26, r.judge_input_tokens).bind(27, r.judge_output_tokens);
-        stmt->bind_real(28, r.judge_cost_usd).bind_real(29, r.judge_spent_usd);
-        if (auto ok = stmt->run(); !ok) {
-            return fail(ok.error());
-        }
+        stmt.bind_static(10, assertions).bind_static(11, vars).bind_static(12, r.prompt);
+        stmt.bind(13, r.description).bind(14, r.input_tokens).bind(15, r.output_tokens);
+        stmt.bind(16, r.cached_input_tokens).bind(17, r.reasoning_tokens);
+        stmt.bind(18, static_cast<int64_t>(r.tokens_estimated)).bind_real(19, r.cost_usd);
+        stmt.bind_real(20, r.latency_ms).bind_real(21, r.first_token_ms);
+        stmt.bind(22, static_cast<int64_t>(r.cached)).bind(23, r.finish_reason).bind(24, now);
+        stmt.bind(25, r.judge_calls).bind(26, r.judge_input_tokens).bind(27, r.judge_output_tokens);
+        stmt.bind_real(28, r.judge_cost_usd).bind_real(29, r.judge_spent_usd);
+        LLMOPS_TRY(stmt.run());
     }
-    if (auto ok = tx->commit(); !ok) {
-        return fail(ok.error());
-    }
+    LLMOPS_TRY(tx.commit());
     m_pending.clear();
     return {};
 }
 
 Expected<int64_t> resolve_run(Database& db, std::string_view ref) {
     auto exists = [&](int64_t id) -> Expected<bool> {
-        auto stmt = db.prepare("SELECT 1 FROM runs WHERE id = ?1");
-        if (!stmt) {
-            return fail(stmt.error());
-        }
-        stmt->bind(1, id);
-        return stmt->step();
+        auto stmt = LLMOPS_TRY(db.prepare("SELECT 1 FROM runs WHERE id = ?1"));
+        stmt.bind(1, id);
+        return stmt.step();
     };
     if (auto number = parse_number(ref)) {
-        auto found = exists(*number);
+        auto found = LLMOPS_TRY(exists(*number));
         if (!found) {
-            return fail(found.error());
-        }
-        if (!*found) {
             return fail(ErrorCode::not_found, "no run {}", *number);
         }
         return *number;
@@ -408,34 +333,23 @@ Expected<int64_t> resolve_run(Database& db, std::string_view ref) {
             }
             back = *n;
         }
-        auto stmt = db.prepare("SELECT id FROM runs ORDER BY id DESC LIMIT 1 OFFSET ?1");
-        if (!stmt) {
-            return fail(stmt.error());
-        }
-        stmt->bind(1, back);
-        auto row = stmt->step();
+        auto stmt =
+            LLMOPS_TRY(db.prepare("SELECT id FROM runs ORDER BY id DESC LIMIT 1 OFFSET ?1"));
+        stmt.bind(1, back);
+        auto row = LLMOPS_TRY(stmt.step());
         if (!row) {
-            return fail(row.error());
-        }
-        if (!*row) {
             return back == 0 ? fail(ErrorCode::not_found, "no runs yet")
                              : fail(ErrorCode::not_found, "no run '{}': there are fewer runs", ref);
         }
-        return stmt->integer(0);
+        return stmt.integer(0);
     }
-    auto stmt = db.prepare("SELECT run_id FROM run_tags WHERE name = ?1");
-    if (!stmt) {
-        return fail(stmt.error());
-    }
-    stmt->bind(1, ref);
-    auto row = stmt->step();
+    auto stmt = LLMOPS_TRY(db.prepare("SELECT run_id FROM run_tags WHERE name = ?1"));
+    stmt.bind(1, ref);
+    auto row = LLMOPS_TRY(stmt.step());
     if (!row) {
-        return fail(row.error());
-    }
-    if (!*row) {
         return fail(ErrorCode::not_found, "no run '{}' (not a number, 'latest' or a tag)", ref);
     }
-    return stmt->integer(0);
+    return stmt.integer(0);
 }
 
 namespace {
@@ -469,97 +383,67 @@ constexpr const char* k_run_columns =
     "l.heartbeat_ms FROM runs LEFT JOIN run_leases l ON l.run_id = runs.id";
 
 Expected<std::vector<std::string>> tags_of(Database& db, int64_t run_id) {
-    auto stmt = db.prepare("SELECT name FROM run_tags WHERE run_id = ?1 ORDER BY name");
-    if (!stmt) {
-        return fail(stmt.error());
-    }
-    stmt->bind(1, run_id);
+    auto stmt = LLMOPS_TRY(db.prepare("SELECT name FROM run_tags WHERE run_id = ?1 ORDER BY name"));
+    stmt.bind(1, run_id);
     std::vector<std::string> tags;
     for (;;) {
-        auto row = stmt->step();
+        auto row = LLMOPS_TRY(stmt.step());
         if (!row) {
-            return fail(row.error());
-        }
-        if (!*row) {
             return tags;
         }
-        tags.push_back(stmt->text(0));
+        tags.push_back(stmt.text(0));
     }
 }
 
 } // namespace
 
 Expected<RunRecord> load_run(Database& db, int64_t run_id) {
-    auto stmt = db.prepare(fmt::format("SELECT {} WHERE runs.id = ?1", k_run_columns));
-    if (!stmt) {
-        return fail(stmt.error());
-    }
-    stmt->bind(1, run_id);
-    auto row = stmt->step();
+    auto stmt = LLMOPS_TRY(db.prepare(fmt::format("SELECT {} WHERE runs.id = ?1", k_run_columns)));
+    stmt.bind(1, run_id);
+    auto row = LLMOPS_TRY(stmt.step());
     if (!row) {
-        return fail(row.error());
-    }
-    if (!*row) {
         return fail(ErrorCode::not_found, "no run {}", run_id);
     }
-    RunRecord run = read_run(*stmt);
-    auto tags = tags_of(db, run_id);
-    if (!tags) {
-        return fail(tags.error());
-    }
-    run.tags = std::move(*tags);
-    auto variants = db.prepare(
+    RunRecord run = read_run(stmt);
+    auto tags = LLMOPS_TRY(tags_of(db, run_id));
+    run.tags = std::move(tags);
+    auto variants = LLMOPS_TRY(db.prepare(
         "SELECT idx, label, prompt_label, prompt_version_id, provider_id, provider_label, "
-        "provider_config FROM run_variants WHERE run_id = ?1 ORDER BY idx");
-    if (!variants) {
-        return fail(variants.error());
-    }
-    variants->bind(1, run_id);
+        "provider_config FROM run_variants WHERE run_id = ?1 ORDER BY idx"));
+    variants.bind(1, run_id);
     for (;;) {
-        auto vrow = variants->step();
+        auto vrow = LLMOPS_TRY(variants.step());
         if (!vrow) {
-            return fail(vrow.error());
-        }
-        if (!*vrow) {
             break;
         }
         VariantRecord v;
-        v.index = static_cast<int>(variants->integer(0));
-        v.label = variants->text(1);
-        v.prompt_label = variants->text(2);
-        v.prompt_version_id = variants->text(3);
-        v.provider_id = variants->text(4);
-        v.provider_label = variants->text(5);
-        v.provider_config = parse_json_column(variants->text(6));
+        v.index = static_cast<int>(variants.integer(0));
+        v.label = variants.text(1);
+        v.prompt_label = variants.text(2);
+        v.prompt_version_id = variants.text(3);
+        v.provider_id = variants.text(4);
+        v.provider_label = variants.text(5);
+        v.provider_config = parse_json_column(variants.text(6));
         run.variants.push_back(std::move(v));
     }
     return run;
 }
 
 Expected<std::vector<RunRecord>> list_runs(Database& db, int64_t limit) {
-    auto stmt = db.prepare(
-        fmt::format("SELECT {} ORDER BY runs.id DESC LIMIT ?1", k_run_columns));
-    if (!stmt) {
-        return fail(stmt.error());
-    }
-    stmt->bind(1, limit > 0 ? limit : int64_t{-1});
+    auto stmt = LLMOPS_TRY(
+        db.prepare(fmt::format("SELECT {} ORDER BY runs.id DESC LIMIT ?1", k_run_columns)));
+    stmt.bind(1, limit > 0 ? limit : int64_t{-1});
     std::vector<RunRecord> runs;
     for (;;) {
-        auto row = stmt->step();
+        auto row = LLMOPS_TRY(stmt.step());
         if (!row) {
-            return fail(row.error());
-        }
-        if (!*row) {
             break;
         }
-        runs.push_back(read_run(*stmt));
+        runs.push_back(read_run(stmt));
     }
     for (auto& run : runs) {
-        auto tags = tags_of(db, run.id);
-        if (!tags) {
-            return fail(tags.error());
-        }
-        run.tags = std::move(*tags);
+        auto tags = LLMOPS_TRY(tags_of(db, run.id));
+        run.tags = std::move(tags);
     }
     return runs;
 }
@@ -644,11 +528,8 @@ namespace {
 
 // The first row of `stmt` as (run id, mean); nullopt when it has none.
 Expected<std::optional<RunMean>> first_mean(Statement& stmt) {
-    auto row = stmt.step();
+    auto row = LLMOPS_TRY(stmt.step());
     if (!row) {
-        return fail(row.error());
-    }
-    if (!*row) {
         return std::optional<RunMean>();
     }
     return std::optional(RunMean{stmt.integer(0), stmt.real(1)});
@@ -658,30 +539,25 @@ Expected<std::optional<RunMean>> first_mean(Statement& stmt) {
 
 Expected<std::optional<RunMean>> mean_output_tokens(Database& db, std::string_view suite_path,
                                                     std::string_view label) {
-    auto stmt = db.prepare(
+    auto stmt = LLMOPS_TRY(db.prepare(
         "SELECT r.id, AVG(x.output_tokens) FROM runs r JOIN run_variants v ON v.run_id = r.id "
         "JOIN results x ON x.run_id = r.id AND x.variant = v.idx "
-        "WHERE r.suite_path = ?1 AND v.label = ?2 AND r.status != 'running' AND x.status != 'error' "
-        "AND x.cached = 0 GROUP BY r.id ORDER BY r.id DESC LIMIT 1");
-    if (!stmt) {
-        return fail(stmt.error());
-    }
-    stmt->bind(1, suite_path).bind(2, label);
-    return first_mean(*stmt);
+        "WHERE r.suite_path = ?1 AND v.label = ?2 AND r.status != 'running' AND x.status != "
+        "'error' "
+        "AND x.cached = 0 GROUP BY r.id ORDER BY r.id DESC LIMIT 1"));
+    stmt.bind(1, suite_path).bind(2, label);
+    return first_mean(stmt);
 }
 
 Expected<std::optional<RunMean>> mean_judge_output_tokens(Database& db,
                                                           std::string_view suite_path) {
-    auto stmt = db.prepare(
+    auto stmt = LLMOPS_TRY(db.prepare(
         "SELECT r.id, SUM(x.judge_output_tokens) * 1.0 / SUM(x.judge_calls) FROM runs r "
         "JOIN results x ON x.run_id = r.id WHERE r.suite_path = ?1 AND r.status != 'running' "
         "AND x.judge_calls > 0 GROUP BY r.id HAVING SUM(x.judge_output_tokens) > 0 "
-        "ORDER BY r.id DESC LIMIT 1");
-    if (!stmt) {
-        return fail(stmt.error());
-    }
-    stmt->bind(1, suite_path);
-    return first_mean(*stmt);
+        "ORDER BY r.id DESC LIMIT 1"));
+    stmt.bind(1, suite_path);
+    return first_mean(stmt);
 }
 
 Expected<std::set<std::string>> failing_case_ids(Database& db, int64_t run_id) {
@@ -693,11 +569,8 @@ Expected<std::set<std::string>> failing_case_ids(Database& db, int64_t run_id) {
     stmt->bind(1, run_id);
     std::set<std::string> ids;
     for (;;) {
-        auto row = stmt->step();
+        auto row = LLMOPS_TRY(stmt->step());
         if (!row) {
-            return fail(row.error());
-        }
-        if (!*row) {
             return ids;
         }
         ids.insert(stmt->text(0));
@@ -706,25 +579,19 @@ Expected<std::set<std::string>> failing_case_ids(Database& db, int64_t run_id) {
 
 Expected<std::set<std::tuple<int, std::string, int>>> result_keys(Database& db, int64_t run_id,
                                                                   bool include_errors) {
-    auto stmt = db.prepare(include_errors
-                               ? "SELECT variant, case_id, repeat FROM results WHERE run_id = ?1"
-                               : "SELECT variant, case_id, repeat FROM results WHERE run_id = ?1 "
-                                 "AND status != 'error'");
-    if (!stmt) {
-        return fail(stmt.error());
-    }
-    stmt->bind(1, run_id);
+    auto stmt = LLMOPS_TRY(db.prepare(
+        include_errors ? "SELECT variant, case_id, repeat FROM results WHERE run_id = ?1"
+                       : "SELECT variant, case_id, repeat FROM results WHERE run_id = ?1 "
+                         "AND status != 'error'"));
+    stmt.bind(1, run_id);
     std::set<std::tuple<int, std::string, int>> keys;
     for (;;) {
-        auto row = stmt->step();
+        auto row = LLMOPS_TRY(stmt.step());
         if (!row) {
-            return fail(row.error());
-        }
-        if (!*row) {
             return keys;
         }
-        keys.emplace(static_cast<int>(stmt->integer(0)), stmt->text(1),
-                     static_cast<int>(stmt->integer(2)));
+        keys.emplace(static_cast<int>(stmt.integer(0)), stmt.text(1),
+                     static_cast<int>(stmt.integer(2)));
     }
 }
 
@@ -733,13 +600,10 @@ Expected<void> tag_run(Database& db, int64_t run_id, std::string_view name) {
         return fail(ErrorCode::invalid_input,
                     "tag '{}' would read as a run number or 'latest': pick another name", name);
     }
-    auto stmt = db.prepare("INSERT INTO run_tags(name, run_id) VALUES (?1, ?2) "
-                           "ON CONFLICT(name) DO UPDATE SET run_id = excluded.run_id");
-    if (!stmt) {
-        return fail(stmt.error());
-    }
-    stmt->bind(1, name).bind(2, run_id);
-    return stmt->run();
+    auto stmt = LLMOPS_TRY(db.prepare("INSERT INTO run_tags(name, run_id) VALUES (?1, ?2) "
+                                      "ON CONFLICT(name) DO UPDATE SET run_id = excluded.run_id"));
+    stmt.bind(1, name).bind(2, run_id);
+    return stmt.run();
 }
 
 namespace {
@@ -783,21 +647,15 @@ Expected<int64_t> merge_runs(Database& db, const std::vector<int64_t>& run_ids) 
     }
     // One transaction from the first read to the last write: a refused merge leaves nothing,
     // and no run can start or resume under it.
-    auto tx = Transaction::begin(db);
-    if (!tx) {
-        return fail(tx.error());
-    }
+    auto tx = LLMOPS_TRY(Transaction::begin(db));
     std::vector<RunRecord> runs;
     for (int64_t id : run_ids) {
-        auto run = load_run(db, id);
-        if (!run) {
-            return fail(run.error());
-        }
-        if (run->status == "running") {
+        auto run = LLMOPS_TRY(load_run(db, id));
+        if (run.status == "running") {
             return fail(ErrorCode::conflict, "run {} is being written by {}; merge it once it ends",
-                        id, describe_lease(*run->lease, util::unix_ms()));
+                        id, describe_lease(*run.lease, util::unix_ms()));
         }
-        runs.push_back(std::move(*run));
+        runs.push_back(std::move(run));
     }
     const RunRecord& first = runs.front();
     auto same_variants = [](const RunRecord& a, const RunRecord& b) {
@@ -832,21 +690,15 @@ Expected<int64_t> merge_runs(Database& db, const std::vector<int64_t>& run_ids) 
     RunRecord merged = first;
     merged.provenance = merged_provenance(runs);
     merged.started_at = started_at;
-    auto id = insert_run(db, merged);
-    if (!id) {
-        return fail(id.error());
-    }
-    auto copy = db.prepare(fmt::format(
+    auto id = LLMOPS_TRY(insert_run(db, merged));
+    auto copy = LLMOPS_TRY(db.prepare(fmt::format(
         "INSERT INTO results(run_id, {0}, created_at) SELECT ?1, {0}, created_at FROM results "
         "WHERE run_id = ?2",
-        k_result_columns));
-    if (!copy) {
-        return fail(copy.error());
-    }
+        k_result_columns)));
     for (const auto& run : runs) {
-        copy->reset();
-        copy->bind(1, *id).bind(2, run.id);
-        if (auto ok = copy->run(); !ok) {
+        copy.reset();
+        copy.bind(1, id).bind(2, run.id);
+        if (auto ok = copy.run(); !ok) {
             if (ok.error().code() == ErrorCode::conflict) {
                 return fail(ErrorCode::conflict,
                             "run {} holds results that another merged run also holds (overlapping shards?)",
@@ -855,20 +707,13 @@ Expected<int64_t> merge_runs(Database& db, const std::vector<int64_t>& run_ids) 
             return fail(ok.error());
         }
     }
-    if (auto ok = set_status(db, *id, status, json()); !ok) {
-        return fail(ok.error());
-    }
-    if (auto ok = tx->commit(); !ok) {
-        return fail(ok.error());
-    }
-    return *id;
+    LLMOPS_TRY(set_status(db, id, status, json()));
+    LLMOPS_TRY(tx.commit());
+    return id;
 }
 
 Expected<void> remove_run(Database& db, int64_t run_id) {
-    auto tx = Transaction::begin(db);
-    if (!tx) {
-        return fail(tx.error());
-    }
+    auto tx = LLMOPS_TRY(Transaction::begin(db));
     if (auto held = check_not_held(db, run_id, nullptr); !held) {
         return fail(held.error().code(), "{}; stop it first, or wait for it to end",
                     held.error().message());
@@ -877,16 +722,11 @@ Expected<void> remove_run(Database& db, int64_t run_id) {
                             "DELETE FROM run_leases WHERE run_id = ?1",
                             "DELETE FROM run_variants WHERE run_id = ?1",
                             "DELETE FROM run_tags WHERE run_id = ?1", "DELETE FROM runs WHERE id = ?1"}) {
-        auto stmt = db.prepare(sql);
-        if (!stmt) {
-            return fail(stmt.error());
-        }
-        stmt->bind(1, run_id);
-        if (auto ok = stmt->run(); !ok) {
-            return fail(ok.error());
-        }
+        auto stmt = LLMOPS_TRY(db.prepare(sql));
+        stmt.bind(1, run_id);
+        LLMOPS_TRY(stmt.run());
     }
-    return tx->commit();
+    return tx.commit();
 }
 
 } // namespace llmops::store

@@ -199,11 +199,8 @@ Expected<void> chain_label_history(Database& db) {
     }
     std::string previous;
     while (true) {
-        auto row = rows->step();
+        auto row = LLMOPS_TRY(rows->step());
         if (!row) {
-            return fail(row.error());
-        }
-        if (!*row) {
             return {};
         }
         const LabelEvent event{
@@ -212,45 +209,35 @@ Expected<void> chain_label_history(Database& db) {
         previous = label_event_hash(previous, event);
         seal->reset();
         seal->bind(1, previous).bind(2, event.seq);
-        if (auto ok = seal->run(); !ok) {
-            return fail(ok.error());
-        }
+        LLMOPS_TRY(seal->run());
     }
 }
 
 } // namespace
 
 Expected<int64_t> check_version(Database& db) {
-    auto version = db.user_version();
-    if (!version) {
-        return fail(version.error());
-    }
-    if (*version > k_schema_version) {
+    auto version = LLMOPS_TRY(db.user_version());
+    if (version > k_schema_version) {
         return fail(ErrorCode::conflict,
                     "store '{}' has schema version {}, newer than this llmops understands ({}); "
                     "upgrade llmops",
-                    db.path().string(), *version, k_schema_version);
+                    db.path().string(), version, k_schema_version);
     }
-    return *version;
+    return version;
 }
 
 Expected<std::vector<std::string>> missing_tables(Database& db) {
     static constexpr std::array<std::string_view, 10> k_tables = {
         "objects",        "prompts", "versions",     "labels",  "label_history",
         "worktree_cache", "runs",    "run_variants", "results", "run_tags"};
-    auto stmt = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1");
-    if (!stmt) {
-        return fail(stmt.error());
-    }
+    auto stmt =
+        LLMOPS_TRY(db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1"));
     std::vector<std::string> missing;
     for (const auto table : k_tables) {
-        stmt->reset();
-        stmt->bind(1, table);
-        auto row = stmt->step();
+        stmt.reset();
+        stmt.bind(1, table);
+        auto row = LLMOPS_TRY(stmt.step());
         if (!row) {
-            return fail(row.error());
-        }
-        if (!*row) {
             missing.emplace_back(table);
         }
     }
@@ -258,11 +245,8 @@ Expected<std::vector<std::string>> missing_tables(Database& db) {
 }
 
 Expected<void> check_not_empty(Database& db) {
-    auto version = db.user_version();
-    if (!version) {
-        return fail(version.error());
-    }
-    if (*version == 0) {
+    auto version = LLMOPS_TRY(db.user_version());
+    if (version == 0) {
         return fail(ErrorCode::io,
                     "store '{}' is damaged: it is empty or not an llmops store (schema version 0; "
                     "was it truncated?); restore it from a backup, or move it away and run "
@@ -273,60 +257,38 @@ Expected<void> check_not_empty(Database& db) {
 }
 
 Expected<void> check_tables(Database& db) {
-    auto missing = missing_tables(db);
-    if (!missing) {
-        return fail(missing.error());
-    }
-    if (missing->empty()) {
+    auto missing = LLMOPS_TRY(missing_tables(db));
+    if (missing.empty()) {
         return {};
     }
     std::string names;
-    for (const auto& table : *missing) {
+    for (const auto& table : missing) {
         names += (names.empty() ? "'" : ", '") + table + "'";
     }
     return fail(ErrorCode::io, "store '{}' is damaged: table{} {} {} missing (run 'llmops fsck')",
-                db.path().string(), missing->size() == 1 ? "" : "s", names,
-                missing->size() == 1 ? "is" : "are");
+                db.path().string(), missing.size() == 1 ? "" : "s", names,
+                missing.size() == 1 ? "is" : "are");
 }
 
 Expected<void> migrate(Database& db) {
-    auto version = check_version(db);
-    if (!version) {
-        return fail(version.error());
-    }
-    for (int64_t v = *version; v < k_schema_version; ++v) {
-        auto tx = Transaction::begin(db);
-        if (!tx) {
-            return fail(tx.error());
-        }
+    auto version = LLMOPS_TRY(check_version(db));
+    for (int64_t v = version; v < k_schema_version; ++v) {
+        auto tx = LLMOPS_TRY(Transaction::begin(db));
         // Re-read inside the write lock: another process may have migrated meanwhile.
-        auto current = db.user_version();
-        if (!current) {
-            return fail(current.error());
-        }
-        if (*current > v) {
+        auto current = LLMOPS_TRY(db.user_version());
+        if (current > v) {
             continue;
         }
         const Migration& migration = k_migrations[static_cast<size_t>(v)];
-        if (auto ok = db.exec(migration.sql); !ok) {
-            return fail(ok.error());
-        }
+        LLMOPS_TRY(db.exec(migration.sql));
         if (migration.step != nullptr) {
-            if (auto ok = migration.step(db); !ok) {
-                return fail(ok.error());
-            }
+            LLMOPS_TRY(migration.step(db));
         }
         if (!migration.after.empty()) {
-            if (auto ok = db.exec(migration.after); !ok) {
-                return fail(ok.error());
-            }
+            LLMOPS_TRY(db.exec(migration.after));
         }
-        if (auto ok = db.exec(fmt::format("PRAGMA user_version = {}", v + 1)); !ok) {
-            return fail(ok.error());
-        }
-        if (auto ok = tx->commit(); !ok) {
-            return fail(ok.error());
-        }
+        LLMOPS_TRY(db.exec(fmt::format("PRAGMA user_version = {}", v + 1)));
+        LLMOPS_TRY(tx.commit());
     }
     return {};
 }

@@ -65,3 +65,31 @@ std::unexpected<Error> fail(const Error& error, fmt::format_string<Args...> form
 inline std::unexpected<Error> fail(const Error& error) { return std::unexpected<Error>(error); }
 
 } // namespace llmops
+
+// LLMOPS_TRY(expr): evaluates `expr`, an `Expected<T>`. On an error, returns it unchanged from
+// the enclosing function (whose return type must accept `fail(error)`: an `Expected` of any
+// type); otherwise the whole expression is the value, moved out (`void` for `Expected<void>`):
+//
+//     auto stmt = LLMOPS_TRY(db.prepare("SELECT ..."));   // stmt is a Statement
+//     LLMOPS_TRY(tx.commit());
+//
+// replaces `auto x = ...; if (!x) { return fail(x.error()); }` and the uses of `*x`. Errors that
+// need context keep the long form (`return fail(x.error(), "loading '{}'", path);`). It is a GNU
+// statement expression (g++ and clang; `__extension__` keeps -Wpedantic quiet), so it cannot be
+// used in a lambda that does not return an `Expected`, nor outside a function body. `expr` is
+// evaluated once; the temporary's name is unique per use, so uses nest without -Wshadow.
+#define LLMOPS_TRY(...) LLMOPS_TRY_IMPL_(LLMOPS_TRY_NAME_(llmops_try_, __COUNTER__), __VA_ARGS__)
+
+// ------------------------------------------------------------------------------------------------
+// Private parts of LLMOPS_TRY.
+
+#define LLMOPS_TRY_NAME_(prefix, n) LLMOPS_TRY_CONCAT_(prefix, n)
+#define LLMOPS_TRY_CONCAT_(a, b) a##b
+#define LLMOPS_TRY_IMPL_(name, ...)                                                               \
+    __extension__({                                                                            \
+        auto&& name = (__VA_ARGS__);                                                           \
+        if (!name) {                                                                           \
+            return ::llmops::fail(name.error());                                               \
+        }                                                                                      \
+        *std::move(name);                                                                      \
+    })

@@ -40,45 +40,84 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep) {
     return out;
 }
 
+CodePoint decode_utf8(std::string_view s, size_t i) {
+    const auto b0 = static_cast<unsigned char>(s[i]);
+    if (b0 < 0x80) {
+        return {b0, 1, true};
+    }
+    size_t need = 0;
+    char32_t value = 0;
+    unsigned char lo = 0x80;
+    unsigned char hi = 0xBF;
+    if (b0 >= 0xC2 && b0 <= 0xDF) {
+        need = 1;
+        value = b0 & 0x1Fu;
+    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+        need = 2;
+        value = b0 & 0x0Fu;
+        lo = b0 == 0xE0 ? 0xA0 : 0x80; // overlong
+        hi = b0 == 0xED ? 0x9F : 0xBF; // surrogates
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+        need = 3;
+        value = b0 & 0x07u;
+        lo = b0 == 0xF0 ? 0x90 : 0x80; // overlong
+        hi = b0 == 0xF4 ? 0x8F : 0xBF; // past U+10FFFF
+    } else {
+        return {0xFFFD, 1, false};
+    }
+    for (size_t k = 1; k <= need; ++k) {
+        if (i + k >= s.size()) {
+            return {0xFFFD, k, false};
+        }
+        const auto b = static_cast<unsigned char>(s[i + k]);
+        if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) {
+            return {0xFFFD, k, false};
+        }
+        value = (value << 6) | (b & 0x3Fu);
+    }
+    return {value, need + 1, true};
+}
+
+void append_utf8(std::string& out, char32_t cp) {
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+}
+
+std::string valid_utf8(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (size_t i = 0; i < s.size();) {
+        const CodePoint c = decode_utf8(s, i);
+        out += c.valid ? s.substr(i, c.length) : k_replacement_character;
+        i += c.length;
+    }
+    return out;
+}
+
 std::optional<size_t> find_invalid_utf8(std::string_view s) {
-    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-    const size_t n = s.size();
-    size_t i = 0;
-    while (i < n) {
-        const unsigned char c = p[i];
-        size_t len = 0;
-        uint32_t cp = 0;
-        if (c < 0x80) {
+    for (size_t i = 0; i < s.size();) {
+        if (static_cast<unsigned char>(s[i]) < 0x80) { // the common case, kept fast
             ++i;
             continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            len = 2;
-            cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3;
-            cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
+        }
+        const CodePoint c = decode_utf8(s, i);
+        if (!c.valid) {
             return i;
         }
-        if (i + len > n) {
-            return i;
-        }
-        for (size_t k = 1; k < len; ++k) {
-            if ((p[i + k] & 0xC0) != 0x80) {
-                return i;
-            }
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        // Overlong encodings, surrogates and code points past U+10FFFF are invalid.
-        const bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-                              (len == 4 && cp < 0x10000);
-        if (overlong || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
-            return i;
-        }
-        i += len;
+        i += c.length;
     }
     return std::nullopt;
 }

@@ -17,6 +17,29 @@ std::vector<std::string> split(std::string_view s, char sep);
 // Joins `parts` with `sep` between them.
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 
+// U+FFFD REPLACEMENT CHARACTER in UTF-8, what ill-formed text becomes.
+inline constexpr std::string_view k_replacement_character = "\xEF\xBF\xBD";
+
+// One code point read by `decode_utf8`.
+struct CodePoint {
+    char32_t value = 0; // U+FFFD for an ill-formed sequence
+    size_t length = 1;  // bytes consumed (1 to 4)
+    bool valid = true;  // false for an ill-formed sequence
+};
+
+// The one UTF-8 decoder: decodes the sequence at `s[i]` (`i < s.size()`) as Unicode's table 3-7
+// defines well-formed UTF-8 (no overlong forms, surrogates or values past U+10FFFF). An
+// ill-formed sequence consumes its maximal subpart (at least one byte), so each broken sequence
+// becomes one U+FFFD, as WHATWG decoders do; callers that replace each bad byte instead step
+// one byte when `valid` is false.
+CodePoint decode_utf8(std::string_view s, size_t i);
+
+// Appends the UTF-8 encoding of `cp` (a Unicode scalar value) to `out`.
+void append_utf8(std::string& out, char32_t cp);
+
+// `s` with every ill-formed sequence (its maximal subpart) replaced by one U+FFFD.
+std::string valid_utf8(std::string_view s);
+
 // Returns the byte offset of the first invalid UTF-8 sequence in `s`, or nothing when valid.
 std::optional<size_t> find_invalid_utf8(std::string_view s);
 

@@ -491,33 +491,26 @@ Expected<ProcessResult> run_process(const std::vector<std::string>& argv,
         path = lookup.path;
     }
 
-    auto in = make_pipe();
-    if (!in)
-        return fail(in.error());
-    auto out = make_pipe();
-    if (!out)
-        return fail(out.error());
-    auto err = make_pipe();
-    if (!err)
-        return fail(err.error());
+    auto in = LLMOPS_TRY(make_pipe());
+    auto out = LLMOPS_TRY(make_pipe());
+    auto err = LLMOPS_TRY(make_pipe());
 
     const auto start = Clock::now();
-    auto pid = spawn(path, argv, env, options, in->read.get(), out->write.get(), err->write.get());
-    if (!pid)
-        return fail(pid.error());
+    auto pid = LLMOPS_TRY(
+        spawn(path, argv, env, options, in.read.get(), out.write.get(), err.write.get()));
     // NEEDSWORK: a second Ctrl-C landing between posix_spawn's return and this line misses
     // the child (its timeout still bounds it); closing that needs a child that waits to be told.
-    track_child(*pid);
+    track_child(pid);
     // Our copies of the child's ends must go, or we would never see end-of-file.
-    in->read.close();
-    out->write.close();
-    err->write.close();
+    in.read.close();
+    out.write.close();
+    err.write.close();
 
     ProcessResult result;
-    Writer writer{std::move(in->write), &options.stdin_data};
-    Reader out_reader{std::move(out->read), &result.out, &result.out_truncated,
+    Writer writer{std::move(in.write), &options.stdin_data};
+    Reader out_reader{std::move(out.read), &result.out, &result.out_truncated,
                       options.max_output_bytes};
-    Reader err_reader{std::move(err->read), &result.err, &result.err_truncated,
+    Reader err_reader{std::move(err.read), &result.err, &result.err_truncated,
                       options.max_output_bytes};
     for (int fd : {writer.fd.get(), out_reader.fd.get(), err_reader.fd.get()})
         set_nonblocking(fd);
@@ -528,12 +521,12 @@ Expected<ProcessResult> run_process(const std::vector<std::string>& argv,
     Stop stop = pump(writer, out_reader, err_reader, options, deadline);
     writer.fd.close();
     if (stop == Stop::streams_closed)
-        stop = wait_for_end(*pid, options, deadline);
+        stop = wait_for_end(pid, options, deadline);
     if (stop != Stop::streams_closed) {
         // A child that ended on its own keeps its status; what it left running (holding our
         // pipes) is killed all the same. The unreaped child keeps the group id reserved.
-        const bool ended = has_ended(*pid);
-        ::kill(-*pid, SIGKILL);
+        const bool ended = has_ended(pid);
+        ::kill(-pid, SIGKILL);
         if (!ended) {
             result.timed_out = stop == Stop::deadline;
             result.cancelled = stop == Stop::cancelled;
@@ -543,8 +536,8 @@ Expected<ProcessResult> run_process(const std::vector<std::string>& argv,
         out_reader.drain();
         err_reader.drain();
     }
-    untrack_child(*pid);
-    reap(*pid, result);
+    untrack_child(pid);
+    reap(pid, result);
     result.elapsed_ms =
         std::chrono::duration<double, std::milli>(Clock::now() - start).count();
     return result;

@@ -1,8 +1,8 @@
 #include <llmops/util/yaml.hpp>
 
+#include <cctype>
 #include <charconv>
 #include <optional>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -32,6 +32,60 @@ std::string where(std::string_view origin, const YAML::Mark& mark, size_t line_o
     return fmt::format("{}:{}:{}", origin, mark.line + 1 + line_offset, mark.column + 1);
 }
 
+// The number patterns of the YAML 1.2 core schema, matched by hand rather than with std::regex,
+// which recurses once per character (a long scalar in a user's file would overflow the stack).
+
+// Skips the characters of `s` from `i` that `is` accepts; returns how many.
+template <typename Is> size_t skip(std::string_view s, size_t& i, Is is) {
+    const size_t from = i;
+    while (i < s.size() && is(static_cast<unsigned char>(s[i]))) {
+        ++i;
+    }
+    return i - from;
+}
+
+bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+
+// `s` is `prefix` followed by one or more characters that `is` accepts.
+template <typename Is> bool prefixed_digits(std::string_view s, std::string_view prefix, Is is) {
+    size_t i = prefix.size();
+    return s.starts_with(prefix) && skip(s, i, is) > 0 && i == s.size();
+}
+
+// [-+]?[0-9]+
+bool is_yaml_int(std::string_view s) {
+    size_t i = !s.empty() && (s[0] == '-' || s[0] == '+') ? 1 : 0;
+    return skip(s, i, is_digit) > 0 && i == s.size();
+}
+
+// [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+bool is_yaml_float(std::string_view s) {
+    size_t i = !s.empty() && (s[0] == '-' || s[0] == '+') ? 1 : 0;
+    if (skip(s, i, is_digit) > 0) {
+        if (i < s.size() && s[i] == '.') {
+            ++i;
+            skip(s, i, is_digit);
+        }
+    } else if (i < s.size() && s[i] == '.') {
+        ++i;
+        if (skip(s, i, is_digit) == 0) {
+            return false;
+        }
+    } else {
+        return false;
+    }
+    if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+        ++i;
+        if (i < s.size() && (s[i] == '-' || s[i] == '+')) {
+            ++i;
+        }
+        if (skip(s, i, is_digit) == 0) {
+            return false;
+        }
+    }
+    return i == s.size();
+}
+
 // YAML 1.2 core schema resolution of a plain scalar.
 json plain_scalar(const std::string& s) {
     if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") {
@@ -43,14 +97,10 @@ json plain_scalar(const std::string& s) {
     if (s == "false" || s == "False" || s == "FALSE") {
         return false;
     }
-    static const std::regex k_int("[-+]?[0-9]+");
-    static const std::regex k_float(
-        "[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
-    static const std::regex k_hex("0x[0-9a-fA-F]+");
-    static const std::regex k_octal("0o[0-7]+");
-    const bool hex = std::regex_match(s, k_hex);
-    const bool octal = !hex && std::regex_match(s, k_octal);
-    if (hex || octal || std::regex_match(s, k_int)) {
+    const bool hex = prefixed_digits(s, "0x", [](unsigned char c) { return std::isxdigit(c) != 0; });
+    const bool octal =
+        !hex && prefixed_digits(s, "0o", [](unsigned char c) { return c >= '0' && c <= '7'; });
+    if (hex || octal || is_yaml_int(s)) {
         long long value = 0;
         const char* begin = s.data() + (hex || octal ? 2 : s[0] == '+' ? 1 : 0);
         const int base = hex ? 16 : octal ? 8 : 10;
@@ -60,7 +110,7 @@ json plain_scalar(const std::string& s) {
         }
         return s; // too large for an integer: keep the text rather than lose digits
     }
-    if (std::regex_match(s, k_float)) {
+    if (is_yaml_float(s)) {
         // std::stod throws for 1e400 (and 1e-400); from_chars reports it instead.
         double value = 0;
         const char* begin = s.data() + (s[0] == '+' ? 1 : 0);
@@ -181,11 +231,8 @@ struct Converter {
         case YAML::NodeType::Sequence: {
             json out = json::array();
             for (const auto& item : node) {
-                auto value = convert(item, depth);
-                if (!value) {
-                    return value;
-                }
-                out.push_back(std::move(*value));
+                auto value = LLMOPS_TRY(convert(item, depth));
+                out.push_back(std::move(value));
             }
             return out;
         }
@@ -207,11 +254,8 @@ struct Converter {
                     return fail(ErrorCode::invalid_input, "{}: duplicate key '{}'",
                                 where(origin, entry.first.Mark(), line_offset), key);
                 }
-                auto value = convert(entry.second, depth);
-                if (!value) {
-                    return value;
-                }
-                out[key] = std::move(*value);
+                auto value = LLMOPS_TRY(convert(entry.second, depth));
+                out[key] = std::move(value);
             }
             return out;
         }

@@ -66,6 +66,30 @@ TEST_SUITE("util") {
                                               "': No such file or directory");
     }
 
+    TEST_CASE("util::AtomicFile") {
+        TempDir dir;
+        const fs::path path = dir / "report.json";
+        REQUIRE(util::write_file_atomic(path, "old").has_value());
+        SUBCASE("the file changes only at commit") {
+            auto file = util::AtomicFile::create(path);
+            REQUIRE(file.has_value());
+            REQUIRE(file->write("new, ").has_value());
+            REQUIRE(file->write("in two writes").has_value());
+            CHECK(util::read_file(path).value() == "old");
+            REQUIRE(file->commit().has_value());
+            CHECK(util::read_file(path).value() == "new, in two writes");
+        }
+        SUBCASE("without commit the old file stays and the temporary file goes") {
+            {
+                auto file = util::AtomicFile::create(path);
+                REQUIRE(file.has_value());
+                REQUIRE(file->write("half").has_value());
+            }
+            CHECK(util::read_file(path).value() == "old");
+            CHECK(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 1);
+        }
+    }
+
     TEST_CASE("util::relative_display") {
         const fs::path base = "/work/project";
         CHECK(util::relative_display("/work/project/prompts/a.yaml", base) == "prompts/a.yaml");

@@ -76,6 +76,36 @@ TEST_SUITE("util") {
         }
     }
 
+    TEST_CASE("util::decode_utf8") {
+        SUBCASE("a well-formed sequence gives its code point and length") {
+            const auto c = util::decode_utf8("a\xE2\x82\xAC", 1); // U+20AC EURO SIGN
+            CHECK(c.valid);
+            CHECK(c.value == U'\u20AC');
+            CHECK(c.length == 3);
+        }
+        SUBCASE("an ill-formed sequence is U+FFFD and consumes its maximal subpart") {
+            const auto truncated = util::decode_utf8("\xE2\x82x", 0);
+            CHECK(!truncated.valid);
+            CHECK(truncated.value == 0xFFFD);
+            CHECK(truncated.length == 2);
+            CHECK(util::decode_utf8("\xC0\xAF", 0).length == 1); // overlong: C0 never starts one
+            CHECK(util::decode_utf8("\xED\xA0\x80", 0).length == 1); // a surrogate
+        }
+    }
+
+    TEST_CASE("util::valid_utf8 and util::append_utf8") {
+        SUBCASE("each broken sequence becomes one U+FFFD") {
+            CHECK(util::valid_utf8("a\xE2\x82x\xFF") == "a\xEF\xBF\xBDx\xEF\xBF\xBD");
+            CHECK(util::valid_utf8("caf\xC3\xA9") == "caf\xC3\xA9");
+        }
+        SUBCASE("code points of every length encode back") {
+            std::string out;
+            for (char32_t cp : {U'a', U'\u00E9', U'\u20AC', U'\U0001F600'})
+                util::append_utf8(out, cp);
+            CHECK(out == "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80");
+        }
+    }
+
     TEST_CASE("util::line_and_column") {
         const std::string text = "ab\ncd\n\nef";
         using Pos = std::pair<size_t, size_t>;

@@ -66,6 +66,25 @@ TEST_SUITE("util") {
         SUBCASE("an integer too large for 64 bits keeps its digits as text") {
             CHECK(parse("big: 99999999999999999999")["big"] == "99999999999999999999");
         }
+        SUBCASE("number spellings at the edges of the core schema's patterns") {
+            const json doc = parse("a: .5\nb: 5.\nc: 1.e3\nd: -.5e-2\ne: 1e\nf: e3\ng: +\nh: 0x\n"
+                                   "i: 0o8\nj: 1.2.3\nk: 0X1F\nl: -0x1F\n");
+            CHECK(doc == json{{"a", 0.5},
+                              {"b", 5.0},
+                              {"c", 1000.0},
+                              {"d", -0.005},
+                              {"e", "1e"},
+                              {"f", "e3"},
+                              {"g", "+"},
+                              {"h", "0x"},
+                              {"i", "0o8"},
+                              {"j", "1.2.3"},
+                              {"k", "0X1F"},
+                              {"l", "-0x1F"}});
+        }
+        SUBCASE("a scalar of 200,000 digits is read without deep recursion") {
+            CHECK(parse("big: " + std::string(200000, '7'))["big"] == std::string(200000, '7'));
+        }
         SUBCASE("keys are strings spelled as written, null keys included") {
             CHECK(parse("null: 1\n~: 2\nNULL: 3\ntrue: 4\n12: 5\nm: {null: 6, ~: 7}\n") ==
                   json{{"null", 1},

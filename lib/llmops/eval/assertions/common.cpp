@@ -11,58 +11,6 @@ namespace llmops::eval::detail {
 
 namespace {
 
-// Decodes the UTF-8 sequence at `text[i]` into `cp` and its length into `len`; false when the
-// bytes there are not valid UTF-8 (overlong forms, surrogates and values past U+10FFFF too).
-bool decode_one(std::string_view text, size_t i, char32_t& cp, size_t& len) {
-    const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-    const unsigned char c = byte(i);
-    if (c < 0x80) {
-        cp = c;
-        len = 1;
-        return true;
-    }
-    if ((c & 0xE0) == 0xC0) {
-        len = 2;
-        cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-        len = 3;
-        cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-        len = 4;
-        cp = c & 0x07;
-    } else {
-        return false;
-    }
-    if (i + len > text.size())
-        return false;
-    for (size_t k = 1; k < len; ++k) {
-        if ((byte(i + k) & 0xC0) != 0x80)
-            return false;
-        cp = (cp << 6) | (byte(i + k) & 0x3F);
-    }
-    const bool overlong =
-        (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
-    return !overlong && !(cp >= 0xD800 && cp <= 0xDFFF) && cp <= 0x10FFFF;
-}
-
-void append_utf8(std::string& out, char32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
-
 // The small letter of capital `cp` in the scripts fold_case covers, or `cp` itself.
 char32_t lower(char32_t cp) {
     if (cp >= 'A' && cp <= 'Z')
@@ -109,11 +57,11 @@ std::string quote(std::string_view text, size_t max_chars) {
             out += "...";
             break;
         }
-        char32_t cp = 0;
-        size_t len = 1;
-        if (!decode_one(text, i, cp, len)) {
-            out += "\xEF\xBF\xBD"; // U+FFFD, so reasons stay valid UTF-8
-            len = 1;
+        const util::CodePoint c = util::decode_utf8(text, i);
+        const char32_t cp = c.value;
+        const size_t len = c.valid ? c.length : 1; // one U+FFFD per bad byte
+        if (!c.valid) {
+            out += util::k_replacement_character; // so reasons stay valid UTF-8
         } else if (cp == '\n') {
             out += "\\n";
         } else if (cp == '\r') {
@@ -175,14 +123,9 @@ std::u32string decode_utf8(std::string_view text) {
     out.reserve(text.size());
     size_t i = 0;
     while (i < text.size()) {
-        char32_t cp = 0;
-        size_t len = 1;
-        if (!decode_one(text, i, cp, len)) {
-            cp = 0xFFFD;
-            len = 1;
-        }
-        out += cp;
-        i += len;
+        const util::CodePoint c = util::decode_utf8(text, i);
+        out += c.value; // U+FFFD when ill-formed
+        i += c.valid ? c.length : 1; // one U+FFFD per bad byte
     }
     return out;
 }
@@ -192,18 +135,14 @@ std::string fold_case(std::string_view text) {
     out.reserve(text.size());
     size_t i = 0;
     while (i < text.size()) {
-        char32_t cp = 0;
-        size_t len = 1;
-        if (!decode_one(text, i, cp, len)) {
+        const util::CodePoint c = util::decode_utf8(text, i);
+        if (!c.valid) {
             out += text[i];
             ++i;
             continue;
         }
-        if (cp < 0x80)
-            out += static_cast<char>(lower(cp));
-        else
-            append_utf8(out, lower(cp));
-        i += len;
+        util::append_utf8(out, lower(c.value));
+        i += c.length;
     }
     return out;
 }
