@@ -8,6 +8,7 @@ cd "$root"
 jobs=$(nproc)
 
 echo "== style checks" >&2
+scripts/check-function-length.sh
 # enabled by the reformat commit
 # scripts/format.sh --check
 
