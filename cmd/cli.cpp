@@ -13,6 +13,8 @@
 
 #include <unistd.h>
 
+#include <llmops/report/prompt_report.hpp>
+#include <llmops/report/run_report.hpp>
 #include <llmops/util/files.hpp>
 #include <llmops/util/subprocess.hpp>
 #include <llmops/util/term.hpp>

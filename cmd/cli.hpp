@@ -11,11 +11,17 @@
 #include <CLI/CLI.hpp>
 
 #include <llmops/report/command_tree.hpp>
-#include <llmops/report/prompt_report.hpp>
-#include <llmops/report/run_report.hpp>
 #include <llmops/store/database.hpp>
 #include <llmops/store/project.hpp>
 #include <llmops/util/error.hpp>
+
+// Declared, not included: prompt_report.hpp and run_report.hpp pull most of the library (the
+// runner, the store, nlohmann::json) into every command file, which took 10 s of compiling for a
+// 20-line man.cpp. A command file that uses these types includes their header itself.
+namespace llmops::report {
+enum class Colour;       // report/prompt_report.hpp
+enum class ExportFormat; // report/run_report.hpp
+} // namespace llmops::report
 
 namespace llmops::cmd {
 

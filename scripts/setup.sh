@@ -16,6 +16,8 @@ if [ "${1:-}" = "--tests" ]; then
   packages+=(chromium)
   # The completion tests load completions/ in each shell; the man page test renders it with man.
   packages+=(zsh fish man-db groff-base)
+  # scripts/format.sh --check (clang-format 14, the version .clang-format is tuned to).
+  packages+=(clang-format)
 fi
 
 missing=()

@@ -7,6 +7,11 @@ cd "$root"
 "$root/scripts/setup.sh" --tests
 jobs=$(nproc)
 
+echo "== style checks" >&2
+scripts/check-function-length.sh
+# enabled by the reformat commit
+# scripts/format.sh --check
+
 echo "== release build (-Werror)" >&2
 scripts/build.sh release
 ctest --test-dir build --output-on-failure -j "$jobs"

@@ -288,6 +288,27 @@ std::vector<std::string> example_readmes() {
     return out;
 }
 
+// One test case per example, so CTest runs them in parallel (together they took 10 s of one
+// core, the longest test); "cli::docs examples" checks that the list below names them all.
+const std::vector<std::string> k_examples = {
+    "examples/app-prompt-export/README.md", "examples/github-actions/README.md",
+    "examples/gitlab-ci/README.md",         "examples/model-comparison/README.md",
+    "examples/prompt-rollback/README.md",   "examples/rag-exec/README.md",
+};
+
+// Runs one example's commands, as the README says they are tested.
+void check_example(const std::string& readme) {
+    CAPTURE(readme);
+    const auto text = read_file(fs::path(LLMOPS_SOURCE_DIR) / readme);
+    // Each example runs offline, so each shows commands, and says how they are tested.
+    CHECK_MESSAGE(!extract_commands(text).commands.empty(),
+                  fmt::format("{} has no command to run", readme));
+    CHECK_MESSAGE(text.find("tests/cli/test_docs_cli.cpp") != std::string::npos,
+                  fmt::format("{} does not state the commands convention", readme));
+    TempDir dir;
+    CHECK(run_readme(dir, readme) == extract_commands(text).commands.size());
+}
+
 } // namespace
 
 TEST_SUITE("cli") {
@@ -347,17 +368,32 @@ TEST_SUITE("cli") {
     TEST_CASE("cli::docs examples") {
         const auto readmes = example_readmes();
         CHECK(readmes.size() >= 6);
-        for (const auto& readme : readmes) {
-            CAPTURE(readme);
-            const auto text = read_file(fs::path(LLMOPS_SOURCE_DIR) / readme);
-            // Each example runs offline, so each shows commands, and says how they are tested.
-            CHECK_MESSAGE(!extract_commands(text).commands.empty(),
-                          fmt::format("{} has no command to run", readme));
-            CHECK_MESSAGE(text.find("tests/cli/test_docs_cli.cpp") != std::string::npos,
-                          fmt::format("{} does not state the commands convention", readme));
-            TempDir dir;
-            CHECK(run_readme(dir, readme) == extract_commands(text).commands.size());
-        }
+        // A new example gets its own test case below.
+        CHECK(readmes == k_examples);
+    }
+
+    TEST_CASE("cli::docs examples/app-prompt-export") {
+        check_example(k_examples[0]);
+    }
+
+    TEST_CASE("cli::docs examples/github-actions") {
+        check_example(k_examples[1]);
+    }
+
+    TEST_CASE("cli::docs examples/gitlab-ci") {
+        check_example(k_examples[2]);
+    }
+
+    TEST_CASE("cli::docs examples/model-comparison") {
+        check_example(k_examples[3]);
+    }
+
+    TEST_CASE("cli::docs examples/prompt-rollback") {
+        check_example(k_examples[4]);
+    }
+
+    TEST_CASE("cli::docs examples/rag-exec") {
+        check_example(k_examples[5]);
     }
 
 } // TEST_SUITE

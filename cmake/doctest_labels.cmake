@@ -1,0 +1,65 @@
+# Writes a CTest script that labels every doctest test case of TEST_EXECUTABLE by where it is
+# written (tests/CMakeLists.txt explains the labels):
+#   tests/unit/  -> unit     tests/cli/ -> cli     tests/chaos/ -> slow;chaos
+#   a test case named in SLOW_LIST (a file, one name a line) -> slow (instead of unit or cli)
+# Run after each link of the test binary (like doctest_discover_tests), in script mode:
+#   cmake -DTEST_EXECUTABLE=... -DSLOW_LIST=... -DOUTPUT=... -P doctest_labels.cmake
+execute_process(
+  COMMAND "${TEST_EXECUTABLE}" --list-test-cases --reporters=xml
+  OUTPUT_VARIABLE listing
+  RESULT_VARIABLE result)
+if(NOT result EQUAL 0)
+  message(FATAL_ERROR "${TEST_EXECUTABLE} --list-test-cases failed (${result})")
+endif()
+
+set(slow_names "")
+if(EXISTS "${SLOW_LIST}")
+  file(STRINGS "${SLOW_LIST}" slow_lines ENCODING UTF-8)
+  foreach(line IN LISTS slow_lines)
+    if(NOT line MATCHES "^#" AND NOT line STREQUAL "")
+      list(APPEND slow_names "${line}")
+    endif()
+  endforeach()
+endif()
+
+function(xml_unescape var text)
+  string(REPLACE "&lt;" "<" text "${text}")
+  string(REPLACE "&gt;" ">" text "${text}")
+  string(REPLACE "&quot;" "\"" text "${text}")
+  string(REPLACE "&apos;" "'" text "${text}")
+  string(REPLACE "&amp;" "&" text "${text}")
+  set(${var} "${text}" PARENT_SCOPE)
+endfunction()
+
+set(script "")
+set(seen_slow "")
+string(REGEX MATCHALL "<TestCase [^\n]*" cases "${listing}")
+foreach(case IN LISTS cases)
+  if(NOT case MATCHES " name=\"([^\"]*)\"")
+    continue()
+  endif()
+  xml_unescape(name "${CMAKE_MATCH_1}")
+  string(REGEX MATCH " filename=\"([^\"]*)\"" _ "${case}")
+  set(file "${CMAKE_MATCH_1}")
+  if(file MATCHES "/tests/chaos/")
+    set(labels "slow;chaos")
+  elseif(file MATCHES "/tests/cli/")
+    set(labels "cli")
+  else()
+    set(labels "unit")
+  endif()
+  list(FIND slow_names "${name}" slow_index)
+  if(NOT slow_index EQUAL -1)
+    set(labels "slow")
+    list(APPEND seen_slow "${name}")
+  endif()
+  string(APPEND script "set_tests_properties([==[${name}]==] PROPERTIES LABELS \"${labels}\")\n")
+endforeach()
+
+foreach(name IN LISTS slow_names)
+  list(FIND seen_slow "${name}" index)
+  if(index EQUAL -1)
+    message(FATAL_ERROR "${SLOW_LIST}: no test case is named '${name}'")
+  endif()
+endforeach()
+file(WRITE "${OUTPUT}" "${script}")
