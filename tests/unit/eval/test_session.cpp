@@ -98,28 +98,6 @@ TEST_CASE("eval::RunSession") {
         CHECK(loaded->summary["run"] == run);
         CHECK_FALSE(loaded->lease.has_value());
     }
-    SUBCASE("stop ends the drive: calls not started never answer with a result") {
-        auto session = eval::RunSession::open(*p.db, p.project.dir, {});
-        REQUIRE_OK(session);
-        REQUIRE_OK(session->create(run_record()));
-        int interrupted = 0;
-        int answered = 0;
-        session->drive(
-            [&](provider::CallEngine& engine) {
-                for (int i = 0; i < 50; ++i) {
-                    provider::CallJob job;
-                    job.provider = model.get();
-                    job.request.messages = {{"user", "q"}};
-                    engine.submit(std::move(job), [&](Expected<provider::CallOutcome> o) {
-                        (o ? answered : interrupted) += 1;
-                    });
-                }
-            },
-            [] { return true; });
-        CHECK(answered + interrupted == 50);
-        CHECK(interrupted > 0);
-        REQUIRE_OK(session->finish("interrupted", json::object()));
-    }
     SUBCASE("a --record file that cannot be opened fails before any run exists") {
         p.dir.write("file", "x");
         eval::SessionOptions options;
