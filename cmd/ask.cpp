@@ -52,13 +52,20 @@ Expected<nlohmann::json> provider_entry(const AskOptions& o) {
         }
         config = std::move(*parsed);
     }
-    if (o.temperature) config["temperature"] = *o.temperature;
-    if (o.max_tokens) config["max_tokens"] = *o.max_tokens;
-    if (o.base_url) config["base_url"] = *o.base_url;
-    if (o.api_key_env) config["api_key_env"] = *o.api_key_env;
-    if (o.timeout_ms) config["timeout_ms"] = *o.timeout_ms;
-    if (o.retries) config["retries"] = *o.retries;
-    if (o.stream) config["stream"] = true;
+    if (o.temperature)
+        config["temperature"] = *o.temperature;
+    if (o.max_tokens)
+        config["max_tokens"] = *o.max_tokens;
+    if (o.base_url)
+        config["base_url"] = *o.base_url;
+    if (o.api_key_env)
+        config["api_key_env"] = *o.api_key_env;
+    if (o.timeout_ms)
+        config["timeout_ms"] = *o.timeout_ms;
+    if (o.retries)
+        config["retries"] = *o.retries;
+    if (o.stream)
+        config["stream"] = true;
     return nlohmann::json{{"id", o.provider}, {"config", config}};
 }
 
@@ -137,10 +144,11 @@ Expected<int> ask(const Context& ctx, const AskOptions& o) {
     job.request.messages.push_back({"user", o.text});
     job.vars = std::move(*vars);
 
-    provider::CallEngine engine({1, cache ? &*cache : nullptr, provider::CacheMode::use,
-                                 recorder.get(), &*prices});
+    provider::CallEngine engine(
+        {1, cache ? &*cache : nullptr, provider::CacheMode::use, recorder.get(), &*prices});
     std::optional<Expected<provider::CallOutcome>> outcome;
-    engine.submit(std::move(job), [&](Expected<provider::CallOutcome> r) { outcome = std::move(r); });
+    engine.submit(std::move(job),
+                  [&](Expected<provider::CallOutcome> r) { outcome = std::move(r); });
     // Ctrl-C keeps its default meaning here: there is one call and nothing finished to keep.
     engine.run();
     if (!outcome) {
@@ -178,7 +186,8 @@ void register_ask(CLI::App& app, Context& ctx) {
     sub->add_option("-c,--config", o->config_file,
                     "A YAML or JSON file with the provider's config (a suite's 'config:' map)");
     sub->add_option("--var", o->vars, "NAME=VALUE for http and exec providers (repeatable)");
-    sub->add_option("--timeout-ms", o->timeout_ms, "Per-attempt timeout")->check(CLI::PositiveNumber);
+    sub->add_option("--timeout-ms", o->timeout_ms, "Per-attempt timeout")
+        ->check(CLI::PositiveNumber);
     sub->add_option("--retries", o->retries, "Retries on 408/409/429/5xx and network errors")
         ->check(CLI::NonNegativeNumber);
     sub->add_flag("--stream", o->stream, "Stream the answer (measures time to first token)");

@@ -34,7 +34,8 @@ Expected<OpenCache> open_cache(const Context& ctx) {
 
 void add_stats(CLI::App& group, Context& ctx) {
     auto json_flag = std::make_shared<bool>(false);
-    auto* sub = group.add_subcommand("stats", "Show the cache's size, age and entries per provider");
+    auto* sub =
+        group.add_subcommand("stats", "Show the cache's size, age and entries per provider");
     sub->add_flag("--json", *json_flag, "Print the statistics as JSON");
     on_run(sub, ctx, [json_flag](Context& c) -> Expected<int> {
         auto open = open_cache(c);
@@ -105,9 +106,9 @@ void add_prune(CLI::App& group, Context& ctx) {
             }
             removed = *pruned;
         }
-        return print_ok(o->json ? report::cache_prune_json(removed, o->older_than, *seconds,
-                                                           open->path)
-                                : report::cache_prune_text(removed, o->older_than));
+        return print_ok(o->json
+                            ? report::cache_prune_json(removed, o->older_than, *seconds, open->path)
+                            : report::cache_prune_text(removed, o->older_than));
     });
 }
 

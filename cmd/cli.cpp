@@ -76,10 +76,11 @@ Expected<OpenProject> open_project_for_writing(const Context& ctx) {
     return OpenProject{std::move(*project), std::move(*db)};
 }
 
-Expected<std::vector<report::ExportFormat>> export_formats(const std::vector<std::string>& outputs,
-                                                           const std::optional<std::string>& format) {
+Expected<std::vector<report::ExportFormat>>
+export_formats(const std::vector<std::string>& outputs, const std::optional<std::string>& format) {
     if (std::count(outputs.begin(), outputs.end(), "-") > 1) {
-        return fail(ErrorCode::invalid_input, "-o - appears twice: standard output takes one report");
+        return fail(ErrorCode::invalid_input,
+                    "-o - appears twice: standard output takes one report");
     }
     std::vector<report::ExportFormat> formats;
     for (const auto& out : outputs) {
@@ -102,8 +103,8 @@ int fit_concurrency(int concurrency) {
     if (limit.soft >= wanted) {
         return concurrency;
     }
-    const int fits = static_cast<int>(
-        std::max<int64_t>(1, (limit.soft - k_files_reserved) / k_files_per_call));
+    const int fits =
+        static_cast<int>(std::max<int64_t>(1, (limit.soft - k_files_reserved) / k_files_per_call));
     std::fprintf(stderr,
                  "llmops: warning: -j %d needs about %lld open files, but ulimit -n is %lld (hard "
                  "limit %lld): running with -j %d (raise it with 'ulimit -n %lld')\n",
@@ -197,8 +198,9 @@ Expected<OpenProject> open_or_create_project(const Context& ctx) {
         if (!created) {
             return fail(created.error());
         }
-        std::fprintf(stderr, "llmops: created %s to store runs (no project found above)\n",
-                     util::relative_display(created->first.dir, std::filesystem::current_path()).c_str());
+        std::fprintf(
+            stderr, "llmops: created %s to store runs (no project found above)\n",
+            util::relative_display(created->first.dir, std::filesystem::current_path()).c_str());
     }
     return open_project_for_writing(ctx);
 }

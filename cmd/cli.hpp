@@ -84,8 +84,8 @@ inline Expected<int> print_ok(std::string_view text, int code = k_exit_ok) {
 
 // The report format of each `-o` (`format`: the --format of `-o -`, standard output, which may
 // appear once). Fails with `invalid_input` as report::export_format_for does.
-Expected<std::vector<report::ExportFormat>> export_formats(const std::vector<std::string>& outputs,
-                                                           const std::optional<std::string>& format);
+Expected<std::vector<report::ExportFormat>>
+export_formats(const std::vector<std::string>& outputs, const std::optional<std::string>& format);
 
 // The concurrency that fits the open-file limit: raises `ulimit -n` toward its hard limit for
 // `concurrency` calls, and when even that is too low, returns a lower concurrency and prints a

@@ -37,7 +37,8 @@ pairs_of(const std::vector<compare::Side>& a, const std::vector<compare::Side>& 
     if (one_run) {
         if (a.size() < 2) {
             return fail(ErrorCode::invalid_input,
-                        "{} has one variant: name two runs (llmops diff A B) or two variants (llmops diff {}:0 OTHER)",
+                        "{} has one variant: name two runs (llmops diff A B) or two variants "
+                        "(llmops diff {}:0 OTHER)",
                         a.front().name, a.front().run_id);
         }
         for (size_t i = 1; i < a.size(); ++i) {
@@ -71,13 +72,15 @@ Expected<int> diff_command(const Context& ctx, const DiffOptions& o) {
         return fail(ErrorCode::invalid_input, "--alpha must be between 0 and 1, not {}", o.alpha);
     }
     if (o.min_pass_rate && (*o.min_pass_rate < 0 || *o.min_pass_rate > 1)) {
-        return fail(ErrorCode::invalid_input, "--min-pass-rate must be between 0 and 1 (0.9 for 90%)");
+        return fail(ErrorCode::invalid_input,
+                    "--min-pass-rate must be between 0 and 1 (0.9 for 90%)");
     }
     for (const auto& out : o.outputs) {
         const auto ext = std::filesystem::path(out).extension();
         if (ext != ".json" && ext != ".md" && ext != ".html") {
-            return fail(ErrorCode::invalid_input, "-o '{}': unknown report format '{}' (use .json, .md or .html)",
-                        out, ext.string());
+            return fail(ErrorCode::invalid_input,
+                        "-o '{}': unknown report format '{}' (use .json, .md or .html)", out,
+                        ext.string());
         }
     }
     // Runs come from the project's store; exported runs (files) need none.
@@ -138,14 +141,16 @@ Expected<int> diff_command(const Context& ctx, const DiffOptions& o) {
     }
     const int code = failed ? k_exit_gate : k_exit_ok;
 
-    nlohmann::json doc{{"llmops_diff", 1}, {"alpha", o.alpha}, {"comparisons", nlohmann::json::array()}};
+    nlohmann::json doc{
+        {"llmops_diff", 1}, {"alpha", o.alpha}, {"comparisons", nlohmann::json::array()}};
     std::string markdown;
     std::string text;
     for (size_t i = 0; i < comparisons.size(); ++i) {
         auto j = compare::to_json(comparisons[i], options);
         j["gate_failures"] = failures[i];
         doc["comparisons"].push_back(std::move(j));
-        markdown += (i ? "\n---\n\n" : "") + report::diff_markdown(comparisons[i], options, failures[i]);
+        markdown +=
+            (i ? "\n---\n\n" : "") + report::diff_markdown(comparisons[i], options, failures[i]);
         report::DiffTextOptions t;
         t.colour = stdout_colour();
         text += (i ? "\n" + std::string(80, '=') + "\n" : "") +
@@ -156,14 +161,17 @@ Expected<int> diff_command(const Context& ctx, const DiffOptions& o) {
     std::vector<Error> report_errors;
     for (const auto& out : o.outputs) {
         const auto ext = std::filesystem::path(out).extension();
-        const std::string content = ext == ".json"   ? doc.dump(2) + "\n"
-                                    : ext == ".html" ? report::diff_html(comparisons, options, failures)
-                                                     : markdown;
+        const std::string content = ext == ".json" ? doc.dump(2) + "\n"
+                                    : ext == ".html"
+                                        ? report::diff_html(comparisons, options, failures)
+                                        : markdown;
         if (auto ok = util::write_file_atomic(out, content); !ok) {
             report_errors.push_back(ok.error());
         }
     }
-    const std::string shown = o.format == "json" ? doc.dump(2) + "\n" : o.format == "md" ? markdown : text;
+    const std::string shown = o.format == "json" ? doc.dump(2) + "\n"
+                              : o.format == "md" ? markdown
+                                                 : text;
     auto printed = print_ok(shown, code);
     if (!printed) {
         return printed;
@@ -175,16 +183,20 @@ Expected<int> diff_command(const Context& ctx, const DiffOptions& o) {
 
 void register_diff(CLI::App& app, Context& ctx) {
     auto o = std::make_shared<DiffOptions>();
-    auto* sub = app.add_subcommand(
-        "diff", "Compare cost and quality: two runs (A B), two variants (A:0 A:1), or the variants of one run");
-    sub->add_option("A", o->a, "Baseline: a run (12, latest, latest~1, a tag), RUN:VARIANT, or an exported run (.json)")
+    auto* sub = app.add_subcommand("diff", "Compare cost and quality: two runs (A B), two variants "
+                                           "(A:0 A:1), or the variants of one run");
+    sub->add_option(
+           "A", o->a,
+           "Baseline: a run (12, latest, latest~1, a tag), RUN:VARIANT, or an exported run (.json)")
         ->required()
         ->type_name(k_value_run);
-    sub->add_option("B", o->b, "Candidate, named like A (without it: the variants of A against its first)")
+    sub->add_option("B", o->b,
+                    "Candidate, named like A (without it: the variants of A against its first)")
         ->type_name(k_value_run);
     sub->add_option("--format", o->format, "Output: text (default), json or md")
         ->check(CLI::IsMember({"text", "json", "md"}));
-    sub->add_option("-o,--output", o->outputs, "Also write the report: .json, .md or .html (repeatable)");
+    sub->add_option("-o,--output", o->outputs,
+                    "Also write the report: .json, .md or .html (repeatable)");
     sub->add_option("--alpha", o->alpha, "Significance level of the verdicts (default 0.05)");
     sub->add_option("--seed", o->seed, "Seed of the paired bootstrap (default 20240611)");
     sub->add_flag("--fail-on-regression", o->fail_on_regression,
@@ -193,7 +205,8 @@ void register_diff(CLI::App& app, Context& ctx) {
                     "Exit 1 when the cost per case rises more than this many percent");
     sub->add_option("--max-latency-increase", o->max_latency_increase,
                     "Exit 1 when the median latency rises more than this many percent");
-    sub->add_option("--min-pass-rate", o->min_pass_rate, "Exit 1 when the candidate's pass rate is below this (0-1)");
+    sub->add_option("--min-pass-rate", o->min_pass_rate,
+                    "Exit 1 when the candidate's pass rate is below this (0-1)");
     sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return diff_command(ctx, *o); }; });
 }
 

@@ -103,8 +103,9 @@ public:
         std::string bar(static_cast<size_t>(std::clamp(filled, 0, width)), '#');
         bar.resize(width, '-');
         const std::string line = fmt::format(
-            "\r[{}] {}/{}  pass {:.1f}%  errors {}  {}  ETA {}:{:02d} ", bar, m_done,
-            m_planned, pass + fail > 0 ? 100.0 * static_cast<double>(pass) / static_cast<double>(pass + fail) : 0.0,
+            "\r[{}] {}/{}  pass {:.1f}%  errors {}  {}  ETA {}:{:02d} ", bar, m_done, m_planned,
+            pass + fail > 0 ? 100.0 * static_cast<double>(pass) / static_cast<double>(pass + fail)
+                            : 0.0,
             errors, util::format_usd(spent, {4, 4, 4, util::UsdZero::decimals}),
             static_cast<int>(eta) / 60, static_cast<int>(eta) % 60);
         std::fputs(line.c_str(), stderr);
@@ -145,12 +146,14 @@ Expected<int> validate(const Context& ctx, const eval::Suite& suite) {
                     "'llmops init')",
                     suite.path.string());
     }
-    const int64_t calls = static_cast<int64_t>(suite.prompts.size() * suite.providers.size() *
-                                               suite.tests.size()) * suite.repeat;
-    auto ok = print(fmt::format("{}: ok: {} prompt(s) x {} provider(s) x {} case(s) x {} repeat(s) = "
-                                "{} call(s)\n",
-                                suite.path.string(), suite.prompts.size(), suite.providers.size(),
-                                suite.tests.size(), suite.repeat, calls));
+    const int64_t calls =
+        static_cast<int64_t>(suite.prompts.size() * suite.providers.size() * suite.tests.size()) *
+        suite.repeat;
+    auto ok =
+        print(fmt::format("{}: ok: {} prompt(s) x {} provider(s) x {} case(s) x {} repeat(s) = "
+                          "{} call(s)\n",
+                          suite.path.string(), suite.prompts.size(), suite.providers.size(),
+                          suite.tests.size(), suite.repeat, calls));
     if (!ok) {
         return fail(ok.error());
     }
@@ -168,11 +171,13 @@ int exit_code_for(const eval::RunSummary& s, const EvalOptions& o, const eval::S
         return k_exit_interrupted;
     }
     const int64_t errors = s.total(&eval::VariantSummary::errors);
-    const int64_t judged = s.total(&eval::VariantSummary::pass) + s.total(&eval::VariantSummary::fail);
+    const int64_t judged =
+        s.total(&eval::VariantSummary::pass) + s.total(&eval::VariantSummary::fail);
     if (s.stopped_by_cost) {
-        notes.push_back(fmt::format("stopped: --max-cost ${} reached; calls not started were skipped "
-                                    "(finished results are stored)",
-                                    *o.max_cost));
+        notes.push_back(
+            fmt::format("stopped: --max-cost ${} reached; calls not started were skipped "
+                        "(finished results are stored)",
+                        *o.max_cost));
         return k_exit_runtime;
     }
     if (s.stopped_by_connection) {
@@ -189,16 +194,18 @@ int exit_code_for(const eval::RunSummary& s, const EvalOptions& o, const eval::S
     }
     if (errors > o.max_errors.value_or(0)) {
         notes.push_back(fmt::format("{} error(s){}; errors are not passes or failures", errors,
-                                    o.max_errors ? fmt::format(", past --max-errors {}", *o.max_errors)
-                                                 : std::string(" (allow some with --max-errors N)")));
+                                    o.max_errors
+                                        ? fmt::format(", past --max-errors {}", *o.max_errors)
+                                        : std::string(" (allow some with --max-errors N)")));
         return k_exit_runtime;
     }
     const std::optional<double> gate = o.min_pass_rate ? o.min_pass_rate : suite.threshold;
     if (gate) {
         for (const auto& v : s.variants) {
             if (v.pass + v.fail > 0 && v.pass_rate() + 1e-12 < *gate) {
-                notes.push_back(fmt::format("gate failed: '{}' passed {:.1f}%, below the {:.1f}% required",
-                                            v.label, 100 * v.pass_rate(), 100 * *gate));
+                notes.push_back(
+                    fmt::format("gate failed: '{}' passed {:.1f}%, below the {:.1f}% required",
+                                v.label, 100 * v.pass_rate(), 100 * *gate));
                 return k_exit_gate;
             }
         }
@@ -231,12 +238,15 @@ Expected<int> estimate(store::Database& db, const store::Project& project, const
                        "CACHED", "INPUT TOK", "OUTPUT TOK", "COST", "OUTPUT TOKENS FROM");
     for (const auto& v : e->variants) {
         std::string label = v.label.size() > 36 ? v.label.substr(0, 33) + "..." : v.label;
-        const std::string cost = v.local ? "$0 (local)" : v.cost_usd ? usd_text(*v.cost_usd) : "unpriced";
+        const std::string cost = v.local      ? "$0 (local)"
+                                 : v.cost_usd ? usd_text(*v.cost_usd)
+                                              : "unpriced";
         out += fmt::format("{:<36}  {:>6}  {:>6}  {:>10}  {:>10}  {:>10}  {}\n", label, v.calls,
                            v.cached, v.input_tokens, v.output_tokens, cost, v.output_basis);
         if (v.not_rendered > 0) {
-            out += fmt::format("  {} call(s) not counted: the prompt cannot be rendered for their case\n",
-                               v.not_rendered);
+            out += fmt::format(
+                "  {} call(s) not counted: the prompt cannot be rendered for their case\n",
+                v.not_rendered);
         }
     }
     if (const auto& j = e->judge) {
@@ -245,13 +255,16 @@ Expected<int> estimate(store::Database& db, const store::Project& project, const
             label += " + " + j->embedder;
         }
         label = label.size() > 36 ? label.substr(0, 33) + "..." : label;
-        const std::string cost = j->local ? "$0 (local)" : j->cost_usd ? usd_text(*j->cost_usd) : "unpriced";
+        const std::string cost = j->local      ? "$0 (local)"
+                                 : j->cost_usd ? usd_text(*j->cost_usd)
+                                               : "unpriced";
         out += fmt::format("{:<36}  {:>6}  {:>6}  {:>10}  {:>10}  {:>10}  {}\n", label, j->calls,
                            j->cached, j->input_tokens, j->output_tokens, cost, j->output_basis);
     }
     out += fmt::format("total: {} (estimate: input tokens counted as ceil(characters / 4)){}\n",
                        usd_text(e->priced_cost_usd()),
-                       e->has_unpriced() ? "; unpriced models are not included (llmops prices list)" : "");
+                       e->has_unpriced() ? "; unpriced models are not included (llmops prices list)"
+                                         : "");
     return print_ok(out);
 }
 
@@ -429,18 +442,23 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
 void register_eval(CLI::App& app, Context& ctx) {
     auto o = std::make_shared<EvalOptions>();
     auto* sub = app.add_subcommand("eval", "Run a suite: prompts x providers x cases x repeats");
-    sub->add_option("suite", o->suite, "The suite file (default: llmops.yaml or promptfooconfig.yaml)");
+    sub->add_option("suite", o->suite,
+                    "The suite file (default: llmops.yaml or promptfooconfig.yaml)");
     sub->add_option("-c,--config", o->config, "The suite file (promptfoo's spelling)");
-    sub->add_flag("--validate", o->validate, "Check the suite, its datasets and prompts; call nothing");
+    sub->add_flag("--validate", o->validate,
+                  "Check the suite, its datasets and prompts; call nothing");
     sub->add_option("-j,--max-concurrency", o->concurrency, "Calls in flight at once")
         ->check(CLI::Range(1, 1024));
     sub->add_option("--repeat", o->repeat, "Run every case N times (over the suite's repeat)")
         ->check(CLI::Range(1, 1000));
-    sub->add_flag("--no-cache", o->no_cache, "Call the providers even for cached answers (and refresh the cache)");
+    sub->add_flag("--no-cache", o->no_cache,
+                  "Call the providers even for cached answers (and refresh the cache)");
     sub->add_option("--record", o->record, "Append every answer to a replay file (JSONL)");
-    sub->add_option("--filter-pattern", o->filter_pattern, "Only cases whose id or description matches this regex");
+    sub->add_option("--filter-pattern", o->filter_pattern,
+                    "Only cases whose id or description matches this regex");
     sub->add_option("--first-n", o->first_n, "Only the first N cases")->check(CLI::PositiveNumber);
-    sub->add_option("--sample", o->sample, "N cases drawn at random (see --seed)")->check(CLI::PositiveNumber);
+    sub->add_option("--sample", o->sample, "N cases drawn at random (see --seed)")
+        ->check(CLI::PositiveNumber);
     sub->add_option("--seed", o->seed, "Seed of --sample (default 0)");
     sub->add_option("--failing", o->failing, "Only cases that failed or errored in RUN")
         ->type_name(k_value_run);
@@ -455,7 +473,8 @@ void register_eval(CLI::App& app, Context& ctx) {
                     "Stop after N calls in a row could not reach their provider (default 20; 0: "
                     "never)")
         ->check(CLI::NonNegativeNumber);
-    sub->add_option("--min-pass-rate", o->min_pass_rate, "Gate: every variant passes at least this share (0-1)")
+    sub->add_option("--min-pass-rate", o->min_pass_rate,
+                    "Gate: every variant passes at least this share (0-1)")
         ->check(CLI::Range(0.0, 1.0));
     sub->add_option("-o,--output", o->outputs,
                     "Write a report: .json, .jsonl, .csv, .xml (JUnit), .md, .html; - for stdout "
@@ -465,8 +484,10 @@ void register_eval(CLI::App& app, Context& ctx) {
     sub->add_flag("--json", o->json, "Print the summary as JSON instead of tables");
     sub->add_flag("--no-progress", o->no_progress, "No progress bar, even on a terminal");
     sub->add_option("--judge", o->judge,
-                    "Judge model of the model-graded assertions (over the suite's judge.provider and LLMOPS_JUDGE)");
-    sub->add_option("--judge-samples", o->judge_samples, "Ask the judge N times per assertion (majority or mean)")
+                    "Judge model of the model-graded assertions (over the suite's judge.provider "
+                    "and LLMOPS_JUDGE)");
+    sub->add_option("--judge-samples", o->judge_samples,
+                    "Ask the judge N times per assertion (majority or mean)")
         ->check(CLI::Range(1, 25));
     sub->add_flag("--estimate", o->estimate, "Print the expected cost without calling anything");
     sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return eval_command(ctx, *o); }; });

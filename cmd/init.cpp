@@ -25,17 +25,16 @@ void register_init(CLI::App& app, Context& ctx) {
             if (root.has_parent_path() && root.filename().empty()) {
                 root = root.parent_path(); // "a/.llmops/" names the same folder as "a/.llmops"
             }
-            auto made = store::init_project(root.filename() == store::k_store_dir_name
-                                                ? root.parent_path()
-                                                : root);
+            auto made = store::init_project(
+                root.filename() == store::k_store_dir_name ? root.parent_path() : root);
             if (!made) {
                 return fail(made.error());
             }
             const auto& [project, created] = *made;
             fs::create_directories(project.prompts_dir(), ec);
             if (ec) {
-                return fail(ErrorCode::io, "cannot create '{}': {}",
-                            project.prompts_dir().string(), ec.message());
+                return fail(ErrorCode::io, "cannot create '{}': {}", project.prompts_dir().string(),
+                            ec.message());
             }
             return print_ok(fmt::format("{} llmops project in {}\n",
                                         created ? "initialized empty" : "reinitialized existing",

@@ -40,7 +40,8 @@ std::string ratio(size_t part, size_t whole) {
 }
 
 std::string calibration_text(const eval::judge::Calibration& c, const CalibrateOptions& o) {
-    std::string out = fmt::format("judge calibration of {} against {} (run {})\n", o.suite, o.labels, c.run_id);
+    std::string out =
+        fmt::format("judge calibration of {} against {} (run {})\n", o.suite, o.labels, c.run_id);
     std::string prompts;
     for (const auto& p : c.judge_prompts) {
         prompts += (prompts.empty() ? "" : ", ") + p;
@@ -62,12 +63,16 @@ std::string calibration_text(const eval::judge::Calibration& c, const CalibrateO
                            rate(c.agreement.true_negative_rate),
                            ratio(n.true_negative, n.true_negative + n.false_positive));
         out += "  confusion                 judge pass  judge fail\n";
-        out += fmt::format("                human pass  {:>10}  {:>10}\n", n.true_positive, n.false_negative);
-        out += fmt::format("                human fail  {:>10}  {:>10}\n", n.false_positive, n.true_negative);
+        out += fmt::format("                human pass  {:>10}  {:>10}\n", n.true_positive,
+                           n.false_negative);
+        out += fmt::format("                human fail  {:>10}  {:>10}\n", n.false_positive,
+                           n.true_negative);
     }
     if (c.pairs > 0) {
-        out += fmt::format("  pairwise      {}  ({} pairs where the judge preferred the humans' choice)\n",
-                           rate(c.pairwise_accuracy()), ratio(static_cast<size_t>(c.pairs_agree), static_cast<size_t>(c.pairs)));
+        out += fmt::format(
+            "  pairwise      {}  ({} pairs where the judge preferred the humans' choice)\n",
+            rate(c.pairwise_accuracy()),
+            ratio(static_cast<size_t>(c.pairs_agree), static_cast<size_t>(c.pairs)));
         out += fmt::format("  position bias {}  ({} of {} rounds flipped with the order)\n",
                            rate(c.position_bias_rate()), c.position_flips, c.rounds);
     }
@@ -114,7 +119,8 @@ Expected<int> calibrate_command(const Context& ctx, const CalibrateOptions& o) {
     if (!result) {
         return fail(result.error());
     }
-    auto printed = o.json ? print(result->to_json().dump(2) + "\n") : print(calibration_text(*result, o));
+    auto printed =
+        o.json ? print(result->to_json().dump(2) + "\n") : print(calibration_text(*result, o));
     if (!printed) {
         return fail(printed.error());
     }
@@ -135,7 +141,8 @@ Expected<int> calibrate_command(const Context& ctx, const CalibrateOptions& o) {
                      rate(result->agreement.kappa).c_str(), *o.min_kappa);
         code = k_exit_gate;
     }
-    if (o.min_accuracy && !(result->agreement.accuracy && *result->agreement.accuracy >= *o.min_accuracy)) {
+    if (o.min_accuracy &&
+        !(result->agreement.accuracy && *result->agreement.accuracy >= *o.min_accuracy)) {
         std::fprintf(stderr, "llmops: gate failed: accuracy %s is below --min-accuracy %g\n",
                      rate(result->agreement.accuracy).c_str(), *o.min_accuracy);
         code = k_exit_gate;
@@ -152,14 +159,17 @@ void register_judge(CLI::App& app, Context& ctx) {
     auto* sub = judge->add_subcommand(
         "calibrate", "Run a suite's judge over human-labelled outputs: accuracy, kappa, TPR/TNR, "
                      "position bias; stored as a run");
-    sub->add_option("suite", o->suite, "The suite whose defaultTest.assert holds the judge's assertions")
+    sub->add_option("suite", o->suite,
+                    "The suite whose defaultTest.assert holds the judge's assertions")
         ->required();
     sub->add_option("--labels", o->labels,
                     "JSONL of labelled outputs: {output, pass|score, vars, prompt, context} or "
                     "{outputs, best} for select-best")
         ->required();
-    sub->add_option("--judge", o->judge, "Judge model (over the suite's judge.provider and LLMOPS_JUDGE)");
-    sub->add_option("--judge-samples", o->samples, "Ask the judge N times per label (majority or mean)")
+    sub->add_option("--judge", o->judge,
+                    "Judge model (over the suite's judge.provider and LLMOPS_JUDGE)");
+    sub->add_option("--judge-samples", o->samples,
+                    "Ask the judge N times per label (majority or mean)")
         ->check(CLI::Range(1, 25));
     sub->add_option("-j,--max-concurrency", o->concurrency, "Judge calls in flight at once")
         ->check(CLI::Range(1, 1024));

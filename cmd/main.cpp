@@ -28,18 +28,12 @@ struct CommandGroup {
 
 // The command table. Help text lives with each registration, in the command's own file.
 constexpr CommandGroup k_commands[] = {
-    {"init", cmd::register_init},
-    {"prompt", cmd::register_prompt},
-    {"fsck", cmd::register_fsck},
-    {"prices", cmd::register_prices},
-    {"ask", cmd::register_ask},
-    {"cache", cmd::register_cache},
-    {"eval", cmd::register_eval},
-    {"runs", cmd::register_runs},
-    {"diff", cmd::register_diff},
-    {"stats", cmd::register_stats},
-    {"judge", cmd::register_judge},
-    {"completion", cmd::register_completion},
+    {"init", cmd::register_init},   {"prompt", cmd::register_prompt},
+    {"fsck", cmd::register_fsck},   {"prices", cmd::register_prices},
+    {"ask", cmd::register_ask},     {"cache", cmd::register_cache},
+    {"eval", cmd::register_eval},   {"runs", cmd::register_runs},
+    {"diff", cmd::register_diff},   {"stats", cmd::register_stats},
+    {"judge", cmd::register_judge}, {"completion", cmd::register_completion},
     {"man", cmd::register_man},
 };
 
@@ -51,17 +45,14 @@ int exit_code_for(ErrorCode code) {
     switch (code) {
     case ErrorCode::invalid_input:
     case ErrorCode::not_found:
-    case ErrorCode::conflict:
-        return cmd::k_exit_usage;
+    case ErrorCode::conflict: return cmd::k_exit_usage;
     case ErrorCode::io:
     case ErrorCode::network:
     case ErrorCode::timeout:
     case ErrorCode::rate_limited:
     case ErrorCode::provider:
-    case ErrorCode::internal:
-        return cmd::k_exit_runtime;
-    case ErrorCode::interrupted:
-        return cmd::k_exit_interrupted;
+    case ErrorCode::internal: return cmd::k_exit_runtime;
+    case ErrorCode::interrupted: return cmd::k_exit_interrupted;
     }
     return cmd::k_exit_runtime;
 }
@@ -132,8 +123,7 @@ std::string parse_error_message(const CLI::App& app, const CLI::ParseError& e) {
 
 void print_error(std::string_view message) {
     std::fflush(stdout);
-    std::fprintf(stderr, "llmops: error: %.*s\n", static_cast<int>(message.size()),
-                 message.data());
+    std::fprintf(stderr, "llmops: error: %.*s\n", static_cast<int>(message.size()), message.data());
 }
 
 int run(int argc, char** argv) {
@@ -146,8 +136,11 @@ int run(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         // Quoted when needed, so the line can be pasted back into a shell.
         const std::string_view arg = argv[i];
-        const bool plain = !arg.empty() && arg.find_first_not_of(
-            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:@%+,") == std::string_view::npos;
+        const bool plain =
+            !arg.empty() &&
+            arg.find_first_not_of(
+                "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:@%+,") ==
+                std::string_view::npos;
         ctx.command_line += " ";
         if (plain) {
             ctx.command_line += arg;

@@ -60,8 +60,8 @@ void add_commit(CLI::App& group, Context& ctx) {
             }
             files.insert(files.end(), some->begin(), some->end());
         }
-        auto commits = prompt::commit_files(open->db, files, o->message,
-                                            util::resolve_author(o->author));
+        auto commits =
+            prompt::commit_files(open->db, files, o->message, util::resolve_author(o->author));
         if (!commits) {
             return fail(commits.error());
         }
@@ -110,7 +110,8 @@ void add_log(CLI::App& group, Context& ctx) {
         bool json = false;
     };
     auto o = std::make_shared<Options>();
-    auto* sub = group.add_subcommand("log", "Show the versions of a prompt (or of all), newest first");
+    auto* sub =
+        group.add_subcommand("log", "Show the versions of a prompt (or of all), newest first");
     sub->add_option("name", o->name, "Prompt name")->type_name(k_value_prompt);
     sub->add_option("-n,--max-count", o->limit, "Show at most this many versions");
     sub->add_flag("--json", o->json, "Print the versions as JSON");
@@ -164,9 +165,9 @@ void add_show(CLI::App& group, Context& ctx) {
         if (!labels) {
             return fail(labels.error());
         }
-        return print_ok(o->json ? report::show_json(loaded->version, loaded->content, *labels)
-                                : report::show_text(loaded->version, loaded->def, *labels,
-                                                    stdout_colour()));
+        return print_ok(
+            o->json ? report::show_json(loaded->version, loaded->content, *labels)
+                    : report::show_text(loaded->version, loaded->def, *labels, stdout_colour()));
     });
 }
 
@@ -195,10 +196,10 @@ void add_diff(CLI::App& group, Context& ctx) {
         const auto& [a, b] = *sides;
         const bool colour = !o->json && stdout_colour() == report::Colour::on;
         const std::string diff = util::unified_diff(a.text, b.text, a.label, b.label, colour);
-        return print_ok(o->json ? report::diff_json(a, b, util::unified_diff(a.text, b.text,
-                                                                             a.label, b.label,
-                                                                             false))
-                                : diff);
+        return print_ok(o->json
+                            ? report::diff_json(
+                                  a, b, util::unified_diff(a.text, b.text, a.label, b.label, false))
+                            : diff);
     });
 }
 
@@ -233,14 +234,14 @@ void add_label(CLI::App& group, Context& ctx) {
         if (!version) {
             return fail(version.error());
         }
-        auto event = prompts.set_label(*version, s->label, util::resolve_author(s->author),
-                                       s->message);
+        auto event =
+            prompts.set_label(*version, s->label, util::resolve_author(s->author), s->message);
         if (!event) {
             return fail(event.error());
         }
         if (!*event) {
-            return print_ok(fmt::format("{}:{} already at @{}\n", version->name, s->label,
-                                        version->number));
+            return print_ok(
+                fmt::format("{}:{} already at @{}\n", version->name, s->label, version->number));
         }
         return print_ok(report::label_event_text(**event));
     });
@@ -277,8 +278,7 @@ void add_label(CLI::App& group, Context& ctx) {
     };
     auto h = std::make_shared<HistoryOptions>();
     auto* history = label->add_subcommand("history", "Show every label move, oldest first");
-    history->add_option("name", h->name, "Prompt name (default: all)")
-        ->type_name(k_value_prompt);
+    history->add_option("name", h->name, "Prompt name (default: all)")->type_name(k_value_prompt);
     history->add_flag("--json", h->json, "Print the history as JSON");
     on_run(history, ctx, [h](Context& c) -> Expected<int> {
         auto open = open_project(c);
@@ -344,16 +344,14 @@ Expected<json> collect_vars(const std::optional<std::string>& file,
             return fail(parsed.error());
         }
         if (!parsed->is_object()) {
-            return fail(ErrorCode::invalid_input, "{}: variables file must hold a mapping",
-                        *file);
+            return fail(ErrorCode::invalid_input, "{}: variables file must hold a mapping", *file);
         }
         vars = std::move(*parsed);
     }
     for (const auto& pair : pairs) {
         const size_t eq = pair.find('=');
         if (eq == std::string::npos || eq == 0) {
-            return fail(ErrorCode::invalid_input, "invalid --var '{}' (expected name=value)",
-                        pair);
+            return fail(ErrorCode::invalid_input, "invalid --var '{}' (expected name=value)", pair);
         }
         vars[pair.substr(0, eq)] = pair.substr(eq + 1);
     }
@@ -369,7 +367,8 @@ void add_render(CLI::App& group, Context& ctx) {
         bool allow_missing = false;
     };
     auto o = std::make_shared<Options>();
-    auto* sub = group.add_subcommand("render", "Render a version (or a prompt file) with variables");
+    auto* sub =
+        group.add_subcommand("render", "Render a version (or a prompt file) with variables");
     sub->add_option("ref", o->ref, "A ref, or the path of a prompt file")
         ->required()
         ->type_name(k_value_ref);
@@ -399,8 +398,8 @@ void add_render(CLI::App& group, Context& ctx) {
             if (!def) {
                 return fail(def.error());
             }
-            loaded.version = store::VersionInfo{def->name, 0, prompt::version_id(*def),
-                                                std::nullopt, "", "", ""};
+            loaded.version = store::VersionInfo{
+                def->name, 0, prompt::version_id(*def), std::nullopt, "", "", ""};
             loaded.def = std::move(*def);
         } else {
             auto found = prompt::load_version(prompts, o->ref);
@@ -453,8 +452,7 @@ void add_export(CLI::App& group, Context& ctx) {
         "export", "Export the prompts a label selects (default: latest) as JSON for apps");
     sub->add_option("-l,--label", o->label, "Export the versions this label points at")
         ->type_name(k_value_label);
-    sub->add_option("--format", o->format, "Output format (json)")
-        ->check(CLI::IsMember({"json"}));
+    sub->add_option("--format", o->format, "Output format (json)")->check(CLI::IsMember({"json"}));
     sub->add_option("-o,--output", o->output, "Write to this file instead of standard output");
     on_run(sub, ctx, [o](Context& c) -> Expected<int> {
         auto open = open_project(c);

@@ -20,7 +20,8 @@ void add_list(CLI::App& group, Context& ctx) {
     };
     auto o = std::make_shared<Options>();
     auto* sub = group.add_subcommand("list", "List runs, newest first");
-    sub->add_option("-n,--limit", o->limit, "At most N runs (0: all)")->check(CLI::NonNegativeNumber);
+    sub->add_option("-n,--limit", o->limit, "At most N runs (0: all)")
+        ->check(CLI::NonNegativeNumber);
     sub->add_flag("--json", o->json, "Print the runs as JSON");
     sub->callback([&ctx, o] {
         ctx.action = [&ctx, o]() -> Expected<int> {
@@ -32,7 +33,8 @@ void add_list(CLI::App& group, Context& ctx) {
             if (!runs) {
                 return fail(runs.error());
             }
-            return print_ok(o->json ? report::runs_list_json(*runs) : report::runs_list_text(*runs));
+            return print_ok(o->json ? report::runs_list_json(*runs)
+                                    : report::runs_list_text(*runs));
         };
     });
 }
@@ -69,7 +71,8 @@ void add_show(CLI::App& group, Context& ctx) {
             }
             std::string text = report::run_show_text(*run);
             if (o->failures) {
-                auto failures = report::failures_text(open->db, *id, SIZE_MAX, 2000, stdout_colour());
+                auto failures =
+                    report::failures_text(open->db, *id, SIZE_MAX, 2000, stdout_colour());
                 if (!failures) {
                     return fail(failures.error());
                 }
@@ -162,7 +165,8 @@ void add_merge(CLI::App& group, Context& ctx) {
             if (!summary) {
                 return fail(summary.error());
             }
-            if (auto ok = store::finish_run(open->db, *merged, summary->status, summary->to_json()); !ok) {
+            if (auto ok = store::finish_run(open->db, *merged, summary->status, summary->to_json());
+                !ok) {
                 return fail(ok.error());
             }
             return print_ok(fmt::format("merged {} runs into run {}\n", ids.size(), *merged));
@@ -177,7 +181,8 @@ void add_export(CLI::App& group, Context& ctx) {
         std::optional<std::string> format; // of `-o -`
     };
     auto o = std::make_shared<Options>();
-    auto* sub = group.add_subcommand("export", "Write a run's results as .json, .jsonl, .csv, .xml, .md or .html");
+    auto* sub = group.add_subcommand(
+        "export", "Write a run's results as .json, .jsonl, .csv, .xml, .md or .html");
     sub->add_option("run", o->ref, "A run number, latest, latest~N or a tag")
         ->required()
         ->type_name(k_value_run);

@@ -42,34 +42,39 @@ Expected<int> power_command(const PowerOptions& o) {
         return fail(n.error());
     }
     if (o.json) {
-        nlohmann::json doc{{"design", o.independent ? "independent" : "paired"},
-                           {"baseline", o.baseline},
-                           {"delta", o.delta},
-                           {"alpha", o.alpha},
-                           {"power", o.power},
-                           {"repeats", n->repeats},
-                           {"icc", o.icc},
-                           {"cases", n->cases},
-                           {"runs", n->runs},
-                           {"cases_exact", n->cases_exact},
-                           {"design_effect", n->design_effect},
-                           {"discordance", o.independent ? nlohmann::json() : nlohmann::json(n->discordance)}};
+        nlohmann::json doc{
+            {"design", o.independent ? "independent" : "paired"},
+            {"baseline", o.baseline},
+            {"delta", o.delta},
+            {"alpha", o.alpha},
+            {"power", o.power},
+            {"repeats", n->repeats},
+            {"icc", o.icc},
+            {"cases", n->cases},
+            {"runs", n->runs},
+            {"cases_exact", n->cases_exact},
+            {"design_effect", n->design_effect},
+            {"discordance", o.independent ? nlohmann::json() : nlohmann::json(n->discordance)}};
         return print_ok(doc.dump(2) + "\n");
     }
     std::string out = fmt::format(
-        "To see a pass rate drop from {:.1f}% to {:.1f}% with {:.0f}% power at alpha {}:\n", 100 * o.baseline,
-        100 * (o.baseline - o.delta), 100 * o.power, o.alpha);
+        "To see a pass rate drop from {:.1f}% to {:.1f}% with {:.0f}% power at alpha {}:\n",
+        100 * o.baseline, 100 * (o.baseline - o.delta), 100 * o.power, o.alpha);
     if (o.independent) {
         out += fmt::format("  {} cases per side (two separate samples of cases)", n->cases);
     } else {
-        out += fmt::format("  {} cases, each run on both versions (paired, as llmops diff compares them; "
-                           "assumed {:.1f}% of cases change outcome{})",
-                           n->cases, 100 * n->discordance,
-                           o.discordance ? "" : ", as if the versions were independent: pass --discordance if you know it");
+        out += fmt::format(
+            "  {} cases, each run on both versions (paired, as llmops diff compares them; "
+            "assumed {:.1f}% of cases change outcome{})",
+            n->cases, 100 * n->discordance,
+            o.discordance
+                ? ""
+                : ", as if the versions were independent: pass --discordance if you know it");
     }
     out += "\n";
     if (n->repeats > 1) {
-        out += fmt::format("  with {} repeats per case ({} runs; intra-case correlation {}, design effect {:.2f})\n",
+        out += fmt::format("  with {} repeats per case ({} runs; intra-case correlation {}, design "
+                           "effect {:.2f})\n",
                            n->repeats, n->runs, o.icc, n->design_effect);
     }
     return print_ok(out);
@@ -81,16 +86,21 @@ void register_stats(CLI::App& app, Context& ctx) {
     auto* group = app.add_subcommand("stats", "Statistics for planning evals");
     group->require_subcommand(1);
     auto o = std::make_shared<PowerOptions>();
-    auto* power = group->add_subcommand("power", "How many cases (and repeats) a suite needs to see a drop in pass rate");
+    auto* power = group->add_subcommand(
+        "power", "How many cases (and repeats) a suite needs to see a drop in pass rate");
     power->add_option("--baseline", o->baseline, "The baseline's pass rate, e.g. 0.85")->required();
-    power->add_option("--delta", o->delta, "The drop to detect, e.g. 0.03 for 3 points")->required();
+    power->add_option("--delta", o->delta, "The drop to detect, e.g. 0.03 for 3 points")
+        ->required();
     power->add_option("--alpha", o->alpha, "Significance level (default 0.05)");
     power->add_option("--power", o->power, "Probability of detecting the drop (default 0.8)");
     power->add_option("--repeats", o->repeats, "Runs of each case (default 1)");
-    power->add_option("--icc", o->icc, "Correlation of a case's repeated outcomes, 0-1 (default 0)");
-    power->add_option("--discordance", o->discordance,
-                      "Paired: the share of cases whose outcome differs between versions, if known");
-    power->add_flag("--independent", o->independent, "Two separate samples of cases instead of the same cases");
+    power->add_option("--icc", o->icc,
+                      "Correlation of a case's repeated outcomes, 0-1 (default 0)");
+    power->add_option(
+        "--discordance", o->discordance,
+        "Paired: the share of cases whose outcome differs between versions, if known");
+    power->add_flag("--independent", o->independent,
+                    "Two separate samples of cases instead of the same cases");
     power->add_flag("--json", o->json, "Print the answer as JSON");
     power->callback([&ctx, o] { ctx.action = [o] { return power_command(*o); }; });
 }

@@ -51,8 +51,8 @@ int serve(int port, int delay_ms) {
     });
     // Debian's libcpp-httplib is compiled with a listen backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG):
     // a burst of connects overflows it, the kernel drops the SYN or the handshake's last ACK,
-    // and that call waits for TCP's retransmissions (1 s, 3 s, 7 s, 15 s... in all). Listening again
-    // on the bound socket raises the backlog.
+    // and that call waits for TCP's retransmissions (1 s, 3 s, 7 s, 15 s... in all). Listening
+    // again on the bound socket raises the backlog.
     int listen_fd = -1;
     server.set_socket_options([&](socket_t sock) {
         httplib::default_socket_options(sock);
@@ -77,7 +77,8 @@ Usage measure(const std::function<void()>& work) {
     getrusage(RUSAGE_SELF, &before);
     const auto start = std::chrono::steady_clock::now();
     work();
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     rusage after{};
     getrusage(RUSAGE_SELF, &after);
     auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
@@ -88,10 +89,12 @@ Usage measure(const std::function<void()>& work) {
 
 int run(const std::string& base_url, int calls, int jobs, const std::string& cache_path) {
     auto config = provider::parse_provider_config("openai:gpt-4o-mini", "bench", ".");
-    auto made = provider::Provider::create(std::move(*config), [&](std::string_view name) -> std::optional<std::string> {
-        if (name == "OPENAI_BASE_URL") return base_url;
-        return std::nullopt;
-    });
+    auto made = provider::Provider::create(
+        std::move(*config), [&](std::string_view name) -> std::optional<std::string> {
+            if (name == "OPENAI_BASE_URL")
+                return base_url;
+            return std::nullopt;
+        });
     if (!made) {
         std::fprintf(stderr, "%s\n", made.error().message().c_str());
         return 1;
@@ -123,7 +126,8 @@ int run(const std::string& base_url, int calls, int jobs, const std::string& cac
             engine.run();
             (void)cache->flush();
         });
-        std::printf("%-6s calls=%d j=%d ok=%lld cached=%lld wall=%.2fs cpu=%.2fs (%.3f cpu-s per 1000) max_rss=%.1fMB\n",
+        std::printf("%-6s calls=%d j=%d ok=%lld cached=%lld wall=%.2fs cpu=%.2fs (%.3f cpu-s per "
+                    "1000) max_rss=%.1fMB\n",
                     pass, calls, jobs, static_cast<long long>(ok), static_cast<long long>(hits),
                     u.wall_s, u.cpu_s, u.cpu_s * 1000.0 / calls, u.max_rss_kb / 1024.0);
         if (!latencies.empty()) {
@@ -131,10 +135,11 @@ int run(const std::string& base_url, int calls, int jobs, const std::string& cac
             // is TCP retransmitting a dropped connect (see `serve`).
             std::sort(latencies.begin(), latencies.end());
             auto at = [&](double q) {
-                return latencies[static_cast<size_t>(q * static_cast<double>(latencies.size() - 1))];
+                return latencies[static_cast<size_t>(q *
+                                                     static_cast<double>(latencies.size() - 1))];
             };
-            std::printf("       latency ms: p50=%.1f p90=%.1f p99=%.1f max=%.1f\n", at(0.5), at(0.9),
-                        at(0.99), at(1.0));
+            std::printf("       latency ms: p50=%.1f p90=%.1f p99=%.1f max=%.1f\n", at(0.5),
+                        at(0.9), at(0.99), at(1.0));
         }
         std::fflush(stdout);
     }

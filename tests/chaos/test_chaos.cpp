@@ -34,7 +34,7 @@ constexpr int k_jobs = 4;
 // a 429 (Retry-After 0), a 500, a stall past the client's timeout, or an answer; later attempts
 // are answered. It counts the answers it sent for each question.
 class ChaoticProvider {
-  public:
+public:
     ChaoticProvider() {
         m_server.post(
             "/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
@@ -93,7 +93,7 @@ class ChaoticProvider {
         return n;
     }
 
-  private:
+private:
     LoopbackServer m_server{64};
     mutable std::mutex m_mutex;
     std::map<std::string, int> m_attempts;
@@ -122,13 +122,14 @@ TEST_SUITE("chaos") {
         for (int round = 0; round < 6; ++round) {
             ChaoticProvider provider;
             TempDir dir;
-            std::string yaml = fmt::format(
-                "prompts: ['Q {{{{q}}}}']\n"
-                "providers:\n  - id: openai:gpt-4o-mini\n"
-                "    config: {{apiBaseUrl: '{}', apiKeyEnvar: LLMOPS_CHAOS_KEY, timeout_ms: 2000}}\n"
-                "defaultTest:\n  assert: [{{type: contains, value: answer}}]\n"
-                "tests:\n",
-                provider.base_url());
+            std::string yaml =
+                fmt::format("prompts: ['Q {{{{q}}}}']\n"
+                            "providers:\n  - id: openai:gpt-4o-mini\n"
+                            "    config: {{apiBaseUrl: '{}', apiKeyEnvar: LLMOPS_CHAOS_KEY, "
+                            "timeout_ms: 2000}}\n"
+                            "defaultTest:\n  assert: [{{type: contains, value: answer}}]\n"
+                            "tests:\n",
+                            provider.base_url());
             for (int i = 0; i < k_cases; ++i) {
                 yaml += fmt::format("  - vars: {{q: q{}-{}}}\n", round, i);
             }

@@ -34,10 +34,12 @@ std::string export_json(const std::vector<bool>& passes, double cost, double lat
                            {"latency_ms", latency_ms},
                            {"cached", false}});
     }
-    return json{{"llmops_export", 1},
-                {"run", {{"id", 1}, {"dataset_hash", "d"}, {"suite_path", "suite.yaml"}}},
-                {"variants", {{{"index", 0}, {"label", label}, {"prompt_version_id", "p"}, {"provider_id", "echo"}}}},
-                {"results", results}}
+    return json{
+        {"llmops_export", 1},
+        {"run", {{"id", 1}, {"dataset_hash", "d"}, {"suite_path", "suite.yaml"}}},
+        {"variants",
+         {{{"index", 0}, {"label", label}, {"prompt_version_id", "p"}, {"provider_id", "echo"}}}},
+        {"results", results}}
         .dump();
 }
 
@@ -53,149 +55,173 @@ std::vector<bool> passing(int n, int failing) {
 
 TEST_SUITE("cli") {
 
-TEST_CASE("cli::diff of exported runs: formats and gates") {
-    TempDir dir;
-    dir.write("base.json", export_json(passing(30, 2), 0.001, 100));
-    dir.write("same.json", export_json(passing(30, 3), 0.001, 105));
-    dir.write("worse.json", export_json(passing(30, 14), 0.0013, 180));
-    SUBCASE("no gate: exit 0 whatever changed; the text names both sides") {
-        const auto r = llmops(dir.path(), {"diff", "base.json", "worse.json"});
-        CHECK(r.exit_code == 0);
-        CHECK(r.out.find("baseline : base.json (30 cases) triage | model") != std::string::npos);
-        CHECK(r.out.find("CASES: 12 regressions, 0 fixes") != std::string::npos);
+    TEST_CASE("cli::diff of exported runs: formats and gates") {
+        TempDir dir;
+        dir.write("base.json", export_json(passing(30, 2), 0.001, 100));
+        dir.write("same.json", export_json(passing(30, 3), 0.001, 105));
+        dir.write("worse.json", export_json(passing(30, 14), 0.0013, 180));
+        SUBCASE("no gate: exit 0 whatever changed; the text names both sides") {
+            const auto r = llmops(dir.path(), {"diff", "base.json", "worse.json"});
+            CHECK(r.exit_code == 0);
+            CHECK(r.out.find("baseline : base.json (30 cases) triage | model") !=
+                  std::string::npos);
+            CHECK(r.out.find("CASES: 12 regressions, 0 fixes") != std::string::npos);
+        }
+        SUBCASE("--fail-on-regression fails on a significant drop only") {
+            CHECK(llmops(dir.path(), {"diff", "base.json", "same.json", "--fail-on-regression"})
+                      .exit_code == 0);
+            const auto r =
+                llmops(dir.path(), {"diff", "base.json", "worse.json", "--fail-on-regression"});
+            CHECK(r.exit_code == 1);
+            CHECK(r.out.find("gate failed: pass rate is significantly worse") != std::string::npos);
+        }
+        SUBCASE("cost, latency and pass-rate gates") {
+            CHECK(
+                llmops(dir.path(), {"diff", "base.json", "worse.json", "--max-cost-increase", "30"})
+                    .exit_code == 0);
+            CHECK(
+                llmops(dir.path(), {"diff", "base.json", "worse.json", "--max-cost-increase", "29"})
+                    .exit_code == 1);
+            CHECK(llmops(dir.path(),
+                         {"diff", "base.json", "same.json", "--max-latency-increase", "10"})
+                      .exit_code == 0);
+            CHECK(llmops(dir.path(),
+                         {"diff", "base.json", "worse.json", "--max-latency-increase", "10"})
+                      .exit_code == 1);
+            CHECK(llmops(dir.path(), {"diff", "base.json", "same.json", "--min-pass-rate", "0.9"})
+                      .exit_code == 0);
+            CHECK(llmops(dir.path(), {"diff", "base.json", "worse.json", "--min-pass-rate", "0.9"})
+                      .exit_code == 1);
+        }
+        SUBCASE("--format json is the documented shape; -o writes the reports") {
+            const auto r =
+                llmops(dir.path(), {"diff", "base.json", "worse.json", "--format", "json",
+                                    "--min-pass-rate", "0.9", "-o", "d.md", "-o", "d.json"});
+            CHECK(r.exit_code == 1);
+            const auto doc = json::parse(r.out);
+            CHECK(doc["llmops_diff"] == 1);
+            CHECK(doc["exit_code"] == 1);
+            const auto& c = doc["comparisons"][0];
+            CHECK(c["counts"]["regression"] == 12);
+            CHECK(c["quality"][0]["name"] == "pass rate");
+            CHECK(c["quality"][0]["verdict"] == "worse");
+            CHECK(c["gate_failures"].size() == 1);
+            CHECK(json::parse(dir.read("d.json")) == doc);
+            CHECK(dir.read("d.md").starts_with(
+                "### ❌ llmops diff: pass rate 93.3% → 53.3% (worse; 12 regressions, 0 fixes)"));
+            const auto md = llmops(dir.path(), {"diff", "base.json", "worse.json", "--format", "md",
+                                                "--min-pass-rate", "0.9"});
+            CHECK(md.out == dir.read("d.md"));
+        }
+        SUBCASE("bad input: one clear line, exit 2") {
+            dir.write("garbage.json", "{\"not\": \"an export\"}");
+            const auto bad = llmops(dir.path(), {"diff", "base.json", "garbage.json"});
+            CHECK(bad.exit_code == 2);
+            CHECK(bad.err ==
+                  "llmops: error: garbage.json: not a run exported by llmops (write one with "
+                  "'llmops runs export RUN -o garbage.json')\n");
+            const auto variant = llmops(dir.path(), {"diff", "base.json:7", "same.json"});
+            CHECK(variant.exit_code == 2);
+            CHECK(variant.err ==
+                  "llmops: error: base.json has no variant '7' (variants: 0 'triage | model')\n");
+            CHECK(llmops(dir.path(), {"diff", "missing.json", "same.json"}).exit_code == 2);
+            CHECK(llmops(dir.path(), {"diff", "base.json", "same.json", "-o", "x.pdf"}).exit_code ==
+                  2);
+            const auto no_project = llmops(dir.path(), {"diff", "3", "base.json"});
+            CHECK(no_project.exit_code == 2);
+            CHECK(no_project.err.find("no llmops project here") != std::string::npos);
+        }
     }
-    SUBCASE("--fail-on-regression fails on a significant drop only") {
-        CHECK(llmops(dir.path(), {"diff", "base.json", "same.json", "--fail-on-regression"}).exit_code == 0);
-        const auto r = llmops(dir.path(), {"diff", "base.json", "worse.json", "--fail-on-regression"});
-        CHECK(r.exit_code == 1);
-        CHECK(r.out.find("gate failed: pass rate is significantly worse") != std::string::npos);
-    }
-    SUBCASE("cost, latency and pass-rate gates") {
-        CHECK(llmops(dir.path(), {"diff", "base.json", "worse.json", "--max-cost-increase", "30"}).exit_code == 0);
-        CHECK(llmops(dir.path(), {"diff", "base.json", "worse.json", "--max-cost-increase", "29"}).exit_code == 1);
-        CHECK(llmops(dir.path(), {"diff", "base.json", "same.json", "--max-latency-increase", "10"}).exit_code == 0);
-        CHECK(llmops(dir.path(), {"diff", "base.json", "worse.json", "--max-latency-increase", "10"}).exit_code == 1);
-        CHECK(llmops(dir.path(), {"diff", "base.json", "same.json", "--min-pass-rate", "0.9"}).exit_code == 0);
-        CHECK(llmops(dir.path(), {"diff", "base.json", "worse.json", "--min-pass-rate", "0.9"}).exit_code == 1);
-    }
-    SUBCASE("--format json is the documented shape; -o writes the reports") {
-        const auto r = llmops(dir.path(), {"diff", "base.json", "worse.json", "--format", "json",
-                                           "--min-pass-rate", "0.9", "-o", "d.md", "-o", "d.json"});
-        CHECK(r.exit_code == 1);
-        const auto doc = json::parse(r.out);
-        CHECK(doc["llmops_diff"] == 1);
-        CHECK(doc["exit_code"] == 1);
-        const auto& c = doc["comparisons"][0];
-        CHECK(c["counts"]["regression"] == 12);
-        CHECK(c["quality"][0]["name"] == "pass rate");
-        CHECK(c["quality"][0]["verdict"] == "worse");
-        CHECK(c["gate_failures"].size() == 1);
-        CHECK(json::parse(dir.read("d.json")) == doc);
-        CHECK(dir.read("d.md").starts_with("### ❌ llmops diff: pass rate 93.3% → 53.3% (worse; 12 regressions, 0 fixes)"));
-        const auto md = llmops(dir.path(), {"diff", "base.json", "worse.json", "--format", "md", "--min-pass-rate", "0.9"});
-        CHECK(md.out == dir.read("d.md"));
-    }
-    SUBCASE("bad input: one clear line, exit 2") {
-        dir.write("garbage.json", "{\"not\": \"an export\"}");
-        const auto bad = llmops(dir.path(), {"diff", "base.json", "garbage.json"});
-        CHECK(bad.exit_code == 2);
-        CHECK(bad.err == "llmops: error: garbage.json: not a run exported by llmops (write one with "
-                         "'llmops runs export RUN -o garbage.json')\n");
-        const auto variant = llmops(dir.path(), {"diff", "base.json:7", "same.json"});
-        CHECK(variant.exit_code == 2);
-        CHECK(variant.err == "llmops: error: base.json has no variant '7' (variants: 0 'triage | model')\n");
-        CHECK(llmops(dir.path(), {"diff", "missing.json", "same.json"}).exit_code == 2);
-        CHECK(llmops(dir.path(), {"diff", "base.json", "same.json", "-o", "x.pdf"}).exit_code == 2);
-        const auto no_project = llmops(dir.path(), {"diff", "3", "base.json"});
-        CHECK(no_project.exit_code == 2);
-        CHECK(no_project.err.find("no llmops project here") != std::string::npos);
-    }
-}
 
-TEST_CASE("cli::diff of hand-edited exports: exit 2 naming the field") {
-    TempDir dir;
-    dir.write("suite.yaml",
-              "prompts: ['Say {{w}}']\nproviders: [echo]\n"
-              "tests:\n  - {vars: {w: 'yes'}, assert: [{type: contains, value: 'yes'}]}\n"
-              "  - {vars: {w: 'no'}, assert: [{type: contains, value: 'yes'}]}\n");
-    REQUIRE(llmops(dir.path(), {"eval", "suite.yaml", "-o", "run.json"}).exit_code == 1);
-    auto doc = json::parse(dir.read("run.json"));
-    REQUIRE(llmops(dir.path(), {"diff", "run.json", "run.json"}).exit_code == 0);
-    SUBCASE("a null reason once printed 'internal error: [json.exception.type_error.302]'") {
-        doc["results"][1]["reason"] = nullptr;
-        dir.write("edited.json", doc.dump());
-        const auto r = llmops(dir.path(), {"diff", "run.json", "edited.json"});
-        CHECK(r.exit_code == 2);
-        CHECK(r.err ==
-              "llmops: error: edited.json: 'results[1].reason' must be a string, not null\n");
+    TEST_CASE("cli::diff of hand-edited exports: exit 2 naming the field") {
+        TempDir dir;
+        dir.write("suite.yaml",
+                  "prompts: ['Say {{w}}']\nproviders: [echo]\n"
+                  "tests:\n  - {vars: {w: 'yes'}, assert: [{type: contains, value: 'yes'}]}\n"
+                  "  - {vars: {w: 'no'}, assert: [{type: contains, value: 'yes'}]}\n");
+        REQUIRE(llmops(dir.path(), {"eval", "suite.yaml", "-o", "run.json"}).exit_code == 1);
+        auto doc = json::parse(dir.read("run.json"));
+        REQUIRE(llmops(dir.path(), {"diff", "run.json", "run.json"}).exit_code == 0);
+        SUBCASE("a null reason once printed 'internal error: [json.exception.type_error.302]'") {
+            doc["results"][1]["reason"] = nullptr;
+            dir.write("edited.json", doc.dump());
+            const auto r = llmops(dir.path(), {"diff", "run.json", "edited.json"});
+            CHECK(r.exit_code == 2);
+            CHECK(r.err ==
+                  "llmops: error: edited.json: 'results[1].reason' must be a string, not null\n");
+        }
+        SUBCASE("other fields of the wrong type, and a missing one") {
+            doc["results"][0]["usage"]["output"] = "5";
+            dir.write("edited.json", doc.dump());
+            CHECK(llmops(dir.path(), {"diff", "edited.json", "run.json"}).err ==
+                  "llmops: error: edited.json: 'results[0].usage.output' must be an integer, not a "
+                  "string\n");
+            doc["results"][0]["usage"]["output"] = 5;
+            doc["results"][0].erase("status");
+            dir.write("edited.json", doc.dump());
+            const auto r = llmops(dir.path(), {"diff", "edited.json", "run.json"});
+            CHECK(r.exit_code == 2);
+            CHECK(r.err == "llmops: error: edited.json: 'results[0].status' is missing\n");
+        }
+        SUBCASE("an output nested 100,000 deep") {
+            std::string text = doc.dump();
+            const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+            const size_t at = text.find(R"("output":)") + 9;
+            text.replace(at, text.find(',', at) - at, deep);
+            dir.write("deep.json", text);
+            const auto r = llmops(dir.path(), {"diff", "run.json", "deep.json"});
+            CHECK(r.exit_code == 2);
+            CHECK(r.err.starts_with("llmops: error: deep.json:1:"));
+            CHECK(r.err.ends_with(": nesting deeper than 512 levels\n"));
+            CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+        }
     }
-    SUBCASE("other fields of the wrong type, and a missing one") {
-        doc["results"][0]["usage"]["output"] = "5";
-        dir.write("edited.json", doc.dump());
-        CHECK(llmops(dir.path(), {"diff", "edited.json", "run.json"}).err ==
-              "llmops: error: edited.json: 'results[0].usage.output' must be an integer, not a "
-              "string\n");
-        doc["results"][0]["usage"]["output"] = 5;
-        doc["results"][0].erase("status");
-        dir.write("edited.json", doc.dump());
-        const auto r = llmops(dir.path(), {"diff", "edited.json", "run.json"});
-        CHECK(r.exit_code == 2);
-        CHECK(r.err == "llmops: error: edited.json: 'results[0].status' is missing\n");
-    }
-    SUBCASE("an output nested 100,000 deep") {
-        std::string text = doc.dump();
-        const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
-        const size_t at = text.find(R"("output":)") + 9;
-        text.replace(at, text.find(',', at) - at, deep);
-        dir.write("deep.json", text);
-        const auto r = llmops(dir.path(), {"diff", "run.json", "deep.json"});
-        CHECK(r.exit_code == 2);
-        CHECK(r.err.starts_with("llmops: error: deep.json:1:"));
-        CHECK(r.err.ends_with(": nesting deeper than 512 levels\n"));
-        CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
-    }
-}
 
-TEST_CASE("cli::diff of stored runs and variants") {
-    TempDir dir;
-    // Two prompts on echo: "Say {{w}}" passes when w is "yes"; "Shout {{w}}" never says "Say".
-    dir.write("suite.yaml", "prompts:\n  - {label: say, raw: 'Say {{w}}'}\n  - {label: shout, raw: 'Shout {{w}}'}\n"
-                            "providers: [echo]\n"
-                            "defaultTest: {assert: [{type: contains, value: 'Say yes'}]}\n"
-                            "tests:\n  - {id: a, vars: {w: 'yes'}}\n  - {id: b, vars: {w: 'yes'}}\n  - {id: c, vars: {w: 'no'}}\n");
-    REQUIRE(llmops(dir.path(), {"init"}).exit_code == 0);
-    REQUIRE(llmops(dir.path(), {"eval", "suite.yaml"}).exit_code == 1);
-    SUBCASE("diff RUN compares its variants with the first") {
-        const auto r = llmops(dir.path(), {"diff", "latest", "--format", "json"});
-        REQUIRE(r.exit_code == 0);
-        const auto doc = nlohmann::json::parse(r.out);
-        REQUIRE(doc["comparisons"].size() == 1);
-        CHECK(doc["comparisons"][0]["baseline"]["label"] == "say | echo");
-        CHECK(doc["comparisons"][0]["candidate"]["label"] == "shout | echo");
-        CHECK(doc["comparisons"][0]["counts"]["regression"] == 2);
-        // The run recorded both prompts' contents: the diff shows how the prompt changed.
-        const std::string prompt_diff = doc["comparisons"][0]["prompt_diff"].get<std::string>();
-        CHECK(prompt_diff.find("-  \"template\": \"Say {{w}}\"") != std::string::npos);
-        CHECK(prompt_diff.find("+  \"template\": \"Shout {{w}}\"") != std::string::npos);
-        CHECK(llmops(dir.path(), {"diff", "latest"}).out.find("PROMPT DIFF\n--- say\n+++ shout") != std::string::npos);
-    }
-    SUBCASE("runs by number, tag and latest~N; variants by index or label; an exported run") {
+    TEST_CASE("cli::diff of stored runs and variants") {
+        TempDir dir;
+        // Two prompts on echo: "Say {{w}}" passes when w is "yes"; "Shout {{w}}" never says "Say".
+        dir.write(
+            "suite.yaml",
+            "prompts:\n  - {label: say, raw: 'Say {{w}}'}\n  - {label: shout, raw: 'Shout {{w}}'}\n"
+            "providers: [echo]\n"
+            "defaultTest: {assert: [{type: contains, value: 'Say yes'}]}\n"
+            "tests:\n  - {id: a, vars: {w: 'yes'}}\n  - {id: b, vars: {w: 'yes'}}\n  - {id: c, "
+            "vars: {w: 'no'}}\n");
+        REQUIRE(llmops(dir.path(), {"init"}).exit_code == 0);
         REQUIRE(llmops(dir.path(), {"eval", "suite.yaml"}).exit_code == 1);
-        REQUIRE(llmops(dir.path(), {"runs", "tag", "1", "baseline"}).exit_code == 0);
-        const auto r = llmops(dir.path(), {"diff", "baseline", "latest", "--format", "json"});
-        REQUIRE(r.exit_code == 0);
-        const auto doc = nlohmann::json::parse(r.out);
-        CHECK(doc["comparisons"].size() == 2); // variants paired by label
-        CHECK(doc["comparisons"][1]["counts"]["unchanged_fail"] == 3);
-        CHECK(llmops(dir.path(), {"diff", "latest~1:say | echo", "2:1"}).exit_code == 0);
-        REQUIRE(llmops(dir.path(), {"runs", "export", "1", "-o", "one.json"}).exit_code == 0);
-        const auto file = llmops(dir.path(), {"diff", "one.json:0", "2:0", "--format", "json"});
-        REQUIRE(file.exit_code == 0);
-        CHECK(nlohmann::json::parse(file.out)["comparisons"][0]["counts"]["unchanged_pass"] == 2);
-        const auto unknown = llmops(dir.path(), {"diff", "9", "1"});
-        CHECK(unknown.exit_code == 2);
+        SUBCASE("diff RUN compares its variants with the first") {
+            const auto r = llmops(dir.path(), {"diff", "latest", "--format", "json"});
+            REQUIRE(r.exit_code == 0);
+            const auto doc = nlohmann::json::parse(r.out);
+            REQUIRE(doc["comparisons"].size() == 1);
+            CHECK(doc["comparisons"][0]["baseline"]["label"] == "say | echo");
+            CHECK(doc["comparisons"][0]["candidate"]["label"] == "shout | echo");
+            CHECK(doc["comparisons"][0]["counts"]["regression"] == 2);
+            // The run recorded both prompts' contents: the diff shows how the prompt changed.
+            const std::string prompt_diff = doc["comparisons"][0]["prompt_diff"].get<std::string>();
+            CHECK(prompt_diff.find("-  \"template\": \"Say {{w}}\"") != std::string::npos);
+            CHECK(prompt_diff.find("+  \"template\": \"Shout {{w}}\"") != std::string::npos);
+            CHECK(llmops(dir.path(), {"diff", "latest"})
+                      .out.find("PROMPT DIFF\n--- say\n+++ shout") != std::string::npos);
+        }
+        SUBCASE("runs by number, tag and latest~N; variants by index or label; an exported run") {
+            REQUIRE(llmops(dir.path(), {"eval", "suite.yaml"}).exit_code == 1);
+            REQUIRE(llmops(dir.path(), {"runs", "tag", "1", "baseline"}).exit_code == 0);
+            const auto r = llmops(dir.path(), {"diff", "baseline", "latest", "--format", "json"});
+            REQUIRE(r.exit_code == 0);
+            const auto doc = nlohmann::json::parse(r.out);
+            CHECK(doc["comparisons"].size() == 2); // variants paired by label
+            CHECK(doc["comparisons"][1]["counts"]["unchanged_fail"] == 3);
+            CHECK(llmops(dir.path(), {"diff", "latest~1:say | echo", "2:1"}).exit_code == 0);
+            REQUIRE(llmops(dir.path(), {"runs", "export", "1", "-o", "one.json"}).exit_code == 0);
+            const auto file = llmops(dir.path(), {"diff", "one.json:0", "2:0", "--format", "json"});
+            REQUIRE(file.exit_code == 0);
+            CHECK(nlohmann::json::parse(file.out)["comparisons"][0]["counts"]["unchanged_pass"] ==
+                  2);
+            const auto unknown = llmops(dir.path(), {"diff", "9", "1"});
+            CHECK(unknown.exit_code == 2);
+        }
     }
-}
 
 } // TEST_SUITE
 
@@ -205,38 +231,43 @@ namespace llmops::test {
 
 TEST_SUITE("cli") {
 
-TEST_CASE("cli::stats power") {
-    TempDir dir;
-    SUBCASE("paired, as diff compares: Connor's formula") {
-        // n = (z_a sqrt(psi) + z_b sqrt(psi - d^2))^2 / d^2 with psi = 0.2, d = 0.05:
-        // (1.959964 * 0.447214 + 0.841621 * 0.444410)^2 / 0.0025 = 625.55 -> 626 (Python's
-        // statistics.NormalDist for the quantiles)
-        const auto r = llmops(dir.path(), {"stats", "power", "--baseline", "0.85", "--delta", "0.05",
-                                           "--discordance", "0.2", "--json"});
-        REQUIRE(r.exit_code == 0);
-        const auto doc = nlohmann::json::parse(r.out);
-        CHECK(doc["design"] == "paired");
-        CHECK(doc["cases"] == 626);
-        const auto text = llmops(dir.path(), {"stats", "power", "--baseline", "0.85", "--delta", "0.05",
-                                              "--discordance", "0.2"});
-        CHECK(text.out.find("626 cases, each run on both versions") != std::string::npos);
+    TEST_CASE("cli::stats power") {
+        TempDir dir;
+        SUBCASE("paired, as diff compares: Connor's formula") {
+            // n = (z_a sqrt(psi) + z_b sqrt(psi - d^2))^2 / d^2 with psi = 0.2, d = 0.05:
+            // (1.959964 * 0.447214 + 0.841621 * 0.444410)^2 / 0.0025 = 625.55 -> 626 (Python's
+            // statistics.NormalDist for the quantiles)
+            const auto r = llmops(dir.path(), {"stats", "power", "--baseline", "0.85", "--delta",
+                                               "0.05", "--discordance", "0.2", "--json"});
+            REQUIRE(r.exit_code == 0);
+            const auto doc = nlohmann::json::parse(r.out);
+            CHECK(doc["design"] == "paired");
+            CHECK(doc["cases"] == 626);
+            const auto text = llmops(dir.path(), {"stats", "power", "--baseline", "0.85", "--delta",
+                                                  "0.05", "--discordance", "0.2"});
+            CHECK(text.out.find("626 cases, each run on both versions") != std::string::npos);
+        }
+        SUBCASE("repeats with an intra-case correlation divide by m / (1 + (m - 1) icc)") {
+            const auto one = nlohmann::json::parse(
+                llmops(dir.path(), {"stats", "power", "--baseline", "0.85", "--delta", "0.05",
+                                    "--independent", "--json"})
+                    .out);
+            const auto three = nlohmann::json::parse(
+                llmops(dir.path(), {"stats", "power", "--baseline", "0.85", "--delta", "0.05",
+                                    "--independent", "--repeats", "3", "--icc", "0.5", "--json"})
+                    .out);
+            CHECK(three["design_effect"] == doctest::Approx(2.0));
+            CHECK(three["cases_exact"].get<double>() ==
+                  doctest::Approx(one["cases_exact"].get<double>() * 2.0 / 3.0));
+        }
+        SUBCASE("inputs out of range: one line, exit 2") {
+            const auto r =
+                llmops(dir.path(), {"stats", "power", "--baseline", "1.5", "--delta", "0.05"});
+            CHECK(r.exit_code == 2);
+            CHECK(r.err.starts_with("llmops: error: "));
+            CHECK(r.err.find("baseline") != std::string::npos);
+        }
     }
-    SUBCASE("repeats with an intra-case correlation divide by m / (1 + (m - 1) icc)") {
-        const auto one = nlohmann::json::parse(llmops(dir.path(), {"stats", "power", "--baseline", "0.85", "--delta",
-                                                                   "0.05", "--independent", "--json"}).out);
-        const auto three = nlohmann::json::parse(llmops(dir.path(), {"stats", "power", "--baseline", "0.85", "--delta",
-                                                                     "0.05", "--independent", "--repeats", "3",
-                                                                     "--icc", "0.5", "--json"}).out);
-        CHECK(three["design_effect"] == doctest::Approx(2.0));
-        CHECK(three["cases_exact"].get<double>() == doctest::Approx(one["cases_exact"].get<double>() * 2.0 / 3.0));
-    }
-    SUBCASE("inputs out of range: one line, exit 2") {
-        const auto r = llmops(dir.path(), {"stats", "power", "--baseline", "1.5", "--delta", "0.05"});
-        CHECK(r.exit_code == 2);
-        CHECK(r.err.starts_with("llmops: error: "));
-        CHECK(r.err.find("baseline") != std::string::npos);
-    }
-}
 
 } // TEST_SUITE
 

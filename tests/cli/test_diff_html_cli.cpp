@@ -217,11 +217,15 @@ TEST_SUITE("cli") {
     TEST_CASE("cli::eval -o report.html: one variant, in a browser") {
         TempDir dir;
         // echo answers with the prompt: case 0's output carries the planted script; case 1 fails.
-        dir.write("suite.yaml", "prompts: ['Say {{x}}']\nproviders: [echo]\ntests:\n"
-                                "  - {description: planted, vars: {x: \"" + k_planted_script + "\"}}\n"
-                                "  - {vars: {x: nothing}, assert: [{type: contains, value: absent}]}\n"
-                                "  - {vars: {x: hello}}\n");
-        const auto r = llmops(dir.path(), {"eval", "suite.yaml", "-o", "report.html", "--no-progress"});
+        dir.write("suite.yaml",
+                  "prompts: ['Say {{x}}']\nproviders: [echo]\ntests:\n"
+                  "  - {description: planted, vars: {x: \"" +
+                      k_planted_script +
+                      "\"}}\n"
+                      "  - {vars: {x: nothing}, assert: [{type: contains, value: absent}]}\n"
+                      "  - {vars: {x: hello}}\n");
+        const auto r =
+            llmops(dir.path(), {"eval", "suite.yaml", "-o", "report.html", "--no-progress"});
         REQUIRE_MESSAGE(r.exit_code == 1, r.err); // case 1 fails
         const std::string html = dir.read("report.html");
         CHECK(title_of(html) == "llmops run 1: suite.yaml, 2 of 3 passed");

@@ -39,253 +39,254 @@ const std::string k_list_header = "NAME    LATEST  ID            UPDATED        
 
 TEST_SUITE("cli") {
 
-TEST_CASE("cli::version") {
-    TempDir dir;
-    const std::string expected = "llmops " + std::string(llmops::util::version()) +
-                                 " (commit " + std::string(llmops::util::git_commit()) + ")\n";
-    SUBCASE("the fast path prints the version and commit") {
-        const auto r = llmops(dir.path(), {"--version"});
-        CHECK(r.exit_code == 0);
-        CHECK(r.out == expected);
-        CHECK(r.err == "");
-    }
-    SUBCASE("after another option it prints the same") {
-        const auto r = llmops(dir.path(), {"--dir", ".", "--version"});
-        CHECK(r.exit_code == 0);
-        CHECK(r.out == expected);
-    }
-}
-
-TEST_CASE("cli::help") {
-    TempDir dir;
-    const std::vector<std::vector<std::string>> commands = {
-        {},
-        {"init"},
-        {"fsck"},
-        {"prompt"},
-        {"prompt", "commit"},
-        {"prompt", "status"},
-        {"prompt", "log"},
-        {"prompt", "show"},
-        {"prompt", "diff"},
-        {"prompt", "label"},
-        {"prompt", "label", "set"},
-        {"prompt", "label", "rm"},
-        {"prompt", "label", "history"},
-        {"prompt", "checkout"},
-        {"prompt", "render"},
-        {"prompt", "list"},
-        {"prompt", "export"},
-    };
-    for (const auto& command : commands) {
-        std::string path = "llmops";
-        for (const auto& word : command) {
-            path += " " + word;
+    TEST_CASE("cli::version") {
+        TempDir dir;
+        const std::string expected = "llmops " + std::string(llmops::util::version()) +
+                                     " (commit " + std::string(llmops::util::git_commit()) + ")\n";
+        SUBCASE("the fast path prints the version and commit") {
+            const auto r = llmops(dir.path(), {"--version"});
+            CHECK(r.exit_code == 0);
+            CHECK(r.out == expected);
+            CHECK(r.err == "");
         }
-        CAPTURE(path);
-        auto args = command;
-        args.push_back("--help");
-        const auto r = llmops(dir.path(), args);
-        CHECK(r.exit_code == 0);
-        CHECK(r.err == "");
-        // Not a golden test of the text: only that it is the help of this command.
-        CHECK(r.out.find("Usage: " + path) != std::string::npos);
-    }
-}
-
-TEST_CASE("cli::usage errors") {
-    TempDir dir;
-    init(dir);
-    const auto check = [&](const std::vector<std::string>& args, const std::string& message) {
-        const auto r = llmops(dir.path(), args);
-        CHECK(r.exit_code == 2);
-        CHECK(r.out == "");
-        CHECK(r.err == "llmops: error: " + message + "\n");
-    };
-    SUBCASE("an unknown command") {
-        check({"bogus"}, "unknown command 'bogus' for 'llmops' (see 'llmops --help')");
-    }
-    SUBCASE("a mistyped command gets a suggestion") {
-        check({"promt", "log"},
-              "unknown command 'promt' for 'llmops' (did you mean 'prompt'?) (see 'llmops "
-              "--help')");
-        check({"prompt", "lgo"}, "unknown command 'lgo' for 'llmops prompt' (did you mean "
-                                 "'log'?) (see 'llmops prompt --help')");
-    }
-    SUBCASE("an unknown option") {
-        check({"--bogus"}, "unknown option '--bogus' for 'llmops' (see 'llmops --help')");
-        check({"prompt", "log", "--bogus"}, "unknown option '--bogus' for 'llmops prompt log' "
-                                            "(see 'llmops prompt log --help')");
-    }
-    SUBCASE("an extra argument") {
-        check({"prompt", "list", "extra"}, "unexpected argument 'extra' for 'llmops prompt "
-                                           "list' (see 'llmops prompt list --help')");
-    }
-    SUBCASE("no command") {
-        check({}, "'llmops' needs a command: init, prompt, fsck, prices, ask, cache, eval, runs, diff, stats, judge, completion, man (see 'llmops --help')");
-        check({"prompt", "label"}, "'llmops prompt label' needs a command: set, rm, history "
-                                   "(see 'llmops prompt label --help')");
-    }
-    SUBCASE("a missing required option or argument") {
-        check({"prompt", "commit"},
-              "--message is required (see 'llmops prompt commit --help')");
-        check({"prompt", "show"}, "ref is required (see 'llmops prompt show --help')");
-    }
-    SUBCASE("a missing required option is named") {
-        check({"judge", "calibrate", "suite.yaml"},
-              "--labels is required (see 'llmops judge calibrate --help')");
-        check({"--dir", ".", "prompt", "import"},
-              "file is required (see 'llmops prompt import --help')");
-    }
-    SUBCASE("a value outside the allowed set") {
-        check({"prompt", "render", "x", "--format", "xml"},
-              "--format: xml not in {text,json,openai} (see 'llmops prompt render --help')");
-    }
-}
-
-TEST_CASE("cli::init") {
-    TempDir dir;
-    SUBCASE("creates the store and prompts/") {
-        const auto r = llmops(dir.path(), {"init"});
-        CHECK(r.exit_code == 0);
-        CHECK(r.out ==
-              "initialized empty llmops project in " + real(dir.path()) + "/.llmops\n");
-        CHECK(r.err == "");
-        CHECK(fs::is_regular_file(dir / ".llmops/llmops.db"));
-        CHECK(fs::is_directory(dir / "prompts"));
-    }
-    SUBCASE("a new project's read commands say it is empty") {
-        init(dir);
-        CHECK(llmops(dir.path(), {"prompt", "status"}).out ==
-              "no prompt files under prompts/ (.yaml, .yml, .md, .txt or .prompt)\n");
-        CHECK(llmops(dir.path(), {"prompt", "log"}).out ==
-              "no versions committed yet (llmops prompt commit -m MSG)\n");
-        CHECK(llmops(dir.path(), {"prompt", "list"}).out ==
-              "no prompts committed yet (llmops prompt commit -m MSG)\n");
-        CHECK(llmops(dir.path(), {"prompt", "label", "history"}).out ==
-              "no label has been set yet (llmops prompt label set REF LABEL)\n");
-        CHECK(llmops(dir.path(), {"prompt", "commit", "-m", "x"}).out ==
-              "nothing to commit: every prompt file matches its latest version\n");
-    }
-    SUBCASE("running it again reinitializes and keeps what is there") {
-        init(dir);
-        commit_greeting(dir);
-        const auto r = llmops(dir.path(), {"init"});
-        CHECK(r.exit_code == 0);
-        CHECK(r.out ==
-              "reinitialized existing llmops project in " + real(dir.path()) + "/.llmops\n");
-        CHECK(dir.read("prompts/greet.yaml") == "template: hello\n");
-        CHECK(llmops(dir.path(), {"prompt", "log", "--json"}).out.find("\"greet\"") !=
-              std::string::npos);
-    }
-    SUBCASE("a path argument creates the project there") {
-        const auto r = llmops(dir.path(), {"init", "sub/project"});
-        CHECK(r.exit_code == 0);
-        CHECK(fs::is_regular_file(dir / "sub/project/.llmops/llmops.db"));
-        CHECK(fs::is_directory(dir / "sub/project/prompts"));
-        CHECK_FALSE(fs::exists(dir / ".llmops"));
-    }
-    SUBCASE("--dir and LLMOPS_DIR choose where") {
-        fs::create_directories(dir / "a");
-        fs::create_directories(dir / "b");
-        CHECK(llmops(dir.path(), {"--dir", "a", "init"}).exit_code == 0);
-        CHECK(llmops(dir.path(), {"init"}, {{"LLMOPS_DIR", real(dir / "b") + "/.llmops"}})
-                  .exit_code == 0);
-        CHECK(fs::is_regular_file(dir / "a/.llmops/llmops.db"));
-        CHECK(fs::is_regular_file(dir / "b/.llmops/llmops.db"));
-        CHECK_FALSE(fs::exists(dir / ".llmops"));
-    }
-    SUBCASE("a .llmops path, with or without a trailing slash, names its project") {
-        CHECK(llmops(dir.path(), {"init", "a/.llmops/"}).exit_code == 0);
-        CHECK(llmops(dir.path(), {"--dir", "b/.llmops", "init"}).exit_code == 0);
-        CHECK(llmops(dir.path(), {"init"}, {{"LLMOPS_DIR", real(dir.path()) + "/c/.llmops/"}})
-                  .exit_code == 0);
-        const auto r = llmops(dir / "a", {"init", ".llmops"});
-        CHECK(r.out == "reinitialized existing llmops project in " + real(dir / "a") +
-                           "/.llmops\n");
-        for (const char* project : {"a", "b", "c"}) {
-            CAPTURE(project);
-            CHECK(fs::is_regular_file(dir / project / ".llmops/llmops.db"));
-            CHECK(fs::is_directory(dir / project / "prompts"));
-            CHECK_FALSE(fs::exists(dir / project / ".llmops/.llmops"));
+        SUBCASE("after another option it prints the same") {
+            const auto r = llmops(dir.path(), {"--dir", ".", "--version"});
+            CHECK(r.exit_code == 0);
+            CHECK(r.out == expected);
         }
     }
-}
 
-TEST_CASE("cli::project discovery") {
-    TempDir dir;
-    init(dir);
-    commit_greeting(dir);
-    fs::create_directories(dir / "src/deep/er");
-    fs::create_directories(dir / "elsewhere");
-    const auto lists_greeting = [](const RunResult& r) {
-        CHECK(r.exit_code == 0);
-        CHECK(r.err == "");
-        CHECK(r.out.starts_with(k_list_header));
-        CHECK(r.out.find("\ngreet ") != std::string::npos);
-    };
-    SUBCASE("walks up from a nested subfolder") {
-        const fs::path nested = dir / "src/deep/er";
-        lists_greeting(llmops(nested, {"prompt", "list"}));
-        CHECK(llmops(nested, {"prompt", "status"}).out ==
-              "clean: 1 prompt file matches its latest version\n");
-        dir.write("prompts/greet.yaml", "template: hello again\n");
-        const auto r =
-            llmops(nested, {"prompt", "commit", "../../../prompts/greet.yaml", "-m", "second"});
-        CHECK(r.exit_code == 0);
-        CHECK(r.out.starts_with("committed greet@2 "));
-        CHECK(r.out.ends_with(" (prompts/greet.yaml)\n"));
+    TEST_CASE("cli::help") {
+        TempDir dir;
+        const std::vector<std::vector<std::string>> commands = {
+            {},
+            {"init"},
+            {"fsck"},
+            {"prompt"},
+            {"prompt", "commit"},
+            {"prompt", "status"},
+            {"prompt", "log"},
+            {"prompt", "show"},
+            {"prompt", "diff"},
+            {"prompt", "label"},
+            {"prompt", "label", "set"},
+            {"prompt", "label", "rm"},
+            {"prompt", "label", "history"},
+            {"prompt", "checkout"},
+            {"prompt", "render"},
+            {"prompt", "list"},
+            {"prompt", "export"},
+        };
+        for (const auto& command : commands) {
+            std::string path = "llmops";
+            for (const auto& word : command) {
+                path += " " + word;
+            }
+            CAPTURE(path);
+            auto args = command;
+            args.push_back("--help");
+            const auto r = llmops(dir.path(), args);
+            CHECK(r.exit_code == 0);
+            CHECK(r.err == "");
+            // Not a golden test of the text: only that it is the help of this command.
+            CHECK(r.out.find("Usage: " + path) != std::string::npos);
+        }
     }
-    SUBCASE("--dir names the root or its .llmops folder") {
-        lists_greeting(
-            llmops(dir / "elsewhere", {"--dir", real(dir.path()), "prompt", "list"}));
-        lists_greeting(llmops(dir / "elsewhere", {"--dir", "../.llmops", "prompt", "list"}));
-        lists_greeting(llmops(dir / "elsewhere", {"--dir", "../.llmops/", "prompt", "list"}));
-    }
-    SUBCASE("LLMOPS_DIR names the root or its .llmops folder") {
-        TempDir outside;
-        lists_greeting(
-            llmops(outside.path(), {"prompt", "list"}, {{"LLMOPS_DIR", real(dir.path())}}));
-        lists_greeting(llmops(outside.path(), {"prompt", "list"},
-                              {{"LLMOPS_DIR", real(dir.path()) + "/.llmops"}}));
-    }
-    SUBCASE("--dir wins over LLMOPS_DIR") {
-        TempDir other;
-        init(other);
-        const auto r = llmops(other.path(), {"--dir", real(dir.path()), "prompt", "list"},
-                              {{"LLMOPS_DIR", real(other.path())}});
-        lists_greeting(r);
-    }
-    SUBCASE("a --dir without a project is an error naming it") {
-        const auto r = llmops(dir.path(), {"--dir", "elsewhere", "prompt", "list"});
-        CHECK(r.exit_code == 2);
-        CHECK(r.err == "llmops: error: no llmops project at '" + real(dir / "elsewhere") +
-                           "' (run 'llmops init' there)\n");
-    }
-}
 
-TEST_CASE("cli::outside a project") {
-    TempDir dir;
-    fs::create_directories(dir / "nested");
-    SUBCASE("every store command says where it looked") {
-        for (const auto& args : std::vector<std::vector<std::string>>{
-                 {"prompt", "list"}, {"prompt", "commit", "-m", "x"}, {"fsck"}}) {
-            const auto r = llmops(dir / "nested", args);
+    TEST_CASE("cli::usage errors") {
+        TempDir dir;
+        init(dir);
+        const auto check = [&](const std::vector<std::string>& args, const std::string& message) {
+            const auto r = llmops(dir.path(), args);
             CHECK(r.exit_code == 2);
             CHECK(r.out == "");
-            CHECK(r.err == "llmops: error: not in an llmops project (no .llmops/ in '" +
-                               real(dir / "nested") + "' or any parent; run 'llmops init')\n");
+            CHECK(r.err == "llmops: error: " + message + "\n");
+        };
+        SUBCASE("an unknown command") {
+            check({"bogus"}, "unknown command 'bogus' for 'llmops' (see 'llmops --help')");
+        }
+        SUBCASE("a mistyped command gets a suggestion") {
+            check({"promt", "log"},
+                  "unknown command 'promt' for 'llmops' (did you mean 'prompt'?) (see 'llmops "
+                  "--help')");
+            check({"prompt", "lgo"}, "unknown command 'lgo' for 'llmops prompt' (did you mean "
+                                     "'log'?) (see 'llmops prompt --help')");
+        }
+        SUBCASE("an unknown option") {
+            check({"--bogus"}, "unknown option '--bogus' for 'llmops' (see 'llmops --help')");
+            check({"prompt", "log", "--bogus"}, "unknown option '--bogus' for 'llmops prompt log' "
+                                                "(see 'llmops prompt log --help')");
+        }
+        SUBCASE("an extra argument") {
+            check({"prompt", "list", "extra"}, "unexpected argument 'extra' for 'llmops prompt "
+                                               "list' (see 'llmops prompt list --help')");
+        }
+        SUBCASE("no command") {
+            check({}, "'llmops' needs a command: init, prompt, fsck, prices, ask, cache, eval, "
+                      "runs, diff, stats, judge, completion, man (see 'llmops --help')");
+            check({"prompt", "label"}, "'llmops prompt label' needs a command: set, rm, history "
+                                       "(see 'llmops prompt label --help')");
+        }
+        SUBCASE("a missing required option or argument") {
+            check({"prompt", "commit"},
+                  "--message is required (see 'llmops prompt commit --help')");
+            check({"prompt", "show"}, "ref is required (see 'llmops prompt show --help')");
+        }
+        SUBCASE("a missing required option is named") {
+            check({"judge", "calibrate", "suite.yaml"},
+                  "--labels is required (see 'llmops judge calibrate --help')");
+            check({"--dir", ".", "prompt", "import"},
+                  "file is required (see 'llmops prompt import --help')");
+        }
+        SUBCASE("a value outside the allowed set") {
+            check({"prompt", "render", "x", "--format", "xml"},
+                  "--format: xml not in {text,json,openai} (see 'llmops prompt render --help')");
         }
     }
-    SUBCASE("a .llmops folder without its store") {
-        init(dir);
-        fs::remove(dir / ".llmops/llmops.db");
-        const auto r = llmops(dir.path(), {"prompt", "log"});
-        CHECK(r.exit_code == 2);
-        CHECK(r.err == "llmops: error: no store at '" + real(dir.path()) +
-                           "/.llmops/llmops.db' (run 'llmops init')\n");
+
+    TEST_CASE("cli::init") {
+        TempDir dir;
+        SUBCASE("creates the store and prompts/") {
+            const auto r = llmops(dir.path(), {"init"});
+            CHECK(r.exit_code == 0);
+            CHECK(r.out ==
+                  "initialized empty llmops project in " + real(dir.path()) + "/.llmops\n");
+            CHECK(r.err == "");
+            CHECK(fs::is_regular_file(dir / ".llmops/llmops.db"));
+            CHECK(fs::is_directory(dir / "prompts"));
+        }
+        SUBCASE("a new project's read commands say it is empty") {
+            init(dir);
+            CHECK(llmops(dir.path(), {"prompt", "status"}).out ==
+                  "no prompt files under prompts/ (.yaml, .yml, .md, .txt or .prompt)\n");
+            CHECK(llmops(dir.path(), {"prompt", "log"}).out ==
+                  "no versions committed yet (llmops prompt commit -m MSG)\n");
+            CHECK(llmops(dir.path(), {"prompt", "list"}).out ==
+                  "no prompts committed yet (llmops prompt commit -m MSG)\n");
+            CHECK(llmops(dir.path(), {"prompt", "label", "history"}).out ==
+                  "no label has been set yet (llmops prompt label set REF LABEL)\n");
+            CHECK(llmops(dir.path(), {"prompt", "commit", "-m", "x"}).out ==
+                  "nothing to commit: every prompt file matches its latest version\n");
+        }
+        SUBCASE("running it again reinitializes and keeps what is there") {
+            init(dir);
+            commit_greeting(dir);
+            const auto r = llmops(dir.path(), {"init"});
+            CHECK(r.exit_code == 0);
+            CHECK(r.out ==
+                  "reinitialized existing llmops project in " + real(dir.path()) + "/.llmops\n");
+            CHECK(dir.read("prompts/greet.yaml") == "template: hello\n");
+            CHECK(llmops(dir.path(), {"prompt", "log", "--json"}).out.find("\"greet\"") !=
+                  std::string::npos);
+        }
+        SUBCASE("a path argument creates the project there") {
+            const auto r = llmops(dir.path(), {"init", "sub/project"});
+            CHECK(r.exit_code == 0);
+            CHECK(fs::is_regular_file(dir / "sub/project/.llmops/llmops.db"));
+            CHECK(fs::is_directory(dir / "sub/project/prompts"));
+            CHECK_FALSE(fs::exists(dir / ".llmops"));
+        }
+        SUBCASE("--dir and LLMOPS_DIR choose where") {
+            fs::create_directories(dir / "a");
+            fs::create_directories(dir / "b");
+            CHECK(llmops(dir.path(), {"--dir", "a", "init"}).exit_code == 0);
+            CHECK(llmops(dir.path(), {"init"}, {{"LLMOPS_DIR", real(dir / "b") + "/.llmops"}})
+                      .exit_code == 0);
+            CHECK(fs::is_regular_file(dir / "a/.llmops/llmops.db"));
+            CHECK(fs::is_regular_file(dir / "b/.llmops/llmops.db"));
+            CHECK_FALSE(fs::exists(dir / ".llmops"));
+        }
+        SUBCASE("a .llmops path, with or without a trailing slash, names its project") {
+            CHECK(llmops(dir.path(), {"init", "a/.llmops/"}).exit_code == 0);
+            CHECK(llmops(dir.path(), {"--dir", "b/.llmops", "init"}).exit_code == 0);
+            CHECK(llmops(dir.path(), {"init"}, {{"LLMOPS_DIR", real(dir.path()) + "/c/.llmops/"}})
+                      .exit_code == 0);
+            const auto r = llmops(dir / "a", {"init", ".llmops"});
+            CHECK(r.out ==
+                  "reinitialized existing llmops project in " + real(dir / "a") + "/.llmops\n");
+            for (const char* project : {"a", "b", "c"}) {
+                CAPTURE(project);
+                CHECK(fs::is_regular_file(dir / project / ".llmops/llmops.db"));
+                CHECK(fs::is_directory(dir / project / "prompts"));
+                CHECK_FALSE(fs::exists(dir / project / ".llmops/.llmops"));
+            }
+        }
     }
-}
+
+    TEST_CASE("cli::project discovery") {
+        TempDir dir;
+        init(dir);
+        commit_greeting(dir);
+        fs::create_directories(dir / "src/deep/er");
+        fs::create_directories(dir / "elsewhere");
+        const auto lists_greeting = [](const RunResult& r) {
+            CHECK(r.exit_code == 0);
+            CHECK(r.err == "");
+            CHECK(r.out.starts_with(k_list_header));
+            CHECK(r.out.find("\ngreet ") != std::string::npos);
+        };
+        SUBCASE("walks up from a nested subfolder") {
+            const fs::path nested = dir / "src/deep/er";
+            lists_greeting(llmops(nested, {"prompt", "list"}));
+            CHECK(llmops(nested, {"prompt", "status"}).out ==
+                  "clean: 1 prompt file matches its latest version\n");
+            dir.write("prompts/greet.yaml", "template: hello again\n");
+            const auto r =
+                llmops(nested, {"prompt", "commit", "../../../prompts/greet.yaml", "-m", "second"});
+            CHECK(r.exit_code == 0);
+            CHECK(r.out.starts_with("committed greet@2 "));
+            CHECK(r.out.ends_with(" (prompts/greet.yaml)\n"));
+        }
+        SUBCASE("--dir names the root or its .llmops folder") {
+            lists_greeting(
+                llmops(dir / "elsewhere", {"--dir", real(dir.path()), "prompt", "list"}));
+            lists_greeting(llmops(dir / "elsewhere", {"--dir", "../.llmops", "prompt", "list"}));
+            lists_greeting(llmops(dir / "elsewhere", {"--dir", "../.llmops/", "prompt", "list"}));
+        }
+        SUBCASE("LLMOPS_DIR names the root or its .llmops folder") {
+            TempDir outside;
+            lists_greeting(
+                llmops(outside.path(), {"prompt", "list"}, {{"LLMOPS_DIR", real(dir.path())}}));
+            lists_greeting(llmops(outside.path(), {"prompt", "list"},
+                                  {{"LLMOPS_DIR", real(dir.path()) + "/.llmops"}}));
+        }
+        SUBCASE("--dir wins over LLMOPS_DIR") {
+            TempDir other;
+            init(other);
+            const auto r = llmops(other.path(), {"--dir", real(dir.path()), "prompt", "list"},
+                                  {{"LLMOPS_DIR", real(other.path())}});
+            lists_greeting(r);
+        }
+        SUBCASE("a --dir without a project is an error naming it") {
+            const auto r = llmops(dir.path(), {"--dir", "elsewhere", "prompt", "list"});
+            CHECK(r.exit_code == 2);
+            CHECK(r.err == "llmops: error: no llmops project at '" + real(dir / "elsewhere") +
+                               "' (run 'llmops init' there)\n");
+        }
+    }
+
+    TEST_CASE("cli::outside a project") {
+        TempDir dir;
+        fs::create_directories(dir / "nested");
+        SUBCASE("every store command says where it looked") {
+            for (const auto& args : std::vector<std::vector<std::string>>{
+                     {"prompt", "list"}, {"prompt", "commit", "-m", "x"}, {"fsck"}}) {
+                const auto r = llmops(dir / "nested", args);
+                CHECK(r.exit_code == 2);
+                CHECK(r.out == "");
+                CHECK(r.err == "llmops: error: not in an llmops project (no .llmops/ in '" +
+                                   real(dir / "nested") + "' or any parent; run 'llmops init')\n");
+            }
+        }
+        SUBCASE("a .llmops folder without its store") {
+            init(dir);
+            fs::remove(dir / ".llmops/llmops.db");
+            const auto r = llmops(dir.path(), {"prompt", "log"});
+            CHECK(r.exit_code == 2);
+            CHECK(r.err == "llmops: error: no store at '" + real(dir.path()) +
+                               "/.llmops/llmops.db' (run 'llmops init')\n");
+        }
+    }
 
 } // TEST_SUITE
 

@@ -281,391 +281,394 @@ void step_list_export_fsck(const TempDir& dir) {
 
 TEST_SUITE("cli") {
 
-TEST_CASE("cli::prompt walkthrough") {
-    TempDir dir;
-    ok(dir, {"init"});
-    dir.write("prompts/greet.yaml", k_greet_v1);
-    dir.write("prompts/support/triage.md", k_triage);
-    step_status_new(dir);
-    step_first_commit(dir);
-    step_edit_and_diff(dir);
-    step_second_commit_and_log(dir);
-    step_labels(dir);
-    step_show(dir);
-    step_checkout(dir);
-    step_render(dir);
-    step_list_export_fsck(dir);
-}
-
-TEST_CASE("cli::prompt --json shapes") {
-    Store store;
-    const TempDir& dir = store.dir;
-    SUBCASE("status") {
+    TEST_CASE("cli::prompt walkthrough") {
+        TempDir dir;
+        ok(dir, {"init"});
         dir.write("prompts/greet.yaml", k_greet_v1);
-        dir.write("prompts/new.txt", "A new {{thing}}\n");
-        const json status = ok_json(dir, {"prompt", "status", "--json"});
-        REQUIRE(status["files"].size() == 3);
-        const json& greet = status["files"][0];
-        CHECK(greet == json{{"path", "prompts/greet.yaml"},
-                            {"name", "greet"},
-                            {"state", "modified"},
-                            {"id", id_of(dir, "greet@1")},
-                            {"latest_version", 2},
-                            {"error", nullptr}});
-        CHECK(status["files"][1]["state"] == "new");
-        CHECK(status["files"][1]["latest_version"].is_null());
-        CHECK(status["files"][2]["path"] == "prompts/support/triage.md");
-        CHECK(status["files"][2]["state"] == "unchanged");
-        CHECK(status["without_file"] == json::array());
+        dir.write("prompts/support/triage.md", k_triage);
+        step_status_new(dir);
+        step_first_commit(dir);
+        step_edit_and_diff(dir);
+        step_second_commit_and_log(dir);
+        step_labels(dir);
+        step_show(dir);
+        step_checkout(dir);
+        step_render(dir);
+        step_list_export_fsck(dir);
     }
-    SUBCASE("status of an invalid file and a prompt without a file") {
-        fs::remove(dir / "prompts/support/triage.md");
-        dir.write("prompts/bad.yaml", "description: no template\n");
-        const auto r = llmops(dir.path(), {"prompt", "status", "--json"});
-        CHECK(r.exit_code == 2);
-        const json status = json::parse(r.out);
-        CHECK(status["files"][0] == json{{"path", "prompts/bad.yaml"},
-                                         {"name", nullptr},
-                                         {"state", "invalid"},
-                                         {"id", nullptr},
-                                         {"latest_version", nullptr},
-                                         {"error", "prompts/bad.yaml: prompt file has no "
-                                                   "template (add 'template' or 'messages')"}});
-        CHECK(status["without_file"] == json::array({"support/triage"}));
-    }
-    SUBCASE("log") {
-        const json log = ok_json(dir, {"prompt", "log", "--json"});
-        REQUIRE(log["versions"].size() == 3);
-        for (const auto& v : log["versions"]) {
-            check_version_fields(v);
-            CHECK(v["labels"].is_array());
+
+    TEST_CASE("cli::prompt --json shapes") {
+        Store store;
+        const TempDir& dir = store.dir;
+        SUBCASE("status") {
+            dir.write("prompts/greet.yaml", k_greet_v1);
+            dir.write("prompts/new.txt", "A new {{thing}}\n");
+            const json status = ok_json(dir, {"prompt", "status", "--json"});
+            REQUIRE(status["files"].size() == 3);
+            const json& greet = status["files"][0];
+            CHECK(greet == json{{"path", "prompts/greet.yaml"},
+                                {"name", "greet"},
+                                {"state", "modified"},
+                                {"id", id_of(dir, "greet@1")},
+                                {"latest_version", 2},
+                                {"error", nullptr}});
+            CHECK(status["files"][1]["state"] == "new");
+            CHECK(status["files"][1]["latest_version"].is_null());
+            CHECK(status["files"][2]["path"] == "prompts/support/triage.md");
+            CHECK(status["files"][2]["state"] == "unchanged");
+            CHECK(status["without_file"] == json::array());
         }
-        const json greet = ok_json(dir, {"prompt", "log", "greet", "--json"});
-        REQUIRE(greet["versions"].size() == 2);
-        CHECK(greet["versions"][0]["version"] == 2);
-        CHECK(greet["versions"][0]["labels"] == json::array({"production"}));
-        CHECK(greet["versions"][0]["message"] == "shorter greeting");
-        CHECK(greet["versions"][1]["parent"].is_null());
-        CHECK(
-            ok_json(dir, {"prompt", "log", "greet", "-n", "1", "--json"})["versions"].size() ==
-            1);
+        SUBCASE("status of an invalid file and a prompt without a file") {
+            fs::remove(dir / "prompts/support/triage.md");
+            dir.write("prompts/bad.yaml", "description: no template\n");
+            const auto r = llmops(dir.path(), {"prompt", "status", "--json"});
+            CHECK(r.exit_code == 2);
+            const json status = json::parse(r.out);
+            CHECK(status["files"][0] == json{{"path", "prompts/bad.yaml"},
+                                             {"name", nullptr},
+                                             {"state", "invalid"},
+                                             {"id", nullptr},
+                                             {"latest_version", nullptr},
+                                             {"error", "prompts/bad.yaml: prompt file has no "
+                                                       "template (add 'template' or 'messages')"}});
+            CHECK(status["without_file"] == json::array({"support/triage"}));
+        }
+        SUBCASE("log") {
+            const json log = ok_json(dir, {"prompt", "log", "--json"});
+            REQUIRE(log["versions"].size() == 3);
+            for (const auto& v : log["versions"]) {
+                check_version_fields(v);
+                CHECK(v["labels"].is_array());
+            }
+            const json greet = ok_json(dir, {"prompt", "log", "greet", "--json"});
+            REQUIRE(greet["versions"].size() == 2);
+            CHECK(greet["versions"][0]["version"] == 2);
+            CHECK(greet["versions"][0]["labels"] == json::array({"production"}));
+            CHECK(greet["versions"][0]["message"] == "shorter greeting");
+            CHECK(greet["versions"][1]["parent"].is_null());
+            CHECK(
+                ok_json(dir, {"prompt", "log", "greet", "-n", "1", "--json"})["versions"].size() ==
+                1);
+        }
+        SUBCASE("show") {
+            const json show = ok_json(dir, {"prompt", "show", "greet@production", "--json"});
+            check_version_fields(show);
+            CHECK(show["version"] == 2);
+            CHECK(show["labels"] == json::array({"production"}));
+            CHECK(show["content"]["description"] == "Greets a user");
+            CHECK(show["content"]["config"] ==
+                  json{{"model", "gpt-4o-mini"}, {"temperature", 0.2}});
+            CHECK(show["content"]["variables"] == json{{"name", json::object()}});
+            CHECK(show["content"]["messages"][1] ==
+                  json{{"role", "user"}, {"content", "Say hi to {{name}}."}});
+            const json triage = ok_json(dir, {"prompt", "show", "support/triage", "--json"});
+            CHECK(triage["content"]["template"] ==
+                  "Classify this ticket in a {{tone}} tone: {{ticket}}");
+            CHECK(triage["content"]["variables"] == json{{"tone", {{"default", "calm"}}}});
+        }
+        SUBCASE("list") {
+            const json list = ok_json(dir, {"prompt", "list", "--json"});
+            REQUIRE(list["prompts"].size() == 2);
+            const json& greet = list["prompts"][0];
+            CHECK(greet["name"] == "greet");
+            CHECK(greet["latest_version"] == 2);
+            CHECK(greet["latest_id"] == id_of(dir, "greet@2"));
+            CHECK(greet["updated_at"].is_string());
+            CHECK(greet["labels"] == json{{"production", 2}});
+            CHECK(list["prompts"][1]["name"] == "support/triage");
+            CHECK(list["prompts"][1]["labels"] == json::object());
+        }
+        SUBCASE("label history") {
+            const json history = ok_json(dir, {"prompt", "label", "history", "--json"});
+            REQUIRE(history["events"].size() == 2);
+            const json& move = history["events"][1];
+            CHECK(move["seq"].get<int>() > history["events"][0]["seq"].get<int>());
+            CHECK(move["prompt"] == "greet");
+            CHECK(move["label"] == "production");
+            CHECK(move["from"] == 1);
+            CHECK(move["to"] == 2);
+            CHECK(move["author"] == k_author);
+            CHECK(move["message"] == "ship it");
+            CHECK(move["created_at"].is_string());
+            CHECK(history["events"][0]["from"].is_null());
+        }
+        SUBCASE("diff of two versions") {
+            const json diff = ok_json(dir, {"prompt", "diff", "greet@1", "greet@2", "--json"});
+            CHECK(diff["from"]["label"] == "greet@1 (" + short_id(id_of(dir, "greet@1")) + ")");
+            check_version_fields(diff["from"]["version"]);
+            CHECK(diff["to"]["version"]["version"] == 2);
+            CHECK(diff["identical"] == false);
+            CHECK(diff["diff"].get<std::string>().find("+    content: \"Say hi to {{name}}.\"\n") !=
+                  std::string::npos);
+        }
+        SUBCASE("diff against the working file") {
+            const json diff = ok_json(dir, {"prompt", "diff", "greet", "--json"});
+            CHECK(diff["to"] == json{{"label", "prompts/greet.yaml"}, {"version", nullptr}});
+            CHECK(diff["identical"] == true);
+            CHECK(diff["diff"] == "");
+        }
+        SUBCASE("commit") {
+            dir.write("prompts/greet.yaml", k_greet_v1);
+            const json commit =
+                ok_json(dir, {"prompt", "commit", "prompts", "-m", "back", "--json"});
+            REQUIRE(commit["commits"].size() == 2);
+            const json& greet = commit["commits"][0];
+            check_version_fields(greet);
+            CHECK(greet["path"] == "prompts/greet.yaml");
+            CHECK(greet["created"] == true);
+            CHECK(greet["version"] == 3);
+            CHECK(greet["id"] == id_of(dir, "greet@1"));
+            CHECK(commit["commits"][1]["created"] == false);
+            CHECK(commit["commits"][1]["version"] == 1);
+        }
+        SUBCASE("export of latest") {
+            const auto r = llmops(dir.path(), {"prompt", "export"});
+            CHECK(r.exit_code == 0);
+            CHECK(r.err == "");
+            const json exported = json::parse(r.out);
+            CHECK(exported["format"] == "llmops-export/1");
+            CHECK(exported["label"] == "latest");
+            CHECK(exported["prompts"]["support/triage"]["template"] ==
+                  "Classify this ticket in a {{tone}} tone: {{ticket}}");
+            CHECK(exported["prompts"]["support/triage"]["version"] == 1);
+            CHECK(exported["prompts"]["support/triage"]["created_at"].is_string());
+        }
+        SUBCASE("fsck") {
+            const json fsck = ok_json(dir, {"fsck", "--json"});
+            CHECK(fsck == json{{"ok", true},
+                               {"objects", 3},
+                               {"versions", 3},
+                               {"labels", 1},
+                               {"label_events", 2},
+                               {"problems", json::array()}});
+        }
     }
-    SUBCASE("show") {
-        const json show = ok_json(dir, {"prompt", "show", "greet@production", "--json"});
-        check_version_fields(show);
-        CHECK(show["version"] == 2);
-        CHECK(show["labels"] == json::array({"production"}));
-        CHECK(show["content"]["description"] == "Greets a user");
-        CHECK(show["content"]["config"] ==
-              json{{"model", "gpt-4o-mini"}, {"temperature", 0.2}});
-        CHECK(show["content"]["variables"] == json{{"name", json::object()}});
-        CHECK(show["content"]["messages"][1] ==
-              json{{"role", "user"}, {"content", "Say hi to {{name}}."}});
-        const json triage = ok_json(dir, {"prompt", "show", "support/triage", "--json"});
-        CHECK(triage["content"]["template"] ==
-              "Classify this ticket in a {{tone}} tone: {{ticket}}");
-        CHECK(triage["content"]["variables"] == json{{"tone", {{"default", "calm"}}}});
-    }
-    SUBCASE("list") {
-        const json list = ok_json(dir, {"prompt", "list", "--json"});
-        REQUIRE(list["prompts"].size() == 2);
-        const json& greet = list["prompts"][0];
-        CHECK(greet["name"] == "greet");
-        CHECK(greet["latest_version"] == 2);
-        CHECK(greet["latest_id"] == id_of(dir, "greet@2"));
-        CHECK(greet["updated_at"].is_string());
-        CHECK(greet["labels"] == json{{"production", 2}});
-        CHECK(list["prompts"][1]["name"] == "support/triage");
-        CHECK(list["prompts"][1]["labels"] == json::object());
-    }
-    SUBCASE("label history") {
-        const json history = ok_json(dir, {"prompt", "label", "history", "--json"});
-        REQUIRE(history["events"].size() == 2);
-        const json& move = history["events"][1];
-        CHECK(move["seq"].get<int>() > history["events"][0]["seq"].get<int>());
-        CHECK(move["prompt"] == "greet");
-        CHECK(move["label"] == "production");
-        CHECK(move["from"] == 1);
-        CHECK(move["to"] == 2);
-        CHECK(move["author"] == k_author);
-        CHECK(move["message"] == "ship it");
-        CHECK(move["created_at"].is_string());
-        CHECK(history["events"][0]["from"].is_null());
-    }
-    SUBCASE("diff of two versions") {
-        const json diff = ok_json(dir, {"prompt", "diff", "greet@1", "greet@2", "--json"});
-        CHECK(diff["from"]["label"] == "greet@1 (" + short_id(id_of(dir, "greet@1")) + ")");
-        check_version_fields(diff["from"]["version"]);
-        CHECK(diff["to"]["version"]["version"] == 2);
-        CHECK(diff["identical"] == false);
-        CHECK(diff["diff"].get<std::string>().find("+    content: \"Say hi to {{name}}.\"\n") !=
-              std::string::npos);
-    }
-    SUBCASE("diff against the working file") {
-        const json diff = ok_json(dir, {"prompt", "diff", "greet", "--json"});
-        CHECK(diff["to"] == json{{"label", "prompts/greet.yaml"}, {"version", nullptr}});
-        CHECK(diff["identical"] == true);
-        CHECK(diff["diff"] == "");
-    }
-    SUBCASE("commit") {
-        dir.write("prompts/greet.yaml", k_greet_v1);
-        const json commit =
-            ok_json(dir, {"prompt", "commit", "prompts", "-m", "back", "--json"});
-        REQUIRE(commit["commits"].size() == 2);
-        const json& greet = commit["commits"][0];
-        check_version_fields(greet);
-        CHECK(greet["path"] == "prompts/greet.yaml");
-        CHECK(greet["created"] == true);
-        CHECK(greet["version"] == 3);
-        CHECK(greet["id"] == id_of(dir, "greet@1"));
-        CHECK(commit["commits"][1]["created"] == false);
-        CHECK(commit["commits"][1]["version"] == 1);
-    }
-    SUBCASE("export of latest") {
-        const auto r = llmops(dir.path(), {"prompt", "export"});
-        CHECK(r.exit_code == 0);
-        CHECK(r.err == "");
-        const json exported = json::parse(r.out);
-        CHECK(exported["format"] == "llmops-export/1");
-        CHECK(exported["label"] == "latest");
-        CHECK(exported["prompts"]["support/triage"]["template"] ==
-              "Classify this ticket in a {{tone}} tone: {{ticket}}");
-        CHECK(exported["prompts"]["support/triage"]["version"] == 1);
-        CHECK(exported["prompts"]["support/triage"]["created_at"].is_string());
-    }
-    SUBCASE("fsck") {
-        const json fsck = ok_json(dir, {"fsck", "--json"});
-        CHECK(fsck == json{{"ok", true},
-                           {"objects", 3},
-                           {"versions", 3},
-                           {"labels", 1},
-                           {"label_events", 2},
-                           {"problems", json::array()}});
-    }
-}
 
-TEST_CASE("cli::prompt file errors") {
-    TempDir dir;
-    ok(dir, {"init"});
-    dir.write("prompts/good.yaml", "template: fine\n");
-    const auto check_commit_error = [&](const std::string& file, const std::string& text,
-                                        const std::string& message) {
-        dir.write(file, text);
-        check_error(llmops(dir.path(), {"prompt", "commit", "-m", "x"}), message);
-        // Nothing is committed, not even the good file.
-        CHECK(ok_json(dir, {"prompt", "list", "--json"})["prompts"] == json::array());
-    };
-    SUBCASE("malformed YAML names the line and column") {
-        check_commit_error("prompts/x.yaml", "description: d\ntemplate: hello\n  bad: indent\n",
-                           "prompts/x.yaml:3:6: illegal map value");
+    TEST_CASE("cli::prompt file errors") {
+        TempDir dir;
+        ok(dir, {"init"});
+        dir.write("prompts/good.yaml", "template: fine\n");
+        const auto check_commit_error = [&](const std::string& file, const std::string& text,
+                                            const std::string& message) {
+            dir.write(file, text);
+            check_error(llmops(dir.path(), {"prompt", "commit", "-m", "x"}), message);
+            // Nothing is committed, not even the good file.
+            CHECK(ok_json(dir, {"prompt", "list", "--json"})["prompts"] == json::array());
+        };
+        SUBCASE("malformed YAML names the line and column") {
+            check_commit_error("prompts/x.yaml", "description: d\ntemplate: hello\n  bad: indent\n",
+                               "prompts/x.yaml:3:6: illegal map value");
+        }
+        SUBCASE("a duplicate key") {
+            check_commit_error("prompts/x.yaml", "template: a\ndescription: d\ntemplate: b\n",
+                               "prompts/x.yaml:3:1: duplicate key 'template'");
+        }
+        SUBCASE("no template") {
+            check_commit_error("prompts/x.yaml", "description: d\n",
+                               "prompts/x.yaml: prompt file has no template (add 'template' or "
+                               "'messages')");
+            fs::remove(dir / "prompts/x.yaml");
+            check_commit_error("prompts/y.md", "---\ndescription: d\n---\n\n",
+                               "prompts/y.md: prompt file has no template (the body is empty)");
+        }
+        SUBCASE("an invalid name") {
+            check_commit_error("prompts/x.yaml", "template: hi\nname: Bad Name\n",
+                               "prompts/x.yaml:2:1: invalid prompt name 'Bad Name' (use lowercase "
+                               "letters, digits, '.', '_', '-' and '/')");
+        }
+        SUBCASE("a misspelt key gets a suggestion") {
+            check_commit_error("prompts/x.yaml", "description: d\ntemplte: hi\n",
+                               "prompts/x.yaml:2:1: unknown key 'templte' in prompt file (did you "
+                               "mean 'template'?)");
+        }
+        SUBCASE("a file that is not UTF-8") {
+            check_commit_error("prompts/x.md", "hello \xff world\n",
+                               "prompts/x.md:1:7: file is not valid UTF-8");
+        }
+        SUBCASE("two files declaring one prompt") {
+            check_commit_error("prompts/other.yaml", "name: good\ntemplate: again\n",
+                               "prompts/other.yaml: prompt 'good' is also declared by "
+                               "'prompts/good.yaml'");
+        }
+        SUBCASE("status shows the invalid file and exits 2") {
+            dir.write("prompts/x.yaml", "template: a\ntemplate: b\n");
+            const auto r = llmops(dir.path(), {"prompt", "status"});
+            CHECK(r.exit_code == 2);
+            CHECK(r.out == "changes not committed (llmops prompt commit -m MSG):\n"
+                           "  new:       prompts/good.yaml (good)\n"
+                           "  invalid:   prompts/x.yaml:2:1: duplicate key 'template'\n");
+        }
     }
-    SUBCASE("a duplicate key") {
-        check_commit_error("prompts/x.yaml", "template: a\ndescription: d\ntemplate: b\n",
-                           "prompts/x.yaml:3:1: duplicate key 'template'");
-    }
-    SUBCASE("no template") {
-        check_commit_error("prompts/x.yaml", "description: d\n",
-                           "prompts/x.yaml: prompt file has no template (add 'template' or "
-                           "'messages')");
-        fs::remove(dir / "prompts/x.yaml");
-        check_commit_error("prompts/y.md", "---\ndescription: d\n---\n\n",
-                           "prompts/y.md: prompt file has no template (the body is empty)");
-    }
-    SUBCASE("an invalid name") {
-        check_commit_error("prompts/x.yaml", "template: hi\nname: Bad Name\n",
-                           "prompts/x.yaml:2:1: invalid prompt name 'Bad Name' (use lowercase "
-                           "letters, digits, '.', '_', '-' and '/')");
-    }
-    SUBCASE("a misspelt key gets a suggestion") {
-        check_commit_error("prompts/x.yaml", "description: d\ntemplte: hi\n",
-                           "prompts/x.yaml:2:1: unknown key 'templte' in prompt file (did you "
-                           "mean 'template'?)");
-    }
-    SUBCASE("a file that is not UTF-8") {
-        check_commit_error("prompts/x.md", "hello \xff world\n",
-                           "prompts/x.md:1:7: file is not valid UTF-8");
-    }
-    SUBCASE("two files declaring one prompt") {
-        check_commit_error("prompts/other.yaml", "name: good\ntemplate: again\n",
-                           "prompts/other.yaml: prompt 'good' is also declared by "
-                           "'prompts/good.yaml'");
-    }
-    SUBCASE("status shows the invalid file and exits 2") {
-        dir.write("prompts/x.yaml", "template: a\ntemplate: b\n");
-        const auto r = llmops(dir.path(), {"prompt", "status"});
-        CHECK(r.exit_code == 2);
-        CHECK(r.out == "changes not committed (llmops prompt commit -m MSG):\n"
-                       "  new:       prompts/good.yaml (good)\n"
-                       "  invalid:   prompts/x.yaml:2:1: duplicate key 'template'\n");
-    }
-}
 
-TEST_CASE("cli::prompt commit refuses broken templates") {
-    TempDir dir;
-    ok(dir, {"init"});
-    dir.write("prompts/good.yaml", "template: fine\n");
-    const auto refused = [&](const std::string& file, const std::string& text,
-                             const std::string& message) {
-        dir.write(file, text);
-        check_error(llmops(dir.path(), {"prompt", "commit", "-m", "x"}), message);
-        CHECK(ok_json(dir, {"prompt", "list", "--json"})["prompts"] == json::array());
-        fs::remove(dir / file);
-    };
-    SUBCASE("unclosed, mismatched and stray sections, at their line and column") {
-        refused("prompts/list.md", "---\ndescription: d\n---\nItems:\n{{#items}}- {{name}}\n",
-                "prompts/list.md:5:1: unclosed section '{{#items}}'");
-        refused("prompts/inv.md", "{{^empty}}none{{/items}}",
-                "prompts/inv.md:1:15: mismatched section: '{{/items}}' closes '{{^empty}}'");
-        refused("prompts/stray.yaml", "template: |\n  Hello\n  {{/x}} there\n",
-                "prompts/stray.yaml:3:3: '{{/x}}' closes no open section");
+    TEST_CASE("cli::prompt commit refuses broken templates") {
+        TempDir dir;
+        ok(dir, {"init"});
+        dir.write("prompts/good.yaml", "template: fine\n");
+        const auto refused = [&](const std::string& file, const std::string& text,
+                                 const std::string& message) {
+            dir.write(file, text);
+            check_error(llmops(dir.path(), {"prompt", "commit", "-m", "x"}), message);
+            CHECK(ok_json(dir, {"prompt", "list", "--json"})["prompts"] == json::array());
+            fs::remove(dir / file);
+        };
+        SUBCASE("unclosed, mismatched and stray sections, at their line and column") {
+            refused("prompts/list.md", "---\ndescription: d\n---\nItems:\n{{#items}}- {{name}}\n",
+                    "prompts/list.md:5:1: unclosed section '{{#items}}'");
+            refused("prompts/inv.md", "{{^empty}}none{{/items}}",
+                    "prompts/inv.md:1:15: mismatched section: '{{/items}}' closes '{{^empty}}'");
+            refused("prompts/stray.yaml", "template: |\n  Hello\n  {{/x}} there\n",
+                    "prompts/stray.yaml:3:3: '{{/x}}' closes no open section");
+        }
+        SUBCASE("render of a working file and status refuse it too") {
+            dir.write("prompts/bad.md", "Hi {{#x}}\n");
+            check_error(llmops(dir.path(), {"prompt", "render", "prompts/bad.md"}),
+                        "prompts/bad.md:1:4: unclosed section '{{#x}}'");
+            const auto r = llmops(dir.path(), {"prompt", "status"});
+            CHECK(r.exit_code == 2);
+            CHECK(r.out.find("  invalid:   prompts/bad.md:1:4: unclosed section '{{#x}}'\n") !=
+                  std::string::npos);
+        }
+        SUBCASE("valid templates still commit: set delimiters, triple mustaches, comments") {
+            dir.write("prompts/delims.md", "{{=<% %>=}}<%#items%>- <%name%>\n<%/items%>");
+            dir.write("prompts/raw.md", "{{{html}}} and {{& html}}");
+            dir.write("prompts/comment.md", "{{! {{#not-a-section}} }}{{#a}}{{^b}}x{{/b}}{{/a}}");
+            const json commits = ok_json(dir, {"prompt", "commit", "-m", "ok", "--json"});
+            CHECK(commits["commits"].size() == 4);
+            CHECK(ok(dir, {"prompt", "render", "raw", "--var", "html=<b>"}) == "<b> and <b>\n");
+        }
     }
-    SUBCASE("render of a working file and status refuse it too") {
-        dir.write("prompts/bad.md", "Hi {{#x}}\n");
-        check_error(llmops(dir.path(), {"prompt", "render", "prompts/bad.md"}),
-                    "prompts/bad.md:1:4: unclosed section '{{#x}}'");
-        const auto r = llmops(dir.path(), {"prompt", "status"});
-        CHECK(r.exit_code == 2);
-        CHECK(r.out.find("  invalid:   prompts/bad.md:1:4: unclosed section '{{#x}}'\n") !=
-              std::string::npos);
-    }
-    SUBCASE("valid templates still commit: set delimiters, triple mustaches, comments") {
-        dir.write("prompts/delims.md", "{{=<% %>=}}<%#items%>- <%name%>\n<%/items%>");
-        dir.write("prompts/raw.md", "{{{html}}} and {{& html}}");
-        dir.write("prompts/comment.md", "{{! {{#not-a-section}} }}{{#a}}{{^b}}x{{/b}}{{/a}}");
-        const json commits = ok_json(dir, {"prompt", "commit", "-m", "ok", "--json"});
-        CHECK(commits["commits"].size() == 4);
-        CHECK(ok(dir, {"prompt", "render", "raw", "--var", "html=<b>"}) == "<b> and <b>\n");
-    }
-}
 
-TEST_CASE("cli::prompt ref and render errors") {
-    Store store;
-    const TempDir& dir = store.dir;
-    SUBCASE("an unknown prompt gets a suggestion") {
-        check_error(llmops(dir.path(), {"prompt", "show", "gret"}),
-                    "unknown prompt 'gret' (did you mean 'greet'?)");
-        check_error(llmops(dir.path(), {"prompt", "log", "nothing-like-it"}),
-                    "unknown prompt 'nothing-like-it'");
+    TEST_CASE("cli::prompt ref and render errors") {
+        Store store;
+        const TempDir& dir = store.dir;
+        SUBCASE("an unknown prompt gets a suggestion") {
+            check_error(llmops(dir.path(), {"prompt", "show", "gret"}),
+                        "unknown prompt 'gret' (did you mean 'greet'?)");
+            check_error(llmops(dir.path(), {"prompt", "log", "nothing-like-it"}),
+                        "unknown prompt 'nothing-like-it'");
+        }
+        SUBCASE("an unknown ref lists the candidates") {
+            check_error(llmops(dir.path(), {"prompt", "show", "greet@9"}),
+                        "unknown ref 'greet@9' (versions 1-2, latest, labels: production)");
+            check_error(llmops(dir.path(), {"prompt", "render", "greet@prodution"}),
+                        "unknown ref 'greet@prodution' (did you mean 'production'?) (versions 1-2, "
+                        "latest, labels: production)");
+        }
+        SUBCASE("removing a label that is not there") {
+            check_error(llmops(dir.path(), {"prompt", "label", "rm", "greet", "staging"}),
+                        "prompt 'greet' has no label 'staging' (labels: production)");
+        }
+        SUBCASE("a reserved or invalid label") {
+            check_error(llmops(dir.path(), {"prompt", "label", "set", "greet@1", "latest"}),
+                        "label 'latest' is reserved: it always names the newest version");
+            check_error(
+                llmops(dir.path(), {"prompt", "label", "set", "greet@1", "Prod"}),
+                "invalid label 'Prod' (use lowercase letters, digits, '.', '_' and '-', and "
+                "not a version number)");
+        }
+        SUBCASE("a missing variable is named") {
+            check_error(llmops(dir.path(), {"prompt", "render", "greet"}),
+                        "greet: missing variable 'name'");
+        }
+        SUBCASE("a bad --var") {
+            check_error(llmops(dir.path(), {"prompt", "render", "greet", "--var", "name"}),
+                        "invalid --var 'name' (expected name=value)");
+        }
+        SUBCASE("a partial cycle") {
+            dir.write("prompts/a.yaml", "template: \"A {{> b@latest}}\"\n");
+            dir.write("prompts/b.yaml", "template: \"B {{> a@latest}}\"\n");
+            ok(dir, {"prompt", "commit", "-m", "cycle"});
+            check_error(llmops(dir.path(), {"prompt", "render", "a"}),
+                        "a: partial cycle: b@latest -> a@latest -> b@latest");
+        }
+        SUBCASE("checkout refuses to overwrite uncommitted work") {
+            dir.write("prompts/greet.yaml", "template: precious\n");
+            check_error(llmops(dir.path(), {"prompt", "checkout", "greet@1"}),
+                        "'prompts/greet.yaml' holds content that no version of 'greet' has; commit "
+                        "it first or use --force to overwrite it");
+            CHECK(dir.read("prompts/greet.yaml") == "template: precious\n");
+        }
     }
-    SUBCASE("an unknown ref lists the candidates") {
-        check_error(llmops(dir.path(), {"prompt", "show", "greet@9"}),
-                    "unknown ref 'greet@9' (versions 1-2, latest, labels: production)");
-        check_error(llmops(dir.path(), {"prompt", "render", "greet@prodution"}),
-                    "unknown ref 'greet@prodution' (did you mean 'production'?) (versions 1-2, "
-                    "latest, labels: production)");
-    }
-    SUBCASE("removing a label that is not there") {
-        check_error(llmops(dir.path(), {"prompt", "label", "rm", "greet", "staging"}),
-                    "prompt 'greet' has no label 'staging' (labels: production)");
-    }
-    SUBCASE("a reserved or invalid label") {
-        check_error(llmops(dir.path(), {"prompt", "label", "set", "greet@1", "latest"}),
-                    "label 'latest' is reserved: it always names the newest version");
-        check_error(
-            llmops(dir.path(), {"prompt", "label", "set", "greet@1", "Prod"}),
-            "invalid label 'Prod' (use lowercase letters, digits, '.', '_' and '-', and "
-            "not a version number)");
-    }
-    SUBCASE("a missing variable is named") {
-        check_error(llmops(dir.path(), {"prompt", "render", "greet"}),
-                    "greet: missing variable 'name'");
-    }
-    SUBCASE("a bad --var") {
-        check_error(llmops(dir.path(), {"prompt", "render", "greet", "--var", "name"}),
-                    "invalid --var 'name' (expected name=value)");
-    }
-    SUBCASE("a partial cycle") {
-        dir.write("prompts/a.yaml", "template: \"A {{> b@latest}}\"\n");
-        dir.write("prompts/b.yaml", "template: \"B {{> a@latest}}\"\n");
-        ok(dir, {"prompt", "commit", "-m", "cycle"});
-        check_error(llmops(dir.path(), {"prompt", "render", "a"}),
-                    "a: partial cycle: b@latest -> a@latest -> b@latest");
-    }
-    SUBCASE("checkout refuses to overwrite uncommitted work") {
-        dir.write("prompts/greet.yaml", "template: precious\n");
-        check_error(llmops(dir.path(), {"prompt", "checkout", "greet@1"}),
-                    "'prompts/greet.yaml' holds content that no version of 'greet' has; commit "
-                    "it first or use --force to overwrite it");
-        CHECK(dir.read("prompts/greet.yaml") == "template: precious\n");
-    }
-}
 
-TEST_CASE("cli::prompt bundle and import") {
-    Store there;
-    TempDir here;
-    ok(here, {"init"});
-    ok(there.dir, {"prompt", "bundle", "-o", "team.json"});
-    fs::copy_file(there.dir / "team.json", here / "team.json");
-    // stdout and the file are the same bytes.
-    CHECK(ok(there.dir, {"prompt", "bundle"}) == there.dir.read("team.json"));
+    TEST_CASE("cli::prompt bundle and import") {
+        Store there;
+        TempDir here;
+        ok(here, {"init"});
+        ok(there.dir, {"prompt", "bundle", "-o", "team.json"});
+        fs::copy_file(there.dir / "team.json", here / "team.json");
+        // stdout and the file are the same bytes.
+        CHECK(ok(there.dir, {"prompt", "bundle"}) == there.dir.read("team.json"));
 
-    SUBCASE("into an empty store, then again") {
-        CHECK(ok(here, {"prompt", "import", "team.json"}) ==
-              "greet: new prompt, 2 versions; production none -> @2\n"
-              "support/triage: new prompt, 1 version\n"
-              "imported 'team.json': 2 prompts changed, 0 unchanged\n");
-        CHECK(ok(here, {"prompt", "show", "greet@production", "--json"}) ==
-              ok(there.dir, {"prompt", "show", "greet@production", "--json"}));
-        CHECK(ok(here, {"prompt", "label", "history", "--json"}) ==
-              ok(there.dir, {"prompt", "label", "history", "--json"}));
-        CHECK(ok(here, {"prompt", "import", "team.json"}) ==
-              "imported 'team.json': 0 prompts changed, 2 unchanged\n");
-        ok(here, {"fsck"});
-    }
-    SUBCASE("a label moved on both sides: exit 1, the conflict named, the rest merged") {
-        ok(here, {"prompt", "import", "team.json"});
-        here.write("prompts/greet.yaml", "template: mine\n");
-        ok(here, {"prompt", "commit", "-m", "mine"});
-        ok(here, {"prompt", "label", "set", "greet@3", "production"});
-        there.dir.write("prompts/greet.yaml", "template: theirs\n");
-        ok(there.dir, {"prompt", "commit", "-m", "theirs"});
-        ok(there.dir, {"prompt", "label", "set", "greet@3", "production"});
-        ok(there.dir, {"prompt", "label", "set", "greet@1", "staging"});
-        ok(there.dir, {"prompt", "bundle", "greet", "-o", (here / "team.json").string()});
-        const std::string mine = short_id(id_of(here, "greet@3"));
-        const std::string theirs = short_id(id_of(there.dir, "greet@3"));
+        SUBCASE("into an empty store, then again") {
+            CHECK(ok(here, {"prompt", "import", "team.json"}) ==
+                  "greet: new prompt, 2 versions; production none -> @2\n"
+                  "support/triage: new prompt, 1 version\n"
+                  "imported 'team.json': 2 prompts changed, 0 unchanged\n");
+            CHECK(ok(here, {"prompt", "show", "greet@production", "--json"}) ==
+                  ok(there.dir, {"prompt", "show", "greet@production", "--json"}));
+            CHECK(ok(here, {"prompt", "label", "history", "--json"}) ==
+                  ok(there.dir, {"prompt", "label", "history", "--json"}));
+            CHECK(ok(here, {"prompt", "import", "team.json"}) ==
+                  "imported 'team.json': 0 prompts changed, 2 unchanged\n");
+            ok(here, {"fsck"});
+        }
+        SUBCASE("a label moved on both sides: exit 1, the conflict named, the rest merged") {
+            ok(here, {"prompt", "import", "team.json"});
+            here.write("prompts/greet.yaml", "template: mine\n");
+            ok(here, {"prompt", "commit", "-m", "mine"});
+            ok(here, {"prompt", "label", "set", "greet@3", "production"});
+            there.dir.write("prompts/greet.yaml", "template: theirs\n");
+            ok(there.dir, {"prompt", "commit", "-m", "theirs"});
+            ok(there.dir, {"prompt", "label", "set", "greet@3", "production"});
+            ok(there.dir, {"prompt", "label", "set", "greet@1", "staging"});
+            ok(there.dir, {"prompt", "bundle", "greet", "-o", (here / "team.json").string()});
+            const std::string mine = short_id(id_of(here, "greet@3"));
+            const std::string theirs = short_id(id_of(there.dir, "greet@3"));
 
-        const auto dry = llmops(here.path(), {"prompt", "import", "--dry-run", "team.json"});
-        CHECK(dry.exit_code == 1);
-        CHECK(dry.out.ends_with("(dry run: nothing written)\n"));
-        CHECK(ok_json(here, {"prompt", "log", "greet", "--json"})["versions"].size() == 3);
+            const auto dry = llmops(here.path(), {"prompt", "import", "--dry-run", "team.json"});
+            CHECK(dry.exit_code == 1);
+            CHECK(dry.out.ends_with("(dry run: nothing written)\n"));
+            CHECK(ok_json(here, {"prompt", "log", "greet", "--json"})["versions"].size() == 3);
 
-        const auto r = llmops(here.path(), {"prompt", "import", "team.json"});
-        CHECK(r.exit_code == 1);
-        CHECK(r.err == "");
-        CHECK(r.out == "greet: diverged: the bundle's version 3 added as 4; staging none -> @1\n"
-                       "conflict: label 'production' of 'greet' moved on both sides: here @3 (" +
-                           mine + "), in the bundle @4 (" + theirs + ")\n"
-                       "  to take the bundle's: llmops prompt label set greet@4 production\n"
-                       "imported 'team.json': 1 prompt changed, 0 unchanged, 1 label conflict\n");
-        CHECK(id_of(here, "greet@production").starts_with(mine));
-        const json again = json::parse(llmops(here.path(), {"prompt", "import", "team.json",
-                                                            "--json"}).out);
-        CHECK(again["conflicts"].size() == 1);
-        CHECK(again["conflicts"][0]["here"]["version"] == 3);
-        CHECK(again["conflicts"][0]["bundle"]["version"] == 4);
-        CHECK(again["prompts"][0]["added"] == json::array());
-        // Taking the bundle's side as the message says ends the conflict.
-        ok(here, {"prompt", "label", "set", "greet@4", "production"});
-        ok(here, {"prompt", "import", "team.json"});
-        ok(here, {"fsck"});
+            const auto r = llmops(here.path(), {"prompt", "import", "team.json"});
+            CHECK(r.exit_code == 1);
+            CHECK(r.err == "");
+            CHECK(r.out ==
+                  "greet: diverged: the bundle's version 3 added as 4; staging none -> @1\n"
+                  "conflict: label 'production' of 'greet' moved on both sides: here @3 (" +
+                      mine + "), in the bundle @4 (" + theirs +
+                      ")\n"
+                      "  to take the bundle's: llmops prompt label set greet@4 production\n"
+                      "imported 'team.json': 1 prompt changed, 0 unchanged, 1 label conflict\n");
+            CHECK(id_of(here, "greet@production").starts_with(mine));
+            const json again =
+                json::parse(llmops(here.path(), {"prompt", "import", "team.json", "--json"}).out);
+            CHECK(again["conflicts"].size() == 1);
+            CHECK(again["conflicts"][0]["here"]["version"] == 3);
+            CHECK(again["conflicts"][0]["bundle"]["version"] == 4);
+            CHECK(again["prompts"][0]["added"] == json::array());
+            // Taking the bundle's side as the message says ends the conflict.
+            ok(here, {"prompt", "label", "set", "greet@4", "production"});
+            ok(here, {"prompt", "import", "team.json"});
+            ok(here, {"fsck"});
+        }
+        SUBCASE("bad bundles are one-line errors and write nothing") {
+            here.write("bad.json", "{\"format\": \"llmops-bundle/1\", \"objects\": {},\n");
+            check_error(
+                llmops(here.path(), {"prompt", "import", "bad.json"}),
+                "bad.json:2:1: not JSON: syntax error while parsing object key - unexpected "
+                "end of input; expected string literal");
+            here.write("bad.json", "{\"prompts\": []}");
+            check_error(llmops(here.path(), {"prompt", "import", "bad.json"}),
+                        "bad.json: not an llmops bundle (its 'format' is not 'llmops-bundle/...'; "
+                        "write one with `llmops prompt bundle`)");
+            check_error(llmops(here.path(), {"prompt", "import", "missing.json"}),
+                        "cannot read 'missing.json': No such file or directory");
+            check_error(llmops(there.dir.path(), {"prompt", "bundle", "gret"}),
+                        "unknown prompt 'gret' (did you mean 'greet'?)");
+            CHECK(ok_json(here, {"prompt", "list", "--json"})["prompts"] == json::array());
+        }
     }
-    SUBCASE("bad bundles are one-line errors and write nothing") {
-        here.write("bad.json", "{\"format\": \"llmops-bundle/1\", \"objects\": {},\n");
-        check_error(llmops(here.path(), {"prompt", "import", "bad.json"}),
-                    "bad.json:2:1: not JSON: syntax error while parsing object key - unexpected "
-                    "end of input; expected string literal");
-        here.write("bad.json", "{\"prompts\": []}");
-        check_error(llmops(here.path(), {"prompt", "import", "bad.json"}),
-                    "bad.json: not an llmops bundle (its 'format' is not 'llmops-bundle/...'; "
-                    "write one with `llmops prompt bundle`)");
-        check_error(llmops(here.path(), {"prompt", "import", "missing.json"}),
-                    "cannot read 'missing.json': No such file or directory");
-        check_error(llmops(there.dir.path(), {"prompt", "bundle", "gret"}),
-                    "unknown prompt 'gret' (did you mean 'greet'?)");
-        CHECK(ok_json(here, {"prompt", "list", "--json"})["prompts"] == json::array());
-    }
-}
 
 } // TEST_SUITE
 

@@ -44,11 +44,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         return 0;
     }
     const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
-    static const bool fixtures = (fuzz::ScratchDir::write("vars.txt", "text of a variable\n"),
-                                  fuzz::ScratchDir::write("vars.json", "{\"a\": [1, \"b\"]}"), true);
+    static const bool fixtures =
+        (fuzz::ScratchDir::write("vars.txt", "text of a variable\n"),
+         fuzz::ScratchDir::write("vars.json", "{\"a\": [1, \"b\"]}"), true);
     (void)fixtures;
-    const auto path =
-        fuzz::ScratchDir::write(std::string("data.") + extension_for(data[0]), text);
+    const auto path = fuzz::ScratchDir::write(std::string("data.") + extension_for(data[0]), text);
 
     std::string hash;
     auto reader = eval::detail::open_dataset(path, &hash);
@@ -77,8 +77,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (!parse_cases) {
             continue;
         }
-        auto draft = eval::detail::parse_case(raw, fuzz::ScratchDir::path(),
-                                              eval::detail::CaseKind::test);
+        auto draft =
+            eval::detail::parse_case(raw, fuzz::ScratchDir::path(), eval::detail::CaseKind::test);
         if (!draft) {
             fuzz::check_error(draft.error(),
                               {ErrorCode::invalid_input, ErrorCode::not_found, ErrorCode::io},

@@ -55,8 +55,8 @@ Expected<std::string> load_partial(std::string_view ref) {
 }
 
 void render(std::string_view tmpl, prompt::MissingVariables missing, std::string_view what) {
-    auto out = prompt::render_template(tmpl, variables(), load_partial, {.missing = missing},
-                                       "fuzz");
+    auto out =
+        prompt::render_template(tmpl, variables(), load_partial, {.missing = missing}, "fuzz");
     if (!out) {
         fuzz::check_error(out.error(), {ErrorCode::invalid_input, ErrorCode::not_found}, what);
     }

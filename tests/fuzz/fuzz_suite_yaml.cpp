@@ -25,11 +25,14 @@ namespace fuzz = llmops::fuzz;
 
 // The files a suite can reference, written once per process.
 void write_fixtures() {
-    fuzz::ScratchDir::write("cases.csv", "question,__expected1,__expected2,__id,__metadata:tags[]\n"
-                                         "What is 2+2?,contains: 4,\"not-icontains: five\",q1,\"a, b\"\n"
-                                         "\"Say \"\"hi\"\"\",regex:^hi,,q2,\n");
-    fuzz::ScratchDir::write("cases.jsonl", "{\"vars\": {\"q\": \"a\"}, \"assert\": [{\"type\": \"equals\", \"value\": \"a\"}]}\n"
-                                           "{\"vars\": {\"q\": [\"x\", \"y\"]}}\n");
+    fuzz::ScratchDir::write("cases.csv",
+                            "question,__expected1,__expected2,__id,__metadata:tags[]\n"
+                            "What is 2+2?,contains: 4,\"not-icontains: five\",q1,\"a, b\"\n"
+                            "\"Say \"\"hi\"\"\",regex:^hi,,q2,\n");
+    fuzz::ScratchDir::write(
+        "cases.jsonl",
+        "{\"vars\": {\"q\": \"a\"}, \"assert\": [{\"type\": \"equals\", \"value\": \"a\"}]}\n"
+        "{\"vars\": {\"q\": [\"x\", \"y\"]}}\n");
     fuzz::ScratchDir::write("cases.json", "[{\"description\": \"one\", \"vars\": {\"q\": 1}}]");
     fuzz::ScratchDir::write("cases.yaml", "- vars: {q: yes}\n  assert:\n    - type: is-json\n");
     fuzz::ScratchDir::write("vars.txt", "a variable's text\n");

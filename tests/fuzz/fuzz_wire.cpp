@@ -15,8 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include <llmops/provider/http_target.hpp>
 #include <llmops/provider/exec.hpp>
+#include <llmops/provider/http_target.hpp>
 #include <llmops/provider/wire.hpp>
 #include <llmops/util/subprocess.hpp>
 
@@ -39,7 +39,8 @@ void check_usage(const provider::Usage& usage, std::string_view what) {
 const std::vector<provider::HttpTarget>& http_targets() {
     static const std::vector<provider::HttpTarget> k_targets = [] {
         std::vector<provider::HttpTarget> targets;
-        for (const char* path : {"json.output", "choices[0].message.content", "data[\"a b\"][1]", ""}) {
+        for (const char* path :
+             {"json.output", "choices[0].message.content", "data[\"a b\"][1]", ""}) {
             auto target = provider::parse_http_target(
                 {{"url", "http://localhost/answer"}, {"transformResponse", path}}, "fuzz");
             if (!target) {
@@ -87,10 +88,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             response.transport_error = "connection refused";
         }
         const llmops::Error error = provider::error_from_response(api, response);
-        fuzz::check_error(error,
-                          {ErrorCode::provider, ErrorCode::rate_limited, ErrorCode::timeout,
-                           ErrorCode::network},
-                          "error_from_response");
+        fuzz::check_error(
+            error,
+            {ErrorCode::provider, ErrorCode::rate_limited, ErrorCode::timeout, ErrorCode::network},
+            "error_from_response");
     } else if (reader == 4) {
         for (const auto& target : http_targets()) {
             auto outcome = provider::parse_http_target_response(target, request, response);

@@ -15,7 +15,7 @@
 namespace llmops::test {
 
 class OpenAiServer {
-  public:
+public:
     OpenAiServer(); // started, on a free port
     OpenAiServer(const OpenAiServer&) = delete;
     OpenAiServer& operator=(const OpenAiServer&) = delete;
@@ -35,7 +35,7 @@ class OpenAiServer {
     // Every request that arrived.
     int requests() const { return m_server.request_count(); }
 
-  private:
+private:
     LoopbackServer m_server{64};
     mutable std::mutex m_mutex;
     std::map<std::string, std::vector<std::string>> m_asked;

@@ -5,12 +5,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
-#include <grp.h>
 #include <fstream>
+#include <grp.h>
 #include <sstream>
 #include <stdexcept>
-#include <sys/stat.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -73,9 +73,11 @@ struct ChildPlan {
 
     ChildPlan(const std::vector<std::string>& args, const RunOptions& options)
         : argv(args), env(child_environment(options)) {
-        for (auto& a : argv) argv_ptrs.push_back(a.data());
+        for (auto& a : argv)
+            argv_ptrs.push_back(a.data());
         argv_ptrs.push_back(nullptr);
-        for (auto& e : env) env_ptrs.push_back(e.data());
+        for (auto& e : env)
+            env_ptrs.push_back(e.data());
         env_ptrs.push_back(nullptr);
     }
 };
@@ -108,9 +110,10 @@ std::string shell_quoted(const std::vector<std::string>& argv) {
     std::string line;
     for (size_t i = 0; i < argv.size(); ++i) {
         std::string word = i == 0 && argv[i] == LLMOPS_BINARY ? "llmops" : argv[i];
-        const bool plain = !word.empty() && word.find_first_not_of(
-                                                "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                "0123456789_-./=:,@%+") == std::string::npos;
+        const bool plain =
+            !word.empty() &&
+            word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                   "0123456789_-./=:,@%+") == std::string::npos;
         if (!plain) {
             std::string quoted = "'";
             for (const char c : word) {
@@ -160,8 +163,8 @@ RunResult run_program(const std::vector<std::string>& argv, const RunOptions& op
         throw std::runtime_error("fork failed");
     }
     if (pid == 0) {
-        const int in_fd = in_path ? ::open(in_path->c_str(), O_RDONLY)
-                                  : ::open("/dev/null", O_RDONLY);
+        const int in_fd =
+            in_path ? ::open(in_path->c_str(), O_RDONLY) : ::open("/dev/null", O_RDONLY);
         const int out_fd = ::open(out_path.c_str(), O_WRONLY | O_TRUNC);
         const int err_fd = ::open(err_path.c_str(), O_WRONLY | O_TRUNC);
         exec_child(plan, options, in_fd, out_fd, err_fd);
@@ -229,6 +232,8 @@ pid_t spawn_llmops(const std::filesystem::path& cwd, const std::vector<std::stri
     return pid;
 }
 
-uid_t unprivileged_uid() { return 65534; }
+uid_t unprivileged_uid() {
+    return 65534;
+}
 
 } // namespace llmops::test

@@ -238,35 +238,36 @@ Expected<std::vector<Side>> load_stored(store::Database& db, const SideRef& ref)
         sides.push_back(std::move(s));
         indexes.emplace_back();
     }
-    auto ok = store::for_each_result(db, run.id, [&](const store::ResultRecord& r) -> Expected<void> {
-        auto it = by_variant.find(r.variant);
-        if (it == by_variant.end()) {
+    auto ok =
+        store::for_each_result(db, run.id, [&](const store::ResultRecord& r) -> Expected<void> {
+            auto it = by_variant.find(r.variant);
+            if (it == by_variant.end()) {
+                return {};
+            }
+            CaseResult c;
+            c.repeat = r.repeat;
+            c.status = r.status;
+            c.score = r.score;
+            c.reason = r.reason;
+            c.output = r.output.value_or("");
+            c.input_tokens = r.input_tokens;
+            c.output_tokens = r.output_tokens;
+            c.cost_usd = r.cost_usd;
+            c.latency_ms = r.latency_ms;
+            c.cached = r.cached;
+            auto metrics = LLMOPS_TRY(metrics_of(r.assertions,
+                                                 fmt::format("{}, case '{}', variant {}, repeat {}",
+                                                             name, r.case_id, r.variant, r.repeat),
+                                                 "assertions"));
+            c.metrics = std::move(metrics);
+            c.judge_calls = r.judge_calls;
+            c.judge_input_tokens = r.judge_input_tokens;
+            c.judge_output_tokens = r.judge_output_tokens;
+            c.judge_cost_usd = r.judge_cost_usd;
+            add_result(sides[it->second], indexes[it->second], r.case_id, r.description,
+                       r.case_index, std::move(c));
             return {};
-        }
-        CaseResult c;
-        c.repeat = r.repeat;
-        c.status = r.status;
-        c.score = r.score;
-        c.reason = r.reason;
-        c.output = r.output.value_or("");
-        c.input_tokens = r.input_tokens;
-        c.output_tokens = r.output_tokens;
-        c.cost_usd = r.cost_usd;
-        c.latency_ms = r.latency_ms;
-        c.cached = r.cached;
-        auto metrics = LLMOPS_TRY(metrics_of(r.assertions,
-                                             fmt::format("{}, case '{}', variant {}, repeat {}",
-                                                         name, r.case_id, r.variant, r.repeat),
-                                             "assertions"));
-        c.metrics = std::move(metrics);
-        c.judge_calls = r.judge_calls;
-        c.judge_input_tokens = r.judge_input_tokens;
-        c.judge_output_tokens = r.judge_output_tokens;
-        c.judge_cost_usd = r.judge_cost_usd;
-        add_result(sides[it->second], indexes[it->second], r.case_id, r.description, r.case_index,
-                   std::move(c));
-        return {};
-    });
+        });
     if (!ok) {
         return fail(ok.error());
     }
@@ -293,7 +294,7 @@ struct ExportNode {
 // the values read are about to be used. Exports are users' files: edited by hand, cut short, or
 // written by another version, which may add members (they are ignored) but never retypes them.
 class ExportReader {
-  public:
+public:
     explicit ExportReader(std::string_view file) : m_file(file) {}
 
     const std::optional<Error>& error() const { return m_error; }
@@ -387,7 +388,7 @@ class ExportReader {
         return out;
     }
 
-  private:
+private:
     static const json* find(const ExportNode& node, const char* key) {
         const auto it = node.value->find(key);
         return it == node.value->end() ? nullptr : &*it;
@@ -672,7 +673,9 @@ json interval_json(const std::optional<stats::Interval>& i) {
     return i ? json::array({i->lower, i->upper}) : json();
 }
 
-json optional_json(const std::optional<double>& v) { return v ? json(*v) : json(); }
+json optional_json(const std::optional<double>& v) {
+    return v ? json(*v) : json();
+}
 
 json usage_json(const Usage& u) {
     return json{{"results", u.results},
@@ -774,7 +777,8 @@ std::string_view to_string(CaseChange change) {
 }
 
 int64_t Comparison::count(CaseChange change) const {
-    return std::count_if(cases.begin(), cases.end(), [&](const CaseDiff& c) { return c.change == change; });
+    return std::count_if(cases.begin(), cases.end(),
+                         [&](const CaseDiff& c) { return c.change == change; });
 }
 
 const MetricDiff* Comparison::metric(std::string_view name) const {
@@ -805,9 +809,9 @@ Comparison compare(const Side& baseline, const Side& candidate, const Options& o
 
     // Pair the cases.
     stats::PairedCounts counts;
-    std::vector<std::vector<double>> a_outcomes, b_outcomes;   // paired, per case
-    std::vector<double> a_scores, b_scores;                    // paired per-case mean scores
-    std::vector<std::vector<double>> a_all, b_all;             // every judged case of a side
+    std::vector<std::vector<double>> a_outcomes, b_outcomes; // paired, per case
+    std::vector<double> a_scores, b_scores;                  // paired per-case mean scores
+    std::vector<std::vector<double>> a_all, b_all;           // every judged case of a side
     std::set<std::string> metric_names;
     for (const auto& a : baseline.cases) {
         CaseDiff d;
@@ -819,7 +823,8 @@ Comparison compare(const Side& baseline, const Side& candidate, const Options& o
             a_all.push_back(outcomes(a));
         }
         for (const auto& r : a.results) {
-            for (const auto& [name, v] : r.metrics) metric_names.insert(name);
+            for (const auto& [name, v] : r.metrics)
+                metric_names.insert(name);
         }
         auto it = b_cases.find(a.id);
         if (it == b_cases.end()) {
@@ -835,10 +840,10 @@ Comparison compare(const Side& baseline, const Side& candidate, const Options& o
             // A case passes on a side when most of its judged repeats pass (all, without repeats).
             const bool pa = *d.baseline_pass > 0.5;
             const bool pb = *d.candidate_pass > 0.5;
-            d.change = pa && pb   ? CaseChange::unchanged_pass
-                       : pa       ? CaseChange::regression
-                       : pb       ? CaseChange::fix
-                                  : CaseChange::unchanged_fail;
+            d.change = pa && pb ? CaseChange::unchanged_pass
+                       : pa     ? CaseChange::regression
+                       : pb     ? CaseChange::fix
+                                : CaseChange::unchanged_fail;
             counts.add(pa, pb);
             a_outcomes.push_back(outcomes(a));
             b_outcomes.push_back(outcomes(*it->second));
@@ -856,7 +861,8 @@ Comparison compare(const Side& baseline, const Side& candidate, const Options& o
             b_all.push_back(outcomes(b));
         }
         for (const auto& r : b.results) {
-            for (const auto& [name, v] : r.metrics) metric_names.insert(name);
+            for (const auto& [name, v] : r.metrics)
+                metric_names.insert(name);
         }
         if (!a_ids.contains(b.id)) {
             CaseDiff d;
@@ -887,7 +893,8 @@ Comparison compare(const Side& baseline, const Side& candidate, const Options& o
                 m.verdict = stats::verdict_from_test(p->difference, p->p_value, options.alpha,
                                                      stats::Direction::higher_is_better);
             }
-            m.method = "Wilson intervals; paired difference with Tango's interval and McNemar's exact test";
+            m.method = "Wilson intervals; paired difference with Tango's interval and McNemar's "
+                       "exact test";
         } else {
             auto z = stats::normal_critical_value(confidence);
             if (auto d = stats::clustered_difference(a_outcomes, b_outcomes); d && z) {
@@ -904,14 +911,16 @@ Comparison compare(const Side& baseline, const Side& candidate, const Options& o
                 // McNemar on the per-case majorities, reported next to the clustered test.
                 m.method = fmt::format("clustered standard errors by case ({} repeats); McNemar's "
                                        "exact p on per-case majorities = {:.4g}",
-                                       c.repeats, stats::mcnemar_exact_p(counts.regressions, counts.fixes));
+                                       c.repeats,
+                                       stats::mcnemar_exact_p(counts.regressions, counts.fixes));
             }
         }
         c.quality.push_back(std::move(m));
     }
     // Mean score and named metrics: paired bootstrap of per-case means.
-    auto bootstrap_metric = [&](std::string name, const std::vector<double>& a, const std::vector<double>& b,
-                                std::optional<double> a_mean, std::optional<double> b_mean) {
+    auto bootstrap_metric = [&](std::string name, const std::vector<double>& a,
+                                const std::vector<double>& b, std::optional<double> a_mean,
+                                std::optional<double> b_mean) {
         MetricDiff m;
         m.name = std::move(name);
         m.baseline = a_mean;
@@ -923,7 +932,8 @@ Comparison compare(const Side& baseline, const Side& candidate, const Options& o
         if (auto d = stats::paired_bootstrap(a, b, bo)) {
             m.difference = d->difference;
             m.difference_interval = d->interval;
-            m.verdict = stats::verdict_from_interval(d->interval, stats::Direction::higher_is_better);
+            m.verdict =
+                stats::verdict_from_interval(d->interval, stats::Direction::higher_is_better);
         }
         m.method = fmt::format("paired bootstrap of per-case means ({} resamples, seed {})",
                                bo.resamples, bo.seed);
@@ -955,7 +965,8 @@ Comparison compare(const Side& baseline, const Side& candidate, const Options& o
             }
         }
         auto per_case = [&](const SideCase& sc) { return mean_metric(sc, name); };
-        bootstrap_metric("metric: " + name, a, b, side_mean(baseline, per_case), side_mean(candidate, per_case));
+        bootstrap_metric("metric: " + name, a, b, side_mean(baseline, per_case),
+                         side_mean(candidate, per_case));
     }
 
     c.baseline_usage = usage_of(baseline);
@@ -990,23 +1001,27 @@ Comparison compare(const Side& baseline, const Side& candidate, const Options& o
 
     if (!baseline.dataset_hash.empty() && !candidate.dataset_hash.empty() &&
         baseline.dataset_hash != candidate.dataset_hash) {
-        c.notes.push_back(fmt::format("the datasets differ: {} case(s) are compared, {} new, {} missing",
-                                      c.paired, c.count(CaseChange::new_case), c.count(CaseChange::missing)));
+        c.notes.push_back(
+            fmt::format("the datasets differ: {} case(s) are compared, {} new, {} missing",
+                        c.paired, c.count(CaseChange::new_case), c.count(CaseChange::missing)));
     }
-    if (baseline.prompt_version_id != candidate.prompt_version_id && !baseline.prompt_content.empty() &&
-        !candidate.prompt_content.empty()) {
+    if (baseline.prompt_version_id != candidate.prompt_version_id &&
+        !baseline.prompt_content.empty() && !candidate.prompt_content.empty()) {
         c.prompt_diff = util::unified_diff(baseline.prompt_content, candidate.prompt_content,
                                            baseline.prompt_label, candidate.prompt_label, false);
     }
     if (baseline.prompt_version_id != candidate.prompt_version_id) {
-        c.notes.push_back(fmt::format("the prompt changed: {} ({}) -> {} ({})", baseline.prompt_label,
-                                      baseline.prompt_version_id.substr(0, 12), candidate.prompt_label,
-                                      candidate.prompt_version_id.substr(0, 12)));
+        c.notes.push_back(
+            fmt::format("the prompt changed: {} ({}) -> {} ({})", baseline.prompt_label,
+                        baseline.prompt_version_id.substr(0, 12), candidate.prompt_label,
+                        candidate.prompt_version_id.substr(0, 12)));
     }
     if (baseline.provider_id != candidate.provider_id) {
-        c.notes.push_back(fmt::format("the provider changed: {} -> {}", baseline.provider_id, candidate.provider_id));
+        c.notes.push_back(fmt::format("the provider changed: {} -> {}", baseline.provider_id,
+                                      candidate.provider_id));
     } else if (baseline.provider_config != candidate.provider_config) {
-        c.notes.push_back(fmt::format("the provider's settings changed: {} -> {}", baseline.provider_config.dump(),
+        c.notes.push_back(fmt::format("the provider's settings changed: {} -> {}",
+                                      baseline.provider_config.dump(),
                                       candidate.provider_config.dump()));
     }
     if (baseline.judge != candidate.judge) {
@@ -1033,23 +1048,30 @@ std::vector<std::string> check_gates(const Comparison& c, const Gates& gates) {
     if (gates.min_pass_rate) {
         const auto* m = c.metric("pass rate");
         if (m == nullptr || !m->candidate || *m->candidate + 1e-12 < *gates.min_pass_rate) {
-            failures.push_back(fmt::format("pass rate {} is below the {:.1f}% required",
-                                           m && m->candidate ? fmt::format("{:.1f}%", 100 * *m->candidate) : "unknown",
-                                           100 * *gates.min_pass_rate));
+            failures.push_back(fmt::format(
+                "pass rate {} is below the {:.1f}% required",
+                m && m->candidate ? fmt::format("{:.1f}%", 100 * *m->candidate) : "unknown",
+                100 * *gates.min_pass_rate));
         }
     }
-    if (gates.max_cost_increase && c.baseline_usage.cost_per_case && c.candidate_usage.cost_per_case) {
-        if (auto change = stats::relative_change(*c.baseline_usage.cost_per_case, *c.candidate_usage.cost_per_case);
+    if (gates.max_cost_increase && c.baseline_usage.cost_per_case &&
+        c.candidate_usage.cost_per_case) {
+        if (auto change = stats::relative_change(*c.baseline_usage.cost_per_case,
+                                                 *c.candidate_usage.cost_per_case);
             change && *change * 100 > *gates.max_cost_increase + 1e-9) {
-            failures.push_back(fmt::format("cost per case rose {:.1f}%, more than the {:.1f}% allowed",
-                                           *change * 100, *gates.max_cost_increase));
+            failures.push_back(
+                fmt::format("cost per case rose {:.1f}%, more than the {:.1f}% allowed",
+                            *change * 100, *gates.max_cost_increase));
         }
     }
-    if (gates.max_latency_increase && c.baseline_usage.latency_p50 && c.candidate_usage.latency_p50) {
-        if (auto change = stats::relative_change(*c.baseline_usage.latency_p50, *c.candidate_usage.latency_p50);
+    if (gates.max_latency_increase && c.baseline_usage.latency_p50 &&
+        c.candidate_usage.latency_p50) {
+        if (auto change = stats::relative_change(*c.baseline_usage.latency_p50,
+                                                 *c.candidate_usage.latency_p50);
             change && *change * 100 > *gates.max_latency_increase + 1e-9) {
-            failures.push_back(fmt::format("median latency rose {:.1f}%, more than the {:.1f}% allowed",
-                                           *change * 100, *gates.max_latency_increase));
+            failures.push_back(
+                fmt::format("median latency rose {:.1f}%, more than the {:.1f}% allowed",
+                            *change * 100, *gates.max_latency_increase));
         }
     }
     return failures;
@@ -1072,9 +1094,12 @@ json to_json(const Comparison& c, const Options& options) {
     json cases = json::array();
     for (const auto& d : c.cases) {
         auto first = [](const SideCase* sc) -> json {
-            if (sc == nullptr || sc->results.empty()) return nullptr;
+            if (sc == nullptr || sc->results.empty())
+                return nullptr;
             const auto& r = sc->results.front();
-            return json{{"status", r.status}, {"score", optional_json(r.score)}, {"reason", r.reason},
+            return json{{"status", r.status},
+                        {"score", optional_json(r.score)},
+                        {"reason", r.reason},
                         {"output", r.output}};
         };
         cases.push_back({{"id", d.id},
@@ -1101,7 +1126,9 @@ json to_json(const Comparison& c, const Options& options) {
              {"paired_cases", c.paired},
              {"counts", counts},
              {"quality", quality},
-             {"usage", {{"baseline", usage_json(c.baseline_usage)}, {"candidate", usage_json(c.candidate_usage)}}},
+             {"usage",
+              {{"baseline", usage_json(c.baseline_usage)},
+               {"candidate", usage_json(c.candidate_usage)}}},
              {"notes", c.notes},
              {"prompt_diff", c.prompt_diff.empty() ? json() : json(c.prompt_diff)},
              {"cases", cases}};

@@ -43,16 +43,16 @@ struct CaseResult {
 struct SideCase {
     std::string id;
     std::string description;
-    int64_t position = 0; // the case's place in its run
+    int64_t position = 0;            // the case's place in its run
     std::vector<CaseResult> results; // by repeat
 };
 
 // One side: one variant of a stored or exported run.
 struct Side {
-    std::string name;          // "run 12", "baseline.json"
-    int64_t run_id = 0;        // as stored (or as exported)
+    std::string name;   // "run 12", "baseline.json"
+    int64_t run_id = 0; // as stored (or as exported)
     int variant = 0;
-    std::string label;         // the variant's label
+    std::string label; // the variant's label
     std::string prompt_label;
     std::string prompt_version_id;
     std::string prompt_content; // the prompt's canonical content, pretty-printed; empty when the
@@ -82,27 +82,35 @@ SideRef parse_side_ref(std::string_view text);
 Expected<std::vector<Side>> load_sides(store::Database* db, const SideRef& ref);
 
 struct Options {
-    double alpha = 0.05;                 // significance level of every verdict
-    uint64_t bootstrap_seed = 20240611;  // the paired bootstrap's seed (reproducible)
+    double alpha = 0.05;                // significance level of every verdict
+    uint64_t bootstrap_seed = 20240611; // the paired bootstrap's seed (reproducible)
     size_t bootstrap_resamples = 10000;
 };
 
 // One metric compared.
 struct MetricDiff {
-    std::string name;                    // "pass rate", "mean score", "metric: accuracy"
+    std::string name; // "pass rate", "mean score", "metric: accuracy"
     std::optional<double> baseline;
     std::optional<double> candidate;
-    std::optional<stats::Interval> baseline_interval;  // 1 - alpha
+    std::optional<stats::Interval> baseline_interval; // 1 - alpha
     std::optional<stats::Interval> candidate_interval;
-    std::optional<double> difference;    // candidate - baseline, on the paired cases
+    std::optional<double> difference; // candidate - baseline, on the paired cases
     std::optional<stats::Interval> difference_interval;
-    std::optional<double> p_value;       // when a test gives one
-    std::string method;                  // how the interval/p-value was obtained
+    std::optional<double> p_value; // when a test gives one
+    std::string method;            // how the interval/p-value was obtained
     stats::Verdict verdict = stats::Verdict::no_significant_change;
 };
 
 // What happened to one case.
-enum class CaseChange { regression, fix, unchanged_pass, unchanged_fail, errored, new_case, missing };
+enum class CaseChange {
+    regression,
+    fix,
+    unchanged_pass,
+    unchanged_fail,
+    errored,
+    new_case,
+    missing
+};
 std::string_view to_string(CaseChange change);
 
 struct CaseDiff {
@@ -111,7 +119,7 @@ struct CaseDiff {
     CaseChange change = CaseChange::unchanged_pass;
     std::optional<double> baseline_pass; // fraction of judged repeats that passed
     std::optional<double> candidate_pass;
-    const SideCase* baseline = nullptr;  // into the sides given to compare()
+    const SideCase* baseline = nullptr; // into the sides given to compare()
     const SideCase* candidate = nullptr;
 };
 
@@ -122,8 +130,8 @@ struct Usage {
     int64_t cached = 0;
     int64_t input_tokens = 0;
     int64_t output_tokens = 0;
-    double cost_usd = 0;        // of priced results
-    int64_t unpriced = 0;       // results without a price
+    double cost_usd = 0;                 // of priced results
+    int64_t unpriced = 0;                // results without a price
     std::optional<double> cost_per_case; // cost_usd / cases with a priced result
     std::optional<double> latency_p50;   // ms, over results not from the cache
     std::optional<double> latency_p95;
@@ -175,10 +183,10 @@ Comparison compare(const Side& baseline, const Side& candidate, const Options& o
 
 // The CI gates of `llmops diff` (SPEC §11). Each failed gate adds a line to `failures`.
 struct Gates {
-    bool fail_on_regression = false;           // a significantly worse pass rate or score
-    std::optional<double> max_cost_increase;   // percent, of the cost per case
+    bool fail_on_regression = false;            // a significantly worse pass rate or score
+    std::optional<double> max_cost_increase;    // percent, of the cost per case
     std::optional<double> max_latency_increase; // percent, of the median latency
-    std::optional<double> min_pass_rate;       // of the candidate, in [0, 1]
+    std::optional<double> min_pass_rate;        // of the candidate, in [0, 1]
 };
 std::vector<std::string> check_gates(const Comparison& c, const Gates& gates);
 

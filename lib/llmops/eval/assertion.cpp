@@ -41,7 +41,8 @@ using T = ThresholdUse;
 
 // The one table of assertion types, sorted by name.
 constexpr TypeEntry k_types[] = {
-    {"answer-relevance", detail::validate_judged, detail::check_judged, T::optional, "", Render::no},
+    {"answer-relevance", detail::validate_judged, detail::check_judged, T::optional, "",
+     Render::no},
     {"assert-set", nullptr, nullptr, T::optional, "", Render::no},
     {"bleu", detail::validate_bleu, detail::check_bleu, T::optional, "", Render::yes},
     {"contains", detail::validate_substring, detail::check_contains, T::none, "", Render::yes},
@@ -89,7 +90,6 @@ constexpr TypeEntry k_types[] = {
      Render::yes},
 };
 
-
 constexpr std::string_view k_keys[] = {"type",   "value",  "threshold", "weight",
                                        "metric", "config", "assert"};
 
@@ -100,7 +100,6 @@ const TypeEntry* find_type(std::string_view name) {
     }
     return nullptr;
 }
-
 
 std::string written_type(const AssertionSpec& spec) {
     return spec.negate ? "not-" + spec.type : spec.type;

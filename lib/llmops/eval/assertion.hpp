@@ -33,11 +33,11 @@ struct AssertionSpec {
                           // parse_assertion normalises some: is-json/contains-json hold the
                           // schema itself (a file:// schema is loaded), exec the argument
                           // list, no-pii the list of kinds checked
-    std::optional<double> threshold; // `threshold`: the score needed to pass, or the limit
-                                     // (levenshtein edits, latency ms, cost USD)
-    double weight = 1.0;             // `weight` in the case's weighted score (0: informational)
-    std::string metric;              // `metric`: a named score reported per variant
-    std::vector<AssertionSpec> children;              // assert-set: `assert`
+    std::optional<double> threshold;     // `threshold`: the score needed to pass, or the limit
+                                         // (levenshtein edits, latency ms, cost USD)
+    double weight = 1.0;                 // `weight` in the case's weighted score (0: informational)
+    std::string metric;                  // `metric`: a named score reported per variant
+    std::vector<AssertionSpec> children; // assert-set: `assert`
     nlohmann::json config = nlohmann::json::object(); // `config`: type-specific extras
     std::string where;                                // "qa.yaml: tests[3].assert[1]", for messages
 };
@@ -59,8 +59,8 @@ struct AssertionContext {
                                                // are killed and their assertions are errors
     std::optional<std::string_view> response_context; // the retrieved context the provider
                                                       // returned with its answer (RAG apps)
-    const judge::Exchange* judge = nullptr;    // the judge replies of the model-graded
-                                               // assertions (none: they are errors)
+    const judge::Exchange* judge = nullptr;           // the judge replies of the model-graded
+                                                      // assertions (none: they are errors)
 };
 
 // The verdict of one assertion.

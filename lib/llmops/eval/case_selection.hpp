@@ -16,11 +16,11 @@ namespace llmops::eval {
 
 // The filters, applied in this order: pattern, failing, sample, first_n, shard.
 struct CaseFilter {
-    std::optional<std::string> pattern;   // ECMAScript regex searched in the case id and description
-    std::optional<int64_t> failing_run;   // only cases that failed or errored in this run
-    std::optional<int64_t> sample;        // N cases drawn at random (seeded), kept in suite order
+    std::optional<std::string> pattern; // ECMAScript regex searched in the case id and description
+    std::optional<int64_t> failing_run; // only cases that failed or errored in this run
+    std::optional<int64_t> sample;      // N cases drawn at random (seeded), kept in suite order
     uint64_t seed = 0;
-    std::optional<int64_t> first_n;       // the first N cases
+    std::optional<int64_t> first_n;           // the first N cases
     std::optional<std::pair<int, int>> shard; // (I, N), 1-based: cases whose position % N == I-1
 };
 
@@ -30,7 +30,8 @@ class CaseSelector;
 class CaseFeed {
 public:
     // Fails for a filter that leaves no case, a bad pattern or an unknown --failing run.
-    static Expected<CaseFeed> make(store::Database& db, const Suite& suite, const CaseFilter& filter);
+    static Expected<CaseFeed> make(store::Database& db, const Suite& suite,
+                                   const CaseFilter& filter);
     CaseFeed(CaseFeed&&) noexcept;
     CaseFeed& operator=(CaseFeed&&) noexcept;
     ~CaseFeed();

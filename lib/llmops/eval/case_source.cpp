@@ -221,7 +221,9 @@ Expected<void> CaseWalk::open_file(const CasePlan::Segment& segment) {
 
 CaseSource::CaseSource() : m_plan(std::make_shared<detail::CasePlan>()) {}
 
-const TestCase& CaseSource::defaults() const { return m_plan->defaults.test; }
+const TestCase& CaseSource::defaults() const {
+    return m_plan->defaults.test;
+}
 
 CaseSource::CaseSource(std::vector<TestCase> cases) {
     auto plan = std::make_shared<detail::CasePlan>();
@@ -240,7 +242,9 @@ CaseSource& CaseSource::operator=(const CaseSource&) = default;
 CaseSource::CaseSource(CaseSource&&) noexcept = default;
 CaseSource& CaseSource::operator=(CaseSource&&) noexcept = default;
 
-int64_t CaseSource::size() const { return m_plan->count; }
+int64_t CaseSource::size() const {
+    return m_plan->count;
+}
 
 std::vector<std::filesystem::path> CaseSource::files() const {
     std::vector<std::filesystem::path> out;
@@ -257,7 +261,9 @@ CaseSource::Cursor::Cursor(Cursor&&) noexcept = default;
 CaseSource::Cursor& CaseSource::Cursor::operator=(Cursor&&) noexcept = default;
 CaseSource::Cursor::~Cursor() = default;
 
-Expected<const TestCase*> CaseSource::Cursor::next() { return m_walk->next(); }
+Expected<const TestCase*> CaseSource::Cursor::next() {
+    return m_walk->next();
+}
 
 CaseSource::Cursor CaseSource::cursor() const {
     Cursor c;

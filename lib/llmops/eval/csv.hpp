@@ -21,7 +21,7 @@ struct CsvRecord {
 // empty lines are skipped. A quote inside an unquoted field is kept as text, as promptfoo's
 // relaxed reading does.
 class CsvReader {
-  public:
+public:
     // `text` must outlive the reader; `name` is the file as named in messages.
     CsvReader(std::string_view text, std::string_view name) : m_text(text), m_name(name) {}
 
@@ -29,8 +29,10 @@ class CsvReader {
     // `invalid_input` ("cases.csv:4: a quoted field is not closed").
     Expected<bool> next(CsvRecord& record);
 
-  private:
-    int peek() const { return m_pos < m_text.size() ? static_cast<unsigned char>(m_text[m_pos]) : -1; }
+private:
+    int peek() const {
+        return m_pos < m_text.size() ? static_cast<unsigned char>(m_text[m_pos]) : -1;
+    }
 
     bool at_line_end() const { return peek() == '\n' || peek() == '\r' || peek() == -1; }
 

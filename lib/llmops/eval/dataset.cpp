@@ -23,8 +23,9 @@ namespace fs = std::filesystem;
 
 // A JSONL file: one case per non-blank line.
 class JsonlCaseReader final : public detail::RawCaseReader {
-  public:
-    JsonlCaseReader(std::string text, std::string name) : m_text(std::move(text)), m_name(std::move(name)) {}
+public:
+    JsonlCaseReader(std::string text, std::string name)
+        : m_text(std::move(text)), m_name(std::move(name)) {}
 
     Expected<bool> next(detail::RawCase& out) override {
         const std::string_view text = m_text;
@@ -52,7 +53,7 @@ class JsonlCaseReader final : public detail::RawCaseReader {
         return false;
     }
 
-  private:
+private:
     std::string m_text;
     std::string m_name;
     size_t m_pos = 0;
@@ -61,12 +62,14 @@ class JsonlCaseReader final : public detail::RawCaseReader {
 
 // A JSON or YAML document (a list of test cases, or one), parsed whole.
 class DocumentCaseReader final : public detail::RawCaseReader {
-  public:
+public:
     static Expected<std::unique_ptr<detail::RawCaseReader>> open(json doc, std::string name) {
         if (!doc.is_null() && !doc.is_object() && !doc.is_array()) {
-            return fail(ErrorCode::invalid_input, "{}: a dataset must be a list of test cases", name);
+            return fail(ErrorCode::invalid_input, "{}: a dataset must be a list of test cases",
+                        name);
         }
-        return std::unique_ptr<detail::RawCaseReader>(new DocumentCaseReader(std::move(doc), std::move(name)));
+        return std::unique_ptr<detail::RawCaseReader>(
+            new DocumentCaseReader(std::move(doc), std::move(name)));
     }
 
     Expected<bool> next(detail::RawCase& out) override {
@@ -85,8 +88,9 @@ class DocumentCaseReader final : public detail::RawCaseReader {
         return true;
     }
 
-  private:
-    DocumentCaseReader(json doc, std::string name) : m_doc(std::move(doc)), m_name(std::move(name)) {}
+private:
+    DocumentCaseReader(json doc, std::string name)
+        : m_doc(std::move(doc)), m_name(std::move(name)) {}
     json m_doc;
     std::string m_name;
     size_t m_index = 0;
@@ -109,14 +113,16 @@ Expected<std::unique_ptr<detail::RawCaseReader>> open_yaml(std::string text, std
 }
 
 Expected<std::unique_ptr<detail::RawCaseReader>> open_jsonl(std::string text, std::string name) {
-    return std::unique_ptr<detail::RawCaseReader>(new JsonlCaseReader(std::move(text), std::move(name)));
+    return std::unique_ptr<detail::RawCaseReader>(
+        new JsonlCaseReader(std::move(text), std::move(name)));
 }
 
 } // namespace
 
 namespace detail {
 
-Expected<std::unique_ptr<RawCaseReader>> open_dataset(const fs::path& path, std::string* content_hash) {
+Expected<std::unique_ptr<RawCaseReader>> open_dataset(const fs::path& path,
+                                                      std::string* content_hash) {
     std::string name = path.string();
     const std::string ext = lower_extension(path);
     using Opener = Expected<std::unique_ptr<RawCaseReader>> (*)(std::string, std::string);

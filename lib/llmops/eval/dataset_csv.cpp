@@ -223,8 +223,8 @@ Expected<void> classify_config_column(Column& c, const std::vector<std::string>&
     }
     if (c.target != "__expected" &&
         std::find(header.begin(), header.end(), c.target) == header.end()) {
-        return fail(ErrorCode::invalid_input,
-                    "{}: column '{}' names '{}', which is not a column", where, name, c.target);
+        return fail(ErrorCode::invalid_input, "{}: column '{}' names '{}', which is not a column",
+                    where, name, c.target);
     }
     return {};
 }
@@ -398,9 +398,11 @@ Expected<detail::RawCase> case_from_row(const CsvRecord& row, const std::vector<
 
 // A CSV file: the header classified once, then one row per case.
 class CsvCaseReader final : public RawCaseReader {
-  public:
-    static Expected<std::unique_ptr<detail::RawCaseReader>> open(std::string text, std::string name) {
-        auto reader = std::unique_ptr<CsvCaseReader>(new CsvCaseReader(std::move(text), std::move(name)));
+public:
+    static Expected<std::unique_ptr<detail::RawCaseReader>> open(std::string text,
+                                                                 std::string name) {
+        auto reader =
+            std::unique_ptr<CsvCaseReader>(new CsvCaseReader(std::move(text), std::move(name)));
         if (auto ok = reader->read_header(); !ok) {
             return fail(ok.error());
         }
@@ -417,8 +419,8 @@ class CsvCaseReader final : public RawCaseReader {
         }
         if (m_row.fields.size() != m_columns.size()) {
             return fail(ErrorCode::invalid_input, "{}:{}: row has {} field{}, the header has {}",
-                        m_name, m_row.line, m_row.fields.size(), m_row.fields.size() == 1 ? "" : "s",
-                        m_columns.size());
+                        m_name, m_row.line, m_row.fields.size(),
+                        m_row.fields.size() == 1 ? "" : "s", m_columns.size());
         }
         auto c = case_from_row(m_row, m_columns, m_name);
         if (!c) {
@@ -428,7 +430,7 @@ class CsvCaseReader final : public RawCaseReader {
         return true;
     }
 
-  private:
+private:
     CsvCaseReader(std::string text, std::string name)
         : m_text(std::move(text)), m_name(std::move(name)), m_reader(body(m_text), m_name) {}
 
@@ -457,7 +459,8 @@ class CsvCaseReader final : public RawCaseReader {
         for (size_t i = 0; i < header.fields.size(); ++i) {
             std::string column = trimmed(header.fields[i]);
             if (column.empty()) {
-                return fail(ErrorCode::invalid_input, "{}: column {} has no name", header_where, i + 1);
+                return fail(ErrorCode::invalid_input, "{}: column {} has no name", header_where,
+                            i + 1);
             }
             if (std::find(names.begin(), names.end(), column) != names.end()) {
                 return fail(ErrorCode::invalid_input, "{}: column '{}' appears twice", header_where,

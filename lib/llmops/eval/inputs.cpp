@@ -87,7 +87,7 @@ bool worth_scanning(const fs::path& path) {
 // Gathers the inputs: the files the suite names directly first (so each keeps its own role),
 // then whatever `file://` references lead to.
 class Collector {
-  public:
+public:
     explicit Collector(fs::path base_dir) : m_base_dir(std::move(base_dir)) {}
 
     void add(const fs::path& path, const std::string& role) {
@@ -121,7 +121,7 @@ class Collector {
         return out;
     }
 
-  private:
+private:
     struct Found {
         fs::path path;
         std::string role;

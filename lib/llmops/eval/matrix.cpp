@@ -24,7 +24,8 @@ provider::Params prompt_params(const std::string& config_json) {
     }
     auto number = [&](const char* key) -> std::optional<double> {
         auto it = config.find(key);
-        return it != config.end() && it->is_number() ? std::optional(it->get<double>()) : std::nullopt;
+        return it != config.end() && it->is_number() ? std::optional(it->get<double>())
+                                                     : std::nullopt;
     };
     auto integer = [&](const char* key) -> std::optional<int64_t> {
         auto it = config.find(key);
@@ -75,8 +76,8 @@ Expected<ResolvedPrompt> resolve_file_prompt(const PromptEntry& entry, const Sui
         const json messages = json::parse(*text, nullptr, false);
         if (!messages.is_array() || messages.empty()) {
             return fail(ErrorCode::invalid_input,
-                        "{}: '{}' must hold a JSON list of {{role, content}} messages",
-                        entry.where, shown);
+                        "{}: '{}' must hold a JSON list of {{role, content}} messages", entry.where,
+                        shown);
         }
         out.def.name = "file";
         for (const auto& m : messages) {
@@ -86,7 +87,8 @@ Expected<ResolvedPrompt> resolve_file_prompt(const PromptEntry& entry, const Sui
                             "{}: '{}': every message needs string 'role' and 'content'",
                             entry.where, shown);
             }
-            out.def.messages.push_back({m["role"].get<std::string>(), m["content"].get<std::string>()});
+            out.def.messages.push_back(
+                {m["role"].get<std::string>(), m["content"].get<std::string>()});
         }
     } else if (auto format = prompt::format_for_path(entry.value);
                format && path.extension() != ".txt") {
@@ -198,9 +200,8 @@ provider::Provider& Matrix::provider_of(int variant) const {
 Expected<provider::CompletionRequest> Matrix::request(int variant, const TestCase& test,
                                                       store::PromptStore& prompts) const {
     const ResolvedPrompt& resolved = prompt_of(variant);
-    auto rendered = prompt::render_prompt(resolved.def, test.vars,
-                                          prompt::store_partial_loader(prompts),
-                                          prompt::RenderOptions{});
+    auto rendered = prompt::render_prompt(
+        resolved.def, test.vars, prompt::store_partial_loader(prompts), prompt::RenderOptions{});
     if (!rendered) {
         return fail(rendered.error().code(), "{}: {}", test.where, rendered.error().message());
     }
@@ -270,7 +271,8 @@ Expected<void> ensure_judge_prompts(store::Database& db, judge::Setup& setup,
     for (const auto& spec : specs) {
         if (judge::uses_judge_prompt(spec.type) && setup.provider != nullptr) {
             auto it = spec.config.find("prompt");
-            const std::string ref = it != spec.config.end() && it->is_string() ? it->get<std::string>() : "";
+            const std::string ref =
+                it != spec.config.end() && it->is_string() ? it->get<std::string>() : "";
             const std::string key = judge::prompt_key(spec.type, ref);
             if (!setup.prompts.contains(key)) {
                 auto loaded = judge::load_judge_prompt(db, spec.type, ref);

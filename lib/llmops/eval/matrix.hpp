@@ -16,8 +16,8 @@
 #include <llmops/prompt/definition.hpp>
 #include <llmops/prompt/render.hpp>
 #include <llmops/provider/config.hpp>
-#include <llmops/provider/provider.hpp>
 #include <llmops/provider/outcome.hpp>
+#include <llmops/provider/provider.hpp>
 #include <llmops/provider/types.hpp>
 #include <llmops/store/database.hpp>
 #include <llmops/store/prompts.hpp>

@@ -27,7 +27,8 @@ json git_state(const std::filesystem::path& root) {
 
 json price_snapshot(const provider::Provider& p, const provider::PriceTable& prices) {
     if (const auto& cost = p.config().cost) {
-        return json{{"source", "provider config"}, {"input", cost->input}, {"output", cost->output}};
+        return json{
+            {"source", "provider config"}, {"input", cost->input}, {"output", cost->output}};
     }
     const auto [name, model] = p.priced_as();
     if (model.empty()) {
@@ -37,14 +38,16 @@ json price_snapshot(const provider::Provider& p, const provider::PriceTable& pri
     if (e == nullptr) {
         return json{{"model", model}, {"unpriced", true}};
     }
-    json out{{"provider", e->provider},      {"model", e->model},
-             {"input", e->prices.input},     {"output", e->prices.output},
-             {"effective", e->effective},    {"source", e->source}};
-    if (e->prices.cached_input) out["cached_input"] = *e->prices.cached_input;
-    if (e->prices.cache_write) out["cache_write"] = *e->prices.cache_write;
+    json out{{"provider", e->provider},    {"model", e->model},         {"input", e->prices.input},
+             {"output", e->prices.output}, {"effective", e->effective}, {"source", e->source}};
+    if (e->prices.cached_input)
+        out["cached_input"] = *e->prices.cached_input;
+    if (e->prices.cache_write)
+        out["cache_write"] = *e->prices.cache_write;
     if (e->long_context_above) {
         out["long_context_above"] = *e->long_context_above;
-        out["long_context"] = {{"input", e->long_context.input}, {"output", e->long_context.output}};
+        out["long_context"] = {{"input", e->long_context.input},
+                               {"output", e->long_context.output}};
     }
     return out;
 }
@@ -53,11 +56,16 @@ namespace {
 
 json filters_json(const CaseFilter& f) {
     json filters = json::object();
-    if (f.pattern) filters["filter_pattern"] = *f.pattern;
-    if (f.failing_run) filters["failing"] = *f.failing_run;
-    if (f.sample) filters["sample"] = {{"n", *f.sample}, {"seed", f.seed}};
-    if (f.first_n) filters["first_n"] = *f.first_n;
-    if (f.shard) filters["shard"] = fmt::format("{}/{}", f.shard->first, f.shard->second);
+    if (f.pattern)
+        filters["filter_pattern"] = *f.pattern;
+    if (f.failing_run)
+        filters["failing"] = *f.failing_run;
+    if (f.sample)
+        filters["sample"] = {{"n", *f.sample}, {"seed", f.seed}};
+    if (f.first_n)
+        filters["first_n"] = *f.first_n;
+    if (f.shard)
+        filters["shard"] = fmt::format("{}/{}", f.shard->first, f.shard->second);
     return filters;
 }
 
@@ -100,9 +108,8 @@ json run_provenance(const ProvenanceInput& in) {
     json providers = json::array();
     json prices = json::object();
     for (const auto& p : in.matrix->providers()) {
-        providers.push_back({{"id", p->id()},
-                             {"label", p->config().label},
-                             {"config", p->config().public_config}});
+        providers.push_back(
+            {{"id", p->id()}, {"label", p->config().label}, {"config", p->config().public_config}});
         prices[p->id()] = price_snapshot(*p, *in.prices);
     }
     const auto& git = in.git ? in.git : GitProbe(git_state);

@@ -64,8 +64,8 @@ class Run {
 public:
     Run(store::Database& db, const store::Project& project, const Suite& suite,
         const RunOptions& options, const ResultListener& on_result)
-        : m_db(db), m_project(project), m_suite(suite), m_options(options),
-          m_on_result(on_result) {}
+        : m_db(db), m_project(project), m_suite(suite), m_options(options), m_on_result(on_result) {
+    }
 
     Expected<RunSummary> execute(const std::function<bool()>& should_stop);
 
@@ -107,8 +107,8 @@ private:
     std::optional<Scheduler> m_scheduler;
     provider::CallEngine* m_engine = nullptr; // while the session drives it
     int m_repeat = 1;
-    std::set<std::tuple<int, std::string, int>> m_done; // resumed keys
-    std::map<std::pair<int64_t, int>, Group> m_groups; // select-best: (case position, repeat)
+    std::set<std::tuple<int, std::string, int>> m_done;   // resumed keys
+    std::map<std::pair<int64_t, int>, Group> m_groups;    // select-best: (case position, repeat)
     std::map<std::pair<int64_t, int>, int> m_group_sizes; // variants scheduled per group
 
     RunSummary m_summary;
@@ -204,8 +204,8 @@ Expected<void> Run::start_run_record() {
     }
     if (*previous) {
         m_summary.warnings.push_back(
-            fmt::format("run {} was left by {}, which is gone; this process took it over",
-                        run->id, store::describe_lease(**previous, util::unix_ms())));
+            fmt::format("run {} was left by {}, which is gone; this process took it over", run->id,
+                        store::describe_lease(**previous, util::unix_ms())));
     }
     auto done = store::result_keys(m_db, run->id, false);
     if (!done) {
@@ -218,8 +218,8 @@ Expected<void> Run::start_run_record() {
 
 Expected<store::RunRecord> Run::new_run_record() {
     store::RunRecord run;
-    run.suite_path = m_options.suite_display_path.empty() ? m_suite.path.string()
-                                                          : m_options.suite_display_path;
+    run.suite_path =
+        m_options.suite_display_path.empty() ? m_suite.path.string() : m_options.suite_display_path;
     run.suite_hash = m_suite.hash;
     run.dataset_hash = m_suite.dataset_hash;
     run.description = m_redactor.redact(m_suite.description);
@@ -294,8 +294,7 @@ bool Run::send(const WorkItem& item) {
 }
 
 // A call's answer (or its error) arrived: judge calls, then script assertions, then the store.
-void Run::answered(const WorkItem& item,
-                   std::vector<provider::ChatMessage> messages,
+void Run::answered(const WorkItem& item, std::vector<provider::ChatMessage> messages,
                    Expected<provider::CallOutcome> outcome) {
     const bool grouped = m_group_sizes.contains({item.test->position, item.repeat});
     if (!outcome) {
@@ -319,16 +318,18 @@ void Run::answered(const WorkItem& item,
             m_summary.warnings.push_back(ok.error().message());
         }
         const std::string text = prompt_text(pending->messages);
-        const AssertionContext context = answer_context(*item.test, m_suite, text, pending->outcome);
+        const AssertionContext context =
+            answer_context(*item.test, m_suite, text, pending->outcome);
         pending->exchange = judge::plan(specs, context, judge_setup());
     }
-    judge::submit(*m_engine, judge_setup(), pending->exchange, pending->calls_left, [this, pending] {
-        if (m_group_sizes.contains({pending->item.test->position, pending->item.repeat})) {
-            group_arrived(pending, pending->item, true);
-        } else {
-            after_judge(pending);
-        }
-    });
+    judge::submit(
+        *m_engine, judge_setup(), pending->exchange, pending->calls_left, [this, pending] {
+            if (m_group_sizes.contains({pending->item.test->position, pending->item.repeat})) {
+                group_arrived(pending, pending->item, true);
+            } else {
+                after_judge(pending);
+            }
+        });
 }
 
 // The judge has answered for `pending` (or had nothing to judge): script assertions next, on
@@ -339,8 +340,8 @@ void Run::after_judge(const std::shared_ptr<Pending>& pending) {
         // other calls nor the progress of the run.
         m_engine->run_in_background(
             [this, pending] {
-                pending->verdict = judge(pending->item, pending->messages, pending->outcome,
-                                         &pending->exchange);
+                pending->verdict =
+                    judge(pending->item, pending->messages, pending->outcome, &pending->exchange);
             },
             [this, pending] {
                 m_scheduler->finished();
@@ -388,7 +389,8 @@ void Run::group_arrived(const std::shared_ptr<Pending>& pending, const WorkItem&
         group.waiting.begin(), group.waiting.end(),
         [](const auto& a, const auto& b) { return a->item.variant < b->item.variant; });
     const std::string text = prompt_text(first->messages);
-    const AssertionContext context = answer_context(*first->item.test, m_suite, text, first->outcome);
+    const AssertionContext context =
+        answer_context(*first->item.test, m_suite, text, first->outcome);
     group.exchange = judge::plan(item.test->asserts, context, judge_setup(), &group.peers);
     judge::submit(*m_engine, judge_setup(), group.exchange, group.calls_left, [this, key] {
         auto node = m_groups.extract(key);
@@ -432,7 +434,8 @@ void Run::on_outcome(const WorkItem& item, const std::vector<provider::ChatMessa
         r.status = "error";
         r.reason = outcome.error().message();
     } else {
-        CaseVerdict verdict = judged != nullptr ? *judged : judge(item, messages, *outcome, exchange);
+        CaseVerdict verdict =
+            judged != nullptr ? *judged : judge(item, messages, *outcome, exchange);
         answer = outcome->replayed ? Answer::replayed : Answer::called;
         add_answer(r, std::move(*outcome), verdict, exchange);
         assertions = std::move(verdict.results);
@@ -495,9 +498,9 @@ Expected<RunSummary> Run::execute(const std::function<bool()>& should_stop) {
     if (auto ok = prepare(); !ok) {
         return fail(ok.error());
     }
-    auto session = RunSession::open(m_db, m_project.dir,
-                                    {m_options.concurrency, m_options.cache_mode,
-                                     m_options.record, &m_prices});
+    auto session = RunSession::open(
+        m_db, m_project.dir,
+        {m_options.concurrency, m_options.cache_mode, m_options.record, &m_prices});
     if (!session) {
         return fail(session.error());
     }

@@ -29,21 +29,21 @@
 namespace llmops::eval {
 
 struct RunOptions {
-    int concurrency = 4;                              // -j
+    int concurrency = 4; // -j
     provider::CacheMode cache_mode = provider::CacheMode::use;
-    std::optional<std::filesystem::path> record;      // --record FILE
+    std::optional<std::filesystem::path> record; // --record FILE
     CaseFilter filter;
-    std::optional<int> repeat;                        // --repeat, over the suite's
-    std::optional<double> max_cost;                   // stop scheduling past this spend (USD)
-    std::optional<int64_t> max_errors;                // stop scheduling past this many errors
-    int64_t max_connection_failures = 20;             // stop after this many calls in a row could
-                                                      // not reach their provider (0: never)
-    std::optional<int64_t> resume_run;                // --resume RUN
-    std::string command_line;                         // for provenance
-    std::string suite_display_path;                   // how the suite is named in the run
-    std::optional<std::string> judge;                 // --judge PROVIDER (over the suite's)
-    std::optional<int> judge_samples;                 // --judge-samples N (over judge.samples)
-    GitProbe git_probe;                               // empty: git itself (tests inject one)
+    std::optional<int> repeat;            // --repeat, over the suite's
+    std::optional<double> max_cost;       // stop scheduling past this spend (USD)
+    std::optional<int64_t> max_errors;    // stop scheduling past this many errors
+    int64_t max_connection_failures = 20; // stop after this many calls in a row could
+                                          // not reach their provider (0: never)
+    std::optional<int64_t> resume_run;    // --resume RUN
+    std::string command_line;             // for provenance
+    std::string suite_display_path;       // how the suite is named in the run
+    std::optional<std::string> judge;     // --judge PROVIDER (over the suite's)
+    std::optional<int> judge_samples;     // --judge-samples N (over judge.samples)
+    GitProbe git_probe;                   // empty: git itself (tests inject one)
 };
 
 // Told about every result as it is stored (for the progress bar).
@@ -72,8 +72,9 @@ struct VariantEstimate {
     int64_t not_rendered = 0;  // cases whose prompt cannot be rendered (error results, no call)
     int64_t input_tokens = 0;  // of the calls not cached
     int64_t output_tokens = 0; // of the calls not cached
-    std::string output_basis;  // "mean of run 12", "max_tokens 300 (upper bound)", "assumed 256 per call"
-    bool local = false;        // echo or replay: nothing is spent
+    std::string
+        output_basis;   // "mean of run 12", "max_tokens 300 (upper bound)", "assumed 256 per call"
+    bool local = false; // echo or replay: nothing is spent
     std::optional<double> cost_usd; // nullopt: the model is unpriced
 };
 
@@ -84,14 +85,14 @@ struct VariantEstimate {
 // tokens come from the latest run of the suite that called the judge, else the judge prompt's
 // max_tokens, else an assumed 150 per verdict; embeddings (`similar`) have none.
 struct JudgeEstimate {
-    std::string provider;   // the judge model's id ("" when only an embedding model is used)
-    std::string embedder;   // the embedding model of `similar`, when it is not the judge
+    std::string provider; // the judge model's id ("" when only an embedding model is used)
+    std::string embedder; // the embedding model of `similar`, when it is not the judge
     int64_t calls = 0;
-    int64_t cached = 0;     // of which the response cache holds the answer
+    int64_t cached = 0;        // of which the response cache holds the answer
     int64_t input_tokens = 0;  // of the calls not cached
     int64_t output_tokens = 0; // of the calls not cached
     std::string output_basis;
-    bool local = false;     // echo or replay judge: nothing is spent
+    bool local = false;             // echo or replay judge: nothing is spent
     std::optional<double> cost_usd; // nullopt: a judge or embedding model is unpriced
 };
 
@@ -103,7 +104,7 @@ struct RunEstimate {
     int64_t calls() const;              // the model's calls and the judge's
     double priced_cost_usd() const;     // the sum over the priced variants and judge
     bool has_unpriced() const;
-    nlohmann::json to_json() const;     // the README's `eval --estimate --json` shape
+    nlohmann::json to_json() const; // the README's `eval --estimate --json` shape
 };
 
 inline constexpr int64_t k_assumed_output_tokens = 256;

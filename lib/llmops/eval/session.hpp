@@ -29,7 +29,7 @@
 namespace llmops::eval {
 
 struct SessionOptions {
-    int concurrency = 4;                          // -j
+    int concurrency = 4; // -j
     provider::CacheMode cache_mode = provider::CacheMode::use;
     std::optional<std::filesystem::path> record;  // --record FILE
     const provider::PriceTable* prices = nullptr; // nullptr: the built-in table
@@ -80,7 +80,8 @@ public:
     const std::vector<std::string>& warnings() const { return m_warnings; }
 
 private:
-    RunSession(store::Database& db, SessionOptions options) : m_db(&db), m_options(std::move(options)) {}
+    RunSession(store::Database& db, SessionOptions options)
+        : m_db(&db), m_options(std::move(options)) {}
     void renew_lease();
 
     store::Database* m_db;

@@ -108,7 +108,8 @@ Expected<detail::CasePlan::Segment> file_segment(const std::string& spec, std::s
     return segment;
 }
 
-Expected<std::vector<detail::CasePlan::Segment>> parse_tests(const json& tests, const Place& place) {
+Expected<std::vector<detail::CasePlan::Segment>> parse_tests(const json& tests,
+                                                             const Place& place) {
     const std::string where = child(place.display, "tests");
     std::vector<detail::CasePlan::Segment> segments;
     if (tests.is_string()) {
@@ -260,8 +261,7 @@ void collect_judge_prompts(const std::vector<AssertionSpec>& specs,
 Expected<void> parse_judge_options(const json& j, std::string_view display, Suite& suite) {
     if (!j.is_object()) {
         return fail(ErrorCode::invalid_input,
-                    "{}: 'judge' must be a map (provider, samples), not {}", display,
-                    type_name(j));
+                    "{}: 'judge' must be a map (provider, samples), not {}", display, type_name(j));
     }
     for (const auto& [key, value] : j.items()) {
         if (key == "samples") {
@@ -280,7 +280,8 @@ Expected<void> parse_judge_options(const json& j, std::string_view display, Suit
             suite.embedding = std::move(*config);
         } else if (key != "provider") {
             return fail(ErrorCode::invalid_input, "{}: unknown key 'judge.{}'{}", display, key,
-                        util::did_you_mean(key, std::vector<std::string>{"provider", "samples", "embedding"}));
+                        util::did_you_mean(
+                            key, std::vector<std::string>{"provider", "samples", "embedding"}));
         }
     }
     return {};
@@ -365,12 +366,15 @@ Expected<void> parse_run_options(const json& doc, std::string_view display, Suit
 // written here key by key (sorted, as canonical_json sorts them) rather than built as JSON
 // values: building them was most of the time of loading a large dataset. A unit test checks the
 // two agree.
-void append_json(std::string& out, const json& value) { out += util::canonical_json(value); }
+void append_json(std::string& out, const json& value) {
+    out += util::canonical_json(value);
+}
 
 void append_spec(std::string& out, const AssertionSpec& spec) {
     out += R"({"children":[)";
     for (size_t i = 0; i < spec.children.size(); ++i) {
-        if (i > 0) out += ',';
+        if (i > 0)
+            out += ',';
         append_spec(out, spec.children[i]);
     }
     out += R"(],"config":)";
@@ -393,7 +397,8 @@ void append_spec(std::string& out, const AssertionSpec& spec) {
 void append_hashed_case(std::string& out, const TestCase& c) {
     out += R"({"assert":[)";
     for (size_t i = 0; i < c.asserts.size(); ++i) {
-        if (i > 0) out += ',';
+        if (i > 0)
+            out += ',';
         append_spec(out, c.asserts[i]);
     }
     out += R"(],"id":)";

@@ -26,14 +26,15 @@ namespace llmops::eval {
 // One entry of `prompts:` as written; the runner resolves it.
 struct PromptEntry {
     enum class Kind {
-        store_ref, // `support/triage@production`, `summarize@3`, or a bare name (resolved in the store)
+        store_ref, // `support/triage@production`, `summarize@3`, or a bare name (resolved in the
+                   // store)
         file,      // `file://prompts/x.yaml` (our prompt files) or `.txt`/`.md`/`.json` raw
         text,      // inline template text
     };
     Kind kind = Kind::text;
-    std::string value;   // the ref, the resolved absolute path, or the text
-    std::string label;   // `label:` when given, else empty (the runner names it)
-    std::string where;   // "qa.yaml: prompts[1]"
+    std::string value; // the ref, the resolved absolute path, or the text
+    std::string label; // `label:` when given, else empty (the runner names it)
+    std::string where; // "qa.yaml: prompts[1]"
 };
 
 // One test case after `defaultTest` is applied.
@@ -41,16 +42,17 @@ struct TestCase {
     std::string id;          // stable within the suite: `id:`/`__id`, else the description, else
                              // "case-<n>" (1-based position); unique (duplicates are an error)
     std::string description; // `description` / `__description`
-    nlohmann::json vars = nlohmann::json::object(); // defaultTest.vars, suite `vars`, then the case's
-    std::vector<AssertionSpec> asserts;             // defaultTest.assert, suite `assert`, then
-                                                    // the case's (only the case's with
-                                                    // `options.disableDefaultAsserts`)
-    std::optional<double> threshold;                // the case's weighted-score threshold, else
-                                                    // defaultTest's
+    nlohmann::json vars =
+        nlohmann::json::object();       // defaultTest.vars, suite `vars`, then the case's
+    std::vector<AssertionSpec> asserts; // defaultTest.assert, suite `assert`, then
+                                        // the case's (only the case's with
+                                        // `options.disableDefaultAsserts`)
+    std::optional<double> threshold;    // the case's weighted-score threshold, else
+                                        // defaultTest's
     nlohmann::json metadata = nlohmann::json::object(); // `metadata` / `__metadata:<key>`, kept
                                                         // for reports and filters
-    std::string where;       // "qa.yaml: tests[3]" or "cases.csv:5" or "cases.jsonl:12"
-    int64_t position = 0;    // 0-based place in the suite's order of cases
+    std::string where;    // "qa.yaml: tests[3]" or "cases.csv:5" or "cases.jsonl:12"
+    int64_t position = 0; // 0-based place in the suite's order of cases
 };
 
 namespace detail {
@@ -63,7 +65,7 @@ class CaseWalk;
 // the number of cases (SPEC §13); a file that changed since the suite was loaded is an error on
 // the next walk. Cases given in memory (tests, tools) are held as given.
 class CaseSource {
-  public:
+public:
     CaseSource();
     explicit CaseSource(std::vector<TestCase> cases); // positions are set in order
     explicit CaseSource(std::shared_ptr<const detail::CasePlan> plan);
@@ -80,14 +82,14 @@ class CaseSource {
 
     // A walk over the cases in order, taken one at a time.
     class Cursor {
-      public:
+    public:
         Cursor(Cursor&&) noexcept;
         Cursor& operator=(Cursor&&) noexcept;
         ~Cursor();
         // The next case, or nullptr at the end. The pointer stays valid until the next call.
         Expected<const TestCase*> next();
 
-      private:
+    private:
         friend class CaseSource;
         Cursor();
         std::unique_ptr<detail::CaseWalk> m_walk;
@@ -104,31 +106,32 @@ class CaseSource {
     // calibrate`, which judges labelled outputs with them. Empty for cases given in memory.
     const TestCase& defaults() const;
 
-  private:
+private:
     std::shared_ptr<const detail::CasePlan> m_plan;
 };
 
 // A parsed suite.
 struct Suite {
-    std::filesystem::path path;      // the suite file
-    std::filesystem::path base_dir;  // its folder: relative paths resolve here
-    std::string hash;                // hex SHA-256 of the suite file's bytes
-    std::string dataset_hash;        // hex SHA-256 of the canonical JSON of every case (id, vars,
-                                     // asserts as written), whatever files they came from
+    std::filesystem::path path;     // the suite file
+    std::filesystem::path base_dir; // its folder: relative paths resolve here
+    std::string hash;               // hex SHA-256 of the suite file's bytes
+    std::string dataset_hash;       // hex SHA-256 of the canonical JSON of every case (id, vars,
+                                    // asserts as written), whatever files they came from
     std::string description;
     std::vector<PromptEntry> prompts;
     std::vector<provider::ProviderConfig> providers;
     CaseSource tests;
-    int repeat = 1;                       // `repeat` (also `evaluateOptions.repeat`)
-    std::optional<double> threshold;      // suite `threshold`: the least pass rate that is a success
-    std::optional<int> max_concurrency;   // `evaluateOptions.maxConcurrency`
+    int repeat = 1;                     // `repeat` (also `evaluateOptions.repeat`)
+    std::optional<double> threshold;    // suite `threshold`: the least pass rate that is a success
+    std::optional<int> max_concurrency; // `evaluateOptions.maxConcurrency`
     std::optional<provider::ProviderConfig> judge; // `judge.provider` or
                                                    // `defaultTest.options.provider` (SPEC §9)
-    int judge_samples = 1;                // `judge.samples`: verdicts asked per assertion
+    int judge_samples = 1;                         // `judge.samples`: verdicts asked per assertion
     std::optional<provider::ProviderConfig> embedding; // `judge.embedding`: for `similar`
-    std::set<std::pair<std::string, std::string>> judge_prompts; // (type, config.prompt) of every
-                                                   // model-graded assertion of the cases
-    std::vector<std::string> warnings;    // e.g. a literal apiKey
+    std::set<std::pair<std::string, std::string>>
+        judge_prompts;                 // (type, config.prompt) of every
+                                       // model-graded assertion of the cases
+    std::vector<std::string> warnings; // e.g. a literal apiKey
 };
 
 // Loads and validates the suite at `path`: every dataset file read, every assertion parsed,
@@ -172,7 +175,7 @@ struct RawCase {
 
 // Reads the raw cases of one dataset file one at a time.
 class RawCaseReader {
-  public:
+public:
     virtual ~RawCaseReader() = default;
     // The next raw case into `out`; false at the end. Fails with `invalid_input` ("cases.csv:7:
     // row has 4 fields, the header has 3", "cases.jsonl:12:3: not JSON: ...").
@@ -214,14 +217,14 @@ Expected<CaseDraft> parse_case(const RawCase& raw, const std::filesystem::path& 
 // fails with `invalid_input` on a duplicate id, naming both places (the ids seen are kept: the
 // one thing the validating walk holds per case).
 class CaseFinalizer {
-  public:
+public:
     CaseFinalizer(const CaseDraft& defaults, bool check_duplicates)
         : m_defaults(defaults), m_check_duplicates(check_duplicates) {}
     // Appends the cases of `draft` to `out`.
     Expected<void> add(const CaseDraft& draft, std::deque<TestCase>& out);
     int64_t count() const { return m_count; }
 
-  private:
+private:
     const CaseDraft& m_defaults;
     bool m_check_duplicates;
     int64_t m_count = 0;
@@ -234,14 +237,14 @@ Expected<std::vector<TestCase>> finalize_cases(const std::vector<CaseDraft>& dra
 // A suite's cases as a plan: the defaults, then segments of inline drafts or dataset files.
 struct CasePlan {
     struct Segment {
-        std::vector<CaseDraft> drafts;     // inline cases (empty for a file)
-        std::filesystem::path file;        // a dataset file, as named in messages
-        std::string file_hash;             // SHA-256 of its bytes when the suite was loaded
+        std::vector<CaseDraft> drafts; // inline cases (empty for a file)
+        std::filesystem::path file;    // a dataset file, as named in messages
+        std::string file_hash;         // SHA-256 of its bytes when the suite was loaded
     };
     std::filesystem::path base_dir;
     CaseDraft defaults;
     std::vector<Segment> segments;
-    std::vector<TestCase> held;            // cases given in memory (then no segments)
+    std::vector<TestCase> held; // cases given in memory (then no segments)
     int64_t count = 0;
 };
 

@@ -89,7 +89,7 @@ Expected<std::unique_ptr<RawCaseReader>> open_csv_dataset(std::string text, std:
 
 // One walk over a plan's cases.
 class CaseWalk {
-  public:
+public:
     // `validating`: the walk that loads a suite (duplicate ids checked, file hashes recorded in
     // `plan` instead of compared).
     CaseWalk(const CasePlan& plan, CasePlan* validating)
@@ -103,7 +103,7 @@ class CaseWalk {
 
     int64_t count() const { return m_finalizer.count(); }
 
-  private:
+private:
     // Opens the dataset file of `segment` (the current one) into `m_reader`: its hash recorded
     // by the validating walk, compared by the others (`conflict` when it changed).
     Expected<void> open_file(const CasePlan::Segment& segment);

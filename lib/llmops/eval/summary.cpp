@@ -208,14 +208,15 @@ Expected<RunSummary> summarize_run(store::Database& db, int64_t run_id) {
         s.stopped_by_connection = run->summary.value("stopped_by_connection", false);
         s.interrupted = run->summary.value("interrupted", false);
     }
-    auto ok = store::for_each_result(db, run_id, [&](const store::ResultRecord& r) -> Expected<void> {
-        if (r.variant < 0 || static_cast<size_t>(r.variant) >= s.variants.size()) {
+    auto ok =
+        store::for_each_result(db, run_id, [&](const store::ResultRecord& r) -> Expected<void> {
+            if (r.variant < 0 || static_cast<size_t>(r.variant) >= s.variants.size()) {
+                return {};
+            }
+            const auto v = static_cast<size_t>(r.variant);
+            s.variants[v].add(r, answers[v], assertion_results_from_json(r.assertions));
             return {};
-        }
-        const auto v = static_cast<size_t>(r.variant);
-        s.variants[v].add(r, answers[v], assertion_results_from_json(r.assertions));
-        return {};
-    });
+        });
     if (!ok) {
         return fail(ok.error());
     }

@@ -32,24 +32,24 @@ struct VariantSummary {
     int64_t pass = 0;
     int64_t fail = 0;
     int64_t errors = 0;
-    double score_sum = 0;     // over pass + fail
+    double score_sum = 0; // over pass + fail
     int64_t input_tokens = 0;
     int64_t output_tokens = 0;
-    double cost_usd = 0;      // of priced calls (cache hits included: what the answers cost)
-    double spent_usd = 0;     // cost of calls actually made (cache hits and replays excluded)
-    int64_t unpriced = 0;     // calls with unknown cost
+    double cost_usd = 0;  // of priced calls (cache hits included: what the answers cost)
+    double spent_usd = 0; // cost of calls actually made (cache hits and replays excluded)
+    int64_t unpriced = 0; // calls with unknown cost
     int64_t cached = 0;
     std::vector<double> latencies_ms; // of calls made (not cache hits)
     // The judge (SPEC §9), apart from the model under test:
     int64_t judge_calls = 0;
     int64_t judge_input_tokens = 0;
     int64_t judge_output_tokens = 0;
-    double judge_cost_usd = 0;        // of the priced judge answers
-    double judge_spent_usd = 0;       // of those not from the cache or a replay
-    int64_t judge_unpriced = 0;       // results with an unpriced judge call
-    int64_t judged_assertions = 0;    // model-graded assertions graded (errors left out)
-    int64_t judge_split = 0;          // of which the judge's samples disagreed (judge noise)
-    int64_t position_flips = 0;       // select-best verdicts that flipped with the order
+    double judge_cost_usd = 0;     // of the priced judge answers
+    double judge_spent_usd = 0;    // of those not from the cache or a replay
+    int64_t judge_unpriced = 0;    // results with an unpriced judge call
+    int64_t judged_assertions = 0; // model-graded assertions graded (errors left out)
+    int64_t judge_split = 0;       // of which the judge's samples disagreed (judge noise)
+    int64_t position_flips = 0;    // select-best verdicts that flipped with the order
 
     // Counts one result: its status and score, and, when its call answered (`r.output` set),
     // tokens, cost, latency and the judge's share, read from `assertions` (the verdict's, or
@@ -70,7 +70,7 @@ private:
 // What a run produced.
 struct RunSummary {
     int64_t run_id = 0;
-    std::string status;                 // complete, interrupted, failed
+    std::string status; // complete, interrupted, failed
     std::vector<VariantSummary> variants;
     bool stopped_by_cost = false;       // --max-cost reached: calls not started were skipped
     bool stopped_by_errors = false;     // --max-errors passed

@@ -20,8 +20,7 @@ using nlohmann::json;
 
 const std::vector<std::string> k_yaml_keys = {"name",     "description", "template",
                                               "messages", "config",      "variables"};
-const std::vector<std::string> k_front_matter_keys = {"name", "description", "config",
-                                                      "variables"};
+const std::vector<std::string> k_front_matter_keys = {"name", "description", "config", "variables"};
 const std::vector<std::string> k_roles = {"system", "developer", "user", "assistant"};
 
 // The text a YAML mapping was parsed from, to point errors at the line of a top-level key.
@@ -111,14 +110,12 @@ Expected<Variable> parse_variable(const std::string& name, const json& spec,
         } else if (key == "description") {
             if (!value.is_string()) {
                 return fail(ErrorCode::invalid_input,
-                            "{}: the description of variable '{}' must be a string", origin,
-                            name);
+                            "{}: the description of variable '{}' must be a string", origin, name);
             }
             v.description = value.get<std::string>();
         } else {
-            return fail(ErrorCode::invalid_input, "{}: unknown key '{}' in variable '{}'{}",
-                        origin, key, name,
-                        util::did_you_mean(key, {"default", "description"}));
+            return fail(ErrorCode::invalid_input, "{}: unknown key '{}' in variable '{}'{}", origin,
+                        key, name, util::did_you_mean(key, {"default", "description"}));
         }
     }
     return v;
@@ -186,8 +183,8 @@ Expected<std::vector<Message>> parse_messages(const json& messages, const Source
         }
         const std::string role = m["role"].get<std::string>();
         if (std::find(k_roles.begin(), k_roles.end(), role) == k_roles.end()) {
-            return fail(ErrorCode::invalid_input, "{}: message {} has unknown role '{}'{}",
-                        origin, i + 1, role, util::did_you_mean(role, k_roles));
+            return fail(ErrorCode::invalid_input, "{}: message {} has unknown role '{}'{}", origin,
+                        i + 1, role, util::did_you_mean(role, k_roles));
         }
         out.push_back(Message{role, m["content"].get<std::string>()});
     }
@@ -434,10 +431,10 @@ std::string version_id(const PromptDefinition& def) {
 
 Expected<PromptDefinition> definition_from_content(std::string_view name,
                                                    std::string_view content) {
-    const json doc = util::parse_json_or_discarded(content); // depth-limited: stored content may be tampered with
+    const json doc = util::parse_json_or_discarded(
+        content); // depth-limited: stored content may be tampered with
     if (doc.is_discarded() || !doc.is_object()) {
-        return fail(ErrorCode::invalid_input, "stored content of '{}' is not a JSON object",
-                    name);
+        return fail(ErrorCode::invalid_input, "stored content of '{}' is not a JSON object", name);
     }
     PromptDefinition def;
     def.name = std::string(name);

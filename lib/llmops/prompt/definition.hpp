@@ -13,7 +13,7 @@ namespace llmops::prompt {
 
 // One chat message; `content` is a Mustache template.
 struct Message {
-    std::string role;    // system, developer, user or assistant
+    std::string role; // system, developer, user or assistant
     std::string content;
 };
 
@@ -67,7 +67,6 @@ std::string version_id(const PromptDefinition& def);
 
 // Rebuilds a definition from stored content. Fails with `invalid_input` when the content is not
 // a prompt version's JSON.
-Expected<PromptDefinition> definition_from_content(std::string_view name,
-                                                   std::string_view content);
+Expected<PromptDefinition> definition_from_content(std::string_view name, std::string_view content);
 
 } // namespace llmops::prompt

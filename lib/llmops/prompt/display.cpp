@@ -11,10 +11,14 @@ namespace {
 using nlohmann::json;
 
 bool is_plain_key(const std::string& key) {
-    return !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-               c == '_' || c == '-' || c == '.' || c == '/';
-    }) && key.front() != '-' && key.front() != '.';
+    return !key.empty() &&
+           std::all_of(key.begin(), key.end(),
+                       [](char c) {
+                           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                  (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.' ||
+                                  c == '/';
+                       }) &&
+           key.front() != '-' && key.front() != '.';
 }
 
 // A plain `null` key would read back as a null node, not as the text "null".
@@ -72,7 +76,8 @@ void emit_string(std::string& out, const std::string& s, size_t indent) {
     size_t start = 0;
     while (true) {
         const size_t end = body.find('\n', start);
-        const std::string line = body.substr(start, end == std::string::npos ? body.npos : end - start);
+        const std::string line =
+            body.substr(start, end == std::string::npos ? body.npos : end - start);
         out += line.empty() ? "" : pad + line;
         out += '\n';
         if (end == std::string::npos) {
@@ -173,8 +178,7 @@ FileFormat format_for_definition(const PromptDefinition& def, FileFormat wanted)
     return wanted;
 }
 
-std::string to_file_text(const PromptDefinition& def, FileFormat format,
-                         IncludeName include_name) {
+std::string to_file_text(const PromptDefinition& def, FileFormat format, IncludeName include_name) {
     std::string out = header_fields(def, include_name);
     if (format_for_definition(def, format) == FileFormat::markdown) {
         std::string text;

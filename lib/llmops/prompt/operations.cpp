@@ -91,8 +91,7 @@ Expected<Checkout> checkout(store::Database& db, const store::Project& project,
     if (output && fs::is_directory(*output, ec)) {
         // prompt_files_for would list the folder, and a folder holding one prompt file would
         // silently become the target.
-        return fail(ErrorCode::invalid_input, "'{}' is a folder, not a prompt file name",
-                    *output);
+        return fail(ErrorCode::invalid_input, "'{}' is a folder, not a prompt file name", *output);
     }
     if (output) {
         auto described = prompt_files_for(*output, project);
@@ -147,8 +146,7 @@ Expected<Checkout> checkout(store::Database& db, const store::Project& project,
     if (const size_t dot = implied.rfind('.'); dot != std::string::npos) {
         implied.resize(dot);
     }
-    const IncludeName include =
-        !rel_ec && implied == name ? IncludeName::no : IncludeName::yes;
+    const IncludeName include = !rel_ec && implied == name ? IncludeName::no : IncludeName::yes;
     const FileFormat format = format_for_definition(loaded.def, target->format);
     if (format != target->format) {
         if (loaded.def.is_chat()) {
@@ -174,9 +172,9 @@ Expected<std::pair<DiffSide, DiffSide>> diff_sides(store::Database& db,
     store::PromptStore prompts(db);
     auto a = LLMOPS_TRY(load_version(prompts, from));
     const auto side = [](const LoadedVersion& v) {
-        return DiffSide{fmt::format("{}@{} ({})", v.version.name, v.version.number,
-                                    v.version.id.substr(0, 12)),
-                        v.version, to_file_text(v.def, FileFormat::yaml, IncludeName::no)};
+        return DiffSide{
+            fmt::format("{}@{} ({})", v.version.name, v.version.number, v.version.id.substr(0, 12)),
+            v.version, to_file_text(v.def, FileFormat::yaml, IncludeName::no)};
     };
     if (to) {
         auto b = LLMOPS_TRY(load_version(prompts, *to));
@@ -198,8 +196,7 @@ Expected<std::pair<DiffSide, DiffSide>> diff_sides(store::Database& db,
     }
     auto working = LLMOPS_TRY(load_prompt_file(*found));
     return std::pair{side(a), DiffSide{found->display, std::nullopt,
-                                        to_file_text(working, FileFormat::yaml,
-                                                     IncludeName::no)}};
+                                       to_file_text(working, FileFormat::yaml, IncludeName::no)}};
 }
 
 Expected<std::vector<LoadedVersion>> export_versions(store::PromptStore& prompts,

@@ -41,7 +41,9 @@ struct Tag {
     std::string shown;
 };
 
-bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+bool is_space(char c) {
+    return std::isspace(static_cast<unsigned char>(c)) != 0;
+}
 
 // The offsets of `s[begin, end)` without leading and trailing white space, as kainjow trims.
 std::pair<size_t, size_t> trimmed(std::string_view s, size_t begin, size_t end) {
@@ -234,14 +236,11 @@ Data to_data(const json& j) {
         }
         return Data(items);
     }
-    case json::value_t::string:
-        return Data(j.get_ref<const std::string&>());
-    case json::value_t::boolean:
-        return Data(j.get<bool>());
+    case json::value_t::string: return Data(j.get_ref<const std::string&>());
+    case json::value_t::boolean: return Data(j.get<bool>());
     case json::value_t::number_integer:
     case json::value_t::number_unsigned:
-    case json::value_t::number_float:
-        return Data(j.dump());
+    case json::value_t::number_float: return Data(j.dump());
     default: // null, and binary or discarded values, which parsed JSON never holds
         return Data(Data::type::list);
     }
@@ -379,8 +378,8 @@ Expected<std::string> render_template(std::string_view tmpl, const json& vars,
                                       const PartialLoader& load_partial,
                                       const RenderOptions& options, std::string_view origin) {
     if (!vars.is_object() && !vars.is_null()) {
-        return fail(ErrorCode::invalid_input, "{}: variables must be a JSON object, not {}",
-                    origin, vars.type_name());
+        return fail(ErrorCode::invalid_input, "{}: variables must be a JSON object, not {}", origin,
+                    vars.type_name());
     }
     // kainjow reports errors through is_valid(), but it allocates and uses std::function, so
     // anything it throws becomes an error here rather than escaping the library.

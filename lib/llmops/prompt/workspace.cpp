@@ -42,7 +42,9 @@ std::optional<fs::path> relative_to(const fs::path& path, const fs::path& base) 
 }
 
 // README files document a prompts folder; they are not prompts.
-bool is_readme(const fs::path& p) { return p.stem() == "README" || p.stem() == "readme"; }
+bool is_readme(const fs::path& p) {
+    return p.stem() == "README" || p.stem() == "readme";
+}
 
 std::optional<PromptFile> describe(const fs::path& path, const store::Project& project) {
     const auto format = format_for_path(path.filename().string());
@@ -189,8 +191,8 @@ Expected<WorkspaceStatus> workspace_status(store::Database& db,
             entry.state = FileState::added;
         } else {
             entry.latest_number = found->second->versions;
-            entry.state = found->second->latest_id == entry.id ? FileState::unchanged
-                                                                : FileState::modified;
+            entry.state =
+                found->second->latest_id == entry.id ? FileState::unchanged : FileState::modified;
         }
         status.files.push_back(std::move(entry));
     }
@@ -212,9 +214,8 @@ Expected<WorkspaceStatus> workspace_status(store::Database& db,
     return status;
 }
 
-Expected<std::optional<PromptFile>> find_file_for(store::Database& db,
-                                                  const std::vector<PromptFile>& files,
-                                                  std::string_view name) {
+Expected<std::optional<PromptFile>>
+find_file_for(store::Database& db, const std::vector<PromptFile>& files, std::string_view name) {
     // The path that the name implies is the usual answer; check it first.
     for (const auto& file : files) {
         if (file.default_name == name) {

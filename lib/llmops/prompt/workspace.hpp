@@ -38,7 +38,7 @@ enum class FileState { added, modified, unchanged, invalid };
 // One file's state against the store.
 struct StatusEntry {
     PromptFile file;
-    std::string name;                     // the prompt name the file declares
+    std::string name; // the prompt name the file declares
     FileState state = FileState::invalid;
     std::string id;                       // the version id of the file's content
     std::optional<int64_t> latest_number; // the prompt's newest version, when committed
@@ -58,8 +58,7 @@ Expected<WorkspaceStatus> workspace_status(store::Database& db,
                                            const std::vector<PromptFile>& files);
 
 // Finds the working file that declares prompt `name` among `files`, parsing as needed.
-Expected<std::optional<PromptFile>> find_file_for(store::Database& db,
-                                                  const std::vector<PromptFile>& files,
-                                                  std::string_view name);
+Expected<std::optional<PromptFile>>
+find_file_for(store::Database& db, const std::vector<PromptFile>& files, std::string_view name);
 
 } // namespace llmops::prompt

@@ -22,11 +22,16 @@ struct Prefix {
 
 // Longer prefixes first, so `openai:chat:` wins over `openai:`.
 constexpr Prefix k_prefixes[] = {
-    {"openai:chat:", Kind::openai},           {"openai:", Kind::openai},
-    {"azure:chat:", Kind::azure},             {"azure:", Kind::azure},
-    {"anthropic:messages:", Kind::anthropic}, {"anthropic:", Kind::anthropic},
-    {"google:", Kind::google},                {"ollama:chat:", Kind::ollama},
-    {"ollama:", Kind::ollama},                {"exec:", Kind::exec},
+    {"openai:chat:", Kind::openai},
+    {"openai:", Kind::openai},
+    {"azure:chat:", Kind::azure},
+    {"azure:", Kind::azure},
+    {"anthropic:messages:", Kind::anthropic},
+    {"anthropic:", Kind::anthropic},
+    {"google:", Kind::google},
+    {"ollama:chat:", Kind::ollama},
+    {"ollama:", Kind::ollama},
+    {"exec:", Kind::exec},
     {"replay:", Kind::replay},
 };
 
@@ -93,7 +98,8 @@ Expected<void> read_stop(ProviderConfig& c, const json& v, const Reader& r, std:
         c.params.stop = {v.get<std::string>()};
         return {};
     }
-    if (!v.is_array() || !std::all_of(v.begin(), v.end(), [](const json& s) { return s.is_string(); })) {
+    if (!v.is_array() ||
+        !std::all_of(v.begin(), v.end(), [](const json& s) { return s.is_string(); })) {
         return fail(ErrorCode::invalid_input, "{}: '{}' must be a string or a list of strings",
                     r.where, key);
     }
@@ -109,7 +115,8 @@ Expected<void> read_headers(ProviderConfig& c, const json& v, const Reader& r,
     }
     for (const auto& [name, value] : v.items()) {
         if (!value.is_string()) {
-            return fail(ErrorCode::invalid_input, "{}: header '{}' must be a string", r.where, name);
+            return fail(ErrorCode::invalid_input, "{}: header '{}' must be a string", r.where,
+                        name);
         }
         c.headers.emplace_back(name, value.get<std::string>());
     }
@@ -138,8 +145,9 @@ Expected<void> read_cost(ProviderConfig& c, const json& v, const Reader& r, std:
         } else if (name == "cache_write") {
             prices.cache_write = usd;
         } else {
-            return fail(ErrorCode::invalid_input, "{}: unknown key '{}.{}'{}", r.where, key, name,
-                        util::did_you_mean(name, {"input", "output", "cached_input", "cache_write"}));
+            return fail(
+                ErrorCode::invalid_input, "{}: unknown key '{}.{}'{}", r.where, key, name,
+                util::did_you_mean(name, {"input", "output", "cached_input", "cache_write"}));
         }
     }
     if (!has_input || !has_output) {
@@ -163,11 +171,21 @@ Expected<void> read_json_param(std::optional<std::string>& field, const json& v,
 const std::vector<KeyHandler>& key_handlers() {
     static const std::vector<KeyHandler> handlers = {
         {{"temperature"},
-         [](auto& c, const json& v, const Reader& r, auto k) { return assign(c.params.temperature, r.number(v, k)); }},
-        {{"top_p"}, [](auto& c, const json& v, const Reader& r, auto k) { return assign(c.params.top_p, r.number(v, k)); }},
+         [](auto& c, const json& v, const Reader& r, auto k) {
+             return assign(c.params.temperature, r.number(v, k));
+         }},
+        {{"top_p"},
+         [](auto& c, const json& v, const Reader& r, auto k) {
+             return assign(c.params.top_p, r.number(v, k));
+         }},
         {{"max_tokens", "max_completion_tokens"},
-         [](auto& c, const json& v, const Reader& r, auto k) { return assign(c.params.max_tokens, r.integer(v, k)); }},
-        {{"seed"}, [](auto& c, const json& v, const Reader& r, auto k) { return assign(c.params.seed, r.integer(v, k)); }},
+         [](auto& c, const json& v, const Reader& r, auto k) {
+             return assign(c.params.max_tokens, r.integer(v, k));
+         }},
+        {{"seed"},
+         [](auto& c, const json& v, const Reader& r, auto k) {
+             return assign(c.params.seed, r.integer(v, k));
+         }},
         {{"stop"}, read_stop},
         {{"response_format"},
          [](auto& c, const json& v, const Reader& r, auto k) {
@@ -184,17 +202,21 @@ const std::vector<KeyHandler>& key_handlers() {
              return {};
          }},
         {{"base_url", "apiBaseUrl"},
-         [](auto& c, const json& v, const Reader& r, auto k) { return assign(c.base_url, r.string(v, k)); }},
+         [](auto& c, const json& v, const Reader& r, auto k) {
+             return assign(c.base_url, r.string(v, k));
+         }},
         {{"api_key_env", "apiKeyEnvar"},
-         [](auto& c, const json& v, const Reader& r, auto k) { return assign(c.api_key_env, r.string(v, k)); }},
+         [](auto& c, const json& v, const Reader& r, auto k) {
+             return assign(c.api_key_env, r.string(v, k));
+         }},
         {{"apiKey", "api_key"},
          [](auto& c, const json& v, const Reader& r, auto k) -> Expected<void> {
              auto s = LLMOPS_TRY(r.string(v, k));
              c.literal_api_key = s;
-             c.warnings.push_back(fmt::format(
-                 "{}: '{}' holds a key in the suite file; prefer api_key_env naming an "
-                 "environment variable (the key is never stored or reported)",
-                 r.where, k));
+             c.warnings.push_back(
+                 fmt::format("{}: '{}' holds a key in the suite file; prefer api_key_env naming an "
+                             "environment variable (the key is never stored or reported)",
+                             r.where, k));
              return {};
          },
          true},
@@ -203,7 +225,8 @@ const std::vector<KeyHandler>& key_handlers() {
          [](auto& c, const json& v, const Reader& r, auto k) -> Expected<void> {
              auto n = r.integer(v, k);
              if (n && *n <= 0) {
-                 return fail(ErrorCode::invalid_input, "{}: '{}' must be greater than 0", r.where, k);
+                 return fail(ErrorCode::invalid_input, "{}: '{}' must be greater than 0", r.where,
+                             k);
              }
              if (!n) {
                  return fail(n.error());
@@ -224,8 +247,14 @@ const std::vector<KeyHandler>& key_handlers() {
              c.max_retries = static_cast<int>(*n);
              return {};
          }},
-        {{"rpm"}, [](auto& c, const json& v, const Reader& r, auto k) { return assign(c.rpm, r.positive(v, k)); }},
-        {{"tpm"}, [](auto& c, const json& v, const Reader& r, auto k) { return assign(c.tpm, r.positive(v, k)); }},
+        {{"rpm"},
+         [](auto& c, const json& v, const Reader& r, auto k) {
+             return assign(c.rpm, r.positive(v, k));
+         }},
+        {{"tpm"},
+         [](auto& c, const json& v, const Reader& r, auto k) {
+             return assign(c.tpm, r.positive(v, k));
+         }},
         {{"cost"}, read_cost},
     };
     return handlers;
@@ -387,10 +416,14 @@ Expected<ProviderSpec> parse_provider_id(std::string_view id) {
 // a key that silently did nothing would change what is measured).
 namespace {
 const char* refused_provider_key(std::string_view key) {
-    if (key == "prompts") return "every prompt runs on every provider; split the suite to pair them";
-    if (key == "transform") return "transform the output in an exec: provider or a python assertion";
-    if (key == "delay") return "use 'rpm' in the provider's config to pace requests";
-    if (key == "env") return "set the variables in the environment that runs llmops";
+    if (key == "prompts")
+        return "every prompt runs on every provider; split the suite to pair them";
+    if (key == "transform")
+        return "transform the output in an exec: provider or a python assertion";
+    if (key == "delay")
+        return "use 'rpm' in the provider's config to pace requests";
+    if (key == "env")
+        return "set the variables in the environment that runs llmops";
     return nullptr;
 }
 } // namespace
@@ -417,7 +450,8 @@ Expected<ProviderConfig> parse_provider_config(const json& entry, std::string_vi
             } else if (key == "config") {
                 config = &value;
             } else if (const char* why = refused_provider_key(key)) {
-                return fail(ErrorCode::invalid_input, "{}: '{}' is a promptfoo provider key llmops does not support: {}",
+                return fail(ErrorCode::invalid_input,
+                            "{}: '{}' is a promptfoo provider key llmops does not support: {}",
                             where, key, why);
             } else {
                 return fail(ErrorCode::invalid_input, "{}: unknown key '{}'{}", where, key,
@@ -447,7 +481,8 @@ Expected<ProviderConfig> parse_provider_config(const json& entry, std::string_vi
         }
         c.argv = std::move(*argv);
         // A program named by a relative path runs from the suite's folder.
-        if (c.argv[0].find('/') != std::string::npos && std::filesystem::path(c.argv[0]).is_relative()) {
+        if (c.argv[0].find('/') != std::string::npos &&
+            std::filesystem::path(c.argv[0]).is_relative()) {
             c.argv[0] = (base_dir / c.argv[0]).lexically_normal().string();
         }
     }
@@ -460,13 +495,20 @@ Expected<ProviderConfig> parse_provider_config(const json& entry, std::string_vi
 }
 
 Params merge_params(Params base, const Params& o) {
-    if (o.temperature) base.temperature = o.temperature;
-    if (o.top_p) base.top_p = o.top_p;
-    if (o.max_tokens) base.max_tokens = o.max_tokens;
-    if (o.seed) base.seed = o.seed;
-    if (!o.stop.empty()) base.stop = o.stop;
-    if (o.response_format_json) base.response_format_json = o.response_format_json;
-    if (o.tools_json) base.tools_json = o.tools_json;
+    if (o.temperature)
+        base.temperature = o.temperature;
+    if (o.top_p)
+        base.top_p = o.top_p;
+    if (o.max_tokens)
+        base.max_tokens = o.max_tokens;
+    if (o.seed)
+        base.seed = o.seed;
+    if (!o.stop.empty())
+        base.stop = o.stop;
+    if (o.response_format_json)
+        base.response_format_json = o.response_format_json;
+    if (o.tools_json)
+        base.tools_json = o.tools_json;
     base.embed = o.embed;
     base.logprobs = base.logprobs || o.logprobs;
     base.stream = !o.embed && (base.stream || o.stream);
@@ -475,15 +517,24 @@ Params merge_params(Params base, const Params& o) {
 
 json params_json(const Params& p) {
     json out = json::object();
-    if (p.temperature) out["temperature"] = *p.temperature;
-    if (p.top_p) out["top_p"] = *p.top_p;
-    if (p.max_tokens) out["max_tokens"] = *p.max_tokens;
-    if (p.seed) out["seed"] = *p.seed;
-    if (!p.stop.empty()) out["stop"] = p.stop;
-    if (p.response_format_json) out["response_format"] = json::parse(*p.response_format_json, nullptr, false);
-    if (p.tools_json) out["tools"] = json::parse(*p.tools_json, nullptr, false);
-    if (p.embed) out["embed"] = true;
-    if (p.logprobs) out["logprobs"] = true;
+    if (p.temperature)
+        out["temperature"] = *p.temperature;
+    if (p.top_p)
+        out["top_p"] = *p.top_p;
+    if (p.max_tokens)
+        out["max_tokens"] = *p.max_tokens;
+    if (p.seed)
+        out["seed"] = *p.seed;
+    if (!p.stop.empty())
+        out["stop"] = p.stop;
+    if (p.response_format_json)
+        out["response_format"] = json::parse(*p.response_format_json, nullptr, false);
+    if (p.tools_json)
+        out["tools"] = json::parse(*p.tools_json, nullptr, false);
+    if (p.embed)
+        out["embed"] = true;
+    if (p.logprobs)
+        out["logprobs"] = true;
     return out;
 }
 

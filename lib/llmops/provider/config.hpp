@@ -31,9 +31,9 @@ std::string_view kind_name(Kind kind);
 // text as written, what the provider calls.
 struct ProviderSpec {
     Kind kind = Kind::echo;
-    std::string id;    // as the user wrote it, URLs sanitized
-    std::string model; // the model (azure: the deployment); exec: the command; replay: the file;
-                       // http: the URL when the id is one; empty for echo and a bare `http`
+    std::string id;     // as the user wrote it, URLs sanitized
+    std::string model;  // the model (azure: the deployment); exec: the command; replay: the file;
+                        // http: the URL when the id is one; empty for echo and a bare `http`
     std::string target; // `model` as written (may hold credentials: never stored or shown)
 };
 
@@ -47,26 +47,26 @@ Expected<ProviderSpec> parse_provider_id(std::string_view id);
 // Everything a suite's provider entry says.
 struct ProviderConfig {
     ProviderSpec spec;
-    std::string label;                         // how reports name it; the id when not given
-    Params params;                             // defaults for every call
-    std::optional<std::string> base_url;       // base_url / apiBaseUrl
-    std::optional<std::string> api_key_env;    // api_key_env / apiKeyEnvar
+    std::string label;                          // how reports name it; the id when not given
+    Params params;                              // defaults for every call
+    std::optional<std::string> base_url;        // base_url / apiBaseUrl
+    std::optional<std::string> api_key_env;     // api_key_env / apiKeyEnvar
     std::optional<std::string> literal_api_key; // apiKey written in the suite (a warning)
     std::vector<std::pair<std::string, std::string>> headers; // sent with every request
-    int64_t timeout_ms = 120000;               // per attempt (exec: the whole run)
-    int max_retries = 3;                       // retries (0: one attempt)
-    std::optional<double> rpm;                 // requests per minute
-    std::optional<double> tpm;                 // tokens per minute
-    std::optional<TokenPrices> cost;           // prices replacing the price table's
-    HttpTarget http;                           // kind http
-    std::vector<std::string> argv;             // kind exec
-    std::filesystem::path replay_file;         // kind replay (resolved against the suite)
-    std::string replay_provider;               // kind replay: whose answers (config.provider)
+    int64_t timeout_ms = 120000;                              // per attempt (exec: the whole run)
+    int max_retries = 3;                                      // retries (0: one attempt)
+    std::optional<double> rpm;                                // requests per minute
+    std::optional<double> tpm;                                // tokens per minute
+    std::optional<TokenPrices> cost;                          // prices replacing the price table's
+    HttpTarget http;                                          // kind http
+    std::vector<std::string> argv;                            // kind exec
+    std::filesystem::path replay_file; // kind replay (resolved against the suite)
+    std::string replay_provider;       // kind replay: whose answers (config.provider)
     nlohmann::json public_config = nlohmann::json::object();  // the config minus secrets, URLs
                                                               // sanitized: what runs store
     nlohmann::json program_config = nlohmann::json::object(); // exec: what the program gets on
                                                               // stdin (URLs as written)
-    std::vector<std::string> warnings;         // e.g. a literal apiKey
+    std::vector<std::string> warnings;                        // e.g. a literal apiKey
 };
 
 // Reads one provider entry: a string id or an object {id, label, config}. `where` names it in

@@ -4,8 +4,8 @@
 #include <condition_variable>
 #include <deque>
 #include <map>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -110,9 +110,9 @@ std::string cache_key(const Provider& provider, const CompletionRequest& request
         messages.push_back({{"role", m.role}, {"content", m.content}});
     }
     const json key{
-        {"v", k_cache_key_version},   {"provider", provider.identity()},
-        {"model", request.model},     {"params", params_json(request.params)},
-        {"messages", messages},       {"repeat", repeat},
+        {"v", k_cache_key_version},  {"provider", provider.identity()},
+        {"model", request.model},    {"params", params_json(request.params)},
+        {"messages", messages},      {"repeat", repeat},
         {"salt", std::string(salt)},
     };
     return util::sha256_hex(util::canonical_json(key));
@@ -288,9 +288,9 @@ struct CallEngine::State {
             if (response.attempts == 0) {
                 // Cancelled before it was sent (the run is stopping).
                 finish(std::move(owned),
-                       std::unexpected(Error(ErrorCode::interrupted,
-                                             fmt::format("provider '{}': not started: interrupted",
-                                                         prov.id()))),
+                       std::unexpected(Error(
+                           ErrorCode::interrupted,
+                           fmt::format("provider '{}': not started: interrupted", prov.id()))),
                        false);
                 return;
             }
@@ -328,7 +328,8 @@ struct CallEngine::State {
         ++processes;
         std::lock_guard lock(mutex);
         task_queue.push_back(std::move(task));
-        if (workers.size() < static_cast<size_t>(std::min<int64_t>(processes, std::max(1, options.concurrency)))) {
+        if (workers.size() <
+            static_cast<size_t>(std::min<int64_t>(processes, std::max(1, options.concurrency)))) {
             workers.emplace_back([this] { worker_loop(); });
         }
         work_ready.notify_one();
@@ -408,9 +409,10 @@ struct CallEngine::State {
             if (!p->key.empty()) {
                 // A cache hit: the stored outcome was put there by `finish`.
                 auto stored = options.cache->get(p->key);
-                auto outcome = stored && *stored
-                                   ? cached_outcome(**stored)
-                                   : Expected<CallOutcome>(fail(ErrorCode::io, "cache entry vanished"));
+                auto outcome =
+                    stored && *stored
+                        ? cached_outcome(**stored)
+                        : Expected<CallOutcome>(fail(ErrorCode::io, "cache entry vanished"));
                 if (outcome) {
                     ++counters.cache_hits;
                     finish(std::move(p), std::move(outcome), false);
@@ -449,8 +451,8 @@ struct CallEngine::State {
                 if (queue.empty()) {
                     continue;
                 }
-                const auto wait = limits_of(*provider).try_take(queue.front()->tokens_estimate,
-                                                                Clock::now());
+                const auto wait =
+                    limits_of(*provider).try_take(queue.front()->tokens_estimate, Clock::now());
                 if (wait > Clock::duration::zero()) {
                     const auto ms = std::chrono::ceil<std::chrono::milliseconds>(wait).count();
                     wait_ms = std::min<int>(wait_ms, static_cast<int>(std::max<int64_t>(1, ms)));
@@ -481,9 +483,9 @@ struct CallEngine::State {
                 std::unique_ptr<Pending> p = std::move(queue.front());
                 queue.pop_front();
                 finish(std::move(p),
-                       std::unexpected(Error(ErrorCode::interrupted,
-                                             fmt::format("provider '{}': not started: interrupted",
-                                                         provider->id()))),
+                       std::unexpected(Error(
+                           ErrorCode::interrupted,
+                           fmt::format("provider '{}': not started: interrupted", provider->id()))),
                        false);
             }
         }
@@ -496,10 +498,11 @@ struct CallEngine::State {
             --in_flight;
             --processes;
             const std::string id = p->job.provider->id();
-            finish(std::move(p),
-                   std::unexpected(Error(ErrorCode::interrupted,
-                                         fmt::format("provider '{}': not started: interrupted", id))),
-                   false);
+            finish(
+                std::move(p),
+                std::unexpected(Error(ErrorCode::interrupted,
+                                      fmt::format("provider '{}': not started: interrupted", id))),
+                false);
         }
     }
 };

@@ -23,11 +23,11 @@ namespace llmops::provider {
 
 // One call to make.
 struct CallJob {
-    const Provider* provider = nullptr; // must outlive the engine's run
-    CompletionRequest request;          // its params override the provider's
+    const Provider* provider = nullptr;             // must outlive the engine's run
+    CompletionRequest request;                      // its params override the provider's
     nlohmann::json vars = nlohmann::json::object(); // the case's variables (http, exec)
-    int repeat = 0;                     // the repeat index: part of the cache key (SPEC §5)
-    std::string cache_salt;             // more that changes the answer, e.g. a judge prompt id
+    int repeat = 0;         // the repeat index: part of the cache key (SPEC §5)
+    std::string cache_salt; // more that changes the answer, e.g. a judge prompt id
 };
 
 // The callback receiving a call's outcome, or its error: `provider` (the provider failed or
@@ -47,11 +47,11 @@ enum class CacheMode {
 };
 
 struct EngineOptions {
-    int concurrency = 4;                  // calls in flight at once (-j)
+    int concurrency = 4;                   // calls in flight at once (-j)
     store::ResponseCache* cache = nullptr; // nullptr: no cache
     CacheMode cache_mode = CacheMode::use;
-    Recorder* recorder = nullptr;         // --record: every successful answer is appended
-    const PriceTable* prices = nullptr;   // nullptr: the built-in table
+    Recorder* recorder = nullptr;       // --record: every successful answer is appended
+    const PriceTable* prices = nullptr; // nullptr: the built-in table
 };
 
 // Counts for progress displays and summaries.
@@ -61,8 +61,8 @@ struct EngineCounters {
     int64_t cache_hits = 0;
     int64_t errors = 0;
     int64_t in_flight = 0;
-    int64_t record_failures = 0;     // answers --record could not write
-    std::string first_record_error;  // the first such failure's message
+    int64_t record_failures = 0;    // answers --record could not write
+    std::string first_record_error; // the first such failure's message
 };
 
 // Returns the cache key of `request` (its params already merged) on `provider` at `repeat`:

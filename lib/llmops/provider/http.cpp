@@ -20,7 +20,9 @@ namespace {
 // How often `run` polls `should_stop` while transfers are quiet.
 constexpr int k_stop_poll_ms = 50;
 
-CURLM* multi_of(void* handle) { return static_cast<CURLM*>(handle); }
+CURLM* multi_of(void* handle) {
+    return static_cast<CURLM*>(handle);
+}
 
 // libcurl is opened when the first HTTP engine is made, not when llmops starts: on Debian it
 // brings in some 30 shared objects (TLS, LDAP, Kerberos, SSH, ...) whose loading costs ~5 ms at
@@ -193,8 +195,8 @@ std::optional<int64_t> parse_retry_after_ms(std::string_view value,
         return std::nullopt;
     }
     auto delta = std::chrono::system_clock::from_time_t(when) - now;
-    return std::max<int64_t>(
-        0, std::chrono::duration_cast<std::chrono::milliseconds>(delta).count());
+    return std::max<int64_t>(0,
+                             std::chrono::duration_cast<std::chrono::milliseconds>(delta).count());
 }
 
 // One request's state across its attempts; the easy handle and header list belong to the
@@ -302,7 +304,7 @@ void set_method(CURL* easy, const HttpRequest& request) {
     }
     // Always set the body for POST, even an empty one, or curl reads it from stdin.
     curl().easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
-                     static_cast<curl_off_t>(request.body.size()));
+                       static_cast<curl_off_t>(request.body.size()));
     curl().easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data());
 }
 
@@ -316,7 +318,7 @@ void configure(CURL* easy, Job& job) {
     // Rejects a too-large body early when the server announces its length; the write callback
     // catches the rest (chunked or compressed bodies).
     curl().easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE,
-                     static_cast<curl_off_t>(request.max_response_bytes));
+                       static_cast<curl_off_t>(request.max_response_bytes));
     curl().easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
     if (is_loopback(job.host)) {
         curl().easy_setopt(easy, CURLOPT_NOPROXY, "*");
@@ -359,8 +361,7 @@ std::pair<std::string, bool> describe_failure(CURLcode code, const Job& job) {
             return {"connection reset by the server", true};
         }
         break;
-    default:
-        break;
+    default: break;
     }
     for (const TransportFailure& failure : k_failures) {
         if (failure.code == code) {
@@ -575,8 +576,8 @@ int64_t HttpEngine::backoff_ms(const Job& job, const HttpResponse& response) {
     // Full jitter (https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/):
     // spreads the retries of many concurrent requests instead of synchronising them.
     int shift = std::clamp(job.attempts - 1, 0, 30);
-    int64_t ceiling = std::min(policy.max_delay_ms, std::max<int64_t>(0, policy.base_delay_ms)
-                                                        << shift);
+    int64_t ceiling =
+        std::min(policy.max_delay_ms, std::max<int64_t>(0, policy.base_delay_ms) << shift);
     if (ceiling <= 0) {
         return 0;
     }

@@ -20,13 +20,13 @@
 namespace llmops::provider {
 
 struct HttpTarget {
-    std::string url;            // may hold {{var}} tags, rendered like the body
+    std::string url;             // may hold {{var}} tags, rendered like the body
     std::string method = "POST"; // GET, POST, PUT or PATCH
     std::vector<std::pair<std::string, std::string>> headers; // values may be templates
-    nlohmann::json body;        // a JSON value whose strings are templates, or a string template;
-                                // null: no body
-    bool body_is_text = false;  // `body` is a string sent as is (after rendering), not JSON
-    std::string response_path;  // "json.output", "choices[0].message.content"; empty: whole body
+    nlohmann::json body;       // a JSON value whose strings are templates, or a string template;
+                               // null: no body
+    bool body_is_text = false; // `body` is a string sent as is (after rendering), not JSON
+    std::string response_path; // "json.output", "choices[0].message.content"; empty: whole body
 };
 
 // Reads an http provider's config (the object under `config:`). Keys: url (required, http://
@@ -54,11 +54,11 @@ Expected<HttpTarget> parse_http_target(const nlohmann::json& config, std::string
 // unknown variable 'qestion' (did you mean 'question'?)", "http: header 'Authorization':
 // environment variable 'TOKEN' is not set". `secrets` receives the values read from `env.`
 // tags so the caller can redact them.
-Expected<HttpRequest> build_http_target_request(const HttpTarget& target,
-                                                const CompletionRequest& request,
-                                                const nlohmann::json& vars,
-                                                const std::function<std::optional<std::string>(std::string_view)>& env,
-                                                std::vector<std::string>& secrets);
+Expected<HttpRequest>
+build_http_target_request(const HttpTarget& target, const CompletionRequest& request,
+                          const nlohmann::json& vars,
+                          const std::function<std::optional<std::string>(std::string_view)>& env,
+                          std::vector<std::string>& secrets);
 
 // Extracts the output from a 2xx response: the value at `response_path` (a string is taken as
 // is; any other JSON value is serialised), or the whole body when the path is empty (bytes that

@@ -7,8 +7,8 @@
 #include <llmops/provider/wire.hpp>
 
 #include <algorithm>
-#include <cmath>
 #include <cctype>
+#include <cmath>
 #include <map>
 
 #include <fmt/format.h>
@@ -192,8 +192,10 @@ Expected<CompletionResult> parse_openai_json(std::string_view name,
         calls != message->end() && calls->is_array() && !calls->empty()) {
         result.tool_calls_json = calls->dump();
     }
-    if (auto logprobs = choice.find("logprobs"); logprobs != choice.end() && logprobs->is_object()) {
-        if (auto content = logprobs->find("content"); content != logprobs->end() && content->is_array()) {
+    if (auto logprobs = choice.find("logprobs");
+        logprobs != choice.end() && logprobs->is_object()) {
+        if (auto content = logprobs->find("content");
+            content != logprobs->end() && content->is_array()) {
             result.logprobs_json = content->dump();
         }
     }
@@ -335,13 +337,14 @@ Expected<CompletionResult> parse_embeddings_response(std::string_view name,
             vec->empty() || !std::all_of(vec->begin(), vec->end(), [](const json& x) {
                 return x.is_number() && std::isfinite(x.get<double>());
             }))
-            return fail(ErrorCode::provider, "{}: embeddings response: data[{}] is not a vector of numbers",
-                        name, i);
+            return fail(ErrorCode::provider,
+                        "{}: embeddings response: data[{}] is not a vector of numbers", name, i);
         result.embeddings[index] = vec->get<std::vector<double>>();
     }
     result.finish_reason = "stop";
-    if (auto usage = body->find("usage"); usage != body->end() && usage->is_object() &&
-                                          usage->value("prompt_tokens", json()).is_number_integer()) {
+    if (auto usage = body->find("usage");
+        usage != body->end() && usage->is_object() &&
+        usage->value("prompt_tokens", json()).is_number_integer()) {
         result.usage.input = (*usage)["prompt_tokens"].get<int64_t>();
     } else {
         int64_t chars = 0;

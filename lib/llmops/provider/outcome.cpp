@@ -154,12 +154,11 @@ Expected<CallOutcome> outcome_from_json(const json& value) {
     r.context = std::move(*context);
 
     if (auto vectors = value.find("embeddings"); vectors != value.end() && !vectors->is_null()) {
-        const bool ok = vectors->is_array() &&
-                        std::all_of(vectors->begin(), vectors->end(), [](const json& v) {
-                            return v.is_array() && std::all_of(v.begin(), v.end(), [](const json& x) {
-                                       return x.is_number();
-                                   });
-                        });
+        const bool ok =
+            vectors->is_array() && std::all_of(vectors->begin(), vectors->end(), [](const json& v) {
+                return v.is_array() &&
+                       std::all_of(v.begin(), v.end(), [](const json& x) { return x.is_number(); });
+            });
         if (!ok)
             return fail(ErrorCode::invalid_input, "response.embeddings is not a list of vectors");
         r.embeddings = vectors->get<std::vector<std::vector<double>>>();

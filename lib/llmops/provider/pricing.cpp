@@ -18,8 +18,8 @@ namespace {
 using nlohmann::json;
 
 const std::vector<std::string> k_entry_keys = {
-    "provider", "model",  "prefix",      "input",        "output",   "cached_input",
-    "cache_write", "long_context", "effective", "source"};
+    "provider",     "model",       "prefix",       "input",     "output",
+    "cached_input", "cache_write", "long_context", "effective", "source"};
 const std::vector<std::string> k_tier_keys = {"above", "input", "output", "cached_input",
                                               "cache_write"};
 
@@ -32,8 +32,7 @@ Expected<double> price_field(const json& node, const char* key, std::string_view
         return -1.0;
     }
     if (!node[key].is_number() || node[key].get<double>() < 0) {
-        return fail(ErrorCode::invalid_input, "{}: '{}' must be a non-negative number", where,
-                    key);
+        return fail(ErrorCode::invalid_input, "{}: '{}' must be a non-negative number", where, key);
     }
     return node[key].get<double>();
 }
@@ -185,8 +184,7 @@ Expected<PriceTable> load_price_table(const std::optional<std::filesystem::path>
 }
 
 double cost_usd(const PriceEntry& entry, const Usage& usage) {
-    const bool long_context =
-        entry.long_context_above && usage.input > *entry.long_context_above;
+    const bool long_context = entry.long_context_above && usage.input > *entry.long_context_above;
     const TokenPrices& p = long_context ? entry.long_context : entry.prices;
     const int64_t cached = std::min(usage.cached_input, usage.input);
     const int64_t written = std::min(usage.cache_write, usage.input - cached);

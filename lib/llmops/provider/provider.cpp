@@ -304,10 +304,10 @@ public:
     Transport transport() const override { return Transport::local; }
     std::pair<std::string, std::string> priced_as() const override {
         // A recording prices its answers as the provider that gave them.
-        const std::string& recorded = !m_config.replay_provider.empty()
-                                          ? m_config.replay_provider
-                                          : (m_file.providers().size() == 1 ? m_file.providers()[0]
-                                                                            : std::string());
+        const std::string& recorded =
+            !m_config.replay_provider.empty()
+                ? m_config.replay_provider
+                : (m_file.providers().size() == 1 ? m_file.providers()[0] : std::string());
         auto spec = parse_provider_id(recorded);
         if (!spec) {
             return {"", ""};
@@ -387,7 +387,8 @@ Expected<Endpoint> endpoint_for(const ProviderSpec& spec, const EnvLookup& env,
     case Kind::ollama:
         // Ollama serves the OpenAI-compatible API under /v1 and needs no key.
         endpoint.api = Api::openai;
-        endpoint.base_url = base.value_or(env("OLLAMA_BASE_URL").value_or("http://localhost:11434"));
+        endpoint.base_url =
+            base.value_or(env("OLLAMA_BASE_URL").value_or("http://localhost:11434"));
         while (endpoint.base_url.ends_with('/')) {
             endpoint.base_url.pop_back();
         }
@@ -398,8 +399,7 @@ Expected<Endpoint> endpoint_for(const ProviderSpec& spec, const EnvLookup& env,
     case Kind::http:
     case Kind::exec:
     case Kind::echo:
-    case Kind::replay:
-        return fail(ErrorCode::internal, "'{}' has no API endpoint", spec.id);
+    case Kind::replay: return fail(ErrorCode::internal, "'{}' has no API endpoint", spec.id);
     }
     if (options.api_key_env) {
         key_var = *options.api_key_env;
@@ -447,12 +447,9 @@ Expected<std::unique_ptr<Provider>> Provider::create(ProviderConfig config, cons
             config.spec, env, {config.base_url, config.api_key_env, config.literal_api_key}));
         return std::make_unique<ApiProvider>(std::move(config), std::move(endpoint));
     }
-    case Kind::http:
-        return std::make_unique<HttpTargetProvider>(std::move(config), env);
-    case Kind::exec:
-        return std::make_unique<ExecProvider>(std::move(config));
-    case Kind::echo:
-        return std::make_unique<EchoProvider>(std::move(config));
+    case Kind::http: return std::make_unique<HttpTargetProvider>(std::move(config), env);
+    case Kind::exec: return std::make_unique<ExecProvider>(std::move(config));
+    case Kind::echo: return std::make_unique<EchoProvider>(std::move(config));
     case Kind::replay: {
         auto file = ReplayFile::load(config.replay_file);
         if (!file) {

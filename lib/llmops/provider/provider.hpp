@@ -33,9 +33,10 @@ std::vector<std::string> environment_secrets(const EnvLookup& env);
 
 // Endpoint settings a user may give beside the environment.
 struct EndpointOptions {
-    std::optional<std::string> base_url;    // overrides the *_BASE_URL variable
-    std::optional<std::string> api_key_env; // the variable holding the key (promptfoo's apiKeyEnvar)
-    std::optional<std::string> api_key;     // a key written in the suite (promptfoo's apiKey)
+    std::optional<std::string> base_url; // overrides the *_BASE_URL variable
+    std::optional<std::string>
+        api_key_env;                    // the variable holding the key (promptfoo's apiKeyEnvar)
+    std::optional<std::string> api_key; // a key written in the suite (promptfoo's apiKey)
 };
 
 // Builds the endpoint of an API provider from the environment: OPENAI_API_KEY and

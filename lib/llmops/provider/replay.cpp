@@ -37,7 +37,7 @@ constexpr size_t k_quote_code_points = 60;
 // slow for a recording of 10,000 long prompts; this scan is several times faster, and only the
 // answer that is looked up is ever parsed.
 class LineScanner {
-  public:
+public:
     struct Member {
         std::string_view key;   // raw, between the quotes (escapes not decoded)
         std::string_view value; // the value's text
@@ -65,7 +65,7 @@ class LineScanner {
     const std::string& error() const { return m_error; }
     size_t error_column() const { return m_error_pos + 1; }
 
-  private:
+private:
     bool fail(std::string message) {
         m_error = std::move(message);
         m_error_pos = m_pos;

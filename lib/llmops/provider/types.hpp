@@ -28,7 +28,7 @@ struct Params {
     std::vector<std::string> stop;
     std::optional<std::string> response_format_json; // JSON text, e.g. {"type":"json_object"}
     std::optional<std::string> tools_json;           // JSON text of the tools array
-    bool stream = false;                              // SSE, to measure time to first token
+    bool stream = false;                             // SSE, to measure time to first token
     bool logprobs = false; // ask for the log-probabilities of the output tokens and their 5 most
                            // likely alternatives (OpenAI-compatible APIs; others ignore it)
     bool embed = false; // an embeddings request (the `similar` assertion): each message's content
@@ -48,13 +48,13 @@ struct CompletionResult {
     std::string output;
     std::string finish_reason; // normalised: stop, length, tool_calls, content_filter, refusal, ...
     Usage usage;
-    std::optional<std::string> refusal; // the model's refusal text, when it refused
+    std::optional<std::string> refusal;         // the model's refusal text, when it refused
     std::optional<std::string> tool_calls_json; // JSON text of tool calls, when it made some
     std::optional<std::string> context; // the retrieved context an app (exec:) returned with its
                                         // answer, for the RAG assertions
     std::vector<std::vector<double>> embeddings; // an embeddings request's vectors, one per input
-    std::optional<std::string> logprobs_json; // OpenAI's choices[0].logprobs.content as JSON
-                                              // text, when asked and given
+    std::optional<std::string> logprobs_json;    // OpenAI's choices[0].logprobs.content as JSON
+                                                 // text, when asked and given
 };
 
 // One HTTP request as the engine sends it.
@@ -63,7 +63,7 @@ struct HttpRequest {
     std::string url;
     std::vector<std::pair<std::string, std::string>> headers; // may hold secrets: never log them
     std::string body;
-    int64_t timeout_ms = 120000;                  // whole-request timeout
+    int64_t timeout_ms = 120000;                   // whole-request timeout
     int64_t max_response_bytes = 32 * 1024 * 1024; // larger bodies fail the request
 };
 
@@ -72,10 +72,10 @@ struct HttpResponse {
     long status = 0;
     std::vector<std::pair<std::string, std::string>> headers; // names lowercased
     std::string body;
-    std::string transport_error; // e.g. "connection refused", "timed out after 5000 ms"
-    double latency_ms = 0;       // from send to the last byte
+    std::string transport_error;         // e.g. "connection refused", "timed out after 5000 ms"
+    double latency_ms = 0;               // from send to the last byte
     std::optional<double> first_byte_ms; // from send to the first body byte
-    int attempts = 1;            // 1 + retries made
+    int attempts = 1;                    // 1 + retries made
 };
 
 } // namespace llmops::provider

@@ -17,7 +17,9 @@ std::string responses(int64_t n) {
     return fmt::format("{} cached response{}", n, n == 1 ? "" : "s");
 }
 
-json optional_text(const std::optional<std::string>& s) { return s ? json(*s) : json(nullptr); }
+json optional_text(const std::optional<std::string>& s) {
+    return s ? json(*s) : json(nullptr);
+}
 
 } // namespace
 

@@ -7,7 +7,9 @@
 
 namespace llmops::report::diff_format {
 
-std::string pct(std::optional<double> v) { return v ? fmt::format("{:.1f}%", 100 * *v) : "-"; }
+std::string pct(std::optional<double> v) {
+    return v ? fmt::format("{:.1f}%", 100 * *v) : "-";
+}
 
 std::string signed_pct(std::optional<double> v) {
     return v ? fmt::format("{:+.1f} pts", 100 * *v) : "-";
@@ -17,32 +19,41 @@ std::string interval_pct(const std::optional<stats::Interval>& i) {
     return i ? fmt::format("[{:.1f}, {:.1f}]", 100 * i->lower, 100 * i->upper) : "";
 }
 
-std::string score(std::optional<double> v) { return v ? fmt::format("{:.3f}", *v) : "-"; }
+std::string score(std::optional<double> v) {
+    return v ? fmt::format("{:.3f}", *v) : "-";
+}
 
-std::string signed_score(std::optional<double> v) { return v ? fmt::format("{:+.3f}", *v) : "-"; }
+std::string signed_score(std::optional<double> v) {
+    return v ? fmt::format("{:+.3f}", *v) : "-";
+}
 
 std::string interval_score(const std::optional<stats::Interval>& i) {
     return i ? fmt::format("[{:+.3f}, {:+.3f}]", i->lower, i->upper) : "";
 }
 
 std::string p_text(std::optional<double> p) {
-    if (!p) return "";
+    if (!p)
+        return "";
     return *p < 0.0001 ? "p<0.0001" : fmt::format("p={:.4f}", *p);
 }
 
 std::string money(std::optional<double> usd) {
-    if (!usd) return "-";
+    if (!usd)
+        return "-";
     return util::format_usd(*usd, {.below_milli = 6}); // per-case costs of small models
 }
 
 std::string ms(std::optional<double> v) {
-    if (!v) return "-";
+    if (!v)
+        return "-";
     return *v >= 1000 ? fmt::format("{:.2f}s", *v / 1000) : fmt::format("{:.0f}ms", *v);
 }
 
 std::string change(std::optional<double> before, std::optional<double> after) {
-    if (!before || !after) return "";
-    if (auto r = stats::relative_change(*before, *after)) return fmt::format("{:+.1f}%", 100 * *r);
+    if (!before || !after)
+        return "";
+    if (auto r = stats::relative_change(*before, *after))
+        return fmt::format("{:+.1f}%", 100 * *r);
     return "";
 }
 

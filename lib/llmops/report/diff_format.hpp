@@ -18,9 +18,10 @@ std::string score(std::optional<double> v);                          // "0.750"
 std::string signed_score(std::optional<double> v);                   // "+0.125"
 std::string interval_score(const std::optional<stats::Interval>& i); // "[-0.250, +0.500]"
 std::string p_text(std::optional<double> p);                         // "p=0.6250", "p<0.0001", ""
-std::string money(std::optional<double> usd);                        // "$0.000200", "$0.0016", "$12.34"
-std::string ms(std::optional<double> v);                             // "435ms", "1.05s"
+std::string money(std::optional<double> usd); // "$0.000200", "$0.0016", "$12.34"
+std::string ms(std::optional<double> v);      // "435ms", "1.05s"
 std::string change(std::optional<double> before, std::optional<double> after); // "+12.5%", ""
-std::string cut(std::string_view text, size_t max); // at most `max` code points, then "… (N more characters)"
+std::string cut(std::string_view text,
+                size_t max); // at most `max` code points, then "… (N more characters)"
 
 } // namespace llmops::report::diff_format

@@ -523,9 +523,9 @@ std::string variants_table(const std::vector<Variant>& vs) {
             v.standalone ? "variant"
             : v.baseline ? "baseline"
                          : "candidate",
-            html_text(v.side->name),
-            v.side->variant, html_text(v.side->label), v.side->cases.size(), pct(v.pass_rate),
-            interval_pct(v.interval), money(v.cost_per_case),
+            html_text(v.side->name), v.side->variant, html_text(v.side->label),
+            v.side->cases.size(), pct(v.pass_rate), interval_pct(v.interval),
+            money(v.cost_per_case),
             v.unpriced > 0 ? fmt::format(" (+{} unpriced)", v.unpriced) : "",
             !drawn    ? "not drawn"
             : v.front ? "yes"
@@ -564,16 +564,18 @@ std::string quality_table(const compare::Comparison& c, const compare::Options& 
 
 // Cost and speed of one usage (a run's variant) or two (baseline, candidate, and the change).
 std::string cost_table(const compare::Usage& a, const compare::Usage* b) {
-    std::string out = b ? "<table class=\"cost\"><thead><tr><th>cost and speed</th><th>baseline</th>"
-                          "<th>candidate</th><th>change</th></tr></thead><tbody>\n"
-                        : "<table class=\"cost\"><thead><tr><th>cost and speed</th><th>value</th>"
-                          "</tr></thead><tbody>\n";
+    std::string out =
+        b ? "<table class=\"cost\"><thead><tr><th>cost and speed</th><th>baseline</th>"
+            "<th>candidate</th><th>change</th></tr></thead><tbody>\n"
+          : "<table class=\"cost\"><thead><tr><th>cost and speed</th><th>value</th>"
+            "</tr></thead><tbody>\n";
     // `cell` renders a value of either side; `diff` the change between the sides.
     auto row = [&](std::string_view name, auto cell, auto diff) {
         if (b) {
-            out += fmt::format("<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td "
-                               "class=\"num\">{}</td></tr>\n",
-                               name, cell(a), cell(*b), diff(a, *b));
+            out +=
+                fmt::format("<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td "
+                            "class=\"num\">{}</td></tr>\n",
+                            name, cell(a), cell(*b), diff(a, *b));
         } else {
             out += fmt::format("<tr><td>{}</td><td class=\"num\">{}</td></tr>\n", name, cell(a));
         }
@@ -581,29 +583,49 @@ std::string cost_table(const compare::Usage& a, const compare::Usage* b) {
     using U = compare::Usage;
     auto none = [](const U&, const U&) { return std::string(); };
     auto count = [](int64_t v) { return static_cast<double>(v); };
-    row("input tokens", [](const U& u) { return std::to_string(u.input_tokens); },
-        [&](const U& x, const U& y) { return change(count(x.input_tokens), count(y.input_tokens)); });
-    row("output tokens", [](const U& u) { return std::to_string(u.output_tokens); },
-        [&](const U& x, const U& y) { return change(count(x.output_tokens), count(y.output_tokens)); });
-    row("cost (USD)", [](const U& u) { return money(u.cost_usd) + (u.unpriced ? "+?" : ""); },
+    row(
+        "input tokens", [](const U& u) { return std::to_string(u.input_tokens); },
+        [&](const U& x, const U& y) {
+            return change(count(x.input_tokens), count(y.input_tokens));
+        });
+    row(
+        "output tokens", [](const U& u) { return std::to_string(u.output_tokens); },
+        [&](const U& x, const U& y) {
+            return change(count(x.output_tokens), count(y.output_tokens));
+        });
+    row(
+        "cost (USD)", [](const U& u) { return money(u.cost_usd) + (u.unpriced ? "+?" : ""); },
         [](const U& x, const U& y) { return change(x.cost_usd, y.cost_usd); });
-    row("cost per case", [](const U& u) { return money(u.cost_per_case); },
+    row(
+        "cost per case", [](const U& u) { return money(u.cost_per_case); },
         [](const U& x, const U& y) { return change(x.cost_per_case, y.cost_per_case); });
-    row("latency p50", [](const U& u) { return ms(u.latency_p50); },
+    row(
+        "latency p50", [](const U& u) { return ms(u.latency_p50); },
         [](const U& x, const U& y) { return change(x.latency_p50, y.latency_p50); });
-    row("latency p95", [](const U& u) { return ms(u.latency_p95); },
+    row(
+        "latency p95", [](const U& u) { return ms(u.latency_p95); },
         [](const U& x, const U& y) { return change(x.latency_p95, y.latency_p95); });
-    row("latency p99", [](const U& u) { return ms(u.latency_p99); },
+    row(
+        "latency p99", [](const U& u) { return ms(u.latency_p99); },
         [](const U& x, const U& y) { return change(x.latency_p99, y.latency_p99); });
-    row("cache hits", [](const U& u) { return std::to_string(u.cached); }, none);
-    row("errors", [](const U& u) { return std::to_string(u.errors); }, none);
+    row(
+        "cache hits", [](const U& u) { return std::to_string(u.cached); }, none);
+    row(
+        "errors", [](const U& u) { return std::to_string(u.errors); }, none);
     if (a.judge_calls > 0 || (b && b->judge_calls > 0)) {
-        row("judge calls", [](const U& u) { return std::to_string(u.judge_calls); },
-            [&](const U& x, const U& y) { return change(count(x.judge_calls), count(y.judge_calls)); });
-        row("judge tokens in/out",
-            [](const U& u) { return fmt::format("{}/{}", u.judge_input_tokens, u.judge_output_tokens); },
+        row(
+            "judge calls", [](const U& u) { return std::to_string(u.judge_calls); },
+            [&](const U& x, const U& y) {
+                return change(count(x.judge_calls), count(y.judge_calls));
+            });
+        row(
+            "judge tokens in/out",
+            [](const U& u) {
+                return fmt::format("{}/{}", u.judge_input_tokens, u.judge_output_tokens);
+            },
             none);
-        row("judge cost (USD)",
+        row(
+            "judge cost (USD)",
             [](const U& u) { return money(u.judge_cost_usd) + (u.judge_unpriced ? "+?" : ""); },
             [](const U& x, const U& y) { return change(x.judge_cost_usd, y.judge_cost_usd); });
     }
@@ -773,9 +795,10 @@ std::string variant_section(const compare::Side& side, size_t index,
     out += "<table class=\"cases\"><colgroup><col class=\"case\"><col class=\"status\"><col "
            "class=\"output\"></colgroup>\n<thead><tr><th>case</th><th>status</th><th>output</th>"
            "</tr></thead><tbody></tbody></table>\n";
-    out += "<div class=\"pager\" hidden><button type=\"button\" data-page=\"prev\">← previous</button>"
-           "<span class=\"pager-info\"></span><button type=\"button\" data-page=\"next\">next "
-           "→</button></div>\n";
+    out +=
+        "<div class=\"pager\" hidden><button type=\"button\" data-page=\"prev\">← previous</button>"
+        "<span class=\"pager-info\"></span><button type=\"button\" data-page=\"next\">next "
+        "→</button></div>\n";
     return out + "</section>\n</section>\n";
 }
 
@@ -895,9 +918,9 @@ std::string comparisons_page(const std::string& title,
     nlohmann::json tables = nlohmann::json::array();
     const std::vector<std::string> no_failures;
     for (size_t i = 0; i < comparisons.size(); ++i) {
-        sections += comparison_section(comparisons[i], i, options,
-                                       i < gate_failures.size() ? gate_failures[i] : no_failures,
-                                       vs);
+        sections +=
+            comparison_section(comparisons[i], i, options,
+                               i < gate_failures.size() ? gate_failures[i] : no_failures, vs);
         tables.push_back(case_rows(comparisons[i], vs));
     }
     return document(title, vs, sections, tables);

@@ -20,12 +20,19 @@ std::string count_change(int64_t before, int64_t after) {
 }
 
 std::string plural(int64_t n, std::string_view one, std::string_view many = {}) {
-    return fmt::format("{} {}", n, n == 1 ? one : many.empty() ? std::string(one) + "s" : std::string(many));
+    return fmt::format("{} {}", n,
+                       n == 1         ? one
+                       : many.empty() ? std::string(one) + "s"
+                                      : std::string(many));
 }
 
-bool is_rate(const compare::MetricDiff& m) { return m.name == "pass rate"; }
+bool is_rate(const compare::MetricDiff& m) {
+    return m.name == "pass rate";
+}
 
-std::string verdict_word(stats::Verdict v) { return std::string(stats::to_string(v)); }
+std::string verdict_word(stats::Verdict v) {
+    return std::string(stats::to_string(v));
+}
 
 util::Colour verdict_colour(stats::Verdict v) {
     return v == stats::Verdict::better  ? util::Colour::green
@@ -44,9 +51,11 @@ std::string side_line(const char* role, const compare::Side& s) {
 
 // The first judged (else first) result of a case, for showing its output.
 const compare::CaseResult* shown_result(const compare::SideCase* sc) {
-    if (sc == nullptr || sc->results.empty()) return nullptr;
+    if (sc == nullptr || sc->results.empty())
+        return nullptr;
     for (const auto& r : sc->results) {
-        if (r.status != "error") return &r;
+        if (r.status != "error")
+            return &r;
     }
     return &sc->results.front();
 }
@@ -54,7 +63,8 @@ const compare::CaseResult* shown_result(const compare::SideCase* sc) {
 std::vector<const compare::CaseDiff*> cases_of(const compare::Comparison& c, CaseChange change) {
     std::vector<const compare::CaseDiff*> out;
     for (const auto& d : c.cases) {
-        if (d.change == change) out.push_back(&d);
+        if (d.change == change)
+            out.push_back(&d);
     }
     return out;
 }
@@ -74,47 +84,59 @@ std::string diff_text(const compare::Comparison& c, const compare::Options& opti
     }
     out += fmt::format("\nQUALITY ({} paired cases{}, alpha {})\n", c.paired,
                        c.repeats > 1 ? fmt::format(", {} repeats", c.repeats) : "", options.alpha);
-    out += fmt::format("{:<22} {:>22} {:>22} {:>28} {:>10}  {}\n", "METRIC", "BASELINE", "CANDIDATE",
-                       "DIFFERENCE", "P", "VERDICT");
+    out += fmt::format("{:<22} {:>22} {:>22} {:>28} {:>10}  {}\n", "METRIC", "BASELINE",
+                       "CANDIDATE", "DIFFERENCE", "P", "VERDICT");
     for (const auto& m : c.quality) {
         const bool rate = is_rate(m);
-        const std::string a = rate ? fmt::format("{} {}", pct(m.baseline), interval_pct(m.baseline_interval))
-                                   : score(m.baseline);
-        const std::string b = rate ? fmt::format("{} {}", pct(m.candidate), interval_pct(m.candidate_interval))
-                                   : score(m.candidate);
-        const std::string d = rate ? fmt::format("{} {}", signed_pct(m.difference), interval_pct(m.difference_interval))
-                                   : fmt::format("{} {}", signed_score(m.difference), interval_score(m.difference_interval));
-        out += fmt::format("{} {:>22} {:>22} {:>28} {:>10}  {}\n", terminal_cell(m.name, 22), a, b, d,
-                           p_text(m.p_value), paint(verdict_word(m.verdict), verdict_colour(m.verdict), text.colour));
+        const std::string a =
+            rate ? fmt::format("{} {}", pct(m.baseline), interval_pct(m.baseline_interval))
+                 : score(m.baseline);
+        const std::string b =
+            rate ? fmt::format("{} {}", pct(m.candidate), interval_pct(m.candidate_interval))
+                 : score(m.candidate);
+        const std::string d = rate ? fmt::format("{} {}", signed_pct(m.difference),
+                                                 interval_pct(m.difference_interval))
+                                   : fmt::format("{} {}", signed_score(m.difference),
+                                                 interval_score(m.difference_interval));
+        out += fmt::format("{} {:>22} {:>22} {:>28} {:>10}  {}\n", terminal_cell(m.name, 22), a, b,
+                           d, p_text(m.p_value),
+                           paint(verdict_word(m.verdict), verdict_colour(m.verdict), text.colour));
     }
     if (c.repeats > 1) {
         out += fmt::format("repeats: flaky cases {} -> {}; pass@{} {} -> {}; pass^{} {} -> {}\n",
-                           c.baseline_flaky, c.candidate_flaky, c.repeats, pct(c.baseline_pass_at_k),
-                           pct(c.candidate_pass_at_k), c.repeats, pct(c.baseline_pass_hat_k),
-                           pct(c.candidate_pass_hat_k));
+                           c.baseline_flaky, c.candidate_flaky, c.repeats,
+                           pct(c.baseline_pass_at_k), pct(c.candidate_pass_at_k), c.repeats,
+                           pct(c.baseline_pass_hat_k), pct(c.candidate_pass_hat_k));
     }
     const auto& ua = c.baseline_usage;
     const auto& ub = c.candidate_usage;
-    out += fmt::format("\nCOST AND SPEED\n{:<22} {:>14} {:>14} {:>10}\n", "", "BASELINE", "CANDIDATE", "CHANGE");
-    auto row = [&](std::string_view name, const std::string& a, const std::string& b, const std::string& d) {
+    out += fmt::format("\nCOST AND SPEED\n{:<22} {:>14} {:>14} {:>10}\n", "", "BASELINE",
+                       "CANDIDATE", "CHANGE");
+    auto row = [&](std::string_view name, const std::string& a, const std::string& b,
+                   const std::string& d) {
         out += fmt::format("{:<22} {:>14} {:>14} {:>10}\n", name, a, b, d);
     };
     row("input tokens", std::to_string(ua.input_tokens), std::to_string(ub.input_tokens),
         count_change(ua.input_tokens, ub.input_tokens));
     row("output tokens", std::to_string(ua.output_tokens), std::to_string(ub.output_tokens),
         count_change(ua.output_tokens, ub.output_tokens));
-    row("cost (USD)", money(ua.cost_usd) + (ua.unpriced ? "+?" : ""), money(ub.cost_usd) + (ub.unpriced ? "+?" : ""),
-        change(ua.cost_usd, ub.cost_usd));
-    row("cost per case", money(ua.cost_per_case), money(ub.cost_per_case), change(ua.cost_per_case, ub.cost_per_case));
-    row("latency p50", ms(ua.latency_p50), ms(ub.latency_p50), change(ua.latency_p50, ub.latency_p50));
-    row("latency p95", ms(ua.latency_p95), ms(ub.latency_p95), change(ua.latency_p95, ub.latency_p95));
-    row("latency p99", ms(ua.latency_p99), ms(ub.latency_p99), change(ua.latency_p99, ub.latency_p99));
+    row("cost (USD)", money(ua.cost_usd) + (ua.unpriced ? "+?" : ""),
+        money(ub.cost_usd) + (ub.unpriced ? "+?" : ""), change(ua.cost_usd, ub.cost_usd));
+    row("cost per case", money(ua.cost_per_case), money(ub.cost_per_case),
+        change(ua.cost_per_case, ub.cost_per_case));
+    row("latency p50", ms(ua.latency_p50), ms(ub.latency_p50),
+        change(ua.latency_p50, ub.latency_p50));
+    row("latency p95", ms(ua.latency_p95), ms(ub.latency_p95),
+        change(ua.latency_p95, ub.latency_p95));
+    row("latency p99", ms(ua.latency_p99), ms(ub.latency_p99),
+        change(ua.latency_p99, ub.latency_p99));
     row("cache hits", std::to_string(ua.cached), std::to_string(ub.cached), "");
     row("errors", std::to_string(ua.errors), std::to_string(ub.errors), "");
     if (ua.judge_calls > 0 || ub.judge_calls > 0) {
         row("judge calls", std::to_string(ua.judge_calls), std::to_string(ub.judge_calls),
             count_change(ua.judge_calls, ub.judge_calls));
-        row("judge tokens in/out", fmt::format("{}/{}", ua.judge_input_tokens, ua.judge_output_tokens),
+        row("judge tokens in/out",
+            fmt::format("{}/{}", ua.judge_input_tokens, ua.judge_output_tokens),
             fmt::format("{}/{}", ub.judge_input_tokens, ub.judge_output_tokens), "");
         row("judge cost (USD)", money(ua.judge_cost_usd) + (ua.judge_unpriced ? "+?" : ""),
             money(ub.judge_cost_usd) + (ub.judge_unpriced ? "+?" : ""),
@@ -138,18 +160,24 @@ std::string diff_text(const compare::Comparison& c, const compare::Options& opti
             }
             ++shown;
             const std::string head = kind == CaseChange::regression ? "REGRESSION" : "FIX";
-            out += fmt::format("\n{} {}{}\n",
-                               paint(head, kind == CaseChange::regression ? util::Colour::red : util::Colour::green,
-                                     text.colour),
-                               terminal_line(d->id),
-                               d->description.empty() || d->description == d->id ? ""
-                                                                                 : " (" + terminal_line(d->description) + ")");
-            for (auto [label, sc, frac] : {std::tuple{"baseline ", d->baseline, d->baseline_pass},
-                                           std::tuple{"candidate", d->candidate, d->candidate_pass}}) {
+            out += fmt::format(
+                "\n{} {}{}\n",
+                paint(head,
+                      kind == CaseChange::regression ? util::Colour::red : util::Colour::green,
+                      text.colour),
+                terminal_line(d->id),
+                d->description.empty() || d->description == d->id
+                    ? ""
+                    : " (" + terminal_line(d->description) + ")");
+            for (auto [label, sc, frac] :
+                 {std::tuple{"baseline ", d->baseline, d->baseline_pass},
+                  std::tuple{"candidate", d->candidate, d->candidate_pass}}) {
                 const auto* r = shown_result(sc);
-                if (r == nullptr) continue;
+                if (r == nullptr)
+                    continue;
                 out += fmt::format("  {} {} {}{}\n", label, r->status,
-                                   c.repeats > 1 ? fmt::format("({} of repeats passed) ", pct(frac)) : "",
+                                   c.repeats > 1 ? fmt::format("({} of repeats passed) ", pct(frac))
+                                                 : "",
                                    r->reason.empty() ? "" : terminal_line(cut(r->reason, 200)));
                 out += "    " + terminal_line(cut(r->output, text.max_output_chars)) + "\n";
             }
@@ -169,60 +197,73 @@ std::string diff_markdown(const compare::Comparison& c, const compare::Options& 
     std::string out;
     const auto* rate = c.metric("pass rate");
     const std::string verdict = rate ? verdict_word(rate->verdict) : "no data";
-    const char* icon = !gate_failures.empty()                                     ? "❌"
-                       : rate && rate->verdict == stats::Verdict::worse           ? "⚠️"
-                       : rate && rate->verdict == stats::Verdict::better          ? "✅"
-                                                                                 : "➖";
-    out += fmt::format("### {} llmops diff: pass rate {} → {} ({}; {})\n\n", icon, pct(rate ? rate->baseline : std::nullopt),
+    const char* icon = !gate_failures.empty()                            ? "❌"
+                       : rate && rate->verdict == stats::Verdict::worse  ? "⚠️"
+                       : rate && rate->verdict == stats::Verdict::better ? "✅"
+                                                                         : "➖";
+    out += fmt::format("### {} llmops diff: pass rate {} → {} ({}; {})\n\n", icon,
+                       pct(rate ? rate->baseline : std::nullopt),
                        pct(rate ? rate->candidate : std::nullopt), markdown_text(verdict),
                        fmt::format("{}, {}", plural(c.count(CaseChange::regression), "regression"),
                                    plural(c.count(CaseChange::fix), "fix", "fixes")));
-    out += fmt::format("**Baseline:** {} — {}  \n**Candidate:** {} — {}\n\n", markdown_text(c.baseline->name),
-                       markdown_text(c.baseline->label), markdown_text(c.candidate->name),
-                       markdown_text(c.candidate->label));
+    out += fmt::format("**Baseline:** {} — {}  \n**Candidate:** {} — {}\n\n",
+                       markdown_text(c.baseline->name), markdown_text(c.baseline->label),
+                       markdown_text(c.candidate->name), markdown_text(c.candidate->label));
     for (const auto& f : gate_failures) {
         out += "- ❌ **gate failed:** " + markdown_text(f) + "\n";
     }
     for (const auto& n : c.notes) {
         out += "- " + markdown_text(n) + "\n";
     }
-    if (!gate_failures.empty() || !c.notes.empty()) out += "\n";
+    if (!gate_failures.empty() || !c.notes.empty())
+        out += "\n";
     if (!c.prompt_diff.empty()) {
-        out += "<details><summary>prompt diff</summary>\n\n" + markdown_code_block(c.prompt_diff) + "\n</details>\n\n";
+        out += "<details><summary>prompt diff</summary>\n\n" + markdown_code_block(c.prompt_diff) +
+               "\n</details>\n\n";
     }
     out += fmt::format("| metric | baseline | candidate | difference ({}% CI) | p | verdict |\n"
                        "|---|---:|---:|---:|---:|---|\n",
                        fmt::format("{:g}", 100 * (1 - options.alpha)));
     for (const auto& m : c.quality) {
         const bool r = is_rate(m);
-        out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", markdown_text(m.name),
-                           r ? pct(m.baseline) : score(m.baseline), r ? pct(m.candidate) : score(m.candidate),
-                           r ? fmt::format("{} {}", signed_pct(m.difference), interval_pct(m.difference_interval))
-                             : fmt::format("{} {}", signed_score(m.difference), interval_score(m.difference_interval)),
-                           p_text(m.p_value), verdict_word(m.verdict));
+        out += fmt::format(
+            "| {} | {} | {} | {} | {} | {} |\n", markdown_text(m.name),
+            r ? pct(m.baseline) : score(m.baseline), r ? pct(m.candidate) : score(m.candidate),
+            r ? fmt::format("{} {}", signed_pct(m.difference), interval_pct(m.difference_interval))
+              : fmt::format("{} {}", signed_score(m.difference),
+                            interval_score(m.difference_interval)),
+            p_text(m.p_value), verdict_word(m.verdict));
     }
     const auto& ua = c.baseline_usage;
     const auto& ub = c.candidate_usage;
     out += "\n| cost and speed | baseline | candidate | change |\n|---|---:|---:|---:|\n";
-    auto row = [&](std::string_view name, const std::string& a, const std::string& b, const std::string& d) {
+    auto row = [&](std::string_view name, const std::string& a, const std::string& b,
+                   const std::string& d) {
         out += fmt::format("| {} | {} | {} | {} |\n", name, a, b, d);
     };
     row("tokens in / out", fmt::format("{} / {}", ua.input_tokens, ua.output_tokens),
         fmt::format("{} / {}", ub.input_tokens, ub.output_tokens), "");
     row("cost (USD)", money(ua.cost_usd), money(ub.cost_usd), change(ua.cost_usd, ub.cost_usd));
-    row("cost per case", money(ua.cost_per_case), money(ub.cost_per_case), change(ua.cost_per_case, ub.cost_per_case));
+    row("cost per case", money(ua.cost_per_case), money(ub.cost_per_case),
+        change(ua.cost_per_case, ub.cost_per_case));
     row("latency p50 / p95", fmt::format("{} / {}", ms(ua.latency_p50), ms(ua.latency_p95)),
-        fmt::format("{} / {}", ms(ub.latency_p50), ms(ub.latency_p95)), change(ua.latency_p50, ub.latency_p50));
-    row("errors / cache hits", fmt::format("{} / {}", ua.errors, ua.cached), fmt::format("{} / {}", ub.errors, ub.cached), "");
+        fmt::format("{} / {}", ms(ub.latency_p50), ms(ub.latency_p95)),
+        change(ua.latency_p50, ub.latency_p50));
+    row("errors / cache hits", fmt::format("{} / {}", ua.errors, ua.cached),
+        fmt::format("{} / {}", ub.errors, ub.cached), "");
     if (ua.judge_calls > 0 || ub.judge_calls > 0) {
         row("judge calls / cost (USD)",
-            fmt::format("{} / {}{}", ua.judge_calls, money(ua.judge_cost_usd), ua.judge_unpriced ? "+?" : ""),
-            fmt::format("{} / {}{}", ub.judge_calls, money(ub.judge_cost_usd), ub.judge_unpriced ? "+?" : ""),
+            fmt::format("{} / {}{}", ua.judge_calls, money(ua.judge_cost_usd),
+                        ua.judge_unpriced ? "+?" : ""),
+            fmt::format("{} / {}{}", ub.judge_calls, money(ub.judge_cost_usd),
+                        ub.judge_unpriced ? "+?" : ""),
             change(ua.judge_cost_usd, ub.judge_cost_usd));
     }
-    for (auto kind : {CaseChange::regression, CaseChange::fix, CaseChange::new_case, CaseChange::missing}) {
+    for (auto kind :
+         {CaseChange::regression, CaseChange::fix, CaseChange::new_case, CaseChange::missing}) {
         const auto list = cases_of(c, kind);
-        if (list.empty()) continue;
+        if (list.empty())
+            continue;
         const auto n = static_cast<int64_t>(list.size());
         out += fmt::format("\n<details><summary>{}</summary>\n\n",
                            kind == CaseChange::regression ? plural(n, "regression")
@@ -232,17 +273,22 @@ std::string diff_markdown(const compare::Comparison& c, const compare::Options& 
         size_t shown = 0;
         for (const auto* d : list) {
             if (++shown > 50) {
-                out += fmt::format("… and {} more (llmops diff --format json)\n\n", list.size() - 50);
+                out +=
+                    fmt::format("… and {} more (llmops diff --format json)\n\n", list.size() - 50);
                 break;
             }
             out += "**" + markdown_text(d->id) + "**";
-            if (!d->description.empty() && d->description != d->id) out += " — " + markdown_text(d->description);
+            if (!d->description.empty() && d->description != d->id)
+                out += " — " + markdown_text(d->description);
             out += "\n\n";
-            for (auto [label, sc] : {std::pair{"baseline", d->baseline}, std::pair{"candidate", d->candidate}}) {
+            for (auto [label, sc] :
+                 {std::pair{"baseline", d->baseline}, std::pair{"candidate", d->candidate}}) {
                 const auto* r = shown_result(sc);
-                if (r == nullptr) continue;
-                out += fmt::format("{} ({}{}):\n\n", label, r->status,
-                                   r->reason.empty() ? "" : ": " + markdown_text(cut(r->reason, 300)));
+                if (r == nullptr)
+                    continue;
+                out +=
+                    fmt::format("{} ({}{}):\n\n", label, r->status,
+                                r->reason.empty() ? "" : ": " + markdown_text(cut(r->reason, 300)));
                 out += markdown_code_block(cut(r->output, 1500)) + "\n";
             }
         }

@@ -16,7 +16,8 @@ namespace llmops::report {
 namespace {
 
 // Calls `visit(code_point, bytes)` for each code point of `s`.
-template <typename Visit> void for_each_code_point(std::string_view s, Visit&& visit) {
+template <typename Visit>
+void for_each_code_point(std::string_view s, Visit&& visit) {
     for (size_t i = 0; i < s.size();) {
         const util::CodePoint c = util::decode_utf8(s, i);
         visit(c, s.substr(i, c.length));
@@ -216,6 +217,8 @@ std::string terminal_cell(std::string_view text, size_t width) {
     return shown + std::string(width - code_point_count(shown), ' ');
 }
 
-std::string html_text(std::string_view s) { return xml_escape(s, XmlPlace::attribute); }
+std::string html_text(std::string_view s) {
+    return xml_escape(s, XmlPlace::attribute);
+}
 
 } // namespace llmops::report

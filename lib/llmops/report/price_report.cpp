@@ -41,10 +41,10 @@ std::string prices_text(const std::vector<const provider::PriceEntry*>& entries)
                                money(e->long_context.input), money(e->long_context.output));
         }
         const std::string name = e->model + (e->prefix ? "*" : "");
-        out += fmt::format("{:<10} {:<{}} {:>8} {:>8} {:>8} {:>8}  {:<10}  {}", e->provider, name,
-                           width, money(e->prices.input), money(e->prices.cached_input),
-                           money(e->prices.cache_write), money(e->prices.output), e->effective,
-                           tier);
+        out +=
+            fmt::format("{:<10} {:<{}} {:>8} {:>8} {:>8} {:>8}  {:<10}  {}", e->provider, name,
+                        width, money(e->prices.input), money(e->prices.cached_input),
+                        money(e->prices.cache_write), money(e->prices.output), e->effective, tier);
         while (!out.empty() && out.back() == ' ') {
             out.pop_back();
         }
@@ -62,10 +62,10 @@ std::string prices_json(const std::vector<const provider::PriceEntry*>& entries)
         item["provider"] = e->provider;
         item["model"] = e->model;
         item["prefix"] = e->prefix;
-        item["long_context"] =
-            e->long_context_above
-                ? json{{"above", *e->long_context_above}, {"prices", prices_object(e->long_context)}}
-                : json(nullptr);
+        item["long_context"] = e->long_context_above
+                                   ? json{{"above", *e->long_context_above},
+                                          {"prices", prices_object(e->long_context)}}
+                                   : json(nullptr);
         item["effective"] = e->effective;
         item["source"] = e->source;
         models.push_back(std::move(item));

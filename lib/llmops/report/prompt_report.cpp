@@ -16,16 +16,22 @@ using nlohmann::json;
 
 constexpr size_t k_short_id = 12;
 
-std::string short_id(const std::string& id) { return id.substr(0, k_short_id); }
+std::string short_id(const std::string& id) {
+    return id.substr(0, k_short_id);
+}
 
 std::string paint(std::string_view text, util::Colour c, Colour colour) {
     return util::paint(text, c, colour == Colour::on);
 }
 
 json version_json(const store::VersionInfo& v) {
-    return json{{"name", v.name},       {"version", v.number},   {"id", v.id},
+    return json{{"name", v.name},
+                {"version", v.number},
+                {"id", v.id},
                 {"parent", v.parent_id ? json(*v.parent_id) : json(nullptr)},
-                {"message", v.message}, {"author", v.author}, {"created_at", v.created_at}};
+                {"message", v.message},
+                {"author", v.author},
+                {"created_at", v.created_at}};
 }
 
 // Labels of `name` pointing at version `number`, sorted.
@@ -40,7 +46,9 @@ std::vector<std::string> labels_at(const std::vector<store::LabelInfo>& labels,
     return out;
 }
 
-std::string dump(const json& value) { return value.dump(2) + "\n"; }
+std::string dump(const json& value) {
+    return value.dump(2) + "\n";
+}
 
 // "2026-11-23T09:00:00.123Z" -> "2026-11-23 09:00"
 std::string short_time(const std::string& iso) {
@@ -82,8 +90,8 @@ std::string commit_text(const std::vector<prompt::FileCommit>& lines) {
             out += fmt::format("committed {}@{} {} ({})\n", v.name, v.number, short_id(v.id),
                                line.file.display);
         } else {
-            out += fmt::format("unchanged {}@{} {} ({}): identical to the latest version\n",
-                               v.name, v.number, short_id(v.id), line.file.display);
+            out += fmt::format("unchanged {}@{} {} ({}): identical to the latest version\n", v.name,
+                               v.number, short_id(v.id), line.file.display);
         }
     }
     if (lines.empty()) {
@@ -111,8 +119,7 @@ std::string status_text(const prompt::WorkspaceStatus& status, Colour colour) {
     size_t changes = 0;
     for (const auto& e : status.files) {
         switch (e.state) {
-        case prompt::FileState::unchanged:
-            continue;
+        case prompt::FileState::unchanged: continue;
         case prompt::FileState::added:
             out += paint(fmt::format("  new:       {} ({})", e.file.display, e.name),
                          util::Colour::green, colour);
@@ -237,8 +244,8 @@ std::string log_json(const std::vector<store::VersionInfo>& versions,
 std::string show_text(const store::VersionInfo& version, const prompt::PromptDefinition& def,
                       const std::vector<store::LabelInfo>& labels, Colour colour) {
     const auto at = labels_at(labels, version.name, version.number);
-    std::string out = paint(fmt::format("{}@{}", version.name, version.number),
-                            util::Colour::yellow, colour);
+    std::string out =
+        paint(fmt::format("{}@{}", version.name, version.number), util::Colour::yellow, colour);
     if (!at.empty()) {
         out += " (" + paint(util::join(at, ", "), util::Colour::green, colour) + ")";
     }
@@ -264,10 +271,8 @@ std::string diff_json(const prompt::DiffSide& from, const prompt::DiffSide& to,
         out["version"] = s.version ? version_json(*s.version) : json(nullptr);
         return out;
     };
-    return dump(json{{"from", side(from)},
-                     {"to", side(to)},
-                     {"identical", diff.empty()},
-                     {"diff", diff}});
+    return dump(
+        json{{"from", side(from)}, {"to", side(to)}, {"identical", diff.empty()}, {"diff", diff}});
 }
 
 std::string label_event_text(const store::LabelEvent& e) {
@@ -402,8 +407,8 @@ std::string import_text(const store::ImportReport& report, const std::string& fi
             }
         }
         for (const auto& l : p.labels) {
-            parts.push_back(fmt::format("{} {} -> {}", l.label, number_or_none(l.from),
-                                        number_or_none(l.to)));
+            parts.push_back(
+                fmt::format("{} {} -> {}", l.label, number_or_none(l.from), number_or_none(l.to)));
         }
         if (parts.empty()) {
             continue;
@@ -423,8 +428,8 @@ std::string import_text(const store::ImportReport& report, const std::string& fi
             out += fmt::format("  to take the bundle's: llmops prompt label set {}@{} {}\n",
                                c.prompt, c.bundle->number, c.label);
         } else {
-            out += fmt::format("  to take the bundle's: llmops prompt label rm {} {}\n",
-                               c.prompt, c.label);
+            out += fmt::format("  to take the bundle's: llmops prompt label rm {} {}\n", c.prompt,
+                               c.label);
         }
     }
     const size_t same = report.prompts.size() - changed;

@@ -1,5 +1,5 @@
-#include <llmops/report/run_report.hpp>
 #include <llmops/report/escape.hpp>
+#include <llmops/report/run_report.hpp>
 
 // Reports of eval runs. The file is in sections: text safety (UTF-8 and escaping for each
 // format), number formatting, the JSON shapes, the export sink, one exporter per format, and the
@@ -188,15 +188,15 @@ json public_json(json value) {
 
 json run_json(const store::RunRecord& run) {
     json out{{"id", run.id},
-                {"suite_path", util::valid_utf8(run.suite_path)},
-                {"suite_hash", run.suite_hash},
-                {"dataset_hash", run.dataset_hash},
-                {"description", util::valid_utf8(run.description)},
-                {"status", run.status},
-                {"started_at", run.started_at},
-                {"ended_at", run.ended_at ? json(*run.ended_at) : json(nullptr)},
-                {"tags", run.tags},
-                {"provenance", public_json(run.provenance)}};
+             {"suite_path", util::valid_utf8(run.suite_path)},
+             {"suite_hash", run.suite_hash},
+             {"dataset_hash", run.dataset_hash},
+             {"description", util::valid_utf8(run.description)},
+             {"status", run.status},
+             {"started_at", run.started_at},
+             {"ended_at", run.ended_at ? json(*run.ended_at) : json(nullptr)},
+             {"tags", run.tags},
+             {"provenance", public_json(run.provenance)}};
     if (run.status == "running" && run.lease) {
         // Who is writing it, while a live process does.
         out["writer"] = {{"pid", run.lease->holder.pid},
@@ -421,20 +421,19 @@ Expected<void> write_csv(store::Database& db, const store::RunRecord& run, Sink&
     // Written cell by cell, each large text dropped once written: memory stays a small multiple
     // of the largest value.
     return store::for_each_result(db, run.id, [&](store::ResultRecord& r) -> Expected<void> {
-        auto written = out.write(fmt::format("{},{},{},{},{},{},{},{},{},", run.id, r.variant,
-                                        csv_text(variant_label(run, r.variant)),
-                                        csv_text(r.case_id), csv_text(r.description), r.repeat,
-                                        r.status, r.score ? number(*r.score) : "",
-                                        csv_text(r.reason)));
+        auto written = out.write(fmt::format(
+            "{},{},{},{},{},{},{},{},{},", run.id, r.variant,
+            csv_text(variant_label(run, r.variant)), csv_text(r.case_id), csv_text(r.description),
+            r.repeat, r.status, r.score ? number(*r.score) : "", csv_text(r.reason)));
         if (written && r.output) {
             written = out.write(csv_text(*r.output));
             r.output.reset();
         }
         if (written) {
-            written = out.write(fmt::format(
-                ",{},{},{},{},{},{},", r.input_tokens, r.output_tokens,
-                r.cost_usd ? number(*r.cost_usd) : "", number(r.latency_ms),
-                r.cached ? "true" : "false", csv_text(r.finish_reason)));
+            written =
+                out.write(fmt::format(",{},{},{},{},{},{},", r.input_tokens, r.output_tokens,
+                                      r.cost_usd ? number(*r.cost_usd) : "", number(r.latency_ms),
+                                      r.cached ? "true" : "false", csv_text(r.finish_reason)));
         }
         if (written) {
             std::string vars = dump(r.vars);
@@ -629,8 +628,8 @@ std::string md_summary_table(const eval::RunSummary& s) {
         const int64_t judged = v.pass + v.fail;
         const bool latency = !v.latencies_ms.empty();
         out += fmt::format("| {} | {} | {} | {} | {} | {} | {} / {} | {} | {} | {} |\n",
-                           markdown_text(v.label), percent(v.pass, judged), v.pass, v.fail, v.errors,
-                           judged == 0 ? "-" : fmt::format("{:.2f}", v.mean_score()),
+                           markdown_text(v.label), percent(v.pass, judged), v.pass, v.fail,
+                           v.errors, judged == 0 ? "-" : fmt::format("{:.2f}", v.mean_score()),
                            v.input_tokens, v.output_tokens, cost_text(v.cost_usd, v.unpriced),
                            latency ? duration_ms(v.latency_percentile(50)) : "-",
                            latency ? duration_ms(v.latency_percentile(95)) : "-");
@@ -888,15 +887,16 @@ std::string summary_table(const std::vector<TableRow>& rows, const std::optional
                           Colour colour) {
     size_t width = 7;
     for (const auto& r : rows) {
-        width = std::max(width,
-                         std::min(k_max_label_width, code_point_count(terminal_line(r.label))));
+        width =
+            std::max(width, std::min(k_max_label_width, code_point_count(terminal_line(r.label))));
     }
-    std::string out = paint(fmt::format("{}  {:>9}  {:>5}  {:>5}  {:>5}  {:>5}  {:>13}  {:>10}  "
-                                        "{:>7}  {:>7}",
-                                        terminal_cell("VARIANT", width), "PASS RATE", "PASS", "FAIL", "ERROR",
-                                        "SCORE", "TOKENS IN/OUT", "COST", "P50", "P95"),
-                            util::Colour::bold, colour) +
-                      "\n";
+    std::string out =
+        paint(fmt::format("{}  {:>9}  {:>5}  {:>5}  {:>5}  {:>5}  {:>13}  {:>10}  "
+                          "{:>7}  {:>7}",
+                          terminal_cell("VARIANT", width), "PASS RATE", "PASS", "FAIL", "ERROR",
+                          "SCORE", "TOKENS IN/OUT", "COST", "P50", "P95"),
+              util::Colour::bold, colour) +
+        "\n";
     for (const auto& r : rows) {
         out += table_line(r, width, colour);
     }
@@ -934,10 +934,10 @@ std::vector<std::string> summary_notes(int64_t run_id, bool stopped_by_cost, boo
                                     plural(total.unpriced, "call")));
     }
     if (total.judge_calls > 0) {
-        notes.push_back(fmt::format(
-            "judge: {}, {}/{} tokens, {} (not in the table's cost)", plural(total.judge_calls, "call"),
-            total.judge_input_tokens, total.judge_output_tokens,
-            cost_text(total.judge_cost_usd, total.judge_unpriced)));
+        notes.push_back(fmt::format("judge: {}, {}/{} tokens, {} (not in the table's cost)",
+                                    plural(total.judge_calls, "call"), total.judge_input_tokens,
+                                    total.judge_output_tokens,
+                                    cost_text(total.judge_cost_usd, total.judge_unpriced)));
     }
     if (total.judge_split > 0) {
         notes.push_back(fmt::format("judge noise: the judge's samples disagreed on {} of {} "
@@ -1135,9 +1135,9 @@ Expected<ExportFormat> export_format_for(const std::filesystem::path& path,
                     k_export_format_names);
     }
     static const std::map<std::string, ExportFormat, std::less<>> k_names = {
-        {"json", ExportFormat::json},   {"jsonl", ExportFormat::jsonl},
-        {"csv", ExportFormat::csv},     {"xml", ExportFormat::junit},
-        {"junit", ExportFormat::junit}, {"md", ExportFormat::markdown},
+        {"json", ExportFormat::json},         {"jsonl", ExportFormat::jsonl},
+        {"csv", ExportFormat::csv},           {"xml", ExportFormat::junit},
+        {"junit", ExportFormat::junit},       {"md", ExportFormat::markdown},
         {"markdown", ExportFormat::markdown}, {"html", ExportFormat::html}};
     if (auto it = k_names.find(*format); it != k_names.end()) {
         return it->second;
@@ -1202,8 +1202,9 @@ Expected<std::string> failures_text(store::Database& db, int64_t run_id, size_t 
     std::string out;
     size_t shown = 0;
     size_t more = 0;
-    auto ok =
-        store::for_each_result(db, run_id, [&](const store::ResultRecord& r) -> Expected<void> {
+    auto ok = store::for_each_result(
+        db, run_id,
+        [&](const store::ResultRecord& r) -> Expected<void> {
             if (r.status == "pass") {
                 return {};
             }
@@ -1214,7 +1215,8 @@ Expected<std::string> failures_text(store::Database& db, int64_t run_id, size_t 
             out += failure_block(r, run, repeated || r.repeat > 0, max_output_chars, colour);
             ++shown;
             return {};
-        }, store::ResultSelection::not_passed);
+        },
+        store::ResultSelection::not_passed);
     if (!ok) {
         return fail(ok.error());
     }

@@ -22,7 +22,7 @@ json optional_number(const std::optional<int64_t>& n) {
 
 // Reads the members of one JSON object of the bundle, naming the file and the place on errors.
 class Fields {
-  public:
+public:
     Fields(const json& object, std::string_view file, std::string path)
         : m_object(object), m_file(file), m_path(std::move(path)) {}
 
@@ -57,7 +57,7 @@ class Fields {
 
     std::string where() const { return m_path.empty() ? "the bundle" : m_path; }
 
-  private:
+private:
     static std::string_view type_name(json::value_t type) {
         switch (type) {
         case json::value_t::string: return "a string";

@@ -51,7 +51,8 @@ Error damaged(const fs::path& path, std::string_view detail) {
 // SQLite's own words for a file that is not (or no longer) a database, when `e` carries them.
 // Database::open does not keep its connection on failure, so the message is all there is.
 std::optional<std::string_view> corrupt_detail(const Error& e) {
-    for (const std::string_view words : {"file is not a database", "database disk image is malformed"}) {
+    for (const std::string_view words :
+         {"file is not a database", "database disk image is malformed"}) {
         if (e.message().find(words) != std::string::npos) {
             return words;
         }
@@ -77,8 +78,7 @@ std::optional<Error> check_header(const fs::path& path) {
 
 std::string iso8601(std::chrono::system_clock::time_point t) {
     const auto ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() %
-        1000;
+        std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
     const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
     std::tm tm{};
     gmtime_r(&seconds, &tm);
@@ -94,7 +94,9 @@ int64_t size_on_disk(const fs::path& path) {
 
 } // namespace
 
-fs::path cache_path(const Project& project) { return project.dir / "cache.db"; }
+fs::path cache_path(const Project& project) {
+    return project.dir / "cache.db";
+}
 
 struct ResponseCache::State {
     struct Pending {
@@ -239,7 +241,9 @@ ResponseCache::~ResponseCache() {
     }
 }
 
-const fs::path& ResponseCache::path() const { return m_state->db.path(); }
+const fs::path& ResponseCache::path() const {
+    return m_state->db.path();
+}
 
 Expected<std::optional<std::string>> ResponseCache::get(std::string_view key) {
     State& s = *m_state;
@@ -441,8 +445,7 @@ Expected<int64_t> parse_duration_seconds(std::string_view text) {
         case 'h': unit = 3600; break;
         case 'd': unit = 86400; break;
         case 'w': unit = 7 * 86400; break;
-        default:
-            return invalid(fmt::format("unknown unit '{}' (units: s, m, h, d, w)", text[i]));
+        default: return invalid(fmt::format("unknown unit '{}' (units: s, m, h, d, w)", text[i]));
         }
         ++i;
         if (__builtin_mul_overflow(number, unit, &number) ||

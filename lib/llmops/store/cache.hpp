@@ -32,8 +32,8 @@ inline constexpr int64_t k_cache_schema_version = 1;
 
 struct CacheStats {
     int64_t entries = 0;
-    int64_t bytes = 0;               // sum of stored value sizes
-    int64_t file_bytes = 0;          // cache.db plus its -wal file on disk
+    int64_t bytes = 0;                 // sum of stored value sizes
+    int64_t file_bytes = 0;            // cache.db plus its -wal file on disk
     std::optional<std::string> oldest; // ISO-8601 UTC creation time of the oldest entry
     std::optional<std::string> newest;
     struct PerProvider {
@@ -61,7 +61,7 @@ public:
 
     ResponseCache(ResponseCache&&) noexcept;
     ResponseCache& operator=(ResponseCache&&) noexcept; // flushes the cache it replaces
-    ~ResponseCache(); // flushes, ignoring errors
+    ~ResponseCache();                                   // flushes, ignoring errors
 
     // Returns the value stored under `key`, or nullopt. Sees entries still buffered by `put`.
     // Updates nothing (reads stay cheap). Fails with `io`.

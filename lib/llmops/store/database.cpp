@@ -89,13 +89,21 @@ Database& Database::operator=(Database&& other) noexcept {
     return *this;
 }
 
-Database::~Database() { sqlite3_close_v2(m_db); }
+Database::~Database() {
+    sqlite3_close_v2(m_db);
+}
 
-int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(m_db); }
+int64_t Database::last_insert_rowid() const {
+    return sqlite3_last_insert_rowid(m_db);
+}
 
-int64_t Database::changes() const { return sqlite3_changes64(m_db); }
+int64_t Database::changes() const {
+    return sqlite3_changes64(m_db);
+}
 
-std::string Database::last_error() const { return m_db ? sqlite3_errmsg(m_db) : "no database"; }
+std::string Database::last_error() const {
+    return m_db ? sqlite3_errmsg(m_db) : "no database";
+}
 
 Expected<void> Database::exec(std::string_view sql) {
     char* message = nullptr;
@@ -110,8 +118,8 @@ Expected<void> Database::exec(std::string_view sql) {
 
 Expected<Statement> Database::prepare(std::string_view sql) {
     sqlite3_stmt* stmt = nullptr;
-    const int rc = sqlite3_prepare_v2(m_db, sql.data(), static_cast<int>(sql.size()), &stmt,
-                                      nullptr);
+    const int rc =
+        sqlite3_prepare_v2(m_db, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
     if (rc != SQLITE_OK) {
         return fail(ErrorCode::io, "database '{}': {}{}", m_path.string(), sqlite3_errmsg(m_db),
                     hint(rc));
@@ -137,7 +145,9 @@ Statement& Statement::operator=(Statement&& other) noexcept {
     return *this;
 }
 
-Statement::~Statement() { sqlite3_finalize(m_stmt); }
+Statement::~Statement() {
+    sqlite3_finalize(m_stmt);
+}
 
 Statement& Statement::bind(int index, std::string_view value) {
     sqlite3_bind_text(m_stmt, index, value.data(), static_cast<int>(value.size()),
@@ -220,7 +230,9 @@ std::optional<std::string> Statement::optional_text(int column) const {
     return text(column);
 }
 
-int64_t Statement::integer(int column) const { return sqlite3_column_int64(m_stmt, column); }
+int64_t Statement::integer(int column) const {
+    return sqlite3_column_int64(m_stmt, column);
+}
 
 std::optional<int64_t> Statement::optional_integer(int column) const {
     if (is_null(column)) {
@@ -229,7 +241,9 @@ std::optional<int64_t> Statement::optional_integer(int column) const {
     return integer(column);
 }
 
-double Statement::real(int column) const { return sqlite3_column_double(m_stmt, column); }
+double Statement::real(int column) const {
+    return sqlite3_column_double(m_stmt, column);
+}
 
 std::optional<double> Statement::optional_real(int column) const {
     if (is_null(column)) {

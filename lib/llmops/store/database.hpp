@@ -74,7 +74,9 @@ public:
     ~Statement();
 
     Statement& bind(int index, std::string_view value);
-    Statement& bind(int index, const std::string& value) { return bind(index, std::string_view(value)); }
+    Statement& bind(int index, const std::string& value) {
+        return bind(index, std::string_view(value));
+    }
     Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
     Statement& bind(int index, int64_t value);
     Statement& bind(int index, std::nullopt_t);
@@ -141,8 +143,7 @@ public:
     // Fails with `io`.
     static Expected<ReadTransaction> begin(Database& db);
 
-    ReadTransaction(ReadTransaction&& other) noexcept
-        : m_db(std::exchange(other.m_db, nullptr)) {}
+    ReadTransaction(ReadTransaction&& other) noexcept : m_db(std::exchange(other.m_db, nullptr)) {}
     ReadTransaction& operator=(ReadTransaction&&) = delete;
     ReadTransaction(const ReadTransaction&) = delete;
     ReadTransaction& operator=(const ReadTransaction&) = delete;

@@ -64,8 +64,8 @@ void check_objects(Database& db, FsckReport& report, Expected<void>& status) {
         const std::string content = s.text(1);
         const std::string actual = util::sha256_hex(content);
         if (actual != id) {
-            report.problems.push_back({"hash-mismatch", id,
-                                       fmt::format("content hashes to {}", actual.substr(0, 12))});
+            report.problems.push_back(
+                {"hash-mismatch", id, fmt::format("content hashes to {}", actual.substr(0, 12))});
             return;
         }
         if (util::find_invalid_utf8(content)) {
@@ -113,10 +113,9 @@ void check_versions(Database& db, FsckReport& report, Expected<void>& status) {
                 previous_object.reset();
             }
             if (number != expected_number) {
-                report.problems.push_back(
-                    {"version-gap", subject,
-                     fmt::format("expected version {} after {}", expected_number,
-                                 expected_number - 1)});
+                report.problems.push_back({"version-gap", subject,
+                                           fmt::format("expected version {} after {}",
+                                                       expected_number, expected_number - 1)});
             }
             if (s.integer(4) == 0) {
                 report.problems.push_back(
@@ -192,16 +191,15 @@ void check_labels(Database& db, FsckReport& report, Expected<void>& status) {
         const std::optional<int64_t> now =
             it == current.end() ? std::nullopt : std::optional<int64_t>(it->second);
         if (now != to) {
-            report.problems.push_back(
-                {"label-history", key.first + ":" + key.second,
-                 fmt::format("label is at {}, but its history ends at {}", position(now),
-                             position(to))});
+            report.problems.push_back({"label-history", key.first + ":" + key.second,
+                                       fmt::format("label is at {}, but its history ends at {}",
+                                                   position(now), position(to))});
         }
     }
     for (const auto& [key, number] : current) {
         if (!replayed.contains(key)) {
-            report.problems.push_back({"label-history", key.first + ":" + key.second,
-                                       "label has no history"});
+            report.problems.push_back(
+                {"label-history", key.first + ":" + key.second, "label has no history"});
         }
     }
 }

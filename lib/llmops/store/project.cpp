@@ -16,8 +16,7 @@ Project project_at(const fs::path& root) {
 
 } // namespace
 
-Expected<Project> find_project(const fs::path& start,
-                               const std::optional<fs::path>& override_dir) {
+Expected<Project> find_project(const fs::path& start, const std::optional<fs::path>& override_dir) {
     std::error_code ec;
     if (override_dir) {
         fs::path given = fs::absolute(*override_dir, ec).lexically_normal();
@@ -28,8 +27,8 @@ Expected<Project> find_project(const fs::path& start,
             given = given.parent_path();
         }
         if (!fs::is_directory(given / k_store_dir_name, ec)) {
-            return fail(ErrorCode::not_found,
-                        "no llmops project at '{}' (run 'llmops init' there)", given.string());
+            return fail(ErrorCode::not_found, "no llmops project at '{}' (run 'llmops init' there)",
+                        given.string());
         }
         return project_at(given);
     }
@@ -73,8 +72,8 @@ Expected<Database> open_store(const Project& project, StoreCheck check) {
         return fail(ErrorCode::not_found, "no store at '{}' (run 'llmops init')", path.string());
     }
     // SQLite needs to create the -wal and -shm files beside the database to write.
-    const bool writable = ::access(project.dir.c_str(), W_OK) == 0 &&
-                          ::access(path.c_str(), W_OK) == 0;
+    const bool writable =
+        ::access(project.dir.c_str(), W_OK) == 0 && ::access(path.c_str(), W_OK) == 0;
     auto db =
         LLMOPS_TRY(Database::open(path, writable ? OpenMode::read_write : OpenMode::read_only));
     LLMOPS_TRY(check_not_empty(db));
@@ -87,8 +86,7 @@ Expected<Database> open_store(const Project& project, StoreCheck check) {
     }
     auto version = LLMOPS_TRY(check_version(db));
     if (version < k_schema_version) {
-        return fail(ErrorCode::io,
-                    "store '{}' needs an upgrade (schema {} to {}) but is read-only",
+        return fail(ErrorCode::io, "store '{}' needs an upgrade (schema {} to {}) but is read-only",
                     path.string(), version, k_schema_version);
     }
     if (check == StoreCheck::full) {

@@ -10,8 +10,8 @@ namespace llmops::store {
 
 // A located project: `root` holds `prompts/` and `.llmops/`.
 struct Project {
-    std::filesystem::path root;  // the project root
-    std::filesystem::path dir;   // root/.llmops
+    std::filesystem::path root; // the project root
+    std::filesystem::path dir;  // root/.llmops
     std::filesystem::path db_path() const { return dir / "llmops.db"; }
     std::filesystem::path prompts_dir() const { return root / "prompts"; }
 };

@@ -18,16 +18,14 @@ constexpr std::string_view k_version_columns =
     "p.name, v.number, v.object_id, v.parent_id, v.message, v.author, v.created_at";
 
 VersionInfo read_version(const Statement& stmt) {
-    return VersionInfo{stmt.text(0),          stmt.integer(1), stmt.text(2),
-                       stmt.optional_text(3), stmt.text(4),    stmt.text(5),
-                       stmt.text(6)};
+    return VersionInfo{stmt.text(0), stmt.integer(1), stmt.text(2), stmt.optional_text(3),
+                       stmt.text(4), stmt.text(5),    stmt.text(6)};
 }
 
 LabelEvent read_event(const Statement& stmt) {
-    return LabelEvent{stmt.integer(0),          stmt.text(1),
-                      stmt.text(2),             stmt.optional_integer(3),
-                      stmt.optional_integer(4), stmt.text(5),
-                      stmt.text(6),             stmt.text(7)};
+    return LabelEvent{
+        stmt.integer(0),          stmt.text(1), stmt.text(2), stmt.optional_integer(3),
+        stmt.optional_integer(4), stmt.text(5), stmt.text(6), stmt.text(7)};
 }
 
 bool is_name_char(char c) {
@@ -140,12 +138,11 @@ Expected<int64_t> PromptStore::prompt_id(std::string_view name) {
         return stmt.integer(0);
     }
     auto all = LLMOPS_TRY(names());
-    return fail(ErrorCode::not_found, "unknown prompt '{}'{}", name,
-                util::did_you_mean(name, all));
+    return fail(ErrorCode::not_found, "unknown prompt '{}'{}", name, util::did_you_mean(name, all));
 }
 
-Expected<std::vector<CommitOutcome>> PromptStore::commit(
-    const std::vector<CommitRequest>& requests) {
+Expected<std::vector<CommitOutcome>>
+PromptStore::commit(const std::vector<CommitRequest>& requests) {
     for (const auto& request : requests) {
         if (!is_valid_prompt_name(request.name)) {
             return fail(ErrorCode::invalid_input,
@@ -413,8 +410,7 @@ Expected<std::vector<PromptSummary>> PromptStore::list() {
             return fail(damaged(fmt::format("prompt '{}' has no versions", stmt.text(0))));
         }
         index[stmt.text(0)] = out.size();
-        out.push_back(PromptSummary{stmt.text(0), stmt.integer(1), stmt.text(2),
-                                    stmt.text(3), {}});
+        out.push_back(PromptSummary{stmt.text(0), stmt.integer(1), stmt.text(2), stmt.text(3), {}});
     }
     if (out.empty()) {
         // "No prompts yet" must mean it: versions without their prompt rows are damage.
@@ -448,8 +444,8 @@ Expected<std::vector<LabelInfo>> PromptStore::labels(const std::optional<std::st
         if (!row) {
             return out;
         }
-        out.push_back(LabelInfo{stmt.text(0), stmt.text(1), stmt.integer(2), stmt.text(3),
-                                stmt.text(4)});
+        out.push_back(
+            LabelInfo{stmt.text(0), stmt.text(1), stmt.integer(2), stmt.text(3), stmt.text(4)});
     }
 }
 
@@ -501,8 +497,7 @@ Expected<std::optional<LabelEvent>> PromptStore::set_label(const VersionInfo& ve
 }
 
 Expected<LabelEvent> PromptStore::remove_label(std::string_view name, std::string_view label,
-                                               std::string_view author,
-                                               std::string_view message) {
+                                               std::string_view author, std::string_view message) {
     auto tx = LLMOPS_TRY(Transaction::begin(*m_db));
     auto pid = LLMOPS_TRY(prompt_id(name));
     auto current = LLMOPS_TRY(
@@ -518,7 +513,8 @@ Expected<LabelEvent> PromptStore::remove_label(std::string_view name, std::strin
         }
         return fail(ErrorCode::not_found, "prompt '{}' has no label '{}'{} ({})", name, label,
                     util::did_you_mean(label, existing),
-                    existing.empty() ? "it has no labels" : "labels: " + util::join(existing, ", "));
+                    existing.empty() ? "it has no labels"
+                                     : "labels: " + util::join(existing, ", "));
     }
     const int64_t from = current.integer(0);
     const std::string now = util::now_iso8601();
@@ -539,8 +535,8 @@ Expected<LabelEvent> PromptStore::remove_label(std::string_view name, std::strin
     return event;
 }
 
-Expected<std::vector<LabelEvent>> PromptStore::label_history(
-    const std::optional<std::string>& name) {
+Expected<std::vector<LabelEvent>>
+PromptStore::label_history(const std::optional<std::string>& name) {
     std::string sql = "SELECT h.id, p.name, h.label, h.from_number, h.to_number, h.author, "
                       "h.message, h.created_at FROM label_history h JOIN prompts p ON "
                       "p.id = h.prompt_id";
@@ -575,8 +571,8 @@ Expected<std::vector<std::string>> PromptStore::names() {
     }
 }
 
-Expected<std::optional<std::pair<std::string, std::string>>> PromptStore::cached_parse(
-    std::string_view key) {
+Expected<std::optional<std::pair<std::string, std::string>>>
+PromptStore::cached_parse(std::string_view key) {
     using Result = std::optional<std::pair<std::string, std::string>>;
     if (!m_cache_get) {
         auto prepared =

@@ -21,7 +21,7 @@ struct VersionInfo {
     std::optional<std::string> parent_id; // id of version number-1
     std::string message;
     std::string author;
-    std::string created_at;               // ISO 8601 UTC
+    std::string created_at; // ISO 8601 UTC
 };
 
 // Where a label points now.
@@ -35,11 +35,11 @@ struct LabelInfo {
 
 // One entry of the label history: a creation, a move or a removal.
 struct LabelEvent {
-    int64_t seq = 0;                  // order of events across the store
+    int64_t seq = 0; // order of events across the store
     std::string prompt;
     std::string label;
-    std::optional<int64_t> from;      // absent when the label was created
-    std::optional<int64_t> to;        // absent when the label was removed
+    std::optional<int64_t> from; // absent when the label was created
+    std::optional<int64_t> to;   // absent when the label was removed
     std::string author;
     std::string message;
     std::string created_at;
@@ -150,10 +150,8 @@ public:
 
     // The worktree cache: the (name, version id) a file's bytes parsed to before, keyed by the
     // SHA-256 of its default name and bytes. Lookups that miss return nothing.
-    Expected<std::optional<std::pair<std::string, std::string>>> cached_parse(
-        std::string_view key);
-    Expected<void> remember_parse(std::string_view key, std::string_view name,
-                                  std::string_view id);
+    Expected<std::optional<std::pair<std::string, std::string>>> cached_parse(std::string_view key);
+    Expected<void> remember_parse(std::string_view key, std::string_view name, std::string_view id);
 
 private:
     // An `io` error saying the store is damaged (`what`), pointing at fsck.

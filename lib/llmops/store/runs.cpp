@@ -31,7 +31,8 @@ std::optional<int64_t> parse_number(std::string_view text) {
 }
 
 json parse_json_column(const std::string& text) {
-    auto value = util::parse_json_or_discarded(text); // depth-limited: the store may be tampered with
+    auto value =
+        util::parse_json_or_discarded(text); // depth-limited: the store may be tampered with
     return value.is_discarded() ? json() : value;
 }
 
@@ -482,10 +483,10 @@ Expected<void> for_each_result(Database& db, int64_t run_id,
                                ResultSelection selection) {
     // The keys are sorted first and each row read by its key: sorting whole rows made SQLite copy
     // every row (outputs, vars and prompts included) into its sorter, several times over.
-    auto keys = db.prepare(fmt::format(
-        "SELECT variant, case_id, repeat FROM results WHERE run_id = ?1{} "
-        "ORDER BY variant, case_index, repeat",
-        selection == ResultSelection::not_passed ? " AND status != 'pass'" : ""));
+    auto keys = db.prepare(
+        fmt::format("SELECT variant, case_id, repeat FROM results WHERE run_id = ?1{} "
+                    "ORDER BY variant, case_index, repeat",
+                    selection == ResultSelection::not_passed ? " AND status != 'pass'" : ""));
     auto row = db.prepare(fmt::format("SELECT {} FROM results WHERE run_id = ?1 AND variant = ?2 "
                                       "AND case_id = ?3 AND repeat = ?4",
                                       k_result_small_columns));
@@ -622,7 +623,7 @@ json merged_provenance(const std::vector<RunRecord>& runs) {
         per_run.push_back({{"run", run.id}, {"filters", filters}});
         for (auto it = common.begin(); it != common.end();) {
             it = filters.contains(it.key()) && filters[it.key()] == it.value() ? std::next(it)
-                                                                                : common.erase(it);
+                                                                               : common.erase(it);
         }
         const auto n = run.provenance.find("cases");
         cases_known = cases_known && n != run.provenance.end() && n->is_number_integer();
@@ -700,9 +701,10 @@ Expected<int64_t> merge_runs(Database& db, const std::vector<int64_t>& run_ids) 
         copy.bind(1, id).bind(2, run.id);
         if (auto ok = copy.run(); !ok) {
             if (ok.error().code() == ErrorCode::conflict) {
-                return fail(ErrorCode::conflict,
-                            "run {} holds results that another merged run also holds (overlapping shards?)",
-                            run.id);
+                return fail(
+                    ErrorCode::conflict,
+                    "run {} holds results that another merged run also holds (overlapping shards?)",
+                    run.id);
             }
             return fail(ok.error());
         }
@@ -718,10 +720,10 @@ Expected<void> remove_run(Database& db, int64_t run_id) {
         return fail(held.error().code(), "{}; stop it first, or wait for it to end",
                     held.error().message());
     }
-    for (const char* sql : {"DELETE FROM results WHERE run_id = ?1",
-                            "DELETE FROM run_leases WHERE run_id = ?1",
-                            "DELETE FROM run_variants WHERE run_id = ?1",
-                            "DELETE FROM run_tags WHERE run_id = ?1", "DELETE FROM runs WHERE id = ?1"}) {
+    for (const char* sql :
+         {"DELETE FROM results WHERE run_id = ?1", "DELETE FROM run_leases WHERE run_id = ?1",
+          "DELETE FROM run_variants WHERE run_id = ?1", "DELETE FROM run_tags WHERE run_id = ?1",
+          "DELETE FROM runs WHERE id = ?1"}) {
         auto stmt = LLMOPS_TRY(db.prepare(sql));
         stmt.bind(1, run_id);
         LLMOPS_TRY(stmt.run());

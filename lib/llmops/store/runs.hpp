@@ -47,8 +47,8 @@ inline constexpr int64_t k_lease_stale_ms = 10 * 60 * 1000;
 // Whether `lease` is held by a live writer at Unix time `now_ms`.
 bool lease_is_live(const Lease& lease, int64_t now_ms);
 
-// Names the holder of `lease` for messages: "process 4242 on host 'ci-7' (since 2026-12-07T10:00:00Z,
-// last heartbeat 3 s ago)".
+// Names the holder of `lease` for messages: "process 4242 on host 'ci-7' (since
+// 2026-12-07T10:00:00Z, last heartbeat 3 s ago)".
 std::string describe_lease(const Lease& lease, int64_t now_ms);
 
 // One run's header.
@@ -60,8 +60,8 @@ struct RunRecord {
     std::string description;
     nlohmann::json provenance = nlohmann::json::object();
     std::string status = "running"; // running, complete, interrupted, failed; a run stored as
-                                     // running whose writer is gone reads as interrupted
-    std::optional<Lease> lease;      // its writer, while one holds it
+                                    // running whose writer is gone reads as interrupted
+    std::optional<Lease> lease;     // its writer, while one holds it
     std::string started_at;
     std::optional<std::string> ended_at;
     nlohmann::json summary; // null until the run ends
@@ -75,13 +75,13 @@ struct ResultRecord {
     std::string case_id;
     int case_index = 0;
     int repeat = 0;
-    std::string status;            // pass, fail, error
-    std::optional<double> score;   // null for errors
+    std::string status;          // pass, fail, error
+    std::optional<double> score; // null for errors
     std::string reason;
     std::optional<std::string> output;
     nlohmann::json assertions = nlohmann::json::array();
     nlohmann::json vars = nlohmann::json::object();
-    std::string prompt;            // the rendered messages as JSON text
+    std::string prompt; // the rendered messages as JSON text
     std::string description;
     int64_t input_tokens = 0;
     int64_t output_tokens = 0;

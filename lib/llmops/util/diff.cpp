@@ -75,8 +75,7 @@ Script edit_script(const std::vector<std::string>& before, const std::vector<std
 } // namespace
 
 std::string unified_diff(std::string_view before, std::string_view after,
-                         std::string_view before_label, std::string_view after_label,
-                         bool colour) {
+                         std::string_view before_label, std::string_view after_label, bool colour) {
     if (before == after) {
         return {};
     }

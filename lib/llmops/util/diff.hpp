@@ -12,7 +12,6 @@ namespace llmops::util {
 // last line without a newline is followed by `\ No newline at end of file`. With `colour`,
 // removed lines are red, added lines green and hunk headers cyan.
 std::string unified_diff(std::string_view before, std::string_view after,
-                         std::string_view before_label, std::string_view after_label,
-                         bool colour);
+                         std::string_view before_label, std::string_view after_label, bool colour);
 
 } // namespace llmops::util

@@ -36,8 +36,7 @@ public:
     // Returns a copy whose message is prefixed with `context: `, for errors travelling up.
     template <typename... Args>
     Error context(fmt::format_string<Args...> format, Args&&... args) const {
-        return Error(m_code,
-                     fmt::format(format, std::forward<Args>(args)...) + ": " + m_message);
+        return Error(m_code, fmt::format(format, std::forward<Args>(args)...) + ": " + m_message);
     }
 
 private:
@@ -62,7 +61,9 @@ std::unexpected<Error> fail(const Error& error, fmt::format_string<Args...> form
 }
 
 // Passes an error through unchanged to an `Expected` of another type.
-inline std::unexpected<Error> fail(const Error& error) { return std::unexpected<Error>(error); }
+inline std::unexpected<Error> fail(const Error& error) {
+    return std::unexpected<Error>(error);
+}
 
 } // namespace llmops
 
@@ -85,11 +86,11 @@ inline std::unexpected<Error> fail(const Error& error) { return std::unexpected<
 
 #define LLMOPS_TRY_NAME_(prefix, n) LLMOPS_TRY_CONCAT_(prefix, n)
 #define LLMOPS_TRY_CONCAT_(a, b) a##b
-#define LLMOPS_TRY_IMPL_(name, ...)                                                               \
-    __extension__({                                                                            \
-        auto&& name = (__VA_ARGS__);                                                           \
-        if (!name) {                                                                           \
-            return ::llmops::fail(name.error());                                               \
-        }                                                                                      \
-        *std::move(name);                                                                      \
+#define LLMOPS_TRY_IMPL_(name, ...)                                                                \
+    __extension__({                                                                                \
+        auto&& name = (__VA_ARGS__);                                                               \
+        if (!name) {                                                                               \
+            return ::llmops::fail(name.error());                                                   \
+        }                                                                                          \
+        *std::move(name);                                                                          \
     })

@@ -20,7 +20,7 @@ std::string base64_encode(std::string_view bytes);
 // SHA-256 of data fed in pieces (a dataset hashed while it streams): `update` any number of
 // times, then `hex_digest` once. Gives the same digest as sha256_hex of the concatenation.
 class Sha256 {
-  public:
+public:
     Sha256();
     ~Sha256();
     Sha256(Sha256&&) noexcept;
@@ -29,7 +29,7 @@ class Sha256 {
     void update(std::string_view data);
     std::string hex_digest(); // finishes the hash; call once
 
-  private:
+private:
     struct State;
     std::unique_ptr<State> m_state;
 };

@@ -31,8 +31,8 @@ std::string git_config(const char* key) {
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
     const char* argv[] = {"git", "config", "--get", key, nullptr};
     pid_t pid = 0;
-    const int rc = posix_spawnp(&pid, "git", &actions, nullptr, const_cast<char* const*>(argv),
-                                environ);
+    const int rc =
+        posix_spawnp(&pid, "git", &actions, nullptr, const_cast<char* const*>(argv), environ);
     posix_spawn_file_actions_destroy(&actions);
     ::close(out[1]);
     std::string text;

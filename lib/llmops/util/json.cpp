@@ -33,7 +33,7 @@ std::string exception_text(const nlohmann::json::exception& e) {
 // deeper than k_max_nesting: the parser keeps an explicit stack and never overflows, but the
 // value it would build does once dumped, copied or compared. Refusing stops the parse at once.
 class BoundedDom {
-  public:
+public:
     using json = nlohmann::json;
 
     BoundedDom(json& result, bool exceptions) : m_dom(result, exceptions) {}
@@ -66,7 +66,7 @@ class BoundedDom {
         return m_dom.parse_error(position, token, e); // throws `e` when exceptions are on
     }
 
-  private:
+private:
     bool open() {
         m_too_deep = ++m_depth > k_max_nesting;
         return !m_too_deep;
@@ -80,7 +80,9 @@ class BoundedDom {
 } // namespace
 
 // nlohmann::json keeps object members in a std::map, so dump() already sorts keys bytewise.
-std::string canonical_json(const nlohmann::json& value) { return value.dump(); }
+std::string canonical_json(const nlohmann::json& value) {
+    return value.dump();
+}
 
 Expected<nlohmann::json> parse_json(std::string_view text, std::string_view name,
                                     size_t first_line) {

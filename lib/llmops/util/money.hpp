@@ -13,9 +13,9 @@ enum class UsdZero {
 
 // Decimals `format_usd` shows, by size of the amount. The defaults are the run reports'.
 struct UsdPrecision {
-    int from_dollar = 2;      // $1 and above: "$12.34"
-    int below_dollar = 4;     // below $1: "$0.0123"
-    int below_milli = 4;      // below $0.001 (a small model's cost per case): "$0.000200" with 6
+    int from_dollar = 2;  // $1 and above: "$12.34"
+    int below_dollar = 4; // below $1: "$0.0123"
+    int below_milli = 4;  // below $0.001 (a small model's cost per case): "$0.000200" with 6
     UsdZero zero = UsdZero::bare;
 };
 

@@ -18,7 +18,7 @@ namespace llmops::util {
 // alignment, the whole blob then being replaced. Each match becomes "[redacted]". Empty secrets
 // are ignored; longer secrets are matched first. Build once, use many times; thread-safe (const).
 class Redactor {
-  public:
+public:
     // What becomes of secrets shorter than 8 characters (`x`, `EMPTY`: the dummy keys of local
     // servers). In llmops' own messages they are replaced (but not looked for in base64); in
     // answers and other text llmops did not write they are kept, since replacing every `x` of
@@ -38,7 +38,7 @@ class Redactor {
     // Redacts every string in `value` (object keys are left alone), in place.
     void redact_json(nlohmann::json& value) const;
 
-  private:
+private:
     static constexpr size_t k_short = 8;
     struct Secret {
         std::string raw;

@@ -29,7 +29,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // strerror() may share a buffer between threads; the category's message does not.
-std::string errno_text(int err) { return std::system_category().message(err); }
+std::string errno_text(int err) {
+    return std::system_category().message(err);
+}
 
 // An owned file descriptor, closed when it goes out of scope.
 class Fd {
@@ -88,7 +90,9 @@ Expected<Pipe> make_pipe() {
     return pipe;
 }
 
-void set_nonblocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
+void set_nonblocking(int fd) {
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
 
 // Our environment with `extra` added or replacing same-named variables. (Reading `environ`
 // races with a setenv() in another thread; llmops never calls setenv after start-up.)
@@ -226,8 +230,8 @@ Expected<pid_t> spawn(const std::string& path, const std::vector<std::string>& a
     envp.push_back(nullptr);
 
     pid_t pid = -1;
-    const int err = ::posix_spawn(&pid, path.c_str(), &setup.actions, &setup.attr, args.data(),
-                                  envp.data());
+    const int err =
+        ::posix_spawn(&pid, path.c_str(), &setup.actions, &setup.attr, args.data(), envp.data());
     if (err != 0)
         return std::unexpected(spawn_error(argv[0], options, err));
     return pid;
@@ -282,8 +286,8 @@ struct Reader {
         for (;;) {
             const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
             if (n > 0) {
-                const auto room = static_cast<size_t>(std::max<int64_t>(
-                    0, cap - static_cast<int64_t>(data->size())));
+                const auto room = static_cast<size_t>(
+                    std::max<int64_t>(0, cap - static_cast<int64_t>(data->size())));
                 const auto keep = std::min(room, static_cast<size_t>(n));
                 data->append(buffer, keep);
                 if (keep < static_cast<size_t>(n))
@@ -538,8 +542,7 @@ Expected<ProcessResult> run_process(const std::vector<std::string>& argv,
     }
     untrack_child(pid);
     reap(pid, result);
-    result.elapsed_ms =
-        std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    result.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
     return result;
 }
 

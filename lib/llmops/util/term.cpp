@@ -5,7 +5,9 @@
 
 namespace llmops::util {
 
-bool is_terminal(std::FILE* stream) { return ::isatty(::fileno(stream)) == 1; }
+bool is_terminal(std::FILE* stream) {
+    return ::isatty(::fileno(stream)) == 1;
+}
 
 bool use_colour(std::FILE* stream) {
     const char* no_colour = std::getenv("NO_COLOR");

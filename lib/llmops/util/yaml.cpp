@@ -36,7 +36,8 @@ std::string where(std::string_view origin, const YAML::Mark& mark, size_t line_o
 // which recurses once per character (a long scalar in a user's file would overflow the stack).
 
 // Skips the characters of `s` from `i` that `is` accepts; returns how many.
-template <typename Is> size_t skip(std::string_view s, size_t& i, Is is) {
+template <typename Is>
+size_t skip(std::string_view s, size_t& i, Is is) {
     const size_t from = i;
     while (i < s.size() && is(static_cast<unsigned char>(s[i]))) {
         ++i;
@@ -44,10 +45,13 @@ template <typename Is> size_t skip(std::string_view s, size_t& i, Is is) {
     return i - from;
 }
 
-bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+bool is_digit(unsigned char c) {
+    return c >= '0' && c <= '9';
+}
 
 // `s` is `prefix` followed by one or more characters that `is` accepts.
-template <typename Is> bool prefixed_digits(std::string_view s, std::string_view prefix, Is is) {
+template <typename Is>
+bool prefixed_digits(std::string_view s, std::string_view prefix, Is is) {
     size_t i = prefix.size();
     return s.starts_with(prefix) && skip(s, i, is) > 0 && i == s.size();
 }
@@ -97,7 +101,8 @@ json plain_scalar(const std::string& s) {
     if (s == "false" || s == "False" || s == "FALSE") {
         return false;
     }
-    const bool hex = prefixed_digits(s, "0x", [](unsigned char c) { return std::isxdigit(c) != 0; });
+    const bool hex =
+        prefixed_digits(s, "0x", [](unsigned char c) { return std::isxdigit(c) != 0; });
     const bool octal =
         !hex && prefixed_digits(s, "0o", [](unsigned char c) { return c >= '0' && c <= '7'; });
     if (hex || octal || is_yaml_int(s)) {
@@ -217,8 +222,7 @@ struct Converter {
         }
         switch (node.Type()) {
         case YAML::NodeType::Null:
-        case YAML::NodeType::Undefined:
-            return json(nullptr);
+        case YAML::NodeType::Undefined: return json(nullptr);
         case YAML::NodeType::Scalar: {
             const std::string& value = node.Scalar();
             if (const auto bad = find_invalid_utf8(value)) {

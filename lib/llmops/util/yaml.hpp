@@ -16,8 +16,8 @@ namespace llmops::util {
 // Fails with `invalid_input` and a `origin:line:col: message` text on a syntax error, a
 // duplicate mapping key, a non-scalar key, an alias, a second non-empty document, invalid
 // UTF-8, or lists and maps nested deeper than 498 levels (`origin:line:col: nesting deeper than
-// 498 levels`, before yaml-cpp's own parser gives up; util/nesting.hpp says why). `line_offset` is added to reported lines (front matter starts below the first line of
-// its file).
+// 498 levels`, before yaml-cpp's own parser gives up; util/nesting.hpp says why). `line_offset` is
+// added to reported lines (front matter starts below the first line of its file).
 Expected<nlohmann::json> parse_yaml(std::string_view text, std::string_view origin,
                                     size_t line_offset = 0);
 

@@ -92,12 +92,16 @@ TEST_SUITE("eval") {
                   "qa.yaml: tests[3].assert[1]: 'llm-rubric' needs a string 'value': the rubric");
             CHECK(parse_error({{"type", "context-faithfulness"}, {"value", "x"}}) ==
                   "qa.yaml: tests[3].assert[1]: 'context-faithfulness' takes no 'value'");
-            CHECK(parse_error({{"type", "g-eval"}, {"value", "coherence"}, {"config", {{"sampels", 3}}}}) ==
+            CHECK(parse_error(
+                      {{"type", "g-eval"}, {"value", "coherence"}, {"config", {{"sampels", 3}}}}) ==
                   "qa.yaml: tests[3].assert[1]: unknown key 'config.sampels' for 'g-eval' (did you "
                   "mean 'samples'?)");
-            CHECK(parse_error({{"type", "llm-rubric"}, {"value", "x"}, {"config", {{"samples", 0}}}}) ==
-                  "qa.yaml: tests[3].assert[1]: 'config.samples' must be a whole number from 1 to 25");
-            CHECK(parse_error({{"type", "model-graded-closedqa"}, {"value", "x"}, {"threshold", 0.5}}) ==
+            CHECK(parse_error(
+                      {{"type", "llm-rubric"}, {"value", "x"}, {"config", {{"samples", 0}}}}) ==
+                  "qa.yaml: tests[3].assert[1]: 'config.samples' must be a whole number from 1 to "
+                  "25");
+            CHECK(parse_error(
+                      {{"type", "model-graded-closedqa"}, {"value", "x"}, {"threshold", 0.5}}) ==
                   "qa.yaml: tests[3].assert[1]: 'model-graded-closedqa' takes no 'threshold' (it "
                   "passes or fails)");
             CHECK(parse_error({{"type", "not-similar"}, {"value", 3}}) ==

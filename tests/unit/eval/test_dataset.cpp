@@ -6,8 +6,8 @@
 
 #include <llmops/eval/suite.hpp>
 
-#include "support/temp_dir.hpp"
 #include "support/expected.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace llmops;
 using nlohmann::json;

@@ -104,7 +104,8 @@ TEST_CASE("judge::load_judge_prompt") {
     SUBCASE("an unknown ref is an error naming the type") {
         auto missing = judge::load_judge_prompt(*project.db, "llm-rubric", "my-judge");
         REQUIRE_FALSE(missing.has_value());
-        CHECK(missing.error().message().starts_with("judge prompt for 'llm-rubric': unknown prompt 'my-judge'"));
+        CHECK(missing.error().message().starts_with(
+            "judge prompt for 'llm-rubric': unknown prompt 'my-judge'"));
     }
 }
 
@@ -112,28 +113,33 @@ TEST_CASE("judge::plan and grading") {
     Fixture f;
     SUBCASE("llm-rubric: a clean verdict passes; the rubric and output reach the judge prompt") {
         f.load("llm-rubric");
-        const std::vector<AssertionSpec> spec_list{spec_of({{"type", "llm-rubric"}, {"value", "names {{city}}"}})};
+        const std::vector<AssertionSpec> spec_list{
+            spec_of({{"type", "llm-rubric"}, {"value", "names {{city}}"}})};
         const auto& spec = spec_list[0];
         const auto ctx = context_for({{"city", "Paris"}}, "Paris.");
         auto exchange = judge::plan(spec_list, ctx, f.setup);
         const auto& calls = exchange.planned.at(&spec).calls;
         REQUIRE(calls.size() == 1);
         CHECK(calls[0].messages[1].content.find("names Paris") != std::string::npos);
-        CHECK(calls[0].messages[1].content.find("<output>\nParis.\n</output>") != std::string::npos);
+        CHECK(calls[0].messages[1].content.find("<output>\nParis.\n</output>") !=
+              std::string::npos);
         const auto r = grade(spec, exchange, {R"({"reason":"ok","pass":true,"score":0.8})"}, ctx);
         CHECK(r.pass);
         CHECK(r.score == doctest::Approx(0.8));
         CHECK(r.reason == "judge: pass: ok");
         CHECK(r.judge["samples"][0]["reply"] == R"({"reason":"ok","pass":true,"score":0.8})");
     }
-    SUBCASE("llm-rubric with a threshold needs the score too; negation flips a verdict, never an error") {
+    SUBCASE("llm-rubric with a threshold needs the score too; negation flips a verdict, never an "
+            "error") {
         f.load("llm-rubric");
-        const std::vector<AssertionSpec> spec_list{spec_of({{"type", "llm-rubric"}, {"value", "x"}, {"threshold", 0.9}})};
+        const std::vector<AssertionSpec> spec_list{
+            spec_of({{"type", "llm-rubric"}, {"value", "x"}, {"threshold", 0.9}})};
         const auto& spec = spec_list[0];
         const auto ctx = context_for(json::object(), "out");
         auto exchange = judge::plan(spec_list, ctx, f.setup);
         CHECK_FALSE(grade(spec, exchange, {R"({"pass":true,"score":0.8})"}, ctx).pass);
-        const std::vector<AssertionSpec> negated_list{spec_of({{"type", "not-llm-rubric"}, {"value", "x"}})};
+        const std::vector<AssertionSpec> negated_list{
+            spec_of({{"type", "not-llm-rubric"}, {"value", "x"}})};
         const auto& negated = negated_list[0];
         auto exchange2 = judge::plan(negated_list, ctx, f.setup);
         CHECK(grade(negated, exchange2, {R"({"pass":false})"}, ctx).pass);
@@ -145,44 +151,51 @@ TEST_CASE("judge::plan and grading") {
     SUBCASE("samples: majority for pass/fail (a tie fails), split reported") {
         f.load("model-graded-closedqa");
         f.setup.samples = 4;
-        const std::vector<AssertionSpec> spec_list{spec_of({{"type", "model-graded-closedqa"}, {"value", "says yes"}})};
+        const std::vector<AssertionSpec> spec_list{
+            spec_of({{"type", "model-graded-closedqa"}, {"value", "says yes"}})};
         const auto& spec = spec_list[0];
         const auto ctx = context_for(json::object(), "yes");
         auto exchange = judge::plan(spec_list, ctx, f.setup);
         REQUIRE(exchange.planned.at(&spec).calls.size() == 4);
         CHECK(exchange.planned.at(&spec).calls[3].sample == 3);
-        const auto r = grade(spec, exchange,
-                             {R"({"pass":true})", R"({"pass":false})", R"({"pass":true})", R"({"pass":false})"},
-                             ctx);
+        const auto r = grade(
+            spec, exchange,
+            {R"({"pass":true})", R"({"pass":false})", R"({"pass":true})", R"({"pass":false})"},
+            ctx);
         CHECK_FALSE(r.pass);
         CHECK(r.judge["split"] == true);
         CHECK(r.judge["agreement"] == 0.5);
         CHECK(r.reason.find("(2 of 4 samples passed)") != std::string::npos);
         // config.samples overrides the suite's.
-        const std::vector<AssertionSpec> one_list{spec_of({{"type", "model-graded-closedqa"}, {"value", "x"}, {"config", {{"samples", 1}}}})};
+        const std::vector<AssertionSpec> one_list{spec_of(
+            {{"type", "model-graded-closedqa"}, {"value", "x"}, {"config", {{"samples", 1}}}})};
         const auto& one = one_list[0];
         CHECK(judge::plan(one_list, ctx, f.setup).planned.at(&one).calls.size() == 1);
     }
     SUBCASE("one unusable sample makes the assertion an error, not a quieter majority") {
         f.load("model-graded-closedqa");
         f.setup.samples = 3;
-        const std::vector<AssertionSpec> spec_list{spec_of({{"type", "model-graded-closedqa"}, {"value", "x"}})};
+        const std::vector<AssertionSpec> spec_list{
+            spec_of({{"type", "model-graded-closedqa"}, {"value", "x"}})};
         const auto& spec = spec_list[0];
         const auto ctx = context_for(json::object(), "yes");
         auto exchange = judge::plan(spec_list, ctx, f.setup);
-        const auto r = grade(spec, exchange, {R"({"pass":true})", R"({"pass":true})", "```json\n{oops}\n```"}, ctx);
+        const auto r = grade(spec, exchange,
+                             {R"({"pass":true})", R"({"pass":true})", "```json\n{oops}\n```"}, ctx);
         CHECK(r.error);
     }
     SUBCASE("g-eval: 1-5 normalised to 0-1, the mean of samples against the threshold") {
         f.load("g-eval");
         f.setup.samples = 2;
-        const std::vector<AssertionSpec> spec_list{spec_of({{"type", "g-eval"}, {"value", "coherence"},
-                                   {"config", {{"steps", {"read it", "rate it"}}}}})};
+        const std::vector<AssertionSpec> spec_list{
+            spec_of({{"type", "g-eval"},
+                     {"value", "coherence"},
+                     {"config", {{"steps", {"read it", "rate it"}}}}})};
         const auto& spec = spec_list[0];
         const auto ctx = context_for(json::object(), "text");
         auto exchange = judge::plan(spec_list, ctx, f.setup);
-        CHECK(exchange.planned.at(&spec).calls[0].messages[0].content.find("1. read it\n2. rate it") !=
-              std::string::npos);
+        CHECK(exchange.planned.at(&spec).calls[0].messages[0].content.find(
+                  "1. read it\n2. rate it") != std::string::npos);
         const auto r = grade(spec, exchange, {R"({"score":5})", R"({"score":3})"}, ctx);
         CHECK(r.score == doctest::Approx(0.75)); // (1 + 0.5) / 2
         CHECK(r.pass);                           // default threshold 0.7
@@ -194,7 +207,8 @@ TEST_CASE("judge::plan and grading") {
     SUBCASE("factuality: the five categories, scored by config") {
         f.load("factuality");
         const auto ctx = context_for(json::object(), "Paris, in France");
-        const std::vector<AssertionSpec> spec_list{spec_of({{"type", "factuality"}, {"value", "Paris"}, {"config", {{"superset", 0}}}})};
+        const std::vector<AssertionSpec> spec_list{
+            spec_of({{"type", "factuality"}, {"value", "Paris"}, {"config", {{"superset", 0}}}})};
         const auto& spec = spec_list[0];
         for (const auto& [reply, pass] : std::vector<std::pair<std::string, bool>>{
                  {R"({"category":"A"})", true},
@@ -216,14 +230,16 @@ TEST_CASE("judge::plan and grading") {
         f.load("context-faithfulness");
         const std::vector<AssertionSpec> spec_list{spec_of({{"type", "context-faithfulness"}})};
         const auto& spec = spec_list[0];
-        auto ctx = context_for({{"question", "q?"}, {"context", {"chunk one", "chunk two"}}}, "answer");
+        auto ctx =
+            context_for({{"question", "q?"}, {"context", {"chunk one", "chunk two"}}}, "answer");
         auto exchange = judge::plan(spec_list, ctx, f.setup);
         const std::string user = exchange.planned.at(&spec).calls[0].messages[1].content;
         CHECK(user.find("<context>\nchunk one\n\nchunk two\n</context>") != std::string::npos);
         CHECK(user.find("<question>\nq?\n</question>") != std::string::npos);
         ctx.response_context = "from the app";
         auto from_app = judge::plan(spec_list, ctx, f.setup);
-        CHECK(from_app.planned.at(&spec).calls[0].messages[1].content.find("from the app") != std::string::npos);
+        CHECK(from_app.planned.at(&spec).calls[0].messages[1].content.find("from the app") !=
+              std::string::npos);
         CHECK(grade(spec, exchange, {R"({"score":0.7})"}, ctx).pass);
         auto exchange2 = judge::plan(spec_list, ctx, f.setup);
         CHECK(grade(spec, exchange2, {R"({"score":1.5})"}, ctx).reason ==
@@ -231,11 +247,13 @@ TEST_CASE("judge::plan and grading") {
     }
     SUBCASE("select-best: both orders; the winner passes, a flip is a tie for the two picked") {
         f.load("select-best");
-        const std::vector<AssertionSpec> spec_list{spec_of({{"type", "select-best"}, {"value", "the clearest"}})};
+        const std::vector<AssertionSpec> spec_list{
+            spec_of({{"type", "select-best"}, {"value", "the clearest"}})};
         const auto& spec = spec_list[0];
         const auto ctx = context_for(json::object(), "");
         judge::Peers peers{{"first answer", "second answer", "third answer"}, {true, true, true}};
-        CHECK(judge::plan(spec_list, ctx, f.setup).planned.empty()); // only with the group's answers
+        CHECK(
+            judge::plan(spec_list, ctx, f.setup).planned.empty()); // only with the group's answers
         auto group = judge::plan(spec_list, ctx, f.setup, &peers);
         auto& calls = group.planned.at(&spec).calls;
         REQUIRE(calls.size() == 2);
@@ -260,11 +278,13 @@ TEST_CASE("judge::plan and grading") {
         out_of_range.planned.at(&spec).self = 0;
         CHECK(grade(spec, out_of_range, {R"({"choice":3})", R"({"choice":0})"}, ctx).error);
         judge::Peers lonely{{"only", ""}, {true, false}};
-        CHECK(judge::plan(spec_list, ctx, f.setup, &lonely).planned.at(&spec).error.find("at least two") !=
-              std::string::npos);
+        CHECK(judge::plan(spec_list, ctx, f.setup, &lonely)
+                  .planned.at(&spec)
+                  .error.find("at least two") != std::string::npos);
     }
     SUBCASE("without a judge, or with a missing variable, the assertion is an error") {
-        const std::vector<AssertionSpec> spec_list{spec_of({{"type", "llm-rubric"}, {"value", "mentions {{missing}}"}})};
+        const std::vector<AssertionSpec> spec_list{
+            spec_of({{"type", "llm-rubric"}, {"value", "mentions {{missing}}"}})};
         const auto& spec = spec_list[0];
         const auto ctx = context_for(json::object(), "x");
         const auto r = run_assertion(spec, ctx);
@@ -281,9 +301,11 @@ TEST_CASE("judge::plan and grading") {
     }
     SUBCASE("assert-set children are planned; totals add up and an unpriced call shows") {
         f.load("llm-rubric");
-        const std::vector<AssertionSpec> set_list{spec_of({{"type", "assert-set"},
-                                  {"assert", {{{"type", "llm-rubric"}, {"value", "a"}},
-                                              {{"type", "contains"}, {"value", "x"}}}}})};
+        const std::vector<AssertionSpec> set_list{
+            spec_of({{"type", "assert-set"},
+                     {"assert",
+                      {{{"type", "llm-rubric"}, {"value", "a"}},
+                       {{"type", "contains"}, {"value", "x"}}}}})};
         const auto& set = set_list[0];
         const auto ctx = context_for(json::object(), "x");
         auto exchange = judge::plan(set_list, ctx, f.setup);

@@ -9,8 +9,8 @@
 #include <llmops/eval/suite.hpp>
 #include <llmops/util/hash.hpp>
 
-#include "support/temp_dir.hpp"
 #include "support/expected.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace llmops;
 using nlohmann::json;
@@ -138,16 +138,21 @@ TEST_SUITE("eval") {
         SUBCASE("the dataset hash is the SHA-256 of the canonical JSON of the cases") {
             // The definition (suite.hpp), built here with JSON values; load_suite writes the same
             // bytes directly, one case at a time.
-            std::function<json(const eval::AssertionSpec&)> spec_json = [&](const eval::AssertionSpec& a) {
-                json children = json::array();
-                for (const auto& c : a.children) {
-                    children.push_back(spec_json(c));
-                }
-                return json{{"type", a.type},     {"negate", a.negate},
-                            {"value", a.value},   {"threshold", a.threshold ? json(*a.threshold) : json()},
-                            {"weight", a.weight}, {"metric", a.metric},
-                            {"config", a.config}, {"children", children}};
-            };
+            std::function<json(const eval::AssertionSpec&)> spec_json =
+                [&](const eval::AssertionSpec& a) {
+                    json children = json::array();
+                    for (const auto& c : a.children) {
+                        children.push_back(spec_json(c));
+                    }
+                    return json{{"type", a.type},
+                                {"negate", a.negate},
+                                {"value", a.value},
+                                {"threshold", a.threshold ? json(*a.threshold) : json()},
+                                {"weight", a.weight},
+                                {"metric", a.metric},
+                                {"config", a.config},
+                                {"children", children}};
+                };
             const auto s = suite_of(
                 dir, with("defaultTest: {assert: [{type: icontains, value: d, metric: m}]}\n"
                           "tests:\n"
@@ -157,7 +162,8 @@ TEST_SUITE("eval") {
                           "      - type: assert-set\n"
                           "        threshold: 0.5\n"
                           "        weight: 2\n"
-                          "        assert: [{type: not-contains, value: x}, {type: levenshtein, value: ab, threshold: 3}]\n"
+                          "        assert: [{type: not-contains, value: x}, {type: levenshtein, "
+                          "value: ab, threshold: 3}]\n"
                           "  - {id: second, vars: {x: 1}}\n"));
             json all = json::array();
             for (const auto& c : cases_of(s)) {
@@ -165,7 +171,9 @@ TEST_SUITE("eval") {
                 for (const auto& a : c.asserts) {
                     asserts.push_back(spec_json(a));
                 }
-                all.push_back({{"id", c.id}, {"vars", c.vars}, {"assert", asserts},
+                all.push_back({{"id", c.id},
+                               {"vars", c.vars},
+                               {"assert", asserts},
                                {"threshold", c.threshold ? json(*c.threshold) : json()}});
             }
             CHECK(all.size() == 2);

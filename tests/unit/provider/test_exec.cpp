@@ -7,8 +7,8 @@
 
 #include <llmops/provider/exec.hpp>
 
-#include "support/temp_dir.hpp"
 #include "support/expected.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace llmops;
 using nlohmann::json;

@@ -24,9 +24,9 @@
 #include <llmops/util/files.hpp>
 #include <llmops/util/strings.hpp>
 
+#include "support/expected.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
-#include "support/expected.hpp"
 
 using llmops::ErrorCode;
 using llmops::test::TempDir;
@@ -248,7 +248,8 @@ size_t occurrences(const std::string& text, const std::string& what) {
 }
 
 // Calls `write` with standard output sent to a file, and returns what it wrote.
-template <typename Write> std::string capture_stdout(const TempDir& dir, Write&& write) {
+template <typename Write>
+std::string capture_stdout(const TempDir& dir, Write&& write) {
     std::fflush(stdout);
     const int saved = ::dup(STDOUT_FILENO);
     const int fd = ::open((dir / "stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);

@@ -10,8 +10,8 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
-#include "support/temp_dir.hpp"
 #include "support/expected.hpp"
+#include "support/temp_dir.hpp"
 
 using llmops::ErrorCode;
 using llmops::test::TempDir;
@@ -69,8 +69,8 @@ std::string ago(int64_t seconds) {
     const std::time_t s = std::chrono::system_clock::to_time_t(t);
     std::tm tm{};
     gmtime_r(&s, &tm);
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.000Z", tm.tm_year + 1900,
-                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.000Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                       tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 std::string damaged_message(const fs::path& path, std::string_view detail) {
@@ -401,8 +401,7 @@ TEST_SUITE("store") {
         }
         SUBCASE("several, added up") {
             CHECK(store::parse_duration_seconds("1d12h").value() == 36 * 3600);
-            CHECK(store::parse_duration_seconds("1w1d1h1m1s").value() ==
-                  8 * 86400 + 3600 + 60 + 1);
+            CHECK(store::parse_duration_seconds("1w1d1h1m1s").value() == 8 * 86400 + 3600 + 60 + 1);
         }
         SUBCASE("anything else is invalid input quoting the text") {
             const std::string expected =
@@ -426,8 +425,7 @@ TEST_SUITE("store") {
                   "invalid duration '30 d': unknown unit ' ' (units: s, m, h, d, w)");
             CHECK(message("99999999999999999999s") ==
                   "invalid duration '99999999999999999999s': too long");
-            CHECK(message("9999999999999999w") ==
-                  "invalid duration '9999999999999999w': too long");
+            CHECK(message("9999999999999999w") == "invalid duration '9999999999999999w': too long");
         }
     }
 

@@ -5,8 +5,8 @@
 
 #include <doctest/doctest.h>
 
-#include "support/temp_dir.hpp"
 #include "support/expected.hpp"
+#include "support/temp_dir.hpp"
 
 using llmops::ErrorCode;
 using llmops::test::TempDir;

@@ -10,8 +10,8 @@
 #include <llmops/store/schema.hpp>
 #include <llmops/util/hash.hpp>
 
-#include "support/temp_dir.hpp"
 #include "support/expected.hpp"
+#include "support/temp_dir.hpp"
 
 using llmops::test::TempDir;
 namespace store = llmops::store;

@@ -8,8 +8,8 @@
 #include <llmops/store/prompts.hpp>
 #include <llmops/util/hash.hpp>
 
-#include "support/temp_dir.hpp"
 #include "support/expected.hpp"
+#include "support/temp_dir.hpp"
 
 using llmops::ErrorCode;
 using llmops::test::TempDir;

@@ -54,12 +54,12 @@ TEST_SUITE("util") {
             }
         }
         SUBCASE("Short::kept leaves secrets under 8 characters alone: answers keep their x's") {
-        const llmops::util::Redactor answers({"x", "EMPTY", "sk-long-enough"},
-                                             llmops::util::Redactor::Short::kept);
-        CHECK(answers.redact("x EMPTY sk-long-enough") == "x EMPTY [redacted]");
-        CHECK(llmops::util::Redactor({"x"}, llmops::util::Redactor::Short::kept).empty());
-    }
-    SUBCASE("short secrets are still replaced, but not hunted in base64") {
+            const llmops::util::Redactor answers({"x", "EMPTY", "sk-long-enough"},
+                                                 llmops::util::Redactor::Short::kept);
+            CHECK(answers.redact("x EMPTY sk-long-enough") == "x EMPTY [redacted]");
+            CHECK(llmops::util::Redactor({"x"}, llmops::util::Redactor::Short::kept).empty());
+        }
+        SUBCASE("short secrets are still replaced, but not hunted in base64") {
             CHECK(redact("pw=hunter%32!", {"hunter2"}) == "pw=[redacted]!");
             CHECK(redact("aHVudGVyMg==", {"hunter2"}) == "aHVudGVyMg==");
         }

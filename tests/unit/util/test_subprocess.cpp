@@ -14,8 +14,8 @@
 
 #include <doctest/doctest.h>
 
-#include "support/temp_dir.hpp"
 #include "support/expected.hpp"
+#include "support/temp_dir.hpp"
 #include "support/wait.hpp"
 
 namespace util = llmops::util;

@@ -21,8 +21,8 @@ struct Verdict {
     bool pass = false;
     double score = 0; // 0..1
     std::string reason;
-    bool error = false;   // the check could not run; pass and score mean nothing
-    bool skipped = false; // nothing to check (latency of a cached answer): a pass, negated or not
+    bool error = false;     // the check could not run; pass and score mean nothing
+    bool skipped = false;   // nothing to check (latency of a cached answer): a pass, negated or not
     nlohmann::json details; // model-graded: the judge, its prompt version and raw replies
 };
 

@@ -124,7 +124,7 @@ std::u32string decode_utf8(std::string_view text) {
     size_t i = 0;
     while (i < text.size()) {
         const util::CodePoint c = util::decode_utf8(text, i);
-        out += c.value; // U+FFFD when ill-formed
+        out += c.value;              // U+FFFD when ill-formed
         i += c.valid ? c.length : 1; // one U+FFFD per bad byte
     }
     return out;

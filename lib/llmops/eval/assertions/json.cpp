@@ -59,7 +59,7 @@ bool is_count(const json& v) {
 }
 
 class SchemaChecker {
-  public:
+public:
     explicit SchemaChecker(const json& root) : m_root(root) {}
 
     Expected<void> check(const json& schema, const std::string& at, int depth = 0) {
@@ -77,7 +77,7 @@ class SchemaChecker {
         return {};
     }
 
-  private:
+private:
     Expected<void> bad(const std::string& key, const std::string& at, std::string_view what) {
         return fail(ErrorCode::invalid_input, "'{}' at '{}' must be {}", key, at, what);
     }
@@ -208,7 +208,7 @@ class SchemaChecker {
 // ---- validating an instance (when the assertion runs) -------------------------------------
 
 class InstanceValidator {
-  public:
+public:
     explicit InstanceValidator(const json& root) : m_root(root) {}
 
     // The first way `instance` breaks `schema`, as "at '/path': must ...", or nothing.
@@ -244,7 +244,7 @@ class InstanceValidator {
         return validate_combinators(instance, schema, path, depth);
     }
 
-  private:
+private:
     static std::string at(const std::string& path, std::string_view message) {
         return fmt::format("at '{}': {}", path.empty() ? "/" : path, message);
     }

@@ -27,7 +27,7 @@
 namespace llmops::eval::detail {
 
 class Regex {
-  public:
+public:
     // Compiles `pattern`. Fails with `invalid_input` and a lowercase reason without the
     // pattern ("missing ')'", "nothing to repeat", "backreferences are not supported").
     static Expected<Regex> compile(std::string_view pattern);
@@ -60,7 +60,7 @@ class Regex {
     };
     using Ranges = std::vector<std::pair<char32_t, char32_t>>; // sorted, disjoint, inclusive
 
-  private:
+private:
     std::vector<Inst> m_program;
     std::vector<Ranges> m_sets;
 

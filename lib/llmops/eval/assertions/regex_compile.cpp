@@ -66,7 +66,7 @@ bool is_ascii_alnum(char32_t c) {
 
 // Parses a pattern into a Node tree and emits the program into a Regex.
 class RegexCompiler {
-  public:
+public:
     RegexCompiler(std::string_view pattern, Regex& regex)
         : m_pattern(decode_utf8(pattern)), m_regex(regex) {}
 
@@ -81,7 +81,7 @@ class RegexCompiler {
         return push({Op::match, 0, 0});
     }
 
-  private:
+private:
     // ---- parsing -------------------------------------------------------------------------
 
     bool at_end() const { return m_pos >= m_pattern.size(); }

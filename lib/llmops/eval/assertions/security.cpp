@@ -58,7 +58,7 @@ struct Finding {
 
 // Scanners skip bytes that an earlier scanner already claimed.
 class PiiScanner {
-  public:
+public:
     explicit PiiScanner(std::string_view text) : m_text(text), m_used(text.size(), false) {}
 
     void emails();
@@ -67,7 +67,7 @@ class PiiScanner {
     void phones();
     const std::vector<Finding>& findings() const { return m_findings; }
 
-  private:
+private:
     void claim(size_t begin, size_t end) {
         for (size_t i = begin; i < end; ++i)
             m_used[i] = true;

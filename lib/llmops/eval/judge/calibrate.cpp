@@ -29,8 +29,8 @@ Expected<Label> parse_label(const json& line, const std::string& where, int64_t 
     if (!line.is_object()) {
         return fail(ErrorCode::invalid_input, "{}: a label must be a JSON object", where);
     }
-    static const std::vector<std::string> keys = {"id",     "output", "outputs", "pass", "score",
-                                                  "best",   "vars",   "prompt",  "context"};
+    static const std::vector<std::string> keys = {"id",   "output", "outputs", "pass",   "score",
+                                                  "best", "vars",   "prompt",  "context"};
     for (const auto& [key, value] : line.items()) {
         if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
             return fail(ErrorCode::invalid_input, "{}: unknown key '{}'{}", where, key,
@@ -46,7 +46,8 @@ Expected<Label> parse_label(const json& line, const std::string& where, int64_t 
         } else if (id->is_number_integer()) {
             label.id = std::to_string(id->get<int64_t>());
         } else {
-            return fail(ErrorCode::invalid_input, "{}: 'id' must be a string or a whole number", where);
+            return fail(ErrorCode::invalid_input, "{}: 'id' must be a string or a whole number",
+                        where);
         }
     }
     if (auto vars = line.find("vars"); vars != line.end()) {
@@ -83,8 +84,10 @@ Expected<Label> parse_label(const json& line, const std::string& where, int64_t 
         }
         return label;
     }
-    if (outputs != line.end() && output == line.end() && outputs->is_array() && outputs->size() >= 2 &&
-        std::all_of(outputs->begin(), outputs->end(), [](const json& o) { return o.is_string(); })) {
+    if (outputs != line.end() && output == line.end() && outputs->is_array() &&
+        outputs->size() >= 2 && std::all_of(outputs->begin(), outputs->end(), [](const json& o) {
+            return o.is_string();
+        })) {
         for (const auto& o : *outputs) {
             label.outputs.push_back(o.get<std::string>());
         }
@@ -99,7 +102,8 @@ Expected<Label> parse_label(const json& line, const std::string& where, int64_t 
         return label;
     }
     return fail(ErrorCode::invalid_input,
-                "{}: needs 'output' (a string) or 'outputs' (a list of at least two strings)", where);
+                "{}: needs 'output' (a string) or 'outputs' (a list of at least two strings)",
+                where);
 }
 
 // The model-graded assertions of `specs` for a kind of label: select-best ones or the others.
@@ -128,11 +132,11 @@ struct Item {
 
 } // namespace
 
-Expected<std::vector<Label>> load_labels(const std::filesystem::path& path, const std::string& display,
-                                         std::string* content_hash) {
+Expected<std::vector<Label>> load_labels(const std::filesystem::path& path,
+                                         const std::string& display, std::string* content_hash) {
     if (path.extension() != ".jsonl") {
-        return fail(ErrorCode::invalid_input, "{}: a labels file is JSONL (one JSON object per line, .jsonl)",
-                    display);
+        return fail(ErrorCode::invalid_input,
+                    "{}: a labels file is JSONL (one JSON object per line, .jsonl)", display);
     }
     if (!std::filesystem::exists(path)) {
         return fail(ErrorCode::not_found, "labels file '{}' does not exist", display);
@@ -172,7 +176,8 @@ Expected<std::vector<Label>> load_labels(const std::filesystem::path& path, cons
 
 std::optional<double> Calibration::pairwise_accuracy() const {
     return pairs == 0 ? std::nullopt
-                      : std::optional<double>(static_cast<double>(pairs_agree) / static_cast<double>(pairs));
+                      : std::optional<double>(static_cast<double>(pairs_agree) /
+                                              static_cast<double>(pairs));
 }
 
 std::optional<double> Calibration::position_bias_rate() const {
@@ -217,8 +222,10 @@ Expected<Calibration> calibrate(store::Database& db, const store::Project& proje
     const TestCase& defaults = suite.tests.defaults();
     const auto verdict_specs = judged_specs(defaults.asserts, false);
     const auto pairwise_specs = judged_specs(defaults.asserts, true);
-    const bool any_pairwise = std::any_of(labels.begin(), labels.end(), [](const Label& l) { return l.pairwise(); });
-    const bool any_verdict = std::any_of(labels.begin(), labels.end(), [](const Label& l) { return !l.pairwise(); });
+    const bool any_pairwise =
+        std::any_of(labels.begin(), labels.end(), [](const Label& l) { return l.pairwise(); });
+    const bool any_verdict =
+        std::any_of(labels.begin(), labels.end(), [](const Label& l) { return !l.pairwise(); });
     const std::string suite_name = suite.path.filename().string();
     if (any_verdict && verdict_specs.empty()) {
         return fail(ErrorCode::invalid_input,
@@ -228,7 +235,8 @@ Expected<Calibration> calibrate(store::Database& db, const store::Project& proje
     }
     if (any_pairwise && pairwise_specs.empty()) {
         return fail(ErrorCode::invalid_input,
-                    "{}: pairwise labels need a select-best assertion in defaultTest.assert", suite_name);
+                    "{}: pairwise labels need a select-best assertion in defaultTest.assert",
+                    suite_name);
     }
     auto judge_model = make_judge(suite, options.judge, provider::process_env());
     if (!judge_model) {
@@ -256,7 +264,8 @@ Expected<Calibration> calibrate(store::Database& db, const store::Project& proje
                 continue;
             }
             auto ref = spec.config.find("prompt");
-            const std::string r = ref != spec.config.end() && ref->is_string() ? ref->get<std::string>() : "";
+            const std::string r =
+                ref != spec.config.end() && ref->is_string() ? ref->get<std::string>() : "";
             const std::string key = prompt_key(spec.type, r);
             if (setup.prompts.contains(key)) {
                 continue;
@@ -274,9 +283,8 @@ Expected<Calibration> calibrate(store::Database& db, const store::Project& proje
         return fail(prices.error());
     }
 
-    auto session = RunSession::open(db, project.dir,
-                                    {options.concurrency, options.cache_mode, options.record,
-                                     &*prices});
+    auto session = RunSession::open(
+        db, project.dir, {options.concurrency, options.cache_mode, options.record, &*prices});
     if (!session) {
         return fail(session.error());
     }
@@ -290,7 +298,8 @@ Expected<Calibration> calibrate(store::Database& db, const store::Project& proje
     store::VariantRecord variant;
     variant.index = 0;
     variant.prompt_label = util::join(result.judge_prompts, " + ");
-    variant.prompt_version_id = setup.prompts.empty() ? std::string() : setup.prompts.begin()->second.version_id;
+    variant.prompt_version_id =
+        setup.prompts.empty() ? std::string() : setup.prompts.begin()->second.version_id;
     variant.provider_id = setup.provider->id();
     variant.provider_label = setup.provider->config().label;
     variant.provider_config = setup.provider->config().public_config;
@@ -344,8 +353,9 @@ Expected<Calibration> calibrate(store::Database& db, const store::Project& proje
         r.case_index = item.index;
         r.vars = item.vars;
         r.vars["__human"] = label.pairwise() ? json{{"best", label.best}}
-                            : label.human_score ? json{{"pass", label.human_pass}, {"score", *label.human_score}}
-                                                : json{{"pass", label.human_pass}};
+                            : label.human_score
+                                ? json{{"pass", label.human_pass}, {"score", *label.human_score}}
+                                : json{{"pass", label.human_pass}};
         r.prompt = json::array({{{"role", "user"}, {"content", label.prompt}}}).dump();
         r.description = label.where;
         r.output = label.pairwise() ? util::join(label.outputs, "\n---\n") : label.output;
@@ -385,7 +395,9 @@ Expected<Calibration> calibrate(store::Database& db, const store::Project& proje
             }
             r.status = agree ? "pass" : "fail";
             r.score = agree ? 1.0 : 0.0;
-            r.reason = agree ? "" : fmt::format("judge: {}; human: output {} is best", verdict.reason, label.best);
+            r.reason = agree ? ""
+                             : fmt::format("judge: {}; human: output {} is best", verdict.reason,
+                                           label.best);
         } else {
             const bool judge_pass = verdict.pass;
             result.counts.add(label.human_pass, judge_pass);

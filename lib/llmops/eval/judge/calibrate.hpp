@@ -32,8 +32,8 @@ namespace llmops::eval::judge {
 // with optional "vars" (a map, over the suite's default vars), "prompt" (the input the output
 // answered: factuality, closed QA and g-eval read it) and "context" (the RAG assertions).
 struct Label {
-    std::string id;     // "id", else "label-<line>"
-    std::string where;  // "labels.jsonl:3"
+    std::string id;    // "id", else "label-<line>"
+    std::string where; // "labels.jsonl:3"
     nlohmann::json vars = nlohmann::json::object();
     std::string prompt;
     std::optional<std::string> context;
@@ -59,8 +59,8 @@ Expected<std::vector<Label>> load_labels(const std::filesystem::path& path,
 struct CalibrationOptions {
     int concurrency = 4;
     provider::CacheMode cache_mode = provider::CacheMode::use;
-    std::optional<std::string> judge;  // --judge
-    std::optional<int> samples;        // --judge-samples
+    std::optional<std::string> judge; // --judge
+    std::optional<int> samples;       // --judge-samples
     std::string command_line;
     std::string suite_display;
     std::string labels_display;
@@ -76,13 +76,13 @@ struct Calibration {
     int64_t errors = 0;                     // labels the judge could not grade
     std::string first_error;                // "<id>: <reason>" of the first of them
     // Verdict labels (not pairwise):
-    stats::BinaryCounts counts;             // human = reference, judge = prediction
+    stats::BinaryCounts counts; // human = reference, judge = prediction
     stats::BinaryAgreement agreement;
     // Pairwise labels:
-    int64_t pairs = 0;                      // pairwise labels graded
-    int64_t pairs_agree = 0;                // the judge preferred what humans preferred
-    int64_t rounds = 0;                     // judge rounds (each in both orders)
-    int64_t position_flips = 0;             // rounds whose choice flipped with the order
+    int64_t pairs = 0;          // pairwise labels graded
+    int64_t pairs_agree = 0;    // the judge preferred what humans preferred
+    int64_t rounds = 0;         // judge rounds (each in both orders)
+    int64_t position_flips = 0; // rounds whose choice flipped with the order
     bool interrupted = false;
 
     std::optional<double> pairwise_accuracy() const;  // pairs_agree / pairs

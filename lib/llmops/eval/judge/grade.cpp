@@ -24,7 +24,7 @@ using judge::Planned;
 constexpr size_t k_max_kept_reply = 16 * 1024;
 
 // Default thresholds of the score types (documented in the README's assertion list).
-constexpr double k_default_score_threshold = 0.7; // g-eval, relevance and the RAG triad
+constexpr double k_default_score_threshold = 0.7;  // g-eval, relevance and the RAG triad
 constexpr double k_default_rubric_threshold = 0.5; // llm-rubric when the judge gives only a score
 constexpr double k_default_similarity_threshold = 0.75; // similar (promptfoo's default)
 
@@ -33,8 +33,8 @@ struct Sample {
     std::string message; // the error, or the judge's reason
     std::optional<bool> pass;
     double score = 0;
-    std::string category; // factuality
-    int choice = -1;      // select-best: the variant picked
+    std::string category;  // factuality
+    int choice = -1;       // select-best: the variant picked
     bool weighted = false; // g-eval: the score is the probability-weighted mean of 1-5
 };
 
@@ -107,7 +107,7 @@ std::optional<char> factuality_category(std::string text) {
         return static_cast<char>(std::toupper(static_cast<unsigned char>(text[0])));
     }
     static const std::pair<const char*, char> names[] = {
-        {"subset", 'A'}, {"superset", 'B'}, {"same", 'C'}, {"agree", 'C'},
+        {"subset", 'A'},   {"superset", 'B'},  {"same", 'C'},    {"agree", 'C'},
         {"disagree", 'D'}, {"disagrees", 'D'}, {"differs", 'E'}, {"differbutfactual", 'E'}};
     for (const auto& [name, c] : names) {
         if (text == name) {
@@ -183,9 +183,9 @@ Sample read_sample(const AssertionSpec& spec, const Call& call) {
         const auto category = factuality_category(v->category);
         if (!category) {
             s.error = true;
-            s.message = v->category.empty()
-                            ? "judge verdict has no 'category'"
-                            : fmt::format("judge category {} is not one of A-E", quote(v->category, 40));
+            s.message = v->category.empty() ? "judge verdict has no 'category'"
+                                            : fmt::format("judge category {} is not one of A-E",
+                                                          quote(v->category, 40));
             return s;
         }
         s.category = std::string(1, *category);
@@ -214,7 +214,8 @@ Sample read_sample(const AssertionSpec& spec, const Call& call) {
     } else if (type == "select-best") {
         const std::string& c = v->category;
         int index = -1;
-        if (!c.empty() && std::all_of(c.begin(), c.end(), [](char ch) { return ch >= '0' && ch <= '9'; }) &&
+        if (!c.empty() &&
+            std::all_of(c.begin(), c.end(), [](char ch) { return ch >= '0' && ch <= '9'; }) &&
             c.size() < 4) {
             index = std::stoi(c);
         } else if (v->score && *v->score >= 0 && std::floor(*v->score) == *v->score) {
@@ -340,9 +341,11 @@ std::optional<double> cosine(const std::vector<double>& a, const std::vector<dou
 }
 
 // `similar`: the cosine similarity of the output's embedding with the closest reference's.
-Verdict grade_similar(const AssertionSpec& spec, const Planned& planned, const judge::Exchange& exchange) {
+Verdict grade_similar(const AssertionSpec& spec, const Planned& planned,
+                      const judge::Exchange& exchange) {
     json details = json::object();
-    details["embedding"] = exchange.embedder_id.empty() ? exchange.provider_id : exchange.embedder_id;
+    details["embedding"] =
+        exchange.embedder_id.empty() ? exchange.provider_id : exchange.embedder_id;
     const auto with_details = [&](Verdict v) {
         v.details = details;
         return v;
@@ -355,11 +358,13 @@ Verdict grade_similar(const AssertionSpec& spec, const Planned& planned, const j
     }
     const Call& call = planned.calls.front();
     if (!call.error.empty() || (!call.reply && call.embeddings.empty())) {
-        return with_details(error_verdict("embedding call failed: " + (call.error.empty() ? "no answer" : call.error)));
+        return with_details(error_verdict("embedding call failed: " +
+                                          (call.error.empty() ? "no answer" : call.error)));
     }
     if (call.embeddings.size() != call.messages.size()) {
-        return with_details(error_verdict(fmt::format("the embedding model returned {} vectors for {} texts",
-                                                      call.embeddings.size(), call.messages.size())));
+        return with_details(
+            error_verdict(fmt::format("the embedding model returned {} vectors for {} texts",
+                                      call.embeddings.size(), call.messages.size())));
     }
     double best = -1;
     size_t best_index = 0;
@@ -367,9 +372,9 @@ Verdict grade_similar(const AssertionSpec& spec, const Planned& planned, const j
     for (size_t i = 1; i < call.embeddings.size(); ++i) {
         auto c = cosine(call.embeddings[0], call.embeddings[i]);
         if (!c) {
-            return with_details(error_verdict(fmt::format(
-                "the embedding model returned vectors of different lengths ({} and {})",
-                call.embeddings[0].size(), call.embeddings[i].size())));
+            return with_details(error_verdict(
+                fmt::format("the embedding model returned vectors of different lengths ({} and {})",
+                            call.embeddings[0].size(), call.embeddings[i].size())));
         }
         similarities.push_back(*c);
         if (*c > best) {
@@ -381,13 +386,18 @@ Verdict grade_similar(const AssertionSpec& spec, const Planned& planned, const j
     const double threshold = spec.threshold.value_or(k_default_similarity_threshold);
     const bool pass = best + 1e-9 >= threshold;
     const double score = std::clamp(best, 0.0, 1.0);
-    return with_details(Verdict{pass, score,
-                                fmt::format("cosine similarity {:.3f} {} the threshold {}{}", best,
-                                            pass ? "reaches" : "is below", format_number(threshold),
-                                            call.messages.size() > 2
-                                                ? fmt::format(" (closest: {})", quote(call.messages[best_index].content, 60))
-                                                : std::string()),
-                                false, false, {}});
+    return with_details(
+        Verdict{pass,
+                score,
+                fmt::format("cosine similarity {:.3f} {} the threshold {}{}", best,
+                            pass ? "reaches" : "is below", format_number(threshold),
+                            call.messages.size() > 2
+                                ? fmt::format(" (closest: {})",
+                                              quote(call.messages[best_index].content, 60))
+                                : std::string()),
+                false,
+                false,
+                {}});
 }
 
 } // namespace
@@ -449,13 +459,13 @@ Verdict check_judged(const AssertionSpec& spec, const nlohmann::json&,
             const int n = static_cast<int>(samples.size());
             const double mean = total / n;
             const std::string type = type_of(spec);
-            const bool score_type = type != "model-graded-closedqa" && type != "factuality" &&
-                                    type != "llm-rubric";
+            const bool score_type =
+                type != "model-graded-closedqa" && type != "factuality" && type != "llm-rubric";
             // Scores are averaged and the threshold applied to the mean; pass/fail verdicts go
             // by majority (a tie fails).
-            const bool pass = score_type
-                                  ? mean + 1e-9 >= spec.threshold.value_or(k_default_score_threshold)
-                                  : 2 * passes > n;
+            const bool pass =
+                score_type ? mean + 1e-9 >= spec.threshold.value_or(k_default_score_threshold)
+                           : 2 * passes > n;
             details["split"] = passes != 0 && passes != n;
             if (n > 1) {
                 details["agreement"] = static_cast<double>(std::max(passes, n - passes)) / n;
@@ -486,7 +496,9 @@ Verdict check_judged(const AssertionSpec& spec, const nlohmann::json&,
                     break;
                 }
             }
-            verdict = Verdict{pass, mean, "judge: " + what + (reason.empty() ? "" : ": " + reason), false, false, {}};
+            verdict =
+                Verdict{pass,  mean,  "judge: " + what + (reason.empty() ? "" : ": " + reason),
+                        false, false, {}};
         }
     }
     verdict.details = std::move(details);
@@ -513,8 +525,8 @@ Expected<void> validate_judged(AssertionSpec& spec, const std::filesystem::path&
         }
         return {};
     }
-    const bool needs_value = type != "answer-relevance" && type != "context-faithfulness" &&
-                             type != "context-relevance";
+    const bool needs_value =
+        type != "answer-relevance" && type != "context-faithfulness" && type != "context-relevance";
     if (needs_value && !(spec.value.is_string() && !spec.value.get<std::string>().empty()) &&
         !(type == "llm-rubric" && spec.value.is_object())) {
         const char* what = type == "llm-rubric"              ? "the rubric"
@@ -541,8 +553,10 @@ Expected<void> validate_judged(AssertionSpec& spec, const std::filesystem::path&
             keys.emplace_back(k);
         }
     }
-    if (type.starts_with("context-")) keys.push_back("context_var");
-    if (type.starts_with("context-") || type == "answer-relevance") keys.push_back("query_var");
+    if (type.starts_with("context-"))
+        keys.push_back("context_var");
+    if (type.starts_with("context-") || type == "answer-relevance")
+        keys.push_back("query_var");
     for (const auto& [key, value] : spec.config.items()) {
         if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
             return fail(ErrorCode::invalid_input, "unknown key 'config.{}' for '{}'{}", key,
@@ -551,9 +565,10 @@ Expected<void> validate_judged(AssertionSpec& spec, const std::filesystem::path&
         if ((key == "prompt" || key == "context_var" || key == "query_var") && !value.is_string()) {
             return fail(ErrorCode::invalid_input, "'config.{}' must be a string", key);
         }
-        if (key == "samples" && (!value.is_number_integer() || value.get<int64_t>() < 1 ||
-                                 value.get<int64_t>() > 25)) {
-            return fail(ErrorCode::invalid_input, "'config.samples' must be a whole number from 1 to 25");
+        if (key == "samples" &&
+            (!value.is_number_integer() || value.get<int64_t>() < 1 || value.get<int64_t>() > 25)) {
+            return fail(ErrorCode::invalid_input,
+                        "'config.samples' must be a whole number from 1 to 25");
         }
         if (key == "steps" && (!value.is_array() || value.empty() ||
                                !std::all_of(value.begin(), value.end(),

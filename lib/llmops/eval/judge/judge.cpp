@@ -24,9 +24,17 @@ namespace {
 using json = nlohmann::json;
 
 constexpr std::string_view k_model_graded[] = {
-    "answer-relevance",     "context-faithfulness", "context-recall", "context-relevance",
-    "factuality",           "g-eval",               "llm-rubric",     "model-graded-closedqa",
-    "model-graded-factuality", "select-best",          "similar",
+    "answer-relevance",
+    "context-faithfulness",
+    "context-recall",
+    "context-relevance",
+    "factuality",
+    "g-eval",
+    "llm-rubric",
+    "model-graded-closedqa",
+    "model-graded-factuality",
+    "select-best",
+    "similar",
 };
 
 // The text of a variable for a judge prompt: strings as they are, lists of strings joined by
@@ -35,8 +43,8 @@ std::string var_text(const json& value) {
     if (value.is_string()) {
         return value.get<std::string>();
     }
-    if (value.is_array() && std::all_of(value.begin(), value.end(),
-                                        [](const json& v) { return v.is_string(); })) {
+    if (value.is_array() &&
+        std::all_of(value.begin(), value.end(), [](const json& v) { return v.is_string(); })) {
         std::string out;
         for (const auto& v : value) {
             out += (out.empty() ? "" : "\n\n") + v.get<std::string>();
@@ -92,7 +100,8 @@ const char* k_default_steps =
     "1. Read the input and the output in full.\n"
     "2. For each aspect of the criteria, note where the output meets it and where it falls short.\n"
     "3. Weigh the shortfalls by how much they matter to a reader of the output.\n"
-    "4. Give 5 only when nothing of consequence is missing, 1 when the criteria are not met at all.";
+    "4. Give 5 only when nothing of consequence is missing, 1 when the criteria are not met at "
+    "all.";
 
 std::string steps_of(const AssertionSpec& spec) {
     auto it = spec.config.find("steps");
@@ -180,7 +189,8 @@ Expected<json> prompt_vars(const AssertionSpec& spec, const AssertionContext& co
     return vars;
 }
 
-Expected<std::vector<provider::ChatMessage>> render_judge(const JudgePrompt& prompt, const json& vars) {
+Expected<std::vector<provider::ChatMessage>> render_judge(const JudgePrompt& prompt,
+                                                          const json& vars) {
     const auto no_partials = [](std::string_view ref) -> Expected<std::string> {
         return fail(ErrorCode::invalid_input, "judge prompts cannot use partials ('{}')", ref);
     };
@@ -227,7 +237,8 @@ void plan_specs(const std::vector<AssertionSpec>& specs, const AssertionContext&
         }
         auto it = setup.prompts.find(prompt_key(spec.type, prompt_ref_of(spec)));
         if (setup.provider == nullptr || it == setup.prompts.end()) {
-            planned.error = fmt::format("'{}' has no judge (none was set up for this run)", spec.type);
+            planned.error =
+                fmt::format("'{}' has no judge (none was set up for this run)", spec.type);
             exchange.planned.emplace(&spec, std::move(planned));
             continue;
         }
@@ -285,7 +296,8 @@ void plan_specs(const std::vector<AssertionSpec>& specs, const AssertionContext&
                     // The score as the probability-weighted mean of 1-5 when the API gives
                     // log-probabilities (config.logprobs: false for models that refuse them).
                     auto lp = spec.config.find("logprobs");
-                    call.params.logprobs = lp == spec.config.end() || !lp->is_boolean() || lp->get<bool>();
+                    call.params.logprobs =
+                        lp == spec.config.end() || !lp->is_boolean() || lp->get<bool>();
                 }
                 call.sample = s;
                 call.order = order;
@@ -365,9 +377,8 @@ Expected<JudgePrompt> load_judge_prompt(store::Database& db, std::string_view ty
         if (!labels) {
             return fail(labels.error());
         }
-        const bool has_production = std::any_of(labels->begin(), labels->end(), [](const auto& l) {
-            return l.label == "production";
-        });
+        const bool has_production = std::any_of(
+            labels->begin(), labels->end(), [](const auto& l) { return l.label == "production"; });
         resolved_ref = has_production ? name + "@production" : name;
     }
     auto loaded = prompt::load_version(prompts, resolved_ref);
@@ -388,7 +399,8 @@ Expected<std::unique_ptr<provider::Provider>> make_judge(const Suite& suite,
                                                          const provider::EnvLookup& env) {
     std::optional<provider::ProviderConfig> config;
     const auto from_id = [&](const std::string& id, std::string_view where) -> Expected<void> {
-        auto parsed = provider::parse_provider_config(json(id), where, std::filesystem::current_path());
+        auto parsed =
+            provider::parse_provider_config(json(id), where, std::filesystem::current_path());
         if (!parsed) {
             return fail(parsed.error());
         }
@@ -444,21 +456,22 @@ void submit(provider::CallEngine& engine, const Setup& setup, Exchange& exchange
             job.request = std::move(out.request);
             job.repeat = call.sample;
             job.cache_salt = std::move(out.cache_salt);
-            engine.submit(std::move(job), [&call, &calls_left, done](Expected<provider::CallOutcome> r) {
-                if (r) {
-                    call.embeddings = std::move(r->result.embeddings);
-                    call.logprobs_json = std::move(r->result.logprobs_json);
-                    call.reply = std::move(r->result.output);
-                    call.usage = r->result.usage;
-                    call.cost_usd = r->cost_usd;
-                    call.cached = r->cached || r->replayed;
-                } else {
-                    call.error = r.error().message();
-                }
-                if (--calls_left == 0) {
-                    (*done)();
-                }
-            });
+            engine.submit(std::move(job),
+                          [&call, &calls_left, done](Expected<provider::CallOutcome> r) {
+                              if (r) {
+                                  call.embeddings = std::move(r->result.embeddings);
+                                  call.logprobs_json = std::move(r->result.logprobs_json);
+                                  call.reply = std::move(r->result.output);
+                                  call.usage = r->result.usage;
+                                  call.cost_usd = r->cost_usd;
+                                  call.cached = r->cached || r->replayed;
+                              } else {
+                                  call.error = r.error().message();
+                              }
+                              if (--calls_left == 0) {
+                                  (*done)();
+                              }
+                          });
         }
     }
 }

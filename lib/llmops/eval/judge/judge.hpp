@@ -51,10 +51,10 @@ std::span<const EmbeddedFile> shipped_prompts();
 
 // A judge prompt version as a run uses it.
 struct JudgePrompt {
-    std::string ref;                 // "judge/llm-rubric@2"
-    std::string version_id;          // its SHA-256 version id (part of every judge call's cache key)
+    std::string ref;        // "judge/llm-rubric@2"
+    std::string version_id; // its SHA-256 version id (part of every judge call's cache key)
     prompt::PromptDefinition def;
-    provider::Params params;         // from the prompt's config (temperature 0, JSON mode)
+    provider::Params params; // from the prompt's config (temperature 0, JSON mode)
 };
 
 // Loads the judge prompt an assertion of `type` uses: `ref` when set (its `config.prompt`),
@@ -79,14 +79,14 @@ std::string prompt_key(std::string_view type, std::string_view ref);
 struct Call {
     std::vector<provider::ChatMessage> messages;
     provider::Params params;
-    int sample = 0;                 // the sample index: the call's repeat index (cache, replay)
-    std::vector<int> order;         // select-best: position p of the prompt shows output order[p]
+    int sample = 0;         // the sample index: the call's repeat index (cache, replay)
+    std::vector<int> order; // select-best: position p of the prompt shows output order[p]
     // Filled in by whoever makes the call:
     std::optional<std::string> reply; // the judge's answer text
     std::string error;                // the call failed (reply unset)
     provider::Usage usage;
-    std::optional<double> cost_usd;   // nullopt: unpriced (or not made)
-    bool cached = false;              // answered from the response cache (or a replay)
+    std::optional<double> cost_usd;              // nullopt: unpriced (or not made)
+    bool cached = false;                         // answered from the response cache (or a replay)
     std::vector<std::vector<double>> embeddings; // `similar`: the output's vector, then the
                                                  // references'
     std::optional<std::string> logprobs_json;    // g-eval: the reply's token log-probabilities
@@ -96,9 +96,9 @@ struct Call {
 struct Planned {
     std::string type;
     const JudgePrompt* prompt = nullptr;
-    std::string error;        // could not be planned (a missing variable, no judge): an error
+    std::string error; // could not be planned (a missing variable, no judge): an error
     std::vector<Call> calls;
-    int self = -1;            // select-best: which output of the group is this result's
+    int self = -1; // select-best: which output of the group is this result's
 };
 
 // The judge calls of one result.

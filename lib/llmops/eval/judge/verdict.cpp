@@ -50,7 +50,8 @@ std::string without_reasoning(std::string_view reply) {
                 break;
             }
             const size_t end = low.find(close, start);
-            text.erase(start, end == std::string::npos ? std::string::npos : end + close.size() - start);
+            text.erase(start,
+                       end == std::string::npos ? std::string::npos : end + close.size() - start);
         }
     }
     return text;
@@ -125,13 +126,16 @@ Expected<std::optional<bool>> read_pass(const json* v) {
     }
     if (v->is_string()) {
         const std::string s = lower(v->get<std::string>());
-        if (s == "true" || s == "yes" || s == "pass" || s == "passed") return std::optional(true);
-        if (s == "false" || s == "no" || s == "fail" || s == "failed") return std::optional(false);
+        if (s == "true" || s == "yes" || s == "pass" || s == "passed")
+            return std::optional(true);
+        if (s == "false" || s == "no" || s == "fail" || s == "failed")
+            return std::optional(false);
     }
     if (v->is_number_integer() && (v->get<int64_t>() == 0 || v->get<int64_t>() == 1)) {
         return std::optional(v->get<int64_t>() == 1);
     }
-    return fail(ErrorCode::provider, "judge verdict: 'pass' is not true or false: {}", excerpt(v->dump()));
+    return fail(ErrorCode::provider, "judge verdict: 'pass' is not true or false: {}",
+                excerpt(v->dump()));
 }
 
 Expected<std::optional<double>> read_score(const json* v) {
@@ -149,7 +153,8 @@ Expected<std::optional<double>> read_score(const json* v) {
             return std::optional(d);
         }
     }
-    return fail(ErrorCode::provider, "judge verdict: 'score' is not a number: {}", excerpt(v->dump()));
+    return fail(ErrorCode::provider, "judge verdict: 'score' is not a number: {}",
+                excerpt(v->dump()));
 }
 
 } // namespace
@@ -173,7 +178,8 @@ Expected<Verdict> parse_verdict(std::string_view reply) {
         auto p = read_pass(pass);
         auto s = read_score(score);
         if (!p || !s) {
-            if (!first_error) first_error = p ? s.error() : p.error();
+            if (!first_error)
+                first_error = p ? s.error() : p.error();
             continue;
         }
         v.pass = *p;
@@ -181,7 +187,8 @@ Expected<Verdict> parse_verdict(std::string_view reply) {
         if (category != nullptr) {
             v.category = category->is_string() ? category->get<std::string>() : category->dump();
         }
-        if (const json* reason = member(doc, {"reason", "reasoning", "explanation"}); reason && reason->is_string()) {
+        if (const json* reason = member(doc, {"reason", "reasoning", "explanation"});
+            reason && reason->is_string()) {
             v.reason = reason->get<std::string>();
         }
         return v;

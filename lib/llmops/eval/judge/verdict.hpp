@@ -16,8 +16,8 @@ struct Verdict {
     std::optional<double> score; // "score" as written (a number or a numeric string); the caller
                                  // knows the scale (0-1, 1-5, ...)
     std::string reason;          // "reason" (or "reasoning", "explanation"), may be empty
-    std::string category;        // "category"/"choice"/"answer" when the judge picks one (factuality's
-                                 // A-E, select-best's index), else empty
+    std::string category; // "category"/"choice"/"answer" when the judge picks one (factuality's
+                          // A-E, select-best's index), else empty
 };
 
 // Finds the verdict in `reply`: reasoning blocks (<think>, <thinking>, <reasoning>) are dropped;
