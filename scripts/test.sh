@@ -9,8 +9,7 @@ jobs=$(nproc)
 
 echo "== style checks" >&2
 scripts/check-function-length.sh
-# enabled by the reformat commit
-# scripts/format.sh --check
+scripts/format.sh --check
 
 echo "== release build (-Werror)" >&2
 scripts/build.sh release

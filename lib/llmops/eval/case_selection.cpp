@@ -17,9 +17,30 @@ namespace llmops::eval {
 // the order filter_pattern, failing, sample, first_n, shard. How many will run is known before
 // the first call (an empty selection is an error, the progress bar has a total): with a pattern
 // or `--failing`, that takes one extra walk over the cases.
+namespace {
+
+// `n` of `matching` positions drawn at random with `seed`, as flags by position.
+std::vector<bool> sampled(int64_t matching, int64_t n, uint64_t seed) {
+    std::vector<size_t> order(static_cast<size_t>(matching));
+    for (size_t i = 0; i < order.size(); ++i) {
+        order[i] = i;
+    }
+    std::mt19937_64 random(seed);
+    std::shuffle(order.begin(), order.end(), random);
+    order.resize(static_cast<size_t>(n));
+    std::vector<bool> flags(static_cast<size_t>(matching), false);
+    for (size_t i : order) {
+        flags[i] = true;
+    }
+    return flags;
+}
+
+} // namespace
+
 class CaseSelector {
-  public:
-    static Expected<CaseSelector> make(store::Database& db, const Suite& suite, const CaseFilter& f) {
+public:
+    static Expected<CaseSelector> make(store::Database& db, const Suite& suite,
+                                       const CaseFilter& f) {
         CaseSelector sel;
         sel.m_filter = f;
         if (f.pattern) {
@@ -54,17 +75,7 @@ class CaseSelector {
         }
         int64_t count = matching;
         if (f.sample && *f.sample < matching) {
-            std::vector<size_t> order(static_cast<size_t>(matching));
-            for (size_t i = 0; i < order.size(); ++i) {
-                order[i] = i;
-            }
-            std::mt19937_64 random(f.seed);
-            std::shuffle(order.begin(), order.end(), random);
-            order.resize(static_cast<size_t>(*f.sample));
-            sel.m_sampled.assign(static_cast<size_t>(matching), false);
-            for (size_t i : order) {
-                sel.m_sampled[i] = true;
-            }
+            sel.m_sampled = sampled(matching, *f.sample, f.seed);
             count = *f.sample;
         }
         if (f.first_n && *f.first_n < count) {
@@ -104,7 +115,7 @@ class CaseSelector {
     bool done() const { return m_done; } // no later case can be taken
     int64_t count() const { return m_count; }
 
-  private:
+private:
     bool matches(const TestCase& c) const {
         if (m_pattern && !m_pattern->search(c.id) && !m_pattern->search(c.description)) {
             return false;
@@ -128,7 +139,8 @@ CaseFeed::CaseFeed(CaseFeed&&) noexcept = default;
 CaseFeed& CaseFeed::operator=(CaseFeed&&) noexcept = default;
 CaseFeed::~CaseFeed() = default;
 
-Expected<CaseFeed> CaseFeed::make(store::Database& db, const Suite& suite, const CaseFilter& filter) {
+Expected<CaseFeed> CaseFeed::make(store::Database& db, const Suite& suite,
+                                  const CaseFilter& filter) {
     auto selector = CaseSelector::make(db, suite, filter);
     if (!selector) {
         return fail(selector.error());
@@ -136,7 +148,9 @@ Expected<CaseFeed> CaseFeed::make(store::Database& db, const Suite& suite, const
     return CaseFeed(std::make_unique<CaseSelector>(std::move(*selector)), suite.tests.cursor());
 }
 
-int64_t CaseFeed::count() const { return m_selector->count(); }
+int64_t CaseFeed::count() const {
+    return m_selector->count();
+}
 
 std::shared_ptr<const TestCase> CaseFeed::next() {
     while (!m_done) {

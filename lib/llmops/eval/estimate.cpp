@@ -28,15 +28,27 @@ public:
     Expected<RunEstimate> run();
 
 private:
+    using Answers = std::vector<std::vector<std::optional<provider::CallOutcome>>>;
+
     Expected<void> prepare();
+    Expected<void> variant_bases(const std::string& suite_path, RunEstimate& out);
+    void estimate_case(const std::shared_ptr<const TestCase>& test, bool judged,
+                       int64_t verdict_tokens, store::ResponseCache* cache, RunEstimate& out);
+    void estimate_calls(const TestCase& test, size_t v, const provider::CompletionRequest& request,
+                        bool graded, store::ResponseCache* cache, Answers& answers,
+                        VariantEstimate& e) const;
+    bool expected_answer(const TestCase& test, size_t v, const provider::CompletionRequest& request,
+                         int r, bool graded, store::ResponseCache* cache,
+                         std::optional<provider::CallOutcome>& answer, VariantEstimate& e) const;
     const judge::Setup& judge() const { return m_judge_models.setup; }
     // Where the judge's output tokens come from (and that number).
     Expected<std::pair<JudgeEstimate, int64_t>> judge_output_basis(const std::string& suite_path);
     // Adds the judge calls of `test` on `answers` (by repeat, then variant) to `e`.
-    void estimate_judge(const std::shared_ptr<const TestCase>& test,
-                        const std::vector<std::vector<std::optional<provider::CallOutcome>>>& answers,
-                        const std::vector<std::string>& prompt_texts, int64_t verdict_tokens,
-                        store::ResponseCache* cache, JudgeEstimate& e) const;
+    void
+    estimate_judge(const std::shared_ptr<const TestCase>& test,
+                   const std::vector<std::vector<std::optional<provider::CallOutcome>>>& answers,
+                   const std::vector<std::string>& prompt_texts, int64_t verdict_tokens,
+                   store::ResponseCache* cache, JudgeEstimate& e) const;
 
     store::Database& m_db;
     const store::Project& m_project;
@@ -47,6 +59,7 @@ private:
     provider::PriceTable m_prices;
     std::optional<CaseFeed> m_feed;
     int m_repeat = 1;
+    std::vector<int64_t> m_output_per_call; // by variant: output tokens each call is assumed
 };
 
 // An estimate calls nothing: a missing API key is not an error.
@@ -97,14 +110,16 @@ std::string stand_in_text(int64_t tokens) {
     return text;
 }
 
-Expected<std::pair<JudgeEstimate, int64_t>> Estimator::judge_output_basis(const std::string& suite_path) {
+Expected<std::pair<JudgeEstimate, int64_t>>
+Estimator::judge_output_basis(const std::string& suite_path) {
     const auto is_local = [](const provider::Provider* p) {
         return p == nullptr || p->transport() == provider::Provider::Transport::local;
     };
     JudgeEstimate e;
     e.cost_usd = 0.0;
     e.provider = judge().provider ? judge().provider->id() : "";
-    e.embedder = judge().embedder && judge().embedder != judge().provider ? judge().embedder->id() : "";
+    e.embedder =
+        judge().embedder && judge().embedder != judge().provider ? judge().embedder->id() : "";
     e.local = is_local(judge().provider) && is_local(judge().embedder);
     auto previous = store::mean_judge_output_tokens(m_db, suite_path);
     if (!previous) {
@@ -130,10 +145,11 @@ Expected<std::pair<JudgeEstimate, int64_t>> Estimator::judge_output_basis(const 
     return std::pair{std::move(e), k_assumed_verdict_tokens};
 }
 
-void Estimator::estimate_judge(const std::shared_ptr<const TestCase>& test,
-                         const std::vector<std::vector<std::optional<provider::CallOutcome>>>& answers,
-                         const std::vector<std::string>& prompt_texts, int64_t verdict_tokens,
-                         store::ResponseCache* cache, JudgeEstimate& e) const {
+void Estimator::estimate_judge(
+    const std::shared_ptr<const TestCase>& test,
+    const std::vector<std::vector<std::optional<provider::CallOutcome>>>& answers,
+    const std::vector<std::string>& prompt_texts, int64_t verdict_tokens,
+    store::ResponseCache* cache, JudgeEstimate& e) const {
     const auto count = [&](const judge::Exchange& exchange) {
         for (const auto& [spec, planned] : exchange.planned) {
             for (const auto& call : planned.calls) {
@@ -146,7 +162,8 @@ void Estimator::estimate_judge(const std::shared_ptr<const TestCase>& test,
                 const provider::CompletionRequest& request = out.request;
                 const bool local = p->transport() == provider::Provider::Transport::local;
                 if (cache && !local) {
-                    auto hit = cache->get(provider::cache_key(*p, request, call.sample, out.cache_salt));
+                    auto hit =
+                        cache->get(provider::cache_key(*p, request, call.sample, out.cache_salt));
                     if (hit && *hit) {
                         ++e.cached;
                         continue;
@@ -178,7 +195,8 @@ void Estimator::estimate_judge(const std::shared_ptr<const TestCase>& test,
             if (!answer) {
                 continue;
             }
-            const AssertionContext context = answer_context(*test, m_suite, prompt_texts[v], *answer);
+            const AssertionContext context =
+                answer_context(*test, m_suite, prompt_texts[v], *answer);
             count(judge::plan(test->asserts, context, judge()));
             peers.outputs[v] = answer->result.output;
             peers.present[v] = true;
@@ -189,6 +207,133 @@ void Estimator::estimate_judge(const std::shared_ptr<const TestCase>& test,
         if (select_best && first) {
             count(judge::plan(test->asserts, *first, judge(), &peers));
         }
+    }
+}
+
+// Each variant's estimate with where its output tokens per call come from (m_output_per_call).
+Expected<void> Estimator::variant_bases(const std::string& suite_path, RunEstimate& out) {
+    for (size_t v = 0; v < m_matrix->size(); ++v) {
+        VariantEstimate e;
+        e.index = m_matrix->variants()[v].index;
+        e.label = m_matrix->variants()[v].label;
+        const provider::Provider& provider = m_matrix->provider_of(static_cast<int>(v));
+        e.local = provider.transport() == provider::Provider::Transport::local;
+        e.cost_usd = 0.0;
+        const auto& params = m_matrix->prompt_of(static_cast<int>(v)).params;
+        const auto max_tokens =
+            params.max_tokens ? params.max_tokens : provider.config().params.max_tokens;
+        auto previous = store::mean_output_tokens(m_db, suite_path, e.label);
+        if (!previous) {
+            return fail(previous.error());
+        }
+        if (*previous) {
+            e.output_basis = fmt::format("mean of run {}", (*previous)->run_id);
+            m_output_per_call.push_back(static_cast<int64_t>(std::ceil((*previous)->mean)));
+        } else if (max_tokens) {
+            e.output_basis = fmt::format("max_tokens {} (upper bound)", *max_tokens);
+            m_output_per_call.push_back(*max_tokens);
+        } else {
+            e.output_basis = fmt::format("assumed {} per call", k_assumed_output_tokens);
+            m_output_per_call.push_back(k_assumed_output_tokens);
+        }
+        out.variants.push_back(std::move(e));
+    }
+    return {};
+}
+
+// The answer the judge would see for repeat `r` of `request` (`graded` cases only): the cached
+// one, a local provider's, else a stand-in of the expected length. Counts a cache hit in `e`;
+// true when the call would be answered from the cache (and so cost nothing).
+bool Estimator::expected_answer(const TestCase& test, size_t v,
+                                const provider::CompletionRequest& request, int r, bool graded,
+                                store::ResponseCache* cache,
+                                std::optional<provider::CallOutcome>& answer,
+                                VariantEstimate& e) const {
+    const provider::Provider& provider = m_matrix->provider_of(static_cast<int>(v));
+    const int64_t tokens = m_output_per_call[v];
+    if (cache && !e.local) {
+        auto hit = cache->get(provider::cache_key(provider, request, r, ""));
+        if (hit && *hit) {
+            ++e.cached;
+            if (graded) {
+                if (auto outcome = provider::cached_outcome(**hit)) {
+                    answer = std::move(*outcome);
+                }
+            }
+            if (graded && !answer) { // unreadable: the run would call again
+                answer.emplace();
+                answer->result.output = stand_in_text(tokens);
+            }
+            return true;
+        }
+    }
+    if (graded && e.local) {
+        // echo and replay answer at once, from nothing but the request (replay from its
+        // recording, with the retrieved context the RAG triad reads).
+        if (auto direct = provider.call_direct(request, test.vars, r)) {
+            answer = std::move(*direct);
+        }
+    }
+    if (graded && !answer) {
+        answer.emplace();
+        answer->result.output = stand_in_text(tokens);
+        // A context the answer would carry (an `exec:` RAG app's) is not known yet: the stand-in
+        // has one, so the context assertions count their calls.
+        if (!test.vars.contains("context")) {
+            answer->result.context = stand_in_text(tokens);
+        }
+    }
+    return false;
+}
+
+// Variant `v`'s calls on `test`, every repeat, into `e`; the answers into `answers` by repeat.
+void Estimator::estimate_calls(const TestCase& test, size_t v,
+                               const provider::CompletionRequest& request, bool graded,
+                               store::ResponseCache* cache, Answers& answers,
+                               VariantEstimate& e) const {
+    const provider::Provider& provider = m_matrix->provider_of(static_cast<int>(v));
+    provider::CompletionResult estimate;
+    provider::detail::estimate_usage(request, estimate);
+    for (int r = 0; r < m_repeat; ++r) {
+        ++e.calls;
+        if (expected_answer(test, v, request, r, graded, cache, answers[static_cast<size_t>(r)][v],
+                            e)) {
+            continue;
+        }
+        provider::Usage usage;
+        usage.input = estimate.usage.input;
+        usage.output = m_output_per_call[v];
+        usage.estimated = true;
+        e.input_tokens += usage.input;
+        e.output_tokens += usage.output;
+        if (!e.local && e.cost_usd) {
+            const auto cost = provider::price_usage(provider, m_prices, usage);
+            e.cost_usd = cost ? std::optional(*e.cost_usd + *cost) : std::nullopt;
+        }
+    }
+}
+
+// Every variant's calls on `test`, then the judge's on the answers they would get.
+void Estimator::estimate_case(const std::shared_ptr<const TestCase>& test, bool judged,
+                              int64_t verdict_tokens, store::ResponseCache* cache,
+                              RunEstimate& out) {
+    const bool graded = judged && judge::has_model_graded(test->asserts);
+    // The answers the judge would see, by repeat then variant (nullopt: no call).
+    Answers answers(static_cast<size_t>(m_repeat),
+                    std::vector<std::optional<provider::CallOutcome>>(m_matrix->size()));
+    std::vector<std::string> prompt_texts(m_matrix->size());
+    store::PromptStore prompts(m_db);
+    for (size_t v = 0; v < m_matrix->size(); ++v) {
+        auto request = m_matrix->request(static_cast<int>(v), *test, prompts);
+        if (!request) {
+            out.variants[v].not_rendered += m_repeat;
+            continue;
+        }
+        prompt_texts[v] = prompt_text(request->messages);
+        estimate_calls(*test, v, *request, graded, cache, answers, out.variants[v]);
+    }
+    if (graded) {
+        estimate_judge(test, answers, prompt_texts, verdict_tokens, cache, *out.judge);
     }
 }
 
@@ -203,35 +348,11 @@ Expected<RunEstimate> Estimator::run() {
             cache.emplace(std::move(**opened));
         }
     }
-    const std::string suite_path = m_options.suite_display_path.empty()
-                                       ? m_suite.path.string()
-                                       : m_options.suite_display_path;
+    const std::string suite_path =
+        m_options.suite_display_path.empty() ? m_suite.path.string() : m_options.suite_display_path;
     RunEstimate out;
-    std::vector<std::optional<int64_t>> output_per_call; // nullopt: max_tokens per request
-    for (size_t v = 0; v < m_matrix->size(); ++v) {
-        VariantEstimate e;
-        e.index = m_matrix->variants()[v].index;
-        e.label = m_matrix->variants()[v].label;
-        const provider::Provider& provider = m_matrix->provider_of(static_cast<int>(v));
-        e.local = provider.transport() == provider::Provider::Transport::local;
-        e.cost_usd = 0.0;
-        const auto& params = m_matrix->prompt_of(static_cast<int>(v)).params;
-        const auto max_tokens = params.max_tokens ? params.max_tokens : provider.config().params.max_tokens;
-        auto previous = store::mean_output_tokens(m_db, suite_path, e.label);
-        if (!previous) {
-            return fail(previous.error());
-        }
-        if (*previous) {
-            e.output_basis = fmt::format("mean of run {}", (*previous)->run_id);
-            output_per_call.push_back(static_cast<int64_t>(std::ceil((*previous)->mean)));
-        } else if (max_tokens) {
-            e.output_basis = fmt::format("max_tokens {} (upper bound)", *max_tokens);
-            output_per_call.push_back(*max_tokens);
-        } else {
-            e.output_basis = fmt::format("assumed {} per call", k_assumed_output_tokens);
-            output_per_call.push_back(k_assumed_output_tokens);
-        }
-        out.variants.push_back(std::move(e));
+    if (auto ok = variant_bases(suite_path, out); !ok) {
+        return fail(ok.error());
     }
     const bool judged = judge().provider != nullptr || judge().embedder != nullptr;
     int64_t verdict_tokens = k_assumed_verdict_tokens;
@@ -243,86 +364,8 @@ Expected<RunEstimate> Estimator::run() {
         out.judge = std::move(basis->first);
         verdict_tokens = basis->second;
     }
-    store::PromptStore prompts(m_db);
     while (const std::shared_ptr<const TestCase> test = m_feed->next()) {
-        const bool graded = judged && judge::has_model_graded(test->asserts);
-        // The answers the judge would see, by repeat then variant (nullopt: no call).
-        std::vector<std::vector<std::optional<provider::CallOutcome>>> answers(
-            static_cast<size_t>(m_repeat),
-            std::vector<std::optional<provider::CallOutcome>>(m_matrix->size()));
-        std::vector<std::string> prompt_texts(m_matrix->size());
-        for (size_t v = 0; v < m_matrix->size(); ++v) {
-            VariantEstimate& e = out.variants[v];
-            const auto& resolved = m_matrix->prompt_of(static_cast<int>(v));
-            const provider::Provider& provider = m_matrix->provider_of(static_cast<int>(v));
-            auto rendered = prompt::render_prompt(resolved.def, test->vars,
-                                                  prompt::store_partial_loader(prompts),
-                                                  prompt::RenderOptions{});
-            if (!rendered) {
-                e.not_rendered += m_repeat;
-                continue;
-            }
-            provider::CompletionRequest request;
-            request.model = provider.config().spec.model;
-            request.messages = to_messages(*rendered);
-            request.params = resolved.params;
-            prompt_texts[v] = prompt_text(request.messages);
-            provider::CompletionResult estimate;
-            provider::detail::estimate_usage(request, estimate);
-            for (int r = 0; r < m_repeat; ++r) {
-                ++e.calls;
-                auto& answer = answers[static_cast<size_t>(r)][v];
-                if (cache && !e.local) {
-                    auto hit = cache->get(provider::cache_key(provider, request, r, ""));
-                    if (hit && *hit) {
-                        ++e.cached;
-                        if (graded) {
-                            if (auto outcome = provider::cached_outcome(**hit)) {
-                                answer = std::move(*outcome);
-                            }
-                        }
-                        if (graded && !answer) { // unreadable: the run would call again
-                            answer.emplace();
-                            answer->result.output = stand_in_text(*output_per_call[v]);
-                        }
-                        continue;
-                    }
-                }
-                if (graded && e.local) {
-                    // echo and replay answer at once, from nothing but the request (replay
-                    // from its recording, with the retrieved context the RAG triad reads).
-                    if (auto direct = provider.call_direct(request, test->vars, r)) {
-                        answer = std::move(*direct);
-                    }
-                }
-                if (graded && !answer) {
-                    answer.emplace();
-                    answer->result.output = stand_in_text(*output_per_call[v]);
-                    // A context the answer would carry (an `exec:` RAG app's) is not known
-                    // yet: the stand-in has one, so the context assertions count their calls.
-                    if (!test->vars.contains("context")) {
-                        answer->result.context = stand_in_text(*output_per_call[v]);
-                    }
-                }
-                provider::Usage usage;
-                usage.input = estimate.usage.input;
-                usage.output = *output_per_call[v];
-                usage.estimated = true;
-                e.input_tokens += usage.input;
-                e.output_tokens += usage.output;
-                if (e.local) {
-                    continue;
-                }
-                if (e.cost_usd) {
-                    const auto cost = provider::price_usage(provider, m_prices, usage);
-                    e.cost_usd = cost ? std::optional(*e.cost_usd + *cost) : std::nullopt;
-                }
-            }
-        }
-        if (graded) {
-            estimate_judge(test, answers, prompt_texts, verdict_tokens,
-                           cache ? &*cache : nullptr, *out.judge);
-        }
+        estimate_case(test, judged, verdict_tokens, cache ? &*cache : nullptr, out);
     }
     if (m_feed->error()) {
         return fail(*m_feed->error());
@@ -379,12 +422,9 @@ json RunEstimate::to_json() const {
                       {"local", judge->local},
                       {"cost_usd", judge->cost_usd ? json(*judge->cost_usd) : json()}};
     }
-    return json{{"variants", list},
-                {"judge", std::move(judge_json)},
-                {"calls", calls()},
-                {"cost_usd", priced_cost_usd()},
-                {"unpriced", has_unpriced()},
-                {"estimated", true}};
+    return json{{"variants", list},           {"judge", std::move(judge_json)},
+                {"calls", calls()},           {"cost_usd", priced_cost_usd()},
+                {"unpriced", has_unpriced()}, {"estimated", true}};
 }
 
 Expected<RunEstimate> estimate_suite(store::Database& db, const store::Project& project,
