@@ -89,6 +89,26 @@ TEST_SUITE("eval") {
             CHECK(run->provenance["repeat"] == 2);
             CHECK(run->summary["variants"][1]["results"] == 6);
         }
+        SUBCASE("--filter-pattern is matched in linear time, and what it cannot do is refused") {
+            auto suite = echo_suite(3);
+            auto listed = suite.tests.to_vector();
+            REQUIRE_OK(listed);
+            std::vector<eval::TestCase> cases = std::move(*listed);
+            // std::regex recursed once per character: `.*x` over this description overflowed the
+            // stack and killed the process.
+            cases[1].description = std::string(200000, 'a') + "x";
+            suite.tests = eval::CaseSource(std::move(cases));
+            eval::RunOptions options;
+            options.filter.pattern = ".*x";
+            auto long_text = eval::run_suite(*p.db, p.project, suite, options, {}, {});
+            REQUIRE_OK(long_text);
+            CHECK(count_results(*p.db, long_text->run_id) == 1);
+            options.filter.pattern = "(a)\\1";
+            auto refused = eval::run_suite(*p.db, p.project, suite, options, {}, {});
+            REQUIRE_FALSE(refused.has_value());
+            CHECK(refused.error().code() == ErrorCode::invalid_input);
+            CHECK(refused.error().message().starts_with("--filter-pattern '(a)\\1': "));
+        }
         SUBCASE("filters pick the cases") {
             auto suite = echo_suite(10);
             eval::RunOptions options;
