@@ -3,7 +3,7 @@
 #   release: build/       (RelWithDebInfo, -Werror)
 #   asan:    build-asan/  (ASan + UBSan, -O1, -Werror; -g1: line tables, all that the sanitizers'
 #            reports need, and half the compile time of -g, docs/testing.md)
-# LLMOPS_DEBUG_INFO sets the release build's debug flag (default -g; CI, .ci/run, uses -g1). Both
+# LLMOPS_DEBUG_INFO sets the release build's debug flag (default -g; scripts/test.sh, so CI, uses -g1). Both
 # apply when a build directory is configured, its first build.
 set -euo pipefail
 cd "$(dirname "$0")/.."

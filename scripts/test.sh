@@ -6,6 +6,9 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 "$root/scripts/setup.sh" --tests
 jobs=$(nproc)
+# Line tables only in the release build too: the suite never runs a debugger, and -g1 compiles a
+# quarter faster than -g (docs/testing.md, "CI time"). Applies when build/ is first configured.
+export LLMOPS_DEBUG_INFO=${LLMOPS_DEBUG_INFO:--g1}
 
 echo "== style checks" >&2
 scripts/check-function-length.sh
