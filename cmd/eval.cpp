@@ -16,6 +16,7 @@
 #include <llmops/eval/runner.hpp>
 #include <llmops/eval/suite.hpp>
 #include <llmops/prompt/render.hpp>
+#include <llmops/report/estimate_report.hpp>
 #include <llmops/report/run_report.hpp>
 #include <llmops/store/runs.hpp>
 #include <llmops/util/files.hpp>
@@ -217,11 +218,6 @@ int exit_code_for(const eval::RunSummary& s, const EvalOptions& o, const eval::S
     return k_exit_ok;
 }
 
-// "$0.0123" below a dollar, "$12.34" above.
-std::string usd_text(double usd) {
-    return util::format_usd(usd, {.zero = util::UsdZero::decimals});
-}
-
 // `eval --estimate`: what the run would cost, with nothing called.
 Expected<int> estimate(store::Database& db, const store::Project& project, const eval::Suite& suite,
                        const eval::RunOptions& run, bool as_json) {
@@ -232,40 +228,7 @@ Expected<int> estimate(store::Database& db, const store::Project& project, const
     if (as_json) {
         return print_ok(e->to_json().dump(2) + "\n");
     }
-    std::string out = fmt::format("estimate for {} ({} calls; nothing was called)\n",
-                                  run.suite_display_path, e->calls());
-    out += fmt::format("{:<36}  {:>6}  {:>6}  {:>10}  {:>10}  {:>10}  {}\n", "VARIANT", "CALLS",
-                       "CACHED", "INPUT TOK", "OUTPUT TOK", "COST", "OUTPUT TOKENS FROM");
-    for (const auto& v : e->variants) {
-        std::string label = v.label.size() > 36 ? v.label.substr(0, 33) + "..." : v.label;
-        const std::string cost = v.local      ? "$0 (local)"
-                                 : v.cost_usd ? usd_text(*v.cost_usd)
-                                              : "unpriced";
-        out += fmt::format("{:<36}  {:>6}  {:>6}  {:>10}  {:>10}  {:>10}  {}\n", label, v.calls,
-                           v.cached, v.input_tokens, v.output_tokens, cost, v.output_basis);
-        if (v.not_rendered > 0) {
-            out += fmt::format(
-                "  {} call(s) not counted: the prompt cannot be rendered for their case\n",
-                v.not_rendered);
-        }
-    }
-    if (const auto& j = e->judge) {
-        std::string label = "judge: " + (j->provider.empty() ? j->embedder : j->provider);
-        if (!j->provider.empty() && !j->embedder.empty()) {
-            label += " + " + j->embedder;
-        }
-        label = label.size() > 36 ? label.substr(0, 33) + "..." : label;
-        const std::string cost = j->local      ? "$0 (local)"
-                                 : j->cost_usd ? usd_text(*j->cost_usd)
-                                               : "unpriced";
-        out += fmt::format("{:<36}  {:>6}  {:>6}  {:>10}  {:>10}  {:>10}  {}\n", label, j->calls,
-                           j->cached, j->input_tokens, j->output_tokens, cost, j->output_basis);
-    }
-    out += fmt::format("total: {} (estimate: input tokens counted as ceil(characters / 4)){}\n",
-                       usd_text(e->priced_cost_usd()),
-                       e->has_unpriced() ? "; unpriced models are not included (llmops prices list)"
-                                         : "");
-    return print_ok(out);
+    return print_ok(report::estimate_text(*e, run.suite_display_path));
 }
 
 Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
