@@ -12,6 +12,7 @@
 
 #include <llmops/eval/judge/calibrate.hpp>
 #include <llmops/eval/suite.hpp>
+#include <llmops/report/calibration_report.hpp>
 #include <llmops/store/runs.hpp>
 
 namespace llmops::cmd {
@@ -31,58 +32,20 @@ struct CalibrateOptions {
     std::optional<std::string> record;
 };
 
-std::string rate(const std::optional<double>& value) {
-    return value ? fmt::format("{:.3f}", *value) : std::string("-");
-}
-
-std::string ratio(size_t part, size_t whole) {
-    return fmt::format("{}/{}", part, whole);
-}
-
-std::string calibration_text(const eval::judge::Calibration& c, const CalibrateOptions& o) {
-    std::string out =
-        fmt::format("judge calibration of {} against {} (run {})\n", o.suite, o.labels, c.run_id);
-    std::string prompts;
-    for (const auto& p : c.judge_prompts) {
-        prompts += (prompts.empty() ? "" : ", ") + p;
+// The gates: --min-kappa and --min-accuracy (exit 1 when either fails).
+int gate_code(const eval::judge::Calibration& c, const CalibrateOptions& o) {
+    int code = k_exit_ok;
+    if (o.min_kappa && !(c.agreement.kappa && *c.agreement.kappa >= *o.min_kappa)) {
+        std::fprintf(stderr, "llmops: gate failed: kappa %s is below --min-kappa %g\n",
+                     report::rate_text(c.agreement.kappa).c_str(), *o.min_kappa);
+        code = k_exit_gate;
     }
-    out += fmt::format("judge: {} with {}\n", c.judge_id, prompts);
-    const auto& n = c.counts;
-    const size_t judged = n.total();
-    out += fmt::format("  labels        {} ({} judge {})\n", c.labelled, c.errors,
-                       c.errors == 1 ? "error" : "errors");
-    if (judged > 0) {
-        out += fmt::format("  accuracy      {}  ({} agree)\n", rate(c.agreement.accuracy),
-                           ratio(n.true_positive + n.true_negative, judged));
-        out += fmt::format("  kappa         {}  (Cohen's; 0 is chance agreement, 1 perfect)\n",
-                           rate(c.agreement.kappa));
-        out += fmt::format("  TPR           {}  (of human passes, the judge passed {})\n",
-                           rate(c.agreement.true_positive_rate),
-                           ratio(n.true_positive, n.true_positive + n.false_negative));
-        out += fmt::format("  TNR           {}  (of human fails, the judge failed {})\n",
-                           rate(c.agreement.true_negative_rate),
-                           ratio(n.true_negative, n.true_negative + n.false_positive));
-        out += "  confusion                 judge pass  judge fail\n";
-        out += fmt::format("                human pass  {:>10}  {:>10}\n", n.true_positive,
-                           n.false_negative);
-        out += fmt::format("                human fail  {:>10}  {:>10}\n", n.false_positive,
-                           n.true_negative);
+    if (o.min_accuracy && !(c.agreement.accuracy && *c.agreement.accuracy >= *o.min_accuracy)) {
+        std::fprintf(stderr, "llmops: gate failed: accuracy %s is below --min-accuracy %g\n",
+                     report::rate_text(c.agreement.accuracy).c_str(), *o.min_accuracy);
+        code = k_exit_gate;
     }
-    if (c.pairs > 0) {
-        out += fmt::format(
-            "  pairwise      {}  ({} pairs where the judge preferred the humans' choice)\n",
-            rate(c.pairwise_accuracy()),
-            ratio(static_cast<size_t>(c.pairs_agree), static_cast<size_t>(c.pairs)));
-        out += fmt::format("  position bias {}  ({} of {} rounds flipped with the order)\n",
-                           rate(c.position_bias_rate()), c.position_flips, c.rounds);
-    }
-    if (!c.first_error.empty()) {
-        out += fmt::format("  first error: {}\n", c.first_error);
-    }
-    if (c.interrupted) {
-        out += "  interrupted: labels not judged yet are left out\n";
-    }
-    return out;
+    return code;
 }
 
 Expected<int> calibrate_command(const Context& ctx, const CalibrateOptions& o) {
@@ -119,8 +82,8 @@ Expected<int> calibrate_command(const Context& ctx, const CalibrateOptions& o) {
     if (!result) {
         return fail(result.error());
     }
-    auto printed =
-        o.json ? print(result->to_json().dump(2) + "\n") : print(calibration_text(*result, o));
+    auto printed = o.json ? print(result->to_json().dump(2) + "\n")
+                          : print(report::calibration_text(*result, o.suite, o.labels));
     if (!printed) {
         return fail(printed.error());
     }
@@ -135,19 +98,7 @@ Expected<int> calibrate_command(const Context& ctx, const CalibrateOptions& o) {
         std::fprintf(stderr, "llmops: the judge graded no label: nothing to measure\n");
         return k_exit_runtime;
     }
-    int code = k_exit_ok;
-    if (o.min_kappa && !(result->agreement.kappa && *result->agreement.kappa >= *o.min_kappa)) {
-        std::fprintf(stderr, "llmops: gate failed: kappa %s is below --min-kappa %g\n",
-                     rate(result->agreement.kappa).c_str(), *o.min_kappa);
-        code = k_exit_gate;
-    }
-    if (o.min_accuracy &&
-        !(result->agreement.accuracy && *result->agreement.accuracy >= *o.min_accuracy)) {
-        std::fprintf(stderr, "llmops: gate failed: accuracy %s is below --min-accuracy %g\n",
-                     rate(result->agreement.accuracy).c_str(), *o.min_accuracy);
-        code = k_exit_gate;
-    }
-    return code;
+    return gate_code(*result, o);
 }
 
 } // namespace

@@ -16,8 +16,8 @@ std::string usd_text(double usd) {
 } // namespace
 
 std::string estimate_text(const eval::RunEstimate& e, const std::string& suite_display) {
-    std::string out = fmt::format("estimate for {} ({} calls; nothing was called)\n",
-                                  suite_display, e.calls());
+    std::string out =
+        fmt::format("estimate for {} ({} calls; nothing was called)\n", suite_display, e.calls());
     out += fmt::format("{:<36}  {:>6}  {:>6}  {:>10}  {:>10}  {:>10}  {}\n", "VARIANT", "CALLS",
                        "CACHED", "INPUT TOK", "OUTPUT TOK", "COST", "OUTPUT TOKENS FROM");
     for (const auto& v : e.variants) {
@@ -48,7 +48,7 @@ std::string estimate_text(const eval::RunEstimate& e, const std::string& suite_d
     out += fmt::format("total: {} (estimate: input tokens counted as ceil(characters / 4)){}\n",
                        usd_text(e.priced_cost_usd()),
                        e.has_unpriced() ? "; unpriced models are not included (llmops prices list)"
-                                         : "");
+                                        : "");
     return out;
 }
 
