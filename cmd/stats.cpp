@@ -4,11 +4,9 @@
 #include <memory>
 #include <optional>
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
 #include "cli.hpp"
 
+#include <llmops/report/power_report.hpp>
 #include <llmops/stats/power.hpp>
 
 namespace llmops::cmd {
@@ -41,43 +39,8 @@ Expected<int> power_command(const PowerOptions& o) {
     if (!n) {
         return fail(n.error());
     }
-    if (o.json) {
-        nlohmann::json doc{
-            {"design", o.independent ? "independent" : "paired"},
-            {"baseline", o.baseline},
-            {"delta", o.delta},
-            {"alpha", o.alpha},
-            {"power", o.power},
-            {"repeats", n->repeats},
-            {"icc", o.icc},
-            {"cases", n->cases},
-            {"runs", n->runs},
-            {"cases_exact", n->cases_exact},
-            {"design_effect", n->design_effect},
-            {"discordance", o.independent ? nlohmann::json() : nlohmann::json(n->discordance)}};
-        return print_ok(doc.dump(2) + "\n");
-    }
-    std::string out = fmt::format(
-        "To see a pass rate drop from {:.1f}% to {:.1f}% with {:.0f}% power at alpha {}:\n",
-        100 * o.baseline, 100 * (o.baseline - o.delta), 100 * o.power, o.alpha);
-    if (o.independent) {
-        out += fmt::format("  {} cases per side (two separate samples of cases)", n->cases);
-    } else {
-        out += fmt::format(
-            "  {} cases, each run on both versions (paired, as llmops diff compares them; "
-            "assumed {:.1f}% of cases change outcome{})",
-            n->cases, 100 * n->discordance,
-            o.discordance
-                ? ""
-                : ", as if the versions were independent: pass --discordance if you know it");
-    }
-    out += "\n";
-    if (n->repeats > 1) {
-        out += fmt::format("  with {} repeats per case ({} runs; intra-case correlation {}, design "
-                           "effect {:.2f})\n",
-                           n->repeats, n->runs, o.icc, n->design_effect);
-    }
-    return print_ok(out);
+    return print_ok(o.json ? report::power_json(q, design, *n).dump(2) + "\n"
+                           : report::power_text(q, design, *n));
 }
 
 } // namespace
