@@ -10,6 +10,7 @@
 
 #include <llmops/eval/case_selection.hpp>
 #include <llmops/eval/matrix.hpp>
+#include <llmops/eval/plan.hpp>
 #include <llmops/provider/wire.hpp>
 #include <llmops/store/cache.hpp>
 
@@ -40,7 +41,7 @@ private:
     bool expected_answer(const TestCase& test, size_t v, const provider::CompletionRequest& request,
                          int r, bool graded, store::ResponseCache* cache,
                          std::optional<provider::CallOutcome>& answer, VariantEstimate& e) const;
-    const judge::Setup& judge() const { return m_judge_models.setup; }
+    const judge::Setup& judge() const { return m_plan->judge.setup; }
     // Where the judge's output tokens come from (and that number).
     Expected<std::pair<JudgeEstimate, int64_t>> judge_output_basis(const std::string& suite_path);
     // Adds the judge calls of `test` on `answers` (by repeat, then variant) to `e`.
@@ -54,11 +55,7 @@ private:
     const store::Project& m_project;
     const Suite& m_suite;
     const RunOptions& m_options;
-    std::optional<Matrix> m_matrix;
-    JudgeModels m_judge_models;
-    provider::PriceTable m_prices;
-    std::optional<CaseFeed> m_feed;
-    int m_repeat = 1;
+    std::optional<RunPlan> m_plan;
     std::vector<int64_t> m_output_per_call; // by variant: output tokens each call is assumed
 };
 
@@ -74,28 +71,11 @@ provider::EnvLookup estimate_env() {
 }
 
 Expected<void> Estimator::prepare() {
-    const provider::EnvLookup env = estimate_env();
-    auto matrix = Matrix::make(m_db, m_suite, env);
-    if (!matrix) {
-        return fail(matrix.error());
+    auto plan = plan_run(m_db, m_project, m_suite, m_options, estimate_env());
+    if (!plan) {
+        return fail(plan.error());
     }
-    m_matrix = std::move(*matrix);
-    auto judge = make_judge_models(m_db, m_suite, m_options.judge, m_options.judge_samples, env);
-    if (!judge) {
-        return fail(judge.error());
-    }
-    m_judge_models = std::move(*judge);
-    auto prices = provider::load_price_table(m_project.dir / "prices.yaml");
-    if (!prices) {
-        return fail(prices.error());
-    }
-    m_prices = std::move(*prices);
-    auto feed = CaseFeed::make(m_db, m_suite, m_options.filter);
-    if (!feed) {
-        return fail(feed.error());
-    }
-    m_feed = std::move(*feed);
-    m_repeat = std::max(1, m_options.repeat.value_or(m_suite.repeat));
+    m_plan.emplace(std::move(*plan));
     return {};
 }
 
@@ -178,7 +158,7 @@ void Estimator::estimate_judge(
                 e.input_tokens += usage.input;
                 e.output_tokens += usage.output;
                 if (!local && e.cost_usd) {
-                    const auto cost = provider::price_usage(*p, m_prices, usage);
+                    const auto cost = provider::price_usage(*p, m_plan->prices, usage);
                     e.cost_usd = cost ? std::optional(*e.cost_usd + *cost) : std::nullopt;
                 }
             }
@@ -187,10 +167,10 @@ void Estimator::estimate_judge(
     const bool select_best = judge::has_model_graded(test->asserts, "select-best");
     for (size_t r = 0; r < answers.size(); ++r) {
         judge::Peers peers;
-        peers.outputs.resize(m_matrix->size());
-        peers.present.resize(m_matrix->size(), false);
+        peers.outputs.resize(m_plan->matrix.size());
+        peers.present.resize(m_plan->matrix.size(), false);
         std::optional<AssertionContext> first;
-        for (size_t v = 0; v < m_matrix->size(); ++v) {
+        for (size_t v = 0; v < m_plan->matrix.size(); ++v) {
             const auto& answer = answers[r][v];
             if (!answer) {
                 continue;
@@ -212,14 +192,14 @@ void Estimator::estimate_judge(
 
 // Each variant's estimate with where its output tokens per call come from (m_output_per_call).
 Expected<void> Estimator::variant_bases(const std::string& suite_path, RunEstimate& out) {
-    for (size_t v = 0; v < m_matrix->size(); ++v) {
+    for (size_t v = 0; v < m_plan->matrix.size(); ++v) {
         VariantEstimate e;
-        e.index = m_matrix->variants()[v].index;
-        e.label = m_matrix->variants()[v].label;
-        const provider::Provider& provider = m_matrix->provider_of(static_cast<int>(v));
+        e.index = m_plan->matrix.variants()[v].index;
+        e.label = m_plan->matrix.variants()[v].label;
+        const provider::Provider& provider = m_plan->matrix.provider_of(static_cast<int>(v));
         e.local = provider.transport() == provider::Provider::Transport::local;
         e.cost_usd = 0.0;
-        const auto& params = m_matrix->prompt_of(static_cast<int>(v)).params;
+        const auto& params = m_plan->matrix.prompt_of(static_cast<int>(v)).params;
         const auto max_tokens =
             params.max_tokens ? params.max_tokens : provider.config().params.max_tokens;
         auto previous = store::mean_output_tokens(m_db, suite_path, e.label);
@@ -249,7 +229,7 @@ bool Estimator::expected_answer(const TestCase& test, size_t v,
                                 store::ResponseCache* cache,
                                 std::optional<provider::CallOutcome>& answer,
                                 VariantEstimate& e) const {
-    const provider::Provider& provider = m_matrix->provider_of(static_cast<int>(v));
+    const provider::Provider& provider = m_plan->matrix.provider_of(static_cast<int>(v));
     const int64_t tokens = m_output_per_call[v];
     if (cache && !e.local) {
         auto hit = cache->get(provider::cache_key(provider, request, r, ""));
@@ -291,10 +271,10 @@ void Estimator::estimate_calls(const TestCase& test, size_t v,
                                const provider::CompletionRequest& request, bool graded,
                                store::ResponseCache* cache, Answers& answers,
                                VariantEstimate& e) const {
-    const provider::Provider& provider = m_matrix->provider_of(static_cast<int>(v));
+    const provider::Provider& provider = m_plan->matrix.provider_of(static_cast<int>(v));
     provider::CompletionResult estimate;
     provider::detail::estimate_usage(request, estimate);
-    for (int r = 0; r < m_repeat; ++r) {
+    for (int r = 0; r < m_plan->repeat; ++r) {
         ++e.calls;
         if (expected_answer(test, v, request, r, graded, cache, answers[static_cast<size_t>(r)][v],
                             e)) {
@@ -307,7 +287,7 @@ void Estimator::estimate_calls(const TestCase& test, size_t v,
         e.input_tokens += usage.input;
         e.output_tokens += usage.output;
         if (!e.local && e.cost_usd) {
-            const auto cost = provider::price_usage(provider, m_prices, usage);
+            const auto cost = provider::price_usage(provider, m_plan->prices, usage);
             e.cost_usd = cost ? std::optional(*e.cost_usd + *cost) : std::nullopt;
         }
     }
@@ -319,14 +299,14 @@ void Estimator::estimate_case(const std::shared_ptr<const TestCase>& test, bool 
                               RunEstimate& out) {
     const bool graded = judged && judge::has_model_graded(test->asserts);
     // The answers the judge would see, by repeat then variant (nullopt: no call).
-    Answers answers(static_cast<size_t>(m_repeat),
-                    std::vector<std::optional<provider::CallOutcome>>(m_matrix->size()));
-    std::vector<std::string> prompt_texts(m_matrix->size());
+    Answers answers(static_cast<size_t>(m_plan->repeat),
+                    std::vector<std::optional<provider::CallOutcome>>(m_plan->matrix.size()));
+    std::vector<std::string> prompt_texts(m_plan->matrix.size());
     store::PromptStore prompts(m_db);
-    for (size_t v = 0; v < m_matrix->size(); ++v) {
-        auto request = m_matrix->request(static_cast<int>(v), *test, prompts);
+    for (size_t v = 0; v < m_plan->matrix.size(); ++v) {
+        auto request = m_plan->matrix.request(static_cast<int>(v), *test, prompts);
         if (!request) {
-            out.variants[v].not_rendered += m_repeat;
+            out.variants[v].not_rendered += m_plan->repeat;
             continue;
         }
         prompt_texts[v] = prompt_text(request->messages);
@@ -364,11 +344,11 @@ Expected<RunEstimate> Estimator::run() {
         out.judge = std::move(basis->first);
         verdict_tokens = basis->second;
     }
-    while (const std::shared_ptr<const TestCase> test = m_feed->next()) {
+    while (const std::shared_ptr<const TestCase> test = m_plan->feed.next()) {
         estimate_case(test, judged, verdict_tokens, cache ? &*cache : nullptr, out);
     }
-    if (m_feed->error()) {
-        return fail(*m_feed->error());
+    if (m_plan->feed.error()) {
+        return fail(*m_plan->feed.error());
     }
     return out;
 }

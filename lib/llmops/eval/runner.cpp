@@ -14,6 +14,7 @@
 
 #include <llmops/eval/judge/judge.hpp>
 #include <llmops/eval/matrix.hpp>
+#include <llmops/eval/plan.hpp>
 #include <llmops/eval/result.hpp>
 #include <llmops/eval/scheduler.hpp>
 #include <llmops/eval/session.hpp>
@@ -90,8 +91,8 @@ private:
     void check_limits(const Expected<provider::CallOutcome>& outcome);
     void store_result(store::ResultRecord record);
     Expected<RunSummary> finish();
-    judge::Setup& judge_setup() { return m_judge_models.setup; }
-    const judge::Setup& judge_setup() const { return m_judge_models.setup; }
+    judge::Setup& judge_setup() { return m_plan->judge.setup; }
+    const judge::Setup& judge_setup() const { return m_plan->judge.setup; }
 
     store::Database& m_db;
     const store::Project& m_project;
@@ -99,14 +100,10 @@ private:
     const RunOptions& m_options;
     const ResultListener& m_on_result;
 
-    std::optional<Matrix> m_matrix;
-    JudgeModels m_judge_models;
-    provider::PriceTable m_prices;
-    std::optional<CaseFeed> m_feed;
+    std::optional<RunPlan> m_plan;
     std::optional<RunSession> m_session;
     std::optional<Scheduler> m_scheduler;
-    provider::CallEngine* m_engine = nullptr; // while the session drives it
-    int m_repeat = 1;
+    provider::CallEngine* m_engine = nullptr;             // while the session drives it
     std::set<std::tuple<int, std::string, int>> m_done;   // resumed keys
     std::map<std::pair<int64_t, int>, Group> m_groups;    // select-best: (case position, repeat)
     std::map<std::pair<int64_t, int>, int> m_group_sizes; // variants scheduled per group
@@ -122,34 +119,17 @@ private:
 };
 
 Expected<void> Run::prepare() {
-    const provider::EnvLookup env = provider::process_env();
-    auto matrix = Matrix::make(m_db, m_suite, env);
-    if (!matrix) {
-        return fail(matrix.error());
+    auto plan = plan_run(m_db, m_project, m_suite, m_options, provider::process_env());
+    if (!plan) {
+        return fail(plan.error());
     }
-    m_matrix = std::move(*matrix);
-    auto judge = make_judge_models(m_db, m_suite, m_options.judge, m_options.judge_samples, env);
-    if (!judge) {
-        return fail(judge.error());
-    }
-    m_judge_models = std::move(*judge);
-    auto prices = provider::load_price_table(m_project.dir / "prices.yaml");
-    if (!prices) {
-        return fail(prices.error());
-    }
-    m_prices = std::move(*prices);
-    for (const auto& v : m_matrix->variants()) {
+    m_plan.emplace(std::move(*plan));
+    for (const auto& v : m_plan->matrix.variants()) {
         VariantSummary s;
         s.index = v.index;
         s.label = v.label;
         m_summary.variants.push_back(std::move(s));
     }
-    auto feed = CaseFeed::make(m_db, m_suite, m_options.filter);
-    if (!feed) {
-        return fail(feed.error());
-    }
-    m_feed = std::move(*feed);
-    m_repeat = std::max(1, m_options.repeat.value_or(m_suite.repeat));
     return {};
 }
 
@@ -157,9 +137,9 @@ Expected<void> Run::prepare() {
 // the run's provenance, its variants or its results.
 void Run::protect_secrets() {
     std::vector<std::string> secrets = provider::environment_secrets(provider::process_env());
-    std::vector<provider::Provider*> callers = {m_judge_models.judge.get(),
-                                                m_judge_models.embedder.get()};
-    for (const auto& p : m_matrix->providers()) {
+    std::vector<provider::Provider*> callers = {m_plan->judge.judge.get(),
+                                                m_plan->judge.embedder.get()};
+    for (const auto& p : m_plan->matrix.providers()) {
         callers.push_back(p.get());
     }
     std::erase(callers, nullptr);
@@ -171,7 +151,7 @@ void Run::protect_secrets() {
     }
     m_redactor = util::Redactor(secrets, util::Redactor::Short::kept);
     m_error_redactor = util::Redactor(secrets);
-    for (auto& v : m_matrix->variants()) {
+    for (auto& v : m_plan->matrix.variants()) {
         m_redactor.redact_json(v.provider_config);
     }
 }
@@ -193,7 +173,7 @@ Expected<void> Run::start_run_record() {
     if (!run) {
         return fail(run.error());
     }
-    if (auto diff = resume_difference(*run, m_suite, m_matrix->variants())) {
+    if (auto diff = resume_difference(*run, m_suite, m_plan->matrix.variants())) {
         return fail(ErrorCode::conflict, "cannot resume run {}: {} since it started",
                     *m_options.resume_run, *diff);
     }
@@ -223,17 +203,17 @@ Expected<store::RunRecord> Run::new_run_record() {
     run.suite_hash = m_suite.hash;
     run.dataset_hash = m_suite.dataset_hash;
     run.description = m_redactor.redact(m_suite.description);
-    run.variants = m_matrix->variants();
+    run.variants = m_plan->matrix.variants();
     ProvenanceInput in;
     in.suite = &m_suite;
-    in.matrix = &*m_matrix;
+    in.matrix = &m_plan->matrix;
     in.judge = &judge_setup();
-    in.prices = &m_prices;
+    in.prices = &m_plan->prices;
     in.project_root = m_project.root;
     in.command_line = m_options.command_line;
     in.filter = m_options.filter;
-    in.repeat = m_repeat;
-    in.cases = m_feed->count();
+    in.repeat = m_plan->repeat;
+    in.cases = m_plan->feed.count();
     in.concurrency = m_options.concurrency;
     in.git = m_options.git_probe;
     run.provenance = run_provenance(in);
@@ -243,18 +223,18 @@ Expected<store::RunRecord> Run::new_run_record() {
 
 // The next case the filters take; select-best cases register how many answers will come.
 std::shared_ptr<const TestCase> Run::next_case() {
-    auto test = m_feed->next();
+    auto test = m_plan->feed.next();
     if (!test) {
-        if (m_feed->error()) {
+        if (m_plan->feed.error()) {
             m_scheduler->stop();
         }
         return nullptr;
     }
     if (judge::has_model_graded(test->asserts, "select-best")) {
         // select-best judges the variants' answers together: how many will come.
-        for (int r = 0; r < m_repeat; ++r) {
+        for (int r = 0; r < m_plan->repeat; ++r) {
             int expected = 0;
-            for (int v = 0; v < static_cast<int>(m_matrix->size()); ++v) {
+            for (int v = 0; v < static_cast<int>(m_plan->matrix.size()); ++v) {
                 expected += m_done.contains({v, test->id, r}) ? 0 : 1;
             }
             m_group_sizes[{test->position, r}] = expected;
@@ -275,13 +255,13 @@ bool Run::send(const WorkItem& item) {
     }
     ++m_summary.planned;
     store::PromptStore prompts(m_db);
-    auto request = m_matrix->request(item.variant, *item.test, prompts);
+    auto request = m_plan->matrix.request(item.variant, *item.test, prompts);
     if (!request) {
         answered(item, {}, fail(request.error()));
         return true;
     }
     provider::CallJob job;
-    job.provider = &m_matrix->provider_of(item.variant);
+    job.provider = &m_plan->matrix.provider_of(item.variant);
     job.request = std::move(*request);
     job.vars = item.test->vars;
     job.repeat = item.repeat;
@@ -366,8 +346,8 @@ void Run::group_arrived(const std::shared_ptr<Pending>& pending, const WorkItem&
     Group& group = m_groups[key];
     group.expected = m_group_sizes[key];
     if (group.peers.outputs.empty()) {
-        group.peers.outputs.resize(m_matrix->size());
-        group.peers.present.resize(m_matrix->size(), false);
+        group.peers.outputs.resize(m_plan->matrix.size());
+        group.peers.present.resize(m_plan->matrix.size(), false);
     }
     ++group.arrived;
     if (has_output && pending) {
@@ -500,7 +480,7 @@ Expected<RunSummary> Run::execute(const std::function<bool()>& should_stop) {
     }
     auto session = RunSession::open(
         m_db, m_project.dir,
-        {m_options.concurrency, m_options.cache_mode, m_options.record, &m_prices});
+        {m_options.concurrency, m_options.cache_mode, m_options.record, &m_plan->prices});
     if (!session) {
         return fail(session.error());
     }
@@ -522,7 +502,7 @@ Expected<RunSummary> Run::execute(const std::function<bool()>& should_stop) {
         return stop;
     };
     m_scheduler.emplace(static_cast<int64_t>(m_options.concurrency) * k_window_factor,
-                        static_cast<int>(m_matrix->size()), m_repeat, std::move(walk));
+                        static_cast<int>(m_plan->matrix.size()), m_plan->repeat, std::move(walk));
     m_session->drive(
         [this](provider::CallEngine& engine) {
             m_engine = &engine;
@@ -562,7 +542,7 @@ Expected<RunSummary> Run::finish() {
             m_summary.variants = std::move(whole->variants);
         }
     }
-    const bool walk_failed = m_feed->error().has_value();
+    const bool walk_failed = m_plan->feed.error().has_value();
     const bool stopped = m_summary.interrupted || m_summary.stopped_by_cost ||
                          m_summary.stopped_by_errors || m_summary.stopped_by_connection;
     m_summary.status = (m_session->failed() || walk_failed) ? "failed"
@@ -572,8 +552,9 @@ Expected<RunSummary> Run::finish() {
         return fail(ok.error());
     }
     if (walk_failed) {
-        return fail(m_feed->error()->code(), "run {} stopped (the results so far are kept): {}",
-                    m_summary.run_id, m_feed->error()->message());
+        return fail(m_plan->feed.error()->code(),
+                    "run {} stopped (the results so far are kept): {}", m_summary.run_id,
+                    m_plan->feed.error()->message());
     }
     return std::move(m_summary);
 }

@@ -2,7 +2,8 @@
 // Running a suite (SPEC §10): the matrix prompts x providers x cases x repeats through the call
 // engine, every result written to the store as it arrives (batched transactions), the run's
 // provenance recorded, --resume, filters and sharding, --max-cost and --max-errors, Ctrl-C.
-// The rooms: matrix.hpp (prompts x providers, requests), case_selection.hpp (filters, the
+// The rooms: plan.hpp (what a run is made of, shared with the estimate), matrix.hpp (prompts x
+// providers, requests), case_selection.hpp (filters, the
 // dataset walk), scheduler.hpp (the window, one loop), session.hpp (the run in the store, the
 // engine loop), provenance.hpp, summary.hpp (totals); runner.cpp joins them with the judge,
 // select-best groups and verdicts; estimate.cpp is --estimate.

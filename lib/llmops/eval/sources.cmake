@@ -31,6 +31,7 @@ set(LLMOPS_EVAL_SOURCES
   # The runner's rooms (runner.hpp names them).
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/matrix.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/case_selection.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/plan.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/scheduler.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/session.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/provenance.cpp
