@@ -3,10 +3,10 @@
 // engine, every result written to the store as it arrives (batched transactions), the run's
 // provenance recorded, --resume, filters and sharding, --max-cost and --max-errors, Ctrl-C.
 // The rooms: plan.hpp (what a run is made of, shared with the estimate), matrix.hpp (prompts x
-// providers, requests), case_selection.hpp (filters, the
-// dataset walk), scheduler.hpp (the window, one loop), session.hpp (the run in the store, the
-// engine loop), provenance.hpp, summary.hpp (totals); runner.cpp joins them with the judge,
-// select-best groups and verdicts; estimate.cpp is --estimate.
+// providers, requests), case_selection.hpp (filters, the dataset walk), scheduler.hpp (the
+// window, one loop), session.hpp (the run in the store, the engine loop), provenance.hpp,
+// summary.hpp (totals); runner.cpp joins them with the judge, select-best groups and verdicts;
+// estimate.cpp is --estimate.
 
 #include <cstdint>
 #include <filesystem>
