@@ -532,9 +532,7 @@ Expected<RunSummary> Run::finish() {
         }
     }
     m_groups.clear();
-    if (m_session->lease_lost()) {
-        return fail(m_session->finish("", json()).error());
-    }
+    // A lost lease is a write failure: nothing below writes, and finish() reports it.
     m_session->commit();
     if (m_options.resume_run && !m_session->failed()) {
         // A resumed run is judged on all its results, not only the ones computed now.

@@ -214,7 +214,10 @@ Expected<RunSummary> summarize_run(store::Database& db, int64_t run_id) {
                 return {};
             }
             const auto v = static_cast<size_t>(r.variant);
-            s.variants[v].add(r, answers[v], assertion_results_from_json(r.assertions));
+            // Only an answered result has assertions to count (add reads them only then).
+            s.variants[v].add(r, answers[v],
+                              r.output ? assertion_results_from_json(r.assertions)
+                                       : std::vector<AssertionResult>());
             return {};
         });
     if (!ok) {

@@ -11,13 +11,10 @@
 #include <llmops/eval/runner.hpp>
 #include <llmops/eval/session.hpp>
 #include <llmops/eval/summary.hpp>
-#include <llmops/store/cache.hpp>
 #include <llmops/store/runs.hpp>
 #include <llmops/util/build_info.hpp>
 #include <llmops/util/files.hpp>
-#include <llmops/util/process_info.hpp>
 #include <llmops/util/strings.hpp>
-#include <llmops/util/time.hpp>
 
 namespace llmops::eval::judge {
 
