@@ -41,17 +41,21 @@ constexpr size_t k_max_expansion = 10000;
 
 // promptfoo's generateVarCombinations: a variable holding a list whose first item is a string
 // gives one case per item; other lists (of maps, of numbers) are passed whole.
-Expected<std::vector<Combination>> expand(const json& vars, bool disabled, std::string_view where) {
-    std::vector<Combination> combos{{vars, ""}};
+Expected<std::vector<Combination>> expand(json vars, bool disabled, std::string_view where) {
+    std::vector<Combination> combos;
+    combos.push_back({std::move(vars), ""});
     if (disabled) {
         return combos;
     }
     std::vector<std::string> expanded;
-    for (const auto& [name, value] : vars.items()) {
-        if (!value.is_array() || value.empty() || !value.front().is_string()) {
-            continue;
+    for (const auto& [name, value] : combos.front().vars.items()) {
+        if (value.is_array() && !value.empty() && value.front().is_string()) {
+            expanded.push_back(name);
         }
-        if (combos.size() * value.size() > k_max_expansion) {
+    }
+    for (const auto& name : expanded) {
+        const json list = combos.front().vars[name]; // every combination holds it still whole
+        if (combos.size() * list.size() > k_max_expansion) {
             return fail(ErrorCode::invalid_input,
                         "{}: the list variables expand to more than {} cases (set "
                         "'options.disableVarExpansion: true' to pass lists whole)",
@@ -59,14 +63,13 @@ Expected<std::vector<Combination>> expand(const json& vars, bool disabled, std::
         }
         std::vector<Combination> next;
         for (const auto& c : combos) {
-            for (const auto& item : value) {
+            for (const auto& item : list) {
                 Combination n = c;
                 n.vars[name] = item;
                 next.push_back(std::move(n));
             }
         }
         combos = std::move(next);
-        expanded.push_back(name);
     }
     if (combos.size() > 1) {
         for (auto& c : combos) {
@@ -84,15 +87,15 @@ Expected<std::vector<Combination>> expand(const json& vars, bool disabled, std::
 
 namespace detail {
 
-Expected<void> CaseFinalizer::add(const CaseDraft& draft, std::deque<TestCase>& out) {
+Expected<void> CaseFinalizer::add(CaseDraft draft, std::deque<TestCase>& out) {
     const CaseDraft& defaults = m_defaults;
     json vars = defaults.test.vars;
-    for (const auto& [name, value] : draft.test.vars.items()) {
-        vars[name] = value;
+    for (auto& [name, value] : draft.test.vars.items()) {
+        vars[name] = std::move(value);
     }
     const bool no_expansion =
         draft.disable_var_expansion.value_or(defaults.disable_var_expansion.value_or(false));
-    auto combos = expand(vars, no_expansion, draft.test.where);
+    auto combos = expand(std::move(vars), no_expansion, draft.test.where);
     if (!combos) {
         return fail(combos.error());
     }
@@ -186,10 +189,11 @@ Expected<const TestCase*> CaseWalk::next() {
         }
         ++m_raw_count;
         auto draft = parse_case(raw, m_plan.base_dir, CaseKind::test);
+        raw = {}; // parsed: a huge field is held once, in the draft
         if (!draft) {
             return fail(draft.error());
         }
-        if (auto ok = m_finalizer.add(*draft, m_pending); !ok) {
+        if (auto ok = m_finalizer.add(std::move(*draft), m_pending); !ok) {
             return fail(ok.error());
         }
     }

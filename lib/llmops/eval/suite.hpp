@@ -220,8 +220,9 @@ class CaseFinalizer {
 public:
     CaseFinalizer(const CaseDraft& defaults, bool check_duplicates)
         : m_defaults(defaults), m_check_duplicates(check_duplicates) {}
-    // Appends the cases of `draft` to `out`.
-    Expected<void> add(const CaseDraft& draft, std::deque<TestCase>& out);
+    // Appends the cases of `draft` to `out` (its variables are moved into them: a dataset's
+    // huge field is not copied).
+    Expected<void> add(CaseDraft draft, std::deque<TestCase>& out);
     int64_t count() const { return m_count; }
 
 private:

@@ -264,7 +264,11 @@ Expected<void> ResultWriter::add(ResultRecord result) {
     if (m_pending.empty()) {
         m_first_pending_ms = now_ms();
     }
-    m_pending.push_back(std::move(result));
+    std::string assertions = result.assertions.dump();
+    std::string vars = result.vars.dump();
+    result.assertions = nullptr;
+    result.vars = nullptr;
+    m_pending.push_back({std::move(result), std::move(assertions), std::move(vars)});
     if (m_pending.size() >= k_batch || now_ms() - m_first_pending_ms >= k_max_delay_ms) {
         return flush();
     }
@@ -283,14 +287,12 @@ Expected<void> ResultWriter::flush() {
         "?27, ?28, ?29, ?24)",
         k_result_columns)));
     const std::string now = util::now_iso8601();
-    for (const auto& r : m_pending) {
+    for (const auto& [r, assertions, vars] : m_pending) {
         stmt.reset();
         stmt.bind(1, m_run_id).bind(2, static_cast<int64_t>(r.variant)).bind(3, r.case_id);
         stmt.bind(4, static_cast<int64_t>(r.case_index)).bind(5, static_cast<int64_t>(r.repeat));
         // The large texts are bound in place: SQLite's own copies of a 50 MB output, its
         // variables and prompt would double what a result costs to store.
-        const std::string assertions = r.assertions.dump();
-        const std::string vars = r.vars.dump();
         stmt.bind(6, r.status).bind_real(7, r.score).bind(8, r.reason);
         if (r.output) {
             stmt.bind_static(9, *r.output);

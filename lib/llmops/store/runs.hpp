@@ -141,9 +141,17 @@ public:
     void discard() { m_pending.clear(); }
 
 private:
+    // A result waiting for its batch, its JSON columns already serialized (and the JSON values
+    // emptied): a huge variable is held once, as the text that will be stored.
+    struct Pending {
+        ResultRecord record;
+        std::string assertions;
+        std::string vars;
+    };
+
     Database* m_db;
     int64_t m_run_id;
-    std::vector<ResultRecord> m_pending;
+    std::vector<Pending> m_pending;
     int64_t m_first_pending_ms = 0;
 };
 

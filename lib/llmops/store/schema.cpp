@@ -23,7 +23,7 @@ struct Migration {
 
 Expected<void> chain_label_history(Database& db);
 
-constexpr std::array<Migration, 5> k_migrations = {{
+constexpr std::array<Migration, 6> k_migrations = {{
     {R"sql(
 CREATE TABLE objects (                 -- content-addressed prompt versions, immutable
   id TEXT PRIMARY KEY NOT NULL,        -- SHA-256 (lowercase hex) of `content`: the version id
@@ -184,6 +184,52 @@ CREATE TABLE run_leases (              -- who writes a running run: one row whil
   started_at TEXT NOT NULL,            -- ISO 8601 UTC: when it took the lease
   heartbeat_ms INTEGER NOT NULL        -- Unix time in ms of its last heartbeat (between rounds of calls)
 );
+)sql"},
+    // 6: results become a rowid table with a unique key. As WITHOUT ROWID, the key's b-tree held
+    // whole rows, so every insert or lookup beside a row with a huge output or vars read that
+    // row back whole to compare keys (a 150 MB row cost another 150 MB of memory); now the key
+    // lives in a small index. Same columns, same order; the rows are copied as they are.
+    {R"sql(
+CREATE TABLE results_v6 (              -- one row per (variant, case, repeat): written as calls finish
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, -- which run
+  variant INTEGER NOT NULL,            -- run_variants.idx
+  case_id TEXT NOT NULL,               -- the case's id within the suite
+  repeat INTEGER NOT NULL,             -- 0-based repeat index
+  case_index INTEGER NOT NULL,         -- the case's position in the suite (for stable ordering)
+  status TEXT NOT NULL                 -- pass, fail or error (errors are never passes or fails)
+    CHECK (status IN ('pass', 'fail', 'error')),
+  score REAL,                          -- weighted assertion score 0..1; NULL for errors
+  reason TEXT NOT NULL,                -- why it failed or errored ('' for a pass)
+  output TEXT,                         -- the model's output; NULL when the call failed
+  assertions TEXT NOT NULL,            -- JSON list of assertion results
+  vars TEXT NOT NULL,                  -- JSON object of the case's variables
+  prompt TEXT NOT NULL,                -- the rendered prompt (messages as JSON)
+  description TEXT NOT NULL,           -- the case's description
+  input_tokens INTEGER NOT NULL,       -- prompt tokens, including cached ones
+  output_tokens INTEGER NOT NULL,      -- generated tokens, including reasoning ones
+  cached_input_tokens INTEGER NOT NULL, -- prompt tokens read from the provider's prompt cache
+  reasoning_tokens INTEGER NOT NULL,   -- reasoning tokens (already in output_tokens)
+  tokens_estimated INTEGER NOT NULL,   -- 1 when the provider reported no usage and these are estimates
+  cost_usd REAL,                       -- the call's cost; NULL when the model is unpriced
+  latency_ms REAL NOT NULL,            -- wall time of the call (0 for a cache hit)
+  first_token_ms REAL,                 -- time to first token when streamed
+  cached INTEGER NOT NULL,             -- 1 when answered from the response cache
+  finish_reason TEXT NOT NULL,         -- stop, length, refusal, ... ('' for errors)
+  created_at TEXT NOT NULL,            -- ISO 8601 UTC time the result was stored
+  judge_calls INTEGER NOT NULL DEFAULT 0,        -- calls made to the judge model for this result (cache hits included)
+  judge_input_tokens INTEGER NOT NULL DEFAULT 0, -- the judge's prompt tokens
+  judge_output_tokens INTEGER NOT NULL DEFAULT 0, -- the judge's generated tokens
+  judge_cost_usd REAL DEFAULT 0,                 -- what the judge's answers cost; NULL when the judge model is unpriced
+  judge_spent_usd REAL NOT NULL DEFAULT 0,       -- the part of it spent now (not from the cache or a replay)
+  UNIQUE (run_id, variant, case_id, repeat)      -- the result's key (its index serves every lookup by run)
+);
+INSERT INTO results_v6 SELECT run_id, variant, case_id, repeat, case_index, status, score, reason,
+  output, assertions, vars, prompt, description, input_tokens, output_tokens, cached_input_tokens,
+  reasoning_tokens, tokens_estimated, cost_usd, latency_ms, first_token_ms, cached, finish_reason,
+  created_at, judge_calls, judge_input_tokens, judge_output_tokens, judge_cost_usd, judge_spent_usd
+  FROM results ORDER BY run_id, variant, case_id, repeat;
+DROP TABLE results;
+ALTER TABLE results_v6 RENAME TO results;
 )sql"},
 }};
 

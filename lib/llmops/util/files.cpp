@@ -19,6 +19,10 @@ Expected<std::string> read_file(const fs::path& path) {
                     path.string(), std::strerror(err));
     }
     std::string content;
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+        content.reserve(static_cast<size_t>(st.st_size)); // read into place, no regrowth
+    }
     char buffer[65536];
     while (true) {
         const ssize_t n = ::read(fd, buffer, sizeof buffer);
