@@ -125,6 +125,58 @@ TEST_SUITE("store") {
         }
     }
 
+    TEST_CASE("store::migrate to 6 makes results a rowid table and keeps its rows") {
+        TempDir dir;
+        auto db = migrated(dir);
+        // Back to version 5 as it was: results keyed WITHOUT ROWID by its primary key.
+        std::string sql;
+        {
+            auto stmt = db.prepare("SELECT sql FROM sqlite_master WHERE name = 'results'");
+            REQUIRE_OK(stmt);
+            REQUIRE(stmt->step().value());
+            sql = stmt->text(0);
+        }
+        const std::string key = "UNIQUE (run_id, variant, case_id, repeat)";
+        REQUIRE(sql.find(key) != std::string::npos);
+        sql.replace(sql.find(key), key.size(), "PRIMARY KEY (run_id, variant, case_id, repeat)");
+        sql += " WITHOUT ROWID";
+        REQUIRE_OK(db.exec("DROP TABLE results;"));
+        REQUIRE_OK(db.exec(sql));
+        REQUIRE_OK(db.exec(
+            "INSERT INTO runs(id, suite_path, suite_hash, dataset_hash, description, provenance, "
+            "status, started_at) VALUES (1, 's', 'h', 'd', '', '{}', 'complete', 't');"
+            "INSERT INTO results(run_id, variant, case_id, repeat, case_index, status, score, "
+            "reason, output, assertions, vars, prompt, description, input_tokens, output_tokens, "
+            "cached_input_tokens, reasoning_tokens, tokens_estimated, cost_usd, latency_ms, "
+            "first_token_ms, cached, finish_reason, created_at, judge_calls, judge_cost_usd) "
+            "VALUES (1, 0, 'c1', 0, 0, 'pass', 1.0, '', 'out', '[]', '{\"q\":1}', '[]', 'd', 3, "
+            "4, 0, 0, 0, 0.5, 12.0, NULL, 0, 'stop', 't', 2, NULL);"
+            "PRAGMA user_version = 5;"));
+        REQUIRE_OK(store::migrate(db));
+        CHECK(db.user_version().value() == store::k_schema_version);
+        auto shape = db.prepare("SELECT sql FROM sqlite_master WHERE name = 'results'");
+        REQUIRE_OK(shape);
+        REQUIRE(shape->step().value());
+        CHECK(shape->text(0).find("WITHOUT ROWID") == std::string::npos);
+        auto row = db.prepare("SELECT rowid, case_id, output, vars, cost_usd, judge_calls, "
+                              "judge_cost_usd IS NULL FROM results");
+        REQUIRE_OK(row);
+        REQUIRE(row->step().value());
+        CHECK(row->integer(0) == 1);
+        CHECK(row->text(1) == "c1");
+        CHECK(row->text(2) == "out");
+        CHECK(row->text(3) == "{\"q\":1}");
+        CHECK(row->real(4) == 0.5);
+        CHECK(row->integer(5) == 2);
+        CHECK(row->integer(6) == 1);
+        CHECK_FALSE(row->step().value());
+        SUBCASE("the key is still unique") {
+            const auto dup = db.exec("INSERT INTO results SELECT * FROM results");
+            REQUIRE_FALSE(dup.has_value());
+            CHECK(dup.error().message().find("UNIQUE") != std::string::npos);
+        }
+    }
+
     TEST_CASE("store::check_not_empty and check_tables") {
         TempDir dir;
         const std::string path = (dir / "llmops.db").string();
