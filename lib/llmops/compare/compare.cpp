@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <llmops/eval/summary.hpp>
 #include <llmops/stats/bootstrap.hpp>
 #include <llmops/stats/clustered.hpp>
 #include <llmops/stats/distribution.hpp>
@@ -250,6 +251,7 @@ Expected<std::vector<Side>> load_stored(store::Database& db, const SideRef& ref)
             c.score = r.score;
             c.reason = r.reason;
             c.output = r.output.value_or("");
+            c.answered = r.output.has_value();
             c.input_tokens = r.input_tokens;
             c.output_tokens = r.output_tokens;
             c.cost_usd = r.cost_usd;
@@ -431,6 +433,10 @@ CaseResult read_result(ExportReader& in, const ExportNode& r, std::string_view f
     c.score = in.number(r, "score", Null::allowed);
     c.reason = in.string(r, "reason");
     c.output = in.string(r, "output", Null::allowed);
+    // llmops writes a failed call's output as null; a file without the member (written by hand)
+    // is read likewise: an answer unless the result is an error.
+    const auto output = r.value->find("output");
+    c.answered = output != r.value->end() ? !output->is_null() : c.status != "error";
     const ExportNode usage = in.object(r, "usage");
     c.input_tokens = in.integer(usage, "input");
     c.output_tokens = in.integer(usage, "output");
@@ -580,55 +586,66 @@ std::optional<double> mean_metric(const SideCase& c, const std::string& metric) 
     return n ? std::optional(sum / n) : std::nullopt;
 }
 
-// Adds `value` to `into`, stopping at the largest int64 (a hand-edited export may hold any
-// count: a sum must not overflow).
-void add_saturating(int64_t& into, int64_t value) {
-    if (__builtin_add_overflow(into, value, &into)) {
-        into = value < 0 ? INT64_MIN : INT64_MAX;
+// A result as eval's summaries count it: what VariantSummary::add reads (status, score, tokens,
+// cost, latency, cache, the judge's share). The output only says whether the call answered.
+store::ResultRecord record_of(const CaseResult& r) {
+    store::ResultRecord out;
+    out.repeat = r.repeat;
+    out.status = r.status;
+    out.score = r.score;
+    if (r.answered) {
+        out.output.emplace();
     }
+    out.input_tokens = r.input_tokens;
+    out.output_tokens = r.output_tokens;
+    out.cost_usd = r.cost_usd;
+    out.latency_ms = r.latency_ms;
+    out.cached = r.cached;
+    out.judge_calls = r.judge_calls;
+    out.judge_input_tokens = r.judge_input_tokens;
+    out.judge_output_tokens = r.judge_output_tokens;
+    out.judge_cost_usd = r.judge_cost_usd;
+    return out;
 }
 
-Usage usage_of(const Side& side) {
+// Usage as a view of `totals`, with the cost per case over `priced_cases`.
+Usage usage_view(const eval::VariantSummary& totals, int64_t priced_cases) {
     Usage u;
-    std::vector<double> latencies;
+    u.results = totals.results;
+    u.errors = totals.errors;
+    u.cached = totals.cached;
+    u.input_tokens = totals.input_tokens;
+    u.output_tokens = totals.output_tokens;
+    u.cost_usd = totals.cost_usd;
+    u.unpriced = totals.unpriced;
+    if (priced_cases > 0) {
+        u.cost_per_case = u.cost_usd / static_cast<double>(priced_cases);
+    }
+    u.latency_p50 = stats::percentile(totals.latencies_ms, 50);
+    u.latency_p95 = stats::percentile(totals.latencies_ms, 95);
+    u.latency_p99 = stats::percentile(totals.latencies_ms, 99);
+    u.judge_calls = totals.judge_calls;
+    u.judge_input_tokens = totals.judge_input_tokens;
+    u.judge_output_tokens = totals.judge_output_tokens;
+    u.judge_cost_usd = totals.judge_cost_usd;
+    u.judge_unpriced = totals.judge_unpriced;
+    return u;
+}
+
+// A side's cost and speed: its results added one by one to eval's accumulator, the one place a
+// result is counted (without their assertions: Usage shows no judge noise).
+Usage usage_of(const Side& side) {
+    eval::VariantSummary totals;
     int64_t priced_cases = 0;
     for (const auto& c : side.cases) {
         bool priced = false;
         for (const auto& r : c.results) {
-            ++u.results;
-            u.errors += r.status == "error" ? 1 : 0;
-            add_saturating(u.input_tokens, r.input_tokens);
-            add_saturating(u.output_tokens, r.output_tokens);
-            if (r.cached) {
-                ++u.cached;
-            } else if (r.status != "error" || r.latency_ms > 0) {
-                latencies.push_back(r.latency_ms);
-            }
-            if (r.cost_usd) {
-                u.cost_usd += *r.cost_usd;
-                priced = true;
-            } else if (r.status != "error") {
-                ++u.unpriced;
-            }
-            add_saturating(u.judge_calls, r.judge_calls);
-            add_saturating(u.judge_input_tokens, r.judge_input_tokens);
-            add_saturating(u.judge_output_tokens, r.judge_output_tokens);
-            if (r.judge_cost_usd) {
-                u.judge_cost_usd += *r.judge_cost_usd;
-            } else if (r.judge_calls > 0) {
-                ++u.judge_unpriced;
-            }
+            totals.add(record_of(r), eval::Answer::called, {});
+            priced = priced || (r.answered && r.cost_usd); // add counted its cost
         }
         priced_cases += priced ? 1 : 0;
     }
-    if (priced_cases > 0) {
-        u.cost_per_case = u.cost_usd / static_cast<double>(priced_cases);
-    }
-    std::sort(latencies.begin(), latencies.end());
-    u.latency_p50 = stats::percentile_of_sorted(latencies, 50);
-    u.latency_p95 = stats::percentile_of_sorted(latencies, 95);
-    u.latency_p99 = stats::percentile_of_sorted(latencies, 99);
-    return u;
+    return usage_view(totals, priced_cases);
 }
 
 // The interval of one side's mean (pass rate or score) at 1 - alpha: Wilson for pass rates

@@ -26,6 +26,7 @@ struct CaseResult {
     std::optional<double> score;
     std::string reason;
     std::string output;
+    bool answered = true; // the call answered (a failed call's output is null, read as "")
     int64_t input_tokens = 0;
     int64_t output_tokens = 0;
     std::optional<double> cost_usd;
@@ -123,17 +124,19 @@ struct CaseDiff {
     const SideCase* candidate = nullptr;
 };
 
-// Cost and speed of one side.
+// Cost and speed of one side: a view of eval::VariantSummary's totals, to which each of the
+// side's results is added as `llmops eval` and `runs show` add them (so a diff and a run's
+// summary never disagree), with the cost per case and percentiles from stats.
 struct Usage {
     int64_t results = 0;
     int64_t errors = 0;
     int64_t cached = 0;
     int64_t input_tokens = 0;
     int64_t output_tokens = 0;
-    double cost_usd = 0;                 // of priced results
-    int64_t unpriced = 0;                // results without a price
-    std::optional<double> cost_per_case; // cost_usd / cases with a priced result
-    std::optional<double> latency_p50;   // ms, over results not from the cache
+    double cost_usd = 0;                 // of priced answers
+    int64_t unpriced = 0;                // answers without a price
+    std::optional<double> cost_per_case; // cost_usd / cases with a priced answer
+    std::optional<double> latency_p50;   // ms, over answers not from the cache
     std::optional<double> latency_p95;
     std::optional<double> latency_p99;
     // The judge's share (model-graded assertions): reported apart, and not in the cost gate,

@@ -3,6 +3,8 @@
 // Run totals: the one place a result is counted (see summary.hpp), the stored summary's JSON,
 // and the assertion results' JSON both ways.
 
+#include <cstdint>
+
 #include <llmops/stats/stats.hpp>
 
 namespace llmops::eval {
@@ -10,6 +12,14 @@ namespace llmops::eval {
 namespace {
 
 using nlohmann::json;
+
+// Adds `value` to `into`, stopping at the largest (or smallest) int64: results read from a
+// hand-edited export (llmops diff) may hold any count, and a sum must not overflow.
+void add_saturating(int64_t& into, int64_t value) {
+    if (__builtin_add_overflow(into, value, &into)) {
+        into = value < 0 ? INT64_MIN : INT64_MAX;
+    }
+}
 
 // Counts the model-graded assertions judged and those whose samples disagreed (judge noise).
 void count_judged(const std::vector<AssertionResult>& results, int64_t& judged, int64_t& split,
@@ -35,8 +45,8 @@ void VariantSummary::add(const store::ResultRecord& r, Answer answer,
         (r.status == "pass" ? pass : fail) += 1;
         score_sum += r.score.value_or(0);
     }
-    input_tokens += r.input_tokens;
-    output_tokens += r.output_tokens;
+    add_saturating(input_tokens, r.input_tokens);
+    add_saturating(output_tokens, r.output_tokens);
     if (!r.output) {
         return; // the call failed: nothing answered, nothing judged
     }
@@ -61,13 +71,13 @@ void VariantSummary::add(const store::ResultRecord& r, Answer answer,
 
 void VariantSummary::add_judge(const store::ResultRecord& r,
                                const std::vector<AssertionResult>& assertions) {
-    judge_calls += r.judge_calls;
-    judge_input_tokens += r.judge_input_tokens;
-    judge_output_tokens += r.judge_output_tokens;
+    add_saturating(judge_calls, r.judge_calls);
+    add_saturating(judge_input_tokens, r.judge_input_tokens);
+    add_saturating(judge_output_tokens, r.judge_output_tokens);
     if (r.judge_cost_usd) {
         judge_cost_usd += *r.judge_cost_usd;
-    } else {
-        ++judge_unpriced;
+    } else if (r.judge_calls > 0) {
+        ++judge_unpriced; // a result without judge calls has no unpriced one (a hand-edited null)
     }
     judge_spent_usd += r.judge_spent_usd;
     count_judged(assertions, judged_assertions, judge_split, position_flips);

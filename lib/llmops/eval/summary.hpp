@@ -1,6 +1,7 @@
 #pragma once
 // The one accumulator of a run's totals (SPEC §10): per variant, what `eval` prints, stores as
-// the run's summary, and what `runs show`, merges and reports recompute from stored results.
+// the run's summary, what `runs show`, merges and reports recompute from stored results, and
+// the cost and speed of a side of `llmops diff` (compare::Usage, a view of these totals).
 // Results are added one at a time (`VariantSummary::add`), whether they come from a run in
 // progress, `judge calibrate` or the store, so the totals cannot drift apart.
 
@@ -51,9 +52,10 @@ struct VariantSummary {
     int64_t judge_split = 0;       // of which the judge's samples disagreed (judge noise)
     int64_t position_flips = 0;    // select-best verdicts that flipped with the order
 
-    // Counts one result: its status and score, and, when its call answered (`r.output` set),
-    // tokens, cost, latency and the judge's share, read from `assertions` (the verdict's, or
-    // the stored ones read back with assertion_results_from_json).
+    // Counts one result: its status, score and tokens, and, when its call answered (`r.output`
+    // set), cost, latency and the judge's share, read from `assertions` (the verdict's, or the
+    // stored ones read back with assertion_results_from_json). Token and call counts saturate
+    // at the int64 limits (a hand-edited export may hold any number).
     void add(const store::ResultRecord& r, Answer answer,
              const std::vector<AssertionResult>& assertions);
 

@@ -11,12 +11,17 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <llmops/eval/summary.hpp>
 #include <llmops/report/diff_html.hpp>
 #include <llmops/report/diff_report.hpp>
+#include <llmops/report/run_report.hpp>
+#include <llmops/stats/stats.hpp>
+#include <llmops/store/runs.hpp>
 #include <llmops/util/files.hpp>
 
 #include "support/expected.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_project.hpp"
 
 using namespace llmops;
 using compare::CaseChange;
@@ -69,6 +74,110 @@ void check_golden(const std::string& name, const std::string& actual) {
         FAIL("missing golden file " << path.string() << " (LLMOPS_UPDATE_GOLDEN=1 writes it)");
     }
     CHECK(actual == *expected);
+}
+
+// A stored result of case `id`: `output` null for a failed call.
+store::ResultRecord stored(const std::string& id, int index, std::string status,
+                           std::optional<std::string> output, std::optional<double> cost,
+                           double latency, bool cached = false) {
+    store::ResultRecord r;
+    r.case_id = id;
+    r.case_index = index;
+    r.status = std::move(status);
+    if (r.status != "error") {
+        r.score = r.status == "pass" ? 1.0 : 0.0;
+    }
+    r.output = std::move(output);
+    r.input_tokens = r.output ? 10 : 0;
+    r.output_tokens = r.output ? 5 : 0;
+    r.cost_usd = cost;
+    r.latency_ms = latency;
+    r.cached = cached;
+    return r;
+}
+
+// Results of every kind a side's usage counts: priced, cached, a failed call, an answer whose
+// assertion errored (unpriced), an unpriced answer, and two judged answers, one of them with an
+// unpriced judge call.
+std::vector<store::ResultRecord> mixed_results() {
+    std::vector<store::ResultRecord> out{
+        stored("priced", 0, "pass", "a", 0.001, 120),
+        stored("cached", 1, "pass", "b", 0.001, 0, true),
+        stored("failed-call", 2, "error", std::nullopt, std::nullopt, 0),
+        stored("assertion-error", 3, "error", "c", std::nullopt, 80),
+        stored("unpriced", 4, "fail", "d", std::nullopt, 200),
+        stored("judged", 5, "pass", "e", 0.002, 150),
+        stored("judged-unpriced", 6, "fail", "f", 0.002, 300)};
+    out[2].reason = "timeout";
+    for (size_t i : {5, 6}) {
+        out[i].judge_calls = static_cast<int64_t>(i) - 3;
+        out[i].judge_input_tokens = 120 * out[i].judge_calls;
+        out[i].judge_output_tokens = 30 * out[i].judge_calls;
+        out[i].judge_spent_usd = 0.0001;
+        out[i].assertions = json::array({{{"type", "llm-rubric"},
+                                          {"pass", true},
+                                          {"score", 1.0},
+                                          {"reason", ""},
+                                          {"weight", 1.0},
+                                          {"error", false},
+                                          {"judge", {{"split", false}}}}});
+    }
+    out[5].judge_cost_usd = 0.0001;
+    out[6].judge_cost_usd = std::nullopt;
+    return out;
+}
+
+// A usage checked against eval's totals of the same results, field by field.
+void check_usage(const compare::Usage& u, const eval::VariantSummary& v) {
+    CHECK(u.results == v.results);
+    CHECK(u.errors == v.errors);
+    CHECK(u.cached == v.cached);
+    CHECK(u.input_tokens == v.input_tokens);
+    CHECK(u.output_tokens == v.output_tokens);
+    CHECK(u.cost_usd == v.cost_usd);
+    CHECK(u.unpriced == v.unpriced);
+    CHECK(u.latency_p50 == stats::percentile(v.latencies_ms, 50));
+    CHECK(u.latency_p95 == stats::percentile(v.latencies_ms, 95));
+    CHECK(u.latency_p99 == stats::percentile(v.latencies_ms, 99));
+    CHECK(u.judge_calls == v.judge_calls);
+    CHECK(u.judge_input_tokens == v.judge_input_tokens);
+    CHECK(u.judge_output_tokens == v.judge_output_tokens);
+    CHECK(u.judge_cost_usd == v.judge_cost_usd);
+    CHECK(u.judge_unpriced == v.judge_unpriced);
+}
+
+// The usage of the one side `ref` names.
+compare::Usage usage_of(store::Database* db, const std::string& ref) {
+    auto sides = compare::load_sides(db, {ref, std::nullopt});
+    REQUIRE_OK(sides);
+    REQUIRE(sides->size() == 1);
+    return compare::summarize_side(sides->front(), 0.05).usage;
+}
+
+// eval's totals of `results`, added as a run adds them.
+eval::VariantSummary totals_of(const std::vector<store::ResultRecord>& results) {
+    eval::VariantSummary totals;
+    for (const auto& r : results) {
+        totals.add(r, eval::Answer::called,
+                   r.output ? eval::assertion_results_from_json(r.assertions)
+                            : std::vector<eval::AssertionResult>());
+    }
+    return totals;
+}
+
+// A run of one variant holding `results`; returns its number.
+int64_t stored_run(store::Database& db, std::vector<store::ResultRecord> results) {
+    store::RunRecord run;
+    run.suite_path = "suite.yaml";
+    run.variants.push_back({0, "p | echo", "p", "v1", "echo", "echo", json::object()});
+    const auto id = store::create_run(db, run);
+    REQUIRE_OK(id);
+    store::ResultWriter writer(db, *id);
+    for (auto& r : results) {
+        REQUIRE_OK(writer.add(std::move(r)));
+    }
+    REQUIRE_OK(writer.flush());
+    return *id;
 }
 
 } // namespace
@@ -212,6 +321,40 @@ TEST_SUITE("compare") {
         const auto again = compare::compare(a, b, {});
         CHECK(again.metric("mean score")->difference_interval ==
               c.metric("mean score")->difference_interval);
+    }
+
+    TEST_CASE("compare::summarize_side usage is eval::VariantSummary's totals") {
+        const auto totals = totals_of(mixed_results());
+        // Errors are never passes or failures; latency is over the calls made, not cache hits.
+        CHECK(totals.results == 7);
+        CHECK(totals.errors == 2);
+        CHECK(totals.pass + totals.fail == 5);
+        CHECK(totals.cached == 1);
+        CHECK(totals.unpriced == 2); // the errored assertion's answer and the unpriced answer
+        CHECK(totals.latencies_ms.size() == 5);
+        CHECK(totals.judge_calls == 5);
+        CHECK(totals.judge_unpriced == 1);
+        test::TestProject p;
+        const int64_t id = stored_run(*p.db, mixed_results());
+        SUBCASE("a stored run, as runs show recomputes it") {
+            const auto usage = usage_of(&*p.db, std::to_string(id));
+            check_usage(usage, totals);
+            CHECK(*usage.cost_per_case == doctest::Approx(0.006 / 4)); // 4 priced cases
+            auto summary = eval::summarize_run(*p.db, id);
+            REQUIRE_OK(summary);
+            check_usage(usage, summary->variants.front());
+        }
+        SUBCASE("an exported run, with or without the failed call's null output") {
+            const auto path = p.dir.path() / "run.json";
+            REQUIRE_OK(report::export_run(*p.db, id, report::ExportFormat::json, path));
+            check_usage(usage_of(nullptr, path.string()), totals);
+            const auto text = util::read_file(path);
+            REQUIRE_OK(text);
+            auto doc = json::parse(*text);
+            REQUIRE(doc["results"][2]["case_id"] == "failed-call");
+            doc["results"][2].erase("output"); // an error without an output: a failed call
+            check_usage(usage_of(nullptr, p.dir.write("edited.json", doc.dump()).string()), totals);
+        }
     }
 
     TEST_CASE("compare::parse_side_ref") {
