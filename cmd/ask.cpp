@@ -38,19 +38,13 @@ struct AskOptions {
 Expected<nlohmann::json> provider_entry(const AskOptions& o) {
     nlohmann::json config = nlohmann::json::object();
     if (o.config_file) {
-        auto text = util::read_file(*o.config_file);
-        if (!text) {
-            return fail(text.error());
-        }
-        auto parsed = util::parse_yaml(*text, *o.config_file);
-        if (!parsed) {
-            return fail(parsed.error());
-        }
-        if (!parsed->is_object()) {
+        auto text = LLMOPS_TRY(util::read_file(*o.config_file));
+        auto parsed = LLMOPS_TRY(util::parse_yaml(text, *o.config_file));
+        if (!parsed.is_object()) {
             return fail(ErrorCode::invalid_input, "{}: a provider config is a map of settings",
                         *o.config_file);
         }
-        config = std::move(*parsed);
+        config = std::move(parsed);
     }
     if (o.temperature)
         config["temperature"] = *o.temperature;
@@ -82,37 +76,24 @@ Expected<nlohmann::json> parse_vars(const std::vector<std::string>& vars) {
 }
 
 Expected<int> ask(const Context& ctx, const AskOptions& o) {
-    auto entry = provider_entry(o);
-    if (!entry) {
-        return fail(entry.error());
-    }
-    auto config = provider::parse_provider_config(*entry, "ask", std::filesystem::current_path());
-    if (!config) {
-        return fail(config.error());
-    }
-    for (const auto& warning : config->warnings) {
+    auto entry = LLMOPS_TRY(provider_entry(o));
+    auto config =
+        LLMOPS_TRY(provider::parse_provider_config(entry, "ask", std::filesystem::current_path()));
+    for (const auto& warning : config.warnings) {
         std::fprintf(stderr, "llmops: warning: %s\n", warning.c_str());
     }
-    auto vars = parse_vars(o.vars);
-    if (!vars) {
-        return fail(vars.error());
-    }
+    auto vars = LLMOPS_TRY(parse_vars(o.vars));
     auto project = ctx.project();
     std::optional<std::filesystem::path> overrides;
     if (project) {
         overrides = project->dir / "prices.yaml";
     }
-    auto prices = provider::load_price_table(overrides);
-    if (!prices) {
-        return fail(prices.error());
-    }
-    auto created = provider::Provider::create(std::move(*config), provider::process_env());
-    if (!created) {
-        return fail(created.error());
-    }
+    auto prices = LLMOPS_TRY(provider::load_price_table(overrides));
+    auto created =
+        LLMOPS_TRY(provider::Provider::create(std::move(config), provider::process_env()));
     // The environment's keys are redacted too: an exec: program may print one.
-    (*created)->add_secrets(provider::environment_secrets(provider::process_env()));
-    const provider::Provider& chosen = **created;
+    created->add_secrets(provider::environment_secrets(provider::process_env()));
+    const provider::Provider& chosen = *created;
 
     std::optional<store::ResponseCache> cache;
     if (o.cache) {
@@ -120,19 +101,11 @@ Expected<int> ask(const Context& ctx, const AskOptions& o) {
             return fail(ErrorCode::invalid_input,
                         "--cache needs a project for its cache.db (run 'llmops init')");
         }
-        auto opened = store::ResponseCache::open(project->dir / "cache.db");
-        if (!opened) {
-            return fail(opened.error());
-        }
-        cache.emplace(std::move(*opened));
+        cache.emplace(LLMOPS_TRY(store::ResponseCache::open(project->dir / "cache.db")));
     }
     std::unique_ptr<provider::Recorder> recorder;
     if (o.record) {
-        auto opened = provider::Recorder::open(*o.record);
-        if (!opened) {
-            return fail(opened.error());
-        }
-        recorder = std::move(*opened);
+        recorder = LLMOPS_TRY(provider::Recorder::open(*o.record));
     }
 
     provider::CallJob job;
@@ -142,10 +115,10 @@ Expected<int> ask(const Context& ctx, const AskOptions& o) {
         job.request.messages.push_back({"system", *o.system});
     }
     job.request.messages.push_back({"user", o.text});
-    job.vars = std::move(*vars);
+    job.vars = std::move(vars);
 
     provider::CallEngine engine(
-        {1, cache ? &*cache : nullptr, provider::CacheMode::use, recorder.get(), &*prices});
+        {1, cache ? &*cache : nullptr, provider::CacheMode::use, recorder.get(), &prices});
     std::optional<Expected<provider::CallOutcome>> outcome;
     engine.submit(std::move(job),
                   [&](Expected<provider::CallOutcome> r) { outcome = std::move(r); });

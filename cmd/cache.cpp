@@ -19,16 +19,9 @@ struct OpenCache {
     std::optional<store::ResponseCache> cache;
 };
 Expected<OpenCache> open_cache(const Context& ctx) {
-    auto project = ctx.project();
-    if (!project) {
-        return fail(project.error());
-    }
-    OpenCache open{store::cache_path(*project), std::nullopt};
-    auto cache = store::ResponseCache::open_existing(open.path);
-    if (!cache) {
-        return fail(cache.error());
-    }
-    open.cache = std::move(*cache);
+    auto project = LLMOPS_TRY(ctx.project());
+    OpenCache open{store::cache_path(project), std::nullopt};
+    open.cache = LLMOPS_TRY(store::ResponseCache::open_existing(open.path));
     return open;
 }
 
@@ -38,20 +31,13 @@ void add_stats(CLI::App& group, Context& ctx) {
         group.add_subcommand("stats", "Show the cache's size, age and entries per provider");
     sub->add_flag("--json", *json_flag, "Print the statistics as JSON");
     on_run(sub, ctx, [json_flag](Context& c) -> Expected<int> {
-        auto open = open_cache(c);
-        if (!open) {
-            return fail(open.error());
-        }
+        auto open = LLMOPS_TRY(open_cache(c));
         store::CacheStats stats;
-        if (open->cache) {
-            auto counted = open->cache->stats();
-            if (!counted) {
-                return fail(counted.error());
-            }
-            stats = std::move(*counted);
+        if (open.cache) {
+            stats = LLMOPS_TRY(open.cache->stats());
         }
-        return print_ok(*json_flag ? report::cache_stats_json(stats, open->path)
-                                   : report::cache_stats_text(stats, open->path));
+        return print_ok(*json_flag ? report::cache_stats_json(stats, open.path)
+                                   : report::cache_stats_text(stats, open.path));
     });
 }
 
@@ -60,19 +46,12 @@ void add_clear(CLI::App& group, Context& ctx) {
     auto* sub = group.add_subcommand("clear", "Delete every cached response");
     sub->add_flag("--json", *json_flag, "Print the result as JSON");
     on_run(sub, ctx, [json_flag](Context& c) -> Expected<int> {
-        auto open = open_cache(c);
-        if (!open) {
-            return fail(open.error());
-        }
+        auto open = LLMOPS_TRY(open_cache(c));
         int64_t removed = 0;
-        if (open->cache) {
-            auto cleared = open->cache->clear();
-            if (!cleared) {
-                return fail(cleared.error());
-            }
-            removed = *cleared;
+        if (open.cache) {
+            removed = LLMOPS_TRY(open.cache->clear());
         }
-        return print_ok(*json_flag ? report::cache_clear_json(removed, open->path)
+        return print_ok(*json_flag ? report::cache_clear_json(removed, open.path)
                                    : report::cache_clear_text(removed));
     });
 }
@@ -90,24 +69,14 @@ void add_prune(CLI::App& group, Context& ctx) {
     sub->add_flag("--json", o->json, "Print the result as JSON");
     on_run(sub, ctx, [o](Context& c) -> Expected<int> {
         // A bad duration is a usage error, whatever state the project is in.
-        auto seconds = store::parse_duration_seconds(o->older_than);
-        if (!seconds) {
-            return fail(seconds.error());
-        }
-        auto open = open_cache(c);
-        if (!open) {
-            return fail(open.error());
-        }
+        auto seconds = LLMOPS_TRY(store::parse_duration_seconds(o->older_than));
+        auto open = LLMOPS_TRY(open_cache(c));
         int64_t removed = 0;
-        if (open->cache) {
-            auto pruned = open->cache->prune(*seconds);
-            if (!pruned) {
-                return fail(pruned.error());
-            }
-            removed = *pruned;
+        if (open.cache) {
+            removed = LLMOPS_TRY(open.cache->prune(seconds));
         }
         return print_ok(o->json
-                            ? report::cache_prune_json(removed, o->older_than, *seconds, open->path)
+                            ? report::cache_prune_json(removed, o->older_than, seconds, open.path)
                             : report::cache_prune_text(removed, o->older_than));
     });
 }

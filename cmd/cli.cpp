@@ -30,38 +30,26 @@ Expected<store::Project> Context::project() const {
 }
 
 Expected<OpenProject> open_project(const Context& ctx) {
-    auto project = ctx.project();
-    if (!project) {
-        return fail(project.error());
-    }
-    auto db = store::open_store(*project);
-    if (!db) {
-        return fail(db.error());
-    }
-    return OpenProject{std::move(*project), std::move(*db)};
+    auto project = LLMOPS_TRY(ctx.project());
+    auto db = LLMOPS_TRY(store::open_store(project));
+    return OpenProject{std::move(project), std::move(db)};
 }
 
 Expected<std::optional<OpenProject>> open_project_if_any(const Context& ctx) {
     if (!ctx.project()) {
         return std::optional<OpenProject>();
     }
-    auto opened = open_project(ctx);
-    if (!opened) {
-        return fail(opened.error());
-    }
-    return std::optional<OpenProject>(std::move(*opened));
+    auto opened = LLMOPS_TRY(open_project(ctx));
+    return std::optional<OpenProject>(std::move(opened));
 }
 
 Expected<OpenProject> open_project_for_writing(const Context& ctx) {
-    auto project = ctx.project();
-    if (!project) {
-        return fail(project.error());
-    }
+    auto project = LLMOPS_TRY(ctx.project());
     // SQLite would say "attempt to write a readonly database" half-way through; say it plainly
     // up front. SQLite needs the folder writable too, for its -wal and -shm files. A missing
     // store file is left to open_store, which names it.
     std::error_code ec;
-    for (const auto& path : {project->dir, project->db_path()}) {
+    for (const auto& path : {project.dir, project.db_path()}) {
         if (std::filesystem::exists(path, ec) && ::access(path.c_str(), W_OK) != 0) {
             return fail(ErrorCode::io,
                         "cannot change the store: '{}' is not writable ({}); read commands "
@@ -69,11 +57,8 @@ Expected<OpenProject> open_project_for_writing(const Context& ctx) {
                         path.string(), std::strerror(errno));
         }
     }
-    auto db = store::open_store(*project);
-    if (!db) {
-        return fail(db.error());
-    }
-    return OpenProject{std::move(*project), std::move(*db)};
+    auto db = LLMOPS_TRY(store::open_store(project));
+    return OpenProject{std::move(project), std::move(db)};
 }
 
 Expected<std::vector<report::ExportFormat>>
@@ -84,11 +69,7 @@ export_formats(const std::vector<std::string>& outputs, const std::optional<std:
     }
     std::vector<report::ExportFormat> formats;
     for (const auto& out : outputs) {
-        auto f = report::export_format_for(out, format);
-        if (!f) {
-            return fail(f.error());
-        }
-        formats.push_back(*f);
+        formats.push_back(LLMOPS_TRY(report::export_format_for(out, format)));
     }
     return formats;
 }
@@ -194,13 +175,10 @@ report::Colour stdout_colour() {
 Expected<OpenProject> open_or_create_project(const Context& ctx) {
     auto found = ctx.project();
     if (!found && found.error().code() == ErrorCode::not_found && !ctx.dir) {
-        auto created = store::init_project(std::filesystem::current_path());
-        if (!created) {
-            return fail(created.error());
-        }
+        auto created = LLMOPS_TRY(store::init_project(std::filesystem::current_path()));
         std::fprintf(
             stderr, "llmops: created %s to store runs (no project found above)\n",
-            util::relative_display(created->first.dir, std::filesystem::current_path()).c_str());
+            util::relative_display(created.first.dir, std::filesystem::current_path()).c_str());
     }
     return open_project_for_writing(ctx);
 }

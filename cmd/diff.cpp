@@ -84,11 +84,7 @@ Expected<int> diff_command(const Context& ctx, const DiffOptions& o) {
         }
     }
     // Runs come from the project's store; exported runs (files) need none.
-    auto found = open_project_if_any(ctx);
-    if (!found) {
-        return fail(found.error());
-    }
-    std::optional<OpenProject>& open = *found;
+    auto open = LLMOPS_TRY(open_project_if_any(ctx));
     {
         // No report over an exported run being compared, nor inside the store.
         std::vector<eval::InputFile> inputs;
@@ -98,29 +94,16 @@ Expected<int> diff_command(const Context& ctx, const DiffOptions& o) {
                 inputs.push_back({side, "a run being compared"});
             }
         }
-        if (auto ok = eval::check_outputs(o.outputs, inputs,
-                                          open ? open->project.dir : std::filesystem::path());
-            !ok) {
-            return fail(ok.error());
-        }
+        LLMOPS_TRY(eval::check_outputs(o.outputs, inputs,
+                                       open ? open->project.dir : std::filesystem::path()));
     }
     store::Database* db = open ? &open->db : nullptr;
-    auto a = compare::load_sides(db, compare::parse_side_ref(o.a));
-    if (!a) {
-        return fail(a.error());
-    }
+    auto a = LLMOPS_TRY(compare::load_sides(db, compare::parse_side_ref(o.a)));
     std::vector<compare::Side> b;
     if (!o.b.empty()) {
-        auto loaded = compare::load_sides(db, compare::parse_side_ref(o.b));
-        if (!loaded) {
-            return fail(loaded.error());
-        }
-        b = std::move(*loaded);
+        b = LLMOPS_TRY(compare::load_sides(db, compare::parse_side_ref(o.b)));
     }
-    auto pairs = pairs_of(*a, b, o.b.empty());
-    if (!pairs) {
-        return fail(pairs.error());
-    }
+    auto pairs = LLMOPS_TRY(pairs_of(a, b, o.b.empty()));
 
     compare::Options options;
     options.alpha = o.alpha;
@@ -134,7 +117,7 @@ Expected<int> diff_command(const Context& ctx, const DiffOptions& o) {
     std::vector<compare::Comparison> comparisons;
     std::vector<std::vector<std::string>> failures;
     bool failed = false;
-    for (const auto& [x, y] : *pairs) {
+    for (const auto& [x, y] : pairs) {
         comparisons.push_back(compare::compare(*x, *y, options));
         failures.push_back(compare::check_gates(comparisons.back(), gates));
         failed = failed || !failures.back().empty();

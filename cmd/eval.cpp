@@ -132,11 +132,7 @@ private:
 // `--validate`: everything but the calls. Renders every prompt with every case's variables so a
 // missing variable is found now, not after spending money.
 Expected<int> validate(const Context& ctx, const eval::Suite& suite) {
-    auto found = open_project_if_any(ctx);
-    if (!found) {
-        return fail(found.error());
-    }
-    std::optional<OpenProject>& open = *found;
+    auto open = LLMOPS_TRY(open_project_if_any(ctx));
     int64_t store_refs = 0;
     for (const auto& p : suite.prompts) {
         store_refs += p.kind == eval::PromptEntry::Kind::store_ref ? 1 : 0;
@@ -150,14 +146,11 @@ Expected<int> validate(const Context& ctx, const eval::Suite& suite) {
     const int64_t calls =
         static_cast<int64_t>(suite.prompts.size() * suite.providers.size() * suite.tests.size()) *
         suite.repeat;
-    auto ok =
+    LLMOPS_TRY(
         print(fmt::format("{}: ok: {} prompt(s) x {} provider(s) x {} case(s) x {} repeat(s) = "
                           "{} call(s)\n",
                           suite.path.string(), suite.prompts.size(), suite.providers.size(),
-                          suite.tests.size(), suite.repeat, calls));
-    if (!ok) {
-        return fail(ok.error());
-    }
+                          suite.tests.size(), suite.repeat, calls)));
     return k_exit_ok;
 }
 
@@ -221,33 +214,21 @@ int exit_code_for(const eval::RunSummary& s, const EvalOptions& o, const eval::S
 // `eval --estimate`: what the run would cost, with nothing called.
 Expected<int> estimate(store::Database& db, const store::Project& project, const eval::Suite& suite,
                        const eval::RunOptions& run, bool as_json) {
-    auto e = eval::estimate_suite(db, project, suite, run);
-    if (!e) {
-        return fail(e.error());
-    }
+    auto e = LLMOPS_TRY(eval::estimate_suite(db, project, suite, run));
     if (as_json) {
-        return print_ok(e->to_json().dump(2) + "\n");
+        return print_ok(e.to_json().dump(2) + "\n");
     }
-    return print_ok(report::estimate_text(*e, run.suite_display_path));
+    return print_ok(report::estimate_text(e, run.suite_display_path));
 }
 
 Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
     std::string suite_path = o.config.value_or(o.suite);
     if (suite_path.empty() && o.resume) {
         // `--resume RUN` alone runs the suite that run ran.
-        auto open = open_project(ctx);
-        if (!open) {
-            return fail(open.error());
-        }
-        auto id = store::resolve_run(open->db, *o.resume);
-        if (!id) {
-            return fail(id.error());
-        }
-        auto stored = store::load_run(open->db, *id);
-        if (!stored) {
-            return fail(stored.error());
-        }
-        suite_path = stored->provenance.value("suite_file", stored->suite_path);
+        auto open = LLMOPS_TRY(open_project(ctx));
+        auto id = LLMOPS_TRY(store::resolve_run(open.db, *o.resume));
+        auto stored = LLMOPS_TRY(store::load_run(open.db, id));
+        suite_path = stored.provenance.value("suite_file", stored.suite_path);
     }
     if (suite_path.empty()) {
         for (const char* name : {"llmops.yaml", "promptfooconfig.yaml"}) {
@@ -261,15 +242,12 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
                         "no suite given and no llmops.yaml or promptfooconfig.yaml here");
         }
     }
-    auto suite = eval::load_suite(suite_path);
-    if (!suite) {
-        return fail(suite.error());
-    }
-    for (const auto& w : suite->warnings) {
+    auto suite = LLMOPS_TRY(eval::load_suite(suite_path));
+    for (const auto& w : suite.warnings) {
         std::fprintf(stderr, "llmops: warning: %s\n", w.c_str());
     }
     if (o.validate) {
-        return validate(ctx, *suite);
+        return validate(ctx, suite);
     }
     eval::RunOptions run;
     run.concurrency = o.concurrency;
@@ -290,16 +268,9 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
     run.filter.sample = o.sample;
     run.filter.seed = o.seed;
     if (o.shard) {
-        auto shard = parse_shard(*o.shard);
-        if (!shard) {
-            return fail(shard.error());
-        }
-        run.filter.shard = *shard;
+        run.filter.shard = LLMOPS_TRY(parse_shard(*o.shard));
     }
-    auto formats = export_formats(o.outputs, o.format);
-    if (!formats) {
-        return fail(formats.error());
-    }
+    auto formats = LLMOPS_TRY(export_formats(o.outputs, o.format));
     // `-o -` makes the report the data on stdout: the summary tables move to stderr.
     const bool report_on_stdout =
         std::find(o.outputs.begin(), o.outputs.end(), "-") != o.outputs.end();
@@ -312,49 +283,34 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
         auto found = ctx.project();
         const std::filesystem::path store_dir =
             found ? found->dir : std::filesystem::current_path() / store::k_store_dir_name;
-        auto inputs = eval::input_files(*suite);
-        if (auto ok = eval::check_outputs(o.outputs, inputs, store_dir); !ok) {
-            return fail(ok.error());
-        }
+        auto inputs = eval::input_files(suite);
+        LLMOPS_TRY(eval::check_outputs(o.outputs, inputs, store_dir));
         if (o.record) {
             for (const auto& out : o.outputs) {
                 inputs.push_back({out, "a report of the run"});
             }
-            if (auto ok = eval::check_outputs({*o.record}, inputs, store_dir, "--record"); !ok) {
-                return fail(ok.error());
-            }
+            LLMOPS_TRY(eval::check_outputs({*o.record}, inputs, store_dir, "--record"));
         }
     }
-    auto open = open_or_create_project(ctx);
-    if (!open) {
-        return fail(open.error());
-    }
+    auto open = LLMOPS_TRY(open_or_create_project(ctx));
     if (o.failing) {
-        auto id = store::resolve_run(open->db, *o.failing);
-        if (!id) {
-            return fail(id.error());
-        }
-        run.filter.failing_run = *id;
+        run.filter.failing_run = LLMOPS_TRY(store::resolve_run(open.db, *o.failing));
     }
     if (o.resume) {
-        auto id = store::resolve_run(open->db, *o.resume);
-        if (!id) {
-            return fail(id.error());
-        }
-        run.resume_run = *id;
+        run.resume_run = LLMOPS_TRY(store::resolve_run(open.db, *o.resume));
     }
     if (o.estimate) {
-        return estimate(open->db, open->project, *suite, run, o.json);
+        return estimate(open.db, open.project, suite, run, o.json);
     }
     const bool tty = ::isatty(STDERR_FILENO) == 1 && !o.no_progress;
-    const int64_t planned = static_cast<int64_t>(suite->prompts.size() * suite->providers.size() *
-                                                 suite->tests.size()) *
-                            run.repeat.value_or(suite->repeat);
+    const int64_t planned =
+        static_cast<int64_t>(suite.prompts.size() * suite.providers.size() * suite.tests.size()) *
+        run.repeat.value_or(suite.repeat);
     Progress progress(tty, planned);
     run.concurrency = fit_concurrency(run.concurrency);
     InterruptGuard guard;
     auto summary = eval::run_suite(
-        open->db, open->project, *suite, run,
+        open.db, open.project, suite, run,
         [&](const store::ResultRecord&, const eval::RunSummary& s) { progress.update(s); },
         [] { return InterruptGuard::interrupted(); });
     progress.clear();
@@ -366,29 +322,24 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
     }
     // The reports come first: whatever the verdict, the results are written out. One that
     // cannot be written stops neither the others nor the summary; it is reported at the end.
-    const auto report_errors = export_reports(open->db, summary->run_id, *formats, o.outputs);
+    const auto report_errors = export_reports(open.db, summary->run_id, formats, o.outputs);
     std::vector<std::string> notes;
-    const int code = exit_code_for(*summary, o, *suite, notes);
+    const int code = exit_code_for(*summary, o, suite, notes);
     if (o.json) {
         nlohmann::json doc = summary->to_json();
         doc["exit_code"] = code;
         doc["notes"] = notes;
-        auto ok = print(doc.dump(2) + "\n");
-        if (!ok) {
-            return fail(ok.error());
-        }
+        LLMOPS_TRY(print(doc.dump(2) + "\n"));
     } else {
         const auto colour = report_on_stdout ? report::Colour::off : stdout_colour();
-        auto failures = report::failures_text(open->db, summary->run_id, 20, 400, colour);
-        if (!failures) {
-            return fail(failures.error());
-        }
-        const std::string text = *failures + report::run_summary_text(*summary, colour);
+        auto failures =
+            LLMOPS_TRY(report::failures_text(open.db, summary->run_id, 20, 400, colour));
+        const std::string text = failures + report::run_summary_text(*summary, colour);
         if (report_on_stdout) {
             std::fflush(stdout);
             std::fputs(text.c_str(), stderr);
-        } else if (auto ok = print(text); !ok) {
-            return fail(ok.error());
+        } else {
+            LLMOPS_TRY(print(text));
         }
     }
     std::fflush(stdout); // the report first, then the notes, when both go to one place

@@ -25,12 +25,8 @@ void register_init(CLI::App& app, Context& ctx) {
             if (root.has_parent_path() && root.filename().empty()) {
                 root = root.parent_path(); // "a/.llmops/" names the same folder as "a/.llmops"
             }
-            auto made = store::init_project(
-                root.filename() == store::k_store_dir_name ? root.parent_path() : root);
-            if (!made) {
-                return fail(made.error());
-            }
-            const auto& [project, created] = *made;
+            const auto [project, created] = LLMOPS_TRY(store::init_project(
+                root.filename() == store::k_store_dir_name ? root.parent_path() : root));
             fs::create_directories(project.prompts_dir(), ec);
             if (ec) {
                 return fail(ErrorCode::io, "cannot create '{}': {}", project.prompts_dir().string(),
@@ -50,21 +46,12 @@ void register_fsck(CLI::App& app, Context& ctx) {
     sub->add_flag("--json", *json, "Print the report as JSON");
     sub->callback([&ctx, json] {
         ctx.action = [&ctx, json]() -> Expected<int> {
-            auto project = ctx.project();
-            if (!project) {
-                return fail(project.error());
-            }
+            auto project = LLMOPS_TRY(ctx.project());
             // fsck reports a missing table as a fault (exit 1) instead of refusing the store.
-            auto db = store::open_store(*project, store::StoreCheck::version);
-            if (!db) {
-                return fail(db.error());
-            }
-            auto report = store::fsck(*db);
-            if (!report) {
-                return fail(report.error());
-            }
-            return print_ok(*json ? report::fsck_json(*report) : report::fsck_text(*report),
-                            report->problems.empty() ? k_exit_ok : k_exit_gate);
+            auto db = LLMOPS_TRY(store::open_store(project, store::StoreCheck::version));
+            auto report = LLMOPS_TRY(store::fsck(db));
+            return print_ok(*json ? report::fsck_json(report) : report::fsck_text(report),
+                            report.problems.empty() ? k_exit_ok : k_exit_gate);
         };
     });
 }

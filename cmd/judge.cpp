@@ -49,22 +49,13 @@ int gate_code(const eval::judge::Calibration& c, const CalibrateOptions& o) {
 }
 
 Expected<int> calibrate_command(const Context& ctx, const CalibrateOptions& o) {
-    auto suite = eval::load_suite(o.suite);
-    if (!suite) {
-        return fail(suite.error());
-    }
-    for (const auto& w : suite->warnings) {
+    auto suite = LLMOPS_TRY(eval::load_suite(o.suite));
+    for (const auto& w : suite.warnings) {
         std::fprintf(stderr, "llmops: warning: %s\n", w.c_str());
     }
     std::string labels_hash;
-    auto labels = eval::judge::load_labels(o.labels, o.labels, &labels_hash);
-    if (!labels) {
-        return fail(labels.error());
-    }
-    auto open = open_or_create_project(ctx);
-    if (!open) {
-        return fail(open.error());
-    }
+    auto labels = LLMOPS_TRY(eval::judge::load_labels(o.labels, o.labels, &labels_hash));
+    auto open = LLMOPS_TRY(open_or_create_project(ctx));
     eval::judge::CalibrationOptions options;
     options.concurrency = fit_concurrency(o.concurrency);
     options.cache_mode = o.no_cache ? provider::CacheMode::refresh : provider::CacheMode::use;
@@ -77,28 +68,23 @@ Expected<int> calibrate_command(const Context& ctx, const CalibrateOptions& o) {
         options.record = *o.record;
     }
     InterruptGuard guard;
-    auto result = eval::judge::calibrate(open->db, open->project, *suite, *labels, labels_hash,
-                                         options, [] { return InterruptGuard::interrupted(); });
-    if (!result) {
-        return fail(result.error());
-    }
-    auto printed = o.json ? print(result->to_json().dump(2) + "\n")
-                          : print(report::calibration_text(*result, o.suite, o.labels));
-    if (!printed) {
-        return fail(printed.error());
-    }
+    auto result =
+        LLMOPS_TRY(eval::judge::calibrate(open.db, open.project, suite, labels, labels_hash,
+                                          options, [] { return InterruptGuard::interrupted(); }));
+    LLMOPS_TRY(o.json ? print(result.to_json().dump(2) + "\n")
+                      : print(report::calibration_text(result, o.suite, o.labels)));
     std::fflush(stdout);
     std::fprintf(stderr, "llmops: calibration stored as run %lld (llmops diff compares two)\n",
-                 static_cast<long long>(result->run_id));
-    if (result->interrupted) {
+                 static_cast<long long>(result.run_id));
+    if (result.interrupted) {
         return k_exit_interrupted;
     }
-    const auto judged = result->counts.total() + static_cast<size_t>(result->pairs);
+    const auto judged = result.counts.total() + static_cast<size_t>(result.pairs);
     if (judged == 0) {
         std::fprintf(stderr, "llmops: the judge graded no label: nothing to measure\n");
         return k_exit_runtime;
     }
-    return gate_code(*result, o);
+    return gate_code(result, o);
 }
 
 } // namespace

@@ -30,12 +30,9 @@ void register_prices(CLI::App& app, Context& ctx) {
             } else if (ctx.dir) {
                 return fail(project.error());
             }
-            auto table = provider::load_price_table(overrides);
-            if (!table) {
-                return fail(table.error());
-            }
+            auto table = LLMOPS_TRY(provider::load_price_table(overrides));
             std::vector<const provider::PriceEntry*> rows;
-            for (const auto& e : table->entries()) {
+            for (const auto& e : table.entries()) {
                 if (o->pattern.empty() || e.model.find(o->pattern) != std::string::npos ||
                     e.provider.find(o->pattern) != std::string::npos) {
                     rows.push_back(&e);

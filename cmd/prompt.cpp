@@ -41,35 +41,22 @@ void add_commit(CLI::App& group, Context& ctx) {
     sub->add_option("--author", o->author, "Author (default: LLMOPS_AUTHOR, git, OS user)");
     sub->add_flag("--json", o->json, "Print the result as JSON");
     on_run(sub, ctx, [o](Context& c) -> Expected<int> {
-        auto open = open_project_for_writing(c);
-        if (!open) {
-            return fail(open.error());
-        }
+        auto open = LLMOPS_TRY(open_project_for_writing(c));
         std::vector<prompt::PromptFile> files;
         if (o->paths.empty()) {
-            auto all = prompt::list_prompt_files(open->project);
-            if (!all) {
-                return fail(all.error());
-            }
-            files = std::move(*all);
+            files = LLMOPS_TRY(prompt::list_prompt_files(open.project));
         }
         for (const auto& path : o->paths) {
-            auto some = prompt::prompt_files_for(path, open->project);
-            if (!some) {
-                return fail(some.error());
-            }
-            files.insert(files.end(), some->begin(), some->end());
+            auto some = LLMOPS_TRY(prompt::prompt_files_for(path, open.project));
+            files.insert(files.end(), some.begin(), some.end());
         }
-        auto commits =
-            prompt::commit_files(open->db, files, o->message, util::resolve_author(o->author));
-        if (!commits) {
-            return fail(commits.error());
-        }
+        auto commits = LLMOPS_TRY(
+            prompt::commit_files(open.db, files, o->message, util::resolve_author(o->author)));
         if (o->paths.empty()) {
             // Committing "everything changed": unchanged files are not news.
-            std::erase_if(*commits, [](const auto& fc) { return !fc.outcome.created; });
+            std::erase_if(commits, [](const auto& fc) { return !fc.outcome.created; });
         }
-        return print_ok(o->json ? report::commit_json(*commits) : report::commit_text(*commits));
+        return print_ok(o->json ? report::commit_json(commits) : report::commit_text(commits));
     });
 }
 
@@ -78,25 +65,13 @@ void add_status(CLI::App& group, Context& ctx) {
     auto* sub = group.add_subcommand("status", "Show prompt files that differ from the store");
     sub->add_flag("--json", *json_flag, "Print the status as JSON");
     on_run(sub, ctx, [json_flag](Context& c) -> Expected<int> {
-        auto open = open_project(c);
-        if (!open) {
-            return fail(open.error());
-        }
-        auto files = prompt::list_prompt_files(open->project);
-        if (!files) {
-            return fail(files.error());
-        }
-        auto status = prompt::workspace_status(open->db, *files);
-        if (!status) {
-            return fail(status.error());
-        }
-        if (auto ok = print(*json_flag ? report::status_json(*status)
-                                       : report::status_text(*status, stdout_colour()));
-            !ok) {
-            return fail(ok.error());
-        }
+        auto open = LLMOPS_TRY(open_project(c));
+        auto files = LLMOPS_TRY(prompt::list_prompt_files(open.project));
+        auto status = LLMOPS_TRY(prompt::workspace_status(open.db, files));
+        LLMOPS_TRY(print(*json_flag ? report::status_json(status)
+                                    : report::status_text(status, stdout_colour())));
         // An invalid prompt file is a configuration error, like a malformed suite.
-        const bool invalid = std::any_of(status->files.begin(), status->files.end(), [](auto& e) {
+        const bool invalid = std::any_of(status.files.begin(), status.files.end(), [](auto& e) {
             return e.state == prompt::FileState::invalid;
         });
         return invalid ? k_exit_usage : k_exit_ok;
@@ -116,11 +91,8 @@ void add_log(CLI::App& group, Context& ctx) {
     sub->add_option("-n,--max-count", o->limit, "Show at most this many versions");
     sub->add_flag("--json", o->json, "Print the versions as JSON");
     on_run(sub, ctx, [o](Context& c) -> Expected<int> {
-        auto open = open_project(c);
-        if (!open) {
-            return fail(open.error());
-        }
-        store::PromptStore prompts(open->db);
+        auto open = LLMOPS_TRY(open_project(c));
+        store::PromptStore prompts(open.db);
         // `log name@ref` is read as the name: the log is of the whole prompt.
         std::optional<std::string> name;
         if (o->name) {
@@ -130,13 +102,10 @@ void add_log(CLI::App& group, Context& ctx) {
         if (o->limit) {
             limit = static_cast<int64_t>(*o->limit);
         }
-        auto versions = prompts.log(name, limit);
-        auto labels = prompts.labels(name);
-        if (!versions || !labels) {
-            return fail(!versions ? versions.error() : labels.error());
-        }
-        return print_ok(o->json ? report::log_json(*versions, *labels)
-                                : report::log_text(*versions, *labels, stdout_colour()));
+        auto versions = LLMOPS_TRY(prompts.log(name, limit));
+        auto labels = LLMOPS_TRY(prompts.labels(name));
+        return print_ok(o->json ? report::log_json(versions, labels)
+                                : report::log_text(versions, labels, stdout_colour()));
     });
 }
 
@@ -152,22 +121,13 @@ void add_show(CLI::App& group, Context& ctx) {
         ->type_name(k_value_ref);
     sub->add_flag("--json", o->json, "Print the version as JSON");
     on_run(sub, ctx, [o](Context& c) -> Expected<int> {
-        auto open = open_project(c);
-        if (!open) {
-            return fail(open.error());
-        }
-        store::PromptStore prompts(open->db);
-        auto loaded = prompt::load_version(prompts, o->ref);
-        if (!loaded) {
-            return fail(loaded.error());
-        }
-        auto labels = prompts.labels(loaded->version.name);
-        if (!labels) {
-            return fail(labels.error());
-        }
+        auto open = LLMOPS_TRY(open_project(c));
+        store::PromptStore prompts(open.db);
+        auto loaded = LLMOPS_TRY(prompt::load_version(prompts, o->ref));
+        auto labels = LLMOPS_TRY(prompts.labels(loaded.version.name));
         return print_ok(
-            o->json ? report::show_json(loaded->version, loaded->content, *labels)
-                    : report::show_text(loaded->version, loaded->def, *labels, stdout_colour()));
+            o->json ? report::show_json(loaded.version, loaded.content, labels)
+                    : report::show_text(loaded.version, loaded.def, labels, stdout_colour()));
     });
 }
 
@@ -185,15 +145,8 @@ void add_diff(CLI::App& group, Context& ctx) {
         ->type_name(k_value_ref);
     sub->add_flag("--json", o->json, "Print the diff as JSON");
     on_run(sub, ctx, [o](Context& c) -> Expected<int> {
-        auto open = open_project(c);
-        if (!open) {
-            return fail(open.error());
-        }
-        auto sides = prompt::diff_sides(open->db, open->project, o->from, o->to);
-        if (!sides) {
-            return fail(sides.error());
-        }
-        const auto& [a, b] = *sides;
+        auto open = LLMOPS_TRY(open_project(c));
+        const auto [a, b] = LLMOPS_TRY(prompt::diff_sides(open.db, open.project, o->from, o->to));
         const bool colour = !o->json && stdout_colour() == report::Colour::on;
         const std::string diff = util::unified_diff(a.text, b.text, a.label, b.label, colour);
         return print_ok(o->json
@@ -225,25 +178,16 @@ void add_label(CLI::App& group, Context& ctx) {
     set->add_option("-m,--message", s->message, "Why (kept in the label history)");
     set->add_option("--author", s->author, "Author (default: LLMOPS_AUTHOR, git, OS user)");
     on_run(set, ctx, [s](Context& c) -> Expected<int> {
-        auto open = open_project_for_writing(c);
-        if (!open) {
-            return fail(open.error());
-        }
-        store::PromptStore prompts(open->db);
-        auto version = prompts.resolve(s->ref);
-        if (!version) {
-            return fail(version.error());
-        }
-        auto event =
-            prompts.set_label(*version, s->label, util::resolve_author(s->author), s->message);
+        auto open = LLMOPS_TRY(open_project_for_writing(c));
+        store::PromptStore prompts(open.db);
+        auto version = LLMOPS_TRY(prompts.resolve(s->ref));
+        auto event = LLMOPS_TRY(
+            prompts.set_label(version, s->label, util::resolve_author(s->author), s->message));
         if (!event) {
-            return fail(event.error());
-        }
-        if (!*event) {
             return print_ok(
-                fmt::format("{}:{} already at @{}\n", version->name, s->label, version->number));
+                fmt::format("{}:{} already at @{}\n", version.name, s->label, version.number));
         }
-        return print_ok(report::label_event_text(**event));
+        return print_ok(report::label_event_text(*event));
     });
 
     struct RmOptions {
@@ -259,17 +203,11 @@ void add_label(CLI::App& group, Context& ctx) {
     rm->add_option("-m,--message", r->message, "Why (kept in the label history)");
     rm->add_option("--author", r->author, "Author (default: LLMOPS_AUTHOR, git, OS user)");
     on_run(rm, ctx, [r](Context& c) -> Expected<int> {
-        auto open = open_project_for_writing(c);
-        if (!open) {
-            return fail(open.error());
-        }
-        store::PromptStore prompts(open->db);
-        auto event = prompts.remove_label(store::split_ref(r->name).first, r->label,
-                                          util::resolve_author(r->author), r->message);
-        if (!event) {
-            return fail(event.error());
-        }
-        return print_ok(report::label_event_text(*event));
+        auto open = LLMOPS_TRY(open_project_for_writing(c));
+        store::PromptStore prompts(open.db);
+        auto event = LLMOPS_TRY(prompts.remove_label(store::split_ref(r->name).first, r->label,
+                                                     util::resolve_author(r->author), r->message));
+        return print_ok(report::label_event_text(event));
     });
 
     struct HistoryOptions {
@@ -281,21 +219,15 @@ void add_label(CLI::App& group, Context& ctx) {
     history->add_option("name", h->name, "Prompt name (default: all)")->type_name(k_value_prompt);
     history->add_flag("--json", h->json, "Print the history as JSON");
     on_run(history, ctx, [h](Context& c) -> Expected<int> {
-        auto open = open_project(c);
-        if (!open) {
-            return fail(open.error());
-        }
-        store::PromptStore prompts(open->db);
+        auto open = LLMOPS_TRY(open_project(c));
+        store::PromptStore prompts(open.db);
         std::optional<std::string> name;
         if (h->name) {
             name = store::split_ref(*h->name).first;
         }
-        auto events = prompts.label_history(name);
-        if (!events) {
-            return fail(events.error());
-        }
-        return print_ok(h->json ? report::label_history_json(*events)
-                                : report::label_history_text(*events));
+        auto events = LLMOPS_TRY(prompts.label_history(name));
+        return print_ok(h->json ? report::label_history_json(events)
+                                : report::label_history_text(events));
     });
 }
 
@@ -312,21 +244,15 @@ void add_checkout(CLI::App& group, Context& ctx) {
     sub->add_option("-o,--output", o->output, "Where to write it ('-' for standard output)");
     sub->add_flag("-f,--force", o->force, "Overwrite a working file with uncommitted content");
     on_run(sub, ctx, [o](Context& c) -> Expected<int> {
-        auto open = open_project(c);
-        if (!open) {
-            return fail(open.error());
+        auto open = LLMOPS_TRY(open_project(c));
+        auto done = LLMOPS_TRY(prompt::checkout(open.db, open.project, o->ref, o->output,
+                                                o->force ? prompt::Force::yes : prompt::Force::no));
+        if (!done.path) {
+            return print_ok(done.text);
         }
-        auto done = prompt::checkout(open->db, open->project, o->ref, o->output,
-                                     o->force ? prompt::Force::yes : prompt::Force::no);
-        if (!done) {
-            return fail(done.error());
-        }
-        if (!done->path) {
-            return print_ok(done->text);
-        }
-        return print_ok(fmt::format("checked out {}@{} to {}\n", done->loaded.version.name,
-                                    done->loaded.version.number,
-                                    util::relative_display(*done->path, fs::current_path())));
+        return print_ok(fmt::format("checked out {}@{} to {}\n", done.loaded.version.name,
+                                    done.loaded.version.number,
+                                    util::relative_display(*done.path, fs::current_path())));
     });
 }
 
@@ -335,18 +261,12 @@ Expected<json> collect_vars(const std::optional<std::string>& file,
                             const std::vector<std::string>& pairs) {
     json vars = json::object();
     if (file) {
-        auto text = util::read_file(*file);
-        if (!text) {
-            return fail(text.error());
-        }
-        auto parsed = util::parse_yaml(*text, *file); // JSON is YAML too
-        if (!parsed) {
-            return fail(parsed.error());
-        }
-        if (!parsed->is_object()) {
+        auto text = LLMOPS_TRY(util::read_file(*file));
+        auto parsed = LLMOPS_TRY(util::parse_yaml(text, *file)); // JSON is YAML too
+        if (!parsed.is_object()) {
             return fail(ErrorCode::invalid_input, "{}: variables file must hold a mapping", *file);
         }
-        vars = std::move(*parsed);
+        vars = std::move(parsed);
     }
     for (const auto& pair : pairs) {
         const size_t eq = pair.find('=');
@@ -378,48 +298,29 @@ void add_render(CLI::App& group, Context& ctx) {
         ->check(CLI::IsMember({"text", "json", "openai"}));
     sub->add_flag("--allow-missing", o->allow_missing, "Render missing variables as empty");
     on_run(sub, ctx, [o](Context& c) -> Expected<int> {
-        auto open = open_project(c);
-        if (!open) {
-            return fail(open.error());
-        }
-        auto vars = collect_vars(o->vars_file, o->vars);
-        if (!vars) {
-            return fail(vars.error());
-        }
-        store::PromptStore prompts(open->db);
+        auto open = LLMOPS_TRY(open_project(c));
+        auto vars = LLMOPS_TRY(collect_vars(o->vars_file, o->vars));
+        store::PromptStore prompts(open.db);
         prompt::LoadedVersion loaded;
         std::error_code ec;
         if (prompt::format_for_path(o->ref) && fs::is_regular_file(o->ref, ec)) {
-            auto files = prompt::prompt_files_for(o->ref, open->project);
-            if (!files) {
-                return fail(files.error());
-            }
-            auto def = prompt::load_prompt_file(files->front());
-            if (!def) {
-                return fail(def.error());
-            }
-            loaded.version = store::VersionInfo{
-                def->name, 0, prompt::version_id(*def), std::nullopt, "", "", ""};
-            loaded.def = std::move(*def);
+            auto files = LLMOPS_TRY(prompt::prompt_files_for(o->ref, open.project));
+            auto def = LLMOPS_TRY(prompt::load_prompt_file(files.front()));
+            loaded.version =
+                store::VersionInfo{def.name, 0, prompt::version_id(def), std::nullopt, "", "", ""};
+            loaded.def = std::move(def);
         } else {
-            auto found = prompt::load_version(prompts, o->ref);
-            if (!found) {
-                return fail(found.error());
-            }
-            loaded = std::move(*found);
+            loaded = LLMOPS_TRY(prompt::load_version(prompts, o->ref));
         }
         prompt::RenderOptions options;
         options.missing =
             o->allow_missing ? prompt::MissingVariables::allow : prompt::MissingVariables::error;
-        auto rendered = prompt::render_prompt(loaded.def, *vars,
-                                              prompt::store_partial_loader(prompts), options);
-        if (!rendered) {
-            return fail(rendered.error());
-        }
+        auto rendered = LLMOPS_TRY(prompt::render_prompt(
+            loaded.def, vars, prompt::store_partial_loader(prompts), options));
         const auto format = o->format == "json"     ? report::RenderFormat::json
                             : o->format == "openai" ? report::RenderFormat::openai
                                                     : report::RenderFormat::text;
-        return print_ok(report::render_output(loaded.version, loaded.def, *rendered, format));
+        return print_ok(report::render_output(loaded.version, loaded.def, rendered, format));
     });
 }
 
@@ -428,16 +329,10 @@ void add_list(CLI::App& group, Context& ctx) {
     auto* sub = group.add_subcommand("list", "List prompts with their latest version and labels");
     sub->add_flag("--json", *json_flag, "Print the list as JSON");
     on_run(sub, ctx, [json_flag](Context& c) -> Expected<int> {
-        auto open = open_project(c);
-        if (!open) {
-            return fail(open.error());
-        }
-        store::PromptStore prompts(open->db);
-        auto list = prompts.list();
-        if (!list) {
-            return fail(list.error());
-        }
-        return print_ok(*json_flag ? report::list_json(*list) : report::list_text(*list));
+        auto open = LLMOPS_TRY(open_project(c));
+        store::PromptStore prompts(open.db);
+        auto list = LLMOPS_TRY(prompts.list());
+        return print_ok(*json_flag ? report::list_json(list) : report::list_text(list));
     });
 }
 
@@ -455,27 +350,19 @@ void add_export(CLI::App& group, Context& ctx) {
     sub->add_option("--format", o->format, "Output format (json)")->check(CLI::IsMember({"json"}));
     sub->add_option("-o,--output", o->output, "Write to this file instead of standard output");
     on_run(sub, ctx, [o](Context& c) -> Expected<int> {
-        auto open = open_project(c);
-        if (!open) {
-            return fail(open.error());
-        }
-        store::PromptStore prompts(open->db);
+        auto open = LLMOPS_TRY(open_project(c));
+        store::PromptStore prompts(open.db);
         std::vector<std::string> skipped;
-        auto versions = prompt::export_versions(prompts, o->label, skipped);
-        if (!versions) {
-            return fail(versions.error());
-        }
+        auto versions = LLMOPS_TRY(prompt::export_versions(prompts, o->label, skipped));
         if (!skipped.empty()) {
             const std::string note = fmt::format(
                 "llmops: note: {} prompt{} without label '{}' left out: {}\n", skipped.size(),
                 skipped.size() == 1 ? "" : "s", *o->label, util::join(skipped, ", "));
             std::fputs(note.c_str(), stderr);
         }
-        const std::string text = report::export_json(*versions, o->label);
+        const std::string text = report::export_json(versions, o->label);
         if (o->output) {
-            if (auto ok = util::write_file_atomic(*o->output, text); !ok) {
-                return fail(ok.error());
-            }
+            LLMOPS_TRY(util::write_file_atomic(*o->output, text));
             return k_exit_ok;
         }
         return print_ok(text);
@@ -494,20 +381,12 @@ void add_bundle(CLI::App& group, Context& ctx) {
         ->type_name(k_value_prompt);
     sub->add_option("-o,--output", o->output, "Write to this file ('-': standard output)");
     on_run(sub, ctx, [o](Context& c) -> Expected<int> {
-        auto open = open_project(c);
-        if (!open) {
-            return fail(open.error());
-        }
-        store::PromptStore prompts(open->db);
-        auto bundle = store::make_bundle(prompts, o->names);
-        if (!bundle) {
-            return fail(bundle.error());
-        }
-        const std::string text = store::bundle_json(*bundle);
+        auto open = LLMOPS_TRY(open_project(c));
+        store::PromptStore prompts(open.db);
+        auto bundle = LLMOPS_TRY(store::make_bundle(prompts, o->names));
+        const std::string text = store::bundle_json(bundle);
         if (o->output != "-") {
-            if (auto ok = util::write_file_atomic(o->output, text); !ok) {
-                return fail(ok.error());
-            }
+            LLMOPS_TRY(util::write_file_atomic(o->output, text));
             return k_exit_ok;
         }
         return print_ok(text);
@@ -527,26 +406,14 @@ void add_import(CLI::App& group, Context& ctx) {
     sub->add_flag("-n,--dry-run", o->dry_run, "Report what would change; write nothing");
     sub->add_flag("--json", o->json, "Print the result as JSON");
     on_run(sub, ctx, [o](Context& c) -> Expected<int> {
-        auto text = util::read_file(o->file);
-        if (!text) {
-            return fail(text.error());
-        }
-        auto bundle = store::parse_bundle(*text, o->file);
-        if (!bundle) {
-            return fail(bundle.error());
-        }
-        auto open = open_project_for_writing(c);
-        if (!open) {
-            return fail(open.error());
-        }
-        auto report = store::import_bundle(open->db, *bundle, o->dry_run);
-        if (!report) {
-            return fail(report.error());
-        }
+        auto text = LLMOPS_TRY(util::read_file(o->file));
+        auto bundle = LLMOPS_TRY(store::parse_bundle(text, o->file));
+        auto open = LLMOPS_TRY(open_project_for_writing(c));
+        auto report = LLMOPS_TRY(store::import_bundle(open.db, bundle, o->dry_run));
         // Like a merge that stopped on a conflict: the rest is in, the conflicts are the user's.
-        return print_ok(o->json ? report::import_json(*report, o->file)
-                                : report::import_text(*report, o->file),
-                        report->conflicts.empty() ? k_exit_ok : k_exit_gate);
+        return print_ok(o->json ? report::import_json(report, o->file)
+                                : report::import_text(report, o->file),
+                        report.conflicts.empty() ? k_exit_ok : k_exit_gate);
     });
 }
 

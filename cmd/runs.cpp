@@ -25,16 +25,9 @@ void add_list(CLI::App& group, Context& ctx) {
     sub->add_flag("--json", o->json, "Print the runs as JSON");
     sub->callback([&ctx, o] {
         ctx.action = [&ctx, o]() -> Expected<int> {
-            auto open = open_project(ctx);
-            if (!open) {
-                return fail(open.error());
-            }
-            auto runs = store::list_runs(open->db, o->limit);
-            if (!runs) {
-                return fail(runs.error());
-            }
-            return print_ok(o->json ? report::runs_list_json(*runs)
-                                    : report::runs_list_text(*runs));
+            auto open = LLMOPS_TRY(open_project(ctx));
+            auto runs = LLMOPS_TRY(store::list_runs(open.db, o->limit));
+            return print_ok(o->json ? report::runs_list_json(runs) : report::runs_list_text(runs));
         };
     });
 }
@@ -54,29 +47,16 @@ void add_show(CLI::App& group, Context& ctx) {
     sub->add_flag("--failures", o->failures, "Also list every failure and error with its output");
     sub->callback([&ctx, o] {
         ctx.action = [&ctx, o]() -> Expected<int> {
-            auto open = open_project(ctx);
-            if (!open) {
-                return fail(open.error());
-            }
-            auto id = store::resolve_run(open->db, o->ref);
-            if (!id) {
-                return fail(id.error());
-            }
-            auto run = store::load_run(open->db, *id);
-            if (!run) {
-                return fail(run.error());
-            }
+            auto open = LLMOPS_TRY(open_project(ctx));
+            auto id = LLMOPS_TRY(store::resolve_run(open.db, o->ref));
+            auto run = LLMOPS_TRY(store::load_run(open.db, id));
             if (o->json) {
-                return print_ok(report::run_show_json(*run));
+                return print_ok(report::run_show_json(run));
             }
-            std::string text = report::run_show_text(*run);
+            std::string text = report::run_show_text(run);
             if (o->failures) {
-                auto failures =
-                    report::failures_text(open->db, *id, SIZE_MAX, 2000, stdout_colour());
-                if (!failures) {
-                    return fail(failures.error());
-                }
-                text += *failures;
+                text +=
+                    LLMOPS_TRY(report::failures_text(open.db, id, SIZE_MAX, 2000, stdout_colour()));
             }
             return print_ok(text);
         };
@@ -96,18 +76,10 @@ void add_tag(CLI::App& group, Context& ctx) {
     sub->add_option("name", o->name, "The tag, e.g. baseline")->required();
     sub->callback([&ctx, o] {
         ctx.action = [&ctx, o]() -> Expected<int> {
-            auto open = open_project_for_writing(ctx);
-            if (!open) {
-                return fail(open.error());
-            }
-            auto id = store::resolve_run(open->db, o->ref);
-            if (!id) {
-                return fail(id.error());
-            }
-            if (auto ok = store::tag_run(open->db, *id, o->name); !ok) {
-                return fail(ok.error());
-            }
-            return print_ok(fmt::format("tagged run {} '{}'\n", *id, o->name));
+            auto open = LLMOPS_TRY(open_project_for_writing(ctx));
+            auto id = LLMOPS_TRY(store::resolve_run(open.db, o->ref));
+            LLMOPS_TRY(store::tag_run(open.db, id, o->name));
+            return print_ok(fmt::format("tagged run {} '{}'\n", id, o->name));
         };
     });
 }
@@ -120,18 +92,10 @@ void add_rm(CLI::App& group, Context& ctx) {
         ->type_name(k_value_run);
     sub->callback([&ctx, ref] {
         ctx.action = [&ctx, ref]() -> Expected<int> {
-            auto open = open_project_for_writing(ctx);
-            if (!open) {
-                return fail(open.error());
-            }
-            auto id = store::resolve_run(open->db, *ref);
-            if (!id) {
-                return fail(id.error());
-            }
-            if (auto ok = store::remove_run(open->db, *id); !ok) {
-                return fail(ok.error());
-            }
-            return print_ok(fmt::format("removed run {}\n", *id));
+            auto open = LLMOPS_TRY(open_project_for_writing(ctx));
+            auto id = LLMOPS_TRY(store::resolve_run(open.db, *ref));
+            LLMOPS_TRY(store::remove_run(open.db, id));
+            return print_ok(fmt::format("removed run {}\n", id));
         };
     });
 }
@@ -145,31 +109,15 @@ void add_merge(CLI::App& group, Context& ctx) {
         ->type_name(k_value_run);
     sub->callback([&ctx, refs] {
         ctx.action = [&ctx, refs]() -> Expected<int> {
-            auto open = open_project_for_writing(ctx);
-            if (!open) {
-                return fail(open.error());
-            }
+            auto open = LLMOPS_TRY(open_project_for_writing(ctx));
             std::vector<int64_t> ids;
             for (const auto& ref : *refs) {
-                auto id = store::resolve_run(open->db, ref);
-                if (!id) {
-                    return fail(id.error());
-                }
-                ids.push_back(*id);
+                ids.push_back(LLMOPS_TRY(store::resolve_run(open.db, ref)));
             }
-            auto merged = store::merge_runs(open->db, ids);
-            if (!merged) {
-                return fail(merged.error());
-            }
-            auto summary = eval::summarize_run(open->db, *merged);
-            if (!summary) {
-                return fail(summary.error());
-            }
-            if (auto ok = store::finish_run(open->db, *merged, summary->status, summary->to_json());
-                !ok) {
-                return fail(ok.error());
-            }
-            return print_ok(fmt::format("merged {} runs into run {}\n", ids.size(), *merged));
+            auto merged = LLMOPS_TRY(store::merge_runs(open.db, ids));
+            auto summary = LLMOPS_TRY(eval::summarize_run(open.db, merged));
+            LLMOPS_TRY(store::finish_run(open.db, merged, summary.status, summary.to_json()));
+            return print_ok(fmt::format("merged {} runs into run {}\n", ids.size(), merged));
         };
     });
 }
@@ -194,23 +142,12 @@ void add_export(CLI::App& group, Context& ctx) {
         ->check(CLI::IsMember({"json", "jsonl", "csv", "xml", "junit", "md", "markdown", "html"}));
     sub->callback([&ctx, o] {
         ctx.action = [&ctx, o]() -> Expected<int> {
-            auto formats = export_formats(o->outputs, o->format);
-            if (!formats) {
-                return fail(formats.error());
-            }
-            auto open = open_project(ctx);
-            if (!open) {
-                return fail(open.error());
-            }
-            auto id = store::resolve_run(open->db, o->ref);
-            if (!id) {
-                return fail(id.error());
-            }
+            auto formats = LLMOPS_TRY(export_formats(o->outputs, o->format));
+            auto open = LLMOPS_TRY(open_project(ctx));
+            auto id = LLMOPS_TRY(store::resolve_run(open.db, o->ref));
             // Reports never go inside the store.
-            if (auto ok = eval::check_outputs(o->outputs, {}, open->project.dir); !ok) {
-                return fail(ok.error());
-            }
-            return report_failures(export_reports(open->db, *id, *formats, o->outputs), k_exit_ok);
+            LLMOPS_TRY(eval::check_outputs(o->outputs, {}, open.project.dir));
+            return report_failures(export_reports(open.db, id, formats, o->outputs), k_exit_ok);
         };
     });
 }

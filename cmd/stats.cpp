@@ -35,12 +35,9 @@ Expected<int> power_command(const PowerOptions& o) {
     q.icc = o.icc;
     q.discordance = o.discordance;
     const auto design = o.independent ? stats::Design::independent : stats::Design::paired;
-    auto n = stats::sample_size(q, design);
-    if (!n) {
-        return fail(n.error());
-    }
-    return print_ok(o.json ? report::power_json(q, design, *n).dump(2) + "\n"
-                           : report::power_text(q, design, *n));
+    auto n = LLMOPS_TRY(stats::sample_size(q, design));
+    return print_ok(o.json ? report::power_json(q, design, n).dump(2) + "\n"
+                           : report::power_text(q, design, n));
 }
 
 } // namespace

@@ -233,19 +233,16 @@ Expected<PromptDefinition> common_fields(const json& doc, std::string_view defau
                                          const Source& source) {
     const std::string_view origin = source.origin;
     PromptDefinition def;
-    auto name = string_field(doc, "name", source);
-    auto description = string_field(doc, "description", source);
-    if (!name || !description) {
-        return fail(!name ? name.error() : description.error());
-    }
-    def.name = name->empty() ? std::string(default_name) : *name;
+    auto name = LLMOPS_TRY(string_field(doc, "name", source));
+    auto description = LLMOPS_TRY(string_field(doc, "description", source));
+    def.name = name.empty() ? std::string(default_name) : name;
     if (!store::is_valid_prompt_name(def.name)) {
         return fail(ErrorCode::invalid_input,
                     "{}: invalid prompt name '{}' (use lowercase letters, digits, '.', '_', '-' "
                     "and '/')",
-                    name->empty() ? std::string(origin) : where_key(source, "name"), def.name);
+                    name.empty() ? std::string(origin) : where_key(source, "name"), def.name);
     }
-    def.description = *description;
+    def.description = description;
     if (doc.contains("config") && !doc["config"].is_null()) {
         if (!doc["config"].is_object()) {
             return fail(ErrorCode::invalid_input, "{}: 'config' must be a mapping",
@@ -312,10 +309,7 @@ Expected<PromptDefinition> parse_markdown(std::string_view text, std::string_vie
         return fail(ErrorCode::invalid_input, "{}: prompt file has no template (the body is empty)",
                     origin);
     }
-    if (auto ok = check_body(text, static_cast<size_t>(body.data() - text.data()), body, origin);
-        !ok) {
-        return fail(ok.error());
-    }
+    LLMOPS_TRY(check_body(text, static_cast<size_t>(body.data() - text.data()), body, origin));
     def.template_text = std::string(body);
     return def;
 }
@@ -351,15 +345,12 @@ Expected<PromptDefinition> parse_yaml_prompt(std::string_view text, std::string_
         LLMOPS_TRY(check_yaml_template(text, *def.template_text, origin, "'template'"));
         return def;
     }
-    auto messages = parse_messages(doc["messages"], source);
-    if (!messages) {
-        return fail(messages.error());
-    }
-    for (size_t i = 0; i < messages->size(); ++i) {
+    auto messages = LLMOPS_TRY(parse_messages(doc["messages"], source));
+    for (size_t i = 0; i < messages.size(); ++i) {
         const std::string what = fmt::format("message {}", i + 1);
-        LLMOPS_TRY(check_yaml_template(text, (*messages)[i].content, origin, what));
+        LLMOPS_TRY(check_yaml_template(text, messages[i].content, origin, what));
     }
-    def.messages = std::move(*messages);
+    def.messages = std::move(messages);
     return def;
 }
 

@@ -49,12 +49,9 @@ Expected<std::vector<FileCommit>> commit_files(store::Database& db,
 
 Expected<LoadedVersion> load_version(store::PromptStore& prompts, std::string_view ref) {
     auto version = LLMOPS_TRY(prompts.resolve(ref));
-    auto content = prompts.content(version);
-    if (!content) {
-        return fail(content.error());
-    }
-    auto def = LLMOPS_TRY(definition_from_content(version.name, *content));
-    return LoadedVersion{std::move(version), std::move(*content), std::move(def)};
+    auto content = LLMOPS_TRY(prompts.content(version));
+    auto def = LLMOPS_TRY(definition_from_content(version.name, content));
+    return LoadedVersion{std::move(version), std::move(content), std::move(def)};
 }
 
 namespace {
@@ -62,11 +59,8 @@ namespace {
 // True when some version of `name` has content `id`.
 Expected<bool> is_committed(store::PromptStore& prompts, const std::string& name,
                             const std::string& id) {
-    auto log = prompts.log(name);
-    if (!log) {
-        return fail(log.error());
-    }
-    for (const auto& v : *log) {
+    auto log = LLMOPS_TRY(prompts.log(name));
+    for (const auto& v : log) {
         if (v.id == id) {
             return true;
         }
@@ -202,24 +196,18 @@ Expected<std::pair<DiffSide, DiffSide>> diff_sides(store::Database& db,
 Expected<std::vector<LoadedVersion>> export_versions(store::PromptStore& prompts,
                                                      const std::optional<std::string>& label,
                                                      std::vector<std::string>& skipped) {
-    auto names = prompts.names();
-    if (!names) {
-        return fail(names.error());
-    }
+    auto names = LLMOPS_TRY(prompts.names());
     std::set<std::string> labelled;
     if (label) {
-        auto labels = prompts.labels(std::nullopt);
-        if (!labels) {
-            return fail(labels.error());
-        }
-        for (const auto& l : *labels) {
+        auto labels = LLMOPS_TRY(prompts.labels(std::nullopt));
+        for (const auto& l : labels) {
             if (l.label == *label) {
                 labelled.insert(l.prompt);
             }
         }
     }
     std::vector<LoadedVersion> out;
-    for (const auto& name : *names) {
+    for (const auto& name : names) {
         if (label && *label != "latest" && !labelled.contains(name)) {
             skipped.push_back(name);
             continue;

@@ -67,11 +67,8 @@ Expected<void> check_templates(const PromptDefinition& def, std::string_view ori
 PartialLoader store_partial_loader(store::PromptStore& store) {
     return [&store](std::string_view ref) -> Expected<std::string> {
         auto version = LLMOPS_TRY(store.resolve(ref));
-        auto content = store.content(version);
-        if (!content) {
-            return fail(content.error());
-        }
-        auto def = LLMOPS_TRY(definition_from_content(version.name, *content));
+        auto content = LLMOPS_TRY(store.content(version));
+        auto def = LLMOPS_TRY(definition_from_content(version.name, content));
         if (!def.template_text) {
             return fail(ErrorCode::invalid_input,
                         "'{}' is a chat prompt; only text prompts can be partials", ref);

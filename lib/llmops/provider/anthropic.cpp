@@ -182,10 +182,8 @@ Expected<CompletionResult> parse_stream(const CompletionRequest& request,
     }
     StreamState state;
     for (const auto& event : events) {
-        auto data = parse_json_body(k_name, event.data);
-        if (!data)
-            return fail(data.error());
-        LLMOPS_TRY(apply_event(state, *data));
+        auto data = LLMOPS_TRY(parse_json_body(k_name, event.data));
+        LLMOPS_TRY(apply_event(state, data));
         if (state.stopped)
             break;
     }
@@ -244,10 +242,8 @@ Expected<HttpRequest> build_anthropic_request(const Endpoint& endpoint,
     // NEEDSWORK: the Messages API has no seed and no response_format; both are dropped here
     // (sending them fails the request with "Extra inputs are not permitted").
     if (p.tools_json) {
-        auto tools = parse_param_json(k_name, "tools", *p.tools_json);
-        if (!tools)
-            return fail(tools.error());
-        body["tools"] = anthropic_tools(*tools);
+        auto tools = LLMOPS_TRY(parse_param_json(k_name, "tools", *p.tools_json));
+        body["tools"] = anthropic_tools(tools);
     }
     if (p.stream)
         body["stream"] = true;
@@ -269,10 +265,8 @@ Expected<CompletionResult> parse_anthropic_response(const CompletionRequest& req
                                                     const HttpResponse& response) {
     if (request.params.stream && !looks_like_json(response.body))
         return parse_stream(request, response);
-    auto body = parse_json_body(k_name, response.body);
-    if (!body)
-        return fail(body.error());
-    return parse_message(request, response, *body);
+    auto body = LLMOPS_TRY(parse_json_body(k_name, response.body));
+    return parse_message(request, response, body);
 }
 
 } // namespace llmops::provider::detail

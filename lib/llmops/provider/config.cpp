@@ -86,10 +86,7 @@ struct KeyHandler {
 
 template <typename T>
 Expected<void> assign(std::optional<T>& field, Expected<T> value) {
-    if (!value) {
-        return fail(value.error());
-    }
-    field = std::move(*value);
+    field = LLMOPS_TRY(std::move(value));
     return {};
 }
 
@@ -223,28 +220,22 @@ const std::vector<KeyHandler>& key_handlers() {
         {{"headers"}, read_headers, true},
         {{"timeout_ms", "timeout"},
          [](auto& c, const json& v, const Reader& r, auto k) -> Expected<void> {
-             auto n = r.integer(v, k);
-             if (n && *n <= 0) {
+             auto n = LLMOPS_TRY(r.integer(v, k));
+             if (n <= 0) {
                  return fail(ErrorCode::invalid_input, "{}: '{}' must be greater than 0", r.where,
                              k);
              }
-             if (!n) {
-                 return fail(n.error());
-             }
-             c.timeout_ms = *n;
+             c.timeout_ms = n;
              return {};
          }},
         {{"retries", "max_retries"},
          [](auto& c, const json& v, const Reader& r, auto k) -> Expected<void> {
-             auto n = r.integer(v, k);
-             if (n && (*n < 0 || *n > 100)) {
+             auto n = LLMOPS_TRY(r.integer(v, k));
+             if (n < 0 || n > 100) {
                  return fail(ErrorCode::invalid_input, "{}: '{}' must be between 0 and 100",
                              r.where, k);
              }
-             if (!n) {
-                 return fail(n.error());
-             }
-             c.max_retries = static_cast<int>(*n);
+             c.max_retries = static_cast<int>(n);
              return {};
          }},
         {{"rpm"},
@@ -488,8 +479,8 @@ Expected<ProviderConfig> parse_provider_config(const json& entry, std::string_vi
     }
     if (config != nullptr) {
         LLMOPS_TRY(read_config(c, *config, where, base_dir));
-    } else if (auto ok = read_config(c, json::object(), where, base_dir); !ok) {
-        return fail(ok.error());
+    } else {
+        LLMOPS_TRY(read_config(c, json::object(), where, base_dir));
     }
     return c;
 }

@@ -105,27 +105,24 @@ Expected<bool> read_usage(std::string_view id, const json& answer, CompletionRes
     if (!it->is_object())
         return fail(ErrorCode::provider, "{}: printed a JSON object whose '{}' is not an object",
                     id, key);
-    auto input = count_field(id, key, *it, {"input", "prompt", "prompt_tokens", "input_tokens"});
-    auto output =
-        count_field(id, key, *it, {"output", "completion", "completion_tokens", "output_tokens"});
-    auto cached = count_field(id, key, *it, {"cached_input"});
-    auto reasoning = count_field(id, key, *it, {"reasoning", "reasoning_tokens"});
-    auto total = count_field(id, key, *it, {"total", "total_tokens"});
-    for (const auto* field : {&input, &output, &cached, &reasoning, &total}) {
-        if (!*field)
-            return fail(field->error());
-    }
-    if (!input->has_value() && !output->has_value())
+    auto input =
+        LLMOPS_TRY(count_field(id, key, *it, {"input", "prompt", "prompt_tokens", "input_tokens"}));
+    auto output = LLMOPS_TRY(
+        count_field(id, key, *it, {"output", "completion", "completion_tokens", "output_tokens"}));
+    auto cached = LLMOPS_TRY(count_field(id, key, *it, {"cached_input"}));
+    auto reasoning = LLMOPS_TRY(count_field(id, key, *it, {"reasoning", "reasoning_tokens"}));
+    auto total = LLMOPS_TRY(count_field(id, key, *it, {"total", "total_tokens"}));
+    if (!input.has_value() && !output.has_value())
         return false;
     Usage usage;
-    usage.input = input->value_or(0);
-    usage.output = output->value_or(0);
-    if (total->has_value() && !input->has_value())
-        usage.input = std::max<int64_t>(0, **total - usage.output);
-    if (total->has_value() && !output->has_value())
-        usage.output = std::max<int64_t>(0, **total - usage.input);
-    usage.cached_input = cached->value_or(0);
-    usage.reasoning = reasoning->value_or(0);
+    usage.input = input.value_or(0);
+    usage.output = output.value_or(0);
+    if (total.has_value() && !input.has_value())
+        usage.input = std::max<int64_t>(0, *total - usage.output);
+    if (total.has_value() && !output.has_value())
+        usage.output = std::max<int64_t>(0, *total - usage.input);
+    usage.cached_input = cached.value_or(0);
+    usage.reasoning = reasoning.value_or(0);
     result.usage = usage;
     return true;
 }
@@ -234,8 +231,7 @@ Expected<CallOutcome> parse_exec_result(std::string_view id, const CompletionReq
         // Text that merely starts with a brace ("{name} is ...") is still an answer.
         json answer = util::parse_json_or_discarded(trimmed);
         if (!answer.is_discarded() && answer.is_object()) {
-            if (auto read = read_answer(id, request, answer, outcome); !read)
-                return fail(read.error());
+            LLMOPS_TRY(read_answer(id, request, answer, outcome));
             return outcome;
         }
     }

@@ -223,10 +223,8 @@ Expected<HttpRequest> build_google_request(const Endpoint& endpoint,
     if (!config.empty())
         body["generationConfig"] = std::move(config);
     if (p.tools_json) {
-        auto tools = parse_param_json(k_name, "tools", *p.tools_json);
-        if (!tools)
-            return fail(tools.error());
-        body["tools"] = google_tools(*tools);
+        auto tools = LLMOPS_TRY(parse_param_json(k_name, "tools", *p.tools_json));
+        body["tools"] = google_tools(tools);
     }
 
     std::string model =
@@ -249,10 +247,8 @@ Expected<CompletionResult> parse_google_response(const CompletionRequest& reques
                                                  const HttpResponse& response) {
     if (request.params.stream && !looks_like_json(response.body))
         return parse_stream(request, response);
-    auto body = parse_json_body(k_name, response.body);
-    if (!body)
-        return fail(body.error());
-    return parse_whole(request, response, *body);
+    auto body = LLMOPS_TRY(parse_json_body(k_name, response.body));
+    return parse_whole(request, response, body);
 }
 
 } // namespace llmops::provider::detail

@@ -491,26 +491,22 @@ Expected<void> check_templates(const HttpTarget& target, std::string_view where)
 Expected<void> read_url_and_method(const json& config, std::string_view where, HttpTarget& target) {
     if (!config.contains("url"))
         return fail(ErrorCode::invalid_input, "{}: 'url' is required", where);
-    auto url = config_string(config, "url", where);
-    if (!url)
-        return fail(url.error());
-    target.url = std::string(util::trim(*url));
+    auto url = LLMOPS_TRY(config_string(config, "url", where));
+    target.url = std::string(util::trim(url));
     if (!target.url.starts_with("http://") && !target.url.starts_with("https://") &&
         !target.url.starts_with("{{")) {
         return fail(ErrorCode::invalid_input, "{}: 'url' must start with http:// or https://: '{}'",
                     where, util::sanitize_urls(target.url));
     }
     if (config.contains("method")) {
-        auto method = config_string(config, "method", where);
-        if (!method)
-            return fail(method.error());
-        target.method = *method;
+        auto method = LLMOPS_TRY(config_string(config, "method", where));
+        target.method = method;
         for (char& c : target.method)
             c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
         static const std::vector<std::string> k_methods = {"GET", "POST", "PUT", "PATCH"};
         if (std::find(k_methods.begin(), k_methods.end(), target.method) == k_methods.end()) {
             return fail(ErrorCode::invalid_input,
-                        "{}: 'method' must be GET, POST, PUT or PATCH: '{}'", where, *method);
+                        "{}: 'method' must be GET, POST, PUT or PATCH: '{}'", where, method);
         }
     }
     return {};
@@ -587,10 +583,7 @@ build_http_target_request(const HttpTarget& target, const CompletionRequest& req
     }
     HttpRequest http;
     http.method = target.method;
-    auto url = render_text(ctx, target.url, "url");
-    if (!url)
-        return fail(url.error());
-    http.url = std::move(*url);
+    http.url = LLMOPS_TRY(render_text(ctx, target.url, "url"));
     for (const auto& [name, value] : target.headers) {
         auto rendered = LLMOPS_TRY(render_text(ctx, value, "header '" + name + "'"));
         http.headers.emplace_back(name, std::move(rendered));
@@ -598,15 +591,10 @@ build_http_target_request(const HttpTarget& target, const CompletionRequest& req
     if (target.body.is_null())
         return http;
     if (target.body_is_text) {
-        auto body = render_text(ctx, target.body.get<std::string>(), "body");
-        if (!body)
-            return fail(body.error());
-        http.body = std::move(*body);
+        http.body = LLMOPS_TRY(render_text(ctx, target.body.get<std::string>(), "body"));
     } else {
-        auto body = render_body(ctx, target.body, "body");
-        if (!body)
-            return fail(body.error());
-        http.body = body->dump(-1, ' ', false, json::error_handler_t::replace);
+        auto body = LLMOPS_TRY(render_body(ctx, target.body, "body"));
+        http.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
     }
     if (!has_header(http.headers, "content-type")) {
         http.headers.emplace(http.headers.begin(), "content-type",

@@ -318,11 +318,9 @@ Expected<HttpRequest> build_embeddings_request(const Endpoint& endpoint,
 Expected<CompletionResult> parse_embeddings_response(std::string_view name,
                                                      const CompletionRequest& request,
                                                      const HttpResponse& response) {
-    auto body = parse_json_body(name, response.body);
-    if (!body)
-        return fail(body.error());
-    auto data = body->find("data");
-    if (data == body->end() || !data->is_array() || data->size() != request.messages.size())
+    auto body = LLMOPS_TRY(parse_json_body(name, response.body));
+    auto data = body.find("data");
+    if (data == body.end() || !data->is_array() || data->size() != request.messages.size())
         return fail(ErrorCode::provider, "{}: embeddings response has no 'data' list of {} vectors",
                     name, request.messages.size());
     CompletionResult result;
@@ -342,8 +340,8 @@ Expected<CompletionResult> parse_embeddings_response(std::string_view name,
         result.embeddings[index] = vec->get<std::vector<double>>();
     }
     result.finish_reason = "stop";
-    if (auto usage = body->find("usage");
-        usage != body->end() && usage->is_object() &&
+    if (auto usage = body.find("usage");
+        usage != body.end() && usage->is_object() &&
         usage->value("prompt_tokens", json()).is_number_integer()) {
         result.usage.input = (*usage)["prompt_tokens"].get<int64_t>();
     } else {
@@ -391,10 +389,7 @@ Expected<HttpRequest> build_openai_request(const Endpoint& endpoint,
         body["response_format"] = std::move(format);
     }
     if (p.tools_json) {
-        auto tools = parse_param_json(name, "tools", *p.tools_json);
-        if (!tools)
-            return fail(tools.error());
-        body["tools"] = std::move(*tools);
+        body["tools"] = LLMOPS_TRY(parse_param_json(name, "tools", *p.tools_json));
     }
     if (p.logprobs) {
         body["logprobs"] = true;
@@ -442,10 +437,8 @@ Expected<CompletionResult> parse_openai_response(Api api, const CompletionReques
     if (request.params.stream && !looks_like_json(response.body)) {
         return parse_openai_stream(name, request, response);
     }
-    auto body = parse_json_body(name, response.body);
-    if (!body)
-        return fail(body.error());
-    return parse_openai_json(name, request, response, *body);
+    auto body = LLMOPS_TRY(parse_json_body(name, response.body));
+    return parse_openai_json(name, request, response, body);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -138,20 +138,14 @@ Expected<CallOutcome> outcome_from_json(const json& value) {
     auto finish = LLMOPS_TRY(read_optional_string(value, "finish_reason"));
     r.finish_reason = finish.value_or("");
 
-    auto refusal = read_optional_string(value, "refusal");
-    if (!refusal)
-        return fail(refusal.error());
-    r.refusal = std::move(*refusal);
+    r.refusal = LLMOPS_TRY(read_optional_string(value, "refusal"));
 
     if (auto calls = value.find("tool_calls"); calls != value.end() && !calls->is_null()) {
         // A string is text that was not JSON when written (see outcome_to_json).
         r.tool_calls_json = calls->is_string() ? calls->get<std::string>() : calls->dump();
     }
 
-    auto context = read_optional_string(value, "context");
-    if (!context)
-        return fail(context.error());
-    r.context = std::move(*context);
+    r.context = LLMOPS_TRY(read_optional_string(value, "context"));
 
     if (auto vectors = value.find("embeddings"); vectors != value.end() && !vectors->is_null()) {
         const bool ok =

@@ -39,22 +39,15 @@ Expected<double> price_field(const json& node, const char* key, std::string_view
 
 Expected<TokenPrices> parse_prices(const json& node, std::string_view where) {
     TokenPrices p;
-    auto input = price_field(node, "input", where, true);
-    auto output = price_field(node, "output", where, true);
-    auto cached = price_field(node, "cached_input", where, false);
-    auto write = price_field(node, "cache_write", where, false);
-    for (auto* field : {&input, &output, &cached, &write}) {
-        if (!*field) {
-            return fail(field->error());
-        }
+    p.input = LLMOPS_TRY(price_field(node, "input", where, true));
+    p.output = LLMOPS_TRY(price_field(node, "output", where, true));
+    auto cached = LLMOPS_TRY(price_field(node, "cached_input", where, false));
+    auto write = LLMOPS_TRY(price_field(node, "cache_write", where, false));
+    if (cached >= 0) {
+        p.cached_input = cached;
     }
-    p.input = *input;
-    p.output = *output;
-    if (*cached >= 0) {
-        p.cached_input = *cached;
-    }
-    if (*write >= 0) {
-        p.cache_write = *write;
+    if (write >= 0) {
+        p.cache_write = write;
     }
     return p;
 }

@@ -86,26 +86,15 @@ Expected<VersionInfo> parse_version(const json& value, std::string_view file,
         return invalid(file, "{} must be an object", path);
     }
     Fields f(value, file, path);
-    auto number = f.number("number", false);
-    auto id = f.text("id");
-    auto message = f.text("message");
-    auto author = f.text("author");
-    auto created_at = f.text("created_at");
-    for (const auto* e : {&id, &message, &author, &created_at}) {
-        if (!*e) {
-            return fail(e->error());
-        }
-    }
-    if (!number) {
-        return fail(number.error());
-    }
-    auto parent = f.get("parent", json::value_t::string, true);
-    if (!parent) {
-        return fail(parent.error());
-    }
-    VersionInfo v{prompt, **number, *id, std::nullopt, *message, *author, *created_at};
-    if (!(*parent)->is_null()) {
-        v.parent_id = (*parent)->get<std::string>();
+    auto id = LLMOPS_TRY(f.text("id"));
+    auto message = LLMOPS_TRY(f.text("message"));
+    auto author = LLMOPS_TRY(f.text("author"));
+    auto created_at = LLMOPS_TRY(f.text("created_at"));
+    auto number = LLMOPS_TRY(f.number("number", false));
+    auto parent = LLMOPS_TRY(f.get("parent", json::value_t::string, true));
+    VersionInfo v{prompt, *number, id, std::nullopt, message, author, created_at};
+    if (!parent->is_null()) {
+        v.parent_id = parent->get<std::string>();
     }
     return v;
 }
@@ -116,21 +105,13 @@ Expected<BundleEvent> parse_event(const json& value, std::string_view file,
         return invalid(file, "{} must be an object", path);
     }
     Fields f(value, file, path);
-    auto label = f.text("label");
-    auto author = f.text("author");
-    auto message = f.text("message");
-    auto created_at = f.text("created_at");
-    for (const auto* e : {&label, &author, &message, &created_at}) {
-        if (!*e) {
-            return fail(e->error());
-        }
-    }
-    auto from = f.number("from", true);
-    auto to = f.number("to", true);
-    if (!from || !to) {
-        return fail(!from ? from.error() : to.error());
-    }
-    return BundleEvent{*label, *from, *to, *author, *message, *created_at};
+    auto label = LLMOPS_TRY(f.text("label"));
+    auto author = LLMOPS_TRY(f.text("author"));
+    auto message = LLMOPS_TRY(f.text("message"));
+    auto created_at = LLMOPS_TRY(f.text("created_at"));
+    auto from = LLMOPS_TRY(f.number("from", true));
+    auto to = LLMOPS_TRY(f.number("to", true));
+    return BundleEvent{label, from, to, author, message, created_at};
 }
 
 // Checks one prompt of a parsed bundle against itself and the bundle's objects.
@@ -211,29 +192,20 @@ Expected<Bundle> make_bundle(PromptStore& prompts, const std::vector<std::string
     wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
     Bundle bundle;
     for (const auto& name : wanted) {
-        auto log = prompts.log(name); // fails with not_found and a did-you-mean
-        if (!log) {
-            return fail(log.error());
-        }
-        BundlePrompt p{name, {log->rbegin(), log->rend()}, {}, {}};
+        auto log = LLMOPS_TRY(prompts.log(name)); // fails with not_found and a did-you-mean
+        BundlePrompt p{name, {log.rbegin(), log.rend()}, {}, {}};
         for (const auto& v : p.versions) {
             if (!bundle.objects.contains(v.id)) {
-                auto content = prompts.content(v); // checked: a bundle spreads what it holds
-                if (!content) {
-                    return fail(content.error());
-                }
-                bundle.objects.emplace(v.id, std::move(*content));
+                // Checked: a bundle spreads what it holds.
+                bundle.objects.emplace(v.id, LLMOPS_TRY(prompts.content(v)));
             }
         }
-        auto history = prompts.label_history(name);
-        auto labels = prompts.labels(name);
-        if (!history || !labels) {
-            return fail(!history ? history.error() : labels.error());
-        }
-        for (const auto& e : *history) {
+        auto history = LLMOPS_TRY(prompts.label_history(name));
+        auto labels = LLMOPS_TRY(prompts.labels(name));
+        for (const auto& e : history) {
             p.history.push_back({e.label, e.from, e.to, e.author, e.message, e.created_at});
         }
-        for (const auto& l : *labels) {
+        for (const auto& l : labels) {
             p.labels[l.label] = l.number;
         }
         bundle.prompts.push_back(std::move(p));
@@ -287,13 +259,10 @@ Expected<Bundle> parse_bundle(std::string_view text, std::string_view name) {
                        format->get<std::string>(), k_bundle_format);
     }
     Fields top(doc, name, "");
-    auto objects = top.get("objects", json::value_t::object);
-    auto prompts = top.get("prompts", json::value_t::array);
-    if (!objects || !prompts) {
-        return fail(!objects ? objects.error() : prompts.error());
-    }
+    auto objects = LLMOPS_TRY(top.get("objects", json::value_t::object));
+    auto prompts = LLMOPS_TRY(top.get("prompts", json::value_t::array));
     Bundle bundle;
-    for (const auto& [id, content] : (*objects)->items()) {
+    for (const auto& [id, content] : objects->items()) {
         if (!content.is_string()) {
             return invalid(name, "objects.{} must be a string (the version's canonical JSON)", id);
         }
@@ -311,40 +280,29 @@ Expected<Bundle> parse_bundle(std::string_view text, std::string_view name) {
         }
         bundle.objects.emplace(id, text_content);
     }
-    for (size_t i = 0; i < (*prompts)->size(); ++i) {
-        const json& pj = (**prompts)[i];
+    for (size_t i = 0; i < prompts->size(); ++i) {
+        const json& pj = (*prompts)[i];
         const std::string path = fmt::format("prompts[{}]", i);
         if (!pj.is_object()) {
             return invalid(name, "{} must be an object", path);
         }
         Fields f(pj, name, path);
-        auto prompt_name = f.text("name");
-        auto versions = f.get("versions", json::value_t::array);
-        auto labels = f.get("labels", json::value_t::object);
-        auto history = f.get("label_history", json::value_t::array);
-        if (!prompt_name) {
-            return fail(prompt_name.error());
-        }
-        for (const auto* e : {&versions, &labels, &history}) {
-            if (!*e) {
-                return fail(e->error());
-            }
-        }
-        BundlePrompt p{*prompt_name, {}, {}, {}};
-        for (size_t k = 0; k < (*versions)->size(); ++k) {
-            auto v = LLMOPS_TRY(parse_version((**versions)[k], name,
+        auto prompt_name = LLMOPS_TRY(f.text("name"));
+        auto versions = LLMOPS_TRY(f.get("versions", json::value_t::array));
+        auto labels = LLMOPS_TRY(f.get("labels", json::value_t::object));
+        auto history = LLMOPS_TRY(f.get("label_history", json::value_t::array));
+        BundlePrompt p{prompt_name, {}, {}, {}};
+        for (size_t k = 0; k < versions->size(); ++k) {
+            auto v = LLMOPS_TRY(parse_version((*versions)[k], name,
                                               fmt::format("{}.versions[{}]", path, k), p.name));
             p.versions.push_back(std::move(v));
         }
-        for (size_t k = 0; k < (*history)->size(); ++k) {
-            auto e =
-                parse_event((**history)[k], name, fmt::format("{}.label_history[{}]", path, k));
-            if (!e) {
-                return fail(e.error());
-            }
-            p.history.push_back(std::move(*e));
+        for (size_t k = 0; k < history->size(); ++k) {
+            auto e = LLMOPS_TRY(
+                parse_event((*history)[k], name, fmt::format("{}.label_history[{}]", path, k)));
+            p.history.push_back(std::move(e));
         }
-        for (const auto& [label, number] : (*labels)->items()) {
+        for (const auto& [label, number] : labels->items()) {
             if (!number.is_number_integer()) {
                 return invalid(name, "{}.labels.{} must be a version number", path, label);
             }
@@ -364,54 +322,47 @@ Expected<Bundle> parse_bundle(std::string_view text, std::string_view name) {
 Expected<ImportReport> import_bundle(Database& db, const Bundle& bundle, bool dry_run) {
     auto tx = LLMOPS_TRY(Transaction::begin(db));
     PromptStore store(db);
-    auto find_prompt = db.prepare("SELECT id FROM prompts WHERE name = ?1");
-    auto insert_prompt = db.prepare("INSERT INTO prompts(name, created_at) VALUES (?1, ?2)");
-    auto insert_object =
-        db.prepare("INSERT INTO objects(id, content) VALUES (?1, ?2) ON CONFLICT DO NOTHING");
-    auto insert_version =
+    auto find_prompt = LLMOPS_TRY(db.prepare("SELECT id FROM prompts WHERE name = ?1"));
+    auto insert_prompt =
+        LLMOPS_TRY(db.prepare("INSERT INTO prompts(name, created_at) VALUES (?1, ?2)"));
+    auto insert_object = LLMOPS_TRY(
+        db.prepare("INSERT INTO objects(id, content) VALUES (?1, ?2) ON CONFLICT DO NOTHING"));
+    auto insert_version = LLMOPS_TRY(
         db.prepare("INSERT INTO versions(prompt_id, number, object_id, parent_id, message, author, "
-                   "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-    auto upsert_label = db.prepare(
+                   "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+    auto upsert_label = LLMOPS_TRY(db.prepare(
         "INSERT INTO labels(prompt_id, name, version_number, updated_at) VALUES (?1, ?2, ?3, ?4) "
         "ON CONFLICT(prompt_id, name) DO UPDATE SET version_number = excluded.version_number, "
-        "updated_at = excluded.updated_at");
-    auto delete_label = db.prepare("DELETE FROM labels WHERE prompt_id = ?1 AND name = ?2");
-    for (auto* stmt : {&find_prompt, &insert_prompt, &insert_object, &insert_version, &upsert_label,
-                       &delete_label}) {
-        if (!*stmt) {
-            return fail(stmt->error());
-        }
-    }
+        "updated_at = excluded.updated_at"));
+    auto delete_label =
+        LLMOPS_TRY(db.prepare("DELETE FROM labels WHERE prompt_id = ?1 AND name = ?2"));
 
     ImportReport report;
     report.dry_run = dry_run;
     for (const auto& bp : bundle.prompts) {
         PromptImport imported;
         imported.name = bp.name;
-        find_prompt->reset();
-        find_prompt->bind(1, bp.name);
-        auto found = LLMOPS_TRY(find_prompt->step());
+        find_prompt.reset();
+        find_prompt.bind(1, bp.name);
+        auto found = LLMOPS_TRY(find_prompt.step());
         int64_t pid = 0;
         std::vector<VersionInfo> local; // this store's versions, number 1 first
         std::vector<LabelEvent> local_history;
         std::map<std::string, int64_t> local_labels;
         if (found) {
-            pid = find_prompt->integer(0);
-            auto log = store.log(bp.name);
-            auto history = store.label_history(bp.name);
-            auto labels = store.labels(bp.name);
-            if (!log || !history || !labels) {
-                return fail(!log ? log.error() : !history ? history.error() : labels.error());
-            }
-            local.assign(log->rbegin(), log->rend());
-            local_history = std::move(*history);
-            for (const auto& l : *labels) {
+            pid = find_prompt.integer(0);
+            auto log = LLMOPS_TRY(store.log(bp.name));
+            auto history = LLMOPS_TRY(store.label_history(bp.name));
+            auto labels = LLMOPS_TRY(store.labels(bp.name));
+            local.assign(log.rbegin(), log.rend());
+            local_history = std::move(history);
+            for (const auto& l : labels) {
                 local_labels[l.label] = l.number;
             }
         } else {
-            insert_prompt->reset();
-            insert_prompt->bind(1, bp.name).bind(2, bp.versions.front().created_at);
-            LLMOPS_TRY(insert_prompt->run());
+            insert_prompt.reset();
+            insert_prompt.bind(1, bp.name).bind(2, bp.versions.front().created_at);
+            LLMOPS_TRY(insert_prompt.run());
             pid = db.last_insert_rowid();
             imported.created = true;
         }
@@ -446,18 +397,18 @@ Expected<ImportReport> import_bundle(Database& db, const Bundle& bundle, bool dr
             added.number = static_cast<int64_t>(local.size()) + 1;
             added.parent_id =
                 local.empty() ? std::nullopt : std::optional<std::string>(local.back().id);
-            insert_object->reset();
-            insert_object->bind(1, added.id).bind(2, bundle.objects.at(added.id));
-            insert_version->reset();
-            insert_version->bind(1, pid)
+            insert_object.reset();
+            insert_object.bind(1, added.id).bind(2, bundle.objects.at(added.id));
+            insert_version.reset();
+            insert_version.bind(1, pid)
                 .bind(2, added.number)
                 .bind(3, added.id)
                 .bind(4, added.parent_id)
                 .bind(5, added.message)
                 .bind(6, added.author)
                 .bind(7, added.created_at);
-            LLMOPS_TRY(insert_object->run());
-            LLMOPS_TRY(insert_version->run());
+            LLMOPS_TRY(insert_object.run());
+            LLMOPS_TRY(insert_version.run());
             to_local[n] = added.number;
             imported.added.push_back({bv.number, added.number, added.id});
             local.push_back(std::move(added));
@@ -529,7 +480,7 @@ Expected<ImportReport> import_bundle(Database& db, const Bundle& bundle, bool dr
                 here = to;
             }
             const std::string& when = their_events[label].back()->created_at;
-            Statement& write = here ? *upsert_label : *delete_label;
+            Statement& write = here ? upsert_label : delete_label;
             write.reset();
             write.bind(1, pid).bind(2, label);
             if (here) {

@@ -41,17 +41,14 @@ Expected<void> each_row(Database& db, std::string_view sql, F&& on_row, const Ar
 // damaged object is named as users know it. Fails with `io`.
 Expected<std::string> versions_of(Database& db, const std::string& id) {
     std::vector<std::string> names;
-    auto status = each_row(
+    LLMOPS_TRY(each_row(
         db,
         "SELECT p.name, v.number FROM versions v JOIN prompts p ON p.id = "
         "v.prompt_id WHERE v.object_id = ?1 ORDER BY p.name, v.number",
         [&](const Statement& s) {
             names.push_back(fmt::format("prompt '{}' version {}", s.text(0), s.integer(1)));
         },
-        id);
-    if (!status) {
-        return fail(status.error());
-    }
+        id));
     return names.empty() ? std::string(" (no version uses it)")
                          : fmt::format(" ({})", util::join(names, ", "));
 }
@@ -260,15 +257,11 @@ void check_history_chain(Database& db, FsckReport& report, Expected<void>& statu
 
 Expected<FsckReport> fsck(Database& db) {
     FsckReport report;
-    Expected<void> status;
-    status = each_row(db, "PRAGMA integrity_check", [&](const Statement& s) {
+    LLMOPS_TRY(each_row(db, "PRAGMA integrity_check", [&](const Statement& s) {
         if (s.text(0) != "ok") {
             report.problems.push_back({"sqlite-integrity", db.path().string(), s.text(0)});
         }
-    });
-    if (!status) {
-        return fail(status.error());
-    }
+    }));
     auto missing = LLMOPS_TRY(missing_tables(db));
     for (const auto& table : missing) {
         report.problems.push_back({"missing-table", table, "the table is missing"});
@@ -276,16 +269,14 @@ Expected<FsckReport> fsck(Database& db) {
     if (!missing.empty()) {
         return report; // the checks below would only fail on the missing tables
     }
-    status = each_row(db, "PRAGMA foreign_key_check", [&](const Statement& s) {
+    LLMOPS_TRY(each_row(db, "PRAGMA foreign_key_check", [&](const Statement& s) {
         // WITHOUT ROWID tables (versions, labels) report no row id.
         report.problems.push_back(
             {"foreign-key",
              s.is_null(1) ? s.text(0) : fmt::format("{} row {}", s.text(0), s.integer(1)),
              fmt::format("references a missing row of {}", s.text(2))});
-    });
-    if (!status) {
-        return fail(status.error());
-    }
+    }));
+    Expected<void> status;
     for (auto check : {check_objects, check_versions, check_labels, check_history_chain}) {
         check(db, report, status);
         if (!status) {
