@@ -10,8 +10,7 @@ bool Planner::grouped(const TestCase& test) {
 }
 
 Exchange Planner::answer(const TestCase& test, const std::vector<provider::ChatMessage>& messages,
-                         const provider::CallOutcome& outcome,
-                         std::vector<std::string>& warnings) {
+                         const provider::CallOutcome& outcome, std::vector<std::string>& warnings) {
     if (!has_model_graded(test.asserts)) {
         return {};
     }
