@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include <llmops/eval/judge/judge.hpp>
+#include <llmops/eval/judge/planner.hpp>
 #include <llmops/eval/matrix.hpp>
 #include <llmops/eval/plan.hpp>
 #include <llmops/eval/result.hpp>
@@ -50,11 +51,9 @@ struct Pending {
     bool judged = false;
 };
 
-// The variants' answers to one case and repeat, gathered for select-best.
+// The variants' answers to one case and repeat waiting for select-best (which judge::Planner
+// plans once they are all in).
 struct Group {
-    int expected = 0; // variants scheduled for this case and repeat
-    int arrived = 0;  // answers (or errors) received
-    judge::Peers peers;
     std::vector<std::shared_ptr<Pending>> waiting; // answers waiting for the group's verdict
     judge::Exchange exchange;                      // the select-best calls, shared
     int64_t calls_left = 0;
@@ -101,12 +100,12 @@ private:
     const ResultListener& m_on_result;
 
     std::optional<RunPlan> m_plan;
+    std::optional<judge::Planner> m_judge; // the judge calls of answers and select-best groups
     std::optional<RunSession> m_session;
     std::optional<Scheduler> m_scheduler;
-    provider::CallEngine* m_engine = nullptr;             // while the session drives it
-    std::set<std::tuple<int, std::string, int>> m_done;   // resumed keys
-    std::map<std::pair<int64_t, int>, Group> m_groups;    // select-best: (case position, repeat)
-    std::map<std::pair<int64_t, int>, int> m_group_sizes; // variants scheduled per group
+    provider::CallEngine* m_engine = nullptr;           // while the session drives it
+    std::set<std::tuple<int, std::string, int>> m_done; // resumed keys
+    std::map<std::pair<int64_t, int>, Group> m_groups;  // select-best: (case position, repeat)
 
     RunSummary m_summary;
     // Every secret the run knows (protect_secrets): added to every provider, so the engine
@@ -124,6 +123,7 @@ Expected<void> Run::prepare() {
         return fail(plan.error());
     }
     m_plan.emplace(std::move(*plan));
+    m_judge.emplace(m_db, judge_setup(), m_suite, m_plan->matrix.size());
     for (const auto& v : m_plan->matrix.variants()) {
         VariantSummary s;
         s.index = v.index;
@@ -230,14 +230,14 @@ std::shared_ptr<const TestCase> Run::next_case() {
         }
         return nullptr;
     }
-    if (judge::has_model_graded(test->asserts, "select-best")) {
+    if (judge::Planner::grouped(*test)) {
         // select-best judges the variants' answers together: how many will come.
         for (int r = 0; r < m_plan->repeat; ++r) {
             int expected = 0;
             for (int v = 0; v < static_cast<int>(m_plan->matrix.size()); ++v) {
                 expected += m_done.contains({v, test->id, r}) ? 0 : 1;
             }
-            m_group_sizes[{test->position, r}] = expected;
+            m_judge->expect(test->position, r, expected);
         }
     }
     return test;
@@ -276,7 +276,7 @@ bool Run::send(const WorkItem& item) {
 // A call's answer (or its error) arrived: judge calls, then script assertions, then the store.
 void Run::answered(const WorkItem& item, std::vector<provider::ChatMessage> messages,
                    Expected<provider::CallOutcome> outcome) {
-    const bool grouped = m_group_sizes.contains({item.test->position, item.repeat});
+    const bool grouped = judge::Planner::grouped(*item.test);
     if (!outcome) {
         const bool never_started = outcome.error().code() == ErrorCode::interrupted;
         m_scheduler->finished();
@@ -291,25 +291,16 @@ void Run::answered(const WorkItem& item, std::vector<provider::ChatMessage> mess
     pending->item = item;
     pending->messages = std::move(messages);
     pending->outcome = std::move(*outcome);
-    const auto& specs = item.test->asserts;
-    if (judge::has_model_graded(specs)) {
-        if (auto ok = ensure_judge_prompts(m_db, judge_setup(), specs); !ok) {
-            // Left unplanned, the model-graded assertions become errors naming the judge.
-            m_summary.warnings.push_back(ok.error().message());
-        }
-        const std::string text = prompt_text(pending->messages);
-        const AssertionContext context =
-            answer_context(*item.test, m_suite, text, pending->outcome);
-        pending->exchange = judge::plan(specs, context, judge_setup());
-    }
-    judge::submit(
-        *m_engine, judge_setup(), pending->exchange, pending->calls_left, [this, pending] {
-            if (m_group_sizes.contains({pending->item.test->position, pending->item.repeat})) {
-                group_arrived(pending, pending->item, true);
-            } else {
-                after_judge(pending);
-            }
-        });
+    pending->exchange =
+        m_judge->answer(*item.test, pending->messages, pending->outcome, m_summary.warnings);
+    judge::submit(*m_engine, judge_setup(), pending->exchange, pending->calls_left,
+                  [this, pending, grouped] {
+                      if (grouped) {
+                          group_arrived(pending, pending->item, true);
+                      } else {
+                          after_judge(pending);
+                      }
+                  });
 }
 
 // The judge has answered for `pending` (or had nothing to judge): script assertions next, on
@@ -344,47 +335,25 @@ void Run::group_arrived(const std::shared_ptr<Pending>& pending, const WorkItem&
                         bool has_output) {
     const std::pair<int64_t, int> key{item.test->position, item.repeat};
     Group& group = m_groups[key];
-    group.expected = m_group_sizes[key];
-    if (group.peers.outputs.empty()) {
-        group.peers.outputs.resize(m_plan->matrix.size());
-        group.peers.present.resize(m_plan->matrix.size(), false);
-    }
-    ++group.arrived;
-    if (has_output && pending) {
-        group.peers.outputs[static_cast<size_t>(item.variant)] = pending->outcome.result.output;
-        group.peers.present[static_cast<size_t>(item.variant)] = true;
+    const bool answer = has_output && pending;
+    if (answer) {
         group.waiting.push_back(pending);
     }
-    if (group.arrived < group.expected) {
+    auto calls = m_judge->arrive(*item.test, item.repeat, item.variant,
+                                 answer ? &pending->messages : nullptr,
+                                 answer ? &pending->outcome : nullptr);
+    if (!calls) {
         return;
     }
     if (group.waiting.empty()) {
         m_groups.erase(key);
-        m_group_sizes.erase(key);
         return;
     }
-    // The input the judge is shown is the lowest variant's (not the first to answer): the
-    // judge prompt, and so its cache key, must not depend on which answer came in first.
-    const auto& first = *std::min_element(
-        group.waiting.begin(), group.waiting.end(),
-        [](const auto& a, const auto& b) { return a->item.variant < b->item.variant; });
-    const std::string text = prompt_text(first->messages);
-    const AssertionContext context =
-        answer_context(*first->item.test, m_suite, text, first->outcome);
-    group.exchange = judge::plan(item.test->asserts, context, judge_setup(), &group.peers);
+    group.exchange = std::move(*calls);
     judge::submit(*m_engine, judge_setup(), group.exchange, group.calls_left, [this, key] {
         auto node = m_groups.extract(key);
-        m_group_sizes.erase(key);
-        Group& done = node.mapped();
-        for (const auto& p : done.waiting) {
-            for (const auto& [spec, planned] : done.exchange.planned) {
-                judge::Planned mine = planned;
-                mine.self = p->item.variant;
-                p->exchange.planned.insert_or_assign(spec, std::move(mine));
-            }
-            if (p->exchange.provider_id.empty()) {
-                p->exchange.provider_id = done.exchange.provider_id;
-            }
+        for (const auto& p : node.mapped().waiting) {
+            judge::Planner::share(node.mapped().exchange, p->item.variant, p->exchange);
             after_judge(p);
         }
     });
@@ -495,7 +464,7 @@ Expected<RunSummary> Run::execute(const std::function<bool()>& should_stop) {
     walk.next_case = [this] { return next_case(); };
     walk.send = [this](const WorkItem& item) { return send(item); };
     // A case with select-best is scheduled whole: its answers wait for each other.
-    walk.whole = [this](const TestCase& c) { return m_group_sizes.contains({c.position, 0}); };
+    walk.whole = [](const TestCase& c) { return judge::Planner::grouped(c); };
     walk.interrupted = [this] {
         const bool stop = m_should_stop && m_should_stop();
         m_summary.interrupted = m_summary.interrupted || stop;

@@ -5,8 +5,9 @@
 // The rooms: plan.hpp (what a run is made of, shared with the estimate), matrix.hpp (prompts x
 // providers, requests), case_selection.hpp (filters, the dataset walk), scheduler.hpp (the
 // window, one loop), session.hpp (the run in the store, the engine loop), provenance.hpp,
-// summary.hpp (totals); runner.cpp joins them with the judge, select-best groups and verdicts;
-// estimate.cpp is --estimate.
+// summary.hpp (totals), judge/planner.hpp (which judge calls, select-best groups; shared with the
+// estimate); runner.cpp joins them with the judge's calls and verdicts; estimate.hpp is
+// --estimate: a sink that prices the work, plugged into the same scheduler.
 
 #include <cstdint>
 #include <filesystem>

@@ -27,7 +27,8 @@ public:
         // The next case to run; nullptr at the end.
         std::function<std::shared_ptr<const TestCase>()> next_case;
         // Starts `item`, which counts as outstanding until `finished()` is called for it (that
-        // may happen inside `send`); false when it was skipped and is not outstanding.
+        // may happen inside `send`); false when it is not outstanding: skipped, or done within
+        // `send` (the estimate's sink prices each item as it is sent).
         std::function<bool(const WorkItem&)> send;
         // Whether a case is scheduled whole, whatever the window (select-best: its answers
         // wait for each other, so a window full of them would wait forever). May be empty.

@@ -15,6 +15,7 @@ set(LLMOPS_EVAL_SOURCES
   # The judge (model-graded assertions, SPEC §9).
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/judge/verdict.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/judge/judge.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/judge/planner.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/judge/grade.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/judge/calibrate.cpp
   ${CMAKE_CURRENT_BINARY_DIR}/judge_prompts_data.cpp
