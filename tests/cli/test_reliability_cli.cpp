@@ -256,13 +256,13 @@ TEST_SUITE("cli") {
         const auto eval = llmops(dir.path(), {"eval", "suite.yaml"});
         REQUIRE(eval.exit_code == 0);
         CAPTURE(eval.max_rss_kb);
-        CHECK(eval.max_rss_kb < base_kb + 14 * field_kb);
+        CHECK(eval.max_rss_kb < base_kb + 11 * field_kb); // 10x measured (the row holds it 3x)
         for (const std::string format : {"json", "jsonl", "csv", "xml", "md", "html"}) {
             CAPTURE(format);
             const auto r = llmops(dir.path(), {"runs", "export", "latest", "-o", "out." + format});
             REQUIRE(r.exit_code == 0);
             CAPTURE(r.max_rss_kb);
-            CHECK(r.max_rss_kb < base_kb + 11 * field_kb);
+            CHECK(r.max_rss_kb < base_kb + 10 * field_kb);                  // 8-9.5x measured
             if (format == "json" || format == "jsonl" || format == "csv") { // the others truncate
                 CHECK(fs::file_size(dir.path() / ("out." + format)) > k_field);
             }
