@@ -256,7 +256,9 @@ TEST_SUITE("cli") {
         const auto eval = llmops(dir.path(), {"eval", "suite.yaml"});
         REQUIRE(eval.exit_code == 0);
         CAPTURE(eval.max_rss_kb);
-        CHECK(eval.max_rss_kb < base_kb + 11 * field_kb); // 10x measured (the row holds it 3x)
+        // 10x or 13x measured: the batch is written either while the case is still held or after
+        // (timing), and malloc keeps different pages in each.
+        CHECK(eval.max_rss_kb < base_kb + 14 * field_kb);
         for (const std::string format : {"json", "jsonl", "csv", "xml", "md", "html"}) {
             CAPTURE(format);
             const auto r = llmops(dir.path(), {"runs", "export", "latest", "-o", "out." + format});

@@ -39,4 +39,5 @@ set(LLMOPS_EVAL_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/summary.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/result.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/estimate.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/validate.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/runner.cpp)
