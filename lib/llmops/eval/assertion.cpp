@@ -164,20 +164,15 @@ Expected<std::optional<double>> read_number(const json& entry, const char* key,
 // Reads threshold, weight, metric and config, the keys every type shares.
 Expected<void> read_common(const json& entry, const TypeEntry& type, std::string_view where,
                            AssertionSpec& spec) {
-    auto threshold = read_number(entry, "threshold", where);
-    if (!threshold)
-        return fail(threshold.error());
-    spec.threshold = *threshold;
+    spec.threshold = LLMOPS_TRY(read_number(entry, "threshold", where));
     if (spec.threshold && type.threshold == ThresholdUse::none)
         return fail(ErrorCode::invalid_input, "{}: '{}' takes no 'threshold' (it passes or fails)",
                     where, written_type(spec));
     if (!spec.threshold && type.threshold == ThresholdUse::required)
         return fail(ErrorCode::invalid_input, "{}: '{}' needs a 'threshold' ({})", where,
                     written_type(spec), type.threshold_unit);
-    auto weight = read_number(entry, "weight", where);
-    if (!weight)
-        return fail(weight.error());
-    spec.weight = weight->value_or(1.0);
+    auto weight = LLMOPS_TRY(read_number(entry, "weight", where));
+    spec.weight = weight.value_or(1.0);
     if (auto metric = entry.find("metric"); metric != entry.end() && !metric->is_null()) {
         if (!metric->is_string())
             return fail(ErrorCode::invalid_input, "{}: 'metric' must be a string", where);
@@ -203,11 +198,8 @@ Expected<void> read_set(const json& entry, std::string_view where,
         return fail(ErrorCode::invalid_input,
                     "{}: 'assert-set' needs 'assert': a list of assertions", where);
     for (size_t i = 0; i < children->size(); ++i) {
-        auto child =
-            parse_assertion((*children)[i], fmt::format("{}.assert[{}]", where, i), base_dir);
-        if (!child)
-            return fail(child.error());
-        spec.children.push_back(std::move(*child));
+        spec.children.push_back(LLMOPS_TRY(
+            parse_assertion((*children)[i], fmt::format("{}.assert[{}]", where, i), base_dir)));
     }
     return {};
 }
@@ -225,20 +217,15 @@ Expected<json> detail::render_value(const json& value, const json* vars) {
         if (!item.is_string() || item.get_ref<const std::string&>().find("{{") == std::string::npos)
             return item;
         const auto& text = item.get_ref<const std::string&>();
-        auto rendered = prompt::render_template(text, data, no_partials, prompt::RenderOptions{},
-                                                detail::quote(text, 60));
-        if (!rendered)
-            return fail(rendered.error());
-        return json(std::move(*rendered));
+        auto rendered = LLMOPS_TRY(prompt::render_template(
+            text, data, no_partials, prompt::RenderOptions{}, detail::quote(text, 60)));
+        return json(std::move(rendered));
     };
     if (!value.is_array())
         return render(value);
     json out = json::array();
     for (const auto& item : value) {
-        auto rendered = render(item);
-        if (!rendered)
-            return rendered;
-        out.push_back(std::move(*rendered));
+        out.push_back(LLMOPS_TRY(render(item)));
     }
     return out;
 }
@@ -330,8 +317,7 @@ Expected<AssertionSpec> parse_assertion(const nlohmann::json& entry, std::string
     if (!entry.is_object())
         return fail(ErrorCode::invalid_input, "{}: an assertion must be a map with a 'type'",
                     where);
-    if (auto keys = check_keys(entry, where); !keys)
-        return fail(keys.error());
+    LLMOPS_TRY(check_keys(entry, where));
     auto type_field = entry.find("type");
     if (type_field == entry.end() || type_field->is_null())
         return fail(ErrorCode::invalid_input, "{}: an assertion needs a 'type'", where);
@@ -339,19 +325,15 @@ Expected<AssertionSpec> parse_assertion(const nlohmann::json& entry, std::string
         return fail(ErrorCode::invalid_input, "{}: 'type' must be a string", where);
     AssertionSpec spec;
     spec.where = std::string(where);
-    auto type = resolve_type(type_field->get<std::string>(), where, spec);
-    if (!type)
-        return fail(type.error());
-    const TypeEntry& entry_type = **type;
+    auto type = LLMOPS_TRY(resolve_type(type_field->get<std::string>(), where, spec));
+    const TypeEntry& entry_type = *type;
     if (auto value = entry.find("value"); value != entry.end())
         spec.value = *value;
-    if (auto common = read_common(entry, entry_type, where, spec); !common)
-        return fail(common.error());
+    LLMOPS_TRY(read_common(entry, entry_type, where, spec));
     if (entry.contains("assert") && entry_type.name != "assert-set")
         return fail(ErrorCode::invalid_input, "{}: 'assert' belongs to 'assert-set' only", where);
     if (entry_type.name == "assert-set") {
-        if (auto set = read_set(entry, where, base_dir, spec); !set)
-            return fail(set.error());
+        LLMOPS_TRY(read_set(entry, where, base_dir, spec));
         return spec;
     }
     if (!entry_type.validate) {

@@ -110,20 +110,13 @@ Expected<json> parse_vars(const json& vars, std::string_view where, const fs::pa
                         where);
         }
         if (is_file_ref(value)) {
-            auto loaded = load_var_file(value.get<std::string>(), var_where, base_dir);
-            if (!loaded) {
-                return fail(loaded.error());
-            }
-            out[name] = std::move(*loaded);
+            out[name] = LLMOPS_TRY(load_var_file(value.get<std::string>(), var_where, base_dir));
         } else if (value.is_array()) {
             json items = json::array();
             for (const auto& item : value) {
                 if (is_file_ref(item)) {
-                    auto loaded = load_var_file(item.get<std::string>(), var_where, base_dir);
-                    if (!loaded) {
-                        return fail(loaded.error());
-                    }
-                    items.push_back(std::move(*loaded));
+                    items.push_back(
+                        LLMOPS_TRY(load_var_file(item.get<std::string>(), var_where, base_dir)));
                 } else {
                     items.push_back(item);
                 }
@@ -195,11 +188,7 @@ Expected<void> parse_asserts(const json& list, const detail::RawCase& raw, const
     for (size_t i = 0; i < list.size(); ++i) {
         const std::string name =
             i < raw.assert_names.size() ? raw.assert_names[i] : fmt::format("assert[{}]", i);
-        auto spec = parse_assertion(list[i], child(raw.where, name), base_dir);
-        if (!spec) {
-            return fail(spec.error());
-        }
-        out.push_back(std::move(*spec));
+        out.push_back(LLMOPS_TRY(parse_assertion(list[i], child(raw.where, name), base_dir)));
     }
     return {};
 }
@@ -237,34 +226,19 @@ Expected<CaseDraft> parse_case(const RawCase& raw, const fs::path& base_dir, Cas
                     type_name(e));
     }
     const bool test = kind == CaseKind::test;
-    if (auto ok = check_keys(e, where, test ? k_test_keys : k_default_keys, "",
-                             test ? "variables go under 'vars'" : "");
-        !ok) {
-        return fail(ok.error());
-    }
+    LLMOPS_TRY(check_keys(e, where, test ? k_test_keys : k_default_keys, "",
+                          test ? "variables go under 'vars'" : ""));
     CaseDraft draft;
     draft.test.where = raw.where;
-    if (auto ok = parse_names(e, where, draft.test); !ok) {
-        return fail(ok.error());
-    }
+    LLMOPS_TRY(parse_names(e, where, draft.test));
     if (e.contains("vars")) {
-        auto vars = parse_vars(e["vars"], where, base_dir);
-        if (!vars) {
-            return fail(vars.error());
-        }
-        draft.test.vars = std::move(*vars);
+        draft.test.vars = LLMOPS_TRY(parse_vars(e["vars"], where, base_dir));
     }
     if (e.contains("assert")) {
-        if (auto ok = parse_asserts(e["assert"], raw, base_dir, draft.test.asserts); !ok) {
-            return fail(ok.error());
-        }
+        LLMOPS_TRY(parse_asserts(e["assert"], raw, base_dir, draft.test.asserts));
     }
     if (e.contains("threshold")) {
-        auto t = parse_threshold(e["threshold"], where);
-        if (!t) {
-            return fail(t.error());
-        }
-        draft.test.threshold = *t;
+        draft.test.threshold = LLMOPS_TRY(parse_threshold(e["threshold"], where));
     }
     if (e.contains("metadata")) {
         if (!e["metadata"].is_object()) {
@@ -274,9 +248,7 @@ Expected<CaseDraft> parse_case(const RawCase& raw, const fs::path& base_dir, Cas
         draft.test.metadata = e["metadata"];
     }
     if (e.contains("options")) {
-        if (auto ok = parse_options(e["options"], where, kind, draft); !ok) {
-            return fail(ok.error());
-        }
+        LLMOPS_TRY(parse_options(e["options"], where, kind, draft));
     }
     return draft;
 }

@@ -52,26 +52,17 @@ public:
             sel.m_pattern = std::move(*compiled);
         }
         if (f.failing_run) {
-            if (auto ok = store::load_run(db, *f.failing_run); !ok) {
-                return fail(ok.error());
-            }
+            LLMOPS_TRY(store::load_run(db, *f.failing_run));
             // A case "failed" in that run when any of its results is not a pass.
-            auto failing = store::failing_case_ids(db, *f.failing_run);
-            if (!failing) {
-                return fail(failing.error());
-            }
-            sel.m_failing = std::move(*failing);
+            sel.m_failing = LLMOPS_TRY(store::failing_case_ids(db, *f.failing_run));
         }
         int64_t matching = suite.tests.size();
         if (f.pattern || f.failing_run) {
             matching = 0;
-            auto ok = suite.tests.for_each([&](const TestCase& c) {
+            LLMOPS_TRY(suite.tests.for_each([&](const TestCase& c) {
                 matching += sel.matches(c) ? 1 : 0;
                 return true;
-            });
-            if (!ok) {
-                return fail(ok.error());
-            }
+            }));
         }
         int64_t count = matching;
         if (f.sample && *f.sample < matching) {
@@ -141,11 +132,8 @@ CaseFeed::~CaseFeed() = default;
 
 Expected<CaseFeed> CaseFeed::make(store::Database& db, const Suite& suite,
                                   const CaseFilter& filter) {
-    auto selector = CaseSelector::make(db, suite, filter);
-    if (!selector) {
-        return fail(selector.error());
-    }
-    return CaseFeed(std::make_unique<CaseSelector>(std::move(*selector)), suite.tests.cursor());
+    auto selector = LLMOPS_TRY(CaseSelector::make(db, suite, filter));
+    return CaseFeed(std::make_unique<CaseSelector>(std::move(selector)), suite.tests.cursor());
 }
 
 int64_t CaseFeed::count() const {

@@ -95,12 +95,9 @@ Expected<void> CaseFinalizer::add(CaseDraft draft, std::deque<TestCase>& out) {
     }
     const bool no_expansion =
         draft.disable_var_expansion.value_or(defaults.disable_var_expansion.value_or(false));
-    auto combos = expand(std::move(vars), no_expansion, draft.test.where);
-    if (!combos) {
-        return fail(combos.error());
-    }
+    auto combos = LLMOPS_TRY(expand(std::move(vars), no_expansion, draft.test.where));
     const std::string& base = draft.test.id.empty() ? draft.test.description : draft.test.id;
-    for (auto& combo : *combos) {
+    for (auto& combo : combos) {
         TestCase c;
         c.description = draft.test.description;
         c.vars = std::move(combo.vars);
@@ -138,9 +135,7 @@ Expected<std::vector<TestCase>> finalize_cases(const std::vector<CaseDraft>& dra
     CaseFinalizer finalizer(defaults, true);
     std::deque<TestCase> cases;
     for (const auto& draft : drafts) {
-        if (auto ok = finalizer.add(draft, cases); !ok) {
-            return fail(ok.error());
-        }
+        LLMOPS_TRY(finalizer.add(draft, cases));
     }
     return std::vector<TestCase>(std::make_move_iterator(cases.begin()),
                                  std::make_move_iterator(cases.end()));
@@ -163,22 +158,15 @@ Expected<const TestCase*> CaseWalk::next() {
                 m_draft = 0;
                 continue;
             }
-            if (auto ok = m_finalizer.add(segment.drafts[m_draft++], m_pending); !ok) {
-                return fail(ok.error());
-            }
+            LLMOPS_TRY(m_finalizer.add(segment.drafts[m_draft++], m_pending));
             continue;
         }
         if (!m_reader) {
-            if (auto ok = open_file(segment); !ok) {
-                return fail(ok.error());
-            }
+            LLMOPS_TRY(open_file(segment));
         }
         RawCase raw;
-        auto more = m_reader->next(raw);
+        auto more = LLMOPS_TRY(m_reader->next(raw));
         if (!more) {
-            return fail(more.error());
-        }
-        if (!*more) {
             if (m_raw_count == 0) {
                 return fail(ErrorCode::invalid_input, "{}: the dataset is empty",
                             segment.file.string());
@@ -188,14 +176,9 @@ Expected<const TestCase*> CaseWalk::next() {
             continue;
         }
         ++m_raw_count;
-        auto draft = parse_case(raw, m_plan.base_dir, CaseKind::test);
+        auto draft = LLMOPS_TRY(parse_case(raw, m_plan.base_dir, CaseKind::test));
         raw = {}; // parsed: a huge field is held once, in the draft
-        if (!draft) {
-            return fail(draft.error());
-        }
-        if (auto ok = m_finalizer.add(std::move(*draft), m_pending); !ok) {
-            return fail(ok.error());
-        }
+        LLMOPS_TRY(m_finalizer.add(std::move(draft), m_pending));
     }
     m_current = std::move(m_pending.front());
     m_pending.pop_front();
@@ -204,17 +187,14 @@ Expected<const TestCase*> CaseWalk::next() {
 
 Expected<void> CaseWalk::open_file(const CasePlan::Segment& segment) {
     std::string hash;
-    auto reader = open_dataset(segment.file, &hash);
-    if (!reader) {
-        return fail(reader.error());
-    }
+    auto reader = LLMOPS_TRY(open_dataset(segment.file, &hash));
     if (m_validating) {
         m_validating->segments[m_segment].file_hash = hash;
     } else if (hash != segment.file_hash) {
         return fail(ErrorCode::conflict, "{}: the file changed since the suite was loaded",
                     segment.file.string());
     }
-    m_reader = std::move(*reader);
+    m_reader = std::move(reader);
     m_raw_count = 0;
     return {};
 }
@@ -278,11 +258,8 @@ CaseSource::Cursor CaseSource::cursor() const {
 Expected<void> CaseSource::for_each(const std::function<bool(const TestCase&)>& visit) const {
     auto c = cursor();
     for (;;) {
-        auto next = c.next();
-        if (!next) {
-            return fail(next.error());
-        }
-        if (*next == nullptr || !visit(**next)) {
+        auto next = LLMOPS_TRY(c.next());
+        if (next == nullptr || !visit(*next)) {
             return {};
         }
     }
@@ -290,13 +267,10 @@ Expected<void> CaseSource::for_each(const std::function<bool(const TestCase&)>& 
 
 Expected<std::vector<TestCase>> CaseSource::to_vector() const {
     std::vector<TestCase> out;
-    auto ok = for_each([&](const TestCase& c) {
+    LLMOPS_TRY(for_each([&](const TestCase& c) {
         out.push_back(c);
         return true;
-    });
-    if (!ok) {
-        return fail(ok.error());
-    }
+    }));
     return out;
 }
 

@@ -13,10 +13,7 @@ Expected<bool> CsvReader::next(CsvRecord& record) {
             std::string field;
             if (peek() == '"') {
                 quoted_any = true;
-                auto ok = quoted(field);
-                if (!ok) {
-                    return fail(ok.error());
-                }
+                LLMOPS_TRY(quoted(field));
             } else {
                 unquoted(field);
             }

@@ -43,11 +43,8 @@ public:
             if (util::trim(line).empty()) {
                 continue;
             }
-            auto value = util::parse_json(line, m_name, m_line);
-            if (!value) {
-                return fail(value.error());
-            }
-            out = {std::move(*value), fmt::format("{}:{}", m_name, m_line), {}};
+            auto value = LLMOPS_TRY(util::parse_json(line, m_name, m_line));
+            out = {std::move(value), fmt::format("{}:{}", m_name, m_line), {}};
             return true;
         }
         return false;
@@ -97,19 +94,13 @@ private:
 };
 
 Expected<std::unique_ptr<detail::RawCaseReader>> open_json(std::string text, std::string name) {
-    auto doc = util::parse_json(text, name);
-    if (!doc) {
-        return fail(doc.error());
-    }
-    return DocumentCaseReader::open(std::move(*doc), std::move(name));
+    auto doc = LLMOPS_TRY(util::parse_json(text, name));
+    return DocumentCaseReader::open(std::move(doc), std::move(name));
 }
 
 Expected<std::unique_ptr<detail::RawCaseReader>> open_yaml(std::string text, std::string name) {
-    auto doc = util::parse_yaml(text, name);
-    if (!doc) {
-        return fail(doc.error());
-    }
-    return DocumentCaseReader::open(std::move(*doc), std::move(name));
+    auto doc = LLMOPS_TRY(util::parse_yaml(text, name));
+    return DocumentCaseReader::open(std::move(doc), std::move(name));
 }
 
 Expected<std::unique_ptr<detail::RawCaseReader>> open_jsonl(std::string text, std::string name) {
@@ -136,29 +127,20 @@ Expected<std::unique_ptr<RawCaseReader>> open_dataset(const fs::path& path,
                     "{}: unsupported dataset format '{}' (use .csv, .jsonl, .json, .yaml or .yml)",
                     name, ext.empty() ? path.filename().string() : ext);
     }
-    auto text = util::read_file(path);
-    if (!text) {
-        return fail(text.error());
-    }
+    auto text = LLMOPS_TRY(util::read_file(path));
     if (content_hash) {
-        *content_hash = util::sha256_hex(*text);
+        *content_hash = util::sha256_hex(text);
     }
-    return opener(std::move(*text), std::move(name));
+    return opener(std::move(text), std::move(name));
 }
 
 Expected<std::vector<RawCase>> read_dataset(const fs::path& path) {
-    auto reader = open_dataset(path, nullptr);
-    if (!reader) {
-        return fail(reader.error());
-    }
+    auto reader = LLMOPS_TRY(open_dataset(path, nullptr));
     std::vector<RawCase> cases;
     for (;;) {
         RawCase raw;
-        auto more = (*reader)->next(raw);
+        auto more = LLMOPS_TRY(reader->next(raw));
         if (!more) {
-            return fail(more.error());
-        }
-        if (!*more) {
             break;
         }
         cases.push_back(std::move(raw));
@@ -172,17 +154,10 @@ Expected<std::vector<RawCase>> read_dataset(const fs::path& path) {
 } // namespace detail
 
 Expected<std::vector<TestCase>> load_dataset(const fs::path& path, const fs::path& base_dir) {
-    auto raws = detail::read_dataset(path);
-    if (!raws) {
-        return fail(raws.error());
-    }
+    auto raws = LLMOPS_TRY(detail::read_dataset(path));
     std::vector<detail::CaseDraft> drafts;
-    for (const auto& raw : *raws) {
-        auto draft = detail::parse_case(raw, base_dir, detail::CaseKind::test);
-        if (!draft) {
-            return fail(draft.error());
-        }
-        drafts.push_back(std::move(*draft));
+    for (const auto& raw : raws) {
+        drafts.push_back(LLMOPS_TRY(detail::parse_case(raw, base_dir, detail::CaseKind::test)));
     }
     return detail::finalize_cases(drafts, detail::CaseDraft{});
 }

@@ -256,9 +256,7 @@ Expected<Column> classify_column(const std::string& name, const std::vector<std:
                         "{}: column '{}' needs a key, as in '__metadata:category'", where, name);
         }
     } else if (name.starts_with("__config:")) {
-        if (auto ok = classify_config_column(c, header, where); !ok) {
-            return fail(ok.error());
-        }
+        LLMOPS_TRY(classify_config_column(c, header, where));
     } else if (name == "__prefix" || name == "__suffix" || name == "__providerOutput") {
         return fail(ErrorCode::invalid_input,
                     "{}: column '{}' is a promptfoo column llmops does not support", where, name);
@@ -386,9 +384,7 @@ Expected<detail::RawCase> case_from_row(const CsvRecord& row, const std::vector<
         case Kind::config: break; // applied below, once every assertion exists
         }
     }
-    if (auto ok = apply_assertion_settings(row, columns, raw, metric, asserts); !ok) {
-        return fail(ok.error());
-    }
+    LLMOPS_TRY(apply_assertion_settings(row, columns, raw, metric, asserts));
     if (!asserts.empty()) {
         entry["assert"] = std::move(asserts);
     }
@@ -403,9 +399,7 @@ public:
                                                                  std::string name) {
         auto reader =
             std::unique_ptr<CsvCaseReader>(new CsvCaseReader(std::move(text), std::move(name)));
-        if (auto ok = reader->read_header(); !ok) {
-            return fail(ok.error());
-        }
+        LLMOPS_TRY(reader->read_header());
         return std::unique_ptr<detail::RawCaseReader>(std::move(reader));
     }
 
@@ -422,11 +416,7 @@ public:
                         m_name, m_row.line, m_row.fields.size(),
                         m_row.fields.size() == 1 ? "" : "s", m_columns.size());
         }
-        auto c = case_from_row(m_row, m_columns, m_name);
-        if (!c) {
-            return fail(c.error());
-        }
-        out = std::move(*c);
+        out = LLMOPS_TRY(case_from_row(m_row, m_columns, m_name));
         return true;
     }
 
@@ -447,11 +437,8 @@ private:
             return fail(ErrorCode::invalid_input, "{}:{}:{}: invalid UTF-8", m_name, line, column);
         }
         CsvRecord header;
-        auto found = m_reader.next(header);
+        auto found = LLMOPS_TRY(m_reader.next(header));
         if (!found) {
-            return fail(found.error());
-        }
-        if (!*found) {
             return {};
         }
         const std::string header_where = fmt::format("{}:{}", m_name, header.line);
@@ -469,11 +456,7 @@ private:
             names.push_back(std::move(column));
         }
         for (const auto& column : names) {
-            auto c = classify_column(column, names, header_where);
-            if (!c) {
-                return fail(c.error());
-            }
-            m_columns.push_back(std::move(*c));
+            m_columns.push_back(LLMOPS_TRY(classify_column(column, names, header_where)));
         }
         return {};
     }

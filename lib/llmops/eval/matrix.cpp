@@ -92,11 +92,8 @@ Expected<ResolvedPrompt> resolve_file_prompt(const PromptEntry& entry, const Sui
         }
     } else if (auto format = prompt::format_for_path(entry.value);
                format && path.extension() != ".txt") {
-        auto def = prompt::parse_prompt_file(*text, *format, path.stem().string(), shown);
-        if (!def) {
-            return fail(def.error());
-        }
-        out.def = std::move(*def);
+        out.def =
+            LLMOPS_TRY(prompt::parse_prompt_file(*text, *format, path.stem().string(), shown));
     } else {
         out.def.name = "file";
         out.def.template_text = *text;
@@ -121,11 +118,7 @@ Expected<ResolvedPrompt> resolve_prompt(store::PromptStore& prompts, const Promp
         break;
     }
     case PromptEntry::Kind::file: {
-        auto loaded = resolve_file_prompt(entry, suite);
-        if (!loaded) {
-            return fail(loaded.error());
-        }
-        out = std::move(*loaded);
+        out = LLMOPS_TRY(resolve_file_prompt(entry, suite));
         break;
     }
     case PromptEntry::Kind::text: {
@@ -143,9 +136,7 @@ Expected<ResolvedPrompt> resolve_prompt(store::PromptStore& prompts, const Promp
     // Inline text and raw files come from no prompt file, so nothing checked their sections:
     // refuse a broken one here, once, rather than fail every case at render.
     if (entry.kind != PromptEntry::Kind::store_ref) {
-        if (auto ok = prompt::check_templates(out.def, entry.where); !ok) {
-            return fail(ok.error());
-        }
+        LLMOPS_TRY(prompt::check_templates(out.def, entry.where));
     }
     out.version_id = prompt::version_id(out.def);
     out.params = prompt_params(out.def.config_json);
@@ -159,18 +150,10 @@ Expected<Matrix> Matrix::make(store::Database& db, const Suite& suite,
     Matrix m;
     store::PromptStore prompts(db);
     for (const auto& entry : suite.prompts) {
-        auto resolved = resolve_prompt(prompts, entry, suite);
-        if (!resolved) {
-            return fail(resolved.error());
-        }
-        m.m_prompts.push_back(std::move(*resolved));
+        m.m_prompts.push_back(LLMOPS_TRY(resolve_prompt(prompts, entry, suite)));
     }
     for (const auto& config : suite.providers) {
-        auto made = provider::Provider::create(config, env);
-        if (!made) {
-            return fail(made.error());
-        }
-        m.m_providers.push_back(std::move(*made));
+        m.m_providers.push_back(LLMOPS_TRY(provider::Provider::create(config, env)));
     }
     int index = 0;
     for (const auto& p : m.m_prompts) {
@@ -220,48 +203,39 @@ Expected<JudgeModels> make_judge_models(store::Database& db, const Suite& suite,
                                         const std::optional<int>& samples_option,
                                         const provider::EnvLookup& env) {
     JudgeModels out;
-    auto made = judge::make_judge(suite, judge_option, env);
-    if (!made) {
-        return fail(made.error());
-    }
-    auto embedder = judge::make_embedder(suite, env);
-    if (!embedder) {
-        return fail(embedder.error());
-    }
+    auto made = LLMOPS_TRY(judge::make_judge(suite, judge_option, env));
+    auto embedder = LLMOPS_TRY(judge::make_embedder(suite, env));
     // The types that need a judge model: all model-graded ones but `similar` when an
     // embedding model is set.
     std::set<std::string> needing;
     for (const auto& [type, ref] : suite.judge_prompts) {
-        if (judge::uses_judge_prompt(type) || !*embedder) {
+        if (judge::uses_judge_prompt(type) || !embedder) {
             needing.insert(type);
         }
     }
-    if (!*made && !needing.empty()) {
+    if (!made && !needing.empty()) {
         return fail(ErrorCode::invalid_input,
                     "{}: model-graded assertions ({}) need a judge model: pass --judge "
                     "PROVIDER, set 'judge: {{provider: ...}}' in the suite, or set LLMOPS_JUDGE",
                     suite.path.filename().string(),
                     util::join(std::vector<std::string>(needing.begin(), needing.end()), ", "));
     }
-    if (*embedder) {
-        out.embedder = std::move(*embedder);
+    if (embedder) {
+        out.embedder = std::move(embedder);
         out.setup.embedder = out.embedder.get();
     }
-    if (!*made) {
+    if (!made) {
         return out;
     }
-    out.judge = std::move(*made);
+    out.judge = std::move(made);
     out.setup.provider = out.judge.get();
     out.setup.samples = std::max(1, samples_option.value_or(suite.judge_samples));
     for (const auto& [type, ref] : suite.judge_prompts) {
         if (!judge::uses_judge_prompt(type)) {
             continue;
         }
-        auto loaded = judge::load_judge_prompt(db, type, ref);
-        if (!loaded) {
-            return fail(loaded.error());
-        }
-        out.setup.prompts.emplace(judge::prompt_key(type, ref), std::move(*loaded));
+        auto loaded = LLMOPS_TRY(judge::load_judge_prompt(db, type, ref));
+        out.setup.prompts.emplace(judge::prompt_key(type, ref), std::move(loaded));
     }
     return out;
 }
@@ -275,16 +249,11 @@ Expected<void> ensure_judge_prompts(store::Database& db, judge::Setup& setup,
                 it != spec.config.end() && it->is_string() ? it->get<std::string>() : "";
             const std::string key = judge::prompt_key(spec.type, ref);
             if (!setup.prompts.contains(key)) {
-                auto loaded = judge::load_judge_prompt(db, spec.type, ref);
-                if (!loaded) {
-                    return fail(loaded.error());
-                }
-                setup.prompts.emplace(key, std::move(*loaded));
+                auto loaded = LLMOPS_TRY(judge::load_judge_prompt(db, spec.type, ref));
+                setup.prompts.emplace(key, std::move(loaded));
             }
         }
-        if (auto ok = ensure_judge_prompts(db, setup, spec.children); !ok) {
-            return ok;
-        }
+        LLMOPS_TRY(ensure_judge_prompts(db, setup, spec.children));
     }
     return {};
 }

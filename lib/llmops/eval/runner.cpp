@@ -118,11 +118,8 @@ private:
 };
 
 Expected<void> Run::prepare() {
-    auto plan = plan_run(m_db, m_project, m_suite, m_options, provider::process_env());
-    if (!plan) {
-        return fail(plan.error());
-    }
-    m_plan.emplace(std::move(*plan));
+    m_plan.emplace(
+        LLMOPS_TRY(plan_run(m_db, m_project, m_suite, m_options, provider::process_env())));
     m_judge.emplace(m_db, judge_setup(), m_suite, m_plan->matrix.size());
     for (const auto& v : m_plan->matrix.variants()) {
         VariantSummary s;
@@ -159,40 +156,25 @@ void Run::protect_secrets() {
 Expected<void> Run::start_run_record() {
     protect_secrets();
     if (!m_options.resume_run) {
-        auto run = new_run_record();
-        if (!run) {
-            return fail(run.error());
-        }
-        if (auto ok = m_session->create(*run); !ok) {
-            return fail(ok.error());
-        }
+        auto run = LLMOPS_TRY(new_run_record());
+        LLMOPS_TRY(m_session->create(run));
         m_summary.run_id = m_session->run_id();
         return {};
     }
-    auto run = store::load_run(m_db, *m_options.resume_run);
-    if (!run) {
-        return fail(run.error());
-    }
-    if (auto diff = resume_difference(*run, m_suite, m_plan->matrix.variants())) {
+    auto run = LLMOPS_TRY(store::load_run(m_db, *m_options.resume_run));
+    if (auto diff = resume_difference(run, m_suite, m_plan->matrix.variants())) {
         return fail(ErrorCode::conflict, "cannot resume run {}: {} since it started",
                     *m_options.resume_run, *diff);
     }
     // The lease first, then what is done: a second writer is refused before it reads.
-    auto previous = m_session->resume(run->id);
-    if (!previous) {
-        return fail(previous.error());
-    }
-    if (*previous) {
+    auto previous = LLMOPS_TRY(m_session->resume(run.id));
+    if (previous) {
         m_summary.warnings.push_back(
-            fmt::format("run {} was left by {}, which is gone; this process took it over", run->id,
-                        store::describe_lease(**previous, util::unix_ms())));
+            fmt::format("run {} was left by {}, which is gone; this process took it over", run.id,
+                        store::describe_lease(*previous, util::unix_ms())));
     }
-    auto done = store::result_keys(m_db, run->id, false);
-    if (!done) {
-        return fail(done.error());
-    }
-    m_done = std::move(*done);
-    m_summary.run_id = run->id;
+    m_done = LLMOPS_TRY(store::result_keys(m_db, run.id, false));
+    m_summary.run_id = run.id;
     return {};
 }
 
@@ -444,19 +426,11 @@ void Run::store_result(store::ResultRecord record) {
 
 Expected<RunSummary> Run::execute(const std::function<bool()>& should_stop) {
     m_should_stop = should_stop;
-    if (auto ok = prepare(); !ok) {
-        return fail(ok.error());
-    }
-    auto session = RunSession::open(
+    LLMOPS_TRY(prepare());
+    m_session.emplace(LLMOPS_TRY(RunSession::open(
         m_db, m_project.dir,
-        {m_options.concurrency, m_options.cache_mode, m_options.record, &m_plan->prices});
-    if (!session) {
-        return fail(session.error());
-    }
-    m_session.emplace(std::move(*session));
-    if (auto ok = start_run_record(); !ok) {
-        return fail(ok.error());
-    }
+        {m_options.concurrency, m_options.cache_mode, m_options.record, &m_plan->prices})));
+    LLMOPS_TRY(start_run_record());
     const size_t session_warnings = m_session->warnings().size();
     m_summary.warnings.insert(m_summary.warnings.end(), m_session->warnings().begin(),
                               m_session->warnings().end());
@@ -515,9 +489,7 @@ Expected<RunSummary> Run::finish() {
     m_summary.status = (m_session->failed() || walk_failed) ? "failed"
                        : stopped                            ? "interrupted"
                                                             : "complete";
-    if (auto ok = m_session->finish(m_summary.status, m_summary.to_json()); !ok) {
-        return fail(ok.error());
-    }
+    LLMOPS_TRY(m_session->finish(m_summary.status, m_summary.to_json()));
     if (walk_failed) {
         return fail(m_plan->feed.error()->code(),
                     "run {} stopped (the results so far are kept): {}", m_summary.run_id,

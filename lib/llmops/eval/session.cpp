@@ -23,38 +23,27 @@ Expected<RunSession> RunSession::open(store::Database& db, const std::filesystem
         }
     }
     if (options.record) {
-        auto opened = provider::Recorder::open(*options.record);
-        if (!opened) {
-            return fail(opened.error());
-        }
-        session.m_recorder = std::move(*opened);
+        session.m_recorder = LLMOPS_TRY(provider::Recorder::open(*options.record));
     }
     return session;
 }
 
 Expected<void> RunSession::create(const store::RunRecord& run) {
-    auto id = store::create_run(*m_db, run, &m_identity);
-    if (!id) {
-        return fail(id.error());
-    }
-    m_run_id = *id;
+    m_run_id = LLMOPS_TRY(store::create_run(*m_db, run, &m_identity));
     m_writer = std::make_unique<store::ResultWriter>(*m_db, m_run_id);
     m_lease_renewed_ms = util::unix_ms();
     return {};
 }
 
 Expected<std::optional<store::Lease>> RunSession::resume(int64_t run_id) {
-    auto previous = store::reopen_run(*m_db, run_id, m_identity);
-    if (!previous) {
-        return fail(previous.error());
-    }
+    auto previous = LLMOPS_TRY(store::reopen_run(*m_db, run_id, m_identity));
     m_run_id = run_id;
     m_writer = std::make_unique<store::ResultWriter>(*m_db, m_run_id);
     m_lease_renewed_ms = util::unix_ms();
-    if (*previous && (*previous)->holder.pid == m_identity.pid) {
+    if (previous && previous->holder.pid == m_identity.pid) {
         return std::optional<store::Lease>();
     }
-    return std::move(*previous);
+    return previous;
 }
 
 void RunSession::drive(const std::function<void(provider::CallEngine&)>& start,

@@ -113,11 +113,7 @@ Expected<std::vector<detail::CasePlan::Segment>> parse_tests(const json& tests,
     const std::string where = child(place.display, "tests");
     std::vector<detail::CasePlan::Segment> segments;
     if (tests.is_string()) {
-        auto segment = file_segment(tests.get<std::string>(), where, place);
-        if (!segment) {
-            return fail(segment.error());
-        }
-        segments.push_back(std::move(*segment));
+        segments.push_back(LLMOPS_TRY(file_segment(tests.get<std::string>(), where, place)));
         return segments;
     }
     if (tests.is_object() && tests.contains("path")) {
@@ -136,26 +132,20 @@ Expected<std::vector<detail::CasePlan::Segment>> parse_tests(const json& tests,
         const std::string entry_where = fmt::format("{}[{}]", where, i);
         const json& entry = tests[i];
         if (entry.is_string()) {
-            auto segment = file_segment(entry.get<std::string>(), entry_where, place);
-            if (!segment) {
-                return fail(segment.error());
-            }
-            segments.push_back(std::move(*segment));
+            segments.push_back(
+                LLMOPS_TRY(file_segment(entry.get<std::string>(), entry_where, place)));
             continue;
         }
         if (entry.is_object() && entry.contains("path")) {
             return fail(ErrorCode::invalid_input,
                         "{}: test generators (Python, JavaScript) are not supported", entry_where);
         }
-        auto draft =
-            detail::parse_case({entry, entry_where, {}}, place.base_dir, detail::CaseKind::test);
-        if (!draft) {
-            return fail(draft.error());
-        }
+        auto draft = LLMOPS_TRY(
+            detail::parse_case({entry, entry_where, {}}, place.base_dir, detail::CaseKind::test));
         if (segments.empty() || !segments.back().file.empty()) {
             segments.emplace_back();
         }
-        segments.back().drafts.push_back(std::move(*draft));
+        segments.back().drafts.push_back(std::move(draft));
     }
     return segments;
 }
@@ -179,11 +169,7 @@ Expected<detail::CaseDraft> parse_default_test(const json& written, const Place&
         if (!text) {
             return fail(text.error(), "{}", where);
         }
-        auto parsed = util::parse_yaml(*text, shown);
-        if (!parsed) {
-            return fail(parsed.error());
-        }
-        value = std::move(*parsed);
+        value = LLMOPS_TRY(util::parse_yaml(*text, shown));
         where = shown;
     }
     if (!value.is_object()) {
@@ -202,11 +188,7 @@ Expected<detail::CaseDraft> parse_default_test(const json& written, const Place&
 Expected<detail::CaseDraft> parse_defaults(const json& doc, const Place& place) {
     detail::CaseDraft defaults;
     if (doc.contains("defaultTest")) {
-        auto parsed = parse_default_test(doc["defaultTest"], place);
-        if (!parsed) {
-            return fail(parsed.error());
-        }
-        defaults = std::move(*parsed);
+        defaults = LLMOPS_TRY(parse_default_test(doc["defaultTest"], place));
     }
     json own = json::object();
     for (const char* key : {"vars", "assert", "options"}) {
@@ -217,27 +199,24 @@ Expected<detail::CaseDraft> parse_defaults(const json& doc, const Place& place) 
     if (own.empty()) {
         return defaults;
     }
-    auto suite_level =
-        detail::parse_case({own, place.display, {}}, place.base_dir, detail::CaseKind::defaults);
-    if (!suite_level) {
-        return fail(suite_level.error());
-    }
-    for (const auto& [name, value] : suite_level->test.vars.items()) {
+    auto suite_level = LLMOPS_TRY(
+        detail::parse_case({own, place.display, {}}, place.base_dir, detail::CaseKind::defaults));
+    for (const auto& [name, value] : suite_level.test.vars.items()) {
         defaults.test.vars[name] = value;
     }
-    std::move(suite_level->test.asserts.begin(), suite_level->test.asserts.end(),
+    std::move(suite_level.test.asserts.begin(), suite_level.test.asserts.end(),
               std::back_inserter(defaults.test.asserts));
-    if (!suite_level->judge.is_null()) {
+    if (!suite_level.judge.is_null()) {
         if (!defaults.judge.is_null()) {
             return fail(ErrorCode::invalid_input,
                         "{}: 'options.provider' is set both here and in defaultTest; keep one",
                         place.display);
         }
-        defaults.judge = suite_level->judge;
-        defaults.judge_where = suite_level->judge_where;
+        defaults.judge = suite_level.judge;
+        defaults.judge_where = suite_level.judge_where;
     }
-    if (suite_level->disable_var_expansion) {
-        defaults.disable_var_expansion = suite_level->disable_var_expansion;
+    if (suite_level.disable_var_expansion) {
+        defaults.disable_var_expansion = suite_level.disable_var_expansion;
     }
     return defaults;
 }
@@ -272,12 +251,8 @@ Expected<void> parse_judge_options(const json& j, std::string_view display, Suit
             }
             suite.judge_samples = static_cast<int>(value.get<int64_t>());
         } else if (key == "embedding") {
-            auto config = provider::parse_provider_config(
-                value, fmt::format("{}: judge.embedding", display), suite.base_dir);
-            if (!config) {
-                return fail(config.error());
-            }
-            suite.embedding = std::move(*config);
+            suite.embedding = LLMOPS_TRY(provider::parse_provider_config(
+                value, fmt::format("{}: judge.embedding", display), suite.base_dir));
         } else if (key != "provider") {
             return fail(ErrorCode::invalid_input, "{}: unknown key 'judge.{}'{}", display, key,
                         util::did_you_mean(
@@ -305,19 +280,12 @@ Expected<void> parse_counts(const json& doc, const json& evaluate, std::string_v
          {std::pair{doc.value("repeat", json()), "repeat"},
           std::pair{evaluate.value("repeat", json()), "evaluateOptions.repeat"}}) {
         if (!value.is_null()) {
-            auto n = whole(value, key);
-            if (!n) {
-                return fail(n.error());
-            }
-            suite.repeat = *n;
+            suite.repeat = LLMOPS_TRY(whole(value, key));
         }
     }
     if (evaluate.contains("maxConcurrency")) {
-        auto n = whole(evaluate["maxConcurrency"], "evaluateOptions.maxConcurrency");
-        if (!n) {
-            return fail(n.error());
-        }
-        suite.max_concurrency = *n;
+        suite.max_concurrency =
+            LLMOPS_TRY(whole(evaluate["maxConcurrency"], "evaluateOptions.maxConcurrency"));
     }
     return {};
 }
@@ -335,16 +303,10 @@ Expected<void> parse_run_options(const json& doc, std::string_view display, Suit
         return fail(ErrorCode::invalid_input, "{}: 'evaluateOptions' must be a map, not {}",
                     display, type_name(evaluate));
     }
-    if (auto ok = check_keys(evaluate, display, k_evaluate_option_keys, "evaluateOptions."); !ok) {
-        return ok;
-    }
-    if (auto ok = parse_counts(doc, evaluate, display, suite); !ok) {
-        return ok;
-    }
+    LLMOPS_TRY(check_keys(evaluate, display, k_evaluate_option_keys, "evaluateOptions."));
+    LLMOPS_TRY(parse_counts(doc, evaluate, display, suite));
     if (doc.contains("judge") && !doc["judge"].is_null()) {
-        if (auto ok = parse_judge_options(doc["judge"], display, suite); !ok) {
-            return ok;
-        }
+        LLMOPS_TRY(parse_judge_options(doc["judge"], display, suite));
     }
     if (doc.contains("threshold")) {
         const json& t = doc["threshold"];
@@ -415,11 +377,7 @@ Expected<void> parse_prompts_and_providers(const json& doc, const Place& place, 
     if (!doc.contains("prompts") || doc["prompts"].is_null()) {
         return fail(ErrorCode::invalid_input, "{}: a suite needs 'prompts'", place.display);
     }
-    auto prompts = parse_prompts(doc["prompts"], place.display, place.base_dir);
-    if (!prompts) {
-        return fail(prompts.error());
-    }
-    suite.prompts = std::move(*prompts);
+    suite.prompts = LLMOPS_TRY(parse_prompts(doc["prompts"], place.display, place.base_dir));
 
     if (doc.contains("providers") && doc.contains("targets")) {
         return fail(ErrorCode::invalid_input,
@@ -429,12 +387,8 @@ Expected<void> parse_prompts_and_providers(const json& doc, const Place& place, 
     if (!doc.contains(providers_key) || doc[providers_key].is_null()) {
         return fail(ErrorCode::invalid_input, "{}: a suite needs 'providers'", place.display);
     }
-    auto providers = parse_providers(doc[providers_key], providers_key, place.display,
-                                     place.base_dir, suite.warnings);
-    if (!providers) {
-        return fail(providers.error());
-    }
-    suite.providers = std::move(*providers);
+    suite.providers = LLMOPS_TRY(parse_providers(doc[providers_key], providers_key, place.display,
+                                                 place.base_dir, suite.warnings));
     return {};
 }
 
@@ -445,11 +399,7 @@ Expected<std::shared_ptr<detail::CasePlan>> plan_cases(const json& doc, const Pl
     plan->base_dir = place.base_dir;
     plan->defaults = std::move(defaults);
     if (doc.contains("tests") && !doc["tests"].is_null()) {
-        auto segments = parse_tests(doc["tests"], place);
-        if (!segments) {
-            return fail(segments.error());
-        }
-        plan->segments = std::move(*segments);
+        plan->segments = LLMOPS_TRY(parse_tests(doc["tests"], place));
     } else {
         // As promptfoo does: without tests, the prompts run once with the defaults.
         detail::CaseDraft only;
@@ -476,13 +426,10 @@ Expected<void> parse_judge(const json& doc, const Place& place, detail::CaseDraf
         defaults.judge_where = fmt::format("{}: judge.provider", place.display);
     }
     if (!defaults.judge.is_null()) {
-        auto judge =
-            provider::parse_provider_config(defaults.judge, defaults.judge_where, place.base_dir);
-        if (!judge) {
-            return fail(judge.error());
-        }
-        suite.warnings.insert(suite.warnings.end(), judge->warnings.begin(), judge->warnings.end());
-        suite.judge = std::move(*judge);
+        auto judge = LLMOPS_TRY(
+            provider::parse_provider_config(defaults.judge, defaults.judge_where, place.base_dir));
+        suite.warnings.insert(suite.warnings.end(), judge.warnings.begin(), judge.warnings.end());
+        suite.judge = std::move(judge);
     }
     return {};
 }
@@ -497,20 +444,17 @@ Expected<void> validate_cases(detail::CasePlan& plan, Suite& suite) {
     bool first = true;
     std::string piece;
     for (;;) {
-        auto next = walk.next();
-        if (!next) {
-            return fail(next.error());
-        }
-        if (*next == nullptr) {
+        auto next = LLMOPS_TRY(walk.next());
+        if (next == nullptr) {
             break;
         }
         if (!first) {
             hash.update(",");
         }
         first = false;
-        collect_judge_prompts((*next)->asserts, suite.judge_prompts);
+        collect_judge_prompts(next->asserts, suite.judge_prompts);
         piece.clear();
-        append_hashed_case(piece, **next);
+        append_hashed_case(piece, *next);
         hash.update(piece);
     }
     hash.update("]");
@@ -522,10 +466,7 @@ Expected<void> validate_cases(detail::CasePlan& plan, Suite& suite) {
 } // namespace
 
 Expected<Suite> load_suite(const fs::path& path) {
-    auto bytes = util::read_file(path);
-    if (!bytes) {
-        return fail(bytes.error());
-    }
+    auto bytes = LLMOPS_TRY(util::read_file(path));
     Place place;
     place.display = path.string();
     place.display_dir = path.parent_path();
@@ -534,13 +475,9 @@ Expected<Suite> load_suite(const fs::path& path) {
     Suite suite;
     suite.path = path;
     suite.base_dir = place.base_dir;
-    suite.hash = util::sha256_hex(*bytes);
+    suite.hash = util::sha256_hex(bytes);
 
-    auto parsed = util::parse_yaml(*bytes, place.display);
-    if (!parsed) {
-        return fail(parsed.error());
-    }
-    const json& doc = *parsed;
+    const json doc = LLMOPS_TRY(util::parse_yaml(bytes, place.display));
     if (doc.is_null()) {
         return fail(ErrorCode::invalid_input, "{}: the suite is empty", place.display);
     }
@@ -550,33 +487,17 @@ Expected<Suite> load_suite(const fs::path& path) {
                     "not {}",
                     place.display, type_name(doc));
     }
-    if (auto ok = check_keys(doc, place.display, k_suite_keys); !ok) {
-        return fail(ok.error());
-    }
-    if (auto ok = parse_run_options(doc, place.display, suite); !ok) {
-        return fail(ok.error());
-    }
+    LLMOPS_TRY(check_keys(doc, place.display, k_suite_keys));
+    LLMOPS_TRY(parse_run_options(doc, place.display, suite));
 
-    if (auto ok = parse_prompts_and_providers(doc, place, suite); !ok) {
-        return fail(ok.error());
-    }
+    LLMOPS_TRY(parse_prompts_and_providers(doc, place, suite));
 
-    auto defaults = parse_defaults(doc, place);
-    if (!defaults) {
-        return fail(defaults.error());
-    }
-    if (auto ok = parse_judge(doc, place, *defaults, suite); !ok) {
-        return fail(ok.error());
-    }
+    auto defaults = LLMOPS_TRY(parse_defaults(doc, place));
+    LLMOPS_TRY(parse_judge(doc, place, defaults, suite));
 
-    auto plan = plan_cases(doc, place, std::move(*defaults));
-    if (!plan) {
-        return fail(plan.error());
-    }
-    if (auto ok = validate_cases(**plan, suite); !ok) {
-        return fail(ok.error());
-    }
-    suite.tests = CaseSource(std::move(*plan));
+    auto plan = LLMOPS_TRY(plan_cases(doc, place, std::move(defaults)));
+    LLMOPS_TRY(validate_cases(*plan, suite));
+    suite.tests = CaseSource(std::move(plan));
     return suite;
 }
 

@@ -119,9 +119,7 @@ Expected<PromptEntry> prompt_from_string(const std::string& s, std::string_view 
 
 Expected<PromptEntry> prompt_from_map(const json& entry, std::string_view where,
                                       const fs::path& base_dir) {
-    if (auto ok = check_keys(entry, where, k_prompt_keys); !ok) {
-        return fail(ok.error());
-    }
+    LLMOPS_TRY(check_keys(entry, where, k_prompt_keys));
     for (const char* key : {"id", "raw", "label"}) {
         if (entry.contains(key) && !entry[key].is_string()) {
             return fail(ErrorCode::invalid_input, "{}: '{}' must be a string, not {}", where, key,
@@ -159,11 +157,8 @@ Expected<std::vector<PromptEntry>> parse_prompts(const json& prompts, std::strin
     std::vector<PromptEntry> out;
     const std::string where = child(display, "prompts");
     if (prompts.is_string()) {
-        auto p = prompt_from_string(prompts.get<std::string>(), where, base_dir, "");
-        if (!p) {
-            return fail(p.error());
-        }
-        out.push_back(std::move(*p));
+        out.push_back(
+            LLMOPS_TRY(prompt_from_string(prompts.get<std::string>(), where, base_dir, "")));
     } else if (prompts.is_object()) {
         // promptfoo's legacy form: {path or text: label}.
         for (const auto& [raw, label] : prompts.items()) {
@@ -172,27 +167,20 @@ Expected<std::vector<PromptEntry>> parse_prompts(const json& prompts, std::strin
                 return fail(ErrorCode::invalid_input, "{}: the label must be a string, not {}",
                             entry_where, type_name(label));
             }
-            auto p = prompt_from_string(raw, entry_where, base_dir, label.get<std::string>());
-            if (!p) {
-                return fail(p.error());
-            }
-            out.push_back(std::move(*p));
+            out.push_back(LLMOPS_TRY(
+                prompt_from_string(raw, entry_where, base_dir, label.get<std::string>())));
         }
     } else if (prompts.is_array()) {
         for (size_t i = 0; i < prompts.size(); ++i) {
             const std::string entry_where = fmt::format("{}[{}]", where, i);
             const json& entry = prompts[i];
-            Expected<PromptEntry> p =
+            out.push_back(LLMOPS_TRY(
                 entry.is_string()
                     ? prompt_from_string(entry.get<std::string>(), entry_where, base_dir, "")
                 : entry.is_object() ? prompt_from_map(entry, entry_where, base_dir)
                                     : fail(ErrorCode::invalid_input,
                                            "{}: a prompt must be a string or a map, not {}",
-                                           entry_where, type_name(entry));
-            if (!p) {
-                return fail(p.error());
-            }
-            out.push_back(std::move(*p));
+                                           entry_where, type_name(entry))));
         }
     } else {
         return fail(ErrorCode::invalid_input, "{}: 'prompts' must be a list or a string, not {}",
@@ -236,12 +224,9 @@ parse_providers(const json& providers, std::string_view key, std::string_view di
             reshaped["id"] = entry.begin().key();
             entry = std::move(reshaped);
         }
-        auto config = provider::parse_provider_config(entry, where, base_dir);
-        if (!config) {
-            return fail(config.error());
-        }
-        warnings.insert(warnings.end(), config->warnings.begin(), config->warnings.end());
-        out.push_back(std::move(*config));
+        auto config = LLMOPS_TRY(provider::parse_provider_config(entry, where, base_dir));
+        warnings.insert(warnings.end(), config.warnings.begin(), config.warnings.end());
+        out.push_back(std::move(config));
     }
     return out;
 }

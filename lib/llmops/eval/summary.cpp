@@ -197,28 +197,25 @@ std::vector<AssertionResult> assertion_results_from_json(const json& list) {
 }
 
 Expected<RunSummary> summarize_run(store::Database& db, int64_t run_id) {
-    auto run = store::load_run(db, run_id);
-    if (!run) {
-        return fail(run.error());
-    }
+    auto run = LLMOPS_TRY(store::load_run(db, run_id));
     RunSummary s;
     s.run_id = run_id;
-    s.status = run->status;
+    s.status = run.status;
     std::vector<Answer> answers;
-    for (const auto& v : run->variants) {
+    for (const auto& v : run.variants) {
         VariantSummary vs;
         vs.index = v.index;
         vs.label = v.label;
         s.variants.push_back(std::move(vs));
         answers.push_back(v.provider_id.starts_with("replay:") ? Answer::replayed : Answer::called);
     }
-    if (run->summary.is_object()) {
-        s.stopped_by_cost = run->summary.value("stopped_by_cost", false);
-        s.stopped_by_errors = run->summary.value("stopped_by_errors", false);
-        s.stopped_by_connection = run->summary.value("stopped_by_connection", false);
-        s.interrupted = run->summary.value("interrupted", false);
+    if (run.summary.is_object()) {
+        s.stopped_by_cost = run.summary.value("stopped_by_cost", false);
+        s.stopped_by_errors = run.summary.value("stopped_by_errors", false);
+        s.stopped_by_connection = run.summary.value("stopped_by_connection", false);
+        s.interrupted = run.summary.value("interrupted", false);
     }
-    auto ok =
+    LLMOPS_TRY(
         store::for_each_result(db, run_id, [&](const store::ResultRecord& r) -> Expected<void> {
             if (r.variant < 0 || static_cast<size_t>(r.variant) >= s.variants.size()) {
                 return {};
@@ -229,10 +226,7 @@ Expected<RunSummary> summarize_run(store::Database& db, int64_t run_id) {
                               r.output ? assertion_results_from_json(r.assertions)
                                        : std::vector<AssertionResult>());
             return {};
-        });
-    if (!ok) {
-        return fail(ok.error());
-    }
+        }));
     return s;
 }
 

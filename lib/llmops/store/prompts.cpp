@@ -103,16 +103,13 @@ std::string label_event_hash(std::string_view previous, const LabelEvent& event)
 }
 
 Expected<void> append_label_event(Database& db, int64_t prompt_id, LabelEvent& event) {
-    auto last = db.prepare("SELECT hash FROM label_history ORDER BY id DESC LIMIT 1");
-    auto insert = db.prepare(
+    auto last = LLMOPS_TRY(db.prepare("SELECT hash FROM label_history ORDER BY id DESC LIMIT 1"));
+    auto insert = LLMOPS_TRY(db.prepare(
         "INSERT INTO label_history(prompt_id, label, from_number, to_number, author, message, "
-        "created_at, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-    if (!last || !insert) {
-        return fail(!last ? last.error() : insert.error());
-    }
-    auto row = LLMOPS_TRY(last->step());
-    const std::string previous = row ? last->text(0) : std::string();
-    insert->bind(1, prompt_id)
+        "created_at, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+    auto row = LLMOPS_TRY(last.step());
+    const std::string previous = row ? last.text(0) : std::string();
+    insert.bind(1, prompt_id)
         .bind(2, event.label)
         .bind(3, event.from)
         .bind(4, event.to)
@@ -120,7 +117,7 @@ Expected<void> append_label_event(Database& db, int64_t prompt_id, LabelEvent& e
         .bind(6, event.message)
         .bind(7, event.created_at)
         .bind(8, label_event_hash(previous, event));
-    LLMOPS_TRY(insert->run());
+    LLMOPS_TRY(insert.run());
     event.seq = db.last_insert_rowid();
     return {};
 }
@@ -159,62 +156,58 @@ PromptStore::commit(const std::vector<CommitRequest>& requests) {
         }
     }
     auto tx = LLMOPS_TRY(Transaction::begin(*m_db));
-    auto find_prompt = m_db->prepare("SELECT id FROM prompts WHERE name = ?1");
-    auto insert_prompt = m_db->prepare("INSERT INTO prompts(name, created_at) VALUES (?1, ?2)");
-    auto latest = m_db->prepare(
-        "SELECT number, object_id FROM versions WHERE prompt_id = ?1 ORDER BY number DESC LIMIT 1");
-    auto insert_object =
-        m_db->prepare("INSERT INTO objects(id, content) VALUES (?1, ?2) ON CONFLICT DO NOTHING");
-    auto insert_version = m_db->prepare(
+    auto find_prompt = LLMOPS_TRY(m_db->prepare("SELECT id FROM prompts WHERE name = ?1"));
+    auto insert_prompt =
+        LLMOPS_TRY(m_db->prepare("INSERT INTO prompts(name, created_at) VALUES (?1, ?2)"));
+    auto latest = LLMOPS_TRY(m_db->prepare("SELECT number, object_id FROM versions WHERE prompt_id "
+                                           "= ?1 ORDER BY number DESC LIMIT 1"));
+    auto insert_object = LLMOPS_TRY(
+        m_db->prepare("INSERT INTO objects(id, content) VALUES (?1, ?2) ON CONFLICT DO NOTHING"));
+    auto insert_version = LLMOPS_TRY(m_db->prepare(
         "INSERT INTO versions(prompt_id, number, object_id, parent_id, message, author, "
-        "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-    for (auto* stmt : {&find_prompt, &insert_prompt, &latest, &insert_object, &insert_version}) {
-        if (!*stmt) {
-            return fail(stmt->error());
-        }
-    }
+        "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
     const std::string now = util::now_iso8601();
     std::vector<CommitOutcome> outcomes;
     outcomes.reserve(requests.size());
     for (const auto& request : requests) {
-        find_prompt->reset();
-        find_prompt->bind(1, request.name);
-        auto found = LLMOPS_TRY(find_prompt->step());
+        find_prompt.reset();
+        find_prompt.bind(1, request.name);
+        auto found = LLMOPS_TRY(find_prompt.step());
         int64_t pid = 0;
         if (found) {
-            pid = find_prompt->integer(0);
+            pid = find_prompt.integer(0);
         } else {
-            insert_prompt->reset();
-            insert_prompt->bind(1, request.name).bind(2, now);
-            LLMOPS_TRY(insert_prompt->run());
+            insert_prompt.reset();
+            insert_prompt.bind(1, request.name).bind(2, now);
+            LLMOPS_TRY(insert_prompt.run());
             pid = m_db->last_insert_rowid();
         }
-        latest->reset();
-        latest->bind(1, pid);
-        auto has_latest = LLMOPS_TRY(latest->step());
+        latest.reset();
+        latest.bind(1, pid);
+        auto has_latest = LLMOPS_TRY(latest.step());
         int64_t number = 1;
         std::optional<std::string> parent;
         if (has_latest) {
-            number = latest->integer(0) + 1;
-            parent = latest->text(1);
+            number = latest.integer(0) + 1;
+            parent = latest.text(1);
             if (*parent == request.id) {
                 auto existing = LLMOPS_TRY(version_by_number(request.name, number - 1));
                 outcomes.push_back({std::move(existing), false});
                 continue;
             }
         }
-        insert_object->reset();
-        insert_object->bind(1, request.id).bind(2, request.content);
-        LLMOPS_TRY(insert_object->run());
-        insert_version->reset();
-        insert_version->bind(1, pid)
+        insert_object.reset();
+        insert_object.bind(1, request.id).bind(2, request.content);
+        LLMOPS_TRY(insert_object.run());
+        insert_version.reset();
+        insert_version.bind(1, pid)
             .bind(2, number)
             .bind(3, request.id)
             .bind(4, parent)
             .bind(5, request.message)
             .bind(6, request.author)
             .bind(7, now);
-        LLMOPS_TRY(insert_version->run());
+        LLMOPS_TRY(insert_version.run());
         outcomes.push_back({VersionInfo{request.name, number, request.id, parent, request.message,
                                         request.author, now},
                             true});

@@ -461,11 +461,8 @@ Expected<void> read_large_columns(Statement& large, int64_t run_id, ResultRecord
     large.bind(1, run_id).bind(2, static_cast<int64_t>(r.variant)).bind(3, r.case_id);
     large.bind(4, static_cast<int64_t>(r.repeat));
     for (;;) {
-        auto next = large.step();
+        auto next = LLMOPS_TRY(large.step());
         if (!next) {
-            return fail(next.error());
-        }
-        if (!*next) {
             large.reset(); // SQLite's copy of the last value goes now, not at the next result
             return {};
         }
@@ -485,45 +482,33 @@ Expected<void> for_each_result(Database& db, int64_t run_id,
                                ResultSelection selection) {
     // The keys are sorted first and each row read by its key: sorting whole rows made SQLite copy
     // every row (outputs, vars and prompts included) into its sorter, several times over.
-    auto keys = db.prepare(
+    auto keys = LLMOPS_TRY(db.prepare(
         fmt::format("SELECT variant, case_id, repeat FROM results WHERE run_id = ?1{} "
                     "ORDER BY variant, case_index, repeat",
-                    selection == ResultSelection::not_passed ? " AND status != 'pass'" : ""));
-    auto row = db.prepare(fmt::format("SELECT {} FROM results WHERE run_id = ?1 AND variant = ?2 "
-                                      "AND case_id = ?3 AND repeat = ?4",
-                                      k_result_small_columns));
-    auto large = db.prepare(k_result_large_columns);
-    if (!keys || !row || !large) {
-        return fail(!keys ? keys.error() : !row ? row.error() : large.error());
-    }
-    keys->bind(1, run_id);
+                    selection == ResultSelection::not_passed ? " AND status != 'pass'" : "")));
+    auto row = LLMOPS_TRY(
+        db.prepare(fmt::format("SELECT {} FROM results WHERE run_id = ?1 AND variant = ?2 "
+                               "AND case_id = ?3 AND repeat = ?4",
+                               k_result_small_columns)));
+    auto large = LLMOPS_TRY(db.prepare(k_result_large_columns));
+    keys.bind(1, run_id);
     for (;;) {
-        auto key = keys->step();
+        auto key = LLMOPS_TRY(keys.step());
         if (!key) {
-            return fail(key.error());
-        }
-        if (!*key) {
             return {};
         }
-        row->reset();
-        row->bind(1, run_id);
-        row->bind(2, keys->integer(0));
-        row->bind(3, keys->text(1));
-        row->bind(4, keys->integer(2));
-        auto found = row->step();
+        row.reset();
+        row.bind(1, run_id);
+        row.bind(2, keys.integer(0));
+        row.bind(3, keys.text(1));
+        row.bind(4, keys.integer(2));
+        auto found = LLMOPS_TRY(row.step());
         if (!found) {
-            return fail(found.error());
-        }
-        if (!*found) {
             continue; // deleted since the keys were read (a concurrent `runs rm`)
         }
-        ResultRecord record = read_result(*row);
-        if (auto ok = read_large_columns(*large, run_id, record); !ok) {
-            return ok;
-        }
-        if (auto ok = visit(record); !ok) {
-            return ok;
-        }
+        ResultRecord record = read_result(row);
+        LLMOPS_TRY(read_large_columns(large, run_id, record));
+        LLMOPS_TRY(visit(record));
     }
 }
 
@@ -564,19 +549,16 @@ Expected<std::optional<RunMean>> mean_judge_output_tokens(Database& db,
 }
 
 Expected<std::set<std::string>> failing_case_ids(Database& db, int64_t run_id) {
-    auto stmt =
-        db.prepare("SELECT DISTINCT case_id FROM results WHERE run_id = ?1 AND status != 'pass'");
-    if (!stmt) {
-        return fail(stmt.error());
-    }
-    stmt->bind(1, run_id);
+    auto stmt = LLMOPS_TRY(
+        db.prepare("SELECT DISTINCT case_id FROM results WHERE run_id = ?1 AND status != 'pass'"));
+    stmt.bind(1, run_id);
     std::set<std::string> ids;
     for (;;) {
-        auto row = LLMOPS_TRY(stmt->step());
+        auto row = LLMOPS_TRY(stmt.step());
         if (!row) {
             return ids;
         }
-        ids.insert(stmt->text(0));
+        ids.insert(stmt.text(0));
     }
 }
 

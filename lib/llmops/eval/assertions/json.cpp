@@ -71,8 +71,7 @@ public:
             return fail(ErrorCode::invalid_input, "the schema at '{}' is not a map or true/false",
                         at);
         for (const auto& [key, value] : schema.items()) {
-            if (auto checked = check_keyword(key, value, at, depth); !checked)
-                return checked;
+            LLMOPS_TRY(check_keyword(key, value, at, depth));
         }
         return {};
     }
@@ -87,8 +86,7 @@ private:
         if (!value.is_object())
             return bad(key, at, "a map of schemas");
         for (const auto& [name, sub] : value.items()) {
-            if (auto checked = check(sub, at + "/" + key + "/" + name, depth + 1); !checked)
-                return checked;
+            LLMOPS_TRY(check(sub, at + "/" + key + "/" + name, depth + 1));
         }
         return {};
     }
@@ -511,10 +509,7 @@ Expected<void> validate_json_schema_value(AssertionSpec& spec,
         return {};
     json schema = spec.value;
     if (spec.value.is_string()) {
-        auto loaded = load_schema_text(spec, spec.value.get<std::string>(), base_dir);
-        if (!loaded)
-            return fail(loaded.error());
-        schema = std::move(*loaded);
+        schema = LLMOPS_TRY(load_schema_text(spec, spec.value.get<std::string>(), base_dir));
     }
     if (!schema.is_object() && !schema.is_boolean()) {
         return fail(ErrorCode::invalid_input,

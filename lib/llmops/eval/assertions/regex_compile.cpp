@@ -71,13 +71,10 @@ public:
         : m_pattern(decode_utf8(pattern)), m_regex(regex) {}
 
     Expected<void> run() {
-        auto tree = parse_alternation(0);
-        if (!tree)
-            return fail(tree.error());
+        auto tree = LLMOPS_TRY(parse_alternation(0));
         if (!at_end())
             return fail(ErrorCode::invalid_input, "unmatched ')'");
-        if (auto emitted = emit(*tree); !emitted)
-            return emitted;
+        LLMOPS_TRY(emit(tree));
         return push({Op::match, 0, 0});
     }
 
@@ -93,16 +90,10 @@ private:
         if (depth > k_max_depth)
             return fail(ErrorCode::invalid_input, "groups are nested too deeply");
         std::vector<Node> alternatives;
-        auto first = parse_sequence(depth);
-        if (!first)
-            return first;
-        alternatives.push_back(std::move(*first));
+        alternatives.push_back(LLMOPS_TRY(parse_sequence(depth)));
         while (!at_end() && peek() == '|') {
             ++m_pos;
-            auto next = parse_sequence(depth);
-            if (!next)
-                return next;
-            alternatives.push_back(std::move(*next));
+            alternatives.push_back(LLMOPS_TRY(parse_sequence(depth)));
         }
         if (alternatives.size() == 1)
             return std::move(alternatives.front());
@@ -116,13 +107,8 @@ private:
         Node node;
         node.kind = Node::Kind::concat;
         while (!at_end() && peek() != '|' && peek() != ')') {
-            auto atom = parse_atom(depth);
-            if (!atom)
-                return atom;
-            auto quantified = parse_quantifier(std::move(*atom));
-            if (!quantified)
-                return quantified;
-            node.children.push_back(std::move(*quantified));
+            auto atom = LLMOPS_TRY(parse_atom(depth));
+            node.children.push_back(LLMOPS_TRY(parse_quantifier(std::move(atom))));
         }
         if (node.children.size() == 1)
             return std::move(node.children.front());
@@ -358,11 +344,9 @@ private:
             node.kind = c == 'b' ? Node::Kind::word_boundary : Node::Kind::not_boundary;
             return node;
         }
-        auto cp = parse_character_escape(c, false);
-        if (!cp)
-            return fail(cp.error());
+        auto cp = LLMOPS_TRY(parse_character_escape(c, false));
         node.kind = Node::Kind::literal;
-        node.cp = *cp;
+        node.cp = cp;
         return node;
     }
 
@@ -389,10 +373,8 @@ private:
             return ClassAtom{U'-', {}};
         if (e == 'B')
             return fail(ErrorCode::invalid_input, "unsupported escape '\\B' in a character class");
-        auto cp = parse_character_escape(e, true);
-        if (!cp)
-            return fail(cp.error());
-        return ClassAtom{*cp, {}};
+        auto cp = LLMOPS_TRY(parse_character_escape(e, true));
+        return ClassAtom{cp, {}};
     }
 
     Expected<Node> parse_class() {
@@ -412,27 +394,23 @@ private:
                 ++m_pos;
                 break;
             }
-            auto first = parse_class_atom();
-            if (!first)
-                return fail(first.error());
-            if (first->character && peek() == '-' && peek(1) != ']' &&
+            auto first = LLMOPS_TRY(parse_class_atom());
+            if (first.character && peek() == '-' && peek(1) != ']' &&
                 m_pos + 1 < m_pattern.size()) {
                 ++m_pos;
-                auto last = parse_class_atom();
-                if (!last)
-                    return fail(last.error());
-                if (!last->character) { // [a-\d]: a literal hyphen, as Annex B reads it
-                    add(*first);
+                auto last = LLMOPS_TRY(parse_class_atom());
+                if (!last.character) { // [a-\d]: a literal hyphen, as Annex B reads it
+                    add(first);
                     ranges.emplace_back(U'-', U'-');
-                    add(*last);
+                    add(last);
                     continue;
                 }
-                if (*last->character < *first->character)
+                if (*last.character < *first.character)
                     return fail(ErrorCode::invalid_input, "range out of order in character class");
-                ranges.emplace_back(*first->character, *last->character);
+                ranges.emplace_back(*first.character, *last.character);
                 continue;
             }
-            add(*first);
+            add(first);
         }
         ranges = normalized(std::move(ranges));
         Node node;
@@ -470,8 +448,7 @@ private:
         case K::not_boundary: return push({Op::not_boundary, 0, 0});
         case K::concat:
             for (const auto& child : node.children) {
-                if (auto emitted = emit(child); !emitted)
-                    return emitted;
+                LLMOPS_TRY(emit(child));
             }
             return {};
         case K::alternation: return emit_alternation(node);
@@ -484,17 +461,13 @@ private:
         std::vector<uint32_t> jumps;
         for (size_t i = 0; i + 1 < node.children.size(); ++i) {
             const uint32_t split = here();
-            if (auto pushed = push({Op::split, split + 1, 0}); !pushed)
-                return pushed;
-            if (auto emitted = emit(node.children[i]); !emitted)
-                return emitted;
+            LLMOPS_TRY(push({Op::split, split + 1, 0}));
+            LLMOPS_TRY(emit(node.children[i]));
             jumps.push_back(here());
-            if (auto pushed = push({Op::jump, 0, 0}); !pushed)
-                return pushed;
+            LLMOPS_TRY(push({Op::jump, 0, 0}));
             m_regex.m_program[split].b = here();
         }
-        if (auto emitted = emit(node.children.back()); !emitted)
-            return emitted;
+        LLMOPS_TRY(emit(node.children.back()));
         for (const uint32_t jump : jumps)
             m_regex.m_program[jump].a = here();
         return {};
@@ -503,27 +476,21 @@ private:
     Expected<void> emit_repeat(const Node& node) {
         const Node& child = node.children.front();
         for (uint32_t i = 0; i < node.min; ++i) {
-            if (auto emitted = emit(child); !emitted)
-                return emitted;
+            LLMOPS_TRY(emit(child));
         }
         if (node.max == k_unbounded) {
             const uint32_t loop = here();
-            if (auto pushed = push({Op::split, loop + 1, 0}); !pushed)
-                return pushed;
-            if (auto emitted = emit(child); !emitted)
-                return emitted;
-            if (auto pushed = push({Op::jump, loop, 0}); !pushed)
-                return pushed;
+            LLMOPS_TRY(push({Op::split, loop + 1, 0}));
+            LLMOPS_TRY(emit(child));
+            LLMOPS_TRY(push({Op::jump, loop, 0}));
             m_regex.m_program[loop].b = here();
             return {};
         }
         std::vector<uint32_t> splits;
         for (uint32_t i = node.min; i < node.max; ++i) {
             splits.push_back(here());
-            if (auto pushed = push({Op::split, here() + 1, 0}); !pushed)
-                return pushed;
-            if (auto emitted = emit(child); !emitted)
-                return emitted;
+            LLMOPS_TRY(push({Op::split, here() + 1, 0}));
+            LLMOPS_TRY(emit(child));
         }
         for (const uint32_t split : splits)
             m_regex.m_program[split].b = here();
@@ -538,8 +505,7 @@ private:
 Expected<Regex> Regex::compile(std::string_view pattern) {
     Regex regex;
     RegexCompiler compiler(pattern, regex);
-    if (auto compiled = compiler.run(); !compiled)
-        return fail(compiled.error());
+    LLMOPS_TRY(compiler.run());
     return regex;
 }
 

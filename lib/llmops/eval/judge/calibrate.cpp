@@ -138,32 +138,23 @@ Expected<std::vector<Label>> load_labels(const std::filesystem::path& path,
     if (!std::filesystem::exists(path)) {
         return fail(ErrorCode::not_found, "labels file '{}' does not exist", display);
     }
-    auto reader = detail::open_dataset(path, content_hash);
-    if (!reader) {
-        return fail(reader.error());
-    }
+    auto reader = LLMOPS_TRY(detail::open_dataset(path, content_hash));
     std::vector<Label> labels;
     std::map<std::string, std::string> seen;
     detail::RawCase raw;
     int64_t number = 0;
     for (;;) {
-        auto more = (*reader)->next(raw);
+        auto more = LLMOPS_TRY(reader->next(raw));
         if (!more) {
-            return fail(more.error());
-        }
-        if (!*more) {
             break;
         }
         ++number;
-        auto label = parse_label(raw.entry, raw.where, number);
-        if (!label) {
-            return fail(label.error());
-        }
-        if (auto [it, inserted] = seen.emplace(label->id, raw.where); !inserted) {
+        auto label = LLMOPS_TRY(parse_label(raw.entry, raw.where, number));
+        if (auto [it, inserted] = seen.emplace(label.id, raw.where); !inserted) {
             return fail(ErrorCode::invalid_input, "{}: duplicate id '{}' (first at {})", raw.where,
-                        label->id, it->second);
+                        label.id, it->second);
         }
-        labels.push_back(std::move(*label));
+        labels.push_back(std::move(label));
     }
     if (labels.empty()) {
         return fail(ErrorCode::invalid_input, "{}: no labels", display);
@@ -235,23 +226,17 @@ Expected<Calibration> calibrate(store::Database& db, const store::Project& proje
                     "{}: pairwise labels need a select-best assertion in defaultTest.assert",
                     suite_name);
     }
-    auto judge_model = make_judge(suite, options.judge, provider::process_env());
+    auto judge_model = LLMOPS_TRY(make_judge(suite, options.judge, provider::process_env()));
     if (!judge_model) {
-        return fail(judge_model.error());
-    }
-    if (!*judge_model) {
         return fail(ErrorCode::invalid_input,
                     "{}: judge calibrate needs a judge model: pass --judge PROVIDER, set 'judge: "
                     "{{provider: ...}}' in the suite, or set LLMOPS_JUDGE",
                     suite_name);
     }
-    auto embedder = make_embedder(suite, provider::process_env());
-    if (!embedder) {
-        return fail(embedder.error());
-    }
+    auto embedder = LLMOPS_TRY(make_embedder(suite, provider::process_env()));
     Setup setup;
-    setup.provider = judge_model->get();
-    setup.embedder = embedder->get();
+    setup.provider = judge_model.get();
+    setup.embedder = embedder.get();
     setup.samples = std::max(1, options.samples.value_or(suite.judge_samples));
     Calibration result;
     result.judge_id = setup.provider->id();
@@ -267,24 +252,15 @@ Expected<Calibration> calibrate(store::Database& db, const store::Project& proje
             if (setup.prompts.contains(key)) {
                 continue;
             }
-            auto loaded = load_judge_prompt(db, spec.type, r);
-            if (!loaded) {
-                return fail(loaded.error());
-            }
-            result.judge_prompts.push_back(loaded->ref);
-            setup.prompts.emplace(key, std::move(*loaded));
+            auto loaded = LLMOPS_TRY(load_judge_prompt(db, spec.type, r));
+            result.judge_prompts.push_back(loaded.ref);
+            setup.prompts.emplace(key, std::move(loaded));
         }
     }
-    auto prices = provider::load_price_table(project.dir / "prices.yaml");
-    if (!prices) {
-        return fail(prices.error());
-    }
+    auto prices = LLMOPS_TRY(provider::load_price_table(project.dir / "prices.yaml"));
 
-    auto session = RunSession::open(
-        db, project.dir, {options.concurrency, options.cache_mode, options.record, &*prices});
-    if (!session) {
-        return fail(session.error());
-    }
+    auto session = LLMOPS_TRY(RunSession::open(
+        db, project.dir, {options.concurrency, options.cache_mode, options.record, &prices}));
 
     // The run: one variant, the judge; results pass when the judge agrees with the humans.
     store::RunRecord run;
@@ -319,10 +295,8 @@ Expected<Calibration> calibrate(store::Database& db, const store::Project& proje
                             {"config", setup.provider->config().public_config},
                             {"samples", setup.samples},
                             {"prompts", judge_prompts}}}};
-    if (auto ok = session->create(run); !ok) {
-        return fail(ok.error());
-    }
-    const int64_t run_id = session->run_id();
+    LLMOPS_TRY(session.create(run));
+    const int64_t run_id = session.run_id();
     result.run_id = run_id;
     result.labelled = static_cast<int64_t>(labels.size());
 
@@ -407,7 +381,7 @@ Expected<Calibration> calibrate(store::Database& db, const store::Project& proje
                                            label.human_pass ? "pass" : "fail");
         }
         v.add(r, Answer::none, verdict.results);
-        session->add(std::move(r));
+        session.add(std::move(r));
     };
 
     std::vector<std::unique_ptr<Item>> items;
@@ -445,22 +419,20 @@ Expected<Calibration> calibrate(store::Database& db, const store::Project& proje
             submit(engine, setup, raw->exchange, raw->calls_left, [&finish, raw] { finish(*raw); });
         }
     };
-    session->drive(start, [&] {
+    session.drive(start, [&] {
         if (should_stop && should_stop()) {
             result.interrupted = true;
         }
         return result.interrupted;
     });
-    session->commit();
+    session.commit();
     result.agreement = stats::binary_agreement(result.counts);
-    summary.status = result.interrupted ? "interrupted" : session->failed() ? "failed" : "complete";
+    summary.status = result.interrupted ? "interrupted" : session.failed() ? "failed" : "complete";
     summary.interrupted = result.interrupted;
     summary.variants.push_back(std::move(v));
     json stored = summary.to_json();
     stored["calibration"] = result.to_json();
-    if (auto ok = session->finish(summary.status, stored); !ok) {
-        return fail(ok.error());
-    }
+    LLMOPS_TRY(session.finish(summary.status, stored));
     return result;
 }
 

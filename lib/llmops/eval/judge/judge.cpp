@@ -173,11 +173,7 @@ Expected<json> prompt_vars(const AssertionSpec& spec, const AssertionContext& co
         vars["question"] = question_of(spec, context);
     } else if (type == "context-faithfulness" || type == "context-relevance" ||
                type == "context-recall") {
-        auto ctx = context_of(spec, context);
-        if (!ctx) {
-            return fail(ctx.error());
-        }
-        vars["context"] = std::move(*ctx);
+        vars["context"] = LLMOPS_TRY(context_of(spec, context));
         vars["question"] = question_of(spec, context);
         if (type == "context-recall") {
             vars["reference"] = var_text(value);
@@ -346,11 +342,8 @@ Expected<JudgePrompt> load_judge_prompt(store::Database& db, std::string_view ty
     std::string resolved_ref(ref);
     if (resolved_ref.empty()) {
         const std::string name = "judge/" + type;
-        auto latest = prompts.latest(name);
+        auto latest = LLMOPS_TRY(prompts.latest(name));
         if (!latest) {
-            return fail(latest.error());
-        }
-        if (!*latest) {
             const auto shipped = shipped_prompts();
             auto file = std::find_if(shipped.begin(), shipped.end(),
                                      [&](const EmbeddedFile& f) { return type == f.name; });
@@ -369,16 +362,11 @@ Expected<JudgePrompt> load_judge_prompt(store::Database& db, std::string_view ty
             request.id = prompt::version_id(*def);
             request.message = "judge prompt shipped with llmops";
             request.author = "llmops";
-            if (auto done = prompts.commit({request}); !done) {
-                return fail(done.error());
-            }
+            LLMOPS_TRY(prompts.commit({request}));
         }
-        auto labels = prompts.labels(name);
-        if (!labels) {
-            return fail(labels.error());
-        }
+        auto labels = LLMOPS_TRY(prompts.labels(name));
         const bool has_production = std::any_of(
-            labels->begin(), labels->end(), [](const auto& l) { return l.label == "production"; });
+            labels.begin(), labels.end(), [](const auto& l) { return l.label == "production"; });
         resolved_ref = has_production ? name + "@production" : name;
     }
     auto loaded = prompt::load_version(prompts, resolved_ref);
@@ -399,24 +387,16 @@ Expected<std::unique_ptr<provider::Provider>> make_judge(const Suite& suite,
                                                          const provider::EnvLookup& env) {
     std::optional<provider::ProviderConfig> config;
     const auto from_id = [&](const std::string& id, std::string_view where) -> Expected<void> {
-        auto parsed =
-            provider::parse_provider_config(json(id), where, std::filesystem::current_path());
-        if (!parsed) {
-            return fail(parsed.error());
-        }
-        config = std::move(*parsed);
+        config = LLMOPS_TRY(
+            provider::parse_provider_config(json(id), where, std::filesystem::current_path()));
         return {};
     };
     if (flag) {
-        if (auto ok = from_id(*flag, "--judge"); !ok) {
-            return fail(ok.error());
-        }
+        LLMOPS_TRY(from_id(*flag, "--judge"));
     } else if (suite.judge) {
         config = *suite.judge;
     } else if (auto id = env("LLMOPS_JUDGE"); id && !id->empty()) {
-        if (auto ok = from_id(*id, "LLMOPS_JUDGE"); !ok) {
-            return fail(ok.error());
-        }
+        LLMOPS_TRY(from_id(*id, "LLMOPS_JUDGE"));
     }
     if (!config) {
         return std::unique_ptr<provider::Provider>();
