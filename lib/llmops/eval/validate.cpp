@@ -22,7 +22,8 @@ public:
         }
     }
     // Adds the error of `result`, if any; true when there was none.
-    template <typename T> bool check(Expected<T>& result) {
+    template <typename T>
+    bool check(Expected<T>& result) {
         if (!result) {
             add(result.error());
         }

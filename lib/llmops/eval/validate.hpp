@@ -31,7 +31,8 @@ struct Validation {
 
 // Validates `suite` as `run_suite` would run it with `options`. `db` holds the store's prompts
 // (an empty in-memory store when there is no project: nothing is written anywhere); the price
-// table is `prices_file` when given, else the built-in one. Fails only when the store cannot be read.
+// table is `prices_file` when given, else the built-in one. Fails only when the store cannot be
+// read.
 Expected<Validation> validate_suite(store::Database& db, const Suite& suite,
                                     const RunOptions& options,
                                     const std::optional<std::filesystem::path>& prices_file,
