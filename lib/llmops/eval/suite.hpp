@@ -237,7 +237,7 @@ private:
                            const std::vector<AssertionSpec>& asserts);
 
     int64_t m_count = 0;
-    std::unordered_map<std::string, std::string> m_seen;    // id -> where
+    std::unordered_map<std::string, std::string> m_seen; // id -> where
     // digest of vars and assertions -> {the id its first case got, cases seen with it}
     std::unordered_map<std::string, std::pair<std::string, int64_t>> m_content_ids;
     std::unordered_set<std::string> m_var_digests; // digests of the variables seen
