@@ -99,6 +99,53 @@ TEST_SUITE("cli") {
             CHECK(bad.err.starts_with("llmops: error: bad.yaml"));
             CHECK(bad.err.find("did you mean 'contains'?") != std::string::npos);
         }
+        SUBCASE("--validate finds what eval would refuse, every problem, and writes nothing") {
+            const std::map<std::string, std::string> no_keys{{"OPENAI_API_KEY", "\x01unset"},
+                                                             {"LLMOPS_JUDGE", "\x01unset"},
+                                                             {"ANTHROPIC_API_KEY", "\x01unset"}};
+            dir.write("suite.yaml", "prompts: ['Say {{word}}']\nproviders: [echo]\ntests:\n"
+                                    "  - vars: {word: hi}\n  - vars: {other: x}\n"
+                                    "  - vars: {word: yo}\n"
+                                    "    assert: [{type: llm-rubric, value: polite}]\n");
+            const auto r = llmops(dir.path(), {"eval", "--validate", "suite.yaml"}, no_keys);
+            CHECK(r.exit_code == 2);
+            CHECK(r.out.empty());
+            CHECK(r.err == "llmops: error: suite.yaml: model-graded assertions (llm-rubric) need a "
+                           "judge model: pass --judge PROVIDER, set 'judge: {provider: ...}' in "
+                           "the suite, or set LLMOPS_JUDGE\n"
+                           "llmops: error: suite.yaml: tests[1]: inline: missing variable "
+                           "'word'\n");
+            dir.write("p.json", "{not json");
+            dir.write("json.yaml", "prompts: ['file://p.json']\nproviders: [echo]\n");
+            const auto json_prompt = llmops(dir.path(), {"eval", "--validate", "json.yaml"});
+            CHECK(json_prompt.exit_code == 2);
+            CHECK(json_prompt.err.find("'p.json' must hold a JSON list") != std::string::npos);
+            // Twenty-five cases without their variable: twenty lines, then how many more.
+            std::string many = "prompts: ['Say {{word}}']\nproviders: [echo]\ntests:\n";
+            for (int i = 0; i < 25; ++i) {
+                many += "  - vars: {n: " + std::to_string(i) + "}\n";
+            }
+            dir.write("many.yaml", many);
+            const auto capped = llmops(dir.path(), {"eval", "--validate", "many.yaml"});
+            CHECK(capped.exit_code == 2);
+            CHECK(std::count(capped.err.begin(), capped.err.end(), '\n') == 21);
+            CHECK(capped.err.ends_with("llmops: error: and 5 more problem(s)\n"));
+            // The run itself refuses the same suite before it creates a project.
+            const auto run = llmops(dir.path(), {"eval", "suite.yaml"}, no_keys);
+            CHECK(run.exit_code == 2);
+            CHECK(run.err.find("need a judge model") != std::string::npos);
+            CHECK_FALSE(std::filesystem::exists(dir.path() / ".llmops"));
+        }
+        SUBCASE("a missing API key fails the eval before .llmops/ is created") {
+            dir.write("suite.yaml", "prompts: ['Say hi {{x}}']\nproviders: [openai:gpt-4o-mini]\n"
+                                    "tests: [{vars: {x: 1}}]\n");
+            const auto r =
+                llmops(dir.path(), {"eval", "suite.yaml"}, {{"OPENAI_API_KEY", "\x01unset"}});
+            CHECK(r.exit_code == 2);
+            CHECK(r.err == "llmops: error: provider 'openai:gpt-4o-mini': OPENAI_API_KEY is not "
+                           "set\n");
+            CHECK_FALSE(std::filesystem::exists(dir.path() / ".llmops"));
+        }
         SUBCASE("-o writes every report format; runs export writes them again") {
             dir.write("suite.yaml", echo_suite(2, {0}));
             const auto r = llmops(dir.path(), {"eval", "suite.yaml", "-o", "r.json", "-o", "r.csv",
@@ -157,9 +204,9 @@ TEST_SUITE("cli") {
             dir.write("suite.yaml", "prompts: ['Say hi']\nproviders: ['replay:rec.jsonl']\n");
             const auto r = llmops(dir.path(), {"eval", "suite.yaml"});
             CHECK(r.exit_code == 2);
-            CHECK(r.err.ends_with(
-                "\nllmops: error: provider 'replay:rec.jsonl': " + (dir / "rec.jsonl").string() +
-                ":1:513: nesting deeper than 512 levels\n"));
+            CHECK(r.err ==
+                  "llmops: error: provider 'replay:rec.jsonl': " + (dir / "rec.jsonl").string() +
+                      ":1:513: nesting deeper than 512 levels\n");
         }
     }
 
