@@ -177,8 +177,11 @@ Expected<int> validate(const Context& ctx, const eval::Suite& suite, const eval:
 int exit_code_for(const eval::RunSummary& s, const EvalOptions& o, const eval::Suite& suite,
                   std::vector<std::string>& notes) {
     if (s.interrupted) {
-        notes.push_back("interrupted: finished results are stored; 'llmops eval --resume " +
-                        std::to_string(s.run_id) + "' completes the run");
+        // The text summary's notes say it already: the hint is printed once.
+        if (o.json) {
+            notes.push_back("interrupted: finished results are stored; 'llmops eval --resume " +
+                            std::to_string(s.run_id) + "' completes the run");
+        }
         return k_exit_interrupted;
     }
     const int64_t errors = s.total(&eval::VariantSummary::errors);

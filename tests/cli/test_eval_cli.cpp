@@ -342,6 +342,48 @@ TEST_SUITE("cli") {
         CHECK(stored_results(dir.path()) <= 0);
     }
 
+    TEST_CASE(
+        "cli::eval says each thing once: one block for identical errors, one interrupt hint") {
+        TempDir dir;
+        std::string cases = "tests:\n";
+        for (int i = 0; i < 12; ++i) {
+            cases += "  - vars: {x: " + std::to_string(i) + "}\n";
+        }
+        SUBCASE("twelve results with the same error are one block naming the first cases") {
+            dir.write("suite.yaml", "prompts: ['Say {{x}}']\nproviders: ['exec:false']\n" + cases);
+            const auto r = llmops(dir.path(), {"eval", "suite.yaml"});
+            CHECK(r.exit_code == 3);
+            CHECK(r.out.starts_with("ERROR 12 results with one error\n"
+                                    "      variant: Say {{x}} | exec:false\n"
+                                    "      reason:  provider 'exec:false': exec:false: exited "
+                                    "with status 1\n"
+                                    "      cases:   "));
+            CHECK(r.out.find("…\n\nVARIANT") != std::string::npos);
+            size_t blocks = 0;
+            for (size_t at = r.out.find("ERROR"); at != std::string::npos;
+                 at = r.out.find("ERROR", at + 1)) {
+                ++blocks;
+            }
+            CHECK(blocks == 2); // the block and the table's column
+        }
+        SUBCASE("an interrupted run prints its --resume hint once") {
+            // The provider interrupts llmops itself, as a Ctrl-C would.
+            dir.write("int.sh", "#!/bin/sh\nkill -INT $PPID\necho ok\n");
+            std::filesystem::permissions(dir.path() / "int.sh", std::filesystem::perms::owner_all);
+            dir.write("suite.yaml",
+                      "prompts: ['Say {{x}}']\nproviders: ['exec:./int.sh']\n" + cases);
+            const auto r = llmops(dir.path(), {"eval", "suite.yaml", "-j", "1"});
+            CHECK(r.exit_code == 130);
+            const std::string all = r.out + r.err;
+            size_t hints = 0;
+            for (size_t at = all.find("--resume 1"); at != std::string::npos;
+                 at = all.find("--resume 1", at + 1)) {
+                ++hints;
+            }
+            CHECK(hints == 1);
+        }
+    }
+
     TEST_CASE("cli::eval stops when the provider is down") {
         // Nothing listens on the port: every call fails to connect. After 5 in a row (-j 1) the run
         // stops, keeps what it has, and says why; --resume completes it later.

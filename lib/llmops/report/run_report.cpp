@@ -17,6 +17,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <variant>
 
 #include <unistd.h>
 
@@ -1195,12 +1196,46 @@ std::string run_summary_text(const eval::RunSummary& summary, Colour colour) {
     return out;
 }
 
+namespace {
+
+// Errors of one variant with one reason: a provider down gives the same error for every case,
+// listed once with the cases it hit.
+struct ErrorGroup {
+    store::ResultRecord first;
+    std::vector<std::string> case_ids; // the first few
+    int64_t count = 0;
+};
+
+std::string error_group_block(const ErrorGroup& g, const store::RunRecord& run, Colour colour) {
+    constexpr size_t k_ids_shown = 5;
+    std::vector<std::string> ids;
+    for (const auto& id : g.case_ids) {
+        ids.push_back(terminal_line(id));
+    }
+    std::string cases = util::join(ids, ", ");
+    if (g.count > static_cast<int64_t>(k_ids_shown)) {
+        cases += ", …";
+    }
+    std::string out = paint("ERROR", util::Colour::yellow, colour) + " " +
+                      paint(plural(g.count, "result"), util::Colour::bold, colour) +
+                      " with one error\n";
+    out += "      variant: " + terminal_line(variant_label(run, g.first.variant)) + "\n";
+    out += "      reason:  " + indent_rest(terminal_text(g.first.reason), 15) + "\n";
+    out += "      cases:   " + cases + "\n";
+    return out + "\n";
+}
+
+} // namespace
+
 Expected<std::string> failures_text(store::Database& db, int64_t run_id, size_t limit,
                                     size_t max_output_chars, Colour colour) {
+    constexpr size_t k_ids_kept = 5;
     auto run = LLMOPS_TRY(store::load_run(db, run_id));
     const bool repeated = repeats(run);
-    std::string out;
-    size_t shown = 0;
+    // Blocks in the order met; an error block is an index into `groups`, filled in at the end.
+    std::vector<std::variant<std::string, size_t>> blocks;
+    std::vector<ErrorGroup> groups;
+    std::map<std::pair<int64_t, std::string>, size_t> group_of; // (variant, reason) -> group
     size_t more = 0;
     auto ok = store::for_each_result(
         db, run_id,
@@ -1208,17 +1243,44 @@ Expected<std::string> failures_text(store::Database& db, int64_t run_id, size_t 
             if (r.status == "pass") {
                 return {};
             }
-            if (shown == limit) {
+            const auto key = std::pair{r.variant, r.reason};
+            auto group = r.status == "error" ? group_of.find(key) : group_of.end();
+            if (group != group_of.end()) {
+                auto& g = groups[group->second];
+                ++g.count;
+                if (g.case_ids.size() < k_ids_kept) {
+                    g.case_ids.push_back(r.case_id);
+                }
+                return {};
+            }
+            if (blocks.size() == limit) {
                 ++more;
                 return {};
             }
-            out += failure_block(r, run, repeated || r.repeat > 0, max_output_chars, colour);
-            ++shown;
+            if (r.status == "error") {
+                group_of.emplace(key, groups.size());
+                blocks.emplace_back(groups.size());
+                groups.push_back({r, {r.case_id}, 1});
+            } else {
+                blocks.emplace_back(
+                    failure_block(r, run, repeated || r.repeat > 0, max_output_chars, colour));
+            }
             return {};
         },
         store::ResultSelection::not_passed);
     if (!ok) {
         return fail(ok.error());
+    }
+    std::string out;
+    for (const auto& block : blocks) {
+        if (const auto* text = std::get_if<std::string>(&block)) {
+            out += *text;
+            continue;
+        }
+        const auto& g = groups[std::get<size_t>(block)];
+        out += g.count == 1 ? failure_block(g.first, run, repeated || g.first.repeat > 0,
+                                            max_output_chars, colour)
+                            : error_group_block(g, run, colour);
     }
     if (more > 0) {
         out += fmt::format("... and {} more; see llmops runs show {} --failures\n\n", more, run_id);
