@@ -384,6 +384,27 @@ TEST_SUITE("cli") {
         }
     }
 
+    TEST_CASE("cli::eval an unpriced cost is unknown, never $0: text, JSON and runs list") {
+        TempDir dir;
+        dir.write("ok.sh", "#!/bin/sh\necho ok\n");
+        std::filesystem::permissions(dir.path() / "ok.sh", std::filesystem::perms::owner_all);
+        dir.write("suite.yaml", "prompts: ['Say {{x}}']\nproviders: ['exec:./ok.sh']\n"
+                                "tests:\n  - vars: {x: 1}\n  - vars: {x: 2}\n");
+        const auto text = llmops(dir.path(), {"eval", "suite.yaml"});
+        CHECK(text.exit_code == 0);
+        CHECK(text.out.find(" unknown ") != std::string::npos);
+        CHECK(text.out.find("$0 ") == std::string::npos);
+        const auto doc =
+            nlohmann::json::parse(llmops(dir.path(), {"eval", "suite.yaml", "--json"}).out);
+        CHECK(doc["variants"][0]["cost_usd"].is_null());
+        CHECK(doc["variants"][0]["unpriced"] == 2);
+        const auto list =
+            nlohmann::json::parse(llmops(dir.path(), {"runs", "list", "--json"}).out)["runs"];
+        CHECK(list[0]["cost_usd"].is_null());
+        CHECK(list[0]["unpriced"] == 2);
+        CHECK(llmops(dir.path(), {"runs", "list"}).out.find("unknown") != std::string::npos);
+    }
+
     TEST_CASE("cli::eval stops when the provider is down") {
         // Nothing listens on the port: every call fails to connect. After 5 in a row (-j 1) the run
         // stops, keeps what it has, and says why; --resume completes it later.

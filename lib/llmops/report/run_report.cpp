@@ -51,13 +51,9 @@ std::string number(double value) {
     return fmt::format("{}", value);
 }
 
-// A cost with its unpriced calls: "$0.0123"; "$0.0123+?" when some calls had no price (their
-// cost is unknown, never zero); "unknown" when no call had one.
+// A cost with its unpriced calls (util::format_cost): "$0.0123", "≥$0.0123" or "unknown".
 std::string cost_text(double usd, int64_t unpriced) {
-    if (unpriced > 0 && usd == 0) {
-        return "unknown";
-    }
-    return util::format_usd(usd) + (unpriced > 0 ? "+?" : "");
+    return util::format_cost(usd, unpriced);
 }
 
 // "812ms", "1.2s".
@@ -931,8 +927,9 @@ std::vector<std::string> summary_notes(int64_t run_id, bool stopped_by_cost, boo
                                     plural(total.cached, "answer")));
     }
     if (total.unpriced > 0) {
-        notes.push_back(fmt::format("{} of a model without a price: '+?' costs leave them out",
-                                    plural(total.unpriced, "call")));
+        notes.push_back(fmt::format(
+            "{} of a model without a price: their cost is unknown ('≥' costs leave them out)",
+            plural(total.unpriced, "call")));
     }
     if (total.judge_calls > 0) {
         notes.push_back(fmt::format("judge: {}, {}/{} tokens, {} (not in the table's cost)",
@@ -1026,7 +1023,8 @@ json list_entry_json(const store::RunRecord& run) {
         {"errors", summarized ? json(errors) : json(nullptr)},
         {"pass_rate", judged ? json(static_cast<double>(pass) / static_cast<double>(pass + failed))
                              : json(nullptr)},
-        {"cost_usd", summarized ? json(cost) : json(nullptr)},
+        // null when unknown (every call unpriced), as the run's own summary has it
+        {"cost_usd", summarized && !(unpriced > 0 && cost == 0) ? json(cost) : json(nullptr)},
         {"unpriced", summarized ? json(unpriced) : json(nullptr)},
     };
 }
@@ -1301,10 +1299,10 @@ std::string runs_list_text(const std::vector<store::RunRecord>& runs) {
             run.started_at.size() >= 16
                 ? run.started_at.substr(0, 10) + " " + run.started_at.substr(11, 5)
                 : run.started_at;
-        const std::string cost = e["cost_usd"].is_null()
-                                     ? (e["unpriced"].is_null() ? "-" : "unknown")
-                                     : util::format_usd(e["cost_usd"].get<double>()) +
-                                           (e["unpriced"].get<int64_t>() > 0 ? "+?" : "");
+        const std::string cost =
+            e["cost_usd"].is_null()
+                ? (e["unpriced"].is_null() ? "-" : "unknown")
+                : util::format_cost(e["cost_usd"].get<double>(), e["unpriced"].get<int64_t>());
         std::string line = fmt::format(
             "{:>4}  {:<11}  {:<16}  {:>5}  {:>9}  {:>9}  {:<12}  {}", run.id, run.status, started,
             e["cases"].is_null() ? "-" : dump(e["cases"]),
