@@ -23,6 +23,7 @@
 #include <llmops/store/schema.hpp>
 #include <llmops/util/files.hpp>
 #include <llmops/util/money.hpp>
+#include <llmops/util/term.hpp>
 
 namespace llmops::cmd {
 
@@ -358,7 +359,10 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
         const auto colour = report_on_stdout ? report::Colour::off : stdout_colour();
         auto failures =
             LLMOPS_TRY(report::failures_text(open.db, summary->run_id, 20, 400, colour));
-        const std::string text = failures + report::run_summary_text(*summary, colour);
+        const std::string text =
+            failures +
+            report::run_summary_text(*summary, colour,
+                                     util::terminal_width(report_on_stdout ? stderr : stdout));
         if (report_on_stdout) {
             std::fflush(stdout);
             std::fputs(text.c_str(), stderr);

@@ -8,6 +8,7 @@
 #include <iterator>
 #include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <doctest/doctest.h>
@@ -358,7 +359,7 @@ TEST_SUITE("cli") {
                                     "      reason:  provider 'exec:false': exec:false: exited "
                                     "with status 1\n"
                                     "      cases:   "));
-            CHECK(r.out.find("…\n\nVARIANT") != std::string::npos);
+            CHECK(r.out.find("…\n\n#  VARIANT") != std::string::npos);
             size_t blocks = 0;
             for (size_t at = r.out.find("ERROR"); at != std::string::npos;
                  at = r.out.find("ERROR", at + 1)) {
@@ -403,6 +404,45 @@ TEST_SUITE("cli") {
         CHECK(list[0]["cost_usd"].is_null());
         CHECK(list[0]["unpriced"] == 2);
         CHECK(llmops(dir.path(), {"runs", "list"}).out.find("unknown") != std::string::npos);
+    }
+
+    TEST_CASE("cli::eval tables fit the terminal: COLUMNS, labels cut from the prompt side") {
+        TempDir dir;
+        dir.write(
+            "suite.yaml",
+            "prompts: ['What is {{a}} plus {{b}}? Answer with one number and nothing else.']\n"
+            "providers: [echo, {id: echo, label: a-model-with-a-long-name}]\n"
+            "tests:\n  - vars: {a: 1, b: 2}\n");
+        const auto width_of = [](const std::string& line) {
+            return static_cast<size_t>(std::count_if(line.begin(), line.end(), [](char c) {
+                return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+            }));
+        };
+        for (const size_t columns : {60, 80, 120}) {
+            CAPTURE(columns);
+            const auto r =
+                llmops(dir.path(), {"eval", "suite.yaml"}, {{"COLUMNS", std::to_string(columns)}});
+            REQUIRE(r.exit_code == 0);
+            const size_t table = r.out.find("#  VARIANT");
+            REQUIRE(table != std::string::npos);
+            std::istringstream lines(r.out.substr(table));
+            int rows = 0;
+            for (std::string line; std::getline(lines, line) && !line.starts_with("run ");) {
+                CHECK(width_of(line) <= columns);
+                ++rows;
+            }
+            CHECK(rows == 4); // header, two variants, total
+            // The `#` that diff RUN:N takes; the provider side of a label always survives.
+            CHECK(r.out.find("\n0  What ") != std::string::npos);
+            CHECK(r.out.find("… | echo ") != std::string::npos);
+            CHECK(r.out.find("-a-long-name ") != std::string::npos);
+            const auto list =
+                llmops(dir.path(), {"runs", "list"}, {{"COLUMNS", std::to_string(columns)}});
+            std::istringstream list_lines(list.out);
+            for (std::string line; std::getline(list_lines, line);) {
+                CHECK(width_of(line) <= std::max<size_t>(columns, 95));
+            }
+        }
     }
 
     TEST_CASE("cli::eval stops when the provider is down") {
