@@ -94,6 +94,16 @@ Expected<ResolvedPrompt> resolve_file_prompt(const PromptEntry& entry, const Sui
                format && path.extension() != ".txt") {
         out.def =
             LLMOPS_TRY(prompt::parse_prompt_file(*text, *format, path.stem().string(), shown));
+    } else if (path.extension() == ".txt") {
+        // As promptfoo reads it: trimmed, and one of several prompts between `---` lines.
+        auto parts = split_text_prompts(*text);
+        const size_t part = entry.part < 0 ? 0 : static_cast<size_t>(entry.part);
+        if (part >= parts.size()) {
+            return fail(ErrorCode::invalid_input, "{}: '{}' holds no prompt {} (it changed?)",
+                        entry.where, shown, part + 1);
+        }
+        out.def.name = "file";
+        out.def.template_text = std::move(parts[part]);
     } else {
         out.def.name = "file";
         out.def.template_text = *text;
@@ -127,8 +137,17 @@ Expected<ResolvedPrompt> resolve_prompt(store::PromptStore& prompts, const Promp
         if (!entry.label.empty()) {
             out.label = entry.label;
         } else {
-            std::string first_line = entry.value.substr(0, entry.value.find('\n'));
-            out.label = first_line.size() > 40 ? first_line.substr(0, 37) + "..." : first_line;
+            // Its first line, at most 40 code points (cut on one, with one "…").
+            const std::string_view first_line =
+                std::string_view(entry.value).substr(0, entry.value.find('\n'));
+            size_t at = 0;
+            for (int n = 0; at < first_line.size() && n < 39; ++n) {
+                at += util::decode_utf8(first_line, at).length;
+            }
+            out.label = at < first_line.size() &&
+                                util::decode_utf8(first_line, at).length + at < first_line.size()
+                            ? std::string(first_line.substr(0, at)) + "…"
+                            : std::string(first_line);
         }
         break;
     }

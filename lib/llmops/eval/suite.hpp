@@ -36,12 +36,20 @@ struct PromptEntry {
     std::string value; // the ref, the resolved absolute path, or the text
     std::string label; // `label:` when given, else empty (the runner names it)
     std::string where; // "qa.yaml: prompts[1]"
+    // A `.txt` file holding several prompts between lines of `---`: which one (0-based); -1 for
+    // a file read whole.
+    int part = -1;
 };
+
+// The prompts of a `.txt` prompt file, as promptfoo splits them: at every line that is `---`
+// once trimmed (`PROMPTFOO_PROMPT_SEPARATOR` when set), each part trimmed, empty parts left out.
+// A file without such a line is one prompt, trimmed.
+std::vector<std::string> split_text_prompts(std::string_view text);
 
 // One test case after `defaultTest` is applied.
 struct TestCase {
     std::string id;          // stable within the suite: `id:`/`__id`, else the description, else
-                             // "case-<n>" (1-based position); unique (duplicates are an error)
+                             // a digest of its variables (README "Case ids"); unique
     std::string description; // `description` / `__description`
     nlohmann::json vars =
         nlohmann::json::object();       // defaultTest.vars, suite `vars`, then the case's

@@ -4,12 +4,51 @@
 #include <llmops/eval/suite_detail.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
 #include <llmops/store/prompts.hpp>
 #include <llmops/util/files.hpp>
 #include <llmops/util/strings.hpp>
+
+namespace llmops::eval {
+
+std::vector<std::string> split_text_prompts(std::string_view text) {
+    const char* custom = std::getenv("PROMPTFOO_PROMPT_SEPARATOR");
+    const std::string_view separator = custom != nullptr && custom[0] != '\0' ? custom : "---";
+    std::vector<std::string> out;
+    std::string part;
+    const auto flush = [&] {
+        std::string trimmed(util::trim(part));
+        if (!trimmed.empty()) {
+            out.push_back(std::move(trimmed));
+        }
+        part.clear();
+    };
+    size_t at = 0;
+    while (at <= text.size()) {
+        size_t end = text.find('\n', at);
+        if (end == std::string_view::npos) {
+            end = text.size();
+        }
+        std::string_view line = text.substr(at, end - at);
+        if (line.ends_with('\r')) {
+            line.remove_suffix(1);
+        }
+        if (util::trim(line) == separator) {
+            flush();
+        } else {
+            part.append(line);
+            part += '\n';
+        }
+        at = end + 1;
+    }
+    flush();
+    return out;
+}
+
+} // namespace llmops::eval
 
 namespace llmops::eval::detail {
 
@@ -77,48 +116,65 @@ Expected<PromptEntry> prompt_file(const std::string& written, std::string_view w
     if (!path_exists(path)) {
         return fail(ErrorCode::not_found, "{}: '{}' does not exist", where, written);
     }
-    if (ext == ".txt") {
-        // promptfoo splits a .txt file into several prompts at lines of `---`; llmops reads one
-        // prompt per file, so such a file would silently become one odd prompt.
-        auto text = util::read_file(path);
-        if (!text) {
-            return fail(text.error(), "{}", where);
-        }
-        for (const auto& line : util::split(*text, '\n')) {
-            if (util::trim(line) == "---") {
-                return fail(ErrorCode::invalid_input,
-                            "{}: '{}' holds several prompts separated by '---'; llmops reads one "
-                            "prompt per file, so split it into files",
-                            where, written);
-            }
-        }
-    }
     return PromptEntry{PromptEntry::Kind::file, path.string(), std::move(label),
                        std::string(where)};
 }
 
+// The entries of a prompt file: one, or one per prompt of a `.txt` file that holds several
+// between `---` lines (labelled as promptfoo labels them: "path: text", after the given label).
+Expected<std::vector<PromptEntry>> prompt_files(const std::string& written, std::string_view where,
+                                                const fs::path& base_dir, std::string label) {
+    auto entry = LLMOPS_TRY(prompt_file(written, where, base_dir, label));
+    if (lower_extension(entry.value) != ".txt") {
+        return std::vector<PromptEntry>{std::move(entry)};
+    }
+    auto text = util::read_file(entry.value);
+    if (!text) {
+        return fail(text.error(), "{}", where);
+    }
+    const auto parts = split_text_prompts(*text);
+    if (parts.empty()) {
+        return fail(ErrorCode::invalid_input, "{}: '{}' holds no prompt", where, written);
+    }
+    if (parts.size() == 1) {
+        return std::vector<PromptEntry>{std::move(entry)};
+    }
+    std::vector<PromptEntry> out;
+    const std::string shown = strip_file_scheme(written);
+    for (size_t i = 0; i < parts.size(); ++i) {
+        PromptEntry e = entry;
+        e.part = static_cast<int>(i);
+        e.where = fmt::format("{} (prompt {} of {})", where, i + 1, parts.size());
+        e.label = (label.empty() ? "" : label + ": ") + shown + ": " + parts[i];
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
 // A prompt written as a string: `file://path`, a store ref, a path without `file://` (as
 // promptfoo reads them), or inline text.
-Expected<PromptEntry> prompt_from_string(const std::string& s, std::string_view where,
-                                         const fs::path& base_dir, std::string label) {
+using Entries = std::vector<PromptEntry>;
+
+Expected<Entries> prompt_from_string(const std::string& s, std::string_view where,
+                                     const fs::path& base_dir, std::string label) {
     if (s.starts_with("file://")) {
-        return prompt_file(s, where, base_dir, std::move(label));
+        return prompt_files(s, where, base_dir, std::move(label));
     }
     const bool one_word = s.find_first_of(" \t\r\n{}") == std::string::npos;
     if (one_word && s.find('@') == std::string::npos && is_prompt_file_name(s)) {
-        return prompt_file(s, where, base_dir, std::move(label));
+        return prompt_files(s, where, base_dir, std::move(label));
     }
     if (one_word && looks_like_ref(s)) {
-        return PromptEntry{PromptEntry::Kind::store_ref, s, std::move(label), std::string(where)};
+        return Entries{{PromptEntry::Kind::store_ref, s, std::move(label), std::string(where)}};
     }
     if (util::trim(s).empty()) {
         return fail(ErrorCode::invalid_input, "{}: the prompt is empty", where);
     }
-    return PromptEntry{PromptEntry::Kind::text, s, std::move(label), std::string(where)};
+    return Entries{{PromptEntry::Kind::text, s, std::move(label), std::string(where)}};
 }
 
-Expected<PromptEntry> prompt_from_map(const json& entry, std::string_view where,
-                                      const fs::path& base_dir) {
+Expected<Entries> prompt_from_map(const json& entry, std::string_view where,
+                                  const fs::path& base_dir) {
     LLMOPS_TRY(check_keys(entry, where, k_prompt_keys));
     for (const char* key : {"id", "raw", "label"}) {
         if (entry.contains(key) && !entry[key].is_string()) {
@@ -134,12 +190,12 @@ Expected<PromptEntry> prompt_from_map(const json& entry, std::string_view where,
             label = entry.value("id", "");
         }
         if (raw.starts_with("file://")) {
-            return prompt_file(raw, where, base_dir, std::move(label));
+            return prompt_files(raw, where, base_dir, std::move(label));
         }
         if (util::trim(raw).empty()) {
             return fail(ErrorCode::invalid_input, "{}: the prompt is empty", where);
         }
-        return PromptEntry{PromptEntry::Kind::text, raw, std::move(label), std::string(where)};
+        return Entries{{PromptEntry::Kind::text, raw, std::move(label), std::string(where)}};
     }
     if (!entry.contains("id")) {
         return fail(ErrorCode::invalid_input,
@@ -152,13 +208,13 @@ Expected<PromptEntry> prompt_from_map(const json& entry, std::string_view where,
 
 } // namespace
 
+
 Expected<std::vector<PromptEntry>> parse_prompts(const json& prompts, std::string_view display,
                                                  const fs::path& base_dir) {
     std::vector<PromptEntry> out;
     const std::string where = child(display, "prompts");
     if (prompts.is_string()) {
-        out.push_back(
-            LLMOPS_TRY(prompt_from_string(prompts.get<std::string>(), where, base_dir, "")));
+        out = LLMOPS_TRY(prompt_from_string(prompts.get<std::string>(), where, base_dir, ""));
     } else if (prompts.is_object()) {
         // promptfoo's legacy form: {path or text: label}.
         for (const auto& [raw, label] : prompts.items()) {
@@ -167,20 +223,25 @@ Expected<std::vector<PromptEntry>> parse_prompts(const json& prompts, std::strin
                 return fail(ErrorCode::invalid_input, "{}: the label must be a string, not {}",
                             entry_where, type_name(label));
             }
-            out.push_back(LLMOPS_TRY(
-                prompt_from_string(raw, entry_where, base_dir, label.get<std::string>())));
+            for (auto& e : LLMOPS_TRY(
+                     prompt_from_string(raw, entry_where, base_dir, label.get<std::string>()))) {
+                out.push_back(std::move(e));
+            }
         }
     } else if (prompts.is_array()) {
         for (size_t i = 0; i < prompts.size(); ++i) {
             const std::string entry_where = fmt::format("{}[{}]", where, i);
             const json& entry = prompts[i];
-            out.push_back(LLMOPS_TRY(
+            auto entries = LLMOPS_TRY(
                 entry.is_string()
                     ? prompt_from_string(entry.get<std::string>(), entry_where, base_dir, "")
                 : entry.is_object() ? prompt_from_map(entry, entry_where, base_dir)
                                     : fail(ErrorCode::invalid_input,
                                            "{}: a prompt must be a string or a map, not {}",
-                                           entry_where, type_name(entry))));
+                                           entry_where, type_name(entry)));
+            for (auto& e : entries) {
+                out.push_back(std::move(e));
+            }
         }
     } else {
         return fail(ErrorCode::invalid_input, "{}: 'prompts' must be a list or a string, not {}",

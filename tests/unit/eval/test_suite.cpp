@@ -246,14 +246,40 @@ TEST_SUITE("eval") {
             CHECK(error_of(dir, "prompts: ['  ']\nproviders: echo\n") ==
                   "qa.yaml: prompts[0]: the prompt is empty");
             CHECK(error_of(dir, "prompts: []\nproviders: echo\n") == "qa.yaml: 'prompts' is empty");
-            dir.write("several.txt", "First {{x}}\n---\nSecond {{x}}\n");
-            CHECK(error_of(dir, "prompts: ['file://several.txt']\nproviders: echo\n") ==
-                  "qa.yaml: prompts[0]: 'file://several.txt' holds several prompts separated by "
-                  "'---'; llmops reads one prompt per file, so split it into files");
+            dir.write("blank.txt", "\n  \n---\n\n");
+            CHECK(error_of(dir, "prompts: ['file://blank.txt']\nproviders: echo\n") ==
+                  "qa.yaml: prompts[0]: 'file://blank.txt' holds no prompt");
             CHECK(error_of(dir, "prompts: 3\nproviders: echo\n") ==
                   "qa.yaml: 'prompts' must be a list or a string, not a number");
             CHECK(error_of(dir, "providers: echo\n") == "qa.yaml: a suite needs 'prompts'");
         }
+    }
+
+    TEST_CASE("eval::split_text_prompts and .txt files of several prompts") {
+        using eval::split_text_prompts;
+        CHECK(split_text_prompts("First {{x}}\n---\nSecond {{x}}\n") ==
+              std::vector<std::string>{"First {{x}}", "Second {{x}}"});
+        // A line that is `---` once trimmed, CRLF too; parts trimmed, empty ones left out.
+        CHECK(split_text_prompts("\n  A\r\n  ---  \r\n\n---\nB\n\n") ==
+              std::vector<std::string>{"A", "B"});
+        // `---` inside a line is text; a file without the line is one prompt, trimmed.
+        CHECK(split_text_prompts("a --- b\n\n") == std::vector<std::string>{"a --- b"});
+        CHECK(split_text_prompts("\n\n").empty());
+
+        test::TempDir dir;
+        dir.write("several.txt", "First {{x}}\n---\nSecond {{x}}\nline two\n");
+        dir.write("qa.yaml", "prompts: ['file://several.txt', {raw: 'file://several.txt', "
+                             "label: mine}]\nproviders: echo\n");
+        auto suite = eval::load_suite(dir.path() / "qa.yaml");
+        REQUIRE(suite);
+        REQUIRE(suite->prompts.size() == 4);
+        CHECK(suite->prompts[0].part == 0);
+        CHECK(suite->prompts[1].part == 1);
+        // promptfoo's labels: "path: text" (after the given label).
+        CHECK(suite->prompts[0].label == "several.txt: First {{x}}");
+        CHECK(suite->prompts[1].label == "several.txt: Second {{x}}\nline two");
+        CHECK(suite->prompts[3].label == "mine: several.txt: Second {{x}}\nline two");
+        CHECK(suite->prompts[1].where.ends_with("qa.yaml: prompts[0] (prompt 2 of 2)"));
     }
 
     TEST_CASE("eval::load_suite providers") {
