@@ -26,10 +26,9 @@ TEST_SUITE("cli") {
         CHECK(doc["variants"][1]["label"] == "prompts.txt: Write a haiku about {{topic}}. | echo");
         CHECK(doc["variants"][2]["pass"] == 1);
         // Each prompt is sent alone, trimmed, as promptfoo sends it.
-        const auto results =
-            nlohmann::json::parse(llmops(dir.path(), {"runs", "export", "latest", "-o", "-",
-                                                      "--format", "json"})
-                                      .out)["results"];
+        const auto results = nlohmann::json::parse(
+            llmops(dir.path(), {"runs", "export", "latest", "-o", "-", "--format", "json"})
+                .out)["results"];
         REQUIRE(results.size() == 3);
         std::vector<std::string> outputs;
         for (const auto& res : results) {

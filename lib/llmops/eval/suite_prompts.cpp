@@ -208,7 +208,6 @@ Expected<Entries> prompt_from_map(const json& entry, std::string_view where,
 
 } // namespace
 
-
 Expected<std::vector<PromptEntry>> parse_prompts(const json& prompts, std::string_view display,
                                                  const fs::path& base_dir) {
     std::vector<PromptEntry> out;
