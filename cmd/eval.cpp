@@ -17,10 +17,12 @@
 #include <llmops/eval/suite.hpp>
 #include <llmops/prompt/render.hpp>
 #include <llmops/report/estimate_report.hpp>
+#include <llmops/report/grid_report.hpp>
 #include <llmops/report/run_report.hpp>
 #include <llmops/store/runs.hpp>
 #include <llmops/util/files.hpp>
 #include <llmops/util/money.hpp>
+#include <llmops/util/term.hpp>
 
 namespace llmops::cmd {
 
@@ -49,6 +51,7 @@ struct EvalOptions {
     std::optional<std::string> format; // of `-o -`
     bool json = false;
     bool no_progress = false;
+    bool grid = false;
     bool estimate = false;
     std::optional<std::string> judge;
     std::optional<int> judge_samples;
@@ -334,7 +337,14 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
         const auto colour = report_on_stdout ? report::Colour::off : stdout_colour();
         auto failures =
             LLMOPS_TRY(report::failures_text(open.db, summary->run_id, 20, 400, colour));
-        const std::string text = failures + report::run_summary_text(*summary, colour);
+        std::string text = failures;
+        if (o.grid) {
+            const report::GridOptions grid{
+                report::GridFormat::terminal,
+                util::terminal_columns(report_on_stdout ? stderr : stdout), colour};
+            text += LLMOPS_TRY(report::run_grid(open.db, summary->run_id, grid)) + "\n";
+        }
+        text += report::run_summary_text(*summary, colour);
         if (report_on_stdout) {
             std::fflush(stdout);
             std::fputs(text.c_str(), stderr);
@@ -397,6 +407,9 @@ void register_eval(CLI::App& app, Context& ctx) {
         ->check(CLI::IsMember({"json", "jsonl", "csv", "xml", "junit", "md", "markdown", "html"}));
     sub->add_flag("--json", o->json, "Print the summary as JSON instead of tables");
     sub->add_flag("--no-progress", o->no_progress, "No progress bar, even on a terminal");
+    sub->add_flag("--grid", o->grid,
+                  "After the run, print the grid: a row per case, its inputs and each variant's "
+                  "output");
     sub->add_option("--judge", o->judge,
                     "Judge model of the model-graded assertions (over the suite's judge.provider "
                     "and LLMOPS_JUDGE)");

@@ -1,3 +1,4 @@
+#include <llmops/report/case_inputs.hpp>
 #include <llmops/report/escape.hpp>
 #include <llmops/report/run_report.hpp>
 
@@ -37,6 +38,9 @@ namespace {
 
 using nlohmann::json;
 namespace fs = std::filesystem;
+
+// Code points of a case's variables on one line (vars_line) in the failure lists.
+constexpr size_t k_inputs_chars = 200;
 
 // ---------------------------------------------------------------------------------------------
 // Numbers and times.
@@ -606,6 +610,9 @@ std::string md_failure(const store::ResultRecord& r, const store::RunRecord& run
     if (!r.description.empty()) {
         out += "**Case:** " + markdown_text(r.description) + "\n\n";
     }
+    if (const std::string inputs = vars_line(r.vars, k_inputs_chars); !inputs.empty()) {
+        out += "**Inputs:** " + markdown_text(inputs) + "\n\n";
+    }
     std::string note;
     out += "**Reason:** " + markdown_text(md_truncated(r.reason, k_md_reason_chars, &note));
     out += note.empty() ? "\n\n" : "…\n\n";
@@ -976,6 +983,9 @@ std::string failure_block(const store::ResultRecord& r, const store::RunRecord& 
         out += " - " + terminal_line(r.description);
     }
     out += "\n      variant: " + terminal_line(variant_label(run, r.variant)) + "\n";
+    if (const std::string inputs = vars_line(r.vars, k_inputs_chars); !inputs.empty()) {
+        out += "      inputs:  " + terminal_line(inputs) + "\n";
+    }
     out += "      reason:  " + indent_rest(terminal_text(r.reason), 15) + "\n";
     if (r.output && max_output_chars > 0) {
         size_t dropped = 0;

@@ -1,6 +1,7 @@
 #include <llmops/util/term.hpp>
 
 #include <cstdlib>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 namespace llmops::util {
@@ -15,6 +16,22 @@ bool use_colour(std::FILE* stream) {
         return false;
     }
     return is_terminal(stream);
+}
+
+size_t terminal_columns(std::FILE* stream, size_t fallback) {
+    if (const char* columns = std::getenv("COLUMNS"); columns != nullptr && columns[0] != '\0') {
+        char* end = nullptr;
+        const long n = std::strtol(columns, &end, 10);
+        if (*end == '\0' && n > 0 && n < 100000) {
+            return static_cast<size_t>(n);
+        }
+    }
+    winsize size{};
+    if (is_terminal(stream) && ::ioctl(::fileno(stream), TIOCGWINSZ, &size) == 0 &&
+        size.ws_col > 0) {
+        return size.ws_col;
+    }
+    return fallback;
 }
 
 std::string paint(std::string_view text, Colour colour, bool enabled) {
