@@ -242,7 +242,15 @@ TEST_SUITE("cli") {
                        "</div>") != std::string::npos);
         CHECK(dom.find("contains: output does not contain") != std::string::npos);
         CHECK(dom.find("<span class=\"pager-info\">cases 1–3 of 3</span>") != std::string::npos);
-        CHECK(dom.find("<svg class=\"chart\" id=\"chart-pass-rate\"") != std::string::npos);
+        // Each case's inputs, and its rendered prompt folded under the output.
+        CHECK(dom.find("<td class=\"inputs\">x=\"hello\"</td>") != std::string::npos);
+        CHECK(dom.find("<td class=\"inputs\">x=\"&lt;script&gt;document.title='pwned'&lt;/"
+                       "script&gt;\"</td>") != std::string::npos);
+        CHECK(dom.find("<details class=\"prompt\"><summary>prompt</summary><div "
+                       "class=\"text\">[user]\nSay hello</div></details>") != std::string::npos);
+        // One variant is one point: no chart.
+        CHECK(dom.find("<svg") == std::string::npos);
+        CHECK(dom.find("data-llmops-charts=\"0\"") != std::string::npos);
     }
 
     TEST_CASE("cli::runs export -o report.html: several variants are compared as diff RUN does") {
@@ -257,9 +265,14 @@ TEST_SUITE("cli") {
         const std::string run = dir.read("run.html");
         const std::string diff = dir.read("diff.html");
         CHECK(title_of(run) == "llmops run 1: suite.yaml, 3 of 4 passed");
-        // The same page as llmops diff RUN but for the title.
-        CHECK(run.substr(run.find("<section class=\"variants\">")) ==
-              diff.substr(diff.find("<section class=\"variants\">")));
+        // The same page as llmops diff RUN but for the title and the data: the run's page also
+        // carries each case's inputs and prompts (the diff's, without the store, does not).
+        const std::string data = "<script type=\"application/json\"";
+        const size_t run_start = run.find("<section class=\"variants\">");
+        const size_t diff_start = diff.find("<section class=\"variants\">");
+        CHECK(run.substr(run_start, run.find(data) - run_start) ==
+              diff.substr(diff_start, diff.find(data) - diff_start));
+        CHECK(run.find("\"x=\\\"one\\\"\"") != std::string::npos);
         CHECK(run.find("<h2>#1 → #2</h2>") != std::string::npos);
     }
 

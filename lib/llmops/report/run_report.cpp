@@ -41,6 +41,10 @@ namespace fs = std::filesystem;
 
 // Code points of a case's variables on one line (vars_line) in the failure lists.
 constexpr size_t k_inputs_chars = 200;
+// Code points kept of a case's variables and of a rendered prompt for the HTML page (which cuts
+// them further as it shows them).
+constexpr size_t k_html_inputs_chars = 1000;
+constexpr size_t k_html_prompt_chars = 4000;
 
 // ---------------------------------------------------------------------------------------------
 // Numbers and times.
@@ -693,7 +697,9 @@ Expected<void> write_html(store::Database& db, const store::RunRecord& run, Sink
     if (judged > 0) {
         title += fmt::format(", {} of {} passed", pass, judged);
     }
-    return out.write(run_html(title, sides, comparisons, options));
+    CaseInputs inputs;
+    LLMOPS_TRY(add_case_inputs(db, run.id, inputs));
+    return out.write(run_html(title, sides, comparisons, options, inputs));
 }
 
 Expected<void> write_markdown(store::Database& db, const store::RunRecord& run, Sink& out) {
@@ -1174,6 +1180,22 @@ Expected<void> export_run(store::Database& db, int64_t run_id, ExportFormat form
         return ok; // the sink removes its temporary file
     }
     return out.commit();
+}
+
+Expected<void> add_case_inputs(store::Database& db, int64_t run_id, CaseInputs& inputs) {
+    return store::for_each_result(db, run_id, [&](store::ResultRecord& r) -> Expected<void> {
+        if (!inputs.vars.contains(r.case_id)) {
+            inputs.vars.emplace(r.case_id, vars_line(r.vars, k_html_inputs_chars));
+        }
+        const auto key = std::tuple(run_id, r.variant, r.case_id);
+        if (!inputs.prompts.contains(key)) {
+            size_t dropped = 0;
+            std::string text =
+                head_text(rendered_prompt_text(r.prompt), k_html_prompt_chars, dropped);
+            inputs.prompts.emplace(key, dropped > 0 ? text + "…" : text);
+        }
+        return {};
+    });
 }
 
 std::string run_summary_text(const eval::RunSummary& summary, Colour colour) {

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include <llmops/eval/runner.hpp>
+#include <llmops/report/diff_html.hpp>
 #include <llmops/report/prompt_report.hpp>
 #include <llmops/store/database.hpp>
 #include <llmops/store/runs.hpp>
@@ -38,6 +39,11 @@ inline constexpr const char* k_export_format_names = "json, jsonl, csv, xml, md 
 // file, `not_found` for an unknown run.
 Expected<void> export_run(store::Database& db, int64_t run_id, ExportFormat format,
                           const std::filesystem::path& path);
+
+// Adds what run `run_id`'s cases were given to `inputs`, for its HTML page or a diff's: each
+// case's variables on one line (the first result's) and each result's rendered prompt (its first
+// repeat's), keyed as CaseInputs says. Fails with `io`.
+Expected<void> add_case_inputs(store::Database& db, int64_t run_id, CaseInputs& inputs);
 
 // The terminal summary of a finished run: one row per variant (pass rate, pass, fail, errors,
 // mean score, tokens in/out, cost, latency p50/p95), then totals and notes (stopped by
