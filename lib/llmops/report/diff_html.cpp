@@ -76,7 +76,7 @@ tr.ch-regression td.change,.st-fail,.st-error{color:var(--bad);font-weight:600}
 tr.ch-fix td.change,.st-pass{color:var(--good)}
 .prompt-diff .text{max-height:none;margin:6px 0}.prompt-diff .add{color:var(--good)}
 .prompt-diff .del{color:var(--bad)}.prompt-diff .hunk,.prompt-diff .file{color:var(--muted)}
-.prompt-diff .add,.prompt-diff .del{display:block}.prompt-diff .add{background:var(--goodbg)}
+.prompt-diff .add{background:var(--goodbg)}
 .prompt-diff .del{background:var(--badbg)}
 @media (max-width:700px){body{padding:8px 10px}.filters input[type=search]{min-width:0;width:100%}
 table.cases,table.cases tbody,table.cases tr,table.cases td{display:block;width:auto}
