@@ -78,6 +78,9 @@ void add_show(CLI::App& group, Context& ctx) {
             if (o->failures) {
                 text +=
                     LLMOPS_TRY(report::failures_text(open.db, id, SIZE_MAX, 2000, stdout_colour()));
+            } else {
+                text += LLMOPS_TRY(
+                    report::failure_lines(open.db, id, 10, util::terminal_columns(stdout)));
             }
             return print_ok(text);
         };

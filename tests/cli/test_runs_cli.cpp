@@ -92,6 +92,13 @@ TEST_SUITE("cli") {
                   "  - vars: {word: \"no | <b>\\u001b[31m\"}\n"
                   "    assert: [{type: contains, value: yes}]\n");
         REQUIRE(llmops(dir.path(), {"eval", "suite.yaml"}).exit_code == 1);
+        SUBCASE("runs show lists the failures on a line each, with their inputs") {
+            const auto r = llmops(dir.path(), {"runs", "show", "1"}, {{"COLUMNS", "200"}});
+            CHECK(r.exit_code == 0);
+            CHECK(r.out.find("\nfailures: 1 failed, 0 errors (--failures shows outputs and "
+                             "reasons)\n  FAIL  ") != std::string::npos);
+            CHECK(r.out.find("  [0]  inputs: word=\"no | <b>\\u001b[31m\"\n") != std::string::npos);
+        }
         SUBCASE("--failures shows each one's inputs, control characters escaped") {
             const auto r = llmops(dir.path(), {"runs", "show", "1", "--failures"});
             CHECK(r.exit_code == 0);

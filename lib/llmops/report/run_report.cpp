@@ -1258,6 +1258,53 @@ Expected<std::string> failures_text(store::Database& db, int64_t run_id, size_t 
     return out;
 }
 
+Expected<std::string> failure_lines(store::Database& db, int64_t run_id, size_t limit,
+                                    size_t width) {
+    auto run = LLMOPS_TRY(store::load_run(db, run_id));
+    const bool repeated = repeats(run);
+    std::string lines;
+    size_t failed = 0, errors = 0;
+    auto ok = store::for_each_result(
+        db, run_id,
+        [&](const store::ResultRecord& r) -> Expected<void> {
+            (r.status == "error" ? errors : failed) += 1;
+            if (failed + errors > limit) {
+                return {};
+            }
+            std::string id = r.case_id;
+            if (repeated || r.repeat > 0) {
+                id += fmt::format(" #{}", r.repeat + 1);
+            }
+            std::string line = fmt::format("  {:<5} {}  [{}]",
+                                           r.status == "error" ? "ERROR" : "FAIL", id, r.variant);
+            if (const std::string inputs = vars_line(r.vars, width); !inputs.empty()) {
+                line += "  inputs: " + inputs;
+            }
+            line = terminal_line(line);
+            if (code_point_count(line) > width) {
+                size_t dropped = 0;
+                line = head_text(line, width > 0 ? width - 1 : 0, dropped) + "…";
+            }
+            lines += line + "\n";
+            return {};
+        },
+        store::ResultSelection::not_passed);
+    if (!ok) {
+        return fail(ok.error());
+    }
+    if (failed + errors == 0) {
+        return std::string();
+    }
+    std::string out =
+        fmt::format("\nfailures: {} failed, {} (--failures shows outputs and reasons)\n", failed,
+                    plural(static_cast<int64_t>(errors), "error"));
+    out += lines;
+    if (failed + errors > limit) {
+        out += fmt::format("  ... and {} more\n", failed + errors - limit);
+    }
+    return out;
+}
+
 std::string runs_list_text(const std::vector<store::RunRecord>& runs) {
     if (runs.empty()) {
         return "no runs yet (llmops eval runs a suite)\n";

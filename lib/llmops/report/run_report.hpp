@@ -56,6 +56,13 @@ std::string run_summary_text(const eval::RunSummary& summary, Colour colour);
 Expected<std::string> failures_text(store::Database& db, int64_t run_id, size_t limit,
                                     size_t max_output_chars, Colour colour);
 
+// The failures and errors of run `run_id` on one line each, for `runs show` without
+// --failures: status, case id (and repeat), variant number, and the case's inputs, each line cut
+// to `width` code points with "…". At most `limit` lines (then "... and N more"); "" when nothing
+// failed or errored.
+Expected<std::string> failure_lines(store::Database& db, int64_t run_id, size_t limit,
+                                    size_t width);
+
 // `llmops runs list`: number, status, started, cases, pass rate, cost, tags, suite.
 std::string runs_list_text(const std::vector<store::RunRecord>& runs);
 std::string runs_list_json(const std::vector<store::RunRecord>& runs);

@@ -574,6 +574,13 @@ TEST_SUITE("report") {
             auto run = store::load_run(db, 1);
             REQUIRE(run.has_value());
             check_golden("run_show.txt", report::run_show_text(*run));
+            auto failures = report::failure_lines(db, 1, 3, 80);
+            REQUIRE_OK(failures);
+            check_golden("run_show_failures.txt", *failures);
+            CHECK(failures->find('\x1b') == std::string::npos);
+            for (const auto& line : util::split(*failures, '\n')) {
+                CHECK(report::code_point_count(line) <= 80);
+            }
             check_golden("run_show.json", report::run_show_json(*run));
         }
         SUBCASE("a run without a summary says how to complete it") {
