@@ -281,6 +281,10 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
         return fail(ErrorCode::invalid_input,
                     "-o - and --json both write to standard output; use one of them");
     }
+    if (o.grid && o.json) {
+        return fail(ErrorCode::invalid_input,
+                    "--grid prints a table and --json a document; use one of them");
+    }
     // No report may be written over what the run reads: checked before anything is created.
     {
         auto found = ctx.project();

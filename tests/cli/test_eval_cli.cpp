@@ -143,6 +143,12 @@ TEST_SUITE("cli") {
                 CHECK(report::code_point_count(line) <= 50);
             }
         }
+        SUBCASE("--grid with --json is a usage error") {
+            const auto r = llmops(dir.path(), {"eval", "suite.yaml", "--grid", "--json"});
+            CHECK(r.exit_code == 2);
+            CHECK(r.err ==
+                  "llmops: error: --grid prints a table and --json a document; use one of them\n");
+        }
     }
 
     TEST_CASE("cli::eval input nested 100,000 deep: exit 2, one line, no crash") {
