@@ -171,12 +171,18 @@ std::string terminal_grid(const Grid& grid, const GridOptions& o) {
         }
     }
     natural[0] = std::min(natural[0], k_max_case_width);
-    const size_t gaps = k_gap.size() * (header.size() - 1);
-    const auto widths = fit_widths(natural, o.width > gaps ? o.width - gaps : header.size());
+    // A width too narrow for a code point per column and the gaps between them loses the last
+    // columns rather than passing the width.
+    size_t columns = header.size();
+    while (columns > 1 && k_gap.size() * (columns - 1) + columns > o.width) {
+        --columns;
+    }
+    natural.resize(columns);
+    const auto widths = fit_widths(natural, o.width - k_gap.size() * (columns - 1));
     std::string out;
     for (size_t n = 0; n < lines.size(); ++n) {
         std::string text;
-        for (size_t i = 0; i < lines[n].size(); ++i) {
+        for (size_t i = 0; i < columns; ++i) {
             const std::string cell = terminal_cell(lines[n][i], widths[i]);
             text += (i == 0 ? "" : std::string(k_gap)) + (n == 0 ? cell : painted(cell, o.colour));
         }

@@ -517,7 +517,7 @@ TEST_SUITE("report") {
         TempDir dir;
         auto db = build_runs(dir);
         SUBCASE("a terminal's grid: a row per case and repeat, cut to the width, never wrapped") {
-            for (size_t width : {40, 80, 120, 200}) {
+            for (size_t width : {1, 5, 12, 40, 80, 120, 200}) {
                 auto text = report::run_grid(db, 1, {report::GridFormat::terminal, width});
                 REQUIRE_OK(text);
                 if (width == 120) {
