@@ -4,6 +4,8 @@
 
 #include "cli.hpp"
 
+#include <llmops/util/term.hpp>
+
 #include <llmops/eval/inputs.hpp>
 #include <llmops/eval/runner.hpp>
 #include <llmops/report/grid_report.hpp>
@@ -29,7 +31,8 @@ void add_list(CLI::App& group, Context& ctx) {
         ctx.action = [&ctx, o]() -> Expected<int> {
             auto open = LLMOPS_TRY(open_project(ctx));
             auto runs = LLMOPS_TRY(store::list_runs(open.db, o->limit));
-            return print_ok(o->json ? report::runs_list_json(runs) : report::runs_list_text(runs));
+            return print_ok(o->json ? report::runs_list_json(runs)
+                                    : report::runs_list_text(runs, util::terminal_width(stdout)));
         };
     });
 }
@@ -67,20 +70,20 @@ void add_show(CLI::App& group, Context& ctx) {
             auto id = LLMOPS_TRY(store::resolve_run(open.db, o->ref));
             if (o->grid) {
                 const report::GridOptions grid{report::grid_format(o->format),
-                                               util::terminal_columns(stdout), stdout_colour()};
+                                               util::terminal_width(stdout), stdout_colour()};
                 return print_ok(LLMOPS_TRY(report::run_grid(open.db, id, grid)));
             }
             auto run = LLMOPS_TRY(store::load_run(open.db, id));
             if (o->json) {
                 return print_ok(report::run_show_json(run));
             }
-            std::string text = report::run_show_text(run);
+            std::string text = report::run_show_text(run, util::terminal_width(stdout));
             if (o->failures) {
                 text +=
                     LLMOPS_TRY(report::failures_text(open.db, id, SIZE_MAX, 2000, stdout_colour()));
             } else {
                 text += LLMOPS_TRY(
-                    report::failure_lines(open.db, id, 10, util::terminal_columns(stdout)));
+                    report::failure_lines(open.db, id, 10, util::terminal_width(stdout)));
             }
             return print_ok(text);
         };

@@ -22,7 +22,7 @@ GridFormat grid_format(const std::optional<std::string>& name);
 
 struct GridOptions {
     GridFormat format = GridFormat::terminal;
-    size_t width = 100;          // terminal: the columns no row may pass (util::terminal_columns)
+    size_t width = 100;          // terminal: the columns no row may pass (util::terminal_width)
     Colour colour = Colour::off; // terminal: PASS green, FAIL red, ERROR yellow
 };
 

@@ -14,10 +14,11 @@ bool is_terminal(std::FILE* stream);
 // True when output to `stream` should be coloured: a terminal, and `NO_COLOR` unset or empty.
 bool use_colour(std::FILE* stream);
 
-// The width in columns that output to `stream` should fit: `COLUMNS` when set to a positive
-// number, else the terminal's width (TIOCGWINSZ) when `stream` is a terminal, else `fallback`
-// (output to a file or a pipe).
-size_t terminal_columns(std::FILE* stream, size_t fallback = 100);
+// The width tables printed to `stream` fit in: `COLUMNS` when set to a number (as shells export
+// it, and as a script sets it), else the terminal's width, else 100 (a file or a pipe: wide
+// enough to read, narrow enough for a review comment). At least 40.
+inline constexpr size_t k_default_width = 100;
+size_t terminal_width(std::FILE* stream);
 
 // ANSI colours for diff and status output; `paint` returns `text` unchanged when `enabled` is
 // false.
