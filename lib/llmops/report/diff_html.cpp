@@ -60,7 +60,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .chart .pt.dominated{fill:var(--bg)}
 .chart .front-line{fill:none;stroke:var(--cand);stroke-width:1.5;stroke-dasharray:5 4}
 .filters,.pager{display:flex;gap:16px;align-items:center;flex-wrap:wrap;margin:8px 0}
-.filters input[type=search]{min-width:300px;padding:4px 8px}
+.filters input[type=search]{min-width:400px;padding:4px 8px}
 table.cases{width:100%;table-layout:fixed}
 table.cases col.case{width:13%}table.cases col.inputs{width:16%}table.cases col.change{width:8%}
 table.cases col.status{width:7%}
