@@ -18,6 +18,7 @@
 #include <llmops/eval/validate.hpp>
 #include <llmops/prompt/render.hpp>
 #include <llmops/report/estimate_report.hpp>
+#include <llmops/report/grid_report.hpp>
 #include <llmops/report/run_report.hpp>
 #include <llmops/store/runs.hpp>
 #include <llmops/store/schema.hpp>
@@ -52,6 +53,7 @@ struct EvalOptions {
     std::optional<std::string> format; // of `-o -`
     bool json = false;
     bool no_progress = false;
+    bool grid = false;
     bool estimate = false;
     std::optional<std::string> judge;
     std::optional<int> judge_samples;
@@ -296,6 +298,10 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
         return fail(ErrorCode::invalid_input,
                     "-o - and --json both write to standard output; use one of them");
     }
+    if (o.grid && o.json) {
+        return fail(ErrorCode::invalid_input,
+                    "--grid prints a table and --json a document; use one of them");
+    }
     // No report may be written over what the run reads: checked before anything is created.
     {
         auto found = ctx.project();
@@ -359,10 +365,13 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
         const auto colour = report_on_stdout ? report::Colour::off : stdout_colour();
         auto failures =
             LLMOPS_TRY(report::failures_text(open.db, summary->run_id, 20, 400, colour));
-        const std::string text =
-            failures +
-            report::run_summary_text(*summary, colour,
-                                     util::terminal_width(report_on_stdout ? stderr : stdout));
+        const size_t width = util::terminal_width(report_on_stdout ? stderr : stdout);
+        std::string text = failures;
+        if (o.grid) {
+            const report::GridOptions grid{report::GridFormat::terminal, width, colour};
+            text += LLMOPS_TRY(report::run_grid(open.db, summary->run_id, grid)) + "\n";
+        }
+        text += report::run_summary_text(*summary, colour, width);
         if (report_on_stdout) {
             std::fflush(stdout);
             std::fputs(text.c_str(), stderr);
@@ -425,6 +434,9 @@ void register_eval(CLI::App& app, Context& ctx) {
         ->check(CLI::IsMember({"json", "jsonl", "csv", "xml", "junit", "md", "markdown", "html"}));
     sub->add_flag("--json", o->json, "Print the summary as JSON instead of tables");
     sub->add_flag("--no-progress", o->no_progress, "No progress bar, even on a terminal");
+    sub->add_flag("--grid", o->grid,
+                  "After the run, print the grid: a row per case, its inputs and each variant's "
+                  "output");
     sub->add_option("--judge", o->judge,
                     "Judge model of the model-graded assertions (over the suite's judge.provider "
                     "and LLMOPS_JUDGE)");

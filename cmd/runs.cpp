@@ -8,8 +8,10 @@
 
 #include <llmops/eval/inputs.hpp>
 #include <llmops/eval/runner.hpp>
+#include <llmops/report/grid_report.hpp>
 #include <llmops/report/run_report.hpp>
 #include <llmops/store/runs.hpp>
+#include <llmops/util/term.hpp>
 
 namespace llmops::cmd {
 
@@ -40,6 +42,8 @@ void add_show(CLI::App& group, Context& ctx) {
         std::string ref;
         bool json = false;
         bool failures = false;
+        bool grid = false;
+        std::optional<std::string> format; // of --grid
     };
     auto o = std::make_shared<Options>();
     auto* sub = group.add_subcommand("show", "Show a run: provenance, summary and failures");
@@ -48,10 +52,27 @@ void add_show(CLI::App& group, Context& ctx) {
         ->type_name(k_value_run);
     sub->add_flag("--json", o->json, "Print the run as JSON");
     sub->add_flag("--failures", o->failures, "Also list every failure and error with its output");
+    sub->add_flag("--grid", o->grid,
+                  "Print the grid: a row per case, its inputs and each variant's output");
+    sub->add_option("--format", o->format, "The format of --grid: text (default), md or csv")
+        ->check(CLI::IsMember({"text", "md", "markdown", "csv"}));
     sub->callback([&ctx, o] {
         ctx.action = [&ctx, o]() -> Expected<int> {
+            if (o->format && !o->grid) {
+                return fail(ErrorCode::invalid_input,
+                            "--format is the format of --grid; add --grid");
+            }
+            if (o->grid && (o->json || o->failures)) {
+                return fail(ErrorCode::invalid_input, "--grid cannot be combined with {}",
+                            o->json ? "--json" : "--failures");
+            }
             auto open = LLMOPS_TRY(open_project(ctx));
             auto id = LLMOPS_TRY(store::resolve_run(open.db, o->ref));
+            if (o->grid) {
+                const report::GridOptions grid{report::grid_format(o->format),
+                                               util::terminal_width(stdout), stdout_colour()};
+                return print_ok(LLMOPS_TRY(report::run_grid(open.db, id, grid)));
+            }
             auto run = LLMOPS_TRY(store::load_run(open.db, id));
             if (o->json) {
                 return print_ok(report::run_show_json(run));
@@ -60,6 +81,9 @@ void add_show(CLI::App& group, Context& ctx) {
             if (o->failures) {
                 text +=
                     LLMOPS_TRY(report::failures_text(open.db, id, SIZE_MAX, 2000, stdout_colour()));
+            } else {
+                text += LLMOPS_TRY(
+                    report::failure_lines(open.db, id, 10, util::terminal_width(stdout)));
             }
             return print_ok(text);
         };

@@ -137,7 +137,7 @@ _llmops_spec() {
         ;;
     'eval')
         subs=''
-        opts='-h --help -c --config --validate -j --max-concurrency --repeat --no-cache --record --filter-pattern --first-n --sample --seed --failing --shard --resume --max-cost --max-errors --max-connection-failures --min-pass-rate -o --output --format --json --no-progress --judge --judge-samples --estimate'
+        opts='-h --help -c --config --validate -j --max-concurrency --repeat --no-cache --record --filter-pattern --first-n --sample --seed --failing --shard --resume --max-cost --max-errors --max-connection-failures --min-pass-rate -o --output --format --json --no-progress --grid --judge --judge-samples --estimate'
         vals='-c --config -j --max-concurrency --repeat --record --filter-pattern --first-n --sample --seed --failing --shard --resume --max-cost --max-errors --max-connection-failures --min-pass-rate -o --output --format --judge --judge-samples'
         ;;
     'runs')
@@ -152,8 +152,8 @@ _llmops_spec() {
         ;;
     'runs show')
         subs=''
-        opts='-h --help --json --failures'
-        vals=''
+        opts='-h --help --json --failures --grid --format'
+        vals='--format'
         ;;
     'runs tag')
         subs=''
@@ -282,6 +282,7 @@ _llmops_kind() {
     'eval --judge-samples') echo 'none' ;;
     'eval #0') echo 'text' ;;
     'runs list -n' | 'runs list --limit') echo 'none' ;;
+    'runs show --format') echo 'choice text md markdown csv' ;;
     'runs show #0') echo 'runs' ;;
     'runs tag #0') echo 'runs' ;;
     'runs tag #1') echo 'text' ;;

@@ -50,6 +50,8 @@ function __llmops_vals --argument-names path --description 'The options of a com
             printf '%s\n' -c --config -j --max-concurrency --repeat --record --filter-pattern --first-n --sample --seed --failing --shard --resume --max-cost --max-errors --max-connection-failures --min-pass-rate -o --output --format --judge --judge-samples
         case 'runs list'
             printf '%s\n' -n --limit
+        case 'runs show'
+            printf '%s\n' --format
         case 'runs export'
             printf '%s\n' -o --output --format
         case 'diff'
@@ -326,6 +328,7 @@ complete -c llmops -n '__llmops_at "eval"' -s o -l output -r -F -d 'Write a repo
 complete -c llmops -n '__llmops_at "eval"' -l format -r -f -a 'json jsonl csv xml junit md markdown html' -d 'The format of -o -: json, jsonl, csv, xml, md or html'
 complete -c llmops -n '__llmops_at "eval"' -l json -d 'Print the summary as JSON instead of tables'
 complete -c llmops -n '__llmops_at "eval"' -l no-progress -d 'No progress bar, even on a terminal'
+complete -c llmops -n '__llmops_at "eval"' -l grid -d 'After the run, print the grid: a row per case, its inputs and each variant\'s output'
 complete -c llmops -n '__llmops_at "eval"' -l judge -r -F -d 'Judge model of the model-graded assertions (over the suite\'s judge.provider and LLMOPS_JUDGE)'
 complete -c llmops -n '__llmops_at "eval"' -l judge-samples -r -f -d 'Ask the judge N times per assertion (majority or mean)'
 complete -c llmops -n '__llmops_at "eval"' -l estimate -d 'Print the expected cost without calling anything'
@@ -349,6 +352,8 @@ complete -c llmops -n '__llmops_at "runs list"' -l json -d 'Print the runs as JS
 complete -c llmops -n '__llmops_at "runs show"' -s h -l help -d 'Print this help message and exit'
 complete -c llmops -n '__llmops_at "runs show"' -l json -d 'Print the run as JSON'
 complete -c llmops -n '__llmops_at "runs show"' -l failures -d 'Also list every failure and error with its output'
+complete -c llmops -n '__llmops_at "runs show"' -l grid -d 'Print the grid: a row per case, its inputs and each variant\'s output'
+complete -c llmops -n '__llmops_at "runs show"' -l format -r -f -a 'text md markdown csv' -d 'The format of --grid: text (default), md or csv'
 complete -c llmops -n '__llmops_at "runs show" 0' -f -a '(__llmops_store runs)'
 
 # llmops runs tag

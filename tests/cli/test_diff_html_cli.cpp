@@ -3,11 +3,13 @@
 // report's script runs under its Content-Security-Policy, and a script planted in a model
 // output does not.
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <unistd.h>
 
@@ -84,9 +86,11 @@ std::optional<fs::path> find_program(std::string_view name) {
     return std::nullopt;
 }
 
-// The DOM of `page` after its scripts ran, as headless chromium serialises it. Everything that
-// could reach the network is off; the page itself allows no fetch anyway.
-std::string dump_dom(const TempDir& dir, const fs::path& page) {
+// Runs headless chromium on `page` with `args` (--dump-dom, --screenshot=...) and returns what
+// it printed. Everything that could reach the network is off; the page itself allows no fetch
+// anyway.
+std::string chromium(const TempDir& dir, const fs::path& page,
+                     const std::vector<std::string>& args) {
     const auto chromium = find_program("chromium");
     REQUIRE_MESSAGE(chromium.has_value(),
                     "chromium is not installed: scripts/setup.sh installs it (Debian's package "
@@ -94,15 +98,82 @@ std::string dump_dom(const TempDir& dir, const fs::path& page) {
     RunOptions options;
     options.cwd = dir.path();
     options.env = {{"HOME", dir.path().string()}};
-    const auto r = run_program(
-        {"timeout", "300", chromium->string(), "--headless", "--no-sandbox", "--disable-gpu",
-         "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-extensions",
-         "--disable-default-apps", "--user-data-dir=" + (dir / "chromium").string(),
-         "--virtual-time-budget=2000", "--dump-dom", "file://" + page.string()},
-        options);
+    std::vector<std::string> argv{"timeout",
+                                  "300",
+                                  chromium->string(),
+                                  "--headless",
+                                  "--no-sandbox",
+                                  "--disable-gpu",
+                                  "--disable-quic",
+                                  "--no-first-run",
+                                  "--disable-background-networking",
+                                  "--disable-component-update",
+                                  "--disable-sync",
+                                  "--disable-extensions",
+                                  "--disable-default-apps",
+                                  "--hide-scrollbars",
+                                  "--user-data-dir=" + (dir / "chromium").string(),
+                                  "--virtual-time-budget=2000"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.push_back("file://" + page.string());
+    const auto r = run_program(argv, options);
     REQUIRE_MESSAGE(r.exit_code == 0, "chromium failed (exit " << r.exit_code << "): " << r.err);
     return r.out;
+}
+
+// The DOM of `page` after its scripts ran, as headless chromium serialises it.
+std::string dump_dom(const TempDir& dir, const fs::path& page) {
+    return chromium(dir, page, {"--dump-dom"});
+}
+
+// `page` with `probe` added after the report's script, admitted by its hash as the report's own
+// script is (the policy is left strict); written beside it as `name`.
+fs::path with_probe(const TempDir& dir, const fs::path& page, const std::string& probe,
+                    const std::string& name) {
+    std::string text = dir.read(page.filename().string());
+    const std::string policy_script = "script-src ";
+    const size_t at = text.find(policy_script);
+    REQUIRE(at != std::string::npos);
+    text.insert(at + policy_script.size(),
+                "'sha256-" + util::base64_encode(util::sha256_digest(probe)) + "' ");
+    text.insert(text.rfind("</body>"), "<script>" + probe + "</script>\n");
+    return dir.write(name, text);
+}
+
+// Lays `page` out `width` CSS pixels wide with every <details> open (folded prompts, the prompt
+// diff) and returns what a probe saw: "fits at 390" when the document is no wider than its
+// viewport, else "overflows: 512 > 390". Headless chromium's window is at least 500 px wide,
+// so the page goes in an iframe of that width on a page of the test's own, to which the probe
+// posts what it saw. Also takes a screenshot, `<page>-<width>.png` in `dir` (kept with the
+// directory when the test fails), to look at.
+std::string fit_at(const TempDir& dir, const fs::path& page, int width) {
+    const std::string probe = R"js(
+(function () {
+  var ds = document.querySelectorAll('details');
+  for (var i = 0; i < ds.length; i++) ds[i].open = true;
+  var w = document.documentElement.scrollWidth, v = window.innerWidth;
+  parent.postMessage(w <= v ? 'fits at ' + v : 'overflows: ' + w + ' > ' + v, '*');
+})();
+)js";
+    const std::string stem = fmt::format("{}-{}", page.stem().string(), width);
+    const fs::path probed = with_probe(dir, page, probe, stem + "-probed.html");
+    const fs::path frame = dir.write(
+        stem + ".html",
+        fmt::format("<!DOCTYPE html>\n<html><body style=\"margin:0\"><iframe src=\"{}\" "
+                    "style=\"width:{}px;height:1550px;border:0;display:block\"></iframe><script>"
+                    "addEventListener('message', function (e) {{ "
+                    "document.body.setAttribute('data-fit', String(e.data)); }});</script>"
+                    "</body></html>\n",
+                    probed.filename().string(), width));
+    const std::string size = fmt::format("--window-size={},1600", std::max(width, 500));
+    chromium(dir, frame, {size, "--screenshot=" + (dir / (stem + ".png")).string()});
+    CHECK(fs::file_size(dir / (stem + ".png")) > 10000);
+    const std::string dom = chromium(dir, frame, {size, "--dump-dom"});
+    const std::string attribute = "data-fit=\"";
+    const size_t at = dom.find(attribute);
+    REQUIRE_MESSAGE(at != std::string::npos, "the probe did not report");
+    const size_t start = at + attribute.size();
+    return dom.substr(start, dom.find('"', start) - start);
 }
 
 size_t count(const std::string& haystack, std::string_view needle) {
@@ -195,14 +266,7 @@ TEST_SUITE("cli") {
   });
 })();
 )js";
-        std::string page = dir.read("report.html");
-        const std::string policy_script = "script-src ";
-        const size_t at = page.find(policy_script);
-        REQUIRE(at != std::string::npos);
-        page.insert(at + policy_script.size(),
-                    "'sha256-" + util::base64_encode(util::sha256_digest(probe)) + "' ");
-        page.insert(page.rfind("</body>"), "<script>" + probe + "</script>\n");
-        const auto probed = dir.write("probed.html", page);
+        const auto probed = with_probe(dir, dir / "report.html", probe, "probed.html");
         const std::string dom = dump_dom(dir, probed);
         // Variant 1 fails cases 0-9 where variant 0 passes them all: 10 regressions, 10 failures;
         // 'pwned' is in the outputs of cases 0 and 1 and the description of case 2.
@@ -242,7 +306,42 @@ TEST_SUITE("cli") {
                        "</div>") != std::string::npos);
         CHECK(dom.find("contains: output does not contain") != std::string::npos);
         CHECK(dom.find("<span class=\"pager-info\">cases 1–3 of 3</span>") != std::string::npos);
-        CHECK(dom.find("<svg class=\"chart\" id=\"chart-pass-rate\"") != std::string::npos);
+        // Each case's inputs, and its rendered prompt folded under the output.
+        CHECK(dom.find("<td class=\"inputs\">x=\"hello\"</td>") != std::string::npos);
+        CHECK(dom.find("<td class=\"inputs\">x=\"&lt;script&gt;document.title='pwned'&lt;/"
+                       "script&gt;\"</td>") != std::string::npos);
+        CHECK(dom.find("<details class=\"prompt\"><summary>prompt</summary><div "
+                       "class=\"text\">[user]\nSay hello</div></details>") != std::string::npos);
+        // One variant is one point: no chart.
+        CHECK(dom.find("<svg") == std::string::npos);
+        CHECK(dom.find("data-llmops-charts=\"0\"") != std::string::npos);
+    }
+
+    TEST_CASE("cli::eval -o report.html: both pages fit 1400 and 390 px wide in a browser") {
+        TempDir dir;
+        // Long inputs without a break, two prompts (so a prompt diff), a failure (so a reason).
+        const std::string unbroken(300, 'w');
+        dir.write("one.yaml", "prompts: ['Say {{x}}']\nproviders: [echo]\ntests:\n"
+                              "  - {vars: {x: " +
+                                  unbroken +
+                                  ", lang: fr}, assert: [{type: contains, value: absent}]}\n"
+                                  "  - {vars: {x: hello}}\n");
+        dir.write("two.yaml", "prompts: ['Say {{x}}', \"Reply to {{x}}\\nin French\"]\n"
+                              "providers: [echo]\ntests:\n"
+                              "  - {vars: {x: " +
+                                  unbroken +
+                                  "}, assert: [{type: contains, value: Say}]}\n"
+                                  "  - {vars: {x: hello}}\n");
+        REQUIRE(llmops(dir.path(), {"eval", "one.yaml", "-o", "run.html"}).exit_code == 1);
+        REQUIRE(llmops(dir.path(), {"eval", "two.yaml", "-o", "diff.html"}).exit_code == 1);
+        CHECK(dir.read("diff.html").find("<span class=\"add\">+in French</span>") !=
+              std::string::npos);
+        for (const char* page : {"run.html", "diff.html"}) {
+            for (int width : {1400, 390}) {
+                INFO(page << " at " << width << " px");
+                CHECK(fit_at(dir, dir / page, width) == fmt::format("fits at {}", width));
+            }
+        }
     }
 
     TEST_CASE("cli::runs export -o report.html: several variants are compared as diff RUN does") {
@@ -257,9 +356,14 @@ TEST_SUITE("cli") {
         const std::string run = dir.read("run.html");
         const std::string diff = dir.read("diff.html");
         CHECK(title_of(run) == "llmops run 1: suite.yaml, 3 of 4 passed");
-        // The same page as llmops diff RUN but for the title.
-        CHECK(run.substr(run.find("<section class=\"variants\">")) ==
-              diff.substr(diff.find("<section class=\"variants\">")));
+        // The same page as llmops diff RUN but for the title and the data: the run's page also
+        // carries each case's inputs and prompts (the diff's, without the store, does not).
+        const std::string data = "<script type=\"application/json\"";
+        const size_t run_start = run.find("<section class=\"variants\">");
+        const size_t diff_start = diff.find("<section class=\"variants\">");
+        CHECK(run.substr(run_start, run.find(data) - run_start) ==
+              diff.substr(diff_start, diff.find(data) - diff_start));
+        CHECK(run.find("\"x=\\\"one\\\"\"") != std::string::npos);
         CHECK(run.find("<h2>#1 → #2</h2>") != std::string::npos);
     }
 

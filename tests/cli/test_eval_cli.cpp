@@ -14,7 +14,9 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <llmops/report/escape.hpp>
 #include <llmops/store/database.hpp>
+#include <llmops/util/strings.hpp>
 
 #include "support/loopback.hpp"
 #include "support/openai_server.hpp"
@@ -162,6 +164,38 @@ TEST_SUITE("cli") {
                   nlohmann::json::parse(dir.read("r.json"))["results"]);
             const auto unknown = llmops(dir.path(), {"eval", "suite.yaml", "-o", "r.txt"});
             CHECK(unknown.exit_code == 2);
+        }
+    }
+
+    TEST_CASE("cli::eval shows each failure's inputs; --grid prints the grid after the run") {
+        TempDir dir;
+        dir.write("suite.yaml", echo_suite(3, {0, 2}));
+        SUBCASE("the failure list names the case's variables") {
+            const auto r = llmops(dir.path(), {"eval", "suite.yaml"});
+            CHECK(r.exit_code == 1);
+            CHECK(r.out.find("      inputs:  word=\"no\"\n") != std::string::npos);
+            CHECK(r.out.find("inputs:  word=\"yes\"") == std::string::npos); // passes not listed
+        }
+        SUBCASE("--grid: a row per case, each at most COLUMNS wide") {
+            const auto r =
+                llmops(dir.path(), {"eval", "suite.yaml", "--grid"}, {{"COLUMNS", "50"}});
+            CHECK(r.exit_code == 1);
+            const size_t header = r.out.find("CASE ");
+            REQUIRE(header != std::string::npos);
+            const std::string grid = r.out.substr(header, r.out.find("\n\n", header) - header);
+            INFO(grid);
+            CHECK(std::count(grid.begin(), grid.end(), '\n') == 3); // header + 3 cases
+            CHECK(grid.find("word=\"no\"") != std::string::npos);
+            CHECK(grid.find("FAIL Say no") != std::string::npos);
+            for (const auto& line : util::split(grid, '\n')) {
+                CHECK(report::code_point_count(line) <= 50);
+            }
+        }
+        SUBCASE("--grid with --json is a usage error") {
+            const auto r = llmops(dir.path(), {"eval", "suite.yaml", "--grid", "--json"});
+            CHECK(r.exit_code == 2);
+            CHECK(r.err ==
+                  "llmops: error: --grid prints a table and --json a document; use one of them\n");
         }
     }
 

@@ -10,6 +10,9 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <llmops/report/escape.hpp>
+#include <llmops/util/strings.hpp>
+
 #include "support/openai_server.hpp"
 #include "support/process.hpp"
 #include "support/store_probe.hpp"
@@ -77,6 +80,53 @@ pid_t start_held_eval(const TempDir& dir, OpenAiServer& server, int answered,
 } // namespace
 
 TEST_SUITE("cli") {
+
+    TEST_CASE("cli::runs show: inputs of the failures, and the grid") {
+        TempDir dir;
+        // Two variants (two prompts); the second case fails under the first prompt only.
+        dir.write("suite.yaml",
+                  "prompts: ['Say {{word}}', 'Say yes, {{word}}']\n"
+                  "providers: [echo]\n"
+                  "tests:\n"
+                  "  - vars: {word: yes}\n    assert: [{type: contains, value: yes}]\n"
+                  "  - vars: {word: \"no | <b>\\u001b[31m\"}\n"
+                  "    assert: [{type: contains, value: yes}]\n");
+        REQUIRE(llmops(dir.path(), {"eval", "suite.yaml"}).exit_code == 1);
+        SUBCASE("runs show lists the failures on a line each, with their inputs") {
+            const auto r = llmops(dir.path(), {"runs", "show", "1"}, {{"COLUMNS", "200"}});
+            CHECK(r.exit_code == 0);
+            CHECK(r.out.find("\nfailures: 1 failed, 0 errors (--failures shows outputs and "
+                             "reasons)\n  FAIL  ") != std::string::npos);
+            CHECK(r.out.find("  [0]  inputs: word=\"no | <b>\\u001b[31m\"\n") != std::string::npos);
+        }
+        SUBCASE("--failures shows each one's inputs, control characters escaped") {
+            const auto r = llmops(dir.path(), {"runs", "show", "1", "--failures"});
+            CHECK(r.exit_code == 0);
+            CHECK(r.out.find("      inputs:  word=\"no | <b>\\u001b[31m\"\n") != std::string::npos);
+            CHECK(r.out.find('\x1b') == std::string::npos);
+        }
+        SUBCASE("--grid fits COLUMNS; --format md and csv give the same grid for files") {
+            const auto text =
+                llmops(dir.path(), {"runs", "show", "1", "--grid"}, {{"COLUMNS", "60"}});
+            CHECK(text.exit_code == 0);
+            const auto lines = util::split(text.out, '\n');
+            REQUIRE(lines.size() == 4); // header, two cases, the final newline
+            CHECK(lines[0].starts_with("CASE"));
+            for (const auto& line : lines) {
+                CHECK(report::code_point_count(line) <= 60);
+            }
+            CHECK(lines[2].find("FAIL Say no") != std::string::npos);
+            const auto md = llmops(dir.path(), {"runs", "show", "1", "--grid", "--format", "md"});
+            CHECK(md.out.find("| **FAIL** Say no &#124; &lt;b&gt;") != std::string::npos);
+            const auto csv = llmops(dir.path(), {"runs", "show", "1", "--grid", "--format", "csv"});
+            CHECK(csv.out.find(",fail,Say no | <b>\x1b[31m,") != std::string::npos);
+        }
+        SUBCASE("--format without --grid is a usage error") {
+            const auto r = llmops(dir.path(), {"runs", "show", "1", "--format", "csv"});
+            CHECK(r.exit_code == 2);
+            CHECK(r.err == "llmops: error: --format is the format of --grid; add --grid\n");
+        }
+    }
 
     TEST_CASE("cli::runs: one writer per run") {
         OpenAiServer server;

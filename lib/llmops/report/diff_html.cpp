@@ -9,8 +9,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <llmops/report/case_inputs.hpp>
 #include <llmops/report/diff_format.hpp>
 #include <llmops/report/escape.hpp>
+#include <llmops/util/diff.hpp>
 #include <llmops/util/hash.hpp>
 #include <llmops/util/money.hpp>
 
@@ -22,7 +24,9 @@ using compare::CaseChange;
 
 constexpr size_t k_max_output_chars = 500; // of each output in the case table
 constexpr size_t k_max_reason_chars = 300;
-constexpr size_t k_max_chart_label = 40; // code points of a variant's label in a chart
+constexpr size_t k_max_inputs_chars = 300;  // of a case's variables on one line
+constexpr size_t k_max_prompt_chars = 2000; // of each rendered prompt
+constexpr size_t k_max_chart_label = 40;    // code points of a variant's label in a chart
 
 // The stylesheet and the script are constants so that their hashes, which the
 // Content-Security-Policy lists, are computed from exactly the bytes written.
@@ -56,9 +60,13 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .chart .pt.dominated{fill:var(--bg)}
 .chart .front-line{fill:none;stroke:var(--cand);stroke-width:1.5;stroke-dasharray:5 4}
 .filters,.pager{display:flex;gap:16px;align-items:center;flex-wrap:wrap;margin:8px 0}
-.filters input[type=search]{min-width:300px;padding:4px 8px}
+.filters input[type=search]{min-width:400px;padding:4px 8px}
 table.cases{width:100%;table-layout:fixed}
-table.cases col.case{width:15%}table.cases col.change{width:8%}table.cases col.status{width:7%}
+table.cases col.case{width:13%}table.cases col.inputs{width:16%}table.cases col.change{width:8%}
+table.cases col.status{width:7%}
+.inputs{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;overflow-wrap:anywhere}
+details.prompt{margin-top:4px}details.prompt summary{color:var(--muted);font-size:12px;cursor:pointer}
+.scroll{overflow-x:auto;max-width:100%}
 .case-id{font-weight:600;overflow-wrap:anywhere}.desc{color:var(--muted);overflow-wrap:anywhere}
 .text{white-space:pre-wrap;overflow-wrap:anywhere;max-height:16em;overflow:auto;
 font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
@@ -68,6 +76,12 @@ tr.ch-regression td.change,.st-fail,.st-error{color:var(--bad);font-weight:600}
 tr.ch-fix td.change,.st-pass{color:var(--good)}
 .prompt-diff .text{max-height:none;margin:6px 0}.prompt-diff .add{color:var(--good)}
 .prompt-diff .del{color:var(--bad)}.prompt-diff .hunk,.prompt-diff .file{color:var(--muted)}
+.prompt-diff .add{background:var(--goodbg)}
+.prompt-diff .del{background:var(--badbg)}
+@media (max-width:700px){body{padding:8px 10px}.filters input[type=search]{min-width:0;width:100%}
+table.cases,table.cases tbody,table.cases tr,table.cases td{display:block;width:auto}
+table.cases colgroup,table.cases thead{display:none}table.cases tr{border-top:2px solid var(--line)}
+table.cases td{border:0;padding:2px 4px}}
 [hidden]{display:none!important}
 )css";
 
@@ -80,7 +94,7 @@ constexpr std::string_view k_script = R"js(
   var PAGE = 100;
   var block = document.getElementById('llmops-cases');
   var data = block ? JSON.parse(block.textContent) : {sides: [], tables: []};
-  var NONE = ['', '', ''];
+  var NONE = ['', '', '', ''];
   var tables = [];
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -92,10 +106,16 @@ constexpr std::string_view k_script = R"js(
     var kind = /^(pass|fail|error)$/.test(text) ? text : (text ? 'mixed' : 'none');
     return el('td', 'status st-' + kind, text || '\u2014');
   }
-  function output(text, reason) {
+  function output(text, reason, prompt) {
     var td = el('td', 'output');
     if (reason) td.appendChild(el('div', 'reason', reason));
     td.appendChild(el('div', 'text', text));
+    if (prompt) {
+      var d = el('details', 'prompt');
+      d.appendChild(el('summary', '', 'prompt'));
+      d.appendChild(el('div', 'text', prompt));
+      td.appendChild(d);
+    }
     return td;
   }
   function sideA(t, r) { return r[3] < 0 ? NONE : t.a[r[3]]; }
@@ -107,16 +127,17 @@ constexpr std::string_view k_script = R"js(
     id.appendChild(el('div', 'case-id', r[0]));
     if (r[1]) id.appendChild(el('div', 'desc', r[1]));
     tr.appendChild(id);
+    tr.appendChild(el('td', 'inputs', r[6] || ''));
     if (t.single) {
       tr.appendChild(status(a[0]));
-      tr.appendChild(output(a[1], a[2]));
+      tr.appendChild(output(a[1], a[2], a[3]));
       return tr;
     }
     tr.appendChild(el('td', 'change', r[2]));
     tr.appendChild(status(a[0]));
     tr.appendChild(status(b[0]));
-    tr.appendChild(output(a[1], a[2]));
-    tr.appendChild(output(b[1], b[2]));
+    tr.appendChild(output(a[1], a[2], a[3]));
+    tr.appendChild(output(b[1], b[2], b[3]));
     return tr;
   }
   function render(t) {
@@ -135,7 +156,7 @@ constexpr std::string_view k_script = R"js(
     if (q && !t.hay) {
       t.hay = t.rows.map(function (r) {
         var a = sideA(t, r), b = sideB(t, r);
-        return [r[0], r[1], a[1], a[2], b[1], b[2]].join('\n').toLowerCase();
+        return [r[0], r[1], r[6] || '', a[1], a[2], b[1], b[2]].join('\n').toLowerCase();
       });
     }
     for (var i = 0; i < t.rows.length; i++) {
@@ -632,6 +653,11 @@ std::string cost_table(const compare::Usage& a, const compare::Usage* b) {
     return out + "</tbody></table>\n";
 }
 
+// `table` in a box that scrolls sideways on a narrow screen, so the page itself never does.
+std::string scroll(const std::string& table) {
+    return "<div class=\"scroll\">" + table + "</div>\n";
+}
+
 // ---- the cases
 
 // The first judged (else first) result of a case: the one whose output is shown.
@@ -664,27 +690,38 @@ std::string status_of(const compare::SideCase* sc) {
     return fmt::format("{}/{} pass", passed, judged);
 }
 
-// The cases of each side once, as [status, output, reason] in the side's order: a baseline
-// compared with several candidates is not repeated (outputs are most of the file).
-nlohmann::json side_rows(const std::vector<Variant>& vs) {
+// The cases of each side once, as [status, output, reason, rendered prompt] in the side's
+// order: a baseline compared with several candidates is not repeated (outputs are most of the
+// file).
+nlohmann::json side_rows(const std::vector<Variant>& vs, const CaseInputs& inputs) {
     auto sides = nlohmann::json::array();
     for (const auto& v : vs) {
         auto rows = nlohmann::json::array();
         for (const auto& sc : v.side->cases) {
             const auto* r = shown_result(&sc);
-            rows.push_back(
-                nlohmann::json::array({status_of(&sc), r ? cut(r->output, k_max_output_chars) : "",
-                                       r ? cut(r->reason, k_max_reason_chars) : ""}));
+            const auto prompt =
+                inputs.prompts.find(std::tuple(v.side->run_id, v.side->variant, sc.id));
+            rows.push_back(nlohmann::json::array(
+                {status_of(&sc), r ? cut(r->output, k_max_output_chars) : "",
+                 r ? cut(r->reason, k_max_reason_chars) : "",
+                 prompt == inputs.prompts.end() ? "" : cut(prompt->second, k_max_prompt_chars)}));
         }
         sides.push_back(std::move(rows));
     }
     return sides;
 }
 
+// A case's variables on one line, "" when `inputs` has none for it.
+std::string vars_of(const CaseInputs& inputs, const std::string& id) {
+    const auto it = inputs.vars.find(id);
+    return it == inputs.vars.end() ? "" : cut(it->second, k_max_inputs_chars);
+}
+
 // One comparison's cases: {"a": baseline's variant, "b": candidate's (indexes into "sides"),
 // "rows": [id, description, change, index of the case on side a or -1, on side b or -1,
-// candidate fails (0/1)]}. Arrays, not objects: at 10,000 cases keys would weigh.
-nlohmann::json case_rows(const compare::Comparison& c, const std::vector<Variant>& vs) {
+// candidate fails (0/1), variables]}. Arrays, not objects: at 10,000 cases keys would weigh.
+nlohmann::json case_rows(const compare::Comparison& c, const std::vector<Variant>& vs,
+                         const CaseInputs& inputs) {
     auto index = [](const compare::SideCase* sc, const compare::Side& side) -> int64_t {
         return sc == nullptr ? -1 : sc - side.cases.data();
     };
@@ -693,10 +730,10 @@ nlohmann::json case_rows(const compare::Comparison& c, const std::vector<Variant
         // A candidate fails as compare() counts it: most judged repeats fail, or all errored.
         const bool failing =
             d.candidate != nullptr && (!d.candidate_pass || *d.candidate_pass <= 0.5);
-        rows.push_back(nlohmann::json::array({d.id, d.description == d.id ? "" : d.description,
-                                              std::string(compare::to_string(d.change)),
-                                              index(d.baseline, *c.baseline),
-                                              index(d.candidate, *c.candidate), failing ? 1 : 0}));
+        rows.push_back(nlohmann::json::array(
+            {d.id, d.description == d.id ? "" : d.description,
+             std::string(compare::to_string(d.change)), index(d.baseline, *c.baseline),
+             index(d.candidate, *c.candidate), failing ? 1 : 0, vars_of(inputs, d.id)}));
     }
     return {{"a", number_of(vs, c.baseline) - 1},
             {"b", number_of(vs, c.candidate) - 1},
@@ -704,14 +741,16 @@ nlohmann::json case_rows(const compare::Comparison& c, const std::vector<Variant
 }
 
 // One variant's cases on their own (a run's report): {"a": its index in "sides", "b": -1,
-// "rows": [id, description, status, index of the case, -1, fails (0/1)]}.
-nlohmann::json single_rows(const compare::Side& side, const std::vector<Variant>& vs) {
+// "rows": [id, description, status, index of the case, -1, fails (0/1), variables]}.
+nlohmann::json single_rows(const compare::Side& side, const std::vector<Variant>& vs,
+                           const CaseInputs& inputs) {
     auto rows = nlohmann::json::array();
     for (size_t i = 0; i < side.cases.size(); ++i) {
         const auto& sc = side.cases[i];
         const std::string status = status_of(&sc);
-        rows.push_back(nlohmann::json::array({sc.id, sc.description == sc.id ? "" : sc.description,
-                                              status, i, -1, status == "pass" ? 0 : 1}));
+        rows.push_back(
+            nlohmann::json::array({sc.id, sc.description == sc.id ? "" : sc.description, status, i,
+                                   -1, status == "pass" ? 0 : 1, vars_of(inputs, sc.id)}));
     }
     return {{"a", number_of(vs, &side) - 1}, {"b", -1}, {"rows", std::move(rows)}};
 }
@@ -752,15 +791,15 @@ std::string cases_section(const compare::Comparison& c, size_t index) {
            "candidate "
            "failures only</label><input type=\"search\" data-filter=\"search\" "
            "placeholder=\"search ids, "
-           "descriptions, outputs and reasons\" aria-label=\"search the cases\"></div>\n";
+           "descriptions, inputs, outputs and reasons\" aria-label=\"search the cases\"></div>\n";
     out += "<noscript><p class=\"note\">The case table needs JavaScript; <code>llmops diff "
            "--format json</code> "
            "lists every case.</p></noscript>\n";
     out +=
-        "<table class=\"cases\"><colgroup><col class=\"case\"><col class=\"change\"><col "
-        "class=\"status\">"
+        "<table class=\"cases\"><colgroup><col class=\"case\"><col class=\"inputs\"><col "
+        "class=\"change\"><col class=\"status\">"
         "<col class=\"status\"><col class=\"output\"><col class=\"output\"></colgroup>\n"
-        "<thead><tr><th>case</th><th>change</th><th>baseline</th><th>candidate</th>"
+        "<thead><tr><th>case</th><th>inputs</th><th>change</th><th>baseline</th><th>candidate</th>"
         "<th>baseline output</th><th>candidate output</th></tr></thead><tbody></tbody></table>\n";
     out +=
         "<div class=\"pager\" hidden><button type=\"button\" data-page=\"prev\">← previous</button>"
@@ -778,7 +817,7 @@ std::string variant_section(const compare::Side& side, size_t index,
     out += fmt::format("<h2>#{}</h2>\n<p>{} ({} cases)</p>\n", number, side_title(side),
                        side.cases.size());
     out += "<h3>Cost and speed</h3>\n" +
-           cost_table(compare::summarize_side(side, 0.05).usage, nullptr);
+           scroll(cost_table(compare::summarize_side(side, 0.05).usage, nullptr));
     size_t passed = 0, failed = 0, errored = 0;
     for (const auto& sc : side.cases) {
         const std::string status = status_of(&sc);
@@ -788,13 +827,14 @@ std::string variant_section(const compare::Side& side, size_t index,
     out += fmt::format("<p>{} passed, {} failed, {} errored.</p>\n", passed, failed, errored);
     out += "<div class=\"filters\" hidden><label><input type=\"checkbox\" "
            "data-filter=\"failures\"> failures only</label><input type=\"search\" "
-           "data-filter=\"search\" placeholder=\"search ids, descriptions, outputs and reasons\" "
+           "data-filter=\"search\" placeholder=\"search ids, descriptions, inputs, outputs and "
+           "reasons\" "
            "aria-label=\"search the cases\"></div>\n";
     out += "<noscript><p class=\"note\">The case table needs JavaScript; <code>llmops runs export "
            "RUN -o run.json</code> lists every case.</p></noscript>\n";
-    out += "<table class=\"cases\"><colgroup><col class=\"case\"><col class=\"status\"><col "
-           "class=\"output\"></colgroup>\n<thead><tr><th>case</th><th>status</th><th>output</th>"
-           "</tr></thead><tbody></tbody></table>\n";
+    out += "<table class=\"cases\"><colgroup><col class=\"case\"><col class=\"inputs\"><col "
+           "class=\"status\"><col class=\"output\"></colgroup>\n<thead><tr><th>case</th>"
+           "<th>inputs</th><th>status</th><th>output</th></tr></thead><tbody></tbody></table>\n";
     out +=
         "<div class=\"pager\" hidden><button type=\"button\" data-page=\"prev\">← previous</button>"
         "<span class=\"pager-info\"></span><button type=\"button\" data-page=\"next\">next "
@@ -807,7 +847,7 @@ std::string prompt_diff_block(std::string_view diff) {
     if (diff.empty()) {
         return "";
     }
-    std::string out = "<details class=\"prompt-diff\"><summary>The prompts differ: unified "
+    std::string out = "<details class=\"prompt-diff\" open><summary>The prompts differ: line "
                       "diff</summary><pre class=\"text\">";
     while (!diff.empty()) {
         const size_t end = std::min(diff.find('\n'), diff.size());
@@ -821,6 +861,22 @@ std::string prompt_diff_block(std::string_view diff) {
         out += fmt::format("<span class=\"{}\">{}</span>\n", kind, html_text(line));
     }
     return out + "</pre></details>\n";
+}
+
+// The prompt change as a line diff of the two prompts' texts (their templates or messages, not
+// their JSON, where a message is one escaped line); the diff of the contents when the texts are
+// equal (only, say, a description changed) or a side's content was not recorded.
+std::string prompt_change(const compare::Comparison& c) {
+    if (c.prompt_diff.empty()) {
+        return "";
+    }
+    std::string text;
+    if (!c.baseline->prompt_content.empty() && !c.candidate->prompt_content.empty()) {
+        text = util::unified_diff(prompt_content_text(c.baseline->prompt_content),
+                                  prompt_content_text(c.candidate->prompt_content),
+                                  c.baseline->prompt_label, c.candidate->prompt_label, false);
+    }
+    return prompt_diff_block(text.empty() ? c.prompt_diff : text);
 }
 
 std::string comparison_section(const compare::Comparison& c, size_t index,
@@ -845,18 +901,18 @@ std::string comparison_section(const compare::Comparison& c, size_t index,
         }
         out += "</ul>\n";
     }
-    out += prompt_diff_block(c.prompt_diff);
+    out += prompt_change(c);
     out += fmt::format("<h3>Quality</h3>\n<p class=\"muted\">{} paired cases{}, alpha {:g}.</p>\n",
                        c.paired, c.repeats > 1 ? fmt::format(", {} repeats", c.repeats) : "",
                        options.alpha);
-    out += quality_table(c, options);
+    out += scroll(quality_table(c, options));
     if (c.repeats > 1) {
         out += fmt::format("<p>Flaky cases {} → {}; pass@{} {} → {}; pass^{} {} → {}.</p>\n",
                            c.baseline_flaky, c.candidate_flaky, c.repeats,
                            pct(c.baseline_pass_at_k), pct(c.candidate_pass_at_k), c.repeats,
                            pct(c.baseline_pass_hat_k), pct(c.candidate_pass_hat_k));
     }
-    out += "<h3>Cost and speed</h3>\n" + cost_table(c.baseline_usage, &c.candidate_usage);
+    out += "<h3>Cost and speed</h3>\n" + scroll(cost_table(c.baseline_usage, &c.candidate_usage));
     return out + cases_section(c, index) + "</section>\n";
 }
 
@@ -886,7 +942,8 @@ namespace {
 // The page around `sections`: the policy, the variants with their charts, the cases' data block
 // and the script.
 std::string document(const std::string& title, const std::vector<Variant>& vs,
-                     const std::string& sections, const nlohmann::json& tables) {
+                     const std::string& sections, const nlohmann::json& tables,
+                     const CaseInputs& inputs) {
     // Nothing but the two hashed blocks may run or style the page; no fetch of any kind.
     const std::string policy = fmt::format(
         "default-src 'none'; style-src {}; script-src {}; base-uri 'none'; form-action 'none'",
@@ -898,11 +955,14 @@ std::string document(const std::string& title, const std::vector<Variant>& vs,
                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                     "<title>{}</title>\n<style>{}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
                     policy, html_text(title), k_style, html_text(title));
-    out += "<section class=\"variants\">\n<h2>Variants</h2>\n" + variants_table(vs);
-    out += "<h3>Pass rate</h3>\n" + pass_rate_chart(vs);
-    out += "<h3>Cost against quality</h3>\n" + cost_quality_chart(vs) + "</section>\n";
-    out += sections;
-    const nlohmann::json data{{"sides", side_rows(vs)}, {"tables", tables}};
+    out += "<section class=\"variants\">\n<h2>Variants</h2>\n" + scroll(variants_table(vs));
+    if (vs.size() >= 2) {
+        // One variant is one bar and one point: the table says as much.
+        out += "<h3>Pass rate</h3>\n" + pass_rate_chart(vs);
+        out += "<h3>Cost against quality</h3>\n" + cost_quality_chart(vs);
+    }
+    out += "</section>\n" + sections;
+    const nlohmann::json data{{"sides", side_rows(vs, inputs)}, {"tables", tables}};
     out += "<script type=\"application/json\" id=\"llmops-cases\">" + script_json(data) +
            "</script>\n";
     out += fmt::format("<script>{}</script>\n</body>\n</html>\n", k_script);
@@ -912,7 +972,8 @@ std::string document(const std::string& title, const std::vector<Variant>& vs,
 std::string comparisons_page(const std::string& title,
                              const std::vector<compare::Comparison>& comparisons,
                              const compare::Options& options,
-                             const std::vector<std::vector<std::string>>& gate_failures) {
+                             const std::vector<std::vector<std::string>>& gate_failures,
+                             const CaseInputs& inputs) {
     const std::vector<Variant> vs = variants_of(comparisons);
     std::string sections;
     nlohmann::json tables = nlohmann::json::array();
@@ -921,34 +982,35 @@ std::string comparisons_page(const std::string& title,
         sections +=
             comparison_section(comparisons[i], i, options,
                                i < gate_failures.size() ? gate_failures[i] : no_failures, vs);
-        tables.push_back(case_rows(comparisons[i], vs));
+        tables.push_back(case_rows(comparisons[i], vs, inputs));
     }
-    return document(title, vs, sections, tables);
+    return document(title, vs, sections, tables, inputs);
 }
 
 } // namespace
 
 std::string diff_html(const std::vector<compare::Comparison>& comparisons,
                       const compare::Options& options,
-                      const std::vector<std::vector<std::string>>& gate_failures) {
+                      const std::vector<std::vector<std::string>>& gate_failures,
+                      const CaseInputs& inputs) {
     return comparisons_page(headline(comparisons, gate_failures), comparisons, options,
-                            gate_failures);
+                            gate_failures, inputs);
 }
 
 std::string run_html(const std::string& title, const std::vector<compare::Side>& sides,
                      const std::vector<compare::Comparison>& comparisons,
-                     const compare::Options& options) {
+                     const compare::Options& options, const CaseInputs& inputs) {
     if (!comparisons.empty()) {
-        return comparisons_page(title, comparisons, options, {});
+        return comparisons_page(title, comparisons, options, {}, inputs);
     }
     const std::vector<Variant> vs = variants_of(sides, options.alpha);
     std::string sections;
     nlohmann::json tables = nlohmann::json::array();
     for (size_t i = 0; i < sides.size(); ++i) {
         sections += variant_section(sides[i], i, vs);
-        tables.push_back(single_rows(sides[i], vs));
+        tables.push_back(single_rows(sides[i], vs, inputs));
     }
-    return document(title, vs, sections, tables);
+    return document(title, vs, sections, tables, inputs);
 }
 
 } // namespace llmops::report

@@ -1,3 +1,4 @@
+#include <llmops/report/case_inputs.hpp>
 #include <llmops/report/escape.hpp>
 #include <llmops/report/run_report.hpp>
 
@@ -39,6 +40,13 @@ namespace {
 
 using nlohmann::json;
 namespace fs = std::filesystem;
+
+// Code points of a case's variables on one line (vars_line) in the failure lists.
+constexpr size_t k_inputs_chars = 200;
+// Code points kept of a case's variables and of a rendered prompt for the HTML page (which cuts
+// them further as it shows them).
+constexpr size_t k_html_inputs_chars = 1000;
+constexpr size_t k_html_prompt_chars = 4000;
 
 // ---------------------------------------------------------------------------------------------
 // Numbers and times.
@@ -604,6 +612,9 @@ std::string md_failure(const store::ResultRecord& r, const store::RunRecord& run
     if (!r.description.empty()) {
         out += "**Case:** " + markdown_text(r.description) + "\n\n";
     }
+    if (const std::string inputs = vars_line(r.vars, k_inputs_chars); !inputs.empty()) {
+        out += "**Inputs:** " + markdown_text(inputs) + "\n\n";
+    }
     std::string note;
     out += "**Reason:** " + markdown_text(md_truncated(r.reason, k_md_reason_chars, &note));
     out += note.empty() ? "\n\n" : "…\n\n";
@@ -684,7 +695,9 @@ Expected<void> write_html(store::Database& db, const store::RunRecord& run, Sink
     if (judged > 0) {
         title += fmt::format(", {} of {} passed", pass, judged);
     }
-    return out.write(run_html(title, sides, comparisons, options));
+    CaseInputs inputs;
+    LLMOPS_TRY(add_case_inputs(db, run.id, inputs));
+    return out.write(run_html(title, sides, comparisons, options, inputs));
 }
 
 Expected<void> write_markdown(store::Database& db, const store::RunRecord& run, Sink& out) {
@@ -1014,6 +1027,9 @@ std::string failure_block(const store::ResultRecord& r, const store::RunRecord& 
         out += " - " + terminal_line(r.description);
     }
     out += "\n      variant: " + terminal_line(variant_label(run, r.variant)) + "\n";
+    if (const std::string inputs = vars_line(r.vars, k_inputs_chars); !inputs.empty()) {
+        out += "      inputs:  " + terminal_line(inputs) + "\n";
+    }
     out += "      reason:  " + indent_rest(terminal_text(r.reason), 15) + "\n";
     if (r.output && max_output_chars > 0) {
         size_t dropped = 0;
@@ -1205,6 +1221,22 @@ Expected<void> export_run(store::Database& db, int64_t run_id, ExportFormat form
     return out.commit();
 }
 
+Expected<void> add_case_inputs(store::Database& db, int64_t run_id, CaseInputs& inputs) {
+    return store::for_each_result(db, run_id, [&](store::ResultRecord& r) -> Expected<void> {
+        if (!inputs.vars.contains(r.case_id)) {
+            inputs.vars.emplace(r.case_id, vars_line(r.vars, k_html_inputs_chars));
+        }
+        const auto key = std::tuple(run_id, r.variant, r.case_id);
+        if (!inputs.prompts.contains(key)) {
+            size_t dropped = 0;
+            std::string text =
+                head_text(rendered_prompt_text(r.prompt), k_html_prompt_chars, dropped);
+            inputs.prompts.emplace(key, dropped > 0 ? text + "…" : text);
+        }
+        return {};
+    });
+}
+
 std::string run_summary_text(const eval::RunSummary& summary, Colour colour, size_t width) {
     std::vector<TableRow> rows;
     for (const auto& v : summary.variants) {
@@ -1322,6 +1354,53 @@ Expected<std::string> failures_text(store::Database& db, int64_t run_id, size_t 
     }
     if (more > 0) {
         out += fmt::format("... and {} more; see llmops runs show {} --failures\n\n", more, run_id);
+    }
+    return out;
+}
+
+Expected<std::string> failure_lines(store::Database& db, int64_t run_id, size_t limit,
+                                    size_t width) {
+    auto run = LLMOPS_TRY(store::load_run(db, run_id));
+    const bool repeated = repeats(run);
+    std::string lines;
+    size_t failed = 0, errors = 0;
+    auto ok = store::for_each_result(
+        db, run_id,
+        [&](const store::ResultRecord& r) -> Expected<void> {
+            (r.status == "error" ? errors : failed) += 1;
+            if (failed + errors > limit) {
+                return {};
+            }
+            std::string id = r.case_id;
+            if (repeated || r.repeat > 0) {
+                id += fmt::format(" #{}", r.repeat + 1);
+            }
+            std::string line = fmt::format("  {:<5} {}  [{}]",
+                                           r.status == "error" ? "ERROR" : "FAIL", id, r.variant);
+            if (const std::string inputs = vars_line(r.vars, width); !inputs.empty()) {
+                line += "  inputs: " + inputs;
+            }
+            line = terminal_line(line);
+            if (code_point_count(line) > width) {
+                size_t dropped = 0;
+                line = head_text(line, width > 0 ? width - 1 : 0, dropped) + "…";
+            }
+            lines += line + "\n";
+            return {};
+        },
+        store::ResultSelection::not_passed);
+    if (!ok) {
+        return fail(ok.error());
+    }
+    if (failed + errors == 0) {
+        return std::string();
+    }
+    std::string out =
+        fmt::format("\nfailures: {} failed, {} (--failures shows outputs and reasons)\n", failed,
+                    plural(static_cast<int64_t>(errors), "error"));
+    out += lines;
+    if (failed + errors > limit) {
+        out += fmt::format("  ... and {} more\n", failed + errors - limit);
     }
     return out;
 }

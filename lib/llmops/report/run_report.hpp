@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include <llmops/eval/runner.hpp>
+#include <llmops/report/diff_html.hpp>
 #include <llmops/report/prompt_report.hpp>
 #include <llmops/store/database.hpp>
 #include <llmops/store/runs.hpp>
@@ -40,6 +41,11 @@ inline constexpr const char* k_export_format_names = "json, jsonl, csv, xml, md 
 Expected<void> export_run(store::Database& db, int64_t run_id, ExportFormat format,
                           const std::filesystem::path& path);
 
+// Adds what run `run_id`'s cases were given to `inputs`, for its HTML page or a diff's: each
+// case's variables on one line (the first result's) and each result's rendered prompt (its first
+// repeat's), keyed as CaseInputs says. Fails with `io`.
+Expected<void> add_case_inputs(store::Database& db, int64_t run_id, CaseInputs& inputs);
+
 // The terminal summary of a finished run: one row per variant (pass rate, pass, fail, errors,
 // mean score, tokens in/out, cost, latency p50/p95), then totals and notes (stopped by
 // --max-cost, interrupted, cache hits, unpriced calls). Rows fit in `width` columns (labels cut
@@ -52,6 +58,13 @@ std::string run_summary_text(const eval::RunSummary& summary, Colour colour,
 // At most `limit` results (then "... and N more; see llmops runs show RUN").
 Expected<std::string> failures_text(store::Database& db, int64_t run_id, size_t limit,
                                     size_t max_output_chars, Colour colour);
+
+// The failures and errors of run `run_id` on one line each, for `runs show` without
+// --failures: status, case id (and repeat), variant number, and the case's inputs, each line cut
+// to `width` code points with "…". At most `limit` lines (then "... and N more"); "" when nothing
+// failed or errored.
+Expected<std::string> failure_lines(store::Database& db, int64_t run_id, size_t limit,
+                                    size_t width);
 
 // `llmops runs list`: number, status, started, cases, pass rate, cost, tags, suite; each row cut
 // to `width` columns (the suite's path, then the tags, give way).

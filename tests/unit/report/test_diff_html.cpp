@@ -115,22 +115,46 @@ TEST_SUITE("report") {
             CHECK(block.find("\\u003cscript\\u003ealert(1)\\u003c/script\\u003e") !=
                   std::string::npos);
             const auto data = nlohmann::json::parse(block);
-            // Each side's cases once, as [status, output, reason]; each comparison's rows point
-            // into them: [id, description, change, case on side a, case on side b, candidate
-            // fails].
+            // Each side's cases once, as [status, output, reason, prompt]; each comparison's rows
+            // point into them: [id, description, change, case on side a, case on side b,
+            // candidate fails, inputs].
             REQUIRE(data["sides"].size() == 2);
             const auto& base = data["sides"][0];
             const auto& cand = data["sides"][1];
-            CHECK(base[0] == nlohmann::json::array({"pass", k_planted_script, ""}));
-            CHECK(cand[1] == nlohmann::json::array({"fail", k_planted_close, "expected 'yes'"}));
+            CHECK(base[0] == nlohmann::json::array({"pass", k_planted_script, "", ""}));
+            CHECK(cand[1] ==
+                  nlohmann::json::array({"fail", k_planted_close, "expected 'yes'", ""}));
             const auto& table = data["tables"][0];
             CHECK(table["a"] == 0);
             CHECK(table["b"] == 1);
             CHECK(table["rows"] ==
-                  nlohmann::json::parse(R"([["case-0", "", "unchanged pass", 0, 0, 0],
-            ["case-1", "", "regression", 1, 1, 1],
-            ["case-2", "<img src=x onerror=alert(3)>", "regression", 2, 2, 1]])"));
+                  nlohmann::json::parse(R"([["case-0", "", "unchanged pass", 0, 0, 0, ""],
+            ["case-1", "", "regression", 1, 1, 1, ""],
+            ["case-2", "<img src=x onerror=alert(3)>", "regression", 2, 2, 1, ""]])"));
         }
+    }
+
+    TEST_CASE("report::diff_html inputs") {
+        const compare::Side a = plain_side("a", 0, 2, 2, 0.001);
+        const compare::Side b = plain_side("b", 1, 2, 1, 0.001);
+        const compare::Options options;
+        report::CaseInputs inputs;
+        inputs.vars["case-1"] = "q=\"" + k_planted_script + "\"";
+        inputs.prompts[{7, 1, "case-1"}] = "[user]\n" + k_planted_close;
+        const std::string html =
+            report::diff_html({compare::compare(a, b, options)}, options, {{}}, inputs);
+        const std::string block =
+            between(html, "<script type=\"application/json\" id=\"llmops-cases\">", "</script>");
+        CHECK(block.find('<') == std::string::npos);
+        const auto data = nlohmann::json::parse(block);
+        // The inputs close each row (searched with it); the prompt is the candidate's, case-1's.
+        CHECK(data["tables"][0]["rows"][1][6] == "q=\"" + k_planted_script + "\"");
+        CHECK(data["tables"][0]["rows"][0][6] == "");
+        CHECK(data["sides"][1][1][3] == "[user]\n" + k_planted_close);
+        CHECK(data["sides"][0][1][3] == "");
+        CHECK(html.find("<th>case</th><th>inputs</th>") != std::string::npos);
+        CHECK(html.find("search ids, descriptions, inputs, outputs and reasons") !=
+              std::string::npos);
     }
 
     TEST_CASE("report::diff_html prompt diff") {
@@ -149,6 +173,54 @@ TEST_SUITE("report") {
                         "<span class=\"same\"> same</span>\n</pre>") != std::string::npos);
         c.prompt_diff.clear();
         CHECK(report::diff_html({c}, options, {{}}).find("prompt-diff\">") == std::string::npos);
+    }
+
+    TEST_CASE("report::diff_html prompt change as a line diff of the prompts' texts") {
+        compare::Side a = plain_side("a", 0, 2, 2, 0.001);
+        compare::Side b = plain_side("b", 1, 2, 2, 0.001);
+        a.prompt_label = "qa@1";
+        b.prompt_label = "qa@2";
+        a.prompt_content = R"({"messages": [{"role": "system", "content": "Be brief.\nUse <b>."},
+            {"role": "user", "content": "{{q}}"}], "variables": {}})";
+        b.prompt_content = R"({"messages": [{"role": "system", "content": "Be thorough.\nUse <b>."},
+            {"role": "user", "content": "{{q}}"}], "variables": {}})";
+        const compare::Options options;
+        compare::Comparison c = compare::compare(a, b, options);
+        c.prompt_diff = "the contents' diff, as JSON";
+        const std::string html = report::diff_html({c}, options, {{}});
+        const std::string diff = between(html, "<pre class=\"text\">", "</pre>");
+        CHECK(diff == "<span class=\"file\">--- qa@1</span>\n"
+                      "<span class=\"file\">+++ qa@2</span>\n"
+                      "<span class=\"hunk\">@@ -1,5 +1,5 @@</span>\n"
+                      "<span class=\"same\"> [system]</span>\n"
+                      "<span class=\"del\">-Be brief.</span>\n"
+                      "<span class=\"add\">+Be thorough.</span>\n"
+                      "<span class=\"same\"> Use &lt;b&gt;.</span>\n"
+                      "<span class=\"same\"> </span>\n"
+                      "<span class=\"same\"> [user]</span>\n");
+    }
+
+    TEST_CASE("report::run_html of one variant") {
+        const std::vector<compare::Side> sides{plain_side("only", 0, 3, 2, 0.001)};
+        report::CaseInputs inputs;
+        inputs.vars["case-2"] = "lang=\"fr\"";
+        inputs.prompts[{7, 0, "case-2"}] = "[user]\nSay it in French";
+        const std::string html = report::run_html("run 7", sides, {}, {}, inputs);
+        SUBCASE("no chart for a single point") {
+            CHECK(html.find("<svg") == std::string::npos);
+            CHECK(html.find("<td>variant</td>") != std::string::npos);
+        }
+        SUBCASE("each case with its inputs, status, output, reason and prompt") {
+            const auto data = nlohmann::json::parse(between(
+                html, "<script type=\"application/json\" id=\"llmops-cases\">", "</script>"));
+            CHECK(data["tables"][0]["rows"][2] ==
+                  nlohmann::json::parse(R"(["case-2", "", "fail", 2, -1, 1, "lang=\"fr\""])"));
+            CHECK(data["sides"][0][2] ==
+                  nlohmann::json::array(
+                      {"fail", "answer 2", "expected 'yes'", "[user]\nSay it in French"}));
+            CHECK(html.find("<th>case</th><th>inputs</th><th>status</th><th>output</th>") !=
+                  std::string::npos);
+        }
     }
 
     TEST_CASE("report::diff_html Content-Security-Policy") {
@@ -226,8 +298,10 @@ TEST_SUITE("report") {
             compare::Side free_a = plain_side("a", 0, 4, 4, 0);
             for (auto& sc : free_a.cases)
                 sc.results[0].cost_usd.reset();
+            compare::Side free_b = free_a;
+            free_b.variant = 1;
             const std::string none =
-                report::diff_html({compare::compare(free_a, free_a, options)}, options, {{}});
+                report::diff_html({compare::compare(free_a, free_b, options)}, options, {{}});
             CHECK(none.find("no cost against quality chart") != std::string::npos);
             CHECK(none.find("id=\"chart-pass-rate\"") != std::string::npos);
         }

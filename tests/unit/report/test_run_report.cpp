@@ -20,6 +20,8 @@
 #include <nlohmann/json.hpp>
 
 #include <llmops/eval/runner.hpp>
+#include <llmops/report/escape.hpp>
+#include <llmops/report/grid_report.hpp>
 #include <llmops/store/schema.hpp>
 #include <llmops/util/files.hpp>
 #include <llmops/util/strings.hpp>
@@ -153,6 +155,9 @@ store::Database build_runs(const TempDir& dir) {
         nasty.score = 0.5;
         nasty.reason = "expected output to contain \"safe\"\nand not \"<script>\"";
         nasty.finish_reason = "length";
+        // Inputs with what each format must escape: a newline, a terminal escape, a table pipe,
+        // markup, a mention.
+        nasty.vars = json{{"question", "What is 2+2?\n\x1b[31m | <b>@team</b>"}, {"lang", "fr"}};
         add(nasty);
         add(result(0, 1, 1, "pass", "a safe answer"));
         auto error = result(0, 2, 0, "error", std::nullopt);
@@ -404,6 +409,9 @@ TEST_SUITE("report") {
             CHECK(text.find("| summarize@2 &#124; local &#124; llama |") != std::string::npos);
             CHECK(text.find("**Case:** @&#8203;team -1 &lt;b&gt;bold&lt;/b&gt;\n") !=
                   std::string::npos);
+            CHECK(text.find("**Inputs:** lang=&quot;fr&quot;, question=&quot;What is "
+                            "2+2?&#92;n&#92;u001b&#91;31m &#124; "
+                            "&lt;b&gt;@&#8203;team&lt;/b&gt;&quot;\n") != std::string::npos);
         }
         SUBCASE("shows at most 50 failures") {
             auto db = failing_run(dir, 60, "x");
@@ -487,6 +495,8 @@ TEST_SUITE("report") {
             REQUIRE(text.has_value());
             check_golden("failures.txt", *text);
             CHECK(text->find('\x1b') == std::string::npos);
+            CHECK(text->find("      inputs:  lang=\"fr\", question=\"What is 2+2?\\n\\u001b[31m | "
+                             "<b>@team</b>\"\n") != std::string::npos);
         }
         SUBCASE("stops at the limit, saying how many more there are") {
             auto text = report::failures_text(db, 1, 1, 10, report::Colour::off);
@@ -500,6 +510,49 @@ TEST_SUITE("report") {
             auto text = report::failures_text(db, 7, 10, 10, report::Colour::off);
             REQUIRE_FALSE(text.has_value());
             CHECK(text.error().message() == "no run 7");
+        }
+    }
+
+    TEST_CASE("report::run_grid") {
+        TempDir dir;
+        auto db = build_runs(dir);
+        SUBCASE("a terminal's grid: a row per case and repeat, cut to the width, never wrapped") {
+            for (size_t width : {1, 5, 12, 40, 80, 120, 200}) {
+                auto text = report::run_grid(db, 1, {report::GridFormat::terminal, width});
+                REQUIRE_OK(text);
+                if (width == 120) {
+                    check_golden("grid.txt", *text);
+                }
+                CHECK(text->find('\x1b') == std::string::npos);
+                size_t lines = 0;
+                for (const auto& line : util::split(*text, '\n')) {
+                    INFO(width << ": " << line);
+                    CHECK(report::code_point_count(line) <= width);
+                    lines += line.empty() ? 0 : 1;
+                }
+                CHECK(lines == 7); // the header and 3 cases x 2 repeats
+            }
+        }
+        SUBCASE("statuses coloured on a terminal that wants colour") {
+            auto text =
+                report::run_grid(db, 1, {report::GridFormat::terminal, 120, report::Colour::on});
+            REQUIRE_OK(text);
+            CHECK(text->find("\x1b[31mFAIL\x1b[0m") != std::string::npos);
+        }
+        SUBCASE("Markdown and CSV for files") {
+            auto md = report::run_grid(db, 1, {report::GridFormat::markdown});
+            REQUIRE_OK(md);
+            check_golden("grid.md", *md);
+            auto csv = report::run_grid(db, 1, {report::GridFormat::csv});
+            REQUIRE_OK(csv);
+            check_golden("grid.csv", *csv);
+            CHECK(csv->find(",FAIL,") == std::string::npos); // statuses as stored: fail
+            CHECK(csv->find("\"lang=\"\"fr\"\", question=\"\"What is 2+2?") != std::string::npos);
+        }
+        SUBCASE("fails for an unknown run") {
+            auto text = report::run_grid(db, 9, {});
+            REQUIRE_FALSE(text.has_value());
+            CHECK(text.error().message() == "no run 9");
         }
     }
 
@@ -521,6 +574,13 @@ TEST_SUITE("report") {
             auto run = store::load_run(db, 1);
             REQUIRE(run.has_value());
             check_golden("run_show.txt", report::run_show_text(*run));
+            auto failures = report::failure_lines(db, 1, 3, 80);
+            REQUIRE_OK(failures);
+            check_golden("run_show_failures.txt", *failures);
+            CHECK(failures->find('\x1b') == std::string::npos);
+            for (const auto& line : util::split(*failures, '\n')) {
+                CHECK(report::code_point_count(line) <= 80);
+            }
             check_golden("run_show.json", report::run_show_json(*run));
         }
         SUBCASE("a run without a summary says how to complete it") {
