@@ -10,7 +10,6 @@ namespace {
 
 using nlohmann::json;
 
-
 json interval_json(const std::optional<stats::Interval>& i) {
     return i ? json::array({i->lower, i->upper}) : json();
 }

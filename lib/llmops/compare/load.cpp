@@ -20,7 +20,6 @@ namespace {
 
 using nlohmann::json;
 
-
 // The string member `key` of `object`, or `fallback` when it is absent or not a string. For the
 // parts of a run read only for notes (its provenance), which may hold anything.
 std::string string_or(const json& object, const char* key, std::string fallback) {
@@ -151,8 +150,7 @@ Expected<std::map<std::string, double>> metrics_of(const json& assertions, std::
 
 // Adds a result to the side's cases (results arrive grouped by case, in case order).
 void add_result(Side& side, std::map<std::string, size_t>& index, const std::string& case_id,
-                const std::string& description, int64_t position, CaseResult r,
-                const json& vars) {
+                const std::string& description, int64_t position, CaseResult r, const json& vars) {
     auto it = index.find(case_id);
     if (it == index.end()) {
         it = index.emplace(case_id, side.cases.size()).first;
@@ -225,16 +223,16 @@ Expected<CaseResult> case_result_of(const store::ResultRecord& r, const std::str
     c.cost_usd = r.cost_usd;
     c.latency_ms = r.latency_ms;
     c.cached = r.cached;
-    auto metrics = LLMOPS_TRY(metrics_of(r.assertions,
-                                         fmt::format("{}, case '{}', variant {}, repeat {}",
-                                                     name, r.case_id, r.variant, r.repeat),
-                                         "assertions"));
+    auto metrics = LLMOPS_TRY(metrics_of(
+        r.assertions,
+        fmt::format("{}, case '{}', variant {}, repeat {}", name, r.case_id, r.variant, r.repeat),
+        "assertions"));
     c.metrics = std::move(metrics);
     c.judge_calls = r.judge_calls;
     c.judge_input_tokens = r.judge_input_tokens;
     c.judge_output_tokens = r.judge_output_tokens;
     c.judge_cost_usd = r.judge_cost_usd;
-return c;
+    return c;
 }
 
 Expected<std::vector<Side>> load_stored(store::Database& db, const SideRef& ref) {

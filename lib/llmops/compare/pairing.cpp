@@ -85,11 +85,11 @@ const SideCase* partner(const SideCase& a, const Side& baseline, const Side& can
     // A case paired by its inputs is not also paired by id; nor are two positional ids of
     // different inputs ("case-3" was another row before a row was inserted above it).
     const auto unique_b = counts_a.find(b.vars.dump());
-    const bool b_by_inputs = counts_b.at(b.vars.dump()) == 1 && unique_b != counts_a.end() &&
-                             unique_b->second == 1;
-    const bool positional = (baseline.case_ids == CaseIds::positional ||
-                             candidate.case_ids == CaseIds::positional) &&
-                            is_positional_id(a.id);
+    const bool b_by_inputs =
+        counts_b.at(b.vars.dump()) == 1 && unique_b != counts_a.end() && unique_b->second == 1;
+    const bool positional =
+        (baseline.case_ids == CaseIds::positional || candidate.case_ids == CaseIds::positional) &&
+        is_positional_id(a.id);
     if (b_by_inputs || (positional && !same_inputs(a, b))) {
         return nullptr;
     }
@@ -107,8 +107,8 @@ std::vector<CasePair> pair_by_inputs(const Side& baseline, const Side& candidate
     std::set<const SideCase*> taken;
     std::vector<CasePair> out;
     for (const auto& a : baseline.cases) {
-        const SideCase* b = partner(a, baseline, candidate, counts_a, counts_b, by_inputs,
-                                    by_case_id, taken);
+        const SideCase* b =
+            partner(a, baseline, candidate, counts_a, counts_b, by_inputs, by_case_id, taken);
         if (b != nullptr) {
             taken.insert(b);
         }

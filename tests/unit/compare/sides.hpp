@@ -14,8 +14,8 @@ namespace llmops::test::sides {
 using nlohmann::json;
 
 // A result of `status` (pass and fail score 1 and 0, an error none).
-inline compare::CaseResult result(std::string status, std::string output = "ok", double cost = 0.001,
-                           double latency = 100, int repeat = 0) {
+inline compare::CaseResult result(std::string status, std::string output = "ok",
+                                  double cost = 0.001, double latency = 100, int repeat = 0) {
     compare::CaseResult r;
     r.repeat = repeat;
     r.status = std::move(status);
@@ -44,8 +44,8 @@ inline compare::Side side(std::string name, std::string label) {
 }
 
 // Adds case `id` to `s`.
-inline void add_case(compare::Side& s, const std::string& id, std::vector<compare::CaseResult> results,
-              json vars = json::object()) {
+inline void add_case(compare::Side& s, const std::string& id,
+                     std::vector<compare::CaseResult> results, json vars = json::object()) {
     s.cases.push_back(
         {id, "", static_cast<int64_t>(s.cases.size()), std::move(results), std::move(vars)});
 }

@@ -479,6 +479,14 @@ TEST_SUITE("compare") {
             REQUIRE_OK(sides);
             CHECK(sides->front().judge == "? (j , samples 1)");
             CHECK(sides->front().prompt_content == "");
+            CHECK(sides->front().case_ids == compare::CaseIds::positional);
+            doc["run"]["provenance"] = {{"case_ids", "content"}};
+            doc["results"][0]["vars"] = {{"q", "What is 2+2?"}};
+            sides = load_export(dir, doc.dump());
+            REQUIRE_OK(sides);
+            CHECK(sides->front().case_ids == compare::CaseIds::content);
+            CHECK(sides->front().cases[0].vars == json{{"q", "What is 2+2?"}});
+            CHECK(sides->front().cases[1].vars == json::object());
         }
         SUBCASE("nesting deeper than 512 levels is refused when read") {
             auto doc = export_doc();

@@ -52,7 +52,8 @@ TEST_SUITE("compare") {
             add_case(a, "c" + std::to_string(i), repeats(3, i == 3 ? "fail" : "pass"));
             add_case(b, "c" + std::to_string(i), repeats(3, i == 3 ? "fail" : "pass"));
         }
-        b.cases[0].results = {result("fail", "x", 0.001, 100, 0), result("pass", "x", 0.001, 100, 1),
+        b.cases[0].results = {result("fail", "x", 0.001, 100, 0),
+                              result("pass", "x", 0.001, 100, 1),
                               result("error", "", 0.001, 100, 2)};
         b.cases[1].results[2].status = "fail"; // c1: 2 of 3
         const auto c = compare::compare(a, b, {});
@@ -80,8 +81,10 @@ TEST_SUITE("compare") {
         const auto* rate = compare::compare(a, b, {}).metric("pass rate");
         REQUIRE(rate != nullptr);
         // Wilson(13, 15), the design effect (< 1) clamped to 1 (tests/unit/stats/test_clustered).
-        CHECK(rate->candidate_interval->lower == doctest::Approx(0.6211801716767764).epsilon(1e-12));
-        CHECK(rate->candidate_interval->upper == doctest::Approx(0.9626387408969346).epsilon(1e-12));
+        CHECK(rate->candidate_interval->lower ==
+              doctest::Approx(0.6211801716767764).epsilon(1e-12));
+        CHECK(rate->candidate_interval->upper ==
+              doctest::Approx(0.9626387408969346).epsilon(1e-12));
         // All pass: Wilson(5, 5), each case counted once: not of zero width.
         CHECK(rate->baseline_interval->lower == doctest::Approx(0.5655175352168254).epsilon(1e-12));
         CHECK(rate->baseline_interval->upper == 1.0);
@@ -146,8 +149,8 @@ TEST_SUITE("compare") {
         auto a = side("run 1", "a");
         auto b = side("run 2", "b");
         for (int i = 0; i < 50; ++i) {
-            const bool pa = i < 32;                          // 30 pass on both, 2 regress,
-            const bool pb = i < 30 || (i >= 32 && i < 41);   // 9 fixed, 9 fail on both
+            const bool pa = i < 32;                        // 30 pass on both, 2 regress,
+            const bool pb = i < 30 || (i >= 32 && i < 41); // 9 fixed, 9 fail on both
             add_case(a, "c" + std::to_string(i), {result(pa ? "pass" : "fail")});
             add_case(b, "c" + std::to_string(i), {result(pb ? "pass" : "fail")});
         }
