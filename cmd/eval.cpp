@@ -15,12 +15,15 @@
 #include <llmops/eval/inputs.hpp>
 #include <llmops/eval/runner.hpp>
 #include <llmops/eval/suite.hpp>
+#include <llmops/eval/validate.hpp>
 #include <llmops/prompt/render.hpp>
 #include <llmops/report/estimate_report.hpp>
 #include <llmops/report/run_report.hpp>
 #include <llmops/store/runs.hpp>
+#include <llmops/store/schema.hpp>
 #include <llmops/util/files.hpp>
 #include <llmops/util/money.hpp>
+#include <llmops/util/term.hpp>
 
 namespace llmops::cmd {
 
@@ -129,28 +132,43 @@ private:
     std::chrono::steady_clock::time_point m_last{};
 };
 
-// `--validate`: everything but the calls. Renders every prompt with every case's variables so a
-// missing variable is found now, not after spending money.
-Expected<int> validate(const Context& ctx, const eval::Suite& suite) {
+// An empty store in memory: what a command reads where there is no project, writing nothing.
+Expected<store::Database> empty_store() {
+    auto db = LLMOPS_TRY(store::Database::open(":memory:", store::OpenMode::read_write));
+    LLMOPS_TRY(store::migrate(db));
+    return db;
+}
+
+// `--validate`: everything a run checks before its first call, and no call: every case is
+// rendered against every prompt, the providers and the judge are created, the prices and the
+// filters read. Every problem is printed (up to 20), exit 2. Nothing is written: without a
+// project the store is an empty one in memory.
+Expected<int> validate(const Context& ctx, const eval::Suite& suite, const eval::RunOptions& run) {
     auto open = LLMOPS_TRY(open_project_if_any(ctx));
-    int64_t store_refs = 0;
-    for (const auto& p : suite.prompts) {
-        store_refs += p.kind == eval::PromptEntry::Kind::store_ref ? 1 : 0;
+    std::optional<store::Database> scratch;
+    if (!open) {
+        scratch = LLMOPS_TRY(empty_store());
     }
-    if (store_refs > 0 && !open) {
-        return fail(ErrorCode::not_found,
-                    "{}: the suite names prompts in the store, but there is no project here (run "
-                    "'llmops init')",
-                    suite.path.string());
+    store::Database& db = open ? open->db : *scratch;
+    std::optional<std::filesystem::path> prices;
+    if (open) {
+        prices = open->project.dir / "prices.yaml";
     }
-    const int64_t calls =
-        static_cast<int64_t>(suite.prompts.size() * suite.providers.size() * suite.tests.size()) *
-        suite.repeat;
-    LLMOPS_TRY(
-        print(fmt::format("{}: ok: {} prompt(s) x {} provider(s) x {} case(s) x {} repeat(s) = "
-                          "{} call(s)\n",
-                          suite.path.string(), suite.prompts.size(), suite.providers.size(),
-                          suite.tests.size(), suite.repeat, calls)));
+    auto v = LLMOPS_TRY(eval::validate_suite(db, suite, run, prices, provider::process_env()));
+    if (!v.ok()) {
+        for (const auto& problem : v.problems) {
+            std::fprintf(stderr, "llmops: error: %s\n", problem.message().c_str());
+        }
+        if (v.more_problems > 0) {
+            std::fprintf(stderr, "llmops: error: and %lld more problem(s)\n",
+                         static_cast<long long>(v.more_problems));
+        }
+        return k_exit_usage;
+    }
+    LLMOPS_TRY(print(
+        fmt::format("{}: ok: {} prompt(s) x {} provider(s) x {} case(s) x {} repeat(s) = "
+                    "{} call(s)\n",
+                    suite.path.string(), v.prompts, v.providers, v.cases, v.repeat, v.calls())));
     return k_exit_ok;
 }
 
@@ -160,8 +178,11 @@ Expected<int> validate(const Context& ctx, const eval::Suite& suite) {
 int exit_code_for(const eval::RunSummary& s, const EvalOptions& o, const eval::Suite& suite,
                   std::vector<std::string>& notes) {
     if (s.interrupted) {
-        notes.push_back("interrupted: finished results are stored; 'llmops eval --resume " +
-                        std::to_string(s.run_id) + "' completes the run");
+        // The text summary's notes say it already: the hint is printed once.
+        if (o.json) {
+            notes.push_back("interrupted: finished results are stored; 'llmops eval --resume " +
+                            std::to_string(s.run_id) + "' completes the run");
+        }
         return k_exit_interrupted;
     }
     const int64_t errors = s.total(&eval::VariantSummary::errors);
@@ -246,9 +267,6 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
     for (const auto& w : suite.warnings) {
         std::fprintf(stderr, "llmops: warning: %s\n", w.c_str());
     }
-    if (o.validate) {
-        return validate(ctx, suite);
-    }
     eval::RunOptions run;
     run.concurrency = o.concurrency;
     run.cache_mode = o.no_cache ? provider::CacheMode::refresh : provider::CacheMode::use;
@@ -292,6 +310,13 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
             LLMOPS_TRY(eval::check_outputs({*o.record}, inputs, store_dir, "--record"));
         }
     }
+    if (o.validate) {
+        return validate(ctx, suite, run);
+    }
+    if (!ctx.project() && !o.estimate) { // a missing key must not leave .llmops/ behind
+        auto scratch = LLMOPS_TRY(empty_store());
+        LLMOPS_TRY(eval::check_configuration(scratch, suite, run, provider::process_env()));
+    }
     auto open = LLMOPS_TRY(open_or_create_project(ctx));
     if (o.failing) {
         run.filter.failing_run = LLMOPS_TRY(store::resolve_run(open.db, *o.failing));
@@ -334,7 +359,10 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
         const auto colour = report_on_stdout ? report::Colour::off : stdout_colour();
         auto failures =
             LLMOPS_TRY(report::failures_text(open.db, summary->run_id, 20, 400, colour));
-        const std::string text = failures + report::run_summary_text(*summary, colour);
+        const std::string text =
+            failures +
+            report::run_summary_text(*summary, colour,
+                                     util::terminal_width(report_on_stdout ? stderr : stdout));
         if (report_on_stdout) {
             std::fflush(stdout);
             std::fputs(text.c_str(), stderr);

@@ -4,6 +4,8 @@
 
 #include "cli.hpp"
 
+#include <llmops/util/term.hpp>
+
 #include <llmops/eval/inputs.hpp>
 #include <llmops/eval/runner.hpp>
 #include <llmops/report/run_report.hpp>
@@ -27,7 +29,8 @@ void add_list(CLI::App& group, Context& ctx) {
         ctx.action = [&ctx, o]() -> Expected<int> {
             auto open = LLMOPS_TRY(open_project(ctx));
             auto runs = LLMOPS_TRY(store::list_runs(open.db, o->limit));
-            return print_ok(o->json ? report::runs_list_json(runs) : report::runs_list_text(runs));
+            return print_ok(o->json ? report::runs_list_json(runs)
+                                    : report::runs_list_text(runs, util::terminal_width(stdout)));
         };
     });
 }
@@ -53,7 +56,7 @@ void add_show(CLI::App& group, Context& ctx) {
             if (o->json) {
                 return print_ok(report::run_show_json(run));
             }
-            std::string text = report::run_show_text(run);
+            std::string text = report::run_show_text(run, util::terminal_width(stdout));
             if (o->failures) {
                 text +=
                     LLMOPS_TRY(report::failures_text(open.db, id, SIZE_MAX, 2000, stdout_colour()));

@@ -8,6 +8,7 @@
 #include <iterator>
 #include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <doctest/doctest.h>
@@ -99,6 +100,53 @@ TEST_SUITE("cli") {
             CHECK(bad.err.starts_with("llmops: error: bad.yaml"));
             CHECK(bad.err.find("did you mean 'contains'?") != std::string::npos);
         }
+        SUBCASE("--validate finds what eval would refuse, every problem, and writes nothing") {
+            const std::map<std::string, std::string> no_keys{{"OPENAI_API_KEY", "\x01unset"},
+                                                             {"LLMOPS_JUDGE", "\x01unset"},
+                                                             {"ANTHROPIC_API_KEY", "\x01unset"}};
+            dir.write("suite.yaml", "prompts: ['Say {{word}}']\nproviders: [echo]\ntests:\n"
+                                    "  - vars: {word: hi}\n  - vars: {other: x}\n"
+                                    "  - vars: {word: yo}\n"
+                                    "    assert: [{type: llm-rubric, value: polite}]\n");
+            const auto r = llmops(dir.path(), {"eval", "--validate", "suite.yaml"}, no_keys);
+            CHECK(r.exit_code == 2);
+            CHECK(r.out.empty());
+            CHECK(r.err == "llmops: error: suite.yaml: model-graded assertions (llm-rubric) need a "
+                           "judge model: pass --judge PROVIDER, set 'judge: {provider: ...}' in "
+                           "the suite, or set LLMOPS_JUDGE\n"
+                           "llmops: error: suite.yaml: tests[1]: inline: missing variable "
+                           "'word'\n");
+            dir.write("p.json", "{not json");
+            dir.write("json.yaml", "prompts: ['file://p.json']\nproviders: [echo]\n");
+            const auto json_prompt = llmops(dir.path(), {"eval", "--validate", "json.yaml"});
+            CHECK(json_prompt.exit_code == 2);
+            CHECK(json_prompt.err.find("'p.json' must hold a JSON list") != std::string::npos);
+            // Twenty-five cases without their variable: twenty lines, then how many more.
+            std::string many = "prompts: ['Say {{word}}']\nproviders: [echo]\ntests:\n";
+            for (int i = 0; i < 25; ++i) {
+                many += "  - vars: {n: " + std::to_string(i) + "}\n";
+            }
+            dir.write("many.yaml", many);
+            const auto capped = llmops(dir.path(), {"eval", "--validate", "many.yaml"});
+            CHECK(capped.exit_code == 2);
+            CHECK(std::count(capped.err.begin(), capped.err.end(), '\n') == 21);
+            CHECK(capped.err.ends_with("llmops: error: and 5 more problem(s)\n"));
+            // The run itself refuses the same suite before it creates a project.
+            const auto run = llmops(dir.path(), {"eval", "suite.yaml"}, no_keys);
+            CHECK(run.exit_code == 2);
+            CHECK(run.err.find("need a judge model") != std::string::npos);
+            CHECK_FALSE(std::filesystem::exists(dir.path() / ".llmops"));
+        }
+        SUBCASE("a missing API key fails the eval before .llmops/ is created") {
+            dir.write("suite.yaml", "prompts: ['Say hi {{x}}']\nproviders: [openai:gpt-4o-mini]\n"
+                                    "tests: [{vars: {x: 1}}]\n");
+            const auto r =
+                llmops(dir.path(), {"eval", "suite.yaml"}, {{"OPENAI_API_KEY", "\x01unset"}});
+            CHECK(r.exit_code == 2);
+            CHECK(r.err == "llmops: error: provider 'openai:gpt-4o-mini': OPENAI_API_KEY is not "
+                           "set\n");
+            CHECK_FALSE(std::filesystem::exists(dir.path() / ".llmops"));
+        }
         SUBCASE("-o writes every report format; runs export writes them again") {
             dir.write("suite.yaml", echo_suite(2, {0}));
             const auto r = llmops(dir.path(), {"eval", "suite.yaml", "-o", "r.json", "-o", "r.csv",
@@ -157,9 +205,9 @@ TEST_SUITE("cli") {
             dir.write("suite.yaml", "prompts: ['Say hi']\nproviders: ['replay:rec.jsonl']\n");
             const auto r = llmops(dir.path(), {"eval", "suite.yaml"});
             CHECK(r.exit_code == 2);
-            CHECK(r.err.ends_with(
-                "\nllmops: error: provider 'replay:rec.jsonl': " + (dir / "rec.jsonl").string() +
-                ":1:513: nesting deeper than 512 levels\n"));
+            CHECK(r.err ==
+                  "llmops: error: provider 'replay:rec.jsonl': " + (dir / "rec.jsonl").string() +
+                      ":1:513: nesting deeper than 512 levels\n");
         }
     }
 
@@ -293,6 +341,108 @@ TEST_SUITE("cli") {
                        "'{{#items}}'\n") != std::string::npos);
         CHECK(r.err.find("unclosed section") != std::string::npos);
         CHECK(stored_results(dir.path()) <= 0);
+    }
+
+    TEST_CASE(
+        "cli::eval says each thing once: one block for identical errors, one interrupt hint") {
+        TempDir dir;
+        std::string cases = "tests:\n";
+        for (int i = 0; i < 12; ++i) {
+            cases += "  - vars: {x: " + std::to_string(i) + "}\n";
+        }
+        SUBCASE("twelve results with the same error are one block naming the first cases") {
+            dir.write("suite.yaml", "prompts: ['Say {{x}}']\nproviders: ['exec:false']\n" + cases);
+            const auto r = llmops(dir.path(), {"eval", "suite.yaml"});
+            CHECK(r.exit_code == 3);
+            CHECK(r.out.starts_with("ERROR 12 results with one error\n"
+                                    "      variant: Say {{x}} | exec:false\n"
+                                    "      reason:  provider 'exec:false': exec:false: exited "
+                                    "with status 1\n"
+                                    "      cases:   "));
+            CHECK(r.out.find("…\n\n#  VARIANT") != std::string::npos);
+            size_t blocks = 0;
+            for (size_t at = r.out.find("ERROR"); at != std::string::npos;
+                 at = r.out.find("ERROR", at + 1)) {
+                ++blocks;
+            }
+            CHECK(blocks == 2); // the block and the table's column
+        }
+        SUBCASE("an interrupted run prints its --resume hint once") {
+            // The provider interrupts llmops itself, as a Ctrl-C would.
+            dir.write("int.sh", "#!/bin/sh\nkill -INT $PPID\necho ok\n");
+            std::filesystem::permissions(dir.path() / "int.sh", std::filesystem::perms::owner_all);
+            dir.write("suite.yaml",
+                      "prompts: ['Say {{x}}']\nproviders: ['exec:./int.sh']\n" + cases);
+            const auto r = llmops(dir.path(), {"eval", "suite.yaml", "-j", "1"});
+            CHECK(r.exit_code == 130);
+            const std::string all = r.out + r.err;
+            size_t hints = 0;
+            for (size_t at = all.find("--resume 1"); at != std::string::npos;
+                 at = all.find("--resume 1", at + 1)) {
+                ++hints;
+            }
+            CHECK(hints == 1);
+        }
+    }
+
+    TEST_CASE("cli::eval an unpriced cost is unknown, never $0: text, JSON and runs list") {
+        TempDir dir;
+        dir.write("ok.sh", "#!/bin/sh\necho ok\n");
+        std::filesystem::permissions(dir.path() / "ok.sh", std::filesystem::perms::owner_all);
+        dir.write("suite.yaml", "prompts: ['Say {{x}}']\nproviders: ['exec:./ok.sh']\n"
+                                "tests:\n  - vars: {x: 1}\n  - vars: {x: 2}\n");
+        const auto text = llmops(dir.path(), {"eval", "suite.yaml"});
+        CHECK(text.exit_code == 0);
+        CHECK(text.out.find(" unknown ") != std::string::npos);
+        CHECK(text.out.find("$0 ") == std::string::npos);
+        const auto doc =
+            nlohmann::json::parse(llmops(dir.path(), {"eval", "suite.yaml", "--json"}).out);
+        CHECK(doc["variants"][0]["cost_usd"].is_null());
+        CHECK(doc["variants"][0]["unpriced"] == 2);
+        const auto list =
+            nlohmann::json::parse(llmops(dir.path(), {"runs", "list", "--json"}).out)["runs"];
+        CHECK(list[0]["cost_usd"].is_null());
+        CHECK(list[0]["unpriced"] == 2);
+        CHECK(llmops(dir.path(), {"runs", "list"}).out.find("unknown") != std::string::npos);
+    }
+
+    TEST_CASE("cli::eval tables fit the terminal: COLUMNS, labels cut from the prompt side") {
+        TempDir dir;
+        dir.write(
+            "suite.yaml",
+            "prompts: ['What is {{a}} plus {{b}}? Answer with one number and nothing else.']\n"
+            "providers: [echo, {id: echo, label: a-model-with-a-long-name}]\n"
+            "tests:\n  - vars: {a: 1, b: 2}\n");
+        const auto width_of = [](const std::string& line) {
+            return static_cast<size_t>(std::count_if(line.begin(), line.end(), [](char c) {
+                return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+            }));
+        };
+        for (const size_t columns : {60, 80, 120}) {
+            CAPTURE(columns);
+            const auto r =
+                llmops(dir.path(), {"eval", "suite.yaml"}, {{"COLUMNS", std::to_string(columns)}});
+            REQUIRE(r.exit_code == 0);
+            const size_t table = r.out.find("#  VARIANT");
+            REQUIRE(table != std::string::npos);
+            std::istringstream lines(r.out.substr(table));
+            int rows = 0;
+            for (std::string line; std::getline(lines, line) && !line.starts_with("run ");) {
+                CHECK(width_of(line) <= columns);
+                ++rows;
+            }
+            CHECK(rows == 4); // header, two variants, total
+            // The `#` that diff RUN:N takes; the provider side of a label always survives.
+            CHECK(r.out.find("\n0  What ") != std::string::npos);
+            CHECK(r.out.find("… | echo ") != std::string::npos);
+            CHECK(r.out.find("-a-long-name ") != std::string::npos);
+            const auto list =
+                llmops(dir.path(), {"runs", "list"}, {{"COLUMNS", std::to_string(columns)}});
+            std::istringstream list_lines(list.out);
+            for (std::string line; std::getline(list_lines, line);) {
+                CHECK(width_of(line) <= std::max<size_t>(columns, 95));
+            }
+        }
     }
 
     TEST_CASE("cli::eval stops when the provider is down") {

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <llmops/util/hash.hpp>
+#include <llmops/util/json.hpp>
 #include <llmops/util/strings.hpp>
 
 namespace llmops::eval {
@@ -83,14 +85,67 @@ Expected<std::vector<Combination>> expand(json vars, bool disabled, std::string_
     return combos;
 }
 
+// What identifies an assertion in a content id: everything parsed from its entry but where
+// it was written.
+json assertion_identity(const AssertionSpec& a) {
+    json children = json::array();
+    for (const auto& child : a.children) {
+        children.push_back(assertion_identity(child));
+    }
+    return {{"type", a.type},     {"negate", a.negate},
+            {"value", a.value},   {"threshold", a.threshold ? json(*a.threshold) : json()},
+            {"weight", a.weight}, {"metric", a.metric},
+            {"config", a.config}, {"children", std::move(children)}};
+}
+
+// The first 12 hex digits of the SHA-256 of the case's own variables (`own`: the names the case
+// itself sets, in order; values read from `vars`) as a canonical JSON object, followed, when
+// `asserts` is given, by its assertions.
+std::string content_digest(const json& vars, const std::vector<std::string>& own,
+                           const std::vector<AssertionSpec>* asserts) {
+    util::Sha256 hash;
+    hash.update("{");
+    for (size_t i = 0; i < own.size(); ++i) {
+        hash.update(i == 0 ? "" : ",");
+        hash.update(util::canonical_json(own[i]));
+        hash.update(":");
+        hash.update(util::canonical_json(vars[own[i]]));
+    }
+    hash.update("}");
+    if (asserts != nullptr) {
+        json list = json::array();
+        for (const auto& a : *asserts) {
+            list.push_back(assertion_identity(a));
+        }
+        hash.update(util::canonical_json(list));
+    }
+    return hash.hex_digest().substr(0, 12);
+}
+
 } // namespace
 
 namespace detail {
 
+std::string CaseFinalizer::content_id(const json& vars, const std::vector<std::string>& own,
+                                      const std::vector<AssertionSpec>& asserts) {
+    std::string by_vars = content_digest(vars, own, nullptr);
+    std::string full = content_digest(vars, own, &asserts);
+    auto seen = m_content_ids.find(full);
+    if (seen != m_content_ids.end()) { // the same variables and assertions as a case before
+        return fmt::format("{}#{}", seen->second.first, ++seen->second.second);
+    }
+    // The same variables as a case before, other assertions: the digest of both tells them apart.
+    std::string id = m_var_digests.insert(by_vars).second ? std::move(by_vars) : full;
+    m_content_ids.emplace(std::move(full), std::pair{id, int64_t{1}});
+    return id;
+}
+
 Expected<void> CaseFinalizer::add(CaseDraft draft, std::deque<TestCase>& out) {
     const CaseDraft& defaults = m_defaults;
     json vars = defaults.test.vars;
+    std::vector<std::string> own; // the variables the case sets itself (sorted, as json keeps them)
     for (auto& [name, value] : draft.test.vars.items()) {
+        own.push_back(name);
         vars[name] = std::move(value);
     }
     const bool no_expansion =
@@ -113,7 +168,7 @@ Expected<void> CaseFinalizer::add(CaseDraft draft, std::deque<TestCase>& out) {
         c.where = draft.test.where;
         c.position = m_count;
         if (base.empty()) {
-            c.id = fmt::format("case-{}", m_count + 1);
+            c.id = content_id(c.vars, own, draft.test.asserts);
         } else {
             c.id = combo.suffix.empty() ? base : base + " " + combo.suffix;
         }

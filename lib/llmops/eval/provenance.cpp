@@ -125,6 +125,9 @@ json run_provenance(const ProvenanceInput& in) {
         {"filters", filters_json(in.filter)},
         {"repeat", in.repeat},
         {"cases", in.cases},
+        // Case ids without an `id` or `description` are digests of the case's variables (not
+        // row positions, as before this key existed): `diff` pairs such runs by id safely.
+        {"case_ids", "content"},
         {"concurrency", in.concurrency}};
     add_judge(provenance, *in.judge, *in.prices);
     return provenance;

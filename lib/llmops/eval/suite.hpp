@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -228,8 +229,18 @@ public:
 private:
     const CaseDraft& m_defaults;
     bool m_check_duplicates;
+    // The id of a case with no `id` or `description` (README "Case ids"): a digest of its own
+    // variables; of its variables and assertions when an earlier case had the same variables but
+    // other assertions; the first such case's id with `#2`, `#3`... when both were seen before.
+    // Depends on no row's position.
+    std::string content_id(const nlohmann::json& vars, const std::vector<std::string>& own,
+                           const std::vector<AssertionSpec>& asserts);
+
     int64_t m_count = 0;
     std::unordered_map<std::string, std::string> m_seen; // id -> where
+    // digest of vars and assertions -> {the id its first case got, cases seen with it}
+    std::unordered_map<std::string, std::pair<std::string, int64_t>> m_content_ids;
+    std::unordered_set<std::string> m_var_digests; // digests of the variables seen
 };
 
 Expected<std::vector<TestCase>> finalize_cases(const std::vector<CaseDraft>& drafts,

@@ -103,6 +103,16 @@ double VariantSummary::judge_noise_rate() const {
                : static_cast<double>(judge_split) / static_cast<double>(judged_assertions);
 }
 
+namespace {
+
+// A total cost in JSON: full precision; null when it is unknown (every call unpriced, as
+// util::format_cost writes "unknown"), `unpriced` beside it saying how many.
+json cost_json(double usd, int64_t unpriced) {
+    return unpriced > 0 && usd == 0 ? json(nullptr) : json(usd);
+}
+
+} // namespace
+
 json VariantSummary::to_json() const {
     return json{{"variant", index},
                 {"label", label},
@@ -114,7 +124,7 @@ json VariantSummary::to_json() const {
                 {"mean_score", mean_score()},
                 {"input_tokens", input_tokens},
                 {"output_tokens", output_tokens},
-                {"cost_usd", cost_usd},
+                {"cost_usd", cost_json(cost_usd, unpriced)},
                 {"spent_usd", spent_usd},
                 {"unpriced", unpriced},
                 {"cached", cached},
@@ -124,7 +134,7 @@ json VariantSummary::to_json() const {
                  {{"calls", judge_calls},
                   {"input_tokens", judge_input_tokens},
                   {"output_tokens", judge_output_tokens},
-                  {"cost_usd", judge_cost_usd},
+                  {"cost_usd", cost_json(judge_cost_usd, judge_unpriced)},
                   {"spent_usd", judge_spent_usd},
                   {"unpriced", judge_unpriced},
                   {"assertions", judged_assertions},

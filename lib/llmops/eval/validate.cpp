@@ -85,4 +85,11 @@ Expected<Validation> validate_suite(store::Database& db, const Suite& suite,
     return out;
 }
 
+Expected<void> check_configuration(store::Database& db, const Suite& suite,
+                                   const RunOptions& options, const provider::EnvLookup& env) {
+    LLMOPS_TRY(Matrix::make(db, suite, env));
+    LLMOPS_TRY(make_judge_models(db, suite, options.judge, options.judge_samples, env));
+    return {};
+}
+
 } // namespace llmops::eval

@@ -38,4 +38,10 @@ Expected<Validation> validate_suite(store::Database& db, const Suite& suite,
                                     const std::optional<std::filesystem::path>& prices_file,
                                     const provider::EnvLookup& env);
 
+// The configuration steps of a run, without its cases: the providers created (their keys found),
+// the judge set up. `eval` runs it before it creates a project, so a missing API key leaves no
+// `.llmops/` behind. Fails with the first problem.
+Expected<void> check_configuration(store::Database& db, const Suite& suite,
+                                   const RunOptions& options, const provider::EnvLookup& env);
+
 } // namespace llmops::eval

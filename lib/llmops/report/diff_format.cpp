@@ -41,7 +41,7 @@ std::string p_text(std::optional<double> p) {
 std::string money(std::optional<double> usd) {
     if (!usd)
         return "-";
-    return util::format_usd(*usd, {.below_milli = 6}); // per-case costs of small models
+    return util::format_usd(*usd);
 }
 
 std::string ms(std::optional<double> v) {

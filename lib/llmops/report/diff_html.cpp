@@ -398,7 +398,7 @@ Axis rate_axis(const std::vector<const Variant*>& drawn) {
 
 std::string tick_money(double v, double step) {
     const int decimals = std::max(0, static_cast<int>(-std::floor(std::log10(step) + 1e-9)));
-    return util::format_usd(v, {decimals, decimals, decimals});
+    return util::format_usd(v, {decimals, decimals, 0}); // one precision for every tick
 }
 
 // The Pareto front joined by a staircase: sorted by cost, each step goes right at the pass rate

@@ -17,6 +17,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <variant>
 
 #include <unistd.h>
 
@@ -25,6 +26,7 @@
 
 #include <llmops/compare/compare.hpp>
 #include <llmops/report/diff_html.hpp>
+#include <llmops/report/table.hpp>
 #include <llmops/util/files.hpp>
 #include <llmops/util/money.hpp>
 #include <llmops/util/redact.hpp>
@@ -50,13 +52,9 @@ std::string number(double value) {
     return fmt::format("{}", value);
 }
 
-// A cost with its unpriced calls: "$0.0123"; "$0.0123+?" when some calls had no price (their
-// cost is unknown, never zero); "unknown" when no call had one.
+// A cost with its unpriced calls (util::format_cost): "$0.0123", "≥$0.0123" or "unknown".
 std::string cost_text(double usd, int64_t unpriced) {
-    if (unpriced > 0 && usd == 0) {
-        return "unknown";
-    }
-    return util::format_usd(usd) + (unpriced > 0 ? "+?" : "");
+    return util::format_cost(usd, unpriced);
 }
 
 // "812ms", "1.2s".
@@ -739,6 +737,7 @@ Expected<void> write_markdown(store::Database& db, const store::RunRecord& run, 
 // One row of a summary table, from a live summary or a stored one.
 struct TableRow {
     std::string label;
+    std::optional<int64_t> index; // the variant's (none for the total)
     int64_t results = 0;
     int64_t pass = 0;
     int64_t fail = 0;
@@ -765,6 +764,7 @@ struct TableRow {
 TableRow row_of(const eval::VariantSummary& v) {
     TableRow row;
     row.label = v.label;
+    row.index = v.index;
     row.results = v.results;
     row.pass = v.pass;
     row.fail = v.fail;
@@ -797,6 +797,7 @@ TableRow row_of(const json& v) {
     auto integer = [&](const char* key) { return int_at(v, key); };
     TableRow row;
     row.label = text_at(v, "label");
+    row.index = int_at(v, "variant");
     row.results = integer("results");
     row.pass = integer("pass");
     row.fail = integer("fail");
@@ -856,52 +857,88 @@ TableRow total_of(const std::vector<TableRow>& rows) {
     return t;
 }
 
-constexpr size_t k_max_label_width = 48;
-
 std::string paint(std::string_view text, util::Colour c, Colour colour) {
     return util::paint(text, c, colour == Colour::on);
 }
 
-std::string table_line(const TableRow& r, size_t width, Colour colour) {
+// The summary table's columns after VARIANT; a narrow terminal drops TOKENS first, then P95,
+// SCORE and P50 (SPEC §12: a row is never wrapped).
+const std::vector<TableColumn>& summary_columns() {
+    static const std::vector<TableColumn> columns{
+        {"PASS RATE", 9, 0},      {"PASS", 5, 0},  {"FAIL", 5, 0}, {"ERROR", 5, 0}, {"SCORE", 5, 3},
+        {"TOKENS IN/OUT", 13, 1}, {"COST", 10, 0}, {"P50", 7, 4},  {"P95", 7, 2}};
+    return columns;
+}
+
+// The summary table's layout: the "#" column's width, the label's, the columns kept.
+struct SummaryLayout {
+    size_t index_width = 1;
+    size_t label_width = 7;
+    std::vector<bool> kept;
+};
+
+std::string table_line(const TableRow& r, const SummaryLayout& layout, Colour colour) {
     const int64_t judged = r.pass + r.fail;
-    const std::string rate = fmt::format("{:>9}", percent(r.pass, judged));
     const auto rate_colour = r.fail > 0                    ? util::Colour::red
                              : judged > 0 && r.errors == 0 ? util::Colour::green
                                                            : util::Colour::yellow;
-    std::string line = terminal_cell(r.label, width) + "  " + paint(rate, rate_colour, colour);
-    line += fmt::format("  {:>5}", r.pass);
-    const std::string fails = fmt::format("  {:>5}", r.fail);
-    line += r.fail > 0 ? paint(fails, util::Colour::red, colour) : fails;
-    const std::string errors = fmt::format("  {:>5}", r.errors);
-    line += r.errors > 0 ? paint(errors, util::Colour::yellow, colour) : errors;
-    line += fmt::format("  {:>5}  {:>13}  {:>10}  {:>7}  {:>7}",
-                        judged == 0 ? "-" : fmt::format("{:.2f}", r.mean_score),
-                        compact_count(r.input_tokens) + "/" + compact_count(r.output_tokens),
-                        cost_text(r.cost_usd, r.unpriced), r.p50 ? duration_ms(*r.p50) : "-",
-                        r.p95 ? duration_ms(*r.p95) : "-");
+    // Each cell: its text and colour (painted after padding, so colour never shifts a column).
+    const std::vector<std::pair<std::string, std::optional<util::Colour>>> cells{
+        {percent(r.pass, judged), rate_colour},
+        {std::to_string(r.pass), std::nullopt},
+        {std::to_string(r.fail), r.fail > 0 ? std::optional(util::Colour::red) : std::nullopt},
+        {std::to_string(r.errors),
+         r.errors > 0 ? std::optional(util::Colour::yellow) : std::nullopt},
+        {judged == 0 ? "-" : fmt::format("{:.2f}", r.mean_score), std::nullopt},
+        {compact_count(r.input_tokens) + "/" + compact_count(r.output_tokens), std::nullopt},
+        {cost_text(r.cost_usd, r.unpriced), std::nullopt},
+        {r.p50 ? duration_ms(*r.p50) : "-", std::nullopt},
+        {r.p95 ? duration_ms(*r.p95) : "-", std::nullopt}};
+    std::string line =
+        fmt::format("{:>{}}  ", r.index ? std::to_string(*r.index) : "", layout.index_width) +
+        terminal_cell(fit_variant_label(r.label, layout.label_width), layout.label_width);
+    const auto& columns = summary_columns();
+    for (size_t i = 0; i < columns.size(); ++i) {
+        if (!layout.kept[i]) {
+            continue;
+        }
+        const size_t pad = columns[i].width > code_point_count(cells[i].first)
+                               ? columns[i].width - code_point_count(cells[i].first)
+                               : 0;
+        const std::string cell = std::string(pad, ' ') + cells[i].first;
+        line += "  " + (cells[i].second ? paint(cell, *cells[i].second, colour) : cell);
+    }
     return line + "\n";
 }
 
-// The summary table: one row per variant, and a total row when there are several.
+// The summary table: one row per variant, with the "#" that `diff RUN:N RUN:M` takes, and a
+// total row when there are several; `width` columns at most.
 std::string summary_table(const std::vector<TableRow>& rows, const std::optional<TableRow>& total,
-                          Colour colour) {
-    size_t width = 7;
+                          Colour colour, size_t width) {
+    SummaryLayout layout;
+    size_t label_need = 7; // "VARIANT"
     for (const auto& r : rows) {
-        width =
-            std::max(width, std::min(k_max_label_width, code_point_count(terminal_line(r.label))));
+        label_need = std::max(label_need, code_point_count(terminal_line(r.label)));
+        if (r.index) {
+            layout.index_width = std::max(layout.index_width, std::to_string(*r.index).size());
+        }
     }
-    std::string out =
-        paint(fmt::format("{}  {:>9}  {:>5}  {:>5}  {:>5}  {:>5}  {:>13}  {:>10}  "
-                          "{:>7}  {:>7}",
-                          terminal_cell("VARIANT", width), "PASS RATE", "PASS", "FAIL", "ERROR",
-                          "SCORE", "TOKENS IN/OUT", "COST", "P50", "P95"),
-              util::Colour::bold, colour) +
-        "\n";
+    layout.kept = fit_columns(summary_columns(), width, layout.index_width + 2, label_need, 12,
+                              layout.label_width);
+    std::string header = fmt::format("{:>{}}  ", "#", layout.index_width) +
+                         terminal_cell("VARIANT", layout.label_width);
+    for (size_t i = 0; i < summary_columns().size(); ++i) {
+        if (layout.kept[i]) {
+            header +=
+                fmt::format("  {:>{}}", summary_columns()[i].header, summary_columns()[i].width);
+        }
+    }
+    std::string out = paint(header, util::Colour::bold, colour) + "\n";
     for (const auto& r : rows) {
-        out += table_line(r, width, colour);
+        out += table_line(r, layout, colour);
     }
     if (total && rows.size() > 1) {
-        out += table_line(*total, width, colour);
+        out += table_line(*total, layout, colour);
     }
     return out;
 }
@@ -930,8 +967,9 @@ std::vector<std::string> summary_notes(int64_t run_id, bool stopped_by_cost, boo
                                     plural(total.cached, "answer")));
     }
     if (total.unpriced > 0) {
-        notes.push_back(fmt::format("{} of a model without a price: '+?' costs leave them out",
-                                    plural(total.unpriced, "call")));
+        notes.push_back(fmt::format(
+            "{} of a model without a price: their cost is unknown ('≥' costs leave them out)",
+            plural(total.unpriced, "call")));
     }
     if (total.judge_calls > 0) {
         notes.push_back(fmt::format("judge: {}, {}/{} tokens, {} (not in the table's cost)",
@@ -1025,7 +1063,8 @@ json list_entry_json(const store::RunRecord& run) {
         {"errors", summarized ? json(errors) : json(nullptr)},
         {"pass_rate", judged ? json(static_cast<double>(pass) / static_cast<double>(pass + failed))
                              : json(nullptr)},
-        {"cost_usd", summarized ? json(cost) : json(nullptr)},
+        // null when unknown (every call unpriced), as the run's own summary has it
+        {"cost_usd", summarized && !(unpriced > 0 && cost == 0) ? json(cost) : json(nullptr)},
         {"unpriced", summarized ? json(unpriced) : json(nullptr)},
     };
 }
@@ -1166,7 +1205,7 @@ Expected<void> export_run(store::Database& db, int64_t run_id, ExportFormat form
     return out.commit();
 }
 
-std::string run_summary_text(const eval::RunSummary& summary, Colour colour) {
+std::string run_summary_text(const eval::RunSummary& summary, Colour colour, size_t width) {
     std::vector<TableRow> rows;
     for (const auto& v : summary.variants) {
         rows.push_back(row_of(v));
@@ -1182,7 +1221,7 @@ std::string run_summary_text(const eval::RunSummary& summary, Colour colour) {
         total.p50 = all.latency_percentile(50);
         total.p95 = all.latency_percentile(95);
     }
-    std::string out = summary_table(rows, total, colour);
+    std::string out = summary_table(rows, total, colour, width);
     out += verdict_line(summary.run_id, summary.status, total);
     for (const auto& note : summary_notes(summary.run_id, summary.stopped_by_cost,
                                           summary.stopped_by_errors, summary.interrupted, total)) {
@@ -1195,12 +1234,46 @@ std::string run_summary_text(const eval::RunSummary& summary, Colour colour) {
     return out;
 }
 
+namespace {
+
+// Errors of one variant with one reason: a provider down gives the same error for every case,
+// listed once with the cases it hit.
+struct ErrorGroup {
+    store::ResultRecord first;
+    std::vector<std::string> case_ids; // the first few
+    int64_t count = 0;
+};
+
+std::string error_group_block(const ErrorGroup& g, const store::RunRecord& run, Colour colour) {
+    constexpr size_t k_ids_shown = 5;
+    std::vector<std::string> ids;
+    for (const auto& id : g.case_ids) {
+        ids.push_back(terminal_line(id));
+    }
+    std::string cases = util::join(ids, ", ");
+    if (g.count > static_cast<int64_t>(k_ids_shown)) {
+        cases += ", …";
+    }
+    std::string out = paint("ERROR", util::Colour::yellow, colour) + " " +
+                      paint(plural(g.count, "result"), util::Colour::bold, colour) +
+                      " with one error\n";
+    out += "      variant: " + terminal_line(variant_label(run, g.first.variant)) + "\n";
+    out += "      reason:  " + indent_rest(terminal_text(g.first.reason), 15) + "\n";
+    out += "      cases:   " + cases + "\n";
+    return out + "\n";
+}
+
+} // namespace
+
 Expected<std::string> failures_text(store::Database& db, int64_t run_id, size_t limit,
                                     size_t max_output_chars, Colour colour) {
+    constexpr size_t k_ids_kept = 5;
     auto run = LLMOPS_TRY(store::load_run(db, run_id));
     const bool repeated = repeats(run);
-    std::string out;
-    size_t shown = 0;
+    // Blocks in the order met; an error block is an index into `groups`, filled in at the end.
+    std::vector<std::variant<std::string, size_t>> blocks;
+    std::vector<ErrorGroup> groups;
+    std::map<std::pair<int64_t, std::string>, size_t> group_of; // (variant, reason) -> group
     size_t more = 0;
     auto ok = store::for_each_result(
         db, run_id,
@@ -1208,17 +1281,44 @@ Expected<std::string> failures_text(store::Database& db, int64_t run_id, size_t 
             if (r.status == "pass") {
                 return {};
             }
-            if (shown == limit) {
+            const auto key = std::pair{r.variant, r.reason};
+            auto group = r.status == "error" ? group_of.find(key) : group_of.end();
+            if (group != group_of.end()) {
+                auto& g = groups[group->second];
+                ++g.count;
+                if (g.case_ids.size() < k_ids_kept) {
+                    g.case_ids.push_back(r.case_id);
+                }
+                return {};
+            }
+            if (blocks.size() == limit) {
                 ++more;
                 return {};
             }
-            out += failure_block(r, run, repeated || r.repeat > 0, max_output_chars, colour);
-            ++shown;
+            if (r.status == "error") {
+                group_of.emplace(key, groups.size());
+                blocks.emplace_back(groups.size());
+                groups.push_back({r, {r.case_id}, 1});
+            } else {
+                blocks.emplace_back(
+                    failure_block(r, run, repeated || r.repeat > 0, max_output_chars, colour));
+            }
             return {};
         },
         store::ResultSelection::not_passed);
     if (!ok) {
         return fail(ok.error());
+    }
+    std::string out;
+    for (const auto& block : blocks) {
+        if (const auto* text = std::get_if<std::string>(&block)) {
+            out += *text;
+            continue;
+        }
+        const auto& g = groups[std::get<size_t>(block)];
+        out += g.count == 1 ? failure_block(g.first, run, repeated || g.first.repeat > 0,
+                                            max_output_chars, colour)
+                            : error_group_block(g, run, colour);
     }
     if (more > 0) {
         out += fmt::format("... and {} more; see llmops runs show {} --failures\n\n", more, run_id);
@@ -1226,29 +1326,39 @@ Expected<std::string> failures_text(store::Database& db, int64_t run_id, size_t 
     return out;
 }
 
-std::string runs_list_text(const std::vector<store::RunRecord>& runs) {
+std::string runs_list_text(const std::vector<store::RunRecord>& runs, size_t width) {
     if (runs.empty()) {
         return "no runs yet (llmops eval runs a suite)\n";
     }
-    std::string out =
-        fmt::format("{:>4}  {:<11}  {:<16}  {:>5}  {:>9}  {:>9}  {:<12}  {}\n", "RUN", "STATUS",
-                    "STARTED", "CASES", "PASS RATE", "COST", "TAGS", "SUITE");
+    size_t tags_width = 4; // "TAGS", up to 12
+    for (const auto& run : runs) {
+        tags_width = std::clamp(code_point_count(terminal_line(util::join(run.tags, ","))),
+                                tags_width, size_t{12});
+    }
+    const size_t before_suite = 69 + tags_width + 2; // the columns before SUITE, with gaps
+    std::string out = fmt::format("{:>4}  {:<11}  {:<16}  {:>5}  {:>9}  {:>10}  {}  {}\n", "RUN",
+                                  "STATUS", "STARTED", "CASES", "PASS RATE", "COST",
+                                  terminal_cell("TAGS", tags_width), "SUITE");
     for (const auto& run : runs) {
         const json e = list_entry_json(run);
         const std::string started =
             run.started_at.size() >= 16
                 ? run.started_at.substr(0, 10) + " " + run.started_at.substr(11, 5)
                 : run.started_at;
-        const std::string cost = e["cost_usd"].is_null()
-                                     ? (e["unpriced"].is_null() ? "-" : "unknown")
-                                     : util::format_usd(e["cost_usd"].get<double>()) +
-                                           (e["unpriced"].get<int64_t>() > 0 ? "+?" : "");
+        const std::string cost =
+            e["cost_usd"].is_null()
+                ? (e["unpriced"].is_null() ? "-" : "unknown")
+                : util::format_cost(e["cost_usd"].get<double>(), e["unpriced"].get<int64_t>());
+        // The suite's path gives way from its start: its file name is what tells runs apart.
+        const std::string suite = terminal_line(run.suite_path);
+        const size_t room = std::max<size_t>(width > before_suite ? width - before_suite : 0, 12);
         std::string line = fmt::format(
-            "{:>4}  {:<11}  {:<16}  {:>5}  {:>9}  {:>9}  {:<12}  {}", run.id, run.status, started,
+            "{:>4}  {:<11}  {:<16}  {:>5}  {:>9}  {:>10}  {}  {}", run.id, run.status, started,
             e["cases"].is_null() ? "-" : dump(e["cases"]),
             e["pass_rate"].is_null() ? "-"
                                      : fmt::format("{:.1f}%", 100 * e["pass_rate"].get<double>()),
-            cost, terminal_line(util::join(run.tags, ",")), terminal_line(run.suite_path));
+            cost, terminal_cell(util::join(run.tags, ","), tags_width),
+            code_point_count(suite) <= room ? suite : fit_variant_label(suite, room));
         line.erase(line.find_last_not_of(' ') + 1);
         out += line + "\n";
     }
@@ -1263,7 +1373,7 @@ std::string runs_list_json(const std::vector<store::RunRecord>& runs) {
     return dump(json{{"runs", items}}, 2) + "\n";
 }
 
-std::string run_show_text(const store::RunRecord& run) {
+std::string run_show_text(const store::RunRecord& run, size_t width) {
     std::string out = fmt::format("run {}: {}\n", run.id, run.status);
     auto line = [&](std::string_view key, const std::string& value) {
         out += fmt::format("{:<13}{}\n", std::string(key) + ":", terminal_line(value));
@@ -1294,7 +1404,7 @@ std::string run_show_text(const store::RunRecord& run) {
         rows.push_back(row_of(v));
     }
     const TableRow total = total_of(rows);
-    out += "\n" + summary_table(rows, total, Colour::off);
+    out += "\n" + summary_table(rows, total, Colour::off, width);
     out += verdict_line(run.id, run.status, total);
     for (const auto& note : summary_notes(run.id, flag_at(run.summary, "stopped_by_cost"),
                                           flag_at(run.summary, "stopped_by_errors"),

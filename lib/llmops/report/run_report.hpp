@@ -14,6 +14,7 @@
 #include <llmops/report/prompt_report.hpp>
 #include <llmops/store/database.hpp>
 #include <llmops/store/runs.hpp>
+#include <llmops/util/term.hpp>
 
 namespace llmops::report {
 
@@ -41,8 +42,10 @@ Expected<void> export_run(store::Database& db, int64_t run_id, ExportFormat form
 
 // The terminal summary of a finished run: one row per variant (pass rate, pass, fail, errors,
 // mean score, tokens in/out, cost, latency p50/p95), then totals and notes (stopped by
-// --max-cost, interrupted, cache hits, unpriced calls).
-std::string run_summary_text(const eval::RunSummary& summary, Colour colour);
+// --max-cost, interrupted, cache hits, unpriced calls). Rows fit in `width` columns (labels cut
+// from the prompt side, the least useful columns left out; util::terminal_width gives it).
+std::string run_summary_text(const eval::RunSummary& summary, Colour colour,
+                             size_t width = util::k_default_width);
 
 // The failures and errors of a run, one block per result: case id and description, variant,
 // reason, and the output (at most `max_output_chars`, control characters shown escaped).
@@ -50,12 +53,14 @@ std::string run_summary_text(const eval::RunSummary& summary, Colour colour);
 Expected<std::string> failures_text(store::Database& db, int64_t run_id, size_t limit,
                                     size_t max_output_chars, Colour colour);
 
-// `llmops runs list`: number, status, started, cases, pass rate, cost, tags, suite.
-std::string runs_list_text(const std::vector<store::RunRecord>& runs);
+// `llmops runs list`: number, status, started, cases, pass rate, cost, tags, suite; each row cut
+// to `width` columns (the suite's path, then the tags, give way).
+std::string runs_list_text(const std::vector<store::RunRecord>& runs,
+                           size_t width = util::k_default_width);
 std::string runs_list_json(const std::vector<store::RunRecord>& runs);
 
 // `llmops runs show RUN`: header, provenance (commit, command, prompts, providers), summary.
-std::string run_show_text(const store::RunRecord& run);
+std::string run_show_text(const store::RunRecord& run, size_t width = util::k_default_width);
 std::string run_show_json(const store::RunRecord& run);
 
 } // namespace llmops::report

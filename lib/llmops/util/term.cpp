@@ -1,6 +1,11 @@
 #include <llmops/util/term.hpp>
 
+#include <algorithm>
+#include <charconv>
 #include <cstdlib>
+#include <cstring>
+
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 namespace llmops::util {
@@ -15,6 +20,24 @@ bool use_colour(std::FILE* stream) {
         return false;
     }
     return is_terminal(stream);
+}
+
+size_t terminal_width(std::FILE* stream) {
+    constexpr size_t k_min_width = 40;
+    if (const char* columns = std::getenv("COLUMNS"); columns != nullptr) {
+        size_t n = 0;
+        const char* end = columns + std::strlen(columns);
+        if (auto [at, ec] = std::from_chars(columns, end, n);
+            ec == std::errc() && at == end && n > 0) {
+            return std::max(n, k_min_width);
+        }
+    }
+    winsize size{};
+    if (is_terminal(stream) && ::ioctl(::fileno(stream), TIOCGWINSZ, &size) == 0 &&
+        size.ws_col > 0) {
+        return std::max(static_cast<size_t>(size.ws_col), k_min_width);
+    }
+    return k_default_width;
 }
 
 std::string paint(std::string_view text, Colour colour, bool enabled) {

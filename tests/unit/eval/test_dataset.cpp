@@ -58,8 +58,10 @@ TEST_SUITE("eval") {
             CHECK(c[0].asserts[0].value == "4");
             CHECK(c[1].asserts[0].type == "contains");
             CHECK(c[1].asserts[0].value == "Paris"); // trimmed, unlike promptfoo
-            CHECK(c[0].id == "case-1");
-            CHECK(c[1].id == "case-2");
+            // Content ids: the first 12 hex digits of the SHA-256 of the row's variables as
+            // canonical JSON ({"question":"What is 2+2?"}), not the row's position.
+            CHECK(c[0].id == "83c079aca4fb");
+            CHECK(c[1].id == "eb597da4268c");
             CHECK(c[1].where == dir.path().string() + "/cases.csv:3");
         }
         SUBCASE("the assertion shorthands map as promptfoo's do") {
@@ -337,6 +339,41 @@ TEST_SUITE("eval") {
         }
     }
 
+    TEST_CASE("eval::load_dataset content ids") {
+        test::TempDir dir;
+        const auto ids = [&](const std::string& name, const std::string& text) {
+            std::vector<std::string> out;
+            for (const auto& c : cases(dir, name, text)) {
+                out.push_back(c.id);
+            }
+            return out;
+        };
+        SUBCASE("inserting, deleting and reordering rows keeps every other row's id") {
+            const auto before = ids("a.csv", "q\none\ntwo\nthree\n");
+            const auto inserted = ids("b.csv", "q\nzero\none\ntwo\nthree\n");
+            const auto reordered = ids("c.csv", "q\nthree\none\n");
+            REQUIRE(before.size() == 3);
+            CHECK(std::vector<std::string>(inserted.begin() + 1, inserted.end()) == before);
+            CHECK(reordered == std::vector<std::string>{before[2], before[0]});
+        }
+        SUBCASE("equal variables are told apart by assertions, then by #2, #3") {
+            const auto c = ids("d.csv", "q,__expected\nx,contains: a\nx,contains: b\n"
+                                        "x,contains: a\nx,contains: a\ny,\ny,\n");
+            REQUIRE(c.size() == 6);
+            CHECK(c[0].size() == 12);
+            CHECK(c[1].size() == 12); // same variables as row 1: the digest of both
+            CHECK(c[1] != c[0]);
+            CHECK(c[2] == c[0] + "#2"); // the same variables and assertions as row 1
+            CHECK(c[3] == c[0] + "#3");
+            CHECK(c[5] == c[4] + "#2"); // a second identical row
+        }
+        SUBCASE("explicit ids and descriptions stay as written") {
+            const auto c = ids("e.yaml", "- id: first\n  vars: {q: x}\n"
+                                         "- description: second\n  vars: {q: x}\n");
+            CHECK(c == std::vector<std::string>{"first", "second"});
+        }
+    }
+
     TEST_CASE("eval::load_dataset ids and list variables") {
         test::TempDir dir;
         SUBCASE("a list of strings gives one case per value, as promptfoo expands them") {
@@ -347,7 +384,7 @@ TEST_SUITE("eval") {
             CHECK(c[0].id == "greet [lang=French]");
             CHECK(c[0].vars == json{{"lang", "French"}, {"name", "Ada"}});
             CHECK(c[1].id == "greet [lang=German]");
-            CHECK(c[2].id == "case-3");
+            CHECK(c[2].id.size() == 12); // no id or description: a digest of its variables
             CHECK(c[2].vars["items"].size() == 2); // lists of maps are passed whole
         }
         SUBCASE("disableVarExpansion passes the list whole") {

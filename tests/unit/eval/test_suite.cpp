@@ -85,8 +85,13 @@ TEST_SUITE("eval") {
         for (const auto& c : cases) {
             ids.push_back(c.id);
         }
-        CHECK(ids == std::vector<std::string>{"French greeting", "case-2", "German morning",
-                                              "case-4", "case-5"});
+        REQUIRE(ids.size() == 5);
+        CHECK(ids[0] == "French greeting");
+        CHECK(ids[2] == "German morning");
+        for (const size_t i : {1, 3, 4}) { // no id or description: a digest of the case's vars
+            CHECK(ids[i].size() == 12);
+            CHECK(ids[i].find_first_not_of("0123456789abcdef") == std::string::npos);
+        }
         const auto& french = cases[0];
         REQUIRE(french.asserts.size() == 2); // defaultTest's, then the case's
         CHECK(french.asserts[0].type == "icontains");
@@ -350,7 +355,7 @@ TEST_SUITE("eval") {
             auto s = suite_of(dir, with("vars: {x: 1}\n"));
             REQUIRE(s.tests.size() == 1);
             const auto cases = cases_of(s);
-            CHECK(cases[0].id == "case-1");
+            CHECK(cases[0].id == "44136fa355b3"); // the digest of "{}": no variables of its own
             CHECK(cases[0].vars == json{{"x", 1}});
         }
         SUBCASE("inline tests and files mix in one list") {
