@@ -8,6 +8,8 @@
 
 #include <doctest/doctest.h>
 
+#include <llmops/report/diff_html.hpp>
+#include <llmops/report/diff_report.hpp>
 #include <llmops/stats/stats.hpp>
 
 #include "unit/compare/sides.hpp"
@@ -105,6 +107,20 @@ TEST_SUITE("compare") {
             CHECK(compare::check_gates(c, gate).empty());
             CHECK(has_note(c, "1 case(s) judged on both sides, fewer than the 10 a verdict needs: "
                               "too few cases"));
+            // In every format: JSON, text, Markdown and HTML.
+            const compare::Options options;
+            CHECK(compare::to_json(c, options)["quality"][1]["verdict"] == "too few cases");
+            const std::string text = report::diff_text(c, options, {}, {});
+            const auto at = text.find("\nmean score");
+            REQUIRE(at != std::string::npos);
+            const std::string line = text.substr(at + 1, text.find('\n', at + 1) - at - 1);
+            CHECK(line.ends_with("-1.000              too few cases")); // and no interval
+            CHECK(line.find('[') == std::string::npos);
+            CHECK(report::diff_markdown(c, options, {}).find("| -1.000  |  | too few cases |") !=
+                  std::string::npos);
+            CHECK(report::diff_html({c}, options, {{}})
+                      .find("<td class=\"v-too-few-cases\">too few cases</td>") !=
+                  std::string::npos);
         }
         SUBCASE("nine cases, all regressions (McNemar's p = 0.0039): still too few") {
             auto [a, b] = all_regress(compare::k_min_paired_cases - 1);
