@@ -223,6 +223,46 @@ TEST_SUITE("cli") {
         }
     }
 
+    TEST_CASE("cli::diff of runs with positional ids and different datasets: one warning") {
+        // Exports of runs from before content-based ids: `case-N` by row, no "case_ids" in the
+        // provenance. The second run's dataset has a row inserted at the top.
+        auto positional = [](const std::vector<std::string>& qs, const std::string& hash) {
+            json results = json::array();
+            for (size_t i = 0; i < qs.size(); ++i) {
+                const bool pass = qs[i].starts_with("yes");
+                results.push_back({{"variant", 0},
+                                   {"case_id", fmt::format("case-{}", i + 1)},
+                                   {"case_index", i},
+                                   {"status", pass ? "pass" : "fail"},
+                                   {"score", pass ? 1.0 : 0.0},
+                                   {"output", qs[i]},
+                                   {"vars", {{"q", qs[i]}}}});
+            }
+            return json{{"llmops_export", 1},
+                        {"run", {{"id", 1}, {"dataset_hash", hash}}},
+                        {"variants", {{{"index", 0}, {"label", "p | echo"}}}},
+                        {"results", results}}
+                .dump();
+        };
+        std::vector<std::string> qs;
+        for (int i = 0; i < 12; ++i) {
+            qs.push_back(fmt::format("{}-{}", i % 2 ? "yes" : "no", i));
+        }
+        TempDir dir;
+        dir.write("old.json", positional(qs, "d1"));
+        qs.insert(qs.begin(), "yes-new");
+        dir.write("new.json", positional(qs, "d2"));
+        const auto r = llmops(dir.path(), {"diff", "old.json", "new.json", "--fail-on-regression"});
+        CHECK(r.exit_code == 0);
+        CHECK(r.err == "llmops: warning: both runs named cases by their position (before "
+                       "content-based case ids) and the datasets differ: cases are paired by "
+                       "their inputs where those are unique on both sides, else by id\n");
+        CHECK(r.out.find("CASES: 0 regressions, 0 fixes, 6 unchanged (pass), 6 unchanged (fail), "
+                         "0 errored, 1 new, 0 missing") != std::string::npos);
+        const auto j = llmops(dir.path(), {"diff", "old.json", "new.json", "--format", "json"});
+        CHECK(json::parse(j.out)["comparisons"][0]["warnings"].size() == 1);
+    }
+
     TEST_CASE("cli::diff after rows were inserted, deleted and reordered: no false regressions") {
         // Content-based case ids: a dataset that grew a row at the top, lost one and was
         // reordered pairs every other case with itself (with row numbers as ids, every case
