@@ -295,8 +295,7 @@ MetricDiff pass_rate_metric(const Gathered& g, int repeats, double alpha) {
 // When the pass rate's interval and the test its verdict follows disagree (Tango's interval is
 // asymptotic, McNemar's test exact: they part near the margin), a note saying so; else "".
 std::string disagreement_note(const MetricDiff& m, double alpha) {
-    if (!m.difference_interval || !m.p_value || m.pairs < k_min_paired_cases ||
-        !m.method.starts_with("Wilson intervals; paired")) {
+    if (!m.difference_interval || !m.p_value || m.pairs < k_min_paired_cases) {
         return "";
     }
     const bool interval_says = m.difference_interval->lower > 0 || m.difference_interval->upper < 0;
@@ -529,8 +528,11 @@ Comparison compare(const Side& baseline, const Side& candidate, const Options& o
     c.baseline_usage = usage_of(baseline);
     c.candidate_usage = usage_of(candidate);
     add_notes(c);
-    if (auto note = disagreement_note(c.quality.front(), options.alpha); !note.empty()) {
-        c.notes.push_back(std::move(note)); // only the pass rate has an interval and a test apart
+    // Only the pass rate without repeats has an interval and a test from different methods
+    // (with repeats both come from the same clustered standard error).
+    if (auto note = c.repeats > 1 ? "" : disagreement_note(c.quality.front(), options.alpha);
+        !note.empty()) {
+        c.notes.push_back(std::move(note));
     }
     if (c.repeats > 1) {
         add_repeat_stats(c);
