@@ -38,9 +38,8 @@ std::string fit_variant_label(std::string_view label, size_t width) {
     return "…" + tail;
 }
 
-std::vector<bool> fit_columns(const std::vector<TableColumn>& columns, size_t width,
-                              size_t fixed, size_t label_need, size_t label_min,
-                              size_t& label_width) {
+std::vector<bool> fit_columns(const std::vector<TableColumn>& columns, size_t width, size_t fixed,
+                              size_t label_need, size_t label_min, size_t& label_width) {
     std::vector<bool> kept(columns.size(), true);
     const auto used = [&] {
         size_t total = fixed;

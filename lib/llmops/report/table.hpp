@@ -28,8 +28,7 @@ struct TableColumn {
 // code points (and at least `label_min`) and `fixed` more for columns that always show (such
 // as "#"); each column costs its width plus a two-space gap. Returns the kept columns' flags
 // and sets `label_width` to the label column's width.
-std::vector<bool> fit_columns(const std::vector<TableColumn>& columns, size_t width,
-                              size_t fixed, size_t label_need, size_t label_min,
-                              size_t& label_width);
+std::vector<bool> fit_columns(const std::vector<TableColumn>& columns, size_t width, size_t fixed,
+                              size_t label_need, size_t label_min, size_t& label_width);
 
 } // namespace llmops::report

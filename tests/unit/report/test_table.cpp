@@ -11,7 +11,8 @@ namespace report = llmops::report;
 TEST_SUITE("report") {
 
     TEST_CASE("report::fit_variant_label") {
-        const std::string label = "What is {{a}} plus {{b}}? Answer with a number | openai:gpt-4o-mini";
+        const std::string label =
+            "What is {{a}} plus {{b}}? Answer with a number | openai:gpt-4o-mini";
         SUBCASE("a label that fits is left whole") {
             CHECK(report::fit_variant_label(label, 200) == label);
         }
@@ -26,7 +27,8 @@ TEST_SUITE("report") {
             CHECK(report::code_point_count(cut) == 12);
         }
         SUBCASE("multi-byte text is cut on code points, control characters escaped") {
-            const auto cut = report::fit_variant_label("Übersetze «{{t}}» ins Deutsche | échO\x1b", 22);
+            const auto cut =
+                report::fit_variant_label("Übersetze «{{t}}» ins Deutsche | échO\x1b", 22);
             CHECK(report::code_point_count(cut) == 22);
             CHECK(cut.ends_with(" | échO\\x1b"));
         }
