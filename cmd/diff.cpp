@@ -1,8 +1,10 @@
 // `llmops diff A [B]`: cost and quality of two runs, two variants, or exported runs (SPEC §11),
 // with the gates CI merges on.
 
+#include <cstdio>
 #include <memory>
 #include <optional>
+#include <set>
 
 #include "cli.hpp"
 
@@ -67,6 +69,18 @@ pairs_of(const std::vector<compare::Side>& a, const std::vector<compare::Side>& 
     return pairs;
 }
 
+// Prints each comparison's warnings on stderr, each once (the variants of two runs share them).
+void print_warnings(const std::vector<compare::Comparison>& comparisons) {
+    std::set<std::string> printed;
+    for (const auto& c : comparisons) {
+        for (const auto& w : c.warnings) {
+            if (printed.insert(w).second) {
+                std::fprintf(stderr, "llmops: warning: %s\n", w.c_str());
+            }
+        }
+    }
+}
+
 Expected<int> diff_command(const Context& ctx, const DiffOptions& o) {
     if (o.alpha <= 0 || o.alpha >= 1) {
         return fail(ErrorCode::invalid_input, "--alpha must be between 0 and 1, not {}", o.alpha);
@@ -123,6 +137,7 @@ Expected<int> diff_command(const Context& ctx, const DiffOptions& o) {
         failed = failed || !failures.back().empty();
     }
     const int code = failed ? k_exit_gate : k_exit_ok;
+    print_warnings(comparisons);
 
     nlohmann::json doc{
         {"llmops_diff", 1}, {"alpha", o.alpha}, {"comparisons", nlohmann::json::array()}};

@@ -223,6 +223,96 @@ TEST_SUITE("cli") {
         }
     }
 
+    TEST_CASE("cli::diff of runs with positional ids and different datasets: one warning") {
+        // Exports of runs from before content-based ids: `case-N` by row, no "case_ids" in the
+        // provenance. The second run's dataset has a row inserted at the top.
+        auto positional = [](const std::vector<std::string>& qs, const std::string& hash) {
+            json results = json::array();
+            for (size_t i = 0; i < qs.size(); ++i) {
+                const bool pass = qs[i].starts_with("yes");
+                results.push_back({{"variant", 0},
+                                   {"case_id", fmt::format("case-{}", i + 1)},
+                                   {"case_index", i},
+                                   {"status", pass ? "pass" : "fail"},
+                                   {"score", pass ? 1.0 : 0.0},
+                                   {"output", qs[i]},
+                                   {"vars", {{"q", qs[i]}}}});
+            }
+            return json{{"llmops_export", 1},
+                        {"run", {{"id", 1}, {"dataset_hash", hash}}},
+                        {"variants", {{{"index", 0}, {"label", "p | echo"}}}},
+                        {"results", results}}
+                .dump();
+        };
+        std::vector<std::string> qs;
+        for (int i = 0; i < 12; ++i) {
+            qs.push_back(fmt::format("{}-{}", i % 2 ? "yes" : "no", i));
+        }
+        TempDir dir;
+        dir.write("old.json", positional(qs, "d1"));
+        qs.insert(qs.begin(), "yes-new");
+        dir.write("new.json", positional(qs, "d2"));
+        const auto r = llmops(dir.path(), {"diff", "old.json", "new.json", "--fail-on-regression"});
+        CHECK(r.exit_code == 0);
+        CHECK(r.err == "llmops: warning: both runs named cases by their position (before "
+                       "content-based case ids) and the datasets differ: cases are paired by "
+                       "their inputs where those are unique on both sides, else by id\n");
+        CHECK(r.out.find("CASES: 0 regressions, 0 fixes, 6 unchanged (pass), 6 unchanged (fail), "
+                         "0 errored, 1 new, 0 missing") != std::string::npos);
+        const auto j = llmops(dir.path(), {"diff", "old.json", "new.json", "--format", "json"});
+        CHECK(json::parse(j.out)["comparisons"][0]["warnings"].size() == 1);
+    }
+
+    TEST_CASE("cli::diff after rows were inserted, deleted and reordered: no false regressions") {
+        // Content-based case ids: a dataset that grew a row at the top, lost one and was
+        // reordered pairs every other case with itself (with row numbers as ids, every case
+        // after the insertion met the previous row's question).
+        TempDir dir;
+        dir.write("suite.yaml", "prompts: ['Say {{q}}']\nproviders: [echo]\n"
+                                "defaultTest: {assert: [{type: contains, value: 'yes'}]}\n"
+                                "tests: file://tests.csv\n");
+        std::vector<std::string> rows;
+        for (int i = 1; i <= 12; ++i) {
+            rows.push_back(fmt::format("{}-{}", i <= 8 ? "yes" : "no", i));
+        }
+        auto write_csv = [&](const std::vector<std::string>& qs) {
+            std::string csv = "q\n";
+            for (const auto& q : qs) {
+                csv += q + "\n";
+            }
+            dir.write("tests.csv", csv);
+        };
+        write_csv(rows);
+        REQUIRE(llmops(dir.path(), {"init"}).exit_code == 0);
+        REQUIRE(llmops(dir.path(), {"eval", "suite.yaml"}).exit_code == 1); // the "no" rows fail
+        rows.erase(rows.begin() + 2);                                       // yes-3
+        std::reverse(rows.begin(), rows.end());
+        rows.insert(rows.begin(), "yes-new");
+        write_csv(rows);
+        REQUIRE(llmops(dir.path(), {"eval", "suite.yaml"}).exit_code == 1);
+        const auto r = llmops(dir.path(), {"diff", "latest~1", "latest", "--fail-on-regression"});
+        CHECK(r.exit_code == 0);
+        CHECK(r.err == "");
+        CHECK(r.out.find("CASES: 0 regressions, 0 fixes, 7 unchanged (pass), 4 unchanged (fail), "
+                         "0 errored, 1 new, 1 missing\n") != std::string::npos);
+        const auto new_at = r.out.find("\nNEW (1)\n  ");
+        const auto missing_at = r.out.find("\nMISSING (1)\n  ");
+        REQUIRE(new_at != std::string::npos);
+        REQUIRE(missing_at != std::string::npos);
+        // Each by its id (12 hex digits) and its inputs.
+        CHECK(r.out.find("  q=\"yes-new\"\n", new_at) < missing_at);
+        CHECK(r.out.find("  q=\"yes-3\"\n", missing_at) != std::string::npos);
+        const auto json_out =
+            llmops(dir.path(), {"diff", "latest~1", "latest", "--format", "json"});
+        const auto doc = nlohmann::json::parse(json_out.out);
+        for (const auto& c : doc["comparisons"][0]["cases"]) {
+            if (c["change"] == "new") {
+                CHECK(c["id"].get<std::string>().size() == 12);
+                CHECK(c["candidate"]["vars"] == nlohmann::json{{"q", "yes-new"}});
+            }
+        }
+    }
+
 } // TEST_SUITE
 
 } // namespace llmops::test

@@ -44,9 +44,15 @@ struct CaseResult {
 struct SideCase {
     std::string id;
     std::string description;
-    int64_t position = 0;            // the case's place in its run
-    std::vector<CaseResult> results; // by repeat
+    int64_t position = 0;                           // the case's place in its run
+    std::vector<CaseResult> results;                // by repeat
+    nlohmann::json vars = nlohmann::json::object(); // the case's inputs, as the run recorded them
 };
+
+// How a run named the cases its suite gave no id: by content (12 hex digits of the SHA-256 of
+// the case's inputs, what eval writes now, its provenance saying `"case_ids": "content"`) or by
+// position (`case-5`, written before; the same id may then name another case in another run).
+enum class CaseIds { content, positional };
 
 // One side: one variant of a stored or exported run.
 struct Side {
@@ -61,6 +67,7 @@ struct Side {
     std::string provider_id;
     nlohmann::json provider_config = nlohmann::json::object();
     std::string dataset_hash;
+    CaseIds case_ids = CaseIds::content;
     std::string suite_path;
     std::string judge;           // the judge model and its prompt versions, as one line ("" when
                                  // the run had no judge): a changed judge is noted in the diff
@@ -82,6 +89,12 @@ SideRef parse_side_ref(std::string_view text);
 // 1 'b')"), `invalid_input` (a file that is not an llmops export) or `io`.
 Expected<std::vector<Side>> load_sides(store::Database* db, const SideRef& ref);
 
+// The fewest cases judged on both sides for a quality verdict: below it a metric's verdict is
+// `too few cases` (stats::Verdict::too_few_cases), which no gate fails on. A bootstrap or a
+// normal interval from a handful of cases claims far more than it knows (one case gives the
+// bootstrap a zero-width interval), and ten is where the paired tests start to have any power.
+inline constexpr int64_t k_min_paired_cases = 10;
+
 struct Options {
     double alpha = 0.05;                // significance level of every verdict
     uint64_t bootstrap_seed = 20240611; // the paired bootstrap's seed (reproducible)
@@ -99,7 +112,8 @@ struct MetricDiff {
     std::optional<stats::Interval> difference_interval;
     std::optional<double> p_value; // when a test gives one
     std::string method;            // how the interval/p-value was obtained
-    stats::Verdict verdict = stats::Verdict::no_significant_change;
+    int64_t pairs = 0;             // cases compared: judged (or scored) on both sides
+    stats::Verdict verdict = stats::Verdict::nothing_to_compare;
 };
 
 // What happened to one case.
@@ -157,21 +171,29 @@ struct Comparison {
     std::vector<MetricDiff> quality; // pass rate, mean score, named metrics
     Usage baseline_usage;
     Usage candidate_usage;
-    // With repeats: flaky cases per side and pass@k / pass^k at k = repeats.
+    // With repeats: flaky cases per side and pass@k / pass^k at k = repeats, each the mean over
+    // the cases with k judged repeats (Chen et al.'s estimator needs n >= k); the cases with
+    // fewer (an errored repeat) are left out and counted.
     int64_t baseline_flaky = 0;
     int64_t candidate_flaky = 0;
     std::optional<double> baseline_pass_at_k, candidate_pass_at_k;
     std::optional<double> baseline_pass_hat_k, candidate_pass_hat_k;
-    std::vector<std::string> notes; // "the datasets differ", "the prompt changed", ...
-    std::string prompt_diff;        // unified diff of the two prompts when they differ and both
-                                    // runs recorded them, else empty
+    int64_t baseline_pass_k_left_out = 0;
+    int64_t candidate_pass_k_left_out = 0;
+    std::vector<std::string> notes;    // "the datasets differ", "the prompt changed", ...
+    std::vector<std::string> warnings; // what makes the pairing itself doubtful (positional ids
+                                       // of different datasets): `llmops diff` prints them on
+                                       // stderr as "llmops: warning: ..."
+    std::string prompt_diff;           // unified diff of the two prompts when they differ and both
+                                       // runs recorded them, else empty
 
     int64_t count(CaseChange change) const;
     const MetricDiff* metric(std::string_view name) const;
 };
 
 // One side on its own (a run's report): its pass rate over every judged repeat with the interval
-// compare() gives it (Wilson without repeats, else clustered by case), and its cost and speed.
+// compare() gives it (Wilson; with repeats, at the effective number of cases given by the design
+// effect, stats::clustered_proportion), and its cost and speed.
 struct SideSummary {
     int repeats = 1;
     int64_t judged_cases = 0; // cases not all errors

@@ -1,6 +1,7 @@
 #include <llmops/report/diff_format.hpp>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <llmops/report/escape.hpp>
 #include <llmops/util/money.hpp>
@@ -61,6 +62,23 @@ std::string cut(std::string_view text, size_t max) {
     size_t dropped = 0;
     std::string head = head_text(text, max, dropped);
     return dropped > 0 ? head + fmt::format(" … ({} more characters)", dropped) : head;
+}
+
+std::string inputs_line(const nlohmann::json& vars, size_t max) {
+    if (!vars.is_object() || vars.empty() || max == 0)
+        return "";
+    std::string line;
+    for (const auto& [key, value] : vars.items()) {
+        // JSON escapes C0 controls; terminal_line below the rest (C1, invalid UTF-8).
+        line += fmt::format("{}{}={}", line.empty() ? "" : ", ", key,
+                            value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
+    line = terminal_line(line);
+    size_t dropped = 0;
+    std::string head = head_text(line, max, dropped);
+    if (dropped == 0)
+        return head;
+    return head_text(line, max - 1, dropped) + "…";
 }
 
 } // namespace llmops::report::diff_format

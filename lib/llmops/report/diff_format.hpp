@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <llmops/stats/stats.hpp>
 
 namespace llmops::report::diff_format {
@@ -23,5 +25,10 @@ std::string ms(std::optional<double> v);      // "435ms", "1.05s"
 std::string change(std::optional<double> before, std::optional<double> after); // "+12.5%", ""
 std::string cut(std::string_view text,
                 size_t max); // at most `max` code points, then "… (N more characters)"
+
+// A case's inputs on one line, for a terminal: `q="What is 2+2?", lang="fr"` (each value as JSON,
+// control characters escaped), cut to at most `max` code points ending in one "…"; "" when
+// `vars` is empty or not an object.
+std::string inputs_line(const nlohmann::json& vars, size_t max);
 
 } // namespace llmops::report::diff_format

@@ -69,21 +69,12 @@ std::vector<const compare::CaseDiff*> cases_of(const compare::Comparison& c, Cas
     return out;
 }
 
-} // namespace
-
-std::string diff_text(const compare::Comparison& c, const compare::Options& options,
-                      const std::vector<std::string>& gate_failures, const DiffTextOptions& text) {
-    std::string out;
-    out += side_line("baseline ", *c.baseline);
-    out += side_line("candidate", *c.candidate);
-    for (const auto& note : c.notes) {
-        out += "note: " + terminal_line(note) + "\n";
-    }
-    if (!c.prompt_diff.empty()) {
-        out += "\nPROMPT DIFF\n" + terminal_text(c.prompt_diff);
-    }
-    out += fmt::format("\nQUALITY ({} paired cases{}, alpha {})\n", c.paired,
-                       c.repeats > 1 ? fmt::format(", {} repeats", c.repeats) : "", options.alpha);
+// The quality table and, with repeats, the repeat statistics.
+std::string quality_text(const compare::Comparison& c, const compare::Options& options,
+                         const DiffTextOptions& text) {
+    std::string out =
+        fmt::format("\nQUALITY ({} paired cases{}, alpha {})\n", c.paired,
+                    c.repeats > 1 ? fmt::format(", {} repeats", c.repeats) : "", options.alpha);
     out += fmt::format("{:<22} {:>22} {:>22} {:>28} {:>10}  {}\n", "METRIC", "BASELINE",
                        "CANDIDATE", "DIFFERENCE", "P", "VERDICT");
     for (const auto& m : c.quality) {
@@ -108,10 +99,13 @@ std::string diff_text(const compare::Comparison& c, const compare::Options& opti
                            pct(c.baseline_pass_at_k), pct(c.candidate_pass_at_k), c.repeats,
                            pct(c.baseline_pass_hat_k), pct(c.candidate_pass_hat_k));
     }
-    const auto& ua = c.baseline_usage;
-    const auto& ub = c.candidate_usage;
-    out += fmt::format("\nCOST AND SPEED\n{:<22} {:>14} {:>14} {:>10}\n", "", "BASELINE",
-                       "CANDIDATE", "CHANGE");
+    return out;
+}
+
+// The cost and speed table.
+std::string usage_text(const compare::Usage& ua, const compare::Usage& ub) {
+    std::string out = fmt::format("\nCOST AND SPEED\n{:<22} {:>14} {:>14} {:>10}\n", "", "BASELINE",
+                                  "CANDIDATE", "CHANGE");
     auto row = [&](std::string_view name, const std::string& a, const std::string& b,
                    const std::string& d) {
         out += fmt::format("{:<22} {:>14} {:>14} {:>10}\n", name, a, b, d);
@@ -142,47 +136,107 @@ std::string diff_text(const compare::Comparison& c, const compare::Options& opti
             money(ub.judge_cost_usd) + (ub.judge_unpriced ? "+?" : ""),
             change(ua.judge_cost_usd, ub.judge_cost_usd));
     }
+    return out;
+}
 
-    out += fmt::format("\nCASES: {}, {}, {} unchanged (pass), {} unchanged (fail), "
-                       "{} errored, {} new, {} missing\n",
-                       plural(c.count(CaseChange::regression), "regression"),
-                       plural(c.count(CaseChange::fix), "fix", "fixes"),
-                       c.count(CaseChange::unchanged_pass), c.count(CaseChange::unchanged_fail),
-                       c.count(CaseChange::errored), c.count(CaseChange::new_case),
-                       c.count(CaseChange::missing));
+// The inputs of a case (the baseline's; the candidate's too when they differ, as for cases
+// paired by id whose inputs were edited), each line made by `line`.
+template <typename Line>
+std::string case_inputs(const compare::CaseDiff& d, Line line) {
+    const compare::SideCase* first = d.baseline != nullptr ? d.baseline : d.candidate;
+    std::string out = line("inputs", first->vars);
+    if (d.baseline != nullptr && d.candidate != nullptr && d.candidate->vars != first->vars) {
+        out += line("candidate inputs", d.candidate->vars);
+    }
+    return out;
+}
+
+// One regression or fix: its id, inputs, and both results.
+std::string change_text(const compare::Comparison& c, const compare::CaseDiff& d,
+                        const DiffTextOptions& text) {
+    const bool regression = d.change == CaseChange::regression;
+    std::string out = fmt::format(
+        "\n{} {}{}\n",
+        paint(regression ? "REGRESSION" : "FIX",
+              regression ? util::Colour::red : util::Colour::green, text.colour),
+        terminal_line(d.id),
+        d.description.empty() || d.description == d.id ? ""
+                                                       : " (" + terminal_line(d.description) + ")");
+    out += case_inputs(d, [&](std::string_view label, const nlohmann::json& vars) {
+        const std::string line = inputs_line(vars, text.max_input_chars);
+        return line.empty() ? std::string() : fmt::format("  {}: {}\n", label, line);
+    });
+    for (auto [label, sc, frac] : {std::tuple{"baseline ", d.baseline, d.baseline_pass},
+                                   std::tuple{"candidate", d.candidate, d.candidate_pass}}) {
+        const auto* r = shown_result(sc);
+        if (r == nullptr)
+            continue;
+        out += fmt::format("  {} {} {}{}\n", label, r->status,
+                           c.repeats > 1 ? fmt::format("({} of repeats passed) ", pct(frac)) : "",
+                           r->reason.empty() ? "" : terminal_line(cut(r->reason, 200)));
+        out += "    " + terminal_line(cut(r->output, text.max_output_chars)) + "\n";
+    }
+    return out;
+}
+
+// The new (missing) cases, one a line: the id and the inputs.
+std::string listed_text(const compare::Comparison& c, CaseChange kind, std::string_view head,
+                        const DiffTextOptions& text) {
+    const auto list = cases_of(c, kind);
+    if (list.empty())
+        return "";
+    std::string out = fmt::format("\n{} ({})\n", head, list.size());
+    for (size_t i = 0; i < list.size(); ++i) {
+        if (i == text.max_cases) {
+            return out + fmt::format("  ... {} more in --format json\n", list.size() - i);
+        }
+        const auto& d = *list[i];
+        const auto* sc = d.baseline != nullptr ? d.baseline : d.candidate;
+        const std::string inputs = inputs_line(sc->vars, text.max_input_chars);
+        out += fmt::format("  {}{}\n", terminal_line(d.id), inputs.empty() ? "" : "  " + inputs);
+    }
+    return out;
+}
+
+// The case counts, then the regressions and fixes, then the new and missing cases.
+std::string cases_text(const compare::Comparison& c, const DiffTextOptions& text) {
+    std::string out = fmt::format("\nCASES: {}, {}, {} unchanged (pass), {} unchanged (fail), "
+                                  "{} errored, {} new, {} missing\n",
+                                  plural(c.count(CaseChange::regression), "regression"),
+                                  plural(c.count(CaseChange::fix), "fix", "fixes"),
+                                  c.count(CaseChange::unchanged_pass),
+                                  c.count(CaseChange::unchanged_fail), c.count(CaseChange::errored),
+                                  c.count(CaseChange::new_case), c.count(CaseChange::missing));
     size_t shown = 0;
     for (auto kind : {CaseChange::regression, CaseChange::fix}) {
-        const auto list = cases_of(c, kind);
-        for (const auto* d : list) {
+        for (const auto* d : cases_of(c, kind)) {
             if (shown == text.max_cases) {
-                out += "... more cases in --format json\n";
-                break;
+                return out + "... more cases in --format json\n";
             }
             ++shown;
-            const std::string head = kind == CaseChange::regression ? "REGRESSION" : "FIX";
-            out += fmt::format(
-                "\n{} {}{}\n",
-                paint(head,
-                      kind == CaseChange::regression ? util::Colour::red : util::Colour::green,
-                      text.colour),
-                terminal_line(d->id),
-                d->description.empty() || d->description == d->id
-                    ? ""
-                    : " (" + terminal_line(d->description) + ")");
-            for (auto [label, sc, frac] :
-                 {std::tuple{"baseline ", d->baseline, d->baseline_pass},
-                  std::tuple{"candidate", d->candidate, d->candidate_pass}}) {
-                const auto* r = shown_result(sc);
-                if (r == nullptr)
-                    continue;
-                out += fmt::format("  {} {} {}{}\n", label, r->status,
-                                   c.repeats > 1 ? fmt::format("({} of repeats passed) ", pct(frac))
-                                                 : "",
-                                   r->reason.empty() ? "" : terminal_line(cut(r->reason, 200)));
-                out += "    " + terminal_line(cut(r->output, text.max_output_chars)) + "\n";
-            }
+            out += change_text(c, *d, text);
         }
     }
+    return out + listed_text(c, CaseChange::new_case, "NEW", text) +
+           listed_text(c, CaseChange::missing, "MISSING", text);
+}
+
+} // namespace
+
+std::string diff_text(const compare::Comparison& c, const compare::Options& options,
+                      const std::vector<std::string>& gate_failures, const DiffTextOptions& text) {
+    std::string out;
+    out += side_line("baseline ", *c.baseline);
+    out += side_line("candidate", *c.candidate);
+    for (const auto& note : c.notes) {
+        out += "note: " + terminal_line(note) + "\n";
+    }
+    if (!c.prompt_diff.empty()) {
+        out += "\nPROMPT DIFF\n" + terminal_text(c.prompt_diff);
+    }
+    out += quality_text(c, options, text);
+    out += usage_text(c.baseline_usage, c.candidate_usage);
+    out += cases_text(c, text);
     if (!gate_failures.empty()) {
         out += "\n";
         for (const auto& f : gate_failures) {
@@ -212,10 +266,13 @@ std::string diff_markdown(const compare::Comparison& c, const compare::Options& 
     for (const auto& f : gate_failures) {
         out += "- ❌ **gate failed:** " + markdown_text(f) + "\n";
     }
+    for (const auto& w : c.warnings) {
+        out += "- ⚠️ **warning:** " + markdown_text(w) + "\n";
+    }
     for (const auto& n : c.notes) {
         out += "- " + markdown_text(n) + "\n";
     }
-    if (!gate_failures.empty() || !c.notes.empty())
+    if (!gate_failures.empty() || !c.notes.empty() || !c.warnings.empty())
         out += "\n";
     if (!c.prompt_diff.empty()) {
         out += "<details><summary>prompt diff</summary>\n\n" + markdown_code_block(c.prompt_diff) +
@@ -281,6 +338,11 @@ std::string diff_markdown(const compare::Comparison& c, const compare::Options& 
             if (!d->description.empty() && d->description != d->id)
                 out += " — " + markdown_text(d->description);
             out += "\n\n";
+            out += case_inputs(*d, [](std::string_view label, const nlohmann::json& vars) {
+                const std::string line = inputs_line(vars, 300);
+                return line.empty() ? std::string()
+                                    : fmt::format("{}: {}\n\n", label, markdown_text(line));
+            });
             for (auto [label, sc] :
                  {std::pair{"baseline", d->baseline}, std::pair{"candidate", d->candidate}}) {
                 const auto* r = shown_result(sc);

@@ -14,12 +14,14 @@ namespace llmops::report {
 struct DiffTextOptions {
     size_t max_cases = 20;         // regressions (then fixes, new, missing) listed with outputs
     size_t max_output_chars = 300; // of each output shown
+    size_t max_input_chars = 160;  // of each case's inputs line
     Colour colour = Colour::off;
 };
 
 // The terminal report: the two sides, notes, the quality table (each side with its interval,
 // the difference with its interval and p-value, the verdict), cost and speed side by side with
-// deltas, repeat statistics, the case counts, and the regressions and fixes with both outputs.
+// deltas, repeat statistics, the case counts, the regressions and fixes with their inputs and
+// both outputs, and the new and missing cases by id with their inputs.
 // `gate_failures` are listed last.
 std::string diff_text(const compare::Comparison& c, const compare::Options& options,
                       const std::vector<std::string>& gate_failures, const DiffTextOptions& text);

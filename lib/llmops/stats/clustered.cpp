@@ -1,6 +1,9 @@
 #include <llmops/stats/clustered.hpp>
 
+#include <algorithm>
 #include <cmath>
+
+#include <llmops/stats/proportion.hpp>
 
 namespace llmops::stats {
 
@@ -57,6 +60,39 @@ std::optional<MeanEstimate> clustered_mean(std::span<const std::vector<double>> 
     if (out.clusters < 2)
         return std::nullopt;
     out.standard_error = robust_error(squares, out.clusters);
+    return out;
+}
+
+std::optional<ClusteredProportion> clustered_proportion(std::span<const std::vector<double>> cases,
+                                                        double confidence) {
+    ClusteredProportion out;
+    double passes = 0;
+    for (const auto& outcomes : cases) {
+        for (double x : outcomes) {
+            if (x != 0 && x != 1)
+                return std::nullopt;
+            passes += x;
+            ++out.observations;
+        }
+        out.clusters += outcomes.empty() ? 0 : 1;
+    }
+    if (out.observations == 0)
+        return std::nullopt;
+    const double n = static_cast<double>(out.observations);
+    out.rate = passes / n;
+    const double simple_variance = out.rate * (1 - out.rate) / n;
+    const auto clustered = clustered_mean(cases);
+    if (clustered && simple_variance > 0) {
+        double se = clustered->standard_error;
+        out.design_effect = std::max(1.0, se * se / simple_variance);
+    } else {
+        out.design_effect = n / static_cast<double>(out.clusters);
+    }
+    out.effective_n = n / out.design_effect;
+    auto interval = wilson_interval_of_rate(out.rate, out.effective_n, confidence);
+    if (!interval)
+        return std::nullopt;
+    out.interval = *interval;
     return out;
 }
 

@@ -10,6 +10,8 @@
 #include <span>
 #include <vector>
 
+#include <llmops/stats/stats.hpp>
+
 namespace llmops::stats {
 
 // A mean and its standard error.
@@ -29,6 +31,28 @@ struct MeanEstimate {
 // Cases without observations are skipped. Returns nullopt when fewer than 2 cases have
 // observations (no between-case variation to estimate) or a value is not finite.
 std::optional<MeanEstimate> clustered_mean(std::span<const std::vector<double>> cases);
+
+// A pass rate over repeated cases with its interval.
+struct ClusteredProportion {
+    double rate = 0;              // passes / N
+    double design_effect = 1;     // deff, >= 1
+    double effective_n = 0;       // N / deff
+    Interval interval;            // Wilson at effective_n
+    std::size_t observations = 0; // N
+    std::size_t clusters = 0;     // G
+};
+
+// The proportion of 0/1 outcomes (`cases[g]` holds case g's repeats) with the Wilson interval at
+// the effective sample size N / deff (Kish 1965, "Survey Sampling", §8.2), where the design
+// effect deff = SE²_clustered / (p (1 - p) / N) is the clustered variance of clustered_mean over
+// the variance the same N outcomes would have if independent. deff is clamped to >= 1: repeats
+// never count for more than independent cases would. When it cannot be estimated (p is 0 or 1,
+// so neither variance has anything to measure, or fewer than 2 cases) each case counts once:
+// N / deff = G, the design effect of fully correlated repeats. The interval stays in [0, 1] and
+// is never of zero width, unlike the normal interval p ± z·SE. Returns nullopt when there is no
+// observation, a value is not 0 or 1, or `confidence` is not in (0, 1).
+std::optional<ClusteredProportion> clustered_proportion(std::span<const std::vector<double>> cases,
+                                                        double confidence = 0.95);
 
 // The difference of means, candidate minus baseline, of the same cases on two sides
 // (`baseline[g]` and `candidate[g]` are case g's repeats on each side), with its

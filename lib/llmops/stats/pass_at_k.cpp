@@ -22,6 +22,24 @@ std::optional<double> mean_over(std::span<const CaseCounts> cases, std::size_t k
     return sum / static_cast<double>(cases.size());
 }
 
+template <typename PerCase>
+CaseMean mean_over_defined(std::span<const CaseCounts> cases, std::size_t k, PerCase f) {
+    CaseMean out;
+    double sum = 0;
+    for (const CaseCounts& c : cases) {
+        auto value = f(c.samples, c.passes, k);
+        if (!value) {
+            ++out.left_out;
+            continue;
+        }
+        sum += *value;
+        ++out.cases;
+    }
+    if (out.cases > 0)
+        out.mean = sum / static_cast<double>(out.cases);
+    return out;
+}
+
 } // namespace
 
 std::optional<double> pass_at_k(std::size_t samples, std::size_t passes, std::size_t k) {
@@ -52,6 +70,14 @@ std::optional<double> mean_pass_at_k(std::span<const CaseCounts> cases, std::siz
 
 std::optional<double> mean_pass_hat_k(std::span<const CaseCounts> cases, std::size_t k) {
     return mean_over(cases, k, pass_hat_k);
+}
+
+CaseMean pass_at_k_over_cases(std::span<const CaseCounts> cases, std::size_t k) {
+    return mean_over_defined(cases, k, pass_at_k);
+}
+
+CaseMean pass_hat_k_over_cases(std::span<const CaseCounts> cases, std::size_t k) {
+    return mean_over_defined(cases, k, pass_hat_k);
 }
 
 bool is_flaky(const CaseCounts& counts) {

@@ -31,6 +31,20 @@ std::optional<double> pass_hat_k(std::size_t samples, std::size_t passes, std::s
 std::optional<double> mean_pass_at_k(std::span<const CaseCounts> cases, std::size_t k);
 std::optional<double> mean_pass_hat_k(std::span<const CaseCounts> cases, std::size_t k);
 
+// A mean over cases of a per-case estimate that is defined only for some of them.
+struct CaseMean {
+    std::optional<double> mean; // nullopt when no case is counted
+    std::size_t cases = 0;      // the cases averaged
+    std::size_t left_out = 0;   // the cases with fewer than k samples (0 included), left out
+};
+
+// pass@k (pass^k) as Chen et al. average it, each case with its own n: the mean of
+// pass_at_k(n_i, c_i, k) over the cases with n_i >= k; the others are left out and counted, not
+// estimated with a smaller k (a case with an errored repeat would otherwise pull the whole side
+// down to pass@(k-1)). Returns no mean when k = 0 or no case has k samples.
+CaseMean pass_at_k_over_cases(std::span<const CaseCounts> cases, std::size_t k);
+CaseMean pass_hat_k_over_cases(std::span<const CaseCounts> cases, std::size_t k);
+
 // A case is flaky when it both passed and failed over its repeats (0 < passes < samples).
 bool is_flaky(const CaseCounts& counts);
 

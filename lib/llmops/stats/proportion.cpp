@@ -25,6 +25,22 @@ std::optional<Interval> wilson_interval(std::size_t successes, std::size_t trial
     return Interval{lower, upper};
 }
 
+std::optional<Interval> wilson_interval_of_rate(double rate, double effective_trials,
+                                                double confidence) {
+    auto z = normal_critical_value(confidence);
+    if (!z || !(rate >= 0 && rate <= 1) || !(effective_trials > 0) ||
+        !std::isfinite(effective_trials))
+        return std::nullopt;
+    double n = effective_trials;
+    double z2 = *z * *z;
+    double scale = 1 + z2 / n;
+    double centre = (rate + z2 / (2 * n)) / scale;
+    double half = *z / scale * std::sqrt(rate * (1 - rate) / n + z2 / (4 * n * n));
+    double lower = rate == 0 ? 0 : std::max(0.0, centre - half);
+    double upper = rate == 1 ? 1 : std::min(1.0, centre + half);
+    return Interval{lower, upper};
+}
+
 void PairedCounts::add(bool baseline_pass, bool candidate_pass) {
     if (baseline_pass)
         ++(candidate_pass ? both_pass : regressions);

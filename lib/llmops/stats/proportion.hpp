@@ -19,6 +19,17 @@ namespace llmops::stats {
 std::optional<Interval> wilson_interval(std::size_t successes, std::size_t trials,
                                         double confidence = 0.95);
 
+// The Wilson interval of a proportion `rate` observed over an effective sample size
+// `effective_trials`, which need not be whole (n / deff for clustered outcomes: see
+// clustered_proportion): the formula above with k = rate · n, in the equivalent form
+//   centre = (p + z²/2n) / (1 + z²/n),  half-width = z / (1 + z²/n) · sqrt(p (1 - p) / n + z²/4n²)
+// (statsmodels' proportion_confint(count=p·n, nobs=n, method="wilson") accepts such n too). It
+// starts exactly at 0 when `rate` is 0 and ends exactly at 1 when it is 1. Returns nullopt when
+// `effective_trials` is not a positive finite number, `rate` is outside [0, 1] or `confidence`
+// is not in (0, 1).
+std::optional<Interval> wilson_interval_of_rate(double rate, double effective_trials,
+                                                double confidence = 0.95);
+
 // Pass/fail outcomes of the same cases on a baseline (A) and a candidate (B): the 2x2 table
 // of paired outcomes.
 struct PairedCounts {

@@ -11,6 +11,8 @@ std::string_view to_string(Verdict verdict) {
     case Verdict::better: return "better";
     case Verdict::worse: return "worse";
     case Verdict::no_significant_change: return "no significant change";
+    case Verdict::too_few_cases: return "too few cases";
+    case Verdict::nothing_to_compare: return "nothing to compare";
     }
     return "no significant change";
 }

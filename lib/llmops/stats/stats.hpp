@@ -26,10 +26,12 @@ struct Interval {
 // (cost, latency).
 enum class Direction { higher_is_better, lower_is_better };
 
-// The outcome of comparing a metric between a baseline and a candidate.
-enum class Verdict { better, worse, no_significant_change };
+// The outcome of comparing a metric between a baseline and a candidate. The last two are not
+// test results: `too_few_cases` when fewer cases were paired than a verdict needs (compare's
+// k_min_paired_cases), `nothing_to_compare` when no case was paired at all.
+enum class Verdict { better, worse, no_significant_change, too_few_cases, nothing_to_compare };
 
-// Returns "better", "worse" or "no significant change".
+// Returns "better", "worse", "no significant change", "too few cases" or "nothing to compare".
 std::string_view to_string(Verdict verdict);
 
 // Verdict from a test: significant when `p_value` < `alpha`; then the sign of `difference`

@@ -22,44 +22,14 @@
 #include "support/expected.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_project.hpp"
+#include "unit/compare/sides.hpp"
 
 using namespace llmops;
 using compare::CaseChange;
 using nlohmann::json;
+using namespace llmops::test::sides;
 
 namespace {
-
-compare::CaseResult result(std::string status, std::string output = "ok", double cost = 0.001,
-                           double latency = 100, int repeat = 0) {
-    compare::CaseResult r;
-    r.repeat = repeat;
-    r.status = std::move(status);
-    if (r.status != "error") {
-        r.score = r.status == "pass" ? 1.0 : 0.0;
-    }
-    r.output = std::move(output);
-    r.input_tokens = 10;
-    r.output_tokens = 5;
-    r.cost_usd = cost;
-    r.latency_ms = latency;
-    return r;
-}
-
-compare::Side side(std::string name, std::string label) {
-    compare::Side s;
-    s.name = std::move(name);
-    s.run_id = 1;
-    s.label = std::move(label);
-    s.prompt_label = "triage@1";
-    s.prompt_version_id = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-    s.provider_id = "openai:gpt-4o-mini";
-    s.dataset_hash = "d1";
-    return s;
-}
-
-void add_case(compare::Side& s, const std::string& id, std::vector<compare::CaseResult> results) {
-    s.cases.push_back({id, "", static_cast<int64_t>(s.cases.size()), std::move(results)});
-}
 
 void check_golden(const std::string& name, const std::string& actual) {
     const auto path = std::filesystem::path(LLMOPS_SOURCE_DIR) / "tests/data/diff" / name;
@@ -284,7 +254,8 @@ TEST_SUITE("compare") {
         CHECK(*c.candidate_pass_hat_k == doctest::Approx(4.0 / 6.0));
         const auto* rate = c.metric("pass rate");
         CHECK(*rate->candidate == doctest::Approx(14.0 / 18.0));
-        CHECK(rate->method.starts_with("clustered standard errors by case (3 repeats)"));
+        CHECK(rate->method.starts_with("Wilson intervals at the effective number of cases (design "
+                                       "effect of 3 repeats)"));
         // Per-case differences of means: 0 x4, -2/3 x2: mean -2/9, sd/sqrt(6) by hand:
         // d = [0,0,0,0,-2/3,-2/3] reordered; sd = sqrt(sum((d - mean)^2) / 5).
         CHECK(*rate->difference == doctest::Approx(-2.0 / 9.0));
@@ -508,6 +479,14 @@ TEST_SUITE("compare") {
             REQUIRE_OK(sides);
             CHECK(sides->front().judge == "? (j , samples 1)");
             CHECK(sides->front().prompt_content == "");
+            CHECK(sides->front().case_ids == compare::CaseIds::positional);
+            doc["run"]["provenance"] = {{"case_ids", "content"}};
+            doc["results"][0]["vars"] = {{"q", "What is 2+2?"}};
+            sides = load_export(dir, doc.dump());
+            REQUIRE_OK(sides);
+            CHECK(sides->front().case_ids == compare::CaseIds::content);
+            CHECK(sides->front().cases[0].vars == json{{"q", "What is 2+2?"}});
+            CHECK(sides->front().cases[1].vars == json::object());
         }
         SUBCASE("nesting deeper than 512 levels is refused when read") {
             auto doc = export_doc();
@@ -530,18 +509,23 @@ TEST_SUITE("compare") {
         b.prompt_content = "{\n  \"template\": \"Route this ticket: {{ticket}}\"\n}\n";
         const std::string nasty =
             "<script>alert(1)</script> | `tick` @here *bold*\n\x1b[31mred\x1b[0m";
-        for (int i = 0; i < 8; ++i) {
+        // 12 cases (a verdict needs 10): case-1 regresses, case-6 and case-7 are fixed.
+        for (int i = 0; i < 12; ++i) {
             const std::string id = "case-" + std::to_string(i);
+            const json vars = {{"ticket", "ticket " + std::to_string(i)}, {"lang", "fr"}};
             add_case(a, id,
-                     {result(i < 6 ? "pass" : "fail", "answer " + std::to_string(i), 0.0002,
-                             400 + 10 * i)});
-            add_case(
-                b, id,
-                {result(i == 0 || i >= 6 ? "pass"
-                        : i == 1         ? "fail"
-                                         : "pass",
-                        i == 1 ? nasty : "answer " + std::to_string(i), 0.0004, 300 + 10 * i)});
+                     {result(i < 6 || i >= 8 ? "pass" : "fail", "answer " + std::to_string(i),
+                             0.0002, 400 + 10 * i)},
+                     vars);
+            add_case(b, id,
+                     {result(i == 1 ? "fail" : "pass",
+                             i == 1 ? nasty : "answer " + std::to_string(i), 0.0004, 300 + 10 * i)},
+                     vars);
         }
+        // The inputs shown: on one line, control characters escaped, cut with one "…".
+        a.cases[1].vars = {{"q", "What is the capital of France?\n\x1b[2J"},
+                           {"text", std::string(300, 'x')}};
+        b.cases[1].vars = a.cases[1].vars;
         b.cases[1].results[0].reason = "contains: output does not contain \"Paris\"";
         // A judge graded both sides: one call per case, then two (samples: 2), one unpriced.
         for (auto* side : {&a, &b}) {
@@ -553,7 +537,7 @@ TEST_SUITE("compare") {
                 r.judge_cost_usd = 0.00005 * static_cast<double>(r.judge_calls);
             }
         }
-        b.cases[7].results[0].judge_cost_usd = std::nullopt;
+        b.cases[11].results[0].judge_cost_usd = std::nullopt;
         a.cases[1].description = "capital <of> France";
         const compare::Options options;
         const auto c = compare::compare(a, b, options);

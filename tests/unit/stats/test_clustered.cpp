@@ -51,6 +51,51 @@ TEST_SUITE("stats") {
         }
     }
 
+    TEST_CASE("stats::clustered_proportion") {
+        // Reference by hand (no scipy or statsmodels here): clustered_mean's CR1 standard error
+        // (checked against statsmodels above), deff = SE² / (p (1 - p) / N) clamped to >= 1,
+        // Wilson at N / deff:
+        //   python3 -c "from statistics import NormalDist; import math
+        //     z=NormalDist().inv_cdf(0.975);
+        //     cases=[[1,1,1],[0,0,0],[1,0,1],[1,1,0],[0,1,0],[1,1,1]] N=sum(map(len,cases));
+        //     G=len(cases); p=sum(map(sum,cases))/N se=math.sqrt(G/(G-1)*sum((sum(x-p for x in
+        //     c)/N)**2 for c in cases)) deff=max(1,se*se/(p*(1-p)/N)); n=N/deff; z2=z*z; s=1+z2/n
+        //     c=(p+z2/(2*n))/s; h=z/s*math.sqrt(p*(1-p)/n+z2/(4*n*n)); print(deff, n, c-h, c+h)"
+        //   -> 1.9168831168831173 9.390243902439023 0.31420814548489134 0.8434980024593512
+        SUBCASE("correlated repeats: Wilson at N / deff") {
+            Cases cases{{1, 1, 1}, {0, 0, 0}, {1, 0, 1}, {1, 1, 0}, {0, 1, 0}, {1, 1, 1}};
+            auto p = stats::clustered_proportion(cases);
+            REQUIRE(p);
+            CHECK(near(p->rate, 11.0 / 18, 1e-15));
+            CHECK(near(p->design_effect, 1.9168831168831173, 1e-12));
+            CHECK(near(p->effective_n, 9.390243902439023, 1e-12));
+            CHECK(near(p->interval.lower, 0.31420814548489134, 1e-12));
+            CHECK(near(p->interval.upper, 0.8434980024593512, 1e-12));
+        }
+        SUBCASE("13 of 15 over 5 cases: once [60.5, 112.8], now inside [0, 1]") {
+            // deff = 0.00667 / 0.00770 < 1 is clamped to 1: Wilson(13, 15).
+            Cases cases{{1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 0}, {1, 0, 1}};
+            auto p = stats::clustered_proportion(cases);
+            REQUIRE(p);
+            CHECK(p->design_effect == 1.0);
+            CHECK(near(p->interval.lower, 0.6211801716767764, 1e-12));
+            CHECK(near(p->interval.upper, 0.9626387408969346, 1e-12));
+        }
+        SUBCASE("all pass: each case counts once, the interval is not of zero width") {
+            Cases cases{{1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}};
+            auto p = stats::clustered_proportion(cases);
+            REQUIRE(p);
+            CHECK(p->effective_n == 5.0);
+            CHECK(near(p->interval.lower, 0.5655175352168254, 1e-12)); // Wilson(5, 5)
+            CHECK(p->interval.upper == 1.0);
+        }
+        SUBCASE("undefined: no observations, a value that is not 0 or 1") {
+            CHECK_FALSE(stats::clustered_proportion(Cases{}));
+            CHECK_FALSE(stats::clustered_proportion(Cases{{}, {}}));
+            CHECK_FALSE(stats::clustered_proportion(Cases{{1, 0.5}}));
+        }
+    }
+
     TEST_CASE("stats::clustered_difference") {
         SUBCASE("against a regression on a side dummy, clustered by case") {
             // statsmodels' regression adds (N - 1) / (N - K) with K = 2 parameters to the CR1

@@ -73,6 +73,21 @@ TEST_SUITE("stats") {
         }
     }
 
+    TEST_CASE("stats::pass_at_k_over_cases") {
+        // A case with an errored repeat (2 samples) is left out at k = 3, not estimated at k = 2.
+        std::vector<stats::CaseCounts> cases{{3, 1}, {3, 3}, {2, 0}, {0, 0}};
+        const auto at_k = stats::pass_at_k_over_cases(cases, 3);
+        CHECK(at_k.cases == 2);
+        CHECK(at_k.left_out == 2);
+        CHECK(near(*at_k.mean, 1.0, 1e-15)); // pass@3 of (3, 1) and of (3, 3) are 1
+        const auto hat_k = stats::pass_hat_k_over_cases(cases, 3);
+        CHECK(near(*hat_k.mean, 0.5, 1e-15)); // (0 + 1) / 2
+        // pass@2 of (3, 1) = 1 - C(2,2)/C(3,2) = 2/3; of (2, 0) = 0: (2/3 + 1 + 0) / 3
+        CHECK(near(*stats::pass_at_k_over_cases(cases, 2).mean, (2.0 / 3 + 1) / 3, 1e-15));
+        CHECK_FALSE(stats::pass_at_k_over_cases(cases, 4).mean);
+        CHECK(stats::pass_at_k_over_cases(cases, 4).left_out == 4);
+    }
+
     TEST_CASE("stats::is_flaky") {
         CHECK(stats::is_flaky({5, 2}));
         CHECK_FALSE(stats::is_flaky({5, 5}));

@@ -61,6 +61,33 @@ TEST_SUITE("stats") {
         }
     }
 
+    TEST_CASE("stats::wilson_interval_of_rate") {
+        // At whole n it is the Wilson interval above (statsmodels' rows for 7/10 and 85/100).
+        CHECK(near(stats::wilson_interval_of_rate(0.7, 10)->lower, 0.39677814746114537, 1e-14));
+        CHECK(near(stats::wilson_interval_of_rate(0.7, 10)->upper, 0.8922087325936989, 1e-14));
+        CHECK(near(stats::wilson_interval_of_rate(0.85, 100)->lower, 0.7671644040916763, 1e-14));
+        // At an effective n (scipy and statsmodels are not installed here; by hand, from the
+        // formula in proportion.hpp, with z = NormalDist().inv_cdf(0.975)):
+        //   python3 -c "from statistics import NormalDist; import math
+        //     z=NormalDist().inv_cdf(0.975); p,n=11/18,9.390243902439023; z2=z*z; s=1+z2/n
+        //     c=(p+z2/(2*n))/s; h=z/s*math.sqrt(p*(1-p)/n+z2/(4*n*n)); print(c-h, c+h)"
+        //   -> 0.31420814548489134 0.8434980024593512; p,n=1,5 -> 0.5655175352168254 1
+        auto ci = stats::wilson_interval_of_rate(11.0 / 18, 9.390243902439023);
+        REQUIRE(ci);
+        CHECK(near(ci->lower, 0.31420814548489134, 1e-12));
+        CHECK(near(ci->upper, 0.8434980024593512, 1e-12));
+        ci = stats::wilson_interval_of_rate(1.0, 5.0);
+        CHECK(near(ci->lower, 0.5655175352168254, 1e-12));
+        CHECK(ci->upper == 1.0);
+        CHECK(stats::wilson_interval_of_rate(0.0, 2.5)->lower == 0.0);
+        SUBCASE("undefined: no effective trials, a rate outside [0, 1], bad confidence") {
+            CHECK_FALSE(stats::wilson_interval_of_rate(0.5, 0));
+            CHECK_FALSE(stats::wilson_interval_of_rate(0.5, std::nan("")));
+            CHECK_FALSE(stats::wilson_interval_of_rate(1.5, 10));
+            CHECK_FALSE(stats::wilson_interval_of_rate(0.5, 10, 1.0));
+        }
+    }
+
     TEST_CASE("stats::mcnemar_exact_p") {
         // Reference: SciPy 1.10.1 and statsmodels 0.13.5, which agree:
         //   /usr/bin/python3 -c "from scipy.stats import binomtest

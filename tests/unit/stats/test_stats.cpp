@@ -76,6 +76,8 @@ TEST_SUITE("stats") {
                   Verdict::no_significant_change);
         }
         CHECK(stats::to_string(Verdict::no_significant_change) == "no significant change");
+        CHECK(stats::to_string(Verdict::too_few_cases) == "too few cases");
+        CHECK(stats::to_string(Verdict::nothing_to_compare) == "nothing to compare");
     }
 
     TEST_CASE("stats::verdict_from_interval") {
