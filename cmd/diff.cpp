@@ -1,6 +1,7 @@
 // `llmops diff A [B]`: cost and quality of two runs, two variants, or exported runs (SPEC §11),
 // with the gates CI merges on.
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -10,9 +11,12 @@
 
 #include <llmops/compare/compare.hpp>
 #include <llmops/eval/inputs.hpp>
+#include <llmops/report/case_inputs.hpp>
 #include <llmops/report/diff_html.hpp>
 #include <llmops/report/diff_report.hpp>
+#include <llmops/report/run_report.hpp>
 #include <llmops/util/files.hpp>
+#include <llmops/util/term.hpp>
 
 namespace llmops::cmd {
 
@@ -30,6 +34,28 @@ struct DiffOptions {
     std::optional<double> max_latency_increase;
     std::optional<double> min_pass_rate;
 };
+
+// What the HTML page shows of each case: its inputs (every side's cases carry them, stored or
+// exported) and, for runs in the store, each result's rendered prompt.
+Expected<report::CaseInputs>
+case_inputs_of(store::Database* db,
+               std::initializer_list<const std::vector<compare::Side>*> sides) {
+    constexpr size_t k_inputs_chars = 1000;
+    report::CaseInputs inputs;
+    std::set<int64_t> runs;
+    for (const auto* list : sides) {
+        for (const auto& side : *list) {
+            for (const auto& c : side.cases) {
+                inputs.vars.emplace(c.id, report::vars_line(c.vars, k_inputs_chars));
+            }
+            // An exported run's name is its file; a stored one's is "run N".
+            if (db != nullptr && side.name.starts_with("run ") && runs.insert(side.run_id).second) {
+                LLMOPS_TRY(report::add_case_inputs(*db, side.run_id, inputs));
+            }
+        }
+    }
+    return inputs;
+}
 
 // The pairs of sides to compare: `diff RUN` compares each variant with the first; `diff A B`
 // compares the one variant of each, or the variants with the same label on both sides.
@@ -151,17 +177,24 @@ Expected<int> diff_command(const Context& ctx, const DiffOptions& o) {
             (i ? "\n---\n\n" : "") + report::diff_markdown(comparisons[i], options, failures[i]);
         report::DiffTextOptions t;
         t.colour = stdout_colour();
+        t.width = util::terminal_width(stdout);
         text += (i ? "\n" + std::string(80, '=') + "\n" : "") +
                 report::diff_text(comparisons[i], options, failures[i], t);
     }
     doc["exit_code"] = code;
     // Every report is written even when one fails; the failures come after the diff (exit 3).
     std::vector<Error> report_errors;
+    report::CaseInputs inputs; // what the HTML page shows of each case
+    if (std::any_of(o.outputs.begin(), o.outputs.end(), [](const std::string& out) {
+            return std::filesystem::path(out).extension() == ".html";
+        })) {
+        inputs = LLMOPS_TRY(case_inputs_of(db, {&a, &b}));
+    }
     for (const auto& out : o.outputs) {
         const auto ext = std::filesystem::path(out).extension();
         const std::string content = ext == ".json" ? doc.dump(2) + "\n"
                                     : ext == ".html"
-                                        ? report::diff_html(comparisons, options, failures)
+                                        ? report::diff_html(comparisons, options, failures, inputs)
                                         : markdown;
         if (auto ok = util::write_file_atomic(out, content); !ok) {
             report_errors.push_back(ok.error());

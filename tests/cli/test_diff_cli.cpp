@@ -2,6 +2,7 @@
 // formats and the gates' exit codes (SPEC §11, §12).
 
 #include <algorithm>
+#include <sstream>
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
@@ -66,6 +67,24 @@ TEST_SUITE("cli") {
             CHECK(r.out.find("baseline : base.json (30 cases) triage | model") !=
                   std::string::npos);
             CHECK(r.out.find("CASES: 12 regressions, 0 fixes") != std::string::npos);
+        }
+        SUBCASE("the tables fit the terminal: COLUMNS=80 puts each verdict on its own line") {
+            for (const int columns : {80, 140}) {
+                CAPTURE(columns);
+                const auto r = llmops(dir.path(), {"diff", "base.json", "worse.json"},
+                                      {{"COLUMNS", std::to_string(columns)}});
+                const size_t from = r.out.find("QUALITY");
+                const size_t to = r.out.find("\nCASES:");
+                REQUIRE(from != std::string::npos);
+                REQUIRE(to != std::string::npos);
+                std::istringstream table(r.out.substr(from, to - from));
+                for (std::string line; std::getline(table, line);) {
+                    CHECK(std::count_if(line.begin(), line.end(), [](char c) {
+                              return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+                          }) <= columns);
+                }
+                CHECK((r.out.find("\n  difference ") != std::string::npos) == (columns == 80));
+            }
         }
         SUBCASE("--fail-on-regression fails on a significant drop only") {
             CHECK(llmops(dir.path(), {"diff", "base.json", "same.json", "--fail-on-regression"})

@@ -19,23 +19,26 @@ json optional_json(const std::optional<double>& v) {
 }
 
 json usage_json(const Usage& u) {
-    return json{{"results", u.results},
-                {"errors", u.errors},
-                {"cached", u.cached},
-                {"input_tokens", u.input_tokens},
-                {"output_tokens", u.output_tokens},
-                {"cost_usd", u.cost_usd},
-                {"unpriced", u.unpriced},
-                {"cost_per_case_usd", optional_json(u.cost_per_case)},
-                {"latency_p50_ms", optional_json(u.latency_p50)},
-                {"latency_p95_ms", optional_json(u.latency_p95)},
-                {"latency_p99_ms", optional_json(u.latency_p99)},
-                {"judge",
-                 {{"calls", u.judge_calls},
-                  {"input_tokens", u.judge_input_tokens},
-                  {"output_tokens", u.judge_output_tokens},
-                  {"cost_usd", u.judge_cost_usd},
-                  {"unpriced", u.judge_unpriced}}}};
+    return json{
+        {"results", u.results},
+        {"errors", u.errors},
+        {"cached", u.cached},
+        {"input_tokens", u.input_tokens},
+        {"output_tokens", u.output_tokens},
+        // null when unknown (no answer had a price), as a run's summary has it
+        {"cost_usd", u.unpriced > 0 && u.cost_usd == 0 ? json(nullptr) : json(u.cost_usd)},
+        {"unpriced", u.unpriced},
+        {"cost_per_case_usd", optional_json(u.cost_per_case)},
+        {"latency_p50_ms", optional_json(u.latency_p50)},
+        {"latency_p95_ms", optional_json(u.latency_p95)},
+        {"latency_p99_ms", optional_json(u.latency_p99)},
+        {"judge",
+         {{"calls", u.judge_calls},
+          {"input_tokens", u.judge_input_tokens},
+          {"output_tokens", u.judge_output_tokens},
+          {"cost_usd",
+           u.judge_unpriced > 0 && u.judge_cost_usd == 0 ? json(nullptr) : json(u.judge_cost_usd)},
+          {"unpriced", u.judge_unpriced}}}};
 }
 
 json side_json(const Side& s) {

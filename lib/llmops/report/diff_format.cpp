@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <llmops/report/case_inputs.hpp>
 #include <llmops/report/escape.hpp>
 #include <llmops/util/money.hpp>
 
@@ -44,6 +45,10 @@ std::string money(std::optional<double> usd) {
     return util::format_usd(*usd);
 }
 
+std::string cost(double usd, int64_t unpriced) {
+    return util::format_cost(usd, unpriced);
+}
+
 std::string ms(std::optional<double> v) {
     if (!v)
         return "-";
@@ -65,20 +70,7 @@ std::string cut(std::string_view text, size_t max) {
 }
 
 std::string inputs_line(const nlohmann::json& vars, size_t max) {
-    if (!vars.is_object() || vars.empty() || max == 0)
-        return "";
-    std::string line;
-    for (const auto& [key, value] : vars.items()) {
-        // JSON escapes C0 controls; terminal_line below the rest (C1, invalid UTF-8).
-        line += fmt::format("{}{}={}", line.empty() ? "" : ", ", key,
-                            value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    }
-    line = terminal_line(line);
-    size_t dropped = 0;
-    std::string head = head_text(line, max, dropped);
-    if (dropped == 0)
-        return head;
-    return head_text(line, max - 1, dropped) + "…";
+    return terminal_line(vars_line(vars, max)); // one rule for every report (case_inputs.hpp)
 }
 
 } // namespace llmops::report::diff_format

@@ -20,15 +20,16 @@ std::string score(std::optional<double> v);                          // "0.750"
 std::string signed_score(std::optional<double> v);                   // "+0.125"
 std::string interval_score(const std::optional<stats::Interval>& i); // "[-0.250, +0.500]"
 std::string p_text(std::optional<double> p);                         // "p=0.6250", "p<0.0001", ""
-std::string money(std::optional<double> usd); // "$0.000200", "$0.0016", "$12.34"
-std::string ms(std::optional<double> v);      // "435ms", "1.05s"
+std::string money(std::optional<double> usd);
+std::string cost(double usd, int64_t unpriced); // util::format_cost: "$0.0123", "≥$0.0123",
+                                                // "unknown" // "$0.000200", "$0.0016", "$12.34"
+std::string ms(std::optional<double> v);        // "435ms", "1.05s"
 std::string change(std::optional<double> before, std::optional<double> after); // "+12.5%", ""
 std::string cut(std::string_view text,
                 size_t max); // at most `max` code points, then "… (N more characters)"
 
-// A case's inputs on one line, for a terminal: `q="What is 2+2?", lang="fr"` (each value as JSON,
-// control characters escaped), cut to at most `max` code points ending in one "…"; "" when
-// `vars` is empty or not an object.
+// A case's inputs on one line, for a terminal: report::vars_line escaped with terminal_line
+// (`q="What is 2+2?", lang="fr"`, cut to `max` code points ending in one "…"; "" without vars).
 std::string inputs_line(const nlohmann::json& vars, size_t max);
 
 } // namespace llmops::report::diff_format

@@ -615,7 +615,7 @@ std::string cost_table(const compare::Usage& a, const compare::Usage* b) {
             return change(count(x.output_tokens), count(y.output_tokens));
         });
     row(
-        "cost (USD)", [](const U& u) { return money(u.cost_usd) + (u.unpriced ? "+?" : ""); },
+        "cost (USD)", [](const U& u) { return cost(u.cost_usd, u.unpriced); },
         [](const U& x, const U& y) { return change(x.cost_usd, y.cost_usd); });
     row(
         "cost per case", [](const U& u) { return money(u.cost_per_case); },
@@ -646,8 +646,7 @@ std::string cost_table(const compare::Usage& a, const compare::Usage* b) {
             },
             none);
         row(
-            "judge cost (USD)",
-            [](const U& u) { return money(u.judge_cost_usd) + (u.judge_unpriced ? "+?" : ""); },
+            "judge cost (USD)", [](const U& u) { return cost(u.judge_cost_usd, u.judge_unpriced); },
             [](const U& x, const U& y) { return change(x.judge_cost_usd, y.judge_cost_usd); });
     }
     return out + "</tbody></table>\n";

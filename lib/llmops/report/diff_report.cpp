@@ -60,6 +60,13 @@ const compare::CaseResult* shown_result(const compare::SideCase* sc) {
     return &sc->results.front();
 }
 
+// Code points of a case's inputs line: what `max_input_chars` allows and the terminal holds
+// after the line's indent and label.
+size_t input_chars(const DiffTextOptions& text) {
+    constexpr size_t k_indent = 14; // "  candidate: " and a margin
+    return std::min(text.max_input_chars, text.width > k_indent + 20 ? text.width - k_indent : 20);
+}
+
 std::vector<const compare::CaseDiff*> cases_of(const compare::Comparison& c, CaseChange change) {
     std::vector<const compare::CaseDiff*> out;
     for (const auto& d : c.cases) {
@@ -69,29 +76,53 @@ std::vector<const compare::CaseDiff*> cases_of(const compare::Comparison& c, Cas
     return out;
 }
 
-// The quality table and, with repeats, the repeat statistics.
+// A quality metric's cells: each side with its interval, the difference with its interval.
+struct QualityCells {
+    std::string baseline, candidate, difference;
+};
+
+QualityCells quality_cells(const compare::MetricDiff& m) {
+    if (is_rate(m)) {
+        return {
+            fmt::format("{} {}", pct(m.baseline), interval_pct(m.baseline_interval)),
+            fmt::format("{} {}", pct(m.candidate), interval_pct(m.candidate_interval)),
+            fmt::format("{} {}", signed_pct(m.difference), interval_pct(m.difference_interval))};
+    }
+    return {
+        score(m.baseline), score(m.candidate),
+        fmt::format("{} {}", signed_score(m.difference), interval_score(m.difference_interval))};
+}
+
+// The quality table's width in one row per metric; narrower terminals get two lines per metric.
+constexpr size_t k_quality_wide = 131;
+
+// The quality table and, with repeats, the repeat statistics. A terminal narrower than the
+// one-row layout gets each metric on two lines (the sides, then the difference and verdict), so
+// no row wraps.
 std::string quality_text(const compare::Comparison& c, const compare::Options& options,
                          const DiffTextOptions& text) {
     std::string out =
         fmt::format("\nQUALITY ({} paired cases{}, alpha {})\n", c.paired,
                     c.repeats > 1 ? fmt::format(", {} repeats", c.repeats) : "", options.alpha);
-    out += fmt::format("{:<22} {:>22} {:>22} {:>28} {:>10}  {}\n", "METRIC", "BASELINE",
-                       "CANDIDATE", "DIFFERENCE", "P", "VERDICT");
+    const bool wide = text.width >= k_quality_wide;
+    out += wide ? fmt::format("{:<22} {:>22} {:>22} {:>28} {:>10}  {}\n", "METRIC", "BASELINE",
+                              "CANDIDATE", "DIFFERENCE", "P", "VERDICT")
+                : fmt::format("{:<18} {:>21} {:>21}\n", "METRIC", "BASELINE", "CANDIDATE");
     for (const auto& m : c.quality) {
-        const bool rate = is_rate(m);
-        const std::string a =
-            rate ? fmt::format("{} {}", pct(m.baseline), interval_pct(m.baseline_interval))
-                 : score(m.baseline);
-        const std::string b =
-            rate ? fmt::format("{} {}", pct(m.candidate), interval_pct(m.candidate_interval))
-                 : score(m.candidate);
-        const std::string d = rate ? fmt::format("{} {}", signed_pct(m.difference),
-                                                 interval_pct(m.difference_interval))
-                                   : fmt::format("{} {}", signed_score(m.difference),
-                                                 interval_score(m.difference_interval));
-        out += fmt::format("{} {:>22} {:>22} {:>28} {:>10}  {}\n", terminal_cell(m.name, 22), a, b,
-                           d, p_text(m.p_value),
-                           paint(verdict_word(m.verdict), verdict_colour(m.verdict), text.colour));
+        const auto cells = quality_cells(m);
+        const std::string verdict =
+            paint(verdict_word(m.verdict), verdict_colour(m.verdict), text.colour);
+        if (wide) {
+            out += fmt::format("{} {:>22} {:>22} {:>28} {:>10}  {}\n", terminal_cell(m.name, 22),
+                               cells.baseline, cells.candidate, cells.difference, p_text(m.p_value),
+                               verdict);
+            continue;
+        }
+        out += fmt::format("{} {:>21} {:>21}\n", terminal_cell(m.name, 18), cells.baseline,
+                           cells.candidate);
+        const std::string p = p_text(m.p_value);
+        out += fmt::format("  difference {}{}  {}\n", cells.difference, p.empty() ? "" : "  " + p,
+                           verdict);
     }
     if (c.repeats > 1) {
         out += fmt::format("repeats: flaky cases {} -> {}; pass@{} {} -> {}; pass^{} {} -> {}\n",
@@ -114,8 +145,8 @@ std::string usage_text(const compare::Usage& ua, const compare::Usage& ub) {
         count_change(ua.input_tokens, ub.input_tokens));
     row("output tokens", std::to_string(ua.output_tokens), std::to_string(ub.output_tokens),
         count_change(ua.output_tokens, ub.output_tokens));
-    row("cost (USD)", money(ua.cost_usd) + (ua.unpriced ? "+?" : ""),
-        money(ub.cost_usd) + (ub.unpriced ? "+?" : ""), change(ua.cost_usd, ub.cost_usd));
+    row("cost (USD)", cost(ua.cost_usd, ua.unpriced), cost(ub.cost_usd, ub.unpriced),
+        change(ua.cost_usd, ub.cost_usd));
     row("cost per case", money(ua.cost_per_case), money(ub.cost_per_case),
         change(ua.cost_per_case, ub.cost_per_case));
     row("latency p50", ms(ua.latency_p50), ms(ub.latency_p50),
@@ -132,8 +163,8 @@ std::string usage_text(const compare::Usage& ua, const compare::Usage& ub) {
         row("judge tokens in/out",
             fmt::format("{}/{}", ua.judge_input_tokens, ua.judge_output_tokens),
             fmt::format("{}/{}", ub.judge_input_tokens, ub.judge_output_tokens), "");
-        row("judge cost (USD)", money(ua.judge_cost_usd) + (ua.judge_unpriced ? "+?" : ""),
-            money(ub.judge_cost_usd) + (ub.judge_unpriced ? "+?" : ""),
+        row("judge cost (USD)", cost(ua.judge_cost_usd, ua.judge_unpriced),
+            cost(ub.judge_cost_usd, ub.judge_unpriced),
             change(ua.judge_cost_usd, ub.judge_cost_usd));
     }
     return out;
@@ -163,7 +194,7 @@ std::string change_text(const compare::Comparison& c, const compare::CaseDiff& d
         d.description.empty() || d.description == d.id ? ""
                                                        : " (" + terminal_line(d.description) + ")");
     out += case_inputs(d, [&](std::string_view label, const nlohmann::json& vars) {
-        const std::string line = inputs_line(vars, text.max_input_chars);
+        const std::string line = inputs_line(vars, input_chars(text));
         return line.empty() ? std::string() : fmt::format("  {}: {}\n", label, line);
     });
     for (auto [label, sc, frac] : {std::tuple{"baseline ", d.baseline, d.baseline_pass},
@@ -192,7 +223,7 @@ std::string listed_text(const compare::Comparison& c, CaseChange kind, std::stri
         }
         const auto& d = *list[i];
         const auto* sc = d.baseline != nullptr ? d.baseline : d.candidate;
-        const std::string inputs = inputs_line(sc->vars, text.max_input_chars);
+        const std::string inputs = inputs_line(sc->vars, input_chars(text));
         out += fmt::format("  {}{}\n", terminal_line(d.id), inputs.empty() ? "" : "  " + inputs);
     }
     return out;
@@ -310,10 +341,8 @@ std::string diff_markdown(const compare::Comparison& c, const compare::Options& 
         fmt::format("{} / {}", ub.errors, ub.cached), "");
     if (ua.judge_calls > 0 || ub.judge_calls > 0) {
         row("judge calls / cost (USD)",
-            fmt::format("{} / {}{}", ua.judge_calls, money(ua.judge_cost_usd),
-                        ua.judge_unpriced ? "+?" : ""),
-            fmt::format("{} / {}{}", ub.judge_calls, money(ub.judge_cost_usd),
-                        ub.judge_unpriced ? "+?" : ""),
+            fmt::format("{} / {}", ua.judge_calls, cost(ua.judge_cost_usd, ua.judge_unpriced)),
+            fmt::format("{} / {}", ub.judge_calls, cost(ub.judge_cost_usd, ub.judge_unpriced)),
             change(ua.judge_cost_usd, ub.judge_cost_usd));
     }
     for (auto kind :

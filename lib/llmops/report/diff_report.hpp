@@ -8,6 +8,7 @@
 
 #include <llmops/compare/compare.hpp>
 #include <llmops/report/prompt_report.hpp>
+#include <llmops/util/term.hpp>
 
 namespace llmops::report {
 
@@ -16,6 +17,7 @@ struct DiffTextOptions {
     size_t max_output_chars = 300; // of each output shown
     size_t max_input_chars = 160;  // of each case's inputs line
     Colour colour = Colour::off;
+    size_t width = util::k_default_width; // the terminal's (util::terminal_width): no row wraps
 };
 
 // The terminal report: the two sides, notes, the quality table (each side with its interval,

@@ -110,12 +110,17 @@ TEST_SUITE("compare") {
             // In every format: JSON, text, Markdown and HTML.
             const compare::Options options;
             CHECK(compare::to_json(c, options)["quality"][1]["verdict"] == "too few cases");
-            const std::string text = report::diff_text(c, options, {}, {});
+            report::DiffTextOptions wide;
+            wide.width = 200; // the one-row layout
+            const std::string text = report::diff_text(c, options, {}, wide);
             const auto at = text.find("\nmean score");
             REQUIRE(at != std::string::npos);
             const std::string line = text.substr(at + 1, text.find('\n', at + 1) - at - 1);
             CHECK(line.ends_with("-1.000              too few cases")); // and no interval
             CHECK(line.find('[') == std::string::npos);
+            // At 100 columns, the difference and verdict on a line of their own.
+            CHECK(report::diff_text(c, options, {}, {})
+                      .find("  difference -1.000   too few cases\n") != std::string::npos);
             CHECK(report::diff_markdown(c, options, {}).find("| -1.000  |  | too few cases |") !=
                   std::string::npos);
             CHECK(report::diff_html({c}, options, {{}})
