@@ -6,6 +6,7 @@
 
 #include <llmops/report/diff_format.hpp>
 #include <llmops/report/escape.hpp>
+#include <llmops/util/strings.hpp>
 #include <llmops/util/term.hpp>
 
 namespace llmops::report {
@@ -121,8 +122,9 @@ std::string quality_text(const compare::Comparison& c, const compare::Options& o
         out += fmt::format("{} {:>21} {:>21}\n", terminal_cell(m.name, 18), cells.baseline,
                            cells.candidate);
         const std::string p = p_text(m.p_value);
-        out += fmt::format("  difference {}{}  {}\n", cells.difference, p.empty() ? "" : "  " + p,
-                           verdict);
+        const std::string difference(util::trim(cells.difference)); // no interval: no gap
+        out +=
+            fmt::format("  difference {}{}  {}\n", difference, p.empty() ? "" : "  " + p, verdict);
     }
     if (c.repeats > 1) {
         out += fmt::format("repeats: flaky cases {} -> {}; pass@{} {} -> {}; pass^{} {} -> {}\n",

@@ -120,7 +120,7 @@ TEST_SUITE("compare") {
             CHECK(line.find('[') == std::string::npos);
             // At 100 columns, the difference and verdict on a line of their own.
             CHECK(report::diff_text(c, options, {}, {})
-                      .find("  difference -1.000   too few cases\n") != std::string::npos);
+                      .find("  difference -1.000  too few cases\n") != std::string::npos);
             CHECK(report::diff_markdown(c, options, {}).find("| -1.000  |  | too few cases |") !=
                   std::string::npos);
             CHECK(report::diff_html({c}, options, {{}})
