@@ -13,6 +13,7 @@
 #include "cli.hpp"
 
 #include <llmops/eval/inputs.hpp>
+#include <llmops/eval/judge/judge.hpp>
 #include <llmops/eval/runner.hpp>
 #include <llmops/eval/suite.hpp>
 #include <llmops/eval/validate.hpp>
@@ -133,6 +134,23 @@ private:
     std::chrono::steady_clock::time_point m_start = std::chrono::steady_clock::now();
     std::chrono::steady_clock::time_point m_last{};
 };
+
+// One line naming the judge when promptfoo's default grader was chosen from the API keys set,
+// as promptfoo picks it, so nobody is surprised by whose model grades.
+void note_default_judge(const eval::Suite& suite, const std::optional<std::string>& flag) {
+    const auto env = provider::process_env();
+    const auto llmops_judge = env("LLMOPS_JUDGE");
+    if (suite.judge_prompts.empty() || flag || suite.judge ||
+        (llmops_judge && !llmops_judge->empty())) {
+        return;
+    }
+    if (const auto chosen = eval::judge::default_judge(env); !chosen.id.empty()) {
+        std::fprintf(stderr,
+                     "llmops: judge: %s, promptfoo's default grader, as %s is set (--grader "
+                     "PROVIDER picks another)\n",
+                     chosen.id.c_str(), chosen.because.c_str());
+    }
+}
 
 // An empty store in memory: what a command reads where there is no project, writing nothing.
 Expected<store::Database> empty_store() {
@@ -316,6 +334,7 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
             LLMOPS_TRY(eval::check_outputs({*o.record}, inputs, store_dir, "--record"));
         }
     }
+    note_default_judge(suite, o.judge);
     if (o.validate) {
         return validate(ctx, suite, run);
     }

@@ -115,7 +115,8 @@ TEST_SUITE("cli") {
             CHECK(r.out.empty());
             CHECK(r.err == "llmops: error: suite.yaml: model-graded assertions (llm-rubric) need a "
                            "judge model: pass --judge PROVIDER, set 'judge: {provider: ...}' in "
-                           "the suite, or set LLMOPS_JUDGE\n"
+                           "the suite, set LLMOPS_JUDGE, or set an API key promptfoo's default "
+                           "grader uses (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY)\n"
                            "llmops: error: suite.yaml: tests[1]: inline: missing variable "
                            "'word'\n");
             dir.write("p.json", "{not json");

@@ -185,6 +185,45 @@ std::map<std::string, json> results_by_case(const TempDir& dir) {
 
 TEST_SUITE("cli") {
 
+    TEST_CASE("cli::eval picks promptfoo's default grader from the API keys set") {
+        ScriptedJudge judge;
+        TempDir dir;
+        // No judge anywhere in the suite, as in most of promptfoo's examples.
+        dir.write("promptfooconfig.yaml", "prompts: ['{{text}}']\nproviders: [echo]\n"
+                                          "defaultTest:\n  assert:\n    - type: llm-rubric\n"
+                                          "      value: answers politely\n"
+                                          "tests:\n  - vars: {text: 'hello [clean]'}\n");
+        std::map<std::string, std::string> env{
+            {"OPENAI_API_KEY", "sk-default-grader"}, {"OPENAI_BASE_URL", judge.base_url()},
+            {"LLMOPS_JUDGE", "\x01unset"},           {"ANTHROPIC_API_KEY", "\x01unset"},
+            {"GEMINI_API_KEY", "\x01unset"},         {"GOOGLE_API_KEY", "\x01unset"}};
+        SUBCASE("OPENAI_API_KEY: openai:gpt-4.1 grades, and one line says so") {
+            const auto r = llmops(dir.path(), {"eval", "--json"}, env);
+            CHECK(r.exit_code == 0);
+            CHECK(r.err.find("llmops: judge: openai:gpt-4.1, promptfoo's default grader, as "
+                             "OPENAI_API_KEY is set (--grader PROVIDER picks another)\n") !=
+                  std::string::npos);
+            REQUIRE(judge.calls() == 1);
+            CHECK(judge.request(0)["model"] == "gpt-4.1");
+        }
+        SUBCASE("ANTHROPIC_API_KEY alone: Claude; --validate names it and calls nothing") {
+            env["OPENAI_API_KEY"] = "\x01unset";
+            env["ANTHROPIC_API_KEY"] = "sk-ant-test";
+            const auto r = llmops(dir.path(), {"eval", "--validate"}, env);
+            CHECK(r.exit_code == 0);
+            CHECK(r.err.find("llmops: judge: anthropic:messages:claude-sonnet-4-5-20250929, "
+                             "promptfoo's default grader, as ANTHROPIC_API_KEY is set") !=
+                  std::string::npos);
+            CHECK(judge.calls() == 0);
+        }
+        SUBCASE("a judge named anywhere wins, and no line is printed") {
+            env["LLMOPS_JUDGE"] = "echo";
+            const auto r = llmops(dir.path(), {"eval", "--validate"}, env);
+            CHECK(r.exit_code == 0);
+            CHECK(r.err.find("default grader") == std::string::npos);
+        }
+    }
+
     TEST_CASE("cli::eval with a judge: verdict shapes, errors, tokens and the cache") {
         ScriptedJudge judge;
         TempDir dir;
@@ -381,12 +420,18 @@ TEST_SUITE("cli") {
         TempDir dir;
         dir.write("suite.yaml", "prompts: ['Say hi']\nproviders: [echo]\n"
                                 "tests:\n  - assert: [{type: llm-rubric, value: polite}]\n");
-        const auto r = llmops(dir.path(), {"eval", "suite.yaml"}, {{"LLMOPS_JUDGE", ""}});
+        const auto r = llmops(dir.path(), {"eval", "suite.yaml"},
+                              {{"LLMOPS_JUDGE", ""},
+                               {"OPENAI_API_KEY", "\x01unset"},
+                               {"ANTHROPIC_API_KEY", "\x01unset"},
+                               {"GEMINI_API_KEY", "\x01unset"},
+                               {"GOOGLE_API_KEY", "\x01unset"}});
         CHECK(r.exit_code == 2);
         CHECK(r.err.find(
                   "llmops: error: suite.yaml: model-graded assertions (llm-rubric) need a judge "
-                  "model: pass --judge PROVIDER, set 'judge: {provider: ...}' in the suite, or "
-                  "set LLMOPS_JUDGE\n") != std::string::npos);
+                  "model: pass --judge PROVIDER, set 'judge: {provider: ...}' in the suite, set "
+                  "LLMOPS_JUDGE, or set an API key promptfoo's default grader uses "
+                  "(OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY)\n") != std::string::npos);
         SUBCASE("LLMOPS_JUDGE names one") {
             const auto with_env =
                 llmops(dir.path(), {"eval", "suite.yaml"}, {{"LLMOPS_JUDGE", "echo"}});

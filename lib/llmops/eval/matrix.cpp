@@ -215,7 +215,8 @@ Expected<provider::CompletionRequest> Matrix::request(int variant, const TestCas
 }
 
 // The judge model (SPEC §9): --judge, else the suite's judge.provider or
-// defaultTest.options.provider, else LLMOPS_JUDGE; and the judge prompts the suite's
+// defaultTest.options.provider, else LLMOPS_JUDGE, else promptfoo's default grader from the
+// API keys set (judge::default_judge); and the judge prompts the suite's
 // model-graded assertions use (committed to the store on first use).
 Expected<JudgeModels> make_judge_models(store::Database& db, const Suite& suite,
                                         const std::optional<std::string>& judge_option,
@@ -235,7 +236,9 @@ Expected<JudgeModels> make_judge_models(store::Database& db, const Suite& suite,
     if (!made && !needing.empty()) {
         return fail(ErrorCode::invalid_input,
                     "{}: model-graded assertions ({}) need a judge model: pass --judge "
-                    "PROVIDER, set 'judge: {{provider: ...}}' in the suite, or set LLMOPS_JUDGE",
+                    "PROVIDER, set 'judge: {{provider: ...}}' in the suite, set LLMOPS_JUDGE, or "
+                    "set an API key promptfoo's default grader uses (OPENAI_API_KEY, "
+                    "ANTHROPIC_API_KEY, GEMINI_API_KEY)",
                     suite.path.filename().string(),
                     util::join(std::vector<std::string>(needing.begin(), needing.end()), ", "));
     }

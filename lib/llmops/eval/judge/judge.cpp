@@ -382,6 +382,30 @@ Expected<JudgePrompt> load_judge_prompt(store::Database& db, std::string_view ty
     return out;
 }
 
+DefaultJudge default_judge(const provider::EnvLookup& env) {
+    const auto set = [&](const char* name) {
+        auto value = env(name);
+        return value && !value->empty();
+    };
+    if (set("OPENAI_API_KEY")) {
+        return {"openai:gpt-4.1", "OPENAI_API_KEY"};
+    }
+    if ((set("AZURE_OPENAI_API_KEY") || set("AZURE_API_KEY")) &&
+        set("AZURE_OPENAI_DEPLOYMENT_NAME")) {
+        return {"azure:chat:" + *env("AZURE_OPENAI_DEPLOYMENT_NAME"),
+                "AZURE_OPENAI_DEPLOYMENT_NAME"};
+    }
+    if (set("ANTHROPIC_API_KEY")) {
+        return {"anthropic:messages:claude-sonnet-4-5-20250929", "ANTHROPIC_API_KEY"};
+    }
+    for (const char* name : {"GEMINI_API_KEY", "GOOGLE_API_KEY"}) {
+        if (set(name)) {
+            return {"google:gemini-2.5-pro", name};
+        }
+    }
+    return {};
+}
+
 Expected<std::unique_ptr<provider::Provider>> make_judge(const Suite& suite,
                                                          const std::optional<std::string>& flag,
                                                          const provider::EnvLookup& env) {
@@ -397,6 +421,8 @@ Expected<std::unique_ptr<provider::Provider>> make_judge(const Suite& suite,
         config = *suite.judge;
     } else if (auto id = env("LLMOPS_JUDGE"); id && !id->empty()) {
         LLMOPS_TRY(from_id(*id, "LLMOPS_JUDGE"));
+    } else if (auto fallback = default_judge(env); !fallback.id.empty()) {
+        LLMOPS_TRY(from_id(fallback.id, fallback.because));
     }
     if (!config) {
         return std::unique_ptr<provider::Provider>();

@@ -124,10 +124,22 @@ struct Peers {
     std::vector<bool> present;
 };
 
-// The judge model: `flag` (--judge), else the suite's judge.provider or
-// defaultTest.options.provider, else LLMOPS_JUDGE (read through `env`); nullptr when none is
-// set. Fails with `invalid_input` for a bad id or config, as Provider::create for a missing key
-// ("judge: ..." in front).
+// promptfoo's default grader, chosen as promptfoo chooses it from the API keys in `env`: OpenAI
+// when OPENAI_API_KEY is set (openai:gpt-4.1); else Azure when an Azure key and
+// AZURE_OPENAI_DEPLOYMENT_NAME are set (azure:chat:<deployment>); else Anthropic
+// (ANTHROPIC_API_KEY: anthropic:messages:claude-sonnet-4-5-20250929); else Gemini
+// (GEMINI_API_KEY or GOOGLE_API_KEY: google:gemini-2.5-pro). `id` is empty when none is set;
+// `because` names the variable that chose it.
+struct DefaultJudge {
+    std::string id;
+    std::string because;
+};
+DefaultJudge default_judge(const provider::EnvLookup& env);
+
+// The judge model: `flag` (--judge, --grader), else the suite's judge.provider or
+// defaultTest.options.provider, else LLMOPS_JUDGE (read through `env`), else promptfoo's
+// default grader (default_judge); nullptr when none is set. Fails with `invalid_input` for a
+// bad id or config, as Provider::create for a missing key ("judge: ..." in front).
 Expected<std::unique_ptr<provider::Provider>> make_judge(const Suite& suite,
                                                          const std::optional<std::string>& flag,
                                                          const provider::EnvLookup& env);
