@@ -2,8 +2,11 @@
 // the summary and the failures, write the reports, and exit with a code CI can gate on
 // (SPEC §7, §10, §12).
 
+#include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 
 #include <unistd.h>
@@ -192,6 +195,26 @@ Expected<int> validate(const Context& ctx, const eval::Suite& suite, const eval:
     return k_exit_ok;
 }
 
+// The exit code when cases failed: 1, or PROMPTFOO_FAILED_TEST_EXIT_CODE when set to a number
+// from 0 to 255 (promptfoo exits 100 by default; a CI script written for it sets this).
+int failed_cases_exit() {
+    const char* text = std::getenv("PROMPTFOO_FAILED_TEST_EXIT_CODE");
+    if (text == nullptr || *text == '\0') {
+        return k_exit_gate;
+    }
+    int code = 0;
+    const char* end = text + std::strlen(text);
+    if (auto [at, ec] = std::from_chars(text, end, code);
+        ec != std::errc() || at != end || code < 0 || code > 255) {
+        std::fprintf(stderr,
+                     "llmops: warning: PROMPTFOO_FAILED_TEST_EXIT_CODE='%s' is not an exit code "
+                     "(0-255): exiting 1\n",
+                     text);
+        return k_exit_gate;
+    }
+    return code;
+}
+
 // The exit code of a finished run (SPEC §12): 130 interrupted, 3 errors past --max-errors (or
 // any error without it, or nothing judged), 1 a gate failed (or any failing case without an
 // explicit gate), 0 otherwise.
@@ -241,13 +264,13 @@ int exit_code_for(const eval::RunSummary& s, const EvalOptions& o, const eval::S
                 notes.push_back(
                     fmt::format("gate failed: '{}' passed {:.1f}%, below the {:.1f}% required",
                                 v.label, 100 * v.pass_rate(), 100 * *gate));
-                return k_exit_gate;
+                return failed_cases_exit();
             }
         }
         return k_exit_ok;
     }
     if (s.total(&eval::VariantSummary::fail) > 0) {
-        return k_exit_gate;
+        return failed_cases_exit();
     }
     return k_exit_ok;
 }

@@ -197,21 +197,22 @@ TEST_SUITE("cli") {
             {"OPENAI_API_KEY", "sk-default-grader"}, {"OPENAI_BASE_URL", judge.base_url()},
             {"LLMOPS_JUDGE", "\x01unset"},           {"ANTHROPIC_API_KEY", "\x01unset"},
             {"GEMINI_API_KEY", "\x01unset"},         {"GOOGLE_API_KEY", "\x01unset"}};
-        SUBCASE("OPENAI_API_KEY: openai:gpt-4.1 grades, and one line says so") {
+        SUBCASE("OPENAI_API_KEY: promptfoo's OpenAI grader grades, and one line says so") {
             const auto r = llmops(dir.path(), {"eval", "--json"}, env);
             CHECK(r.exit_code == 0);
-            CHECK(r.err.find("llmops: judge: openai:gpt-4.1, promptfoo's default grader, as "
-                             "OPENAI_API_KEY is set (--grader PROVIDER picks another)\n") !=
+            CHECK(r.err.find(
+                      "llmops: judge: openai:gpt-5.5-2026-04-23, promptfoo's default grader, as "
+                      "OPENAI_API_KEY is set (--grader PROVIDER picks another)\n") !=
                   std::string::npos);
             REQUIRE(judge.calls() == 1);
-            CHECK(judge.request(0)["model"] == "gpt-4.1");
+            CHECK(judge.request(0)["model"] == "gpt-5.5-2026-04-23");
         }
         SUBCASE("ANTHROPIC_API_KEY alone: Claude; --validate names it and calls nothing") {
             env["OPENAI_API_KEY"] = "\x01unset";
             env["ANTHROPIC_API_KEY"] = "sk-ant-test";
             const auto r = llmops(dir.path(), {"eval", "--validate"}, env);
             CHECK(r.exit_code == 0);
-            CHECK(r.err.find("llmops: judge: anthropic:messages:claude-sonnet-4-5-20250929, "
+            CHECK(r.err.find("llmops: judge: anthropic:messages:claude-sonnet-4-6, "
                              "promptfoo's default grader, as ANTHROPIC_API_KEY is set") !=
                   std::string::npos);
             CHECK(judge.calls() == 0);

@@ -388,7 +388,7 @@ DefaultJudge default_judge(const provider::EnvLookup& env) {
         return value && !value->empty();
     };
     if (set("OPENAI_API_KEY")) {
-        return {"openai:gpt-4.1", "OPENAI_API_KEY"};
+        return {"openai:gpt-5.5-2026-04-23", "OPENAI_API_KEY"};
     }
     if ((set("AZURE_OPENAI_API_KEY") || set("AZURE_API_KEY")) &&
         set("AZURE_OPENAI_DEPLOYMENT_NAME")) {
@@ -396,7 +396,7 @@ DefaultJudge default_judge(const provider::EnvLookup& env) {
                 "AZURE_OPENAI_DEPLOYMENT_NAME"};
     }
     if (set("ANTHROPIC_API_KEY")) {
-        return {"anthropic:messages:claude-sonnet-4-5-20250929", "ANTHROPIC_API_KEY"};
+        return {"anthropic:messages:claude-sonnet-4-6", "ANTHROPIC_API_KEY"};
     }
     for (const char* name : {"GEMINI_API_KEY", "GOOGLE_API_KEY"}) {
         if (set(name)) {

@@ -125,9 +125,9 @@ struct Peers {
 };
 
 // promptfoo's default grader, chosen as promptfoo chooses it from the API keys in `env`: OpenAI
-// when OPENAI_API_KEY is set (openai:gpt-4.1); else Azure when an Azure key and
-// AZURE_OPENAI_DEPLOYMENT_NAME are set (azure:chat:<deployment>); else Anthropic
-// (ANTHROPIC_API_KEY: anthropic:messages:claude-sonnet-4-5-20250929); else Gemini
+// when OPENAI_API_KEY is set (openai:gpt-5.5-2026-04-23, as promptfoo 0.121 picks); else Azure when
+// an Azure key and AZURE_OPENAI_DEPLOYMENT_NAME are set (azure:chat:<deployment>); else Anthropic
+// (ANTHROPIC_API_KEY: anthropic:messages:claude-sonnet-4-6); else Gemini
 // (GEMINI_API_KEY or GOOGLE_API_KEY: google:gemini-2.5-pro). `id` is empty when none is set;
 // `because` names the variable that chose it.
 struct DefaultJudge {
