@@ -18,6 +18,8 @@ if [ "${1:-}" = "--tests" ]; then
   packages+=(zsh fish man-db groff-base)
   # scripts/format.sh --check (clang-format 14, the version .clang-format is tuned to).
   packages+=(clang-format)
+  # The install test builds the .deb with CPack (dpkg-shlibdeps computes its Depends).
+  packages+=(dpkg-dev)
 fi
 
 missing=()
