@@ -32,9 +32,17 @@ void register_init(CLI::App& app, Context& ctx) {
                 return fail(ErrorCode::io, "cannot create '{}': {}", project.prompts_dir().string(),
                             ec.message());
             }
-            return print_ok(fmt::format("{} llmops project in {}\n",
-                                        created ? "initialized empty" : "reinitialized existing",
-                                        project.dir.string()));
+            std::string text = fmt::format("{} llmops project in {}\n",
+                                           created ? "initialized empty" : "reinitialized existing",
+                                           project.dir.string());
+            if (created) {
+                text += fmt::format(
+                    "commit {}/ (your prompt files), suites and datasets; {}/ is the local store "
+                    "and cache, ignored by git (its own .gitignore)\n",
+                    fs::relative(project.prompts_dir(), fs::current_path(), ec).string(),
+                    fs::relative(project.dir, fs::current_path(), ec).string());
+            }
+            return print_ok(text);
         };
     });
 }

@@ -150,10 +150,25 @@ TEST_SUITE("cli") {
             const auto r = llmops(dir.path(), {"init"});
             CHECK(r.exit_code == 0);
             CHECK(r.out ==
-                  "initialized empty llmops project in " + real(dir.path()) + "/.llmops\n");
+                  "initialized empty llmops project in " + real(dir.path()) +
+                      "/.llmops\ncommit prompts/ (your prompt files), suites and datasets; "
+                      ".llmops/ is the local store and cache, ignored by git (its own "
+                      ".gitignore)\n");
             CHECK(r.err == "");
             CHECK(fs::is_regular_file(dir / ".llmops/llmops.db"));
             CHECK(fs::is_directory(dir / "prompts"));
+            // git ignores the store: `git status` in a repository lists prompts/ only.
+            CHECK(dir.read(".llmops/.gitignore").ends_with("\n*\n"));
+            dir.write("prompts/a.yaml", "template: hi\n");
+            RunOptions git;
+            git.cwd = dir.path();
+            REQUIRE(run_program({"git", "init", "-q"}, git).exit_code == 0);
+            const auto status = run_program({"git", "status", "--porcelain", "-uall"}, git);
+            CHECK(status.out == "?? prompts/a.yaml\n");
+            // A second init keeps a .gitignore the user edited.
+            dir.write(".llmops/.gitignore", "mine\n");
+            CHECK(llmops(dir.path(), {"init"}).out.starts_with("reinitialized existing"));
+            CHECK(dir.read(".llmops/.gitignore") == "mine\n");
         }
         SUBCASE("a new project's read commands say it is empty") {
             init(dir);

@@ -60,8 +60,9 @@ TEST_SUITE("cli") {
         }
         CHECK(named >= 2);
         CHECK(scripts.find("cmake --install build --prefix") != std::string::npos);
-        CHECK(util::read_file(source / "cmd/CMakeLists.txt")->find("add_custom_target(llmops_man") !=
-              std::string::npos);
+        CHECK(
+            util::read_file(source / "cmd/CMakeLists.txt")->find("add_custom_target(llmops_man") !=
+            std::string::npos);
         // The example workflow uses it.
         const auto workflow =
             util::read_file(source / "examples/github-actions/.github/workflows/llmops.yml");
@@ -72,13 +73,13 @@ TEST_SUITE("cli") {
     TEST_CASE("cli::install cmake --install: binary, man page and completions in their folders") {
         TempDir dir;
         const fs::path prefix = dir.path() / "prefix";
-        const auto installed = run({"cmake", "--install", build_dir().string(), "--prefix",
-                                    prefix.string()},
-                                   dir.path());
+        const auto installed = run(
+            {"cmake", "--install", build_dir().string(), "--prefix", prefix.string()}, dir.path());
         REQUIRE_MESSAGE(installed.exit_code == 0, installed.err);
         for (const char* file :
              {"bin/llmops", "share/man/man1/llmops.1", "share/bash-completion/completions/llmops",
-              "share/zsh/vendor-completions/_llmops", "share/fish/vendor_completions.d/llmops.fish"}) {
+              "share/zsh/vendor-completions/_llmops",
+              "share/fish/vendor_completions.d/llmops.fish"}) {
             CAPTURE(file);
             CHECK(fs::is_regular_file(prefix / file));
         }

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <llmops/store/schema.hpp>
+#include <llmops/util/files.hpp>
 
 namespace llmops::store {
 
@@ -62,6 +63,14 @@ Expected<std::pair<Project, bool>> init_project(const fs::path& root) {
     }
     auto db = LLMOPS_TRY(Database::open(project.db_path(), OpenMode::read_write));
     LLMOPS_TRY(migrate(db));
+    // The store is not source: git ignores it (the prompt files under prompts/ are what is
+    // committed; history travels in bundles). Written once; a user's own edit is kept.
+    const fs::path ignore = project.dir / ".gitignore";
+    if (!fs::exists(ignore, ec)) {
+        LLMOPS_TRY(util::write_file_atomic(
+            ignore,
+            "# llmops' store and cache: not committed (prompts/ is). See docs/install.md.\n*\n"));
+    }
     return std::pair{project, !existed};
 }
 
