@@ -1,14 +1,22 @@
-// `llmops ask PROVIDER TEXT`: one call from the shell, to check a provider works before
-// writing a suite (SPEC §4).
+// `llmops ask [PROVIDER] [TEXT]`: one call from the shell, to check a provider works before
+// writing a suite (SPEC §4): the text from the command line or stdin, the model from the
+// command line or LLMOPS_MODEL, or a stored prompt rendered with variables.
 
+#include <iostream>
+#include <iterator>
 #include <memory>
+
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
 
+#include <llmops/prompt/operations.hpp>
+#include <llmops/prompt/render.hpp>
 #include <llmops/provider/engine.hpp>
 #include <llmops/report/call_report.hpp>
+#include <llmops/store/prompts.hpp>
 #include <llmops/util/files.hpp>
 #include <llmops/util/yaml.hpp>
 
@@ -17,6 +25,9 @@ namespace llmops::cmd {
 namespace {
 
 struct AskOptions {
+    std::vector<std::string> words; // [PROVIDER] [TEXT], as typed
+    std::optional<std::string> model;
+    std::optional<std::string> prompt_ref;
     std::string provider;
     std::string text;
     std::optional<std::string> system;
@@ -33,6 +44,93 @@ struct AskOptions {
     bool cache = false;
     bool json = false;
 };
+
+// A provider id from what a user types: a full id as is; a bare model name with its vendor
+// (`gpt-4o-mini` -> openai:gpt-4o-mini, `claude-...` -> anthropic:, `gemini-...` -> google:).
+std::string resolve_model(const std::string& name) {
+    if (name.find(':') != std::string::npos || name == "echo") {
+        return name;
+    }
+    for (const char* prefix : {"gpt-", "o1", "o3", "o4", "chatgpt-"}) {
+        if (name.starts_with(prefix)) {
+            return "openai:" + name;
+        }
+    }
+    if (name.starts_with("claude-")) {
+        return "anthropic:" + name;
+    }
+    if (name.starts_with("gemini-")) {
+        return "google:" + name;
+    }
+    return name;
+}
+
+// Whether a word names a provider rather than being the question.
+bool looks_like_provider(const std::string& word) {
+    if (word.find_first_of(" \t\n") != std::string::npos) {
+        return false;
+    }
+    return word == "echo" || word.find(':') != std::string::npos || resolve_model(word) != word;
+}
+
+Expected<std::string> read_stdin() {
+    std::string text(std::istreambuf_iterator<char>(std::cin), {});
+    if (std::cin.bad()) {
+        return fail(ErrorCode::io, "cannot read the question from standard input");
+    }
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
+        text.pop_back();
+    }
+    return text;
+}
+
+// Fills `provider` and `text` from what was typed: `ask PROVIDER TEXT`, `ask TEXT -m MODEL`,
+// `ask PROVIDER` or `ask` with the text on stdin (or `-`), the model from -m or LLMOPS_MODEL.
+Expected<void> resolve_words(AskOptions& o) {
+    if (o.words.size() > 2) {
+        return fail(
+            ErrorCode::invalid_input,
+            "ask takes [PROVIDER] [TEXT]: quote the question ('llmops ask \"what is 2+2?\"')");
+    }
+    const bool piped = ::isatty(STDIN_FILENO) != 1;
+    std::optional<std::string> provider = o.model;
+    std::optional<std::string> text;
+    if (o.words.size() == 2) {
+        provider = o.words[0];
+        text = o.words[1];
+    } else if (o.words.size() == 1) {
+        // A lone provider-like word is the provider when the text comes from elsewhere (stdin,
+        // --prompt) or when no default model could be meant.
+        const char* env = std::getenv("LLMOPS_MODEL");
+        const bool as_provider = !o.model && looks_like_provider(o.words[0]) &&
+                                 (piped || o.prompt_ref || env == nullptr || *env == '\0');
+        (as_provider ? provider : text) = o.words[0];
+    }
+    if (!provider) {
+        if (const char* env = std::getenv("LLMOPS_MODEL"); env != nullptr && *env != '\0') {
+            provider = env;
+        }
+    }
+    if (!provider) {
+        return fail(ErrorCode::invalid_input,
+                    "no model to ask: name one ('llmops ask openai:gpt-4o-mini \"...\"' or -m "
+                    "gpt-4o-mini) or set LLMOPS_MODEL");
+    }
+    if (o.prompt_ref && text) {
+        return fail(ErrorCode::invalid_input,
+                    "--prompt renders the question from a stored prompt: give no TEXT");
+    }
+    if (!o.prompt_ref && (!text || *text == "-")) {
+        if (!piped && !text) {
+            return fail(ErrorCode::invalid_input,
+                        "no question: give TEXT, pipe it on standard input, or use --prompt REF");
+        }
+        text = LLMOPS_TRY(read_stdin());
+    }
+    o.provider = resolve_model(*provider);
+    o.text = text.value_or("");
+    return {};
+}
 
 // The provider entry the options describe: the --config file's map with the flags on top.
 Expected<nlohmann::json> provider_entry(const AskOptions& o) {
@@ -63,6 +161,24 @@ Expected<nlohmann::json> provider_entry(const AskOptions& o) {
     return nlohmann::json{{"id", o.provider}, {"config", config}};
 }
 
+// The messages of stored prompt `ref` rendered with `vars` (`ask --prompt REF --var k=v`).
+Expected<std::vector<provider::ChatMessage>>
+stored_prompt(const Context& ctx, const std::string& ref, const nlohmann::json& vars) {
+    auto open = LLMOPS_TRY(open_project(ctx));
+    store::PromptStore prompts(open.db);
+    auto loaded = LLMOPS_TRY(prompt::load_version(prompts, ref));
+    auto rendered = LLMOPS_TRY(
+        prompt::render_prompt(loaded.def, vars, prompt::store_partial_loader(prompts), {}));
+    if (rendered.text) {
+        return std::vector<provider::ChatMessage>{{"user", *rendered.text}};
+    }
+    std::vector<provider::ChatMessage> out;
+    for (const auto& m : rendered.messages) {
+        out.push_back({m.role, m.content});
+    }
+    return out;
+}
+
 Expected<nlohmann::json> parse_vars(const std::vector<std::string>& vars) {
     nlohmann::json out = nlohmann::json::object();
     for (const auto& var : vars) {
@@ -75,7 +191,8 @@ Expected<nlohmann::json> parse_vars(const std::vector<std::string>& vars) {
     return out;
 }
 
-Expected<int> ask(const Context& ctx, const AskOptions& o) {
+Expected<int> ask(const Context& ctx, AskOptions o) {
+    LLMOPS_TRY(resolve_words(o));
     auto entry = LLMOPS_TRY(provider_entry(o));
     auto config =
         LLMOPS_TRY(provider::parse_provider_config(entry, "ask", std::filesystem::current_path()));
@@ -114,7 +231,12 @@ Expected<int> ask(const Context& ctx, const AskOptions& o) {
     if (o.system) {
         job.request.messages.push_back({"system", *o.system});
     }
-    job.request.messages.push_back({"user", o.text});
+    if (o.prompt_ref) {
+        auto rendered = LLMOPS_TRY(stored_prompt(ctx, *o.prompt_ref, vars));
+        job.request.messages.insert(job.request.messages.end(), rendered.begin(), rendered.end());
+    } else {
+        job.request.messages.push_back({"user", o.text});
+    }
     job.vars = std::move(vars);
 
     provider::CallEngine engine(
@@ -146,11 +268,14 @@ Expected<int> ask(const Context& ctx, const AskOptions& o) {
 void register_ask(CLI::App& app, Context& ctx) {
     auto o = std::make_shared<AskOptions>();
     auto* sub = app.add_subcommand("ask", "Send one prompt to a provider and print the answer");
-    sub->add_option("provider", o->provider,
-                    "openai:MODEL, anthropic:MODEL, google:MODEL, azure:DEPLOYMENT, "
-                    "ollama:MODEL, http(s)://URL, exec:COMMAND, replay:FILE or echo")
-        ->required();
-    sub->add_option("text", o->text, "The user message")->required();
+    sub->add_option("words", o->words,
+                    "[PROVIDER] [TEXT]: openai:MODEL (or a bare model name: gpt-4o-mini, "
+                    "claude-..., gemini-...), anthropic:MODEL, google:MODEL, azure:DEPLOYMENT, "
+                    "ollama:MODEL, http(s)://URL, exec:COMMAND, replay:FILE or echo; then the "
+                    "user message ('-' or none: read from stdin)");
+    sub->add_option("-m,--model", o->model, "The model (default: LLMOPS_MODEL)");
+    sub->add_option("--prompt", o->prompt_ref,
+                    "Send a stored prompt (name@label, name@N) rendered with --var values");
     sub->add_option("-s,--system", o->system, "A system message");
     sub->add_option("-t,--temperature", o->temperature, "Sampling temperature");
     sub->add_option("--max-tokens", o->max_tokens, "Limit on generated tokens");
@@ -158,7 +283,8 @@ void register_ask(CLI::App& app, Context& ctx) {
     sub->add_option("--api-key-env", o->api_key_env, "Environment variable holding the key");
     sub->add_option("-c,--config", o->config_file,
                     "A YAML or JSON file with the provider's config (a suite's 'config:' map)");
-    sub->add_option("--var", o->vars, "NAME=VALUE for http and exec providers (repeatable)");
+    sub->add_option("--var", o->vars,
+                    "NAME=VALUE for --prompt's variables and http/exec providers (repeatable)");
     sub->add_option("--timeout-ms", o->timeout_ms, "Per-attempt timeout")
         ->check(CLI::PositiveNumber);
     sub->add_option("--retries", o->retries, "Retries on 408/409/429/5xx and network errors")
@@ -167,6 +293,9 @@ void register_ask(CLI::App& app, Context& ctx) {
     sub->add_flag("--cache", o->cache, "Answer from the project's response cache, and fill it");
     sub->add_option("--record", o->record, "Append the answer to a replay file (JSONL)");
     sub->add_flag("--json", o->json, "Print output, tokens, cost and latency as JSON");
+    sub->footer("Examples:\n  llmops ask openai:gpt-4o-mini \"What is 2+2?\"\n"
+                "  echo \"Summarize: ...\" | llmops ask -m claude-sonnet-4-5\n"
+                "  llmops ask gpt-4o-mini --prompt support/reply@production --var name=Ada");
     sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return ask(ctx, *o); }; });
 }
 

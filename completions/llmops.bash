@@ -112,8 +112,8 @@ _llmops_spec() {
         ;;
     'ask')
         subs=''
-        opts='-h --help -s --system -t --temperature --max-tokens --base-url --api-key-env -c --config --var --timeout-ms --retries --stream --cache --record --json'
-        vals='-s --system -t --temperature --max-tokens --base-url --api-key-env -c --config --var --timeout-ms --retries --record'
+        opts='-h --help -m --model --prompt -s --system -t --temperature --max-tokens --base-url --api-key-env -c --config --var --timeout-ms --retries --stream --cache --record --json'
+        vals='-m --model --prompt -s --system -t --temperature --max-tokens --base-url --api-key-env -c --config --var --timeout-ms --retries --record'
         ;;
     'cache')
         subs='stats clear prune'
@@ -248,6 +248,8 @@ _llmops_kind() {
     'prompt bundle #'*) echo 'prompts' ;;
     'prompt import #0') echo 'text' ;;
     'prices list #0') echo 'text' ;;
+    'ask -m' | 'ask --model') echo 'text' ;;
+    'ask --prompt') echo 'text' ;;
     'ask -s' | 'ask --system') echo 'text' ;;
     'ask -t' | 'ask --temperature') echo 'none' ;;
     'ask --max-tokens') echo 'none' ;;
@@ -258,8 +260,7 @@ _llmops_kind() {
     'ask --timeout-ms') echo 'none' ;;
     'ask --retries') echo 'none' ;;
     'ask --record') echo 'text' ;;
-    'ask #0') echo 'text' ;;
-    'ask #1') echo 'text' ;;
+    'ask #'*) echo 'text' ;;
     'cache prune --older-than') echo 'text' ;;
     'eval -c' | 'eval --config') echo 'text' ;;
     'eval -j' | 'eval --max-concurrency') echo 'none' ;;

@@ -43,7 +43,7 @@ function __llmops_vals --argument-names path --description 'The options of a com
         case 'prompt bundle'
             printf '%s\n' -o --output
         case 'ask'
-            printf '%s\n' -s --system -t --temperature --max-tokens --base-url --api-key-env -c --config --var --timeout-ms --retries --record
+            printf '%s\n' -m --model --prompt -s --system -t --temperature --max-tokens --base-url --api-key-env -c --config --var --timeout-ms --retries --record
         case 'cache prune'
             printf '%s\n' --older-than
         case 'eval'
@@ -270,21 +270,22 @@ complete -c llmops -n '__llmops_at "prices list" 0' -F
 
 # llmops ask
 complete -c llmops -n '__llmops_at "ask"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "ask"' -s m -l model -r -F -d 'The model (default: LLMOPS_MODEL)'
+complete -c llmops -n '__llmops_at "ask"' -l prompt -r -F -d 'Send a stored prompt (name@label, name@N) rendered with --var values'
 complete -c llmops -n '__llmops_at "ask"' -s s -l system -r -F -d 'A system message'
 complete -c llmops -n '__llmops_at "ask"' -s t -l temperature -r -f -d 'Sampling temperature'
 complete -c llmops -n '__llmops_at "ask"' -l max-tokens -r -f -d 'Limit on generated tokens'
 complete -c llmops -n '__llmops_at "ask"' -l base-url -r -F -d 'API base URL (an OpenAI-compatible server)'
 complete -c llmops -n '__llmops_at "ask"' -l api-key-env -r -F -d 'Environment variable holding the key'
 complete -c llmops -n '__llmops_at "ask"' -s c -l config -r -F -d 'A YAML or JSON file with the provider\'s config (a suite\'s \'config:\' map)'
-complete -c llmops -n '__llmops_at "ask"' -l var -r -F -d 'NAME=VALUE for http and exec providers (repeatable)'
+complete -c llmops -n '__llmops_at "ask"' -l var -r -F -d 'NAME=VALUE for --prompt\'s variables and http/exec providers (repeatable)'
 complete -c llmops -n '__llmops_at "ask"' -l timeout-ms -r -f -d 'Per-attempt timeout'
 complete -c llmops -n '__llmops_at "ask"' -l retries -r -f -d 'Retries on 408/409/429/5xx and network errors'
 complete -c llmops -n '__llmops_at "ask"' -l stream -d 'Stream the answer (measures time to first token)'
 complete -c llmops -n '__llmops_at "ask"' -l cache -d 'Answer from the project\'s response cache, and fill it'
 complete -c llmops -n '__llmops_at "ask"' -l record -r -F -d 'Append the answer to a replay file (JSONL)'
 complete -c llmops -n '__llmops_at "ask"' -l json -d 'Print output, tokens, cost and latency as JSON'
-complete -c llmops -n '__llmops_at "ask" 0' -F
-complete -c llmops -n '__llmops_at "ask" 1' -F
+complete -c llmops -n '__llmops_at "ask" 0+' -F
 
 # llmops cache
 complete -c llmops -n '__llmops_at "cache" 0' -a stats -d 'Show the cache\'s size, age and entries per provider'

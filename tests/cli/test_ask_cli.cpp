@@ -1,6 +1,7 @@
 // `llmops ask` end to end: the real binary against a loopback server speaking the OpenAI wire
 // format, with a planted key that must never appear in anything the program prints.
 
+#include <map>
 #include <mutex>
 
 #include <doctest/doctest.h>
@@ -230,6 +231,43 @@ TEST_SUITE("cli") {
             CHECK(r.exit_code == 0);
             CHECK(r.out == "same text back\n");
         }
+    }
+
+    TEST_CASE("cli::ask first-day forms: stdin, -m, LLMOPS_MODEL, bare names, --prompt") {
+        TempDir dir;
+        const auto ask_stdin = [&](std::vector<std::string> args, const std::string& input,
+                                   std::map<std::string, std::string> env = {}) {
+            RunOptions options;
+            options.cwd = dir.path();
+            options.stdin_text = input;
+            options.env = std::move(env);
+            options.env["LLMOPS_MODEL"] =
+                options.env.count("LLMOPS_MODEL") ? options.env["LLMOPS_MODEL"] : "\x01unset";
+            args.insert(args.begin(), {LLMOPS_BINARY, "ask"});
+            return run_program(args, options);
+        };
+        CHECK(ask_stdin({"echo"}, "from stdin\n").out == "from stdin\n");
+        CHECK(ask_stdin({"-m", "echo", "-"}, "a dash reads stdin").out == "a dash reads stdin\n");
+        CHECK(ask_stdin({"the question"}, "", {{"LLMOPS_MODEL", "echo"}}).out == "the question\n");
+        // Bare model names get their vendor: the error names the provider it became.
+        const auto bare =
+            ask_stdin({"claude-sonnet-4-5", "hi"}, "", {{"ANTHROPIC_API_KEY", "\x01unset"}});
+        CHECK(bare.exit_code == 2);
+        CHECK(bare.err.find("provider 'anthropic:claude-sonnet-4-5'") != std::string::npos);
+        // No model anywhere: say what is missing.
+        const auto none = ask_stdin({"what is 2+2?"}, "");
+        CHECK(none.exit_code == 2);
+        CHECK(none.err == "llmops: error: no model to ask: name one ('llmops ask "
+                          "openai:gpt-4o-mini \"...\"' or -m gpt-4o-mini) or set LLMOPS_MODEL\n");
+        // A stored prompt rendered with --var.
+        REQUIRE(llmops(dir.path(), {"init"}).exit_code == 0);
+        dir.write("prompts/greet.yaml", "template: 'Hello {{name}}!'\n");
+        REQUIRE(llmops(dir.path(), {"prompt", "commit", "-m", "first"}).exit_code == 0);
+        const auto stored =
+            llmops(dir.path(), {"ask", "echo", "--prompt", "greet@1", "--var", "name=Ada"});
+        CHECK(stored.exit_code == 0);
+        CHECK(stored.out == "Hello Ada!\n");
+        CHECK(llmops(dir.path(), {"ask", "--help"}).out.find("Examples:") != std::string::npos);
     }
 
 } // TEST_SUITE
