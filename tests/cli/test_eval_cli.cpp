@@ -403,8 +403,10 @@ TEST_SUITE("cli") {
             CHECK(blocks == 2); // the block and the table's column
         }
         SUBCASE("an interrupted run prints its --resume hint once") {
-            // The provider interrupts llmops itself, as a Ctrl-C would.
-            dir.write("int.sh", "#!/bin/sh\nkill -INT $PPID\necho ok\n");
+            // The provider interrupts llmops itself, once, as a Ctrl-C would (a second one
+            // would quit at once, before any summary: the script's marker file prevents it).
+            dir.write("int.sh",
+                      "#!/bin/sh\n[ -e fired ] || { touch fired; kill -INT $PPID; }\necho ok\n");
             std::filesystem::permissions(dir.path() / "int.sh", std::filesystem::perms::owner_all);
             dir.write("suite.yaml",
                       "prompts: ['Say {{x}}']\nproviders: ['exec:./int.sh']\n" + cases);
