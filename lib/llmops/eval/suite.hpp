@@ -7,6 +7,7 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -141,6 +142,8 @@ struct Suite {
         judge_prompts;                 // (type, config.prompt) of every
                                        // model-graded assertion of the cases
     std::vector<std::string> warnings; // e.g. a literal apiKey
+    std::map<std::string, std::string> nunjucks_filters; // `nunjucksFilters`: name -> absolute
+                                                         // path of its .js file
 };
 
 // Loads and validates the suite at `path`: every dataset file read, every assertion parsed,

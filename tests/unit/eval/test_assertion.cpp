@@ -108,10 +108,7 @@ TEST_SUITE("eval") {
                   "qa.yaml: tests[3].assert[1]: 'similar' needs a 'value': the expected text, or a "
                   "list of them");
         }
-        SUBCASE("javascript and transform are refused with what to use instead") {
-            CHECK(parse_error({{"type", "javascript"}, {"value", "true"}}) ==
-                  "qa.yaml: tests[3].assert[1]: 'javascript' assertions are not supported by "
-                  "llmops (use 'python' or 'exec')");
+        SUBCASE("transform is refused with what to use instead") {
             CHECK(parse_error({{"type", "contains"}, {"value", "x"}, {"transform", "output"}}) ==
                   "qa.yaml: tests[3].assert[1]: 'transform' is not supported (llmops runs no "
                   "JavaScript); use a 'python' or 'exec' assertion instead");
@@ -322,6 +319,7 @@ TEST_SUITE("eval") {
                                  "rouge-n",       "bleu",
                                  "latency",       "cost",
                                  "is-refusal",    "python",
+                                 "javascript",
                                  "exec",          "no-pii",
                                  "no-secrets",    "not-contains-canary",
                                  "assert-set"})
