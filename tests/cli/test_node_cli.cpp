@@ -86,8 +86,7 @@ TEST_SUITE("cli") {
         CHECK(js.exit_code == 2);
         CHECK(js.err == "llmops: error: node-javascript.yaml: tests[0].assert[0]: javascript "
                         "assertions need node (apt-get install nodejs)\n");
-        const auto nj =
-            llmops(dir.path(), {"eval", "node-nunjucks.yaml", "--validate"}, k_no_node);
+        const auto nj = llmops(dir.path(), {"eval", "node-nunjucks.yaml", "--validate"}, k_no_node);
         CHECK(nj.exit_code == 2);
         CHECK(nj.err.find("node-nunjucks.yaml: this suite uses Nunjucks ({% %}, {# #}, filters "
                           "or nunjucksFilters), which needs node (apt-get install nodejs "

@@ -9,8 +9,8 @@
 #include <fmt/format.h>
 
 #include <llmops/prompt/operations.hpp>
-#include <llmops/util/json.hpp>
 #include <llmops/util/files.hpp>
+#include <llmops/util/json.hpp>
 #include <llmops/util/strings.hpp>
 
 namespace llmops::eval {
@@ -242,10 +242,8 @@ Expected<prompt::RenderedPrompt> Matrix::render_nunjucks(const prompt::PromptDef
     for (const auto& message : def.messages) {
         templates.push_back(message.content);
     }
-    const json request = {{"op", "render"},
-                          {"templates", templates},
-                          {"vars", data},
-                          {"filters", m_filters}};
+    const json request = {
+        {"op", "render"}, {"templates", templates}, {"vars", data}, {"filters", m_filters}};
     auto rendered = m_node->call(request, 30000);
     if (!rendered) {
         return fail(rendered.error().code(), "prompt '{}': nunjucks: {}", def.name,

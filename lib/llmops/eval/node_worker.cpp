@@ -80,11 +80,9 @@ Expected<json> NodeWorker::call(const json& request, int64_t timeout_ms,
             options.cwd = m_base_dir;
         }
         options.extra_env = {{"NODE_PATH", node_path()}};
-        auto started =
-            util::LineProcess::start({node_program(), "-e", k_node_worker_js}, options);
+        auto started = util::LineProcess::start({node_program(), "-e", k_node_worker_js}, options);
         if (!started) {
-            return fail(started.error().code(), "cannot start node: {}",
-                        started.error().message());
+            return fail(started.error().code(), "cannot start node: {}", started.error().message());
         }
         m_process = std::move(*started);
     }
@@ -178,8 +176,7 @@ parse_nunjucks_filters(const json& value, std::string_view where,
             return fail(ErrorCode::invalid_input, "{}: '{}' is not a filter name", where, name);
         }
         if (!file.is_string()) {
-            return fail(ErrorCode::invalid_input, "{}.{}: must be 'file://filter.js'", where,
-                        name);
+            return fail(ErrorCode::invalid_input, "{}.{}: must be 'file://filter.js'", where, name);
         }
         std::string rel = file.get<std::string>();
         if (rel.starts_with("file://")) {

@@ -204,7 +204,8 @@ async function drain() {
     try {
       reply({ ok: true, result: await handle(JSON.parse(line)) });
     } catch (error) {
-      const message = error && error.message !== undefined ? error.message : String(error);
+      const text = error && error.message !== undefined ? error.message : String(error);
+      const message = String(text).replace(/\s*\n\s*/g, ' ').trim();
       const kind = error && error.name ? error.name : 'Error';
       reply({ ok: false, error: kind + ': ' + message });
     }

@@ -319,10 +319,9 @@ TEST_SUITE("eval") {
                                  "rouge-n",       "bleu",
                                  "latency",       "cost",
                                  "is-refusal",    "python",
-                                 "javascript",
                                  "exec",          "no-pii",
                                  "no-secrets",    "not-contains-canary",
-                                 "assert-set"})
+                                 "assert-set",    "javascript"})
             CHECK_MESSAGE(std::find(names.begin(), names.end(), name) != names.end(), name);
         CHECK(std::find(names.begin(), names.end(), "llm-rubric") != names.end());
         CHECK(std::find(names.begin(), names.end(), "similar") != names.end());

@@ -65,9 +65,9 @@ TEST_SUITE("eval") {
             CHECK_FALSE(check(strict, "Paris", &node).pass);
         }
         SUBCASE("not-javascript negates") {
-            CHECK(check({{"type", "not-javascript"}, {"value", "output === 'Rome'"}}, "Paris",
-                        &node)
-                      .pass);
+            CHECK(
+                check({{"type", "not-javascript"}, {"value", "output === 'Rome'"}}, "Paris", &node)
+                    .pass);
         }
         SUBCASE("a throw or nothing returned is an error, not a fail") {
             const auto r = check(js("output.nope()"), "Paris", &node);

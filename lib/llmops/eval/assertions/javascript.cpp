@@ -67,8 +67,7 @@ Verdict score_result(double score, std::optional<double> threshold) {
     v.pass = threshold ? score >= *threshold : score > 0;
     v.score = std::clamp(score, 0.0, 1.0);
     v.reason = fmt::format("javascript returned score {} ({})", format_number(score),
-                           threshold ? "threshold " + format_number(*threshold)
-                                     : "passes above 0");
+                           threshold ? "threshold " + format_number(*threshold) : "passes above 0");
     return v;
 }
 
