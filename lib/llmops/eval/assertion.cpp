@@ -116,8 +116,8 @@ Expected<void> check_keys(const json& entry, std::string_view where) {
             continue;
         if (key == "transform")
             return fail(ErrorCode::invalid_input,
-                        "{}: 'transform' is not supported (llmops runs no JavaScript); use a "
-                        "'python' or 'exec' assertion instead",
+                        "{}: 'transform' is not supported; do the transformation in a "
+                        "'javascript', 'python' or 'exec' assertion instead",
                         where);
         return fail(ErrorCode::invalid_input, "{}: unknown key '{}' in an assertion{}", where, key,
                     util::did_you_mean(key, known));

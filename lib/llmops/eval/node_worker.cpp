@@ -1,7 +1,8 @@
 #include <llmops/eval/node_worker.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
-#include <regex>
 
 #include <fmt/format.h>
 
@@ -170,9 +171,13 @@ parse_nunjucks_filters(const json& value, std::string_view where,
         return fail(ErrorCode::invalid_input,
                     "{}: must be a map of filter names to 'file://filter.js'", where);
     }
-    static const std::regex k_name("^[A-Za-z_$][A-Za-z0-9_$]*$");
     for (const auto& [name, file] : value.items()) {
-        if (!std::regex_match(name, k_name)) {
+        const bool identifier =
+            !name.empty() && std::isdigit(static_cast<unsigned char>(name.front())) == 0 &&
+            std::all_of(name.begin(), name.end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '$';
+            });
+        if (!identifier) {
             return fail(ErrorCode::invalid_input, "{}: '{}' is not a filter name", where, name);
         }
         if (!file.is_string()) {

@@ -760,7 +760,7 @@ Expected<std::string> LineProcess::exchange(std::string_view line, int64_t timeo
             return fail(ErrorCode::timeout, "timed out after {} ms", timeout_ms);
         }
         pollfd fds[3] = {{m_out, POLLIN, 0},
-                         {m_err, m_err >= 0 ? POLLIN : short(0), 0},
+                         {m_err, POLLIN, 0},
                          {written < request.size() ? m_in : -1, POLLOUT, 0}};
         if (::poll(fds, 3, poll_timeout(watch, deadline)) < 0 && errno != EINTR)
             return std::unexpected(ended_error());

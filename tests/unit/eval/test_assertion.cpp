@@ -110,8 +110,8 @@ TEST_SUITE("eval") {
         }
         SUBCASE("transform is refused with what to use instead") {
             CHECK(parse_error({{"type", "contains"}, {"value", "x"}, {"transform", "output"}}) ==
-                  "qa.yaml: tests[3].assert[1]: 'transform' is not supported (llmops runs no "
-                  "JavaScript); use a 'python' or 'exec' assertion instead");
+                  "qa.yaml: tests[3].assert[1]: 'transform' is not supported; do the "
+                  "transformation in a 'javascript', 'python' or 'exec' assertion instead");
         }
         SUBCASE("a missing or misshapen value") {
             CHECK(parse_error({{"type", "contains"}}) ==
