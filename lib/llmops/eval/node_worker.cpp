@@ -105,8 +105,14 @@ Expected<json> NodeWorker::call(const json& request, int64_t timeout_ms,
 }
 
 bool uses_nunjucks(std::string_view text) {
-    if (text.find("{%") != std::string_view::npos || text.find("{#") != std::string_view::npos) {
+    if (text.find("{%") != std::string_view::npos) {
         return true;
+    }
+    // A comment `{#`, but not Mustache's section `{{#x}}`.
+    for (size_t at = text.find("{#"); at != std::string_view::npos; at = text.find("{#", at + 2)) {
+        if (at == 0 || text[at - 1] != '{') {
+            return true;
+        }
     }
     // A filter: `|` inside a `{{ ... }}` tag (Mustache has no such thing).
     for (size_t at = text.find("{{"); at != std::string_view::npos; at = text.find("{{", at + 2)) {
