@@ -214,7 +214,7 @@ Expected<void> Matrix::start_templates(const Suite& suite) {
             templates.emplace_back(message.content);
         }
     }
-    m_nunjucks = LLMOPS_TRY(suite_needs_nunjucks(suite, templates));
+    m_nunjucks = suite_needs_nunjucks(suite, templates);
     if (m_nunjucks) {
         if (auto checked = check_nunjucks(*m_node); !checked) {
             return fail(checked.error().code(), "{}: {}", suite.path.filename().string(),

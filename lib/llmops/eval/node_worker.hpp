@@ -66,10 +66,9 @@ struct NunjucksSetup {
 };
 
 // Whether `suite` needs Nunjucks: a prompt template in `templates` or a var value (defaults and
-// cases, walked once) holding `{%`, `{#` or a filter `{{ x | f }}`, or a `nunjucksFilters` key.
-// Fails when the cases cannot be walked.
-Expected<bool> suite_needs_nunjucks(const Suite& suite,
-                                    const std::vector<std::string_view>& templates);
+// cases, walked once; a walk that fails is left to the run) holding `{%`, `{#` or a filter
+// `{{ x | f }}`, or a `nunjucksFilters` key.
+bool suite_needs_nunjucks(const Suite& suite, const std::vector<std::string_view>& templates);
 
 // Whether `text` uses Nunjucks beyond Mustache's `{{var}}`.
 bool uses_nunjucks(std::string_view text);
