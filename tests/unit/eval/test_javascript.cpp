@@ -16,7 +16,7 @@ namespace {
 const std::filesystem::path k_data = std::filesystem::path(LLMOPS_SOURCE_DIR) / "tests/data/eval";
 
 eval::AssertionResult check(const json& entry, std::string_view output,
-                            eval::NodeWorker* node = nullptr) {
+                            eval::NodeWorker* node = nullptr, int64_t timeout_ms = 10000) {
     auto spec = eval::parse_assertion(entry, "t", k_data);
     if (!spec)
         FAIL(spec.error().message());
@@ -26,6 +26,7 @@ eval::AssertionResult check(const json& entry, std::string_view output,
     context.vars = &vars;
     context.base_dir = k_data;
     context.node = node;
+    context.script_timeout_ms = timeout_ms;
     return eval::run_assertion(*spec, context);
 }
 
@@ -74,6 +75,12 @@ TEST_SUITE("eval") {
             CHECK(r.error);
             CHECK(r.reason == "javascript TypeError: output.nope is not a function");
             CHECK(check(js("const a = 1;\nconst b = 2;"), "Paris", &node).error);
+        }
+        SUBCASE("a script that hangs is an error; the next assertion gets a new worker") {
+            const auto r = check(js("while (true) {}"), "x", &node, 300);
+            CHECK(r.error);
+            CHECK(r.reason == "javascript node timed out after 300 ms");
+            CHECK(check(js("true"), "x", &node).pass);
         }
         SUBCASE("one node process answers every assertion") {
             check(js("true"), "x", &node);
