@@ -54,6 +54,17 @@ TEST_SUITE("cli") {
         CHECK(counts(r) == std::pair{3, 1});
     }
 
+    TEST_CASE("cli::node nunjucksFilters must name existing files") {
+        TempDir dir;
+        dir.write("qa.yaml", "prompts: ['{{ x | shout }}']\nproviders: [echo]\n"
+                             "nunjucksFilters: {shout: file://missing.js}\n"
+                             "tests:\n  - vars: {x: a}\n");
+        const auto r = llmops(dir.path(), {"eval", "qa.yaml", "--validate"});
+        CHECK(r.exit_code == 2);
+        CHECK(r.err.find("qa.yaml: nunjucksFilters.shout: 'file://missing.js' does not exist") !=
+              std::string::npos);
+    }
+
     TEST_CASE("cli::node 2,000 javascript assertions cost one node process") {
         TempDir dir;
         std::string csv = "n\n";

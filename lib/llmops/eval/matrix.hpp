@@ -56,6 +56,8 @@ public:
     provider::Provider& provider_of(int variant) const;
 
     // The run's node worker (started on first use): javascript assertions, Nunjucks prompts.
+    // NEEDSWORK: one worker serialises both, so a slow javascript assertion delays the
+    // rendering of the next requests; a second worker for rendering would cost a start-up.
     NodeWorker* node() const { return m_node.get(); }
     // Whether the suite's prompts render with Nunjucks in the node worker (decided by `make`).
     bool nunjucks() const { return m_nunjucks; }
