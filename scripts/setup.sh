@@ -20,6 +20,12 @@ if [ "${1:-}" = "--tests" ]; then
   packages+=(clang-format)
   # The install test builds the .deb with CPack (dpkg-shlibdeps computes its Depends).
   packages+=(dpkg-dev)
+  # javascript assertions and Nunjucks prompts run in node, with Debian's nunjucks package.
+  # A node that is already there (nodesource's package, or one on PATH) is kept.
+  if ! command -v node >/dev/null 2>&1; then
+    packages+=(nodejs)
+  fi
+  packages+=(node-nunjucks)
 fi
 
 missing=()

@@ -69,6 +69,8 @@ constexpr TypeEntry k_types[] = {
      Render::yes},
     {"is-json", detail::validate_json_schema_value, detail::check_is_json, T::none, "", Render::no},
     {"is-refusal", nullptr, detail::check_is_refusal, T::none, "", Render::no},
+    {"javascript", detail::validate_javascript, detail::check_javascript, T::optional, "",
+     Render::no},
     {"latency", nullptr, detail::check_latency, T::required, "milliseconds", Render::no},
     {"levenshtein", detail::validate_levenshtein, detail::check_levenshtein, T::optional, "",
      Render::yes},
@@ -114,8 +116,8 @@ Expected<void> check_keys(const json& entry, std::string_view where) {
             continue;
         if (key == "transform")
             return fail(ErrorCode::invalid_input,
-                        "{}: 'transform' is not supported (llmops runs no JavaScript); use a "
-                        "'python' or 'exec' assertion instead",
+                        "{}: 'transform' is not supported; do the transformation in a "
+                        "'javascript', 'python' or 'exec' assertion instead",
                         where);
         return fail(ErrorCode::invalid_input, "{}: unknown key '{}' in an assertion{}", where, key,
                     util::did_you_mean(key, known));
@@ -136,11 +138,6 @@ Expected<const TypeEntry*> resolve_type(const std::string& type, std::string_vie
         spec.negate = true;
         return entry;
     }
-    if (base == "javascript")
-        return fail(ErrorCode::invalid_input,
-                    "{}: 'javascript' assertions are not supported by llmops (use 'python' or "
-                    "'exec')",
-                    where);
     std::vector<std::string> candidates;
     for (const auto& entry : k_types) {
         candidates.emplace_back(entry.name);

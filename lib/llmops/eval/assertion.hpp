@@ -23,6 +23,7 @@ namespace llmops::eval {
 namespace judge {
 struct Exchange;
 } // namespace judge
+class NodeWorker;
 
 // One assertion as a suite writes it (`- type: not-contains\n  value: foo`).
 struct AssertionSpec {
@@ -61,6 +62,8 @@ struct AssertionContext {
                                                       // returned with its answer (RAG apps)
     const judge::Exchange* judge = nullptr;           // the judge replies of the model-graded
                                                       // assertions (none: they are errors)
+    NodeWorker* node = nullptr; // the run's node worker for javascript assertions (none: each
+                                // assertion starts its own)
 };
 
 // The verdict of one assertion.

@@ -10,6 +10,7 @@
 
 #include <llmops/prompt/operations.hpp>
 #include <llmops/util/files.hpp>
+#include <llmops/util/json.hpp>
 #include <llmops/util/strings.hpp>
 
 namespace llmops::eval {
@@ -174,6 +175,7 @@ Expected<Matrix> Matrix::make(store::Database& db, const Suite& suite,
     for (const auto& config : suite.providers) {
         m.m_providers.push_back(LLMOPS_TRY(provider::Provider::create(config, env)));
     }
+    LLMOPS_TRY(m.start_templates(suite));
     int index = 0;
     for (const auto& p : m.m_prompts) {
         for (const auto& provider : m.m_providers) {
@@ -199,11 +201,75 @@ provider::Provider& Matrix::provider_of(int variant) const {
     return *m_providers[static_cast<size_t>(variant) % m_providers.size()];
 }
 
+// The node worker, shared by every variant, and Nunjucks when the suite needs it (decided here,
+// once: the worker is started now, so a missing node or nunjucks fails before any call).
+Expected<void> Matrix::start_templates(const Suite& suite) {
+    m_node = std::make_shared<NodeWorker>(suite.base_dir);
+    std::vector<std::string_view> templates;
+    for (const auto& p : m_prompts) {
+        if (p.def.template_text) {
+            templates.emplace_back(*p.def.template_text);
+        }
+        for (const auto& message : p.def.messages) {
+            templates.emplace_back(message.content);
+        }
+    }
+    m_nunjucks = suite_needs_nunjucks(suite, templates);
+    if (m_nunjucks) {
+        if (auto checked = check_nunjucks(*m_node); !checked) {
+            return fail(checked.error().code(), "{}: {}", suite.path.filename().string(),
+                        checked.error().message());
+        }
+        m_filters = suite.nunjucks_filters;
+    }
+    return {};
+}
+
+// `def` rendered by Nunjucks in the node worker: its text, or each message's content, with the
+// case's variables over the declared defaults.
+Expected<prompt::RenderedPrompt> Matrix::render_nunjucks(const prompt::PromptDefinition& def,
+                                                         const json& vars) const {
+    json data = vars.is_object() ? vars : json::object();
+    for (const auto& variable : def.variables) {
+        if (variable.default_json && !data.contains(variable.name)) {
+            data[variable.name] = json::parse(*variable.default_json, nullptr, false);
+        }
+    }
+    json templates = json::array();
+    if (def.template_text) {
+        templates.push_back(*def.template_text);
+    }
+    for (const auto& message : def.messages) {
+        templates.push_back(message.content);
+    }
+    const json request = {
+        {"op", "render"}, {"templates", templates}, {"vars", data}, {"filters", m_filters}};
+    auto rendered = m_node->call(request, 30000);
+    if (!rendered) {
+        return fail(rendered.error().code(), "prompt '{}': nunjucks: {}", def.name,
+                    rendered.error().message());
+    }
+    if (!rendered->is_array() || rendered->size() != templates.size()) {
+        return fail(ErrorCode::io, "prompt '{}': nunjucks answered nonsense", def.name);
+    }
+    prompt::RenderedPrompt out;
+    size_t at = 0;
+    if (def.template_text) {
+        out.text = (*rendered)[at++].get<std::string>();
+    }
+    for (const auto& message : def.messages) {
+        out.messages.push_back({message.role, (*rendered)[at++].get<std::string>()});
+    }
+    return out;
+}
+
 Expected<provider::CompletionRequest> Matrix::request(int variant, const TestCase& test,
                                                       store::PromptStore& prompts) const {
     const ResolvedPrompt& resolved = prompt_of(variant);
-    auto rendered = prompt::render_prompt(
-        resolved.def, test.vars, prompt::store_partial_loader(prompts), prompt::RenderOptions{});
+    auto rendered = m_nunjucks ? render_nunjucks(resolved.def, test.vars)
+                               : prompt::render_prompt(resolved.def, test.vars,
+                                                       prompt::store_partial_loader(prompts),
+                                                       prompt::RenderOptions{});
     if (!rendered) {
         return fail(rendered.error().code(), "{}: {}", test.where, rendered.error().message());
     }

@@ -5,6 +5,7 @@
 // by rendering its prompt. The runner and `--estimate` walk the same matrix.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include <llmops/eval/assertion.hpp>
 #include <llmops/eval/judge/judge.hpp>
+#include <llmops/eval/node_worker.hpp>
 #include <llmops/eval/suite.hpp>
 #include <llmops/prompt/definition.hpp>
 #include <llmops/prompt/render.hpp>
@@ -53,15 +55,30 @@ public:
     const ResolvedPrompt& prompt_of(int variant) const;
     provider::Provider& provider_of(int variant) const;
 
+    // The run's node worker (started on first use): javascript assertions, Nunjucks prompts.
+    // NEEDSWORK: one worker serialises both, so a slow javascript assertion delays the
+    // rendering of the next requests; a second worker for rendering would cost a start-up.
+    NodeWorker* node() const { return m_node.get(); }
+    // Whether the suite's prompts render with Nunjucks in the node worker (decided by `make`).
+    bool nunjucks() const { return m_nunjucks; }
+
     // The request `variant` makes for `test`: its prompt rendered with the case's variables
-    // (partials from `prompts`). Fails naming the case when the prompt cannot be rendered.
+    // (partials from `prompts`; with Nunjucks in the node worker when the suite needs it).
+    // Fails naming the case when the prompt cannot be rendered.
     Expected<provider::CompletionRequest> request(int variant, const TestCase& test,
                                                   store::PromptStore& prompts) const;
 
 private:
+    Expected<void> start_templates(const Suite& suite);
+    Expected<prompt::RenderedPrompt> render_nunjucks(const prompt::PromptDefinition& def,
+                                                     const nlohmann::json& vars) const;
+
     std::vector<ResolvedPrompt> m_prompts;
     std::vector<std::unique_ptr<provider::Provider>> m_providers;
     std::vector<store::VariantRecord> m_variants;
+    std::shared_ptr<NodeWorker> m_node;
+    bool m_nunjucks = false;
+    std::map<std::string, std::string> m_filters; // nunjucksFilters: name -> path
 };
 
 // What differs between a run being resumed and the suite and matrix now ("the dataset changed",

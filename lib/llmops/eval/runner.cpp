@@ -32,10 +32,12 @@ using nlohmann::json;
 // few enough that memory does not grow with the suite.
 constexpr int k_window_factor = 4;
 
-// Whether any of `specs` (assert-set children included) runs a script: python or exec.
+// Whether any of `specs` (assert-set children included) runs a script: python, exec or
+// javascript.
 bool has_scripts(const std::vector<AssertionSpec>& specs) {
     return std::any_of(specs.begin(), specs.end(), [](const AssertionSpec& a) {
-        return a.type == "python" || a.type == "exec" || has_scripts(a.children);
+        return a.type == "python" || a.type == "exec" || a.type == "javascript" ||
+               has_scripts(a.children);
     });
 }
 
@@ -349,6 +351,7 @@ CaseVerdict Run::judge(const WorkItem& item, const std::vector<provider::ChatMes
     const std::string text = prompt_text(messages);
     AssertionContext context = answer_context(*item.test, m_suite, text, o);
     context.judge = exchange;
+    context.node = m_plan->matrix.node();
     return run_assertions(item.test->asserts, context, item.test->threshold);
 }
 

@@ -12,6 +12,7 @@ set(LLMOPS_EVAL_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/refusal.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/security.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/script.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/javascript.cpp
   # The judge (model-graded assertions, SPEC §9).
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/judge/verdict.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/judge/judge.cpp
@@ -31,6 +32,8 @@ set(LLMOPS_EVAL_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/inputs.cpp
   # The runner's rooms (runner.hpp names them).
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/matrix.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/node_worker.cpp
+  ${CMAKE_CURRENT_BINARY_DIR}/node_worker_js.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/case_selection.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/plan.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/scheduler.cpp

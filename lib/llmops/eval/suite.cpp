@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <llmops/eval/judge/judge.hpp>
+#include <llmops/eval/node_worker.hpp>
 #include <llmops/eval/suite_detail.hpp>
 #include <llmops/util/files.hpp>
 #include <llmops/util/hash.hpp>
@@ -36,13 +37,12 @@ using detail::type_name;
 
 const Keys k_suite_keys = {
     {"description", "prompts", "providers", "targets", "tests", "defaultTest", "vars", "assert",
-     "options", "repeat", "threshold", "evaluateOptions", "judge"},
+     "options", "repeat", "threshold", "evaluateOptions", "judge", "nunjucksFilters"},
     {{"tags", ""},
      {"metadata", ""},
      {"scenarios", ""},
      {"outputPath", "use -o FILE"},
      {"sharing", ""},
-     {"nunjucksFilters", "llmops templates are Mustache"},
      {"env", "set the variables in the environment"},
      {"derivedMetrics", ""},
      {"extensions", ""},
@@ -489,6 +489,10 @@ Expected<Suite> load_suite(const fs::path& path) {
     }
     LLMOPS_TRY(check_keys(doc, place.display, k_suite_keys));
     LLMOPS_TRY(parse_run_options(doc, place.display, suite));
+    if (doc.contains("nunjucksFilters")) {
+        suite.nunjucks_filters = LLMOPS_TRY(parse_nunjucks_filters(
+            doc["nunjucksFilters"], child(place.display, "nunjucksFilters"), place.base_dir));
+    }
 
     LLMOPS_TRY(parse_prompts_and_providers(doc, place, suite));
 

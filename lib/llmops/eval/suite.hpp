@@ -7,6 +7,7 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -138,9 +139,11 @@ struct Suite {
     int judge_samples = 1;                         // `judge.samples`: verdicts asked per assertion
     std::optional<provider::ProviderConfig> embedding; // `judge.embedding`: for `similar`
     std::set<std::pair<std::string, std::string>>
-        judge_prompts;                 // (type, config.prompt) of every
-                                       // model-graded assertion of the cases
-    std::vector<std::string> warnings; // e.g. a literal apiKey
+        judge_prompts;                                   // (type, config.prompt) of every
+                                                         // model-graded assertion of the cases
+    std::vector<std::string> warnings;                   // e.g. a literal apiKey
+    std::map<std::string, std::string> nunjucks_filters; // `nunjucksFilters`: name -> absolute
+                                                         // path of its .js file
 };
 
 // Loads and validates the suite at `path`: every dataset file read, every assertion parsed,

@@ -102,10 +102,10 @@ Expected<PromptEntry> prompt_file(const std::string& written, std::string_view w
                     written);
     }
     const std::string ext = lower_extension(rel);
-    if (ext == ".j2" || ext == ".jinja" || ext == ".jinja2" || ext == ".njk") {
+    if (ext == ".jinja" || ext == ".jinja2") {
         return fail(ErrorCode::invalid_input,
-                    "{}: '{}': Jinja and Nunjucks templates are not supported (llmops templates "
-                    "are Mustache)",
+                    "{}: '{}': Jinja templates are not supported (name Nunjucks files .njk or "
+                    ".j2)",
                     where, written);
     }
     if (ext == ".jsonl" || ext == ".csv" || ext == ".prompty" || ext == ".xlsx") {

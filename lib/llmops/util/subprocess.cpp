@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <system_error>
@@ -19,6 +20,8 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <llmops/util/strings.hpp>
 
 extern char** environ; // NOLINT: POSIX declares it nowhere
 
@@ -51,6 +54,7 @@ public:
     ~Fd() { close(); }
 
     int get() const { return m_fd; }
+    int release() { return std::exchange(m_fd, -1); }
     bool open() const { return m_fd >= 0; }
     void close() {
         if (m_fd >= 0) {
@@ -633,6 +637,151 @@ std::string describe_exit(const ProcessResult& result, int64_t timeout_ms) {
         return fmt::format("killed by signal {}", result.signal);
     }
     return fmt::format("exited with status {}", result.exit_code);
+}
+
+// ---- a long-lived child ------------------------------------------------------------------
+
+std::optional<std::string> find_program(const std::string& name) {
+    const char* path_var = std::getenv("PATH");
+    const Lookup lookup = find_in_path(name, path_var ? path_var : "/usr/local/bin:/usr/bin:/bin");
+    if (lookup.error != 0)
+        return std::nullopt;
+    return lookup.path;
+}
+
+Expected<std::unique_ptr<LineProcess>> LineProcess::start(const std::vector<std::string>& argv,
+                                                          const ProcessOptions& options) {
+    if (argv.empty() || argv[0].empty())
+        return fail(ErrorCode::invalid_input, "exec: empty command");
+    const auto env = child_environment(options.extra_env);
+    std::string path = argv[0];
+    if (path.find('/') == std::string::npos) {
+        const Lookup lookup =
+            find_in_path(path, env_value(env, "PATH").value_or("/usr/local/bin:/usr/bin:/bin"));
+        if (lookup.error != 0)
+            return std::unexpected(spawn_error(argv[0], options, lookup.error));
+        path = lookup.path;
+    }
+    auto in = LLMOPS_TRY(make_pipe());
+    auto out = LLMOPS_TRY(make_pipe());
+    auto err = LLMOPS_TRY(make_pipe());
+    auto pid = LLMOPS_TRY(
+        spawn(path, argv, env, options, in.read.get(), out.write.get(), err.write.get()));
+    track_child(pid);
+    std::unique_ptr<LineProcess> child(new LineProcess());
+    child->m_pid = pid;
+    child->m_in = in.write.release();
+    child->m_out = out.read.release();
+    child->m_err = err.read.release();
+    for (int fd : {child->m_in, child->m_out, child->m_err})
+        set_nonblocking(fd);
+    return child;
+}
+
+LineProcess::~LineProcess() {
+    kill_and_reap();
+}
+
+void LineProcess::kill_and_reap() {
+    for (int* fd : {&m_in, &m_out, &m_err}) {
+        if (*fd >= 0)
+            ::close(*fd);
+        *fd = -1;
+    }
+    if (m_pid > 0) {
+        ::kill(-m_pid, SIGKILL);
+        untrack_child(m_pid);
+        while (::waitpid(m_pid, &m_status, 0) < 0 && errno == EINTR) {
+        }
+        m_pid = -1;
+    }
+    m_ended = true;
+}
+
+Error LineProcess::ended_error() {
+    kill_and_reap();
+    std::string last;
+    for (const auto& line : split(m_stderr, '\n'))
+        if (!trim(line).empty())
+            last = std::string(trim(line));
+    ProcessResult result;
+    if (WIFEXITED(m_status))
+        result.exit_code = WEXITSTATUS(m_status);
+    else if (WIFSIGNALED(m_status))
+        result.signal = WTERMSIG(m_status);
+    return Error(ErrorCode::io,
+                 describe_exit(result, 0) + (last.empty() ? std::string() : ": " + last));
+}
+
+namespace {
+
+// Reads what `fd` holds now into `into`; false at end of file or on an error.
+bool read_available(int fd, std::string& into) {
+    char buffer[65536];
+    for (;;) {
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n > 0) {
+            into.append(buffer, static_cast<size_t>(n));
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    }
+}
+
+} // namespace
+
+Expected<std::string> LineProcess::exchange(std::string_view line, int64_t timeout_ms,
+                                            const std::atomic<bool>* cancel) {
+    if (m_ended)
+        return std::unexpected(ended_error());
+    std::string request(line);
+    request += '\n';
+    size_t written = 0;
+    ProcessOptions watch;
+    watch.cancel = cancel;
+    std::optional<Clock::time_point> deadline;
+    if (timeout_ms > 0)
+        deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    SigpipeBlock sigpipe;
+    for (;;) {
+        if (const size_t end = m_pending.find('\n'); end != std::string::npos) {
+            std::string reply = m_pending.substr(0, end);
+            m_pending.erase(0, end + 1);
+            return reply;
+        }
+        if (cancelled(watch)) {
+            kill_and_reap();
+            return fail(ErrorCode::interrupted, "cancelled");
+        }
+        if (deadline && Clock::now() >= *deadline) {
+            kill_and_reap();
+            return fail(ErrorCode::timeout, "timed out after {} ms", timeout_ms);
+        }
+        pollfd fds[3] = {{m_out, POLLIN, 0},
+                         {m_err, POLLIN, 0},
+                         {written < request.size() ? m_in : -1, POLLOUT, 0}};
+        if (::poll(fds, 3, poll_timeout(watch, deadline)) < 0 && errno != EINTR)
+            return std::unexpected(ended_error());
+        if (written < request.size() && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
+            const ssize_t n = ::write(m_in, request.data() + written, request.size() - written);
+            if (n < 0 && errno == EPIPE)
+                sigpipe.raised();
+            if (n < 0 && errno != EAGAIN && errno != EINTR)
+                return std::unexpected(ended_error());
+            written += n > 0 ? static_cast<size_t>(n) : 0;
+        }
+        if (fds[1].revents != 0 && !read_available(m_err, m_stderr)) {
+            ::close(m_err);
+            m_err = -1;
+        }
+        if (m_stderr.size() > 4096)
+            m_stderr.erase(0, m_stderr.size() - 4096);
+        if (fds[0].revents != 0 && !read_available(m_out, m_pending) &&
+            m_pending.find('\n') == std::string::npos)
+            return std::unexpected(ended_error());
+    }
 }
 
 } // namespace llmops::util

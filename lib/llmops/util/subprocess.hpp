@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -52,6 +53,48 @@ struct ProcessResult {
 // alone). The child starts with default signal dispositions and an empty signal mask.
 Expected<ProcessResult> run_process(const std::vector<std::string>& argv,
                                     const ProcessOptions& options);
+
+// The path of `name` found in our PATH as execvp would find it, or nothing. No side effects.
+std::optional<std::string> find_program(const std::string& name);
+
+// A long-lived child that answers one line on its stdout for each line written to its stdin
+// (the node worker). Its stderr is read as it comes and the last 4 KiB kept for messages. The
+// child runs in its own process group; destroying the object kills the group and reaps it. Not
+// thread-safe: callers serialise exchanges.
+class LineProcess {
+public:
+    // Starts `argv` (looked up as run_process does, with `options.cwd` and `extra_env`; the
+    // other options are ignored). Fails as run_process fails to start.
+    static Expected<std::unique_ptr<LineProcess>> start(const std::vector<std::string>& argv,
+                                                        const ProcessOptions& options);
+    ~LineProcess();
+    LineProcess(const LineProcess&) = delete;
+    LineProcess& operator=(const LineProcess&) = delete;
+
+    int pid() const { return m_pid; }
+    bool ended() const { return m_ended; } // an exchange failed: the child is gone
+
+    // Writes `line` and a newline, then reads the reply line (without its newline). Fails with
+    // `timeout` after `timeout_ms` (<= 0: none), `interrupted` when `cancel` becomes true, `io`
+    // when the child ends first ("exited with status 1: <its last stderr line>"); after any
+    // failure the child is killed and `ended()` is true.
+    Expected<std::string> exchange(std::string_view line, int64_t timeout_ms,
+                                   const std::atomic<bool>* cancel);
+
+private:
+    LineProcess() = default;
+    void kill_and_reap();
+    Error ended_error();
+
+    int m_pid = -1;
+    int m_in = -1;
+    int m_out = -1;
+    int m_err = -1;
+    bool m_ended = false;
+    std::string m_pending; // bytes read after the last reply line
+    std::string m_stderr;  // the last bytes of the child's stderr
+    int m_status = -1;     // how it ended, once reaped (a wait status)
+};
 
 // Sends SIGKILL to the process group of every child run_process is running now (in any
 // thread). Async-signal-safe: for a signal handler that is about to _exit (a second Ctrl-C), so

@@ -108,13 +108,10 @@ TEST_SUITE("eval") {
                   "qa.yaml: tests[3].assert[1]: 'similar' needs a 'value': the expected text, or a "
                   "list of them");
         }
-        SUBCASE("javascript and transform are refused with what to use instead") {
-            CHECK(parse_error({{"type", "javascript"}, {"value", "true"}}) ==
-                  "qa.yaml: tests[3].assert[1]: 'javascript' assertions are not supported by "
-                  "llmops (use 'python' or 'exec')");
+        SUBCASE("transform is refused with what to use instead") {
             CHECK(parse_error({{"type", "contains"}, {"value", "x"}, {"transform", "output"}}) ==
-                  "qa.yaml: tests[3].assert[1]: 'transform' is not supported (llmops runs no "
-                  "JavaScript); use a 'python' or 'exec' assertion instead");
+                  "qa.yaml: tests[3].assert[1]: 'transform' is not supported; do the "
+                  "transformation in a 'javascript', 'python' or 'exec' assertion instead");
         }
         SUBCASE("a missing or misshapen value") {
             CHECK(parse_error({{"type", "contains"}}) ==
@@ -324,7 +321,7 @@ TEST_SUITE("eval") {
                                  "is-refusal",    "python",
                                  "exec",          "no-pii",
                                  "no-secrets",    "not-contains-canary",
-                                 "assert-set"})
+                                 "assert-set",    "javascript"})
             CHECK_MESSAGE(std::find(names.begin(), names.end(), name) != names.end(), name);
         CHECK(std::find(names.begin(), names.end(), "llm-rubric") != names.end());
         CHECK(std::find(names.begin(), names.end(), "similar") != names.end());

@@ -200,10 +200,10 @@ TEST_SUITE("eval") {
             CHECK(c[0].asserts[0].value == "Answer: 42");
             CHECK(c[1].asserts[0].value == "note: 3");
         }
-        SUBCASE("javascript shorthands are refused plainly; grade: is llm-rubric") {
-            CHECK(error_of(dir, "cases.csv", "q,__expected2\n1,fn: output.length < 9\n") ==
-                  "cases.csv:2: __expected2: 'javascript' assertions are not supported by llmops "
-                  "(use 'python' or 'exec')");
+        SUBCASE("javascript shorthands are javascript assertions; grade: is llm-rubric") {
+            const auto js = cases(dir, "js.csv", "q,__expected2\n1,fn: output.length < 9\n");
+            CHECK(js[0].asserts[0].type == "javascript");
+            CHECK(js[0].asserts[0].value == "output.length < 9");
             const auto graded = cases(dir, "graded.csv", "q,__expected\n1,grade: is polite\n");
             CHECK(graded[0].asserts[0].type == "llm-rubric");
             CHECK(graded[0].asserts[0].value == "is polite");

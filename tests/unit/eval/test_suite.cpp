@@ -234,9 +234,9 @@ TEST_SUITE("eval") {
             CHECK(error_of(dir, "prompts: ['file://make.py:prompt']\nproviders: echo\n") ==
                   "qa.yaml: prompts[0]: 'file://make.py:prompt': prompt functions (Python, "
                   "JavaScript) are not supported");
-            CHECK(error_of(dir, "prompts: ['file://p.j2']\nproviders: echo\n") ==
-                  "qa.yaml: prompts[0]: 'file://p.j2': Jinja and Nunjucks templates are not "
-                  "supported (llmops templates are Mustache)");
+            CHECK(error_of(dir, "prompts: ['file://p.jinja']\nproviders: echo\n") ==
+                  "qa.yaml: prompts[0]: 'file://p.jinja': Jinja templates are not supported "
+                  "(name Nunjucks files .njk or .j2)");
             CHECK(error_of(dir,
                            "prompts: [{raw: hi, config: {temperature: 0}}]\nproviders: echo\n") ==
                   "qa.yaml: prompts[0]: 'config' is a promptfoo key llmops does not support (put "

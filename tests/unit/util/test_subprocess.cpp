@@ -389,4 +389,36 @@ TEST_SUITE("util") {
         r.cancelled = true;
         CHECK(util::describe_exit(r, 5000) == "cancelled");
     }
+
+    TEST_CASE("util::LineProcess") {
+        SUBCASE("one reply line per request line, from one process") {
+            auto cat = util::LineProcess::start({"cat"}, {});
+            REQUIRE(cat);
+            const int pid = (*cat)->pid();
+            CHECK((*cat)->exchange("hello", 5000, nullptr) == "hello");
+            CHECK((*cat)->exchange("{\"a\": 1}", 5000, nullptr) == "{\"a\": 1}");
+            CHECK((*cat)->pid() == pid);
+        }
+        SUBCASE("a child that ends says how, with its last stderr line") {
+            auto sh = util::LineProcess::start({"sh", "-c", "read x; echo oops >&2; exit 3"}, {});
+            REQUIRE(sh);
+            auto reply = (*sh)->exchange("hi", 5000, nullptr);
+            REQUIRE_FALSE(reply);
+            CHECK(reply.error().code() == ErrorCode::io);
+            CHECK(reply.error().message() == "exited with status 3: oops");
+            CHECK((*sh)->ended());
+        }
+        SUBCASE("a child that does not answer in time is killed") {
+            auto sleeper = util::LineProcess::start({"sleep", "30"}, {});
+            REQUIRE(sleeper);
+            auto reply = (*sleeper)->exchange("hi", 100, nullptr);
+            REQUIRE_FALSE(reply);
+            CHECK(reply.error().code() == ErrorCode::timeout);
+            CHECK((*sleeper)->ended());
+        }
+        SUBCASE("a program that does not exist fails to start") {
+            CHECK(util::LineProcess::start({"no-such-program-llmops"}, {}).error().message() ==
+                  "exec: 'no-such-program-llmops': no such program");
+        }
+    }
 }

@@ -51,6 +51,10 @@ using Validator = Expected<void> (*)(AssertionSpec& spec, const std::filesystem:
 using Checker = Verdict (*)(const AssertionSpec& spec, const nlohmann::json& value,
                             const AssertionContext& context);
 
+// The `context` argument of python and javascript assertions, as promptfoo builds it: prompt,
+// vars, test, config, providerResponse (script.cpp).
+nlohmann::json script_context(const AssertionSpec& spec, const AssertionContext& context);
+
 // Error messages shared by validators.
 std::string needs_string_value(const AssertionSpec& spec);
 
@@ -119,6 +123,10 @@ Verdict check_not_contains_canary(const AssertionSpec& spec, const nlohmann::jso
 
 // script.cpp
 Expected<void> validate_python(AssertionSpec& spec, const std::filesystem::path& base_dir);
+// javascript.cpp
+Expected<void> validate_javascript(AssertionSpec& spec, const std::filesystem::path& base_dir);
+Verdict check_javascript(const AssertionSpec& spec, const nlohmann::json& value,
+                         const AssertionContext& context);
 Expected<void> validate_exec(AssertionSpec& spec, const std::filesystem::path& base_dir);
 Verdict check_python(const AssertionSpec& spec, const nlohmann::json& value,
                      const AssertionContext& context);

@@ -223,23 +223,6 @@ Verdict python_result(const json& result, std::optional<double> threshold) {
                                      quote(dump_json(result), 60)));
 }
 
-json script_context(const AssertionSpec& spec, const AssertionContext& context) {
-    const json vars = context.vars && context.vars->is_object() ? *context.vars : json::object();
-    json response = {{"output", std::string(context.output)},
-                     {"cached", context.cached},
-                     {"finishReason", std::string(context.finish_reason)},
-                     {"isRefusal", context.refused}};
-    if (!context.cached)
-        response["latencyMs"] = context.latency_ms;
-    if (context.cost_usd)
-        response["cost"] = *context.cost_usd;
-    return {{"prompt", std::string(context.prompt)},
-            {"vars", vars},
-            {"test", {{"vars", vars}}},
-            {"config", spec.config},
-            {"providerResponse", response}};
-}
-
 util::ProcessOptions script_options(const AssertionContext& context, std::string stdin_data) {
     util::ProcessOptions options;
     options.stdin_data = std::move(stdin_data);
@@ -261,6 +244,23 @@ std::optional<Verdict> abnormal_end(const util::ProcessResult& ended, int64_t ti
 }
 
 } // namespace
+
+nlohmann::json script_context(const AssertionSpec& spec, const AssertionContext& context) {
+    const json vars = context.vars && context.vars->is_object() ? *context.vars : json::object();
+    json response = {{"output", std::string(context.output)},
+                     {"cached", context.cached},
+                     {"finishReason", std::string(context.finish_reason)},
+                     {"isRefusal", context.refused}};
+    if (!context.cached)
+        response["latencyMs"] = context.latency_ms;
+    if (context.cost_usd)
+        response["cost"] = *context.cost_usd;
+    return {{"prompt", std::string(context.prompt)},
+            {"vars", vars},
+            {"test", {{"vars", vars}}},
+            {"config", spec.config},
+            {"providerResponse", response}};
+}
 
 Expected<void> validate_python(AssertionSpec& spec, const std::filesystem::path& base_dir) {
     if (!spec.value.is_string() || util::trim(spec.value.get<std::string>()).empty())
