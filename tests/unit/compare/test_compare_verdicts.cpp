@@ -80,7 +80,8 @@ TEST_SUITE("compare") {
         }
         b.cases[3].results[2].status = "fail";
         b.cases[4].results[1].status = "fail";
-        const auto* rate = compare::compare(a, b, {}).metric("pass rate");
+        const auto c = compare::compare(a, b, {}); // keeps the metric `rate` points into
+        const auto* rate = c.metric("pass rate");
         REQUIRE(rate != nullptr);
         // Wilson(13, 15), the design effect (< 1) clamped to 1 (tests/unit/stats/test_clustered).
         CHECK(rate->candidate_interval->lower ==
