@@ -138,9 +138,18 @@ struct Suite {
     int judge_samples = 1;                         // `judge.samples`: verdicts asked per assertion
     std::optional<provider::ProviderConfig> embedding; // `judge.embedding`: for `similar`
     std::set<std::pair<std::string, std::string>>
-        judge_prompts;                 // (type, config.prompt) of every
-                                       // model-graded assertion of the cases
-    std::vector<std::string> warnings; // e.g. a literal apiKey
+        judge_prompts;                     // (type, config.prompt) of every
+                                           // model-graded assertion of the cases
+    std::vector<std::string> warnings;     // e.g. a literal apiKey
+    std::vector<std::string> output_paths; // `outputPath` (a path or a list): reports written
+                                           // as `-o` writes them when no `-o` is given
+};
+
+// What the command line adds to a suite as it is loaded.
+struct LoadOptions {
+    // `--var name=value`: over `defaultTest.vars` and the suite's `vars`, under a case's own (as
+    // promptfoo merges them into defaultTest).
+    nlohmann::json vars = nlohmann::json::object();
 };
 
 // Loads and validates the suite at `path`: every dataset file read, every assertion parsed,
@@ -154,7 +163,15 @@ struct Suite {
 // the suite's path is written ("evals/cases.csv" for "evals/qa.yaml"); the suite YAML gives no
 // line numbers for its nodes, so places in it are named by path ("qa.yaml: tests[3].vars").
 // A suite without `tests` runs its prompts once with the defaults, as promptfoo does.
-Expected<Suite> load_suite(const std::filesystem::path& path);
+Expected<Suite> load_suite(const std::filesystem::path& path, const LoadOptions& options = {});
+
+// Keeps the prompts whose label, id or text (for a file: its path) the regex `prompts` matches,
+// and the providers whose id or label `providers` matches (promptfoo's `--filter-prompts` and
+// `--filter-providers`); an absent pattern keeps all. Fails with `invalid_input` on a pattern
+// that does not compile or that leaves nothing ("--filter-providers 'x' matches no provider
+// (the suite's: echo, openai:gpt-4o)").
+Expected<void> filter_suite(Suite& suite, const std::optional<std::string>& prompts,
+                            const std::optional<std::string>& providers);
 
 // Loads a dataset file (CSV, JSONL, YAML or JSON, by extension) into cases, with promptfoo's
 // CSV conventions (columns are vars; `__expected`, `__expected1`, ... hold assertions written as
@@ -212,6 +229,8 @@ struct CaseDraft {
     bool disable_default_asserts = false;      // options.disableDefaultAsserts
     nlohmann::json judge;                      // options.provider as written (null: none)
     std::string judge_where;                   // where it was written
+    std::string rubric_prompt; // options.rubricPrompt (JSON text for a list of messages): the
+                               // judge prompt of its model-graded assertions that name none
 };
 
 // Parses one case (or the defaults): keys checked, `vars` values written `file://...` loaded

@@ -42,9 +42,41 @@ std::string child(std::string_view where, std::string_view key);
 
 // Checks every key of `map` against `keys`; `prefix` ("options.") is how nested keys are named.
 // `hint` is added to an unknown key without a likely correction. Fails with `invalid_input`
-// naming `where` and the first key that is refused or unknown (with "did you mean").
+// naming `where` and every key that is refused ("promptfoo's 'sharing' is not supported: ...")
+// or unknown (with "did you mean"), one a line.
 Expected<void> check_keys(const nlohmann::json& map, std::string_view where, const Keys& keys,
                           std::string_view prefix = "", std::string_view hint = "");
+
+// ---- problems -------------------------------------------------------------------------------
+
+// The problems a reader that goes on past one finds (a suite reports all its problems at once,
+// not the first): every line of every error added is one problem, in order.
+class Problems {
+public:
+    static constexpr size_t k_shown = 20; // more are counted, not shown
+
+    void add(const Error& error);
+    void add(const std::unexpected<Error>& error) { add(error.error()); } // add(fail(...))
+
+    // Adds the error of `result`, if any; true when `result` holds a value.
+    template <typename T>
+    bool ok(const Expected<T>& result) {
+        if (!result) {
+            add(result.error());
+        }
+        return result.has_value();
+    }
+
+    bool empty() const { return m_lines.empty(); }
+
+    // Nothing when empty, else one error with the first problem's code: one problem a line, the
+    // first 20, then "and N more problem(s)".
+    Expected<void> result() const;
+
+private:
+    ErrorCode m_code = ErrorCode::invalid_input;
+    std::vector<std::string> m_lines;
+};
 
 // ---- paths ----------------------------------------------------------------------------------
 

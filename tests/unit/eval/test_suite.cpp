@@ -239,8 +239,8 @@ TEST_SUITE("eval") {
                   "supported (llmops templates are Mustache)");
             CHECK(error_of(dir,
                            "prompts: [{raw: hi, config: {temperature: 0}}]\nproviders: echo\n") ==
-                  "qa.yaml: prompts[0]: 'config' is a promptfoo key llmops does not support (put "
-                  "parameters in the prompt file's config or the provider's)");
+                  "qa.yaml: prompts[0]: promptfoo's 'config' is not supported (put parameters in "
+                  "the prompt file's config or the provider's)");
             CHECK(error_of(dir, "prompts: [{lable: x, raw: hi}]\nproviders: echo\n") ==
                   "qa.yaml: prompts[0]: unknown key 'lable' (did you mean 'label'?)");
             CHECK(error_of(dir, "prompts: ['  ']\nproviders: echo\n") ==
@@ -330,17 +330,14 @@ TEST_SUITE("eval") {
         }
         SUBCASE("unknown and unsupported keys are errors naming the key") {
             CHECK(error_of(dir, "promts: [hi]\nproviders: [echo]\n") ==
-                  "qa.yaml: unknown key 'promts' (did you mean 'prompts'?)");
+                  "qa.yaml: unknown key 'promts' (did you mean 'prompts'?)\n"
+                  "qa.yaml: a suite needs 'prompts'");
             CHECK(error_of(dir, with("sharing: true\n")) ==
-                  "qa.yaml: 'sharing' is a promptfoo key llmops does not support");
-            CHECK(error_of(dir, with("outputPath: out.html\n")) ==
-                  "qa.yaml: 'outputPath' is a promptfoo key llmops does not support (use -o FILE)");
+                  "qa.yaml: promptfoo's 'sharing' is not supported by llmops; remove it");
             CHECK(error_of(dir, with("scenarios: []\n")) ==
-                  "qa.yaml: 'scenarios' is a promptfoo key llmops does not support");
-            CHECK(
-                error_of(dir, with("evaluateOptions: {cache: false}\n")) ==
-                "qa.yaml: 'evaluateOptions.cache' is a promptfoo key llmops does not support (use "
-                "--no-cache)");
+                  "qa.yaml: promptfoo's 'scenarios' is not supported by llmops; remove it");
+            CHECK(error_of(dir, with("evaluateOptions: {cache: false}\n")) ==
+                  "qa.yaml: promptfoo's 'evaluateOptions.cache' is not supported (use --no-cache)");
             CHECK(error_of(dir, with("evaluateOptions: {maxConcurency: 2}\n")) ==
                   "qa.yaml: unknown key 'evaluateOptions.maxConcurency' (did you mean "
                   "'evaluateOptions.maxConcurrency'?)");
@@ -400,10 +397,8 @@ TEST_SUITE("eval") {
                   "qa.yaml: tests: 'file://missing.csv' does not exist");
             CHECK(error_of(dir, with("tests: [{vars: {x: 1}}, 'file://missing.csv']\n")) ==
                   "qa.yaml: tests[1]: 'file://missing.csv' does not exist");
-            CHECK(
-                error_of(dir, with("tests: 'file://cases/*.yaml'\n")) ==
-                "qa.yaml: tests: 'file://cases/*.yaml': glob patterns are not supported; list the "
-                "files");
+            CHECK(error_of(dir, with("tests: 'file://cases/*.yaml'\n")) ==
+                  "qa.yaml: tests: 'file://cases/*.yaml' matches no file");
             CHECK(
                 error_of(dir, with("tests: 'file://gen.py:make_tests'\n")) ==
                 "qa.yaml: tests: 'file://gen.py:make_tests': test generators (Python, JavaScript) "
@@ -448,10 +443,10 @@ TEST_SUITE("eval") {
             CHECK(error_of(dir, with("tests:\n  - vars: {x: " + deep + "}\n")) ==
                   "qa.yaml:4:509: nesting deeper than 498 levels");
         }
-        SUBCASE("a JSON variable file") {
-            dir.write("deep.json", deep);
-            CHECK(error_of(dir, with("tests:\n  - vars: {x: file://deep.json}\n")) ==
-                  "qa.yaml: tests[0].vars.x: deep.json:1:513: nesting deeper than 512 levels");
+        SUBCASE("a YAML variable file") {
+            dir.write("deep.yaml", "x: " + deep + "\n");
+            CHECK(error_of(dir, with("tests:\n  - vars: {x: file://deep.yaml}\n")) ==
+                  "qa.yaml: tests[0].vars.x: deep.yaml:1:501: nesting deeper than 498 levels");
         }
     }
 
@@ -484,12 +479,14 @@ TEST_SUITE("eval") {
             CHECK(error_of(dir, with("tests: [{question: hi}]\n")) ==
                   "qa.yaml: tests[0]: unknown key 'question' (variables go under 'vars')");
             CHECK(error_of(dir, with("tests: [{providerOutput: hi}]\n")) ==
-                  "qa.yaml: tests[0]: 'providerOutput' is a promptfoo key llmops does not support");
+                  "qa.yaml: tests[0]: promptfoo's 'providerOutput' is not supported by llmops; "
+                  "remove it");
             CHECK(error_of(dir, with("tests: [{transform: 'output.trim()'}]\n")) ==
-                  "qa.yaml: tests[0]: 'transform' is a promptfoo key llmops does not support");
+                  "qa.yaml: tests[0]: promptfoo's 'transform' is not supported by llmops; remove "
+                  "it");
             CHECK(error_of(dir, with("tests: [{options: {transform: 'output.trim()'}}]\n")) ==
-                  "qa.yaml: tests[0]: 'options.transform' is a promptfoo key llmops does not "
-                  "support");
+                  "qa.yaml: tests[0]: promptfoo's 'options.transform' is not supported by llmops; "
+                  "remove it");
             CHECK(
                 error_of(dir, with("tests: [{options: {provider: echo}}]\n")) ==
                 "qa.yaml: tests[0]: 'options.provider' is only supported in defaultTest (one judge "
@@ -567,10 +564,9 @@ TEST_SUITE("eval") {
                   "'equals'?)");
             CHECK(error_of(dir, with("vars: [x]\n")) ==
                   "qa.yaml: 'vars' must be a map, not a list");
-            CHECK(
-                error_of(dir, with("options: {rubricPrompt: x}\n")) ==
-                "qa.yaml: 'options.rubricPrompt' is a promptfoo key llmops does not support (judge "
-                "prompts live in prompts/judge/)");
+            CHECK(error_of(dir, with("options: {rubricPrompt: ''}\n")) ==
+                  "qa.yaml: options.rubricPrompt: must be the judge prompt's text, a file:// path "
+                  "or a list of messages");
         }
     }
 
