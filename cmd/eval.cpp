@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <memory>
+#include <thread>
 
 #include <unistd.h>
 
@@ -296,8 +297,7 @@ Expected<void> load_env_file(const EvalOptions& o, const std::string& suite_path
     return {};
 }
 
-// The suite with the command line applied: `--var`, `--filter-prompts`, `--filter-providers`,
-// `--delay` (at most one call at a time, each provider paced to one call per delay).
+// The suite with the command line applied: `--var`, `--filter-prompts`, `--filter-providers`.
 Expected<eval::Suite> load_for_run(const EvalOptions& o, const std::string& suite_path) {
     eval::LoadOptions load;
     for (const auto& assignment : o.vars) {
@@ -309,12 +309,6 @@ Expected<eval::Suite> load_for_run(const EvalOptions& o, const std::string& suit
     }
     auto suite = LLMOPS_TRY(eval::load_suite(suite_path, load));
     LLMOPS_TRY(eval::filter_suite(suite, o.filter_prompts, o.filter_providers));
-    if (o.delay_ms && *o.delay_ms > 0) {
-        const double rpm = 60000.0 / static_cast<double>(*o.delay_ms);
-        for (auto& p : suite.providers) {
-            p.rpm = p.rpm ? std::min(*p.rpm, rpm) : rpm;
-        }
-    }
     return suite;
 }
 
@@ -405,7 +399,14 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& given) {
     InterruptGuard guard;
     auto summary = eval::run_suite(
         open.db, open.project, suite, run,
-        [&](const store::ResultRecord&, const eval::RunSummary& s) { progress.update(s); },
+        [&](const store::ResultRecord& r, const eval::RunSummary& s) {
+            progress.update(s);
+            // --delay, as promptfoo waits: after each answer not from the cache, with one call
+            // at a time, so the next call waits too.
+            if (o.delay_ms && *o.delay_ms > 0 && !r.cached) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(*o.delay_ms));
+            }
+        },
         [] { return InterruptGuard::interrupted(); });
     progress.clear();
     if (!summary) {
@@ -462,7 +463,7 @@ void add_promptfoo_options(CLI::App& sub, EvalOptions& o) {
                    "over variables already set)");
     sub.add_option("--var", o.vars, "Set a variable of every case: NAME=VALUE (repeatable)");
     sub.add_option("--delay", o.delay_ms,
-                   "Wait MS milliseconds between calls to a provider (one call at a time)")
+                   "Wait MS milliseconds after each call (one call at a time)")
         ->check(CLI::NonNegativeNumber);
 }
 
