@@ -44,9 +44,8 @@ std::map<std::string, std::vector<int64_t>> counts(const TempDir& dir,
 
 // The outputs of the latest run, sorted.
 std::vector<std::string> outputs(const TempDir& dir) {
-    const auto doc =
-        json::parse(llmops(dir.path(), {"runs", "export", "latest", "-o", "-", "--format", "json"})
-                        .out);
+    const auto doc = json::parse(
+        llmops(dir.path(), {"runs", "export", "latest", "-o", "-", "--format", "json"}).out);
     std::vector<std::string> out;
     for (const auto& r : doc["results"]) {
         out.push_back(r["output"].get<std::string>());
@@ -72,10 +71,9 @@ TEST_SUITE("cli") {
             CHECK(counts(dir, {"parity-chat.yaml"}) == Counts{{"chat.txt | echo", {1, 0, 0}}});
         }
         SUBCASE("tests: a glob, read sorted; outputPath written like -o") {
-            CHECK(counts(dir, {"parity-globs.yaml"}) ==
-                  Counts{{"Say {{word}} | echo", {3, 1, 0}}});
-            CHECK(outputs(dir) == std::vector<std::string>{"Say apple", "Say apricot",
-                                                           "Say banana", "Say cherry"});
+            CHECK(counts(dir, {"parity-globs.yaml"}) == Counts{{"Say {{word}} | echo", {3, 1, 0}}});
+            CHECK(outputs(dir) ==
+                  std::vector<std::string>{"Say apple", "Say apricot", "Say banana", "Say cherry"});
             const auto report = json::parse(dir.read("results.json"));
             REQUIRE(report["results"].size() == 4);
             CHECK(report["results"][0]["vars"]["word"] == "apple");
@@ -115,14 +113,15 @@ TEST_SUITE("cli") {
         TempDir dir;
         copy_corpus(dir);
         SUBCASE("--filter-prompts, --filter-providers and --filter-first-n select") {
-            CHECK(counts(dir, {"flags-filters.yaml", "--filter-prompts", "^sh", "--filter-providers",
-                               "second", "--filter-first-n", "2", "--no-progress-bar"}) ==
-                  Counts{{"short | second", {2, 0, 0}}});
+            CHECK(counts(dir, {"flags-filters.yaml", "--filter-prompts", "^sh",
+                               "--filter-providers", "second", "--filter-first-n", "2",
+                               "--no-progress-bar"}) == Counts{{"short | second", {2, 0, 0}}});
         }
         SUBCASE("--var overrides defaultTest.vars, not a case's own") {
             counts(dir, {"flags-filters.yaml", "--var", "tone=curt", "--filter-targets", "first",
                          "--filter-prompts", "short"});
-            CHECK(outputs(dir) == std::vector<std::string>{"Short: one (curt)", "Short: three (warm)",
+            CHECK(outputs(dir) == std::vector<std::string>{"Short: one (curt)",
+                                                           "Short: three (warm)",
                                                            "Short: two (curt)"});
         }
         SUBCASE("--filter-sample and --max-concurrency are accepted") {
@@ -131,7 +130,8 @@ TEST_SUITE("cli") {
                   Counts{{"long | first", {1, 0, 0}}});
         }
         SUBCASE("a filter that matches nothing names what there is") {
-            const auto r = llmops(dir.path(), {"eval", "flags-filters.yaml", "--filter-providers", "zzz"});
+            const auto r =
+                llmops(dir.path(), {"eval", "flags-filters.yaml", "--filter-providers", "zzz"});
             CHECK(r.exit_code == 2);
             CHECK(r.err == "llmops: error: --filter-providers 'zzz' matches no provider (the "
                            "suite's: first, second)\n");
@@ -164,7 +164,8 @@ TEST_SUITE("cli") {
                                       "tests:\n  - vars: {q: x}\n");
         dir.write("evals/.env", "# the suite's\nGREETING=from-dotenv\n");
         dir.write("other.env", "export GREETING=\"from env-file\"\n");
-        const auto run = [&](std::vector<std::string> args, std::map<std::string, std::string> env) {
+        const auto run = [&](std::vector<std::string> args,
+                             std::map<std::string, std::string> env) {
             args.insert(args.begin(), {"eval", "evals/suite.yaml", "--no-cache"});
             const auto r = llmops(dir.path(), args, std::move(env));
             INFO(r.err);

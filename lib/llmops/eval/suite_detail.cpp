@@ -4,6 +4,8 @@
 #include <llmops/eval/suite_detail.hpp>
 
 #include <algorithm>
+#include <cinttypes>
+#include <cstdio>
 #include <system_error>
 
 #include <fmt/format.h>
@@ -37,11 +39,16 @@ std::string child(std::string_view where, std::string_view key) {
 }
 
 void Problems::add(const Error& error) {
-    if (m_lines.empty()) {
+    if (m_lines.empty() && m_more == 0) {
         m_code = error.code();
     }
     for (auto& line : util::split(error.message(), '\n')) {
-        if (!line.empty()) {
+        // The count a nested reader's result() ended with is carried on, not shown as a problem.
+        int64_t more = 0;
+        if (std::sscanf(line.c_str(), "and %" SCNd64 " more problem(s)", &more) == 1 &&
+            line == fmt::format("and {} more problem(s)", more)) {
+            m_more += more;
+        } else if (!line.empty()) {
             m_lines.push_back(std::move(line));
         }
     }
@@ -53,8 +60,9 @@ Expected<void> Problems::result() const {
     }
     const size_t shown = std::min(m_lines.size(), k_shown);
     std::string message = util::join({m_lines.begin(), m_lines.begin() + shown}, "\n");
-    if (m_lines.size() > shown) {
-        message += fmt::format("\nand {} more problem(s)", m_lines.size() - shown);
+    const int64_t more = static_cast<int64_t>(m_lines.size() - shown) + m_more;
+    if (more > 0) {
+        message += fmt::format("\nand {} more problem(s)", more);
     }
     return std::unexpected(Error(m_code, std::move(message)));
 }

@@ -76,6 +76,7 @@ public:
 private:
     ErrorCode m_code = ErrorCode::invalid_input;
     std::vector<std::string> m_lines;
+    int64_t m_more = 0; // problems a nested reader counted but did not show
 };
 
 // ---- paths ----------------------------------------------------------------------------------

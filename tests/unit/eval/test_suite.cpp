@@ -1,6 +1,7 @@
 // Suites (SPEC §7): promptfoo's config shape loads unchanged; everything llmops does not support
 // is an error naming the key; malformed suites name the file and the place.
 
+#include <algorithm>
 #include <functional>
 
 #include <doctest/doctest.h>
@@ -567,6 +568,80 @@ TEST_SUITE("eval") {
             CHECK(error_of(dir, with("options: {rubricPrompt: ''}\n")) ==
                   "qa.yaml: options.rubricPrompt: must be the judge prompt's text, a file:// path "
                   "or a list of messages");
+        }
+    }
+
+    TEST_CASE("eval::load_suite promptfoo parity") {
+        test::TempDir dir;
+        SUBCASE("every problem is reported, up to 20, then counted") {
+            CHECK(error_of(dir, "prompts: [hi there]\nproviders: [echo, 'bogus:x']\nsharing: "
+                                "true\ntests:\n  - {vars: {x: 1}, threshold: 2}\n") ==
+                  "qa.yaml: promptfoo's 'sharing' is not supported by llmops; remove it\n"
+                  "qa.yaml: providers[1]: unknown provider 'bogus:x'\n"
+                  "qa.yaml: tests[0]: 'threshold' must be a number from 0 to 1");
+            std::string many = with("tests:\n");
+            for (int i = 0; i < 23; ++i) {
+                many += "  - {threshold: 2}\n";
+            }
+            const std::string message = error_of(dir, many);
+            CHECK(std::count(message.begin(), message.end(), '\n') == 20);
+            CHECK(message.ends_with("\nand 3 more problem(s)"));
+        }
+        SUBCASE("assertionTemplates through $ref, keys beside it kept") {
+            auto s = suite_of(dir, with("assertionTemplates:\n  short: {type: contains, value: a}\n"
+                                        "tests:\n  - assert:\n      - $ref: "
+                                        "'#/assertionTemplates/short'\n        value: b\n"));
+            const auto c = cases_of(s);
+            REQUIRE(c[0].asserts.size() == 1);
+            CHECK(c[0].asserts[0].type == "contains");
+            CHECK(c[0].asserts[0].value == "b");
+            CHECK(error_of(dir, with("tests: [{assert: [{$ref: '#/assertionTemplates/no'}]}]\n")) ==
+                  "qa.yaml: tests[0].assert[0]: '$ref' '#/assertionTemplates/no' points at "
+                  "nothing");
+            CHECK(error_of(dir, with("tests: [{assert: [{$ref: 'other.yaml#/x'}]}]\n")) ==
+                  "qa.yaml: tests[0].assert[0]: '$ref' must point into the suite "
+                  "(\"#/assertionTemplates/name\"); references to other files are not supported");
+        }
+        SUBCASE("tests: a glob of files, read in sorted order") {
+            dir.write("cases/b.yaml", "- vars: {x: b}\n");
+            dir.write("cases/a.jsonl", "{\"vars\": {\"x\": \"a\"}}\n");
+            dir.write("cases/c.yaml", "- vars: {x: c}\n");
+            const auto c = cases_of(suite_of(dir, with("tests: ['file://cases/[ab]*', "
+                                                       "'file://cases/c.*']\n")));
+            REQUIRE(c.size() == 3);
+            CHECK(c[0].vars["x"] == "a");
+            CHECK(c[1].vars["x"] == "b");
+            CHECK(c[2].vars["x"] == "c");
+        }
+        SUBCASE("outputPath, a path or a list") {
+            CHECK(suite_of(dir, with("outputPath: out.json\n")).output_paths ==
+                  std::vector<std::string>{"out.json"});
+            CHECK(suite_of(dir, with("outputPath: [a.csv, b.html]\n")).output_paths ==
+                  std::vector<std::string>{"a.csv", "b.html"});
+        }
+        SUBCASE("--var is over defaultTest.vars, under a case's own") {
+            eval::LoadOptions options;
+            options.vars["x"] = "cli";
+            auto s = eval::load_suite(dir.write("qa.yaml", with("defaultTest: {vars: {x: d}}\n"
+                                                                "tests: [{}, {vars: {x: own}}]\n")),
+                                      options);
+            REQUIRE(s.has_value());
+            const auto c = cases_of(*s);
+            CHECK(c[0].vars["x"] == "cli");
+            CHECK(c[1].vars["x"] == "own");
+        }
+        SUBCASE("rubricPrompt: the judge prompt of the model-graded assertions that name none") {
+            dir.write("rubric.txt", "Grade {{output}} by {{rubric}}\n");
+            auto s = suite_of(
+                dir, with("defaultTest:\n  options: {rubricPrompt: file://rubric.txt}\n"
+                          "tests:\n  - assert:\n      - {type: llm-rubric, value: ok}\n"
+                          "      - {type: llm-rubric, value: ok, config: {prompt: judge/mine}}\n"
+                          "      - {type: contains, value: ok}\n"));
+            const auto c = cases_of(s);
+            CHECK(c[0].asserts[0].config["prompt"] ==
+                  "rubricPrompt:Grade {{output}} by {{rubric}}");
+            CHECK(c[0].asserts[1].config["prompt"] == "judge/mine");
+            CHECK_FALSE(c[0].asserts[2].config.contains("prompt"));
         }
     }
 
