@@ -37,6 +37,7 @@ struct EvalOptions {
     std::optional<std::string> config; // promptfoo's -c
     bool validate = false;
     int concurrency = 4;
+    bool concurrency_given = false; // -j on the command line (else the suite's maxConcurrency)
     std::optional<int> repeat;
     bool no_cache = false;
     std::optional<std::string> record;
@@ -322,6 +323,8 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& given) {
     }
     if (o.delay_ms && *o.delay_ms > 0) {
         o.concurrency = 1;
+    } else if (!o.concurrency_given && suite.max_concurrency) {
+        o.concurrency = *suite.max_concurrency; // evaluateOptions.maxConcurrency
     }
     for (const auto& w : suite.warnings) {
         std::fprintf(stderr, "llmops: warning: %s\n", w.c_str());
@@ -452,6 +455,21 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& given) {
     return report_failures(report_errors, code);
 }
 
+// The options that choose which cases run.
+void add_selection_options(CLI::App& sub, EvalOptions& o) {
+    sub.add_option("--filter-pattern", o.filter_pattern,
+                   "Only cases whose id or description matches this regex");
+    sub.add_option("--first-n,--filter-first-n", o.first_n, "Only the first N cases")
+        ->check(CLI::PositiveNumber);
+    sub.add_option("--sample,--filter-sample", o.sample, "N cases drawn at random (see --seed)")
+        ->check(CLI::PositiveNumber);
+    sub.add_option("--seed", o.seed, "Seed of --sample (default 0)");
+    sub.add_option("--failing,--filter-failing", o.failing,
+                   "Only cases that failed or errored in RUN")
+        ->type_name(k_value_run);
+    sub.add_option("--shard", o.shard, "I/N: this job's share of the cases (CI matrix)");
+}
+
 // The options promptfoo's `eval` has and llmops' did not (its others are aliases above).
 void add_promptfoo_options(CLI::App& sub, EvalOptions& o) {
     sub.add_option("--filter-prompts", o.filter_prompts,
@@ -477,24 +495,16 @@ void register_eval(CLI::App& app, Context& ctx) {
     sub->add_option("-c,--config", o->config, "The suite file (promptfoo's spelling)");
     sub->add_flag("--validate", o->validate,
                   "Check the suite, its datasets and prompts; call nothing");
-    sub->add_option("-j,--max-concurrency", o->concurrency, "Calls in flight at once")
-        ->check(CLI::Range(1, 1024));
+    auto* jobs = sub->add_option("-j,--max-concurrency", o->concurrency,
+                                 "Calls in flight at once (default: the suite's "
+                                 "evaluateOptions.maxConcurrency, else 4)")
+                     ->check(CLI::Range(1, 1024));
     sub->add_option("--repeat", o->repeat, "Run every case N times (over the suite's repeat)")
         ->check(CLI::Range(1, 1000));
     sub->add_flag("--no-cache", o->no_cache,
                   "Call the providers even for cached answers (and refresh the cache)");
     sub->add_option("--record", o->record, "Append every answer to a replay file (JSONL)");
-    sub->add_option("--filter-pattern", o->filter_pattern,
-                    "Only cases whose id or description matches this regex");
-    sub->add_option("--first-n,--filter-first-n", o->first_n, "Only the first N cases")
-        ->check(CLI::PositiveNumber);
-    sub->add_option("--sample,--filter-sample", o->sample, "N cases drawn at random (see --seed)")
-        ->check(CLI::PositiveNumber);
-    sub->add_option("--seed", o->seed, "Seed of --sample (default 0)");
-    sub->add_option("--failing,--filter-failing", o->failing,
-                    "Only cases that failed or errored in RUN")
-        ->type_name(k_value_run);
-    sub->add_option("--shard", o->shard, "I/N: this job's share of the cases (CI matrix)");
+    add_selection_options(*sub, *o);
     sub->add_option("--resume", o->resume, "Complete RUN (interrupted, or with errors to retry)")
         ->type_name(k_value_run);
     sub->add_option("--max-cost", o->max_cost, "Stop starting calls once this many USD are spent")
@@ -527,7 +537,10 @@ void register_eval(CLI::App& app, Context& ctx) {
         ->check(CLI::Range(1, 25));
     sub->add_flag("--estimate", o->estimate, "Print the expected cost without calling anything");
     add_promptfoo_options(*sub, *o);
-    sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return eval_command(ctx, *o); }; });
+    sub->callback([&ctx, o, jobs] {
+        o->concurrency_given = jobs->count() > 0;
+        ctx.action = [&ctx, o] { return eval_command(ctx, *o); };
+    });
 }
 
 } // namespace llmops::cmd

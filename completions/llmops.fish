@@ -309,7 +309,7 @@ complete -c llmops -n '__llmops_at "cache prune"' -l json -d 'Print the result a
 complete -c llmops -n '__llmops_at "eval"' -s h -l help -d 'Print this help message and exit'
 complete -c llmops -n '__llmops_at "eval"' -s c -l config -r -F -d 'The suite file (promptfoo\'s spelling)'
 complete -c llmops -n '__llmops_at "eval"' -l validate -d 'Check the suite, its datasets and prompts; call nothing'
-complete -c llmops -n '__llmops_at "eval"' -s j -l max-concurrency -r -f -d 'Calls in flight at once'
+complete -c llmops -n '__llmops_at "eval"' -s j -l max-concurrency -r -f -d 'Calls in flight at once (default: the suite\'s evaluateOptions.maxConcurrency, else 4)'
 complete -c llmops -n '__llmops_at "eval"' -l repeat -r -f -d 'Run every case N times (over the suite\'s repeat)'
 complete -c llmops -n '__llmops_at "eval"' -l no-cache -d 'Call the providers even for cached answers (and refresh the cache)'
 complete -c llmops -n '__llmops_at "eval"' -l record -r -F -d 'Append every answer to a replay file (JSONL)'
@@ -336,7 +336,7 @@ complete -c llmops -n '__llmops_at "eval"' -l filter-prompts -r -F -d 'Only the 
 complete -c llmops -n '__llmops_at "eval"' -l filter-providers -l filter-targets -r -F -d 'Only the providers whose id or label matches this regex'
 complete -c llmops -n '__llmops_at "eval"' -l env-file -l env-path -r -F -d 'Read variables from this file instead of the suite folder\'s .env (never over variables already set)'
 complete -c llmops -n '__llmops_at "eval"' -l var -r -F -d 'Set a variable of every case: NAME=VALUE (repeatable)'
-complete -c llmops -n '__llmops_at "eval"' -l delay -r -f -d 'Wait MS milliseconds between calls to a provider (one call at a time)'
+complete -c llmops -n '__llmops_at "eval"' -l delay -r -f -d 'Wait MS milliseconds after each call (one call at a time)'
 complete -c llmops -n '__llmops_at "eval" 0' -F
 
 # llmops runs

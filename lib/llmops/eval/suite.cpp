@@ -57,7 +57,7 @@ const Keys k_suite_keys = {
 
 const Keys k_evaluate_option_keys = {
     {"maxConcurrency", "repeat"},
-    {{"delay", "set 'rpm' on the provider"},
+    {{"delay", "use --delay MS"},
      {"showProgressBar", "llmops shows progress on a terminal"},
      {"cache", "use --no-cache"},
      {"timeoutMs", "set 'timeout_ms' on the provider"},
