@@ -59,11 +59,14 @@ Expected<json> load_var_file(const std::string& spec, std::string_view where,
     const std::string rel = strip_file_scheme(spec);
     if (has_glob(rel)) {
         return fail(ErrorCode::invalid_input,
-                    "{}: '{}': glob patterns are not supported; name one file", where, spec);
+                    "{}: '{}': promptfoo's variable globs are not supported; name one file", where,
+                    spec);
     }
     if (is_script(rel)) {
         return fail(ErrorCode::invalid_input,
-                    "{}: '{}': variables computed by scripts are not supported", where, spec);
+                    "{}: '{}': promptfoo's variables computed by scripts are not supported; "
+                    "write the value to a file",
+                    where, spec);
     }
     const fs::path path = (base_dir / rel).lexically_normal();
     if (!path_exists(path)) {

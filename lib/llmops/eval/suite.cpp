@@ -160,11 +160,12 @@ std::optional<std::string> refused_dataset(std::string_view spec) {
     if (spec.starts_with("huggingface://") || spec.starts_with("https://") ||
         spec.starts_with("http://") || spec.starts_with("langfuse://") ||
         spec.starts_with("az://")) {
-        return "remote datasets are not supported; download the file";
+        return "promptfoo's remote datasets are not supported; download the file";
     }
     const std::string rel = strip_file_scheme(spec);
     if (is_script(rel)) {
-        return "test generators (Python, JavaScript) are not supported";
+        return "promptfoo's test generators (Python, JavaScript) are not supported; write the "
+               "cases to a file (CSV, JSONL, JSON or YAML)";
     }
     return std::nullopt;
 }
@@ -220,7 +221,9 @@ Expected<std::vector<detail::CasePlan::Segment>> parse_tests(const json& tests,
     }
     if (tests.is_object() && tests.contains("path")) {
         return fail(ErrorCode::invalid_input,
-                    "{}: test generators (Python, JavaScript) are not supported", where);
+                    "{}: promptfoo's test generators (Python, JavaScript) are not supported; "
+                    "write the cases to a file (CSV, JSONL, JSON or YAML)",
+                    where);
     }
     if (!tests.is_array()) {
         return fail(ErrorCode::invalid_input,
@@ -243,7 +246,8 @@ Expected<std::vector<detail::CasePlan::Segment>> parse_tests(const json& tests,
         }
         if (entry.is_object() && entry.contains("path")) {
             problems.add(fail(ErrorCode::invalid_input,
-                              "{}: test generators (Python, JavaScript) are not supported",
+                              "{}: promptfoo's test generators (Python, JavaScript) are not "
+                              "supported; write the cases to a file (CSV, JSONL, JSON or YAML)",
                               entry_where));
             continue;
         }

@@ -95,12 +95,14 @@ Expected<PromptEntry> prompt_file(const std::string& written, std::string_view w
     const std::string rel = strip_file_scheme(written);
     if (has_glob(rel)) {
         return fail(ErrorCode::invalid_input,
-                    "{}: '{}': glob patterns are not supported; list the files", where, written);
+                    "{}: '{}': promptfoo's prompt globs are not supported; list the files", where,
+                    written);
     }
     if (is_script(rel)) {
         return fail(ErrorCode::invalid_input,
-                    "{}: '{}': prompt functions (Python, JavaScript) are not supported", where,
-                    written);
+                    "{}: '{}': promptfoo's prompt functions (Python, JavaScript) are not "
+                    "supported; write the prompt in a file",
+                    where, written);
     }
     const std::string ext = lower_extension(rel);
     if (ext == ".j2" || ext == ".jinja" || ext == ".jinja2" || ext == ".njk") {
@@ -110,7 +112,9 @@ Expected<PromptEntry> prompt_file(const std::string& written, std::string_view w
                     where, written);
     }
     if (ext == ".jsonl" || ext == ".csv" || ext == ".prompty" || ext == ".xlsx") {
-        return fail(ErrorCode::invalid_input, "{}: '{}': '{}' prompt files are not supported",
+        return fail(ErrorCode::invalid_input,
+                    "{}: '{}': promptfoo's '{}' prompt files are not supported; use .txt, .md, "
+                    ".json or .yaml",
                     where, written, ext);
     }
     const fs::path path = (base_dir / rel).lexically_normal();
@@ -275,10 +279,11 @@ parse_providers(const json& providers, std::string_view key, std::string_view di
             single ? child(display, key) : child(display, fmt::format("{}[{}]", key, i));
         json entry = list[i];
         if (entry.is_string() && entry.get<std::string>().starts_with("file://")) {
-            problems.add(fail(ErrorCode::invalid_input,
-                              "{}: '{}': providers loaded from files are not supported (use "
-                              "exec: or http)",
-                              where, entry.get<std::string>()));
+            problems.add(
+                fail(ErrorCode::invalid_input,
+                     "{}: '{}': promptfoo's providers loaded from files are not supported (use "
+                     "exec: or http)",
+                     where, entry.get<std::string>()));
             continue;
         }
         // promptfoo also writes an entry as {<id>: {config...}}.

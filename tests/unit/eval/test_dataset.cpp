@@ -176,7 +176,7 @@ TEST_SUITE("eval") {
         CHECK(error_of(dir, "cases.csv", "q,_expected\n1,2\n") ==
               "cases.csv:1: unknown column '_expected' (did you mean '__expected'?)");
         CHECK(error_of(dir, "cases.csv", "q,__prefix\n1,2\n") ==
-              "cases.csv:1: column '__prefix' is a promptfoo column llmops does not support");
+              "cases.csv:1: promptfoo's column '__prefix' is not supported by llmops; remove it");
         CHECK(error_of(dir, "cases.csv", "q,__metadata\n1,2\n") ==
               "cases.csv:1: column '__metadata' needs a key, as in '__metadata:category'");
         CHECK(
@@ -335,11 +335,11 @@ TEST_SUITE("eval") {
             CHECK(error_of(dir, "cases.csv", "policy\nfile://docs/gone.txt\n") ==
                   "cases.csv:2: vars.policy: 'file://docs/gone.txt' does not exist");
             CHECK(error_of(dir, "cases.csv", "policy\nfile://docs/*.txt\n") ==
-                  "cases.csv:2: vars.policy: 'file://docs/*.txt': glob patterns are not supported; "
-                  "name one file");
+                  "cases.csv:2: vars.policy: 'file://docs/*.txt': promptfoo's variable globs are "
+                  "not supported; name one file");
             CHECK(error_of(dir, "cases.jsonl", R"({"vars": {"p": "file://gen.py"}})") ==
-                  "cases.jsonl:1: vars.p: 'file://gen.py': variables computed by scripts are not "
-                  "supported");
+                  "cases.jsonl:1: vars.p: 'file://gen.py': promptfoo's variables computed by "
+                  "scripts are not supported; write the value to a file");
         }
     }
 

@@ -230,11 +230,11 @@ TEST_SUITE("eval") {
             CHECK(error_of(dir, "prompts: [missing.md]\nproviders: echo\n") ==
                   "qa.yaml: prompts[0]: 'missing.md' does not exist");
             CHECK(error_of(dir, "prompts: ['file://prompts/*.txt']\nproviders: echo\n") ==
-                  "qa.yaml: prompts[0]: 'file://prompts/*.txt': glob patterns are not supported; "
-                  "list the files");
+                  "qa.yaml: prompts[0]: 'file://prompts/*.txt': promptfoo's prompt globs are not "
+                  "supported; list the files");
             CHECK(error_of(dir, "prompts: ['file://make.py:prompt']\nproviders: echo\n") ==
-                  "qa.yaml: prompts[0]: 'file://make.py:prompt': prompt functions (Python, "
-                  "JavaScript) are not supported");
+                  "qa.yaml: prompts[0]: 'file://make.py:prompt': promptfoo's prompt functions "
+                  "(Python, JavaScript) are not supported; write the prompt in a file");
             CHECK(error_of(dir, "prompts: ['file://p.j2']\nproviders: echo\n") ==
                   "qa.yaml: prompts[0]: 'file://p.j2': Jinja and Nunjucks templates are not "
                   "supported (llmops templates are Mustache)");
@@ -304,10 +304,9 @@ TEST_SUITE("eval") {
             CHECK(error_of(dir, "prompts: hi\nproviders:\n  - echo\n"
                                 "  - {id: openai:gpt-4o, config: {temprature: 1}}\n") ==
                   "qa.yaml: providers[1]: unknown key 'temprature' (did you mean 'temperature'?)");
-            CHECK(
-                error_of(dir, "prompts: hi\nproviders: ['file://provider.js']\n") ==
-                "qa.yaml: providers[0]: 'file://provider.js': providers loaded from files are not "
-                "supported (use exec: or http)");
+            CHECK(error_of(dir, "prompts: hi\nproviders: ['file://provider.js']\n") ==
+                  "qa.yaml: providers[0]: 'file://provider.js': promptfoo's providers loaded from "
+                  "files are not supported (use exec: or http)");
             CHECK(error_of(dir, "prompts: hi\nproviders: [echo]\ntargets: [echo]\n") ==
                   "qa.yaml: 'providers' and 'targets' are both set; keep one");
             CHECK(error_of(dir, "prompts: hi\nproviders: {id: echo}\n") ==
@@ -402,12 +401,13 @@ TEST_SUITE("eval") {
                   "qa.yaml: tests: 'file://cases/*.yaml' matches no file");
             CHECK(
                 error_of(dir, with("tests: 'file://gen.py:make_tests'\n")) ==
-                "qa.yaml: tests: 'file://gen.py:make_tests': test generators (Python, JavaScript) "
-                "are not supported");
+                "qa.yaml: tests: 'file://gen.py:make_tests': promptfoo's test generators (Python, "
+                "JavaScript) are not supported; write the cases to a file (CSV, JSONL, JSON or "
+                "YAML)");
             CHECK(
                 error_of(dir, with("tests: 'huggingface://datasets/x/y'\n")) ==
-                "qa.yaml: tests: 'huggingface://datasets/x/y': remote datasets are not supported; "
-                "download the file");
+                "qa.yaml: tests: 'huggingface://datasets/x/y': promptfoo's remote datasets are not "
+                "supported; download the file");
             CHECK(error_of(dir, with("tests: []\n")) == "qa.yaml: tests: the list is empty");
             CHECK(error_of(dir, with("tests: {vars: {}}\n")) ==
                   "qa.yaml: 'tests' must be a list or a file:// path, not a map");
