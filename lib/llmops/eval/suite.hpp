@@ -153,14 +153,17 @@ struct LoadOptions {
 };
 
 // Loads and validates the suite at `path`: every dataset file read, every assertion parsed,
-// every provider config checked; nothing called. Fails with `invalid_input` (or `not_found` for
-// a missing file) and a one-line message naming the file and line when known:
+// every provider config checked; nothing called; `$ref`s into the suite resolved first. Fails
+// with `invalid_input` (or `not_found` for a missing file) and a message of one line per problem
+// (the sections, prompts, providers, test entries and their keys are checked on their own, so all
+// their problems are reported: the first 20, then "and N more problem(s)"; a dataset file stops
+// at its first), each naming the file and line when known:
 // "qa.yaml:12:5: ...", "qa.yaml: tests[3].assert[0]: unknown assertion type 'containz' (did you
 // mean 'contains'?)", "cases.csv:7: row has 4 fields, the header has 3",
 // "cases.jsonl:12:3: not JSON: ...", "qa.yaml: tests: 'file://missing.csv' does not exist",
 // "cases.csv: the dataset is empty", "qa.yaml: unknown key 'promts' (did you mean 'prompts'?)",
-// "qa.yaml: 'sharing' is a promptfoo key llmops does not support". Dataset files are named as
-// the suite's path is written ("evals/cases.csv" for "evals/qa.yaml"); the suite YAML gives no
+// "qa.yaml: promptfoo's 'sharing' is not supported by llmops; remove it". Dataset files are named
+// as the suite's path is written ("evals/cases.csv" for "evals/qa.yaml"); the suite YAML gives no
 // line numbers for its nodes, so places in it are named by path ("qa.yaml: tests[3].vars").
 // A suite without `tests` runs its prompts once with the defaults, as promptfoo does.
 Expected<Suite> load_suite(const std::filesystem::path& path, const LoadOptions& options = {});

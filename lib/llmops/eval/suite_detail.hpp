@@ -99,14 +99,15 @@ std::string strip_file_scheme(std::string_view spec);
 // ---- sections of a suite (suite_prompts.cpp) ------------------------------------------------
 
 // The `prompts` entry of the suite named `display` in messages, relative paths resolved against
-// `base_dir`. Fails with `invalid_input` or `not_found` naming the entry.
+// `base_dir`. Fails with `invalid_input` or `not_found` naming the entry (every entry's problem,
+// one a line).
 Expected<std::vector<PromptEntry>> parse_prompts(const nlohmann::json& prompts,
                                                  std::string_view display,
                                                  const std::filesystem::path& base_dir);
 
 // The `providers` (or `targets`: `key`) entry of the suite named `display`. The configs'
 // warnings (a literal apiKey) are appended to `warnings`. Fails with `invalid_input` naming the
-// entry.
+// entry (every entry's problem, one a line).
 Expected<std::vector<provider::ProviderConfig>>
 parse_providers(const nlohmann::json& providers, std::string_view key, std::string_view display,
                 const std::filesystem::path& base_dir, std::vector<std::string>& warnings);
