@@ -94,7 +94,7 @@ TEST_SUITE("cli") {
                 reasons.push_back(r["assertions"][0]["reason"].get<std::string>());
             }
             std::sort(reasons.begin(), reasons.end());
-            CHECK(reasons == std::vector<std::string>{"judge: pass: judged against: mentions a "
+            CHECK(reasons == std::vector<std::string>{"judge: pass: 42 judged against: mentions a "
                                                       "number",
                                                       "judge: pass: own prompt"});
         }

@@ -245,6 +245,14 @@ void plan_specs(const std::vector<AssertionSpec>& specs, const AssertionContext&
             exchange.planned.emplace(&spec, std::move(planned));
             continue;
         }
+        if (prompt_ref_of(spec).starts_with(k_written_prompt_prefix) && context.vars != nullptr) {
+            // A rubricPrompt also sees the case's variables, as promptfoo renders it.
+            for (const auto& [name, value] : context.vars->items()) {
+                if (!vars->contains(name)) {
+                    (*vars)[name] = value;
+                }
+            }
+        }
         const int samples = samples_of(spec, setup);
         std::vector<std::vector<int>> orders;
         if (peers != nullptr) {
