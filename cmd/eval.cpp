@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <thread>
 
 #include <unistd.h>
 
@@ -26,6 +27,7 @@
 #include <llmops/report/run_report.hpp>
 #include <llmops/store/runs.hpp>
 #include <llmops/store/schema.hpp>
+#include <llmops/util/dotenv.hpp>
 #include <llmops/util/files.hpp>
 #include <llmops/util/money.hpp>
 #include <llmops/util/term.hpp>
@@ -39,6 +41,7 @@ struct EvalOptions {
     std::optional<std::string> config; // promptfoo's -c
     bool validate = false;
     int concurrency = 4;
+    bool concurrency_given = false; // -j on the command line (else the suite's maxConcurrency)
     std::optional<int> repeat;
     bool no_cache = false;
     std::optional<std::string> record;
@@ -61,6 +64,11 @@ struct EvalOptions {
     bool estimate = false;
     std::optional<std::string> judge;
     std::optional<int> judge_samples;
+    std::optional<std::string> filter_prompts;   // promptfoo's --filter-prompts
+    std::optional<std::string> filter_providers; // promptfoo's --filter-providers/--filter-targets
+    std::optional<std::string> env_file;         // promptfoo's --env-file
+    std::vector<std::string> vars;               // promptfoo's --var NAME=VALUE
+    std::optional<int64_t> delay_ms;             // promptfoo's --delay
 };
 
 Expected<std::pair<int, int>> parse_shard(const std::string& text) {
@@ -285,7 +293,9 @@ Expected<int> estimate(store::Database& db, const store::Project& project, const
     return print_ok(report::estimate_text(e, run.suite_display_path));
 }
 
-Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
+// The suite file: as given, else the one `--resume RUN` ran, else llmops.yaml or promptfoo's
+// promptfooconfig.yaml (or .yml) here.
+Expected<std::string> find_suite(const Context& ctx, const EvalOptions& o) {
     std::string suite_path = o.config.value_or(o.suite);
     if (suite_path.empty() && o.resume) {
         // `--resume RUN` alone runs the suite that run ran.
@@ -295,7 +305,8 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
         suite_path = stored.provenance.value("suite_file", stored.suite_path);
     }
     if (suite_path.empty()) {
-        for (const char* name : {"llmops.yaml", "promptfooconfig.yaml"}) {
+        for (const char* name :
+             {"llmops.yaml", "llmops.yml", "promptfooconfig.yaml", "promptfooconfig.yml"}) {
             if (std::filesystem::exists(name)) {
                 suite_path = name;
                 break;
@@ -306,7 +317,56 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
                         "no suite given and no llmops.yaml or promptfooconfig.yaml here");
         }
     }
-    auto suite = LLMOPS_TRY(eval::load_suite(suite_path));
+    return suite_path;
+}
+
+// `--env-file FILE`, else the `.env` beside the suite (as promptfoo loads one): every variable
+// it sets that the environment does not already hold is set.
+Expected<void> load_env_file(const EvalOptions& o, const std::string& suite_path) {
+    std::filesystem::path file = std::filesystem::path(suite_path).parent_path() / ".env";
+    if (o.env_file) {
+        file = *o.env_file;
+        if (!std::filesystem::exists(file)) {
+            return fail(ErrorCode::not_found, "--env-file '{}' does not exist", *o.env_file);
+        }
+    } else if (!std::filesystem::exists(file)) {
+        return {};
+    }
+    const std::string text = LLMOPS_TRY(util::read_file(file));
+    for (const auto& [name, value] : LLMOPS_TRY(util::parse_dotenv(text, file.string()))) {
+        ::setenv(name.c_str(), value.c_str(), 0); // 0: what is set already wins
+    }
+    return {};
+}
+
+// The suite with the command line applied: `--var`, `--filter-prompts`, `--filter-providers`.
+Expected<eval::Suite> load_for_run(const EvalOptions& o, const std::string& suite_path) {
+    eval::LoadOptions load;
+    for (const auto& assignment : o.vars) {
+        const auto eq = assignment.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            return fail(ErrorCode::invalid_input, "--var '{}': expected NAME=VALUE", assignment);
+        }
+        load.vars[assignment.substr(0, eq)] = assignment.substr(eq + 1);
+    }
+    auto suite = LLMOPS_TRY(eval::load_suite(suite_path, load));
+    LLMOPS_TRY(eval::filter_suite(suite, o.filter_prompts, o.filter_providers));
+    return suite;
+}
+
+Expected<int> eval_command(const Context& ctx, const EvalOptions& given) {
+    EvalOptions o = given;
+    const std::string suite_path = LLMOPS_TRY(find_suite(ctx, o));
+    LLMOPS_TRY(load_env_file(o, suite_path));
+    auto suite = LLMOPS_TRY(load_for_run(o, suite_path));
+    if (o.outputs.empty()) {
+        o.outputs = suite.output_paths; // promptfoo's outputPath; -o replaces it
+    }
+    if (o.delay_ms && *o.delay_ms > 0) {
+        o.concurrency = 1;
+    } else if (!o.concurrency_given && suite.max_concurrency) {
+        o.concurrency = *suite.max_concurrency; // evaluateOptions.maxConcurrency
+    }
     for (const auto& w : suite.warnings) {
         std::fprintf(stderr, "llmops: warning: %s\n", w.c_str());
     }
@@ -384,7 +444,14 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
     InterruptGuard guard;
     auto summary = eval::run_suite(
         open.db, open.project, suite, run,
-        [&](const store::ResultRecord&, const eval::RunSummary& s) { progress.update(s); },
+        [&](const store::ResultRecord& r, const eval::RunSummary& s) {
+            progress.update(s);
+            // --delay, as promptfoo waits: after each answer not from the cache, with one call
+            // at a time, so the next call waits too.
+            if (o.delay_ms && *o.delay_ms > 0 && !r.cached) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(*o.delay_ms));
+            }
+        },
         [] { return InterruptGuard::interrupted(); });
     progress.clear();
     if (!summary) {
@@ -430,6 +497,36 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& o) {
     return report_failures(report_errors, code);
 }
 
+// The options that choose which cases run.
+void add_selection_options(CLI::App& sub, EvalOptions& o) {
+    sub.add_option("--filter-pattern", o.filter_pattern,
+                   "Only cases whose id or description matches this regex");
+    sub.add_option("--first-n,--filter-first-n", o.first_n, "Only the first N cases")
+        ->check(CLI::PositiveNumber);
+    sub.add_option("--sample,--filter-sample", o.sample, "N cases drawn at random (see --seed)")
+        ->check(CLI::PositiveNumber);
+    sub.add_option("--seed", o.seed, "Seed of --sample (default 0)");
+    sub.add_option("--failing,--filter-failing", o.failing,
+                   "Only cases that failed or errored in RUN")
+        ->type_name(k_value_run);
+    sub.add_option("--shard", o.shard, "I/N: this job's share of the cases (CI matrix)");
+}
+
+// The options promptfoo's `eval` has and llmops' did not (its others are aliases above).
+void add_promptfoo_options(CLI::App& sub, EvalOptions& o) {
+    sub.add_option("--filter-prompts", o.filter_prompts,
+                   "Only the prompts whose label, id or file matches this regex");
+    sub.add_option("--filter-providers,--filter-targets", o.filter_providers,
+                   "Only the providers whose id or label matches this regex");
+    sub.add_option("--env-file,--env-path", o.env_file,
+                   "Read variables from this file instead of the suite folder's .env (never "
+                   "over variables already set)");
+    sub.add_option("--var", o.vars, "Set a variable of every case: NAME=VALUE (repeatable)");
+    sub.add_option("--delay", o.delay_ms,
+                   "Wait MS milliseconds after each call (one call at a time)")
+        ->check(CLI::NonNegativeNumber);
+}
+
 } // namespace
 
 void register_eval(CLI::App& app, Context& ctx) {
@@ -440,22 +537,16 @@ void register_eval(CLI::App& app, Context& ctx) {
     sub->add_option("-c,--config", o->config, "The suite file (promptfoo's spelling)");
     sub->add_flag("--validate", o->validate,
                   "Check the suite, its datasets and prompts; call nothing");
-    sub->add_option("-j,--max-concurrency", o->concurrency, "Calls in flight at once")
-        ->check(CLI::Range(1, 1024));
+    auto* jobs = sub->add_option("-j,--max-concurrency", o->concurrency,
+                                 "Calls in flight at once (default: the suite's "
+                                 "evaluateOptions.maxConcurrency, else 4)")
+                     ->check(CLI::Range(1, 1024));
     sub->add_option("--repeat", o->repeat, "Run every case N times (over the suite's repeat)")
         ->check(CLI::Range(1, 1000));
     sub->add_flag("--no-cache", o->no_cache,
                   "Call the providers even for cached answers (and refresh the cache)");
     sub->add_option("--record", o->record, "Append every answer to a replay file (JSONL)");
-    sub->add_option("--filter-pattern", o->filter_pattern,
-                    "Only cases whose id or description matches this regex");
-    sub->add_option("--first-n", o->first_n, "Only the first N cases")->check(CLI::PositiveNumber);
-    sub->add_option("--sample", o->sample, "N cases drawn at random (see --seed)")
-        ->check(CLI::PositiveNumber);
-    sub->add_option("--seed", o->seed, "Seed of --sample (default 0)");
-    sub->add_option("--failing", o->failing, "Only cases that failed or errored in RUN")
-        ->type_name(k_value_run);
-    sub->add_option("--shard", o->shard, "I/N: this job's share of the cases (CI matrix)");
+    add_selection_options(*sub, *o);
     sub->add_option("--resume", o->resume, "Complete RUN (interrupted, or with errors to retry)")
         ->type_name(k_value_run);
     sub->add_option("--max-cost", o->max_cost, "Stop starting calls once this many USD are spent")
@@ -475,18 +566,23 @@ void register_eval(CLI::App& app, Context& ctx) {
     sub->add_option("--format", o->format, "The format of -o -: json, jsonl, csv, xml, md or html")
         ->check(CLI::IsMember({"json", "jsonl", "csv", "xml", "junit", "md", "markdown", "html"}));
     sub->add_flag("--json", o->json, "Print the summary as JSON instead of tables");
-    sub->add_flag("--no-progress", o->no_progress, "No progress bar, even on a terminal");
+    sub->add_flag("--no-progress,--no-progress-bar", o->no_progress,
+                  "No progress bar, even on a terminal");
     sub->add_flag("--grid", o->grid,
                   "After the run, print the grid: a row per case, its inputs and each variant's "
                   "output");
-    sub->add_option("--judge", o->judge,
+    sub->add_option("--judge,--grader", o->judge,
                     "Judge model of the model-graded assertions (over the suite's judge.provider "
                     "and LLMOPS_JUDGE)");
     sub->add_option("--judge-samples", o->judge_samples,
                     "Ask the judge N times per assertion (majority or mean)")
         ->check(CLI::Range(1, 25));
     sub->add_flag("--estimate", o->estimate, "Print the expected cost without calling anything");
-    sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return eval_command(ctx, *o); }; });
+    add_promptfoo_options(*sub, *o);
+    sub->callback([&ctx, o, jobs] {
+        o->concurrency_given = jobs->count() > 0;
+        ctx.action = [&ctx, o] { return eval_command(ctx, *o); };
+    });
 }
 
 } // namespace llmops::cmd

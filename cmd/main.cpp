@@ -85,6 +85,19 @@ std::vector<std::string> subcommand_names(const CLI::App& command) {
     return names;
 }
 
+// The long options of `command` and of the commands above it (`--dir`), as typed: "--first-n".
+std::vector<std::string> option_names(const CLI::App& command) {
+    std::vector<std::string> names;
+    for (const CLI::App* a = &command; a != nullptr; a = a->get_parent()) {
+        for (const CLI::Option* opt : a->get_options()) {
+            for (const auto& name : opt->get_lnames()) {
+                names.push_back("--" + name);
+            }
+        }
+    }
+    return names;
+}
+
 // Turns a CLI11 parse error into a message that names the command and the word at fault.
 // CLI11 checks required subcommands before leftover words, so `llmops bogus` would otherwise
 // read "A subcommand is required".
@@ -97,7 +110,9 @@ std::string parse_error_message(const CLI::App& app, const CLI::ParseError& e) {
     if (!leftovers.empty()) {
         const std::string& word = leftovers.front();
         if (word.starts_with("-") && word.size() > 1) {
-            return fmt::format("unknown option '{}' for '{}'{}", word, path, help);
+            const std::string option = word.substr(0, word.find('='));
+            return fmt::format("unknown option '{}' for '{}'{}{}", option, path,
+                               util::did_you_mean(option, option_names(command)), help);
         }
         if (!names.empty()) { // a command group: the word should have been a command
             return fmt::format("unknown command '{}' for '{}'{}{}", word, path,
@@ -121,9 +136,13 @@ std::string parse_error_message(const CLI::App& app, const CLI::ParseError& e) {
     return message + help;
 }
 
+// Prints `message` on stderr, each of its lines as one error ("llmops: error: ..."): a suite
+// with several problems reports them one a line.
 void print_error(std::string_view message) {
     std::fflush(stdout);
-    std::fprintf(stderr, "llmops: error: %.*s\n", static_cast<int>(message.size()), message.data());
+    for (const auto& line : util::split(message, '\n')) {
+        std::fprintf(stderr, "llmops: error: %s\n", line.c_str());
+    }
 }
 
 int run(int argc, char** argv) {

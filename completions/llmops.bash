@@ -137,8 +137,8 @@ _llmops_spec() {
         ;;
     'eval')
         subs=''
-        opts='-h --help -c --config --validate -j --max-concurrency --repeat --no-cache --record --filter-pattern --first-n --sample --seed --failing --shard --resume --max-cost --max-errors --max-connection-failures --min-pass-rate -o --output --format --json --no-progress --grid --judge --judge-samples --estimate'
-        vals='-c --config -j --max-concurrency --repeat --record --filter-pattern --first-n --sample --seed --failing --shard --resume --max-cost --max-errors --max-connection-failures --min-pass-rate -o --output --format --judge --judge-samples'
+        opts='-h --help -c --config --validate -j --max-concurrency --repeat --no-cache --record --filter-pattern --first-n --filter-first-n --sample --filter-sample --seed --failing --filter-failing --shard --resume --max-cost --max-errors --max-connection-failures --min-pass-rate -o --output --format --json --no-progress --no-progress-bar --grid --judge --grader --judge-samples --estimate --filter-prompts --filter-providers --filter-targets --env-file --env-path --var --delay'
+        vals='-c --config -j --max-concurrency --repeat --record --filter-pattern --first-n --filter-first-n --sample --filter-sample --seed --failing --filter-failing --shard --resume --max-cost --max-errors --max-connection-failures --min-pass-rate -o --output --format --judge --grader --judge-samples --filter-prompts --filter-providers --filter-targets --env-file --env-path --var --delay'
         ;;
     'runs')
         subs='list show tag rm merge export'
@@ -267,10 +267,10 @@ _llmops_kind() {
     'eval --repeat') echo 'none' ;;
     'eval --record') echo 'text' ;;
     'eval --filter-pattern') echo 'text' ;;
-    'eval --first-n') echo 'none' ;;
-    'eval --sample') echo 'none' ;;
+    'eval --first-n' | 'eval --filter-first-n') echo 'none' ;;
+    'eval --sample' | 'eval --filter-sample') echo 'none' ;;
     'eval --seed') echo 'none' ;;
-    'eval --failing') echo 'runs' ;;
+    'eval --failing' | 'eval --filter-failing') echo 'runs' ;;
     'eval --shard') echo 'text' ;;
     'eval --resume') echo 'runs' ;;
     'eval --max-cost') echo 'none' ;;
@@ -279,8 +279,13 @@ _llmops_kind() {
     'eval --min-pass-rate') echo 'none' ;;
     'eval -o' | 'eval --output') echo 'text' ;;
     'eval --format') echo 'choice json jsonl csv xml junit md markdown html' ;;
-    'eval --judge') echo 'text' ;;
+    'eval --judge' | 'eval --grader') echo 'text' ;;
     'eval --judge-samples') echo 'none' ;;
+    'eval --filter-prompts') echo 'text' ;;
+    'eval --filter-providers' | 'eval --filter-targets') echo 'text' ;;
+    'eval --env-file' | 'eval --env-path') echo 'text' ;;
+    'eval --var') echo 'text' ;;
+    'eval --delay') echo 'none' ;;
     'eval #0') echo 'text' ;;
     'runs list -n' | 'runs list --limit') echo 'none' ;;
     'runs show --format') echo 'choice text md markdown csv' ;;

@@ -47,7 +47,7 @@ function __llmops_vals --argument-names path --description 'The options of a com
         case 'cache prune'
             printf '%s\n' --older-than
         case 'eval'
-            printf '%s\n' -c --config -j --max-concurrency --repeat --record --filter-pattern --first-n --sample --seed --failing --shard --resume --max-cost --max-errors --max-connection-failures --min-pass-rate -o --output --format --judge --judge-samples
+            printf '%s\n' -c --config -j --max-concurrency --repeat --record --filter-pattern --first-n --filter-first-n --sample --filter-sample --seed --failing --filter-failing --shard --resume --max-cost --max-errors --max-connection-failures --min-pass-rate -o --output --format --judge --grader --judge-samples --filter-prompts --filter-providers --filter-targets --env-file --env-path --var --delay
         case 'runs list'
             printf '%s\n' -n --limit
         case 'runs show'
@@ -310,15 +310,15 @@ complete -c llmops -n '__llmops_at "cache prune"' -l json -d 'Print the result a
 complete -c llmops -n '__llmops_at "eval"' -s h -l help -d 'Print this help message and exit'
 complete -c llmops -n '__llmops_at "eval"' -s c -l config -r -F -d 'The suite file (promptfoo\'s spelling)'
 complete -c llmops -n '__llmops_at "eval"' -l validate -d 'Check the suite, its datasets and prompts; call nothing'
-complete -c llmops -n '__llmops_at "eval"' -s j -l max-concurrency -r -f -d 'Calls in flight at once'
+complete -c llmops -n '__llmops_at "eval"' -s j -l max-concurrency -r -f -d 'Calls in flight at once (default: the suite\'s evaluateOptions.maxConcurrency, else 4)'
 complete -c llmops -n '__llmops_at "eval"' -l repeat -r -f -d 'Run every case N times (over the suite\'s repeat)'
 complete -c llmops -n '__llmops_at "eval"' -l no-cache -d 'Call the providers even for cached answers (and refresh the cache)'
 complete -c llmops -n '__llmops_at "eval"' -l record -r -F -d 'Append every answer to a replay file (JSONL)'
 complete -c llmops -n '__llmops_at "eval"' -l filter-pattern -r -F -d 'Only cases whose id or description matches this regex'
-complete -c llmops -n '__llmops_at "eval"' -l first-n -r -f -d 'Only the first N cases'
-complete -c llmops -n '__llmops_at "eval"' -l sample -r -f -d 'N cases drawn at random (see --seed)'
+complete -c llmops -n '__llmops_at "eval"' -l first-n -l filter-first-n -r -f -d 'Only the first N cases'
+complete -c llmops -n '__llmops_at "eval"' -l sample -l filter-sample -r -f -d 'N cases drawn at random (see --seed)'
 complete -c llmops -n '__llmops_at "eval"' -l seed -r -f -d 'Seed of --sample (default 0)'
-complete -c llmops -n '__llmops_at "eval"' -l failing -r -f -a '(__llmops_store runs)' -d 'Only cases that failed or errored in RUN'
+complete -c llmops -n '__llmops_at "eval"' -l failing -l filter-failing -r -f -a '(__llmops_store runs)' -d 'Only cases that failed or errored in RUN'
 complete -c llmops -n '__llmops_at "eval"' -l shard -r -F -d 'I/N: this job\'s share of the cases (CI matrix)'
 complete -c llmops -n '__llmops_at "eval"' -l resume -r -f -a '(__llmops_store runs)' -d 'Complete RUN (interrupted, or with errors to retry)'
 complete -c llmops -n '__llmops_at "eval"' -l max-cost -r -f -d 'Stop starting calls once this many USD are spent'
@@ -328,11 +328,16 @@ complete -c llmops -n '__llmops_at "eval"' -l min-pass-rate -r -f -d 'Gate: ever
 complete -c llmops -n '__llmops_at "eval"' -s o -l output -r -F -d 'Write a report: .json, .jsonl, .csv, .xml (JUnit), .md, .html; - for stdout with --format (repeatable)'
 complete -c llmops -n '__llmops_at "eval"' -l format -r -f -a 'json jsonl csv xml junit md markdown html' -d 'The format of -o -: json, jsonl, csv, xml, md or html'
 complete -c llmops -n '__llmops_at "eval"' -l json -d 'Print the summary as JSON instead of tables'
-complete -c llmops -n '__llmops_at "eval"' -l no-progress -d 'No progress bar, even on a terminal'
+complete -c llmops -n '__llmops_at "eval"' -l no-progress -l no-progress-bar -d 'No progress bar, even on a terminal'
 complete -c llmops -n '__llmops_at "eval"' -l grid -d 'After the run, print the grid: a row per case, its inputs and each variant\'s output'
-complete -c llmops -n '__llmops_at "eval"' -l judge -r -F -d 'Judge model of the model-graded assertions (over the suite\'s judge.provider and LLMOPS_JUDGE)'
+complete -c llmops -n '__llmops_at "eval"' -l judge -l grader -r -F -d 'Judge model of the model-graded assertions (over the suite\'s judge.provider and LLMOPS_JUDGE)'
 complete -c llmops -n '__llmops_at "eval"' -l judge-samples -r -f -d 'Ask the judge N times per assertion (majority or mean)'
 complete -c llmops -n '__llmops_at "eval"' -l estimate -d 'Print the expected cost without calling anything'
+complete -c llmops -n '__llmops_at "eval"' -l filter-prompts -r -F -d 'Only the prompts whose label, id or file matches this regex'
+complete -c llmops -n '__llmops_at "eval"' -l filter-providers -l filter-targets -r -F -d 'Only the providers whose id or label matches this regex'
+complete -c llmops -n '__llmops_at "eval"' -l env-file -l env-path -r -F -d 'Read variables from this file instead of the suite folder\'s .env (never over variables already set)'
+complete -c llmops -n '__llmops_at "eval"' -l var -r -F -d 'Set a variable of every case: NAME=VALUE (repeatable)'
+complete -c llmops -n '__llmops_at "eval"' -l delay -r -f -d 'Wait MS milliseconds after each call (one call at a time)'
 complete -c llmops -n '__llmops_at "eval" 0' -F
 
 # llmops runs

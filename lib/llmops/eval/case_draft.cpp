@@ -3,6 +3,8 @@
 
 #include <llmops/eval/suite_detail.hpp>
 
+#include <llmops/eval/judge/judge.hpp>
+
 #include <fmt/format.h>
 
 #include <llmops/util/files.hpp>
@@ -37,29 +39,34 @@ const std::vector<Refused> k_option_refused = {
     {"postprocess", ""},
     {"prefix", "put the text in the prompt"},
     {"suffix", "put the text in the prompt"},
-    {"rubricPrompt", "judge prompts live in prompts/judge/"},
     {"runSerially", ""},
     {"storeOutputAs", ""},
     {"disableConversationVar", ""},
 };
 
-const Keys k_test_option_keys = {{"disableVarExpansion", "disableDefaultAsserts"},
+const Keys k_test_option_keys = {{"disableVarExpansion", "disableDefaultAsserts", "rubricPrompt"},
                                  k_option_refused};
-const Keys k_default_option_keys = {{"provider", "disableVarExpansion"}, k_option_refused};
+const Keys k_default_option_keys = {{"provider", "disableVarExpansion", "rubricPrompt"},
+                                    k_option_refused};
 // ---- variables ------------------------------------------------------------------------------
 
-// Loads a variable written `file://path`: JSON and YAML files give their value, other files
-// their text (promptfoo's "Loading media files" table, minus images and scripts).
+// Loads a variable written `file://path` as promptfoo's renderPrompt does
+// (src/evaluatorHelpers.ts): a YAML file gives the compact JSON text of its value, any other
+// text file (JSON included) its text with leading and trailing white space trimmed. Images and
+// scripts are refused.
 Expected<json> load_var_file(const std::string& spec, std::string_view where,
                              const fs::path& base_dir) {
     const std::string rel = strip_file_scheme(spec);
     if (has_glob(rel)) {
         return fail(ErrorCode::invalid_input,
-                    "{}: '{}': glob patterns are not supported; name one file", where, spec);
+                    "{}: '{}': promptfoo's variable globs are not supported; name one file", where,
+                    spec);
     }
     if (is_script(rel)) {
         return fail(ErrorCode::invalid_input,
-                    "{}: '{}': variables computed by scripts are not supported", where, spec);
+                    "{}: '{}': promptfoo's variables computed by scripts are not supported; "
+                    "write the value to a file",
+                    where, spec);
     }
     const fs::path path = (base_dir / rel).lexically_normal();
     if (!path_exists(path)) {
@@ -75,21 +82,16 @@ Expected<json> load_var_file(const std::string& spec, std::string_view where,
                     where, spec);
     }
     const std::string ext = lower_extension(path);
-    if (ext == ".json") {
-        auto value = util::parse_json(*text, rel);
-        if (!value) {
-            return fail(value.error(), "{}", where);
-        }
-        return std::move(*value);
-    }
     if (ext == ".yaml" || ext == ".yml") {
         auto value = util::parse_yaml(*text, rel);
         if (!value) {
             return fail(value.error(), "{}", where);
         }
-        return std::move(*value);
+        // NEEDSWORK: keys come out sorted (util::parse_yaml's JSON sorts them); promptfoo's
+        // JSON.stringify keeps them in the file's order.
+        return json(value->dump());
     }
-    return json(std::move(*text));
+    return json(std::string(util::trim(*text)));
 }
 
 bool is_file_ref(const json& v) {
@@ -131,8 +133,48 @@ Expected<json> parse_vars(const json& vars, std::string_view where, const fs::pa
 
 // ---- options --------------------------------------------------------------------------------
 
+// promptfoo's `rubricPrompt` as written at `where`: its text, a `file://` path to it, or a list
+// of {role, content} messages (kept as their JSON text).
+Expected<std::string> read_rubric_prompt(const json& value, std::string_view where,
+                                         const fs::path& base_dir) {
+    if (value.is_array()) {
+        return value.dump();
+    }
+    if (!value.is_string() || util::trim(value.get<std::string>()).empty()) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: must be the judge prompt's text, a file:// path or a list of messages",
+                    where);
+    }
+    const std::string& text = value.get_ref<const std::string&>();
+    if (!text.starts_with("file://")) {
+        return text;
+    }
+    auto loaded = LLMOPS_TRY(load_var_file(text, where, base_dir));
+    return loaded.get<std::string>();
+}
+
+// An assertion as written with promptfoo's `rubricPrompt` beside its `type`: the prompt moved to
+// its `config.prompt` (as judge::apply_rubric_prompt writes it), which parse_assertion reads.
+Expected<json> with_rubric_prompt(const json& entry, std::string_view where,
+                                  const fs::path& base_dir) {
+    if (!entry.is_object() || !entry.contains("rubricPrompt")) {
+        return entry;
+    }
+    json out = entry;
+    const std::string text = LLMOPS_TRY(
+        read_rubric_prompt(entry["rubricPrompt"], child(where, "rubricPrompt"), base_dir));
+    out.erase("rubricPrompt");
+    if (!out.contains("config") || !out["config"].is_object()) {
+        out["config"] = json::object();
+    }
+    if (!out["config"].contains("prompt")) {
+        out["config"]["prompt"] = std::string(judge::k_written_prompt_prefix) + text;
+    }
+    return out;
+}
+
 Expected<void> parse_options(const json& options, std::string_view where, detail::CaseKind kind,
-                             detail::CaseDraft& draft) {
+                             const fs::path& base_dir, detail::CaseDraft& draft) {
     if (!options.is_object()) {
         return fail(ErrorCode::invalid_input, "{}: 'options' must be a map, not {}", where,
                     type_name(options));
@@ -154,7 +196,10 @@ Expected<void> parse_options(const json& options, std::string_view where, detail
         return ok;
     }
     for (const auto& [key, value] : options.items()) {
-        if (key == "provider") {
+        if (key == "rubricPrompt") {
+            draft.rubric_prompt = LLMOPS_TRY(
+                read_rubric_prompt(value, child(where, "options.rubricPrompt"), base_dir));
+        } else if (key == "provider") {
             draft.judge = value;
             draft.judge_where = child(where, "options.provider");
         } else if (!value.is_boolean()) {
@@ -185,12 +230,19 @@ Expected<void> parse_asserts(const json& list, const detail::RawCase& raw, const
         return fail(ErrorCode::invalid_input, "{}: 'assert' must be a list, not {}", raw.where,
                     type_name(list));
     }
+    Problems problems; // each assertion on its own: every problem is reported
     for (size_t i = 0; i < list.size(); ++i) {
         const std::string name =
             i < raw.assert_names.size() ? raw.assert_names[i] : fmt::format("assert[{}]", i);
-        out.push_back(LLMOPS_TRY(parse_assertion(list[i], child(raw.where, name), base_dir)));
+        const std::string spec_where = child(raw.where, name);
+        auto entry = with_rubric_prompt(list[i], spec_where, base_dir);
+        auto spec = entry ? parse_assertion(*entry, spec_where, base_dir)
+                          : Expected<AssertionSpec>(std::unexpected(entry.error()));
+        if (problems.ok(spec)) {
+            out.push_back(std::move(*spec));
+        }
     }
-    return {};
+    return problems.result();
 }
 
 // A case's `description` (a string) and `id` (an integer, or a string with more than white
@@ -226,29 +278,42 @@ Expected<CaseDraft> parse_case(const RawCase& raw, const fs::path& base_dir, Cas
                     type_name(e));
     }
     const bool test = kind == CaseKind::test;
-    LLMOPS_TRY(check_keys(e, where, test ? k_test_keys : k_default_keys, "",
-                          test ? "variables go under 'vars'" : ""));
+    // Each key on its own: every problem of the case is reported.
+    Problems problems;
+    problems.ok(check_keys(e, where, test ? k_test_keys : k_default_keys, "",
+                           test ? "variables go under 'vars'" : ""));
     CaseDraft draft;
     draft.test.where = raw.where;
-    LLMOPS_TRY(parse_names(e, where, draft.test));
+    problems.ok(parse_names(e, where, draft.test));
     if (e.contains("vars")) {
-        draft.test.vars = LLMOPS_TRY(parse_vars(e["vars"], where, base_dir));
+        auto vars = parse_vars(e["vars"], where, base_dir);
+        if (problems.ok(vars)) {
+            draft.test.vars = std::move(*vars);
+        }
     }
     if (e.contains("assert")) {
-        LLMOPS_TRY(parse_asserts(e["assert"], raw, base_dir, draft.test.asserts));
+        problems.ok(parse_asserts(e["assert"], raw, base_dir, draft.test.asserts));
     }
     if (e.contains("threshold")) {
-        draft.test.threshold = LLMOPS_TRY(parse_threshold(e["threshold"], where));
+        auto threshold = parse_threshold(e["threshold"], where);
+        if (problems.ok(threshold)) {
+            draft.test.threshold = *threshold;
+        }
     }
     if (e.contains("metadata")) {
-        if (!e["metadata"].is_object()) {
-            return fail(ErrorCode::invalid_input, "{}: 'metadata' must be a map, not {}", where,
-                        type_name(e["metadata"]));
+        if (e["metadata"].is_object()) {
+            draft.test.metadata = e["metadata"];
+        } else {
+            problems.add(fail(ErrorCode::invalid_input, "{}: 'metadata' must be a map, not {}",
+                              where, type_name(e["metadata"])));
         }
-        draft.test.metadata = e["metadata"];
     }
     if (e.contains("options")) {
-        LLMOPS_TRY(parse_options(e["options"], where, kind, draft));
+        problems.ok(parse_options(e["options"], where, kind, base_dir, draft));
+    }
+    LLMOPS_TRY(problems.result());
+    if (!draft.rubric_prompt.empty() && kind == CaseKind::test) {
+        judge::apply_rubric_prompt(draft.test.asserts, draft.rubric_prompt);
     }
     return draft;
 }

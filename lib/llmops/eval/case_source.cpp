@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <llmops/eval/judge/judge.hpp>
+
 #include <llmops/util/hash.hpp>
 #include <llmops/util/json.hpp>
 #include <llmops/util/strings.hpp>
@@ -160,6 +162,9 @@ Expected<void> CaseFinalizer::add(CaseDraft draft, std::deque<TestCase>& out) {
             c.asserts = defaults.test.asserts;
         }
         c.asserts.insert(c.asserts.end(), draft.test.asserts.begin(), draft.test.asserts.end());
+        if (!defaults.rubric_prompt.empty()) { // defaultTest.options.rubricPrompt
+            judge::apply_rubric_prompt(c.asserts, defaults.rubric_prompt);
+        }
         c.threshold = draft.test.threshold ? draft.test.threshold : defaults.test.threshold;
         c.metadata = defaults.test.metadata;
         for (const auto& [key, value] : draft.test.metadata.items()) {

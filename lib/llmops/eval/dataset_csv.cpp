@@ -259,7 +259,8 @@ Expected<Column> classify_column(const std::string& name, const std::vector<std:
         LLMOPS_TRY(classify_config_column(c, header, where));
     } else if (name == "__prefix" || name == "__suffix" || name == "__providerOutput") {
         return fail(ErrorCode::invalid_input,
-                    "{}: column '{}' is a promptfoo column llmops does not support", where, name);
+                    "{}: promptfoo's column '{}' is not supported by llmops; remove it", where,
+                    name);
     } else if (name.starts_with("__")) {
         return fail(ErrorCode::invalid_input, "{}: unknown column '{}'{}", where, name,
                     util::did_you_mean(name, k_special_columns));

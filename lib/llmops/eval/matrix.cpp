@@ -65,6 +65,27 @@ std::string file_label(const std::filesystem::path& path) {
 
 // A prompt from a file: a JSON list of messages, a prompt file (YAML or Markdown front matter), or
 // raw text (.txt and anything else).
+// `messages`, a JSON list of {role, content} messages, into `def`.
+Expected<void> read_chat_messages(const json& messages, const PromptEntry& entry,
+                                  const std::string& shown, prompt::PromptDefinition& def) {
+    if (!messages.is_array() || messages.empty()) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: '{}' must hold a JSON list of {{role, content}} messages", entry.where,
+                    shown);
+    }
+    def.name = "file";
+    for (const auto& m : messages) {
+        if (!m.is_object() || !m.value("role", json()).is_string() ||
+            !m.value("content", json()).is_string()) {
+            return fail(ErrorCode::invalid_input,
+                        "{}: '{}': every message needs string 'role' and 'content'", entry.where,
+                        shown);
+        }
+        def.messages.push_back({m["role"].get<std::string>(), m["content"].get<std::string>()});
+    }
+    return {};
+}
+
 Expected<ResolvedPrompt> resolve_file_prompt(const PromptEntry& entry, const Suite& suite) {
     ResolvedPrompt out;
     auto text = util::read_file(entry.value);
@@ -74,29 +95,15 @@ Expected<ResolvedPrompt> resolve_file_prompt(const PromptEntry& entry, const Sui
     const std::string shown = util::relative_display(entry.value, suite.base_dir);
     const std::filesystem::path path(entry.value);
     if (path.extension() == ".json") {
-        const json messages = json::parse(*text, nullptr, false);
-        if (!messages.is_array() || messages.empty()) {
-            return fail(ErrorCode::invalid_input,
-                        "{}: '{}' must hold a JSON list of {{role, content}} messages", entry.where,
-                        shown);
-        }
-        out.def.name = "file";
-        for (const auto& m : messages) {
-            if (!m.is_object() || !m.value("role", json()).is_string() ||
-                !m.value("content", json()).is_string()) {
-                return fail(ErrorCode::invalid_input,
-                            "{}: '{}': every message needs string 'role' and 'content'",
-                            entry.where, shown);
-            }
-            out.def.messages.push_back(
-                {m["role"].get<std::string>(), m["content"].get<std::string>()});
-        }
+        LLMOPS_TRY(read_chat_messages(json::parse(*text, nullptr, false), entry, shown, out.def));
     } else if (auto format = prompt::format_for_path(entry.value);
                format && path.extension() != ".txt") {
         out.def =
             LLMOPS_TRY(prompt::parse_prompt_file(*text, *format, path.stem().string(), shown));
     } else if (path.extension() == ".txt") {
-        // As promptfoo reads it: trimmed, and one of several prompts between `---` lines.
+        // As promptfoo reads it: trimmed, and one of several prompts between `---` lines. A part
+        // that is a JSON list is a chat, as promptfoo's providers read a prompt that parses as
+        // one.
         auto parts = split_text_prompts(*text);
         const size_t part = entry.part < 0 ? 0 : static_cast<size_t>(entry.part);
         if (part >= parts.size()) {
@@ -104,7 +111,13 @@ Expected<ResolvedPrompt> resolve_file_prompt(const PromptEntry& entry, const Sui
                         entry.where, shown, part + 1);
         }
         out.def.name = "file";
-        out.def.template_text = std::move(parts[part]);
+        const json chat =
+            parts[part].starts_with('[') ? json::parse(parts[part], nullptr, false) : json();
+        if (chat.is_array()) {
+            LLMOPS_TRY(read_chat_messages(chat, entry, shown, out.def));
+        } else {
+            out.def.template_text = std::move(parts[part]);
+        }
     } else {
         out.def.name = "file";
         out.def.template_text = *text;

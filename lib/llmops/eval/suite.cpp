@@ -1,6 +1,9 @@
 #include <llmops/eval/suite.hpp>
 
+#include <algorithm>
 #include <set>
+
+#include <glob.h>
 
 #include <fmt/format.h>
 
@@ -37,11 +40,11 @@ using detail::type_name;
 
 const Keys k_suite_keys = {
     {"description", "prompts", "providers", "targets", "tests", "defaultTest", "vars", "assert",
-     "options", "repeat", "threshold", "evaluateOptions", "judge", "nunjucksFilters"},
+     "options", "repeat", "threshold", "evaluateOptions", "judge", "outputPath",
+     "assertionTemplates", "nunjucksFilters"},
     {{"tags", ""},
      {"metadata", ""},
      {"scenarios", ""},
-     {"outputPath", "use -o FILE"},
      {"sharing", ""},
      {"env", "set the variables in the environment"},
      {"derivedMetrics", ""},
@@ -54,13 +57,89 @@ const Keys k_suite_keys = {
 
 const Keys k_evaluate_option_keys = {
     {"maxConcurrency", "repeat"},
-    {{"delay", "set 'rpm' on the provider"},
+    {{"delay", "use --delay MS"},
      {"showProgressBar", "llmops shows progress on a terminal"},
      {"cache", "use --no-cache"},
      {"timeoutMs", "set 'timeout_ms' on the provider"},
      {"maxEvalTimeMs", ""},
      {"generateSuggestions", ""}},
 };
+
+// ---- $ref ------------------------------------------------------------------------------------
+
+// The value the JSON pointer `pointer` ("#/assertionTemplates/is-short") names in `root`, or
+// nothing.
+const json* follow_pointer(const json& root, std::string_view pointer) {
+    const json* at = &root;
+    std::string_view rest = pointer.substr(1); // after '#'
+    while (!rest.empty()) {
+        rest.remove_prefix(1); // the '/'
+        const size_t slash = rest.find('/');
+        const std::string_view written = rest.substr(0, slash);
+        rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+        std::string token; // RFC 6901: "~1" is '/', "~0" is '~'
+        for (size_t i = 0; i < written.size(); ++i) {
+            if (written[i] == '~' && i + 1 < written.size()) {
+                token += written[++i] == '1' ? '/' : '~';
+            } else {
+                token += written[i];
+            }
+        }
+        if (at->is_object() && at->contains(token)) {
+            at = &(*at)[token];
+        } else if (at->is_array() && util::is_digits(token) && std::stoul(token) < at->size()) {
+            at = &(*at)[std::stoul(token)];
+        } else {
+            return nullptr;
+        }
+    }
+    return at;
+}
+
+// `node` with every `{$ref: "#/..."}` replaced by what it points to in `root` (promptfoo
+// dereferences its config so, for `assertionTemplates`); keys written beside `$ref` are kept over
+// the target's. `where` is the JSON path of `node`; `depth` bounds references to references.
+Expected<json> resolve_refs(const json& node, const json& root, const std::string& where,
+                            int depth) {
+    if (depth > 512) {
+        return fail(ErrorCode::invalid_input, "{}: nested too deep (a '$ref' cycle?)", where);
+    }
+    if (node.is_array()) {
+        json out = json::array();
+        for (size_t i = 0; i < node.size(); ++i) {
+            out.push_back(
+                LLMOPS_TRY(resolve_refs(node[i], root, fmt::format("{}[{}]", where, i), depth)));
+        }
+        return out;
+    }
+    if (!node.is_object()) {
+        return node;
+    }
+    json out = json::object();
+    if (auto ref = node.find("$ref"); ref != node.end()) {
+        const std::string spec = ref->is_string() ? ref->get<std::string>() : "";
+        const json* target = spec.starts_with("#/") ? follow_pointer(root, spec) : nullptr;
+        if (!spec.starts_with("#/")) {
+            return fail(ErrorCode::invalid_input,
+                        "{}: '$ref' must point into the suite (\"#/assertionTemplates/name\"); "
+                        "references to other files are not supported",
+                        where);
+        }
+        if (target == nullptr) {
+            return fail(ErrorCode::invalid_input, "{}: '$ref' '{}' points at nothing", where, spec);
+        }
+        out = LLMOPS_TRY(resolve_refs(*target, root, where, depth + 1));
+        if (!out.is_object()) {
+            return out;
+        }
+    }
+    for (const auto& [key, value] : node.items()) {
+        if (key != "$ref") {
+            out[key] = LLMOPS_TRY(resolve_refs(value, root, child(where, key), depth + 1));
+        }
+    }
+    return out;
+}
 
 // ---- the suite ------------------------------------------------------------------------------
 
@@ -81,31 +160,56 @@ std::optional<std::string> refused_dataset(std::string_view spec) {
     if (spec.starts_with("huggingface://") || spec.starts_with("https://") ||
         spec.starts_with("http://") || spec.starts_with("langfuse://") ||
         spec.starts_with("az://")) {
-        return "remote datasets are not supported; download the file";
+        return "promptfoo's remote datasets are not supported; download the file";
     }
     const std::string rel = strip_file_scheme(spec);
-    if (has_glob(rel)) {
-        return "glob patterns are not supported; list the files";
-    }
     if (is_script(rel)) {
-        return "test generators (Python, JavaScript) are not supported";
+        return "promptfoo's test generators (Python, JavaScript) are not supported; write the "
+               "cases to a file (CSV, JSONL, JSON or YAML)";
     }
     return std::nullopt;
 }
 
-// A `tests` entry naming a dataset file: checked now, read when the cases are walked.
-Expected<detail::CasePlan::Segment> file_segment(const std::string& spec, std::string_view where,
-                                                 const Place& place) {
+// The files a glob pattern `rel` (relative to `base`) matches, relative to `base`, sorted (as
+// promptfoo's loader reads `tests: file://cases/*.yaml`). `*`, `?`, `[...]` and `{a,b}` are
+// read as the shell reads them; `**` matches one folder level, not several.
+std::vector<std::string> expand_glob(const fs::path& base, const std::string& rel) {
+    std::vector<std::string> out;
+    glob_t found{};
+    const std::string pattern = (base / rel).string();
+    if (::glob(pattern.c_str(), GLOB_BRACE, nullptr, &found) == 0) {
+        for (size_t i = 0; i < found.gl_pathc; ++i) {
+            out.push_back(fs::path(found.gl_pathv[i]).lexically_relative(base).string());
+        }
+    }
+    ::globfree(&found);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+// A `tests` entry naming a dataset file (or a glob pattern of several): checked now, read when
+// the cases are walked.
+Expected<std::vector<detail::CasePlan::Segment>>
+file_segments(const std::string& spec, std::string_view where, const Place& place) {
     if (const auto why = refused_dataset(spec)) {
         return fail(ErrorCode::invalid_input, "{}: '{}': {}", where, spec, *why);
     }
     const std::string rel = strip_file_scheme(spec);
+    std::vector<detail::CasePlan::Segment> segments;
+    if (has_glob(rel)) {
+        for (const auto& match : expand_glob(place.base_dir, rel)) {
+            segments.emplace_back().file = place.show(match);
+        }
+        if (segments.empty()) {
+            return fail(ErrorCode::not_found, "{}: '{}' matches no file", where, spec);
+        }
+        return segments;
+    }
     if (!path_exists(place.base_dir / rel)) {
         return fail(ErrorCode::not_found, "{}: '{}' does not exist", where, spec);
     }
-    detail::CasePlan::Segment segment;
-    segment.file = place.show(rel);
-    return segment;
+    segments.emplace_back().file = place.show(rel);
+    return segments;
 }
 
 Expected<std::vector<detail::CasePlan::Segment>> parse_tests(const json& tests,
@@ -113,12 +217,13 @@ Expected<std::vector<detail::CasePlan::Segment>> parse_tests(const json& tests,
     const std::string where = child(place.display, "tests");
     std::vector<detail::CasePlan::Segment> segments;
     if (tests.is_string()) {
-        segments.push_back(LLMOPS_TRY(file_segment(tests.get<std::string>(), where, place)));
-        return segments;
+        return file_segments(tests.get<std::string>(), where, place);
     }
     if (tests.is_object() && tests.contains("path")) {
         return fail(ErrorCode::invalid_input,
-                    "{}: test generators (Python, JavaScript) are not supported", where);
+                    "{}: promptfoo's test generators (Python, JavaScript) are not supported; "
+                    "write the cases to a file (CSV, JSONL, JSON or YAML)",
+                    where);
     }
     if (!tests.is_array()) {
         return fail(ErrorCode::invalid_input,
@@ -128,25 +233,35 @@ Expected<std::vector<detail::CasePlan::Segment>> parse_tests(const json& tests,
     if (tests.empty()) {
         return fail(ErrorCode::invalid_input, "{}: the list is empty", where);
     }
+    detail::Problems problems; // each entry is checked on its own: every problem is reported
     for (size_t i = 0; i < tests.size(); ++i) {
         const std::string entry_where = fmt::format("{}[{}]", where, i);
         const json& entry = tests[i];
         if (entry.is_string()) {
-            segments.push_back(
-                LLMOPS_TRY(file_segment(entry.get<std::string>(), entry_where, place)));
+            auto files = file_segments(entry.get<std::string>(), entry_where, place);
+            if (problems.ok(files)) {
+                std::move(files->begin(), files->end(), std::back_inserter(segments));
+            }
             continue;
         }
         if (entry.is_object() && entry.contains("path")) {
-            return fail(ErrorCode::invalid_input,
-                        "{}: test generators (Python, JavaScript) are not supported", entry_where);
+            problems.add(fail(ErrorCode::invalid_input,
+                              "{}: promptfoo's test generators (Python, JavaScript) are not "
+                              "supported; write the cases to a file (CSV, JSONL, JSON or YAML)",
+                              entry_where));
+            continue;
         }
-        auto draft = LLMOPS_TRY(
-            detail::parse_case({entry, entry_where, {}}, place.base_dir, detail::CaseKind::test));
+        auto draft =
+            detail::parse_case({entry, entry_where, {}}, place.base_dir, detail::CaseKind::test);
+        if (!problems.ok(draft)) {
+            continue;
+        }
         if (segments.empty() || !segments.back().file.empty()) {
             segments.emplace_back();
         }
-        segments.back().drafts.push_back(std::move(draft));
+        segments.back().drafts.push_back(std::move(*draft));
     }
+    LLMOPS_TRY(problems.result());
     return segments;
 }
 
@@ -214,6 +329,9 @@ Expected<detail::CaseDraft> parse_defaults(const json& doc, const Place& place) 
         }
         defaults.judge = suite_level.judge;
         defaults.judge_where = suite_level.judge_where;
+    }
+    if (!suite_level.rubric_prompt.empty()) {
+        defaults.rubric_prompt = suite_level.rubric_prompt;
     }
     if (suite_level.disable_var_expansion) {
         defaults.disable_var_expansion = suite_level.disable_var_expansion;
@@ -290,34 +408,61 @@ Expected<void> parse_counts(const json& doc, const json& evaluate, std::string_v
     return {};
 }
 
-Expected<void> parse_run_options(const json& doc, std::string_view display, Suite& suite) {
-    if (doc.contains("description")) {
-        if (!doc["description"].is_string()) {
-            return fail(ErrorCode::invalid_input, "{}: 'description' must be a string, not {}",
-                        display, type_name(doc["description"]));
-        }
-        suite.description = doc["description"].get<std::string>();
-    }
-    json evaluate = doc.value("evaluateOptions", json::object());
-    if (!evaluate.is_object()) {
-        return fail(ErrorCode::invalid_input, "{}: 'evaluateOptions' must be a map, not {}",
-                    display, type_name(evaluate));
-    }
-    LLMOPS_TRY(check_keys(evaluate, display, k_evaluate_option_keys, "evaluateOptions."));
-    LLMOPS_TRY(parse_counts(doc, evaluate, display, suite));
-    if (doc.contains("judge") && !doc["judge"].is_null()) {
-        LLMOPS_TRY(parse_judge_options(doc["judge"], display, suite));
-    }
-    if (doc.contains("threshold")) {
-        const json& t = doc["threshold"];
-        if (!t.is_number() || t.get<double>() < 0 || t.get<double>() > 1) {
+// `outputPath`: a path or a list of them, written as `-o` writes them (promptfoo's; `-o` replaces
+// it).
+Expected<void> parse_output_paths(const json& value, std::string_view display, Suite& suite) {
+    const json list = value.is_array() ? value : json::array({value});
+    for (const auto& path : list) {
+        if (!path.is_string() || path.get_ref<const std::string&>().empty()) {
             return fail(ErrorCode::invalid_input,
-                        "{}: 'threshold' must be a number from 0 to 1 (the least pass rate)",
-                        display);
+                        "{}: 'outputPath' must be a file name or a list of them, not {}", display,
+                        type_name(path));
         }
-        suite.threshold = t.get<double>();
+        suite.output_paths.push_back(path.get<std::string>());
     }
     return {};
+}
+
+Expected<void> parse_threshold(const json& t, std::string_view display, Suite& suite) {
+    if (!t.is_number() || t.get<double>() < 0 || t.get<double>() > 1) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: 'threshold' must be a number from 0 to 1 (the least pass rate)", display);
+    }
+    suite.threshold = t.get<double>();
+    return {};
+}
+
+// The suite's run options (description, outputPath, evaluateOptions, repeat, judge, threshold),
+// each checked on its own: every problem is reported.
+Expected<void> parse_run_options(const json& doc, std::string_view display, Suite& suite) {
+    detail::Problems problems;
+    if (doc.contains("outputPath")) {
+        problems.ok(parse_output_paths(doc["outputPath"], display, suite));
+    }
+    if (doc.contains("description")) {
+        if (doc["description"].is_string()) {
+            suite.description = doc["description"].get<std::string>();
+        } else {
+            problems.add(fail(ErrorCode::invalid_input,
+                              "{}: 'description' must be a string, not {}", display,
+                              type_name(doc["description"])));
+        }
+    }
+    const json evaluate = doc.value("evaluateOptions", json::object());
+    if (!evaluate.is_object()) {
+        problems.add(fail(ErrorCode::invalid_input, "{}: 'evaluateOptions' must be a map, not {}",
+                          display, type_name(evaluate)));
+    } else {
+        problems.ok(check_keys(evaluate, display, k_evaluate_option_keys, "evaluateOptions."));
+        problems.ok(parse_counts(doc, evaluate, display, suite));
+    }
+    if (doc.contains("judge") && !doc["judge"].is_null()) {
+        problems.ok(parse_judge_options(doc["judge"], display, suite));
+    }
+    if (doc.contains("threshold")) {
+        problems.ok(parse_threshold(doc["threshold"], display, suite));
+    }
+    return problems.result();
 }
 
 // What of a case goes into the dataset hash: ids, variables (file:// values loaded), assertions
@@ -372,24 +517,30 @@ void append_hashed_case(std::string& out, const TestCase& c) {
     out += '}';
 }
 
-// The suite's `prompts` and its `providers` (or `targets`), into `suite`.
+// The suite's `prompts` and its `providers` (or `targets`), into `suite`: the problems of both.
 Expected<void> parse_prompts_and_providers(const json& doc, const Place& place, Suite& suite) {
+    detail::Problems problems;
     if (!doc.contains("prompts") || doc["prompts"].is_null()) {
-        return fail(ErrorCode::invalid_input, "{}: a suite needs 'prompts'", place.display);
+        problems.add(fail(ErrorCode::invalid_input, "{}: a suite needs 'prompts'", place.display));
+    } else if (auto prompts = parse_prompts(doc["prompts"], place.display, place.base_dir);
+               problems.ok(prompts)) {
+        suite.prompts = std::move(*prompts);
     }
-    suite.prompts = LLMOPS_TRY(parse_prompts(doc["prompts"], place.display, place.base_dir));
-
     if (doc.contains("providers") && doc.contains("targets")) {
-        return fail(ErrorCode::invalid_input,
-                    "{}: 'providers' and 'targets' are both set; keep one", place.display);
+        problems.add(fail(ErrorCode::invalid_input,
+                          "{}: 'providers' and 'targets' are both set; keep one", place.display));
+        return problems.result();
     }
     const char* providers_key = doc.contains("targets") ? "targets" : "providers";
     if (!doc.contains(providers_key) || doc[providers_key].is_null()) {
-        return fail(ErrorCode::invalid_input, "{}: a suite needs 'providers'", place.display);
+        problems.add(
+            fail(ErrorCode::invalid_input, "{}: a suite needs 'providers'", place.display));
+    } else if (auto providers = parse_providers(doc[providers_key], providers_key, place.display,
+                                                place.base_dir, suite.warnings);
+               problems.ok(providers)) {
+        suite.providers = std::move(*providers);
     }
-    suite.providers = LLMOPS_TRY(parse_providers(doc[providers_key], providers_key, place.display,
-                                                 place.base_dir, suite.warnings));
-    return {};
+    return problems.result();
 }
 
 // The plan of the suite's cases: `defaults`, then the `tests` entries as segments.
@@ -463,9 +614,40 @@ Expected<void> validate_cases(detail::CasePlan& plan, Suite& suite) {
     return {};
 }
 
+// The sections of the suite `doc` into `suite`, and the plan of its cases. Every section is read
+// even after one failed, so that all the problems are reported at once (the cases are walked
+// only when all else is right).
+Expected<std::shared_ptr<detail::CasePlan>>
+read_sections(const json& doc, const Place& place, const LoadOptions& options, Suite& suite) {
+    detail::Problems problems;
+    problems.ok(check_keys(doc, place.display, k_suite_keys));
+    problems.ok(parse_run_options(doc, place.display, suite));
+    if (doc.contains("nunjucksFilters")) {
+        auto filters = parse_nunjucks_filters(
+            doc["nunjucksFilters"], child(place.display, "nunjucksFilters"), place.base_dir);
+        if (problems.ok(filters)) {
+            suite.nunjucks_filters = std::move(*filters);
+        }
+    }
+    problems.ok(parse_prompts_and_providers(doc, place, suite));
+    auto defaults = parse_defaults(doc, place);
+    if (problems.ok(defaults)) {
+        for (const auto& [name, value] : options.vars.items()) {
+            defaults->test.vars[name] = value;
+        }
+        problems.ok(parse_judge(doc, place, *defaults, suite));
+    }
+    auto plan = plan_cases(doc, place, defaults ? std::move(*defaults) : detail::CaseDraft{});
+    if (problems.ok(plan) && problems.empty()) {
+        problems.ok(validate_cases(**plan, suite));
+    }
+    LLMOPS_TRY(problems.result());
+    return std::move(*plan);
+}
+
 } // namespace
 
-Expected<Suite> load_suite(const fs::path& path) {
+Expected<Suite> load_suite(const fs::path& path, const LoadOptions& options) {
     auto bytes = LLMOPS_TRY(util::read_file(path));
     Place place;
     place.display = path.string();
@@ -477,7 +659,10 @@ Expected<Suite> load_suite(const fs::path& path) {
     suite.base_dir = place.base_dir;
     suite.hash = util::sha256_hex(bytes);
 
-    const json doc = LLMOPS_TRY(util::parse_yaml(bytes, place.display));
+    json doc = LLMOPS_TRY(util::parse_yaml(bytes, place.display));
+    if (bytes.find("$ref") != std::string::npos) { // most suites hold none: not copied
+        doc = LLMOPS_TRY(resolve_refs(doc, doc, place.display, 0));
+    }
     if (doc.is_null()) {
         return fail(ErrorCode::invalid_input, "{}: the suite is empty", place.display);
     }
@@ -487,20 +672,7 @@ Expected<Suite> load_suite(const fs::path& path) {
                     "not {}",
                     place.display, type_name(doc));
     }
-    LLMOPS_TRY(check_keys(doc, place.display, k_suite_keys));
-    LLMOPS_TRY(parse_run_options(doc, place.display, suite));
-    if (doc.contains("nunjucksFilters")) {
-        suite.nunjucks_filters = LLMOPS_TRY(parse_nunjucks_filters(
-            doc["nunjucksFilters"], child(place.display, "nunjucksFilters"), place.base_dir));
-    }
-
-    LLMOPS_TRY(parse_prompts_and_providers(doc, place, suite));
-
-    auto defaults = LLMOPS_TRY(parse_defaults(doc, place));
-    LLMOPS_TRY(parse_judge(doc, place, defaults, suite));
-
-    auto plan = LLMOPS_TRY(plan_cases(doc, place, std::move(defaults)));
-    LLMOPS_TRY(validate_cases(*plan, suite));
+    auto plan = LLMOPS_TRY(read_sections(doc, place, options, suite));
     suite.tests = CaseSource(std::move(plan));
     return suite;
 }

@@ -139,25 +139,45 @@ struct Suite {
     int judge_samples = 1;                         // `judge.samples`: verdicts asked per assertion
     std::optional<provider::ProviderConfig> embedding; // `judge.embedding`: for `similar`
     std::set<std::pair<std::string, std::string>>
-        judge_prompts;                                   // (type, config.prompt) of every
-                                                         // model-graded assertion of the cases
-    std::vector<std::string> warnings;                   // e.g. a literal apiKey
+        judge_prompts;                     // (type, config.prompt) of every
+                                           // model-graded assertion of the cases
+    std::vector<std::string> warnings;     // e.g. a literal apiKey
+    std::vector<std::string> output_paths; // `outputPath` (a path or a list): reports written
+                                           // as `-o` writes them when no `-o` is given
     std::map<std::string, std::string> nunjucks_filters; // `nunjucksFilters`: name -> absolute
                                                          // path of its .js file
 };
 
+// What the command line adds to a suite as it is loaded.
+struct LoadOptions {
+    // `--var name=value`: over `defaultTest.vars` and the suite's `vars`, under a case's own (as
+    // promptfoo merges them into defaultTest).
+    nlohmann::json vars = nlohmann::json::object();
+};
+
 // Loads and validates the suite at `path`: every dataset file read, every assertion parsed,
-// every provider config checked; nothing called. Fails with `invalid_input` (or `not_found` for
-// a missing file) and a one-line message naming the file and line when known:
+// every provider config checked; nothing called; `$ref`s into the suite resolved first. Fails
+// with `invalid_input` (or `not_found` for a missing file) and a message of one line per problem
+// (the sections, prompts, providers, test entries and their keys are checked on their own, so all
+// their problems are reported: the first 20, then "and N more problem(s)"; a dataset file stops
+// at its first), each naming the file and line when known:
 // "qa.yaml:12:5: ...", "qa.yaml: tests[3].assert[0]: unknown assertion type 'containz' (did you
 // mean 'contains'?)", "cases.csv:7: row has 4 fields, the header has 3",
 // "cases.jsonl:12:3: not JSON: ...", "qa.yaml: tests: 'file://missing.csv' does not exist",
 // "cases.csv: the dataset is empty", "qa.yaml: unknown key 'promts' (did you mean 'prompts'?)",
-// "qa.yaml: 'sharing' is a promptfoo key llmops does not support". Dataset files are named as
-// the suite's path is written ("evals/cases.csv" for "evals/qa.yaml"); the suite YAML gives no
+// "qa.yaml: promptfoo's 'sharing' is not supported by llmops; remove it". Dataset files are named
+// as the suite's path is written ("evals/cases.csv" for "evals/qa.yaml"); the suite YAML gives no
 // line numbers for its nodes, so places in it are named by path ("qa.yaml: tests[3].vars").
 // A suite without `tests` runs its prompts once with the defaults, as promptfoo does.
-Expected<Suite> load_suite(const std::filesystem::path& path);
+Expected<Suite> load_suite(const std::filesystem::path& path, const LoadOptions& options = {});
+
+// Keeps the prompts whose label, id or text (for a file: its path) the regex `prompts` matches,
+// and the providers whose id or label `providers` matches (promptfoo's `--filter-prompts` and
+// `--filter-providers`); an absent pattern keeps all. Fails with `invalid_input` on a pattern
+// that does not compile or that leaves nothing ("--filter-providers 'x' matches no provider
+// (the suite's: echo, openai:gpt-4o)").
+Expected<void> filter_suite(Suite& suite, const std::optional<std::string>& prompts,
+                            const std::optional<std::string>& providers);
 
 // Loads a dataset file (CSV, JSONL, YAML or JSON, by extension) into cases, with promptfoo's
 // CSV conventions (columns are vars; `__expected`, `__expected1`, ... hold assertions written as
@@ -215,6 +235,8 @@ struct CaseDraft {
     bool disable_default_asserts = false;      // options.disableDefaultAsserts
     nlohmann::json judge;                      // options.provider as written (null: none)
     std::string judge_where;                   // where it was written
+    std::string rubric_prompt; // options.rubricPrompt (JSON text for a list of messages): the
+                               // judge prompt of its model-graded assertions that name none
 };
 
 // Parses one case (or the defaults): keys checked, `vars` values written `file://...` loaded

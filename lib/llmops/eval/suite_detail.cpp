@@ -4,6 +4,8 @@
 #include <llmops/eval/suite_detail.hpp>
 
 #include <algorithm>
+#include <cinttypes>
+#include <cstdio>
 #include <system_error>
 
 #include <fmt/format.h>
@@ -36,10 +38,40 @@ std::string child(std::string_view where, std::string_view key) {
     return fmt::format("{}: {}", where, key);
 }
 
+void Problems::add(const Error& error) {
+    if (m_lines.empty() && m_more == 0) {
+        m_code = error.code();
+    }
+    for (auto& line : util::split(error.message(), '\n')) {
+        // The count a nested reader's result() ended with is carried on, not shown as a problem.
+        int64_t more = 0;
+        if (std::sscanf(line.c_str(), "and %" SCNd64 " more problem(s)", &more) == 1 &&
+            line == fmt::format("and {} more problem(s)", more)) {
+            m_more += more;
+        } else if (!line.empty()) {
+            m_lines.push_back(std::move(line));
+        }
+    }
+}
+
+Expected<void> Problems::result() const {
+    if (m_lines.empty()) {
+        return {};
+    }
+    const size_t shown = std::min(m_lines.size(), k_shown);
+    std::string message = util::join({m_lines.begin(), m_lines.begin() + shown}, "\n");
+    const int64_t more = static_cast<int64_t>(m_lines.size() - shown) + m_more;
+    if (more > 0) {
+        message += fmt::format("\nand {} more problem(s)", more);
+    }
+    return std::unexpected(Error(m_code, std::move(message)));
+}
+
 // Checks every key of `map` against `keys`; `prefix` ("options.") is how nested keys are named.
 // `hint` is added to an unknown key without a likely correction.
 Expected<void> check_keys(const json& map, std::string_view where, const Keys& keys,
                           std::string_view prefix, std::string_view hint) {
+    Problems problems;
     for (const auto& [key, value] : map.items()) {
         if (std::find(keys.supported.begin(), keys.supported.end(), key) != keys.supported.end()) {
             continue;
@@ -47,17 +79,22 @@ Expected<void> check_keys(const json& map, std::string_view where, const Keys& k
         const auto refused = std::find_if(keys.refused.begin(), keys.refused.end(),
                                           [&](const Refused& r) { return r.key == key; });
         if (refused != keys.refused.end()) {
-            return fail(ErrorCode::invalid_input,
-                        "{}: '{}{}' is a promptfoo key llmops does not support{}", where, prefix,
-                        key, refused->hint.empty() ? "" : fmt::format(" ({})", refused->hint));
+            problems.add(
+                Error(ErrorCode::invalid_input,
+                      fmt::format("{}: promptfoo's '{}{}' is not supported{}", where, prefix, key,
+                                  refused->hint.empty() ? std::string(" by llmops; remove it")
+                                                        : fmt::format(" ({})", refused->hint))));
+            continue;
         }
         const auto match = util::closest_match(key, keys.supported);
-        return fail(ErrorCode::invalid_input, "{}: unknown key '{}{}'{}", where, prefix, key,
-                    match          ? fmt::format(" (did you mean '{}{}'?)", prefix, *match)
-                    : hint.empty() ? std::string()
-                                   : fmt::format(" ({})", hint));
+        problems.add(
+            Error(ErrorCode::invalid_input,
+                  fmt::format("{}: unknown key '{}{}'{}", where, prefix, key,
+                              match ? fmt::format(" (did you mean '{}{}'?)", prefix, *match)
+                              : hint.empty() ? std::string()
+                                             : fmt::format(" ({})", hint))));
     }
-    return {};
+    return problems.result();
 }
 
 bool has_glob(std::string_view path) {

@@ -42,9 +42,42 @@ std::string child(std::string_view where, std::string_view key);
 
 // Checks every key of `map` against `keys`; `prefix` ("options.") is how nested keys are named.
 // `hint` is added to an unknown key without a likely correction. Fails with `invalid_input`
-// naming `where` and the first key that is refused or unknown (with "did you mean").
+// naming `where` and every key that is refused ("promptfoo's 'sharing' is not supported: ...")
+// or unknown (with "did you mean"), one a line.
 Expected<void> check_keys(const nlohmann::json& map, std::string_view where, const Keys& keys,
                           std::string_view prefix = "", std::string_view hint = "");
+
+// ---- problems -------------------------------------------------------------------------------
+
+// The problems a reader that goes on past one finds (a suite reports all its problems at once,
+// not the first): every line of every error added is one problem, in order.
+class Problems {
+public:
+    static constexpr size_t k_shown = 20; // more are counted, not shown
+
+    void add(const Error& error);
+    void add(const std::unexpected<Error>& error) { add(error.error()); } // add(fail(...))
+
+    // Adds the error of `result`, if any; true when `result` holds a value.
+    template <typename T>
+    bool ok(const Expected<T>& result) {
+        if (!result) {
+            add(result.error());
+        }
+        return result.has_value();
+    }
+
+    bool empty() const { return m_lines.empty(); }
+
+    // Nothing when empty, else one error with the first problem's code: one problem a line, the
+    // first 20, then "and N more problem(s)".
+    Expected<void> result() const;
+
+private:
+    ErrorCode m_code = ErrorCode::invalid_input;
+    std::vector<std::string> m_lines;
+    int64_t m_more = 0; // problems a nested reader counted but did not show
+};
 
 // ---- paths ----------------------------------------------------------------------------------
 
@@ -66,14 +99,15 @@ std::string strip_file_scheme(std::string_view spec);
 // ---- sections of a suite (suite_prompts.cpp) ------------------------------------------------
 
 // The `prompts` entry of the suite named `display` in messages, relative paths resolved against
-// `base_dir`. Fails with `invalid_input` or `not_found` naming the entry.
+// `base_dir`. Fails with `invalid_input` or `not_found` naming the entry (every entry's problem,
+// one a line).
 Expected<std::vector<PromptEntry>> parse_prompts(const nlohmann::json& prompts,
                                                  std::string_view display,
                                                  const std::filesystem::path& base_dir);
 
 // The `providers` (or `targets`: `key`) entry of the suite named `display`. The configs'
 // warnings (a literal apiKey) are appended to `warnings`. Fails with `invalid_input` naming the
-// entry.
+// entry (every entry's problem, one a line).
 Expected<std::vector<provider::ProviderConfig>>
 parse_providers(const nlohmann::json& providers, std::string_view key, std::string_view display,
                 const std::filesystem::path& base_dir, std::vector<std::string>& warnings);

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <llmops/eval/assertions/regex.hpp>
 #include <llmops/store/prompts.hpp>
 #include <llmops/util/files.hpp>
 #include <llmops/util/strings.hpp>
@@ -94,12 +95,14 @@ Expected<PromptEntry> prompt_file(const std::string& written, std::string_view w
     const std::string rel = strip_file_scheme(written);
     if (has_glob(rel)) {
         return fail(ErrorCode::invalid_input,
-                    "{}: '{}': glob patterns are not supported; list the files", where, written);
+                    "{}: '{}': promptfoo's prompt globs are not supported; list the files", where,
+                    written);
     }
     if (is_script(rel)) {
         return fail(ErrorCode::invalid_input,
-                    "{}: '{}': prompt functions (Python, JavaScript) are not supported", where,
-                    written);
+                    "{}: '{}': promptfoo's prompt functions (Python, JavaScript) are not "
+                    "supported; write the prompt in a file",
+                    where, written);
     }
     const std::string ext = lower_extension(rel);
     if (ext == ".jinja" || ext == ".jinja2") {
@@ -109,7 +112,9 @@ Expected<PromptEntry> prompt_file(const std::string& written, std::string_view w
                     where, written);
     }
     if (ext == ".jsonl" || ext == ".csv" || ext == ".prompty" || ext == ".xlsx") {
-        return fail(ErrorCode::invalid_input, "{}: '{}': '{}' prompt files are not supported",
+        return fail(ErrorCode::invalid_input,
+                    "{}: '{}': promptfoo's '{}' prompt files are not supported; use .txt, .md, "
+                    ".json or .yaml",
                     where, written, ext);
     }
     const fs::path path = (base_dir / rel).lexically_normal();
@@ -228,20 +233,22 @@ Expected<std::vector<PromptEntry>> parse_prompts(const json& prompts, std::strin
             }
         }
     } else if (prompts.is_array()) {
+        Problems problems; // each entry on its own: every problem is reported
         for (size_t i = 0; i < prompts.size(); ++i) {
             const std::string entry_where = fmt::format("{}[{}]", where, i);
             const json& entry = prompts[i];
-            auto entries = LLMOPS_TRY(
+            auto entries =
                 entry.is_string()
                     ? prompt_from_string(entry.get<std::string>(), entry_where, base_dir, "")
                 : entry.is_object() ? prompt_from_map(entry, entry_where, base_dir)
                                     : fail(ErrorCode::invalid_input,
                                            "{}: a prompt must be a string or a map, not {}",
-                                           entry_where, type_name(entry)));
-            for (auto& e : entries) {
-                out.push_back(std::move(e));
+                                           entry_where, type_name(entry));
+            if (problems.ok(entries)) {
+                std::move(entries->begin(), entries->end(), std::back_inserter(out));
             }
         }
+        LLMOPS_TRY(problems.result());
     } else {
         return fail(ErrorCode::invalid_input, "{}: 'prompts' must be a list or a string, not {}",
                     display, type_name(prompts));
@@ -266,15 +273,18 @@ parse_providers(const json& providers, std::string_view key, std::string_view di
         return fail(ErrorCode::invalid_input, "{}: '{}' is empty", display, key);
     }
     std::vector<provider::ProviderConfig> out;
+    Problems problems; // each entry on its own: every problem is reported
     for (size_t i = 0; i < list.size(); ++i) {
         const std::string where =
             single ? child(display, key) : child(display, fmt::format("{}[{}]", key, i));
         json entry = list[i];
         if (entry.is_string() && entry.get<std::string>().starts_with("file://")) {
-            return fail(ErrorCode::invalid_input,
-                        "{}: '{}': providers loaded from files are not supported (use exec: or "
-                        "http)",
-                        where, entry.get<std::string>());
+            problems.add(
+                fail(ErrorCode::invalid_input,
+                     "{}: '{}': promptfoo's providers loaded from files are not supported (use "
+                     "exec: or http)",
+                     where, entry.get<std::string>()));
+            continue;
         }
         // promptfoo also writes an entry as {<id>: {config...}}.
         if (entry.is_object() && entry.size() == 1 && !entry.contains("id") &&
@@ -284,11 +294,68 @@ parse_providers(const json& providers, std::string_view key, std::string_view di
             reshaped["id"] = entry.begin().key();
             entry = std::move(reshaped);
         }
-        auto config = LLMOPS_TRY(provider::parse_provider_config(entry, where, base_dir));
-        warnings.insert(warnings.end(), config.warnings.begin(), config.warnings.end());
-        out.push_back(std::move(config));
+        auto config = provider::parse_provider_config(entry, where, base_dir);
+        if (problems.ok(config)) {
+            warnings.insert(warnings.end(), config->warnings.begin(), config->warnings.end());
+            out.push_back(std::move(*config));
+        }
     }
+    LLMOPS_TRY(problems.result());
     return out;
 }
 
 } // namespace llmops::eval::detail
+
+// ---- --filter-prompts, --filter-providers -----------------------------------------------------
+
+namespace llmops::eval {
+
+namespace {
+
+// Keeps the items of `items` for which one of `names(item)` matches `pattern`.
+template <typename T, typename Names>
+Expected<void> keep_matching(std::vector<T>& items, const std::optional<std::string>& pattern,
+                             std::string_view option, std::string_view noun, Names names) {
+    if (!pattern) {
+        return {};
+    }
+    auto regex = detail::Regex::compile(*pattern);
+    if (!regex) {
+        return fail(ErrorCode::invalid_input, "{} '{}': {}", option, *pattern,
+                    regex.error().message());
+    }
+    std::vector<T> kept;
+    std::vector<std::string> all;
+    for (auto& item : items) {
+        const std::vector<std::string> item_names = names(item);
+        all.push_back(item_names.front());
+        if (std::any_of(item_names.begin(), item_names.end(),
+                        [&](const std::string& n) { return !n.empty() && regex->search(n); })) {
+            kept.push_back(std::move(item));
+        }
+    }
+    if (kept.empty()) {
+        return fail(ErrorCode::invalid_input, "{} '{}' matches no {} (the suite's: {})", option,
+                    *pattern, noun, util::join(all, ", "));
+    }
+    items = std::move(kept);
+    return {};
+}
+
+} // namespace
+
+Expected<void> filter_suite(Suite& suite, const std::optional<std::string>& prompts,
+                            const std::optional<std::string>& providers) {
+    LLMOPS_TRY(keep_matching(
+        suite.prompts, prompts, "--filter-prompts", "prompt", [](const PromptEntry& p) {
+            return std::vector<std::string>{p.label.empty() ? p.value : p.label, p.value};
+        }));
+    LLMOPS_TRY(keep_matching(
+        suite.providers, providers, "--filter-providers", "provider",
+        [](const provider::ProviderConfig& p) {
+            return std::vector<std::string>{p.label.empty() ? p.spec.id : p.label, p.spec.id};
+        }));
+    return {};
+}
+
+} // namespace llmops::eval

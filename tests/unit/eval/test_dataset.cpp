@@ -176,7 +176,7 @@ TEST_SUITE("eval") {
         CHECK(error_of(dir, "cases.csv", "q,_expected\n1,2\n") ==
               "cases.csv:1: unknown column '_expected' (did you mean '__expected'?)");
         CHECK(error_of(dir, "cases.csv", "q,__prefix\n1,2\n") ==
-              "cases.csv:1: column '__prefix' is a promptfoo column llmops does not support");
+              "cases.csv:1: promptfoo's column '__prefix' is not supported by llmops; remove it");
         CHECK(error_of(dir, "cases.csv", "q,__metadata\n1,2\n") ==
               "cases.csv:1: column '__metadata' needs a key, as in '__metadata:category'");
         CHECK(
@@ -286,9 +286,9 @@ TEST_SUITE("eval") {
                   "cases.yaml:2:503: nesting deeper than 498 levels");
         }
         SUBCASE("a variable file nested too deeply") {
-            dir.write("deep.json", deep);
-            CHECK(error_of(dir, "cases.jsonl", R"({"vars": {"x": "file://deep.json"}})") ==
-                  "cases.jsonl:1: vars.x: deep.json:1:513: nesting deeper than 512 levels");
+            dir.write("deep.yaml", "x: " + deep + "\n");
+            CHECK(error_of(dir, "cases.jsonl", R"({"vars": {"x": "file://deep.yaml"}})") ==
+                  "cases.jsonl:1: vars.x: deep.yaml:1:501: nesting deeper than 498 levels");
         }
         SUBCASE("a case nested as deeply as allowed loads") {
             // The case's map and 'vars' are two levels: 510 more reach the limit.
@@ -317,12 +317,16 @@ TEST_SUITE("eval") {
     TEST_CASE("eval::load_dataset variables from files") {
         test::TempDir dir;
         dir.write("docs/policy.txt", "Refunds within 30 days.\n");
-        dir.write("docs/user.json", R"({"name": "Ada"})");
-        SUBCASE("file:// values load the file, relative to the base folder") {
+        dir.write("docs/user.json", "{\"name\": \"Ada\"}\n\n");
+        dir.write("docs/user.yaml", "name: Ada\nage: 36\n");
+        SUBCASE("file:// values load the file, relative to the base folder, as promptfoo does") {
+            // Text (JSON included) trimmed; YAML as the compact JSON of its value.
             auto c = cases(dir, "cases.csv",
-                           "policy,user\nfile://docs/policy.txt,file://docs/user.json\n");
-            CHECK(c[0].vars["policy"] == "Refunds within 30 days.\n");
-            CHECK(c[0].vars["user"] == json{{"name", "Ada"}});
+                           "policy,user,profile\nfile://docs/policy.txt,file://docs/user.json,"
+                           "file://docs/user.yaml\n");
+            CHECK(c[0].vars["policy"] == "Refunds within 30 days.");
+            CHECK(c[0].vars["user"] == "{\"name\": \"Ada\"}");
+            CHECK(c[0].vars["profile"] == "{\"age\":36,\"name\":\"Ada\"}");
         }
         SUBCASE("a missing file, a glob or a script is an error naming the variable") {
             auto missing = load(dir, "cases.csv", "policy\nfile://docs/gone.txt\n");
@@ -331,11 +335,11 @@ TEST_SUITE("eval") {
             CHECK(error_of(dir, "cases.csv", "policy\nfile://docs/gone.txt\n") ==
                   "cases.csv:2: vars.policy: 'file://docs/gone.txt' does not exist");
             CHECK(error_of(dir, "cases.csv", "policy\nfile://docs/*.txt\n") ==
-                  "cases.csv:2: vars.policy: 'file://docs/*.txt': glob patterns are not supported; "
-                  "name one file");
+                  "cases.csv:2: vars.policy: 'file://docs/*.txt': promptfoo's variable globs are "
+                  "not supported; name one file");
             CHECK(error_of(dir, "cases.jsonl", R"({"vars": {"p": "file://gen.py"}})") ==
-                  "cases.jsonl:1: vars.p: 'file://gen.py': variables computed by scripts are not "
-                  "supported");
+                  "cases.jsonl:1: vars.p: 'file://gen.py': promptfoo's variables computed by "
+                  "scripts are not supported; write the value to a file");
         }
     }
 

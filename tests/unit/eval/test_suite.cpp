@@ -1,6 +1,7 @@
 // Suites (SPEC §7): promptfoo's config shape loads unchanged; everything llmops does not support
 // is an error naming the key; malformed suites name the file and the place.
 
+#include <algorithm>
 #include <functional>
 
 #include <doctest/doctest.h>
@@ -229,18 +230,18 @@ TEST_SUITE("eval") {
             CHECK(error_of(dir, "prompts: [missing.md]\nproviders: echo\n") ==
                   "qa.yaml: prompts[0]: 'missing.md' does not exist");
             CHECK(error_of(dir, "prompts: ['file://prompts/*.txt']\nproviders: echo\n") ==
-                  "qa.yaml: prompts[0]: 'file://prompts/*.txt': glob patterns are not supported; "
-                  "list the files");
+                  "qa.yaml: prompts[0]: 'file://prompts/*.txt': promptfoo's prompt globs are not "
+                  "supported; list the files");
             CHECK(error_of(dir, "prompts: ['file://make.py:prompt']\nproviders: echo\n") ==
-                  "qa.yaml: prompts[0]: 'file://make.py:prompt': prompt functions (Python, "
-                  "JavaScript) are not supported");
+                  "qa.yaml: prompts[0]: 'file://make.py:prompt': promptfoo's prompt functions "
+                  "(Python, JavaScript) are not supported; write the prompt in a file");
             CHECK(error_of(dir, "prompts: ['file://p.jinja']\nproviders: echo\n") ==
                   "qa.yaml: prompts[0]: 'file://p.jinja': Jinja templates are not supported "
                   "(name Nunjucks files .njk or .j2)");
             CHECK(error_of(dir,
                            "prompts: [{raw: hi, config: {temperature: 0}}]\nproviders: echo\n") ==
-                  "qa.yaml: prompts[0]: 'config' is a promptfoo key llmops does not support (put "
-                  "parameters in the prompt file's config or the provider's)");
+                  "qa.yaml: prompts[0]: promptfoo's 'config' is not supported (put parameters in "
+                  "the prompt file's config or the provider's)");
             CHECK(error_of(dir, "prompts: [{lable: x, raw: hi}]\nproviders: echo\n") ==
                   "qa.yaml: prompts[0]: unknown key 'lable' (did you mean 'label'?)");
             CHECK(error_of(dir, "prompts: ['  ']\nproviders: echo\n") ==
@@ -303,10 +304,9 @@ TEST_SUITE("eval") {
             CHECK(error_of(dir, "prompts: hi\nproviders:\n  - echo\n"
                                 "  - {id: openai:gpt-4o, config: {temprature: 1}}\n") ==
                   "qa.yaml: providers[1]: unknown key 'temprature' (did you mean 'temperature'?)");
-            CHECK(
-                error_of(dir, "prompts: hi\nproviders: ['file://provider.js']\n") ==
-                "qa.yaml: providers[0]: 'file://provider.js': providers loaded from files are not "
-                "supported (use exec: or http)");
+            CHECK(error_of(dir, "prompts: hi\nproviders: ['file://provider.js']\n") ==
+                  "qa.yaml: providers[0]: 'file://provider.js': promptfoo's providers loaded from "
+                  "files are not supported (use exec: or http)");
             CHECK(error_of(dir, "prompts: hi\nproviders: [echo]\ntargets: [echo]\n") ==
                   "qa.yaml: 'providers' and 'targets' are both set; keep one");
             CHECK(error_of(dir, "prompts: hi\nproviders: {id: echo}\n") ==
@@ -330,17 +330,14 @@ TEST_SUITE("eval") {
         }
         SUBCASE("unknown and unsupported keys are errors naming the key") {
             CHECK(error_of(dir, "promts: [hi]\nproviders: [echo]\n") ==
-                  "qa.yaml: unknown key 'promts' (did you mean 'prompts'?)");
+                  "qa.yaml: unknown key 'promts' (did you mean 'prompts'?)\n"
+                  "qa.yaml: a suite needs 'prompts'");
             CHECK(error_of(dir, with("sharing: true\n")) ==
-                  "qa.yaml: 'sharing' is a promptfoo key llmops does not support");
-            CHECK(error_of(dir, with("outputPath: out.html\n")) ==
-                  "qa.yaml: 'outputPath' is a promptfoo key llmops does not support (use -o FILE)");
+                  "qa.yaml: promptfoo's 'sharing' is not supported by llmops; remove it");
             CHECK(error_of(dir, with("scenarios: []\n")) ==
-                  "qa.yaml: 'scenarios' is a promptfoo key llmops does not support");
-            CHECK(
-                error_of(dir, with("evaluateOptions: {cache: false}\n")) ==
-                "qa.yaml: 'evaluateOptions.cache' is a promptfoo key llmops does not support (use "
-                "--no-cache)");
+                  "qa.yaml: promptfoo's 'scenarios' is not supported by llmops; remove it");
+            CHECK(error_of(dir, with("evaluateOptions: {cache: false}\n")) ==
+                  "qa.yaml: promptfoo's 'evaluateOptions.cache' is not supported (use --no-cache)");
             CHECK(error_of(dir, with("evaluateOptions: {maxConcurency: 2}\n")) ==
                   "qa.yaml: unknown key 'evaluateOptions.maxConcurency' (did you mean "
                   "'evaluateOptions.maxConcurrency'?)");
@@ -400,18 +397,17 @@ TEST_SUITE("eval") {
                   "qa.yaml: tests: 'file://missing.csv' does not exist");
             CHECK(error_of(dir, with("tests: [{vars: {x: 1}}, 'file://missing.csv']\n")) ==
                   "qa.yaml: tests[1]: 'file://missing.csv' does not exist");
-            CHECK(
-                error_of(dir, with("tests: 'file://cases/*.yaml'\n")) ==
-                "qa.yaml: tests: 'file://cases/*.yaml': glob patterns are not supported; list the "
-                "files");
+            CHECK(error_of(dir, with("tests: 'file://cases/*.yaml'\n")) ==
+                  "qa.yaml: tests: 'file://cases/*.yaml' matches no file");
             CHECK(
                 error_of(dir, with("tests: 'file://gen.py:make_tests'\n")) ==
-                "qa.yaml: tests: 'file://gen.py:make_tests': test generators (Python, JavaScript) "
-                "are not supported");
+                "qa.yaml: tests: 'file://gen.py:make_tests': promptfoo's test generators (Python, "
+                "JavaScript) are not supported; write the cases to a file (CSV, JSONL, JSON or "
+                "YAML)");
             CHECK(
                 error_of(dir, with("tests: 'huggingface://datasets/x/y'\n")) ==
-                "qa.yaml: tests: 'huggingface://datasets/x/y': remote datasets are not supported; "
-                "download the file");
+                "qa.yaml: tests: 'huggingface://datasets/x/y': promptfoo's remote datasets are not "
+                "supported; download the file");
             CHECK(error_of(dir, with("tests: []\n")) == "qa.yaml: tests: the list is empty");
             CHECK(error_of(dir, with("tests: {vars: {}}\n")) ==
                   "qa.yaml: 'tests' must be a list or a file:// path, not a map");
@@ -448,10 +444,10 @@ TEST_SUITE("eval") {
             CHECK(error_of(dir, with("tests:\n  - vars: {x: " + deep + "}\n")) ==
                   "qa.yaml:4:509: nesting deeper than 498 levels");
         }
-        SUBCASE("a JSON variable file") {
-            dir.write("deep.json", deep);
-            CHECK(error_of(dir, with("tests:\n  - vars: {x: file://deep.json}\n")) ==
-                  "qa.yaml: tests[0].vars.x: deep.json:1:513: nesting deeper than 512 levels");
+        SUBCASE("a YAML variable file") {
+            dir.write("deep.yaml", "x: " + deep + "\n");
+            CHECK(error_of(dir, with("tests:\n  - vars: {x: file://deep.yaml}\n")) ==
+                  "qa.yaml: tests[0].vars.x: deep.yaml:1:501: nesting deeper than 498 levels");
         }
     }
 
@@ -484,12 +480,14 @@ TEST_SUITE("eval") {
             CHECK(error_of(dir, with("tests: [{question: hi}]\n")) ==
                   "qa.yaml: tests[0]: unknown key 'question' (variables go under 'vars')");
             CHECK(error_of(dir, with("tests: [{providerOutput: hi}]\n")) ==
-                  "qa.yaml: tests[0]: 'providerOutput' is a promptfoo key llmops does not support");
+                  "qa.yaml: tests[0]: promptfoo's 'providerOutput' is not supported by llmops; "
+                  "remove it");
             CHECK(error_of(dir, with("tests: [{transform: 'output.trim()'}]\n")) ==
-                  "qa.yaml: tests[0]: 'transform' is a promptfoo key llmops does not support");
+                  "qa.yaml: tests[0]: promptfoo's 'transform' is not supported by llmops; remove "
+                  "it");
             CHECK(error_of(dir, with("tests: [{options: {transform: 'output.trim()'}}]\n")) ==
-                  "qa.yaml: tests[0]: 'options.transform' is a promptfoo key llmops does not "
-                  "support");
+                  "qa.yaml: tests[0]: promptfoo's 'options.transform' is not supported by llmops; "
+                  "remove it");
             CHECK(
                 error_of(dir, with("tests: [{options: {provider: echo}}]\n")) ==
                 "qa.yaml: tests[0]: 'options.provider' is only supported in defaultTest (one judge "
@@ -567,10 +565,83 @@ TEST_SUITE("eval") {
                   "'equals'?)");
             CHECK(error_of(dir, with("vars: [x]\n")) ==
                   "qa.yaml: 'vars' must be a map, not a list");
-            CHECK(
-                error_of(dir, with("options: {rubricPrompt: x}\n")) ==
-                "qa.yaml: 'options.rubricPrompt' is a promptfoo key llmops does not support (judge "
-                "prompts live in prompts/judge/)");
+            CHECK(error_of(dir, with("options: {rubricPrompt: ''}\n")) ==
+                  "qa.yaml: options.rubricPrompt: must be the judge prompt's text, a file:// path "
+                  "or a list of messages");
+        }
+    }
+
+    TEST_CASE("eval::load_suite promptfoo parity") {
+        test::TempDir dir;
+        SUBCASE("every problem is reported, up to 20, then counted") {
+            CHECK(error_of(dir, "prompts: [hi there]\nproviders: [echo, 'bogus:x']\nsharing: "
+                                "true\ntests:\n  - {vars: {x: 1}, threshold: 2}\n") ==
+                  "qa.yaml: promptfoo's 'sharing' is not supported by llmops; remove it\n"
+                  "qa.yaml: providers[1]: unknown provider 'bogus:x'\n"
+                  "qa.yaml: tests[0]: 'threshold' must be a number from 0 to 1");
+            std::string many = with("tests:\n");
+            for (int i = 0; i < 23; ++i) {
+                many += "  - {threshold: 2}\n";
+            }
+            const std::string message = error_of(dir, many);
+            CHECK(std::count(message.begin(), message.end(), '\n') == 20);
+            CHECK(message.ends_with("\nand 3 more problem(s)"));
+        }
+        SUBCASE("assertionTemplates through $ref, keys beside it kept") {
+            auto s = suite_of(dir, with("assertionTemplates:\n  short: {type: contains, value: a}\n"
+                                        "tests:\n  - assert:\n      - $ref: "
+                                        "'#/assertionTemplates/short'\n        value: b\n"));
+            const auto c = cases_of(s);
+            REQUIRE(c[0].asserts.size() == 1);
+            CHECK(c[0].asserts[0].type == "contains");
+            CHECK(c[0].asserts[0].value == "b");
+            CHECK(error_of(dir, with("tests: [{assert: [{$ref: '#/assertionTemplates/no'}]}]\n")) ==
+                  "qa.yaml: tests[0].assert[0]: '$ref' '#/assertionTemplates/no' points at "
+                  "nothing");
+            CHECK(error_of(dir, with("tests: [{assert: [{$ref: 'other.yaml#/x'}]}]\n")) ==
+                  "qa.yaml: tests[0].assert[0]: '$ref' must point into the suite "
+                  "(\"#/assertionTemplates/name\"); references to other files are not supported");
+        }
+        SUBCASE("tests: a glob of files, read in sorted order") {
+            dir.write("cases/b.yaml", "- vars: {x: b}\n");
+            dir.write("cases/a.jsonl", "{\"vars\": {\"x\": \"a\"}}\n");
+            dir.write("cases/c.yaml", "- vars: {x: c}\n");
+            const auto c = cases_of(suite_of(dir, with("tests: ['file://cases/[ab]*', "
+                                                       "'file://cases/c.*']\n")));
+            REQUIRE(c.size() == 3);
+            CHECK(c[0].vars["x"] == "a");
+            CHECK(c[1].vars["x"] == "b");
+            CHECK(c[2].vars["x"] == "c");
+        }
+        SUBCASE("outputPath, a path or a list") {
+            CHECK(suite_of(dir, with("outputPath: out.json\n")).output_paths ==
+                  std::vector<std::string>{"out.json"});
+            CHECK(suite_of(dir, with("outputPath: [a.csv, b.html]\n")).output_paths ==
+                  std::vector<std::string>{"a.csv", "b.html"});
+        }
+        SUBCASE("--var is over defaultTest.vars, under a case's own") {
+            eval::LoadOptions options;
+            options.vars["x"] = "cli";
+            auto s = eval::load_suite(dir.write("qa.yaml", with("defaultTest: {vars: {x: d}}\n"
+                                                                "tests: [{}, {vars: {x: own}}]\n")),
+                                      options);
+            REQUIRE(s.has_value());
+            const auto c = cases_of(*s);
+            CHECK(c[0].vars["x"] == "cli");
+            CHECK(c[1].vars["x"] == "own");
+        }
+        SUBCASE("rubricPrompt: the judge prompt of the model-graded assertions that name none") {
+            dir.write("rubric.txt", "Grade {{output}} by {{rubric}}\n");
+            auto s = suite_of(
+                dir, with("defaultTest:\n  options: {rubricPrompt: file://rubric.txt}\n"
+                          "tests:\n  - assert:\n      - {type: llm-rubric, value: ok}\n"
+                          "      - {type: llm-rubric, value: ok, config: {prompt: judge/mine}}\n"
+                          "      - {type: contains, value: ok}\n"));
+            const auto c = cases_of(s);
+            CHECK(c[0].asserts[0].config["prompt"] ==
+                  "rubricPrompt:Grade {{output}} by {{rubric}}");
+            CHECK(c[0].asserts[1].config["prompt"] == "judge/mine");
+            CHECK_FALSE(c[0].asserts[2].config.contains("prompt"));
         }
     }
 

@@ -245,6 +245,14 @@ void plan_specs(const std::vector<AssertionSpec>& specs, const AssertionContext&
             exchange.planned.emplace(&spec, std::move(planned));
             continue;
         }
+        if (prompt_ref_of(spec).starts_with(k_written_prompt_prefix) && context.vars != nullptr) {
+            // A rubricPrompt also sees the case's variables, as promptfoo renders it.
+            for (const auto& [name, value] : context.vars->items()) {
+                if (!vars->contains(name)) {
+                    (*vars)[name] = value;
+                }
+            }
+        }
         const int samples = samples_of(spec, setup);
         std::vector<std::vector<int>> orders;
         if (peers != nullptr) {
@@ -335,12 +343,59 @@ std::string prompt_key(std::string_view type, std::string_view ref) {
     return ref.empty() ? canonical_type(type) : fmt::format("{}|{}", canonical_type(type), ref);
 }
 
+void apply_rubric_prompt(std::vector<AssertionSpec>& specs, const std::string& text) {
+    for (auto& spec : specs) {
+        if (uses_judge_prompt(spec.type) && !spec.config.contains("prompt")) {
+            spec.config["prompt"] = std::string(k_written_prompt_prefix) + text;
+        }
+        apply_rubric_prompt(spec.children, text);
+    }
+}
+
+namespace {
+
+// Commits the judge prompt `text` written in a suite (promptfoo's rubricPrompt) for `type`:
+// a JSON list of {role, content} messages, or one user message. Returns its ref.
+Expected<std::string> commit_written_prompt(store::PromptStore& prompts, const std::string& type,
+                                            std::string_view text) {
+    prompt::PromptDefinition def;
+    const json chat = text.starts_with('[') ? json::parse(text, nullptr, false) : json();
+    if (chat.is_array() && !chat.empty()) {
+        for (const auto& m : chat) {
+            if (!m.is_object() || !m.value("role", json()).is_string() ||
+                !m.value("content", json()).is_string()) {
+                return fail(ErrorCode::invalid_input,
+                            "rubricPrompt: every message needs string 'role' and 'content'");
+            }
+            def.messages.push_back({m["role"].get<std::string>(), m["content"].get<std::string>()});
+        }
+    } else {
+        def.template_text = std::string(text);
+    }
+    def.name = "judge/" + type + "/rubric";
+    const std::string id = prompt::version_id(def);
+    def.name += "-" + id.substr(0, 12); // one name per text: each is committed once
+    store::CommitRequest request;
+    request.name = def.name;
+    request.content = prompt::canonical_content(def);
+    request.id = prompt::version_id(def);
+    request.message = "rubricPrompt written in a suite";
+    request.author = "llmops";
+    LLMOPS_TRY(prompts.commit({request}));
+    return def.name;
+}
+
+} // namespace
+
 Expected<JudgePrompt> load_judge_prompt(store::Database& db, std::string_view type_written,
                                         std::string_view ref) {
     const std::string type = canonical_type(type_written);
     store::PromptStore prompts(db);
     std::string resolved_ref(ref);
-    if (resolved_ref.empty()) {
+    if (resolved_ref.starts_with(k_written_prompt_prefix)) {
+        resolved_ref = LLMOPS_TRY(commit_written_prompt(
+            prompts, type, std::string_view(ref).substr(k_written_prompt_prefix.size())));
+    } else if (resolved_ref.empty()) {
         const std::string name = "judge/" + type;
         auto latest = LLMOPS_TRY(prompts.latest(name));
         if (!latest) {

@@ -57,9 +57,20 @@ struct JudgePrompt {
     provider::Params params; // from the prompt's config (temperature 0, JSON mode)
 };
 
+// The start of the `config.prompt` of an assertion whose judge prompt is written in the suite
+// (promptfoo's `rubricPrompt`): the text follows, a template or a JSON list of {role, content}
+// messages.
+inline constexpr std::string_view k_written_prompt_prefix = "rubricPrompt:";
+
+// Sets the `config.prompt` of every assertion of `specs` (and their children) that asks a judge
+// through a prompt and names none to the judge prompt `text` (promptfoo's `rubricPrompt`).
+void apply_rubric_prompt(std::vector<AssertionSpec>& specs, const std::string& text);
+
 // Loads the judge prompt an assertion of `type` uses: `ref` when set (its `config.prompt`),
 // else `judge/<type>` at its `production` label when it has one, else its latest version. A
 // store without `judge/<type>` gets the shipped prompt committed first (author "llmops").
+// A `ref` starting with k_written_prompt_prefix is the prompt's text: it is committed to the
+// store once, as `judge/<type>/rubric-<id>`, and loaded from there.
 // Fails with `not_found` for an unknown ref, `invalid_input` for a type with no shipped prompt.
 Expected<JudgePrompt> load_judge_prompt(store::Database& db, std::string_view type,
                                         std::string_view ref);
