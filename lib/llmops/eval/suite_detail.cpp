@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include <llmops/eval/node_worker.hpp>
 #include <llmops/util/strings.hpp>
 
 namespace llmops::eval::detail {
@@ -38,6 +39,16 @@ std::string child(std::string_view where, std::string_view key) {
     return fmt::format("{}: {}", where, key);
 }
 
+// A problem of the machine rather than of one place in the suite (node missing) is said once,
+// at its first place, not at every assertion that needs it.
+bool Problems::said_already(std::string_view line) const {
+    if (!line.ends_with(k_node_missing)) {
+        return false;
+    }
+    return std::any_of(m_lines.begin(), m_lines.end(),
+                       [](const std::string& l) { return l.ends_with(k_node_missing); });
+}
+
 void Problems::add(const Error& error) {
     if (m_lines.empty() && m_more == 0) {
         m_code = error.code();
@@ -48,7 +59,7 @@ void Problems::add(const Error& error) {
         if (std::sscanf(line.c_str(), "and %" SCNd64 " more problem(s)", &more) == 1 &&
             line == fmt::format("and {} more problem(s)", more)) {
             m_more += more;
-        } else if (!line.empty()) {
+        } else if (!line.empty() && !said_already(line)) {
             m_lines.push_back(std::move(line));
         }
     }

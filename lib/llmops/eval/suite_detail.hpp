@@ -74,6 +74,8 @@ public:
     Expected<void> result() const;
 
 private:
+    bool said_already(std::string_view line) const;
+
     ErrorCode m_code = ErrorCode::invalid_input;
     std::vector<std::string> m_lines;
     int64_t m_more = 0; // problems a nested reader counted but did not show
