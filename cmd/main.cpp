@@ -1,6 +1,7 @@
 // The llmops binary: one table of command groups, and the one place that prints errors and
 // picks exit codes.
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <csignal>
@@ -128,6 +129,17 @@ std::string parse_error_message(const CLI::App& app, const CLI::ParseError& e) {
     if (message.empty()) {
         message = "invalid command line";
     }
+    if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr && names.empty()) {
+        // A command missing its arguments: its usage line says what it takes.
+        const std::string text = command.help();
+        const size_t at = text.find("Usage: ");
+        if (at != std::string::npos) {
+            // "diff [OPTIONS] A [B]": the command's own name first, the path above it added.
+            const std::string usage = text.substr(at + 7, text.find('\n', at) - at - 7);
+            message += "; usage: " + path +
+                       usage.substr(std::min(usage.size(), command.get_name().size()));
+        }
+    }
     // CLI11 capitalises some messages; ours are lowercase.
     if (message.size() > 1 && std::isupper(static_cast<unsigned char>(message[0])) &&
         std::islower(static_cast<unsigned char>(message[1]))) {
@@ -181,8 +193,26 @@ int run(int argc, char** argv) {
     for (const auto& group : k_commands) {
         group.add(app, ctx);
     }
+    // `llmops help [COMMAND...]` is `llmops [COMMAND...] --help`, as in git.
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (!args.empty() && args.front() == "help") {
+        args.erase(args.begin());
+        const CLI::App* at = &app;
+        for (const auto& word : args) {
+            const auto names = subcommand_names(*at);
+            if (std::find(names.begin(), names.end(), word) == names.end()) {
+                print_error(fmt::format("unknown command '{}' for '{}'{} (see '{} --help')", word,
+                                        command_path(*at), util::did_you_mean(word, names),
+                                        command_path(*at)));
+                return cmd::k_exit_usage;
+            }
+            at = at->get_subcommand(word);
+        }
+        args.emplace_back("--help");
+    }
+    std::reverse(args.begin(), args.end()); // CLI11 takes them last first
     try {
-        app.parse(argc, argv);
+        app.parse(args);
     } catch (const CLI::CallForHelp& e) {
         return app.exit(e);
     } catch (const CLI::CallForAllHelp& e) {

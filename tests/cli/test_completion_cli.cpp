@@ -195,7 +195,8 @@ TEST_SUITE("cli") {
                           "mean 'zsh'?)\n");
         const auto missing = llmops(dir.path(), {"completion"});
         CHECK(missing.exit_code == 2);
-        CHECK(missing.err == "llmops: error: shell is required (see 'llmops completion --help')\n");
+        CHECK(missing.err == "llmops: error: shell is required; usage: llmops completion [OPTIONS] "
+                             "shell (see 'llmops completion --help')\n");
         SUBCASE("__complete is hidden from help and from the command list") {
             const auto help = llmops(dir.path(), {"--help"});
             CHECK(help.out.find("completion") != std::string::npos);

@@ -128,15 +128,29 @@ TEST_SUITE("cli") {
                                        "(see 'llmops prompt label --help')");
         }
         SUBCASE("a missing required option or argument") {
+            // With the command's usage line, so the reader sees what it takes.
             check({"prompt", "commit"},
-                  "--message is required (see 'llmops prompt commit --help')");
-            check({"prompt", "show"}, "ref is required (see 'llmops prompt show --help')");
+                  "--message is required; usage: llmops prompt commit [OPTIONS] [paths...] (see "
+                  "'llmops prompt commit --help')");
+            check({"prompt", "show"}, "ref is required; usage: llmops prompt show [OPTIONS] ref "
+                                      "(see 'llmops prompt show --help')");
         }
         SUBCASE("a missing required option is named") {
             check({"judge", "calibrate", "suite.yaml"},
-                  "--labels is required (see 'llmops judge calibrate --help')");
+                  "--labels is required; usage: llmops judge calibrate [OPTIONS] suite (see "
+                  "'llmops judge calibrate --help')");
             check({"--dir", ".", "prompt", "import"},
-                  "file is required (see 'llmops prompt import --help')");
+                  "file is required; usage: llmops prompt import [OPTIONS] file (see 'llmops "
+                  "prompt import --help')");
+        }
+        SUBCASE("llmops help COMMAND is COMMAND --help; an unknown one is named") {
+            const auto help = llmops(dir.path(), {"help", "runs", "show"});
+            CHECK(help.exit_code == 0);
+            CHECK(help.out == llmops(dir.path(), {"runs", "show", "--help"}).out);
+            CHECK(help.out.find("Usage: llmops runs show") != std::string::npos);
+            check({"help", "prompt", "lable"},
+                  "unknown command 'lable' for 'llmops prompt' (did you mean 'label'?) (see "
+                  "'llmops prompt --help')");
         }
         SUBCASE("a value outside the allowed set") {
             check({"prompt", "render", "x", "--format", "xml"},
