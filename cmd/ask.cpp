@@ -293,9 +293,6 @@ void register_ask(CLI::App& app, Context& ctx) {
     sub->add_flag("--cache", o->cache, "Answer from the project's response cache, and fill it");
     sub->add_option("--record", o->record, "Append the answer to a replay file (JSONL)");
     sub->add_flag("--json", o->json, "Print output, tokens, cost and latency as JSON");
-    sub->footer("Examples:\n  llmops ask openai:gpt-4o-mini \"What is 2+2?\"\n"
-                "  echo \"Summarize: ...\" | llmops ask -m claude-sonnet-4-5\n"
-                "  llmops ask gpt-4o-mini --prompt support/reply@production --var name=Ada");
     sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return ask(ctx, *o); }; });
 }
 

@@ -193,6 +193,7 @@ int run(int argc, char** argv) {
     for (const auto& group : k_commands) {
         group.add(app, ctx);
     }
+    cmd::add_help_examples(app);
     // `llmops help [COMMAND...]` is `llmops [COMMAND...] --help`, as in git.
     std::vector<std::string> args(argv + 1, argv + argc);
     if (!args.empty() && args.front() == "help") {

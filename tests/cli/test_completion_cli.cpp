@@ -418,6 +418,48 @@ TEST_SUITE("cli") {
         }
     }
 
+    TEST_CASE("cli::help every command's --help ends with two or three examples") {
+        TempDir dir;
+        // Every leaf command, found by walking the help of each command group.
+        std::vector<std::vector<std::string>> pending{{}};
+        int leaves = 0;
+        while (!pending.empty()) {
+            auto path = pending.back();
+            pending.pop_back();
+            auto args = path;
+            args.push_back("--help");
+            const std::string help = llmops(dir.path(), args).out;
+            const size_t subs = help.find("\nSubcommands:\n");
+            if (subs != std::string::npos) {
+                std::istringstream lines(help.substr(subs + 14));
+                for (std::string line; std::getline(lines, line) && line.starts_with("  ");) {
+                    auto next = path;
+                    next.push_back(line.substr(2, line.find(' ', 2) - 2));
+                    pending.push_back(next);
+                }
+                continue;
+            }
+            ++leaves;
+            std::string name;
+            for (const auto& word : path) {
+                name += (name.empty() ? "" : " ") + word;
+            }
+            CAPTURE(name);
+            const size_t at = help.rfind("\nExamples:\n");
+            REQUIRE(at != std::string::npos);
+            std::istringstream examples(help.substr(at + 11));
+            int count = 0;
+            for (std::string line; std::getline(examples, line);) {
+                CHECK((line.starts_with("  llmops ") || line.starts_with("  source <(llmops ") ||
+                       line.starts_with("  echo ")));
+                ++count;
+            }
+            CHECK(count >= 2);
+            CHECK(count <= 3);
+        }
+        CHECK(leaves >= 30);
+    }
+
 } // TEST_SUITE
 
 } // namespace llmops::test

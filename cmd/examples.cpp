@@ -1,0 +1,98 @@
+// Two or three examples at the end of every command's --help (`llmops help COMMAND`), kept in
+// one table so that a new command without examples fails cli::help's test.
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cli.hpp"
+
+namespace llmops::cmd {
+
+namespace {
+
+using Examples = std::vector<std::string_view>;
+
+// By command path without "llmops".
+const std::map<std::string, Examples, std::less<>>& examples() {
+    static const std::map<std::string, Examples, std::less<>> table{
+        {"init", {"llmops init", "llmops init ~/projects/support-bot"}},
+        {"prompt commit",
+         {"llmops prompt commit -m \"Shorter replies\"",
+          "llmops prompt commit prompts/support/reply.yaml -m \"Fix the greeting\""}},
+        {"prompt status", {"llmops prompt status", "llmops prompt status --json"}},
+        {"prompt log", {"llmops prompt log support/reply", "llmops prompt log -n 5 --json"}},
+        {"prompt show", {"llmops prompt show support/reply@production", "llmops prompt show summarize@3 --json"}},
+        {"prompt diff", {"llmops prompt diff support/reply@2 support/reply@3", "llmops prompt diff support/reply@production"}},
+        {"prompt label set",
+         {"llmops prompt label set support/reply@3 production -m \"Ship v3\"",
+          "llmops prompt label set support/reply@2 production -m \"Roll back\""}},
+        {"prompt label rm", {"llmops prompt label rm support/reply canary -m \"A/B test over\"", "llmops prompt label history support/reply   # the removal is kept"}},
+        {"prompt label history", {"llmops prompt label history support/reply", "llmops prompt label history --json"}},
+        {"prompt checkout", {"llmops prompt checkout support/reply@2", "llmops prompt checkout summarize@production -o -"}},
+        {"prompt render",
+         {"llmops prompt render support/reply@production --var name=Ada",
+          "llmops prompt render prompts/summarize.yaml --vars vars.yaml --format openai"}},
+        {"prompt list", {"llmops prompt list", "llmops prompt list --json"}},
+        {"prompt export", {"llmops prompt export --label production -o prompts.json", "llmops prompt export --label production | jq ."}},
+        {"prompt bundle", {"llmops prompt bundle -o prompts.bundle.json", "llmops prompt bundle support/reply -o reply.json"}},
+        {"prompt import", {"llmops prompt import prompts.bundle.json --dry-run", "llmops prompt import prompts.bundle.json"}},
+        {"fsck", {"llmops fsck", "llmops fsck --json"}},
+        {"prices list", {"llmops prices list", "llmops prices list gpt-4o --json"}},
+        {"ask",
+         {"llmops ask openai:gpt-4o-mini \"What is 2+2?\"",
+          "echo \"Summarize: ...\" | llmops ask -m claude-sonnet-4-5",
+          "llmops ask gpt-4o-mini --prompt support/reply@production --var name=Ada"}},
+        {"cache stats", {"llmops cache stats", "llmops cache stats --json"}},
+        {"cache clear", {"llmops cache clear", "llmops cache clear --json"}},
+        {"cache prune", {"llmops cache prune --older-than 30d", "llmops cache prune --older-than 1d12h --json"}},
+        {"eval",
+         {"llmops eval                                   # llmops.yaml or promptfooconfig.yaml",
+          "llmops eval evals/qa.yaml -j 16 -o results.json -o report.html",
+          "llmops eval --validate evals/qa.yaml          # everything but the calls"}},
+        {"runs list", {"llmops runs list -n 10", "llmops runs list --json"}},
+        {"runs show", {"llmops runs show latest --failures", "llmops runs show 12 --grid --format md"}},
+        {"runs tag", {"llmops runs tag latest baseline", "llmops diff baseline latest            # tags name runs anywhere"}},
+        {"runs rm", {"llmops runs rm 3", "llmops runs rm latest"}},
+        {"runs merge", {"llmops eval evals/qa.yaml --shard 1/2     # on two machines, then", "llmops runs merge 4 5                      # one run of both shards"}},
+        {"runs export", {"llmops runs export latest -o baseline.json", "llmops runs export 12 -o - --format csv"}},
+        {"diff",
+         {"llmops diff latest                    # each variant against the first",
+          "llmops diff baseline latest --fail-on-regression -o diff.md",
+          "llmops diff baseline.json latest --max-cost-increase 20"}},
+        {"stats power", {"llmops stats power --baseline 0.85 --delta 0.05", "llmops stats power --baseline 0.9 --delta 0.03 --repeats 3 --icc 0.4"}},
+        {"judge calibrate", {"llmops judge calibrate evals/judge.yaml --labels human.jsonl", "llmops judge calibrate evals/judge.yaml --labels human.jsonl --min-kappa 0.6"}},
+        {"completion", {"source <(llmops completion bash)", "llmops completion zsh > ~/.zfunc/_llmops"}},
+        {"man", {"llmops man | man -l -", "llmops man > /usr/local/share/man/man1/llmops.1"}},
+    };
+    return table;
+}
+
+void add_examples(CLI::App& command, const std::string& path) {
+    const auto subs = command.get_subcommands([](const CLI::App* a) { return !a->get_group().empty(); });
+    if (!subs.empty()) {
+        for (CLI::App* sub : subs) {
+            add_examples(*sub, path.empty() ? sub->get_name() : path + " " + sub->get_name());
+        }
+        return;
+    }
+    const auto found = examples().find(path);
+    if (found == examples().end()) {
+        return; // cli::help's test names the command
+    }
+    std::string footer = "Examples:";
+    for (const auto& e : found->second) {
+        footer += "\n  ";
+        footer += e;
+    }
+    command.footer(footer);
+}
+
+} // namespace
+
+void add_help_examples(CLI::App& app) {
+    add_examples(app, "");
+}
+
+} // namespace llmops::cmd
