@@ -178,6 +178,21 @@ Error spawn_error(const std::string& program, const ProcessOptions& options, int
                  fmt::format("exec: '{}': cannot start: {}", program, errno_text(err)));
 }
 
+// The file `program` names: itself when it holds a '/', else the first match on the child's
+// PATH. Fails as spawning would (spawn_error).
+Expected<std::string> program_path(const std::string& program, const std::vector<std::string>& env,
+                                   const ProcessOptions& options) {
+    if (program.find('/') != std::string::npos) {
+        return program;
+    }
+    const Lookup lookup =
+        find_in_path(program, env_value(env, "PATH").value_or("/usr/local/bin:/usr/bin:/bin"));
+    if (lookup.error != 0) {
+        return std::unexpected(spawn_error(program, options, lookup.error));
+    }
+    return lookup.path;
+}
+
 // posix_spawn's attributes and file actions, destroyed with the object.
 class SpawnSetup {
 public:
@@ -490,14 +505,7 @@ Expected<ProcessResult> run_process(const std::vector<std::string>& argv,
                         options.cwd->string());
     }
     const auto env = child_environment(options.extra_env);
-    std::string path = argv[0];
-    if (path.find('/') == std::string::npos) {
-        const Lookup lookup =
-            find_in_path(path, env_value(env, "PATH").value_or("/usr/local/bin:/usr/bin:/bin"));
-        if (lookup.error != 0)
-            return std::unexpected(spawn_error(argv[0], options, lookup.error));
-        path = lookup.path;
-    }
+    const std::string path = LLMOPS_TRY(program_path(argv[0], env, options));
 
     auto in = LLMOPS_TRY(make_pipe());
     auto out = LLMOPS_TRY(make_pipe());
@@ -654,14 +662,7 @@ Expected<std::unique_ptr<LineProcess>> LineProcess::start(const std::vector<std:
     if (argv.empty() || argv[0].empty())
         return fail(ErrorCode::invalid_input, "exec: empty command");
     const auto env = child_environment(options.extra_env);
-    std::string path = argv[0];
-    if (path.find('/') == std::string::npos) {
-        const Lookup lookup =
-            find_in_path(path, env_value(env, "PATH").value_or("/usr/local/bin:/usr/bin:/bin"));
-        if (lookup.error != 0)
-            return std::unexpected(spawn_error(argv[0], options, lookup.error));
-        path = lookup.path;
-    }
+    const std::string path = LLMOPS_TRY(program_path(argv[0], env, options));
     auto in = LLMOPS_TRY(make_pipe());
     auto out = LLMOPS_TRY(make_pipe());
     auto err = LLMOPS_TRY(make_pipe());
