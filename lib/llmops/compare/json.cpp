@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include <llmops/util/money.hpp>
+
 namespace llmops::compare {
 
 namespace {
@@ -26,7 +28,7 @@ json usage_json(const Usage& u) {
         {"input_tokens", u.input_tokens},
         {"output_tokens", u.output_tokens},
         // null when unknown (no answer had a price), as a run's summary has it
-        {"cost_usd", u.unpriced > 0 && u.cost_usd == 0 ? json(nullptr) : json(u.cost_usd)},
+        {"cost_usd", util::cost_known(u.cost_usd, u.unpriced) ? json(u.cost_usd) : json(nullptr)},
         {"unpriced", u.unpriced},
         {"cost_per_case_usd", optional_json(u.cost_per_case)},
         {"latency_p50_ms", optional_json(u.latency_p50)},
@@ -36,8 +38,8 @@ json usage_json(const Usage& u) {
          {{"calls", u.judge_calls},
           {"input_tokens", u.judge_input_tokens},
           {"output_tokens", u.judge_output_tokens},
-          {"cost_usd",
-           u.judge_unpriced > 0 && u.judge_cost_usd == 0 ? json(nullptr) : json(u.judge_cost_usd)},
+          {"cost_usd", util::cost_known(u.judge_cost_usd, u.judge_unpriced) ? json(u.judge_cost_usd)
+                                                                            : json(nullptr)},
           {"unpriced", u.judge_unpriced}}}};
 }
 

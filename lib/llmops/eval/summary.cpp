@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include <llmops/stats/stats.hpp>
+#include <llmops/util/money.hpp>
 
 namespace llmops::eval {
 
@@ -108,7 +109,7 @@ namespace {
 // A total cost in JSON: full precision; null when it is unknown (every call unpriced, as
 // util::format_cost writes "unknown"), `unpriced` beside it saying how many.
 json cost_json(double usd, int64_t unpriced) {
-    return unpriced > 0 && usd == 0 ? json(nullptr) : json(usd);
+    return util::cost_known(usd, unpriced) ? json(usd) : json(nullptr);
 }
 
 } // namespace

@@ -1080,7 +1080,7 @@ json list_entry_json(const store::RunRecord& run) {
         {"pass_rate", judged ? json(static_cast<double>(pass) / static_cast<double>(pass + failed))
                              : json(nullptr)},
         // null when unknown (every call unpriced), as the run's own summary has it
-        {"cost_usd", summarized && !(unpriced > 0 && cost == 0) ? json(cost) : json(nullptr)},
+        {"cost_usd", summarized && util::cost_known(cost, unpriced) ? json(cost) : json(nullptr)},
         {"unpriced", summarized ? json(unpriced) : json(nullptr)},
     };
 }

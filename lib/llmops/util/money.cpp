@@ -21,7 +21,7 @@ std::string format_usd(double usd, const UsdPrecision& precision) {
 }
 
 std::string format_cost(double usd, int64_t unpriced, const UsdPrecision& precision) {
-    if (unpriced > 0 && usd == 0) {
+    if (!cost_known(usd, unpriced)) {
         return "unknown";
     }
     return (unpriced > 0 ? "≥" : "") + format_usd(usd, precision);

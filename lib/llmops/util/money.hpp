@@ -25,6 +25,12 @@ struct UsdPrecision {
 // A non-zero amount never reads as zero. Never fails.
 std::string format_usd(double usd, const UsdPrecision& precision = {});
 
+// Whether a total cost is known: not when calls were unpriced and the priced ones cost nothing
+// (every call unpriced). Text then reads "unknown", JSON null (with "unpriced": N beside it).
+inline bool cost_known(double usd, int64_t unpriced) {
+    return unpriced == 0 || usd != 0;
+}
+
 // A total cost in text, `unpriced` of its calls having had no price (their cost is unknown, never
 // zero): "$0.0123"; "≥$0.0123" when some calls were unpriced; "unknown" when the priced calls
 // cost nothing (every call unpriced).
