@@ -149,17 +149,14 @@ private:
 // One line naming the judge when promptfoo's default grader was chosen from the API keys set,
 // as promptfoo picks it, so nobody is surprised by whose model grades.
 void note_default_judge(const eval::Suite& suite, const std::optional<std::string>& flag) {
-    const auto env = provider::process_env();
-    const auto llmops_judge = env("LLMOPS_JUDGE");
-    if (suite.judge_prompts.empty() || flag || suite.judge ||
-        (llmops_judge && !llmops_judge->empty())) {
+    if (suite.judge_prompts.empty()) {
         return;
     }
-    if (const auto chosen = eval::judge::default_judge(env); !chosen.id.empty()) {
+    if (const auto chosen = eval::judge::fallback_judge(suite, flag, provider::process_env())) {
         std::fprintf(stderr,
                      "llmops: judge: %s, promptfoo's default grader, as %s is set (--grader "
                      "PROVIDER picks another)\n",
-                     chosen.id.c_str(), chosen.because.c_str());
+                     chosen->id.c_str(), chosen->because.c_str());
     }
 }
 

@@ -461,6 +461,17 @@ DefaultJudge default_judge(const provider::EnvLookup& env) {
     return {};
 }
 
+std::optional<DefaultJudge> fallback_judge(const Suite& suite,
+                                           const std::optional<std::string>& flag,
+                                           const provider::EnvLookup& env) {
+    const auto named = env("LLMOPS_JUDGE");
+    if (flag || suite.judge || (named && !named->empty())) {
+        return std::nullopt;
+    }
+    auto chosen = default_judge(env);
+    return chosen.id.empty() ? std::nullopt : std::optional(std::move(chosen));
+}
+
 Expected<std::unique_ptr<provider::Provider>> make_judge(const Suite& suite,
                                                          const std::optional<std::string>& flag,
                                                          const provider::EnvLookup& env) {
@@ -476,8 +487,8 @@ Expected<std::unique_ptr<provider::Provider>> make_judge(const Suite& suite,
         config = *suite.judge;
     } else if (auto id = env("LLMOPS_JUDGE"); id && !id->empty()) {
         LLMOPS_TRY(from_id(*id, "LLMOPS_JUDGE"));
-    } else if (auto fallback = default_judge(env); !fallback.id.empty()) {
-        LLMOPS_TRY(from_id(fallback.id, fallback.because));
+    } else if (auto fallback = fallback_judge(suite, flag, env)) {
+        LLMOPS_TRY(from_id(fallback->id, fallback->because));
     }
     if (!config) {
         return std::unique_ptr<provider::Provider>();

@@ -147,6 +147,12 @@ struct DefaultJudge {
 };
 DefaultJudge default_judge(const provider::EnvLookup& env);
 
+// The default grader make_judge falls back to for `suite`: set only when neither `flag`, the
+// suite nor LLMOPS_JUDGE names a judge and default_judge finds a key.
+std::optional<DefaultJudge> fallback_judge(const Suite& suite,
+                                           const std::optional<std::string>& flag,
+                                           const provider::EnvLookup& env);
+
 // The judge model: `flag` (--judge, --grader), else the suite's judge.provider or
 // defaultTest.options.provider, else LLMOPS_JUDGE (read through `env`), else promptfoo's
 // default grader (default_judge); nullptr when none is set. Fails with `invalid_input` for a
