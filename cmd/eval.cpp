@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <thread>
 
@@ -423,7 +424,9 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& given) {
         LLMOPS_TRY(eval::check_configuration(scratch, suite, run, provider::process_env()));
     }
     auto open = LLMOPS_TRY(open_or_create_project(ctx));
-    if (o.failing) {
+    if (o.failing && std::filesystem::is_regular_file(*o.failing)) {
+        run.filter.failing_file = *o.failing; // a results file, as promptfoo's flag takes
+    } else if (o.failing) {
         run.filter.failing_run = LLMOPS_TRY(store::resolve_run(open.db, *o.failing));
     }
     if (o.resume) {
@@ -504,7 +507,8 @@ void add_selection_options(CLI::App& sub, EvalOptions& o) {
         ->check(CLI::PositiveNumber);
     sub.add_option("--seed", o.seed, "Seed of --sample (default 0)");
     sub.add_option("--failing,--filter-failing", o.failing,
-                   "Only cases that failed or errored in RUN")
+                   "Only cases that failed or errored in RUN (a stored run, or a results "
+                   "file: an exported run or promptfoo's -o results.json)")
         ->type_name(k_value_run);
     sub.add_option("--shard", o.shard, "I/N: this job's share of the cases (CI matrix)");
 }

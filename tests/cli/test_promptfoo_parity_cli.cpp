@@ -79,6 +79,12 @@ TEST_SUITE("cli") {
             CHECK(report["results"][0]["vars"]["word"] == "apple");
             CHECK(report["results"][3]["vars"]["word"] == "cherry");
         }
+        SUBCASE("`**` matches any number of folders") {
+            CHECK(counts(dir, {"parity-globstar.yaml"}) == Counts{{"say {{w}} | echo", {2, 2, 0}}});
+        }
+        SUBCASE("one trailing newline dropped from string variables; YAML var files in order") {
+            CHECK(counts(dir, {"parity-newlines.yaml"}) == Counts{{"[{{q}}] | echo", {4, 0, 0}}});
+        }
         SUBCASE("assertionTemplates through $ref") {
             CHECK(counts(dir, {"parity-templates.yaml"}) ==
                   Counts{{"Say {{word}} | echo", {2, 1, 0}}});
@@ -191,6 +197,43 @@ TEST_SUITE("cli") {
                            "--filter-prompts", "short", "--no-cache"})
                   .size() == 2);
         CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(200));
+    }
+
+    TEST_CASE("cli::promptfoo --filter-failing takes a results file, promptfoo's or llmops'") {
+        TempDir dir;
+        copy_corpus(dir);
+        // files/globstar-results.json is promptfoo 0.121.20's `-o` of parity-globstar.yaml
+        // (trimmed to the fields it reads): "two" and "three" failed there.
+        const Counts failing{{"say {{w}} | echo", {0, 2, 0}}};
+        CHECK(counts(dir, {"parity-globstar.yaml", "--filter-failing",
+                           "files/globstar-results.json"}) == failing);
+        CHECK(outputs(dir) == std::vector<std::string>{"say three", "say two"});
+        // An llmops export: by case id.
+        REQUIRE(llmops(dir.path(), {"runs", "export", "1", "-o", "first.json"}).exit_code == 0);
+        CHECK(counts(dir, {"parity-globstar.yaml", "--filter-failing", "first.json"}) == failing);
+        // A stored run, as before; a file that is not results says so.
+        CHECK(counts(dir, {"parity-globstar.yaml", "--filter-failing", "1"}) == failing);
+        const auto bad = llmops(
+            dir.path(), {"eval", "parity-globstar.yaml", "--filter-failing", "files/order.yaml"});
+        CHECK(bad.exit_code == 2);
+        CHECK(bad.err.find("files/order.yaml") != std::string::npos);
+    }
+
+    TEST_CASE("cli::promptfoo a dataset file's problems are reported together") {
+        TempDir dir;
+        dir.write("s.yaml", "prompts: ['say {{w}}']\nproviders: [echo]\nassertionTemplates:\n"
+                            "  one: {type: contains, value: one}\ntests: file://cases.yaml\n");
+        dir.write("cases.yaml", "- vars: {w: one}\n  assert: [{$ref: '#/assertionTemplates/one'}]\n"
+                                "- vars: {w: two}\n  assert: [{type: containz, value: x}]\n"
+                                "- vars: {w: three}\n  treshold: 1\n");
+        const auto r = llmops(dir.path(), {"eval", "s.yaml", "--validate"});
+        CHECK(r.exit_code == 2);
+        CAPTURE(r.err);
+        CHECK(r.err.find("cases.yaml: [0].assert[0]: '$ref' in a dataset file points into that "
+                         "file") != std::string::npos);
+        CHECK(r.err.find("cases.yaml: [1].assert[0]: unknown assertion type 'containz'") !=
+              std::string::npos);
+        CHECK(r.err.find("cases.yaml: [2]: unknown key 'treshold'") != std::string::npos);
     }
 
     TEST_CASE("cli::promptfoo a config's problems are reported together") {

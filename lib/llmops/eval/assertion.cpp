@@ -119,6 +119,12 @@ Expected<void> check_keys(const json& entry, std::string_view where) {
                         "{}: 'transform' is not supported; do the transformation in a "
                         "'javascript', 'python' or 'exec' assertion instead",
                         where);
+        if (key == "$ref") // the suite's own $refs are resolved before its assertions are read
+            return fail(ErrorCode::invalid_input,
+                        "{}: '$ref' in a dataset file points into that file, which holds no "
+                        "assertionTemplates (promptfoo fails on it too); write the assertion out "
+                        "or put it in the suite's defaultTest",
+                        where);
         return fail(ErrorCode::invalid_input, "{}: unknown key '{}' in an assertion{}", where, key,
                     util::did_you_mean(key, known));
     }

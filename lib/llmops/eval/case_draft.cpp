@@ -83,12 +83,10 @@ Expected<json> load_var_file(const std::string& spec, std::string_view where,
     }
     const std::string ext = lower_extension(path);
     if (ext == ".yaml" || ext == ".yml") {
-        auto value = util::parse_yaml(*text, rel);
+        auto value = util::parse_yaml_ordered(*text, rel); // keys in the file's order
         if (!value) {
             return fail(value.error(), "{}", where);
         }
-        // NEEDSWORK: keys come out sorted (util::parse_yaml's JSON sorts them); promptfoo's
-        // JSON.stringify keeps them in the file's order.
         return json(value->dump());
     }
     return json(std::string(util::trim(*text)));

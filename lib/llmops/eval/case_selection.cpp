@@ -10,8 +10,12 @@
 
 #include <llmops/eval/assertions/regex.hpp>
 #include <llmops/store/runs.hpp>
+#include <llmops/util/files.hpp>
+#include <llmops/util/json.hpp>
 
 namespace llmops::eval {
+
+using nlohmann::json;
 
 // Which cases run (SPEC §7 filters), decided one case at a time as the walk reaches them, in
 // the order filter_pattern, failing, sample, first_n, shard. How many will run is known before
@@ -35,6 +39,57 @@ std::vector<bool> sampled(int64_t matching, int64_t n, uint64_t seed) {
     return flags;
 }
 
+// The cases that did not pass in a results file (see CaseFilter::failing_file).
+struct FailingCases {
+    std::set<std::string> ids;  // from an llmops export
+    std::set<std::string> vars; // canonical JSON of the variables of each row that did not pass
+};
+
+// promptfoo's output: `results.results` (its format since version 2) or `results` (version 1),
+// rows with `success` and `vars` (or `testCase.vars`).
+Expected<FailingCases> promptfoo_failing(const json& doc, const std::string& name) {
+    const json* rows = nullptr;
+    if (const auto it = doc.find("results"); it != doc.end()) {
+        rows = it->is_object() && it->contains("results") ? &(*it)["results"] : &*it;
+    }
+    if (rows == nullptr || !rows->is_array()) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: not a results file (an llmops export from 'llmops runs export', or "
+                    "promptfoo's 'eval -o results.json')",
+                    name);
+    }
+    FailingCases out;
+    for (const auto& row : *rows) {
+        if (!row.is_object() || row.value("success", true)) {
+            continue;
+        }
+        const json* vars = row.contains("vars") ? &row["vars"] : nullptr;
+        if (vars == nullptr && row.contains("testCase") && row["testCase"].is_object()) {
+            vars = row["testCase"].contains("vars") ? &row["testCase"]["vars"] : nullptr;
+        }
+        out.vars.insert(util::canonical_json(vars ? *vars : json::object()));
+    }
+    return out;
+}
+
+Expected<FailingCases> read_failing_file(const std::string& path) {
+    const auto text = LLMOPS_TRY(util::read_file(path));
+    const auto doc = LLMOPS_TRY(util::parse_json(text, path));
+    if (!doc.is_object()) {
+        return fail(ErrorCode::invalid_input, "{}: not a results file", path);
+    }
+    if (!doc.contains("llmops_export")) {
+        return promptfoo_failing(doc, path);
+    }
+    FailingCases out;
+    for (const auto& row : doc.value("results", json::array())) {
+        if (row.is_object() && row.value("status", "") != "pass") {
+            out.ids.insert(row.value("case_id", ""));
+        }
+    }
+    return out;
+}
+
 } // namespace
 
 class CaseSelector {
@@ -54,10 +109,13 @@ public:
         if (f.failing_run) {
             LLMOPS_TRY(store::load_run(db, *f.failing_run));
             // A case "failed" in that run when any of its results is not a pass.
-            sel.m_failing = LLMOPS_TRY(store::failing_case_ids(db, *f.failing_run));
+            sel.m_failing.ids = LLMOPS_TRY(store::failing_case_ids(db, *f.failing_run));
+        }
+        if (f.failing_file) {
+            sel.m_failing = LLMOPS_TRY(read_failing_file(*f.failing_file));
         }
         int64_t matching = suite.tests.size();
-        if (f.pattern || f.failing_run) {
+        if (f.pattern || f.failing_run || f.failing_file) {
             matching = 0;
             LLMOPS_TRY(suite.tests.for_each([&](const TestCase& c) {
                 matching += sel.matches(c) ? 1 : 0;
@@ -111,12 +169,16 @@ private:
         if (m_pattern && !m_pattern->search(c.id) && !m_pattern->search(c.description)) {
             return false;
         }
-        return !m_filter.failing_run || m_failing.contains(c.id);
+        if (!m_filter.failing_run && !m_filter.failing_file) {
+            return true;
+        }
+        return m_failing.ids.contains(c.id) ||
+               (!m_failing.vars.empty() && m_failing.vars.contains(util::canonical_json(c.vars)));
     }
 
     CaseFilter m_filter;
     std::optional<detail::Regex> m_pattern;
-    std::set<std::string> m_failing;
+    FailingCases m_failing;
     std::vector<bool> m_sampled; // by index among the matching cases; empty: all
     int64_t m_matched = 0;
     int64_t m_kept = 0;

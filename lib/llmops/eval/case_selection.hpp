@@ -18,7 +18,10 @@ namespace llmops::eval {
 struct CaseFilter {
     std::optional<std::string> pattern; // ECMAScript regex searched in the case id and description
     std::optional<int64_t> failing_run; // only cases that failed or errored in this run
-    std::optional<int64_t> sample;      // N cases drawn at random (seeded), kept in suite order
+    // ... or in this results file: a run exported by llmops (cases by id) or promptfoo's
+    // `-o results.json` (cases by their variables, as promptfoo's --filter-failing matches them)
+    std::optional<std::string> failing_file;
+    std::optional<int64_t> sample; // N cases drawn at random (seeded), kept in suite order
     uint64_t seed = 0;
     std::optional<int64_t> first_n;           // the first N cases
     std::optional<std::pair<int, int>> shard; // (I, N), 1-based: cases whose position % N == I-1
@@ -29,7 +32,8 @@ class CaseSelector;
 // The cases a run takes, in suite order, read from the dataset as they are needed.
 class CaseFeed {
 public:
-    // Fails for a filter that leaves no case, a bad pattern or an unknown --failing run.
+    // Fails for a filter that leaves no case, a bad pattern, an unknown --failing run or an
+    // unreadable --failing file.
     static Expected<CaseFeed> make(store::Database& db, const Suite& suite,
                                    const CaseFilter& filter);
     CaseFeed(CaseFeed&&) noexcept;

@@ -124,6 +124,17 @@ std::string content_digest(const json& vars, const std::vector<std::string>& own
     return hash.hex_digest().substr(0, 12);
 }
 
+// promptfoo drops one trailing newline from each string variable before it renders a prompt
+// (a YAML `|` block ends with one), and its assertions see the variables so trimmed. The case
+// id is computed before, from the variables as written.
+void drop_trailing_newline(json& vars) {
+    for (auto& [name, value] : vars.items()) {
+        if (value.is_string() && value.get_ref<const std::string&>().ends_with('\n')) {
+            value.get_ref<std::string&>().pop_back();
+        }
+    }
+}
+
 } // namespace
 
 namespace detail {
@@ -177,6 +188,7 @@ Expected<void> CaseFinalizer::add(CaseDraft draft, std::deque<TestCase>& out) {
         } else {
             c.id = combo.suffix.empty() ? base : base + " " + combo.suffix;
         }
+        drop_trailing_newline(c.vars);
         if (m_check_duplicates) {
             if (const auto [it, inserted] = m_seen.emplace(c.id, c.where); !inserted) {
                 return fail(ErrorCode::invalid_input,
@@ -212,37 +224,64 @@ Expected<const TestCase*> CaseWalk::next() {
             return nullptr;
         }
         const CasePlan::Segment& segment = m_plan.segments[m_segment];
-        if (segment.file.empty()) {
-            if (m_draft >= segment.drafts.size()) {
-                ++m_segment;
-                m_draft = 0;
-                continue;
-            }
-            LLMOPS_TRY(m_finalizer.add(segment.drafts[m_draft++], m_pending));
-            continue;
-        }
-        if (!m_reader) {
-            LLMOPS_TRY(open_file(segment));
-        }
-        RawCase raw;
-        auto more = LLMOPS_TRY(m_reader->next(raw));
-        if (!more) {
-            if (m_raw_count == 0) {
-                return fail(ErrorCode::invalid_input, "{}: the dataset is empty",
-                            segment.file.string());
-            }
-            m_reader.reset();
+        if (!segment.file.empty()) {
+            LLMOPS_TRY(read_file_case(segment));
+        } else if (m_draft < segment.drafts.size()) {
+            auto added = m_finalizer.add(segment.drafts[m_draft++], m_pending);
+            LLMOPS_TRY(collected(added));
+        } else {
             ++m_segment;
-            continue;
+            m_draft = 0;
         }
-        ++m_raw_count;
-        auto draft = LLMOPS_TRY(parse_case(raw, m_plan.base_dir, CaseKind::test));
-        raw = {}; // parsed: a huge field is held once, in the draft
-        LLMOPS_TRY(m_finalizer.add(std::move(draft), m_pending));
     }
     m_current = std::move(m_pending.front());
     m_pending.pop_front();
     return &m_current;
+}
+
+Expected<void> CaseWalk::collected(const Expected<void>& result) {
+    if (result || m_problems == nullptr) {
+        return result;
+    }
+    m_problems->add(result.error());
+    return {};
+}
+
+void CaseWalk::end_file() {
+    m_reader.reset();
+    ++m_segment;
+}
+
+// Reads the next case of the dataset file of `segment` (the current one) into m_pending, or
+// moves to the next segment at its end. A collecting walk notes a case's problem and goes on
+// with the next case; a file that cannot be read on is left.
+Expected<void> CaseWalk::read_file_case(const CasePlan::Segment& segment) {
+    if (!m_reader) {
+        if (auto opened = open_file(segment); !opened) {
+            LLMOPS_TRY(collected(opened));
+            ++m_segment;
+            return {};
+        }
+    }
+    RawCase raw;
+    auto more = m_reader->next(raw);
+    if (!more || !*more) {
+        if (!more) {
+            LLMOPS_TRY(collected(std::unexpected(more.error())));
+        } else if (m_raw_count == 0) {
+            LLMOPS_TRY(collected(
+                fail(ErrorCode::invalid_input, "{}: the dataset is empty", segment.file.string())));
+        }
+        end_file();
+        return {};
+    }
+    ++m_raw_count;
+    auto draft = parse_case(raw, m_plan.base_dir, CaseKind::test);
+    raw = {}; // parsed: a huge field is held once, in the draft
+    if (!draft) {
+        return collected(std::unexpected(draft.error()));
+    }
+    return collected(m_finalizer.add(std::move(*draft), m_pending));
 }
 
 Expected<void> CaseWalk::open_file(const CasePlan::Segment& segment) {

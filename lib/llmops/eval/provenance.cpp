@@ -60,6 +60,8 @@ json filters_json(const CaseFilter& f) {
         filters["filter_pattern"] = *f.pattern;
     if (f.failing_run)
         filters["failing"] = *f.failing_run;
+    if (f.failing_file)
+        filters["failing_file"] = *f.failing_file;
     if (f.sample)
         filters["sample"] = {{"n", *f.sample}, {"seed", f.seed}};
     if (f.first_n)

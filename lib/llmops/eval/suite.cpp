@@ -3,14 +3,13 @@
 #include <algorithm>
 #include <set>
 
-#include <glob.h>
-
 #include <fmt/format.h>
 
 #include <llmops/eval/judge/judge.hpp>
 #include <llmops/eval/node_worker.hpp>
 #include <llmops/eval/suite_detail.hpp>
 #include <llmops/util/files.hpp>
+#include <llmops/util/glob.hpp>
 #include <llmops/util/hash.hpp>
 #include <llmops/util/json.hpp>
 #include <llmops/util/strings.hpp>
@@ -170,21 +169,18 @@ std::optional<std::string> refused_dataset(std::string_view spec) {
     return std::nullopt;
 }
 
-// The files a glob pattern `rel` (relative to `base`) matches, relative to `base`, sorted (as
-// promptfoo's loader reads `tests: file://cases/*.yaml`). `*`, `?`, `[...]` and `{a,b}` are
-// read as the shell reads them; `**` matches one folder level, not several.
+// The files a glob pattern `rel` (relative to `base`, or absolute) matches, relative to `base`
+// (absolute for an absolute pattern), sorted, as promptfoo's loader reads `tests:
+// file://cases/**/*.yaml` (util/glob.hpp).
 std::vector<std::string> expand_glob(const fs::path& base, const std::string& rel) {
-    std::vector<std::string> out;
-    glob_t found{};
-    const std::string pattern = (base / rel).string();
-    if (::glob(pattern.c_str(), GLOB_BRACE, nullptr, &found) == 0) {
-        for (size_t i = 0; i < found.gl_pathc; ++i) {
-            out.push_back(fs::path(found.gl_pathv[i]).lexically_relative(base).string());
-        }
+    if (!rel.starts_with('/')) {
+        return util::glob_files(base, rel);
     }
-    ::globfree(&found);
-    std::sort(out.begin(), out.end());
-    return out;
+    std::vector<std::string> found;
+    for (const auto& path : util::glob_files("/", rel)) {
+        found.push_back((fs::path("/") / path).string());
+    }
+    return found;
 }
 
 // A `tests` entry naming a dataset file (or a glob pattern of several): checked now, read when
@@ -590,6 +586,8 @@ Expected<void> parse_judge(const json& doc, const Place& place, detail::CaseDraf
 // suite's dataset hash and judge prompts.
 Expected<void> validate_cases(detail::CasePlan& plan, Suite& suite) {
     detail::CaseWalk walk(plan, &plan);
+    detail::Problems problems; // every case's problem, not the first
+    walk.collect(problems);
     util::Sha256 hash;
     hash.update("[");
     bool first = true;
@@ -609,6 +607,7 @@ Expected<void> validate_cases(detail::CasePlan& plan, Suite& suite) {
         hash.update(piece);
     }
     hash.update("]");
+    LLMOPS_TRY(problems.result());
     suite.dataset_hash = hash.hex_digest();
     plan.count = walk.count();
     return {};

@@ -139,13 +139,23 @@ public:
 
     int64_t count() const { return m_finalizer.count(); }
 
+    // From now on a case's problem (and a dataset file's) is added to `problems` and the walk
+    // goes on, so that a suite's load reports them all.
+    void collect(Problems& problems) { m_problems = &problems; }
+
 private:
+    // `result` as it is, or nothing when collecting (its problem noted).
+    Expected<void> collected(const Expected<void>& result);
+    Expected<void> read_file_case(const CasePlan::Segment& segment);
+    void end_file();
+
     // Opens the dataset file of `segment` (the current one) into `m_reader`: its hash recorded
     // by the validating walk, compared by the others (`conflict` when it changed).
     Expected<void> open_file(const CasePlan::Segment& segment);
 
     const CasePlan& m_plan;
     CasePlan* m_validating;
+    Problems* m_problems = nullptr;
     CaseFinalizer m_finalizer;
     size_t m_held = 0;
     size_t m_segment = 0;

@@ -208,6 +208,7 @@ std::optional<std::string> null_key_text(std::string_view text, const YAML::Mark
     return std::nullopt;
 }
 
+template <class Json>
 struct Converter {
     std::string_view text;
     std::string_view origin;
@@ -215,14 +216,14 @@ struct Converter {
 
     // `depth` counts the lists and maps around `node`: the screen refused deeper ones, and the
     // check keeps this recursion bounded whatever tree it is given.
-    Expected<json> convert(const YAML::Node& node, size_t depth = 0) const {
+    Expected<Json> convert(const YAML::Node& node, size_t depth = 0) const {
         if ((node.IsSequence() || node.IsMap()) && ++depth > k_max_yaml_nesting) {
             return fail(ErrorCode::invalid_input, "{}: {}", where(origin, node.Mark(), line_offset),
                         nesting_message(k_max_yaml_nesting));
         }
         switch (node.Type()) {
         case YAML::NodeType::Null:
-        case YAML::NodeType::Undefined: return json(nullptr);
+        case YAML::NodeType::Undefined: return Json(nullptr);
         case YAML::NodeType::Scalar: {
             const std::string& value = node.Scalar();
             if (const auto bad = find_invalid_utf8(value)) {
@@ -230,10 +231,10 @@ struct Converter {
                             where(origin, node.Mark(), line_offset));
             }
             // yaml-cpp tags plain scalars "?" and quoted or block scalars "!".
-            return node.Tag() == "?" ? plain_scalar(value) : json(value);
+            return node.Tag() == "?" ? Json(plain_scalar(value)) : Json(value);
         }
         case YAML::NodeType::Sequence: {
-            json out = json::array();
+            Json out = Json::array();
             for (const auto& item : node) {
                 auto value = LLMOPS_TRY(convert(item, depth));
                 out.push_back(std::move(value));
@@ -241,7 +242,7 @@ struct Converter {
             return out;
         }
         case YAML::NodeType::Map: {
-            json out = json::object();
+            Json out = Json::object();
             for (const auto& entry : node) {
                 std::string key;
                 if (entry.first.IsScalar()) {
@@ -264,13 +265,16 @@ struct Converter {
             return out;
         }
         }
-        return json(nullptr);
+        return Json(nullptr);
     }
 };
 
 } // namespace
 
-Expected<json> parse_yaml(std::string_view text, std::string_view origin, size_t line_offset) {
+namespace {
+
+template <class Json>
+Expected<Json> parse_as(std::string_view text, std::string_view origin, size_t line_offset) {
     if (const auto bad = find_invalid_utf8(text)) {
         const auto [line, column] = line_and_column(text, *bad);
         return fail(ErrorCode::invalid_input, "{}:{}:{}: invalid UTF-8 (byte {})", origin,
@@ -312,10 +316,21 @@ Expected<json> parse_yaml(std::string_view text, std::string_view origin, size_t
         return fail(ErrorCode::invalid_input, "{}: {}", where(origin, e.mark, line_offset), e.msg);
     }
     try {
-        return Converter{owned, origin, line_offset}.convert(root);
+        return Converter<Json>{owned, origin, line_offset}.convert(root);
     } catch (const YAML::Exception& e) {
         return fail(ErrorCode::invalid_input, "{}: {}", where(origin, e.mark, line_offset), e.msg);
     }
+}
+
+} // namespace
+
+Expected<json> parse_yaml(std::string_view text, std::string_view origin, size_t line_offset) {
+    return parse_as<json>(text, origin, line_offset);
+}
+
+Expected<nlohmann::ordered_json> parse_yaml_ordered(std::string_view text,
+                                                    std::string_view origin) {
+    return parse_as<nlohmann::ordered_json>(text, origin, 0);
 }
 
 } // namespace llmops::util

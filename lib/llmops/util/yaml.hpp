@@ -21,4 +21,8 @@ namespace llmops::util {
 Expected<nlohmann::json> parse_yaml(std::string_view text, std::string_view origin,
                                     size_t line_offset = 0);
 
+// parse_yaml, keeping each map's keys in the file's order (JSON text written from a YAML file
+// as promptfoo's JSON.stringify writes it).
+Expected<nlohmann::ordered_json> parse_yaml_ordered(std::string_view text, std::string_view origin);
+
 } // namespace llmops::util
