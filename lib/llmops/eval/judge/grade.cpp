@@ -528,7 +528,7 @@ Expected<void> validate_judged(AssertionSpec& spec, const std::filesystem::path&
     const bool needs_value =
         type != "answer-relevance" && type != "context-faithfulness" && type != "context-relevance";
     if (needs_value && !(spec.value.is_string() && !spec.value.get<std::string>().empty()) &&
-        !(type == "llm-rubric" && spec.value.is_object())) {
+        !(type == "llm-rubric" && (spec.value.is_object() || spec.value.is_null()))) {
         const char* what = type == "llm-rubric"              ? "the rubric"
                            : type == "g-eval"                ? "the criteria"
                            : type == "factuality"            ? "the reference answer"

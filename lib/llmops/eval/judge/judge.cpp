@@ -158,7 +158,7 @@ Expected<json> prompt_vars(const AssertionSpec& spec, const AssertionContext& co
     json vars = json::object();
     vars["output"] = std::string(context.output);
     if (type == "llm-rubric") {
-        vars["rubric"] = var_text(value);
+        vars["rubric"] = value.is_null() ? std::string() : var_text(value); // rubricPrompt alone
     } else if (type == "g-eval") {
         vars["criteria"] = var_text(value);
         vars["steps"] = steps_of(spec);
