@@ -1,7 +1,7 @@
-// The commands shown in README.md and in examples/*/README.md, run as a reader would run them
-// (issue 7: "a test that runs every command shown in the README and in the examples' READMEs").
+// The commands shown in README.md, docs/*.md and examples/*/README.md, run as a reader would run
+// them: what the documentation shows is what runs.
 //
-// The convention, stated at the top of each README that has commands:
+// The convention, stated at the top of README.md, docs/README.md and each example's README:
 // - Fenced blocks tagged ```sh or ```bash are run; a block tagged ```sh no-test (or
 //   ```bash no-test) is not: set-up that installs packages, commands that need an API key or
 //   write outside the project, long benchmarks. Any other word after the language is an error,
@@ -11,10 +11,13 @@
 //   which goes on over lines ending in `\`, `|`, `&&` or `||`, and over the body of a
 //   here-document (`<<'EOF'` ... `EOF`).
 // - A command must exit 0, unless it carries the comment `# exit N`: then it must exit N.
-// - The commands of one README run in order in one bash (so `cd` and variables carry over),
-//   starting in a fresh copy of the README's folder (the repository for README.md), with the
-//   llmops under test first on PATH, HOME and TMPDIR in the test's temporary folder, NO_COLOR
-//   set and the providers' API keys unset: nothing may need the network or a key.
+// - The commands of one page run in order in one bash (so `cd` and variables carry over), with
+//   the llmops under test first on PATH, HOME and TMPDIR in the test's temporary folder,
+//   NO_COLOR set and the providers' API keys unset: nothing may need the network or a key.
+// - Where a page starts: README.md in an EMPTY folder (its tour is for someone who installed
+//   only the binary, so it must write every file it needs); each docs/*.md page in a fresh copy
+//   of the repository (a reference page may use the shipped evals); each example in a fresh
+//   copy of its own folder.
 
 #include <algorithm>
 #include <cstdlib>
@@ -194,11 +197,18 @@ std::string one_line(std::string text) {
     return text;
 }
 
-// Runs the commands of the README `readme` (a path under the source tree, e.g.
-// "examples/rag-exec/README.md") in a fresh copy of its folder; a failed check names the
-// first command that exits with another code than expected (the run stops there). Returns the
-// number of commands that ran as expected.
-size_t run_readme(const TempDir& dir, const std::string& readme) {
+// Where a page's commands start (see the convention at the top of this file).
+enum class Start {
+    empty_folder, // README.md: only the binary
+    repository,   // docs/*.md: a fresh copy of the repository
+    page_folder,  // examples/*/README.md: a fresh copy of the example's folder
+};
+
+// Runs the commands of the page `readme` (a path under the source tree, e.g.
+// "examples/rag-exec/README.md") in the folder `start` says; a failed check names the first
+// command that exits with another code than expected (the run stops there). Returns the number
+// of commands that ran as expected.
+size_t run_readme(const TempDir& dir, const std::string& readme, Start start) {
     const fs::path source = fs::path(LLMOPS_SOURCE_DIR) / readme;
     const auto extracted = extract_commands(read_file(source));
     for (const auto& p : extracted.problems) {
@@ -210,7 +220,11 @@ size_t run_readme(const TempDir& dir, const std::string& readme) {
     fs::create_directories(logs);
     fs::create_directories(home);
     fs::create_directories(dir / "tmp");
-    copy_tree(source.parent_path(), work);
+    switch (start) {
+    case Start::empty_folder: fs::create_directories(work); break;
+    case Start::repository: copy_tree(LLMOPS_SOURCE_DIR, work); break;
+    case Start::page_folder: copy_tree(source.parent_path(), work); break;
+    }
     for (fs::path p = work; p != p.root_path(); p = p.parent_path()) {
         // A store above the copy would be picked up by `llmops` instead of a new one.
         REQUIRE_MESSAGE(
@@ -306,7 +320,37 @@ void check_example(const std::string& readme) {
     CHECK_MESSAGE(text.find("tests/cli/test_docs_cli.cpp") != std::string::npos,
                   fmt::format("{} does not state the commands convention", readme));
     TempDir dir;
-    CHECK(run_readme(dir, readme) == extract_commands(text).commands.size());
+    CHECK(run_readme(dir, readme, Start::page_folder) == extract_commands(text).commands.size());
+}
+
+// docs/*.md pages that show commands to run, sorted.
+std::vector<std::string> doc_pages_with_commands() {
+    std::vector<std::string> out;
+    for (const auto& entry : fs::directory_iterator(fs::path(LLMOPS_SOURCE_DIR) / "docs")) {
+        if (entry.path().extension() == ".md" &&
+            !extract_commands(read_file(entry.path())).commands.empty()) {
+            out.push_back("docs/" + entry.path().filename().string());
+        }
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+// One test case per page, as for the examples; "cli::docs docs" checks that the list names
+// every page with commands.
+const std::vector<std::string> k_doc_pages = {
+    "docs/ci.md",      "docs/diff.md",      "docs/judge.md",
+    "docs/prompts.md", "docs/providers.md", "docs/runs.md",
+};
+
+// Runs one docs page's commands in a fresh copy of the repository.
+void check_doc_page(const std::string& page) {
+    CAPTURE(page);
+    const auto text = read_file(fs::path(LLMOPS_SOURCE_DIR) / page);
+    const auto extracted = extract_commands(text);
+    CHECK_MESSAGE(!extracted.commands.empty(), fmt::format("{} has no command to run", page));
+    TempDir dir;
+    CHECK(run_readme(dir, page, Start::repository) == extracted.commands.size());
 }
 
 } // namespace
@@ -361,8 +405,43 @@ TEST_SUITE("cli") {
 
     TEST_CASE("cli::docs README.md") {
         TempDir dir;
-        // The tour, the eval and `stats power`: a README whose blocks all became no-test fails.
-        CHECK(run_readme(dir, "README.md") >= 20);
+        // The tour, from an empty folder: it writes every file it needs, so someone who
+        // installed only the binary can follow it. A tour whose blocks became no-test fails.
+        const auto commands =
+            extract_commands(read_file(fs::path(LLMOPS_SOURCE_DIR) / "README.md"));
+        CHECK(commands.commands.size() >= 15);
+        CHECK(run_readme(dir, "README.md", Start::empty_folder) == commands.commands.size());
+    }
+
+    TEST_CASE("cli::docs docs") {
+        const auto pages = doc_pages_with_commands();
+        CHECK(pages.size() >= 3);
+        // A page that gains commands gets its own test case below.
+        CHECK(pages == k_doc_pages);
+    }
+
+    TEST_CASE("cli::docs docs/ci.md") {
+        check_doc_page(k_doc_pages[0]);
+    }
+
+    TEST_CASE("cli::docs docs/diff.md") {
+        check_doc_page(k_doc_pages[1]);
+    }
+
+    TEST_CASE("cli::docs docs/judge.md") {
+        check_doc_page(k_doc_pages[2]);
+    }
+
+    TEST_CASE("cli::docs docs/prompts.md") {
+        check_doc_page(k_doc_pages[3]);
+    }
+
+    TEST_CASE("cli::docs docs/providers.md") {
+        check_doc_page(k_doc_pages[4]);
+    }
+
+    TEST_CASE("cli::docs docs/runs.md") {
+        check_doc_page(k_doc_pages[5]);
     }
 
     TEST_CASE("cli::docs examples") {
