@@ -18,11 +18,17 @@
 //   only the binary, so it must write every file it needs); each docs/*.md page in a fresh copy
 //   of the repository (a reference page may use the shipped evals); each example in a fresh
 //   copy of its own folder.
+//
+// "cli::docs links" checks that every relative link of these pages reaches a file, and a heading
+// when it names one (`docs/runs.md#reports`).
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include <doctest/doctest.h>
@@ -353,6 +359,67 @@ void check_doc_page(const std::string& page) {
     CHECK(run_readme(dir, page, Start::repository) == extracted.commands.size());
 }
 
+// GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens.
+std::string heading_anchor(std::string_view heading) {
+    std::string out;
+    for (const char c : heading) {
+        const auto u = static_cast<unsigned char>(c);
+        if (std::isalnum(u) || c == '-' || c == '_' || u >= 0x80) {
+            out += static_cast<char>(std::tolower(u));
+        } else if (c == ' ') {
+            out += '-';
+        }
+    }
+    return out;
+}
+
+// The anchors of the headings of `markdown` (outside code blocks), with GitHub's `-1`, `-2`
+// suffixes for repeated headings.
+std::set<std::string> anchors(const std::string& markdown) {
+    static const std::regex heading(R"(^#{1,6} (.*)$)");
+    std::set<std::string> out;
+    std::map<std::string, int> seen;
+    bool in_code = false;
+    for (const auto& line : split_lines(markdown)) {
+        if (trim(line).starts_with("```")) {
+            in_code = !in_code;
+            continue;
+        }
+        std::smatch m;
+        if (in_code || !std::regex_match(line, m, heading)) {
+            continue;
+        }
+        const std::string a = heading_anchor(trim(m[1].str()));
+        const int n = seen[a]++;
+        out.insert(n == 0 ? a : fmt::format("{}-{}", a, n));
+    }
+    return out;
+}
+
+// The relative links of the page `page` whose file or heading does not exist, one message each.
+std::vector<std::string> broken_links(const std::string& page) {
+    static const std::regex link(R"(\]\(([^)\s]+)\))");
+    const fs::path source = fs::path(LLMOPS_SOURCE_DIR) / page;
+    const std::string text = read_file(source);
+    std::vector<std::string> out;
+    for (std::sregex_iterator i(text.begin(), text.end(), link), e; i != e; ++i) {
+        const std::string target = (*i)[1];
+        if (target.find("://") != std::string::npos || target.starts_with("mailto:")) {
+            continue;
+        }
+        const auto hash = target.find('#');
+        const std::string path = target.substr(0, hash);
+        const fs::path file = path.empty() ? source : source.parent_path() / path;
+        if (!fs::exists(file)) {
+            out.push_back(fmt::format("{}: '{}' does not exist", page, target));
+        } else if (hash != std::string::npos && file.extension() == ".md" &&
+                   !anchors(read_file(file)).contains(target.substr(hash + 1))) {
+            out.push_back(fmt::format("{}: '{}' names no heading", page, target));
+        }
+    }
+    return out;
+}
+
 } // namespace
 
 TEST_SUITE("cli") {
@@ -450,6 +517,26 @@ TEST_SUITE("cli") {
 
     TEST_CASE("cli::docs docs/suites.md") {
         check_doc_page(k_doc_pages[7]);
+    }
+
+    TEST_CASE("cli::docs links") {
+        // Every relative link of the documentation reaches a file, and a heading when it
+        // names one, so moving a section between pages cannot leave a link behind.
+        std::vector<std::string> pages = {"README.md", "examples/README.md"};
+        for (const auto& entry : fs::directory_iterator(fs::path(LLMOPS_SOURCE_DIR) / "docs")) {
+            if (entry.path().extension() == ".md") {
+                pages.push_back("docs/" + entry.path().filename().string());
+            }
+        }
+        for (const auto& readme : example_readmes()) {
+            pages.push_back(readme);
+        }
+        CHECK(pages.size() >= 20);
+        for (const auto& page : pages) {
+            for (const auto& problem : broken_links(page)) {
+                FAIL_CHECK(problem);
+            }
+        }
     }
 
     TEST_CASE("cli::docs examples") {
