@@ -480,6 +480,23 @@ TEST_SUITE("cli") {
         CHECK(run_readme(dir, "README.md", Start::empty_folder) == commands.commands.size());
     }
 
+    TEST_CASE("cli::docs README.md is a front page") {
+        const auto readme = read_file(fs::path(LLMOPS_SOURCE_DIR) / "README.md");
+        // The reference lives in docs/; the README stays short enough to read in minutes.
+        CHECK_MESSAGE(
+            readme.size() <= 15 * 1024,
+            fmt::format("README.md is {} bytes: move reference text to docs/", readme.size()));
+        // CI runs exactly the README's test command.
+        CHECK(readme.find("bash scripts/test.sh") != std::string::npos);
+        CHECK(read_file(fs::path(LLMOPS_SOURCE_DIR) / ".ci/run").find("bash scripts/test.sh") !=
+              std::string::npos);
+        for (const char* link : {"docs/README.md", "docs/install.md", "docs/testing.md",
+                                 "examples/README.md", "scripts/demo.sh"}) {
+            CHECK_MESSAGE(readme.find(link) != std::string::npos,
+                          fmt::format("README.md does not mention {}", link));
+        }
+    }
+
     TEST_CASE("cli::docs docs") {
         const auto pages = doc_pages_with_commands();
         CHECK(pages.size() >= 3);
