@@ -20,7 +20,8 @@
 //   copy of its own folder.
 //
 // "cli::docs links" checks that every relative link of these pages reaches a file, and a heading
-// when it names one (`docs/runs.md#reports`).
+// when it names one (`docs/runs.md#reports`), and "cli::docs commands" that docs/commands.md
+// names every command `llmops --help` lists.
 
 #include <algorithm>
 #include <cctype>
@@ -33,6 +34,7 @@
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -420,6 +422,50 @@ std::vector<std::string> broken_links(const std::string& page) {
     return out;
 }
 
+// The subcommands `llmops PATH... --help` lists, by name.
+std::vector<std::string> subcommands(const std::vector<std::string>& path) {
+    std::vector<std::string> argv = {LLMOPS_BINARY};
+    argv.insert(argv.end(), path.begin(), path.end());
+    argv.push_back("--help");
+    const auto r = run_program(argv, RunOptions{});
+    std::vector<std::string> out;
+    bool in_list = false;
+    for (const auto& line : split_lines(r.out)) {
+        if (line.starts_with("Subcommands:")) {
+            in_list = true;
+        } else if (in_list && !line.starts_with("  ")) {
+            in_list = false;
+        } else if (in_list) {
+            std::istringstream(line) >> out.emplace_back();
+        }
+    }
+    return out;
+}
+
+// The commands under `path` (itself included) that no line of `reference` mentions: a line
+// naming `llmops PATH...` and the command's own name (`llmops cache stats|clear|prune` covers
+// all three).
+void undocumented(const std::vector<std::string>& path, const std::vector<std::string>& lines,
+                  std::vector<std::string>& out) {
+    std::string parent = "llmops";
+    for (size_t i = 0; i + 1 < path.size(); ++i) {
+        parent += " " + path[i];
+    }
+    const std::regex word(path.empty() ? "" : "(^|[^a-z_-])" + path.back() + "([^a-z_-]|$)");
+    const bool found =
+        path.empty() || std::ranges::any_of(lines, [&](const std::string& l) {
+            return l.find("`" + parent + " ") != std::string::npos && std::regex_search(l, word);
+        });
+    if (!found) {
+        out.push_back(parent + " " + path.back());
+    }
+    for (const auto& name : subcommands(path)) {
+        auto child = path;
+        child.push_back(name);
+        undocumented(child, lines, out);
+    }
+}
+
 } // namespace
 
 TEST_SUITE("cli") {
@@ -554,6 +600,17 @@ TEST_SUITE("cli") {
                 FAIL_CHECK(problem);
             }
         }
+    }
+
+    TEST_CASE("cli::docs commands") {
+        // docs/commands.md's table names every command `llmops --help` lists, so a new command
+        // is documented where users look for it.
+        const auto lines = split_lines(read_file(fs::path(LLMOPS_SOURCE_DIR) / "docs/commands.md"));
+        std::vector<std::string> missing;
+        undocumented({}, lines, missing);
+        CHECK_MESSAGE(missing.empty(),
+                      fmt::format("not in docs/commands.md: {}", fmt::join(missing, ", ")));
+        CHECK(subcommands({}).size() >= 10);
     }
 
     TEST_CASE("cli::docs examples") {
