@@ -468,6 +468,9 @@ std::optional<DefaultJudge> fallback_judge(const Suite& suite,
     if (flag || suite.judge || (named && !named->empty())) {
         return std::nullopt;
     }
+    if (suite.judge_prompts.empty()) { // no model-graded assertion: no judge to default to
+        return std::nullopt;
+    }
     auto chosen = default_judge(env);
     return chosen.id.empty() ? std::nullopt : std::optional(std::move(chosen));
 }
