@@ -97,7 +97,7 @@ std::map<std::string, std::string> shipped_suites() {
 
 // A suite on the echo provider with `rest` added.
 std::string suite_with(const std::string& rest) {
-    return "prompts: ['Say {{word}}']\nproviders: [echo]\n" + rest;
+    return "prompts: ['Say {{word}}']\nproviders: [echo]\nvars: {word: hi}\n" + rest;
 }
 
 } // namespace
@@ -185,7 +185,11 @@ TEST_SUITE("cli") {
             {"a negated assert-set",
              suite_with("assert: [{type: not-assert-set, assert: [{type: is-json}]}]\n")},
             {"a case threshold above 1", suite_with("tests: [{vars: {word: a}, threshold: 7}]\n")},
-            {"an assertion inside vars", suite_with("vars: {assert: []}\n")},
+            {"an assertion inside vars", suite_with("tests: [{vars: {assert: []}}]\n")},
+            {"an unknown config key of an API provider",
+             "prompts: [hi]\nproviders: [{id: echo, config: {temprature: 0}}]\n"},
+            {"an unknown config key in promptfoo's {id: config} form",
+             "prompts: [hi]\nproviders: [{echo: {config: {temprature: 0}}}]\n"},
         };
         const auto verdicts = check(dir, broken);
         for (const auto& [name, text] : broken) {
@@ -194,6 +198,57 @@ TEST_SUITE("cli") {
             // The loader refuses each too: the schema describes what it reads.
             dir.write("suite.yaml", text);
             CHECK(llmops(dir.path(), {"eval", "--validate", "suite.yaml"}).exit_code == 2);
+        }
+    }
+
+    TEST_CASE("cli::schema accepts promptfoo's other forms") {
+        TempDir dir;
+        dir.write("app.sh", "#!/bin/sh\necho '{\"output\": \"hi\"}'\n");
+        dir.write("cases.yaml", "- vars: {word: a}\n");
+        const std::map<std::string, std::string> suites = {
+            {"an exec: program's own config keys",
+             "prompts: ['Say {{word}}']\nvars: {word: a}\ntargets: [{id: 'exec:sh app.sh', "
+             "config: {index: docs/, top_k: 2}}]\n"},
+            {"the {id: {config}} form",
+             "prompts: ['Say {{word}}']\nproviders: [{echo: {label: e, config: {seed: 1}}}]\n"
+             "vars: {word: a}\n"},
+            {"prompts as {text: label}",
+             "prompts: {'Say {{word}}': say}\nproviders: echo\nvars: {word: a}\n"},
+            {"a file of tests and a $ref",
+             suite_with("assertionTemplates:\n  t: {type: icontains, value: '{{word}}'}\n"
+                        "tests: [file://cases.yaml, {vars: {word: b}, assert: [{$ref: "
+                        "'#/assertionTemplates/t', weight: 2}]}]\n")},
+            {"defaultTest with a judge and a rubric",
+             suite_with("defaultTest:\n  options: {provider: echo, rubricPrompt: 'Grade: "
+                        "{{output}}'}\n  assert: [{type: llm-rubric, value: is polite}]\n")},
+        };
+        for (const auto& [name, verdict] : check(dir, suites)) {
+            CAPTURE(name);
+            CHECK(verdict == "ok");
+            dir.write("suite.yaml", suites.at(name));
+            const auto r = llmops(dir.path(), {"eval", "--validate", "suite.yaml"});
+            CAPTURE(r.err);
+            CHECK(r.exit_code == 0);
+        }
+    }
+
+    TEST_CASE("cli::schema provider config keys are the loader's") {
+        // Each key the schema describes is read by some kind of provider (http's and replay's
+        // own keys by those).
+        TempDir dir;
+        const json schema = json::parse(llmops(dir.path(), {"schema", "suite"}).out);
+        for (const auto& [key, property] :
+             schema["$defs"]["closedProviderConfig"]["properties"].items()) {
+            CAPTURE(key);
+            bool known = false;
+            for (const char* id : {"echo", "https://example.com", "replay:x.jsonl"}) {
+                dir.write("suite.yaml", fmt::format("prompts: [hi]\nproviders: [{{id: '{}', "
+                                                    "config: {{{}: 123456789}}}}]\n",
+                                                    id, key));
+                const auto r = llmops(dir.path(), {"eval", "--validate", "suite.yaml"});
+                known = known || r.err.find("unknown key '" + key + "'") == std::string::npos;
+            }
+            CHECK(known);
         }
     }
 

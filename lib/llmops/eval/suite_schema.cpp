@@ -253,31 +253,56 @@ json provider_config_properties() {
     };
 }
 
-json provider_defs() {
-    const json config{{"type", "object"},
-                      {"description", "The provider's settings (unknown keys are refused, but "
-                                      "for exec: programs, which get their config on stdin)"},
-                      {"properties", provider_config_properties()}};
+// A provider's `config`: `closed` for every kind but exec:, whose program gets its config on
+// stdin and so may take any key.
+json provider_config(bool closed) {
+    json config{{"type", "object"},
+                {"description", closed ? "The provider's settings (unknown keys are refused)"
+                                       : "The settings: llmops reads these; an exec: program "
+                                         "gets every key on stdin"},
+                {"properties", provider_config_properties()}};
+    if (closed) {
+        config["additionalProperties"] = false;
+    }
+    return config;
+}
+
+constexpr const char* k_exec_id = "^\\s*exec:";
+
+json provider_entry() {
     json entry = closed_map(
         with_refused(
             {{"id", ref("providerId")},
              {"label", string_schema("How reports name it")},
-             {"config", config}},
+             {"config", ref("providerConfig")}},
             {{"prompts", "every prompt runs on every provider; split the suite to pair them"},
              {"transform", "transform the output in an exec: provider or a python assertion"},
              {"delay", "use 'rpm' in the provider's config to pace requests"},
              {"env", "set the variables in the environment that runs llmops"}}),
         "A provider with a label and settings");
     entry["required"] = {"id"};
-    const json shorthand{
-        {"type", "object"},
-        {"description", "promptfoo's {<id>: {label, config}} form"},
-        {"minProperties", 1},
-        {"maxProperties", 1},
-        {"propertyNames", {{"not", {{"enum", {"id", "label", "config"}}}}}},
-        {"additionalProperties",
-         closed_map({{"label", string_schema("How reports name it")}, {"config", config}},
-                    "The provider's label and settings")}};
+    entry["if"] = {{"properties", {{"id", {{"pattern", k_exec_id}}}}}};
+    entry["else"] = {{"properties", {{"config", ref("closedProviderConfig")}}}};
+    return entry;
+}
+
+// promptfoo's {<id>: {label, config}} form.
+json provider_shorthand() {
+    const auto settings = [](std::string_view config) {
+        return closed_map(
+            {{"label", string_schema("How reports name it")}, {"config", ref(config)}},
+            "The provider's label and settings");
+    };
+    return json{{"type", "object"},
+                {"description", "promptfoo's {<id>: {label, config}} form"},
+                {"minProperties", 1},
+                {"maxProperties", 1},
+                {"propertyNames", {{"not", {{"enum", {"id", "label", "config"}}}}}},
+                {"patternProperties", {{k_exec_id, settings("providerConfig")}}},
+                {"additionalProperties", settings("closedProviderConfig")}};
+}
+
+json provider_defs() {
     return json{
         {"providerId",
          {{"type", "string"},
@@ -286,7 +311,9 @@ json provider_defs() {
           {"description", "openai:<model>, anthropic:<model>, google:<model>, azure:<deployment>, "
                           "ollama:<model>, an http(s) URL, exec:<command line>, replay:<file> "
                           "or echo"}}},
-        {"provider", {{"anyOf", {ref("providerId"), entry, shorthand}}}},
+        {"providerConfig", provider_config(false)},
+        {"closedProviderConfig", provider_config(true)},
+        {"provider", {{"anyOf", {ref("providerId"), provider_entry(), provider_shorthand()}}}},
         {"providers",
          {{"description", "The models or apps under test: an id or a list"},
           {"anyOf",
