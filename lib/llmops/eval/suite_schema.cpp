@@ -522,7 +522,19 @@ json suite_schema() {
 }
 
 std::string suite_schema_text() {
-    return suite_schema().dump(2) + "\n";
+    // `$schema` first and `$defs` last, as schemas are written (json sorts its keys).
+    const json schema = suite_schema();
+    nlohmann::ordered_json out;
+    for (const char* key : {"$schema", "title", "description", "type", "required", "properties",
+                            "additionalProperties", "allOf"}) {
+        out[key] = nlohmann::ordered_json::parse(schema.at(key).dump());
+    }
+    for (const auto& [key, value] : schema.items()) {
+        if (!out.contains(key)) {
+            out[key] = nlohmann::ordered_json::parse(value.dump());
+        }
+    }
+    return out.dump(2) + "\n";
 }
 
 } // namespace llmops::eval

@@ -13,7 +13,7 @@ namespace llmops::eval {
 // from that table through parse_assertion, so the schema follows the loader. Never fails.
 nlohmann::json suite_schema();
 
-// suite_schema() as text: indented by two spaces, ending with a newline.
+// suite_schema() as text, `$schema` first: indented by two spaces, ending with a newline.
 std::string suite_schema_text();
 
 } // namespace llmops::eval
