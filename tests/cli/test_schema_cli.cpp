@@ -256,21 +256,49 @@ TEST_SUITE("cli") {
     }
 
     TEST_CASE("cli::schema keys agree with the loader's") {
-        // Every top-level key the schema accepts is one the loader knows, and every key it
-        // refuses the loader refuses as promptfoo's.
+        // Every key a map of the schema accepts is one the loader knows, and every key the
+        // schema refuses the loader refuses (each key written with a value of the wrong type).
         TempDir dir;
         const json schema = json::parse(llmops(dir.path(), {"schema", "suite"}).out);
-        for (const auto& [key, property] : schema["properties"].items()) {
-            CAPTURE(key);
-            if (key == "prompts" || key == "providers") {
-                continue; // in every suite below
+        const json& defs = schema["$defs"];
+        const auto agree = [&](const json& properties, const std::string& prefix,
+                               const std::string& before, const std::string& after) {
+            for (const auto& [key, property] : properties.items()) {
+                if (key == "prompts" || key == "providers" || key == "type") {
+                    continue; // in every suite below
+                }
+                CAPTURE(prefix + key);
+                dir.write("suite.yaml", "prompts: [hi]\nproviders: [echo]\n" + before + key +
+                                            ": 123456789" + after + "\n");
+                const auto r = llmops(dir.path(), {"eval", "--validate", "suite.yaml"});
+                CAPTURE(r.err);
+                CHECK(r.err.find("unknown key '" + prefix + key + "'") == std::string::npos);
+                if (property.contains("not")) {
+                    CHECK(r.exit_code == 2);
+                    CHECK(r.err.find("'" + prefix + key + "'") != std::string::npos);
+                }
             }
-            dir.write("suite.yaml", "prompts: [hi]\nproviders: [echo]\n" + key + ": 123456789\n");
-            const auto r = llmops(dir.path(), {"eval", "--validate", "suite.yaml"});
-            CHECK(r.err.find("unknown key '" + key + "'") == std::string::npos);
-            const bool refused = property.contains("not");
-            CHECK((r.err.find("promptfoo's '" + key + "' is not supported") != std::string::npos) ==
-                  refused);
+        };
+        SUBCASE("a suite's") {
+            agree(schema["properties"], "", "", "");
+        }
+        SUBCASE("a test case's") {
+            agree(defs["testCase"]["properties"], "", "tests: [{", "}]");
+        }
+        SUBCASE("defaultTest's") {
+            agree(defs["defaultCase"]["properties"], "", "defaultTest: {", "}");
+        }
+        SUBCASE("a test case's options") {
+            agree(defs["testCase"]["properties"]["options"]["properties"], "options.",
+                  "tests: [{options: {", "}}]");
+        }
+        SUBCASE("evaluateOptions") {
+            agree(schema["properties"]["evaluateOptions"]["properties"], "evaluateOptions.",
+                  "evaluateOptions: {", "}");
+        }
+        SUBCASE("an assertion's") {
+            agree(defs["assertion"]["properties"], "", "assert: [{type: contains, value: x, ",
+                  "}]");
         }
     }
 
