@@ -180,8 +180,6 @@ TEST_SUITE("cli") {
             {"providers and targets", suite_with("targets: [echo]\n")},
             {"an unknown provider", "prompts: [hi]\nproviders: ['nosuch:model']\n"},
             {"promptfoo's scenarios", suite_with("scenarios: []\n")},
-            {"a threshold on a pass/fail type",
-             suite_with("assert: [{type: contains, value: x, threshold: 0.5}]\n")},
             {"latency without its threshold", suite_with("assert: [{type: latency}]\n")},
             {"a value for a type that takes none",
              suite_with("assert: [{type: is-refusal, value: x}]\n")},
@@ -201,6 +199,30 @@ TEST_SUITE("cli") {
             // The loader refuses each too: the schema describes what it reads.
             dir.write("suite.yaml", text);
             CHECK(llmops(dir.path(), {"eval", "--validate", "suite.yaml"}).exit_code == 2);
+        }
+    }
+
+    TEST_CASE("cli::schema follows the loader on each type's threshold and value") {
+        // The rules come from the assertion table: whatever the loader does with a threshold on
+        // a pass/fail type, or a value on a type without one, the schema does the same.
+        TempDir dir;
+        const std::map<std::string, std::string> suites = {
+            {"a threshold on contains",
+             suite_with("assert: [{type: contains, value: x, threshold: 0.5}]\n")},
+            {"a threshold on not-is-json",
+             suite_with("assert: [{type: not-is-json, threshold: 1}]\n")},
+            {"a value on no-secrets", suite_with("assert: [{type: no-secrets, value: x}]\n")},
+            {"latency with its threshold", suite_with("assert: [{type: latency, threshold: 9}]\n")},
+            {"a threshold on llm-rubric",
+             suite_with("defaultTest: {options: {provider: echo}}\nassert: [{type: llm-rubric, "
+                        "value: polite, threshold: 0.5}]\n")},
+        };
+        for (const auto& [name, verdict] : check(dir, suites)) {
+            CAPTURE(name);
+            dir.write("suite.yaml", suites.at(name));
+            const auto r = llmops(dir.path(), {"eval", "--validate", "suite.yaml"});
+            CAPTURE(r.err);
+            CHECK((verdict == "ok") == (r.exit_code == 0));
         }
     }
 

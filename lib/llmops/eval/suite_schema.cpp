@@ -125,15 +125,24 @@ json when_type(json types, json then) {
 
 json type_rules(const TypeGroups& groups) {
     const json null_only{{"type", "null"}};
-    return json::array({
-        when_type(groups.no_threshold, described({{"properties", {{"threshold", null_only}}}},
-                                                 "a pass/fail type takes no 'threshold'")),
-        when_type(groups.needs_threshold, {{"required", {"threshold"}}}),
-        when_type(groups.no_value, {{"properties", {{"value", null_only}}}}),
+    json rules = json::array({
         when_type(json::array({"assert-set"}), {{"required", {"assert"}}}),
         {{"if", {{"properties", {{"type", {{"not", {{"const", "assert-set"}}}}}}}}},
          {"then", {{"not", {{"required", {"assert"}}}}}}},
     });
+    // A group the loader leaves empty (no type refusing a threshold, say) makes no rule.
+    const std::pair<const json*, json> grouped[] = {
+        {&groups.no_threshold, described({{"properties", {{"threshold", null_only}}}},
+                                         "a pass/fail type takes no 'threshold'")},
+        {&groups.needs_threshold, {{"required", {"threshold"}}}},
+        {&groups.no_value, {{"properties", {{"value", null_only}}}}},
+    };
+    for (const auto& [types, then] : grouped) {
+        if (!types->empty()) {
+            rules.push_back(when_type(*types, then));
+        }
+    }
+    return rules;
 }
 
 json assertion_properties(const TypeGroups& groups) {
