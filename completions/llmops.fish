@@ -322,7 +322,7 @@ complete -c llmops -n '__llmops_at "eval"' -l filter-pattern -r -F -d 'Only case
 complete -c llmops -n '__llmops_at "eval"' -l first-n -l filter-first-n -r -f -d 'Only the first N cases'
 complete -c llmops -n '__llmops_at "eval"' -l sample -l filter-sample -r -f -d 'N cases drawn at random (see --seed)'
 complete -c llmops -n '__llmops_at "eval"' -l seed -r -f -d 'Seed of --sample (default 0)'
-complete -c llmops -n '__llmops_at "eval"' -l failing -l filter-failing -r -f -a '(__llmops_store runs)' -d 'Only cases that failed or errored in RUN'
+complete -c llmops -n '__llmops_at "eval"' -l failing -l filter-failing -r -f -a '(__llmops_store runs)' -d 'Only cases that failed or errored in RUN (a stored run, or a results file: an exported run or promptfoo\'s -o results.json)'
 complete -c llmops -n '__llmops_at "eval"' -l shard -r -F -d 'I/N: this job\'s share of the cases (CI matrix)'
 complete -c llmops -n '__llmops_at "eval"' -l resume -r -f -a '(__llmops_store runs)' -d 'Complete RUN (interrupted, or with errors to retry)'
 complete -c llmops -n '__llmops_at "eval"' -l max-cost -r -f -d 'Stop starting calls once this many USD are spent'

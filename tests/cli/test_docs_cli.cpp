@@ -347,8 +347,8 @@ std::vector<std::string> doc_pages_with_commands() {
 // One test case per page, as for the examples; "cli::docs docs" checks that the list names
 // every page with commands.
 const std::vector<std::string> k_doc_pages = {
-    "docs/assertions.md", "docs/ci.md",        "docs/diff.md", "docs/judge.md",
-    "docs/prompts.md",    "docs/providers.md", "docs/runs.md", "docs/suites.md",
+    "docs/assertions.md", "docs/ci.md",   "docs/diff.md",     "docs/judge.md",  "docs/prompts.md",
+    "docs/providers.md",  "docs/runs.md", "docs/starters.md", "docs/suites.md",
 };
 
 // Runs one docs page's commands in a fresh copy of the repository.
@@ -578,8 +578,12 @@ TEST_SUITE("cli") {
         check_doc_page(k_doc_pages[6]);
     }
 
-    TEST_CASE("cli::docs docs/suites.md") {
+    TEST_CASE("cli::docs docs/starters.md") {
         check_doc_page(k_doc_pages[7]);
+    }
+
+    TEST_CASE("cli::docs docs/suites.md") {
+        check_doc_page(k_doc_pages[8]);
     }
 
     TEST_CASE("cli::docs links") {
