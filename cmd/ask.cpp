@@ -85,8 +85,9 @@ Expected<std::string> read_stdin() {
 }
 
 // Fills `provider` and `text` from what was typed: `ask PROVIDER TEXT`, `ask TEXT -m MODEL`,
-// `ask PROVIDER` or `ask` with the text on stdin (or `-`), the model from -m or LLMOPS_MODEL.
-Expected<void> resolve_words(AskOptions& o) {
+// `ask PROVIDER` or `ask` with the text on stdin (or `-`), the model from -m, LLMOPS_MODEL or
+// the project config's `model` (`default_model`, empty when none).
+Expected<void> resolve_words(AskOptions& o, const std::string& default_model) {
     if (o.words.size() > 2) {
         return fail(
             ErrorCode::invalid_input,
@@ -102,19 +103,22 @@ Expected<void> resolve_words(AskOptions& o) {
         // A lone provider-like word is the provider when the text comes from elsewhere (stdin,
         // --prompt) or when no default model could be meant.
         const char* env = std::getenv("LLMOPS_MODEL");
-        const bool as_provider = !o.model && looks_like_provider(o.words[0]) &&
-                                 (piped || o.prompt_ref || env == nullptr || *env == '\0');
+        const bool no_default = (env == nullptr || *env == '\0') && default_model.empty();
+        const bool as_provider =
+            !o.model && looks_like_provider(o.words[0]) && (piped || o.prompt_ref || no_default);
         (as_provider ? provider : text) = o.words[0];
     }
     if (!provider) {
         if (const char* env = std::getenv("LLMOPS_MODEL"); env != nullptr && *env != '\0') {
             provider = env;
+        } else if (!default_model.empty()) {
+            provider = default_model;
         }
     }
     if (!provider) {
         return fail(ErrorCode::invalid_input,
                     "no model to ask: name one ('llmops ask openai:gpt-4o-mini \"...\"' or -m "
-                    "gpt-4o-mini) or set LLMOPS_MODEL");
+                    "gpt-4o-mini), set LLMOPS_MODEL, or 'model:' in .llmops/config.yaml");
     }
     if (o.prompt_ref && text) {
         return fail(ErrorCode::invalid_input,
@@ -192,7 +196,11 @@ Expected<nlohmann::json> parse_vars(const std::vector<std::string>& vars) {
 }
 
 Expected<int> ask(const Context& ctx, AskOptions o) {
-    LLMOPS_TRY(resolve_words(o));
+    const auto found = ctx.project();
+    if (!found && found.error().code() != ErrorCode::not_found) {
+        return fail(found.error()); // a project whose config is wrong
+    }
+    LLMOPS_TRY(resolve_words(o, found ? found->model : std::string()));
     auto entry = LLMOPS_TRY(provider_entry(o));
     auto config =
         LLMOPS_TRY(provider::parse_provider_config(entry, "ask", std::filesystem::current_path()));

@@ -44,7 +44,7 @@ void add_commit(CLI::App& group, Context& ctx) {
         auto open = LLMOPS_TRY(open_project_for_writing(c));
         std::vector<prompt::PromptFile> files;
         if (o->paths.empty()) {
-            files = LLMOPS_TRY(prompt::list_prompt_files(open.project));
+            files = LLMOPS_TRY(prompt::tracked_prompt_files(open.db, open.project));
         }
         for (const auto& path : o->paths) {
             auto some = LLMOPS_TRY(prompt::prompt_files_for(path, open.project));
@@ -66,7 +66,7 @@ void add_status(CLI::App& group, Context& ctx) {
     sub->add_flag("--json", *json_flag, "Print the status as JSON");
     on_run(sub, ctx, [json_flag](Context& c) -> Expected<int> {
         auto open = LLMOPS_TRY(open_project(c));
-        auto files = LLMOPS_TRY(prompt::list_prompt_files(open.project));
+        auto files = LLMOPS_TRY(prompt::tracked_prompt_files(open.db, open.project));
         auto status = LLMOPS_TRY(prompt::workspace_status(open.db, files));
         LLMOPS_TRY(print(*json_flag ? report::status_json(status)
                                     : report::status_text(status, stdout_colour())));

@@ -257,8 +257,10 @@ TEST_SUITE("cli") {
         // No model anywhere: say what is missing.
         const auto none = ask_stdin({"what is 2+2?"}, "");
         CHECK(none.exit_code == 2);
-        CHECK(none.err == "llmops: error: no model to ask: name one ('llmops ask "
-                          "openai:gpt-4o-mini \"...\"' or -m gpt-4o-mini) or set LLMOPS_MODEL\n");
+        CHECK(none.err ==
+              "llmops: error: no model to ask: name one ('llmops ask "
+              "openai:gpt-4o-mini \"...\"' or -m gpt-4o-mini), set LLMOPS_MODEL, or 'model:' in "
+              ".llmops/config.yaml\n");
         // A stored prompt rendered with --var.
         REQUIRE(llmops(dir.path(), {"init"}).exit_code == 0);
         dir.write("prompts/greet.yaml", "template: 'Hello {{name}}!'\n");

@@ -204,7 +204,7 @@ TEST_SUITE("cli") {
             CHECK(fs::is_regular_file(dir / ".llmops/llmops.db"));
             CHECK(fs::is_directory(dir / "prompts"));
             // git ignores the store: `git status` in a repository lists prompts/ only.
-            CHECK(dir.read(".llmops/.gitignore").ends_with("\n*\n"));
+            CHECK(dir.read(".llmops/.gitignore").ends_with("\n*\n!config.yaml\n"));
             dir.write("prompts/a.yaml", "template: hi\n");
             RunOptions git;
             git.cwd = dir.path();
@@ -215,6 +215,54 @@ TEST_SUITE("cli") {
             dir.write(".llmops/.gitignore", "mine\n");
             CHECK(llmops(dir.path(), {"init"}).out.starts_with("reinitialized existing"));
             CHECK(dir.read(".llmops/.gitignore") == "mine\n");
+        }
+        SUBCASE("the project config: prompts_dir, model; git commits it, not the store") {
+            init(dir);
+            dir.write(".llmops/config.yaml", "prompts_dir: app/prompts\nmodel: echo\n");
+            dir.write("app/prompts/support/triage.yaml", "template: Triage {{t}}\n");
+            CHECK(llmops(dir.path(), {"prompt", "status"})
+                      .out.find("new:       app/prompts/support/triage.yaml (support/triage)") !=
+                  std::string::npos);
+            const auto committed = llmops(dir.path(), {"prompt", "commit", "-m", "first"});
+            CHECK(committed.exit_code == 0);
+            CHECK(committed.out.find("support/triage") != std::string::npos);
+            // `ask` takes the config's model after LLMOPS_MODEL.
+            const auto asked =
+                llmops(dir.path(), {"ask", "hello"}, {{"LLMOPS_MODEL", "\x01unset"}});
+            CHECK(asked.exit_code == 0);
+            CHECK(asked.out == "hello\n");
+            RunOptions git;
+            git.cwd = dir.path();
+            REQUIRE(run_program({"git", "init", "-q"}, git).exit_code == 0);
+            const auto status = run_program({"git", "status", "--porcelain", "-uall"}, git);
+            CHECK(status.out == "?? .llmops/config.yaml\n?? app/prompts/support/triage.yaml\n");
+            // A bad config names its file and key.
+            dir.write(".llmops/config.yaml", "prompts_dir: ../elsewhere\n");
+            const auto bad = llmops(dir.path(), {"prompt", "status"});
+            CHECK(bad.exit_code == 2);
+            CHECK(bad.err == "llmops: error: .llmops/config.yaml: 'prompts_dir' must be a folder "
+                             "inside the project, relative to its root (like 'prompts' or "
+                             "'app/prompts')\n");
+            dir.write(".llmops/config.yaml", "prompt_dir: x\n");
+            CHECK(llmops(dir.path(), {"prompt", "status"}).err ==
+                  "llmops: error: .llmops/config.yaml: unknown key 'prompt_dir' (known: "
+                  "prompts_dir, model)\n");
+        }
+        SUBCASE("a prompt committed from outside prompts/ stays tracked where it is") {
+            init(dir);
+            dir.write("lib/app/greet.yaml", "name: greet\ntemplate: Hello   # hi\n");
+            REQUIRE(llmops(dir.path(), {"prompt", "commit", "lib/app/greet.yaml", "-m", "a"})
+                        .exit_code == 0);
+            CHECK(llmops(dir.path(), {"prompt", "status"}).out.find("no file") ==
+                  std::string::npos);
+            dir.write("lib/app/greet.yaml", "name: greet\ntemplate: Hello there\n");
+            const auto status = llmops(dir.path(), {"prompt", "status"});
+            CHECK(status.out.find("lib/app/greet.yaml") != std::string::npos);
+            // `commit` with no path commits it there; checkout writes it back there, verbatim.
+            REQUIRE(llmops(dir.path(), {"prompt", "commit", "-m", "b"}).exit_code == 0);
+            REQUIRE(llmops(dir.path(), {"prompt", "checkout", "greet@1"}).exit_code == 0);
+            CHECK(dir.read("lib/app/greet.yaml") == "name: greet\ntemplate: Hello   # hi\n");
+            CHECK(!fs::exists(dir / "prompts/greet.yaml"));
         }
         SUBCASE("a new project's read commands say it is empty") {
             init(dir);

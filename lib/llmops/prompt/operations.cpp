@@ -45,9 +45,9 @@ Expected<std::vector<FileCommit>> commit_files(store::Database& db,
         }
         std::string content = canonical_content(def);
         std::string id = util::sha256_hex(content);
-        requests.push_back(store::CommitRequest{def.name, std::move(id), std::move(content),
-                                                std::string(message), std::string(author),
-                                                std::move(text), format_name(file.format)});
+        requests.push_back(store::CommitRequest{
+            def.name, std::move(id), std::move(content), std::string(message), std::string(author),
+            std::move(text), format_name(file.format), file.display});
     }
     store::PromptStore prompts(db);
     auto outcomes = LLMOPS_TRY(prompts.commit(requests));
@@ -141,7 +141,7 @@ Expected<Checkout> checkout(store::Database& db, const store::Project& project,
             target = file;
         }
     } else {
-        auto files = LLMOPS_TRY(list_prompt_files(project));
+        auto files = LLMOPS_TRY(tracked_prompt_files(db, project));
         auto found = LLMOPS_TRY(find_file_for(db, files, name));
         target = found;
     }
@@ -207,7 +207,7 @@ Expected<std::pair<DiffSide, DiffSide>> diff_sides(store::Database& db,
         auto b = LLMOPS_TRY(load_version(prompts, *to));
         return std::pair{side(a), side(b)};
     }
-    auto files = LLMOPS_TRY(list_prompt_files(project));
+    auto files = LLMOPS_TRY(tracked_prompt_files(db, project));
     auto found = LLMOPS_TRY(find_file_for(db, files, a.version.name));
     if (!found) {
         // A broken file at the path the name implies is most likely the one meant: say why it

@@ -117,6 +117,36 @@ Expected<std::vector<PromptFile>> list_prompt_files(const store::Project& projec
     return files_under(project.prompts_dir(), project);
 }
 
+Expected<std::vector<PromptFile>> tracked_prompt_files(store::Database& db,
+                                                       const store::Project& project) {
+    auto files = LLMOPS_TRY(list_prompt_files(project));
+    store::PromptStore prompts(db);
+    const auto sources = LLMOPS_TRY(prompts.latest_source_paths());
+    std::set<fs::path> listed;
+    for (const auto& file : files) {
+        listed.insert(file.path);
+    }
+    bool added = false;
+    for (const auto& [name, path] : sources) {
+        const fs::path absolute = (project.root / path).lexically_normal();
+        std::error_code ec;
+        if (relative_to(absolute, project.prompts_dir()) || listed.contains(absolute) ||
+            !fs::is_regular_file(absolute, ec)) {
+            continue; // listed already, or gone (then `status` says "no file")
+        }
+        if (auto file = describe(absolute, project)) {
+            listed.insert(absolute);
+            files.push_back(std::move(*file));
+            added = true;
+        }
+    }
+    if (added) {
+        std::sort(files.begin(), files.end(),
+                  [](const PromptFile& a, const PromptFile& b) { return a.path < b.path; });
+    }
+    return files;
+}
+
 Expected<std::vector<PromptFile>> prompt_files_for(const fs::path& path,
                                                    const store::Project& project) {
     std::error_code ec;

@@ -24,6 +24,12 @@ struct PromptFile {
 // and files of other extensions), sorted by path. No `prompts/` folder is an empty list.
 Expected<std::vector<PromptFile>> list_prompt_files(const store::Project& project);
 
+// list_prompt_files, and the files outside the prompts folder that prompts were last committed
+// from (kept by the store), when they still exist: every file `status`, `commit` and `checkout`
+// track, sorted by path.
+Expected<std::vector<PromptFile>> tracked_prompt_files(store::Database& db,
+                                                       const store::Project& project);
+
 // Describes a file or folder named on the command line (relative to the working directory):
 // a folder gives every prompt file in it. Fails with `not_found` or `invalid_input` for a file
 // whose extension is not a prompt file's.

@@ -4,6 +4,9 @@
 
 #include <llmops/store/schema.hpp>
 #include <llmops/util/files.hpp>
+#include <llmops/util/yaml.hpp>
+
+#include <nlohmann/json.hpp>
 
 namespace llmops::store {
 
@@ -11,8 +14,49 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Project project_at(const fs::path& root) {
-    return Project{root, root / k_store_dir_name};
+// Reads the project's `.llmops/config.yaml`, when there is one, into `project`.
+Expected<void> read_config(Project& project) {
+    std::error_code ec;
+    if (!fs::exists(project.config_path(), ec)) {
+        return {};
+    }
+    const std::string shown = util::relative_display(project.config_path(), project.root);
+    const auto text = LLMOPS_TRY(util::read_file(project.config_path()));
+    const auto doc = LLMOPS_TRY(util::parse_yaml(text, shown));
+    if (doc.is_null()) {
+        return {};
+    }
+    if (!doc.is_object()) {
+        return fail(ErrorCode::invalid_input, "{}: must be a map (prompts_dir, model)", shown);
+    }
+    for (const auto& [key, value] : doc.items()) {
+        if (key != "prompts_dir" && key != "model") {
+            return fail(ErrorCode::invalid_input,
+                        "{}: unknown key '{}' (known: prompts_dir, model)", shown, key);
+        }
+        if (!value.is_string() || value.get<std::string>().empty()) {
+            return fail(ErrorCode::invalid_input, "{}: '{}' must be a non-empty string", shown,
+                        key);
+        }
+    }
+    project.model = doc.value("model", "");
+    if (doc.contains("prompts_dir")) {
+        const fs::path rel = fs::path(doc["prompts_dir"].get<std::string>()).lexically_normal();
+        if (rel.is_absolute() || rel.empty() || *rel.begin() == ".." || rel == ".") {
+            return fail(ErrorCode::invalid_input,
+                        "{}: 'prompts_dir' must be a folder inside the project, relative to its "
+                        "root (like 'prompts' or 'app/prompts')",
+                        shown);
+        }
+        project.prompts = (project.root / rel).lexically_normal();
+    }
+    return {};
+}
+
+Expected<Project> project_at(const fs::path& root) {
+    Project project{root, root / k_store_dir_name};
+    LLMOPS_TRY(read_config(project));
+    return project;
 }
 
 } // namespace
@@ -55,7 +99,7 @@ Expected<Project> find_project(const fs::path& start, const std::optional<fs::pa
 Expected<std::pair<Project, bool>> init_project(const fs::path& root) {
     std::error_code ec;
     const fs::path absolute = fs::absolute(root, ec).lexically_normal();
-    Project project = project_at(absolute);
+    Project project = LLMOPS_TRY(project_at(absolute));
     const bool existed = fs::is_directory(project.dir, ec);
     fs::create_directories(project.dir, ec);
     if (ec) {
@@ -68,8 +112,8 @@ Expected<std::pair<Project, bool>> init_project(const fs::path& root) {
     const fs::path ignore = project.dir / ".gitignore";
     if (!fs::exists(ignore, ec)) {
         LLMOPS_TRY(util::write_file_atomic(
-            ignore,
-            "# llmops' store and cache: not committed (prompts/ is). See docs/install.md.\n*\n"));
+            ignore, "# llmops' store and cache are not committed (prompts/ is); its config is.\n"
+                    "# See docs/install.md.\n*\n!config.yaml\n"));
     }
     return std::pair{project, !existed};
 }

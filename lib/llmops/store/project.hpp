@@ -12,16 +12,26 @@ namespace llmops::store {
 struct Project {
     std::filesystem::path root; // the project root
     std::filesystem::path dir;  // root/.llmops
+    // The prompts folder: root/prompts, or `prompts_dir` of the project's config.
+    std::filesystem::path prompts = {};
+    // The project config's `model`: `llmops ask`'s default model after LLMOPS_MODEL.
+    std::string model = {};
     std::filesystem::path db_path() const { return dir / "llmops.db"; }
-    std::filesystem::path prompts_dir() const { return root / "prompts"; }
+    std::filesystem::path prompts_dir() const {
+        return prompts.empty() ? root / "prompts" : prompts;
+    }
+    // The project's config, committed with the project (`.llmops/.gitignore` keeps it).
+    std::filesystem::path config_path() const { return dir / "config.yaml"; }
 };
 
 // The name of the store folder.
 inline constexpr const char* k_store_dir_name = ".llmops";
 
 // Finds the project: `override_dir` (from --dir or LLMOPS_DIR: either a project root or its
-// `.llmops` folder) when given, else the nearest ancestor of `start` holding `.llmops/`.
-// Fails with `not_found` naming where it looked.
+// `.llmops` folder) when given, else the nearest ancestor of `start` holding `.llmops/`, and
+// reads its config (`.llmops/config.yaml`: `prompts_dir`, a folder inside the project; `model`).
+// Fails with `not_found` naming where it looked, `invalid_input` for a bad config (its file and
+// key named).
 Expected<Project> find_project(const std::filesystem::path& start,
                                const std::optional<std::filesystem::path>& override_dir);
 

@@ -167,7 +167,8 @@ PromptStore::commit(const std::vector<CommitRequest>& requests) {
         "INSERT INTO versions(prompt_id, number, object_id, parent_id, message, author, "
         "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
     auto insert_source = LLMOPS_TRY(m_db->prepare(
-        "INSERT INTO version_sources(prompt_id, number, format, text) VALUES (?1, ?2, ?3, ?4)"));
+        "INSERT INTO version_sources(prompt_id, number, format, text, path) VALUES (?1, ?2, ?3, "
+        "?4, ?5)"));
     const std::string now = util::now_iso8601();
     std::vector<CommitOutcome> outcomes;
     outcomes.reserve(requests.size());
@@ -215,7 +216,8 @@ PromptStore::commit(const std::vector<CommitRequest>& requests) {
             insert_source.bind(1, pid)
                 .bind(2, number)
                 .bind(3, request.source_format)
-                .bind(4, request.source_text);
+                .bind(4, request.source_text)
+                .bind(5, request.source_path);
             LLMOPS_TRY(insert_source.run());
         }
         outcomes.push_back({VersionInfo{request.name, number, request.id, parent, request.message,
@@ -356,14 +358,37 @@ Expected<std::string> PromptStore::content(const VersionInfo& version) {
 }
 
 Expected<std::optional<VersionSource>> PromptStore::source(const VersionInfo& version) {
-    auto stmt = LLMOPS_TRY(
-        m_db->prepare("SELECT s.format, s.text FROM version_sources s JOIN prompts p ON p.id = "
-                      "s.prompt_id WHERE p.name = ?1 AND s.number = ?2"));
+    auto stmt = LLMOPS_TRY(m_db->prepare(
+        "SELECT s.format, s.text, s.path FROM version_sources s JOIN prompts p ON p.id = "
+        "s.prompt_id WHERE p.name = ?1 AND s.number = ?2"));
     stmt.bind(1, version.name).bind(2, version.number);
     if (!LLMOPS_TRY(stmt.step())) {
         return std::optional<VersionSource>();
     }
-    return std::optional<VersionSource>(VersionSource{stmt.text(0), stmt.text(1)});
+    return std::optional<VersionSource>(VersionSource{stmt.text(0), stmt.text(1), stmt.text(2)});
+}
+
+Expected<std::vector<std::pair<std::string, std::string>>> PromptStore::latest_source_paths() {
+    auto stmt = LLMOPS_TRY(m_db->prepare(
+        "SELECT p.name, s.path FROM version_sources s JOIN prompts p ON p.id = s.prompt_id "
+        "WHERE s.number = (SELECT max(number) FROM version_sources WHERE prompt_id = s.prompt_id) "
+        "ORDER BY p.name"));
+    std::vector<std::pair<std::string, std::string>> out;
+    while (LLMOPS_TRY(stmt.step())) {
+        out.emplace_back(stmt.text(0), stmt.text(1));
+    }
+    return out;
+}
+
+Expected<std::optional<VersionSource>> PromptStore::latest_source(std::string_view name) {
+    auto stmt = LLMOPS_TRY(m_db->prepare(
+        "SELECT s.format, s.text, s.path FROM version_sources s JOIN prompts p ON p.id = "
+        "s.prompt_id WHERE p.name = ?1 ORDER BY s.number DESC LIMIT 1"));
+    stmt.bind(1, name);
+    if (!LLMOPS_TRY(stmt.step())) {
+        return std::optional<VersionSource>();
+    }
+    return std::optional<VersionSource>(VersionSource{stmt.text(0), stmt.text(1), stmt.text(2)});
 }
 
 Expected<std::optional<VersionInfo>> PromptStore::latest(std::string_view name) {

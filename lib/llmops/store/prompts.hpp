@@ -66,12 +66,14 @@ struct CommitRequest {
     // kept beside the version for checkout (empty format: none).
     std::string source_text = {};
     std::string source_format = {};
+    std::string source_path = {}; // relative to the project root
 };
 
 // The committed file of a version (CommitRequest::source_text).
 struct VersionSource {
     std::string format; // "yaml" or "markdown"
     std::string text;
+    std::string path; // relative to the project root
 };
 
 // What a commit did: `created` is false when the content equals the latest version (a no-op).
@@ -128,6 +130,12 @@ public:
     // The file `version` was committed from, when it was kept (versions committed before the
     // store kept them, imported from bundles or committed by llmops itself have none).
     Expected<std::optional<VersionSource>> source(const VersionInfo& version);
+
+    // The newest kept file of prompt `name` (whichever version it belongs to), or nothing.
+    Expected<std::optional<VersionSource>> latest_source(std::string_view name);
+
+    // For every prompt with a kept file, the path of its newest one: (prompt name, path), by name.
+    Expected<std::vector<std::pair<std::string, std::string>>> latest_source_paths();
 
     // Returns the latest version of `name`, or nothing when the prompt does not exist.
     Expected<std::optional<VersionInfo>> latest(std::string_view name);

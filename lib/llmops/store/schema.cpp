@@ -240,6 +240,7 @@ CREATE TABLE version_sources (         -- the prompt file as committed, for chec
   format TEXT NOT NULL                 -- the file kind the text is: yaml or markdown
     CHECK (format IN ('yaml', 'markdown')),
   text TEXT NOT NULL,                  -- the file's bytes (UTF-8), as read at commit time
+  path TEXT NOT NULL,                  -- where it was, relative to the project root ('/' between folders)
   PRIMARY KEY (prompt_id, number),
   FOREIGN KEY (prompt_id, number) REFERENCES versions(prompt_id, number)
 ) WITHOUT ROWID;
