@@ -172,8 +172,9 @@ Verdict object_verdict(const json& object, std::optional<double> threshold, std:
     if (has_score && (!score->is_number() || !std::isfinite(score->get<double>())))
         return error_verdict(fmt::format("{} returned a 'score' that is not a number", who));
     Verdict v =
-        has_pass ? Verdict{pass->get<bool>(), pass->get<bool>() ? 1.0 : 0.0, "", false, false, {}}
-                 : score_verdict(score->get<double>(), threshold, who);
+        has_pass
+            ? Verdict{pass->get<bool>(), pass->get<bool>() ? 1.0 : 0.0, "", false, false, {}, false}
+            : score_verdict(score->get<double>(), threshold, who);
     if (has_score)
         v.score = std::clamp(score->get<double>(), 0.0, 1.0);
     if (reason != object.end() && reason->is_string() && !reason->get<std::string>().empty())
