@@ -130,7 +130,7 @@ TEST_SUITE("cli") {
                                "{% endif %}\n{\"role\": \"user\", \"content\": \"{{ q }}\"}\n]\n");
         dir.write("promptfooconfig.yaml",
                   "prompts: [file://chat.json]\nproviders: [echo]\n"
-                  "tests:\n  - vars: {q: Who founded Facebook?, sys: true}\n"
+                  "tests:\n  - vars: {q: 'Who founded Facebook?', sys: true}\n"
                   "    assert: [{type: contains, value: Facebook}]\n");
         CHECK(llmops(dir.path(), {"eval", "--validate"}).exit_code == 0);
         const auto r = llmops(dir.path(), {"eval", "--json"});

@@ -26,7 +26,7 @@ const std::vector<Refused> k_test_refused = {
     {"prompts", ""},
     {"providerOutput", ""},
     {"assertScoringFunction", "use 'threshold' and assertion weights"},
-    {"transform", ""},
+    {"transform", "a test's transform is written 'options: {transform: ...}'"},
 };
 
 const Keys k_test_keys = {

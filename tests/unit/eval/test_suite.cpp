@@ -483,8 +483,8 @@ TEST_SUITE("eval") {
                   "qa.yaml: tests[0]: promptfoo's 'providerOutput' is not supported by llmops; "
                   "remove it");
             CHECK(error_of(dir, with("tests: [{transform: 'output.trim()'}]\n")) ==
-                  "qa.yaml: tests[0]: promptfoo's 'transform' is not supported by llmops; remove "
-                  "it");
+                  "qa.yaml: tests[0]: promptfoo's 'transform' is not supported (a test's "
+                  "transform is written 'options: {transform: ...}')");
             CHECK(error_of(dir, with("tests: [{options: {transformVars: 'vars'}}]\n")) ==
                   "qa.yaml: tests[0]: promptfoo's 'options.transformVars' is not supported by "
                   "llmops; remove it");
