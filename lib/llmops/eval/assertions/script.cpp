@@ -319,8 +319,11 @@ Expected<void> validate_exec(AssertionSpec& spec, const std::filesystem::path& b
 
 Verdict check_python(const AssertionSpec& spec, const nlohmann::json& value,
                      const AssertionContext& context) {
-    json request = {{"output", std::string(context.output)},
-                    {"context", script_context(spec, context)}};
+    // What a transform returned reaches the script as that value, as in promptfoo.
+    json output = context.output_json ? util::parse_json_or_discarded(context.output) : json();
+    if (!context.output_json || output.is_discarded())
+        output = std::string(context.output);
+    json request = {{"output", std::move(output)}, {"context", script_context(spec, context)}};
     if (const auto file = python_file(value)) {
         std::filesystem::path path = context.base_dir / file->path;
         std::error_code ec;
