@@ -102,9 +102,8 @@ Verdict javascript_result(const json& result, std::optional<double> threshold) {
     if (result.is_object()) {
         return object_result(result);
     }
-    if (result.is_null()) {
-        return error_verdict(
-            "javascript returned undefined (a multi-line body needs a 'return' statement)");
+    if (result.is_null()) { // NaN or Infinity, which JSON writes as null
+        return verdict(false, "javascript returned a number that is not finite");
     }
     return error_verdict(fmt::format("javascript must return a boolean, a number or an object "
                                      "{{pass, score, reason}}; it returned {}",
