@@ -57,7 +57,7 @@ struct Pending {
     judge::Exchange exchange;
     int64_t calls_left = 0; // judge calls not finished yet
     CaseVerdict verdict;
-    bool judged = false;
+    bool judged = false;      // `verdict` is decided already (options.transform failed)
     bool output_json = false; // the output is the JSON text of what options.transform returned
 };
 
