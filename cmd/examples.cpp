@@ -16,7 +16,9 @@ using Examples = std::vector<std::string_view>;
 
 // By command path without "llmops". (A table, not code: kept in one place for the test.)
 const std::map<std::string, Examples, std::less<>> k_examples{
-    {"init", {"llmops init", "llmops init ~/projects/support-bot"}},
+    {"init",
+     {"llmops init", "llmops init --template eval       # a starter eval that runs offline",
+      "llmops init --template list       # the templates"}},
     {"prompt commit",
      {"llmops prompt commit -m \"Shorter replies\"",
       "llmops prompt commit prompts/support/reply.yaml -m \"Fix the greeting\""}},
@@ -86,6 +88,9 @@ const std::map<std::string, Examples, std::less<>> k_examples{
     {"judge calibrate",
      {"llmops judge calibrate evals/judge.yaml --labels human.jsonl",
       "llmops judge calibrate evals/judge.yaml --labels human.jsonl --min-kappa 0.6"}},
+    {"schema",
+     {"llmops schema suite > .llmops-suite.schema.json   # for editors (yaml-language-server)",
+      "llmops schema suite | jq '.\"$defs\".assertion.properties.type.enum'   # assertion types"}},
     {"completion",
      {"source <(llmops completion bash)", "llmops completion zsh > ~/.zfunc/_llmops"}},
     {"man", {"llmops man | man -l -", "llmops man > /usr/local/share/man/man1/llmops.1"}},

@@ -29,12 +29,19 @@ struct CommandGroup {
 
 // The command table. Help text lives with each registration, in the command's own file.
 constexpr CommandGroup k_commands[] = {
-    {"init", cmd::register_init},   {"prompt", cmd::register_prompt},
-    {"fsck", cmd::register_fsck},   {"prices", cmd::register_prices},
-    {"ask", cmd::register_ask},     {"cache", cmd::register_cache},
-    {"eval", cmd::register_eval},   {"runs", cmd::register_runs},
-    {"diff", cmd::register_diff},   {"stats", cmd::register_stats},
-    {"judge", cmd::register_judge}, {"completion", cmd::register_completion},
+    {"init", cmd::register_init},
+    {"prompt", cmd::register_prompt},
+    {"fsck", cmd::register_fsck},
+    {"prices", cmd::register_prices},
+    {"ask", cmd::register_ask},
+    {"cache", cmd::register_cache},
+    {"eval", cmd::register_eval},
+    {"runs", cmd::register_runs},
+    {"diff", cmd::register_diff},
+    {"stats", cmd::register_stats},
+    {"judge", cmd::register_judge},
+    {"schema", cmd::register_schema},
+    {"completion", cmd::register_completion},
     {"man", cmd::register_man},
 };
 

@@ -6,14 +6,14 @@ _llmops_spec() {
     # value) of the command path $1.
     case $1 in
     '')
-        subs='init prompt fsck prices ask cache eval runs diff stats judge completion man'
+        subs='init prompt fsck prices ask cache eval runs diff stats judge schema completion man'
         opts='-h --help --version --dir'
         vals='--dir'
         ;;
     'init')
         subs=''
-        opts='-h --help'
-        vals=''
+        opts='-h --help --template'
+        vals='--template'
         ;;
     'prompt')
         subs='commit status log show diff label checkout render list export bundle import'
@@ -200,6 +200,11 @@ _llmops_spec() {
         opts='-h --help --labels --judge --judge-samples -j --max-concurrency --no-cache --min-kappa --min-accuracy --record --json'
         vals='--labels --judge --judge-samples -j --max-concurrency --min-kappa --min-accuracy --record'
         ;;
+    'schema')
+        subs=''
+        opts='-h --help'
+        vals=''
+        ;;
     'completion')
         subs=''
         opts='-h --help'
@@ -217,6 +222,7 @@ _llmops_kind() {
     # Prints what the value of option $2, or of argument #N, of the command path
     # $1 completes to.
     case "$1 $2" in
+    'init --template') echo 'choice eval rag list' ;;
     'init #0') echo 'text' ;;
     'prompt commit -m' | 'prompt commit --message') echo 'text' ;;
     'prompt commit --author') echo 'text' ;;
@@ -321,6 +327,7 @@ _llmops_kind() {
     'judge calibrate --min-accuracy') echo 'none' ;;
     'judge calibrate --record') echo 'text' ;;
     'judge calibrate #0') echo 'text' ;;
+    'schema #0') echo 'choice suite' ;;
     'completion #0') echo 'choice bash zsh fish' ;;
     *' --dir') echo 'dir' ;;
     *' #'*) echo none ;;

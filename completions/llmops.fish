@@ -4,7 +4,7 @@
 function __llmops_subs --argument-names path --description 'The commands under a command path'
     switch $path
         case ''
-            printf '%s\n' init prompt fsck prices ask cache eval runs diff stats judge completion man
+            printf '%s\n' init prompt fsck prices ask cache eval runs diff stats judge schema completion man
         case 'prompt'
             printf '%s\n' commit status log show diff label checkout render list export bundle import
         case 'prompt label'
@@ -26,6 +26,8 @@ function __llmops_vals --argument-names path --description 'The options of a com
     switch $path
         case ''
             printf '%s\n' --dir
+        case 'init'
+            printf '%s\n' --template
         case 'prompt commit'
             printf '%s\n' -m --message --author
         case 'prompt log'
@@ -142,6 +144,7 @@ complete -c llmops -n '__llmops_at "" 0' -a runs -d 'The eval runs kept in the s
 complete -c llmops -n '__llmops_at "" 0' -a diff -d 'Compare cost and quality: two runs (A B), two variants (A:0 A:1), or the variants of one run'
 complete -c llmops -n '__llmops_at "" 0' -a stats -d 'Statistics for planning evals'
 complete -c llmops -n '__llmops_at "" 0' -a judge -d 'Measure LLM judges against human labels'
+complete -c llmops -n '__llmops_at "" 0' -a schema -d 'Print the JSON Schema of a suite file (editor completion, CI checks)'
 complete -c llmops -n '__llmops_at "" 0' -a completion -d 'Print a shell completion script (commands, options, prompt names, runs)'
 complete -c llmops -n '__llmops_at "" 0' -a man -d 'Print the man page in roff (read it with: llmops man | man -l -)'
 complete -c llmops -n '__llmops_at ""' -s h -l help -d 'Print this help message and exit'
@@ -150,6 +153,7 @@ complete -c llmops -n '__llmops_at ""' -l dir -r -f -a '(__fish_complete_directo
 
 # llmops init
 complete -c llmops -n '__llmops_at "init"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "init"' -l template -r -f -a 'eval rag list' -d 'Also write a starter eval that runs offline: eval, rag (\'list\' describes them)'
 complete -c llmops -n '__llmops_at "init" 0' -F
 
 # llmops prompt
@@ -426,6 +430,10 @@ complete -c llmops -n '__llmops_at "judge calibrate"' -l min-accuracy -r -f -d '
 complete -c llmops -n '__llmops_at "judge calibrate"' -l record -r -F -d 'Append the judge\'s answers to a replay file (JSONL)'
 complete -c llmops -n '__llmops_at "judge calibrate"' -l json -d 'Print the calibration as JSON'
 complete -c llmops -n '__llmops_at "judge calibrate" 0' -F
+
+# llmops schema
+complete -c llmops -n '__llmops_at "schema"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "schema" 0' -f -a 'suite'
 
 # llmops completion
 complete -c llmops -n '__llmops_at "completion"' -s h -l help -d 'Print this help message and exit'

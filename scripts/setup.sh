@@ -26,6 +26,8 @@ if [ "${1:-}" = "--tests" ]; then
     packages+=(nodejs)
   fi
   packages+=(node-nunjucks)
+  # The schema test validates every shipped suite against `llmops schema suite` (Draft 2020-12).
+  packages+=(python3-jsonschema)
 fi
 
 missing=()

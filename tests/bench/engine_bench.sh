@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Engine benchmark (issue 3): 10,000 calls at -j 64 to a loopback server answering after 50 ms
 # (ideal wall time ceil(10000 / 64) * 0.05 = 7.85 s), then the same calls from the response cache.
-# Run it on an idle machine: compiles running alongside added 5-10% (see README "Benchmarks").
+# Run it on an idle machine: compiles running alongside added 5-10% (see docs/benchmarks.md).
 # Usage: bash tests/bench/engine_bench.sh [CALLS] [JOBS] [DELAY_MS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Eval benchmark (issue 4, README "Benchmarks"): a 100,000-case suite on `echo` with three
+"""Eval benchmark (docs/benchmarks.md, "Evals"): a 100,000-case suite on `echo` with three
 deterministic assertions per case (contains, not-contains, regex from CSV `__expected` columns),
 run end to end (store writes included), then exported to JSON and CSV.
 

@@ -5,7 +5,7 @@
 
 Builds a project with 1,000 prompts x 10 versions (10,000 versions), then times the read
 commands (median of repeated runs, wall clock, process start included), `--version`, and a
-single commit of 10,000 new prompt files. Prints a Markdown table for the README.
+single commit of 10,000 new prompt files. Prints a Markdown table for docs/benchmarks.md.
 """
 import os
 import shutil

@@ -1,7 +1,7 @@
-// The commands shown in README.md and in examples/*/README.md, run as a reader would run them
-// (issue 7: "a test that runs every command shown in the README and in the examples' READMEs").
+// The commands shown in README.md, docs/*.md and examples/*/README.md, run as a reader would run
+// them: what the documentation shows is what runs.
 //
-// The convention, stated at the top of each README that has commands:
+// The convention, stated at the top of README.md, docs/README.md and each example's README:
 // - Fenced blocks tagged ```sh or ```bash are run; a block tagged ```sh no-test (or
 //   ```bash no-test) is not: set-up that installs packages, commands that need an API key or
 //   write outside the project, long benchmarks. Any other word after the language is an error,
@@ -11,19 +11,30 @@
 //   which goes on over lines ending in `\`, `|`, `&&` or `||`, and over the body of a
 //   here-document (`<<'EOF'` ... `EOF`).
 // - A command must exit 0, unless it carries the comment `# exit N`: then it must exit N.
-// - The commands of one README run in order in one bash (so `cd` and variables carry over),
-//   starting in a fresh copy of the README's folder (the repository for README.md), with the
-//   llmops under test first on PATH, HOME and TMPDIR in the test's temporary folder, NO_COLOR
-//   set and the providers' API keys unset: nothing may need the network or a key.
+// - The commands of one page run in order in one bash (so `cd` and variables carry over), with
+//   the llmops under test first on PATH, HOME and TMPDIR in the test's temporary folder,
+//   NO_COLOR set and the providers' API keys unset: nothing may need the network or a key.
+// - Where a page starts: README.md in an EMPTY folder (its tour is for someone who installed
+//   only the binary, so it must write every file it needs); each docs/*.md page in a fresh copy
+//   of the repository (a reference page may use the shipped evals); each example in a fresh
+//   copy of its own folder.
+//
+// "cli::docs links" checks that every relative link of these pages reaches a file, and a heading
+// when it names one (`docs/runs.md#reports`), and "cli::docs commands" that docs/commands.md
+// names every command `llmops --help` lists.
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -194,11 +205,18 @@ std::string one_line(std::string text) {
     return text;
 }
 
-// Runs the commands of the README `readme` (a path under the source tree, e.g.
-// "examples/rag-exec/README.md") in a fresh copy of its folder; a failed check names the
-// first command that exits with another code than expected (the run stops there). Returns the
-// number of commands that ran as expected.
-size_t run_readme(const TempDir& dir, const std::string& readme) {
+// Where a page's commands start (see the convention at the top of this file).
+enum class Start {
+    empty_folder, // README.md: only the binary
+    repository,   // docs/*.md: a fresh copy of the repository
+    page_folder,  // examples/*/README.md: a fresh copy of the example's folder
+};
+
+// Runs the commands of the page `readme` (a path under the source tree, e.g.
+// "examples/rag-exec/README.md") in the folder `start` says; a failed check names the first
+// command that exits with another code than expected (the run stops there). Returns the number
+// of commands that ran as expected.
+size_t run_readme(const TempDir& dir, const std::string& readme, Start start) {
     const fs::path source = fs::path(LLMOPS_SOURCE_DIR) / readme;
     const auto extracted = extract_commands(read_file(source));
     for (const auto& p : extracted.problems) {
@@ -210,7 +228,11 @@ size_t run_readme(const TempDir& dir, const std::string& readme) {
     fs::create_directories(logs);
     fs::create_directories(home);
     fs::create_directories(dir / "tmp");
-    copy_tree(source.parent_path(), work);
+    switch (start) {
+    case Start::empty_folder: fs::create_directories(work); break;
+    case Start::repository: copy_tree(LLMOPS_SOURCE_DIR, work); break;
+    case Start::page_folder: copy_tree(source.parent_path(), work); break;
+    }
     for (fs::path p = work; p != p.root_path(); p = p.parent_path()) {
         // A store above the copy would be picked up by `llmops` instead of a new one.
         REQUIRE_MESSAGE(
@@ -306,7 +328,142 @@ void check_example(const std::string& readme) {
     CHECK_MESSAGE(text.find("tests/cli/test_docs_cli.cpp") != std::string::npos,
                   fmt::format("{} does not state the commands convention", readme));
     TempDir dir;
-    CHECK(run_readme(dir, readme) == extract_commands(text).commands.size());
+    CHECK(run_readme(dir, readme, Start::page_folder) == extract_commands(text).commands.size());
+}
+
+// docs/*.md pages that show commands to run, sorted.
+std::vector<std::string> doc_pages_with_commands() {
+    std::vector<std::string> out;
+    for (const auto& entry : fs::directory_iterator(fs::path(LLMOPS_SOURCE_DIR) / "docs")) {
+        if (entry.path().extension() == ".md" &&
+            !extract_commands(read_file(entry.path())).commands.empty()) {
+            out.push_back("docs/" + entry.path().filename().string());
+        }
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+// One test case per page, as for the examples; "cli::docs docs" checks that the list names
+// every page with commands.
+const std::vector<std::string> k_doc_pages = {
+    "docs/assertions.md", "docs/ci.md",        "docs/diff.md", "docs/judge.md",
+    "docs/prompts.md",    "docs/providers.md", "docs/runs.md", "docs/suites.md",
+};
+
+// Runs one docs page's commands in a fresh copy of the repository.
+void check_doc_page(const std::string& page) {
+    CAPTURE(page);
+    const auto text = read_file(fs::path(LLMOPS_SOURCE_DIR) / page);
+    const auto extracted = extract_commands(text);
+    CHECK_MESSAGE(!extracted.commands.empty(), fmt::format("{} has no command to run", page));
+    TempDir dir;
+    CHECK(run_readme(dir, page, Start::repository) == extracted.commands.size());
+}
+
+// GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens.
+std::string heading_anchor(std::string_view heading) {
+    std::string out;
+    for (const char c : heading) {
+        const auto u = static_cast<unsigned char>(c);
+        if (std::isalnum(u) || c == '-' || c == '_' || u >= 0x80) {
+            out += static_cast<char>(std::tolower(u));
+        } else if (c == ' ') {
+            out += '-';
+        }
+    }
+    return out;
+}
+
+// The anchors of the headings of `markdown` (outside code blocks), with GitHub's `-1`, `-2`
+// suffixes for repeated headings.
+std::set<std::string> anchors(const std::string& markdown) {
+    static const std::regex heading(R"(^#{1,6} (.*)$)");
+    std::set<std::string> out;
+    std::map<std::string, int> seen;
+    bool in_code = false;
+    for (const auto& line : split_lines(markdown)) {
+        if (trim(line).starts_with("```")) {
+            in_code = !in_code;
+            continue;
+        }
+        std::smatch m;
+        if (in_code || !std::regex_match(line, m, heading)) {
+            continue;
+        }
+        const std::string a = heading_anchor(trim(m[1].str()));
+        const int n = seen[a]++;
+        out.insert(n == 0 ? a : fmt::format("{}-{}", a, n));
+    }
+    return out;
+}
+
+// The relative links of the page `page` whose file or heading does not exist, one message each.
+std::vector<std::string> broken_links(const std::string& page) {
+    static const std::regex link(R"(\]\(([^)\s]+)\))");
+    const fs::path source = fs::path(LLMOPS_SOURCE_DIR) / page;
+    const std::string text = read_file(source);
+    std::vector<std::string> out;
+    for (std::sregex_iterator i(text.begin(), text.end(), link), e; i != e; ++i) {
+        const std::string target = (*i)[1];
+        if (target.find("://") != std::string::npos || target.starts_with("mailto:")) {
+            continue;
+        }
+        const auto hash = target.find('#');
+        const std::string path = target.substr(0, hash);
+        const fs::path file = path.empty() ? source : source.parent_path() / path;
+        if (!fs::exists(file)) {
+            out.push_back(fmt::format("{}: '{}' does not exist", page, target));
+        } else if (hash != std::string::npos && file.extension() == ".md" &&
+                   !anchors(read_file(file)).contains(target.substr(hash + 1))) {
+            out.push_back(fmt::format("{}: '{}' names no heading", page, target));
+        }
+    }
+    return out;
+}
+
+// The subcommands `llmops PATH... --help` lists, by name.
+std::vector<std::string> subcommands(const std::vector<std::string>& path) {
+    std::vector<std::string> argv = {LLMOPS_BINARY};
+    argv.insert(argv.end(), path.begin(), path.end());
+    argv.push_back("--help");
+    const auto r = run_program(argv, RunOptions{});
+    std::vector<std::string> out;
+    bool in_list = false;
+    for (const auto& line : split_lines(r.out)) {
+        if (line.starts_with("Subcommands:")) {
+            in_list = true;
+        } else if (in_list && !line.starts_with("  ")) {
+            in_list = false;
+        } else if (in_list) {
+            std::istringstream(line) >> out.emplace_back();
+        }
+    }
+    return out;
+}
+
+// The commands under `path` (itself included) that no line of `reference` mentions: a line
+// naming `llmops PATH...` and the command's own name (`llmops cache stats|clear|prune` covers
+// all three).
+void undocumented(const std::vector<std::string>& path, const std::vector<std::string>& lines,
+                  std::vector<std::string>& out) {
+    std::string parent = "llmops";
+    for (size_t i = 0; i + 1 < path.size(); ++i) {
+        parent += " " + path[i];
+    }
+    const std::regex word(path.empty() ? "" : "(^|[^a-z_-])" + path.back() + "([^a-z_-]|$)");
+    const bool found =
+        path.empty() || std::ranges::any_of(lines, [&](const std::string& l) {
+            return l.find("`" + parent + " ") != std::string::npos && std::regex_search(l, word);
+        });
+    if (!found) {
+        out.push_back(parent + " " + path.back());
+    }
+    for (const auto& name : subcommands(path)) {
+        auto child = path;
+        child.push_back(name);
+        undocumented(child, lines, out);
+    }
 }
 
 } // namespace
@@ -361,8 +518,99 @@ TEST_SUITE("cli") {
 
     TEST_CASE("cli::docs README.md") {
         TempDir dir;
-        // The tour, the eval and `stats power`: a README whose blocks all became no-test fails.
-        CHECK(run_readme(dir, "README.md") >= 20);
+        // The tour, from an empty folder: it writes every file it needs, so someone who
+        // installed only the binary can follow it. A tour whose blocks became no-test fails.
+        const auto commands =
+            extract_commands(read_file(fs::path(LLMOPS_SOURCE_DIR) / "README.md"));
+        CHECK(commands.commands.size() >= 15);
+        CHECK(run_readme(dir, "README.md", Start::empty_folder) == commands.commands.size());
+    }
+
+    TEST_CASE("cli::docs README.md is a front page") {
+        const auto readme = read_file(fs::path(LLMOPS_SOURCE_DIR) / "README.md");
+        // The reference lives in docs/; the README stays short enough to read in minutes.
+        CHECK_MESSAGE(
+            readme.size() <= 15 * 1024,
+            fmt::format("README.md is {} bytes: move reference text to docs/", readme.size()));
+        // CI runs exactly the README's test command.
+        CHECK(readme.find("bash scripts/test.sh") != std::string::npos);
+        CHECK(read_file(fs::path(LLMOPS_SOURCE_DIR) / ".ci/run").find("bash scripts/test.sh") !=
+              std::string::npos);
+        for (const char* link : {"docs/README.md", "docs/install.md", "docs/testing.md",
+                                 "examples/README.md", "scripts/demo.sh"}) {
+            CHECK_MESSAGE(readme.find(link) != std::string::npos,
+                          fmt::format("README.md does not mention {}", link));
+        }
+    }
+
+    TEST_CASE("cli::docs docs") {
+        const auto pages = doc_pages_with_commands();
+        CHECK(pages.size() >= 3);
+        // A page that gains commands gets its own test case below.
+        CHECK(pages == k_doc_pages);
+    }
+
+    TEST_CASE("cli::docs docs/assertions.md") {
+        check_doc_page(k_doc_pages[0]);
+    }
+
+    TEST_CASE("cli::docs docs/ci.md") {
+        check_doc_page(k_doc_pages[1]);
+    }
+
+    TEST_CASE("cli::docs docs/diff.md") {
+        check_doc_page(k_doc_pages[2]);
+    }
+
+    TEST_CASE("cli::docs docs/judge.md") {
+        check_doc_page(k_doc_pages[3]);
+    }
+
+    TEST_CASE("cli::docs docs/prompts.md") {
+        check_doc_page(k_doc_pages[4]);
+    }
+
+    TEST_CASE("cli::docs docs/providers.md") {
+        check_doc_page(k_doc_pages[5]);
+    }
+
+    TEST_CASE("cli::docs docs/runs.md") {
+        check_doc_page(k_doc_pages[6]);
+    }
+
+    TEST_CASE("cli::docs docs/suites.md") {
+        check_doc_page(k_doc_pages[7]);
+    }
+
+    TEST_CASE("cli::docs links") {
+        // Every relative link of the documentation reaches a file, and a heading when it
+        // names one, so moving a section between pages cannot leave a link behind.
+        std::vector<std::string> pages = {"README.md", "examples/README.md"};
+        for (const auto& entry : fs::directory_iterator(fs::path(LLMOPS_SOURCE_DIR) / "docs")) {
+            if (entry.path().extension() == ".md") {
+                pages.push_back("docs/" + entry.path().filename().string());
+            }
+        }
+        for (const auto& readme : example_readmes()) {
+            pages.push_back(readme);
+        }
+        CHECK(pages.size() >= 20);
+        for (const auto& page : pages) {
+            for (const auto& problem : broken_links(page)) {
+                FAIL_CHECK(problem);
+            }
+        }
+    }
+
+    TEST_CASE("cli::docs commands") {
+        // docs/commands.md's table names every command `llmops --help` lists, so a new command
+        // is documented where users look for it.
+        const auto lines = split_lines(read_file(fs::path(LLMOPS_SOURCE_DIR) / "docs/commands.md"));
+        std::vector<std::string> missing;
+        undocumented({}, lines, missing);
+        CHECK_MESSAGE(missing.empty(),
+                      fmt::format("not in docs/commands.md: {}", fmt::join(missing, ", ")));
+        CHECK(subcommands({}).size() >= 10);
     }
 
     TEST_CASE("cli::docs examples") {

@@ -1,6 +1,7 @@
 // The binary's entry points: --version, --help, usage errors, `llmops init` and how a command
 // finds its project (walking up, --dir, LLMOPS_DIR).
 
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -31,6 +32,37 @@ void init(const TempDir& dir) {
 void commit_greeting(const TempDir& dir) {
     dir.write("prompts/greet.yaml", "template: hello\n");
     REQUIRE(llmops(dir.path(), {"prompt", "commit", "-m", "first"}).exit_code == 0);
+}
+
+// The commands `init --template` printed under its "next" line, one a line.
+std::string next_commands(const std::string& out) {
+    std::string script;
+    const size_t at = out.find("\nnext");
+    REQUIRE(at != std::string::npos);
+    size_t line = out.find('\n', at + 1) + 1;
+    while (line < out.size() && out.compare(line, 2, "  ") == 0) {
+        const size_t end = out.find('\n', line);
+        script += out.substr(line + 2, end - line - 2) + "\n";
+        line = end + 1;
+    }
+    return script;
+}
+
+// Runs `script` in bash (stopping at the first failure) in `cwd` as a user would: the llmops
+// under test first on PATH, no API key and no LLMOPS_DIR.
+RunResult run_script(const fs::path& cwd, const std::string& script) {
+    const char* path = std::getenv("PATH");
+    RunOptions options;
+    options.cwd = cwd;
+    options.env = {{"PATH", fs::path(LLMOPS_BINARY).parent_path().string() + ":" +
+                                (path ? path : "/usr/bin:/bin")},
+                   {"NO_COLOR", "1"},
+                   {"LLMOPS_AUTHOR", "Init Test <init@example.com>"}};
+    for (const char* name : {"LLMOPS_DIR", "LLMOPS_JUDGE", "OPENAI_API_KEY", "OPENAI_BASE_URL",
+                             "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY"}) {
+        options.env[name] = "\x01unset";
+    }
+    return run_program({"bash", "-e", "-c", script}, options);
 }
 
 const std::string k_list_header = "NAME    LATEST  ID            UPDATED           LABELS\n";
@@ -123,7 +155,7 @@ TEST_SUITE("cli") {
         }
         SUBCASE("no command") {
             check({}, "'llmops' needs a command: init, prompt, fsck, prices, ask, cache, eval, "
-                      "runs, diff, stats, judge, completion, man (see 'llmops --help')");
+                      "runs, diff, stats, judge, schema, completion, man (see 'llmops --help')");
             check({"prompt", "label"}, "'llmops prompt label' needs a command: set, rm, history "
                                        "(see 'llmops prompt label --help')");
         }
@@ -239,6 +271,94 @@ TEST_SUITE("cli") {
                 CHECK(fs::is_directory(dir / project / "prompts"));
                 CHECK_FALSE(fs::exists(dir / project / ".llmops/.llmops"));
             }
+        }
+    }
+
+    TEST_CASE("cli::init --template") {
+        TempDir dir;
+        SUBCASE("eval writes a starter whose printed commands pass offline") {
+            const auto r = llmops(dir.path(), {"init", "--template", "eval"});
+            CHECK(r.exit_code == 0);
+            CHECK(r.err == "");
+            CHECK(r.out.ends_with(
+                "wrote prompts/starter/answer.yaml, evals/starter/suite.yaml, "
+                "evals/starter/golden.csv (template 'eval')\nnext:\n"
+                "  llmops prompt commit -m \"Starter prompt\"\n"
+                "  llmops eval evals/starter/suite.yaml\n  llmops runs show latest\n"));
+            const auto run = run_script(dir.path(), next_commands(r.out));
+            CHECK(run.exit_code == 0);
+            CAPTURE(run.err);
+            CHECK(run.out.find("run 1 complete: 5 passed, 0 failed, 0 errors") !=
+                  std::string::npos);
+        }
+        SUBCASE("rag judges an exec: app with an exec: judge, offline") {
+            const auto r = llmops(dir.path(), {"init", "--template", "rag"});
+            CHECK(r.exit_code == 0);
+            CHECK(r.out.find("\nnext (needs python3 on PATH):\n") != std::string::npos);
+            CHECK(llmops(dir.path(), {"eval", "--validate", "evals/rag/suite.yaml"}).exit_code ==
+                  0);
+            const auto run = run_script(dir.path(), next_commands(r.out));
+            CHECK(run.exit_code == 0);
+            CAPTURE(run.err);
+            CHECK(run.out.find("run 1 complete: 4 passed, 0 failed, 0 errors") !=
+                  std::string::npos);
+            CHECK(run.out.find("judge: 12 calls") != std::string::npos);
+        }
+        SUBCASE("into another folder, the commands start with cd") {
+            const auto r = llmops(dir.path(), {"init", "--template", "eval", "sub/project"});
+            CHECK(r.exit_code == 0);
+            CHECK(r.out.find("next:\n  cd sub/project\n  llmops prompt commit") !=
+                  std::string::npos);
+            CHECK(run_script(dir.path(), next_commands(r.out)).exit_code == 0);
+            CHECK(fs::is_regular_file(dir / "sub/project/evals/starter/suite.yaml"));
+        }
+        SUBCASE("both templates go in one project") {
+            CHECK(llmops(dir.path(), {"init", "--template", "eval"}).exit_code == 0);
+            const auto r = llmops(dir.path(), {"init", "--template", "rag"});
+            CHECK(r.exit_code == 0);
+            CHECK(r.out.starts_with("reinitialized existing llmops project"));
+        }
+        SUBCASE("an existing file is never overwritten: nothing is written, the file is named") {
+            dir.write("evals/starter/golden.csv", "mine\n");
+            const auto r = llmops(dir.path(), {"init", "--template", "eval"});
+            CHECK(r.exit_code == 2);
+            CHECK(r.out == "");
+            CHECK(r.err == "llmops: error: 'evals/starter/golden.csv' already exists; 'llmops "
+                           "init --template eval' writes nothing over existing files (move it "
+                           "away, or init another folder)\n");
+            CHECK(dir.read("evals/starter/golden.csv") == "mine\n");
+            CHECK_FALSE(fs::exists(dir / "evals/starter/suite.yaml"));
+            CHECK_FALSE(fs::exists(dir / ".llmops"));
+        }
+        SUBCASE("running it twice refuses the second time and keeps the first") {
+            CHECK(llmops(dir.path(), {"init", "--template", "eval"}).exit_code == 0);
+            dir.write("evals/starter/suite.yaml", "edited\n");
+            const auto r = llmops(dir.path(), {"init", "--template", "eval"});
+            CHECK(r.exit_code == 2);
+            CHECK(
+                r.err.starts_with("llmops: error: 'prompts/starter/answer.yaml' already exists; "));
+            CHECK(dir.read("evals/starter/suite.yaml") == "edited\n");
+        }
+        SUBCASE("an unknown name is one line listing the names") {
+            const auto r = llmops(dir.path(), {"init", "--template", "evl"});
+            CHECK(r.exit_code == 2);
+            CHECK(r.out == "");
+            CHECK(r.err == "llmops: error: unknown template 'evl' (expected eval, rag) (did you "
+                           "mean 'eval'?)\n");
+            CHECK_FALSE(fs::exists(dir / ".llmops"));
+        }
+        SUBCASE("list describes the templates and writes nothing") {
+            const auto r = llmops(dir.path(), {"init", "--template", "list"});
+            CHECK(r.exit_code == 0);
+            CHECK(r.out.starts_with("eval  a golden-dataset suite (CSV) on the offline echo "
+                                    "provider\nrag   the RAG triad"));
+            CHECK(r.out.ends_with("(needs python3)\n"));
+            CHECK_FALSE(fs::exists(dir / ".llmops"));
+        }
+        SUBCASE("--help names the templates") {
+            const auto r = llmops(dir.path(), {"init", "--help"});
+            CHECK(r.out.find("Also write a starter eval that runs offline: eval, rag ('list' "
+                             "describes them)") != std::string::npos);
         }
     }
 

@@ -82,6 +82,19 @@ TEST_SUITE("cli") {
         SUBCASE("`**` matches any number of folders") {
             CHECK(counts(dir, {"parity-globstar.yaml"}) == Counts{{"say {{w}} | echo", {2, 2, 0}}});
         }
+        SUBCASE("prompt globs; variables naming variables; thresholds on pass/fail") {
+            CHECK(counts(dir, {"parity-prompt-glob.yaml"}).size() == 3);
+            CHECK(counts(dir, {"parity-vars.yaml"}) ==
+                  Counts{{"Write a {{sentence}} | echo", {3, 1, 0}}});
+        }
+        SUBCASE("promptfoo's multi-turn _conversation is refused, not rendered empty") {
+            dir.write("conv.yaml", "prompts: ['{{ _conversation | length }} {{q}}']\n"
+                                   "providers: [echo]\ntests: [{vars: {q: hi}}]\n");
+            const auto r = llmops(dir.path(), {"eval", "conv.yaml", "--validate"});
+            CHECK(r.exit_code == 2);
+            CHECK(r.err.find("promptfoo's multi-turn '_conversation' variable is not supported") !=
+                  std::string::npos);
+        }
         SUBCASE("one trailing newline dropped from string variables; YAML var files in order") {
             CHECK(counts(dir, {"parity-newlines.yaml"}) == Counts{{"[{{q}}] | echo", {4, 0, 0}}});
         }

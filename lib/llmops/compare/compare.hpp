@@ -215,7 +215,7 @@ struct Gates {
 };
 std::vector<std::string> check_gates(const Comparison& c, const Gates& gates);
 
-// The stable JSON of a comparison (README: `llmops diff --format json`).
+// The stable JSON of a comparison (docs/diff.md: `llmops diff --format json`).
 nlohmann::json to_json(const Comparison& c, const Options& options);
 
 } // namespace llmops::compare

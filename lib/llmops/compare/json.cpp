@@ -1,4 +1,4 @@
-// The stable JSON of a comparison (README: `llmops diff --format json`).
+// The stable JSON of a comparison (docs/diff.md: `llmops diff --format json`).
 
 #include <llmops/compare/compare.hpp>
 

@@ -435,7 +435,7 @@ Side read_variant(ExportReader& in, const ExportNode& v, const ExportNode& run,
     return s;
 }
 
-// One result of an exported run (README, "`.json`: the run export").
+// One result of an exported run (docs/runs.md, "`.json`: the run export").
 CaseResult read_result(ExportReader& in, const ExportNode& r, std::string_view file) {
     CaseResult c;
     c.repeat = static_cast<int>(in.integer(r, "repeat"));

@@ -183,9 +183,8 @@ Expected<std::optional<double>> read_number(const json& entry, const char* key,
 Expected<void> read_common(const json& entry, const TypeEntry& type, std::string_view where,
                            AssertionSpec& spec) {
     spec.threshold = LLMOPS_TRY(read_number(entry, "threshold", where));
-    if (spec.threshold && type.threshold == ThresholdUse::none)
-        return fail(ErrorCode::invalid_input, "{}: '{}' takes no 'threshold' (it passes or fails)",
-                    where, written_type(spec));
+    if (type.threshold == ThresholdUse::none)
+        spec.threshold.reset(); // it passes or fails: promptfoo ignores a threshold there too
     if (!spec.threshold && type.threshold == ThresholdUse::required)
         return fail(ErrorCode::invalid_input, "{}: '{}' needs a 'threshold' ({})", where,
                     written_type(spec), type.threshold_unit);
@@ -330,12 +329,44 @@ void collect_named_scores(const std::vector<AssertionResult>& results,
 
 } // namespace
 
+namespace {
+
+// promptfoo's `g-eval` with a list of criteria: each graded on its own, passing when their mean
+// score reaches the threshold (0.7 by default): an assert-set of one g-eval per criterion.
+bool is_g_eval_list(const json& entry) {
+    const auto value = entry.find("value");
+    return entry.value("type", json()) == "g-eval" && value != entry.end() && value->is_array() &&
+           !value->empty();
+}
+
+Expected<AssertionSpec> parse_g_eval_list(const json& entry, std::string_view where,
+                                          const std::filesystem::path& base_dir) {
+    json set = {{"type", "assert-set"}, {"assert", json::array()}};
+    set["threshold"] = entry.contains("threshold") ? entry["threshold"] : json(0.7);
+    for (const char* key : {"weight", "metric"}) {
+        if (entry.contains(key))
+            set[key] = entry[key];
+    }
+    for (const auto& criterion : entry["value"]) {
+        json child = entry;
+        child.erase("weight");
+        child.erase("metric");
+        child["value"] = criterion;
+        set["assert"].push_back(std::move(child));
+    }
+    return parse_assertion(set, where, base_dir);
+}
+
+} // namespace
+
 Expected<AssertionSpec> parse_assertion(const nlohmann::json& entry, std::string_view where,
                                         const std::filesystem::path& base_dir) {
     if (!entry.is_object())
         return fail(ErrorCode::invalid_input, "{}: an assertion must be a map with a 'type'",
                     where);
     LLMOPS_TRY(check_keys(entry, where));
+    if (is_g_eval_list(entry))
+        return parse_g_eval_list(entry, where, base_dir);
     auto type_field = entry.find("type");
     if (type_field == entry.end() || type_field->is_null())
         return fail(ErrorCode::invalid_input, "{}: an assertion needs a 'type'", where);

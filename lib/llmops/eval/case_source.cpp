@@ -4,6 +4,9 @@
 #include <llmops/eval/suite_detail.hpp>
 
 #include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -135,6 +138,80 @@ void drop_trailing_newline(json& vars) {
     }
 }
 
+// A variable's value as JavaScript's String() writes it into another variable: strings, numbers
+// and booleans; nullopt for others (left unresolved).
+std::optional<std::string> js_text(const json& v) {
+    if (v.is_string()) {
+        return v.get<std::string>();
+    }
+    if (v.is_boolean() || v.is_number_integer() || v.is_number_unsigned()) {
+        return v.dump();
+    }
+    if (v.is_number_float() && std::isfinite(v.get<double>()) &&
+        v.get<double>() == std::floor(v.get<double>()) && std::abs(v.get<double>()) < 1e15) {
+        return std::to_string(static_cast<long long>(v.get<double>()));
+    }
+    return v.is_number_float() ? std::optional<std::string>(v.dump()) : std::nullopt;
+}
+
+// The first `{{ name }}` in `text` (JavaScript's /\{\{\s*(\w+)\s*\}\}/): its position, length
+// and name. A scan, not std::regex, whose recursion a long value could overflow.
+struct Placeholder {
+    size_t at = 0, size = 0;
+    std::string name;
+};
+std::optional<Placeholder> first_placeholder(const std::string& text) {
+    const auto is_word = [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    };
+    const auto is_space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+    for (size_t open = text.find("{{"); open != std::string::npos;
+         open = text.find("{{", open + 1)) {
+        size_t i = open + 2;
+        while (i < text.size() && is_space(text[i])) {
+            ++i;
+        }
+        const size_t name_start = i;
+        while (i < text.size() && is_word(text[i])) {
+            ++i;
+        }
+        const size_t name_end = i;
+        while (i < text.size() && is_space(text[i])) {
+            ++i;
+        }
+        if (name_end > name_start && text.compare(i, 2, "}}") == 0) {
+            return Placeholder{open, i + 2 - open, text.substr(name_start, name_end - name_start)};
+        }
+    }
+    return std::nullopt;
+}
+
+// Variables that name other variables (`sentence: "tweet about {{topic}}"`), resolved as
+// promptfoo's resolveVariables does before it renders: up to five passes, each replacing the
+// first `{{ name }}` of each string variable when `name` is a variable.
+void resolve_variable_references(json& vars) {
+    for (int pass = 0; pass < 5; ++pass) {
+        bool changed = false;
+        for (auto& [name, value] : vars.items()) {
+            if (!value.is_string()) {
+                continue;
+            }
+            std::string& text = value.get_ref<std::string&>();
+            const auto p = first_placeholder(text);
+            if (!p || !vars.contains(p->name)) {
+                continue;
+            }
+            if (const auto replacement = js_text(vars[p->name])) {
+                text.replace(p->at, p->size, *replacement);
+                changed = true;
+            }
+        }
+        if (!changed) {
+            return;
+        }
+    }
+}
+
 } // namespace
 
 namespace detail {
@@ -190,6 +267,7 @@ Expected<void> CaseFinalizer::add(CaseDraft draft, std::deque<TestCase>& out) {
             c.id = combo.suffix.empty() ? base : base + " " + combo.suffix;
         }
         drop_trailing_newline(c.vars);
+        resolve_variable_references(c.vars);
         if (m_check_duplicates) {
             if (const auto [it, inserted] = m_seen.emplace(c.id, c.where); !inserted) {
                 return fail(ErrorCode::invalid_input,

@@ -236,6 +236,14 @@ Expected<void> Matrix::start_templates(const Suite& suite) {
             templates.emplace_back(message.content);
         }
     }
+    for (const auto& t : templates) {
+        if (t.find("_conversation") != std::string_view::npos) { // never rendered empty silently
+            return fail(ErrorCode::invalid_input,
+                        "{}: promptfoo's multi-turn '_conversation' variable is not supported "
+                        "(each case is one independent call); remove it from the prompt",
+                        suite.path.filename().string());
+        }
+    }
     m_nunjucks = suite_needs_nunjucks(suite, templates);
     if (m_nunjucks) {
         if (auto checked = check_nunjucks(*m_node); !checked) {

@@ -106,7 +106,7 @@ struct RunEstimate {
     int64_t calls() const;              // the model's calls and the judge's
     double priced_cost_usd() const;     // the sum over the priced variants and judge
     bool has_unpriced() const;
-    nlohmann::json to_json() const; // the README's `eval --estimate --json` shape
+    nlohmann::json to_json() const; // docs/runs.md's `eval --estimate --json` shape
 };
 
 inline constexpr int64_t k_assumed_output_tokens = 256;

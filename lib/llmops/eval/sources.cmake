@@ -31,6 +31,9 @@ set(LLMOPS_EVAL_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/dataset_csv.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/csv.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/inputs.cpp
+  # What `llmops schema suite` prints and `llmops init --template` writes.
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/suite_schema.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/starter.cpp
   # The runner's rooms (runner.hpp names them).
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/matrix.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/node_worker.cpp

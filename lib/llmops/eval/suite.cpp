@@ -9,7 +9,6 @@
 #include <llmops/eval/node_worker.hpp>
 #include <llmops/eval/suite_detail.hpp>
 #include <llmops/util/files.hpp>
-#include <llmops/util/glob.hpp>
 #include <llmops/util/hash.hpp>
 #include <llmops/util/json.hpp>
 #include <llmops/util/strings.hpp>
@@ -28,6 +27,7 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 using detail::check_keys;
 using detail::child;
+using detail::expand_glob;
 using detail::has_glob;
 using detail::is_script;
 using detail::Keys;
@@ -167,20 +167,6 @@ std::optional<std::string> refused_dataset(std::string_view spec) {
                "cases to a file (CSV, JSONL, JSON or YAML)";
     }
     return std::nullopt;
-}
-
-// The files a glob pattern `rel` (relative to `base`, or absolute) matches, relative to `base`
-// (absolute for an absolute pattern), sorted, as promptfoo's loader reads `tests:
-// file://cases/**/*.yaml` (util/glob.hpp).
-std::vector<std::string> expand_glob(const fs::path& base, const std::string& rel) {
-    if (!rel.starts_with('/')) {
-        return util::glob_files(base, rel);
-    }
-    std::vector<std::string> found;
-    for (const auto& path : util::glob_files("/", rel)) {
-        found.push_back((fs::path("/") / path).string());
-    }
-    return found;
 }
 
 // A `tests` entry naming a dataset file (or a glob pattern of several): checked now, read when

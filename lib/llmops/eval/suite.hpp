@@ -50,7 +50,7 @@ std::vector<std::string> split_text_prompts(std::string_view text);
 // One test case after `defaultTest` is applied.
 struct TestCase {
     std::string id;          // stable within the suite: `id:`/`__id`, else the description, else
-                             // a digest of its variables (README "Case ids"); unique
+                             // a digest of its variables (docs/suites.md, "Test cases"); unique
     std::string description; // `description` / `__description`
     nlohmann::json vars =
         nlohmann::json::object();       // defaultTest.vars, suite `vars`, then the case's
@@ -266,10 +266,10 @@ public:
 private:
     const CaseDraft& m_defaults;
     bool m_check_duplicates;
-    // The id of a case with no `id` or `description` (README "Case ids"): a digest of its own
-    // variables; of its variables and assertions when an earlier case had the same variables but
-    // other assertions; the first such case's id with `#2`, `#3`... when both were seen before.
-    // Depends on no row's position.
+    // The id of a case with no `id` or `description` (docs/suites.md, "Test cases"): a digest of
+    // its own variables; of its variables and assertions when an earlier case had the same
+    // variables but other assertions; the first such case's id with `#2`, `#3`... when both were
+    // seen before. Depends on no row's position.
     std::string content_id(const nlohmann::json& vars, const std::vector<std::string>& own,
                            const std::vector<AssertionSpec>& asserts);
 

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <llmops/eval/node_worker.hpp>
+#include <llmops/util/glob.hpp>
 #include <llmops/util/strings.hpp>
 
 namespace llmops::eval::detail {
@@ -110,6 +111,17 @@ Expected<void> check_keys(const json& map, std::string_view where, const Keys& k
 
 bool has_glob(std::string_view path) {
     return path.find_first_of("*?[{") != std::string_view::npos;
+}
+
+std::vector<std::string> expand_glob(const fs::path& base, const std::string& rel) {
+    if (!rel.starts_with('/')) {
+        return util::glob_files(base, rel);
+    }
+    std::vector<std::string> found;
+    for (const auto& path : util::glob_files("/", rel)) {
+        found.push_back((fs::path("/") / path).string());
+    }
+    return found;
 }
 
 std::string lower_extension(const fs::path& path) {

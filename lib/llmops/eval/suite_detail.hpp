@@ -86,6 +86,11 @@ private:
 // Whether `path` holds a glob character (`*?[{`).
 bool has_glob(std::string_view path);
 
+// The files a glob pattern `rel` (relative to `base`, or absolute) matches, relative to `base`
+// (absolute for an absolute pattern), sorted, as promptfoo's loader reads `file://cases/**/*.yaml`
+// (util/glob.hpp).
+std::vector<std::string> expand_glob(const std::filesystem::path& base, const std::string& rel);
+
 // The extension of `path`, lower-cased (".csv").
 std::string lower_extension(const std::filesystem::path& path);
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -93,11 +94,6 @@ bool is_prompt_file_name(std::string_view s) {
 Expected<PromptEntry> prompt_file(const std::string& written, std::string_view where,
                                   const fs::path& base_dir, std::string label) {
     const std::string rel = strip_file_scheme(written);
-    if (has_glob(rel)) {
-        return fail(ErrorCode::invalid_input,
-                    "{}: '{}': promptfoo's prompt globs are not supported; list the files", where,
-                    written);
-    }
     if (is_script(rel)) {
         return fail(ErrorCode::invalid_input,
                     "{}: '{}': promptfoo's prompt functions (Python, JavaScript) are not "
@@ -129,6 +125,19 @@ Expected<PromptEntry> prompt_file(const std::string& written, std::string_view w
 // between `---` lines (labelled as promptfoo labels them: "path: text", after the given label).
 Expected<std::vector<PromptEntry>> prompt_files(const std::string& written, std::string_view where,
                                                 const fs::path& base_dir, std::string label) {
+    if (const std::string rel = strip_file_scheme(written); has_glob(rel) && !is_script(rel)) {
+        // A glob: the files it matches, sorted, each as if listed.
+        const auto matches = expand_glob(base_dir, rel);
+        if (matches.empty()) {
+            return fail(ErrorCode::not_found, "{}: '{}' matches no file", where, written);
+        }
+        std::vector<PromptEntry> out;
+        for (const auto& match : matches) {
+            auto entries = LLMOPS_TRY(prompt_files("file://" + match, where, base_dir, label));
+            std::move(entries.begin(), entries.end(), std::back_inserter(out));
+        }
+        return out;
+    }
     auto entry = LLMOPS_TRY(prompt_file(written, where, base_dir, label));
     if (lower_extension(entry.value) != ".txt") {
         return std::vector<PromptEntry>{std::move(entry)};

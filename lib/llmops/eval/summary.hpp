@@ -63,7 +63,7 @@ struct VariantSummary {
     double mean_score() const;
     double latency_percentile(double p) const; // 0 when there are none
     double judge_noise_rate() const;           // judge_split / judged_assertions (0 when none)
-    nlohmann::json to_json() const;            // the stored summary shape (README)
+    nlohmann::json to_json() const;            // the stored summary shape (docs/runs.md)
 
 private:
     void add_judge(const store::ResultRecord& r, const std::vector<AssertionResult>& assertions);

@@ -11,6 +11,14 @@ namespace llmops::prompt {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+const char* format_name(FileFormat format) {
+    return format == FileFormat::yaml ? "yaml" : "markdown";
+}
+
+} // namespace
+
 Expected<std::vector<FileCommit>> commit_files(store::Database& db,
                                                const std::vector<PromptFile>& files,
                                                std::string_view message, std::string_view author) {
@@ -27,7 +35,10 @@ Expected<std::vector<FileCommit>> commit_files(store::Database& db,
     requests.reserve(unique.size());
     std::map<std::string, std::string> declared_by;
     for (const auto& file : unique) {
-        auto def = LLMOPS_TRY(load_prompt_file(file));
+        // Read once: the text kept for checkout is the text the version was parsed from.
+        auto text = LLMOPS_TRY(util::read_file(file.path));
+        auto def =
+            LLMOPS_TRY(parse_prompt_file(text, file.format, file.default_name, file.display));
         if (const auto [it, inserted] = declared_by.emplace(def.name, file.display); !inserted) {
             return fail(ErrorCode::invalid_input, "{}: prompt '{}' is also declared by '{}'",
                         file.display, def.name, it->second);
@@ -35,7 +46,8 @@ Expected<std::vector<FileCommit>> commit_files(store::Database& db,
         std::string content = canonical_content(def);
         std::string id = util::sha256_hex(content);
         requests.push_back(store::CommitRequest{def.name, std::move(id), std::move(content),
-                                                std::string(message), std::string(author)});
+                                                std::string(message), std::string(author),
+                                                std::move(text), format_name(file.format)});
     }
     store::PromptStore prompts(db);
     auto outcomes = LLMOPS_TRY(prompts.commit(requests));
@@ -66,6 +78,27 @@ Expected<bool> is_committed(store::PromptStore& prompts, const std::string& name
         }
     }
     return false;
+}
+
+} // namespace
+
+namespace {
+
+// The text checkout writes to `target`: the file the version was committed from, byte for byte,
+// when it was kept, is of the target's format and reads back as this very version at the target's
+// path (its name included); else the canonical rendering.
+Expected<std::string> file_text(store::PromptStore& prompts, const LoadedVersion& loaded,
+                                const PromptFile& target, FileFormat format, IncludeName include) {
+    const auto source = LLMOPS_TRY(prompts.source(loaded.version));
+    if (source && source->format == format_name(format)) {
+        const auto parsed =
+            parse_prompt_file(source->text, format, target.default_name, target.display);
+        if (parsed && parsed->name == loaded.version.name &&
+            version_id(*parsed) == loaded.version.id) {
+            return source->text;
+        }
+    }
+    return to_file_text(loaded.def, format, include);
 }
 
 } // namespace
@@ -153,7 +186,7 @@ Expected<Checkout> checkout(store::Database& db, const store::Project& project,
                     ".yaml path",
                     name);
     }
-    std::string text = to_file_text(loaded.def, format, include);
+    std::string text = LLMOPS_TRY(file_text(prompts, loaded, *target, format, include));
     fs::create_directories(target->path.parent_path(), ec);
     LLMOPS_TRY(util::write_file_atomic(target->path, text));
     return Checkout{std::move(loaded), target->path, std::move(text)};

@@ -245,8 +245,8 @@ std::string man_page(const CommandInfo& root, std::string_view version) {
          "\n";
     s += items_section("FILES", k_files, true);
     s += ".SH SEE ALSO\n" +
-         roff_text("The README of the llmops source tree (the suite format, the assertions, the "
-                   "JSON shapes). Shell completions: llmops completion bash|zsh|fish.") +
+         roff_text("The docs/ folder of the llmops source tree (the suite format, the assertions, "
+                   "the JSON shapes). Shell completions: llmops completion bash|zsh|fish.") +
          "\n";
     return s;
 }

@@ -1,6 +1,6 @@
 #pragma once
 // Output of the prompt store's commands, as terminal text and as stable JSON (the shapes are
-// documented in the README; change them only by adding fields).
+// documented in docs/commands.md; change them only by adding fields).
 
 #include <optional>
 #include <string>

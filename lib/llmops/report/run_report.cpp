@@ -4,7 +4,7 @@
 
 // Reports of eval runs. The file is in sections: text safety (UTF-8 and escaping for each
 // format), number formatting, the JSON shapes, the export sink, one exporter per format, and the
-// terminal reports. The shapes are documented in the README ("Reports"); change them only by
+// terminal reports. The shapes are documented in docs/runs.md ("Reports"); change them only by
 // adding fields, since `llmops diff` and users' scripts read them.
 // NEEDSWORK: split into one file per format (STYLE.md §1) once lib/CMakeLists.txt lists them.
 
@@ -140,7 +140,7 @@ std::optional<std::string> elapsed(const std::string& from, const std::optional<
 }
 
 // ---------------------------------------------------------------------------------------------
-// JSON shapes (README "Reports"). Keys come out sorted (nlohmann's object is a std::map), so
+// JSON shapes (docs/runs.md, "Reports"). Keys come out sorted (nlohmann's object is a std::map), so
 // the same run always exports to the same bytes.
 
 // Dumps without ever throwing on invalid UTF-8 (stored JSON and texts may hold any bytes).

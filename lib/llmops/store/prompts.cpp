@@ -166,6 +166,8 @@ PromptStore::commit(const std::vector<CommitRequest>& requests) {
     auto insert_version = LLMOPS_TRY(m_db->prepare(
         "INSERT INTO versions(prompt_id, number, object_id, parent_id, message, author, "
         "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+    auto insert_source = LLMOPS_TRY(m_db->prepare(
+        "INSERT INTO version_sources(prompt_id, number, format, text) VALUES (?1, ?2, ?3, ?4)"));
     const std::string now = util::now_iso8601();
     std::vector<CommitOutcome> outcomes;
     outcomes.reserve(requests.size());
@@ -208,6 +210,14 @@ PromptStore::commit(const std::vector<CommitRequest>& requests) {
             .bind(6, request.author)
             .bind(7, now);
         LLMOPS_TRY(insert_version.run());
+        if (!request.source_format.empty()) {
+            insert_source.reset();
+            insert_source.bind(1, pid)
+                .bind(2, number)
+                .bind(3, request.source_format)
+                .bind(4, request.source_text);
+            LLMOPS_TRY(insert_source.run());
+        }
         outcomes.push_back({VersionInfo{request.name, number, request.id, parent, request.message,
                                         request.author, now},
                             true});
@@ -343,6 +353,17 @@ Expected<std::string> PromptStore::content(const VersionInfo& version) {
                     version.name, version.number, version.id.substr(0, 12));
     }
     return text;
+}
+
+Expected<std::optional<VersionSource>> PromptStore::source(const VersionInfo& version) {
+    auto stmt = LLMOPS_TRY(
+        m_db->prepare("SELECT s.format, s.text FROM version_sources s JOIN prompts p ON p.id = "
+                      "s.prompt_id WHERE p.name = ?1 AND s.number = ?2"));
+    stmt.bind(1, version.name).bind(2, version.number);
+    if (!LLMOPS_TRY(stmt.step())) {
+        return std::optional<VersionSource>();
+    }
+    return std::optional<VersionSource>(VersionSource{stmt.text(0), stmt.text(1)});
 }
 
 Expected<std::optional<VersionInfo>> PromptStore::latest(std::string_view name) {

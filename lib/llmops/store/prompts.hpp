@@ -62,6 +62,16 @@ struct CommitRequest {
     std::string content;
     std::string message;
     std::string author;
+    // The file the content was read from, byte for byte, and its kind ("yaml" or "markdown"):
+    // kept beside the version for checkout (empty format: none).
+    std::string source_text = {};
+    std::string source_format = {};
+};
+
+// The committed file of a version (CommitRequest::source_text).
+struct VersionSource {
+    std::string format; // "yaml" or "markdown"
+    std::string text;
 };
 
 // What a commit did: `created` is false when the content equals the latest version (a no-op).
@@ -114,6 +124,10 @@ public:
     // `io` naming the prompt and version when the stored content does not hash to its id (the
     // store was edited outside llmops).
     Expected<std::string> content(const VersionInfo& version);
+
+    // The file `version` was committed from, when it was kept (versions committed before the
+    // store kept them, imported from bundles or committed by llmops itself have none).
+    Expected<std::optional<VersionSource>> source(const VersionInfo& version);
 
     // Returns the latest version of `name`, or nothing when the prompt does not exist.
     Expected<std::optional<VersionInfo>> latest(std::string_view name);

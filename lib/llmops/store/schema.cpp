@@ -23,7 +23,7 @@ struct Migration {
 
 Expected<void> chain_label_history(Database& db);
 
-constexpr std::array<Migration, 6> k_migrations = {{
+constexpr std::array<Migration, 7> k_migrations = {{
     {R"sql(
 CREATE TABLE objects (                 -- content-addressed prompt versions, immutable
   id TEXT PRIMARY KEY NOT NULL,        -- SHA-256 (lowercase hex) of `content`: the version id
@@ -230,6 +230,19 @@ INSERT INTO results_v6 SELECT run_id, variant, case_id, repeat, case_index, stat
   FROM results ORDER BY run_id, variant, case_id, repeat;
 DROP TABLE results;
 ALTER TABLE results_v6 RENAME TO results;
+)sql"},
+    // 7: the committed file's own text beside each version, so `prompt checkout` writes back the
+    // bytes that were committed (comments, quoting, key order) instead of a canonical rendering.
+    {R"sql(
+CREATE TABLE version_sources (         -- the prompt file as committed, for checkout; never part of the version id
+  prompt_id INTEGER NOT NULL,          -- versions.prompt_id
+  number INTEGER NOT NULL,             -- versions.number
+  format TEXT NOT NULL                 -- the file kind the text is: yaml or markdown
+    CHECK (format IN ('yaml', 'markdown')),
+  text TEXT NOT NULL,                  -- the file's bytes (UTF-8), as read at commit time
+  PRIMARY KEY (prompt_id, number),
+  FOREIGN KEY (prompt_id, number) REFERENCES versions(prompt_id, number)
+) WITHOUT ROWID;
 )sql"},
 }};
 

@@ -88,7 +88,7 @@ TEST_SUITE("eval") {
                   "qa.yaml: tests[3].assert[1]: unknown assertion type 'frobnicate'");
         }
         SUBCASE("model-graded types check their value and config") {
-            CHECK(parse_error({{"type", "llm-rubric"}}) ==
+            CHECK(parse_error({{"type", "llm-rubric"}, {"value", ""}}) ==
                   "qa.yaml: tests[3].assert[1]: 'llm-rubric' needs a string 'value': the rubric");
             CHECK(parse_error({{"type", "context-faithfulness"}, {"value", "x"}}) ==
                   "qa.yaml: tests[3].assert[1]: 'context-faithfulness' takes no 'value'");
@@ -100,13 +100,23 @@ TEST_SUITE("eval") {
                       {{"type", "llm-rubric"}, {"value", "x"}, {"config", {{"samples", 0}}}}) ==
                   "qa.yaml: tests[3].assert[1]: 'config.samples' must be a whole number from 1 to "
                   "25");
-            CHECK(parse_error(
-                      {{"type", "model-graded-closedqa"}, {"value", "x"}, {"threshold", 0.5}}) ==
-                  "qa.yaml: tests[3].assert[1]: 'model-graded-closedqa' takes no 'threshold' (it "
-                  "passes or fails)");
+            // It passes or fails: a threshold is ignored, as promptfoo ignores it.
+            CHECK(!parse({{"type", "model-graded-closedqa"}, {"value", "x"}, {"threshold", 0.5}})
+                       .threshold);
             CHECK(parse_error({{"type", "not-similar"}, {"value", 3}}) ==
                   "qa.yaml: tests[3].assert[1]: 'similar' needs a 'value': the expected text, or a "
                   "list of them");
+        }
+        SUBCASE("promptfoo's shapes: g-eval with a list of criteria, llm-rubric without value") {
+            // Each criterion graded on its own; the mean score against the threshold (0.7).
+            const auto set = parse({{"type", "g-eval"}, {"value", {"Coherence", "Fluency"}}});
+            CHECK(set.type == "assert-set");
+            CHECK(set.threshold == 0.7);
+            REQUIRE(set.children.size() == 2);
+            CHECK(set.children[1].type == "g-eval");
+            CHECK(set.children[1].value == "Fluency");
+            // The rubric is then in the judge prompt (rubricPrompt).
+            CHECK(parse({{"type", "llm-rubric"}, {"threshold", 0}}).value.is_null());
         }
         SUBCASE("transform: not on an assert-set or a model-graded type, a .js file") {
             CHECK(parse_error({{"type", "llm-rubric"}, {"value", "x"}, {"transform", "output"}}) ==
@@ -147,9 +157,7 @@ TEST_SUITE("eval") {
                   "qa.yaml: tests[3].assert[1]: 'latency' needs a 'threshold' (milliseconds)");
             CHECK(parse_error({{"type", "cost"}}) ==
                   "qa.yaml: tests[3].assert[1]: 'cost' needs a 'threshold' (USD)");
-            CHECK(parse_error({{"type", "contains"}, {"value", "x"}, {"threshold", 0.5}}) ==
-                  "qa.yaml: tests[3].assert[1]: 'contains' takes no 'threshold' (it passes or "
-                  "fails)");
+            CHECK(!parse({{"type", "contains"}, {"value", "x"}, {"threshold", 0.9}}).threshold);
             CHECK(parse_error({{"type", "bleu"}, {"value", "x"}, {"threshold", "high"}}) ==
                   "qa.yaml: tests[3].assert[1]: 'threshold' must be a number of at least 0");
             CHECK(parse_error({{"type", "contains"}, {"value", "x"}, {"weight", -1}}) ==

@@ -320,13 +320,13 @@ TEST_SUITE("eval") {
         dir.write("docs/user.json", "{\"name\": \"Ada\"}\n\n");
         dir.write("docs/user.yaml", "name: Ada\nage: 36\n");
         SUBCASE("file:// values load the file, relative to the base folder, as promptfoo does") {
-            // Text (JSON included) trimmed; YAML as the compact JSON of its value.
+            // Text (JSON included) trimmed; YAML as the compact JSON of its value, keys in order.
             auto c = cases(dir, "cases.csv",
                            "policy,user,profile\nfile://docs/policy.txt,file://docs/user.json,"
                            "file://docs/user.yaml\n");
             CHECK(c[0].vars["policy"] == "Refunds within 30 days.");
             CHECK(c[0].vars["user"] == "{\"name\": \"Ada\"}");
-            CHECK(c[0].vars["profile"] == "{\"age\":36,\"name\":\"Ada\"}");
+            CHECK(c[0].vars["profile"] == "{\"name\":\"Ada\",\"age\":36}");
         }
         SUBCASE("a missing file, a glob or a script is an error naming the variable") {
             auto missing = load(dir, "cases.csv", "policy\nfile://docs/gone.txt\n");

@@ -229,9 +229,8 @@ TEST_SUITE("eval") {
                   "qa.yaml: prompts[0]: 'file://missing.txt' does not exist");
             CHECK(error_of(dir, "prompts: [missing.md]\nproviders: echo\n") ==
                   "qa.yaml: prompts[0]: 'missing.md' does not exist");
-            CHECK(error_of(dir, "prompts: ['file://prompts/*.txt']\nproviders: echo\n") ==
-                  "qa.yaml: prompts[0]: 'file://prompts/*.txt': promptfoo's prompt globs are not "
-                  "supported; list the files");
+            CHECK(error_of(dir, "prompts: ['file://nowhere/*.txt']\nproviders: echo\n") ==
+                  "qa.yaml: prompts[0]: 'file://nowhere/*.txt' matches no file");
             CHECK(error_of(dir, "prompts: ['file://make.py:prompt']\nproviders: echo\n") ==
                   "qa.yaml: prompts[0]: 'file://make.py:prompt': promptfoo's prompt functions "
                   "(Python, JavaScript) are not supported; write the prompt in a file");

@@ -153,9 +153,23 @@ TEST_SUITE("prompt") {
             auto result = prompt::checkout(*p.db, p.project, "greet@1", std::nullopt, Force::no);
             REQUIRE_OK(result);
             CHECK(result->path == p.dir / "prompts/greet.yaml");
-            CHECK(result->text == v1_text);
+            // The file as committed, byte for byte (not the canonical rendering, v1_text).
+            CHECK(result->text == "template: Hello\n");
             CHECK(result->loaded.version.number == 1);
-            CHECK(p.dir.read("prompts/greet.yaml") == v1_text);
+            CHECK(p.dir.read("prompts/greet.yaml") == "template: Hello\n");
+        }
+
+        SUBCASE("comments, quoting and key order survive a round trip") {
+            const std::string text = "# The greeting.\ndescription: 'says hi'   # short\n"
+                                     "template: |\n  Hello {{who}}\n";
+            p.commit("greet.yaml", text);
+            p.commit("greet.yaml", "template: Bye\n");
+            REQUIRE_OK(prompt::checkout(*p.db, p.project, "greet@3", std::nullopt, Force::no));
+            CHECK(p.dir.read("prompts/greet.yaml") == text);
+            // Elsewhere, where the path does not give the name, the canonical text (with it).
+            const std::string out = (p.dir / "out/g.yaml").string();
+            REQUIRE_OK(prompt::checkout(*p.db, p.project, "greet@3", out, Force::no));
+            CHECK(p.dir.read("out/g.yaml").starts_with("name: \"greet\"\n"));
         }
 
         SUBCASE("uncommitted content is not overwritten unless forced") {
@@ -169,7 +183,7 @@ TEST_SUITE("prompt") {
                       .starts_with("'prompts/greet.yaml' holds"));
             auto forced = prompt::checkout(*p.db, p.project, "greet@1", std::nullopt, Force::yes);
             REQUIRE_OK(forced);
-            CHECK(p.dir.read("prompts/greet.yaml") == v1_text);
+            CHECK(p.dir.read("prompts/greet.yaml") == "template: Hello\n");
         }
 
         SUBCASE("'-' returns the text, with the name, and writes nothing") {
@@ -197,8 +211,7 @@ TEST_SUITE("prompt") {
                 prompt::checkout(*p.db, p.project, "support/triage", std::nullopt, Force::no);
             REQUIRE_OK(result);
             CHECK(result->path == p.dir / "prompts/misc/x.md");
-            CHECK(p.dir.read("prompts/misc/x.md") ==
-                  "---\nname: \"support/triage\"\n---\nTriage\n");
+            CHECK(p.dir.read("prompts/misc/x.md") == "---\nname: support/triage\n---\nTriage\n");
         }
 
         SUBCASE("an output path picks the format and the name is written when not implied") {

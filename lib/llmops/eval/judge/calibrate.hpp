@@ -87,7 +87,7 @@ struct Calibration {
 
     std::optional<double> pairwise_accuracy() const;  // pairs_agree / pairs
     std::optional<double> position_bias_rate() const; // position_flips / rounds
-    nlohmann::json to_json() const;                   // the README's `judge calibrate --json`
+    nlohmann::json to_json() const;                   // docs/judge.md's `judge calibrate --json`
 };
 
 // Runs the judge over `labels` with the model-graded assertions of `suite`'s defaults (verdict

@@ -23,7 +23,7 @@ using judge::Planned;
 
 constexpr size_t k_max_kept_reply = 16 * 1024;
 
-// Default thresholds of the score types (documented in the README's assertion list).
+// Default thresholds of the score types (documented in docs/judge.md).
 constexpr double k_default_score_threshold = 0.7;  // g-eval, relevance and the RAG triad
 constexpr double k_default_rubric_threshold = 0.5; // llm-rubric when the judge gives only a score
 constexpr double k_default_similarity_threshold = 0.75; // similar (promptfoo's default)
@@ -529,7 +529,7 @@ Expected<void> validate_judged(AssertionSpec& spec, const std::filesystem::path&
     const bool needs_value =
         type != "answer-relevance" && type != "context-faithfulness" && type != "context-relevance";
     if (needs_value && !(spec.value.is_string() && !spec.value.get<std::string>().empty()) &&
-        !(type == "llm-rubric" && spec.value.is_object())) {
+        !(type == "llm-rubric" && (spec.value.is_object() || spec.value.is_null()))) {
         const char* what = type == "llm-rubric"              ? "the rubric"
                            : type == "g-eval"                ? "the criteria"
                            : type == "factuality"            ? "the reference answer"

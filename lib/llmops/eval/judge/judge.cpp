@@ -158,7 +158,7 @@ Expected<json> prompt_vars(const AssertionSpec& spec, const AssertionContext& co
     json vars = json::object();
     vars["output"] = std::string(context.output);
     if (type == "llm-rubric") {
-        vars["rubric"] = var_text(value);
+        vars["rubric"] = value.is_null() ? std::string() : var_text(value); // rubricPrompt alone
     } else if (type == "g-eval") {
         vars["criteria"] = var_text(value);
         vars["steps"] = steps_of(spec);
@@ -466,6 +466,9 @@ std::optional<DefaultJudge> fallback_judge(const Suite& suite,
                                            const provider::EnvLookup& env) {
     const auto named = env("LLMOPS_JUDGE");
     if (flag || suite.judge || (named && !named->empty())) {
+        return std::nullopt;
+    }
+    if (suite.judge_prompts.empty()) { // no model-graded assertion: no judge to default to
         return std::nullopt;
     }
     auto chosen = default_judge(env);

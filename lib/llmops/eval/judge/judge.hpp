@@ -147,8 +147,9 @@ struct DefaultJudge {
 };
 DefaultJudge default_judge(const provider::EnvLookup& env);
 
-// The default grader make_judge falls back to for `suite`: set only when neither `flag`, the
-// suite nor LLMOPS_JUDGE names a judge and default_judge finds a key.
+// The default grader make_judge falls back to for `suite`: set only when the suite has a
+// model-graded assertion, neither `flag`, the suite nor LLMOPS_JUDGE names a judge, and
+// default_judge finds a key.
 std::optional<DefaultJudge> fallback_judge(const Suite& suite,
                                            const std::optional<std::string>& flag,
                                            const provider::EnvLookup& env);
