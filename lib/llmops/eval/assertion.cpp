@@ -8,6 +8,8 @@
 
 #include <llmops/eval/assertions/checks.hpp>
 #include <llmops/eval/assertions/common.hpp>
+#include <llmops/eval/judge/judge.hpp>
+#include <llmops/eval/transform.hpp>
 #include <llmops/prompt/template.hpp>
 #include <llmops/util/strings.hpp>
 
@@ -93,7 +95,7 @@ constexpr TypeEntry k_types[] = {
 };
 
 constexpr std::string_view k_keys[] = {"type",   "value",  "threshold", "weight",
-                                       "metric", "config", "assert"};
+                                       "metric", "config", "assert",    "transform"};
 
 const TypeEntry* find_type(std::string_view name) {
     for (const auto& entry : k_types) {
@@ -114,11 +116,6 @@ Expected<void> check_keys(const json& entry, std::string_view where) {
     for (const auto& [key, value] : entry.items()) {
         if (std::find(known.begin(), known.end(), key) != known.end())
             continue;
-        if (key == "transform")
-            return fail(ErrorCode::invalid_input,
-                        "{}: 'transform' is not supported; do the transformation in a "
-                        "'javascript', 'python' or 'exec' assertion instead",
-                        where);
         if (key == "$ref") // the suite's own $refs are resolved before its assertions are read
             return fail(ErrorCode::invalid_input,
                         "{}: '$ref' in a dataset file points into that file, which holds no "
@@ -129,6 +126,24 @@ Expected<void> check_keys(const json& entry, std::string_view where) {
                     util::did_you_mean(key, known));
     }
     return {};
+}
+
+// An assertion's `transform`, checked: not on an assert-set, nor on a model-graded type (its
+// judge is asked before the assertions run, about the output as the case has it).
+Expected<std::string> read_transform(const json& value, const TypeEntry& type,
+                                     std::string_view where,
+                                     const std::filesystem::path& base_dir) {
+    if (type.name == "assert-set")
+        return fail(ErrorCode::invalid_input,
+                    "{}: 'transform' is not supported on an assert-set; put it on its assertions",
+                    where);
+    if (judge::is_model_graded(type.name))
+        return fail(ErrorCode::invalid_input,
+                    "{}: 'transform' is not supported on model-graded assertions ('{}'); use the "
+                    "test's 'options.transform'",
+                    where, type.name);
+    LLMOPS_TRY(validate_transform(value, where, base_dir));
+    return value.get<std::string>();
 }
 
 // Finds the type named `type` (with or without `not-`), or says plainly why there is none.
@@ -366,6 +381,8 @@ Expected<AssertionSpec> parse_assertion(const nlohmann::json& entry, std::string
     LLMOPS_TRY(read_common(entry, entry_type, where, spec));
     if (entry.contains("assert") && entry_type.name != "assert-set")
         return fail(ErrorCode::invalid_input, "{}: 'assert' belongs to 'assert-set' only", where);
+    if (auto transform = entry.find("transform"); transform != entry.end())
+        spec.transform = LLMOPS_TRY(read_transform(*transform, entry_type, where, base_dir));
     if (entry_type.name == "assert-set") {
         LLMOPS_TRY(read_set(entry, where, base_dir, spec));
         return spec;
@@ -381,6 +398,23 @@ Expected<AssertionSpec> parse_assertion(const nlohmann::json& entry, std::string
     return spec;
 }
 
+namespace {
+
+// `context` with the output `spec.transform` made of it, kept in `output`; promptfoo's context
+// for an assertion's transform: {vars, prompt: {label: the rendered prompt}}.
+Expected<AssertionContext> transform_for(const AssertionSpec& spec, const AssertionContext& context,
+                                         TransformedOutput& output) {
+    const json vars = context.vars && context.vars->is_object() ? *context.vars : json::object();
+    const json arguments = {{"vars", vars}, {"prompt", {{"label", std::string(context.prompt)}}}};
+    output = LLMOPS_TRY(run_transform(spec.transform, arguments, context));
+    AssertionContext out = context;
+    out.output = output.text;
+    out.output_json = output.json;
+    return out;
+}
+
+} // namespace
+
 AssertionResult run_assertion(const AssertionSpec& spec, const AssertionContext& context) {
     if (spec.type == "assert-set")
         return run_set(spec, context);
@@ -394,6 +428,18 @@ AssertionResult run_assertion(const AssertionSpec& spec, const AssertionContext&
         result.reason = fmt::format("unknown assertion type '{}'", spec.type);
         return result;
     }
+    std::optional<AssertionContext> transformed;
+    TransformedOutput output;
+    if (!spec.transform.empty()) {
+        auto done = transform_for(spec, context, output);
+        if (!done) {
+            result.error = true;
+            result.reason = "transform: " + done.error().message();
+            return result;
+        }
+        transformed = *done;
+    }
+    const AssertionContext& seen = transformed ? *transformed : context;
     json value = spec.value;
     if (type->render == Render::yes) {
         auto rendered = detail::render_value(spec.value, context.vars);
@@ -404,11 +450,14 @@ AssertionResult run_assertion(const AssertionSpec& spec, const AssertionContext&
         }
         value = std::move(*rendered);
     }
-    Verdict verdict = type->check(spec, value, context);
+    Verdict verdict = type->check(spec, value, seen);
     result.reason = verdict.reason;
     result.judge = std::move(verdict.details);
     if (verdict.error) {
         result.error = true;
+    } else if (verdict.stands) {
+        result.pass = verdict.pass;
+        result.score = verdict.score;
     } else if (verdict.skipped || !spec.negate) {
         result.pass = verdict.pass || verdict.skipped;
         result.score = verdict.skipped ? 1 : verdict.score;

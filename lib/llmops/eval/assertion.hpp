@@ -40,12 +40,17 @@ struct AssertionSpec {
     std::string metric;                  // `metric`: a named score reported per variant
     std::vector<AssertionSpec> children; // assert-set: `assert`
     nlohmann::json config = nlohmann::json::object(); // `config`: type-specific extras
-    std::string where;                                // "qa.yaml: tests[3].assert[1]", for messages
+    std::string transform; // `transform`: JavaScript (or `file://x.js[:fn]`) run on the output
+                           // for this assertion alone (transform.hpp); empty: none
+    std::string where;     // "qa.yaml: tests[3].assert[1]", for messages
 };
 
 // What an assertion looks at.
 struct AssertionContext {
-    std::string_view output;              // the model's output text
+    std::string_view output;              // the model's output text (after a transform)
+    bool output_json = false;             // `output` is the JSON text of the value a transform
+                                          // returned (an object, a number...): javascript gets
+                                          // the value, every other type this text
     const nlohmann::json* vars = nullptr; // the case's variables (an object)
     std::string_view prompt;              // the rendered prompt, as text
     std::string_view finish_reason;       // stop, length, refusal, content_filter, ...

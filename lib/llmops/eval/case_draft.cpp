@@ -4,6 +4,7 @@
 #include <llmops/eval/suite_detail.hpp>
 
 #include <llmops/eval/judge/judge.hpp>
+#include <llmops/eval/transform.hpp>
 
 #include <fmt/format.h>
 
@@ -25,7 +26,7 @@ const std::vector<Refused> k_test_refused = {
     {"prompts", ""},
     {"providerOutput", ""},
     {"assertScoringFunction", "use 'threshold' and assertion weights"},
-    {"transform", ""},
+    {"transform", "a test's transform is written 'options: {transform: ...}'"},
 };
 
 const Keys k_test_keys = {
@@ -34,7 +35,6 @@ const Keys k_default_keys = {{"vars", "assert", "threshold", "metadata", "option
                              k_test_refused};
 
 const std::vector<Refused> k_option_refused = {
-    {"transform", ""},
     {"transformVars", ""},
     {"postprocess", ""},
     {"prefix", "put the text in the prompt"},
@@ -44,10 +44,11 @@ const std::vector<Refused> k_option_refused = {
     {"disableConversationVar", ""},
 };
 
-const Keys k_test_option_keys = {{"disableVarExpansion", "disableDefaultAsserts", "rubricPrompt"},
-                                 k_option_refused};
-const Keys k_default_option_keys = {{"provider", "disableVarExpansion", "rubricPrompt"},
-                                    k_option_refused};
+const Keys k_test_option_keys = {
+    {"disableVarExpansion", "disableDefaultAsserts", "rubricPrompt", "transform"},
+    k_option_refused};
+const Keys k_default_option_keys = {
+    {"provider", "disableVarExpansion", "rubricPrompt", "transform"}, k_option_refused};
 // ---- variables ------------------------------------------------------------------------------
 
 // Loads a variable written `file://path` as promptfoo's renderPrompt does
@@ -200,6 +201,10 @@ Expected<void> parse_options(const json& options, std::string_view where, detail
         } else if (key == "provider") {
             draft.judge = value;
             draft.judge_where = child(where, "options.provider");
+        } else if (key == "transform") {
+            const std::string at = child(where, "options.transform");
+            LLMOPS_TRY(validate_transform(value, at, base_dir));
+            draft.transform = value.get<std::string>();
         } else if (!value.is_boolean()) {
             return fail(ErrorCode::invalid_input, "{}: 'options.{}' must be true or false", where,
                         key);

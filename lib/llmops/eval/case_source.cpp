@@ -254,6 +254,7 @@ Expected<void> CaseFinalizer::add(CaseDraft draft, std::deque<TestCase>& out) {
             judge::apply_rubric_prompt(c.asserts, defaults.rubric_prompt);
         }
         c.threshold = draft.test.threshold ? draft.test.threshold : defaults.test.threshold;
+        c.transform = draft.transform.value_or(defaults.transform.value_or(""));
         c.metadata = defaults.test.metadata;
         for (const auto& [key, value] : draft.test.metadata.items()) {
             c.metadata[key] = value;

@@ -95,7 +95,16 @@ Expected<ResolvedPrompt> resolve_file_prompt(const PromptEntry& entry, const Sui
     const std::string shown = util::relative_display(entry.value, suite.base_dir);
     const std::filesystem::path path(entry.value);
     if (path.extension() == ".json") {
-        LLMOPS_TRY(read_chat_messages(json::parse(*text, nullptr, false), entry, shown, out.def));
+        const json chat = json::parse(*text, nullptr, false);
+        if (chat.is_discarded() && uses_nunjucks(*text)) {
+            // promptfoo renders a prompt file before it reads a chat out of it
+            // (`{% if %}` around messages): the JSON is read after Nunjucks, in request().
+            out.def.name = "file";
+            out.def.template_text = *text;
+            out.json_chat = true;
+        } else {
+            LLMOPS_TRY(read_chat_messages(chat, entry, shown, out.def));
+        }
     } else if (auto format = prompt::format_for_path(entry.value);
                format && path.extension() != ".txt") {
         out.def =
@@ -284,6 +293,32 @@ Expected<prompt::RenderedPrompt> Matrix::render_nunjucks(const prompt::PromptDef
     return out;
 }
 
+namespace {
+
+// A rendered `.json` prompt file read as promptfoo's providers read a prompt: a JSON list of
+// {role, content} messages is a chat; any other text stays one prompt.
+void read_rendered_chat(prompt::RenderedPrompt& rendered) {
+    if (!rendered.text) {
+        return;
+    }
+    const json chat = json::parse(*rendered.text, nullptr, false);
+    if (!chat.is_array() || chat.empty()) {
+        return;
+    }
+    std::vector<prompt::Message> messages;
+    for (const auto& m : chat) {
+        if (!m.is_object() || !m.value("role", json()).is_string() ||
+            !m.value("content", json()).is_string()) {
+            return;
+        }
+        messages.push_back({m["role"].get<std::string>(), m["content"].get<std::string>()});
+    }
+    rendered.text.reset();
+    rendered.messages = std::move(messages);
+}
+
+} // namespace
+
 Expected<provider::CompletionRequest> Matrix::request(int variant, const TestCase& test,
                                                       store::PromptStore& prompts) const {
     const ResolvedPrompt& resolved = prompt_of(variant);
@@ -293,6 +328,9 @@ Expected<provider::CompletionRequest> Matrix::request(int variant, const TestCas
                                                        prompt::RenderOptions{});
     if (!rendered) {
         return fail(rendered.error().code(), "{}: {}", test.where, rendered.error().message());
+    }
+    if (resolved.json_chat) {
+        read_rendered_chat(*rendered);
     }
     provider::CompletionRequest request;
     request.model = provider_of(variant).config().spec.model;

@@ -36,6 +36,8 @@ struct ResolvedPrompt {
     std::string version_id;
     prompt::PromptDefinition def;
     provider::Params params; // from the prompt's config
+    bool json_chat = false;  // a .json file holding Nunjucks tags: rendered as text, then read as
+                             // a chat (as promptfoo reads any prompt that renders to one)
 };
 
 class Matrix {

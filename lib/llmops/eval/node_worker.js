@@ -4,8 +4,13 @@
 //   {"op": "ping", "nunjucks": bool}            -> {pid, node, nunjucks: version or null}
 //   {"op": "render", "templates": [...], "vars": {...}, "filters": {name: path}}
 //                                               -> the templates rendered with Nunjucks
-//   {"op": "assert", "mode": "inline"|"file", "code"|"path"+"function", "output", "context"}
-//                                               -> what the javascript assertion returned
+//   {"op": "assert", "mode": "inline"|"file", "code"|"path"+"function", "value", "output",
+//    "output_json", "context"}                -> {value: what the assertion returned} or
+//                                                  {threw: why it failed}, as promptfoo judges it
+//   {"op": "transform", "mode", "code"|"path"+"function", "output", "output_json",
+//    "context"}                                -> {text, json: bool}: promptfoo's transform
+// `output_json`: `output` is the JSON text of what a transform returned, handed to user code as
+// that value (an object, a number...), as promptfoo hands it on.
 // While user code runs, console.log and process.stdout write to stderr, so nothing a user
 // prints can corrupt a reply.
 'use strict';
@@ -79,6 +84,8 @@ function environment(filters) {
   if (environments.has(key)) return environments.get(key);
   const engine = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false });
   engine.addGlobal('env', process.env);
+  // promptfoo's getNunjucksEngine (src/util/templates.ts) adds `load`: a JSON string parsed.
+  engine.addFilter('load', (text) => JSON.parse(text));
   for (const [name, file] of Object.entries(filters || {})) {
     let filter = require(file);
     if (typeof filter !== 'function' && filter && typeof filter.default === 'function') filter = filter.default;
@@ -169,14 +176,106 @@ async function fileFunction(file, name) {
   throw new Error(base + ' must export a function (module.exports = (output, context) => ...)');
 }
 
+// What user code gets as `output`: the text, or the value a transform returned.
+function outputOf(request) {
+  return request.output_json ? JSON.parse(request.output) : request.output;
+}
+
+function messageOf(error) {
+  const text = error && error.message !== undefined ? error.message : String(error);
+  return String(text).replace(/\s*\n\s*/g, ' ').trim();
+}
+
+// promptfoo's isGradingResult: pass, score and reason, each of its type.
+function isGradingResult(result) {
+  return typeof result === 'object' && result !== null && typeof result.pass === 'boolean' &&
+    typeof result.score === 'number' && typeof result.reason === 'string';
+}
+
+// promptfoo's validateResult: a boolean, a number or a grading result; anything else fails the
+// assertion (thrown, as promptfoo throws it).
+function checked(result) {
+  if (typeof result === 'boolean' || typeof result === 'number' || isGradingResult(result)) {
+    return { value: JSON.parse(JSON.stringify(result)) };
+  }
+  return {
+    threw: 'Custom function must return a boolean, number, or GradingResult object. Got type ' +
+      typeof result + ': ' + JSON.stringify(result),
+  };
+}
+
+// As promptfoo runs them (src/assertions/javascript.ts): inline code that does not compile,
+// throws or returns something else than a verdict fails the assertion ("Custom function threw
+// error"); a file's function is called before that guard, so one that throws (or cannot be
+// loaded) is an error, and one returning another type fails.
 async function assertion(request) {
-  const fn = request.mode === 'file'
-    ? await fileFunction(request.path, request.function)
-    : inlineFunction(request.code);
-  let result = fn(request.output, request.context, process);
-  result = await Promise.resolve(result);
-  if (result === undefined) return null;
-  return JSON.parse(JSON.stringify(result));
+  if (request.mode === 'file') {
+    const fn = await fileFunction(request.path, request.function);
+    const result = await Promise.resolve(fn(outputOf(request), request.context, process));
+    if (!['boolean', 'number', 'object'].includes(typeof result)) {
+      return {
+        threw: 'Invariant failed: Javascript assertion script must return a boolean, number, or object (' +
+          request.value + ')',
+      };
+    }
+    return checked(result);
+  }
+  try {
+    const fn = inlineFunction(request.code);
+    return checked(await Promise.resolve(fn(outputOf(request), request.context, process)));
+  } catch (error) {
+    return { threw: messageOf(error) };
+  }
+}
+
+// ---- transforms --------------------------------------------------------------------------
+
+// promptfoo's transform (src/util/transform.ts): inline code is a function body when it has
+// several lines, else an expression returned; a file's function is the named export, the
+// module or its default export. What it returns goes on as text: a string as it is, anything
+// else as JSON.stringify writes it (promptfoo's coerceString), flagged so that user code later
+// gets the value back.
+const transformFunctions = new Map();
+async function transformFunction(request) {
+  if (request.mode === 'file') {
+    const loaded = /\.mjs$/.test(request.path) ? await import(pathToFileURL(request.path).href) : require(request.path);
+    const name = request.function;
+    if (name && loaded && Object.prototype.hasOwnProperty.call(loaded, name) && typeof loaded[name] === 'function') return loaded[name];
+    if (typeof loaded === 'function') return loaded;
+    if (loaded && typeof loaded.default === 'function') return loaded.default;
+    throw new Error('Transform ' + path.basename(request.path) + ' must export a function, have a default export as a function, or export the specified function "' + name + '"');
+  }
+  let fn = transformFunctions.get(request.code);
+  if (!fn) {
+    fn = new Function('output', 'context', 'process', request.code.includes('\n') ? request.code : 'return ' + request.code);
+    transformFunctions.set(request.code, fn);
+  }
+  return fn;
+}
+
+// promptfoo's getTransformLabel: how a transform is named in its errors.
+function transformLabel(request) {
+  if (request.mode === 'file') return '[file transform]';
+  const line = request.code.replace(/\s+/g, ' ').trim();
+  return '[inline transform]: ' + (line.length > 80 ? line.slice(0, 79) + '…' : line);
+}
+
+async function runTransform(request) {
+  request.label = transformLabel(request);
+  const fn = await transformFunction(request);
+  let result;
+  try {
+    result = await Promise.resolve(fn(outputOf(request), request.context, process));
+  } catch (error) {
+    throw new Error('Transform failed (' + request.label + '): ' + messageOf(error));
+  }
+  if (result === null || result === undefined) {
+    throw new Error('Transform function did not return a value (' + request.label + ')');
+  }
+  if (typeof result === 'string') return { text: result, json: false };
+  const text = JSON.stringify(result);
+  if (text === undefined) throw new Error('Transform returned a ' + typeof result + ' (' + request.label + ')');
+  return { text, json: true };
 }
 
 // ---- the loop ----------------------------------------------------------------------------
@@ -189,6 +288,8 @@ async function handle(request) {
       return render(request);
     case 'assert':
       return assertion(request);
+    case 'transform':
+      return runTransform(request);
     default:
       throw new Error("unknown request '" + request.op + "'");
   }
@@ -204,10 +305,8 @@ async function drain() {
     try {
       reply({ ok: true, result: await handle(JSON.parse(line)) });
     } catch (error) {
-      const text = error && error.message !== undefined ? error.message : String(error);
-      const message = String(text).replace(/\s*\n\s*/g, ' ').trim();
       const kind = error && error.name ? error.name : 'Error';
-      reply({ ok: false, error: kind + ': ' + message });
+      reply({ ok: false, error: kind + ': ' + messageOf(error) });
     }
   }
   busy = false;

@@ -19,6 +19,7 @@
 #include <llmops/eval/result.hpp>
 #include <llmops/eval/scheduler.hpp>
 #include <llmops/eval/session.hpp>
+#include <llmops/eval/transform.hpp>
 #include <llmops/util/redact.hpp>
 #include <llmops/util/time.hpp>
 
@@ -33,12 +34,18 @@ using nlohmann::json;
 constexpr int k_window_factor = 4;
 
 // Whether any of `specs` (assert-set children included) runs a script: python, exec or
-// javascript.
+// javascript, or a transform.
 bool has_scripts(const std::vector<AssertionSpec>& specs) {
     return std::any_of(specs.begin(), specs.end(), [](const AssertionSpec& a) {
         return a.type == "python" || a.type == "exec" || a.type == "javascript" ||
-               has_scripts(a.children);
+               !a.transform.empty() || has_scripts(a.children);
     });
+}
+
+// Whether `test`'s verdict runs a script (its output transform included): then it is judged on
+// a worker thread.
+bool has_scripts(const TestCase& test) {
+    return !test.transform.empty() || has_scripts(test.asserts);
 }
 
 // A call's answer on its way to a verdict: the judge calls of its model-graded assertions, then
@@ -50,7 +57,8 @@ struct Pending {
     judge::Exchange exchange;
     int64_t calls_left = 0; // judge calls not finished yet
     CaseVerdict verdict;
-    bool judged = false;
+    bool judged = false;      // `verdict` is decided already (options.transform failed)
+    bool output_json = false; // the output is the JSON text of what options.transform returned
 };
 
 // The variants' answers to one case and repeat waiting for select-best (which judge::Planner
@@ -80,12 +88,15 @@ private:
     bool send(const WorkItem& item);
     void answered(const WorkItem& item, std::vector<provider::ChatMessage> messages,
                   Expected<provider::CallOutcome> outcome);
+    void plan_judge(const std::shared_ptr<Pending>& pending);
+    void transform_output(Pending& pending) const;
+    void transformed(const std::shared_ptr<Pending>& pending);
     void after_judge(const std::shared_ptr<Pending>& pending);
     void group_arrived(const std::shared_ptr<Pending>& pending, const WorkItem& item,
                        bool has_output);
     CaseVerdict judge(const WorkItem& item, const std::vector<provider::ChatMessage>& messages,
                       const provider::CallOutcome& outcome,
-                      const judge::Exchange* exchange = nullptr) const;
+                      const judge::Exchange* exchange = nullptr, bool output_json = false) const;
     void on_outcome(const WorkItem& item, const std::vector<provider::ChatMessage>& messages,
                     Expected<provider::CallOutcome> outcome, const CaseVerdict* judged = nullptr,
                     const judge::Exchange* exchange = nullptr);
@@ -275,8 +286,22 @@ void Run::answered(const WorkItem& item, std::vector<provider::ChatMessage> mess
     pending->item = item;
     pending->messages = std::move(messages);
     pending->outcome = std::move(*outcome);
-    pending->exchange =
-        m_judge->answer(*item.test, pending->messages, pending->outcome, m_summary.warnings);
+    if (!item.test->transform.empty()) {
+        // options.transform first, on a worker thread: the judge, the assertions and the store
+        // see what it returns.
+        m_engine->run_in_background([this, pending] { transform_output(*pending); },
+                                    [this, pending] { transformed(pending); });
+        return;
+    }
+    plan_judge(pending);
+}
+
+// `pending`'s judge calls go out; then its script assertions and its verdict (after_judge), or
+// its select-best group's.
+void Run::plan_judge(const std::shared_ptr<Pending>& pending) {
+    const bool grouped = judge::Planner::grouped(*pending->item.test);
+    pending->exchange = m_judge->answer(*pending->item.test, pending->messages, pending->outcome,
+                                        m_summary.warnings);
     judge::submit(*m_engine, judge_setup(), pending->exchange, pending->calls_left,
                   [this, pending, grouped] {
                       if (grouped) {
@@ -287,16 +312,56 @@ void Run::answered(const WorkItem& item, std::vector<provider::ChatMessage> mess
                   });
 }
 
+// Runs the case's options.transform on `pending`'s output (a worker thread), as promptfoo's
+// evaluator does: its context {vars, prompt: {raw, label}}. The output becomes what it returned;
+// when it fails, the verdict is an error saying why (promptfoo counts such a case an error).
+void Run::transform_output(Pending& pending) const {
+    const ResolvedPrompt& prompt = m_plan->matrix.prompt_of(pending.item.variant);
+    json chat = json::array(); // a chat's messages as promptfoo holds them: the JSON text
+    for (const auto& m : prompt.def.messages) {
+        chat.push_back({{"role", m.role}, {"content", m.content}});
+    }
+    const std::string raw = prompt.def.template_text ? *prompt.def.template_text : chat.dump();
+    const json arguments = {{"vars", pending.item.test->vars},
+                            {"prompt", {{"raw", raw}, {"label", prompt.label}}}};
+    AssertionContext context =
+        answer_context(*pending.item.test, m_suite, prompt_text(pending.messages), pending.outcome);
+    context.node = m_plan->matrix.node();
+    auto output = run_transform(pending.item.test->transform, arguments, context);
+    if (!output) {
+        pending.judged = true;
+        pending.verdict.error = true;
+        pending.verdict.reason = "options.transform: " + output.error().message();
+        return;
+    }
+    pending.outcome.result.output = std::move(output->text);
+    pending.output_json = output->json;
+}
+
+// Back on the engine thread after transform_output: on to the judge, or the error stored.
+void Run::transformed(const std::shared_ptr<Pending>& pending) {
+    if (!pending->judged) {
+        plan_judge(pending);
+        return;
+    }
+    m_scheduler->finished();
+    on_outcome(pending->item, pending->messages, std::move(pending->outcome), &pending->verdict);
+    if (judge::Planner::grouped(*pending->item.test)) {
+        group_arrived(nullptr, pending->item, false);
+    }
+    m_scheduler->pump();
+}
+
 // The judge has answered for `pending` (or had nothing to judge): script assertions next, on
 // a worker thread, then the verdict is stored.
 void Run::after_judge(const std::shared_ptr<Pending>& pending) {
-    if (has_scripts(pending->item.test->asserts)) {
+    if (has_scripts(*pending->item.test)) {
         // python and exec assertions run on a worker thread: a slow script holds up neither the
         // other calls nor the progress of the run.
         m_engine->run_in_background(
             [this, pending] {
-                pending->verdict =
-                    judge(pending->item, pending->messages, pending->outcome, &pending->exchange);
+                pending->verdict = judge(pending->item, pending->messages, pending->outcome,
+                                         &pending->exchange, pending->output_json);
             },
             [this, pending] {
                 m_scheduler->finished();
@@ -347,9 +412,11 @@ void Run::group_arrived(const std::shared_ptr<Pending>& pending, const WorkItem&
 // suite, the answer and its judge replies): run on a worker thread when the case has script
 // assertions.
 CaseVerdict Run::judge(const WorkItem& item, const std::vector<provider::ChatMessage>& messages,
-                       const provider::CallOutcome& o, const judge::Exchange* exchange) const {
+                       const provider::CallOutcome& o, const judge::Exchange* exchange,
+                       bool output_json) const {
     const std::string text = prompt_text(messages);
     AssertionContext context = answer_context(*item.test, m_suite, text, o);
+    context.output_json = output_json;
     context.judge = exchange;
     context.node = m_plan->matrix.node();
     return run_assertions(item.test->asserts, context, item.test->threshold);

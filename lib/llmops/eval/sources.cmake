@@ -13,6 +13,7 @@ set(LLMOPS_EVAL_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/security.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/script.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/assertions/javascript.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/transform.cpp
   # The judge (model-graded assertions, SPEC §9).
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/judge/verdict.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/judge/judge.cpp

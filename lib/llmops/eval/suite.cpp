@@ -318,6 +318,9 @@ Expected<detail::CaseDraft> parse_defaults(const json& doc, const Place& place) 
     if (suite_level.disable_var_expansion) {
         defaults.disable_var_expansion = suite_level.disable_var_expansion;
     }
+    if (suite_level.transform) {
+        defaults.transform = suite_level.transform;
+    }
     return defaults;
 }
 
@@ -450,8 +453,9 @@ Expected<void> parse_run_options(const json& doc, std::string_view display, Suit
 // What of a case goes into the dataset hash: ids, variables (file:// values loaded), assertions
 // and thresholds, whatever files and formats they were written in. Descriptions and metadata are
 // left out: they change no result. The hash is that of the canonical JSON list
-// [{"assert": [{"children", "config", "metric", "negate", "threshold", "type", "value",
-// "weight"}, ...], "id", "threshold", "vars"}, ...], fed one case at a time and
+// [{"assert": [{"children", "config", "metric", "negate", "threshold", "transform" (when set),
+// "type", "value", "weight"}, ...], "id", "threshold", "transform" (when set), "vars"}, ...],
+// fed one case at a time and
 // written here key by key (sorted, as canonical_json sorts them) rather than built as JSON
 // values: building them was most of the time of loading a large dataset. A unit test checks the
 // two agree.
@@ -474,6 +478,10 @@ void append_spec(std::string& out, const AssertionSpec& spec) {
     out += spec.negate ? "true" : "false";
     out += R"(,"threshold":)";
     append_json(out, spec.threshold ? json(*spec.threshold) : json());
+    if (!spec.transform.empty()) { // only when set: the hash of suites without one is unchanged
+        out += R"(,"transform":)";
+        append_json(out, json(spec.transform));
+    }
     out += R"(,"type":)";
     append_json(out, json(spec.type));
     out += R"(,"value":)";
@@ -494,6 +502,10 @@ void append_hashed_case(std::string& out, const TestCase& c) {
     append_json(out, json(c.id));
     out += R"(,"threshold":)";
     append_json(out, c.threshold ? json(*c.threshold) : json());
+    if (!c.transform.empty()) {
+        out += R"(,"transform":)";
+        append_json(out, json(c.transform));
+    }
     out += R"(,"vars":)";
     append_json(out, c.vars);
     out += '}';

@@ -59,6 +59,9 @@ struct TestCase {
                                         // `options.disableDefaultAsserts`)
     std::optional<double> threshold;    // the case's weighted-score threshold, else
                                         // defaultTest's
+    std::string transform; // options.transform, the case's else defaultTest's: JavaScript (or
+                           // `file://x.js[:fn]`) run on the output before the assertions and the
+                           // store see it (transform.hpp); empty: none
     nlohmann::json metadata = nlohmann::json::object(); // `metadata` / `__metadata:<key>`, kept
                                                         // for reports and filters
     std::string where;    // "qa.yaml: tests[3]" or "cases.csv:5" or "cases.jsonl:12"
@@ -232,6 +235,7 @@ enum class CaseKind { test, defaults };
 struct CaseDraft {
     TestCase test;                             // `id` is set only when written
     std::optional<bool> disable_var_expansion; // options.disableVarExpansion
+    std::optional<std::string> transform;      // options.transform
     bool disable_default_asserts = false;      // options.disableDefaultAsserts
     nlohmann::json judge;                      // options.provider as written (null: none)
     std::string judge_where;                   // where it was written

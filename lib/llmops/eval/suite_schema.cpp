@@ -39,6 +39,15 @@ json string_schema(std::string_view description) {
     return json{{"type", "string"}, {"description", description}};
 }
 
+// promptfoo's transform (transform.hpp): JavaScript run on the output that `what` sees.
+json transform_schema(std::string_view what) {
+    return json{{"type", "string"},
+                {"pattern", "\\S"},
+                {"description", "JavaScript run on the output " + std::string(what) +
+                                    ": an expression of `output` and `context`, a function "
+                                    "body with `return`, or file://x.js[:function] (needs node)"}};
+}
+
 json whole_number(int64_t minimum, int64_t maximum, std::string_view description) {
     return json{{"type", "integer"},
                 {"minimum", minimum},
@@ -174,8 +183,8 @@ json assertion_properties(const TypeGroups& groups) {
           {"items", ref("assertionOrRef")},
           {"description", "assert-set: the assertions of the set"}}},
         {"rubricPrompt", ref("rubricPrompt")},
-        {"transform", refused("transform", "do the transformation in a 'javascript', 'python' "
-                                           "or 'exec' assertion instead")},
+        {"transform", transform_schema("this assertion alone sees (not on assert-set or "
+                                       "model-graded types)")},
     };
 }
 
@@ -341,10 +350,9 @@ const Refusals k_case_refusals = {
     {"prompts", ""},
     {"providerOutput", ""},
     {"assertScoringFunction", "use 'threshold' and assertion weights"},
-    {"transform", ""}};
+    {"transform", "a test's transform is written 'options: {transform: ...}'"}};
 
-const Refusals k_option_refusals = {{"transform", ""},
-                                    {"transformVars", ""},
+const Refusals k_option_refusals = {{"transformVars", ""},
                                     {"postprocess", ""},
                                     {"prefix", "put the text in the prompt"},
                                     {"suffix", "put the text in the prompt"},
@@ -357,7 +365,8 @@ json case_options(bool test) {
     json properties = with_refused(
         {{"disableVarExpansion",
           described({{"type", "boolean"}}, "Variables' file:// values are left as written")},
-         {"rubricPrompt", ref("rubricPrompt")}},
+         {"rubricPrompt", ref("rubricPrompt")},
+         {"transform", transform_schema("the assertions and the stored result see")}},
         k_option_refusals);
     if (test) {
         properties["disableDefaultAsserts"] =

@@ -9,3 +9,4 @@ module.exports.verdict = (output, context) => ({
 module.exports.throws = () => {
   throw new TypeError('no luck');
 };
+module.exports.text = () => 'no verdict';

@@ -118,10 +118,18 @@ TEST_SUITE("eval") {
             // The rubric is then in the judge prompt (rubricPrompt).
             CHECK(parse({{"type", "llm-rubric"}, {"threshold", 0}}).value.is_null());
         }
-        SUBCASE("transform is refused with what to use instead") {
-            CHECK(parse_error({{"type", "contains"}, {"value", "x"}, {"transform", "output"}}) ==
-                  "qa.yaml: tests[3].assert[1]: 'transform' is not supported; do the "
-                  "transformation in a 'javascript', 'python' or 'exec' assertion instead");
+        SUBCASE("transform: not on an assert-set or a model-graded type, a .js file") {
+            CHECK(parse_error({{"type", "llm-rubric"}, {"value", "x"}, {"transform", "output"}}) ==
+                  "qa.yaml: tests[3].assert[1]: 'transform' is not supported on model-graded "
+                  "assertions ('llm-rubric'); use the test's 'options.transform'");
+            CHECK(parse_error({{"type", "assert-set"},
+                               {"assert", json::array({{{"type", "contains"}, {"value", "x"}}})},
+                               {"transform", "output"}}) ==
+                  "qa.yaml: tests[3].assert[1]: 'transform' is not supported on an assert-set; "
+                  "put it on its assertions");
+            CHECK(parse_error(
+                      {{"type", "contains"}, {"value", "x"}, {"transform", "file://no.js"}}) ==
+                  "qa.yaml: tests[3].assert[1]: 'transform' file 'no.js' does not exist");
         }
         SUBCASE("a missing or misshapen value") {
             CHECK(parse_error({{"type", "contains"}}) ==

@@ -70,11 +70,25 @@ TEST_SUITE("eval") {
                 check({{"type", "not-javascript"}, {"value", "output === 'Rome'"}}, "Paris", &node)
                     .pass);
         }
-        SUBCASE("a throw or nothing returned is an error, not a fail") {
+        SUBCASE("a throw, a syntax error or no verdict fails, negated or not, as in promptfoo") {
             const auto r = check(js("output.nope()"), "Paris", &node);
-            CHECK(r.error);
-            CHECK(r.reason == "javascript TypeError: output.nope is not a function");
-            CHECK(check(js("const a = 1;\nconst b = 2;"), "Paris", &node).error);
+            CHECK_FALSE(r.error);
+            CHECK_FALSE(r.pass);
+            CHECK(r.reason == "Custom function threw error: output.nope is not a function");
+            const auto negated =
+                check({{"type", "not-javascript"}, {"value", "output.nope()"}}, "Paris", &node);
+            CHECK_FALSE(negated.pass);
+            CHECK_FALSE(negated.error);
+            const auto none = check(js("const a = 1;\nconst b = 2;"), "Paris", &node);
+            CHECK_FALSE(none.pass);
+            CHECK(none.reason == "Custom function threw error: Custom function must return a "
+                                 "boolean, number, or GradingResult object. Got type undefined: "
+                                 "undefined");
+            CHECK(check(js("output ==== )"), "Paris", &node).reason ==
+                  "Custom function threw error: Unexpected token '='");
+            CHECK(check(js("({pass: true})"), "Paris", &node).reason ==
+                  "Custom function threw error: Custom function must return a boolean, number, "
+                  "or GradingResult object. Got type object: {\"pass\":true}");
         }
         SUBCASE("a script that hangs is an error; the next assertion gets a new worker") {
             const auto r = check(js("while (true) {}\nreturn true;"), "x", &node, 300);
@@ -104,7 +118,10 @@ TEST_SUITE("eval") {
             CHECK(r.reason == "looked for Paris");
             CHECK(check(js("file://grade.js:score"), "x").score == 0.25);
             CHECK(check(js("file://grade.js:throws"), "x").reason ==
-                  "javascript TypeError: no luck");
+                  "javascript TypeError: no luck"); // called before promptfoo's guard: an error
+            CHECK(check(js("file://grade.js:text"), "x").reason ==
+                  "Custom function threw error: Invariant failed: Javascript assertion script "
+                  "must return a boolean, number, or object (file://grade.js:text)");
             CHECK(check(js("file://grade.js:none"), "x").reason ==
                   "javascript Error: grade.js has no function 'none'");
         }

@@ -482,11 +482,17 @@ TEST_SUITE("eval") {
                   "qa.yaml: tests[0]: promptfoo's 'providerOutput' is not supported by llmops; "
                   "remove it");
             CHECK(error_of(dir, with("tests: [{transform: 'output.trim()'}]\n")) ==
-                  "qa.yaml: tests[0]: promptfoo's 'transform' is not supported by llmops; remove "
-                  "it");
-            CHECK(error_of(dir, with("tests: [{options: {transform: 'output.trim()'}}]\n")) ==
-                  "qa.yaml: tests[0]: promptfoo's 'options.transform' is not supported by llmops; "
-                  "remove it");
+                  "qa.yaml: tests[0]: promptfoo's 'transform' is not supported (a test's "
+                  "transform is written 'options: {transform: ...}')");
+            CHECK(error_of(dir, with("tests: [{options: {transformVars: 'vars'}}]\n")) ==
+                  "qa.yaml: tests[0]: promptfoo's 'options.transformVars' is not supported by "
+                  "llmops; remove it");
+            CHECK(error_of(dir, with("tests: [{options: {transform: 3}}]\n")) ==
+                  "qa.yaml: tests[0].options.transform: 'transform' must be JavaScript code or "
+                  "'file://transform.js'");
+            CHECK(error_of(dir, with("tests: [{options: {transform: 'file://t.py'}}]\n")) ==
+                  "qa.yaml: tests[0].options.transform: 'transform' file 't.py' is not a .js, "
+                  ".cjs or .mjs file");
             CHECK(
                 error_of(dir, with("tests: [{options: {provider: echo}}]\n")) ==
                 "qa.yaml: tests[0]: 'options.provider' is only supported in defaultTest (one judge "

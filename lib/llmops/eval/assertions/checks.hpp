@@ -24,6 +24,8 @@ struct Verdict {
     bool error = false;     // the check could not run; pass and score mean nothing
     bool skipped = false;   // nothing to check (latency of a cached answer): a pass, negated or not
     nlohmann::json details; // model-graded: the judge, its prompt version and raw replies
+    bool stands = false;    // the verdict holds negated or not (promptfoo: a javascript assertion
+                            // that throws fails, `not-javascript` too)
 };
 
 // A pass/fail verdict: score 1 or 0.
@@ -127,6 +129,19 @@ Expected<void> validate_python(AssertionSpec& spec, const std::filesystem::path&
 Expected<void> validate_javascript(AssertionSpec& spec, const std::filesystem::path& base_dir);
 Verdict check_javascript(const AssertionSpec& spec, const nlohmann::json& value,
                          const AssertionContext& context);
+// A `file://x.js[:function]` value (nothing to check for inline code): a JavaScript file that
+// exists under `base_dir`, a function name that is an identifier; `what` names the key or type
+// in messages ("'transform' file 'x.py' is not a .js, .cjs or .mjs file").
+Expected<void> check_js_file(const nlohmann::json& value, std::string_view what,
+                             const std::filesystem::path& base_dir);
+// Sets how `request` names the script in `value`: "mode" inline with "code", or file with an
+// absolute "path" under `base_dir` and a "function".
+void add_script(nlohmann::json& request, const nlohmann::json& value,
+                const std::filesystem::path& base_dir);
+// Sends `request` to `context.node` (or a worker of its own when there is none) with the
+// script timeout; the reply must be an object (else `io`).
+Expected<nlohmann::json> run_in_node(const nlohmann::json& request,
+                                     const AssertionContext& context);
 Expected<void> validate_exec(AssertionSpec& spec, const std::filesystem::path& base_dir);
 Verdict check_python(const AssertionSpec& spec, const nlohmann::json& value,
                      const AssertionContext& context);

@@ -3,8 +3,9 @@
 // module's function, its default export, or the named export), called with `output` and
 // `context` {prompt, vars, test, config, providerResponse}; the result a boolean, a number (a
 // score, passing above 0 or at `threshold`) or {pass, score, reason}. They run in the run's one
-// node worker (node_worker.hpp). A script that throws, hangs or returns nonsense makes the
-// assertion an error, as python assertions do, never a pass or a fail.
+// node worker (node_worker.hpp). As promptfoo judges them: inline code that does not compile,
+// throws or returns anything else fails ("Custom function threw error: ..."), negated or not; a
+// file's function that throws, a worker that dies or a script that hangs is an error.
 
 #include <llmops/eval/assertions/checks.hpp>
 
@@ -101,9 +102,8 @@ Verdict javascript_result(const json& result, std::optional<double> threshold) {
     if (result.is_object()) {
         return object_result(result);
     }
-    if (result.is_null()) {
-        return error_verdict(
-            "javascript returned undefined (a multi-line body needs a 'return' statement)");
+    if (result.is_null()) { // NaN or Infinity, which JSON writes as null
+        return verdict(false, "javascript returned a number that is not finite");
     }
     return error_verdict(fmt::format("javascript must return a boolean, a number or an object "
                                      "{{pass, score, reason}}; it returned {}",
@@ -119,24 +119,27 @@ Expected<void> validate_javascript(AssertionSpec& spec, const std::filesystem::p
                     written_type(spec));
     }
     LLMOPS_TRY(require_node(k_node_missing));
-    const auto file = script_file(spec.value);
+    return check_js_file(spec.value, written_type(spec), base_dir);
+}
+
+Expected<void> check_js_file(const nlohmann::json& value, std::string_view what,
+                             const std::filesystem::path& base_dir) {
+    const auto file = script_file(value);
     if (!file) {
         return {};
     }
     const std::string& path = file->path;
     if (!path.ends_with(".js") && !path.ends_with(".cjs") && !path.ends_with(".mjs")) {
         return fail(ErrorCode::invalid_input, "'{}' file '{}' is not a .js, .cjs or .mjs file",
-                    written_type(spec), path);
+                    what, path);
     }
     if (!file->function.empty() && !is_js_identifier(file->function)) {
         return fail(ErrorCode::invalid_input,
-                    "'{}' function name '{}' is not a JavaScript identifier", written_type(spec),
-                    file->function);
+                    "'{}' function name '{}' is not a JavaScript identifier", what, file->function);
     }
     std::error_code ec;
     if (!std::filesystem::is_regular_file(base_dir / path, ec)) {
-        return fail(ErrorCode::invalid_input, "'{}' file '{}' does not exist", written_type(spec),
-                    path);
+        return fail(ErrorCode::invalid_input, "'{}' file '{}' does not exist", what, path);
     }
     return {};
 }
@@ -144,29 +147,50 @@ Expected<void> validate_javascript(AssertionSpec& spec, const std::filesystem::p
 Verdict check_javascript(const AssertionSpec& spec, const nlohmann::json& value,
                          const AssertionContext& context) {
     json request = {{"op", "assert"},
+                    {"value", value},
                     {"output", std::string(context.output)},
+                    {"output_json", context.output_json},
                     {"context", script_context(spec, context)}};
+    add_script(request, value, context.base_dir);
+    auto result = run_in_node(request, context);
+    if (!result) {
+        return error_verdict("javascript " + result.error().message());
+    }
+    if (const auto threw = result->find("threw"); threw != result->end() && threw->is_string()) {
+        Verdict v = verdict(false, "Custom function threw error: " + threw->get<std::string>());
+        v.stands = true;
+        return v;
+    }
+    return javascript_result(result->value("value", json()), spec.threshold);
+}
+
+void add_script(nlohmann::json& request, const nlohmann::json& value,
+                const std::filesystem::path& base_dir) {
     if (const auto file = script_file(value)) {
         std::error_code ec;
-        auto path = std::filesystem::absolute(context.base_dir / file->path, ec);
+        auto path = std::filesystem::absolute(base_dir / file->path, ec);
         request["mode"] = "file";
-        request["path"] = (ec ? context.base_dir / file->path : path).lexically_normal().string();
+        request["path"] = (ec ? base_dir / file->path : path).lexically_normal().string();
         request["function"] = file->function;
     } else {
         request["mode"] = "inline";
         request["code"] = value.get<std::string>();
     }
-    // Outside a run (tests, tools) there is no shared worker: this assertion starts its own.
+}
+
+Expected<nlohmann::json> run_in_node(const nlohmann::json& request,
+                                     const AssertionContext& context) {
+    // Outside a run (tests, tools) there is no shared worker: this call starts its own.
     std::optional<NodeWorker> own;
     NodeWorker* worker = context.node;
     if (worker == nullptr) {
         worker = &own.emplace(context.base_dir);
     }
     auto result = worker->call(request, context.script_timeout_ms, context.cancel);
-    if (!result) {
-        return error_verdict("javascript " + result.error().message());
+    if (result && !result->is_object()) {
+        return fail(ErrorCode::io, "node answered nonsense");
     }
-    return javascript_result(*result, spec.threshold);
+    return result;
 }
 
 } // namespace llmops::eval::detail

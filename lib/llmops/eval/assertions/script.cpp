@@ -172,8 +172,9 @@ Verdict object_verdict(const json& object, std::optional<double> threshold, std:
     if (has_score && (!score->is_number() || !std::isfinite(score->get<double>())))
         return error_verdict(fmt::format("{} returned a 'score' that is not a number", who));
     Verdict v =
-        has_pass ? Verdict{pass->get<bool>(), pass->get<bool>() ? 1.0 : 0.0, "", false, false, {}}
-                 : score_verdict(score->get<double>(), threshold, who);
+        has_pass
+            ? Verdict{pass->get<bool>(), pass->get<bool>() ? 1.0 : 0.0, "", false, false, {}, false}
+            : score_verdict(score->get<double>(), threshold, who);
     if (has_score)
         v.score = std::clamp(score->get<double>(), 0.0, 1.0);
     if (reason != object.end() && reason->is_string() && !reason->get<std::string>().empty())
@@ -318,8 +319,11 @@ Expected<void> validate_exec(AssertionSpec& spec, const std::filesystem::path& b
 
 Verdict check_python(const AssertionSpec& spec, const nlohmann::json& value,
                      const AssertionContext& context) {
-    json request = {{"output", std::string(context.output)},
-                    {"context", script_context(spec, context)}};
+    // What a transform returned reaches the script as that value, as in promptfoo.
+    json output = context.output_json ? util::parse_json_or_discarded(context.output) : json();
+    if (!context.output_json || output.is_discarded())
+        output = std::string(context.output);
+    json request = {{"output", std::move(output)}, {"context", script_context(spec, context)}};
     if (const auto file = python_file(value)) {
         std::filesystem::path path = context.base_dir / file->path;
         std::error_code ec;

@@ -321,7 +321,7 @@ Verdict grade_select_best(const AssertionSpec& spec, const Planned& planned,
         }
     }
     (void)spec;
-    return Verdict{pass, score, reason, false, false, {}};
+    return Verdict{pass, score, reason, false, false, {}, false};
 }
 
 std::optional<double> cosine(const std::vector<double>& a, const std::vector<double>& b) {
@@ -397,7 +397,8 @@ Verdict grade_similar(const AssertionSpec& spec, const Planned& planned,
                                 : std::string()),
                 false,
                 false,
-                {}});
+                {},
+                false});
 }
 
 } // namespace
@@ -496,9 +497,9 @@ Verdict check_judged(const AssertionSpec& spec, const nlohmann::json&,
                     break;
                 }
             }
-            verdict =
-                Verdict{pass,  mean,  "judge: " + what + (reason.empty() ? "" : ": " + reason),
-                        false, false, {}};
+            verdict = Verdict{
+                pass, mean, "judge: " + what + (reason.empty() ? "" : ": " + reason), false, false,
+                {},   false};
         }
     }
     verdict.details = std::move(details);
