@@ -3,6 +3,8 @@
 // with computed Depends, and runs from a scratch root.
 
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <regex>
 
 #include <doctest/doctest.h>
@@ -31,9 +33,95 @@ RunResult run(const std::vector<std::string>& argv, const fs::path& cwd) {
     return run_program(argv, options);
 }
 
+// One job of a workflow that uses the action, as GitHub runs its steps: each `run` script in
+// bash (-eo pipefail) with the `${{ }}` expressions the action uses replaced, `uses:` steps (the
+// cache) skipped, and `if:` decided by whether the cache was hit. `action_path` stands for the
+// action's checkout; GITHUB_OUTPUT, GITHUB_PATH and RUNNER_TOOL_CACHE live in `dir`. Returns the
+// folder the action installed into (its `where` step's output).
+fs::path run_action_job(const fs::path& dir, const fs::path& action_path, bool cache_hit) {
+    const auto action = util::parse_yaml(
+        *util::read_file(fs::path(LLMOPS_SOURCE_DIR) / "action.yml"), "action.yml");
+    REQUIRE(action);
+    const fs::path outputs = dir / "github_output", path_file = dir / "github_path";
+    std::map<std::string, std::string> values = {{"github.action_path", action_path.string()},
+                                                 {"inputs.version", "test-version"},
+                                                 {"runner.os", "Linux"},
+                                                 {"runner.arch", "X64"}};
+    const std::regex expression(R"(\$\{\{\s*([^}]*?)\s*\}\})");
+    const auto substitute = [&](const std::string& text) {
+        std::string out;
+        auto last = text.cbegin();
+        for (std::sregex_iterator it(text.begin(), text.end(), expression), end; it != end; ++it) {
+            out.append(last, text.cbegin() + it->position(0));
+            const auto value = values.find((*it)[1].str());
+            CHECK_MESSAGE(value != values.end(),
+                          (std::string("an expression the test does not know: ") + (*it)[1].str()));
+            out += value != values.end() ? value->second : "";
+            last = text.cbegin() + it->position(0) + it->length(0);
+        }
+        return out.append(last, text.cend());
+    };
+    for (const auto& step : (*action)["runs"]["steps"]) {
+        if (!step.contains("run")) {
+            continue; // actions/cache: restored (cache_hit) or missed, by the test
+        }
+        const std::string condition = step.value("if", "");
+        if ((condition.find("!= 'true'") != std::string::npos && cache_hit) ||
+            (condition.find("== 'true'") != std::string::npos && !cache_hit)) {
+            continue;
+        }
+        RunOptions options;
+        options.cwd = step.contains("working-directory")
+                          ? fs::path(substitute(step["working-directory"].get<std::string>()))
+                          : dir;
+        options.env = {{"GITHUB_OUTPUT", outputs.string()},
+                       {"GITHUB_PATH", path_file.string()},
+                       {"RUNNER_TOOL_CACHE", (dir / "toolcache").string()}};
+        const std::string script = substitute(step["run"].get<std::string>());
+        const auto r = run_program(
+            {"bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script}, options);
+        REQUIRE_MESSAGE(r.exit_code == 0, (step.value("name", "") + ": " + r.out + r.err));
+        // What the step wrote to GITHUB_OUTPUT (id.outputs.key=value) is what later steps read.
+        std::ifstream in(outputs);
+        for (std::string line; std::getline(in, line);) {
+            if (const auto eq = line.find('='); eq != std::string::npos && step.contains("id")) {
+                values["steps." + step["id"].get<std::string>() + ".outputs." +
+                       line.substr(0, eq)] = line.substr(eq + 1);
+            }
+        }
+    }
+    REQUIRE(values.contains("steps.where.outputs.prefix"));
+    return values["steps.where.outputs.prefix"];
+}
+
 } // namespace
 
 TEST_SUITE("cli") {
+
+    TEST_CASE("cli::install the GitHub Action's steps run in a shell: build, cache hit, PATH") {
+        TempDir dir;
+        // The action's checkout: its scripts, and the build under test as its build/ (so the
+        // build step's ninja finds nothing to do and installs this binary).
+        const fs::path action_path = dir.path() / "action";
+        fs::create_directories(action_path / "scripts");
+        for (const char* script : {"scripts/setup.sh", "scripts/build.sh"}) {
+            fs::copy_file(fs::path(LLMOPS_SOURCE_DIR) / script, action_path / script);
+        }
+        fs::create_directory_symlink(build_dir(), action_path / "build");
+        const fs::path prefix = run_action_job(dir.path(), action_path, false);
+        CHECK(prefix == dir.path() / "toolcache/llmops/test-version");
+        CHECK(util::read_file(dir.path() / "github_path").value() ==
+              (prefix / "bin").string() + "\n");
+        CHECK(fs::is_regular_file(prefix / "share/man/man1/llmops.1"));
+        const auto version = run({(prefix / "bin/llmops").string(), "--version"}, dir.path());
+        CHECK(version.exit_code == 0);
+        CHECK(version.out.starts_with("llmops "));
+        // A later job restores the folder from the cache: no build, the libraries checked.
+        fs::remove(dir.path() / "github_path");
+        CHECK(run_action_job(dir.path(), action_path, true) == prefix);
+        CHECK(util::read_file(dir.path() / "github_path").value() ==
+              (prefix / "bin").string() + "\n");
+    }
 
     TEST_CASE("cli::install the GitHub Action: a composite action whose steps name what exists") {
         const fs::path source(LLMOPS_SOURCE_DIR);
