@@ -216,7 +216,8 @@ enum class Start {
 // "examples/rag-exec/README.md") in the folder `start` says; a failed check names the first
 // command that exits with another code than expected (the run stops there). Returns the number
 // of commands that ran as expected.
-size_t run_readme(const TempDir& dir, const std::string& readme, Start start) {
+size_t run_readme(const TempDir& dir, const std::string& readme, Start start,
+                  const fs::path& bin_dir = fs::path(LLMOPS_BINARY).parent_path()) {
     const fs::path source = fs::path(LLMOPS_SOURCE_DIR) / readme;
     const auto extracted = extract_commands(read_file(source));
     for (const auto& p : extracted.problems) {
@@ -255,8 +256,7 @@ size_t run_readme(const TempDir& dir, const std::string& readme, Start start) {
     RunOptions options;
     options.cwd = work;
     options.env = {
-        {"PATH",
-         fs::path(LLMOPS_BINARY).parent_path().string() + ":" + (path ? path : "/usr/bin:/bin")},
+        {"PATH", bin_dir.string() + ":" + (path ? path : "/usr/bin:/bin")},
         {"DOCS_WORK", work.string()},
         {"DOCS_LOGS", logs.string()},
         {"HOME", home.string()},
@@ -524,6 +524,32 @@ TEST_SUITE("cli") {
             extract_commands(read_file(fs::path(LLMOPS_SOURCE_DIR) / "README.md"));
         CHECK(commands.commands.size() >= 15);
         CHECK(run_readme(dir, "README.md", Start::empty_folder) == commands.commands.size());
+    }
+
+    TEST_CASE("cli::docs README.md's tour runs from the Debian package alone") {
+        // What a new user has after `apt install ./llmops_*.deb`: the package's files, no
+        // repository. CPack builds it from the build under test; the tour runs from an empty
+        // folder with the package's usr/bin first on PATH.
+        TempDir dir;
+        const fs::path build = fs::path(LLMOPS_BINARY).parent_path().parent_path();
+        RunOptions options;
+        options.cwd = dir.path();
+        const auto built = run_program({"cpack", "--config", (build / "CPackConfig.cmake").string(),
+                                        "-B", (dir / "pkg").string()},
+                                       options);
+        REQUIRE_MESSAGE(built.exit_code == 0, (built.out + built.err));
+        fs::path deb;
+        for (const auto& entry : fs::directory_iterator(dir / "pkg")) {
+            deb = entry.path().extension() == ".deb" ? entry.path() : deb;
+        }
+        REQUIRE(!deb.empty());
+        REQUIRE(run_program({"dpkg-deb", "-x", deb.string(), (dir / "root").string()}, options)
+                    .exit_code == 0);
+        const auto commands =
+            extract_commands(read_file(fs::path(LLMOPS_SOURCE_DIR) / "README.md"));
+        TempDir tour;
+        CHECK(run_readme(tour, "README.md", Start::empty_folder, dir / "root/usr/bin") ==
+              commands.commands.size());
     }
 
     TEST_CASE("cli::docs README.md is a front page") {
