@@ -87,6 +87,19 @@ TEST_SUITE("cli") {
             CHECK(counts(dir, {"parity-vars.yaml"}) ==
                   Counts{{"Write a {{sentence}} | echo", {3, 1, 0}}});
         }
+        SUBCASE("a test's prompts and providers: where it runs") {
+            CHECK(counts(dir, {"parity-test-scope.yaml"}) ==
+                  Counts{{"Style:factual | fast", {1, 0, 0}},
+                         {"Style:factual | slow", {1, 0, 0}},
+                         {"Style:creative | fast", {1, 0, 0}},
+                         {"Style:creative | slow", {1, 1, 0}}});
+            dir.write("typo.yaml", "prompts: ['Hi {{q}}']\nproviders: [echo]\n"
+                                   "tests: [{vars: {q: a}, providers: [ehco]}]\n");
+            const auto r = llmops(dir.path(), {"eval", "typo.yaml", "--validate"});
+            CHECK(r.exit_code == 2);
+            CHECK(r.err == "llmops: error: typo.yaml: tests[0]: its 'prompts'/'providers' name no "
+                           "prompt or provider of the suite, so it would never run\n");
+        }
         SUBCASE("promptfoo's multi-turn _conversation is refused, not rendered empty") {
             dir.write("conv.yaml", "prompts: ['{{ _conversation | length }} {{q}}']\n"
                                    "providers: [echo]\ntests: [{vars: {q: hi}}]\n");

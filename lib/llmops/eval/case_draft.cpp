@@ -21,18 +21,21 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 const std::vector<Refused> k_test_refused = {
-    {"provider", ""},
-    {"providers", ""},
-    {"prompts", ""},
+    {"provider", "name the providers the case runs on with 'providers: [label]'"},
     {"providerOutput", ""},
     {"assertScoringFunction", "use 'threshold' and assertion weights"},
     {"transform", "a test's transform is written 'options: {transform: ...}'"},
 };
 
-const Keys k_test_keys = {
-    {"description", "id", "vars", "assert", "threshold", "metadata", "options"}, k_test_refused};
-const Keys k_default_keys = {{"vars", "assert", "threshold", "metadata", "options"},
-                             k_test_refused};
+const Keys k_test_keys = {{"description", "id", "vars", "assert", "threshold", "metadata",
+                           "options", "prompts", "providers"},
+                          k_test_refused};
+const Keys k_default_keys = {{"vars", "assert", "threshold", "metadata", "options"}, [] {
+                                 auto refused = k_test_refused;
+                                 refused.push_back({"prompts", "name them in each test"});
+                                 refused.push_back({"providers", "name them in each test"});
+                                 return refused;
+                             }()};
 
 const std::vector<Refused> k_option_refused = {
     {"transformVars", ""},
@@ -271,6 +274,26 @@ Expected<void> parse_names(const json& e, std::string_view where, TestCase& test
     return {};
 }
 
+// A test's `prompts` or `providers`: a list of labels or ids (`Group:*` and `Group` match
+// `Group:...`, as promptfoo matches them).
+Expected<std::vector<std::string>> parse_refs(const json& value, std::string_view where) {
+    std::vector<std::string> refs;
+    if (value.is_string()) {
+        refs.push_back(value.get<std::string>());
+        return refs;
+    }
+    if (!value.is_array() || value.empty()) {
+        return fail(ErrorCode::invalid_input, "{}: must be a list of labels or ids", where);
+    }
+    for (const auto& item : value) {
+        if (!item.is_string() || item.get<std::string>().empty()) {
+            return fail(ErrorCode::invalid_input, "{}: must be a list of labels or ids", where);
+        }
+        refs.push_back(item.get<std::string>());
+    }
+    return refs;
+}
+
 } // namespace
 
 Expected<CaseDraft> parse_case(const RawCase& raw, const fs::path& base_dir, CaseKind kind) {
@@ -301,6 +324,16 @@ Expected<CaseDraft> parse_case(const RawCase& raw, const fs::path& base_dir, Cas
         auto threshold = parse_threshold(e["threshold"], where);
         if (problems.ok(threshold)) {
             draft.test.threshold = *threshold;
+        }
+    }
+    for (const char* key : {"prompts", "providers"}) {
+        if (e.contains(key)) {
+            auto refs = parse_refs(e[key], child(where, key));
+            if (problems.ok(refs)) {
+                auto& only = std::string_view(key) == "prompts" ? draft.test.only_prompts
+                                                                : draft.test.only_providers;
+                only = std::move(*refs);
+            }
         }
     }
     if (e.contains("metadata")) {

@@ -260,6 +260,8 @@ Expected<void> CaseFinalizer::add(CaseDraft draft, std::deque<TestCase>& out) {
             c.metadata[key] = value;
         }
         c.where = draft.test.where;
+        c.only_prompts = draft.test.only_prompts;
+        c.only_providers = draft.test.only_providers;
         c.position = m_count;
         if (base.empty()) {
             c.id = content_id(c.vars, own, draft.test.asserts);

@@ -122,6 +122,7 @@ Scheduler::Walk EstimateSink::walk() {
     walk.next_case = [this] { return next_case(); };
     walk.send = [this](const WorkItem& item) { return send(item); };
     walk.whole = [](const TestCase& c) { return judge::Planner::grouped(c); };
+    walk.allowed = [this](const TestCase& c, int v) { return m_plan.matrix.allows(v, c); };
     return walk;
 }
 
@@ -131,8 +132,12 @@ std::shared_ptr<const TestCase> EstimateSink::next_case() {
     add_judge_costs();
     auto test = m_plan.feed.next();
     if (test && m_out.judge && judge::Planner::grouped(*test)) {
+        int variants = 0;
+        for (int v = 0; v < static_cast<int>(m_plan.matrix.size()); ++v) {
+            variants += m_plan.matrix.allows(v, *test) ? 1 : 0;
+        }
         for (int r = 0; r < m_plan.repeat; ++r) {
-            m_judge.expect(test->position, r, static_cast<int>(m_plan.matrix.size()));
+            m_judge.expect(test->position, r, variants);
         }
     }
     return test;

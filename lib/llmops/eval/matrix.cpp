@@ -182,10 +182,49 @@ Expected<ResolvedPrompt> resolve_prompt(store::PromptStore& prompts, const Promp
     }
     out.version_id = prompt::version_id(out.def);
     out.params = prompt_params(out.def.config_json);
+    // What a test's `prompts:` may name besides the label: the map's id, or an inline prompt's
+    // text (promptfoo's label for it).
+    out.id = !entry.id.empty() || entry.kind != PromptEntry::Kind::text ? entry.id : entry.value;
     return out;
 }
 
+// promptfoo's matching of a test's `prompts:`/`providers:` entry `ref` against a name: equal,
+// `ref` ending in `*` as a prefix, or `ref:` as a group prefix.
+bool ref_matches(std::string_view ref, std::string_view name) {
+    if (name.empty()) {
+        return false;
+    }
+    if (ref == name || (name.starts_with(ref) && name.substr(ref.size()).starts_with(':'))) {
+        return true;
+    }
+    return ref.ends_with('*') && name.starts_with(ref.substr(0, ref.size() - 1));
+}
+
+bool any_matches(const std::vector<std::string>& refs,
+                 std::initializer_list<std::string_view> names) {
+    return std::any_of(refs.begin(), refs.end(), [&](const std::string& ref) {
+        return std::any_of(names.begin(), names.end(),
+                           [&](std::string_view name) { return ref_matches(ref, name); });
+    });
+}
+
 } // namespace
+
+bool Matrix::allows(int variant, const TestCase& test) const {
+    if (test.only_prompts) {
+        const ResolvedPrompt& p = prompt_of(variant);
+        if (!any_matches(*test.only_prompts, {p.label, p.id})) {
+            return false;
+        }
+    }
+    if (test.only_providers) {
+        const provider::Provider& provider = provider_of(variant);
+        if (!any_matches(*test.only_providers, {provider.config().label, provider.id()})) {
+            return false;
+        }
+    }
+    return true;
+}
 
 Expected<Matrix> Matrix::make(store::Database& db, const Suite& suite,
                               const provider::EnvLookup& env) {

@@ -33,6 +33,7 @@ provider::Params prompt_params(const std::string& config_json);
 
 struct ResolvedPrompt {
     std::string label;
+    std::string id; // PromptEntry::id
     std::string version_id;
     prompt::PromptDefinition def;
     provider::Params params; // from the prompt's config
@@ -55,6 +56,8 @@ public:
         return m_providers;
     }
     const ResolvedPrompt& prompt_of(int variant) const;
+    // Whether `test` runs on `variant` (its `prompts:` and `providers:`, when set, name it).
+    bool allows(int variant, const TestCase& test) const;
     provider::Provider& provider_of(int variant) const;
 
     // The run's node worker (started on first use): javascript assertions, Nunjucks prompts.

@@ -230,7 +230,8 @@ std::shared_ptr<const TestCase> Run::next_case() {
         for (int r = 0; r < m_plan->repeat; ++r) {
             int expected = 0;
             for (int v = 0; v < static_cast<int>(m_plan->matrix.size()); ++v) {
-                expected += m_done.contains({v, test->id, r}) ? 0 : 1;
+                expected +=
+                    m_done.contains({v, test->id, r}) || !m_plan->matrix.allows(v, *test) ? 0 : 1;
             }
             m_judge->expect(test->position, r, expected);
         }
@@ -509,6 +510,7 @@ Expected<RunSummary> Run::execute(const std::function<bool()>& should_stop) {
     walk.send = [this](const WorkItem& item) { return send(item); };
     // A case with select-best is scheduled whole: its answers wait for each other.
     walk.whole = [](const TestCase& c) { return judge::Planner::grouped(c); };
+    walk.allowed = [this](const TestCase& c, int v) { return m_plan->matrix.allows(v, c); };
     walk.interrupted = [this] {
         const bool stop = m_should_stop && m_should_stop();
         m_summary.interrupted = m_summary.interrupted || stop;

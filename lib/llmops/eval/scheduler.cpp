@@ -39,6 +39,7 @@ void Scheduler::schedule() {
         }
         const WorkItem item{m_case, static_cast<int>(m_case->position), m_next_variant,
                             m_next_repeat};
+        const bool skipped = m_walk.allowed && !m_walk.allowed(*m_case, m_next_variant);
         // Advance the walk: repeat, then variant, then case.
         if (++m_next_repeat >= m_repeats) {
             m_next_repeat = 0;
@@ -46,6 +47,9 @@ void Scheduler::schedule() {
                 m_next_variant = 0;
                 m_case.reset();
             }
+        }
+        if (skipped) {
+            continue;
         }
         ++m_outstanding;
         if (!m_walk.send(item)) {

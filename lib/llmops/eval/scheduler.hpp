@@ -35,6 +35,9 @@ public:
         std::function<bool(const TestCase&)> whole;
         // Asked before each item: true stops the walk (Ctrl-C). May be empty.
         std::function<bool()> interrupted;
+        // Whether a case runs on a variant (a test's `prompts:`/`providers:`); items it refuses
+        // are never sent. May be empty (every case on every variant).
+        std::function<bool(const TestCase&, int variant)> allowed;
     };
 
     Scheduler(int64_t window, int variants, int repeats, Walk walk);

@@ -40,6 +40,7 @@ struct PromptEntry {
     // A `.txt` file holding several prompts between lines of `---`: which one (0-based); -1 for
     // a file read whole.
     int part = -1;
+    std::string id = {}; // a prompt map's `id:` (what a test's `prompts:` may name), else empty
 };
 
 // The prompts of a `.txt` prompt file, as promptfoo splits them: at every line that is `---`
@@ -66,6 +67,10 @@ struct TestCase {
                                                         // for reports and filters
     std::string where;    // "qa.yaml: tests[3]" or "cases.csv:5" or "cases.jsonl:12"
     int64_t position = 0; // 0-based place in the suite's order of cases
+    // promptfoo's test-level `prompts` and `providers`: the case runs only on the prompts
+    // (by label or id) and providers (by label or id) these name; unset: on all.
+    std::optional<std::vector<std::string>> only_prompts;
+    std::optional<std::vector<std::string>> only_providers;
 };
 
 namespace detail {

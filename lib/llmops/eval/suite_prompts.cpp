@@ -187,8 +187,8 @@ Expected<Entries> prompt_from_string(const std::string& s, std::string_view wher
     return Entries{{PromptEntry::Kind::text, s, std::move(label), std::string(where)}};
 }
 
-Expected<Entries> prompt_from_map(const json& entry, std::string_view where,
-                                  const fs::path& base_dir) {
+Expected<Entries> prompt_from_map_entries(const json& entry, std::string_view where,
+                                          const fs::path& base_dir) {
     LLMOPS_TRY(check_keys(entry, where, k_prompt_keys));
     for (const char* key : {"id", "raw", "label"}) {
         if (entry.contains(key) && !entry[key].is_string()) {
@@ -218,6 +218,18 @@ Expected<Entries> prompt_from_map(const json& entry, std::string_view where,
                     where);
     }
     return prompt_from_string(entry["id"].get<std::string>(), where, base_dir, std::move(label));
+}
+
+// A prompt map, its entries carrying the map's `id` (what a test's `prompts:` may name).
+Expected<Entries> prompt_from_map(const json& entry, std::string_view where,
+                                  const fs::path& base_dir) {
+    auto entries = LLMOPS_TRY(prompt_from_map_entries(entry, where, base_dir));
+    if (entry.contains("id") && entry["id"].is_string()) {
+        for (auto& e : entries) {
+            e.id = entry["id"].get<std::string>();
+        }
+    }
+    return entries;
 }
 
 } // namespace

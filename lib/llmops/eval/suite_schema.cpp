@@ -345,9 +345,7 @@ json provider_defs() {
 // ---- test cases -----------------------------------------------------------------------------
 
 const Refusals k_case_refusals = {
-    {"provider", ""},
-    {"providers", ""},
-    {"prompts", ""},
+    {"provider", "name the providers the case runs on with 'providers: [label]'"},
     {"providerOutput", ""},
     {"assertScoringFunction", "use 'threshold' and assertion weights"},
     {"transform", "a test's transform is written 'options: {transform: ...}'"}};
@@ -395,11 +393,20 @@ json case_properties(bool test) {
 json case_defs() {
     json test_properties = case_properties(true);
     test_properties["description"] = string_schema("How reports name the case");
+    const json refs = {{"anyOf",
+                        {{{"type", "string"}, {"minLength", 1}},
+                         {{"type", "array"},
+                          {"minItems", 1},
+                          {"items", {{"type", "string"}, {"minLength", 1}}}}}}};
+    test_properties["prompts"] =
+        described(refs, "The prompts the case runs on, by label or id ('Group:*' for a group)");
+    test_properties["providers"] =
+        described(refs, "The providers the case runs on, by label or id");
     test_properties["id"] = {
         {"anyOf", {{{"type", "integer"}}, {{"type", "string"}, {"pattern", "\\S"}}}},
         {"description", "A stable id, to pair cases across runs"}};
     json default_properties = case_properties(false);
-    for (const char* key : {"description", "id"}) {
+    for (const char* key : {"description", "id", "prompts", "providers"}) {
         default_properties[key] =
             described({{"not", json::object()}}, "belongs in a test, not in defaultTest");
     }

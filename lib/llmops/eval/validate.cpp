@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include <llmops/eval/case_selection.hpp>
 #include <llmops/eval/matrix.hpp>
 #include <llmops/provider/pricing.hpp>
@@ -39,7 +41,12 @@ void render_cases(const Matrix& matrix, CaseFeed& feed, store::PromptStore& prom
                   Problems& problems) {
     while (auto test = feed.next()) {
         const ResolvedPrompt* last = nullptr;
+        bool runs = false;
         for (size_t v = 0; v < matrix.size(); ++v) {
+            if (!matrix.allows(static_cast<int>(v), *test)) {
+                continue;
+            }
+            runs = true;
             // Variants are prompt-major: a prompt is rendered once per case, whatever the
             // number of providers, so a missing variable is one problem, not one per model.
             if (&matrix.prompt_of(static_cast<int>(v)) == last) {
@@ -48,6 +55,12 @@ void render_cases(const Matrix& matrix, CaseFeed& feed, store::PromptStore& prom
             last = &matrix.prompt_of(static_cast<int>(v));
             auto request = matrix.request(static_cast<int>(v), *test, prompts);
             problems.check(request);
+        }
+        if (!runs) { // its `prompts:`/`providers:` name nothing of the suite (a typo?)
+            problems.add(Error(ErrorCode::invalid_input,
+                               fmt::format("{}: its 'prompts'/'providers' name no prompt or "
+                                           "provider of the suite, so it would never run",
+                                           test->where)));
         }
     }
     if (feed.error()) {
