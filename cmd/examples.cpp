@@ -74,7 +74,7 @@ const std::map<std::string, Examples, std::less<>> k_examples{
       "llmops diff baseline latest            # tags name runs anywhere"}},
     {"runs rm", {"llmops runs rm 3", "llmops runs rm latest"}},
     {"runs merge",
-     {"llmops eval evals/qa.yaml --shard 1/2     # on two machines, then",
+     {"llmops eval evals/qa.yaml --shard 1/2 &   # two jobs on one store, then",
       "llmops runs merge 4 5                      # one run of both shards"}},
     {"runs export",
      {"llmops runs export latest -o baseline.json", "llmops runs export 12 -o - --format csv"}},

@@ -2,6 +2,7 @@
 // completions where man and the shells look; the Debian package CPack builds holds the same,
 // with computed Depends, and runs from a scratch root.
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -74,9 +75,11 @@ fs::path run_action_job(const fs::path& dir, const fs::path& action_path, bool c
         options.cwd = step.contains("working-directory")
                           ? fs::path(substitute(step["working-directory"].get<std::string>()))
                           : dir;
+        const char* path = std::getenv("PATH");
         options.env = {{"GITHUB_OUTPUT", outputs.string()},
                        {"GITHUB_PATH", path_file.string()},
-                       {"RUNNER_TOOL_CACHE", (dir / "toolcache").string()}};
+                       {"RUNNER_TOOL_CACHE", (dir / "toolcache").string()},
+                       {"PATH", (dir / "bin").string() + ":" + (path ? path : "/usr/bin:/bin")}};
         const std::string script = substitute(step["run"].get<std::string>());
         const auto r = run_program(
             {"bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script}, options);
@@ -108,7 +111,12 @@ TEST_SUITE("cli") {
             fs::copy_file(fs::path(LLMOPS_SOURCE_DIR) / script, action_path / script);
         }
         fs::create_directory_symlink(build_dir(), action_path / "build");
+        // ninja only says what it was asked to build: the build under test is up to date, and
+        // a ninja run here would relink the binary other tests are running.
+        dir.write("bin/ninja", "#!/bin/sh\necho \"$*\" >> \"$(dirname \"$0\")/ninja.log\"\n");
+        fs::permissions(dir.path() / "bin/ninja", fs::perms::owner_all);
         const fs::path prefix = run_action_job(dir.path(), action_path, false);
+        CHECK(dir.read("bin/ninja.log") == "-C build llmops llmops_man\n");
         CHECK(prefix == dir.path() / "toolcache/llmops/test-version");
         CHECK(util::read_file(dir.path() / "github_path").value() ==
               (prefix / "bin").string() + "\n");

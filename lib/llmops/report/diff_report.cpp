@@ -204,9 +204,14 @@ std::string change_text(const compare::Comparison& c, const compare::CaseDiff& d
         const auto* r = shown_result(sc);
         if (r == nullptr)
             continue;
-        out += fmt::format("  {} {} {}{}\n", label, r->status,
-                           c.repeats > 1 ? fmt::format("({} of repeats passed) ", pct(frac)) : "",
-                           r->reason.empty() ? "" : terminal_line(cut(r->reason, 200)));
+        std::string status_line =
+            fmt::format("  {} {} {}{}", label, r->status,
+                        c.repeats > 1 ? fmt::format("({} of repeats passed) ", pct(frac)) : "",
+                        r->reason.empty() ? "" : terminal_line(cut(r->reason, 200)));
+        while (status_line.ends_with(' ')) {
+            status_line.pop_back(); // no reason: no trailing space
+        }
+        out += status_line + "\n";
         out += "    " + terminal_line(cut(r->output, text.max_output_chars)) + "\n";
     }
     return out;

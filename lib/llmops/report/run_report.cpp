@@ -1023,7 +1023,7 @@ std::string failure_block(const store::ResultRecord& r, const store::RunRecord& 
     std::string out =
         paint(error ? "ERROR" : "FAIL ", error ? util::Colour::yellow : util::Colour::red, colour) +
         " " + paint(id, util::Colour::bold, colour);
-    if (!r.description.empty()) {
+    if (!r.description.empty() && r.description != r.case_id) { // the id is often the description
         out += " - " + terminal_line(r.description);
     }
     out += "\n      variant: " + terminal_line(variant_label(run, r.variant)) + "\n";
