@@ -77,7 +77,7 @@ Expected<std::string> init_project_at(const fs::path& root) {
     if (created) {
         text += fmt::format(
             "commit {}/ (your prompt files), suites and datasets; {}/ is the local store "
-            "and cache, ignored by git (its own .gitignore)\n",
+            "and cache, ignored by git but for its config.yaml (its own .gitignore)\n",
             fs::relative(project.prompts_dir(), fs::current_path(), ec).string(),
             fs::relative(project.dir, fs::current_path(), ec).string());
     }

@@ -198,8 +198,8 @@ TEST_SUITE("cli") {
             CHECK(r.out ==
                   "initialized empty llmops project in " + real(dir.path()) +
                       "/.llmops\ncommit prompts/ (your prompt files), suites and datasets; "
-                      ".llmops/ is the local store and cache, ignored by git (its own "
-                      ".gitignore)\n");
+                      ".llmops/ is the local store and cache, ignored by git but for its "
+                      "config.yaml (its own .gitignore)\n");
             CHECK(r.err == "");
             CHECK(fs::is_regular_file(dir / ".llmops/llmops.db"));
             CHECK(fs::is_directory(dir / "prompts"));
