@@ -6,7 +6,7 @@ _llmops_spec() {
     # value) of the command path $1.
     case $1 in
     '')
-        subs='init prompt fsck prices ask cache eval runs diff stats judge schema completion man'
+        subs='init prompt fsck prices ask cache eval runs diff stats judge traces schema completion man'
         opts='-h --help --version --dir'
         vals='--dir'
         ;;
@@ -200,6 +200,21 @@ _llmops_spec() {
         opts='-h --help --labels --judge --judge-samples -j --max-concurrency --no-cache --min-kappa --min-accuracy --record --json'
         vals='--labels --judge --judge-samples -j --max-concurrency --min-kappa --min-accuracy --record'
         ;;
+    'traces')
+        subs='import list'
+        opts='-h --help'
+        vals=''
+        ;;
+    'traces import')
+        subs=''
+        opts='-h --help'
+        vals=''
+        ;;
+    'traces list')
+        subs=''
+        opts='-h --help --prompt --version --model --since --until -n --limit --json'
+        vals='--prompt --version --model --since --until -n --limit'
+        ;;
     'schema')
         subs=''
         opts='-h --help'
@@ -327,6 +342,13 @@ _llmops_kind() {
     'judge calibrate --min-accuracy') echo 'none' ;;
     'judge calibrate --record') echo 'text' ;;
     'judge calibrate #0') echo 'text' ;;
+    'traces import #'*) echo 'text' ;;
+    'traces list --prompt') echo 'prompts' ;;
+    'traces list --version') echo 'text' ;;
+    'traces list --model') echo 'text' ;;
+    'traces list --since') echo 'text' ;;
+    'traces list --until') echo 'text' ;;
+    'traces list -n' | 'traces list --limit') echo 'none' ;;
     'schema #0') echo 'choice suite' ;;
     'completion #0') echo 'choice bash zsh fish' ;;
     *' --dir') echo 'dir' ;;

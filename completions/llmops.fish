@@ -4,7 +4,7 @@
 function __llmops_subs --argument-names path --description 'The commands under a command path'
     switch $path
         case ''
-            printf '%s\n' init prompt fsck prices ask cache eval runs diff stats judge schema completion man
+            printf '%s\n' init prompt fsck prices ask cache eval runs diff stats judge traces schema completion man
         case 'prompt'
             printf '%s\n' commit status log show diff label checkout render list export bundle import
         case 'prompt label'
@@ -19,6 +19,8 @@ function __llmops_subs --argument-names path --description 'The commands under a
             printf '%s\n' power
         case 'judge'
             printf '%s\n' calibrate
+        case 'traces'
+            printf '%s\n' import list
     end
 end
 
@@ -62,6 +64,8 @@ function __llmops_vals --argument-names path --description 'The options of a com
             printf '%s\n' --baseline --delta --alpha --power --repeats --icc --discordance
         case 'judge calibrate'
             printf '%s\n' --labels --judge --judge-samples -j --max-concurrency --min-kappa --min-accuracy --record
+        case 'traces list'
+            printf '%s\n' --prompt --version --model --since --until -n --limit
     end
 end
 
@@ -144,6 +148,7 @@ complete -c llmops -n '__llmops_at "" 0' -a runs -d 'The eval runs kept in the s
 complete -c llmops -n '__llmops_at "" 0' -a diff -d 'Compare cost and quality: two runs (A B), two variants (A:0 A:1), or the variants of one run'
 complete -c llmops -n '__llmops_at "" 0' -a stats -d 'Statistics for planning evals'
 complete -c llmops -n '__llmops_at "" 0' -a judge -d 'Measure LLM judges against human labels'
+complete -c llmops -n '__llmops_at "" 0' -a traces -d 'LLM calls from production: import OpenTelemetry traces, list them'
 complete -c llmops -n '__llmops_at "" 0' -a schema -d 'Print the JSON Schema of a suite file (editor completion, CI checks)'
 complete -c llmops -n '__llmops_at "" 0' -a completion -d 'Print a shell completion script (commands, options, prompt names, runs)'
 complete -c llmops -n '__llmops_at "" 0' -a man -d 'Print the man page in roff (read it with: llmops man | man -l -)'
@@ -430,6 +435,25 @@ complete -c llmops -n '__llmops_at "judge calibrate"' -l min-accuracy -r -f -d '
 complete -c llmops -n '__llmops_at "judge calibrate"' -l record -r -F -d 'Append the judge\'s answers to a replay file (JSONL)'
 complete -c llmops -n '__llmops_at "judge calibrate"' -l json -d 'Print the calibration as JSON'
 complete -c llmops -n '__llmops_at "judge calibrate" 0' -F
+
+# llmops traces
+complete -c llmops -n '__llmops_at "traces" 0' -a import -d 'Import LLM calls from OTLP JSON trace files or llmops\'s JSONL form'
+complete -c llmops -n '__llmops_at "traces" 0' -a list -d 'List imported calls, newest first'
+complete -c llmops -n '__llmops_at "traces"' -s h -l help -d 'Print this help message and exit'
+
+# llmops traces import
+complete -c llmops -n '__llmops_at "traces import"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "traces import" 0+' -F
+
+# llmops traces list
+complete -c llmops -n '__llmops_at "traces list"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "traces list"' -l prompt -r -f -a '(__llmops_store prompts)' -d 'Only calls of this prompt'
+complete -c llmops -n '__llmops_at "traces list"' -l version -r -F -d 'Only calls of this prompt version (as given)'
+complete -c llmops -n '__llmops_at "traces list"' -l model -r -F -d 'Only calls answered by this model'
+complete -c llmops -n '__llmops_at "traces list"' -l since -r -F -d 'Only calls from then on: 24h, 7d, or an ISO 8601 time'
+complete -c llmops -n '__llmops_at "traces list"' -l until -r -F -d 'Only calls before then: 24h, 7d, or an ISO 8601 time'
+complete -c llmops -n '__llmops_at "traces list"' -s n -l limit -r -f -d 'At most N calls (0: all)'
+complete -c llmops -n '__llmops_at "traces list"' -l json -d 'Print the calls as JSON'
 
 # llmops schema
 complete -c llmops -n '__llmops_at "schema"' -s h -l help -d 'Print this help message and exit'

@@ -348,7 +348,7 @@ std::vector<std::string> doc_pages_with_commands() {
 // every page with commands.
 const std::vector<std::string> k_doc_pages = {
     "docs/assertions.md", "docs/ci.md",   "docs/diff.md",     "docs/judge.md",  "docs/prompts.md",
-    "docs/providers.md",  "docs/runs.md", "docs/starters.md", "docs/suites.md",
+    "docs/providers.md",  "docs/runs.md", "docs/starters.md", "docs/suites.md", "docs/traces.md",
 };
 
 // Runs one docs page's commands in a fresh copy of the repository.
@@ -610,6 +610,10 @@ TEST_SUITE("cli") {
 
     TEST_CASE("cli::docs docs/suites.md") {
         check_doc_page(k_doc_pages[8]);
+    }
+
+    TEST_CASE("cli::docs docs/traces.md") {
+        check_doc_page(k_doc_pages[9]);
     }
 
     TEST_CASE("cli::docs links") {

@@ -23,7 +23,7 @@ struct Migration {
 
 Expected<void> chain_label_history(Database& db);
 
-constexpr std::array<Migration, 7> k_migrations = {{
+constexpr std::array<Migration, 8> k_migrations = {{
     {R"sql(
 CREATE TABLE objects (                 -- content-addressed prompt versions, immutable
   id TEXT PRIMARY KEY NOT NULL,        -- SHA-256 (lowercase hex) of `content`: the version id
@@ -244,6 +244,39 @@ CREATE TABLE version_sources (         -- the prompt file as committed, for chec
   PRIMARY KEY (prompt_id, number),
   FOREIGN KEY (prompt_id, number) REFERENCES versions(prompt_id, number)
 ) WITHOUT ROWID;
+)sql"},
+    // 8: LLM calls imported from production traces (SPEC §14), one row per call, keyed by the
+    // span id so that importing a file twice adds nothing.
+    {R"sql(
+CREATE TABLE calls (                   -- one row per LLM call seen in production (`llmops traces import`)
+  id INTEGER PRIMARY KEY,              -- internal key, in import order
+  span_id TEXT NOT NULL UNIQUE,        -- the OpenTelemetry span id (hex), or 'jsonl:' + SHA-256 of a JSONL line without one: import is idempotent
+  trace_id TEXT NOT NULL,              -- the OpenTelemetry trace id (hex); '' when unknown
+  time_unix_ns INTEGER NOT NULL,       -- when the call started, Unix time in nanoseconds
+  time TEXT NOT NULL,                  -- the same as ISO 8601 UTC with milliseconds, for reading and range filters
+  prompt TEXT NOT NULL,                -- the prompt name (llmops.prompt.name, or the JSONL prompt ref's name); '' when unknown
+  prompt_version TEXT NOT NULL,        -- the version as given: a number ('3') or a version id; '' when unknown
+  model TEXT NOT NULL,                 -- the model that answered (gen_ai.response.model, else gen_ai.request.model); '' when unknown
+  provider TEXT NOT NULL,              -- gen_ai.provider.name or gen_ai.system (openai, anthropic, ...); '' when unknown
+  operation TEXT NOT NULL,             -- gen_ai.operation.name (chat, text_completion, ...); '' when unknown
+  vars TEXT NOT NULL,                  -- JSON object of the prompt's variables (llmops.vars.*); '{}' when none
+  messages TEXT NOT NULL,              -- JSON array of the input messages; '[]' when none were recorded
+  output TEXT,                         -- the answer's text; NULL when none was recorded
+  input_tokens INTEGER,                -- gen_ai.usage.input_tokens; NULL when not reported
+  output_tokens INTEGER,               -- gen_ai.usage.output_tokens; NULL when not reported
+  latency_ms REAL,                     -- end minus start of the span (or the JSONL latency_ms); NULL when unknown
+  cost_usd REAL,                       -- the call's cost at the price table when imported; NULL when unpriced or without token counts
+  error INTEGER NOT NULL DEFAULT 0,    -- 1 when the call failed (span status code 2, or a JSONL error)
+  error_message TEXT NOT NULL DEFAULT '', -- the status message or error.type; '' without an error
+  user_id TEXT NOT NULL DEFAULT '',    -- the end user (user.id, enduser.id or JSONL user); '' when unknown
+  session_id TEXT NOT NULL DEFAULT '', -- the conversation (session.id, gen_ai.conversation.id or JSONL session); '' when unknown
+  feedback REAL,                       -- a user's feedback score (llmops.feedback or JSONL feedback); NULL when none
+  source TEXT NOT NULL,                -- what it was read from: otlp or jsonl
+  attributes TEXT NOT NULL,            -- JSON object of the span's attributes (the JSONL record for jsonl), secrets redacted
+  imported_at TEXT NOT NULL            -- ISO 8601 UTC time of the import
+);
+CREATE INDEX calls_by_time ON calls(time_unix_ns);
+CREATE INDEX calls_by_prompt ON calls(prompt, prompt_version, model, time_unix_ns);
 )sql"},
 }};
 

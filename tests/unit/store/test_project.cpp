@@ -116,7 +116,8 @@ TEST_SUITE("store") {
             {
                 // Back to schema 3: label history without its hash column.
                 auto db = store::open_store(made->first);
-                REQUIRE_OK(db->exec("DROP TABLE version_sources;" // schema 7's
+                REQUIRE_OK(db->exec("DROP TABLE calls;"           // schema 8's
+                                    "DROP TABLE version_sources;" // schema 7's
                                     "DROP TABLE run_leases;"      // schema 5's
                                     "DROP TRIGGER label_history_append_only_update;"
                                     "ALTER TABLE label_history DROP COLUMN hash;"
@@ -160,7 +161,7 @@ TEST_SUITE("store") {
             REQUIRE(made.has_value());
             {
                 auto db = store::open_store(made->first);
-                REQUIRE(db->exec("PRAGMA user_version = 8").has_value());
+                REQUIRE(db->exec("PRAGMA user_version = 9").has_value());
             }
             const auto db = store::open_store(made->first);
             REQUIRE_FALSE(db.has_value());

@@ -99,7 +99,8 @@ TEST_SUITE("store") {
                            "author, message, created_at) VALUES (1, 'prod', 1, NULL, 'b', 'x', "
                            "'u');"));
         // Back to version 3 as it was: no hash column (SQLite 3.35+ drops columns).
-        REQUIRE_OK(db.exec("DROP TABLE version_sources;" // schema 7's
+        REQUIRE_OK(db.exec("DROP TABLE calls;"           // schema 8's
+                           "DROP TABLE version_sources;" // schema 7's
                            "DROP TABLE run_leases;"      // schema 5's
                            "DROP TRIGGER label_history_append_only_update;"
                            "ALTER TABLE label_history DROP COLUMN hash;"
@@ -141,7 +142,7 @@ TEST_SUITE("store") {
         REQUIRE(sql.find(key) != std::string::npos);
         sql.replace(sql.find(key), key.size(), "PRIMARY KEY (run_id, variant, case_id, repeat)");
         sql += " WITHOUT ROWID";
-        REQUIRE_OK(db.exec("DROP TABLE results; DROP TABLE version_sources;"));
+        REQUIRE_OK(db.exec("DROP TABLE results; DROP TABLE version_sources; DROP TABLE calls;"));
         REQUIRE_OK(db.exec(sql));
         REQUIRE_OK(db.exec(
             "INSERT INTO runs(id, suite_path, suite_hash, dataset_hash, description, provenance, "

@@ -1,0 +1,111 @@
+// `llmops traces import|list` (SPEC §14): LLM calls from production traces, in the store.
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+#include "cli.hpp"
+
+#include <llmops/report/trace_report.hpp>
+#include <llmops/store/cache.hpp>
+#include <llmops/store/calls.hpp>
+#include <llmops/traces/import.hpp>
+
+namespace llmops::cmd {
+
+namespace {
+
+// Exit code of one file's import: 2 when it held bad lines and nothing else (not traces at all),
+// else 0; the bad lines of a file that also held calls are warnings (docs/traces.md).
+int import_exit_code(const traces::ImportSummary& s) {
+    const bool nothing_valid = s.imported + s.duplicates + s.skipped == 0;
+    return s.bad > 0 && nothing_valid ? k_exit_usage : k_exit_ok;
+}
+
+void add_import(CLI::App& group, Context& ctx) {
+    auto files = std::make_shared<std::vector<std::string>>();
+    auto* sub = group.add_subcommand(
+        "import", "Import LLM calls from OTLP JSON trace files or llmops's JSONL form");
+    sub->add_option("FILE", *files,
+                    "Trace files: OTLP JSON (the collector's file exporter) or JSONL")
+        ->required();
+    on_run(sub, ctx, [files](Context& c) -> Expected<int> {
+        auto open = LLMOPS_TRY(open_project_for_writing(c));
+        auto prices = LLMOPS_TRY(provider::load_price_table(open.project.dir / "prices.yaml"));
+        int code = k_exit_ok;
+        for (const auto& file : *files) {
+            auto summary = traces::import_file(open.db, file, prices);
+            if (!summary) {
+                return fail(summary.error());
+            }
+            std::fputs(report::import_problems_text(*summary).c_str(), stderr);
+            LLMOPS_TRY(print(report::import_summary_text(*summary, file)));
+            code = std::max(code, import_exit_code(*summary));
+        }
+        return code;
+    });
+}
+
+// A --since/--until value: a duration back from now (`24h`, `7d`, `1d12h`) or an ISO 8601 time
+// or date. Fails with `invalid_input` naming the option.
+Expected<std::optional<int64_t>> time_bound(const std::string& text, std::string_view option) {
+    if (text.empty()) {
+        return std::optional<int64_t>();
+    }
+    if (auto ns = store::parse_iso8601_ns(text)) {
+        return std::optional<int64_t>(*ns);
+    }
+    auto seconds = store::parse_duration_seconds(text);
+    if (!seconds) {
+        return fail(ErrorCode::invalid_input,
+                    "{} '{}' is neither a duration (24h, 7d) nor an ISO 8601 time (2026-11-23, "
+                    "2026-11-23T09:00:00Z)",
+                    option, text);
+    }
+    const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    return std::optional<int64_t>(now - *seconds * 1'000'000'000);
+}
+
+void add_list(CLI::App& group, Context& ctx) {
+    struct Options {
+        store::CallFilter filter;
+        std::string since;
+        std::string until;
+        bool json = false;
+    };
+    auto o = std::make_shared<Options>();
+    o->filter.limit = 20;
+    auto* sub = group.add_subcommand("list", "List imported calls, newest first");
+    sub->add_option("--prompt", o->filter.prompt, "Only calls of this prompt")
+        ->type_name(k_value_prompt);
+    sub->add_option("--version", o->filter.version, "Only calls of this prompt version (as given)");
+    sub->add_option("--model", o->filter.model, "Only calls answered by this model");
+    sub->add_option("--since", o->since, "Only calls from then on: 24h, 7d, or an ISO 8601 time");
+    sub->add_option("--until", o->until, "Only calls before then: 24h, 7d, or an ISO 8601 time");
+    sub->add_option("-n,--limit", o->filter.limit, "At most N calls (0: all)")
+        ->check(CLI::NonNegativeNumber);
+    sub->add_flag("--json", o->json, "Print the calls as JSON");
+    on_run(sub, ctx, [o](Context& c) -> Expected<int> {
+        store::CallFilter filter = o->filter;
+        filter.since_unix_ns = LLMOPS_TRY(time_bound(o->since, "--since"));
+        filter.until_unix_ns = LLMOPS_TRY(time_bound(o->until, "--until"));
+        auto open = LLMOPS_TRY(open_project(c));
+        const auto calls = LLMOPS_TRY(store::list_calls(open.db, filter));
+        return print_ok(o->json ? report::calls_json(calls) : report::calls_text(calls));
+    });
+}
+
+} // namespace
+
+void register_traces(CLI::App& app, Context& ctx) {
+    auto* group = app.add_subcommand(
+        "traces", "LLM calls from production: import OpenTelemetry traces, list them");
+    group->require_subcommand(1);
+    add_import(*group, ctx);
+    add_list(*group, ctx);
+}
+
+} // namespace llmops::cmd

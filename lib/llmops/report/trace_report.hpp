@@ -1,0 +1,28 @@
+#pragma once
+// Output of `llmops traces`: the import's summary, calls as a table and as JSON (docs/traces.md
+// documents the JSON).
+
+#include <string>
+#include <vector>
+
+#include <llmops/store/calls.hpp>
+#include <llmops/traces/import.hpp>
+
+namespace llmops::report {
+
+// `imported N calls (M already there, K skipped: not LLM calls, B bad) from FILE`, then the
+// first problems, one per line, for stderr.
+std::string import_summary_text(const traces::ImportSummary& summary, const std::string& file);
+
+// The problems of an import, as `llmops: warning: file:line: why` lines (and how many more).
+std::string import_problems_text(const traces::ImportSummary& summary);
+
+// One line per call, newest first: time, prompt@version, model, tokens, latency, cost, error or
+// the start of the output. An empty list says `no calls`.
+std::string calls_text(const std::vector<store::CallRecord>& calls);
+
+// A JSON array of calls, one object each (every column of the store; vars, messages and
+// attributes as JSON values), ending with a newline.
+std::string calls_json(const std::vector<store::CallRecord>& calls);
+
+} // namespace llmops::report

@@ -1,0 +1,134 @@
+// `llmops traces import|list`: production calls as a user imports and reads them.
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace llmops::test {
+
+namespace {
+
+void write(const TempDir& dir, const std::string& name, const std::string& text) {
+    std::ofstream(dir / name, std::ios::binary) << text;
+}
+
+// One OTLP request (a line of the collector's file exporter): a GenAI chat span and an HTTP
+// span that is not an LLM call.
+std::string otlp_line(const std::string& span_id, const std::string& start_ns) {
+    return R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5b8e","spanId":")" + span_id +
+           R"(","startTimeUnixNano":")" + start_ns + R"(","endTimeUnixNano":")" + start_ns +
+           R"(","attributes":[{"key":"gen_ai.request.model","value":{"stringValue":"gpt-4o-mini"}},)"
+           R"({"key":"gen_ai.usage.input_tokens","value":{"intValue":"1000"}},)"
+           R"({"key":"gen_ai.usage.output_tokens","value":{"intValue":"100"}},)"
+           R"({"key":"llmops.prompt.name","value":{"stringValue":"support/triage"}},)"
+           R"({"key":"llmops.prompt.version","value":{"intValue":"3"}}]},)"
+           R"({"spanId":"http1","startTimeUnixNano":"1","attributes":[]}]}]}]})";
+}
+
+std::string jsonl_line(const std::string& time, const std::string& model) {
+    return R"({"time": ")" + time + R"(", "prompt": "support/triage@2", "model": ")" + model +
+           R"(", "output": "billing", "input_tokens": 10, "output_tokens": 2, "latency_ms": 300})";
+}
+
+RunResult init(const TempDir& dir) {
+    return llmops(dir.path(), {"init"});
+}
+
+} // namespace
+
+TEST_SUITE("cli") {
+    TEST_CASE("cli::traces import is idempotent") {
+        TempDir dir;
+        REQUIRE(init(dir).exit_code == 0);
+        write(dir, "otel.jsonl",
+              otlp_line("aa01", "1795424400000000000") + "\n" +
+                  otlp_line("aa02", "1795424460000000000") + "\n");
+        auto first = llmops(dir.path(), {"traces", "import", "otel.jsonl"});
+        CHECK(first.exit_code == 0);
+        CHECK(first.out == "imported 2 calls (0 already there, 2 skipped: not LLM calls, 0 bad) "
+                           "from otel.jsonl\n");
+        CHECK(first.err == "");
+        auto second = llmops(dir.path(), {"traces", "import", "otel.jsonl"});
+        CHECK(second.exit_code == 0);
+        CHECK(second.out == "imported 0 calls (2 already there, 2 skipped: not LLM calls, 0 bad) "
+                            "from otel.jsonl\n");
+        auto list = llmops(dir.path(), {"traces", "list", "--json"});
+        REQUIRE(list.exit_code == 0);
+        const json calls = json::parse(list.out);
+        REQUIRE(calls.size() == 2);
+        CHECK(calls[0]["span_id"] == "aa02");
+        CHECK(calls[0]["time"] == "2026-11-23T09:01:00.000Z");
+        CHECK(calls[0]["version"] == "3");
+        CHECK(calls[0]["cost_usd"].is_number()); // gpt-4o-mini is in the price table
+    }
+
+    TEST_CASE("cli::traces import counts and reports bad lines") {
+        TempDir dir;
+        REQUIRE(init(dir).exit_code == 0);
+        write(dir, "calls.jsonl",
+              jsonl_line("2026-11-23T09:00:00Z", "m1") + "\nnot json\n\n" +
+                  R"({"time": "yesterday"})" + "\n" + jsonl_line("2026-11-23T10:00:00Z", "m2") +
+                  "\n");
+        auto r = llmops(dir.path(), {"traces", "import", "calls.jsonl"});
+        CHECK(r.exit_code == 0);
+        CHECK(r.out == "imported 2 calls (0 already there, 0 skipped: not LLM calls, 2 bad) from "
+                       "calls.jsonl\n");
+        CHECK(r.err == "llmops: warning: calls.jsonl:2: not JSON\n"
+                       "llmops: warning: calls.jsonl:4: 'time' must be an ISO 8601 time such as "
+                       "'2026-11-23T09:00:00Z'\n");
+        SUBCASE("a file with nothing valid exits 2") {
+            write(dir, "junk.txt", "hello\nworld\n");
+            auto junk = llmops(dir.path(), {"traces", "import", "junk.txt"});
+            CHECK(junk.exit_code == 2);
+        }
+        SUBCASE("a missing file exits 3") {
+            auto missing = llmops(dir.path(), {"traces", "import", "nope.jsonl"});
+            CHECK(missing.exit_code == 3);
+            CHECK(missing.err.starts_with("llmops: error: cannot read 'nope.jsonl'"));
+        }
+    }
+
+    TEST_CASE("cli::traces list filters") {
+        TempDir dir;
+        REQUIRE(init(dir).exit_code == 0);
+        write(dir, "calls.jsonl",
+              jsonl_line("2026-11-23T09:00:00Z", "m1") + "\n" +
+                  jsonl_line("2026-11-24T09:00:00Z", "m2") + "\n");
+        REQUIRE(llmops(dir.path(), {"traces", "import", "calls.jsonl"}).exit_code == 0);
+        const auto spans = [&](const std::vector<std::string>& args) {
+            std::vector<std::string> argv = {"traces", "list", "--json"};
+            argv.insert(argv.end(), args.begin(), args.end());
+            auto r = llmops(dir.path(), argv);
+            REQUIRE(r.exit_code == 0);
+            std::vector<std::string> models;
+            for (const auto& c : json::parse(r.out)) {
+                models.push_back(c["model"]);
+            }
+            return models;
+        };
+        CHECK(spans({}) == std::vector<std::string>{"m2", "m1"});
+        CHECK(spans({"--model", "m1"}) == std::vector<std::string>{"m1"});
+        CHECK(spans({"--since", "2026-11-24"}) == std::vector<std::string>{"m2"});
+        CHECK(spans({"--until", "2026-11-24"}) == std::vector<std::string>{"m1"});
+        CHECK(spans({"--prompt", "support/triage", "--version", "2", "-n", "1"}) ==
+              std::vector<std::string>{"m2"});
+        CHECK(spans({"--version", "9"}).empty());
+        auto text = llmops(dir.path(), {"traces", "list"});
+        CHECK(text.exit_code == 0);
+        CHECK(text.out.find("support/triage@2") != std::string::npos);
+        auto bad = llmops(dir.path(), {"traces", "list", "--since", "last week"});
+        CHECK(bad.exit_code == 2);
+    }
+} // TEST_SUITE
+
+} // namespace llmops::test
