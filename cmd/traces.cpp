@@ -1,4 +1,4 @@
-// `llmops traces import|list` (SPEC §14): LLM calls from production traces, in the store.
+// `llmops traces import|list|stats` (SPEC §14): LLM calls from production traces, in the store.
 
 #include <algorithm>
 #include <chrono>
@@ -11,6 +11,7 @@
 #include <llmops/store/cache.hpp>
 #include <llmops/store/calls.hpp>
 #include <llmops/traces/import.hpp>
+#include <llmops/traces/stats.hpp>
 
 namespace llmops::cmd {
 
@@ -69,32 +70,58 @@ Expected<std::optional<int64_t>> time_bound(const std::string& text, std::string
     return std::optional<int64_t>(now - *seconds * 1'000'000'000);
 }
 
+// The options `traces list` and `traces stats` share: which calls.
+struct FilterOptions {
+    store::CallFilter filter;
+    std::string since;
+    std::string until;
+    bool json = false;
+
+    void add_to(CLI::App& sub) {
+        sub.add_option("--prompt", filter.prompt, "Only calls of this prompt")
+            ->type_name(k_value_prompt);
+        sub.add_option("--version", filter.version, "Only calls of this prompt version (as given)");
+        sub.add_option("--model", filter.model, "Only calls answered by this model");
+        sub.add_option("--since", since, "Only calls from then on: 24h, 7d, or an ISO 8601 time");
+        sub.add_option("--until", until, "Only calls before then: 24h, 7d, or an ISO 8601 time");
+    }
+
+    // The filter with its time bounds read. Fails with `invalid_input` naming the option.
+    Expected<store::CallFilter> resolved() const {
+        store::CallFilter out = filter;
+        out.since_unix_ns = LLMOPS_TRY(time_bound(since, "--since"));
+        out.until_unix_ns = LLMOPS_TRY(time_bound(until, "--until"));
+        return out;
+    }
+};
+
 void add_list(CLI::App& group, Context& ctx) {
-    struct Options {
-        store::CallFilter filter;
-        std::string since;
-        std::string until;
-        bool json = false;
-    };
-    auto o = std::make_shared<Options>();
+    auto o = std::make_shared<FilterOptions>();
     o->filter.limit = 20;
     auto* sub = group.add_subcommand("list", "List imported calls, newest first");
-    sub->add_option("--prompt", o->filter.prompt, "Only calls of this prompt")
-        ->type_name(k_value_prompt);
-    sub->add_option("--version", o->filter.version, "Only calls of this prompt version (as given)");
-    sub->add_option("--model", o->filter.model, "Only calls answered by this model");
-    sub->add_option("--since", o->since, "Only calls from then on: 24h, 7d, or an ISO 8601 time");
-    sub->add_option("--until", o->until, "Only calls before then: 24h, 7d, or an ISO 8601 time");
+    o->add_to(*sub);
     sub->add_option("-n,--limit", o->filter.limit, "At most N calls (0: all)")
         ->check(CLI::NonNegativeNumber);
     sub->add_flag("--json", o->json, "Print the calls as JSON");
     on_run(sub, ctx, [o](Context& c) -> Expected<int> {
-        store::CallFilter filter = o->filter;
-        filter.since_unix_ns = LLMOPS_TRY(time_bound(o->since, "--since"));
-        filter.until_unix_ns = LLMOPS_TRY(time_bound(o->until, "--until"));
+        const store::CallFilter filter = LLMOPS_TRY(o->resolved());
         auto open = LLMOPS_TRY(open_project(c));
         const auto calls = LLMOPS_TRY(store::list_calls(open.db, filter));
         return print_ok(o->json ? report::calls_json(calls) : report::calls_text(calls));
+    });
+}
+
+void add_stats(CLI::App& group, Context& ctx) {
+    auto o = std::make_shared<FilterOptions>();
+    auto* sub = group.add_subcommand(
+        "stats", "Calls, errors, tokens, cost and latency of imported calls by prompt and model");
+    o->add_to(*sub);
+    sub->add_flag("--json", o->json, "Print the statistics as JSON");
+    on_run(sub, ctx, [o](Context& c) -> Expected<int> {
+        const store::CallFilter filter = LLMOPS_TRY(o->resolved());
+        auto open = LLMOPS_TRY(open_project(c));
+        const auto stats = LLMOPS_TRY(traces::call_stats(open.db, filter));
+        return print_ok(o->json ? report::call_stats_json(stats) : report::call_stats_text(stats));
     });
 }
 
@@ -102,10 +129,11 @@ void add_list(CLI::App& group, Context& ctx) {
 
 void register_traces(CLI::App& app, Context& ctx) {
     auto* group = app.add_subcommand(
-        "traces", "LLM calls from production: import OpenTelemetry traces, list them");
+        "traces", "LLM calls from production: import OpenTelemetry traces, list and count them");
     group->require_subcommand(1);
     add_import(*group, ctx);
     add_list(*group, ctx);
+    add_stats(*group, ctx);
 }
 
 } // namespace llmops::cmd

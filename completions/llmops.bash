@@ -201,7 +201,7 @@ _llmops_spec() {
         vals='--labels --judge --judge-samples -j --max-concurrency --min-kappa --min-accuracy --record'
         ;;
     'traces')
-        subs='import list'
+        subs='import list stats'
         opts='-h --help'
         vals=''
         ;;
@@ -214,6 +214,11 @@ _llmops_spec() {
         subs=''
         opts='-h --help --prompt --version --model --since --until -n --limit --json'
         vals='--prompt --version --model --since --until -n --limit'
+        ;;
+    'traces stats')
+        subs=''
+        opts='-h --help --prompt --version --model --since --until --json'
+        vals='--prompt --version --model --since --until'
         ;;
     'schema')
         subs=''
@@ -349,6 +354,11 @@ _llmops_kind() {
     'traces list --since') echo 'text' ;;
     'traces list --until') echo 'text' ;;
     'traces list -n' | 'traces list --limit') echo 'none' ;;
+    'traces stats --prompt') echo 'prompts' ;;
+    'traces stats --version') echo 'text' ;;
+    'traces stats --model') echo 'text' ;;
+    'traces stats --since') echo 'text' ;;
+    'traces stats --until') echo 'text' ;;
     'schema #0') echo 'choice suite' ;;
     'completion #0') echo 'choice bash zsh fish' ;;
     *' --dir') echo 'dir' ;;

@@ -20,7 +20,7 @@ function __llmops_subs --argument-names path --description 'The commands under a
         case 'judge'
             printf '%s\n' calibrate
         case 'traces'
-            printf '%s\n' import list
+            printf '%s\n' import list stats
     end
 end
 
@@ -66,6 +66,8 @@ function __llmops_vals --argument-names path --description 'The options of a com
             printf '%s\n' --labels --judge --judge-samples -j --max-concurrency --min-kappa --min-accuracy --record
         case 'traces list'
             printf '%s\n' --prompt --version --model --since --until -n --limit
+        case 'traces stats'
+            printf '%s\n' --prompt --version --model --since --until
     end
 end
 
@@ -148,7 +150,7 @@ complete -c llmops -n '__llmops_at "" 0' -a runs -d 'The eval runs kept in the s
 complete -c llmops -n '__llmops_at "" 0' -a diff -d 'Compare cost and quality: two runs (A B), two variants (A:0 A:1), or the variants of one run'
 complete -c llmops -n '__llmops_at "" 0' -a stats -d 'Statistics for planning evals'
 complete -c llmops -n '__llmops_at "" 0' -a judge -d 'Measure LLM judges against human labels'
-complete -c llmops -n '__llmops_at "" 0' -a traces -d 'LLM calls from production: import OpenTelemetry traces, list them'
+complete -c llmops -n '__llmops_at "" 0' -a traces -d 'LLM calls from production: import OpenTelemetry traces, list and count them'
 complete -c llmops -n '__llmops_at "" 0' -a schema -d 'Print the JSON Schema of a suite file (editor completion, CI checks)'
 complete -c llmops -n '__llmops_at "" 0' -a completion -d 'Print a shell completion script (commands, options, prompt names, runs)'
 complete -c llmops -n '__llmops_at "" 0' -a man -d 'Print the man page in roff (read it with: llmops man | man -l -)'
@@ -439,6 +441,7 @@ complete -c llmops -n '__llmops_at "judge calibrate" 0' -F
 # llmops traces
 complete -c llmops -n '__llmops_at "traces" 0' -a import -d 'Import LLM calls from OTLP JSON trace files or llmops\'s JSONL form'
 complete -c llmops -n '__llmops_at "traces" 0' -a list -d 'List imported calls, newest first'
+complete -c llmops -n '__llmops_at "traces" 0' -a stats -d 'Calls, errors, tokens, cost and latency of imported calls by prompt and model'
 complete -c llmops -n '__llmops_at "traces"' -s h -l help -d 'Print this help message and exit'
 
 # llmops traces import
@@ -454,6 +457,15 @@ complete -c llmops -n '__llmops_at "traces list"' -l since -r -F -d 'Only calls 
 complete -c llmops -n '__llmops_at "traces list"' -l until -r -F -d 'Only calls before then: 24h, 7d, or an ISO 8601 time'
 complete -c llmops -n '__llmops_at "traces list"' -s n -l limit -r -f -d 'At most N calls (0: all)'
 complete -c llmops -n '__llmops_at "traces list"' -l json -d 'Print the calls as JSON'
+
+# llmops traces stats
+complete -c llmops -n '__llmops_at "traces stats"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "traces stats"' -l prompt -r -f -a '(__llmops_store prompts)' -d 'Only calls of this prompt'
+complete -c llmops -n '__llmops_at "traces stats"' -l version -r -F -d 'Only calls of this prompt version (as given)'
+complete -c llmops -n '__llmops_at "traces stats"' -l model -r -F -d 'Only calls answered by this model'
+complete -c llmops -n '__llmops_at "traces stats"' -l since -r -F -d 'Only calls from then on: 24h, 7d, or an ISO 8601 time'
+complete -c llmops -n '__llmops_at "traces stats"' -l until -r -F -d 'Only calls before then: 24h, 7d, or an ISO 8601 time'
+complete -c llmops -n '__llmops_at "traces stats"' -l json -d 'Print the statistics as JSON'
 
 # llmops schema
 complete -c llmops -n '__llmops_at "schema"' -s h -l help -d 'Print this help message and exit'

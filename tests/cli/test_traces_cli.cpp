@@ -129,6 +129,36 @@ TEST_SUITE("cli") {
         auto bad = llmops(dir.path(), {"traces", "list", "--since", "last week"});
         CHECK(bad.exit_code == 2);
     }
+    TEST_CASE("cli::traces stats by prompt, version and model") {
+        TempDir dir;
+        REQUIRE(init(dir).exit_code == 0);
+        write(dir, "calls.jsonl",
+              jsonl_line("2026-11-23T09:00:00Z", "m1") + "\n" +
+                  jsonl_line("2026-11-23T09:00:01Z", "m1") + "\n" +
+                  R"({"time": "2026-11-23T09:00:02Z", "model": "m1", "latency_ms": 100, )"
+                  R"("error": "timeout", "prompt": "support/triage@2", "feedback": 0})" +
+                  "\n" + jsonl_line("2026-11-23T09:00:03Z", "m2") + "\n");
+        REQUIRE(llmops(dir.path(), {"traces", "import", "calls.jsonl"}).exit_code == 0);
+        auto r = llmops(dir.path(), {"traces", "stats", "--json"});
+        REQUIRE(r.exit_code == 0);
+        const json stats = json::parse(r.out);
+        REQUIRE(stats["groups"].size() == 2);
+        const json& m1 = stats["groups"][0];
+        CHECK(m1["model"] == "m1");
+        CHECK(m1["calls"] == 3);
+        CHECK(m1["errors"] == 1);
+        CHECK(m1["input_tokens"] == 20);
+        CHECK(m1["latency_p50_ms"] == 300.0);
+        CHECK(m1["latency_p95_ms"] == doctest::Approx(300.0));
+        CHECK(m1["feedback_mean"] == 0.0);
+        CHECK(m1["cost_usd"].is_null()); // m1 is not in the price table
+        CHECK(stats["total"]["calls"] == 4);
+        auto filtered = llmops(dir.path(), {"traces", "stats", "--model", "m2", "--json"});
+        CHECK(json::parse(filtered.out)["total"]["calls"] == 1);
+        auto text = llmops(dir.path(), {"traces", "stats"});
+        CHECK(text.exit_code == 0);
+        CHECK(text.out.find("support/triage@2 m1") != std::string::npos);
+    }
 } // TEST_SUITE
 
 } // namespace llmops::test

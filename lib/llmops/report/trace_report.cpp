@@ -27,7 +27,63 @@ json json_column(const std::string& text) {
     return value.is_discarded() ? json(text) : value;
 }
 
+std::string ms_or_dash(const std::optional<double>& ms) {
+    return ms ? fmt::format("{:.0f}ms", *ms) : "-";
+}
+
+std::string stats_row(const traces::CallGroup& g, const std::string& label) {
+    const std::string cost =
+        g.calls == g.unpriced ? "-" : util::format_cost(g.cost_usd, g.unpriced);
+    return fmt::format("{} {:>7} {:>6.1f}% {:>9} {:>9} {:>10} {:>8} {:>8} {:>8}\n",
+                       terminal_cell(label, 40), g.calls, 100.0 * g.error_rate(), g.input_tokens,
+                       g.output_tokens, cost, ms_or_dash(g.latency_p50_ms),
+                       ms_or_dash(g.latency_p95_ms),
+                       g.feedback_mean ? fmt::format("{:.2f}", *g.feedback_mean) : "-");
+}
+
+json group_json(const traces::CallGroup& g) {
+    return {{"prompt", g.prompt},
+            {"version", g.version},
+            {"model", g.model},
+            {"calls", g.calls},
+            {"errors", g.errors},
+            {"error_rate", g.error_rate()},
+            {"input_tokens", g.input_tokens},
+            {"output_tokens", g.output_tokens},
+            {"cost_usd", g.calls == g.unpriced ? json() : json(g.cost_usd)},
+            {"unpriced", g.unpriced},
+            {"latency_p50_ms", optional_json(g.latency_p50_ms)},
+            {"latency_p95_ms", optional_json(g.latency_p95_ms)},
+            {"feedback_mean", optional_json(g.feedback_mean)},
+            {"feedback_count", g.feedback_count}};
+}
+
 } // namespace
+
+std::string call_stats_text(const traces::CallStats& stats) {
+    if (stats.total.calls == 0) {
+        return "no calls\n";
+    }
+    std::string out = fmt::format("{:<40} {:>7} {:>7} {:>9} {:>9} {:>10} {:>8} {:>8} {:>8}\n",
+                                  "prompt@version model", "calls", "errors", "in", "out", "cost",
+                                  "p50", "p95", "feedback");
+    for (const auto& g : stats.groups) {
+        const std::string prompt =
+            g.prompt.empty() ? "-" : g.prompt + (g.version.empty() ? "" : "@" + g.version);
+        out += stats_row(g, prompt + " " + (g.model.empty() ? "-" : g.model));
+    }
+    out += stats_row(stats.total, "total");
+    return out;
+}
+
+std::string call_stats_json(const traces::CallStats& stats) {
+    json groups = json::array();
+    for (const auto& g : stats.groups) {
+        groups.push_back(group_json(g));
+    }
+    const json out = {{"groups", groups}, {"total", group_json(stats.total)}};
+    return out.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
 
 std::string import_summary_text(const traces::ImportSummary& summary, const std::string& file) {
     return fmt::format("imported {} call{} ({} already there, {} skipped: not LLM calls, {} bad) "
@@ -63,10 +119,13 @@ std::string calls_text(const std::vector<store::CallRecord>& calls) {
         const std::string latency = c.latency_ms ? fmt::format("{:.0f}ms", *c.latency_ms) : "-";
         const std::string cost = c.cost_usd ? util::format_usd(*c.cost_usd) : "-";
         const std::string tail = c.error ? "error: " + c.error_message : c.output.value_or("");
-        out += fmt::format(
-            "{:<24} {} {} {:>7} {:>7} {:>9} {:>9}  {}\n", c.time, terminal_cell(prompt, 24),
+        std::string line = fmt::format(
+            "{:<24} {} {} {:>7} {:>7} {:>9} {:>9}  {}", c.time, terminal_cell(prompt, 24),
             terminal_cell(c.model.empty() ? "-" : c.model, 20), count_or_dash(c.input_tokens),
             count_or_dash(c.output_tokens), latency, cost, terminal_cell(tail, 40));
+        // The last cell is padded: no trailing spaces on a line.
+        line.erase(line.find_last_not_of(' ') + 1);
+        out += line + "\n";
     }
     return out;
 }

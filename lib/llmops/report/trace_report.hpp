@@ -7,6 +7,7 @@
 
 #include <llmops/store/calls.hpp>
 #include <llmops/traces/import.hpp>
+#include <llmops/traces/stats.hpp>
 
 namespace llmops::report {
 
@@ -24,5 +25,14 @@ std::string calls_text(const std::vector<store::CallRecord>& calls);
 // A JSON array of calls, one object each (every column of the store; vars, messages and
 // attributes as JSON values), ending with a newline.
 std::string calls_json(const std::vector<store::CallRecord>& calls);
+
+// A row per (prompt, version, model) and a total: calls, error rate, tokens, cost, latency
+// p50/p95, mean feedback. No calls says `no calls`.
+std::string call_stats_text(const traces::CallStats& stats);
+
+// `{"groups": [group], "total": group}`, each group `{"prompt", "version", "model", "calls",
+// "errors", "error_rate", "input_tokens", "output_tokens", "cost_usd", "unpriced",
+// "latency_p50_ms", "latency_p95_ms", "feedback_mean", "feedback_count"}` (null: no data).
+std::string call_stats_json(const traces::CallStats& stats);
 
 } // namespace llmops::report

@@ -214,4 +214,31 @@ Expected<std::vector<CallRecord>> list_calls(Database& db, const CallFilter& fil
     return calls;
 }
 
+Expected<void> scan_call_facts(Database& db, const CallFilter& filter,
+                               const std::function<void(const CallFacts&)>& visit) {
+    auto stmt = LLMOPS_TRY(
+        db.prepare("SELECT prompt, prompt_version, model, input_tokens, output_tokens, latency_ms, "
+                   "cost_usd, feedback, error FROM calls "
+                   "WHERE (?1 = '' OR prompt = ?1) AND (?2 = '' OR prompt_version = ?2) "
+                   "AND (?3 = '' OR model = ?3) AND (?4 IS NULL OR time_unix_ns >= ?4) "
+                   "AND (?5 IS NULL OR time_unix_ns < ?5) "
+                   "ORDER BY prompt, prompt_version, model, latency_ms"));
+    stmt.bind(1, filter.prompt).bind(2, filter.version).bind(3, filter.model);
+    stmt.bind(4, filter.since_unix_ns).bind(5, filter.until_unix_ns);
+    CallFacts facts;
+    while (LLMOPS_TRY(stmt.step())) {
+        facts.prompt = stmt.text(0);
+        facts.prompt_version = stmt.text(1);
+        facts.model = stmt.text(2);
+        facts.input_tokens = stmt.optional_integer(3);
+        facts.output_tokens = stmt.optional_integer(4);
+        facts.latency_ms = stmt.optional_real(5);
+        facts.cost_usd = stmt.optional_real(6);
+        facts.feedback = stmt.optional_real(7);
+        facts.error = stmt.integer(8) != 0;
+        visit(facts);
+    }
+    return {};
+}
+
 } // namespace llmops::store

@@ -3,6 +3,7 @@
 // writer `llmops traces import` feeds, and the filtered reads of `traces list`.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -75,6 +76,24 @@ struct CallFilter {
 
 // Returns the calls matching `filter`, newest first. Fails with `io`.
 Expected<std::vector<CallRecord>> list_calls(Database& db, const CallFilter& filter);
+
+// What `traces stats` counts of a call: the light columns, without its texts.
+struct CallFacts {
+    std::string prompt;
+    std::string prompt_version;
+    std::string model;
+    std::optional<int64_t> input_tokens;
+    std::optional<int64_t> output_tokens;
+    std::optional<double> latency_ms;
+    std::optional<double> cost_usd;
+    std::optional<double> feedback;
+    bool error = false;
+};
+
+// Calls `visit` with the facts of every call matching `filter` (its limit ignored), ordered by
+// prompt, version, model, then latency; a row at a time. Fails with `io`.
+Expected<void> scan_call_facts(Database& db, const CallFilter& filter,
+                               const std::function<void(const CallFacts&)>& visit);
 
 // Returns `unix_ns` as ISO 8601 UTC with milliseconds: `2026-11-23T09:00:00.123Z`.
 std::string iso8601_from_unix_ns(int64_t unix_ns);
