@@ -192,20 +192,18 @@ Expected<store::CallRecord> read_jsonl_call(const json& record, std::string_view
         it != record.end() && !it->is_null() && !it->is_object()) {
         return fail(ErrorCode::invalid_input, "'attributes' must be an object");
     }
-    call.attributes = record.dump(-1, ' ', false, json::error_handler_t::replace);
-    redact_call(call);
+    redact_call(call, record);
     return call;
 }
 
-void redact_call(store::CallRecord& call) {
-    json attributes = util::parse_json_or_discarded(call.attributes);
+void redact_call(store::CallRecord& call, nlohmann::json attributes) {
     if (!attributes.is_object()) {
-        call.attributes = "{}";
-        return;
+        attributes = json::object();
     }
     std::vector<std::string> secrets;
     redact_members(attributes, secrets);
-    json vars = util::parse_json_or_discarded(call.vars);
+    // Most calls have no vars: "{}" is neither parsed nor written again.
+    json vars = call.vars == "{}" ? json() : util::parse_json_or_discarded(call.vars);
     redact_members(vars, secrets);
     const util::Redactor redactor(secrets, util::Redactor::Short::kept);
     if (!redactor.empty()) {
@@ -221,6 +219,10 @@ void redact_call(store::CallRecord& call) {
     if (vars.is_object()) {
         call.vars = vars.dump(-1, ' ', false, json::error_handler_t::replace);
     }
+}
+
+void redact_call(store::CallRecord& call) {
+    redact_call(call, util::parse_json_or_discarded(call.attributes));
 }
 
 } // namespace llmops::traces

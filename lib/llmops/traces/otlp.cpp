@@ -249,7 +249,7 @@ Expected<std::optional<store::CallRecord>> read_span(const json& span) {
             call.error_message = first_text(attributes, {"error.type"});
         }
     }
-    call.attributes = attributes.dump(-1, ' ', false, json::error_handler_t::replace);
+    redact_call(call, attributes);
     return std::optional<store::CallRecord>(std::move(call));
 }
 
@@ -270,7 +270,6 @@ void read_scope(const json& scope, size_t& index, OtlpBatch& batch) {
         } else if (!*call) {
             ++batch.skipped;
         } else {
-            redact_call(**call);
             batch.calls.push_back(std::move(**call));
         }
     }

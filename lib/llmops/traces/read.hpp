@@ -52,4 +52,8 @@ Expected<store::CallRecord> read_jsonl_call(const nlohmann::json& record, std::s
 // other attributes); URLs lose their credentials.
 void redact_call(store::CallRecord& call);
 
+// As `redact_call`, with the attributes as a value (a reader has them so: no text parsed again);
+// writes them, redacted, to `call.attributes`.
+void redact_call(store::CallRecord& call, nlohmann::json attributes);
+
 } // namespace llmops::traces
