@@ -72,6 +72,29 @@ TEST_SUITE("cli") {
         CHECK(calls[0]["cost_usd"].is_number()); // gpt-4o-mini is in the price table
     }
 
+    TEST_CASE("cli::traces import reads a pretty-printed OTLP document whole") {
+        TempDir dir;
+        REQUIRE(init(dir).exit_code == 0);
+        write(dir, "trace.json", json::parse(otlp_line("bb01", "1795424400000000000")).dump(2));
+        auto r = llmops(dir.path(), {"traces", "import", "trace.json"});
+        CHECK(r.exit_code == 0);
+        CHECK(r.out == "imported 1 call (0 already there, 1 skipped: not LLM calls, 0 bad) from "
+                       "trace.json\n");
+    }
+
+    TEST_CASE("cli::traces import never stores a secret") {
+        TempDir dir;
+        REQUIRE(init(dir).exit_code == 0);
+        write(dir, "calls.jsonl",
+              R"({"time": "2026-11-23T09:00:00Z", "output": "key sk-live-0123456789abcdef", )"
+              R"("attributes": {"openai.api_key": "sk-live-0123456789abcdef"}})"
+              "\n");
+        REQUIRE(llmops(dir.path(), {"traces", "import", "calls.jsonl"}).exit_code == 0);
+        auto list = llmops(dir.path(), {"traces", "list", "--json"});
+        CHECK(list.out.find("sk-live") == std::string::npos);
+        CHECK(json::parse(list.out)[0]["output"] == "key [redacted]");
+    }
+
     TEST_CASE("cli::traces import counts and reports bad lines") {
         TempDir dir;
         REQUIRE(init(dir).exit_code == 0);
