@@ -74,6 +74,7 @@ const std::map<std::string, Examples, std::less<>> k_examples{
     {"traces list",
      {"llmops traces list --since 24h",
       "llmops traces list --prompt support/triage --version 3 --model gpt-4o-mini --json"}},
+    {"traces show", {"llmops traces show eee19b7ec3c1b174", "llmops traces show eee19b --json"}},
     {"traces stats",
      {"llmops traces stats --since 7d", "llmops traces stats --prompt support/triage --json"}},
     {"runs show", {"llmops runs show latest --failures", "llmops runs show 12 --grid --format md"}},

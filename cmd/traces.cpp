@@ -1,4 +1,5 @@
-// `llmops traces import|list|stats` (SPEC §14): LLM calls from production traces, in the store.
+// `llmops traces import|list|show|stats` (SPEC §14): LLM calls from production traces, in the
+// store.
 
 #include <algorithm>
 #include <chrono>
@@ -111,6 +112,24 @@ void add_list(CLI::App& group, Context& ctx) {
     });
 }
 
+void add_show(CLI::App& group, Context& ctx) {
+    struct Options {
+        std::string span_id;
+        bool json = false;
+    };
+    auto o = std::make_shared<Options>();
+    auto* sub =
+        group.add_subcommand("show", "Show one imported call: its fields, messages and output");
+    sub->add_option("SPAN", o->span_id, "The call's span id (or a unique prefix of it)")
+        ->required();
+    sub->add_flag("--json", o->json, "Print the call as JSON");
+    on_run(sub, ctx, [o](Context& c) -> Expected<int> {
+        auto open = LLMOPS_TRY(open_project(c));
+        const auto call = LLMOPS_TRY(store::find_call(open.db, o->span_id));
+        return print_ok(o->json ? report::call_json(call) : report::call_text(call));
+    });
+}
+
 void add_stats(CLI::App& group, Context& ctx) {
     auto o = std::make_shared<FilterOptions>();
     auto* sub = group.add_subcommand(
@@ -133,6 +152,7 @@ void register_traces(CLI::App& app, Context& ctx) {
     group->require_subcommand(1);
     add_import(*group, ctx);
     add_list(*group, ctx);
+    add_show(*group, ctx);
     add_stats(*group, ctx);
 }
 

@@ -201,7 +201,7 @@ _llmops_spec() {
         vals='--labels --judge --judge-samples -j --max-concurrency --min-kappa --min-accuracy --record'
         ;;
     'traces')
-        subs='import list stats'
+        subs='import list show stats'
         opts='-h --help'
         vals=''
         ;;
@@ -214,6 +214,11 @@ _llmops_spec() {
         subs=''
         opts='-h --help --prompt --version --model --since --until -n --limit --json'
         vals='--prompt --version --model --since --until -n --limit'
+        ;;
+    'traces show')
+        subs=''
+        opts='-h --help --json'
+        vals=''
         ;;
     'traces stats')
         subs=''
@@ -354,6 +359,7 @@ _llmops_kind() {
     'traces list --since') echo 'text' ;;
     'traces list --until') echo 'text' ;;
     'traces list -n' | 'traces list --limit') echo 'none' ;;
+    'traces show #0') echo 'text' ;;
     'traces stats --prompt') echo 'prompts' ;;
     'traces stats --version') echo 'text' ;;
     'traces stats --model') echo 'text' ;;

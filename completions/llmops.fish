@@ -20,7 +20,7 @@ function __llmops_subs --argument-names path --description 'The commands under a
         case 'judge'
             printf '%s\n' calibrate
         case 'traces'
-            printf '%s\n' import list stats
+            printf '%s\n' import list show stats
     end
 end
 
@@ -441,6 +441,7 @@ complete -c llmops -n '__llmops_at "judge calibrate" 0' -F
 # llmops traces
 complete -c llmops -n '__llmops_at "traces" 0' -a import -d 'Import LLM calls from OTLP JSON trace files or llmops\'s JSONL form'
 complete -c llmops -n '__llmops_at "traces" 0' -a list -d 'List imported calls, newest first'
+complete -c llmops -n '__llmops_at "traces" 0' -a show -d 'Show one imported call: its fields, messages and output'
 complete -c llmops -n '__llmops_at "traces" 0' -a stats -d 'Calls, errors, tokens, cost and latency of imported calls by prompt and model'
 complete -c llmops -n '__llmops_at "traces"' -s h -l help -d 'Print this help message and exit'
 
@@ -457,6 +458,11 @@ complete -c llmops -n '__llmops_at "traces list"' -l since -r -F -d 'Only calls 
 complete -c llmops -n '__llmops_at "traces list"' -l until -r -F -d 'Only calls before then: 24h, 7d, or an ISO 8601 time'
 complete -c llmops -n '__llmops_at "traces list"' -s n -l limit -r -f -d 'At most N calls (0: all)'
 complete -c llmops -n '__llmops_at "traces list"' -l json -d 'Print the calls as JSON'
+
+# llmops traces show
+complete -c llmops -n '__llmops_at "traces show"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "traces show"' -l json -d 'Print the call as JSON'
+complete -c llmops -n '__llmops_at "traces show" 0' -F
 
 # llmops traces stats
 complete -c llmops -n '__llmops_at "traces stats"' -s h -l help -d 'Print this help message and exit'

@@ -58,6 +58,15 @@ TEST_SUITE("cli") {
         CHECK(first.out == "imported 2 calls (0 already there, 2 skipped: not LLM calls, 0 bad) "
                            "from otel.jsonl\n");
         CHECK(first.err == "");
+        auto show = llmops(dir.path(), {"traces", "show", "aa0"});
+        CHECK(show.exit_code == 2);
+        CHECK(show.err == "llmops: error: span id 'aa0' is ambiguous: give more of it\n");
+        show = llmops(dir.path(), {"traces", "show", "aa01"});
+        CHECK(show.exit_code == 0);
+        CHECK(show.out.starts_with("span:         aa01\n"));
+        CHECK(show.out.find("prompt:       support/triage@3\n") != std::string::npos);
+        CHECK(llmops(dir.path(), {"traces", "show", "zz"}).err ==
+              "llmops: error: no call with span id 'zz'\n");
         auto second = llmops(dir.path(), {"traces", "import", "otel.jsonl"});
         CHECK(second.exit_code == 0);
         CHECK(second.out == "imported 0 calls (2 already there, 2 skipped: not LLM calls, 0 bad) "

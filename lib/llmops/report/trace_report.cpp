@@ -58,6 +58,32 @@ json group_json(const traces::CallGroup& g) {
             {"feedback_count", g.feedback_count}};
 }
 
+json call_object(const store::CallRecord& c) {
+    return {{"span_id", c.span_id},
+            {"trace_id", c.trace_id},
+            {"time", c.time},
+            {"time_unix_ns", c.time_unix_ns},
+            {"prompt", c.prompt},
+            {"version", c.prompt_version},
+            {"model", c.model},
+            {"provider", c.provider},
+            {"operation", c.operation},
+            {"vars", json_column(c.vars)},
+            {"messages", json_column(c.messages)},
+            {"output", optional_json(c.output)},
+            {"input_tokens", optional_json(c.input_tokens)},
+            {"output_tokens", optional_json(c.output_tokens)},
+            {"latency_ms", optional_json(c.latency_ms)},
+            {"cost_usd", optional_json(c.cost_usd)},
+            {"error", c.error},
+            {"error_message", c.error_message},
+            {"user", c.user_id},
+            {"session", c.session_id},
+            {"feedback", optional_json(c.feedback)},
+            {"source", c.source},
+            {"attributes", json_column(c.attributes)}};
+}
+
 } // namespace
 
 std::string call_stats_text(const traces::CallStats& stats) {
@@ -133,31 +159,51 @@ std::string calls_text(const std::vector<store::CallRecord>& calls) {
 std::string calls_json(const std::vector<store::CallRecord>& calls) {
     json out = json::array();
     for (const auto& c : calls) {
-        out.push_back({{"span_id", c.span_id},
-                       {"trace_id", c.trace_id},
-                       {"time", c.time},
-                       {"time_unix_ns", c.time_unix_ns},
-                       {"prompt", c.prompt},
-                       {"version", c.prompt_version},
-                       {"model", c.model},
-                       {"provider", c.provider},
-                       {"operation", c.operation},
-                       {"vars", json_column(c.vars)},
-                       {"messages", json_column(c.messages)},
-                       {"output", optional_json(c.output)},
-                       {"input_tokens", optional_json(c.input_tokens)},
-                       {"output_tokens", optional_json(c.output_tokens)},
-                       {"latency_ms", optional_json(c.latency_ms)},
-                       {"cost_usd", optional_json(c.cost_usd)},
-                       {"error", c.error},
-                       {"error_message", c.error_message},
-                       {"user", c.user_id},
-                       {"session", c.session_id},
-                       {"feedback", optional_json(c.feedback)},
-                       {"source", c.source},
-                       {"attributes", json_column(c.attributes)}});
+        out.push_back(call_object(c));
     }
     return out.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+std::string call_text(const store::CallRecord& c) {
+    std::string out;
+    const auto field = [&out](std::string_view name, const std::string& value) {
+        if (!value.empty()) {
+            out += fmt::format("{:<14}{}\n", std::string(name) + ":", terminal_line(value));
+        }
+    };
+    field("span", c.span_id);
+    field("trace", c.trace_id);
+    field("time", c.time);
+    field("prompt", c.prompt + (c.prompt_version.empty() ? "" : "@" + c.prompt_version));
+    field("model", c.model);
+    field("provider", c.provider);
+    field("tokens", c.input_tokens || c.output_tokens ? count_or_dash(c.input_tokens) + " in, " +
+                                                            count_or_dash(c.output_tokens) + " out"
+                                                      : "");
+    field("latency", c.latency_ms ? fmt::format("{:.0f}ms", *c.latency_ms) : "");
+    field("cost", c.cost_usd ? util::format_usd(*c.cost_usd) : "");
+    field("error", c.error ? (c.error_message.empty() ? "yes" : c.error_message) : "");
+    field("user", c.user_id);
+    field("session", c.session_id);
+    field("feedback", c.feedback ? fmt::format("{}", *c.feedback) : "");
+    field("vars", c.vars == "{}" ? "" : c.vars);
+    field("source", c.source);
+    const json messages = json_column(c.messages);
+    for (const auto& m : messages.is_array() ? messages : json::array()) {
+        const auto role = m.is_object() ? m.value("role", std::string("?")) : "?";
+        const auto& content = m.is_object() && m.contains("content") ? m["content"] : json();
+        out += fmt::format(
+            "\n[{}]\n{}\n", terminal_line(role),
+            terminal_text(content.is_string() ? content.get<std::string>() : content.dump()));
+    }
+    if (c.output) {
+        out += fmt::format("\n[output]\n{}\n", terminal_text(*c.output));
+    }
+    return out;
+}
+
+std::string call_json(const store::CallRecord& c) {
+    return call_object(c).dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 } // namespace llmops::report

@@ -26,6 +26,12 @@ std::string calls_text(const std::vector<store::CallRecord>& calls);
 // attributes as JSON values), ending with a newline.
 std::string calls_json(const std::vector<store::CallRecord>& calls);
 
+// One call in full: its fields, one a line, then its messages and output.
+std::string call_text(const store::CallRecord& call);
+
+// One call as the object `calls_json` writes for each, ending with a newline.
+std::string call_json(const store::CallRecord& call);
+
 // A row per (prompt, version, model) and a total: calls, error rate, tokens, cost, latency
 // p50/p95, mean feedback. No calls says `no calls`.
 std::string call_stats_text(const traces::CallStats& stats);

@@ -194,6 +194,26 @@ CallRecord read_call(const Statement& row) {
 
 } // namespace
 
+Expected<CallRecord> find_call(Database& db, std::string_view span_id) {
+    // substr, not LIKE: a span id may hold '%' or '_' (JSONL ids are the user's).
+    auto stmt = LLMOPS_TRY(db.prepare(
+        "SELECT span_id, trace_id, time_unix_ns, time, prompt, prompt_version, model, provider, "
+        "operation, vars, messages, output, input_tokens, output_tokens, latency_ms, cost_usd, "
+        "error, error_message, user_id, session_id, feedback, source, attributes FROM calls "
+        "WHERE span_id >= ?1 AND substr(span_id, 1, length(?1)) = ?1 ORDER BY span_id = ?1 DESC "
+        "LIMIT 2"));
+    stmt.bind(1, span_id);
+    if (!LLMOPS_TRY(stmt.step())) {
+        return fail(ErrorCode::not_found, "no call with span id '{}'", span_id);
+    }
+    CallRecord call = read_call(stmt);
+    if (call.span_id != span_id && LLMOPS_TRY(stmt.step())) {
+        return fail(ErrorCode::invalid_input, "span id '{}' is ambiguous: give more of it",
+                    span_id);
+    }
+    return call;
+}
+
 Expected<std::vector<CallRecord>> list_calls(Database& db, const CallFilter& filter) {
     // Each filter is `?N = ''` or a match, so one statement serves every combination.
     auto stmt = LLMOPS_TRY(db.prepare(

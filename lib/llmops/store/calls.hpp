@@ -74,6 +74,10 @@ struct CallFilter {
     int64_t limit = 0;                    // the newest `limit` calls; 0 for all
 };
 
+// Returns the call with span id `span_id` (a unique prefix of it also finds it). Fails with
+// `not_found` when none has it, `invalid_input` when a prefix names several, `io`.
+Expected<CallRecord> find_call(Database& db, std::string_view span_id);
+
 // Returns the calls matching `filter`, newest first. Fails with `io`.
 Expected<std::vector<CallRecord>> list_calls(Database& db, const CallFilter& filter);
 
