@@ -190,11 +190,14 @@ std::string call_text(const store::CallRecord& c) {
     field("source", c.source);
     const json messages = json_column(c.messages);
     for (const auto& m : messages.is_array() ? messages : json::array()) {
-        const auto role = m.is_object() ? m.value("role", std::string("?")) : "?";
-        const auto& content = m.is_object() && m.contains("content") ? m["content"] : json();
-        out += fmt::format(
-            "\n[{}]\n{}\n", terminal_line(role),
-            terminal_text(content.is_string() ? content.get<std::string>() : content.dump()));
+        // Messages are the user's JSON: no throwing accessor (value() throws on a wrong type).
+        const json role = m.is_object() && m.contains("role") ? m["role"] : json("?");
+        const json content = m.is_object() && m.contains("content") ? m["content"] : json();
+        const auto text = [](const json& v) {
+            return v.is_string() ? v.get<std::string>()
+                                 : v.dump(-1, ' ', false, json::error_handler_t::replace);
+        };
+        out += fmt::format("\n[{}]\n{}\n", terminal_line(text(role)), terminal_text(text(content)));
     }
     if (c.output) {
         out += fmt::format("\n[output]\n{}\n", terminal_text(*c.output));

@@ -130,7 +130,7 @@ void read_events(const json& events, json& messages, std::optional<std::string>&
             const json& content =
                 message.is_object() ? member(message, "content") : member(attributes, "content");
             output = content.is_string() ? content.get<std::string>() : message_text(message);
-        } else if (name.starts_with("gen_ai.") && name.ends_with(".message")) {
+        } else if (name.size() > 15 && name.starts_with("gen_ai.") && name.ends_with(".message")) {
             const std::string role = name.substr(7, name.size() - 7 - 8);
             messages.push_back(
                 {{"role", role}, {"content", text_or_empty(member(attributes, "content"))}});
@@ -188,7 +188,7 @@ void read_attributes(const json& attributes, store::CallRecord& call) {
             vars[key.substr(12)] = value;
         }
     }
-    call.vars = vars.dump();
+    call.vars = vars.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 // The input messages and the output text, from attributes or else events.
