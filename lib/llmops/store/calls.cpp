@@ -155,6 +155,7 @@ Expected<void> CallWriter::flush() {
         LLMOPS_TRY(stmt.run());
         inserted += m_db->changes();
     }
+    stmt.reset(); // drops the bindings to the pending calls' texts before they go
     LLMOPS_TRY(tx.commit());
     m_inserted += inserted;
     m_duplicates += static_cast<int64_t>(m_pending.size()) - inserted;

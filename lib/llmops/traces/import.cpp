@@ -73,8 +73,16 @@ bool starts_multi_line_document(std::string_view first_line) {
     return doc.is_discarded() && brace != std::string_view::npos && first_line[brace] == '{';
 }
 
+// The largest file read whole as one document. A JSONL file whose first line is broken JSON
+// also gets here: past this size it is read line by line, never held in memory.
+constexpr std::uintmax_t k_max_document_bytes = 256u << 20;
+
 // Reads `path` whole as one document (the OTLP file written by hand or by a script).
 Expected<bool> import_whole(Importer& importer, const std::filesystem::path& path) {
+    std::error_code ec;
+    if (const auto size = std::filesystem::file_size(path, ec); ec || size > k_max_document_bytes) {
+        return false;
+    }
     const std::string text = LLMOPS_TRY(util::read_file(path));
     auto doc = util::parse_json(text, importer.name);
     if (!doc || !is_otlp_request(*doc)) {
