@@ -13,6 +13,7 @@
 #include <llmops/store/calls.hpp>
 #include <llmops/traces/import.hpp>
 #include <llmops/traces/stats.hpp>
+#include <llmops/util/term.hpp>
 
 namespace llmops::cmd {
 
@@ -108,7 +109,8 @@ void add_list(CLI::App& group, Context& ctx) {
         const store::CallFilter filter = LLMOPS_TRY(o->resolved());
         auto open = LLMOPS_TRY(open_project(c));
         const auto calls = LLMOPS_TRY(store::list_calls(open.db, filter));
-        return print_ok(o->json ? report::calls_json(calls) : report::calls_text(calls));
+        return print_ok(o->json ? report::calls_json(calls)
+                                : report::calls_text(calls, util::terminal_width(stdout)));
     });
 }
 
@@ -140,7 +142,8 @@ void add_stats(CLI::App& group, Context& ctx) {
         const store::CallFilter filter = LLMOPS_TRY(o->resolved());
         auto open = LLMOPS_TRY(open_project(c));
         const auto stats = LLMOPS_TRY(traces::call_stats(open.db, filter));
-        return print_ok(o->json ? report::call_stats_json(stats) : report::call_stats_text(stats));
+        return print_ok(o->json ? report::call_stats_json(stats)
+                                : report::call_stats_text(stats, util::terminal_width(stdout)));
     });
 }
 

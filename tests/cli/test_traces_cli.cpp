@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <sstream>
+
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
@@ -190,6 +192,19 @@ TEST_SUITE("cli") {
         auto text = llmops(dir.path(), {"traces", "stats"});
         CHECK(text.exit_code == 0);
         CHECK(text.out.find("support/triage@2 m1") != std::string::npos);
+        // At 80 columns the tables of stats and list fit, with no trailing spaces.
+        for (const char* columns : {"80"}) {
+            for (const char* command : {"stats", "list"}) {
+                const auto narrow = llmops(dir.path(), {"traces", command}, {{"COLUMNS", columns}});
+                CHECK(narrow.exit_code == 0);
+                std::istringstream lines(narrow.out);
+                for (std::string line; std::getline(lines, line);) {
+                    CAPTURE(line);
+                    CHECK(line.size() <= static_cast<size_t>(std::stoi(columns)));
+                    CHECK(!line.ends_with(' '));
+                }
+            }
+        }
     }
 } // TEST_SUITE
 

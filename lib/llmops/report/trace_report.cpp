@@ -31,14 +31,24 @@ std::string ms_or_dash(const std::optional<double>& ms) {
     return ms ? fmt::format("{:.0f}ms", *ms) : "-";
 }
 
-std::string stats_row(const traces::CallGroup& g, const std::string& label) {
+// The numbers of a stats row (k_stats_numbers wide, with their leading space).
+constexpr size_t k_stats_numbers = 68;
+std::string stats_numbers(const traces::CallGroup& g) {
     const std::string cost =
         g.calls == g.unpriced ? "-" : util::format_cost(g.cost_usd, g.unpriced);
-    return fmt::format("{} {:>7} {:>6.1f}% {:>9} {:>9} {:>10} {:>8} {:>8} {:>8}\n",
-                       terminal_cell(label, 40), g.calls, 100.0 * g.error_rate(), g.input_tokens,
-                       g.output_tokens, cost, ms_or_dash(g.latency_p50_ms),
-                       ms_or_dash(g.latency_p95_ms),
+    return fmt::format(" {:>6} {:>5.1f}% {:>8} {:>7} {:>11} {:>7} {:>7} {:>8}", g.calls,
+                       100.0 * g.error_rate(), g.input_tokens, g.output_tokens, cost,
+                       ms_or_dash(g.latency_p50_ms), ms_or_dash(g.latency_p95_ms),
                        g.feedback_mean ? fmt::format("{:.2f}", *g.feedback_mean) : "-");
+}
+
+// A row: the label padded to `label_width` then the numbers, or (label_width 0: a narrow
+// terminal) the label on its own line and the numbers indented below it.
+std::string stats_row(const traces::CallGroup& g, const std::string& label, size_t label_width) {
+    if (label_width == 0) {
+        return terminal_line(label) + "\n " + stats_numbers(g) + "\n";
+    }
+    return terminal_cell(label, label_width) + stats_numbers(g) + "\n";
 }
 
 json group_json(const traces::CallGroup& g) {
@@ -86,19 +96,33 @@ json call_object(const store::CallRecord& c) {
 
 } // namespace
 
-std::string call_stats_text(const traces::CallStats& stats) {
+std::string call_stats_text(const traces::CallStats& stats, size_t width) {
     if (stats.total.calls == 0) {
         return "no calls\n";
     }
-    std::string out = fmt::format("{:<40} {:>7} {:>7} {:>9} {:>9} {:>10} {:>8} {:>8} {:>8}\n",
-                                  "prompt@version model", "calls", "errors", "in", "out", "cost",
-                                  "p50", "p95", "feedback");
+    std::vector<std::string> labels;
+    size_t longest = 20;
     for (const auto& g : stats.groups) {
         const std::string prompt =
             g.prompt.empty() ? "-" : g.prompt + (g.version.empty() ? "" : "@" + g.version);
-        out += stats_row(g, prompt + " " + (g.model.empty() ? "-" : g.model));
+        labels.push_back(prompt + " " + (g.model.empty() ? "-" : g.model));
+        longest = std::max(longest, labels.back().size());
     }
-    out += stats_row(stats.total, "total");
+    // One line a group when its label fits beside the numbers, else two (label, then numbers).
+    const size_t label_width = std::min<size_t>(longest, 40) + k_stats_numbers <= width
+                                   ? std::min<size_t>(longest, 40)
+                                   : 0;
+    const std::string numbers =
+        fmt::format(" {:>6} {:>6} {:>8} {:>7} {:>11} {:>7} {:>7} {:>8}", "calls", "errors", "in",
+                    "out", "cost", "p50", "p95", "feedback");
+    std::string out =
+        label_width == 0
+            ? "prompt@version model\n " + numbers + "\n"
+            : fmt::format("{:<{}}", "prompt@version model", label_width) + numbers + "\n";
+    for (size_t i = 0; i < stats.groups.size(); ++i) {
+        out += stats_row(stats.groups[i], labels[i], label_width);
+    }
+    out += stats_row(stats.total, "total", label_width);
     return out;
 }
 
@@ -132,26 +156,38 @@ std::string import_problems_text(const traces::ImportSummary& summary) {
     return out;
 }
 
-std::string calls_text(const std::vector<store::CallRecord>& calls) {
+std::string calls_text(const std::vector<store::CallRecord>& calls, size_t width) {
     if (calls.empty()) {
         return "no calls\n";
     }
-    std::string out = fmt::format("{:<24} {:<24} {:<20} {:>7} {:>7} {:>9} {:>9}  {}\n", "time",
-                                  "prompt", "model", "in", "out", "latency", "cost", "output");
+    // Two lines a call: when, what and which model; then the numbers and the answer, as wide as
+    // the terminal allows.
+    const size_t numbers = 38; // "  " + in, out, latency, cost + two spaces
+    const size_t answer = width > numbers + 10 ? width - numbers : 10;
+    std::string out = fmt::format("{:<20} {}\n  {:>7} {:>7} {:>9} {:>9}  {}\n", "time",
+                                  "prompt@version model", "in", "out", "latency", "cost", "output");
     for (const auto& c : calls) {
         const std::string prompt =
             c.prompt.empty() ? "-"
                              : c.prompt + (c.prompt_version.empty() ? "" : "@" + c.prompt_version);
+        std::string time = c.time;
+        if (time.ends_with(".000Z")) {
+            time.replace(time.size() - 5, 5, "Z");
+        }
         const std::string latency = c.latency_ms ? fmt::format("{:.0f}ms", *c.latency_ms) : "-";
         const std::string cost = c.cost_usd ? util::format_usd(*c.cost_usd) : "-";
         const std::string tail = c.error ? "error: " + c.error_message : c.output.value_or("");
-        std::string line = fmt::format(
-            "{:<24} {} {} {:>7} {:>7} {:>9} {:>9}  {}", c.time, terminal_cell(prompt, 24),
-            terminal_cell(c.model.empty() ? "-" : c.model, 20), count_or_dash(c.input_tokens),
-            count_or_dash(c.output_tokens), latency, cost, terminal_cell(tail, 40));
-        // The last cell is padded: no trailing spaces on a line.
-        line.erase(line.find_last_not_of(' ') + 1);
-        out += line + "\n";
+        // Each line trimmed on its own: the padded cells leave no trailing spaces.
+        const std::string what = prompt + " " + (c.model.empty() ? "-" : c.model);
+        std::string first =
+            fmt::format("{:<20} {}", time, terminal_cell(what, width > 22 ? width - 21 : 1));
+        std::string second =
+            fmt::format("  {:>7} {:>7} {:>9} {:>9}  {}", count_or_dash(c.input_tokens),
+                        count_or_dash(c.output_tokens), latency, cost, terminal_cell(tail, answer));
+        for (std::string* line : {&first, &second}) {
+            line->erase(line->find_last_not_of(' ') + 1);
+        }
+        out += first + "\n" + second + "\n";
     }
     return out;
 }

@@ -18,9 +18,10 @@ std::string import_summary_text(const traces::ImportSummary& summary, const std:
 // The problems of an import, as `llmops: warning: file:line: why` lines (and how many more).
 std::string import_problems_text(const traces::ImportSummary& summary);
 
-// One line per call, newest first: time, prompt@version, model, tokens, latency, cost, error or
-// the start of the output. An empty list says `no calls`.
-std::string calls_text(const std::vector<store::CallRecord>& calls);
+// Two lines per call, newest first, fitted to `width` columns: time, prompt@version and model;
+// then tokens, latency, cost, and the error or the start of the output. An empty list says
+// `no calls`.
+std::string calls_text(const std::vector<store::CallRecord>& calls, size_t width);
 
 // A JSON array of calls, one object each (every column of the store; vars, messages and
 // attributes as JSON values), ending with a newline.
@@ -33,8 +34,9 @@ std::string call_text(const store::CallRecord& call);
 std::string call_json(const store::CallRecord& call);
 
 // A row per (prompt, version, model) and a total: calls, error rate, tokens, cost, latency
-// p50/p95, mean feedback. No calls says `no calls`.
-std::string call_stats_text(const traces::CallStats& stats);
+// p50/p95, mean feedback; the label on its own line when the row would not fit `width`
+// columns. No calls says `no calls`.
+std::string call_stats_text(const traces::CallStats& stats, size_t width);
 
 // `{"groups": [group], "total": group}`, each group `{"prompt", "version", "model", "calls",
 // "errors", "error_rate", "input_tokens", "output_tokens", "cost_usd", "unpriced",
