@@ -22,11 +22,18 @@ using llmops::ErrorCode;
 namespace fuzz = llmops::fuzz;
 namespace traces = llmops::traces;
 
+// Shows `calls` as the commands do, and checks what any reader relies on: `traces show` names
+// every call's span, and `traces list --json` is a JSON array of one object per call.
 void show(const std::vector<llmops::store::CallRecord>& calls) {
     for (const auto& call : calls) {
-        (void)llmops::report::call_text(call);
+        if (llmops::report::call_text(call).empty()) {
+            fuzz::die("call_text: nothing shown for a call");
+        }
     }
-    (void)llmops::report::calls_json(calls);
+    const auto listed = llmops::util::parse_json_or_discarded(llmops::report::calls_json(calls));
+    if (!listed.is_array() || listed.size() != calls.size()) {
+        fuzz::die("calls_json: not one JSON object per call");
+    }
 }
 
 } // namespace

@@ -37,23 +37,6 @@ using detail::path_exists;
 using detail::strip_file_scheme;
 using detail::type_name;
 
-const Keys k_suite_keys = {
-    {"description", "prompts", "providers", "targets", "tests", "defaultTest", "vars", "assert",
-     "options", "repeat", "threshold", "evaluateOptions", "judge", "outputPath",
-     "assertionTemplates", "nunjucksFilters"},
-    {{"tags", ""},
-     {"metadata", ""},
-     {"scenarios", ""},
-     {"sharing", ""},
-     {"env", "set the variables in the environment"},
-     {"derivedMetrics", ""},
-     {"extensions", ""},
-     {"redteam", ""},
-     {"writeLatestResults", ""},
-     {"commandLineOptions", "pass the options on the command line"},
-     {"tracing", ""}},
-};
-
 const Keys k_evaluate_option_keys = {
     {"maxConcurrency", "repeat"},
     {{"delay", "use --delay MS"},
@@ -617,7 +600,7 @@ Expected<void> validate_cases(detail::CasePlan& plan, Suite& suite) {
 Expected<std::shared_ptr<detail::CasePlan>>
 read_sections(const json& doc, const Place& place, const LoadOptions& options, Suite& suite) {
     detail::Problems problems;
-    problems.ok(check_keys(doc, place.display, k_suite_keys));
+    problems.ok(check_keys(doc, place.display, detail::k_suite_keys));
     problems.ok(parse_run_options(doc, place.display, suite));
     if (doc.contains("nunjucksFilters")) {
         auto filters = parse_nunjucks_filters(

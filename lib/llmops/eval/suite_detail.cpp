@@ -109,6 +109,24 @@ Expected<void> check_keys(const json& map, std::string_view where, const Keys& k
     return problems.result();
 }
 
+// The keys of a suite's top level (suite.cpp reads them; the suite's schema lists them).
+const Keys k_suite_keys = {
+    {"description", "prompts", "providers", "targets", "tests", "defaultTest", "vars", "assert",
+     "options", "repeat", "threshold", "evaluateOptions", "judge", "outputPath",
+     "assertionTemplates", "nunjucksFilters"},
+    {{"tags", ""},
+     {"metadata", ""},
+     {"scenarios", ""},
+     {"sharing", ""},
+     {"env", "set the variables in the environment"},
+     {"derivedMetrics", ""},
+     {"extensions", ""},
+     {"redteam", ""},
+     {"writeLatestResults", ""},
+     {"commandLineOptions", "pass the options on the command line"},
+     {"tracing", ""}},
+};
+
 bool has_glob(std::string_view path) {
     return path.find_first_of("*?[{") != std::string_view::npos;
 }

@@ -81,6 +81,9 @@ private:
     int64_t m_more = 0; // problems a nested reader counted but did not show
 };
 
+// The keys of a suite's top level: those llmops reads, and promptfoo's it refuses.
+extern const Keys k_suite_keys;
+
 // ---- paths ----------------------------------------------------------------------------------
 
 // Whether `path` holds a glob character (`*?[{`).

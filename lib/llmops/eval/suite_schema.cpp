@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include <llmops/eval/assertion.hpp>
+#include <llmops/eval/suite_detail.hpp>
 
 namespace llmops::eval {
 
@@ -513,18 +514,11 @@ json suite_properties() {
                             {"description", "Nunjucks filters: name -> file://filter.js"},
                             {"propertyNames", {{"pattern", "^[A-Za-z_$][A-Za-z0-9_$]*$"}}},
                             {"additionalProperties", {{"type", "string"}}}};
-    return with_refused(std::move(p),
-                        {{"tags", ""},
-                         {"metadata", ""},
-                         {"scenarios", ""},
-                         {"sharing", ""},
-                         {"env", "set the variables in the environment"},
-                         {"derivedMetrics", ""},
-                         {"extensions", ""},
-                         {"redteam", ""},
-                         {"writeLatestResults", ""},
-                         {"commandLineOptions", "pass the options on the command line"},
-                         {"tracing", ""}});
+    Refusals refusals; // the loader's own list
+    for (const auto& r : detail::k_suite_keys.refused) {
+        refusals.emplace_back(r.key, r.hint);
+    }
+    return with_refused(std::move(p), refusals);
 }
 
 } // namespace
