@@ -320,9 +320,11 @@ Expected<int64_t> check_version(Database& db) {
 }
 
 Expected<std::vector<std::string>> missing_tables(Database& db) {
-    static constexpr std::array<std::string_view, 10> k_tables = {
-        "objects",        "prompts", "versions",     "labels",  "label_history",
-        "worktree_cache", "runs",    "run_variants", "results", "run_tags"};
+    // Every table the migrations create (a new migration's tables are added here too).
+    static constexpr std::array<std::string_view, 13> k_tables = {
+        "objects", "prompts",      "versions", "labels",   "label_history", "worktree_cache",
+        "runs",    "run_variants", "results",  "run_tags", "run_leases",    "version_sources",
+        "calls"};
     auto stmt =
         LLMOPS_TRY(db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1"));
     std::vector<std::string> missing;

@@ -205,6 +205,11 @@ TEST_SUITE("store") {
             REQUIRE_OK(db.exec("DROP TABLE run_tags; DROP TABLE worktree_cache"));
             CHECK(store::missing_tables(db).value() ==
                   std::vector<std::string>{"worktree_cache", "run_tags"});
+            // The newer migrations' tables count too.
+            REQUIRE_OK(db.exec("DROP TABLE calls"));
+            CHECK(store::missing_tables(db).value() ==
+                  std::vector<std::string>{"worktree_cache", "run_tags", "calls"});
+            REQUIRE_OK(db.exec("CREATE TABLE calls (x)"));
             const auto ok = store::check_tables(db);
             REQUIRE_FALSE(ok.has_value());
             CHECK(ok.error().code() == ErrorCode::io);
