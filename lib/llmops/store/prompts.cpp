@@ -380,17 +380,6 @@ Expected<std::vector<std::pair<std::string, std::string>>> PromptStore::latest_s
     return out;
 }
 
-Expected<std::optional<VersionSource>> PromptStore::latest_source(std::string_view name) {
-    auto stmt = LLMOPS_TRY(m_db->prepare(
-        "SELECT s.format, s.text, s.path FROM version_sources s JOIN prompts p ON p.id = "
-        "s.prompt_id WHERE p.name = ?1 ORDER BY s.number DESC LIMIT 1"));
-    stmt.bind(1, name);
-    if (!LLMOPS_TRY(stmt.step())) {
-        return std::optional<VersionSource>();
-    }
-    return std::optional<VersionSource>(VersionSource{stmt.text(0), stmt.text(1), stmt.text(2)});
-}
-
 Expected<std::optional<VersionInfo>> PromptStore::latest(std::string_view name) {
     auto stmt = LLMOPS_TRY(m_db->prepare(fmt::format(
         "SELECT {} FROM versions v JOIN prompts p ON p.id = v.prompt_id WHERE p.name = ?1 "

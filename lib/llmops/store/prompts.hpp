@@ -131,9 +131,6 @@ public:
     // store kept them, imported from bundles or committed by llmops itself have none).
     Expected<std::optional<VersionSource>> source(const VersionInfo& version);
 
-    // The newest kept file of prompt `name` (whichever version it belongs to), or nothing.
-    Expected<std::optional<VersionSource>> latest_source(std::string_view name);
-
     // For every prompt with a kept file, the path of its newest one: (prompt name, path), by name.
     Expected<std::vector<std::pair<std::string, std::string>>> latest_source_paths();
 
