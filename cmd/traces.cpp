@@ -2,12 +2,12 @@
 // store.
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <memory>
 
 #include "cli.hpp"
 
+#include <llmops/online/window.hpp>
 #include <llmops/report/trace_report.hpp>
 #include <llmops/store/cache.hpp>
 #include <llmops/store/calls.hpp>
@@ -50,28 +50,6 @@ void add_import(CLI::App& group, Context& ctx) {
     });
 }
 
-// A --since/--until value: a duration back from now (`24h`, `7d`, `1d12h`) or an ISO 8601 time
-// or date. Fails with `invalid_input` naming the option.
-Expected<std::optional<int64_t>> time_bound(const std::string& text, std::string_view option) {
-    if (text.empty()) {
-        return std::optional<int64_t>();
-    }
-    if (auto ns = store::parse_iso8601_ns(text)) {
-        return std::optional<int64_t>(*ns);
-    }
-    auto seconds = store::parse_duration_seconds(text);
-    if (!seconds) {
-        return fail(ErrorCode::invalid_input,
-                    "{} '{}' is neither a duration (24h, 7d) nor an ISO 8601 time (2026-11-23, "
-                    "2026-11-23T09:00:00Z)",
-                    option, text);
-    }
-    const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-    return std::optional<int64_t>(now - *seconds * 1'000'000'000);
-}
-
 // The options `traces list` and `traces stats` share: which calls.
 struct FilterOptions {
     store::CallFilter filter;
@@ -91,8 +69,9 @@ struct FilterOptions {
     // The filter with its time bounds read. Fails with `invalid_input` naming the option.
     Expected<store::CallFilter> resolved() const {
         store::CallFilter out = filter;
-        out.since_unix_ns = LLMOPS_TRY(time_bound(since, "--since"));
-        out.until_unix_ns = LLMOPS_TRY(time_bound(until, "--until"));
+        const int64_t now = online::now_unix_ns();
+        out.since_unix_ns = LLMOPS_TRY(online::parse_time_bound(since, "--since", now));
+        out.until_unix_ns = LLMOPS_TRY(online::parse_time_bound(until, "--until", now));
         return out;
     }
 };
