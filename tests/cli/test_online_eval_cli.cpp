@@ -178,4 +178,35 @@ TEST_SUITE("cli") {
     }
 }
 
+TEST_CASE("cli::diff compares two windows of production calls unpaired") {
+    Project p;
+    // The 20th: 8 of 10 pass; the 21st: 7 of 9 answered pass (c10, c15 refused, c13 failed).
+    write(p.dir, "before.yaml",
+          suite("{prompt: support/triage, since: 2026-11-20, until: 2026-11-21}"));
+    write(p.dir, "after.yaml", suite("{prompt: support/triage, since: 2026-11-21}"));
+    REQUIRE(llmops(p.dir.path(), {"eval", "before.yaml"}).exit_code == 1);
+    REQUIRE(llmops(p.dir.path(), {"eval", "after.yaml"}).exit_code == 1);
+    auto diff = llmops(p.dir.path(), {"diff", "1", "2", "--format", "json"});
+    REQUIRE(diff.exit_code == 0);
+    const json d = json::parse(diff.out)["comparisons"][0];
+    CHECK(d["unpaired"] == true);
+    CHECK(d["paired_cases"] == 0);
+    const json& rate = d["quality"][0];
+    CHECK(rate["name"] == "pass rate");
+    CHECK(rate["difference"].get<double>() == doctest::Approx(7.0 / 9 - 0.8));
+    // /usr/bin/python3: confint_proportions_2indep(7, 9, 8, 10, method="newcomb",
+    //   compare="diff") = (-0.37759212386904656, 0.32602966457208693);
+    //   chi2_contingency([[8,2],[7,2]], correction=False)[1] = 0.905565166777331
+    CHECK(rate["difference_interval"][0].get<double>() ==
+          doctest::Approx(-0.37759212386904656).epsilon(1e-9));
+    CHECK(rate["difference_interval"][1].get<double>() ==
+          doctest::Approx(0.32602966457208693).epsilon(1e-9));
+    CHECK(rate["p_value"].get<double>() == doctest::Approx(0.905565166777331).epsilon(1e-6));
+    CHECK(rate["method"].get<std::string>().find("unpaired") != std::string::npos);
+    auto text = llmops(p.dir.path(), {"diff", "1", "2"});
+    CHECK(text.out.find("note: the sides are different production calls: pass rates "
+                        "compared unpaired, as two independent samples") != std::string::npos);
+    CHECK(text.out.find("datasets differ") == std::string::npos);
+}
+
 } // namespace llmops::test
