@@ -6,7 +6,7 @@ _llmops_spec() {
     # value) of the command path $1.
     case $1 in
     '')
-        subs='init prompt fsck prices ask cache eval runs diff stats judge traces schema completion man'
+        subs='init prompt fsck prices ask cache eval runs diff stats judge traces advise schema completion man'
         opts='-h --help --version --dir'
         vals='--dir'
         ;;
@@ -225,6 +225,11 @@ _llmops_spec() {
         opts='-h --help --prompt --version --model --since --until --json'
         vals='--prompt --version --model --since --until'
         ;;
+    'advise')
+        subs=''
+        opts='-h --help --min-pass-rate --confidence --traffic --json'
+        vals='--min-pass-rate --confidence --traffic'
+        ;;
     'schema')
         subs=''
         opts='-h --help'
@@ -365,6 +370,10 @@ _llmops_kind() {
     'traces stats --model') echo 'text' ;;
     'traces stats --since') echo 'text' ;;
     'traces stats --until') echo 'text' ;;
+    'advise --min-pass-rate') echo 'none' ;;
+    'advise --confidence') echo 'none' ;;
+    'advise --traffic') echo 'none' ;;
+    'advise #0') echo 'runs' ;;
     'schema #0') echo 'choice suite' ;;
     'completion #0') echo 'choice bash zsh fish' ;;
     *' --dir') echo 'dir' ;;

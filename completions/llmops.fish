@@ -4,7 +4,7 @@
 function __llmops_subs --argument-names path --description 'The commands under a command path'
     switch $path
         case ''
-            printf '%s\n' init prompt fsck prices ask cache eval runs diff stats judge traces schema completion man
+            printf '%s\n' init prompt fsck prices ask cache eval runs diff stats judge traces advise schema completion man
         case 'prompt'
             printf '%s\n' commit status log show diff label checkout render list export bundle import
         case 'prompt label'
@@ -68,6 +68,8 @@ function __llmops_vals --argument-names path --description 'The options of a com
             printf '%s\n' --prompt --version --model --since --until -n --limit
         case 'traces stats'
             printf '%s\n' --prompt --version --model --since --until
+        case 'advise'
+            printf '%s\n' --min-pass-rate --confidence --traffic
     end
 end
 
@@ -151,6 +153,7 @@ complete -c llmops -n '__llmops_at "" 0' -a diff -d 'Compare cost and quality: t
 complete -c llmops -n '__llmops_at "" 0' -a stats -d 'Statistics for planning evals'
 complete -c llmops -n '__llmops_at "" 0' -a judge -d 'Measure LLM judges against human labels'
 complete -c llmops -n '__llmops_at "" 0' -a traces -d 'LLM calls from production: import OpenTelemetry traces, list and count them'
+complete -c llmops -n '__llmops_at "" 0' -a advise -d 'The cheapest variant of a run whose pass rate surely meets a bar'
 complete -c llmops -n '__llmops_at "" 0' -a schema -d 'Print the JSON Schema of a suite file (editor completion, CI checks)'
 complete -c llmops -n '__llmops_at "" 0' -a completion -d 'Print a shell completion script (commands, options, prompt names, runs)'
 complete -c llmops -n '__llmops_at "" 0' -a man -d 'Print the man page in roff (read it with: llmops man | man -l -)'
@@ -472,6 +475,14 @@ complete -c llmops -n '__llmops_at "traces stats"' -l model -r -F -d 'Only calls
 complete -c llmops -n '__llmops_at "traces stats"' -l since -r -F -d 'Only calls from then on: 24h, 7d, or an ISO 8601 time'
 complete -c llmops -n '__llmops_at "traces stats"' -l until -r -F -d 'Only calls before then: 24h, 7d, or an ISO 8601 time'
 complete -c llmops -n '__llmops_at "traces stats"' -l json -d 'Print the statistics as JSON'
+
+# llmops advise
+complete -c llmops -n '__llmops_at "advise"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "advise"' -l min-pass-rate -r -f -d 'The bar the pass rate\'s lower bound must meet (default 0.9)'
+complete -c llmops -n '__llmops_at "advise"' -l confidence -r -f -d 'Of the intervals (default 0.95)'
+complete -c llmops -n '__llmops_at "advise"' -l traffic -r -f -d 'Calls a month, instead of the last 30 days of traces'
+complete -c llmops -n '__llmops_at "advise"' -l json -d 'Print the advice as JSON'
+complete -c llmops -n '__llmops_at "advise" 0' -f -a '(__llmops_store runs)'
 
 # llmops schema
 complete -c llmops -n '__llmops_at "schema"' -s h -l help -d 'Print this help message and exit'
