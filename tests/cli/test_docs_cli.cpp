@@ -347,8 +347,9 @@ std::vector<std::string> doc_pages_with_commands() {
 // One test case per page, as for the examples; "cli::docs docs" checks that the list names
 // every page with commands.
 const std::vector<std::string> k_doc_pages = {
-    "docs/assertions.md", "docs/ci.md",   "docs/diff.md",     "docs/judge.md",  "docs/prompts.md",
-    "docs/providers.md",  "docs/runs.md", "docs/starters.md", "docs/suites.md", "docs/traces.md",
+    "docs/assertions.md", "docs/ci.md",      "docs/diff.md",      "docs/drift.md",
+    "docs/judge.md",      "docs/prompts.md", "docs/providers.md", "docs/runs.md",
+    "docs/starters.md",   "docs/suites.md",  "docs/traces.md",
 };
 
 // Runs one docs page's commands in a fresh copy of the repository.
@@ -588,32 +589,36 @@ TEST_SUITE("cli") {
         check_doc_page(k_doc_pages[2]);
     }
 
-    TEST_CASE("cli::docs docs/judge.md") {
+    TEST_CASE("cli::docs docs/drift.md") {
         check_doc_page(k_doc_pages[3]);
     }
 
-    TEST_CASE("cli::docs docs/prompts.md") {
+    TEST_CASE("cli::docs docs/judge.md") {
         check_doc_page(k_doc_pages[4]);
     }
 
-    TEST_CASE("cli::docs docs/providers.md") {
+    TEST_CASE("cli::docs docs/prompts.md") {
         check_doc_page(k_doc_pages[5]);
     }
 
-    TEST_CASE("cli::docs docs/runs.md") {
+    TEST_CASE("cli::docs docs/providers.md") {
         check_doc_page(k_doc_pages[6]);
     }
 
-    TEST_CASE("cli::docs docs/starters.md") {
+    TEST_CASE("cli::docs docs/runs.md") {
         check_doc_page(k_doc_pages[7]);
     }
 
-    TEST_CASE("cli::docs docs/suites.md") {
+    TEST_CASE("cli::docs docs/starters.md") {
         check_doc_page(k_doc_pages[8]);
     }
 
-    TEST_CASE("cli::docs docs/traces.md") {
+    TEST_CASE("cli::docs docs/suites.md") {
         check_doc_page(k_doc_pages[9]);
+    }
+
+    TEST_CASE("cli::docs docs/traces.md") {
+        check_doc_page(k_doc_pages[10]);
     }
 
     TEST_CASE("cli::docs links") {
