@@ -59,10 +59,8 @@ void add_threshold_flags(CLI::App& sub, DriftFlags& f) {
 Expected<online::DriftThresholds> thresholds(const DriftFlags& f) {
     online::DriftThresholds t;
     if (!f.thresholds_file.empty()) {
-        auto text = util::read_file(f.thresholds_file);
-        if (!text)
-            return fail(text.error(), "reading thresholds '{}'", f.thresholds_file);
-        t = LLMOPS_TRY(online::parse_drift_thresholds(*text, f.thresholds_file, t));
+        const auto text = LLMOPS_TRY(util::read_file(f.thresholds_file)); // missing: exit 2
+        t = LLMOPS_TRY(online::parse_drift_thresholds(text, f.thresholds_file, t));
     }
     const std::pair<const std::optional<double>*, double*> flags[] = {
         {&f.max_psi, &t.max_psi},
@@ -78,14 +76,15 @@ Expected<online::DriftThresholds> thresholds(const DriftFlags& f) {
     return t;
 }
 
-// The report in the format `path`'s extension names: .md or .json.
+// Whether `-o PATH` names a format drift writes: Markdown (.md) or JSON (.json).
+bool known_format(const std::string& path) {
+    return path.ends_with(".md") || path.ends_with(".json");
+}
+
+// Writes the report to `path` in the format its extension names.
 Expected<void> write_output(const std::string& path, const online::DriftReport& report) {
-    const bool markdown = path.ends_with(".md");
-    if (!markdown && !path.ends_with(".json"))
-        return fail(ErrorCode::invalid_input,
-                    "-o '{}': unknown report format (expected a .md or .json file)", path);
-    auto written = util::write_file_atomic(path, markdown ? report::drift_markdown(report)
-                                                          : report::drift_json(report));
+    auto written = util::write_file_atomic(
+        path, path.ends_with(".md") ? report::drift_markdown(report) : report::drift_json(report));
     if (!written)
         return fail(written.error(), "writing '{}'", path);
     return {};
@@ -97,7 +96,7 @@ Expected<int> run_drift(Context& ctx, DriftFlags& f) {
     f.options.reference = LLMOPS_TRY(online::parse_time_window(f.reference, "--reference", now));
     f.options.current = LLMOPS_TRY(online::parse_time_window(f.current, "--current", now));
     f.options.thresholds = LLMOPS_TRY(thresholds(f));
-    if (!f.output.empty() && !f.output.ends_with(".md") && !f.output.ends_with(".json"))
+    if (!f.output.empty() && !known_format(f.output))
         return fail(ErrorCode::invalid_input,
                     "-o '{}': unknown report format (expected a .md or .json file)", f.output);
     std::optional<online::Embedder> embedder;
@@ -107,10 +106,13 @@ Expected<int> run_drift(Context& ctx, DriftFlags& f) {
     }
     auto open = LLMOPS_TRY(open_project(ctx));
     const auto report = LLMOPS_TRY(online::compute_drift(open.db, f.options));
+    // The report first, then the file: a failed write (exit 3) still leaves the report shown.
+    const int code =
+        LLMOPS_TRY(print_ok(f.json ? report::drift_json(report) : report::drift_text(report),
+                            report.alarm() ? k_exit_gate : k_exit_ok));
     if (!f.output.empty())
         LLMOPS_TRY(write_output(f.output, report));
-    const int code = report.alarm() ? k_exit_gate : k_exit_ok;
-    return print_ok(f.json ? report::drift_json(report) : report::drift_text(report), code);
+    return code;
 }
 
 } // namespace

@@ -1,5 +1,7 @@
 // `llmops drift`: a week of imported calls against the last day, as a user runs it from cron.
 
+#include <atomic>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -8,6 +10,7 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include "support/loopback.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -124,7 +127,64 @@ TEST_SUITE("cli") {
             auto bad = drift(dir, {"--thresholds", "bad.yaml"});
             CHECK(bad.exit_code == 2);
             CHECK(bad.err.starts_with("llmops: error: bad.yaml: unknown key 'max_pis'"));
+            auto missing = drift(dir, {"--thresholds", "none.yaml"});
+            CHECK(missing.exit_code == 2);
+            CHECK(missing.err ==
+                  "llmops: error: cannot read 'none.yaml': No such file or directory\n");
         }
+    }
+
+    TEST_CASE("cli::drift embeds with an OpenAI-compatible model, and fails with it") {
+        TempDir dir;
+        project_with_calls(dir, true);
+        // Texts about the app point one way, anything else another.
+        LoopbackServer server;
+        std::atomic<int> texts{0};
+        std::atomic<bool> broken{false};
+        server.post("/v1/embeddings", [&](const httplib::Request& req, httplib::Response& res) {
+            if (broken) {
+                res.status = 400;
+                res.set_content(R"({"error": {"message": "bad input"}})", "application/json");
+                return;
+            }
+            const json body = json::parse(req.body);
+            json data = json::array();
+            for (const auto& input : body["input"]) {
+                const bool app = input.get<std::string>().find("app") != std::string::npos;
+                data.push_back(
+                    {{"index", data.size()}, {"embedding", app ? json{0.0, 1.0} : json{1.0, 0.0}}});
+                ++texts;
+            }
+            res.set_content(json{{"data", data}, {"usage", {{"prompt_tokens", 5}}}}.dump(),
+                            "application/json");
+        });
+        server.start();
+        auto env = k_env;
+        env["OPENAI_API_KEY"] = "sk-test";
+        env["OPENAI_BASE_URL"] = server.url("/v1");
+        const std::vector<std::string> args = {"drift",
+                                               "support/triage",
+                                               "--reference",
+                                               "2026-11-01..2026-11-07",
+                                               "--embed-sample",
+                                               "50",
+                                               "--embedding-provider",
+                                               "openai:text-embedding-3-small",
+                                               "--json"};
+        auto r = llmops(dir.path(), args, env);
+        CHECK(r.exit_code == 1);
+        CHECK(texts == 4 * 50); // two windows, inputs and outputs, 50 sampled texts each
+        const auto report = json::parse(r.out);
+        for (const auto& row : report["rows"])
+            if (row["feature"] == "input embedding") {
+                CHECK(row["status"] == "alarm");
+                CHECK(row["reference"] == 50);
+                CHECK(row["value"].get<double>() == doctest::Approx(std::sqrt(2.0)));
+            }
+        broken = true;
+        auto failed = llmops(dir.path(), args, env);
+        CHECK(failed.exit_code == 3);
+        CHECK(failed.err.find("llmops: error: provider 'openai:text-embedding-3-small'") == 0);
     }
 
     TEST_CASE("cli::drift refuses bad windows, empty windows and unknown formats") {

@@ -322,6 +322,8 @@ bool DriftReport::alarm() const {
 }
 
 Expected<DriftReport> compute_drift(store::Database& db, const DriftOptions& options) {
+    if (options.prompt.empty()) // an empty name would select every prompt's calls
+        return fail(ErrorCode::invalid_input, "drift needs a prompt name");
     const auto reference = LLMOPS_TRY(scan_window(db, options, options.reference, options.seed));
     LLMOPS_TRY(check_window(reference, "reference", options.reference, options));
     const auto current = LLMOPS_TRY(scan_window(db, options, options.current, options.seed + 2));
@@ -351,6 +353,7 @@ Expected<Embedder> provider_embedder(std::string_view id) {
         provider::CallEngine engine(provider::EngineOptions{});
         provider::CallJob job;
         job.provider = model.get();
+        job.request.model = model->config().spec.model;
         job.request.params.embed = true;
         for (const auto& text : texts)
             job.request.messages.push_back({"user", text});

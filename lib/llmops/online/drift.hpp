@@ -101,8 +101,8 @@ struct DriftReport {
 // Compares the windows. Reads the calls a row at a time (twice: the reference first, whose
 // vocabulary the current window is counted against), keeping per window the lengths and token
 // counts, capped token counts, and a seeded sample of texts to embed. Fails with
-// `invalid_input` when a window holds no call of the prompt (naming the window), `io`, or as the
-// embedder fails.
+// `invalid_input` when the prompt name is empty or a window holds no call of the prompt (naming
+// the window), `io`, or as the embedder fails.
 Expected<DriftReport> compute_drift(store::Database& db, const DriftOptions& options);
 
 // The text of a call's input that drift measures: its messages' contents joined by newlines,

@@ -102,7 +102,7 @@ std::string verdict_line(const online::DriftReport& report) {
 } // namespace
 
 std::string drift_text(const online::DriftReport& report) {
-    std::string out = fmt::format("{:<11}{}\n", "prompt:", filters(report));
+    std::string out = fmt::format("{:<11}{}\n", "prompt:", terminal_line(filters(report)));
     out += window_line("reference:", report.reference, report.reference_calls);
     out += window_line("current:", report.current, report.current_calls);
     out += "\n";
