@@ -30,6 +30,19 @@ constexpr std::size_t k_max_distinct_tokens = 100000;
 // Texts sent to the embedder per call.
 constexpr std::size_t k_embed_batch = 100;
 constexpr const char* k_other = "\x01other";
+// Bytes of a text sent to the embedder: longer texts are cut (at a character), so one huge input
+// neither holds memory in the sample nor exceeds an embedding model's context.
+constexpr std::size_t k_max_embedded_bytes = 8000;
+
+// `text` cut to at most `limit` bytes, at the start of a UTF-8 character.
+std::string_view cut_utf8(std::string_view text, std::size_t limit) {
+    if (text.size() <= limit)
+        return text;
+    std::size_t end = limit;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
+        --end;
+    return text.substr(0, end);
+}
 
 // Code points of `text` (UTF-8: bytes that do not continue a sequence).
 double characters(std::string_view text) {
@@ -42,15 +55,15 @@ double characters(std::string_view text) {
 class Reservoir {
 public:
     Reservoir(std::size_t size, std::uint64_t seed) : m_size(size), m_rng(seed) {}
-    void add(const std::string& text) {
+    void add(std::string_view text) {
         ++m_seen;
         if (m_texts.size() < m_size) {
-            m_texts.push_back(text);
+            m_texts.emplace_back(cut_utf8(text, k_max_embedded_bytes));
             return;
         }
         const std::uint64_t j = m_rng.below(m_seen);
         if (j < m_size)
-            m_texts[j] = text;
+            m_texts[j] = cut_utf8(text, k_max_embedded_bytes);
     }
     const std::vector<std::string>& texts() const { return m_texts; }
 

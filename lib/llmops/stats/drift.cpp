@@ -382,8 +382,8 @@ std::optional<KsTest> ks_two_sample(std::span<const double> a, std::span<const d
         double p = 1.0;
         if (h != 0)
             p = n1 == n2 ? prob_outside_square(n1, h) : prob_outside_band(n1, n2, g, h);
+        out.statistic = d;      // D on the lattice, as SciPy returns it (also when falling back)
         if (p >= 0 && p <= 1) { // else the sums failed: SciPy falls back as below
-            out.statistic = d;
             out.p_value = p;
             out.method = KsMethod::exact;
             return out;
