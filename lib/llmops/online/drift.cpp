@@ -260,13 +260,17 @@ Expected<DriftRow> embedding_row(const std::string& feature, const Reservoir& re
     return row;
 }
 
-// A rate's row: alarms when it moves by more than `limit` in the bad direction (`sign` +1: a
-// rise is bad, -1: a fall) and the z test is significant at `alpha`.
+// Which way a rate moving is bad.
+enum class Worse { up, down };
+
+// A rate's row: alarms when it moves by more than `limit` the `worse` way and the z test is
+// significant at `alpha`.
 DriftRow rate_row(const std::string& feature, std::size_t ref_hits, std::size_t ref_n,
-                  std::size_t cur_hits, std::size_t cur_n, double limit, int sign,
+                  std::size_t cur_hits, std::size_t cur_n, double limit, Worse worse,
                   const DriftThresholds& t, std::string_view missing) {
     DriftRow row = make_row(feature, "difference", "rate");
-    row.threshold = fmt::format("{}{:g} & p<{:g}", sign > 0 ? "+" : "-", limit, t.alpha);
+    const double sign = worse == Worse::up ? 1.0 : -1.0;
+    row.threshold = fmt::format("{}{:g} & p<{:g}", worse == Worse::up ? "+" : "-", limit, t.alpha);
     const auto d = stats::difference_of_proportions(ref_hits, ref_n, cur_hits, cur_n);
     if (!d) {
         row.note = std::string(missing);
@@ -310,11 +314,11 @@ Expected<std::vector<DriftRow>> drift_rows(const WindowSample& r, const WindowSa
     rows.push_back(
         LLMOPS_TRY(embedding_row("output embedding", r.output.texts, c.output.texts, options)));
     rows.push_back(rate_row("refusal rate", r.refusals, r.outputs, c.refusals, c.outputs,
-                            t.max_refusal_increase, +1, t, "no outputs"));
+                            t.max_refusal_increase, Worse::up, t, "no outputs"));
     const std::size_t r_judged = r.outcomes.pass + r.outcomes.fail;
     const std::size_t c_judged = c.outcomes.pass + c.outcomes.fail;
     rows.push_back(rate_row("pass rate", r.outcomes.pass, r_judged, c.outcomes.pass, c_judged,
-                            t.max_pass_rate_drop, -1, t, "no online evals"));
+                            t.max_pass_rate_drop, Worse::down, t, "no online evals"));
     return rows;
 }
 
