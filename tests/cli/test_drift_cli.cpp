@@ -114,6 +114,24 @@ TEST_SUITE("cli") {
         }
     }
 
+    TEST_CASE("cli::drift reads the pass rate of an online eval of the same calls") {
+        TempDir dir;
+        project_with_calls(dir, true);
+        // An online eval (a suite whose cases are the imported calls): refusals fail.
+        std::ofstream(dir / "online.yaml")
+            << "tests:\n  traces: {prompt: support/triage, since: 2026-11-01}\n"
+               "defaultTest:\n  assert:\n    - type: not-icontains\n      value: sorry\n";
+        REQUIRE(llmops(dir.path(), {"eval", "online.yaml"}, k_env).exit_code == 1);
+        auto r = drift(dir, {"--json"});
+        CHECK(r.exit_code == 1);
+        for (const auto& row : json::parse(r.out)["rows"])
+            if (row["feature"] == "pass rate") {
+                CHECK(row["reference"].get<double>() == doctest::Approx(196.0 / 210));
+                CHECK(row["current"].get<double>() == doctest::Approx(40.0 / 60));
+                CHECK(row["status"] == "alarm");
+            }
+    }
+
     TEST_CASE("cli::drift exits 0 without drift") {
         TempDir dir;
         project_with_calls(dir, false);
