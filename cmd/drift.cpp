@@ -142,7 +142,8 @@ void register_drift(CLI::App& app, Context& ctx) {
     sub->add_option("--vocabulary", f->options.vocabulary,
                     "The reference's most frequent words compared (default 5000)")
         ->check(CLI::PositiveNumber);
-    sub->add_option("--seed", f->options.seed, "Seed of the samples and permutations");
+    sub->add_option("--seed", f->options.seed,
+                    "Seed of the samples and permutations (default 20261107)");
     sub->add_flag("--json", f->json, "Print the report as JSON");
     sub->add_option("-o,--output", f->output, "Also write the report to FILE (.md or .json)");
     on_run(sub, ctx, [f](Context& c) { return run_drift(c, *f); });

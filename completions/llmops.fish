@@ -494,7 +494,7 @@ complete -c llmops -n '__llmops_at "drift"' -l embedding-provider -r -F -d 'Embe
 complete -c llmops -n '__llmops_at "drift"' -l embed-sample -r -f -d 'Texts embedded per window and side, sampled (default 500)'
 complete -c llmops -n '__llmops_at "drift"' -l permutations -r -f -d 'Permutations of the embedding test (default 1000)'
 complete -c llmops -n '__llmops_at "drift"' -l vocabulary -r -f -d 'The reference\'s most frequent words compared (default 5000)'
-complete -c llmops -n '__llmops_at "drift"' -l seed -r -f -d 'Seed of the samples and permutations'
+complete -c llmops -n '__llmops_at "drift"' -l seed -r -f -d 'Seed of the samples and permutations (default 20261107)'
 complete -c llmops -n '__llmops_at "drift"' -l json -d 'Print the report as JSON'
 complete -c llmops -n '__llmops_at "drift"' -s o -l output -r -F -d 'Also write the report to FILE (.md or .json)'
 complete -c llmops -n '__llmops_at "drift" 0' -f -a '(__llmops_store prompts)'
