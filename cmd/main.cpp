@@ -18,6 +18,10 @@
 #include <llmops/util/build_info.hpp>
 #include <llmops/util/strings.hpp>
 
+namespace llmops::cmd {
+void register_drift(CLI::App& app, Context& ctx); // cmd/drift.cpp
+} // namespace llmops::cmd
+
 namespace {
 
 using namespace llmops;
@@ -44,6 +48,7 @@ constexpr CommandGroup k_commands[] = {
     {"judge", cmd::register_judge},
     {"traces", cmd::register_traces},
     {"advise", cmd::register_advise},
+    {"drift", cmd::register_drift},
     {"schema", cmd::register_schema},
     {"completion", cmd::register_completion},
     {"man", cmd::register_man},

@@ -6,7 +6,7 @@ _llmops_spec() {
     # value) of the command path $1.
     case $1 in
     '')
-        subs='init prompt fsck prices ask cache eval runs diff stats judge traces advise schema completion man'
+        subs='init prompt fsck prices ask cache eval runs diff stats judge traces advise drift schema completion man'
         opts='-h --help --version --dir'
         vals='--dir'
         ;;
@@ -230,6 +230,11 @@ _llmops_spec() {
         opts='-h --help --min-pass-rate --confidence --traffic --json'
         vals='--min-pass-rate --confidence --traffic'
         ;;
+    'drift')
+        subs=''
+        opts='-h --help --reference --current --version --model --max-psi --ks-alpha --max-js --embedding-alpha --max-refusal-increase --max-pass-rate-drop --alpha --thresholds --embedding-provider --embed-sample --permutations --vocabulary --seed --json -o --output'
+        vals='--reference --current --version --model --max-psi --ks-alpha --max-js --embedding-alpha --max-refusal-increase --max-pass-rate-drop --alpha --thresholds --embedding-provider --embed-sample --permutations --vocabulary --seed -o --output'
+        ;;
     'schema')
         subs=''
         opts='-h --help'
@@ -374,6 +379,25 @@ _llmops_kind() {
     'advise --confidence') echo 'none' ;;
     'advise --traffic') echo 'none' ;;
     'advise #0') echo 'runs' ;;
+    'drift --reference') echo 'text' ;;
+    'drift --current') echo 'text' ;;
+    'drift --version') echo 'text' ;;
+    'drift --model') echo 'text' ;;
+    'drift --max-psi') echo 'none' ;;
+    'drift --ks-alpha') echo 'none' ;;
+    'drift --max-js') echo 'none' ;;
+    'drift --embedding-alpha') echo 'none' ;;
+    'drift --max-refusal-increase') echo 'none' ;;
+    'drift --max-pass-rate-drop') echo 'none' ;;
+    'drift --alpha') echo 'none' ;;
+    'drift --thresholds') echo 'text' ;;
+    'drift --embedding-provider') echo 'text' ;;
+    'drift --embed-sample') echo 'none' ;;
+    'drift --permutations') echo 'none' ;;
+    'drift --vocabulary') echo 'none' ;;
+    'drift --seed') echo 'none' ;;
+    'drift -o' | 'drift --output') echo 'text' ;;
+    'drift #0') echo 'prompts' ;;
     'schema #0') echo 'choice suite' ;;
     'completion #0') echo 'choice bash zsh fish' ;;
     *' --dir') echo 'dir' ;;

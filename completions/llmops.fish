@@ -4,7 +4,7 @@
 function __llmops_subs --argument-names path --description 'The commands under a command path'
     switch $path
         case ''
-            printf '%s\n' init prompt fsck prices ask cache eval runs diff stats judge traces advise schema completion man
+            printf '%s\n' init prompt fsck prices ask cache eval runs diff stats judge traces advise drift schema completion man
         case 'prompt'
             printf '%s\n' commit status log show diff label checkout render list export bundle import
         case 'prompt label'
@@ -70,6 +70,8 @@ function __llmops_vals --argument-names path --description 'The options of a com
             printf '%s\n' --prompt --version --model --since --until
         case 'advise'
             printf '%s\n' --min-pass-rate --confidence --traffic
+        case 'drift'
+            printf '%s\n' --reference --current --version --model --max-psi --ks-alpha --max-js --embedding-alpha --max-refusal-increase --max-pass-rate-drop --alpha --thresholds --embedding-provider --embed-sample --permutations --vocabulary --seed -o --output
     end
 end
 
@@ -154,6 +156,7 @@ complete -c llmops -n '__llmops_at "" 0' -a stats -d 'Statistics for planning ev
 complete -c llmops -n '__llmops_at "" 0' -a judge -d 'Measure LLM judges against human labels'
 complete -c llmops -n '__llmops_at "" 0' -a traces -d 'LLM calls from production: import OpenTelemetry traces, list and count them'
 complete -c llmops -n '__llmops_at "" 0' -a advise -d 'The cheapest variant of a run whose pass rate surely meets a bar'
+complete -c llmops -n '__llmops_at "" 0' -a drift -d 'Compare a prompt\'s production calls in two time windows; exit 1 on drift'
 complete -c llmops -n '__llmops_at "" 0' -a schema -d 'Print the JSON Schema of a suite file (editor completion, CI checks)'
 complete -c llmops -n '__llmops_at "" 0' -a completion -d 'Print a shell completion script (commands, options, prompt names, runs)'
 complete -c llmops -n '__llmops_at "" 0' -a man -d 'Print the man page in roff (read it with: llmops man | man -l -)'
@@ -483,6 +486,29 @@ complete -c llmops -n '__llmops_at "advise"' -l confidence -r -f -d 'Of the inte
 complete -c llmops -n '__llmops_at "advise"' -l traffic -r -f -d 'Calls a month, instead of the last 30 days of traces'
 complete -c llmops -n '__llmops_at "advise"' -l json -d 'Print the advice as JSON'
 complete -c llmops -n '__llmops_at "advise" 0' -f -a '(__llmops_store runs)'
+
+# llmops drift
+complete -c llmops -n '__llmops_at "drift"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "drift"' -l reference -r -F -d 'The reference window: 2026-11-01..2026-11-07, 7d..24h, or a start'
+complete -c llmops -n '__llmops_at "drift"' -l current -r -F -d 'The current window (default: 24h, the last day)'
+complete -c llmops -n '__llmops_at "drift"' -l version -r -F -d 'Only calls of this prompt version'
+complete -c llmops -n '__llmops_at "drift"' -l model -r -F -d 'Only calls answered by this model'
+complete -c llmops -n '__llmops_at "drift"' -l max-psi -r -f -d 'Alarm when a length\'s PSI is above this (0.2)'
+complete -c llmops -n '__llmops_at "drift"' -l ks-alpha -r -f -d 'Alarm when a length\'s KS p-value is below this (0.01)'
+complete -c llmops -n '__llmops_at "drift"' -l max-js -r -f -d 'Alarm when the words\' Jensen-Shannon distance is above this (0.1)'
+complete -c llmops -n '__llmops_at "drift"' -l embedding-alpha -r -f -d 'Alarm when the embedding permutation p-value is below this (0.01)'
+complete -c llmops -n '__llmops_at "drift"' -l max-refusal-increase -r -f -d 'Alarm when the refusal rate rises by more than this, significantly (0.05)'
+complete -c llmops -n '__llmops_at "drift"' -l max-pass-rate-drop -r -f -d 'Alarm when the online-eval pass rate falls by more, significantly (0.05)'
+complete -c llmops -n '__llmops_at "drift"' -l alpha -r -f -d 'Significance the rate alarms require (0.05)'
+complete -c llmops -n '__llmops_at "drift"' -l thresholds -r -F -d 'A YAML file of thresholds (max_psi: 0.2, ...); flags override it'
+complete -c llmops -n '__llmops_at "drift"' -l embedding-provider -r -F -d 'Embed inputs and outputs with this provider (echo: offline hashed vectors)'
+complete -c llmops -n '__llmops_at "drift"' -l embed-sample -r -f -d 'Texts embedded per window and side, sampled (default 500)'
+complete -c llmops -n '__llmops_at "drift"' -l permutations -r -f -d 'Permutations of the embedding test (default 1000)'
+complete -c llmops -n '__llmops_at "drift"' -l vocabulary -r -f -d 'The reference\'s most frequent words compared (default 5000)'
+complete -c llmops -n '__llmops_at "drift"' -l seed -r -f -d 'Seed of the samples and permutations (default 20261107)'
+complete -c llmops -n '__llmops_at "drift"' -l json -d 'Print the report as JSON'
+complete -c llmops -n '__llmops_at "drift"' -s o -l output -r -F -d 'Also write the report to FILE (.md or .json)'
+complete -c llmops -n '__llmops_at "drift" 0' -f -a '(__llmops_store prompts)'
 
 # llmops schema
 complete -c llmops -n '__llmops_at "schema"' -s h -l help -d 'Print this help message and exit'

@@ -1,0 +1,44 @@
+#pragma once
+// Light reads of imported calls for analyses that walk a whole time window (`llmops drift`):
+// the texts of each call a row at a time, and the online-eval outcomes of a window's calls.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <llmops/store/calls.hpp>
+#include <llmops/store/database.hpp>
+
+namespace llmops::store {
+
+// What drift reads of a call: its texts and token counts, without the other columns.
+struct CallText {
+    std::string span_id;
+    std::string vars = "{}";     // JSON object
+    std::string messages = "[]"; // JSON array
+    std::optional<std::string> output;
+    std::optional<int64_t> input_tokens;
+    std::optional<int64_t> output_tokens;
+    bool error = false;
+};
+
+// Calls `visit` with every call matching `filter` (its limit ignored), oldest first, a row at a
+// time (memory stays flat). Fails with `io`.
+Expected<void> scan_call_texts(Database& db, const CallFilter& filter,
+                               const std::function<void(const CallText&)>& visit);
+
+// The outcomes of online evals over a window's calls: for each call matching `filter` that a
+// run has a result for (a result whose case id is the call's span id, SPEC §14), the latest
+// result (highest run id, repeat 0).
+struct OnlineOutcomes {
+    std::size_t pass = 0;
+    std::size_t fail = 0;
+    std::size_t error = 0; // neither a pass nor a fail
+};
+
+// Counts the online-eval outcomes of the calls matching `filter`. Fails with `io`.
+Expected<OnlineOutcomes> count_online_outcomes(Database& db, const CallFilter& filter);
+
+} // namespace llmops::store
