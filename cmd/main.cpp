@@ -43,6 +43,7 @@ constexpr CommandGroup k_commands[] = {
     {"stats", cmd::register_stats},
     {"judge", cmd::register_judge},
     {"traces", cmd::register_traces},
+    {"ab", cmd::register_ab},
     {"schema", cmd::register_schema},
     {"completion", cmd::register_completion},
     {"man", cmd::register_man},

@@ -347,8 +347,9 @@ std::vector<std::string> doc_pages_with_commands() {
 // One test case per page, as for the examples; "cli::docs docs" checks that the list names
 // every page with commands.
 const std::vector<std::string> k_doc_pages = {
-    "docs/assertions.md", "docs/ci.md",   "docs/diff.md",     "docs/judge.md",  "docs/prompts.md",
-    "docs/providers.md",  "docs/runs.md", "docs/starters.md", "docs/suites.md", "docs/traces.md",
+    "docs/ab.md",       "docs/assertions.md", "docs/ci.md",        "docs/diff.md",
+    "docs/judge.md",    "docs/prompts.md",    "docs/providers.md", "docs/runs.md",
+    "docs/starters.md", "docs/suites.md",     "docs/traces.md",
 };
 
 // Runs one docs page's commands in a fresh copy of the repository.
@@ -576,44 +577,48 @@ TEST_SUITE("cli") {
         CHECK(pages == k_doc_pages);
     }
 
+    TEST_CASE("cli::docs docs/ab.md") {
+        check_doc_page("docs/ab.md");
+    }
+
     TEST_CASE("cli::docs docs/assertions.md") {
-        check_doc_page(k_doc_pages[0]);
+        check_doc_page("docs/assertions.md");
     }
 
     TEST_CASE("cli::docs docs/ci.md") {
-        check_doc_page(k_doc_pages[1]);
+        check_doc_page("docs/ci.md");
     }
 
     TEST_CASE("cli::docs docs/diff.md") {
-        check_doc_page(k_doc_pages[2]);
+        check_doc_page("docs/diff.md");
     }
 
     TEST_CASE("cli::docs docs/judge.md") {
-        check_doc_page(k_doc_pages[3]);
+        check_doc_page("docs/judge.md");
     }
 
     TEST_CASE("cli::docs docs/prompts.md") {
-        check_doc_page(k_doc_pages[4]);
+        check_doc_page("docs/prompts.md");
     }
 
     TEST_CASE("cli::docs docs/providers.md") {
-        check_doc_page(k_doc_pages[5]);
+        check_doc_page("docs/providers.md");
     }
 
     TEST_CASE("cli::docs docs/runs.md") {
-        check_doc_page(k_doc_pages[6]);
+        check_doc_page("docs/runs.md");
     }
 
     TEST_CASE("cli::docs docs/starters.md") {
-        check_doc_page(k_doc_pages[7]);
+        check_doc_page("docs/starters.md");
     }
 
     TEST_CASE("cli::docs docs/suites.md") {
-        check_doc_page(k_doc_pages[8]);
+        check_doc_page("docs/suites.md");
     }
 
     TEST_CASE("cli::docs docs/traces.md") {
-        check_doc_page(k_doc_pages[9]);
+        check_doc_page("docs/traces.md");
     }
 
     TEST_CASE("cli::docs links") {

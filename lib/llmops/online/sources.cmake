@@ -2,4 +2,5 @@
 # time windows, A/B verdicts, drift, routing advice), relative to lib/.
 set(LLMOPS_ONLINE_SOURCES
   llmops/online/window.cpp
+  llmops/online/ab.cpp
 )

@@ -8,4 +8,5 @@ set(LLMOPS_STATS_SOURCES
   llmops/stats/clustered.cpp
   llmops/stats/agreement.cpp
   llmops/stats/power.cpp
+  llmops/stats/ab.cpp
 )

@@ -202,6 +202,17 @@ Expected<Bundle> make_bundle(PromptStore& prompts, const std::vector<std::string
         }
         auto history = LLMOPS_TRY(prompts.label_history(name));
         auto labels = LLMOPS_TRY(prompts.labels(name));
+        // NEEDSWORK: carry label weights (schema 9) in bundles; until then a prompt whose labels
+        // were ever split is refused rather than shared without its splits, which would make
+        // the importing store's history disagree with the weights its users set.
+        for (const auto& e : history) {
+            if (!e.split.empty()) {
+                return fail(ErrorCode::invalid_input,
+                            "prompt '{}' cannot be bundled: its label '{}' has (or had) traffic "
+                            "weights (an A/B split), which bundles do not carry yet",
+                            name, e.label);
+            }
+        }
         for (const auto& e : history) {
             p.history.push_back({e.label, e.from, e.to, e.author, e.message, e.created_at});
         }
