@@ -6,7 +6,7 @@ _llmops_spec() {
     # value) of the command path $1.
     case $1 in
     '')
-        subs='init prompt fsck prices ask cache eval runs diff stats judge traces schema completion man'
+        subs='init prompt fsck prices ask cache eval runs diff stats judge traces ab schema completion man'
         opts='-h --help --version --dir'
         vals='--dir'
         ;;
@@ -52,8 +52,8 @@ _llmops_spec() {
         ;;
     'prompt label set')
         subs=''
-        opts='-h --help -m --message --author'
-        vals='-m --message --author'
+        opts='-h --help -m --message --author --weight'
+        vals='-m --message --author --weight'
         ;;
     'prompt label rm')
         subs=''
@@ -72,8 +72,8 @@ _llmops_spec() {
         ;;
     'prompt render')
         subs=''
-        opts='-h --help --var --vars --format --allow-missing'
-        vals='--var --vars --format'
+        opts='-h --help --var --vars --format --allow-missing --unit'
+        vals='--var --vars --format --unit'
         ;;
     'prompt list')
         subs=''
@@ -225,6 +225,11 @@ _llmops_spec() {
         opts='-h --help --prompt --version --model --since --until --json'
         vals='--prompt --version --model --since --until'
         ;;
+    'ab')
+        subs=''
+        opts='-h --help --since --until --alpha --srm-alpha --json -o --output'
+        vals='--since --until --alpha --srm-alpha -o --output'
+        ;;
     'schema')
         subs=''
         opts='-h --help'
@@ -259,6 +264,7 @@ _llmops_kind() {
     'prompt diff #1') echo 'refs' ;;
     'prompt label set -m' | 'prompt label set --message') echo 'text' ;;
     'prompt label set --author') echo 'text' ;;
+    'prompt label set --weight') echo 'none' ;;
     'prompt label set #0') echo 'refs' ;;
     'prompt label set #1') echo 'labels' ;;
     'prompt label rm -m' | 'prompt label rm --message') echo 'text' ;;
@@ -271,6 +277,7 @@ _llmops_kind() {
     'prompt render --var') echo 'text' ;;
     'prompt render --vars') echo 'text' ;;
     'prompt render --format') echo 'choice text json openai' ;;
+    'prompt render --unit') echo 'text' ;;
     'prompt render #0') echo 'refs' ;;
     'prompt export -l' | 'prompt export --label') echo 'labels' ;;
     'prompt export --format') echo 'choice json' ;;
@@ -365,6 +372,12 @@ _llmops_kind() {
     'traces stats --model') echo 'text' ;;
     'traces stats --since') echo 'text' ;;
     'traces stats --until') echo 'text' ;;
+    'ab --since') echo 'text' ;;
+    'ab --until') echo 'text' ;;
+    'ab --alpha') echo 'none' ;;
+    'ab --srm-alpha') echo 'none' ;;
+    'ab -o' | 'ab --output') echo 'text' ;;
+    'ab #0') echo 'refs' ;;
     'schema #0') echo 'choice suite' ;;
     'completion #0') echo 'choice bash zsh fish' ;;
     *' --dir') echo 'dir' ;;

@@ -117,7 +117,8 @@ TEST_SUITE("cli") {
         CHECK(r.out.find("sample ratio: MISMATCH (chi-square 20.00, p<0.0001;") !=
               std::string::npos);
         CHECK(r.out.find("recommendation: investigate\n") != std::string::npos);
-        CHECK(r.out.find("promote") == std::string::npos);
+        CHECK(r.out.find("recommendation: promote") == std::string::npos);
+        CHECK(r.out.find("recommendation: roll back") == std::string::npos);
         CHECK(fits(r.out, 80));
         const auto j = json::parse(ab(dir, {"--json"}).out);
         CHECK(j["recommendation"] == "investigate");

@@ -287,7 +287,7 @@ std::string ab_markdown(const online::AbReport& r) {
         out += "> **Warning: sample ratio mismatch.** The arms' calls do not match their weights: "
                "the split is broken, and no verdict is given.\n\n";
     }
-    out += "Window: " + window_text(r.window) + "  \n" + srm_line(r) + "\n";
+    out += "Window: " + window_text(r.window) + "  \n" + markdown_text(srm_line(r)) + "\n\n";
     out += "| metric |";
     for (const auto& a : r.arms) {
         out += " " + arm_name(a) + " |";
@@ -305,8 +305,16 @@ std::string ab_markdown(const online::AbReport& r) {
         out += "\n";
     }
     out += "\n";
+    if (!r.comparisons.empty()) {
+        out += "| treatment vs control | metric | difference | p-value | test | verdict | error "
+               "rate | sample per arm |\n|---|---|---|---|---|---|---|---|\n";
+    }
     for (const auto& c : r.comparisons) {
-        out += "- " + markdown_text(comparison_lines(c, r.alpha)) + "\n";
+        out += fmt::format("| `@{}` vs `@{}` | {} | {} | {} | {} | {} | {} | {} |\n", c.treatment,
+                           c.control, online::to_string(c.metric), difference_text(c),
+                           df::p_text(c.p_value), c.test, verdict_text(c),
+                           c.error_verdict ? stats::to_string(*c.error_verdict) : "-",
+                           c.needed_per_arm ? std::to_string(*c.needed_per_arm) : "-");
     }
     return out;
 }
@@ -331,7 +339,9 @@ std::string ab_html(const online::AbReport& r) {
         out += "<p class=\"warning\">Sample ratio mismatch: the arms' calls do not match their "
                "weights. The split is broken, and no verdict is given.</p>\n";
     }
-    out += "<p>Window: " + html_text(window_text(r.window)) + "<br>" + html_text(srm_line(r)) +
+    std::string srm = srm_line(r);
+    srm.pop_back(); // its newline
+    out += "<p>Window: " + html_text(window_text(r.window)) + "<br>" + html_text(srm) +
            "</p>\n<table><tr><th>metric</th>";
     for (const auto& a : r.arms) {
         out += "<th>" + html_text(arm_name(a)) + "</th>";

@@ -126,8 +126,8 @@ TEST_SUITE("online") {
         }
         SUBCASE("a sample ratio mismatch: investigate, no verdict") {
             Fixture f(50);
-            f.arm("2", 550, 0, 500);
-            f.arm("3", 450, 0, 300);
+            f.arm("2", 600, 0, 500); // chi-square 40 on 1 degree of freedom: p = 2.5e-10
+            f.arm("3", 400, 0, 300);
             const auto r = f.analyze();
             CHECK(r.srm_failed);
             CHECK(r.recommendation == online::Recommendation::investigate);
