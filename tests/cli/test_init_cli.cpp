@@ -154,10 +154,9 @@ TEST_SUITE("cli") {
                                                "list' (see 'llmops prompt list --help')");
         }
         SUBCASE("no command") {
-            check(
-                {},
-                "'llmops' needs a command: init, prompt, fsck, prices, ask, cache, eval, "
-                "runs, diff, stats, judge, traces, schema, completion, man (see 'llmops --help')");
+            check({}, "'llmops' needs a command: init, prompt, fsck, prices, ask, cache, eval, "
+                      "runs, diff, stats, judge, traces, ab, schema, completion, man (see 'llmops "
+                      "--help')");
             check({"prompt", "label"}, "'llmops prompt label' needs a command: set, rm, history "
                                        "(see 'llmops prompt label --help')");
         }
