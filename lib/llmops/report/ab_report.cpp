@@ -119,6 +119,7 @@ std::string arms_table(const std::vector<online::ArmResult>& arms, size_t width)
             text.erase(text.find_last_not_of(' ') + 1);
             return text + "\n";
         };
+        out += first == 0 ? "" : "\n"; // a blank line between blocks of arms
         out += line("", [](const online::ArmResult& a) { return arm_name(a); });
         for (const auto& row : k_rows) {
             out += line(row.label, row.value);
