@@ -349,11 +349,14 @@ TEST_SUITE("cli") {
             CHECK(weights[1]["weight"] == 10);
             CHECK(weights[1]["content"]["template"] == "Triage three: {{ticket}}");
         }
-        SUBCASE("fsck checks the split; bundles refuse it") {
+        SUBCASE("fsck checks the split; a bundle carries it to another store") {
             CHECK(ok(dir, {"fsck"}).ends_with(": ok\n"));
-            check_error(llmops(dir.path(), {"prompt", "bundle"}),
-                        "prompt 'support/triage' cannot be bundled: its label 'production' has "
-                        "(or had) traffic weights (an A/B split), which bundles do not carry yet");
+            ok(dir, {"prompt", "bundle", "-o", "b.json"});
+            ok(dir, {"init", "other"});
+            ok(dir, {"--dir", "other", "prompt", "import", "b.json"});
+            CHECK(ok(dir, {"--dir", "other", "prompt", "list"}).find("production=@2 90%, @3 10%") !=
+                  std::string::npos);
+            CHECK(ok(dir, {"--dir", "other", "fsck"}).ends_with(": ok\n"));
         }
         SUBCASE("bad weights are usage errors") {
             check_error(llmops(dir.path(), {"prompt", "label", "set", "support/triage@1",
