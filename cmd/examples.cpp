@@ -41,6 +41,8 @@ const std::map<std::string, Examples, std::less<>> k_examples{
     {"prompt checkout",
      {"llmops prompt checkout support/reply@2",
       "llmops prompt checkout summarize@production -o -"}},
+    {"prompt label list",
+     {"llmops prompt label list", "llmops prompt label list support/reply --json"}},
     {"prompt render",
      {"llmops prompt render support/reply@production --var name=Ada",
       "llmops prompt render prompts/summarize.yaml --vars vars.yaml --format openai",

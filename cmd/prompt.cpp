@@ -221,6 +221,23 @@ void add_label(CLI::App& group, Context& ctx) {
         return print_ok(report::label_event_text(event));
     });
 
+    auto l = std::make_shared<std::pair<std::optional<std::string>, bool>>();
+    auto* list = label->add_subcommand("list", "Show where each label points, and its weights "
+                                               "when it splits traffic (an A/B test)");
+    list->add_option("name", l->first, "Prompt name (default: all)")->type_name(k_value_prompt);
+    list->add_flag("--json", l->second, "Print the labels as JSON");
+    on_run(list, ctx, [l](Context& c) -> Expected<int> {
+        auto open = LLMOPS_TRY(open_project(c));
+        store::PromptStore prompts(open.db);
+        std::optional<std::string> name;
+        if (l->first) {
+            name = store::split_ref(*l->first).first;
+            LLMOPS_TRY(prompts.resolve(*name)); // an unknown prompt is an error, not "no labels"
+        }
+        auto labels = LLMOPS_TRY(prompts.labels(name));
+        return print_ok(l->second ? report::labels_json(labels) : report::labels_text(labels));
+    });
+
     struct HistoryOptions {
         std::optional<std::string> name;
         bool json = false;

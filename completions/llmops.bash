@@ -46,7 +46,7 @@ _llmops_spec() {
         vals=''
         ;;
     'prompt label')
-        subs='set rm history'
+        subs='set rm list history'
         opts='-h --help'
         vals=''
         ;;
@@ -59,6 +59,11 @@ _llmops_spec() {
         subs=''
         opts='-h --help -m --message --author'
         vals='-m --message --author'
+        ;;
+    'prompt label list')
+        subs=''
+        opts='-h --help --json'
+        vals=''
         ;;
     'prompt label history')
         subs=''
@@ -271,6 +276,7 @@ _llmops_kind() {
     'prompt label rm --author') echo 'text' ;;
     'prompt label rm #0') echo 'prompts' ;;
     'prompt label rm #1') echo 'labels' ;;
+    'prompt label list #0') echo 'prompts' ;;
     'prompt label history #0') echo 'prompts' ;;
     'prompt checkout -o' | 'prompt checkout --output') echo 'text' ;;
     'prompt checkout #0') echo 'refs' ;;

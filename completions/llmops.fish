@@ -8,7 +8,7 @@ function __llmops_subs --argument-names path --description 'The commands under a
         case 'prompt'
             printf '%s\n' commit status log show diff label checkout render list export bundle import
         case 'prompt label'
-            printf '%s\n' set rm history
+            printf '%s\n' set rm list history
         case 'prices'
             printf '%s\n' list
         case 'cache'
@@ -212,6 +212,7 @@ complete -c llmops -n '__llmops_at "prompt diff" 1' -f -a '(__llmops_store refs)
 # llmops prompt label
 complete -c llmops -n '__llmops_at "prompt label" 0' -a set -d 'Point LABEL at the version REF names (a rollback is a set to an older version)'
 complete -c llmops -n '__llmops_at "prompt label" 0' -a rm -d 'Remove a label (the removal is kept in the history)'
+complete -c llmops -n '__llmops_at "prompt label" 0' -a list -d 'Show where each label points, and its weights when it splits traffic (an A/B test)'
 complete -c llmops -n '__llmops_at "prompt label" 0' -a history -d 'Show every label move, oldest first'
 complete -c llmops -n '__llmops_at "prompt label"' -s h -l help -d 'Print this help message and exit'
 
@@ -229,6 +230,11 @@ complete -c llmops -n '__llmops_at "prompt label rm"' -s m -l message -r -F -d '
 complete -c llmops -n '__llmops_at "prompt label rm"' -l author -r -F -d 'Author (default: LLMOPS_AUTHOR, git, OS user)'
 complete -c llmops -n '__llmops_at "prompt label rm" 0' -f -a '(__llmops_store prompts)'
 complete -c llmops -n '__llmops_at "prompt label rm" 1' -f -a '(__llmops_store labels)'
+
+# llmops prompt label list
+complete -c llmops -n '__llmops_at "prompt label list"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "prompt label list"' -l json -d 'Print the labels as JSON'
+complete -c llmops -n '__llmops_at "prompt label list" 0' -f -a '(__llmops_store prompts)'
 
 # llmops prompt label history
 complete -c llmops -n '__llmops_at "prompt label history"' -s h -l help -d 'Print this help message and exit'

@@ -314,6 +314,12 @@ TEST_SUITE("cli") {
         CHECK(ok(dir, {"prompt", "label", "set", "support/triage@3", "production", "--weight",
                        "10"}) == "support/triage:production already gives @3 that weight\n");
         CHECK(ok(dir, {"prompt", "list"}).find("production=@2 90%, @3 10%") != std::string::npos);
+        CHECK(ok(dir, {"prompt", "label", "list"})
+                  .starts_with("support/triage:production @2 90%, @3 10%  (since "));
+        const json labels = ok_json(dir, {"prompt", "label", "list", "support/triage", "--json"});
+        CHECK(labels["labels"][0]["version"] == 2);
+        CHECK(labels["labels"][0]["split"][1] ==
+              json{{"version", 3}, {"weight", 10}, {"id", id_of(dir, "support/triage@3")}});
         CHECK(ok(dir, {"prompt", "log", "support/triage"}).find("support/triage@3 ") !=
               std::string::npos);
         const json shown = ok_json(dir, {"prompt", "show", "support/triage@3", "--json"});

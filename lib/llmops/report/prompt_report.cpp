@@ -366,6 +366,33 @@ std::string label_event_text(const store::LabelEvent& e) {
     return out + "\n";
 }
 
+std::string labels_text(const std::vector<store::LabelInfo>& labels) {
+    if (labels.empty()) {
+        return "no label has been set yet (llmops prompt label set REF LABEL)\n";
+    }
+    std::string out;
+    for (const auto& l : labels) {
+        const std::string where =
+            l.split.empty() ? fmt::format("@{} {}", l.number, short_id(l.id)) : split_text(l.split);
+        out += fmt::format("{}:{} {}  (since {})\n", l.prompt, l.label, where,
+                           short_time(l.updated_at));
+    }
+    return out;
+}
+
+std::string labels_json(const std::vector<store::LabelInfo>& labels) {
+    json items = json::array();
+    for (const auto& l : labels) {
+        items.push_back(json{{"prompt", l.prompt},
+                             {"label", l.label},
+                             {"version", l.number},
+                             {"id", l.id},
+                             {"updated_at", l.updated_at},
+                             {"split", l.split.empty() ? json(nullptr) : arms_json(l.split)}});
+    }
+    return dump(json{{"labels", items}});
+}
+
 std::string label_history_text(const std::vector<store::LabelEvent>& events) {
     if (events.empty()) {
         return "no label has been set yet (llmops prompt label set REF LABEL)\n";

@@ -45,6 +45,10 @@ std::string show_json(const store::VersionInfo& version, const std::string& cont
 std::string diff_json(const prompt::DiffSide& from, const prompt::DiffSide& to,
                       const std::string& diff);
 
+// `prompt label list`: each label with its version, or its arms and weights when split.
+std::string labels_text(const std::vector<store::LabelInfo>& labels);
+std::string labels_json(const std::vector<store::LabelInfo>& labels);
+
 std::string label_history_text(const std::vector<store::LabelEvent>& events);
 std::string label_history_json(const std::vector<store::LabelEvent>& events);
 std::string label_event_text(const store::LabelEvent& event);
