@@ -17,6 +17,9 @@
 
 #include "cli.hpp"
 
+#include <llmops/eval/trace_cases.hpp>
+#include <llmops/online/window.hpp>
+
 #include <llmops/eval/inputs.hpp>
 #include <llmops/eval/judge/judge.hpp>
 #include <llmops/eval/runner.hpp>
@@ -337,8 +340,21 @@ Expected<void> load_env_file(const EvalOptions& o, const std::string& suite_path
     return {};
 }
 
-// The suite with the command line applied: `--var`, `--filter-prompts`, `--filter-providers`.
-Expected<eval::Suite> load_for_run(const EvalOptions& o, const std::string& suite_path) {
+// A suite grading production calls gets its cases from the project's store: the calls its
+// `tests.traces` selects, its `since` and `until` read against the clock now.
+Expected<void> load_traces(const Context& ctx, eval::Suite& suite) {
+    const eval::TraceQuery& q = *suite.traces;
+    const int64_t now = online::now_unix_ns();
+    const auto since = LLMOPS_TRY(online::parse_time_bound(q.since, q.where + ".since", now));
+    const auto until = LLMOPS_TRY(online::parse_time_bound(q.until, q.where + ".until", now));
+    auto open = LLMOPS_TRY(open_project(ctx));
+    return eval::load_trace_cases(open.db, suite, since, until);
+}
+
+// The suite with the command line applied: `--var`, `--filter-prompts`, `--filter-providers`;
+// a suite grading production calls gets its cases.
+Expected<eval::Suite> load_for_run(const Context& ctx, const EvalOptions& o,
+                                   const std::string& suite_path) {
     eval::LoadOptions load;
     for (const auto& assignment : o.vars) {
         const auto eq = assignment.find('=');
@@ -349,6 +365,9 @@ Expected<eval::Suite> load_for_run(const EvalOptions& o, const std::string& suit
     }
     auto suite = LLMOPS_TRY(eval::load_suite(suite_path, load));
     LLMOPS_TRY(eval::filter_suite(suite, o.filter_prompts, o.filter_providers));
+    if (suite.traces) {
+        LLMOPS_TRY(load_traces(ctx, suite));
+    }
     return suite;
 }
 
@@ -356,7 +375,7 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& given) {
     EvalOptions o = given;
     const std::string suite_path = LLMOPS_TRY(find_suite(ctx, o));
     LLMOPS_TRY(load_env_file(o, suite_path));
-    auto suite = LLMOPS_TRY(load_for_run(o, suite_path));
+    auto suite = LLMOPS_TRY(load_for_run(ctx, o, suite_path));
     if (o.outputs.empty()) {
         o.outputs = suite.output_paths; // promptfoo's outputPath; -o replaces it
     }

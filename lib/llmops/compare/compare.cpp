@@ -292,6 +292,44 @@ MetricDiff pass_rate_metric(const Gathered& g, int repeats, double alpha) {
     return m;
 }
 
+// Passes and trials over every judged repeat of a side's cases.
+std::pair<size_t, size_t> pass_counts(const std::vector<std::vector<double>>& all) {
+    size_t passes = 0, trials = 0;
+    for (const auto& v : all) {
+        for (double x : v) {
+            passes += x > 0.5 ? 1 : 0;
+            ++trials;
+        }
+    }
+    return {passes, trials};
+}
+
+// The pass rates of two sides holding different production calls: two independent samples,
+// Newcombe's interval of the difference and the pooled z-test.
+MetricDiff unpaired_pass_rate_metric(const Gathered& g, double alpha) {
+    MetricDiff m;
+    m.name = "pass rate";
+    m.baseline = pass_rate_of(g.a_all);
+    m.candidate = pass_rate_of(g.b_all);
+    m.baseline_interval = pass_rate_interval(g.a_all, 1, alpha);
+    m.candidate_interval = pass_rate_interval(g.b_all, 1, alpha);
+    const auto [a_passes, a_trials] = pass_counts(g.a_all);
+    const auto [b_passes, b_trials] = pass_counts(g.b_all);
+    m.method = "Wilson intervals; unpaired (different production calls): difference of two "
+               "independent proportions with Newcombe's interval and the pooled z-test";
+    auto cmp = stats::compare_independent({a_passes, a_trials, b_passes, b_trials}, 1 - alpha);
+    if (!cmp) {
+        return m;
+    }
+    m.difference = cmp->difference;
+    m.difference_interval = cmp->interval;
+    m.p_value = cmp->p_value;
+    m.verdict = verdict_at(static_cast<int64_t>(std::min(a_trials, b_trials)),
+                           stats::verdict_from_test(cmp->difference, cmp->p_value, alpha,
+                                                    stats::Direction::higher_is_better));
+    return m;
+}
+
 // When the pass rate's interval and the test its verdict follows disagree (Tango's interval is
 // asymptotic, McNemar's test exact: they part near the margin), a note saying so; else "".
 std::string disagreement_note(const MetricDiff& m, double alpha) {
@@ -429,7 +467,7 @@ void add_repeat_stats(Comparison& c) {
 void add_notes(Comparison& c) {
     const Side& baseline = *c.baseline;
     const Side& candidate = *c.candidate;
-    if (!baseline.dataset_hash.empty() && !candidate.dataset_hash.empty() &&
+    if (!c.unpaired && !baseline.dataset_hash.empty() && !candidate.dataset_hash.empty() &&
         baseline.dataset_hash != candidate.dataset_hash) {
         c.notes.push_back(
             fmt::format("the datasets differ: {} case(s) are compared, {} new, {} missing",
@@ -523,7 +561,10 @@ Comparison compare(const Side& baseline, const Side& candidate, const Options& o
         c.warnings.push_back(*warning);
     }
     c.paired = static_cast<int64_t>(g.counts.total());
-    c.quality.push_back(pass_rate_metric(g, c.repeats, options.alpha));
+    c.unpaired = c.paired == 0 &&
+                 (baseline.case_ids == CaseIds::calls || candidate.case_ids == CaseIds::calls);
+    c.quality.push_back(c.unpaired ? unpaired_pass_rate_metric(g, options.alpha)
+                                   : pass_rate_metric(g, c.repeats, options.alpha));
     add_score_metrics(c, g, options);
     c.baseline_usage = usage_of(baseline);
     c.candidate_usage = usage_of(candidate);
@@ -537,7 +578,10 @@ Comparison compare(const Side& baseline, const Side& candidate, const Options& o
     if (c.repeats > 1) {
         add_repeat_stats(c);
     }
-    if (c.paired == 0) {
+    if (c.unpaired) {
+        c.notes.push_back("the sides are different production calls: pass rates compared "
+                          "unpaired, as two independent samples");
+    } else if (c.paired == 0) {
         c.notes.push_back("no case was judged on both sides: nothing to compare");
     } else if (c.paired < k_min_paired_cases) {
         c.notes.push_back(fmt::format("{} case(s) judged on both sides, fewer than the {} a "

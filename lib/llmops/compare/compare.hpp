@@ -51,8 +51,10 @@ struct SideCase {
 
 // How a run named the cases its suite gave no id: by content (12 hex digits of the SHA-256 of
 // the case's inputs, what eval writes now, its provenance saying `"case_ids": "content"`) or by
-// position (`case-5`, written before; the same id may then name another case in another run).
-enum class CaseIds { content, positional };
+// position (`case-5`, written before; the same id may then name another case in another run), or
+// the cases are production calls named by span id (`tests: {traces: ...}`, its provenance
+// holding `traces`): two windows are different calls, compared unpaired.
+enum class CaseIds { content, positional, calls };
 
 // One side: one variant of a stored or exported run.
 struct Side {
@@ -186,6 +188,8 @@ struct Comparison {
                                        // stderr as "llmops: warning: ..."
     std::string prompt_diff;           // unified diff of the two prompts when they differ and both
                                        // runs recorded them, else empty
+    bool unpaired = false; // the sides are different production calls (a side from traces, no
+                           // case on both): the pass rates are compared as independent samples
 
     int64_t count(CaseChange change) const;
     const MetricDiff* metric(std::string_view name) const;

@@ -116,6 +116,7 @@ json to_json(const Comparison& c, const Options& options) {
              {"candidate", side_json(*c.candidate)},
              {"repeats", c.repeats},
              {"paired_cases", c.paired},
+             {"unpaired", c.unpaired},
              {"counts", counts},
              {"quality", quality},
              {"usage",

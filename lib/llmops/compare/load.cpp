@@ -59,6 +59,9 @@ std::string judge_of(const json& provenance) {
 // How a run named its cases, from its provenance: by content when it says so (`"case_ids":
 // "content"`, written since content-based ids), else by position.
 CaseIds case_ids_of(const json& provenance) {
+    if (provenance.is_object() && provenance.contains("traces")) {
+        return CaseIds::calls;
+    }
     return provenance.is_object() && string_or(provenance, "case_ids", "") == "content"
                ? CaseIds::content
                : CaseIds::positional;

@@ -375,7 +375,32 @@ Expected<provider::CompletionRequest> Matrix::request(int variant, const TestCas
     request.model = provider_of(variant).config().spec.model;
     request.messages = to_messages(*rendered);
     request.params = resolved.params;
+    LLMOPS_TRY(use_recorded_messages(variant, test, request));
     return request;
+}
+
+// A case from traces sends what the production call sent when its answer is the recorded one
+// (the `traces` provider) or when the suite named no prompt to render its vars with.
+Expected<void> Matrix::use_recorded_messages(int variant, const TestCase& test,
+                                             provider::CompletionRequest& request) const {
+    if (!test.recorded) {
+        return {};
+    }
+    const bool recorded_answer = provider_of(variant).config().spec.kind == provider::Kind::traces;
+    const auto& text = prompt_of(variant).def.template_text;
+    const bool unnamed_prompt = text && *text == k_recorded_prompt;
+    if (!recorded_answer && !unnamed_prompt) {
+        return {};
+    }
+    if (!test.recorded->messages.empty()) {
+        request.messages = test.recorded->messages;
+    } else if (!recorded_answer) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: the trace recorded no input messages to send to '{}': name a prompt in "
+                    "the suite to render the call's vars with",
+                    test.where, provider_of(variant).id());
+    }
+    return {};
 }
 
 // The judge model (SPEC §9): --judge, else the suite's judge.provider or

@@ -15,6 +15,7 @@
 #include <llmops/eval/judge/judge.hpp>
 #include <llmops/eval/node_worker.hpp>
 #include <llmops/eval/suite.hpp>
+#include <llmops/eval/trace_cases.hpp>
 #include <llmops/prompt/definition.hpp>
 #include <llmops/prompt/render.hpp>
 #include <llmops/provider/config.hpp>
@@ -75,6 +76,8 @@ public:
 
 private:
     Expected<void> start_templates(const Suite& suite);
+    Expected<void> use_recorded_messages(int variant, const TestCase& test,
+                                         provider::CompletionRequest& request) const;
     Expected<prompt::RenderedPrompt> render_nunjucks(const prompt::PromptDefinition& def,
                                                      const nlohmann::json& vars) const;
 

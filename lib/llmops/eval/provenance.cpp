@@ -1,4 +1,5 @@
 #include <llmops/eval/provenance.hpp>
+#include <llmops/eval/trace_cases.hpp>
 
 #include <fmt/format.h>
 
@@ -131,6 +132,10 @@ json run_provenance(const ProvenanceInput& in) {
         // row positions, as before this key existed): `diff` pairs such runs by id safely.
         {"case_ids", "content"},
         {"concurrency", in.concurrency}};
+    if (in.suite->traces) {
+        // The cases are production calls: `diff` compares such runs unpaired.
+        provenance["traces"] = trace_query_json(*in.suite->traces);
+    }
     add_judge(provenance, *in.judge, *in.prices);
     return provenance;
 }

@@ -261,6 +261,10 @@ bool Run::send(const WorkItem& item) {
     job.request = std::move(*request);
     job.vars = item.test->vars;
     job.repeat = item.repeat;
+    if (item.test->recorded && job.provider->config().spec.kind == provider::Kind::traces) {
+        job.answer =
+            std::make_shared<const Expected<provider::CallOutcome>>(item.test->recorded->answer);
+    }
     auto messages = job.request.messages;
     m_engine->submit(std::move(job), [this, item, messages = std::move(messages)](
                                          Expected<provider::CallOutcome> outcome) mutable {

@@ -27,6 +27,7 @@ set(LLMOPS_EVAL_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/suite_prompts.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/case_draft.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/case_source.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/trace_cases.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/dataset.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/dataset_csv.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/csv.cpp

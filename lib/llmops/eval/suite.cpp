@@ -1,4 +1,5 @@
 #include <llmops/eval/suite.hpp>
+#include <llmops/eval/trace_cases.hpp>
 
 #include <algorithm>
 #include <set>
@@ -494,10 +495,42 @@ void append_hashed_case(std::string& out, const TestCase& c) {
     out += '}';
 }
 
+// A suite grading production calls: `tests: {traces: ...}` (trace_cases.hpp).
+bool takes_traces(const json& doc) {
+    return doc.contains("tests") && doc["tests"].is_object() && doc["tests"].contains("traces");
+}
+
+// What a suite grading production calls runs when it names no prompt or provider: the calls'
+// prompt, shown by name (the recorded messages are what each case sends), and the `traces`
+// provider, which answers with what the user got.
+void default_trace_variant(const json& doc, Suite& suite) {
+    if (!doc.contains("prompts") || doc["prompts"].is_null()) {
+        PromptEntry entry;
+        entry.kind = PromptEntry::Kind::text;
+        entry.value = std::string(k_recorded_prompt);
+        entry.label = suite.traces->prompt;
+        entry.where = suite.traces->where;
+        suite.prompts.push_back(std::move(entry));
+    }
+    const bool named = (doc.contains("providers") && !doc["providers"].is_null()) ||
+                       (doc.contains("targets") && !doc["targets"].is_null());
+    if (!named) {
+        provider::ProviderConfig traces;
+        traces.spec = *provider::parse_provider_id("traces");
+        traces.label = "traces";
+        suite.providers.push_back(std::move(traces));
+    }
+}
+
 // The suite's `prompts` and its `providers` (or `targets`), into `suite`: the problems of both.
 Expected<void> parse_prompts_and_providers(const json& doc, const Place& place, Suite& suite) {
     detail::Problems problems;
-    if (!doc.contains("prompts") || doc["prompts"].is_null()) {
+    if (suite.traces) {
+        default_trace_variant(doc, suite);
+    }
+    if (!suite.prompts.empty()) {
+        // the calls' prompt, given above
+    } else if (!doc.contains("prompts") || doc["prompts"].is_null()) {
         problems.add(fail(ErrorCode::invalid_input, "{}: a suite needs 'prompts'", place.display));
     } else if (auto prompts = parse_prompts(doc["prompts"], place.display, place.base_dir);
                problems.ok(prompts)) {
@@ -509,7 +542,9 @@ Expected<void> parse_prompts_and_providers(const json& doc, const Place& place, 
         return problems.result();
     }
     const char* providers_key = doc.contains("targets") ? "targets" : "providers";
-    if (!doc.contains(providers_key) || doc[providers_key].is_null()) {
+    if (!suite.providers.empty()) {
+        // the `traces` provider, given above
+    } else if (!doc.contains(providers_key) || doc[providers_key].is_null()) {
         problems.add(
             fail(ErrorCode::invalid_input, "{}: a suite needs 'providers'", place.display));
     } else if (auto providers = parse_providers(doc[providers_key], providers_key, place.display,
@@ -526,7 +561,9 @@ Expected<std::shared_ptr<detail::CasePlan>> plan_cases(const json& doc, const Pl
     auto plan = std::make_shared<detail::CasePlan>();
     plan->base_dir = place.base_dir;
     plan->defaults = std::move(defaults);
-    if (doc.contains("tests") && !doc["tests"].is_null()) {
+    if (takes_traces(doc)) {
+        // The cases are production calls, read from the store when the run starts.
+    } else if (doc.contains("tests") && !doc["tests"].is_null()) {
         plan->segments = LLMOPS_TRY(parse_tests(doc["tests"], place));
     } else {
         // As promptfoo does: without tests, the prompts run once with the defaults.
@@ -607,6 +644,12 @@ read_sections(const json& doc, const Place& place, const LoadOptions& options, S
             doc["nunjucksFilters"], child(place.display, "nunjucksFilters"), place.base_dir);
         if (problems.ok(filters)) {
             suite.nunjucks_filters = std::move(*filters);
+        }
+    }
+    if (takes_traces(doc)) {
+        if (auto query = parse_trace_query(doc["tests"], child(place.display, "tests"));
+            problems.ok(query)) {
+            suite.traces = std::move(*query);
         }
     }
     problems.ok(parse_prompts_and_providers(doc, place, suite));

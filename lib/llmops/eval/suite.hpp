@@ -21,6 +21,8 @@
 
 #include <llmops/eval/assertion.hpp>
 #include <llmops/provider/config.hpp>
+#include <llmops/provider/outcome.hpp>
+#include <llmops/provider/types.hpp>
 #include <llmops/util/error.hpp>
 
 namespace llmops::eval {
@@ -49,6 +51,13 @@ struct PromptEntry {
 std::vector<std::string> split_text_prompts(std::string_view text);
 
 // One test case after `defaultTest` is applied.
+// A production call as a case replays it: what was sent and what came back.
+struct RecordedCall {
+    std::vector<provider::ChatMessage> messages; // empty when the trace recorded none
+    Expected<provider::CallOutcome> answer;      // the output, tokens, latency and cost, or the
+                                                 // call's error
+};
+
 struct TestCase {
     std::string id;          // stable within the suite: `id:`/`__id`, else the description, else
                              // a digest of its variables (docs/suites.md, "Test cases"); unique
@@ -71,6 +80,9 @@ struct TestCase {
     // (by label or id) and providers (by label or id) these name; unset: on all.
     std::optional<std::vector<std::string>> only_prompts;
     std::optional<std::vector<std::string>> only_providers;
+    // A case taken from traces (`tests: {traces: ...}`): the call's messages and the answer the
+    // user got (or the call's error), which the `traces` provider gives back instead of calling.
+    std::shared_ptr<const RecordedCall> recorded = {};
 };
 
 namespace detail {
@@ -128,6 +140,23 @@ private:
     std::shared_ptr<const detail::CasePlan> m_plan;
 };
 
+// `tests: {traces: {...}}`: the cases are production calls imported with `llmops traces import`
+// (docs/online-evals.md), chosen when the run starts (eval/trace_cases.hpp).
+struct TraceQuery {
+    std::string prompt;     // `prompt`: the calls' prompt name (required)
+    std::string version;    // `version`: only calls of this version (as the traces give it)
+    std::string model;      // `model`: only calls answered by this model
+    std::string since;      // `since`: a duration back from now (24h) or an ISO 8601 time
+    std::string until;      // `until`: the same; empty: now
+    int64_t sample = 0;     // `sample`: how many calls (per version with `stratify`); 0: all
+    std::string seed = "1"; // `seed`: the sample is a function of the seed and the span ids
+    bool stratify = false;  // `stratify: version`
+    std::string where;      // "qa.yaml: tests.traces"
+    // The window the calls were taken from, as load_trace_cases resolved `since` and `until`.
+    std::optional<int64_t> since_unix_ns = {};
+    std::optional<int64_t> until_unix_ns = {};
+};
+
 // A parsed suite.
 struct Suite {
     std::filesystem::path path;     // the suite file
@@ -154,6 +183,8 @@ struct Suite {
                                            // as `-o` writes them when no `-o` is given
     std::map<std::string, std::string> nunjucks_filters; // `nunjucksFilters`: name -> absolute
                                                          // path of its .js file
+    std::optional<TraceQuery> traces = {}; // `tests: {traces: ...}`: `tests` is empty until
+                                           // eval::load_trace_cases fills it from the store
 };
 
 // What the command line adds to a suite as it is loaded.

@@ -419,10 +419,31 @@ json case_defs() {
          {{"type", "string"},
           {"description", "A dataset file (CSV, JSONL, JSON or YAML), file:// or not, or a glob "
                           "pattern of several (file://cases/*.yaml)"}}},
+        {"traces",
+         {{"type", "object"},
+          {"description", "Cases taken from imported production calls (docs/online-evals.md)"},
+          {"additionalProperties", false},
+          {"required", {"traces"}},
+          {"properties",
+           {{"traces",
+             {{"type", "object"},
+              {"additionalProperties", false},
+              {"required", {"prompt"}},
+              {"properties",
+               {{"prompt", {{"type", "string"}, {"description", "The calls' prompt name"}}},
+                {"version", {{"type", {"string", "integer"}}}},
+                {"model", {{"type", "string"}}},
+                {"since", {{"type", "string"}, {"description", "24h, 7d or an ISO 8601 time"}}},
+                {"until", {{"type", "string"}, {"description", "24h, 7d or an ISO 8601 time"}}},
+                {"sample", {{"type", "integer"}, {"minimum", 1}}},
+                {"seed", {{"type", {"string", "integer"}}}},
+                {"stratify", {{"enum", {"version"}}}}}}}}}}}},
         {"tests",
-         {{"description", "The test cases: a list (of cases and dataset files) or a dataset file"},
+         {{"description", "The test cases: a list (of cases and dataset files), a dataset file, "
+                          "or production calls ({traces: ...})"},
           {"anyOf",
            {ref("dataset"),
+            ref("traces"),
             {{"type", "array"},
              {"minItems", 1},
              {"items", {{"anyOf", {ref("dataset"), ref("testCase"), ref("suiteRef")}}}}},
@@ -523,6 +544,12 @@ json suite_properties() {
 
 } // namespace
 
+// A suite whose `tests` is `{traces: ...}`.
+json takes_traces() {
+    return {{"required", {"tests"}},
+            {"properties", {{"tests", {{"type", "object"}, {"required", {"traces"}}}}}}};
+}
+
 json suite_schema() {
     return json{
         {"$schema", "https://json-schema.org/draft/2020-12/schema"},
@@ -530,11 +557,12 @@ json suite_schema() {
         {"description", "An llmops eval suite: promptfoo's configuration format, as llmops "
                         "reads it (llmops schema suite)"},
         {"type", "object"},
-        {"required", {"prompts"}},
         {"properties", suite_properties()},
         {"additionalProperties", false},
         {"allOf",
-         {{{"anyOf", {{{"required", {"providers"}}}, {{"required", {"targets"}}}}}},
+         // A suite grading production calls may leave out its prompts and providers.
+         {{{"anyOf", {{{"required", {"prompts"}}}, takes_traces()}}},
+          {{"anyOf", {{{"required", {"providers"}}}, {{"required", {"targets"}}}, takes_traces()}}},
           {{"not", {{"required", {"providers", "targets"}}}}},
           {{"not",
             {{"required", {"repeat", "evaluateOptions"}},
@@ -547,7 +575,7 @@ std::string suite_schema_text() {
     // `$schema` first and `$defs` last, as schemas are written (json sorts its keys).
     const json schema = suite_schema();
     nlohmann::ordered_json out;
-    for (const char* key : {"$schema", "title", "description", "type", "required", "properties",
+    for (const char* key : {"$schema", "title", "description", "type", "properties",
                             "additionalProperties", "allOf"}) {
         out[key] = nlohmann::ordered_json::parse(schema.at(key).dump());
     }

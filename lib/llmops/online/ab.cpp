@@ -199,15 +199,15 @@ std::optional<int64_t> needed_for_means(double d, double v1, double v2, const Ab
 ArmComparison compare_rates(size_t k1, size_t n1, size_t k2, size_t n2, stats::Direction direction,
                             const AbOptions& options) {
     ArmComparison c;
-    const auto r = stats::compare_independent(k1, n1, k2, n2, 1 - options.alpha);
+    const auto r = stats::test_independent({k1, n1, k2, n2}, 1 - options.alpha);
     if (!r) {
         return c; // no trials on a side: choose_metric rules it out
     }
-    c.control_value = r->control_rate;
-    c.treatment_value = r->treatment_rate;
-    c.difference = r->difference;
-    c.interval = r->interval;
-    c.p_value = r->p_value;
+    c.control_value = r->comparison.baseline_rate;
+    c.treatment_value = r->comparison.candidate_rate;
+    c.difference = r->comparison.difference;
+    c.interval = r->comparison.interval;
+    c.p_value = r->comparison.p_value;
     c.test = std::string(stats::to_string(r->test));
     c.verdict = stats::verdict_from_test(c.difference, c.p_value, options.alpha, direction);
     c.needed_per_arm = needed_for_rates(c.control_value, c.treatment_value, options);

@@ -36,7 +36,7 @@ constexpr Prefix k_prefixes[] = {
 };
 
 const std::vector<std::string> k_known_ids = {"openai", "azure", "anthropic", "google", "ollama",
-                                              "http",   "exec",  "echo",      "replay"};
+                                              "http",   "exec",  "echo",      "replay", "traces"};
 
 // Reading one config value: `key` is the name the user wrote, for messages.
 struct Reader {
@@ -361,6 +361,7 @@ std::string_view kind_name(Kind kind) {
     case Kind::exec: return "exec";
     case Kind::echo: return "echo";
     case Kind::replay: return "replay";
+    case Kind::traces: return "traces";
     }
     return "echo";
 }
@@ -379,6 +380,9 @@ Expected<ProviderSpec> parse_provider_id(std::string_view id) {
     const std::string text(util::trim(id));
     if (text == "echo") {
         return make_spec(Kind::echo, text, "");
+    }
+    if (text == "traces") {
+        return make_spec(Kind::traces, text, "");
     }
     if (text == "http" || text == "https") {
         return make_spec(Kind::http, text, "");

@@ -21,7 +21,7 @@
 namespace llmops::provider {
 
 // The kinds of provider (SPEC §4).
-enum class Kind { openai, azure, anthropic, google, ollama, http, exec, echo, replay };
+enum class Kind { openai, azure, anthropic, google, ollama, http, exec, echo, replay, traces };
 
 // Returns the kind's name as used in ids and messages: openai, azure, ..., exec, echo, replay.
 std::string_view kind_name(Kind kind);

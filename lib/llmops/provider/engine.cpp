@@ -223,7 +223,7 @@ struct CallEngine::State {
                 (void)options.cache->put(p->key, provider.id(), p->job.request.model,
                                          outcome_to_json(*result).dump());
             }
-            if (options.recorder != nullptr && !result->replayed) {
+            if (options.recorder != nullptr && !result->replayed && !p->job.answer) {
                 // A full disk must not lose the result, but the user asked for a recording:
                 // count the failures so the command can say so.
                 if (auto ok = options.recorder->record(provider.id(), p->job.request, p->job.repeat,
@@ -424,7 +424,9 @@ struct CallEngine::State {
                 continue;
             }
             const Provider& provider = *p->job.provider;
-            auto result = provider.call_direct(p->job.request, p->job.vars, p->job.repeat);
+            auto result = p->job.answer
+                              ? *p->job.answer
+                              : provider.call_direct(p->job.request, p->job.vars, p->job.repeat);
             if (!result) {
                 finish_error(std::move(p), result.error(), 1);
             } else {
@@ -525,6 +527,10 @@ void CallEngine::submit(CallJob job, CallDone done) {
     p->done = std::move(done);
     ++m_counters.submitted;
     const Provider::Transport transport = provider.transport();
+    if (p->job.answer) {
+        s.immediate.push_back(std::move(p));
+        return;
+    }
     if (transport == Provider::Transport::http && s.options.cache != nullptr &&
         s.options.cache_mode != CacheMode::off) {
         p->key = cache_key(provider, p->job.request, p->job.repeat, p->job.cache_salt);

@@ -28,6 +28,9 @@ struct CallJob {
     nlohmann::json vars = nlohmann::json::object(); // the case's variables (http, exec)
     int repeat = 0;         // the repeat index: part of the cache key (SPEC §5)
     std::string cache_salt; // more that changes the answer, e.g. a judge prompt id
+    // The answer already known (a production call recorded in traces): delivered as it is,
+    // priced only when it has no cost, never cached or recorded; the provider is not asked.
+    std::shared_ptr<const Expected<CallOutcome>> answer = {};
 };
 
 // The callback receiving a call's outcome, or its error: `provider` (the provider failed or

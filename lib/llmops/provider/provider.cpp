@@ -296,6 +296,20 @@ public:
     }
 };
 
+// The answers users got in production (a suite's `tests: {traces: ...}`): each such case carries
+// its recorded call, which the runner hands the engine as the job's answer, so this provider is
+// never asked; a case that did not come from traces has nothing to answer with.
+class TracesProvider final : public Provider {
+public:
+    explicit TracesProvider(ProviderConfig config) : Provider(std::move(config)) {}
+    Transport transport() const override { return Transport::local; }
+    Expected<CallOutcome> call_direct(const CompletionRequest&, const json&, int) const override {
+        return fail(ErrorCode::invalid_input,
+                    "provider 'traces' answers only cases taken from traces (tests: {{traces: "
+                    "...}}): this case has no recorded answer");
+    }
+};
+
 // Answers from a recording (replay.hpp).
 class ReplayProvider final : public Provider {
 public:
@@ -399,6 +413,7 @@ Expected<Endpoint> endpoint_for(const ProviderSpec& spec, const EnvLookup& env,
     case Kind::http:
     case Kind::exec:
     case Kind::echo:
+    case Kind::traces:
     case Kind::replay: return fail(ErrorCode::internal, "'{}' has no API endpoint", spec.id);
     }
     if (options.api_key_env) {
@@ -450,6 +465,7 @@ Expected<std::unique_ptr<Provider>> Provider::create(ProviderConfig config, cons
     case Kind::http: return std::make_unique<HttpTargetProvider>(std::move(config), env);
     case Kind::exec: return std::make_unique<ExecProvider>(std::move(config));
     case Kind::echo: return std::make_unique<EchoProvider>(std::move(config));
+    case Kind::traces: return std::make_unique<TracesProvider>(std::move(config));
     case Kind::replay: {
         auto file = ReplayFile::load(config.replay_file);
         if (!file) {

@@ -901,9 +901,10 @@ std::string comparison_section(const compare::Comparison& c, size_t index,
         out += "</ul>\n";
     }
     out += prompt_change(c);
-    out += fmt::format("<h3>Quality</h3>\n<p class=\"muted\">{} paired cases{}, alpha {:g}.</p>\n",
-                       c.paired, c.repeats > 1 ? fmt::format(", {} repeats", c.repeats) : "",
-                       options.alpha);
+    const std::string cases = c.unpaired ? std::string("Unpaired: different production calls")
+                                         : fmt::format("{} paired cases", c.paired);
+    out += fmt::format("<h3>Quality</h3>\n<p class=\"muted\">{}{}, alpha {:g}.</p>\n", cases,
+                       c.repeats > 1 ? fmt::format(", {} repeats", c.repeats) : "", options.alpha);
     out += scroll(quality_table(c, options));
     if (c.repeats > 1) {
         out += fmt::format("<p>Flaky cases {} → {}; pass@{} {} → {}; pass^{} {} → {}.</p>\n",

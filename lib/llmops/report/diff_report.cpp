@@ -102,8 +102,10 @@ constexpr size_t k_quality_wide = 131;
 // no row wraps.
 std::string quality_text(const compare::Comparison& c, const compare::Options& options,
                          const DiffTextOptions& text) {
+    const std::string cases = c.unpaired ? std::string("unpaired: different production calls")
+                                         : fmt::format("{} paired cases", c.paired);
     std::string out =
-        fmt::format("\nQUALITY ({} paired cases{}, alpha {})\n", c.paired,
+        fmt::format("\nQUALITY ({}{}, alpha {})\n", cases,
                     c.repeats > 1 ? fmt::format(", {} repeats", c.repeats) : "", options.alpha);
     const bool wide = text.width >= k_quality_wide;
     out += wide ? fmt::format("{:<22} {:>22} {:>22} {:>28} {:>10}  {}\n", "METRIC", "BASELINE",

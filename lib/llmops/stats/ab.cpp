@@ -175,53 +175,27 @@ double fisher_exact_p(std::size_t a, std::size_t b, std::size_t c, std::size_t d
     return std::min(1.0, tail / total);
 }
 
-std::optional<double> two_proportion_z_p(std::size_t successes1, std::size_t trials1,
-                                         std::size_t successes2, std::size_t trials2) {
-    if (trials1 == 0 || trials2 == 0 || successes1 > trials1 || successes2 > trials2)
-        return std::nullopt;
-    const double n1 = static_cast<double>(trials1);
-    const double n2 = static_cast<double>(trials2);
-    const double p1 = static_cast<double>(successes1) / n1;
-    const double p2 = static_cast<double>(successes2) / n2;
-    const double pooled = static_cast<double>(successes1 + successes2) / (n1 + n2);
-    const double se = std::sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2));
-    return normal_two_sided_p((p2 - p1) / se); // 0 / 0 when all outcomes agree: p = 1
-}
-
 std::string_view to_string(ProportionTest test) {
     return test == ProportionTest::fisher_exact ? "fisher exact" : "z-test";
 }
 
-std::optional<IndependentComparison> compare_independent(std::size_t control_successes,
-                                                         std::size_t control_trials,
-                                                         std::size_t treatment_successes,
-                                                         std::size_t treatment_trials,
-                                                         double confidence) {
-    const auto ci1 = wilson_interval(control_successes, control_trials, confidence);
-    const auto ci2 = wilson_interval(treatment_successes, treatment_trials, confidence);
-    if (!ci1 || !ci2)
+std::optional<RateTest> test_independent(const IndependentCounts& counts, double confidence) {
+    auto comparison = compare_independent(counts, confidence);
+    if (!comparison)
         return std::nullopt;
-    IndependentComparison out;
-    out.control_rate = static_cast<double>(control_successes) / control_trials;
-    out.treatment_rate = static_cast<double>(treatment_successes) / treatment_trials;
-    const double p1 = out.control_rate;
-    const double p2 = out.treatment_rate;
-    out.difference = p2 - p1;
-    out.interval.lower = out.difference - std::hypot(p2 - ci2->lower, ci1->upper - p1);
-    out.interval.upper = out.difference + std::hypot(ci2->upper - p2, p1 - ci1->lower);
-    // The 2x2 table: rows are the arms, columns pass and fail.
-    const double n = static_cast<double>(control_trials + treatment_trials);
-    const double passes = static_cast<double>(control_successes + treatment_successes);
-    const double smallest_row = static_cast<double>(std::min(control_trials, treatment_trials));
-    const double smallest_expected = smallest_row * std::min(passes, n - passes) / n;
+    RateTest out{*comparison, ProportionTest::z_test};
+    const size_t n1 = counts.baseline_trials;
+    const size_t n2 = counts.candidate_trials;
+    const double n = static_cast<double>(n1 + n2);
+    const double passes = static_cast<double>(counts.baseline_passes + counts.candidate_passes);
+    // The smallest expected count is the smaller row's share of the smaller column.
+    const double smallest_expected =
+        static_cast<double>(std::min(n1, n2)) * std::min(passes, n - passes) / n;
     if (smallest_expected < 5) {
         out.test = ProportionTest::fisher_exact;
-        out.p_value = fisher_exact_p(control_successes, control_trials - control_successes,
-                                     treatment_successes, treatment_trials - treatment_successes);
-    } else {
-        out.test = ProportionTest::z_test;
-        out.p_value = *two_proportion_z_p(control_successes, control_trials, treatment_successes,
-                                          treatment_trials);
+        out.comparison.p_value =
+            fisher_exact_p(counts.baseline_passes, n1 - counts.baseline_passes,
+                           counts.candidate_passes, n2 - counts.candidate_passes);
     }
     return out;
 }

@@ -1,14 +1,15 @@
 #pragma once
 // The statistics of an A/B test of prompt versions (`llmops ab`, SPEC §14): the sample-ratio-
 // mismatch check (Pearson's chi-square goodness of fit), two independent pass rates compared
-// (Newcombe's interval, Fisher's exact test or the pooled z-test), and Welch's t-test for mean
-// scores. Pure functions; undefined values are nullopt, never NaN.
+// (proportion.hpp's Newcombe interval and z-test, with Fisher's exact test for small counts),
+// and Welch's t-test for mean scores. Pure functions; undefined values are nullopt, never NaN.
 
 #include <cstddef>
 #include <optional>
 #include <span>
 #include <string_view>
 
+#include <llmops/stats/proportion.hpp>
 #include <llmops/stats/stats.hpp>
 
 namespace llmops::stats {
@@ -55,41 +56,23 @@ std::optional<GoodnessOfFit> chi_square_goodness_of_fit(std::span<const std::siz
 // overflows. 1 when a margin is 0.
 double fisher_exact_p(std::size_t a, std::size_t b, std::size_t c, std::size_t d);
 
-// The pooled two-proportion z-test, two-sided: z = (p₂ - p₁) / sqrt(p̂ (1 - p̂) (1/n₁ + 1/n₂))
-// with p̂ the pooled rate (statsmodels' proportions_ztest). 1 when every outcome is the same.
-// Returns nullopt when a side has no trials or more successes than trials.
-std::optional<double> two_proportion_z_p(std::size_t successes1, std::size_t trials1,
-                                         std::size_t successes2, std::size_t trials2);
-
-// Which test gave an IndependentComparison's p-value.
+// Which test gave a RateTest's p-value.
 enum class ProportionTest { fisher_exact, z_test };
 
 // "fisher exact" or "z-test".
 std::string_view to_string(ProportionTest test);
 
-// Two independent pass rates compared, treatment minus control.
-struct IndependentComparison {
-    double control_rate = 0;
-    double treatment_rate = 0;
-    double difference = 0; // treatment_rate - control_rate
-    Interval interval;     // of the difference: Newcombe's hybrid score interval
-    double p_value = 1;
+// Two independent pass rates compared for a verdict.
+struct RateTest {
+    IndependentComparison comparison; // baseline = the control, candidate = the treatment
     ProportionTest test = ProportionTest::z_test;
 };
 
-// Compares the control's and the treatment's pass rates. The interval of the difference is
-// Newcombe's hybrid score interval (Newcombe 1998, Stat Med 17:873, method 10) from the Wilson
-// intervals (l₁, u₁) and (l₂, u₂) of the two sides:
-//   [d - sqrt((p₂ - l₂)² + (u₁ - p₁)²),  d + sqrt((u₂ - p₂)² + (p₁ - l₁)²)]
-// (statsmodels' confint_proportions_2indep(method="newcomb")). The test is Fisher's exact test
-// when an expected count of the 2x2 table is below 5 (where the z-test's normal approximation
-// fails), else the pooled z-test. Returns nullopt when a side has no trials, more successes than
-// trials, or `confidence` is not in (0, 1).
-std::optional<IndependentComparison> compare_independent(std::size_t control_successes,
-                                                         std::size_t control_trials,
-                                                         std::size_t treatment_successes,
-                                                         std::size_t treatment_trials,
-                                                         double confidence = 0.95);
+// `compare_independent` (proportion.hpp: Newcombe's hybrid score interval of the difference and
+// the pooled z-test), with the p-value of Fisher's exact test instead when an expected count of
+// the 2x2 table (arms by pass and fail) is below 5, where the z-test's normal approximation
+// fails. Returns nullopt as compare_independent does.
+std::optional<RateTest> test_independent(const IndependentCounts& counts, double confidence = 0.95);
 
 // A sample's size, mean and variance (with n - 1), for Welch's test.
 struct SampleMoments {

@@ -143,3 +143,34 @@ std::optional<PairedComparison> compare_paired(const PairedCounts& counts, doubl
 }
 
 } // namespace llmops::stats
+
+namespace llmops::stats {
+
+std::optional<IndependentComparison> compare_independent(const IndependentCounts& c,
+                                                         double confidence) {
+    auto a = wilson_interval(c.baseline_passes, c.baseline_trials, confidence);
+    auto b = wilson_interval(c.candidate_passes, c.candidate_trials, confidence);
+    if (!a || !b) {
+        return std::nullopt;
+    }
+    const double n1 = static_cast<double>(c.baseline_trials);
+    const double n2 = static_cast<double>(c.candidate_trials);
+    IndependentComparison out;
+    out.baseline_rate = static_cast<double>(c.baseline_passes) / n1;
+    out.candidate_rate = static_cast<double>(c.candidate_passes) / n2;
+    const double p1 = out.baseline_rate;
+    const double p2 = out.candidate_rate;
+    out.difference = p2 - p1;
+    out.interval.lower =
+        std::max(-1.0, out.difference - std::sqrt((p2 - b->lower) * (p2 - b->lower) +
+                                                  (a->upper - p1) * (a->upper - p1)));
+    out.interval.upper =
+        std::min(1.0, out.difference + std::sqrt((b->upper - p2) * (b->upper - p2) +
+                                                 (p1 - a->lower) * (p1 - a->lower)));
+    const double pooled = static_cast<double>(c.baseline_passes + c.candidate_passes) / (n1 + n2);
+    const double se = std::sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2));
+    out.p_value = se > 0 ? normal_two_sided_p(out.difference / se) : 1.0;
+    return out;
+}
+
+} // namespace llmops::stats

@@ -81,3 +81,36 @@ std::optional<PairedComparison> compare_paired(const PairedCounts& counts,
                                                double confidence = 0.95);
 
 } // namespace llmops::stats
+
+namespace llmops::stats {
+
+// Pass/fail outcomes of different cases on two sides (two windows of production calls): two
+// independent binomial samples.
+struct IndependentCounts {
+    std::size_t baseline_passes = 0;
+    std::size_t baseline_trials = 0;
+    std::size_t candidate_passes = 0;
+    std::size_t candidate_trials = 0;
+};
+
+// The comparison of independent pass rates.
+struct IndependentComparison {
+    double baseline_rate = 0;
+    double candidate_rate = 0;
+    double difference = 0; // candidate - baseline
+    Interval interval;     // of the difference: Newcombe's hybrid score interval
+    double p_value = 1;    // the pooled two-proportion z-test, two-sided
+};
+
+// Compares independent pass rates, candidate minus baseline. The interval is Newcombe's hybrid
+// score interval (Newcombe 1998, Stat Med 17:873, method 10) from the two Wilson intervals
+// (l₁, u₁) of p₁ (baseline) and (l₂, u₂) of p₂:
+//   Δ - sqrt((p₂ - l₂)² + (u₁ - p₁)²),  Δ + sqrt((u₂ - p₂)² + (p₁ - l₁)²),  Δ = p₂ - p₁
+// (statsmodels' confint_proportions_2indep(method="newcomb")); it stays in [-1, 1]. The p-value
+// is the pooled z-test, z = Δ / sqrt(p̄ (1 - p̄) (1/n₁ + 1/n₂)) (scipy's chi2_contingency
+// without correction gives the same p), 1 when p̄ is 0 or 1. Returns nullopt when a side has no
+// trials, passes exceed trials or `confidence` is not in (0, 1).
+std::optional<IndependentComparison> compare_independent(const IndependentCounts& counts,
+                                                         double confidence = 0.95);
+
+} // namespace llmops::stats

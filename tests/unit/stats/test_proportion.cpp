@@ -219,4 +219,30 @@ TEST_SUITE("stats") {
         }
     }
 
+    TEST_CASE("stats::compare_independent: Newcombe's interval and the pooled z-test") {
+        // /usr/bin/python3: statsmodels.stats.proportion.confint_proportions_2indep(
+        //   count_candidate, n_candidate, count_baseline, n_baseline, method="newcomb",
+        //   compare="diff"); scipy.stats.chi2_contingency(table, correction=False)[1]
+        //   56/70 -> 48/80: (-0.33387265403690614, -0.05243147240236498), p 0.008045081368196585
+        //   9/10 -> 3/10:   (-0.809017973535488, -0.1705227239345029),   p 0.0061698993205441645
+        //   10/10 -> 0/10:  (-1.0, -0.6075093504305241)
+        auto cmp = stats::compare_independent({56, 70, 48, 80});
+        REQUIRE(cmp);
+        CHECK(near(cmp->difference, -0.2, 1e-12));
+        CHECK(near(cmp->interval.lower, -0.33387265403690614, 1e-9));
+        CHECK(near(cmp->interval.upper, -0.05243147240236498, 1e-9));
+        CHECK(near_relative(cmp->p_value, 0.008045081368196585, 1e-6));
+        cmp = stats::compare_independent({9, 10, 3, 10});
+        CHECK(near(cmp->interval.lower, -0.809017973535488, 1e-9));
+        CHECK(near(cmp->interval.upper, -0.1705227239345029, 1e-9));
+        CHECK(near_relative(cmp->p_value, 0.0061698993205441645, 1e-6));
+        cmp = stats::compare_independent({10, 10, 0, 10});
+        CHECK(cmp->interval.lower == -1.0);
+        CHECK(near(cmp->interval.upper, -0.6075093504305241, 1e-9));
+        // No difference and no variance: p = 1.
+        CHECK(stats::compare_independent({5, 5, 7, 7})->p_value == 1.0);
+        CHECK_FALSE(stats::compare_independent({0, 0, 1, 2}));
+        CHECK_FALSE(stats::compare_independent({3, 2, 1, 2}));
+    }
+
 } // TEST_SUITE
