@@ -49,6 +49,7 @@ constexpr CommandGroup k_commands[] = {
     {"traces", cmd::register_traces},
     {"advise", cmd::register_advise},
     {"drift", cmd::register_drift},
+    {"ab", cmd::register_ab},
     {"schema", cmd::register_schema},
     {"completion", cmd::register_completion},
     {"man", cmd::register_man},

@@ -1,6 +1,7 @@
 // `llmops prompt ...`: the git-like prompt store (SPEC §3).
 
 #include <filesystem>
+#include <map>
 #include <memory>
 
 #include <nlohmann/json.hpp>
@@ -165,6 +166,7 @@ void add_label(CLI::App& group, Context& ctx) {
         std::string label;
         std::string message;
         std::optional<std::string> author;
+        std::optional<int64_t> weight;
     };
     auto s = std::make_shared<SetOptions>();
     auto* set = label->add_subcommand("set", "Point LABEL at the version REF names (a rollback "
@@ -177,12 +179,21 @@ void add_label(CLI::App& group, Context& ctx) {
         ->type_name(k_value_label);
     set->add_option("-m,--message", s->message, "Why (kept in the label history)");
     set->add_option("--author", s->author, "Author (default: LLMOPS_AUTHOR, git, OS user)");
+    set->add_option("--weight", s->weight,
+                    "A/B test: send this percent of the label's traffic to REF (the label's own "
+                    "version takes the rest; 0 removes the arm, 100 promotes)");
     on_run(set, ctx, [s](Context& c) -> Expected<int> {
         auto open = LLMOPS_TRY(open_project_for_writing(c));
         store::PromptStore prompts(open.db);
         auto version = LLMOPS_TRY(prompts.resolve(s->ref));
+        const auto author = util::resolve_author(s->author);
         auto event = LLMOPS_TRY(
-            prompts.set_label(version, s->label, util::resolve_author(s->author), s->message));
+            s->weight ? prompts.set_label_weight(version, s->label, *s->weight, author, s->message)
+                      : prompts.set_label(version, s->label, author, s->message));
+        if (!event && s->weight) {
+            return print_ok(fmt::format("{}:{} already gives @{} that weight\n", version.name,
+                                        s->label, version.number));
+        }
         if (!event) {
             return print_ok(
                 fmt::format("{}:{} already at @{}\n", version.name, s->label, version.number));
@@ -208,6 +219,23 @@ void add_label(CLI::App& group, Context& ctx) {
         auto event = LLMOPS_TRY(prompts.remove_label(store::split_ref(r->name).first, r->label,
                                                      util::resolve_author(r->author), r->message));
         return print_ok(report::label_event_text(event));
+    });
+
+    auto l = std::make_shared<std::pair<std::optional<std::string>, bool>>();
+    auto* list = label->add_subcommand("list", "Show where each label points, and its weights "
+                                               "when it splits traffic (an A/B test)");
+    list->add_option("name", l->first, "Prompt name (default: all)")->type_name(k_value_prompt);
+    list->add_flag("--json", l->second, "Print the labels as JSON");
+    on_run(list, ctx, [l](Context& c) -> Expected<int> {
+        auto open = LLMOPS_TRY(open_project(c));
+        store::PromptStore prompts(open.db);
+        std::optional<std::string> name;
+        if (l->first) {
+            name = store::split_ref(*l->first).first;
+            LLMOPS_TRY(prompts.resolve(*name)); // an unknown prompt is an error, not "no labels"
+        }
+        auto labels = LLMOPS_TRY(prompts.labels(name));
+        return print_ok(l->second ? report::labels_json(labels) : report::labels_text(labels));
     });
 
     struct HistoryOptions {
@@ -278,6 +306,15 @@ Expected<json> collect_vars(const std::optional<std::string>& file,
     return vars;
 }
 
+// Says on stderr which arm a unit got, so the text on stdout stays the prompt alone.
+void note_assignment(const prompt::Assignment& a, const store::VersionInfo& version) {
+    const std::string note =
+        fmt::format("llmops: note: unit '{}' is in bucket {} of {}@{}: version {} ({}% of the "
+                    "traffic)\n",
+                    a.unit, a.bucket, version.name, a.label, version.number, a.arm.weight);
+    std::fputs(note.c_str(), stderr);
+}
+
 void add_render(CLI::App& group, Context& ctx) {
     struct Options {
         std::string ref;
@@ -285,6 +322,7 @@ void add_render(CLI::App& group, Context& ctx) {
         std::optional<std::string> vars_file;
         std::string format = "text";
         bool allow_missing = false;
+        std::optional<std::string> unit;
     };
     auto o = std::make_shared<Options>();
     auto* sub =
@@ -297,13 +335,22 @@ void add_render(CLI::App& group, Context& ctx) {
     sub->add_option("--format", o->format, "text, json or openai (a Chat Completions body)")
         ->check(CLI::IsMember({"text", "json", "openai"}));
     sub->add_flag("--allow-missing", o->allow_missing, "Render missing variables as empty");
+    sub->add_option("--unit", o->unit,
+                    "A/B test: render the version a split label serves this unit (a user or "
+                    "session id), by the documented assignment rule");
     on_run(sub, ctx, [o](Context& c) -> Expected<int> {
         auto open = LLMOPS_TRY(open_project(c));
         auto vars = LLMOPS_TRY(collect_vars(o->vars_file, o->vars));
         store::PromptStore prompts(open.db);
         prompt::LoadedVersion loaded;
+        std::optional<prompt::Assignment> assignment;
         std::error_code ec;
-        if (prompt::format_for_path(o->ref) && fs::is_regular_file(o->ref, ec)) {
+        if (o->unit) {
+            auto [version, assigned] = LLMOPS_TRY(prompt::load_for_unit(prompts, o->ref, *o->unit));
+            loaded = std::move(version);
+            assignment = std::move(assigned);
+            note_assignment(*assignment, loaded.version);
+        } else if (prompt::format_for_path(o->ref) && fs::is_regular_file(o->ref, ec)) {
             auto files = LLMOPS_TRY(prompt::prompt_files_for(o->ref, open.project));
             auto def = LLMOPS_TRY(prompt::load_prompt_file(files.front()));
             loaded.version =
@@ -320,7 +367,8 @@ void add_render(CLI::App& group, Context& ctx) {
         const auto format = o->format == "json"     ? report::RenderFormat::json
                             : o->format == "openai" ? report::RenderFormat::openai
                                                     : report::RenderFormat::text;
-        return print_ok(report::render_output(loaded.version, loaded.def, rendered, format));
+        return print_ok(report::render_output(loaded.version, loaded.def, rendered, format,
+                                              assignment ? &*assignment : nullptr));
     });
 }
 
@@ -360,7 +408,14 @@ void add_export(CLI::App& group, Context& ctx) {
                 skipped.size() == 1 ? "" : "s", *o->label, util::join(skipped, ", "));
             std::fputs(note.c_str(), stderr);
         }
-        const std::string text = report::export_json(versions, o->label);
+        std::map<std::string, std::vector<prompt::WeightedVersion>> weights;
+        if (o->label && *o->label != "latest") {
+            for (const auto& v : versions) {
+                weights[v.version.name] =
+                    LLMOPS_TRY(prompt::label_weights(prompts, v.version.name, *o->label));
+            }
+        }
+        const std::string text = report::export_json(versions, o->label, weights);
         if (o->output) {
             LLMOPS_TRY(util::write_file_atomic(*o->output, text));
             return k_exit_ok;

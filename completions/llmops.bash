@@ -6,7 +6,7 @@ _llmops_spec() {
     # value) of the command path $1.
     case $1 in
     '')
-        subs='init prompt fsck prices ask cache eval runs diff stats judge traces advise drift schema completion man'
+        subs='init prompt fsck prices ask cache eval runs diff stats judge traces advise drift ab schema completion man'
         opts='-h --help --version --dir'
         vals='--dir'
         ;;
@@ -46,19 +46,24 @@ _llmops_spec() {
         vals=''
         ;;
     'prompt label')
-        subs='set rm history'
+        subs='set rm list history'
         opts='-h --help'
         vals=''
         ;;
     'prompt label set')
         subs=''
-        opts='-h --help -m --message --author'
-        vals='-m --message --author'
+        opts='-h --help -m --message --author --weight'
+        vals='-m --message --author --weight'
         ;;
     'prompt label rm')
         subs=''
         opts='-h --help -m --message --author'
         vals='-m --message --author'
+        ;;
+    'prompt label list')
+        subs=''
+        opts='-h --help --json'
+        vals=''
         ;;
     'prompt label history')
         subs=''
@@ -72,8 +77,8 @@ _llmops_spec() {
         ;;
     'prompt render')
         subs=''
-        opts='-h --help --var --vars --format --allow-missing'
-        vals='--var --vars --format'
+        opts='-h --help --var --vars --format --allow-missing --unit'
+        vals='--var --vars --format --unit'
         ;;
     'prompt list')
         subs=''
@@ -235,6 +240,11 @@ _llmops_spec() {
         opts='-h --help --reference --current --version --model --max-psi --ks-alpha --max-js --embedding-alpha --max-refusal-increase --max-pass-rate-drop --alpha --thresholds --embedding-provider --embed-sample --permutations --vocabulary --seed --json -o --output'
         vals='--reference --current --version --model --max-psi --ks-alpha --max-js --embedding-alpha --max-refusal-increase --max-pass-rate-drop --alpha --thresholds --embedding-provider --embed-sample --permutations --vocabulary --seed -o --output'
         ;;
+    'ab')
+        subs=''
+        opts='-h --help --since --until --alpha --srm-alpha --json -o --output'
+        vals='--since --until --alpha --srm-alpha -o --output'
+        ;;
     'schema')
         subs=''
         opts='-h --help'
@@ -269,18 +279,21 @@ _llmops_kind() {
     'prompt diff #1') echo 'refs' ;;
     'prompt label set -m' | 'prompt label set --message') echo 'text' ;;
     'prompt label set --author') echo 'text' ;;
+    'prompt label set --weight') echo 'none' ;;
     'prompt label set #0') echo 'refs' ;;
     'prompt label set #1') echo 'labels' ;;
     'prompt label rm -m' | 'prompt label rm --message') echo 'text' ;;
     'prompt label rm --author') echo 'text' ;;
     'prompt label rm #0') echo 'prompts' ;;
     'prompt label rm #1') echo 'labels' ;;
+    'prompt label list #0') echo 'prompts' ;;
     'prompt label history #0') echo 'prompts' ;;
     'prompt checkout -o' | 'prompt checkout --output') echo 'text' ;;
     'prompt checkout #0') echo 'refs' ;;
     'prompt render --var') echo 'text' ;;
     'prompt render --vars') echo 'text' ;;
     'prompt render --format') echo 'choice text json openai' ;;
+    'prompt render --unit') echo 'text' ;;
     'prompt render #0') echo 'refs' ;;
     'prompt export -l' | 'prompt export --label') echo 'labels' ;;
     'prompt export --format') echo 'choice json' ;;
@@ -398,6 +411,12 @@ _llmops_kind() {
     'drift --seed') echo 'none' ;;
     'drift -o' | 'drift --output') echo 'text' ;;
     'drift #0') echo 'prompts' ;;
+    'ab --since') echo 'text' ;;
+    'ab --until') echo 'text' ;;
+    'ab --alpha') echo 'none' ;;
+    'ab --srm-alpha') echo 'none' ;;
+    'ab -o' | 'ab --output') echo 'text' ;;
+    'ab #0') echo 'refs' ;;
     'schema #0') echo 'choice suite' ;;
     'completion #0') echo 'choice bash zsh fish' ;;
     *' --dir') echo 'dir' ;;

@@ -4,11 +4,11 @@
 function __llmops_subs --argument-names path --description 'The commands under a command path'
     switch $path
         case ''
-            printf '%s\n' init prompt fsck prices ask cache eval runs diff stats judge traces advise drift schema completion man
+            printf '%s\n' init prompt fsck prices ask cache eval runs diff stats judge traces advise drift ab schema completion man
         case 'prompt'
             printf '%s\n' commit status log show diff label checkout render list export bundle import
         case 'prompt label'
-            printf '%s\n' set rm history
+            printf '%s\n' set rm list history
         case 'prices'
             printf '%s\n' list
         case 'cache'
@@ -35,13 +35,13 @@ function __llmops_vals --argument-names path --description 'The options of a com
         case 'prompt log'
             printf '%s\n' -n --max-count
         case 'prompt label set'
-            printf '%s\n' -m --message --author
+            printf '%s\n' -m --message --author --weight
         case 'prompt label rm'
             printf '%s\n' -m --message --author
         case 'prompt checkout'
             printf '%s\n' -o --output
         case 'prompt render'
-            printf '%s\n' --var --vars --format
+            printf '%s\n' --var --vars --format --unit
         case 'prompt export'
             printf '%s\n' -l --label --format -o --output
         case 'prompt bundle'
@@ -72,6 +72,8 @@ function __llmops_vals --argument-names path --description 'The options of a com
             printf '%s\n' --min-pass-rate --confidence --traffic
         case 'drift'
             printf '%s\n' --reference --current --version --model --max-psi --ks-alpha --max-js --embedding-alpha --max-refusal-increase --max-pass-rate-drop --alpha --thresholds --embedding-provider --embed-sample --permutations --vocabulary --seed -o --output
+        case 'ab'
+            printf '%s\n' --since --until --alpha --srm-alpha -o --output
     end
 end
 
@@ -157,6 +159,7 @@ complete -c llmops -n '__llmops_at "" 0' -a judge -d 'Measure LLM judges against
 complete -c llmops -n '__llmops_at "" 0' -a traces -d 'LLM calls from production: import OpenTelemetry traces, list and count them'
 complete -c llmops -n '__llmops_at "" 0' -a advise -d 'The cheapest variant of a run whose pass rate surely meets a bar'
 complete -c llmops -n '__llmops_at "" 0' -a drift -d 'Compare a prompt\'s production calls in two time windows; exit 1 on drift'
+complete -c llmops -n '__llmops_at "" 0' -a ab -d 'A/B test of a split label\'s versions: sample ratio, difference, recommendation'
 complete -c llmops -n '__llmops_at "" 0' -a schema -d 'Print the JSON Schema of a suite file (editor completion, CI checks)'
 complete -c llmops -n '__llmops_at "" 0' -a completion -d 'Print a shell completion script (commands, options, prompt names, runs)'
 complete -c llmops -n '__llmops_at "" 0' -a man -d 'Print the man page in roff (read it with: llmops man | man -l -)'
@@ -215,6 +218,7 @@ complete -c llmops -n '__llmops_at "prompt diff" 1' -f -a '(__llmops_store refs)
 # llmops prompt label
 complete -c llmops -n '__llmops_at "prompt label" 0' -a set -d 'Point LABEL at the version REF names (a rollback is a set to an older version)'
 complete -c llmops -n '__llmops_at "prompt label" 0' -a rm -d 'Remove a label (the removal is kept in the history)'
+complete -c llmops -n '__llmops_at "prompt label" 0' -a list -d 'Show where each label points, and its weights when it splits traffic (an A/B test)'
 complete -c llmops -n '__llmops_at "prompt label" 0' -a history -d 'Show every label move, oldest first'
 complete -c llmops -n '__llmops_at "prompt label"' -s h -l help -d 'Print this help message and exit'
 
@@ -222,6 +226,7 @@ complete -c llmops -n '__llmops_at "prompt label"' -s h -l help -d 'Print this h
 complete -c llmops -n '__llmops_at "prompt label set"' -s h -l help -d 'Print this help message and exit'
 complete -c llmops -n '__llmops_at "prompt label set"' -s m -l message -r -F -d 'Why (kept in the label history)'
 complete -c llmops -n '__llmops_at "prompt label set"' -l author -r -F -d 'Author (default: LLMOPS_AUTHOR, git, OS user)'
+complete -c llmops -n '__llmops_at "prompt label set"' -l weight -r -f -d 'A/B test: send this percent of the label\'s traffic to REF (the label\'s own version takes the rest; 0 removes the arm, 100 promotes)'
 complete -c llmops -n '__llmops_at "prompt label set" 0' -f -a '(__llmops_store refs)'
 complete -c llmops -n '__llmops_at "prompt label set" 1' -f -a '(__llmops_store labels)'
 
@@ -231,6 +236,11 @@ complete -c llmops -n '__llmops_at "prompt label rm"' -s m -l message -r -F -d '
 complete -c llmops -n '__llmops_at "prompt label rm"' -l author -r -F -d 'Author (default: LLMOPS_AUTHOR, git, OS user)'
 complete -c llmops -n '__llmops_at "prompt label rm" 0' -f -a '(__llmops_store prompts)'
 complete -c llmops -n '__llmops_at "prompt label rm" 1' -f -a '(__llmops_store labels)'
+
+# llmops prompt label list
+complete -c llmops -n '__llmops_at "prompt label list"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "prompt label list"' -l json -d 'Print the labels as JSON'
+complete -c llmops -n '__llmops_at "prompt label list" 0' -f -a '(__llmops_store prompts)'
 
 # llmops prompt label history
 complete -c llmops -n '__llmops_at "prompt label history"' -s h -l help -d 'Print this help message and exit'
@@ -249,6 +259,7 @@ complete -c llmops -n '__llmops_at "prompt render"' -l var -r -F -d 'A variable:
 complete -c llmops -n '__llmops_at "prompt render"' -l vars -r -F -d 'A JSON or YAML file of variables'
 complete -c llmops -n '__llmops_at "prompt render"' -l format -r -f -a 'text json openai' -d 'text, json or openai (a Chat Completions body)'
 complete -c llmops -n '__llmops_at "prompt render"' -l allow-missing -d 'Render missing variables as empty'
+complete -c llmops -n '__llmops_at "prompt render"' -l unit -r -F -d 'A/B test: render the version a split label serves this unit (a user or session id), by the documented assignment rule'
 complete -c llmops -n '__llmops_at "prompt render" 0' -f -a '(__llmops_store refs)'
 
 # llmops prompt list
@@ -509,6 +520,16 @@ complete -c llmops -n '__llmops_at "drift"' -l seed -r -f -d 'Seed of the sample
 complete -c llmops -n '__llmops_at "drift"' -l json -d 'Print the report as JSON'
 complete -c llmops -n '__llmops_at "drift"' -s o -l output -r -F -d 'Also write the report to FILE (.md or .json)'
 complete -c llmops -n '__llmops_at "drift" 0' -f -a '(__llmops_store prompts)'
+
+# llmops ab
+complete -c llmops -n '__llmops_at "ab"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "ab"' -l since -r -F -d 'Calls from then on: 7d, 24h or an ISO 8601 time (default: since the label took its current weights)'
+complete -c llmops -n '__llmops_at "ab"' -l until -r -F -d 'Calls before then: 24h, 7d or an ISO 8601 time'
+complete -c llmops -n '__llmops_at "ab"' -l alpha -r -f -d 'Significance level of the verdict (default 0.05)'
+complete -c llmops -n '__llmops_at "ab"' -l srm-alpha -r -f -d 'Sample ratio mismatch below this p-value (default 0.001)'
+complete -c llmops -n '__llmops_at "ab"' -l json -d 'Print the report as JSON'
+complete -c llmops -n '__llmops_at "ab"' -s o -l output -r -F -d 'Write a report: .json, .md or .html (repeatable)'
+complete -c llmops -n '__llmops_at "ab" 0' -f -a '(__llmops_store refs)'
 
 # llmops schema
 complete -c llmops -n '__llmops_at "schema"' -s h -l help -d 'Print this help message and exit'

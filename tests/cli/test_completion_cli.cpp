@@ -233,7 +233,7 @@ TEST_SUITE("cli") {
                 CHECK(lines_of(r.out) == want);
             };
             check("llmops pro", {"prompt"});
-            check("llmops prompt label ", {"set", "rm", "history"});
+            check("llmops prompt label ", {"set", "rm", "list", "history"});
             check("llmops --dir . prompt l", {"log", "label", "list"});
             check("llmops diff --fo", {"--format"});
             check("llmops diff --format ", {"text", "json", "md"});
@@ -296,7 +296,7 @@ TEST_SUITE("cli") {
                   std::set<std::string>(want.begin(), want.end()));
         };
         check("llmops pro", {"prompt"});
-        check("llmops prompt label ", {"set", "rm", "history"});
+        check("llmops prompt label ", {"set", "rm", "list", "history"});
         check("llmops diff --format ", {"text", "json", "md"});
         check("llmops runs merge 1 2 --", {"--help"});
         check("llmops completion ", {"bash", "zsh", "fish"});

@@ -347,10 +347,10 @@ std::vector<std::string> doc_pages_with_commands() {
 // One test case per page, as for the examples; "cli::docs docs" checks that the list names
 // every page with commands.
 const std::vector<std::string> k_doc_pages = {
-    "docs/advise.md",    "docs/assertions.md", "docs/ci.md",           "docs/diff.md",
-    "docs/drift.md",     "docs/judge.md",      "docs/online-evals.md", "docs/prompts.md",
-    "docs/providers.md", "docs/runs.md",       "docs/starters.md",     "docs/suites.md",
-    "docs/traces.md",
+    "docs/ab.md",      "docs/advise.md",    "docs/assertions.md", "docs/ci.md",
+    "docs/diff.md",    "docs/drift.md",     "docs/judge.md",      "docs/online-evals.md",
+    "docs/prompts.md", "docs/providers.md", "docs/runs.md",       "docs/starters.md",
+    "docs/suites.md",  "docs/traces.md",
 };
 
 // Runs one docs page's commands in a fresh copy of the repository.
@@ -576,6 +576,10 @@ TEST_SUITE("cli") {
         CHECK(pages.size() >= 3);
         // A page that gains commands gets its own test case below.
         CHECK(pages == k_doc_pages);
+    }
+
+    TEST_CASE("cli::docs docs/ab.md") {
+        check_doc_page("docs/ab.md");
     }
 
     TEST_CASE("cli::docs docs/assertions.md") {

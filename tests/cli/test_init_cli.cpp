@@ -154,11 +154,13 @@ TEST_SUITE("cli") {
                                                "list' (see 'llmops prompt list --help')");
         }
         SUBCASE("no command") {
-            check({}, "'llmops' needs a command: init, prompt, fsck, prices, ask, cache, eval, "
-                      "runs, diff, stats, judge, traces, advise, drift, schema, completion, man (see "
-                      "'llmops --help')");
-            check({"prompt", "label"}, "'llmops prompt label' needs a command: set, rm, history "
-                                       "(see 'llmops prompt label --help')");
+            check({},
+                  "'llmops' needs a command: init, prompt, fsck, prices, ask, cache, eval, "
+                  "runs, diff, stats, judge, traces, advise, drift, ab, schema, completion, man "
+                  "(see 'llmops --help')");
+            check({"prompt", "label"},
+                  "'llmops prompt label' needs a command: set, rm, list, history "
+                  "(see 'llmops prompt label --help')");
         }
         SUBCASE("a missing required option or argument") {
             // With the command's usage line, so the reader sees what it takes.

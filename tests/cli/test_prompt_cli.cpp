@@ -297,6 +297,90 @@ TEST_SUITE("cli") {
         step_list_export_fsck(dir);
     }
 
+    TEST_CASE("cli::prompt label weights: split, render --unit, export, fsck") {
+        TempDir dir;
+        ok(dir, {"init"});
+        for (const char* text : {"one", "two", "three"}) {
+            dir.write("prompts/support/triage.md",
+                      std::string("Triage ") + text + ": {{ticket}}\n");
+            ok(dir, {"prompt", "commit", "-m", text});
+        }
+        ok(dir, {"prompt", "label", "set", "support/triage@2", "production"});
+        const auto split = ok(dir, {"prompt", "label", "set", "support/triage@3", "production",
+                                    "--weight", "10", "-m", "try v3"});
+        CHECK(without_times(split) ==
+              std::vector<std::string>{"support/triage:production split @2 90%, @3 10%  by " +
+                                       k_author + ": try v3"});
+        CHECK(ok(dir, {"prompt", "label", "set", "support/triage@3", "production", "--weight",
+                       "10"}) == "support/triage:production already gives @3 that weight\n");
+        CHECK(ok(dir, {"prompt", "list"}).find("production=@2 90%, @3 10%") != std::string::npos);
+        CHECK(ok(dir, {"prompt", "label", "list"})
+                  .starts_with("support/triage:production @2 90%, @3 10%  (since "));
+        const json labels = ok_json(dir, {"prompt", "label", "list", "support/triage", "--json"});
+        CHECK(labels["labels"][0]["version"] == 2);
+        CHECK(labels["labels"][0]["split"][1] ==
+              json{{"version", 3}, {"weight", 10}, {"id", id_of(dir, "support/triage@3")}});
+        CHECK(ok(dir, {"prompt", "log", "support/triage"}).find("support/triage@3 ") !=
+              std::string::npos);
+        const json shown = ok_json(dir, {"prompt", "show", "support/triage@3", "--json"});
+        CHECK(shown["labels"] == json::array({"production"}));
+        CHECK(shown["weights"] == json{{"production", 10}});
+        SUBCASE("render --unit follows the documented rule") {
+            // bucket("support/triage", "production", "user-17") = 7365 (< 9000: version 2);
+            // "u-21" is in bucket 9171 (version 3), by the Python of test_assign.cpp.
+            const auto r = llmops(dir.path(), {"prompt", "render", "support/triage@production",
+                                               "--unit", "user-17", "--var", "ticket=T"});
+            CHECK(r.exit_code == 0);
+            CHECK(r.out == "Triage two: T\n");
+            CHECK(r.err == "llmops: note: unit 'user-17' is in bucket 7365 of "
+                           "support/triage@production: version 2 (90% of the traffic)\n");
+            const auto j =
+                llmops(dir.path(), {"prompt", "render", "support/triage@production", "--unit",
+                                    "u-21", "--var", "ticket=T", "--format", "json"});
+            const json rendered = json::parse(j.out);
+            CHECK(rendered["version"] == 3);
+            CHECK(rendered["assignment"]["rule"] == "sha256-mod-10000/v1");
+            CHECK(rendered["assignment"]["bucket"] == 9171);
+            CHECK(rendered["weights"].size() == 2);
+            check_error(llmops(dir.path(), {"prompt", "render", "support/triage@2", "--unit", "u"}),
+                        "--unit needs a ref that names a label, such as "
+                        "'support/triage@production' (got 'support/triage@2')");
+        }
+        SUBCASE("export carries the weights and the rule") {
+            const json exported = ok_json(dir, {"prompt", "export", "--label", "production"});
+            CHECK(exported["assignment"] == "sha256-mod-10000/v1");
+            const json& weights = exported["prompts"]["support/triage"]["weights"];
+            REQUIRE(weights.size() == 2);
+            CHECK(weights[1]["version"] == 3);
+            CHECK(weights[1]["weight"] == 10);
+            CHECK(weights[1]["content"]["template"] == "Triage three: {{ticket}}");
+        }
+        SUBCASE("fsck checks the split; a bundle carries it to another store") {
+            CHECK(ok(dir, {"fsck"}).ends_with(": ok\n"));
+            ok(dir, {"prompt", "bundle", "-o", "b.json"});
+            ok(dir, {"init", "other"});
+            ok(dir, {"--dir", "other", "prompt", "import", "b.json"});
+            CHECK(ok(dir, {"--dir", "other", "prompt", "list"}).find("production=@2 90%, @3 10%") !=
+                  std::string::npos);
+            CHECK(ok(dir, {"--dir", "other", "fsck"}).ends_with(": ok\n"));
+        }
+        SUBCASE("bad weights are usage errors") {
+            check_error(llmops(dir.path(), {"prompt", "label", "set", "support/triage@1",
+                                            "production", "--weight", "95"}),
+                        "the other arms of label 'production' of 'support/triage' would take 105% "
+                        "and leave nothing to version 2 (the label's own): lower a weight, or "
+                        "promote with --weight 100");
+            check_error(llmops(dir.path(), {"prompt", "label", "set", "support/triage@1",
+                                            "production", "--weight", "-3"}),
+                        "weight -3 is not between 0 and 100 (percent)");
+        }
+        SUBCASE("--weight 100 promotes and ends the split") {
+            ok(dir,
+               {"prompt", "label", "set", "support/triage@3", "production", "--weight", "100"});
+            CHECK(ok(dir, {"prompt", "list"}).find("production=@3\n") != std::string::npos);
+        }
+    }
+
     TEST_CASE("cli::prompt --json shapes") {
         Store store;
         const TempDir& dir = store.dir;

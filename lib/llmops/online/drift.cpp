@@ -16,6 +16,7 @@
 #include <llmops/provider/provider.hpp>
 #include <llmops/stats/bootstrap.hpp>
 #include <llmops/stats/drift.hpp>
+#include <llmops/stats/proportion.hpp>
 #include <llmops/store/call_scan.hpp>
 #include <llmops/util/json.hpp>
 #include <llmops/util/yaml.hpp>
@@ -271,13 +272,13 @@ DriftRow rate_row(const std::string& feature, std::size_t ref_hits, std::size_t 
     DriftRow row = make_row(feature, "difference", "rate");
     const double sign = worse == Worse::up ? 1.0 : -1.0;
     row.threshold = fmt::format("{}{:g} & p<{:g}", worse == Worse::up ? "+" : "-", limit, t.alpha);
-    const auto d = stats::difference_of_proportions(ref_hits, ref_n, cur_hits, cur_n);
+    const auto d = stats::compare_independent({ref_hits, ref_n, cur_hits, cur_n});
     if (!d) {
         row.note = std::string(missing);
         return row;
     }
-    row.reference = d->reference_rate;
-    row.current = d->current_rate;
+    row.reference = d->baseline_rate;
+    row.current = d->candidate_rate;
     row.value = d->difference;
     row.interval = d->interval;
     row.p_value = d->p_value;

@@ -4,4 +4,5 @@ set(LLMOPS_ONLINE_SOURCES
   llmops/online/window.cpp
   llmops/online/advise.cpp
   llmops/online/drift.cpp
+  llmops/online/ab.cpp
 )

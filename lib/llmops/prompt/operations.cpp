@@ -1,11 +1,14 @@
 #include <llmops/prompt/operations.hpp>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
+#include <llmops/prompt/assign.hpp>
 #include <llmops/prompt/display.hpp>
 #include <llmops/util/files.hpp>
 #include <llmops/util/hash.hpp>
+#include <llmops/util/strings.hpp>
 
 namespace llmops::prompt {
 
@@ -249,6 +252,59 @@ Expected<std::vector<LoadedVersion>> export_versions(store::PromptStore& prompts
         out.push_back(std::move(loaded));
     }
     return out;
+}
+
+Expected<std::vector<WeightedVersion>>
+label_weights(store::PromptStore& prompts, std::string_view name, std::string_view label) {
+    auto labels = LLMOPS_TRY(prompts.labels(std::string(name)));
+    const auto it = std::find_if(labels.begin(), labels.end(),
+                                 [&](const store::LabelInfo& l) { return l.label == label; });
+    if (it == labels.end()) {
+        std::vector<std::string> names;
+        for (const auto& l : labels) {
+            names.push_back(l.label);
+        }
+        LLMOPS_TRY(prompts.resolve(std::string(name))); // an unknown prompt is named as such
+        return fail(ErrorCode::not_found, "prompt '{}' has no label '{}'{} ({})", name, label,
+                    util::did_you_mean(label, names),
+                    names.empty() ? "it has no labels" : "labels: " + util::join(names, ", "));
+    }
+    std::vector<store::LabelArm> arms = it->split;
+    if (arms.empty()) {
+        arms.push_back(store::LabelArm{it->number, 100, it->id});
+    }
+    std::vector<WeightedVersion> out;
+    for (const auto& arm : arms) {
+        auto loaded = LLMOPS_TRY(load_version(prompts, fmt::format("{}@{}", name, arm.number)));
+        out.push_back(WeightedVersion{arm, std::move(loaded.content)});
+    }
+    return out;
+}
+
+Expected<std::pair<LoadedVersion, Assignment>>
+load_for_unit(store::PromptStore& prompts, std::string_view ref, std::string_view unit) {
+    const auto [name, spec] = store::split_ref(ref);
+    if (!store::is_valid_label(spec)) {
+        return fail(ErrorCode::invalid_input,
+                    "--unit needs a ref that names a label, such as '{}@production' (got '{}')",
+                    name, ref);
+    }
+    auto arms = LLMOPS_TRY(label_weights(prompts, name, spec));
+    Assignment assignment{std::string(unit), spec, assignment_bucket(name, spec, unit), {}, {}};
+    for (const auto& arm : arms) {
+        assignment.weights.push_back(arm.arm);
+    }
+    // The weights sum to 100 (the store and fsck hold them to it), so some arm owns the bucket.
+    const auto arm = assign_arm(assignment.weights, assignment.bucket);
+    if (!arm) {
+        return fail(ErrorCode::io,
+                    "weights of label '{}' of '{}' do not sum to 100 (run 'llmops "
+                    "fsck')",
+                    spec, name);
+    }
+    assignment.arm = *arm;
+    auto loaded = LLMOPS_TRY(load_version(prompts, fmt::format("{}@{}", name, arm->number)));
+    return std::pair{std::move(loaded), std::move(assignment)};
 }
 
 } // namespace llmops::prompt

@@ -83,4 +83,32 @@ Expected<std::vector<LoadedVersion>> export_versions(store::PromptStore& prompts
                                                      const std::optional<std::string>& label,
                                                      std::vector<std::string>& skipped);
 
+// One arm of a label as apps are given it: its version, id and weight (percent), and the
+// version's canonical content.
+struct WeightedVersion {
+    store::LabelArm arm;
+    std::string content;
+};
+
+// The arms of `label` of prompt `name`: a split label's arms by version number, or its one version
+// at weight 100; contents checked against their ids. Fails with `not_found` when the prompt has
+// no such label (naming the labels it has), as `PromptStore::content` does otherwise.
+Expected<std::vector<WeightedVersion>> label_weights(store::PromptStore& prompts,
+                                                     std::string_view name, std::string_view label);
+
+// Which arm a unit got (`prompt render --unit`).
+struct Assignment {
+    std::string unit;
+    std::string label;
+    uint64_t bucket = 0;
+    store::LabelArm arm;
+    std::vector<store::LabelArm> weights; // every arm of the label (one at 100 when not split)
+};
+
+// Resolves `ref` (`name@label`) for `unit` by the assignment rule (assign.hpp) and loads the
+// version of the arm it falls in. Fails with `invalid_input` when `ref` names no label (a number,
+// a hash or latest: nothing to assign), `not_found` for an unknown prompt or label.
+Expected<std::pair<LoadedVersion, Assignment>>
+load_for_unit(store::PromptStore& prompts, std::string_view ref, std::string_view unit);
+
 } // namespace llmops::prompt

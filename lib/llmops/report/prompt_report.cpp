@@ -1,9 +1,11 @@
 #include <llmops/report/prompt_report.hpp>
 
+#include <algorithm>
 #include <map>
 
 #include <nlohmann/json.hpp>
 
+#include <llmops/prompt/assign.hpp>
 #include <llmops/prompt/display.hpp>
 #include <llmops/util/strings.hpp>
 #include <llmops/util/term.hpp>
@@ -35,13 +37,63 @@ json version_json(const store::VersionInfo& v) {
 }
 
 // Labels of `name` pointing at version `number`, sorted.
+// A split label is at each of its arms, with the arm's weight: "production 10%".
 std::vector<std::string> labels_at(const std::vector<store::LabelInfo>& labels,
                                    const std::string& name, int64_t number) {
     std::vector<std::string> out;
     for (const auto& l : labels) {
-        if (l.prompt == name && l.number == number) {
+        if (l.prompt != name) {
+            continue;
+        }
+        if (l.split.empty() && l.number == number) {
             out.push_back(l.label);
         }
+        for (const auto& arm : l.split) {
+            if (arm.number == number) {
+                out.push_back(fmt::format("{} {}%", l.label, arm.weight));
+            }
+        }
+    }
+    return out;
+}
+
+// For JSON: the names of the labels of `name` serving version `number` (wholly or as an arm),
+// sorted.
+std::vector<std::string> label_names_at(const std::vector<store::LabelInfo>& labels,
+                                        const std::string& name, int64_t number) {
+    std::vector<std::string> out;
+    for (const auto& l : labels) {
+        const bool arm = std::any_of(l.split.begin(), l.split.end(),
+                                     [&](const store::LabelArm& a) { return a.number == number; });
+        if (l.prompt == name && ((l.split.empty() && l.number == number) || arm)) {
+            out.push_back(l.label);
+        }
+    }
+    return out;
+}
+
+// For JSON: {"production": 10} for each split label of `name` that version `number` is an arm of.
+json weights_at(const std::vector<store::LabelInfo>& labels, const std::string& name,
+                int64_t number) {
+    json out = json::object();
+    for (const auto& l : labels) {
+        for (const auto& arm : l.split) {
+            if (l.prompt == name && arm.number == number) {
+                out[l.label] = arm.weight;
+            }
+        }
+    }
+    return out;
+}
+
+json arms_json(const std::vector<store::LabelArm>& arms) {
+    json out = json::array();
+    for (const auto& arm : arms) {
+        json item{{"version", arm.number}, {"weight", arm.weight}};
+        if (!arm.id.empty()) {
+            item["id"] = arm.id;
+        }
+        out.push_back(std::move(item));
     }
     return out;
 }
@@ -181,7 +233,10 @@ std::string list_text(const std::vector<store::PromptSummary>& prompts) {
     for (const auto& p : prompts) {
         std::vector<std::string> labels;
         for (const auto& [label, number] : p.labels) {
-            labels.push_back(fmt::format("{}=@{}", label, number));
+            const auto split = p.splits.find(label);
+            labels.push_back(split == p.splits.end()
+                                 ? fmt::format("{}=@{}", label, number)
+                                 : fmt::format("{}={}", label, split_text(split->second)));
         }
         std::string line = fmt::format("{:<{}}  {:>7}  {:<12}  {:<16}  {}", p.name, width,
                                        "@" + std::to_string(p.versions), short_id(p.latest_id),
@@ -197,14 +252,19 @@ std::string list_json(const std::vector<store::PromptSummary>& prompts) {
     json items = json::array();
     for (const auto& p : prompts) {
         json labels = json::object();
+        json splits = json::object();
         for (const auto& [label, number] : p.labels) {
             labels[label] = number;
+        }
+        for (const auto& [label, arms] : p.splits) {
+            splits[label] = arms_json(arms);
         }
         items.push_back(json{{"name", p.name},
                              {"latest_version", p.versions},
                              {"latest_id", p.latest_id},
                              {"updated_at", p.updated_at},
-                             {"labels", labels}});
+                             {"labels", labels},
+                             {"splits", splits}});
     }
     return dump(json{{"prompts", items}});
 }
@@ -235,7 +295,8 @@ std::string log_json(const std::vector<store::VersionInfo>& versions,
     json items = json::array();
     for (const auto& v : versions) {
         json item = version_json(v);
-        item["labels"] = labels_at(labels, v.name, v.number);
+        item["labels"] = label_names_at(labels, v.name, v.number);
+        item["weights"] = weights_at(labels, v.name, v.number);
         items.push_back(std::move(item));
     }
     return dump(json{{"versions", items}});
@@ -259,7 +320,8 @@ std::string show_text(const store::VersionInfo& version, const prompt::PromptDef
 std::string show_json(const store::VersionInfo& version, const std::string& content,
                       const std::vector<store::LabelInfo>& labels) {
     json item = version_json(version);
-    item["labels"] = labels_at(labels, version.name, version.number);
+    item["labels"] = label_names_at(labels, version.name, version.number);
+    item["weights"] = weights_at(labels, version.name, version.number);
     item["content"] = json::parse(content);
     return dump(item);
 }
@@ -275,9 +337,21 @@ std::string diff_json(const prompt::DiffSide& from, const prompt::DiffSide& to,
         json{{"from", side(from)}, {"to", side(to)}, {"identical", diff.empty()}, {"diff", diff}});
 }
 
+std::string split_text(const std::vector<store::LabelArm>& arms) {
+    std::vector<std::string> parts;
+    for (const auto& arm : arms) {
+        parts.push_back(fmt::format("@{} {}%", arm.number, arm.weight));
+    }
+    return util::join(parts, ", ");
+}
+
 std::string label_event_text(const store::LabelEvent& e) {
     std::string what;
-    if (!e.from) {
+    if (!e.split.empty()) {
+        what = fmt::format("split {}", split_text(e.split));
+    } else if (e.from && e.to && *e.from == *e.to) {
+        what = fmt::format("unsplit: all to @{}", *e.to);
+    } else if (!e.from) {
         what = fmt::format("set to @{}", *e.to);
     } else if (!e.to) {
         what = fmt::format("removed (was @{})", *e.from);
@@ -290,6 +364,33 @@ std::string label_event_text(const store::LabelEvent& e) {
         out += ": " + first_line(e.message);
     }
     return out + "\n";
+}
+
+std::string labels_text(const std::vector<store::LabelInfo>& labels) {
+    if (labels.empty()) {
+        return "no label has been set yet (llmops prompt label set REF LABEL)\n";
+    }
+    std::string out;
+    for (const auto& l : labels) {
+        const std::string where =
+            l.split.empty() ? fmt::format("@{} {}", l.number, short_id(l.id)) : split_text(l.split);
+        out += fmt::format("{}:{} {}  (since {})\n", l.prompt, l.label, where,
+                           short_time(l.updated_at));
+    }
+    return out;
+}
+
+std::string labels_json(const std::vector<store::LabelInfo>& labels) {
+    json items = json::array();
+    for (const auto& l : labels) {
+        items.push_back(json{{"prompt", l.prompt},
+                             {"label", l.label},
+                             {"version", l.number},
+                             {"id", l.id},
+                             {"updated_at", l.updated_at},
+                             {"split", l.split.empty() ? json(nullptr) : arms_json(l.split)}});
+    }
+    return dump(json{{"labels", items}});
 }
 
 std::string label_history_text(const std::vector<store::LabelEvent>& events) {
@@ -313,7 +414,8 @@ std::string label_history_json(const std::vector<store::LabelEvent>& events) {
                              {"to", e.to ? json(*e.to) : json(nullptr)},
                              {"author", e.author},
                              {"message", e.message},
-                             {"created_at", e.created_at}});
+                             {"created_at", e.created_at},
+                             {"split", e.split.empty() ? json(nullptr) : arms_json(e.split)}});
     }
     return dump(json{{"events", items}});
 }
@@ -345,19 +447,35 @@ std::string fsck_json(const store::FsckReport& report) {
                      {"problems", problems}});
 }
 
-std::string export_json(const std::vector<prompt::LoadedVersion>& entries,
-                        const std::optional<std::string>& label) {
+std::string
+export_json(const std::vector<prompt::LoadedVersion>& entries,
+            const std::optional<std::string>& label,
+            const std::map<std::string, std::vector<prompt::WeightedVersion>>& weights) {
     json prompts = json::object();
     for (const auto& e : entries) {
         json item = json::parse(e.content);
         item["version"] = e.version.number;
         item["id"] = e.version.id;
         item["created_at"] = e.version.created_at;
+        if (const auto it = weights.find(e.version.name); it != weights.end()) {
+            json arms = json::array();
+            for (const auto& w : it->second) {
+                arms.push_back(json{{"version", w.arm.number},
+                                    {"id", w.arm.id},
+                                    {"weight", w.arm.weight},
+                                    {"content", json::parse(w.content)}});
+            }
+            item["weights"] = std::move(arms);
+        }
         prompts[e.version.name] = std::move(item);
     }
-    return dump(json{{"format", "llmops-export/1"},
-                     {"label", label ? json(*label) : json("latest")},
-                     {"prompts", prompts}});
+    json out{{"format", "llmops-export/1"},
+             {"label", label ? json(*label) : json("latest")},
+             {"prompts", prompts}};
+    if (!weights.empty()) {
+        out["assignment"] = prompt::k_assignment_rule;
+    }
+    return dump(out);
 }
 
 namespace {
@@ -478,7 +596,8 @@ std::string import_json(const store::ImportReport& report, const std::string& fi
 }
 
 std::string render_output(const store::VersionInfo& version, const prompt::PromptDefinition& def,
-                          const prompt::RenderedPrompt& rendered, RenderFormat format) {
+                          const prompt::RenderedPrompt& rendered, RenderFormat format,
+                          const prompt::Assignment* assignment) {
     json messages = json::array();
     if (rendered.text) {
         messages.push_back(json{{"role", "user"}, {"content", *rendered.text}});
@@ -505,6 +624,15 @@ std::string render_output(const store::VersionInfo& version, const prompt::Promp
         }
         out["messages"] = messages;
         out["config"] = json::parse(def.config_json);
+        if (assignment != nullptr) {
+            out["label"] = assignment->label;
+            out["weights"] = arms_json(assignment->weights);
+            out["assignment"] = json{{"rule", prompt::k_assignment_rule},
+                                     {"unit", assignment->unit},
+                                     {"bucket", assignment->bucket},
+                                     {"version", assignment->arm.number},
+                                     {"weight", assignment->arm.weight}};
+        }
         return dump(out);
     }
     case RenderFormat::openai: {

@@ -2,6 +2,7 @@
 // Output of the prompt store's commands, as terminal text and as stable JSON (the shapes are
 // documented in docs/commands.md; change them only by adding fields).
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,6 +45,10 @@ std::string show_json(const store::VersionInfo& version, const std::string& cont
 std::string diff_json(const prompt::DiffSide& from, const prompt::DiffSide& to,
                       const std::string& diff);
 
+// `prompt label list`: each label with its version, or its arms and weights when split.
+std::string labels_text(const std::vector<store::LabelInfo>& labels);
+std::string labels_json(const std::vector<store::LabelInfo>& labels);
+
 std::string label_history_text(const std::vector<store::LabelEvent>& events);
 std::string label_history_json(const std::vector<store::LabelEvent>& events);
 std::string label_event_text(const store::LabelEvent& event);
@@ -51,9 +56,13 @@ std::string label_event_text(const store::LabelEvent& event);
 std::string fsck_text(const store::FsckReport& report);
 std::string fsck_json(const store::FsckReport& report);
 
-// `label` is the label exported, or nothing for latest.
-std::string export_json(const std::vector<prompt::LoadedVersion>& entries,
-                        const std::optional<std::string>& label);
+// `label` is the label exported, or nothing for latest. With a label, each prompt carries its
+// `weights` (from `weights`, by prompt name: every arm's version, id, weight and content) and
+// the document names the assignment rule.
+std::string
+export_json(const std::vector<prompt::LoadedVersion>& entries,
+            const std::optional<std::string>& label,
+            const std::map<std::string, std::vector<prompt::WeightedVersion>>& weights = {});
 
 // What `prompt import` merged from the bundle `file`, and its label conflicts.
 std::string import_text(const store::ImportReport& report, const std::string& file);
@@ -61,7 +70,12 @@ std::string import_json(const store::ImportReport& report, const std::string& fi
 
 // Output formats of `prompt render`.
 enum class RenderFormat { text, json, openai };
+// With an `assignment` (`--unit`), the JSON says which arm the unit got, and the label's weights.
 std::string render_output(const store::VersionInfo& version, const prompt::PromptDefinition& def,
-                          const prompt::RenderedPrompt& rendered, RenderFormat format);
+                          const prompt::RenderedPrompt& rendered, RenderFormat format,
+                          const prompt::Assignment* assignment = nullptr);
+
+// A label's split for people: "@2 90%, @3 10%".
+std::string split_text(const std::vector<store::LabelArm>& arms);
 
 } // namespace llmops::report

@@ -513,33 +513,4 @@ std::optional<EmbeddingShift> embedding_shift(std::span<const std::vector<double
     return out;
 }
 
-// ---- two proportions ----
-
-std::optional<ProportionDifference> difference_of_proportions(std::size_t reference_successes,
-                                                              std::size_t reference_trials,
-                                                              std::size_t current_successes,
-                                                              std::size_t current_trials,
-                                                              double confidence) {
-    const auto w1 = wilson_interval(reference_successes, reference_trials, confidence);
-    const auto w2 = wilson_interval(current_successes, current_trials, confidence);
-    if (!w1 || !w2)
-        return std::nullopt;
-    const double n1 = static_cast<double>(reference_trials);
-    const double n2 = static_cast<double>(current_trials);
-    ProportionDifference out;
-    out.reference_rate = static_cast<double>(reference_successes) / n1;
-    out.current_rate = static_cast<double>(current_successes) / n2;
-    const double p1 = out.reference_rate;
-    const double p2 = out.current_rate;
-    out.difference = p2 - p1;
-    out.interval.lower =
-        out.difference - std::sqrt(std::pow(p2 - w2->lower, 2) + std::pow(w1->upper - p1, 2));
-    out.interval.upper =
-        out.difference + std::sqrt(std::pow(w2->upper - p2, 2) + std::pow(p1 - w1->lower, 2));
-    const double pooled = static_cast<double>(reference_successes + current_successes) / (n1 + n2);
-    const double se = std::sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2));
-    out.p_value = normal_two_sided_p(out.difference / se);
-    return out;
-}
-
 } // namespace llmops::stats

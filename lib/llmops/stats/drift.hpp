@@ -98,27 +98,4 @@ std::optional<EmbeddingShift> embedding_shift(std::span<const std::vector<double
                                               std::size_t permutations = k_default_permutations,
                                               std::uint64_t seed = k_default_permutation_seed);
 
-// Two independent proportions compared, current minus reference.
-struct ProportionDifference {
-    double reference_rate = 0; // x₁ / n₁
-    double current_rate = 0;   // x₂ / n₂
-    double difference = 0;     // current_rate - reference_rate
-    Interval interval;         // of the difference: Newcombe's hybrid score interval
-    double p_value = 1;        // two-sided, the pooled z test
-};
-
-// Compares two independent proportions, `current_successes`/`current_trials` minus
-// `reference_successes`/`reference_trials`. The interval is Newcombe's hybrid score interval
-// (Newcombe 1998, Stat Med 17:873, method 10) from the two Wilson intervals (l₁, u₁), (l₂, u₂):
-//   [d - sqrt((p₂ - l₂)² + (u₁ - p₁)²),  d + sqrt((u₂ - p₂)² + (p₁ - l₁)²)]
-// (statsmodels' confint_proportions_2indep(method='newcomb')); the test is the pooled z test,
-// z = d / sqrt(p̂ (1 - p̂) (1/n₁ + 1/n₂)), p̂ the pooled rate (statsmodels' proportions_ztest), p = 1
-// when both rates are 0 or both 1. Returns nullopt when a side has no trials, successes exceed
-// trials or `confidence` is not in (0, 1).
-std::optional<ProportionDifference> difference_of_proportions(std::size_t reference_successes,
-                                                              std::size_t reference_trials,
-                                                              std::size_t current_successes,
-                                                              std::size_t current_trials,
-                                                              double confidence = 0.95);
-
 } // namespace llmops::stats

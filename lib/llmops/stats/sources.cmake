@@ -9,4 +9,5 @@ set(LLMOPS_STATS_SOURCES
   llmops/stats/agreement.cpp
   llmops/stats/power.cpp
   llmops/stats/drift.cpp
+  llmops/stats/ab.cpp
 )

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include <llmops/util/hash.hpp>
@@ -111,8 +112,21 @@ Expected<BundleEvent> parse_event(const json& value, std::string_view file,
     auto created_at = LLMOPS_TRY(f.text("created_at"));
     auto from = LLMOPS_TRY(f.number("from", true));
     auto to = LLMOPS_TRY(f.number("to", true));
-    return BundleEvent{label, from, to, author, message, created_at};
+    BundleEvent event{label, from, to, author, message, created_at};
+    if (const auto split = value.find("split"); split != value.end()) {
+        const auto arms = split->is_object() ? parse_split(split->dump()) : std::nullopt;
+        if (!arms) {
+            return invalid(file,
+                           "{}.split must be an object of two or more versions' weights, 1 to 99 "
+                           "each, summing to 100",
+                           path);
+        }
+        event.split = *arms;
+    }
+    return event;
 }
+
+Expected<void> check_history(const BundlePrompt& p, std::string_view file, const std::string& path);
 
 // Checks one prompt of a parsed bundle against itself and the bundle's objects.
 Expected<void> check_prompt(const BundlePrompt& p, const Bundle& bundle, std::string_view file,
@@ -139,6 +153,13 @@ Expected<void> check_prompt(const BundlePrompt& p, const Bundle& bundle, std::st
                            parent.value_or("null"));
         }
     }
+    return check_history(p, file, path);
+}
+
+// Checks one prompt's label history: valid labels, events and splits at its versions, each event
+// starting where the label was, and the labels where their history ends.
+Expected<void> check_history(const BundlePrompt& p, std::string_view file,
+                             const std::string& path) {
     const auto exists = [&](int64_t n) {
         return n >= 1 && n <= static_cast<int64_t>(p.versions.size());
     };
@@ -151,6 +172,16 @@ Expected<void> check_prompt(const BundlePrompt& p, const Bundle& bundle, std::st
         }
         if ((e.from && !exists(*e.from)) || (e.to && !exists(*e.to)) || (!e.from && !e.to)) {
             return invalid(file, "{} points at a version '{}' does not have", at, p.name);
+        }
+        const bool arms_exist = std::all_of(e.split.begin(), e.split.end(),
+                                            [&](const LabelArm& a) { return exists(a.number); });
+        const bool own_arm =
+            e.split.empty() || std::any_of(e.split.begin(), e.split.end(),
+                                           [&](const LabelArm& a) { return e.to == a.number; });
+        if (!arms_exist || !own_arm) {
+            return invalid(file,
+                           "{}.split names versions '{}' does not have, or not the label's own", at,
+                           p.name);
         }
         const auto now = replayed.contains(e.label) ? replayed[e.label] : std::nullopt;
         if (e.from != now) {
@@ -175,12 +206,53 @@ Expected<void> check_prompt(const BundlePrompt& p, const Bundle& bundle, std::st
     return {};
 }
 
-// One label event compared across stores: versions by id, not by number.
+// One label event compared across stores: versions by id, not by number (its split too, as
+// "id:weight,..." by id).
 using EventKey = std::tuple<std::optional<std::string>, std::optional<std::string>, std::string,
-                            std::string, std::string>;
+                            std::string, std::string, std::string>;
+
+// The split of an event as ids and weights, for EventKey; `id_of` maps a version number.
+template <typename IdOf>
+std::string split_key(const std::vector<LabelArm>& split, IdOf id_of) {
+    std::vector<std::string> arms;
+    for (const auto& arm : split) {
+        arms.push_back(fmt::format("{}:{}", id_of(arm.number).value_or(""), arm.weight));
+    }
+    std::sort(arms.begin(), arms.end());
+    return fmt::format("{}", fmt::join(arms, ","));
+}
 
 bool is_prefix(const std::vector<EventKey>& a, const std::vector<EventKey>& b) {
     return a.size() <= b.size() && std::equal(a.begin(), a.end(), b.begin());
+}
+
+// A bundle event's split in this store's numbers (`to_local` maps the bundle's), by version.
+std::vector<LabelArm> local_split(const std::vector<LabelArm>& split,
+                                  const std::vector<int64_t>& to_local) {
+    std::vector<LabelArm> out;
+    for (const auto& arm : split) {
+        out.push_back(LabelArm{to_local[static_cast<size_t>(arm.number)], arm.weight});
+    }
+    std::sort(out.begin(), out.end(),
+              [](const LabelArm& a, const LabelArm& b) { return a.number < b.number; });
+    return out;
+}
+
+// Leaves label `label` of prompt `pid` split as `arms` (none: whole). Fails with `io`.
+Expected<void> write_split(Database& db, int64_t pid, const std::string& label,
+                           const std::vector<LabelArm>& arms) {
+    auto clear =
+        LLMOPS_TRY(db.prepare("DELETE FROM label_splits WHERE prompt_id = ?1 AND label = ?2"));
+    clear.bind(1, pid).bind(2, label);
+    LLMOPS_TRY(clear.run());
+    auto insert = LLMOPS_TRY(db.prepare("INSERT INTO label_splits(prompt_id, label, "
+                                        "version_number, weight) VALUES (?1, ?2, ?3, ?4)"));
+    for (const auto& arm : arms) {
+        insert.reset();
+        insert.bind(1, pid).bind(2, label).bind(3, arm.number).bind(4, arm.weight);
+        LLMOPS_TRY(insert.run());
+    }
+    return {};
 }
 
 } // namespace
@@ -203,7 +275,8 @@ Expected<Bundle> make_bundle(PromptStore& prompts, const std::vector<std::string
         auto history = LLMOPS_TRY(prompts.label_history(name));
         auto labels = LLMOPS_TRY(prompts.labels(name));
         for (const auto& e : history) {
-            p.history.push_back({e.label, e.from, e.to, e.author, e.message, e.created_at});
+            p.history.push_back(
+                {e.label, e.from, e.to, e.author, e.message, e.created_at, e.split});
         }
         for (const auto& l : labels) {
             p.labels[l.label] = l.number;
@@ -227,12 +300,16 @@ std::string bundle_json(const Bundle& bundle) {
         }
         json history = json::array();
         for (const auto& e : p.history) {
-            history.push_back({{"label", e.label},
-                               {"from", optional_number(e.from)},
-                               {"to", optional_number(e.to)},
-                               {"author", e.author},
-                               {"message", e.message},
-                               {"created_at", e.created_at}});
+            json event{{"label", e.label},
+                       {"from", optional_number(e.from)},
+                       {"to", optional_number(e.to)},
+                       {"author", e.author},
+                       {"message", e.message},
+                       {"created_at", e.created_at}};
+            if (!e.split.empty()) {
+                event["split"] = json::parse(split_json(e.split));
+            }
+            history.push_back(std::move(event));
         }
         prompts.push_back({{"name", p.name},
                            {"versions", std::move(versions)},
@@ -426,7 +503,7 @@ Expected<ImportReport> import_bundle(Database& db, const Bundle& bundle, bool dr
         std::map<std::string, std::vector<EventKey>> ours;
         for (const auto& e : local_history) {
             ours[e.label].emplace_back(local_id(e.from), local_id(e.to), e.author, e.message,
-                                       e.created_at);
+                                       e.created_at, split_key(e.split, local_id));
         }
         std::vector<std::string> order; // labels in the order the bundle first moved them
         std::map<std::string, std::vector<EventKey>> theirs;
@@ -436,7 +513,7 @@ Expected<ImportReport> import_bundle(Database& db, const Bundle& bundle, bool dr
                 order.push_back(e.label);
             }
             theirs[e.label].emplace_back(bundle_id(e.from), bundle_id(e.to), e.author, e.message,
-                                         e.created_at);
+                                         e.created_at, split_key(e.split, bundle_id));
             their_events[e.label].push_back(&e);
         }
         for (const auto& label : order) {
@@ -453,8 +530,9 @@ Expected<ImportReport> import_bundle(Database& db, const Bundle& bundle, bool dr
                     bp.labels.contains(label)
                         ? std::optional<int64_t>(to_local[static_cast<size_t>(bp.labels.at(label))])
                         : std::nullopt;
-                if (local_id(here) == local_id(there)) {
-                    continue; // moved on both sides, but to the same content
+                if (local_id(here) == local_id(there) &&
+                    std::get<5>(mine.back()) == std::get<5>(other.back())) {
+                    continue; // moved on both sides, but to the same content and split
                 }
                 LabelConflict conflict{bp.name, label, std::nullopt, std::nullopt};
                 if (here) {
@@ -475,11 +553,14 @@ Expected<ImportReport> import_bundle(Database& db, const Bundle& bundle, bool dr
                          : std::nullopt;
                 // The hash is this store's seal, not the bundle's: the event is chained to
                 // whatever this store's history ends with.
-                LabelEvent event{0, bp.name, label, here, to, e.author, e.message, e.created_at};
+                LabelEvent event{0,         bp.name,      label,
+                                 here,      to,           e.author,
+                                 e.message, e.created_at, local_split(e.split, to_local)};
                 LLMOPS_TRY(append_label_event(db, pid, event));
                 here = to;
             }
             const std::string& when = their_events[label].back()->created_at;
+            LLMOPS_TRY(write_split(db, pid, label, {})); // before the label, which it references
             Statement& write = here ? upsert_label : delete_label;
             write.reset();
             write.bind(1, pid).bind(2, label);
@@ -487,6 +568,8 @@ Expected<ImportReport> import_bundle(Database& db, const Bundle& bundle, bool dr
                 write.bind(3, *here).bind(4, when);
             }
             LLMOPS_TRY(write.run());
+            LLMOPS_TRY(write_split(db, pid, label,
+                                   local_split(their_events[label].back()->split, to_local)));
             imported.labels.push_back({label, before, here});
         }
         report.prompts.push_back(std::move(imported));

@@ -15,6 +15,10 @@
 //   overwritten. When both point at the same content, there is nothing to merge.
 // Importing the same bundle twice changes nothing the second time.
 //
+// Label weights (A/B splits) travel with the history: an event that changed them carries the
+// split it left, compared like the rest of the event (by version id), and a fast-forward leaves
+// the label split as the bundle's last event says.
+//
 // A bundle carries no label history hashes: the chain (see `label_event_hash`) is each store's
 // own seal, and imported events are chained to the end of this store's history as they are
 // appended.
@@ -38,6 +42,9 @@ struct BundleEvent {
     std::string author;
     std::string message;
     std::string created_at;
+    // The label's traffic split after the event (LabelEvent::split), in the bundle's numbers;
+    // empty when the label is whole. Written as `"split": {"2": 90, "3": 10}` only when present.
+    std::vector<LabelArm> split = {};
 };
 
 struct BundlePrompt {

@@ -22,10 +22,30 @@ VersionInfo read_version(const Statement& stmt) {
                        stmt.text(4), stmt.text(5),    stmt.text(6)};
 }
 
+// Reads the 9 columns of a label history row: id, prompt, label, from, to, author, message,
+// created_at, split (an unreadable split reads as none; fsck reports it).
 LabelEvent read_event(const Statement& stmt) {
-    return LabelEvent{
-        stmt.integer(0),          stmt.text(1), stmt.text(2), stmt.optional_integer(3),
-        stmt.optional_integer(4), stmt.text(5), stmt.text(6), stmt.text(7)};
+    LabelEvent event{stmt.integer(0),          stmt.text(1), stmt.text(2), stmt.optional_integer(3),
+                     stmt.optional_integer(4), stmt.text(5), stmt.text(6), stmt.text(7)};
+    if (const auto text = stmt.optional_text(8)) {
+        event.split = parse_split(*text).value_or(std::vector<LabelArm>{});
+    }
+    return event;
+}
+
+// Fails with `invalid_input` for a label users may not set.
+Expected<void> check_label(std::string_view label) {
+    if (label == "latest") {
+        return fail(ErrorCode::invalid_input,
+                    "label 'latest' is reserved: it always names the newest version");
+    }
+    if (!is_valid_label(label)) {
+        return fail(ErrorCode::invalid_input,
+                    "invalid label '{}' (use lowercase letters, digits, '.', '_' and '-', and not "
+                    "a version number)",
+                    label);
+    }
+    return {};
 }
 
 bool is_name_char(char c) {
@@ -55,6 +75,71 @@ std::optional<int64_t> parse_version_number(std::string_view spec) {
 }
 
 constexpr size_t k_min_hash_prefix = 6;
+
+// A label's split after a weight change: its own version (the control) and its arms (one arm:
+// not split).
+struct Reweighted {
+    int64_t control = 0;
+    std::map<int64_t, int64_t> arms; // version number -> weight
+};
+
+int64_t others_sum(const std::map<int64_t, int64_t>& arms, int64_t control) {
+    int64_t sum = 0;
+    for (const auto& [number, weight] : arms) {
+        sum += number == control ? 0 : weight;
+    }
+    return sum;
+}
+
+// Gives version `number` `weight` (0..99) in `arms` (the split, or the control alone at 100), as
+// PromptStore::set_label_weight describes. `subject` is "label 'production' of 'name'".
+Expected<Reweighted> reweight(Reweighted split, int64_t number, int64_t weight,
+                              const std::string& subject) {
+    auto& arms = split.arms;
+    const int64_t control = split.control;
+    if (number == control) {
+        if (weight == 0 && arms.size() == 2) {
+            arms.erase(control); // the one other arm takes the label
+            split.control = arms.begin()->first;
+            arms.begin()->second = 100;
+            return split;
+        }
+        if (arms.size() == 1) {
+            return fail(ErrorCode::invalid_input,
+                        "{} sends all its traffic to version {}: give another version a weight "
+                        "(the label's own version takes the rest)",
+                        subject, control);
+        }
+        if (arms.size() > 2) {
+            return fail(ErrorCode::invalid_input,
+                        "{} has {} other arms: set their weights, and version {} (the label's "
+                        "own) takes the rest",
+                        subject, arms.size() - 1, control);
+        }
+        for (auto& [n, w] : arms) {
+            w = n == control ? weight : 100 - weight;
+        }
+        return split;
+    }
+    if (weight == 0) {
+        if (!arms.contains(number)) {
+            return fail(ErrorCode::invalid_input, "version {} is not an arm of {}", number,
+                        subject);
+        }
+        arms.erase(number);
+    } else {
+        arms[number] = weight;
+    }
+    const int64_t others = others_sum(arms, control);
+    if (others >= 100) {
+        return fail(ErrorCode::invalid_input,
+                    "the other arms of {} would take {}% and leave nothing to version {} (the "
+                    "label's own): lower a weight, or promote with --weight 100",
+                    subject, others, control);
+    }
+    arms[control] = 100 - others;
+    return split;
+}
 
 } // namespace
 
@@ -92,13 +177,53 @@ std::pair<std::string, std::string> split_ref(std::string_view ref) {
     return {std::string(ref.substr(0, at)), std::string(ref.substr(at + 1))};
 }
 
+std::string split_json(const std::vector<LabelArm>& arms) {
+    nlohmann::json object = nlohmann::json::object();
+    for (const auto& arm : arms) {
+        object[std::to_string(arm.number)] = arm.weight;
+    }
+    return util::canonical_json(object);
+}
+
+std::optional<std::vector<LabelArm>> parse_split(std::string_view text) {
+    const auto parsed = nlohmann::json::parse(text, nullptr, false);
+    if (parsed.is_discarded() || !parsed.is_object() || parsed.size() < 2) {
+        return std::nullopt;
+    }
+    std::vector<LabelArm> arms;
+    int64_t sum = 0;
+    for (const auto& [key, value] : parsed.items()) {
+        const auto number = parse_version_number(key);
+        if (!number || std::to_string(*number) != key || *number < 1 ||
+            !value.is_number_integer()) {
+            return std::nullopt;
+        }
+        const auto weight = value.get<int64_t>();
+        if (weight < 1 || weight > 99) {
+            return std::nullopt;
+        }
+        sum += weight;
+        arms.push_back(LabelArm{*number, weight});
+    }
+    std::sort(arms.begin(), arms.end(),
+              [](const LabelArm& a, const LabelArm& b) { return a.number < b.number; });
+    if (sum != 100) {
+        return std::nullopt;
+    }
+    return arms;
+}
+
 std::string label_event_hash(std::string_view previous, const LabelEvent& event) {
     const auto number = [](const std::optional<int64_t>& n) {
         return n ? nlohmann::json(*n) : nlohmann::json(nullptr);
     };
-    const nlohmann::json row =
+    nlohmann::json row =
         nlohmann::json::array({std::string(previous), event.prompt, event.label, number(event.from),
                                number(event.to), event.author, event.message, event.created_at});
+    // Only when present: the rows written before schema 9 keep their hashes.
+    if (!event.split.empty()) {
+        row.push_back(split_json(event.split));
+    }
     return util::sha256_hex(util::canonical_json(row));
 }
 
@@ -106,7 +231,7 @@ Expected<void> append_label_event(Database& db, int64_t prompt_id, LabelEvent& e
     auto last = LLMOPS_TRY(db.prepare("SELECT hash FROM label_history ORDER BY id DESC LIMIT 1"));
     auto insert = LLMOPS_TRY(db.prepare(
         "INSERT INTO label_history(prompt_id, label, from_number, to_number, author, message, "
-        "created_at, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+        "created_at, hash, split) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
     auto row = LLMOPS_TRY(last.step());
     const std::string previous = row ? last.text(0) : std::string();
     insert.bind(1, prompt_id)
@@ -116,7 +241,9 @@ Expected<void> append_label_event(Database& db, int64_t prompt_id, LabelEvent& e
         .bind(5, event.author)
         .bind(6, event.message)
         .bind(7, event.created_at)
-        .bind(8, label_event_hash(previous, event));
+        .bind(8, label_event_hash(previous, event))
+        .bind(9, event.split.empty() ? std::optional<std::string>()
+                                     : std::optional<std::string>(split_json(event.split)));
     LLMOPS_TRY(insert.run());
     event.seq = db.last_insert_rowid();
     return {};
@@ -452,6 +579,9 @@ Expected<std::vector<PromptSummary>> PromptStore::list() {
     for (const auto& l : all_labels) {
         if (auto it = index.find(l.prompt); it != index.end()) {
             out[it->second].labels.emplace_back(l.label, l.number);
+            if (!l.split.empty()) {
+                out[it->second].splits[l.label] = l.split;
+            }
         }
     }
     return out;
@@ -467,30 +597,36 @@ Expected<std::vector<LabelInfo>> PromptStore::labels(const std::optional<std::st
         stmt.bind(1, *name);
     }
     std::vector<LabelInfo> out;
-    while (true) {
-        auto row = LLMOPS_TRY(stmt.step());
-        if (!row) {
-            return out;
-        }
+    std::map<std::pair<std::string, std::string>, size_t> index;
+    while (LLMOPS_TRY(stmt.step())) {
+        index[{stmt.text(0), stmt.text(1)}] = out.size();
         out.push_back(
             LabelInfo{stmt.text(0), stmt.text(1), stmt.integer(2), stmt.text(3), stmt.text(4)});
     }
+    std::string arms_sql =
+        "SELECT p.name, s.label, s.version_number, v.object_id, s.weight FROM label_splits s "
+        "JOIN prompts p ON p.id = s.prompt_id JOIN versions v ON v.prompt_id = s.prompt_id AND "
+        "v.number = s.version_number";
+    arms_sql += name ? " WHERE p.name = ?1 ORDER BY s.version_number"
+                     : " ORDER BY p.name, s.label, s.version_number";
+    auto arms = LLMOPS_TRY(m_db->prepare(arms_sql));
+    if (name) {
+        arms.bind(1, *name);
+    }
+    while (LLMOPS_TRY(arms.step())) {
+        if (const auto it = index.find({arms.text(0), arms.text(1)}); it != index.end()) {
+            out[it->second].split.push_back(
+                LabelArm{arms.integer(2), arms.integer(4), arms.text(3)});
+        }
+    }
+    return out;
 }
 
 Expected<std::optional<LabelEvent>> PromptStore::set_label(const VersionInfo& version,
                                                            std::string_view label,
                                                            std::string_view author,
                                                            std::string_view message) {
-    if (label == "latest") {
-        return fail(ErrorCode::invalid_input,
-                    "label 'latest' is reserved: it always names the newest version");
-    }
-    if (!is_valid_label(label)) {
-        return fail(ErrorCode::invalid_input,
-                    "invalid label '{}' (use lowercase letters, digits, '.', '_' and '-', and not "
-                    "a version number)",
-                    label);
-    }
+    LLMOPS_TRY(check_label(label));
     auto tx = LLMOPS_TRY(Transaction::begin(*m_db));
     auto pid = LLMOPS_TRY(prompt_id(version.name));
     auto current = LLMOPS_TRY(
@@ -501,9 +637,30 @@ Expected<std::optional<LabelEvent>> PromptStore::set_label(const VersionInfo& ve
     if (row) {
         from = current.integer(0);
     }
-    if (from == version.number) {
+    const auto split = LLMOPS_TRY(split_of(pid, label));
+    if (from == version.number && split.empty()) {
         return std::optional<LabelEvent>();
     }
+    auto event = LLMOPS_TRY(write_label(pid, version, label, from, {}, author, message));
+    LLMOPS_TRY(tx.commit());
+    return std::optional<LabelEvent>(std::move(event));
+}
+
+Expected<std::vector<LabelArm>> PromptStore::split_of(int64_t prompt_id, std::string_view label) {
+    auto stmt = LLMOPS_TRY(m_db->prepare("SELECT version_number, weight FROM label_splits WHERE "
+                                         "prompt_id = ?1 AND label = ?2 ORDER BY version_number"));
+    stmt.bind(1, prompt_id).bind(2, label);
+    std::vector<LabelArm> arms;
+    while (LLMOPS_TRY(stmt.step())) {
+        arms.push_back(LabelArm{stmt.integer(0), stmt.integer(1)});
+    }
+    return arms;
+}
+
+Expected<LabelEvent> PromptStore::write_label(int64_t pid, const VersionInfo& version,
+                                              std::string_view label, std::optional<int64_t> from,
+                                              std::vector<LabelArm> split, std::string_view author,
+                                              std::string_view message) {
     const std::string now = util::now_iso8601();
     auto upsert = LLMOPS_TRY(m_db->prepare(
         "INSERT INTO labels(prompt_id, name, version_number, updated_at) VALUES (?1, ?2, ?3, ?4) "
@@ -511,6 +668,18 @@ Expected<std::optional<LabelEvent>> PromptStore::set_label(const VersionInfo& ve
         "updated_at = excluded.updated_at"));
     upsert.bind(1, pid).bind(2, label).bind(3, version.number).bind(4, now);
     LLMOPS_TRY(upsert.run());
+    auto clear =
+        LLMOPS_TRY(m_db->prepare("DELETE FROM label_splits WHERE prompt_id = ?1 AND label = ?2"));
+    clear.bind(1, pid).bind(2, label);
+    LLMOPS_TRY(clear.run());
+    auto insert = LLMOPS_TRY(m_db->prepare(
+        "INSERT INTO label_splits(prompt_id, label, version_number, weight) VALUES (?1, ?2, ?3, "
+        "?4)"));
+    for (const auto& arm : split) {
+        insert.reset();
+        insert.bind(1, pid).bind(2, label).bind(3, arm.number).bind(4, arm.weight);
+        LLMOPS_TRY(insert.run());
+    }
     LabelEvent event{0,
                      version.name,
                      std::string(label),
@@ -518,8 +687,55 @@ Expected<std::optional<LabelEvent>> PromptStore::set_label(const VersionInfo& ve
                      version.number,
                      std::string(author),
                      std::string(message),
-                     now};
+                     now,
+                     std::move(split)};
     LLMOPS_TRY(append_label_event(*m_db, pid, event));
+    return event;
+}
+
+Expected<std::optional<LabelEvent>>
+PromptStore::set_label_weight(const VersionInfo& version, std::string_view label, int64_t weight,
+                              std::string_view author, std::string_view message) {
+    LLMOPS_TRY(check_label(label));
+    if (weight < 0 || weight > 100) {
+        return fail(ErrorCode::invalid_input, "weight {} is not between 0 and 100 (percent)",
+                    weight);
+    }
+    if (weight == 100) {
+        return set_label(version, label, author, message); // a promotion: the split ends
+    }
+    auto tx = LLMOPS_TRY(Transaction::begin(*m_db));
+    auto pid = LLMOPS_TRY(prompt_id(version.name));
+    const std::string subject = fmt::format("label '{}' of '{}'", label, version.name);
+    auto current = LLMOPS_TRY(
+        m_db->prepare("SELECT version_number FROM labels WHERE prompt_id = ?1 AND name = ?2"));
+    current.bind(1, pid).bind(2, label);
+    if (!LLMOPS_TRY(current.step())) {
+        return fail(ErrorCode::invalid_input,
+                    "{} does not exist: point it at a version first (llmops prompt label set "
+                    "{}@N {}), then give another version a weight",
+                    subject, version.name, label);
+    }
+    Reweighted before{current.integer(0), {}};
+    for (const auto& arm : LLMOPS_TRY(split_of(pid, label))) {
+        before.arms[arm.number] = arm.weight;
+    }
+    if (before.arms.empty()) {
+        before.arms[before.control] = 100;
+    }
+    auto after = LLMOPS_TRY(reweight(before, version.number, weight, subject));
+    if (after.control == before.control && after.arms == before.arms) {
+        return std::optional<LabelEvent>();
+    }
+    std::vector<LabelArm> split;
+    if (after.arms.size() > 1) {
+        for (const auto& [number, w] : after.arms) {
+            split.push_back(LabelArm{number, w});
+        }
+    }
+    auto control = LLMOPS_TRY(version_by_number(version.name, after.control));
+    auto event = LLMOPS_TRY(
+        write_label(pid, control, label, before.control, std::move(split), author, message));
     LLMOPS_TRY(tx.commit());
     return std::optional<LabelEvent>(std::move(event));
 }
@@ -546,6 +762,10 @@ Expected<LabelEvent> PromptStore::remove_label(std::string_view name, std::strin
     }
     const int64_t from = current.integer(0);
     const std::string now = util::now_iso8601();
+    auto arms =
+        LLMOPS_TRY(m_db->prepare("DELETE FROM label_splits WHERE prompt_id = ?1 AND label = ?2"));
+    arms.bind(1, pid).bind(2, label);
+    LLMOPS_TRY(arms.run());
     auto remove =
         LLMOPS_TRY(m_db->prepare("DELETE FROM labels WHERE prompt_id = ?1 AND name = ?2"));
     remove.bind(1, pid).bind(2, label);
@@ -566,7 +786,7 @@ Expected<LabelEvent> PromptStore::remove_label(std::string_view name, std::strin
 Expected<std::vector<LabelEvent>>
 PromptStore::label_history(const std::optional<std::string>& name) {
     std::string sql = "SELECT h.id, p.name, h.label, h.from_number, h.to_number, h.author, "
-                      "h.message, h.created_at FROM label_history h JOIN prompts p ON "
+                      "h.message, h.created_at, h.split FROM label_history h JOIN prompts p ON "
                       "p.id = h.prompt_id";
     if (name) {
         LLMOPS_TRY(prompt_id(*name));

@@ -4,6 +4,7 @@
 // the prompt module gives it meaning.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +25,15 @@ struct VersionInfo {
     std::string created_at; // ISO 8601 UTC
 };
 
+// One arm of a split label (an A/B test): a version and its share of the label's traffic.
+struct LabelArm {
+    int64_t number = 0;  // the version number
+    int64_t weight = 0;  // percent of the traffic: 1..99 in a split
+    std::string id = {}; // the version id, where the read knows it ('' otherwise)
+
+    bool operator==(const LabelArm&) const = default;
+};
+
 // Where a label points now.
 struct LabelInfo {
     std::string prompt;
@@ -31,9 +41,12 @@ struct LabelInfo {
     int64_t number = 0;
     std::string id;
     std::string updated_at;
+    // The arms when the label splits its traffic (by version number, `number` among them, ids
+    // filled); empty when it sends everything to `number`.
+    std::vector<LabelArm> split = {};
 };
 
-// One entry of the label history: a creation, a move or a removal.
+// One entry of the label history: a creation, a move, a removal or a change of weights.
 struct LabelEvent {
     int64_t seq = 0; // order of events across the store
     std::string prompt;
@@ -43,6 +56,10 @@ struct LabelEvent {
     std::string author;
     std::string message;
     std::string created_at;
+    // The label's split after the event (arms by version number, ids not filled); empty when it
+    // sends all traffic to `to`. A weight change that keeps the label's own version has
+    // from == to.
+    std::vector<LabelArm> split = {};
 };
 
 // A prompt and its newest version.
@@ -51,7 +68,8 @@ struct PromptSummary {
     int64_t versions = 0;
     std::string latest_id;
     std::string updated_at;
-    std::vector<std::pair<std::string, int64_t>> labels; // label -> version number
+    std::vector<std::pair<std::string, int64_t>> labels;      // label -> version number
+    std::map<std::string, std::vector<LabelArm>> splits = {}; // label -> arms, for split labels
 };
 
 // A request to commit `content` (canonical JSON whose SHA-256 is `id`) as the next version of
@@ -93,11 +111,22 @@ bool is_valid_label(std::string_view label);
 // Splits `ref` at its last '@' into a prompt name and a version spec (empty when absent).
 std::pair<std::string, std::string> split_ref(std::string_view ref);
 
+// A split as the store keeps it (label_history.split): the canonical JSON object
+// {"<version number>": weight, ...}, e.g. {"2":90,"3":10}. Ids are not part of it.
+std::string split_json(const std::vector<LabelArm>& arms);
+
+// Reads `split_json`'s text back, arms by version number; nullopt when it is not such an object
+// (non-integer or duplicate keys, weights outside 1..99, fewer than two arms, a sum other than
+// 100).
+std::optional<std::vector<LabelArm>> parse_split(std::string_view text);
+
 // The hash that seals one label history row to the row before it: the SHA-256 (lowercase hex)
 // of the canonical JSON array [`previous`, prompt, label, from, to, author, message, created_at]
-// of `event` (from and to are numbers or null; `seq` is not part of it). `previous` is the hash
-// of the row with the next lower id in the whole table, '' for the first row. fsck recomputes
-// the chain, so an edited, inserted or deleted row shows.
+// of `event` (from and to are numbers or null; `seq` is not part of it), with `split_json` of its
+// split appended as a ninth element (a string) when the event has one (schema 9; rows without a
+// split hash as they always did). `previous` is the hash of the row with the next lower id in
+// the whole table, '' for the first row. fsck recomputes the chain, so an edited, inserted or
+// deleted row shows.
 std::string label_event_hash(std::string_view previous, const LabelEvent& event);
 
 // Appends `event` to the label history of prompt `prompt_id` (its internal id), chained to the
@@ -149,12 +178,26 @@ public:
     // Returns the labels of `name` (every prompt when absent), by prompt then label.
     Expected<std::vector<LabelInfo>> labels(const std::optional<std::string>& name);
 
-    // Points `label` of `version.name` at `version`, recording the move in the history.
-    // Fails with `invalid_input` for a bad or reserved label name. Returns the recorded event, or
-    // nothing when the label already pointed there.
+    // Points `label` of `version.name` at `version`, recording the move in the history; a split
+    // label stops being split (all traffic to `version`). Fails with `invalid_input` for a bad or
+    // reserved label name. Returns the recorded event, or nothing when the label already pointed
+    // there, unsplit.
     Expected<std::optional<LabelEvent>> set_label(const VersionInfo& version,
                                                   std::string_view label, std::string_view author,
                                                   std::string_view message);
+
+    // Changes the weight of `version` in `label`'s traffic split (SPEC §14), recording the new
+    // split in the history. The label's own version (the control) takes what the other arms
+    // leave: `weight` 10 for a new version makes the label 90/10. On the control itself, a weight
+    // sets the one other arm to the rest. `weight` 0 removes an arm (removing the control hands
+    // the label to the one other arm); 100 moves the label wholly to `version`, as `set_label`.
+    // A split with one arm left is no split. Fails with `invalid_input` for a weight outside
+    // 0..100, a label that does not exist yet (set it first), an arm that is not one, or weights
+    // that would leave the control nothing. Returns the event, or nothing when nothing changed.
+    Expected<std::optional<LabelEvent>> set_label_weight(const VersionInfo& version,
+                                                         std::string_view label, int64_t weight,
+                                                         std::string_view author,
+                                                         std::string_view message);
 
     // Removes `label` from prompt `name`, recording the removal. Fails with `not_found` when the
     // prompt or the label does not exist (listing the labels it has).
@@ -173,6 +216,14 @@ public:
     Expected<void> remember_parse(std::string_view key, std::string_view name, std::string_view id);
 
 private:
+    // Writes the label's new position and split and appends its event (in the caller's
+    // transaction).
+    Expected<LabelEvent> write_label(int64_t prompt_id, const VersionInfo& version,
+                                     std::string_view label, std::optional<int64_t> from,
+                                     std::vector<LabelArm> split, std::string_view author,
+                                     std::string_view message);
+    // The arms of a split label (by version number, ids not filled), empty when not split.
+    Expected<std::vector<LabelArm>> split_of(int64_t prompt_id, std::string_view label);
     // An `io` error saying the store is damaged (`what`), pointing at fsck.
     Error damaged(std::string_view what) const;
     Expected<int64_t> prompt_id(std::string_view name);

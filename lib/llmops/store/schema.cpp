@@ -23,7 +23,7 @@ struct Migration {
 
 Expected<void> chain_label_history(Database& db);
 
-constexpr std::array<Migration, 8> k_migrations = {{
+constexpr std::array<Migration, 9> k_migrations = {{
     {R"sql(
 CREATE TABLE objects (                 -- content-addressed prompt versions, immutable
   id TEXT PRIMARY KEY NOT NULL,        -- SHA-256 (lowercase hex) of `content`: the version id
@@ -278,6 +278,23 @@ CREATE TABLE calls (                   -- one row per LLM call seen in productio
 CREATE INDEX calls_by_time ON calls(time_unix_ns);
 CREATE INDEX calls_by_prompt ON calls(prompt, prompt_version, model, time_unix_ns);
 )sql"},
+    // 9: label weights for A/B tests (SPEC §14). A label may split its traffic between versions;
+    // the split is kept beside the label, and every change of it is a label history event whose
+    // hash covers the split (appended to the hashed array only when present, so the hashes of
+    // older rows stay as they are).
+    {R"sql(
+ALTER TABLE label_history ADD COLUMN split TEXT; -- the label's traffic split after the event: canonical JSON object {"<version number>": weight in percent, ...} of two or more arms summing to 100; NULL when the label sends all its traffic to to_number (every event before schema 9, every plain move and removal); when present, this text is the ninth element of the array `hash` seals
+CREATE TABLE label_splits (            -- the arms of each split label (an A/B test); a label with no rows here sends all traffic to labels.version_number
+  prompt_id INTEGER NOT NULL,          -- labels.prompt_id
+  label TEXT NOT NULL,                 -- labels.name
+  version_number INTEGER NOT NULL,     -- the arm: a version of the prompt; labels.version_number (the control) is always one of the arms
+  weight INTEGER NOT NULL              -- percent of the traffic (units by `llmops prompt render --unit`'s rule); a label's arms sum to 100, which fsck checks
+    CHECK (weight BETWEEN 1 AND 99),
+  PRIMARY KEY (prompt_id, label, version_number),
+  FOREIGN KEY (prompt_id, label) REFERENCES labels(prompt_id, name),
+  FOREIGN KEY (prompt_id, version_number) REFERENCES versions(prompt_id, number)
+) WITHOUT ROWID;
+)sql"},
 }};
 
 // Migration 4's step: computes the hash of every existing label history row, oldest first.
@@ -321,10 +338,10 @@ Expected<int64_t> check_version(Database& db) {
 
 Expected<std::vector<std::string>> missing_tables(Database& db) {
     // Every table the migrations create (a new migration's tables are added here too).
-    static constexpr std::array<std::string_view, 13> k_tables = {
+    static constexpr std::array<std::string_view, 14> k_tables = {
         "objects", "prompts",      "versions", "labels",   "label_history", "worktree_cache",
         "runs",    "run_variants", "results",  "run_tags", "run_leases",    "version_sources",
-        "calls"};
+        "calls",   "label_splits"};
     auto stmt =
         LLMOPS_TRY(db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1"));
     std::vector<std::string> missing;

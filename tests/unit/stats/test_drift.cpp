@@ -1,4 +1,5 @@
 #include <llmops/stats/drift.hpp>
+#include <llmops/stats/proportion.hpp>
 
 #include <cmath>
 #include <vector>
@@ -213,7 +214,7 @@ TEST_SUITE("stats") {
         }
     }
 
-    TEST_CASE("stats::difference_of_proportions") {
+    TEST_CASE("stats::compare_independent, as drift reads rates") {
         // Reference: statsmodels 0.13.5, current first (its difference is count1/nobs1 - ...):
         //   /usr/bin/python3 -c "from statsmodels.stats.proportion import
         //       confint_proportions_2indep as ci, proportions_ztest as zt
@@ -231,7 +232,7 @@ TEST_SUITE("stats") {
         };
         for (const Row& row : rows) {
             CAPTURE(row.x1);
-            auto d = stats::difference_of_proportions(row.x1, row.n1, row.x2, row.n2);
+            auto d = stats::compare_independent({row.x1, row.n1, row.x2, row.n2});
             REQUIRE(d);
             CHECK(near(d->difference,
                        double(row.x2) / double(row.n2) - double(row.x1) / double(row.n1), 1e-15));
@@ -241,14 +242,14 @@ TEST_SUITE("stats") {
         }
         SUBCASE("no events on either side: p is 1 (statsmodels: nan), the interval is Newcombe's") {
             // ci(0,40,0,50,method='newcomb',compare='diff') -> (-0.0713..., 0.0876...)
-            auto d = stats::difference_of_proportions(0, 50, 0, 40);
+            auto d = stats::compare_independent({0, 50, 0, 40});
             CHECK(d->p_value == 1.0);
             CHECK(near(d->interval.lower, -0.07134759913335874, 1e-12));
             CHECK(near(d->interval.upper, 0.08762160119728668, 1e-12));
         }
         SUBCASE("undefined: no trials, more successes than trials") {
-            CHECK_FALSE(stats::difference_of_proportions(0, 0, 1, 2));
-            CHECK_FALSE(stats::difference_of_proportions(3, 2, 1, 2));
+            CHECK_FALSE(stats::compare_independent({0, 0, 1, 2}));
+            CHECK_FALSE(stats::compare_independent({3, 2, 1, 2}));
         }
     }
 }

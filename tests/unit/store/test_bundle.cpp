@@ -337,3 +337,56 @@ TEST_CASE("store::parse_bundle refuses damaged bundles, naming the place") {
     CHECK(parse_error(edited([](json& j) { j["prompts"][0]["versions"] = json::array(); })) ==
           "b.json: prompts[0] ('greet') has no versions");
 }
+
+TEST_CASE("store::bundle carries label weights") {
+    Side a;
+    a.commit("greet", "one");
+    a.commit("greet", "two");
+    a.commit("greet", "three");
+    a.label("greet@2", "production");
+    REQUIRE_OK(a.prompts.set_label_weight(a.prompts.resolve("greet@3").value(), "production", 10,
+                                          "Ada", "try three"));
+    const auto text = store::bundle_json(*store::make_bundle(a.prompts, {}));
+    CHECK(text.find(R"("split": {)") != std::string::npos);
+    const auto split_of = [](Side& side) {
+        auto labels = side.prompts.labels(std::string("greet"));
+        REQUIRE_OK(labels);
+        std::vector<std::pair<int64_t, int64_t>> out;
+        for (const auto& arm : labels->front().split) {
+            out.emplace_back(arm.number, arm.weight);
+        }
+        return out;
+    };
+    using Arms = std::vector<std::pair<int64_t, int64_t>>;
+    SUBCASE("into an empty store, twice: the split and its event arrive once") {
+        Side b;
+        b.import(a.bundle());
+        CHECK(split_of(b) == Arms{{2, 90}, {3, 10}});
+        CHECK(b.label_at("greet", "production") == 2);
+        b.check_sound();
+        const auto again = b.import(a.bundle());
+        CHECK(again.prompts.front().labels.empty());
+        CHECK(b.history().size() == 2);
+    }
+    SUBCASE("a later weight change fast-forwards; promoting ends the split") {
+        Side b;
+        b.import(a.bundle());
+        REQUIRE_OK(a.prompts.set_label_weight(a.prompts.resolve("greet@3").value(), "production",
+                                              100, "Ada", "ship three"));
+        b.import(a.bundle());
+        CHECK(split_of(b).empty());
+        CHECK(b.label_at("greet", "production") == 3);
+        b.check_sound();
+    }
+    SUBCASE("a bad split is refused, naming the place") {
+        auto doc = json::parse(text);
+        doc["prompts"][0]["label_history"][1]["split"] = json{{"2", 90}, {"3", 20}};
+        CHECK(parse_error(doc.dump()) ==
+              "b.json: prompts[0].label_history[1].split must be an object of two or more "
+              "versions' weights, 1 to 99 each, summing to 100");
+        doc["prompts"][0]["label_history"][1]["split"] = json{{"2", 90}, {"7", 10}};
+        CHECK(parse_error(doc.dump()) ==
+              "b.json: prompts[0].label_history[1].split names versions 'greet' does not have, "
+              "or not the label's own");
+    }
+}

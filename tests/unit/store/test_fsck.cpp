@@ -275,4 +275,45 @@ TEST_SUITE("store") {
         CHECK(problems[0].message == "the table is missing");
     }
 
+    TEST_CASE("store::fsck checks label splits") {
+        Fixture f;
+        f.commit("three");
+        const auto v3 = f.prompts.resolve("greet@3").value();
+        REQUIRE_OK(f.prompts.set_label_weight(v3, "production", 10, "Ada", "ab"));
+        const auto kinds = [&] {
+            std::vector<std::string> out;
+            for (const auto& p : f.problems()) {
+                out.push_back(p.kind + ": " + p.subject + ": " + p.message);
+            }
+            return out;
+        };
+        SUBCASE("a split set by llmops is sound, and its history chained") {
+            CHECK(f.problems().empty());
+        }
+        SUBCASE("weights that do not sum to 100, and disagree with the history") {
+            f.sql("UPDATE label_splits SET weight = 20 WHERE version_number = 3");
+            CHECK(kinds() ==
+                  std::vector<std::string>{
+                      "label-split: greet:production: weights of 2 arms sum to 110, not 100 over "
+                      "two or more arms",
+                      R"(label-split: greet:production: label splits {"2":90,"3":20}, but its )"
+                      R"(history ends at {"2":90,"3":10})"});
+        }
+        SUBCASE("a split removed behind llmops's back") {
+            f.sql("DELETE FROM label_splits");
+            CHECK(kinds() == std::vector<std::string>{
+                                 R"(label-split: greet:production: label splits nothing, but its )"
+                                 R"(history ends at {"2":90,"3":10})"});
+        }
+        SUBCASE("an edited split in the history breaks the chain") {
+            f.sql("DROP TRIGGER label_history_append_only_update");
+            f.sql(R"(UPDATE label_history SET split = '{"2":80,"3":20}' WHERE split IS NOT NULL)");
+            const auto found = kinds();
+            CHECK(std::any_of(found.begin(), found.end(), [](const std::string& k) {
+                return k.starts_with("history-chain: greet:production: history event 3 does not "
+                                     "match its hash");
+            }));
+        }
+    }
+
 } // TEST_SUITE

@@ -574,4 +574,123 @@ TEST_SUITE("store") {
         CHECK(f.prompts.cached_parse("k2").value() == std::nullopt);
     }
 
+    TEST_CASE("store::PromptStore::set_label_weight") {
+        Fixture f;
+        f.commit("greet", "one");
+        f.commit("greet", "two");
+        f.commit("greet", "three");
+        f.label("greet@2", "production");
+        const auto weigh = [&](std::string_view ref, int64_t weight) {
+            return f.prompts.set_label_weight(f.resolve(ref), "production", weight, "Ada", "ab");
+        };
+        const auto split = [&] {
+            const auto labels = f.prompts.labels(std::string("greet")).value();
+            std::vector<std::pair<int64_t, int64_t>> out;
+            for (const auto& arm : labels.front().split) {
+                out.emplace_back(arm.number, arm.weight);
+            }
+            return out;
+        };
+        using Arms = std::vector<std::pair<int64_t, int64_t>>;
+        SUBCASE("a weight splits the label: its own version takes the rest") {
+            const auto event = weigh("greet@3", 10);
+            REQUIRE_OK(event);
+            REQUIRE(event->has_value());
+            CHECK((*event)->from == 2);
+            CHECK((*event)->to == 2);
+            CHECK((*event)->split == std::vector<store::LabelArm>{{2, 90}, {3, 10}});
+            CHECK(split() == Arms{{2, 90}, {3, 10}});
+            CHECK(f.resolve("greet@production").number == 2); // refs name the control
+            CHECK(f.prompts.labels(std::string("greet"))->front().split[1].id == id_of("three"));
+        }
+        SUBCASE("the same weight again changes nothing") {
+            REQUIRE_OK(weigh("greet@3", 10));
+            CHECK(weigh("greet@3", 10).value() == std::nullopt);
+        }
+        SUBCASE("a weight on the control sets the one other arm") {
+            REQUIRE_OK(weigh("greet@3", 10));
+            REQUIRE_OK(weigh("greet@2", 60));
+            CHECK(split() == Arms{{2, 60}, {3, 40}});
+        }
+        SUBCASE("three arms; 0 removes one; the last removal ends the split") {
+            REQUIRE_OK(weigh("greet@3", 10));
+            REQUIRE_OK(weigh("greet@1", 20));
+            CHECK(split() == Arms{{1, 20}, {2, 70}, {3, 10}});
+            REQUIRE_OK(weigh("greet@1", 0));
+            CHECK(split() == Arms{{2, 90}, {3, 10}});
+            REQUIRE_OK(weigh("greet@3", 0));
+            CHECK(split().empty());
+            CHECK(f.resolve("greet@production").number == 2);
+        }
+        SUBCASE("0 on the control hands the label to the other arm; 100 promotes") {
+            REQUIRE_OK(weigh("greet@3", 10));
+            REQUIRE_OK(weigh("greet@2", 0));
+            CHECK(split().empty());
+            CHECK(f.resolve("greet@production").number == 3);
+            REQUIRE_OK(weigh("greet@1", 50));
+            REQUIRE_OK(weigh("greet@1", 100));
+            CHECK(split().empty());
+            CHECK(f.resolve("greet@production").number == 1);
+        }
+        SUBCASE("a plain set ends the split, even to the same version") {
+            REQUIRE_OK(weigh("greet@3", 10));
+            const auto event = f.prompts.set_label(f.resolve("greet@2"), "production", "Ada", "");
+            REQUIRE(event->has_value());
+            CHECK((*event)->split.empty());
+            CHECK(split().empty());
+        }
+        SUBCASE("refusals") {
+            const auto refused = [&](std::string_view ref, int64_t weight) {
+                const auto done = weigh(ref, weight);
+                REQUIRE_FALSE(done.has_value());
+                CHECK(done.error().code() == ErrorCode::invalid_input);
+                return done.error().message();
+            };
+            CHECK(refused("greet@3", 101) == "weight 101 is not between 0 and 100 (percent)");
+            CHECK(refused("greet@3", 0) == "version 3 is not an arm of label 'production' of "
+                                           "'greet'");
+            CHECK(refused("greet@2", 30) ==
+                  "label 'production' of 'greet' sends all its traffic to version 2: give another "
+                  "version a weight (the label's own version takes the rest)");
+            REQUIRE_OK(weigh("greet@3", 60));
+            CHECK(refused("greet@1", 40) ==
+                  "the other arms of label 'production' of 'greet' would take 100% and leave "
+                  "nothing to version 2 (the label's own): lower a weight, or promote with "
+                  "--weight 100");
+            const auto missing =
+                f.prompts.set_label_weight(f.resolve("greet@3"), "staging", 10, "Ada", "");
+            REQUIRE_FALSE(missing.has_value());
+            CHECK(missing.error().message() ==
+                  "label 'staging' of 'greet' does not exist: point it at a version first "
+                  "(llmops prompt label set greet@N staging), then give another version a "
+                  "weight");
+        }
+        SUBCASE("removing the label removes its split") {
+            REQUIRE_OK(weigh("greet@3", 10));
+            REQUIRE_OK(f.prompts.remove_label("greet", "production", "Ada", ""));
+            auto rows = f.db.prepare("SELECT count(*) FROM label_splits");
+            REQUIRE(rows->step().value());
+            CHECK(rows->integer(0) == 0);
+        }
+    }
+
+    TEST_CASE("store::split_json, parse_split and the hash of a split event") {
+        const std::vector<store::LabelArm> arms{{2, 90}, {10, 10}};
+        CHECK(store::split_json(arms) == R"({"10":10,"2":90})");
+        CHECK(store::parse_split(R"({"10":10,"2":90})") == arms);
+        for (const auto* bad : {R"({"2":100})", R"({"2":50,"3":40})", R"({"2":50,"v3":50})",
+                                R"({"02":50,"3":50})", R"({"2":0,"3":100})", "[]", "{"}) {
+            CAPTURE(bad);
+            CHECK_FALSE(store::parse_split(bad));
+        }
+        store::LabelEvent event{7, "greet", "prod", 2, 2, "Ada", "ab", "2026-01-02T03:04:05Z"};
+        const std::string plain = store::label_event_hash("abc", event);
+        event.split = arms;
+        // The split is appended as text, so rows without one hash as they always did.
+        CHECK(store::label_event_hash("abc", event) ==
+              llmops::util::sha256_hex(R"(["abc","greet","prod",2,2,"Ada","ab",)"
+                                       R"("2026-01-02T03:04:05Z","{\"10\":10,\"2\":90}"])"));
+        CHECK(store::label_event_hash("abc", event) != plain);
+    }
+
 } // TEST_SUITE

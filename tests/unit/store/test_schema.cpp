@@ -99,7 +99,9 @@ TEST_SUITE("store") {
                            "author, message, created_at) VALUES (1, 'prod', 1, NULL, 'b', 'x', "
                            "'u');"));
         // Back to version 3 as it was: no hash column (SQLite 3.35+ drops columns).
-        REQUIRE_OK(db.exec("DROP TABLE calls;"           // schema 8's
+        REQUIRE_OK(db.exec("DROP TABLE label_splits;" // schema 9's
+                           "ALTER TABLE label_history DROP COLUMN split;"
+                           "DROP TABLE calls;"           // schema 8's
                            "DROP TABLE version_sources;" // schema 7's
                            "DROP TABLE run_leases;"      // schema 5's
                            "DROP TRIGGER label_history_append_only_update;"
@@ -142,7 +144,9 @@ TEST_SUITE("store") {
         REQUIRE(sql.find(key) != std::string::npos);
         sql.replace(sql.find(key), key.size(), "PRIMARY KEY (run_id, variant, case_id, repeat)");
         sql += " WITHOUT ROWID";
-        REQUIRE_OK(db.exec("DROP TABLE results; DROP TABLE version_sources; DROP TABLE calls;"));
+        REQUIRE_OK(
+            db.exec("DROP TABLE results; DROP TABLE version_sources; DROP TABLE calls;"
+                    "DROP TABLE label_splits; ALTER TABLE label_history DROP COLUMN split;"));
         REQUIRE_OK(db.exec(sql));
         REQUIRE_OK(db.exec(
             "INSERT INTO runs(id, suite_path, suite_hash, dataset_hash, description, provenance, "
@@ -206,10 +210,10 @@ TEST_SUITE("store") {
             CHECK(store::missing_tables(db).value() ==
                   std::vector<std::string>{"worktree_cache", "run_tags"});
             // The newer migrations' tables count too.
-            REQUIRE_OK(db.exec("DROP TABLE calls"));
+            REQUIRE_OK(db.exec("DROP TABLE calls; DROP TABLE label_splits"));
             CHECK(store::missing_tables(db).value() ==
-                  std::vector<std::string>{"worktree_cache", "run_tags", "calls"});
-            REQUIRE_OK(db.exec("CREATE TABLE calls (x)"));
+                  std::vector<std::string>{"worktree_cache", "run_tags", "calls", "label_splits"});
+            REQUIRE_OK(db.exec("CREATE TABLE calls (x); CREATE TABLE label_splits (x)"));
             const auto ok = store::check_tables(db);
             REQUIRE_FALSE(ok.has_value());
             CHECK(ok.error().code() == ErrorCode::io);
