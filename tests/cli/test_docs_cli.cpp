@@ -315,7 +315,8 @@ std::vector<std::string> example_readmes() {
 const std::vector<std::string> k_examples = {
     "examples/app-prompt-export/README.md", "examples/github-actions/README.md",
     "examples/gitlab-ci/README.md",         "examples/model-comparison/README.md",
-    "examples/prompt-rollback/README.md",   "examples/rag-exec/README.md",
+    "examples/production-loop/README.md",   "examples/prompt-rollback/README.md",
+    "examples/rag-exec/README.md",
 };
 
 // Runs one example's commands, as the README says they are tested.
@@ -673,27 +674,31 @@ TEST_SUITE("cli") {
     }
 
     TEST_CASE("cli::docs examples/app-prompt-export") {
-        check_example(k_examples[0]);
+        check_example("examples/app-prompt-export/README.md");
     }
 
     TEST_CASE("cli::docs examples/github-actions") {
-        check_example(k_examples[1]);
+        check_example("examples/github-actions/README.md");
     }
 
     TEST_CASE("cli::docs examples/gitlab-ci") {
-        check_example(k_examples[2]);
+        check_example("examples/gitlab-ci/README.md");
     }
 
     TEST_CASE("cli::docs examples/model-comparison") {
-        check_example(k_examples[3]);
+        check_example("examples/model-comparison/README.md");
+    }
+
+    TEST_CASE("cli::docs examples/production-loop") {
+        check_example("examples/production-loop/README.md");
     }
 
     TEST_CASE("cli::docs examples/prompt-rollback") {
-        check_example(k_examples[4]);
+        check_example("examples/prompt-rollback/README.md");
     }
 
     TEST_CASE("cli::docs examples/rag-exec") {
-        check_example(k_examples[5]);
+        check_example("examples/rag-exec/README.md");
     }
 
 } // TEST_SUITE
