@@ -113,7 +113,7 @@ Expected<void> check_keys(const json& map, std::string_view where, const Keys& k
 const Keys k_suite_keys = {
     {"description", "prompts", "providers", "targets", "tests", "defaultTest", "vars", "assert",
      "options", "repeat", "threshold", "evaluateOptions", "judge", "outputPath",
-     "assertionTemplates", "nunjucksFilters"},
+     "assertionTemplates", "nunjucksFilters", "drift"},
     {{"tags", ""},
      {"metadata", ""},
      {"scenarios", ""},

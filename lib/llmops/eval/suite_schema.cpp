@@ -522,6 +522,18 @@ json suite_properties() {
     p["providers"] = ref("providers");
     p["targets"] = described(ref("providers"), "promptfoo's other name for 'providers'");
     p["tests"] = ref("tests");
+    json drift_keys = json::object();
+    for (const char* key : {"ks_alpha", "max_js", "embedding_alpha", "max_refusal_increase",
+                            "max_pass_rate_drop", "alpha"}) {
+        drift_keys[key] = {{"type", "number"}, {"minimum", 0}, {"maximum", 1}};
+    }
+    drift_keys["max_psi"] = {{"type", "number"}, {"minimum", 0}};
+    p["drift"] = {{"type", "object"},
+                  {"description",
+                   "Thresholds of `llmops drift --thresholds SUITE` (docs/drift.md); "
+                   "eval ignores them"},
+                  {"additionalProperties", false},
+                  {"properties", drift_keys}};
     p["defaultTest"] = {
         {"anyOf", {ref("defaultCase"), {{"type", "string"}, {"pattern", "^file://"}}}},
         {"description", "What every test case starts from: a map or a file:// path to one"}};

@@ -450,11 +450,17 @@ constexpr ThresholdKey k_threshold_keys[] = {
 
 Expected<DriftThresholds> parse_drift_thresholds(std::string_view text, std::string_view path,
                                                  DriftThresholds defaults) {
-    const auto doc = LLMOPS_TRY(util::parse_yaml(text, path));
+    auto doc = LLMOPS_TRY(util::parse_yaml(text, path));
+    std::string where(path);
+    if (doc.is_object() && doc.contains("drift")) {
+        // A suite over production calls keeps its drift thresholds beside its cases.
+        where += ": drift";
+        doc = nlohmann::json(doc["drift"]);
+    }
     if (doc.is_null())
         return defaults;
     if (!doc.is_object())
-        return fail(ErrorCode::invalid_input, "{}: expected a map of thresholds", path);
+        return fail(ErrorCode::invalid_input, "{}: expected a map of thresholds", where);
     for (const auto& [key, value] : doc.items()) {
         const auto* known = std::find_if(std::begin(k_threshold_keys), std::end(k_threshold_keys),
                                          [&](const ThresholdKey& k) { return key == k.name; });
@@ -462,11 +468,11 @@ Expected<DriftThresholds> parse_drift_thresholds(std::string_view text, std::str
             return fail(ErrorCode::invalid_input,
                         "{}: unknown key '{}' (expected max_psi, ks_alpha, max_js, "
                         "embedding_alpha, max_refusal_increase, max_pass_rate_drop or alpha)",
-                        path, key);
+                        where, key);
         const bool ok = value.is_number() && value.get<double>() >= 0 &&
                         (!known->probability || value.get<double>() <= 1);
         if (!ok)
-            return fail(ErrorCode::invalid_input, "{}: '{}' must be a number {}", path, key,
+            return fail(ErrorCode::invalid_input, "{}: '{}' must be a number {}", where, key,
                         known->probability ? "between 0 and 1" : "of at least 0");
         defaults.*(known->field) = value.get<double>();
     }

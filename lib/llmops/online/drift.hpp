@@ -30,8 +30,8 @@ struct DriftThresholds {
 
 // Reads `text`, YAML with the keys `max_psi`, `ks_alpha`, `max_js`, `embedding_alpha`,
 // `max_refusal_increase`, `max_pass_rate_drop` and `alpha` (each optional, a number in [0, 1]
-// or for max_psi a non-negative number), over `defaults`. Fails with `invalid_input` naming
-// `path` and the key.
+// or for max_psi a non-negative number), over `defaults`; or a suite (its `drift` map holds
+// them). Fails with `invalid_input` naming `path` and the key.
 Expected<DriftThresholds> parse_drift_thresholds(std::string_view text, std::string_view path,
                                                  DriftThresholds defaults = {});
 

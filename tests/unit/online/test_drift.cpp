@@ -183,5 +183,14 @@ TEST_SUITE("online") {
         bad = online::parse_drift_thresholds("ks_alpha: 2\n", "drift.yaml");
         REQUIRE_FALSE(bad);
         CHECK(bad.error().message() == "drift.yaml: 'ks_alpha' must be a number between 0 and 1");
+        // A suite keeps them under `drift:`.
+        t = online::parse_drift_thresholds("tests: {traces: {prompt: a}}\ndrift: {max_js: 0.2}\n",
+                                           "online.yaml");
+        REQUIRE_OK(t);
+        CHECK(t->max_js == 0.2);
+        CHECK(t->max_psi == 0.2);
+        bad = online::parse_drift_thresholds("prompts: [x]\ndrift: {max_pis: 1}\n", "online.yaml");
+        REQUIRE_FALSE(bad);
+        CHECK(bad.error().message().starts_with("online.yaml: drift: unknown key 'max_pis'"));
     }
 }
