@@ -101,6 +101,9 @@ TEST_SUITE("cli") {
         const json traces = json::parse(show.out)["run"]["provenance"]["traces"];
         CHECK(traces["prompt"] == "support/triage");
         CHECK(traces["since"] == "2026-11-01T00:00:00.000Z");
+        CHECK(llmops(p.dir.path(), {"runs", "show", "1"})
+                  .out.find("cases:       production calls of support/triage, "
+                            "2026-11-01T00:00:00.000Z..") != std::string::npos);
     }
 
     TEST_CASE("cli::eval samples production calls with a seed, by version when asked") {

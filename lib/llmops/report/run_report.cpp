@@ -1086,6 +1086,29 @@ json list_entry_json(const store::RunRecord& run) {
 }
 
 // The provenance lines of `runs show`, from what the runner records (each when present).
+// Where a run over production calls took its cases: "production calls of support/triage v3,
+// 2026-11-01T00:00:00.000Z..2026-11-08T00:00:00.000Z, sample 150 per version, seed 1".
+std::string traces_line(const json& t) {
+    const auto text = [&](const char* key) {
+        return t.contains(key) && t[key].is_string() ? t[key].get<std::string>() : std::string();
+    };
+    std::string out = "production calls of " + text("prompt");
+    if (!text("version").empty()) {
+        out += " v" + text("version");
+    }
+    if (!text("model").empty()) {
+        out += " on " + text("model");
+    }
+    out += ", " + text("since") + ".." + text("until");
+    if (t.contains("sample") && t["sample"].is_number_integer() && t["sample"].get<int64_t>() > 0) {
+        out +=
+            fmt::format(", sample {}{}, seed {}", t["sample"].get<int64_t>(),
+                        t.contains("stratify") && t["stratify"].is_string() ? " per version" : "",
+                        text("seed"));
+    }
+    return out;
+}
+
 std::string provenance_text(const json& p) {
     if (!p.is_object()) {
         return "";
@@ -1122,6 +1145,9 @@ std::string provenance_text(const json& p) {
                               (value.is_string() ? value.get<std::string>() : dump(value)));
         }
         line("filters", util::join(filters, " "));
+    }
+    if (const auto t = p.find("traces"); t != p.end() && t->is_object()) {
+        line("cases", traces_line(*t));
     }
     std::vector<std::string> settings;
     if (p.contains("cases"))
