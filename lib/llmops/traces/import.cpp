@@ -24,6 +24,7 @@ struct Importer {
     const provider::PriceTable* prices;
     std::string name;
     ImportSummary summary;
+    LabelResolver labels;
 
     void problem(size_t line, std::string_view why) {
         ++summary.bad;
@@ -33,14 +34,8 @@ struct Importer {
     }
 
     Expected<void> add(store::CallRecord call) {
-        if (call.input_tokens && call.output_tokens && !call.model.empty()) {
-            if (const auto* entry = prices->find(call.model, call.provider)) {
-                provider::Usage usage;
-                usage.input = *call.input_tokens;
-                usage.output = *call.output_tokens;
-                call.cost_usd = provider::cost_usd(*entry, usage);
-            }
-        }
+        price_call(call, *prices);
+        LLMOPS_TRY(labels.resolve(call));
         return writer.add(std::move(call));
     }
 
@@ -94,13 +89,52 @@ Expected<bool> import_whole(Importer& importer, const std::filesystem::path& pat
 
 } // namespace
 
+void price_call(store::CallRecord& call, const provider::PriceTable& prices) {
+    if (call.input_tokens && call.output_tokens && !call.model.empty()) {
+        if (const auto* entry = prices.find(call.model, call.provider)) {
+            provider::Usage usage;
+            usage.input = *call.input_tokens;
+            usage.output = *call.output_tokens;
+            call.cost_usd = provider::cost_usd(*entry, usage);
+        }
+    }
+}
+
+Expected<void> LabelResolver::resolve(store::CallRecord& call) {
+    const std::string& version = call.prompt_version;
+    // Numbers are versions; label names are never shaped like one (store/prompts.hpp).
+    if (call.prompt.empty() || version.empty() ||
+        version.find_first_not_of("0123456789") == std::string::npos) {
+        return {};
+    }
+    auto key = std::make_pair(call.prompt, version);
+    auto it = m_moves.find(key);
+    if (it == m_moves.end()) {
+        auto moves = LLMOPS_TRY(store::label_moves(*m_db, call.prompt, version));
+        it = m_moves.emplace(std::move(key), std::move(moves)).first;
+    }
+    std::optional<int64_t> number;
+    bool placed = false;
+    for (const auto& move : it->second) {
+        if (move.time_unix_ns > call.time_unix_ns) {
+            break;
+        }
+        number = move.to_number;
+        placed = true;
+    }
+    if (placed && number) {
+        call.prompt_version = std::to_string(*number);
+    }
+    return {};
+}
+
 Expected<ImportSummary> import_file(store::Database& db, const std::filesystem::path& path,
                                     const provider::PriceTable& prices) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         return fail(ErrorCode::io, "cannot read '{}': {}", path.string(), std::strerror(errno));
     }
-    Importer importer{store::CallWriter(db), &prices, path.string(), {}};
+    Importer importer{store::CallWriter(db), &prices, path.string(), {}, LabelResolver(db)};
     std::string line;
     size_t number = 0;
     while (std::getline(in, line)) {
