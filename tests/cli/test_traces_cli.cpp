@@ -214,7 +214,8 @@ TEST_SUITE("cli") {
                   jsonl_line("2026-11-23T10:00:00Z", "gpt-4o-mini") + "\n" +
                   jsonl_line("2026-11-24T09:00:00Z", "m1") + "\n" +
                   R"({"time": "2026-11-24T09:00:01Z", "model": "m1", "latency_ms": 100, )"
-                  R"("error": "timeout", "prompt": "support/triage@2"})" + "\n");
+                  R"("error": "timeout", "prompt": "support/triage@2"})" +
+                  "\n");
         REQUIRE(llmops(dir.path(), {"traces", "import", "calls.jsonl"}).exit_code == 0);
         auto r = llmops(dir.path(), {"usage", "--by", "model,day", "--json"});
         REQUIRE(r.exit_code == 0);
@@ -232,11 +233,11 @@ TEST_SUITE("cli") {
         CHECK(m1_24["cost_usd"].is_null()); // m1 is unpriced
         CHECK(m1_24["latency_p50_ms"] == 200.0);
         CHECK(usage["total"]["calls"] == 4);
-        auto filtered = llmops(dir.path(), {"usage", "--model", "m1", "--since", "2026-11-24",
-                                            "--json"});
+        auto filtered =
+            llmops(dir.path(), {"usage", "--model", "m1", "--since", "2026-11-24", "--json"});
         CHECK(json::parse(filtered.out)["total"]["calls"] == 2);
-        auto text = llmops(dir.path(), {"usage", "--by", "prompt,version,model,day"},
-                           {{"COLUMNS", "80"}});
+        auto text =
+            llmops(dir.path(), {"usage", "--by", "prompt,version,model,day"}, {{"COLUMNS", "80"}});
         CHECK(text.exit_code == 0);
         CHECK(text.out.find("unknown") != std::string::npos);
         std::istringstream lines(text.out);

@@ -92,10 +92,12 @@ TEST_SUITE("cli") {
             spawn_llmops_logged(dir.path(), {"traces", "serve", "--listen", "127.0.0.1:0", "-v"},
                                 dir / "serve.out", dir / "serve.err");
         const std::string prefix = "listening on http://127.0.0.1:";
-        REQUIRE(wait_until([&] { return slurp(dir / "serve.out").find('\n') != std::string::npos; }));
+        REQUIRE(
+            wait_until([&] { return slurp(dir / "serve.out").find('\n') != std::string::npos; }));
         const std::string line = slurp(dir / "serve.out");
         REQUIRE(line.starts_with(prefix));
-        const std::string endpoint = "http://127.0.0.1:" + line.substr(prefix.size(), line.find('\n') - prefix.size());
+        const std::string endpoint =
+            "http://127.0.0.1:" + line.substr(prefix.size(), line.find('\n') - prefix.size());
         std::ofstream(dir / "app.js") << k_app_js;
         RunOptions options;
         options.cwd = dir.path();
@@ -111,7 +113,9 @@ TEST_SUITE("cli") {
         CAPTURE(slurp(dir / "serve.err"));
         REQUIRE(app.exit_code == 0);
         CHECK(app.out == "exported\n");
-        CHECK(slurp(dir / "serve.err").find("POST /v1/traces 200: 3 new, 0 already there, 1 skipped, 0 rejected") != std::string::npos);
+        CHECK(slurp(dir / "serve.err")
+                  .find("POST /v1/traces 200: 3 new, 0 already there, 1 skipped, 0 rejected") !=
+              std::string::npos);
         const auto list = llmops(dir.path(), {"traces", "list", "--json"});
         REQUIRE(list.exit_code == 0);
         const json calls = json::parse(list.out);

@@ -37,7 +37,8 @@ public:
         args.insert(args.end(), extra.begin(), extra.end());
         m_pid = spawn_llmops_logged(dir.path(), args, dir / "serve.out", dir / "serve.err");
         const std::string prefix = "listening on http://127.0.0.1:";
-        REQUIRE(wait_until([&] { return slurp(dir / "serve.out").find('\n') != std::string::npos; }));
+        REQUIRE(
+            wait_until([&] { return slurp(dir / "serve.out").find('\n') != std::string::npos; }));
         const std::string line = slurp(dir / "serve.out");
         REQUIRE(line.starts_with(prefix));
         m_port = std::stoi(line.substr(prefix.size()));

@@ -255,9 +255,8 @@ pid_t spawn_llmops_logged(const std::filesystem::path& cwd, const std::vector<st
     }
     ::close(out_fd);
     ::close(err_fd);
-    transcript::add_note("$ " + shell_quoted(argv) + " > " + out.string() + " 2> " +
-                         err.string() + " &   (in " + cwd.string() + ", process " +
-                         std::to_string(pid) + ")");
+    transcript::add_note("$ " + shell_quoted(argv) + " > " + out.string() + " 2> " + err.string() +
+                         " &   (in " + cwd.string() + ", process " + std::to_string(pid) + ")");
     return pid;
 }
 

@@ -177,9 +177,9 @@ std::string usage_text(const traces::UsageStats& usage, size_t width) {
     std::vector<std::string> labels;
     std::string header;
     for (const auto key : usage.keys) {
-        header += key == traces::UsageKey::version ? "@version"
-                                                   : (header.empty() ? "" : " ") +
-                                                         std::string(traces::usage_key_name(key));
+        header += key == traces::UsageKey::version
+                      ? "@version"
+                      : (header.empty() ? "" : " ") + std::string(traces::usage_key_name(key));
     }
     size_t longest = std::max<size_t>(header.size(), 5);
     for (const auto& g : usage.groups) {
@@ -201,9 +201,9 @@ std::string usage_text(const traces::UsageStats& usage, size_t width) {
         headers.push_back(c.header);
     }
     const auto row = [&](const std::string& label, const std::vector<std::string>& cells) {
-        return one_line ? fmt::format("{:<{}}", label, longest) + usage_numbers(cells, kept) + "\n"
-                        : rtrim(terminal_cell(label, width)) + "\n" + usage_numbers(cells, kept) +
-                              "\n";
+        return one_line
+                   ? fmt::format("{:<{}}", label, longest) + usage_numbers(cells, kept) + "\n"
+                   : rtrim(terminal_cell(label, width)) + "\n" + usage_numbers(cells, kept) + "\n";
     };
     std::string out = row(header, headers);
     for (size_t i = 0; i < usage.groups.size(); ++i) {

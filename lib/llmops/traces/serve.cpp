@@ -79,19 +79,19 @@ std::string success_body(const OtlpBatch& batch, std::string& message) {
     if (batch.bad.empty()) {
         return "{}";
     }
-    message = fmt::format("{} span{} rejected: ", batch.bad.size(),
-                          batch.bad.size() == 1 ? "" : "s");
+    message =
+        fmt::format("{} span{} rejected: ", batch.bad.size(), batch.bad.size() == 1 ? "" : "s");
     for (size_t i = 0; i < batch.bad.size() && i < k_max_named_rejections; ++i) {
-        message += fmt::format("{}{}: {}", i == 0 ? "" : "; ", batch.bad[i].where,
-                               batch.bad[i].why);
+        message +=
+            fmt::format("{}{}: {}", i == 0 ? "" : "; ", batch.bad[i].where, batch.bad[i].why);
     }
     if (batch.bad.size() > k_max_named_rejections) {
         message += fmt::format("; and {} more", batch.bad.size() - k_max_named_rejections);
     }
     // OTLP's JSON writes 64-bit integers as decimal strings.
-    const json body = {{"partialSuccess",
-                        {{"rejectedSpans", std::to_string(batch.bad.size())},
-                         {"errorMessage", message}}}};
+    const json body = {
+        {"partialSuccess",
+         {{"rejectedSpans", std::to_string(batch.bad.size())}, {"errorMessage", message}}}};
     return body.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -160,8 +160,7 @@ ExportResponse handle_export(store::Database& db, const provider::PriceTable& pr
     }
     OtlpBatch batch = read_otlp_request(*doc);
     if (batch.bad.size() == 1 && batch.bad.front().where == "request") {
-        return error_response(400, k_rpc_invalid_argument,
-                              "request: " + batch.bad.front().why);
+        return error_response(400, k_rpc_invalid_argument, "request: " + batch.bad.front().why);
     }
     ExportResponse response;
     response.skipped = batch.skipped;
@@ -246,14 +245,12 @@ struct Receiver::Impl {
     }
 
     void routes() {
-        server.set_pre_routing_handler(
-            [this](const httplib::Request& req, httplib::Response& res) {
-                return pre_route(req, res);
-            });
-        server.Post("/v1/traces", [this](const httplib::Request& req, httplib::Response& res,
-                                         const httplib::ContentReader& read) {
-            on_export(req, res, read);
+        server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+            return pre_route(req, res);
         });
+        server.Post("/v1/traces",
+                    [this](const httplib::Request& req, httplib::Response& res,
+                           const httplib::ContentReader& read) { on_export(req, res, read); });
         server.Get("/v1/traces", [this](const httplib::Request& req, httplib::Response& res) {
             res.set_header("Allow", "POST");
             answer(req, res,
@@ -270,8 +267,9 @@ struct Receiver::Impl {
                                                   "POST /v1/traces",
                                                   req.path)));
             } else if (res.body.empty()) {
-                answer(req, res, error_response(res.status, k_rpc_invalid_argument,
-                                                fmt::format("HTTP status {}", res.status)));
+                answer(req, res,
+                       error_response(res.status, k_rpc_invalid_argument,
+                                      fmt::format("HTTP status {}", res.status)));
             }
         });
         // httplib answers a declared body past this with 413 before any handler runs.
@@ -291,10 +289,10 @@ Receiver::~Receiver() = default;
 
 Expected<int> Receiver::bind() {
     const auto& listen = m_impl->options.listen;
-    const int port = listen.port == 0 ? m_impl->server.bind_to_any_port(listen.host)
-                                      : (m_impl->server.bind_to_port(listen.host, listen.port)
-                                             ? listen.port
-                                             : -1);
+    const int port =
+        listen.port == 0
+            ? m_impl->server.bind_to_any_port(listen.host)
+            : (m_impl->server.bind_to_port(listen.host, listen.port) ? listen.port : -1);
     if (port <= 0) {
         return fail(ErrorCode::io, "cannot listen on '{}:{}': address in use or not local",
                     listen.host, listen.port);

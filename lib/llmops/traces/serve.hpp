@@ -58,7 +58,7 @@ struct RequestLog {
 // The receiver's settings.
 struct ServeOptions {
     ListenAddress listen;
-    size_t max_body_bytes = 32u << 20; // a larger body (decoded) gets 413
+    size_t max_body_bytes = 32u << 20;                 // a larger body (decoded) gets 413
     std::function<void(const RequestLog&)> on_request; // called from the server's threads
 };
 

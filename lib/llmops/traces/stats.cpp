@@ -85,8 +85,7 @@ Expected<CallStats> call_stats(store::Database& db, const store::CallFilter& fil
 
 namespace {
 
-constexpr std::array<std::string_view, 4> k_usage_key_names = {"prompt", "version", "model",
-                                                               "day"};
+constexpr std::array<std::string_view, 4> k_usage_key_names = {"prompt", "version", "model", "day"};
 
 // A group's key: prompt, version, model, day, each empty when not grouped by.
 using UsageGroupKey = std::tuple<std::string, std::string, std::string, std::string>;
@@ -120,7 +119,9 @@ Expected<std::vector<UsageKey>> parse_usage_keys(std::string_view text) {
         keys.push_back(key);
         start = comma + 1;
     }
-    const auto has = [&](UsageKey k) { return std::find(keys.begin(), keys.end(), k) != keys.end(); };
+    const auto has = [&](UsageKey k) {
+        return std::find(keys.begin(), keys.end(), k) != keys.end();
+    };
     if (has(UsageKey::version) && !has(UsageKey::prompt)) {
         return fail(ErrorCode::invalid_input, "--by: 'version' needs 'prompt' too");
     }

@@ -67,16 +67,15 @@ TEST_SUITE("traces") {
         SUBCASE("bodies that are not requests are 400, other types 415") {
             CHECK(traces::handle_export(*db, prices, "application/json", "[1]").status == 400);
             CHECK(traces::handle_export(*db, prices, "application/json", "{").status == 400);
-            CHECK(traces::handle_export(*db, prices, "application/json",
-                                        R"({"resourceSpans": 3})")
-                      .body == R"({"code":3,"message":"request: 'resourceSpans' is not an array"})");
+            CHECK(traces::handle_export(*db, prices, "application/json", R"({"resourceSpans": 3})")
+                      .body ==
+                  R"({"code":3,"message":"request: 'resourceSpans' is not an array"})");
             CHECK(traces::handle_export(*db, prices, "application/json", "{}").status == 200);
             CHECK(traces::handle_export(*db, prices, "application/x-protobuf", "").status == 415);
             const auto r = traces::handle_export(*db, prices, "text/plain", "{}");
             CHECK(r.status == 415);
-            CHECK(r.message ==
-                  "Content-Type 'text/plain' is not supported: send OTLP/HTTP JSON "
-                  "(application/json)");
+            CHECK(r.message == "Content-Type 'text/plain' is not supported: send OTLP/HTTP JSON "
+                               "(application/json)");
         }
     }
 
