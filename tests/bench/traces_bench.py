@@ -82,14 +82,16 @@ def write_spans(path, spans, per_line):
 
 
 def timed(argv, cwd):
-    """Runs `argv` under /usr/bin/time -v; returns (wall seconds, peak RSS in MB, stdout)."""
+    """Runs `argv` under /usr/bin/time -v; returns (wall s, peak RSS in MB, CPU s, stdout)."""
     start = time.monotonic()
     proc = subprocess.run(["/usr/bin/time", "-v"] + argv, cwd=cwd, capture_output=True, text=True)
     wall = time.monotonic() - start
     if proc.returncode != 0:
         sys.exit(f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stderr}")
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
-    return wall, rss / 1024, proc.stdout
+    cpu = sum(float(re.search(rf"{kind} time \(seconds\): ([0-9.]+)", proc.stderr).group(1))
+              for kind in ("User", "System"))
+    return wall, rss / 1024, cpu, proc.stdout
 
 
 def main():
@@ -110,14 +112,17 @@ def main():
               f"in {time.monotonic() - t0:.1f} s")
         shutil.rmtree(os.path.join(work, ".llmops"), ignore_errors=True)
         subprocess.run([args.binary, "init"], cwd=work, check=True, capture_output=True)
-        wall, rss, out = timed([args.binary, "traces", "import", trace], work)
+        wall, rss, cpu, out = timed([args.binary, "traces", "import", trace], work)
         print(out.strip())
         print(f"import: {wall:.2f} s, {args.spans / wall:,.0f} spans/s "
-              f"({genai / wall:,.0f} calls/s), peak RSS {rss:.0f} MB")
-        wall, rss, out = timed([args.binary, "traces", "import", trace], work)
-        print(f"again (all already there): {wall:.2f} s, peak RSS {rss:.0f} MB")
-        wall, rss, _ = timed([args.binary, "usage", "--by", "prompt,version,model,day"], work)
-        print(f"usage --by prompt,version,model,day: {wall:.2f} s, peak RSS {rss:.0f} MB")
+              f"({genai / wall:,.0f} calls/s), CPU {cpu:.2f} s, peak RSS {rss:.0f} MB")
+        wall, rss, cpu, out = timed([args.binary, "traces", "import", trace], work)
+        print(f"again (all already there): {wall:.2f} s, CPU {cpu:.2f} s, peak RSS {rss:.0f} MB")
+        wall, rss, cpu, _ = timed([args.binary, "usage", "--by", "prompt,version,model,day"],
+                                  work)
+        print(f"usage --by prompt,version,model,day: {wall:.2f} s, CPU {cpu:.2f} s, "
+              f"peak RSS {rss:.0f} MB")
+        print(f"load: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores")
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

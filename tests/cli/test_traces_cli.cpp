@@ -206,6 +206,28 @@ TEST_SUITE("cli") {
             }
         }
     }
+    TEST_CASE("cli::traces import reads a large file in chunks, reporting in the file's order") {
+        TempDir dir;
+        REQUIRE(init(dir).exit_code == 0);
+        // About 4 MiB: chunks of 1 MiB are read on worker threads and stored in order.
+        std::string text;
+        for (int i = 1; i <= 12000; ++i) {
+            text += i == 2 || i == 11000
+                        ? "not json\n"
+                        : R"({"time": "2026-11-23T09:00:00Z", "span_id": "s)" + std::to_string(i) +
+                              R"(", "output": ")" + std::string(300, 'x') + "\"}\n";
+        }
+        write(dir, "big.jsonl", text);
+        auto r = llmops(dir.path(), {"traces", "import", "big.jsonl"});
+        CHECK(r.exit_code == 0);
+        CHECK(r.out == "imported 11998 calls (0 already there, 0 skipped: not LLM calls, 2 bad) "
+                       "from big.jsonl\n");
+        CHECK(r.err == "llmops: warning: big.jsonl:2: not JSON\n"
+                       "llmops: warning: big.jsonl:11000: not JSON\n");
+        auto list = llmops(dir.path(), {"traces", "list", "--json", "-n", "1"});
+        CHECK(json::parse(list.out)[0]["span_id"] == "s12000"); // the last stored, newest by id
+    }
+
     TEST_CASE("cli::usage groups calls by prompt, version, model and day") {
         TempDir dir;
         REQUIRE(init(dir).exit_code == 0);
