@@ -150,6 +150,21 @@ TEST_SUITE("cli") {
         CHECK(llmops(dir.path(), {"fsck"}).exit_code == 0);
     }
 
+    TEST_CASE("cli::traces serve: what it acknowledged survives a kill -9") {
+        TempDir dir;
+        REQUIRE(llmops(dir.path(), {"init"}).exit_code == 0);
+        ServeProcess serve(dir);
+        auto client = serve.client();
+        auto r = client.Post("/v1/traces",
+                             request_body(json::array({genai_span("dd01"), genai_span("dd02")})),
+                             "application/json");
+        REQUIRE(r);
+        CHECK(r->status == 200);
+        CHECK(serve.stop(SIGKILL) == 128 + SIGKILL);
+        CHECK(stored_calls(dir) == 2);
+        CHECK(llmops(dir.path(), {"fsck"}).exit_code == 0);
+    }
+
     TEST_CASE("cli::traces serve refuses what it cannot read") {
         TempDir dir;
         REQUIRE(llmops(dir.path(), {"init"}).exit_code == 0);
