@@ -67,6 +67,7 @@ public:
     }
 
     std::string err() const { return slurp(m_dir / "serve.err"); }
+    int port() const { return m_port; }
 
 private:
     const TempDir& m_dir;
@@ -204,6 +205,13 @@ TEST_SUITE("cli") {
         r = llmops(dir.path(), {"traces", "serve", "--listen", "127.0.0.1:99999"});
         CHECK(r.exit_code == 2);
         CHECK(r.err == "llmops: error: --listen: '99999' is not a port (0 to 65535)\n");
+        // A port in use is a runtime error.
+        ServeProcess serve(dir);
+        const std::string taken = "127.0.0.1:" + std::to_string(serve.port());
+        r = llmops(dir.path(), {"traces", "serve", "--listen", taken});
+        CHECK(r.exit_code == 3);
+        CHECK(r.err ==
+              "llmops: error: cannot listen on '" + taken + "': address in use or not local\n");
     }
 } // TEST_SUITE
 

@@ -12,6 +12,8 @@
 #include <mutex>
 #include <thread>
 
+#include <sys/socket.h>
+
 #include <fmt/format.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -234,6 +236,7 @@ struct Receiver::Impl {
         const std::string encoding = media_type(req.get_header_value("Content-Encoding"));
         if (!encoding.empty() && encoding != "identity" && encoding != "gzip" &&
             encoding != "deflate") {
+            res.set_header("Connection", "close"); // the body is not read
             answer(req, res,
                    error_response(415, k_rpc_invalid_argument,
                                   fmt::format("Content-Encoding '{}' is not supported (gzip "
@@ -274,6 +277,12 @@ struct Receiver::Impl {
         });
         // httplib answers a declared body past this with 413 before any handler runs.
         server.set_payload_max_length(options.max_body_bytes);
+        // httplib's default sets SO_REUSEPORT too, which lets a second server bind a port in use
+        // and take half its connections: SO_REUSEADDR alone (a restart binds at once).
+        server.set_socket_options([](socket_t sock) {
+            int yes = 1;
+            ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+        });
     }
 };
 
