@@ -50,6 +50,7 @@ constexpr CommandGroup k_commands[] = {
     {"advise", cmd::register_advise},
     {"drift", cmd::register_drift},
     {"ab", cmd::register_ab},
+    {"usage", cmd::register_usage},
     {"schema", cmd::register_schema},
     {"completion", cmd::register_completion},
     {"man", cmd::register_man},

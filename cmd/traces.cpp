@@ -2,16 +2,21 @@
 // store.
 
 #include <algorithm>
+#include <atomic>
+#include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <memory>
+#include <thread>
 
+#include "call_filter.hpp"
 #include "cli.hpp"
 
-#include <llmops/online/window.hpp>
 #include <llmops/report/trace_report.hpp>
 #include <llmops/store/cache.hpp>
 #include <llmops/store/calls.hpp>
 #include <llmops/traces/import.hpp>
+#include <llmops/traces/serve.hpp>
 #include <llmops/traces/stats.hpp>
 #include <llmops/util/term.hpp>
 
@@ -49,32 +54,6 @@ void add_import(CLI::App& group, Context& ctx) {
         return code;
     });
 }
-
-// The options `traces list` and `traces stats` share: which calls.
-struct FilterOptions {
-    store::CallFilter filter;
-    std::string since;
-    std::string until;
-    bool json = false;
-
-    void add_to(CLI::App& sub) {
-        sub.add_option("--prompt", filter.prompt, "Only calls of this prompt")
-            ->type_name(k_value_prompt);
-        sub.add_option("--version", filter.version, "Only calls of this prompt version (as given)");
-        sub.add_option("--model", filter.model, "Only calls answered by this model");
-        sub.add_option("--since", since, "Only calls from then on: 24h, 7d, or an ISO 8601 time");
-        sub.add_option("--until", until, "Only calls before then: 24h, 7d, or an ISO 8601 time");
-    }
-
-    // The filter with its time bounds read. Fails with `invalid_input` naming the option.
-    Expected<store::CallFilter> resolved() const {
-        store::CallFilter out = filter;
-        const int64_t now = online::now_unix_ns();
-        out.since_unix_ns = LLMOPS_TRY(online::parse_time_bound(since, "--since", now));
-        out.until_unix_ns = LLMOPS_TRY(online::parse_time_bound(until, "--until", now));
-        return out;
-    }
-};
 
 void add_list(CLI::App& group, Context& ctx) {
     auto o = std::make_shared<FilterOptions>();
@@ -126,6 +105,85 @@ void add_stats(CLI::App& group, Context& ctx) {
     });
 }
 
+// The stop signals of a server, taken synchronously: blocked from construction (before the
+// server's threads start, so they inherit the mask and none of them is interrupted), then
+// waited for by `wait` on this thread. The mask is restored at destruction.
+class StopSignals {
+public:
+    StopSignals() {
+        sigemptyset(&m_set);
+        for (const int s : {SIGINT, SIGTERM, SIGHUP}) {
+            sigaddset(&m_set, s);
+        }
+        pthread_sigmask(SIG_BLOCK, &m_set, &m_previous);
+    }
+    ~StopSignals() { pthread_sigmask(SIG_SETMASK, &m_previous, nullptr); }
+    StopSignals(const StopSignals&) = delete;
+    StopSignals& operator=(const StopSignals&) = delete;
+
+    // Waits for a stop signal, or for `done` to turn true; returns the signal (0 for `done`).
+    int wait(const std::atomic<bool>& done) const {
+        const timespec tick{0, 100'000'000};
+        while (!done) {
+            if (const int s = sigtimedwait(&m_set, nullptr, &tick); s > 0) {
+                return s;
+            }
+        }
+        return 0;
+    }
+
+private:
+    sigset_t m_set{};
+    sigset_t m_previous{};
+};
+
+// Serves until a signal: SIGTERM and SIGHUP (how services are stopped) exit 0, SIGINT (Ctrl-C)
+// 130 as every command does; a listen loop that fails exits 3.
+Expected<int> serve_until_signal(traces::Receiver& receiver, const StopSignals& signals) {
+    std::atomic<bool> done{false};
+    Expected<void> served;
+    std::thread server([&] {
+        served = receiver.run();
+        done = true;
+    });
+    const int signal = signals.wait(done);
+    receiver.stop();
+    server.join();
+    if (!served) {
+        return fail(served.error());
+    }
+    return signal == SIGINT ? k_exit_interrupted : k_exit_ok;
+}
+
+void add_serve(CLI::App& group, Context& ctx) {
+    struct Options {
+        std::string listen = "127.0.0.1:4318";
+        bool verbose = false;
+    };
+    auto o = std::make_shared<Options>();
+    auto* sub = group.add_subcommand(
+        "serve", "Receive OTLP/HTTP JSON traces (POST /v1/traces) and store their LLM calls");
+    sub->add_option("--listen", o->listen,
+                    "HOST:PORT to listen on (default 127.0.0.1:4318; port 0: any free port)");
+    sub->add_flag("-v,--verbose", o->verbose, "Print a line per request on stderr");
+    on_run(sub, ctx, [o](Context& c) -> Expected<int> {
+        traces::ServeOptions options;
+        options.listen = LLMOPS_TRY(traces::parse_listen_address(o->listen));
+        auto open = LLMOPS_TRY(open_project_for_writing(c));
+        auto prices = LLMOPS_TRY(provider::load_price_table(open.project.dir / "prices.yaml"));
+        if (o->verbose) {
+            options.on_request = [](const traces::RequestLog& r) {
+                std::fputs(report::request_log_text(r).c_str(), stderr);
+            };
+        }
+        const StopSignals signals;
+        traces::Receiver receiver(open.db, prices, options);
+        const int port = LLMOPS_TRY(receiver.bind());
+        LLMOPS_TRY(print(report::listening_text(options.listen.host, port)));
+        return serve_until_signal(receiver, signals);
+    });
+}
+
 } // namespace
 
 void register_traces(CLI::App& app, Context& ctx) {
@@ -136,6 +194,7 @@ void register_traces(CLI::App& app, Context& ctx) {
     add_list(*group, ctx);
     add_show(*group, ctx);
     add_stats(*group, ctx);
+    add_serve(*group, ctx);
 }
 
 } // namespace llmops::cmd

@@ -6,7 +6,7 @@ _llmops_spec() {
     # value) of the command path $1.
     case $1 in
     '')
-        subs='init prompt fsck prices ask cache eval runs diff stats judge traces advise drift ab schema completion man'
+        subs='init prompt fsck prices ask cache eval runs diff stats judge traces advise drift ab usage schema completion man'
         opts='-h --help --version --dir'
         vals='--dir'
         ;;
@@ -206,7 +206,7 @@ _llmops_spec() {
         vals='--labels --judge --judge-samples -j --max-concurrency --min-kappa --min-accuracy --record'
         ;;
     'traces')
-        subs='import list show stats'
+        subs='import list show stats serve'
         opts='-h --help'
         vals=''
         ;;
@@ -230,6 +230,11 @@ _llmops_spec() {
         opts='-h --help --prompt --version --model --since --until --json'
         vals='--prompt --version --model --since --until'
         ;;
+    'traces serve')
+        subs=''
+        opts='-h --help --listen -v --verbose'
+        vals='--listen'
+        ;;
     'advise')
         subs=''
         opts='-h --help --min-pass-rate --confidence --traffic --json'
@@ -244,6 +249,11 @@ _llmops_spec() {
         subs=''
         opts='-h --help --since --until --alpha --srm-alpha --json -o --output'
         vals='--since --until --alpha --srm-alpha -o --output'
+        ;;
+    'usage')
+        subs=''
+        opts='-h --help --by --prompt --version --model --since --until --json'
+        vals='--by --prompt --version --model --since --until'
         ;;
     'schema')
         subs=''
@@ -388,6 +398,7 @@ _llmops_kind() {
     'traces stats --model') echo 'text' ;;
     'traces stats --since') echo 'text' ;;
     'traces stats --until') echo 'text' ;;
+    'traces serve --listen') echo 'text' ;;
     'advise --min-pass-rate') echo 'none' ;;
     'advise --confidence') echo 'none' ;;
     'advise --traffic') echo 'none' ;;
@@ -417,6 +428,12 @@ _llmops_kind() {
     'ab --srm-alpha') echo 'none' ;;
     'ab -o' | 'ab --output') echo 'text' ;;
     'ab #0') echo 'refs' ;;
+    'usage --by') echo 'text' ;;
+    'usage --prompt') echo 'prompts' ;;
+    'usage --version') echo 'text' ;;
+    'usage --model') echo 'text' ;;
+    'usage --since') echo 'text' ;;
+    'usage --until') echo 'text' ;;
     'schema #0') echo 'choice suite' ;;
     'completion #0') echo 'choice bash zsh fish' ;;
     *' --dir') echo 'dir' ;;

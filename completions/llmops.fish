@@ -4,7 +4,7 @@
 function __llmops_subs --argument-names path --description 'The commands under a command path'
     switch $path
         case ''
-            printf '%s\n' init prompt fsck prices ask cache eval runs diff stats judge traces advise drift ab schema completion man
+            printf '%s\n' init prompt fsck prices ask cache eval runs diff stats judge traces advise drift ab usage schema completion man
         case 'prompt'
             printf '%s\n' commit status log show diff label checkout render list export bundle import
         case 'prompt label'
@@ -20,7 +20,7 @@ function __llmops_subs --argument-names path --description 'The commands under a
         case 'judge'
             printf '%s\n' calibrate
         case 'traces'
-            printf '%s\n' import list show stats
+            printf '%s\n' import list show stats serve
     end
 end
 
@@ -68,12 +68,16 @@ function __llmops_vals --argument-names path --description 'The options of a com
             printf '%s\n' --prompt --version --model --since --until -n --limit
         case 'traces stats'
             printf '%s\n' --prompt --version --model --since --until
+        case 'traces serve'
+            printf '%s\n' --listen
         case 'advise'
             printf '%s\n' --min-pass-rate --confidence --traffic
         case 'drift'
             printf '%s\n' --reference --current --version --model --max-psi --ks-alpha --max-js --embedding-alpha --max-refusal-increase --max-pass-rate-drop --alpha --thresholds --embedding-provider --embed-sample --permutations --vocabulary --seed -o --output
         case 'ab'
             printf '%s\n' --since --until --alpha --srm-alpha -o --output
+        case 'usage'
+            printf '%s\n' --by --prompt --version --model --since --until
     end
 end
 
@@ -160,6 +164,7 @@ complete -c llmops -n '__llmops_at "" 0' -a traces -d 'LLM calls from production
 complete -c llmops -n '__llmops_at "" 0' -a advise -d 'The cheapest variant of a run whose pass rate surely meets a bar'
 complete -c llmops -n '__llmops_at "" 0' -a drift -d 'Compare a prompt\'s production calls in two time windows; exit 1 on drift'
 complete -c llmops -n '__llmops_at "" 0' -a ab -d 'A/B test of a split label\'s versions: sample ratio, difference, recommendation'
+complete -c llmops -n '__llmops_at "" 0' -a usage -d 'Calls, tokens, cost, latency and errors of imported calls, grouped'
 complete -c llmops -n '__llmops_at "" 0' -a schema -d 'Print the JSON Schema of a suite file (editor completion, CI checks)'
 complete -c llmops -n '__llmops_at "" 0' -a completion -d 'Print a shell completion script (commands, options, prompt names, runs)'
 complete -c llmops -n '__llmops_at "" 0' -a man -d 'Print the man page in roff (read it with: llmops man | man -l -)'
@@ -460,6 +465,7 @@ complete -c llmops -n '__llmops_at "traces" 0' -a import -d 'Import LLM calls fr
 complete -c llmops -n '__llmops_at "traces" 0' -a list -d 'List imported calls, newest first'
 complete -c llmops -n '__llmops_at "traces" 0' -a show -d 'Show one imported call: its fields, messages and output'
 complete -c llmops -n '__llmops_at "traces" 0' -a stats -d 'Calls, errors, tokens, cost and latency of imported calls by prompt and model'
+complete -c llmops -n '__llmops_at "traces" 0' -a serve -d 'Receive OTLP/HTTP JSON traces (POST /v1/traces) and store their LLM calls'
 complete -c llmops -n '__llmops_at "traces"' -s h -l help -d 'Print this help message and exit'
 
 # llmops traces import
@@ -489,6 +495,11 @@ complete -c llmops -n '__llmops_at "traces stats"' -l model -r -F -d 'Only calls
 complete -c llmops -n '__llmops_at "traces stats"' -l since -r -F -d 'Only calls from then on: 24h, 7d, or an ISO 8601 time'
 complete -c llmops -n '__llmops_at "traces stats"' -l until -r -F -d 'Only calls before then: 24h, 7d, or an ISO 8601 time'
 complete -c llmops -n '__llmops_at "traces stats"' -l json -d 'Print the statistics as JSON'
+
+# llmops traces serve
+complete -c llmops -n '__llmops_at "traces serve"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "traces serve"' -l listen -r -F -d 'HOST:PORT to listen on (default 127.0.0.1:4318; port 0: any free port)'
+complete -c llmops -n '__llmops_at "traces serve"' -s v -l verbose -d 'Print a line per request on stderr'
 
 # llmops advise
 complete -c llmops -n '__llmops_at "advise"' -s h -l help -d 'Print this help message and exit'
@@ -530,6 +541,16 @@ complete -c llmops -n '__llmops_at "ab"' -l srm-alpha -r -f -d 'Sample ratio mis
 complete -c llmops -n '__llmops_at "ab"' -l json -d 'Print the report as JSON'
 complete -c llmops -n '__llmops_at "ab"' -s o -l output -r -F -d 'Write a report: .json, .md or .html (repeatable)'
 complete -c llmops -n '__llmops_at "ab" 0' -f -a '(__llmops_store refs)'
+
+# llmops usage
+complete -c llmops -n '__llmops_at "usage"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "usage"' -l by -r -F -d 'Group by these, comma-separated: prompt, version, model, day (default prompt,version,model)'
+complete -c llmops -n '__llmops_at "usage"' -l prompt -r -f -a '(__llmops_store prompts)' -d 'Only calls of this prompt'
+complete -c llmops -n '__llmops_at "usage"' -l version -r -F -d 'Only calls of this prompt version (as given)'
+complete -c llmops -n '__llmops_at "usage"' -l model -r -F -d 'Only calls answered by this model'
+complete -c llmops -n '__llmops_at "usage"' -l since -r -F -d 'Only calls from then on: 24h, 7d, or an ISO 8601 time'
+complete -c llmops -n '__llmops_at "usage"' -l until -r -F -d 'Only calls before then: 24h, 7d, or an ISO 8601 time'
+complete -c llmops -n '__llmops_at "usage"' -l json -d 'Print the usage as JSON'
 
 # llmops schema
 complete -c llmops -n '__llmops_at "schema"' -s h -l help -d 'Print this help message and exit'

@@ -26,6 +26,10 @@ if [ "${1:-}" = "--tests" ]; then
     packages+=(nodejs)
   fi
   packages+=(node-nunjucks)
+  # npm installs the OpenTelemetry JavaScript SDK below (nodesource's node carries its own).
+  if ! command -v npm >/dev/null 2>&1; then
+    packages+=(npm)
+  fi
   # The schema test validates every shipped suite against `llmops schema suite` (Draft 2020-12).
   packages+=(python3-jsonschema)
 fi
@@ -37,20 +41,38 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
-fi
-
-echo "setup: installing ${missing[*]}" >&2
 if [ "$(id -u)" -ne 0 ]; then
   sudo=sudo
 else
   sudo=
 fi
-export DEBIAN_FRONTEND=noninteractive
-for attempt in 1 2 3; do
-  if $sudo apt-get -o DPkg::Lock::Timeout=120 update -qq; then break; fi
-  echo "setup: apt-get update failed (attempt $attempt), retrying" >&2
-  sleep 5
-done
-$sudo apt-get -o DPkg::Lock::Timeout=120 install -y -qq --no-install-recommends "${missing[@]}" >&2
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  for attempt in 1 2 3; do
+    if $sudo apt-get -o DPkg::Lock::Timeout=120 update -qq; then break; fi
+    echo "setup: apt-get update failed (attempt $attempt), retrying" >&2
+    sleep 5
+  done
+  $sudo apt-get -o DPkg::Lock::Timeout=120 install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+# The OpenTelemetry JavaScript SDK, which tests/cli/test_traces_otel_js_cli.cpp exports spans
+# with to `llmops traces serve` (not in Debian: from npm, exact versions, into one folder that
+# the test finds through LLMOPS_OTEL_JS_DIR, a CMake cache variable with the same default).
+# These versions support Debian 12's node 18.19 and node 20+ (later ones need node 22).
+# Skipped when the folder already holds exactly these versions: no network then.
+if [ "${1:-}" = "--tests" ]; then
+  otel_dir=${LLMOPS_OTEL_JS_DIR:-/usr/local/lib/llmops-tests/otel-js}
+  otel_packages="@opentelemetry/api@1.9.1 @opentelemetry/sdk-trace-base@2.12.1 \
+@opentelemetry/resources@2.12.1 @opentelemetry/exporter-trace-otlp-http@0.223.1"
+  if [ "$(cat "$otel_dir/.llmops-packages" 2>/dev/null)" != "$otel_packages" ]; then
+    echo "setup: installing $otel_packages into $otel_dir (npm)" >&2
+    $sudo mkdir -p "$otel_dir"
+    # shellcheck disable=SC2086 # the list is words
+    $sudo npm install --prefix "$otel_dir" --no-audit --no-fund --save-exact --loglevel=error \
+      $otel_packages >&2
+    echo "$otel_packages" | $sudo tee "$otel_dir/.llmops-packages" >/dev/null
+  fi
+fi

@@ -206,6 +206,109 @@ TEST_SUITE("cli") {
             }
         }
     }
+    TEST_CASE("cli::traces import reads a large file in chunks, reporting in the file's order") {
+        TempDir dir;
+        REQUIRE(init(dir).exit_code == 0);
+        // About 4 MiB: chunks of 1 MiB are read on worker threads and stored in order.
+        std::string text;
+        for (int i = 1; i <= 12000; ++i) {
+            text += i == 2 || i == 11000
+                        ? "not json\n"
+                        : R"({"time": "2026-11-23T09:00:00Z", "span_id": "s)" + std::to_string(i) +
+                              R"(", "output": ")" + std::string(300, 'x') + "\"}\n";
+        }
+        write(dir, "big.jsonl", text);
+        auto r = llmops(dir.path(), {"traces", "import", "big.jsonl"});
+        CHECK(r.exit_code == 0);
+        CHECK(r.out == "imported 11998 calls (0 already there, 0 skipped: not LLM calls, 2 bad) "
+                       "from big.jsonl\n");
+        CHECK(r.err == "llmops: warning: big.jsonl:2: not JSON\n"
+                       "llmops: warning: big.jsonl:11000: not JSON\n");
+        auto list = llmops(dir.path(), {"traces", "list", "--json", "-n", "1"});
+        CHECK(json::parse(list.out)[0]["span_id"] == "s12000"); // the last stored, newest by id
+    }
+
+    TEST_CASE("cli::usage groups calls by prompt, version, model and day") {
+        TempDir dir;
+        REQUIRE(init(dir).exit_code == 0);
+        write(dir, "calls.jsonl",
+              jsonl_line("2026-11-23T09:00:00Z", "m1") + "\n" +
+                  jsonl_line("2026-11-23T10:00:00Z", "gpt-4o-mini") + "\n" +
+                  jsonl_line("2026-11-24T09:00:00Z", "m1") + "\n" +
+                  R"({"time": "2026-11-24T09:00:01Z", "model": "m1", "latency_ms": 100, )"
+                  R"("error": "timeout", "prompt": "support/triage@2"})" +
+                  "\n");
+        REQUIRE(llmops(dir.path(), {"traces", "import", "calls.jsonl"}).exit_code == 0);
+        auto r = llmops(dir.path(), {"usage", "--by", "model,day", "--json"});
+        REQUIRE(r.exit_code == 0);
+        const json usage = json::parse(r.out);
+        CHECK(usage["by"] == json::array({"model", "day"}));
+        REQUIRE(usage["groups"].size() == 3);
+        CHECK(usage["groups"][0] == json::parse(R"({"model": "gpt-4o-mini", "day": "2026-11-23",
+            "calls": 1, "errors": 0, "error_rate": 0.0, "input_tokens": 10, "output_tokens": 2,
+            "cost_usd": 0.0000027, "unpriced": 0, "latency_p50_ms": 300.0,
+            "latency_p95_ms": 300.0})"));
+        const json& m1_24 = usage["groups"][2];
+        CHECK(m1_24["day"] == "2026-11-24");
+        CHECK(m1_24["calls"] == 2);
+        CHECK(m1_24["error_rate"] == 0.5);
+        CHECK(m1_24["cost_usd"].is_null()); // m1 is unpriced
+        CHECK(m1_24["latency_p50_ms"] == 200.0);
+        CHECK(usage["total"]["calls"] == 4);
+        auto filtered =
+            llmops(dir.path(), {"usage", "--model", "m1", "--since", "2026-11-24", "--json"});
+        CHECK(json::parse(filtered.out)["total"]["calls"] == 2);
+        auto text =
+            llmops(dir.path(), {"usage", "--by", "prompt,version,model,day"}, {{"COLUMNS", "80"}});
+        CHECK(text.exit_code == 0);
+        CHECK(text.out.find("unknown") != std::string::npos);
+        std::istringstream lines(text.out);
+        for (std::string line; std::getline(lines, line);) {
+            CAPTURE(line);
+            CHECK(line.size() <= 80);
+            CHECK(!line.ends_with(' '));
+        }
+        auto bad = llmops(dir.path(), {"usage", "--by", "model,week"});
+        CHECK(bad.exit_code == 2);
+        CHECK(bad.err == "llmops: error: --by: unknown key 'week' (expected prompt, version, "
+                         "model or day)\n");
+        CHECK(llmops(dir.path(), {"usage", "--by", "version"}).err ==
+              "llmops: error: --by: 'version' needs 'prompt' too\n");
+    }
+
+    TEST_CASE("cli::traces import resolves a label to its version at the call's time") {
+        TempDir dir;
+        REQUIRE(init(dir).exit_code == 0);
+        fs::create_directories(dir / "prompts/support");
+        write(dir, "prompts/support/triage.yaml", "template: 'Triage: {{ticket}}'\n");
+        REQUIRE(llmops(dir.path(), {"prompt", "commit", "-m", "one"}).exit_code == 0);
+        write(dir, "prompts/support/triage.yaml", "template: 'Triage this: {{ticket}}'\n");
+        REQUIRE(llmops(dir.path(), {"prompt", "commit", "-m", "two"}).exit_code == 0);
+        // production: 1, then 2; the calls are dated by the moves' times.
+        REQUIRE(llmops(dir.path(), {"prompt", "label", "set", "support/triage@1", "production"})
+                    .exit_code == 0);
+        REQUIRE(llmops(dir.path(), {"prompt", "label", "set", "support/triage@2", "production"})
+                    .exit_code == 0);
+        const auto history = llmops(dir.path(), {"prompt", "label", "history", "--json"});
+        const json events = json::parse(history.out)["events"];
+        REQUIRE(events.size() == 2);
+        const auto line = [](const std::string& time, const std::string& ref) {
+            return R"({"time": ")" + time + R"(", "prompt": ")" + ref + "\"}\n";
+        };
+        write(dir, "calls.jsonl",
+              line("2025-12-31T23:59:59Z", "support/triage@production") +
+                  line(events[0]["created_at"], "support/triage@production") +
+                  line("2099-01-01T00:00:00Z", "support/triage@production") +
+                  line("2099-01-01T00:00:01Z", "support/triage@staging"));
+        REQUIRE(llmops(dir.path(), {"traces", "import", "calls.jsonl"}).exit_code == 0);
+        auto list = llmops(dir.path(), {"traces", "list", "--json"});
+        std::vector<std::string> versions;
+        for (const auto& c : json::parse(list.out)) {
+            versions.push_back(c["version"]);
+        }
+        // Newest first: an unknown label and one older than the label stay as written.
+        CHECK(versions == std::vector<std::string>{"staging", "2", "1", "production"});
+    }
 } // TEST_SUITE
 
 } // namespace llmops::test

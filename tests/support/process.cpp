@@ -232,6 +232,34 @@ pid_t spawn_llmops(const std::filesystem::path& cwd, const std::vector<std::stri
     return pid;
 }
 
+pid_t spawn_llmops_logged(const std::filesystem::path& cwd, const std::vector<std::string>& args,
+                          const std::filesystem::path& out, const std::filesystem::path& err,
+                          std::map<std::string, std::string> env) {
+    std::vector<std::string> argv{LLMOPS_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    RunOptions options;
+    options.cwd = cwd;
+    options.env = hermetic_env(std::move(env));
+    const ChildPlan plan(argv, options);
+    const int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const int err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out_fd < 0 || err_fd < 0) {
+        throw std::runtime_error("cannot create " + out.string() + " or " + err.string());
+    }
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+        throw std::runtime_error("fork failed");
+    }
+    if (pid == 0) {
+        exec_child(plan, options, ::open("/dev/null", O_RDONLY), out_fd, err_fd);
+    }
+    ::close(out_fd);
+    ::close(err_fd);
+    transcript::add_note("$ " + shell_quoted(argv) + " > " + out.string() + " 2> " + err.string() +
+                         " &   (in " + cwd.string() + ", process " + std::to_string(pid) + ")");
+    return pid;
+}
+
 uid_t unprivileged_uid() {
     return 65534;
 }

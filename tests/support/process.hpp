@@ -44,6 +44,12 @@ RunResult llmops_as(uid_t uid, const std::filesystem::path& cwd,
 pid_t spawn_llmops(const std::filesystem::path& cwd, const std::vector<std::string>& args,
                    std::map<std::string, std::string> env = {});
 
+// As spawn_llmops, with stdout and stderr written to the files `out` and `err` (created or
+// truncated): a server's output read while it runs.
+pid_t spawn_llmops_logged(const std::filesystem::path& cwd, const std::vector<std::string>& args,
+                          const std::filesystem::path& out, const std::filesystem::path& err,
+                          std::map<std::string, std::string> env = {});
+
 // Waits for the child `pid` and returns its exit code (128+N when killed by signal N).
 int wait_for(pid_t pid);
 

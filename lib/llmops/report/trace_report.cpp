@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <llmops/report/escape.hpp>
+#include <llmops/report/table.hpp>
 #include <llmops/util/json.hpp>
 #include <llmops/util/money.hpp>
 
@@ -94,7 +95,135 @@ json call_object(const store::CallRecord& c) {
             {"attributes", json_column(c.attributes)}};
 }
 
+std::string rtrim(std::string s) {
+    s.erase(s.find_last_not_of(' ') + 1);
+    return s;
+}
+
+// A usage group's label: its keys' values in `keys`' order, prompt@version together.
+std::string usage_label(const traces::CallGroup& g, const std::vector<traces::UsageKey>& keys) {
+    std::string label;
+    const auto add = [&label](const std::string& part) {
+        label += (label.empty() ? "" : " ") + (part.empty() ? std::string("-") : part);
+    };
+    for (const auto key : keys) {
+        switch (key) {
+        case traces::UsageKey::prompt:
+            add(g.prompt.empty() || g.version.empty() ? g.prompt : g.prompt + "@" + g.version);
+            break;
+        case traces::UsageKey::version: break; // with the prompt
+        case traces::UsageKey::model: add(g.model); break;
+        case traces::UsageKey::day: add(g.day); break;
+        }
+    }
+    return label;
+}
+
+// The numeric columns of `usage`, in order; a narrow terminal drops p95, p50, then tokens.
+const std::vector<TableColumn>& usage_columns() {
+    static const std::vector<TableColumn> columns = {
+        {"calls", 7, 0}, {"errors", 6, 4}, {"in", 9, 3}, {"out", 8, 3},
+        {"cost", 11, 0}, {"p50", 7, 2},    {"p95", 7, 1}};
+    return columns;
+}
+
+std::vector<std::string> usage_cells(const traces::CallGroup& g) {
+    return {std::to_string(g.calls),
+            fmt::format("{:.1f}%", 100.0 * g.error_rate()),
+            std::to_string(g.input_tokens),
+            std::to_string(g.output_tokens),
+            util::format_cost(g.cost_usd, g.unpriced),
+            ms_or_dash(g.latency_p50_ms),
+            ms_or_dash(g.latency_p95_ms)};
+}
+
+// The numbers of a row: each kept cell right-aligned in its column, two spaces before each.
+std::string usage_numbers(const std::vector<std::string>& cells, const std::vector<bool>& kept) {
+    std::string out;
+    for (size_t i = 0; i < cells.size(); ++i) {
+        if (kept[i]) {
+            out += fmt::format("  {:>{}}", cells[i], usage_columns()[i].width);
+        }
+    }
+    return out;
+}
+
+json usage_group_json(const traces::CallGroup& g, const std::vector<traces::UsageKey>& keys) {
+    json out = json::object();
+    for (const auto key : keys) {
+        const std::string& value = key == traces::UsageKey::prompt    ? g.prompt
+                                   : key == traces::UsageKey::version ? g.version
+                                   : key == traces::UsageKey::model   ? g.model
+                                                                      : g.day;
+        out[std::string(traces::usage_key_name(key))] = value;
+    }
+    json numbers = group_json(g);
+    for (const char* key : {"calls", "errors", "error_rate", "input_tokens", "output_tokens",
+                            "cost_usd", "unpriced", "latency_p50_ms", "latency_p95_ms"}) {
+        out[key] = numbers[key];
+    }
+    if (!util::cost_known(g.cost_usd, g.unpriced)) {
+        out["cost_usd"] = nullptr;
+    }
+    return out;
+}
+
 } // namespace
+
+std::string usage_text(const traces::UsageStats& usage, size_t width) {
+    if (usage.total.calls == 0) {
+        return "no calls\n";
+    }
+    std::vector<std::string> labels;
+    std::string header;
+    for (const auto key : usage.keys) {
+        header += key == traces::UsageKey::version
+                      ? "@version"
+                      : (header.empty() ? "" : " ") + std::string(traces::usage_key_name(key));
+    }
+    size_t longest = std::max<size_t>(header.size(), 5);
+    for (const auto& g : usage.groups) {
+        labels.push_back(terminal_line(usage_label(g, usage.keys)));
+        longest = std::max(longest, labels.back().size());
+    }
+    std::vector<bool> kept(usage_columns().size(), true);
+    size_t numbers_width = 0;
+    for (const auto& c : usage_columns()) {
+        numbers_width += c.width + 2;
+    }
+    const bool one_line = longest + numbers_width <= width;
+    size_t unused = 0;
+    if (!one_line) {
+        kept = fit_columns(usage_columns(), width, 0, 0, 0, unused);
+    }
+    std::vector<std::string> headers;
+    for (const auto& c : usage_columns()) {
+        headers.push_back(c.header);
+    }
+    const auto row = [&](const std::string& label, const std::vector<std::string>& cells) {
+        return one_line
+                   ? fmt::format("{:<{}}", label, longest) + usage_numbers(cells, kept) + "\n"
+                   : rtrim(terminal_cell(label, width)) + "\n" + usage_numbers(cells, kept) + "\n";
+    };
+    std::string out = row(header, headers);
+    for (size_t i = 0; i < usage.groups.size(); ++i) {
+        out += row(labels[i], usage_cells(usage.groups[i]));
+    }
+    return out + row("total", usage_cells(usage.total));
+}
+
+std::string usage_json(const traces::UsageStats& usage) {
+    json by = json::array();
+    for (const auto key : usage.keys) {
+        by.push_back(std::string(traces::usage_key_name(key)));
+    }
+    json groups = json::array();
+    for (const auto& g : usage.groups) {
+        groups.push_back(usage_group_json(g, usage.keys));
+    }
+    const json out = {{"by", by}, {"groups", groups}, {"total", usage_group_json(usage.total, {})}};
+    return out.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
 
 std::string call_stats_text(const traces::CallStats& stats, size_t width) {
     if (stats.total.calls == 0) {
@@ -243,6 +372,26 @@ std::string call_text(const store::CallRecord& c) {
 
 std::string call_json(const store::CallRecord& c) {
     return call_object(c).dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+std::string listening_text(const std::string& host, int port) {
+    const bool ipv6 = host.find(':') != std::string::npos;
+    return fmt::format("listening on http://{}{}{}:{}\n", ipv6 ? "[" : "", host, ipv6 ? "]" : "",
+                       port);
+}
+
+std::string request_log_text(const traces::RequestLog& log) {
+    const auto& r = log.response;
+    std::string line =
+        fmt::format("{} {} {}", terminal_line(log.method), terminal_line(log.path), r.status);
+    if (r.status == 200) {
+        line += fmt::format(": {} new, {} already there, {} skipped, {} rejected", r.imported,
+                            r.duplicates, r.skipped, r.rejected);
+    }
+    if (!r.message.empty()) {
+        line += ": " + terminal_line(r.message);
+    }
+    return line + "\n";
 }
 
 } // namespace llmops::report

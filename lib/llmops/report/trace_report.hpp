@@ -7,6 +7,7 @@
 
 #include <llmops/store/calls.hpp>
 #include <llmops/traces/import.hpp>
+#include <llmops/traces/serve.hpp>
 #include <llmops/traces/stats.hpp>
 
 namespace llmops::report {
@@ -42,5 +43,24 @@ std::string call_stats_text(const traces::CallStats& stats, size_t width);
 // "errors", "error_rate", "input_tokens", "output_tokens", "cost_usd", "unpriced",
 // "latency_p50_ms", "latency_p95_ms", "feedback_mean", "feedback_count"}` (null: no data).
 std::string call_stats_json(const traces::CallStats& stats);
+
+// `llmops usage`: a row per group (its keys, then calls, error rate, tokens, cost, latency
+// p50/p95) and a total, fitted to `width` columns: one line a row when the labels fit beside the
+// numbers, else the label on its own line and the numbers below it (the least useful dropped
+// when even they do not fit). Cost reads `unknown` when no call of the row was priced and
+// `≥$x` when some were not. No calls says `no calls`.
+std::string usage_text(const traces::UsageStats& usage, size_t width);
+
+// `{"by": [key], "groups": [group], "total": group}`, each group its keys (as in `by`), then
+// `{"calls", "errors", "error_rate", "input_tokens", "output_tokens", "cost_usd", "unpriced",
+// "latency_p50_ms", "latency_p95_ms"}` (`cost_usd` null when no call was priced).
+std::string usage_json(const traces::UsageStats& usage);
+
+// `listening on http://HOST:PORT` (IPv6 hosts in brackets), the line `traces serve` starts with.
+std::string listening_text(const std::string& host, int port);
+
+// One request of `traces serve --verbose`: `POST /v1/traces 200: 2 new, 1 already there,
+// 3 skipped, 0 rejected`, or the status and why it failed.
+std::string request_log_text(const traces::RequestLog& log);
 
 } // namespace llmops::report

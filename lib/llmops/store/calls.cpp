@@ -239,7 +239,7 @@ Expected<void> scan_call_facts(Database& db, const CallFilter& filter,
                                const std::function<void(const CallFacts&)>& visit) {
     auto stmt = LLMOPS_TRY(
         db.prepare("SELECT prompt, prompt_version, model, input_tokens, output_tokens, latency_ms, "
-                   "cost_usd, feedback, error FROM calls "
+                   "cost_usd, feedback, error, time_unix_ns FROM calls "
                    "WHERE (?1 = '' OR prompt = ?1) AND (?2 = '' OR prompt_version = ?2) "
                    "AND (?3 = '' OR model = ?3) AND (?4 IS NULL OR time_unix_ns >= ?4) "
                    "AND (?5 IS NULL OR time_unix_ns < ?5) "
@@ -257,9 +257,26 @@ Expected<void> scan_call_facts(Database& db, const CallFilter& filter,
         facts.cost_usd = stmt.optional_real(6);
         facts.feedback = stmt.optional_real(7);
         facts.error = stmt.integer(8) != 0;
+        facts.time_unix_ns = stmt.integer(9);
         visit(facts);
     }
     return {};
+}
+
+Expected<std::vector<LabelMove>> label_moves(Database& db, std::string_view name,
+                                             std::string_view label) {
+    auto stmt = LLMOPS_TRY(
+        db.prepare("SELECT h.created_at, h.to_number FROM label_history h JOIN prompts p "
+                   "ON p.id = h.prompt_id WHERE p.name = ?1 AND h.label = ?2 ORDER BY h.id"));
+    stmt.bind(1, name).bind(2, label);
+    std::vector<LabelMove> moves;
+    while (LLMOPS_TRY(stmt.step())) {
+        // created_at is ISO 8601 UTC as the store writes it; compared as time, not text (a
+        // call's time has milliseconds, a label's may not).
+        const auto when = parse_iso8601_ns(stmt.text(0));
+        moves.push_back({when.value_or(0), stmt.optional_integer(1)});
+    }
+    return moves;
 }
 
 } // namespace llmops::store

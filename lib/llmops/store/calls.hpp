@@ -92,12 +92,25 @@ struct CallFacts {
     std::optional<double> cost_usd;
     std::optional<double> feedback;
     bool error = false;
+    int64_t time_unix_ns = 0;
 };
 
 // Calls `visit` with the facts of every call matching `filter` (its limit ignored), ordered by
 // prompt, version, model, then latency; a row at a time. Fails with `io`.
 Expected<void> scan_call_facts(Database& db, const CallFilter& filter,
                                const std::function<void(const CallFacts&)>& visit);
+
+// One move of a label (a row of `label_history`): when, and the version it then pointed at
+// (nullopt: removed).
+struct LabelMove {
+    int64_t time_unix_ns = 0;
+    std::optional<int64_t> to_number;
+};
+
+// Returns the moves of `label` of the prompt `name`, oldest first; empty when the prompt or the
+// label has none. Fails with `io`.
+Expected<std::vector<LabelMove>> label_moves(Database& db, std::string_view name,
+                                             std::string_view label);
 
 // Returns `unix_ns` as ISO 8601 UTC with milliseconds: `2026-11-23T09:00:00.123Z`.
 std::string iso8601_from_unix_ns(int64_t unix_ns);

@@ -3,10 +3,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
 #include <llmops/provider/pricing.hpp>
+#include <llmops/store/calls.hpp>
 #include <llmops/store/database.hpp>
 
 namespace llmops::traces {
@@ -20,6 +22,26 @@ struct ImportSummary {
     std::vector<std::string> problems; // the first k_max_problems of them: `file:line: why`
 
     static constexpr size_t k_max_problems = 5;
+};
+
+// Sets `call.cost_usd` from `prices` when the model and both token counts are known and the
+// model is priced; leaves it unset (NULL in the store) otherwise.
+void price_call(store::CallRecord& call, const provider::PriceTable& prices);
+
+// Resolves labels in calls' prompt refs (`support/triage@production`) to the version number the
+// label pointed at when the call was made, from the store's label history. A version that is
+// not a label of the prompt (a number, a version id, a label it never had), or a label that
+// pointed nowhere at the call's time, is kept as written. Moves are read once per label.
+class LabelResolver {
+public:
+    explicit LabelResolver(store::Database& db) : m_db(&db) {}
+
+    // Rewrites `call.prompt_version` when it names a label. Fails with `io`.
+    Expected<void> resolve(store::CallRecord& call);
+
+private:
+    store::Database* m_db;
+    std::map<std::pair<std::string, std::string>, std::vector<store::LabelMove>> m_moves;
 };
 
 // Imports `path`: OTLP JSON (one ExportTraceServiceRequest per line, as the collector's file

@@ -197,13 +197,17 @@ Expected<store::CallRecord> read_jsonl_call(const json& record, std::string_view
 }
 
 void redact_call(store::CallRecord& call, nlohmann::json attributes) {
+    // Most calls have no vars: "{}" is neither parsed nor written again.
+    json vars = call.vars == "{}" ? json() : util::parse_json_or_discarded(call.vars);
+    redact_call(call, std::move(attributes), std::move(vars));
+}
+
+void redact_call(store::CallRecord& call, nlohmann::json attributes, nlohmann::json vars) {
     if (!attributes.is_object()) {
         attributes = json::object();
     }
     std::vector<std::string> secrets;
     redact_members(attributes, secrets);
-    // Most calls have no vars: "{}" is neither parsed nor written again.
-    json vars = call.vars == "{}" ? json() : util::parse_json_or_discarded(call.vars);
     redact_members(vars, secrets);
     const util::Redactor redactor(secrets, util::Redactor::Short::kept);
     if (!redactor.empty()) {

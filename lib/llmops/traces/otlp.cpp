@@ -166,8 +166,9 @@ std::optional<int64_t> first_integer(const json& attributes,
     return std::nullopt;
 }
 
-// The model, provider, tokens and llmops's prompt attributes of a GenAI span.
-void read_attributes(const json& attributes, store::CallRecord& call) {
+// The model, provider, tokens and llmops's prompt attributes of a GenAI span; returns its vars
+// (an object, or null when it has none).
+json read_attributes(const json& attributes, store::CallRecord& call) {
     call.model = first_text(attributes, {"gen_ai.response.model", "gen_ai.request.model"});
     call.provider = first_text(attributes, {"gen_ai.provider.name", "gen_ai.system"});
     call.operation = first_text(attributes, {"gen_ai.operation.name"});
@@ -182,13 +183,13 @@ void read_attributes(const json& attributes, store::CallRecord& call) {
     if (const json& feedback = member(attributes, "llmops.feedback"); feedback.is_number()) {
         call.feedback = feedback.get<double>();
     }
-    json vars = json::object();
+    json vars;
     for (const auto& [key, value] : attributes.items()) {
         if (key.starts_with("llmops.vars.") && key.size() > 12) {
             vars[key.substr(12)] = value;
         }
     }
-    call.vars = vars.dump(-1, ' ', false, json::error_handler_t::replace);
+    return vars;
 }
 
 // The input messages and the output text, from attributes or else events.
@@ -219,7 +220,7 @@ void read_content(const json& span, const json& attributes, store::CallRecord& c
 
 // Reads one span; `where` names it in errors.
 Expected<std::optional<store::CallRecord>> read_span(const json& span) {
-    const json attributes = attribute_object(member(span, "attributes"));
+    json attributes = attribute_object(member(span, "attributes"));
     if (!has_genai_attribute(attributes)) {
         return std::optional<store::CallRecord>();
     }
@@ -238,7 +239,7 @@ Expected<std::optional<store::CallRecord>> read_span(const json& span) {
     if (const auto end = integer(member(span, "endTimeUnixNano")); end && *end >= *start) {
         call.latency_ms = static_cast<double>(*end - *start) / 1e6;
     }
-    read_attributes(attributes, call);
+    json vars = read_attributes(attributes, call);
     read_content(span, attributes, call);
     const json& status = member(span, "status");
     const json& code = member(status, "code");
@@ -249,7 +250,7 @@ Expected<std::optional<store::CallRecord>> read_span(const json& span) {
             call.error_message = first_text(attributes, {"error.type"});
         }
     }
-    redact_call(call, attributes);
+    redact_call(call, std::move(attributes), std::move(vars));
     return std::optional<store::CallRecord>(std::move(call));
 }
 

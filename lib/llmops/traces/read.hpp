@@ -56,4 +56,8 @@ void redact_call(store::CallRecord& call);
 // writes them, redacted, to `call.attributes`.
 void redact_call(store::CallRecord& call, nlohmann::json attributes);
 
+// As `redact_call`, with the vars as a value too (an object; a reader that built them need not
+// write and read them again); writes them, redacted, to `call.vars`.
+void redact_call(store::CallRecord& call, nlohmann::json attributes, nlohmann::json vars);
+
 } // namespace llmops::traces

@@ -1,9 +1,11 @@
 #pragma once
-// `llmops traces stats`: imported calls counted by prompt, version and model.
+// `llmops traces stats` and `llmops usage`: imported calls counted by prompt, version, model
+// (and, for usage, day).
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <llmops/store/calls.hpp>
@@ -15,6 +17,7 @@ struct CallGroup {
     std::string prompt;
     std::string version;
     std::string model;
+    std::string day; // YYYY-MM-DD (UTC), by `usage --by day` only
     int64_t calls = 0;
     int64_t errors = 0;
     int64_t input_tokens = 0; // over the calls that reported them
@@ -37,5 +40,27 @@ struct CallStats {
 // Counts the calls matching `filter` (its limit ignored). Holds one group's latencies at a
 // time, plus every latency for the total's percentiles. Fails with `io`.
 Expected<CallStats> call_stats(store::Database& db, const store::CallFilter& filter);
+
+// What `llmops usage` groups calls by.
+enum class UsageKey { prompt, version, model, day };
+
+// Parses `--by`: a comma-separated list of `prompt`, `version`, `model`, `day`, each once.
+// `version` needs `prompt` (a version number means nothing without its prompt). Fails with
+// `invalid_input` naming `--by` and the word.
+Expected<std::vector<UsageKey>> parse_usage_keys(std::string_view text);
+
+// The name of `key` as `--by` spells it.
+std::string_view usage_key_name(UsageKey key);
+
+struct UsageStats {
+    std::vector<UsageKey> keys;
+    std::vector<CallGroup> groups; // sorted by the keys in their order; other keys empty
+    CallGroup total;
+};
+
+// Counts the calls matching `filter` (its limit ignored) by `keys`. Holds every latency (8
+// bytes a call) until the end. Fails with `io`.
+Expected<UsageStats> usage_stats(store::Database& db, const store::CallFilter& filter,
+                                 const std::vector<UsageKey>& keys);
 
 } // namespace llmops::traces
