@@ -308,6 +308,14 @@ TEST_SUITE("cli") {
         }
         // Newest first: an unknown label and one older than the label stay as written.
         CHECK(versions == std::vector<std::string>{"staging", "2", "1", "production"});
+        // Split for an A/B test, the label names no single version: kept as written.
+        REQUIRE(llmops(dir.path(), {"prompt", "label", "set", "support/triage@1", "production",
+                                    "--weight", "10"})
+                    .exit_code == 0);
+        write(dir, "split.jsonl", line("2100-01-01T00:00:00Z", "support/triage@production"));
+        REQUIRE(llmops(dir.path(), {"traces", "import", "split.jsonl"}).exit_code == 0);
+        list = llmops(dir.path(), {"traces", "list", "--json", "-n", "1"});
+        CHECK(json::parse(list.out)[0]["version"] == "production");
     }
 } // TEST_SUITE
 

@@ -266,7 +266,8 @@ Expected<void> scan_call_facts(Database& db, const CallFilter& filter,
 Expected<std::vector<LabelMove>> label_moves(Database& db, std::string_view name,
                                              std::string_view label) {
     auto stmt = LLMOPS_TRY(
-        db.prepare("SELECT h.created_at, h.to_number FROM label_history h JOIN prompts p "
+        db.prepare("SELECT h.created_at, CASE WHEN h.split IS NULL THEN h.to_number END "
+                   "FROM label_history h JOIN prompts p "
                    "ON p.id = h.prompt_id WHERE p.name = ?1 AND h.label = ?2 ORDER BY h.id"));
     stmt.bind(1, name).bind(2, label);
     std::vector<LabelMove> moves;

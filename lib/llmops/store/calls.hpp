@@ -104,7 +104,8 @@ Expected<void> scan_call_facts(Database& db, const CallFilter& filter,
 // (nullopt: removed).
 struct LabelMove {
     int64_t time_unix_ns = 0;
-    std::optional<int64_t> to_number;
+    std::optional<int64_t> to_number; // none when the label was removed, or split between
+                                      // versions (A/B): a call then names no single version
 };
 
 // Returns the moves of `label` of the prompt `name`, oldest first; empty when the prompt or the
