@@ -124,12 +124,16 @@ TEST_SUITE("cli") {
         REQUIRE(llmops(dir.path(), {"eval", "online.yaml"}, k_env).exit_code == 1);
         auto r = drift(dir, {"--json"});
         CHECK(r.exit_code == 1);
-        for (const auto& row : json::parse(r.out)["rows"])
+        const json report = json::parse(r.out); // held: the loop reads into it
+        bool seen = false;
+        for (const auto& row : report["rows"])
             if (row["feature"] == "pass rate") {
+                seen = true;
                 CHECK(row["reference"].get<double>() == doctest::Approx(196.0 / 210));
                 CHECK(row["current"].get<double>() == doctest::Approx(40.0 / 60));
                 CHECK(row["status"] == "alarm");
             }
+        CHECK(seen);
     }
 
     TEST_CASE("cli::drift exits 0 without drift") {
