@@ -62,15 +62,10 @@ uint64_t sample_rank(std::string_view seed, std::string_view span_id) {
 }
 
 Expected<std::vector<std::string>> sample_calls(Database& db, const CallSample& sample) {
-    const CallFilter& f = sample.filter;
-    auto stmt =
-        LLMOPS_TRY(db.prepare("SELECT span_id, prompt_version, time_unix_ns FROM calls "
-                              "WHERE (?1 = '' OR prompt = ?1) AND (?2 = '' OR prompt_version = ?2) "
-                              "AND (?3 = '' OR model = ?3) AND (?4 IS NULL OR time_unix_ns >= ?4) "
-                              "AND (?5 IS NULL OR time_unix_ns < ?5) "
-                              "AND (?6 = 0 OR (error = 0 AND output IS NOT NULL))"));
-    stmt.bind(1, f.prompt).bind(2, f.version).bind(3, f.model);
-    stmt.bind(4, f.since_unix_ns).bind(5, f.until_unix_ns);
+    auto stmt = LLMOPS_TRY(db.prepare(
+        std::string("SELECT span_id, prompt_version, time_unix_ns FROM calls WHERE ") +
+        detail::k_call_filter_where + " AND (?6 = 0 OR (error = 0 AND output IS NOT NULL))"));
+    detail::bind_call_filter(stmt, sample.filter);
     stmt.bind(6, static_cast<int64_t>(sample.answered ? 1 : 0));
     std::map<std::string, Lowest> strata;
     while (LLMOPS_TRY(stmt.step())) {

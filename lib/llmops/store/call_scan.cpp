@@ -2,28 +2,13 @@
 
 namespace llmops::store {
 
-namespace {
-
-// The WHERE clause of a filter, its parameters ?1..?5 (as calls.cpp's reads).
-constexpr const char* k_where =
-    "(?1 = '' OR prompt = ?1) AND (?2 = '' OR prompt_version = ?2) "
-    "AND (?3 = '' OR model = ?3) AND (?4 IS NULL OR time_unix_ns >= ?4) "
-    "AND (?5 IS NULL OR time_unix_ns < ?5)";
-
-void bind_filter(Statement& stmt, const CallFilter& filter) {
-    stmt.bind(1, filter.prompt).bind(2, filter.version).bind(3, filter.model);
-    stmt.bind(4, filter.since_unix_ns).bind(5, filter.until_unix_ns);
-}
-
-} // namespace
-
 Expected<void> scan_call_texts(Database& db, const CallFilter& filter,
                                const std::function<void(const CallText&)>& visit) {
     auto stmt = LLMOPS_TRY(db.prepare(std::string("SELECT span_id, vars, messages, output, "
                                                   "input_tokens, output_tokens, error FROM calls "
                                                   "WHERE ") +
-                                      k_where + " ORDER BY time_unix_ns, id"));
-    bind_filter(stmt, filter);
+                                      detail::k_call_filter_where + " ORDER BY time_unix_ns, id"));
+    detail::bind_call_filter(stmt, filter);
     CallText call;
     while (LLMOPS_TRY(stmt.step())) {
         call.span_id = stmt.text(0);
@@ -46,8 +31,8 @@ Expected<OnlineOutcomes> count_online_outcomes(Database& db, const CallFilter& f
                                "WHERE repeat = 0 GROUP BY case_id) "
                                "SELECT latest.status, COUNT(*) FROM calls "
                                "JOIN latest ON latest.case_id = calls.span_id WHERE ") +
-                   k_where + " GROUP BY latest.status"));
-    bind_filter(stmt, filter);
+                   detail::k_call_filter_where + " GROUP BY latest.status"));
+    detail::bind_call_filter(stmt, filter);
     OnlineOutcomes out;
     while (LLMOPS_TRY(stmt.step())) {
         const std::string status = stmt.text(0);

@@ -215,18 +215,19 @@ Expected<CallRecord> find_call(Database& db, std::string_view span_id) {
     return call;
 }
 
-Expected<std::vector<CallRecord>> list_calls(Database& db, const CallFilter& filter) {
-    // Each filter is `?N = ''` or a match, so one statement serves every combination.
-    auto stmt = LLMOPS_TRY(db.prepare(
-        "SELECT span_id, trace_id, time_unix_ns, time, prompt, prompt_version, model, provider, "
-        "operation, vars, messages, output, input_tokens, output_tokens, latency_ms, cost_usd, "
-        "error, error_message, user_id, session_id, feedback, source, attributes FROM calls "
-        "WHERE (?1 = '' OR prompt = ?1) AND (?2 = '' OR prompt_version = ?2) "
-        "AND (?3 = '' OR model = ?3) AND (?4 IS NULL OR time_unix_ns >= ?4) "
-        "AND (?5 IS NULL OR time_unix_ns < ?5) "
-        "ORDER BY time_unix_ns DESC, id DESC LIMIT ?6"));
+void detail::bind_call_filter(Statement& stmt, const CallFilter& filter) {
     stmt.bind(1, filter.prompt).bind(2, filter.version).bind(3, filter.model);
     stmt.bind(4, filter.since_unix_ns).bind(5, filter.until_unix_ns);
+}
+
+Expected<std::vector<CallRecord>> list_calls(Database& db, const CallFilter& filter) {
+    auto stmt = LLMOPS_TRY(db.prepare(
+        std::string("SELECT span_id, trace_id, time_unix_ns, time, prompt, prompt_version, model, "
+                    "provider, operation, vars, messages, output, input_tokens, output_tokens, "
+                    "latency_ms, cost_usd, error, error_message, user_id, session_id, feedback, "
+                    "source, attributes FROM calls WHERE ") +
+        detail::k_call_filter_where + " ORDER BY time_unix_ns DESC, id DESC LIMIT ?6"));
+    detail::bind_call_filter(stmt, filter);
     stmt.bind(6, filter.limit > 0 ? filter.limit : int64_t{-1});
     std::vector<CallRecord> calls;
     while (LLMOPS_TRY(stmt.step())) {
@@ -237,15 +238,11 @@ Expected<std::vector<CallRecord>> list_calls(Database& db, const CallFilter& fil
 
 Expected<void> scan_call_facts(Database& db, const CallFilter& filter,
                                const std::function<void(const CallFacts&)>& visit) {
-    auto stmt = LLMOPS_TRY(
-        db.prepare("SELECT prompt, prompt_version, model, input_tokens, output_tokens, latency_ms, "
-                   "cost_usd, feedback, error, time_unix_ns FROM calls "
-                   "WHERE (?1 = '' OR prompt = ?1) AND (?2 = '' OR prompt_version = ?2) "
-                   "AND (?3 = '' OR model = ?3) AND (?4 IS NULL OR time_unix_ns >= ?4) "
-                   "AND (?5 IS NULL OR time_unix_ns < ?5) "
-                   "ORDER BY prompt, prompt_version, model, latency_ms"));
-    stmt.bind(1, filter.prompt).bind(2, filter.version).bind(3, filter.model);
-    stmt.bind(4, filter.since_unix_ns).bind(5, filter.until_unix_ns);
+    auto stmt = LLMOPS_TRY(db.prepare(
+        std::string("SELECT prompt, prompt_version, model, input_tokens, output_tokens, "
+                    "latency_ms, cost_usd, feedback, error, time_unix_ns FROM calls WHERE ") +
+        detail::k_call_filter_where + " ORDER BY prompt, prompt_version, model, latency_ms"));
+    detail::bind_call_filter(stmt, filter);
     CallFacts facts;
     while (LLMOPS_TRY(stmt.step())) {
         facts.prompt = stmt.text(0);

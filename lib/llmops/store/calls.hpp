@@ -74,6 +74,17 @@ struct CallFilter {
     int64_t limit = 0;                    // the newest `limit` calls; 0 for all
 };
 
+namespace detail {
+// The WHERE clause of a `CallFilter` (its limit aside) over the `calls` table, parameters ?1 to
+// ?5: each filter is `?N = ''` (or NULL) or a match, so one statement serves every combination.
+// Every read of calls by filter uses it with `bind_call_filter`.
+inline constexpr const char* k_call_filter_where =
+    "(?1 = '' OR prompt = ?1) AND (?2 = '' OR prompt_version = ?2) "
+    "AND (?3 = '' OR model = ?3) AND (?4 IS NULL OR time_unix_ns >= ?4) "
+    "AND (?5 IS NULL OR time_unix_ns < ?5)";
+void bind_call_filter(Statement& stmt, const CallFilter& filter);
+} // namespace detail
+
 // Returns the call with span id `span_id` (a unique prefix of it also finds it). Fails with
 // `not_found` when none has it, `invalid_input` when a prefix names several, `io`.
 Expected<CallRecord> find_call(Database& db, std::string_view span_id);
