@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <unordered_map>
 
 #include <llmops/stats/distribution.hpp>
 #include <llmops/stats/power.hpp>
 #include <llmops/stats/proportion.hpp>
+#include <llmops/store/call_scan.hpp>
 #include <llmops/store/calls.hpp>
 #include <llmops/store/prompts.hpp>
 #include <llmops/util/strings.hpp>
@@ -75,64 +75,65 @@ std::optional<size_t> arm_of(const std::vector<ArmResult>& arms, std::string_vie
     return std::nullopt;
 }
 
+// The prompt's calls in the window.
+store::CallFilter window_filter(const AbOptions& options) {
+    store::CallFilter filter;
+    filter.prompt = options.prompt;
+    filter.since_unix_ns = options.window.since_unix_ns;
+    filter.until_unix_ns = options.window.until_unix_ns;
+    return filter;
+}
+
 // Reads the window's calls of the prompt into `arms` and `data`; returns each call's arm by span
 // id (for the online-eval results).
 Expected<std::unordered_map<std::string, size_t>> scan_calls(store::Database& db,
                                                              const AbOptions& options,
                                                              AbReport& report,
                                                              std::vector<ArmData>& data) {
-    auto stmt = LLMOPS_TRY(db.prepare(
-        "SELECT span_id, prompt_version, error, feedback, cost_usd, latency_ms FROM calls "
-        "WHERE prompt = ?1 AND time_unix_ns >= ?2 AND time_unix_ns < ?3"));
-    stmt.bind(1, options.prompt)
-        .bind(2, options.window.since_unix_ns.value_or(std::numeric_limits<int64_t>::min()))
-        .bind(3, options.window.until_unix_ns.value_or(std::numeric_limits<int64_t>::max()));
     std::unordered_map<std::string, size_t> spans;
-    while (LLMOPS_TRY(stmt.step())) {
-        const auto index = arm_of(report.arms, stmt.text(1));
+    LLMOPS_TRY(store::scan_call_facts(db, window_filter(options), [&](const store::CallFacts& f) {
+        const auto index = arm_of(report.arms, f.prompt_version);
         if (!index) {
             ++report.other_calls;
-            continue;
+            return;
         }
         ArmResult& arm = report.arms[*index];
         ArmData& d = data[*index];
         ++arm.calls;
-        arm.errors += stmt.integer(2) != 0 ? 1 : 0;
-        if (const auto feedback = stmt.optional_real(3)) {
-            d.feedback.push_back(*feedback);
+        arm.errors += f.error ? 1 : 0;
+        if (f.feedback) {
+            d.feedback.push_back(*f.feedback);
         }
-        if (const auto cost = stmt.optional_real(4)) {
+        if (f.cost_usd) {
             ++arm.priced_calls;
-            d.cost += *cost;
+            d.cost += *f.cost_usd;
         }
-        if (const auto latency = stmt.optional_real(5)) {
-            d.latencies.push_back(*latency);
+        if (f.latency_ms) {
+            d.latencies.push_back(*f.latency_ms);
         }
-        spans.emplace(stmt.text(0), *index);
-    }
+        spans.emplace(f.span_id, *index);
+    }));
     return spans;
 }
 
-// Counts the latest online-eval result (highest run id, repeat 0) of each call in `spans`.
-// NEEDSWORK: results have no index by case id, so this reads every repeat-0 result once; an
-// index (or a table of online-eval results) would make it a lookup per call.
-Expected<void> scan_results(store::Database& db,
+// Counts the latest online-eval result (highest run id, repeat 0) of each call in `spans`, as
+// `llmops drift` does (store::scan_online_outcomes over the same calls).
+// NEEDSWORK: results have no index by case id, so the store reads every repeat-0 result once;
+// an index (or a table of online-eval results) would make it a lookup per call.
+Expected<void> scan_results(store::Database& db, const AbOptions& options,
                             const std::unordered_map<std::string, size_t>& spans,
                             std::vector<ArmResult>& arms) {
-    auto stmt = LLMOPS_TRY(
-        db.prepare("SELECT case_id, run_id, status FROM results WHERE repeat = 0 ORDER BY run_id"));
-    std::unordered_map<std::string, std::string> latest; // span id -> status of the latest run
-    while (LLMOPS_TRY(stmt.step())) {
-        std::string span = stmt.text(0);
-        if (spans.contains(span)) {
-            latest[std::move(span)] = stmt.text(2);
-        }
-    }
-    for (const auto& [span, status] : latest) {
-        ArmResult& arm = arms[spans.at(span)];
-        (status == "pass" ? arm.eval_pass : status == "fail" ? arm.eval_fail : arm.eval_error)++;
-    }
-    return {};
+    return store::scan_online_outcomes(db, window_filter(options),
+                                       [&](const std::string& span, const std::string& status) {
+                                           const auto it = spans.find(span);
+                                           if (it == spans.end()) {
+                                               return; // a call of no arm
+                                           }
+                                           ArmResult& arm = arms[it->second];
+                                           (status == "pass"   ? arm.eval_pass
+                                            : status == "fail" ? arm.eval_fail
+                                                               : arm.eval_error)++;
+                                       });
 }
 
 void finish_arm(ArmResult& arm, ArmData& d, double alpha) {
@@ -394,7 +395,7 @@ Expected<AbReport> analyze_ab(store::Database& db, const AbOptions& options) {
     report.arms = LLMOPS_TRY(load_arms(db, options));
     std::vector<ArmData> data(report.arms.size());
     const auto spans = LLMOPS_TRY(scan_calls(db, options, report, data));
-    LLMOPS_TRY(scan_results(db, spans, report.arms));
+    LLMOPS_TRY(scan_results(db, options, spans, report.arms));
     for (size_t i = 0; i < report.arms.size(); ++i) {
         finish_arm(report.arms[i], data[i], options.alpha);
     }

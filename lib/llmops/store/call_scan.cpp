@@ -23,27 +23,29 @@ Expected<void> scan_call_texts(Database& db, const CallFilter& filter,
     return {};
 }
 
-Expected<OnlineOutcomes> count_online_outcomes(Database& db, const CallFilter& filter) {
+Expected<void>
+scan_online_outcomes(Database& db, const CallFilter& filter,
+                     const std::function<void(const std::string&, const std::string&)>& visit) {
     // SQLite returns the bare column `status` from the row holding MAX(run_id) (documented for
     // min/max aggregates), so `latest` is each case id's result in its newest run.
     auto stmt = LLMOPS_TRY(
         db.prepare(std::string("WITH latest AS (SELECT case_id, status, MAX(run_id) FROM results "
                                "WHERE repeat = 0 GROUP BY case_id) "
-                               "SELECT latest.status, COUNT(*) FROM calls "
+                               "SELECT calls.span_id, latest.status FROM calls "
                                "JOIN latest ON latest.case_id = calls.span_id WHERE ") +
-                   detail::k_call_filter_where + " GROUP BY latest.status"));
+                   detail::k_call_filter_where));
     detail::bind_call_filter(stmt, filter);
-    OnlineOutcomes out;
     while (LLMOPS_TRY(stmt.step())) {
-        const std::string status = stmt.text(0);
-        const auto count = static_cast<std::size_t>(stmt.integer(1));
-        if (status == "pass")
-            out.pass += count;
-        else if (status == "fail")
-            out.fail += count;
-        else
-            out.error += count;
+        visit(stmt.text(0), stmt.text(1));
     }
+    return {};
+}
+
+Expected<OnlineOutcomes> count_online_outcomes(Database& db, const CallFilter& filter) {
+    OnlineOutcomes out;
+    LLMOPS_TRY(scan_online_outcomes(db, filter, [&](const std::string&, const std::string& status) {
+        (status == "pass" ? out.pass : status == "fail" ? out.fail : out.error)++;
+    }));
     return out;
 }
 

@@ -38,6 +38,12 @@ struct OnlineOutcomes {
     std::size_t error = 0; // neither a pass nor a fail
 };
 
+// Calls `visit` with the span id and the latest result's status (pass, fail or error) of every
+// call matching `filter` that has an online-eval result. Fails with `io`.
+Expected<void>
+scan_online_outcomes(Database& db, const CallFilter& filter,
+                     const std::function<void(const std::string&, const std::string&)>& visit);
+
 // Counts the online-eval outcomes of the calls matching `filter`. Fails with `io`.
 Expected<OnlineOutcomes> count_online_outcomes(Database& db, const CallFilter& filter);
 

@@ -240,7 +240,8 @@ Expected<void> scan_call_facts(Database& db, const CallFilter& filter,
                                const std::function<void(const CallFacts&)>& visit) {
     auto stmt = LLMOPS_TRY(db.prepare(
         std::string("SELECT prompt, prompt_version, model, input_tokens, output_tokens, "
-                    "latency_ms, cost_usd, feedback, error, time_unix_ns FROM calls WHERE ") +
+                    "latency_ms, cost_usd, feedback, error, time_unix_ns, span_id FROM calls "
+                    "WHERE ") +
         detail::k_call_filter_where + " ORDER BY prompt, prompt_version, model, latency_ms"));
     detail::bind_call_filter(stmt, filter);
     CallFacts facts;
@@ -255,6 +256,7 @@ Expected<void> scan_call_facts(Database& db, const CallFilter& filter,
         facts.feedback = stmt.optional_real(7);
         facts.error = stmt.integer(8) != 0;
         facts.time_unix_ns = stmt.integer(9);
+        facts.span_id = stmt.text(10);
         visit(facts);
     }
     return {};

@@ -104,6 +104,7 @@ struct CallFacts {
     std::optional<double> feedback;
     bool error = false;
     int64_t time_unix_ns = 0;
+    std::string span_id = {};
 };
 
 // Calls `visit` with the facts of every call matching `filter` (its limit ignored), ordered by
