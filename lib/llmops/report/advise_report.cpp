@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <llmops/report/diff_format.hpp>
 #include <llmops/report/table.hpp>
 #include <llmops/util/money.hpp>
 
@@ -16,12 +17,11 @@ using nlohmann::json;
 
 constexpr size_t k_fixed = 2 + 2 + 2 + 7 + 2 + 14 + 2 + 11 + 2 + 8; // all but the label
 
-std::string percent(std::optional<double> v) {
-    return v ? fmt::format("{:.1f}%", *v * 100) : "-";
-}
+using diff_format::pct;
 
+// The diff reports' interval, "-" when there is none (a column is never left blank).
 std::string interval_text(const std::optional<stats::Interval>& ci) {
-    return ci ? fmt::format("[{:.1f}, {:.1f}]", ci->lower * 100, ci->upper * 100) : "-";
+    return ci ? diff_format::interval_pct(ci) : "-";
 }
 
 std::string cost_text(std::optional<double> usd) {
@@ -43,7 +43,7 @@ std::string table(const online::Advice& a, size_t width) {
     for (const auto& v : a.variants) {
         std::string line =
             fmt::format("{:<2}  {:<{}}  {:>7}  {:<14}  {:>11}  {}", v.index,
-                        fit_variant_label(v.label, label_width), label_width, percent(v.pass_rate),
+                        fit_variant_label(v.label, label_width), label_width, pct(v.pass_rate),
                         interval_text(v.interval), cost_text(v.cost_per_call), flags(v));
         while (!line.empty() && line.back() == ' ') {
             line.pop_back();
@@ -59,7 +59,7 @@ std::string comparison_line(const online::Advice& a) {
     }
     const auto& best = a.variants[static_cast<size_t>(*a.best)];
     return fmt::format("  against the best, {} at {}: {:+.1f} pts, p={:.3g}:\n  {}\n", best.index,
-                       percent(best.pass_rate), *a.difference * 100, a.p_value.value_or(1.0),
+                       pct(best.pass_rate), *a.difference * 100, a.p_value.value_or(1.0),
                        a.distinguishable ? "significantly lower, but above the bar"
                                          : "the run cannot tell them apart on its cases");
 }
@@ -84,7 +84,7 @@ std::string verdict(const online::Advice& a) {
     if (a.chosen) {
         const auto& c = a.variants[static_cast<size_t>(*a.chosen)];
         return fmt::format("recommendation: {} {}\n  {} {} at {} a call\n", c.index, c.label,
-                           percent(c.pass_rate), interval_text(c.interval),
+                           pct(c.pass_rate), interval_text(c.interval),
                            cost_text(c.cost_per_call)) +
                comparison_line(a) + saving_line(a);
     }
@@ -96,11 +96,11 @@ std::string verdict(const online::Advice& a) {
         if (a.cases_needed) {
             out += fmt::format("  the data cannot tell yet: the best, {} at {} {},\n  would "
                                "need about {} judged cases at that rate (it has {})\n",
-                               b.index, percent(b.pass_rate), interval_text(b.interval),
+                               b.index, pct(b.pass_rate), interval_text(b.interval),
                                *a.cases_needed, b.judged);
         } else {
             out += fmt::format("  the best, {} at {}, is not above the bar\n", b.index,
-                               percent(b.pass_rate));
+                               pct(b.pass_rate));
         }
     }
     return out;
