@@ -269,9 +269,13 @@ void SpanExporter::work() {
             if (batch.empty()) {
                 first_at = Clock::now();
             }
-            for (auto& span : result_spans(item.run, item.variant, item.result, m_content)) {
-                m_redactor.redact_json(span);
-                batch.push_back(std::move(span));
+            try {
+                for (auto& span : result_spans(item.run, item.variant, item.result, m_content)) {
+                    m_redactor.redact_json(span);
+                    batch.push_back(std::move(span));
+                }
+            } catch (const std::exception& e) { // nothing may escape the thread: count it
+                give_up(1, fmt::format("a span could not be built: {}", e.what()));
             }
         }
         while (batch.size() >= k_max_batch ||

@@ -117,6 +117,18 @@ json output_messages(const std::string& text, const std::string& finish_reason) 
     return json::array({std::move(message)});
 }
 
+// Members read without throwing: stored assertions may have been edited by hand (a merged or
+// imported run), and a wrong type must not stop an export.
+bool flag(const json& object, std::string_view key) {
+    const auto it = object.find(key);
+    return it != object.end() && it->is_boolean() && it->get<bool>();
+}
+
+json member_of(const json& object, std::string_view key, bool (json::*is)() const noexcept) {
+    const auto it = object.find(key);
+    return it != object.end() && ((*it).*is)() ? *it : json();
+}
+
 // Counts of a result's assertions (children included) by outcome, and their types.
 struct AssertionTally {
     int64_t count = 0, passed = 0, failed = 0, errors = 0;
@@ -132,9 +144,9 @@ void tally(const json& list, AssertionTally& t, size_t depth = 0) {
             continue;
         }
         ++t.count;
-        if (a.value("error", false)) {
+        if (flag(a, "error")) {
             ++t.errors;
-        } else if (a.value("pass", false)) {
+        } else if (flag(a, "pass")) {
             ++t.passed;
         } else {
             ++t.failed;
@@ -293,7 +305,7 @@ json judge_span(JudgeSpans& js, const std::string& operation, const std::string&
 }
 
 void sample_spans(JudgeSpans& js, const json& assertion, const json& judge) {
-    const std::string type = assertion.value("type", "");
+    const json type = member_of(assertion, "type", &json::is_string);
     if (auto embedding = judge.find("embedding");
         embedding != judge.end() && embedding->is_string()) {
         Attributes a;
@@ -312,8 +324,9 @@ void sample_spans(JudgeSpans& js, const json& assertion, const json& judge) {
             continue;
         }
         Attributes a;
-        a.add("llmops.judge.assertion", type).add("llmops.judge.sample", s.value("sample", 0));
-        a.add("llmops.cached", s.value("cached", false));
+        a.add("llmops.judge.assertion", type)
+            .add("llmops.judge.sample", member_of(s, "sample", &json::is_number_integer));
+        a.add("llmops.cached", flag(s, "cached"));
         if (auto pass = s.find("pass"); pass != s.end() && pass->is_boolean()) {
             a.add("llmops.judge.pass", *pass);
         }
