@@ -124,6 +124,19 @@ TEST_SUITE("cli") {
             CHECK(attribute(span, "llmops.run.id") == json{{"intValue", "1"}});
             CHECK(receiver.bodies.front().find("Say hi") == std::string::npos);
             CHECK(receiver.bodies.front().find("\"status\":{\"code\":2") != std::string::npos);
+            // The file export of the run gives exactly the spans the collector received.
+            std::map<std::string, json> sent;
+            for (const auto& body : receiver.bodies) {
+                collect_spans(json::parse(body), sent);
+            }
+            REQUIRE(llmops(dir.path(), {"runs", "export", "1", "--format", "otlp", "-o", "s.jsonl"})
+                        .exit_code == 0);
+            std::map<std::string, json> written;
+            std::istringstream file(slurp(dir / "s.jsonl"));
+            for (std::string line; std::getline(file, line);) {
+                collect_spans(json::parse(line), written);
+            }
+            CHECK(written == sent);
         }
         SUBCASE("a 503 is retried: every span arrives exactly once") {
             receiver.failures = 1;

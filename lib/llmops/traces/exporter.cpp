@@ -232,12 +232,15 @@ void SpanExporter::add(const SpanRun& run, const store::VariantRecord& variant,
     }
     Item item{run, variant, result};
     if (m_content == Content::off) { // what the spans do not carry is not copied
+        const bool failed_call = item.result.status == "error" && !item.result.output;
         if (item.result.output) {
             item.result.output.emplace();
         }
         item.result.prompt.clear();
         item.result.vars = nlohmann::json::object();
-        item.result.reason.clear();
+        if (!failed_call) { // a failed call's error is its span's status message
+            item.result.reason.clear();
+        }
     }
     m_shared->queue.push_back(std::move(item));
     lock.unlock();
