@@ -268,6 +268,34 @@ TEST_SUITE("cli") {
         }
     }
 
+    TEST_CASE("cli::runs export --format otlp: a span per judge call, under the model call's") {
+        TempDir dir;
+        // An exec: judge that always passes, asked twice per assertion.
+        dir.write("judge.sh", "#!/bin/sh\ncat > /dev/null\necho '{\"output\": \"{\\\"pass\\\": "
+                              "true, \\\"score\\\": 1, \\\"reason\\\": \\\"ok\\\"}\"}'\n");
+        std::filesystem::permissions(dir / "judge.sh", std::filesystem::perms::owner_all);
+        dir.write("suite.yaml",
+                  "prompts: ['Say {{word}}']\nproviders: [echo]\ntests:\n"
+                  "  - vars: {word: hi}\n    assert: [{type: llm-rubric, value: hi}]\n");
+        REQUIRE(llmops(dir.path(),
+                       {"eval", "suite.yaml", "--judge", "exec:./judge.sh", "--judge-samples", "2"})
+                    .exit_code == 0);
+        const auto r = llmops(dir.path(), {"runs", "export", "1", "--format", "otlp", "-o", "-"});
+        REQUIRE(r.exit_code == 0);
+        const json request = json::parse(r.out);
+        const json& spans = request["resourceSpans"][0]["scopeSpans"][0]["spans"];
+        REQUIRE(spans.size() == 3);
+        CHECK(attribute(spans[0], "llmops.judge.calls") == json{{"intValue", "2"}});
+        for (int i = 1; i <= 2; ++i) {
+            CHECK(spans[i]["parentSpanId"] == spans[0]["spanId"]);
+            CHECK(spans[i]["traceId"] == spans[0]["traceId"]);
+            CHECK(spans[i]["name"] == "chat ./judge.sh");
+            CHECK(attribute(spans[i], "llmops.judge.assertion") ==
+                  json{{"stringValue", "llm-rubric"}});
+            CHECK(attribute(spans[i], "llmops.judge.pass") == json{{"boolValue", true}});
+        }
+    }
+
     TEST_CASE("cli::eval --otlp-endpoint with traces serve as the collector") {
         TempDir collector;
         REQUIRE(llmops(collector.path(), {"init"}).exit_code == 0);
