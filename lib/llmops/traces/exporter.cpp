@@ -220,6 +220,20 @@ std::string SpanExporter::display_url() const {
 
 void SpanExporter::add(const SpanRun& run, const store::VariantRecord& variant,
                        const store::ResultRecord& result) {
+    // The copy is made outside the lock; what the spans do not carry is not kept.
+    Item item{run, variant, result};
+    if (m_content == Content::off) {
+        store::ResultRecord& r = item.result;
+        const bool failed_call = r.status == "error" && !r.output;
+        if (r.output) {
+            r.output.emplace();
+        }
+        r.prompt.clear();
+        r.vars = nlohmann::json::object();
+        if (!failed_call) { // a failed call's error is its span's status message
+            r.reason.clear();
+        }
+    }
     std::unique_lock lock(m_shared->mutex);
     if (m_shared->finishing) {
         return;
@@ -229,18 +243,6 @@ void SpanExporter::add(const SpanRun& run, const store::VariantRecord& variant,
         m_shared->outcome.reason = fmt::format(
             "more than {} results waiting (the collector is slower than the run)", k_max_queue);
         return;
-    }
-    Item item{run, variant, result};
-    if (m_content == Content::off) { // what the spans do not carry is not copied
-        const bool failed_call = item.result.status == "error" && !item.result.output;
-        if (item.result.output) {
-            item.result.output.emplace();
-        }
-        item.result.prompt.clear();
-        item.result.vars = nlohmann::json::object();
-        if (!failed_call) { // a failed call's error is its span's status message
-            item.result.reason.clear();
-        }
     }
     m_shared->queue.push_back(std::move(item));
     lock.unlock();
