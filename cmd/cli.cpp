@@ -96,10 +96,11 @@ int fit_concurrency(int concurrency) {
 
 std::vector<Error> export_reports(store::Database& db, int64_t run_id,
                                   const std::vector<report::ExportFormat>& formats,
-                                  const std::vector<std::string>& outputs) {
+                                  const std::vector<std::string>& outputs,
+                                  traces::Content content) {
     std::vector<Error> failures;
     for (size_t i = 0; i < outputs.size(); ++i) {
-        if (auto ok = report::export_run(db, run_id, formats[i], outputs[i]); !ok) {
+        if (auto ok = report::export_run(db, run_id, formats[i], outputs[i], content); !ok) {
             failures.push_back(ok.error());
         }
     }

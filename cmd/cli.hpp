@@ -13,6 +13,7 @@
 #include <llmops/report/command_tree.hpp>
 #include <llmops/store/database.hpp>
 #include <llmops/store/project.hpp>
+#include <llmops/traces/spans.hpp>
 #include <llmops/util/error.hpp>
 
 // Declared, not included: prompt_report.hpp and run_report.hpp pull most of the library (the
@@ -94,9 +95,11 @@ int fit_concurrency(int concurrency);
 
 // Writes run `run_id` to every output in `outputs` (in `formats`), all of them even when one
 // fails (a full disk for one report still leaves the others), and returns the failures.
+// `content`: whether OTLP exports carry prompts, outputs and variables.
 std::vector<Error> export_reports(store::Database& db, int64_t run_id,
                                   const std::vector<report::ExportFormat>& formats,
-                                  const std::vector<std::string>& outputs);
+                                  const std::vector<std::string>& outputs,
+                                  traces::Content content = traces::Content::off);
 
 // Prints each of `failures` on stderr as main() prints an error, and returns k_exit_runtime when
 // there was one, else `code`: reports are reported after the summary they follow.

@@ -31,6 +31,7 @@
 #include <llmops/report/run_report.hpp>
 #include <llmops/store/runs.hpp>
 #include <llmops/store/schema.hpp>
+#include <llmops/traces/exporter.hpp>
 #include <llmops/util/dotenv.hpp>
 #include <llmops/util/files.hpp>
 #include <llmops/util/money.hpp>
@@ -73,6 +74,8 @@ struct EvalOptions {
     std::optional<std::string> env_file;         // promptfoo's --env-file
     std::vector<std::string> vars;               // promptfoo's --var NAME=VALUE
     std::optional<int64_t> delay_ms;             // promptfoo's --delay
+    std::optional<std::string> otlp_endpoint;    // export the calls as OTLP spans
+    bool otlp_content = false;                   // with prompts, outputs and variables
 };
 
 Expected<std::pair<int, int>> parse_shard(const std::string& text) {
@@ -95,6 +98,66 @@ Expected<std::pair<int, int>> parse_shard(const std::string& text) {
 }
 
 // A one-line progress display on stderr, redrawn at most ten times a second.
+// What the OTLP export needs of the run beside each result: its number, start and variants,
+// read from the store once, when the first result arrives (the run row exists by then).
+struct OtlpRun {
+    std::optional<store::RunRecord> run;
+
+    void add(traces::SpanExporter& exporter, store::Database& db, int64_t run_id,
+             const store::ResultRecord& r) {
+        if (!run || run->id != run_id) {
+            auto loaded = store::load_run(db, run_id);
+            if (!loaded) {
+                return; // the run's own write would fail too, and say so
+            }
+            run = std::move(*loaded);
+        }
+        for (const auto& v : run->variants) {
+            if (v.index == r.variant) {
+                exporter.add({run->id, run->started_at}, v, r);
+                return;
+            }
+        }
+    }
+};
+
+// Where `eval --otlp-endpoint` (or the OpenTelemetry environment variables) sends the calls, when
+// an export is asked for. Fails (exit 2) for a bad endpoint or header variable, before any call.
+Expected<std::optional<traces::ExportTarget>> otlp_target(const EvalOptions& o) {
+    auto target = LLMOPS_TRY(traces::otlp_target(o.otlp_endpoint, [](std::string_view name) {
+        const char* value = std::getenv(std::string(name).c_str());
+        return value ? std::optional<std::string>(value) : std::nullopt;
+    }));
+    if (!target && o.otlp_content) {
+        return fail(ErrorCode::invalid_input, "--otlp-content needs an endpoint: --otlp-endpoint "
+                                              "URL or OTEL_EXPORTER_OTLP_ENDPOINT");
+    }
+    return target;
+}
+
+// The exporter of `target`, if any: spans carry content with --otlp-content, and never the
+// environment's keys.
+std::unique_ptr<traces::SpanExporter> start_otlp_export(std::optional<traces::ExportTarget> target,
+                                                        const EvalOptions& o) {
+    if (!target) {
+        return nullptr;
+    }
+    return std::make_unique<traces::SpanExporter>(
+        std::move(*target), o.otlp_content ? traces::Content::on : traces::Content::off,
+        provider::environment_secrets(provider::process_env()));
+}
+
+// Waits for the export (at most its flush limit); spans it could not send cost one warning
+// line, never the run's exit code.
+void finish_otlp_export(traces::SpanExporter& exporter) {
+    const auto outcome = exporter.finish();
+    if (outcome.not_exported > 0) {
+        std::fprintf(stderr, "llmops: warning: otlp: %lld spans not exported to %s: %s\n",
+                     static_cast<long long>(outcome.not_exported), exporter.display_url().c_str(),
+                     outcome.reason.c_str());
+    }
+}
+
 class Progress {
 public:
     Progress(bool enabled, int64_t planned) : m_enabled(enabled), m_planned(planned) {}
@@ -409,6 +472,7 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& given) {
         run.filter.shard = LLMOPS_TRY(parse_shard(*o.shard));
     }
     auto formats = LLMOPS_TRY(export_formats(o.outputs, o.format));
+    auto otlp_target_given = LLMOPS_TRY(otlp_target(o));
     // `-o -` makes the report the data on stdout: the summary tables move to stderr.
     const bool report_on_stdout =
         std::find(o.outputs.begin(), o.outputs.end(), "-") != o.outputs.end();
@@ -460,11 +524,16 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& given) {
         run.repeat.value_or(suite.repeat);
     Progress progress(tty, planned);
     run.concurrency = fit_concurrency(run.concurrency);
+    auto otlp = start_otlp_export(std::move(otlp_target_given), o);
+    OtlpRun otlp_run;
     InterruptGuard guard;
     auto summary = eval::run_suite(
         open.db, open.project, suite, run,
         [&](const store::ResultRecord& r, const eval::RunSummary& s) {
             progress.update(s);
+            if (otlp) {
+                otlp_run.add(*otlp, open.db, s.run_id, r);
+            }
             // --delay, as promptfoo waits: after each answer not from the cache, with one call
             // at a time, so the next call waits too.
             if (o.delay_ms && *o.delay_ms > 0 && !r.cached) {
@@ -473,6 +542,9 @@ Expected<int> eval_command(const Context& ctx, const EvalOptions& given) {
         },
         [] { return InterruptGuard::interrupted(); });
     progress.clear();
+    if (otlp) {
+        finish_otlp_export(*otlp);
+    }
     if (!summary) {
         return fail(summary.error());
     }
@@ -598,6 +670,11 @@ void register_eval(CLI::App& app, Context& ctx) {
                     "Ask the judge N times per assertion (majority or mean)")
         ->check(CLI::Range(1, 25));
     sub->add_flag("--estimate", o->estimate, "Print the expected cost without calling anything");
+    sub->add_option("--otlp-endpoint", o->otlp_endpoint,
+                    "Export every model and judge call as an OpenTelemetry span to this OTLP/HTTP "
+                    "URL (over OTEL_EXPORTER_OTLP_ENDPOINT; see docs/otlp.md)");
+    sub->add_flag("--otlp-content", o->otlp_content,
+                  "Include prompts, outputs and variables in the exported spans");
     add_promptfoo_options(*sub, *o);
     sub->callback([&ctx, o, jobs] {
         o->concurrency_given = jobs->count() > 0;

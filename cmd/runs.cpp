@@ -153,11 +153,12 @@ void add_export(CLI::App& group, Context& ctx) {
     struct Options {
         std::string ref;
         std::vector<std::string> outputs;
-        std::optional<std::string> format; // of `-o -`
+        std::optional<std::string> format; // of `-o -`, or otlp
+        bool otlp_content = false;
     };
     auto o = std::make_shared<Options>();
     auto* sub = group.add_subcommand(
-        "export", "Write a run's results as .json, .jsonl, .csv, .xml, .md or .html");
+        "export", "Write a run's results as .json, .jsonl, .csv, .xml, .md, .html or OTLP spans");
     sub->add_option("run", o->ref, "A run number, latest, latest~N or a tag")
         ->required()
         ->type_name(k_value_run);
@@ -165,16 +166,27 @@ void add_export(CLI::App& group, Context& ctx) {
                     "The file(s) to write; the extension picks the format; - for stdout with "
                     "--format")
         ->required();
-    sub->add_option("--format", o->format, "The format of -o -: json, jsonl, csv, xml, md or html")
-        ->check(CLI::IsMember({"json", "jsonl", "csv", "xml", "junit", "md", "markdown", "html"}));
+    sub->add_option("--format", o->format,
+                    "The format of -o -: json, jsonl, csv, xml, md or html; otlp for OTLP JSON "
+                    "lines (any -o)")
+        ->check(CLI::IsMember(
+            {"json", "jsonl", "csv", "xml", "junit", "md", "markdown", "html", "otlp"}));
+    sub->add_flag("--otlp-content", o->otlp_content,
+                  "With --format otlp: include prompts, outputs and variables in the spans");
     sub->callback([&ctx, o] {
         ctx.action = [&ctx, o]() -> Expected<int> {
+            if (o->otlp_content && o->format != "otlp") {
+                return fail(ErrorCode::invalid_input,
+                            "--otlp-content is for --format otlp; add --format otlp");
+            }
             auto formats = LLMOPS_TRY(export_formats(o->outputs, o->format));
             auto open = LLMOPS_TRY(open_project(ctx));
             auto id = LLMOPS_TRY(store::resolve_run(open.db, o->ref));
             // Reports never go inside the store.
             LLMOPS_TRY(eval::check_outputs(o->outputs, {}, open.project.dir));
-            return report_failures(export_reports(open.db, id, formats, o->outputs), k_exit_ok);
+            const auto content = o->otlp_content ? traces::Content::on : traces::Content::off;
+            return report_failures(export_reports(open.db, id, formats, o->outputs, content),
+                                   k_exit_ok);
         };
     });
 }

@@ -142,8 +142,8 @@ _llmops_spec() {
         ;;
     'eval')
         subs=''
-        opts='-h --help -c --config --validate -j --max-concurrency --repeat --no-cache --record --filter-pattern --first-n --filter-first-n --sample --filter-sample --seed --failing --filter-failing --shard --resume --max-cost --max-errors --max-connection-failures --min-pass-rate -o --output --format --json --no-progress --no-progress-bar --grid --judge --grader --judge-samples --estimate --filter-prompts --filter-providers --filter-targets --env-file --env-path --var --delay'
-        vals='-c --config -j --max-concurrency --repeat --record --filter-pattern --first-n --filter-first-n --sample --filter-sample --seed --failing --filter-failing --shard --resume --max-cost --max-errors --max-connection-failures --min-pass-rate -o --output --format --judge --grader --judge-samples --filter-prompts --filter-providers --filter-targets --env-file --env-path --var --delay'
+        opts='-h --help -c --config --validate -j --max-concurrency --repeat --no-cache --record --filter-pattern --first-n --filter-first-n --sample --filter-sample --seed --failing --filter-failing --shard --resume --max-cost --max-errors --max-connection-failures --min-pass-rate -o --output --format --json --no-progress --no-progress-bar --grid --judge --grader --judge-samples --estimate --otlp-endpoint --otlp-content --filter-prompts --filter-providers --filter-targets --env-file --env-path --var --delay'
+        vals='-c --config -j --max-concurrency --repeat --record --filter-pattern --first-n --filter-first-n --sample --filter-sample --seed --failing --filter-failing --shard --resume --max-cost --max-errors --max-connection-failures --min-pass-rate -o --output --format --judge --grader --judge-samples --otlp-endpoint --filter-prompts --filter-providers --filter-targets --env-file --env-path --var --delay'
         ;;
     'runs')
         subs='list show tag rm merge export'
@@ -177,7 +177,7 @@ _llmops_spec() {
         ;;
     'runs export')
         subs=''
-        opts='-h --help -o --output --format'
+        opts='-h --help -o --output --format --otlp-content'
         vals='-o --output --format'
         ;;
     'diff')
@@ -345,6 +345,7 @@ _llmops_kind() {
     'eval --format') echo 'choice json jsonl csv xml junit md markdown html' ;;
     'eval --judge' | 'eval --grader') echo 'text' ;;
     'eval --judge-samples') echo 'none' ;;
+    'eval --otlp-endpoint') echo 'text' ;;
     'eval --filter-prompts') echo 'text' ;;
     'eval --filter-providers' | 'eval --filter-targets') echo 'text' ;;
     'eval --env-file' | 'eval --env-path') echo 'text' ;;
@@ -359,7 +360,7 @@ _llmops_kind() {
     'runs rm #0') echo 'runs' ;;
     'runs merge #'*) echo 'runs' ;;
     'runs export -o' | 'runs export --output') echo 'text' ;;
-    'runs export --format') echo 'choice json jsonl csv xml junit md markdown html' ;;
+    'runs export --format') echo 'choice json jsonl csv xml junit md markdown html otlp' ;;
     'runs export #0') echo 'runs' ;;
     'diff --format') echo 'choice text json md' ;;
     'diff -o' | 'diff --output') echo 'text' ;;

@@ -51,7 +51,7 @@ function __llmops_vals --argument-names path --description 'The options of a com
         case 'cache prune'
             printf '%s\n' --older-than
         case 'eval'
-            printf '%s\n' -c --config -j --max-concurrency --repeat --record --filter-pattern --first-n --filter-first-n --sample --filter-sample --seed --failing --filter-failing --shard --resume --max-cost --max-errors --max-connection-failures --min-pass-rate -o --output --format --judge --grader --judge-samples --filter-prompts --filter-providers --filter-targets --env-file --env-path --var --delay
+            printf '%s\n' -c --config -j --max-concurrency --repeat --record --filter-pattern --first-n --filter-first-n --sample --filter-sample --seed --failing --filter-failing --shard --resume --max-cost --max-errors --max-connection-failures --min-pass-rate -o --output --format --judge --grader --judge-samples --otlp-endpoint --filter-prompts --filter-providers --filter-targets --env-file --env-path --var --delay
         case 'runs list'
             printf '%s\n' -n --limit
         case 'runs show'
@@ -366,6 +366,8 @@ complete -c llmops -n '__llmops_at "eval"' -l grid -d 'After the run, print the 
 complete -c llmops -n '__llmops_at "eval"' -l judge -l grader -r -F -d 'Judge model of the model-graded assertions (over the suite\'s judge.provider and LLMOPS_JUDGE)'
 complete -c llmops -n '__llmops_at "eval"' -l judge-samples -r -f -d 'Ask the judge N times per assertion (majority or mean)'
 complete -c llmops -n '__llmops_at "eval"' -l estimate -d 'Print the expected cost without calling anything'
+complete -c llmops -n '__llmops_at "eval"' -l otlp-endpoint -r -F -d 'Export every model and judge call as an OpenTelemetry span to this OTLP/HTTP URL (over OTEL_EXPORTER_OTLP_ENDPOINT; see docs/otlp.md)'
+complete -c llmops -n '__llmops_at "eval"' -l otlp-content -d 'Include prompts, outputs and variables in the exported spans'
 complete -c llmops -n '__llmops_at "eval"' -l filter-prompts -r -F -d 'Only the prompts whose label, id or file matches this regex'
 complete -c llmops -n '__llmops_at "eval"' -l filter-providers -l filter-targets -r -F -d 'Only the providers whose id or label matches this regex'
 complete -c llmops -n '__llmops_at "eval"' -l env-file -l env-path -r -F -d 'Read variables from this file instead of the suite folder\'s .env (never over variables already set)'
@@ -379,7 +381,7 @@ complete -c llmops -n '__llmops_at "runs" 0' -a show -d 'Show a run: provenance,
 complete -c llmops -n '__llmops_at "runs" 0' -a tag -d 'Name a run (moving the name if another run had it)'
 complete -c llmops -n '__llmops_at "runs" 0' -a rm -d 'Delete a run and its results'
 complete -c llmops -n '__llmops_at "runs" 0' -a merge -d 'Join the runs of --shard jobs into one run'
-complete -c llmops -n '__llmops_at "runs" 0' -a export -d 'Write a run\'s results as .json, .jsonl, .csv, .xml, .md or .html'
+complete -c llmops -n '__llmops_at "runs" 0' -a export -d 'Write a run\'s results as .json, .jsonl, .csv, .xml, .md, .html or OTLP spans'
 complete -c llmops -n '__llmops_at "runs"' -s h -l help -d 'Print this help message and exit'
 
 # llmops runs list
@@ -411,7 +413,8 @@ complete -c llmops -n '__llmops_at "runs merge" 0+' -f -a '(__llmops_store runs)
 # llmops runs export
 complete -c llmops -n '__llmops_at "runs export"' -s h -l help -d 'Print this help message and exit'
 complete -c llmops -n '__llmops_at "runs export"' -s o -l output -r -F -d 'The file(s) to write; the extension picks the format; - for stdout with --format'
-complete -c llmops -n '__llmops_at "runs export"' -l format -r -f -a 'json jsonl csv xml junit md markdown html' -d 'The format of -o -: json, jsonl, csv, xml, md or html'
+complete -c llmops -n '__llmops_at "runs export"' -l format -r -f -a 'json jsonl csv xml junit md markdown html otlp' -d 'The format of -o -: json, jsonl, csv, xml, md or html; otlp for OTLP JSON lines (any -o)'
+complete -c llmops -n '__llmops_at "runs export"' -l otlp-content -d 'With --format otlp: include prompts, outputs and variables in the spans'
 complete -c llmops -n '__llmops_at "runs export" 0' -f -a '(__llmops_store runs)'
 
 # llmops diff

@@ -267,7 +267,9 @@ size_t run_readme(const TempDir& dir, const std::string& readme, Start start,
     for (const char* name :
          {"LLMOPS_DIR", "LLMOPS_JUDGE", "LLMOPS", "OPENAI_API_KEY", "OPENAI_BASE_URL",
           "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "GEMINI_API_KEY", "GOOGLE_API_KEY",
-          "GEMINI_BASE_URL", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT", "OLLAMA_BASE_URL"}) {
+          "GEMINI_BASE_URL", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT", "OLLAMA_BASE_URL",
+          "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+          "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"}) {
         options.env[name] = "\x01unset";
     }
     const auto r = run_program(
@@ -348,10 +350,10 @@ std::vector<std::string> doc_pages_with_commands() {
 // One test case per page, as for the examples; "cli::docs docs" checks that the list names
 // every page with commands.
 const std::vector<std::string> k_doc_pages = {
-    "docs/ab.md",      "docs/advise.md",    "docs/assertions.md", "docs/ci.md",
-    "docs/diff.md",    "docs/drift.md",     "docs/judge.md",      "docs/online-evals.md",
-    "docs/prompts.md", "docs/providers.md", "docs/runs.md",       "docs/starters.md",
-    "docs/suites.md",  "docs/traces.md",
+    "docs/ab.md",       "docs/advise.md",  "docs/assertions.md", "docs/ci.md",
+    "docs/diff.md",     "docs/drift.md",   "docs/judge.md",      "docs/online-evals.md",
+    "docs/otlp.md",     "docs/prompts.md", "docs/providers.md",  "docs/runs.md",
+    "docs/starters.md", "docs/suites.md",  "docs/traces.md",
 };
 
 // Runs one docs page's commands in a fresh copy of the repository.
@@ -601,6 +603,10 @@ TEST_SUITE("cli") {
 
     TEST_CASE("cli::docs docs/judge.md") {
         check_doc_page("docs/judge.md");
+    }
+
+    TEST_CASE("cli::docs docs/otlp.md") {
+        check_doc_page("docs/otlp.md");
     }
 
     TEST_CASE("cli::docs docs/prompts.md") {

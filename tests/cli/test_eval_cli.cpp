@@ -359,7 +359,8 @@ TEST_SUITE("cli") {
             check({"runs", "export", "latest", "-o", "-", "-o", "-", "--format", "md"},
                   "-o - appears twice: standard output takes one report");
             check({"runs", "export", "latest", "-o", "-", "--format", "pdf"},
-                  "--format: pdf not in {json,jsonl,csv,xml,junit,md,markdown,html} (see 'llmops "
+                  "--format: pdf not in {json,jsonl,csv,xml,junit,md,markdown,html,otlp} (see "
+                  "'llmops "
                   "runs "
                   "export --help')");
         }

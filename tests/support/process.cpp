@@ -144,6 +144,11 @@ std::map<std::string, std::string> hermetic_env(std::map<std::string, std::strin
     env.try_emplace("NO_COLOR", "1");
     env.try_emplace("LLMOPS_AUTHOR", "Test Author <test@example.com>");
     env.try_emplace("LLMOPS_DIR", "\x01unset");
+    // An OpenTelemetry endpoint in the tester's environment must not make every eval export.
+    for (const char* name : {"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                             "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"}) {
+        env.try_emplace(name, "\x01unset");
+    }
     return env;
 }
 

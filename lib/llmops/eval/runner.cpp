@@ -493,6 +493,9 @@ void Run::store_result(store::ResultRecord record) {
         m_redactor.redact_json(record.assertions);
         m_redactor.redact_json(record.vars);
     }
+    // The time listeners see is the one stored: an OTLP export of the run built from the store
+    // later gives the spans the live export sent.
+    record.created_at = util::now_iso8601();
     if (m_on_result) {
         m_on_result(record, m_summary);
     }

@@ -28,6 +28,7 @@
 #include <llmops/compare/compare.hpp>
 #include <llmops/report/diff_html.hpp>
 #include <llmops/report/table.hpp>
+#include <llmops/traces/spans.hpp>
 #include <llmops/util/files.hpp>
 #include <llmops/util/money.hpp>
 #include <llmops/util/redact.hpp>
@@ -416,6 +417,22 @@ Expected<void> write_jsonl(store::Database& db, const store::RunRecord& run, Sin
         line["variant_label"] = util::valid_utf8(variant_label(run, r.variant));
         auto written = write_compact(out, line);
         return written ? out.write("\n") : written;
+    });
+}
+
+// OTLP JSON lines (docs/otlp.md): one ExportTraceServiceRequest per result, holding its spans as
+// `eval --otlp-endpoint` sends them (the same builder), so `traces import` reads the file back.
+Expected<void> write_otlp(store::Database& db, const store::RunRecord& run, Sink& out,
+                          traces::Content content) {
+    const traces::SpanRun span_run{run.id, run.started_at};
+    const store::VariantRecord unknown;
+    return store::for_each_result(db, run.id, [&](store::ResultRecord& r) -> Expected<void> {
+        const auto v = std::find_if(run.variants.begin(), run.variants.end(),
+                                    [&](const auto& x) { return x.index == r.variant; });
+        auto spans =
+            traces::result_spans(span_run, v == run.variants.end() ? unknown : *v, r, content);
+        LLMOPS_TRY(write_compact(out, traces::otlp_request(std::move(spans))));
+        return out.write("\n");
     });
 }
 
@@ -1208,6 +1225,9 @@ Expected<ExportFormat> export_format_for(const std::filesystem::path& path) {
 
 Expected<ExportFormat> export_format_for(const std::filesystem::path& path,
                                          const std::optional<std::string>& format) {
+    if (format == "otlp") { // named by --format alone: its files are .jsonl like others
+        return ExportFormat::otlp;
+    }
     if (path != "-") {
         return export_format_for(path);
     }
@@ -1219,7 +1239,8 @@ Expected<ExportFormat> export_format_for(const std::filesystem::path& path,
         {"json", ExportFormat::json},         {"jsonl", ExportFormat::jsonl},
         {"csv", ExportFormat::csv},           {"xml", ExportFormat::junit},
         {"junit", ExportFormat::junit},       {"md", ExportFormat::markdown},
-        {"markdown", ExportFormat::markdown}, {"html", ExportFormat::html}};
+        {"markdown", ExportFormat::markdown}, {"html", ExportFormat::html},
+        {"otlp", ExportFormat::otlp}};
     if (auto it = k_names.find(*format); it != k_names.end()) {
         return it->second;
     }
@@ -1228,7 +1249,7 @@ Expected<ExportFormat> export_format_for(const std::filesystem::path& path,
 }
 
 Expected<void> export_run(store::Database& db, int64_t run_id, ExportFormat format,
-                          const std::filesystem::path& path) {
+                          const std::filesystem::path& path, traces::Content content) {
     auto run = LLMOPS_TRY(store::load_run(db, run_id));
     Sink out(path);
     LLMOPS_TRY(out.open());
@@ -1240,6 +1261,7 @@ Expected<void> export_run(store::Database& db, int64_t run_id, ExportFormat form
     case ExportFormat::junit: ok = write_junit(db, run, out); break;
     case ExportFormat::markdown: ok = write_markdown(db, run, out); break;
     case ExportFormat::html: ok = write_html(db, run, out); break;
+    case ExportFormat::otlp: ok = write_otlp(db, run, out, content); break;
     }
     if (!ok) {
         return ok; // the sink removes its temporary file

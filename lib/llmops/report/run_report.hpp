@@ -15,11 +15,13 @@
 #include <llmops/report/prompt_report.hpp>
 #include <llmops/store/database.hpp>
 #include <llmops/store/runs.hpp>
+#include <llmops/traces/spans.hpp>
 #include <llmops/util/term.hpp>
 
 namespace llmops::report {
 
-enum class ExportFormat { json, jsonl, csv, junit, markdown, html };
+// otlp: OTLP JSON lines (`--format otlp` only), the spans `eval --otlp-endpoint` sends.
+enum class ExportFormat { json, jsonl, csv, junit, markdown, html, otlp };
 
 // Picks the format from `path`'s extension (.json, .jsonl, .csv, .xml, .md, .html). Fails with
 // `invalid_input`: "-o 'out.txt': unknown report format '.txt' (use .json, .jsonl, .csv, .xml,
@@ -27,7 +29,8 @@ enum class ExportFormat { json, jsonl, csv, junit, markdown, html };
 Expected<ExportFormat> export_format_for(const std::filesystem::path& path);
 
 // The format of `-o PATH` given `--format` (`format`, when set): a file goes by its extension;
-// `-` (standard output) by `format` (json, jsonl, csv, xml, md or html), which it needs. Fails
+// `-` (standard output) by `format` (json, jsonl, csv, xml, md or html), which it needs; `otlp`
+// picks OTLP JSON lines whatever the path. Fails
 // with `invalid_input`: "-o '-' (standard output) needs --format json, jsonl, csv, xml, md or
 // html", or for an unknown --format.
 Expected<ExportFormat> export_format_for(const std::filesystem::path& path,
@@ -36,10 +39,12 @@ Expected<ExportFormat> export_format_for(const std::filesystem::path& path,
 // The --format names, for --help and completion.
 inline constexpr const char* k_export_format_names = "json, jsonl, csv, xml, md or html";
 
-// Writes run `run_id` to `path` in `format`. `-` writes to stdout. Fails with `io` naming the
-// file, `not_found` for an unknown run.
+// Writes run `run_id` to `path` in `format` (`content`: whether OTLP spans carry prompts,
+// outputs and variables). `-` writes to stdout. Fails with `io` naming the file, `not_found` for
+// an unknown run.
 Expected<void> export_run(store::Database& db, int64_t run_id, ExportFormat format,
-                          const std::filesystem::path& path);
+                          const std::filesystem::path& path,
+                          traces::Content content = traces::Content::off);
 
 // Adds what run `run_id`'s cases were given to `inputs`, for its HTML page or a diff's: each
 // case's variables on one line (the first result's) and each result's rendered prompt (its first

@@ -48,7 +48,7 @@ constexpr const char* k_result_small_columns =
     "variant, case_id, case_index, repeat, status, score, reason, NULL, '[]', '{}', "
     "'', description, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, "
     "tokens_estimated, cost_usd, latency_ms, first_token_ms, cached, finish_reason, judge_calls, "
-    "judge_input_tokens, judge_output_tokens, judge_cost_usd, judge_spent_usd";
+    "judge_input_tokens, judge_output_tokens, judge_cost_usd, judge_spent_usd, created_at";
 
 // One row per large column of the result with key ?1-?4: (which column, its value).
 constexpr const char* k_result_large_columns =
@@ -87,6 +87,7 @@ ResultRecord read_result(const Statement& s) {
     r.judge_output_tokens = s.integer(24);
     r.judge_cost_usd = s.optional_real(25);
     r.judge_spent_usd = s.real(26);
+    r.created_at = s.text(27);
     return r;
 }
 
@@ -304,7 +305,8 @@ Expected<void> ResultWriter::flush() {
         stmt.bind(16, r.cached_input_tokens).bind(17, r.reasoning_tokens);
         stmt.bind(18, static_cast<int64_t>(r.tokens_estimated)).bind_real(19, r.cost_usd);
         stmt.bind_real(20, r.latency_ms).bind_real(21, r.first_token_ms);
-        stmt.bind(22, static_cast<int64_t>(r.cached)).bind(23, r.finish_reason).bind(24, now);
+        stmt.bind(22, static_cast<int64_t>(r.cached)).bind(23, r.finish_reason);
+        stmt.bind(24, r.created_at.empty() ? now : r.created_at);
         stmt.bind(25, r.judge_calls).bind(26, r.judge_input_tokens).bind(27, r.judge_output_tokens);
         stmt.bind_real(28, r.judge_cost_usd).bind_real(29, r.judge_spent_usd);
         LLMOPS_TRY(stmt.run());

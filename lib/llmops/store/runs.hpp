@@ -99,6 +99,9 @@ struct ResultRecord {
     int64_t judge_output_tokens = 0;
     std::optional<double> judge_cost_usd = 0.0; // nullopt: some judge call was unpriced
     double judge_spent_usd = 0;                 // the part not answered from cache or replay
+    // ISO 8601 UTC time the result was stored: read back from the store; the runner sets it
+    // before handing the result to listeners, and the writer stores it (now when empty).
+    std::string created_at = {};
 };
 
 // Creates a run (status running) with its variants; returns its number. With a `writer`, the
