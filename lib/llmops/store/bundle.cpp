@@ -128,34 +128,6 @@ Expected<BundleEvent> parse_event(const json& value, std::string_view file,
 
 Expected<void> check_history(const BundlePrompt& p, std::string_view file, const std::string& path);
 
-// Checks one prompt of a parsed bundle against itself and the bundle's objects.
-Expected<void> check_prompt(const BundlePrompt& p, const Bundle& bundle, std::string_view file,
-                            const std::string& path) {
-    if (!is_valid_prompt_name(p.name)) {
-        return invalid(file, "{}.name '{}' is not a valid prompt name", path, p.name);
-    }
-    if (p.versions.empty()) {
-        return invalid(file, "{} ('{}') has no versions", path, p.name);
-    }
-    for (size_t i = 0; i < p.versions.size(); ++i) {
-        const auto& v = p.versions[i];
-        const std::string at = fmt::format("{}.versions[{}]", path, i);
-        if (v.number != static_cast<int64_t>(i) + 1) {
-            return invalid(file, "{}.number is {}, expected {}", at, v.number, i + 1);
-        }
-        if (!bundle.objects.contains(v.id)) {
-            return invalid(file, "{}.id '{}' is not in the bundle's objects", at, v.id);
-        }
-        const std::optional<std::string> parent =
-            i == 0 ? std::nullopt : std::optional<std::string>(p.versions[i - 1].id);
-        if (v.parent_id != parent) {
-            return invalid(file, "{}.parent is {}, expected {}", at, v.parent_id.value_or("null"),
-                           parent.value_or("null"));
-        }
-    }
-    return check_history(p, file, path);
-}
-
 // Checks one prompt's label history: valid labels, events and splits at its versions, each event
 // starting where the label was, and the labels where their history ends.
 Expected<void> check_history(const BundlePrompt& p, std::string_view file,
@@ -224,6 +196,33 @@ Expected<void> write_split(Database& db, int64_t pid, const std::string& label,
 }
 
 } // namespace
+
+Expected<void> check_bundle_prompt(const BundlePrompt& p, const Bundle* bundle,
+                                   std::string_view file, const std::string& path) {
+    if (!is_valid_prompt_name(p.name)) {
+        return invalid(file, "{}.name '{}' is not a valid prompt name", path, p.name);
+    }
+    if (p.versions.empty()) {
+        return invalid(file, "{} ('{}') has no versions", path, p.name);
+    }
+    for (size_t i = 0; i < p.versions.size(); ++i) {
+        const auto& v = p.versions[i];
+        const std::string at = fmt::format("{}.versions[{}]", path, i);
+        if (v.number != static_cast<int64_t>(i) + 1) {
+            return invalid(file, "{}.number is {}, expected {}", at, v.number, i + 1);
+        }
+        if (bundle != nullptr && !bundle->objects.contains(v.id)) {
+            return invalid(file, "{}.id '{}' is not in the bundle's objects", at, v.id);
+        }
+        const std::optional<std::string> parent =
+            i == 0 ? std::nullopt : std::optional<std::string>(p.versions[i - 1].id);
+        if (v.parent_id != parent) {
+            return invalid(file, "{}.parent is {}, expected {}", at, v.parent_id.value_or("null"),
+                           parent.value_or("null"));
+        }
+    }
+    return check_history(p, file, path);
+}
 
 Expected<Bundle> make_bundle(PromptStore& prompts, const std::vector<std::string>& names) {
     auto all = LLMOPS_TRY(prompts.names());
@@ -353,7 +352,7 @@ Expected<Bundle> parse_bundle(std::string_view text, std::string_view name) {
             }
             p.labels[label] = number.get<int64_t>();
         }
-        LLMOPS_TRY(check_prompt(p, bundle, name, path));
+        LLMOPS_TRY(check_bundle_prompt(p, &bundle, name, path));
         const bool duplicate = std::any_of(bundle.prompts.begin(), bundle.prompts.end(),
                                            [&](const BundlePrompt& q) { return q.name == p.name; });
         if (duplicate) {
@@ -407,9 +406,12 @@ Expected<void> apply_prompt_merge(Database& db, const PromptMerge& plan, const B
         db.prepare("INSERT INTO versions(prompt_id, number, object_id, parent_id, message, author, "
                    "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
     for (const auto& v : plan.new_versions) {
-        insert_object.reset();
-        insert_object.bind(1, v.id).bind(2, bundle.objects.at(v.id));
-        LLMOPS_TRY(insert_object.run());
+        // A bundle holds every object; a pull brings only those this store lacks.
+        if (const auto object = bundle.objects.find(v.id); object != bundle.objects.end()) {
+            insert_object.reset();
+            insert_object.bind(1, v.id).bind(2, object->second);
+            LLMOPS_TRY(insert_object.run());
+        }
         insert_version.reset();
         insert_version.bind(1, pid)
             .bind(2, v.number)

@@ -73,6 +73,13 @@ std::string bundle_json(const Bundle& bundle);
 // `invalid_input` naming the file and the place (`prompts[2].versions[0].id`).
 Expected<Bundle> parse_bundle(std::string_view text, std::string_view name);
 
+// Checks one prompt of a bundle against itself (versions numbered 1..n with their parents, label
+// history replaying to its labels) and, when `bundle` is given, against its objects. Fails with
+// `invalid_input` naming `origin` and `path` (`prompts[2].versions[0].number`). A remote's history
+// is checked with it before it is merged.
+Expected<void> check_bundle_prompt(const BundlePrompt& p, const Bundle* bundle,
+                                   std::string_view origin, const std::string& path);
+
 // A version the import added: its number in the bundle and here.
 struct ImportedVersion {
     int64_t bundle_number = 0;
