@@ -176,19 +176,29 @@ Expected<void> remove_remote(const store::Project& project, const std::string& n
 }
 
 std::string display_url(const std::string& url) {
-    // The user stays (it says which role); a password, which `add_remote` refuses, would not.
-    const auto scheme = url.find("://");
-    const auto at = url.find('@');
-    const auto slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-    if (scheme == std::string::npos || at == std::string::npos ||
-        (slash != std::string::npos && at > slash)) {
-        return url;
+    // The user stays (it says which role); a password, which `add_remote` refuses, would not:
+    // neither in the user part nor as a `password=` parameter.
+    std::string out = url;
+    const auto scheme = out.find("://");
+    const auto authority = scheme == std::string::npos ? 0 : scheme + 3;
+    const auto at = out.find('@', authority);
+    const auto slash = out.find('/', authority);
+    if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
+        const auto colon = out.find(':', authority);
+        if (colon != std::string::npos && colon < at) {
+            out.erase(colon, at - colon);
+        }
     }
-    const auto colon = url.find(':', scheme + 3);
-    if (colon == std::string::npos || colon > at) {
-        return url;
+    for (auto at_param = out.find("password="); at_param != std::string::npos;
+         at_param = out.find("password=", at_param + 1)) {
+        const char before = at_param == 0 ? '\0' : out[at_param - 1];
+        if (before == '?' || before == '&') {
+            const auto end = out.find('&', at_param);
+            out.replace(at_param, (end == std::string::npos ? out.size() : end) - at_param,
+                        "password=***");
+        }
     }
-    return url.substr(0, colon) + url.substr(at);
+    return out;
 }
 
 std::string describe(const Remote& remote) {
