@@ -8,7 +8,7 @@ packages=(
   g++ cmake ninja-build pkg-config ccache git python3
   libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libfmt-dev doctest-dev
   libcurl4-openssl-dev libsqlite3-dev libssl-dev libcpp-httplib-dev
-  libkainjow-mustache-dev libdtl-dev
+  libkainjow-mustache-dev libdtl-dev libpq-dev
 )
 if [ "${1:-}" = "--tests" ]; then
   # The HTML report of `llmops diff` is opened in headless Chromium by the tests. The demo does
@@ -30,6 +30,11 @@ if [ "${1:-}" = "--tests" ]; then
   if ! command -v npm >/dev/null 2>&1; then
     packages+=(npm)
   fi
+  # The team-store tests start a real PostgreSQL 15 (tests/support/pg_server.cpp: initdb and
+  # pg_ctl in a temporary folder, as nobody when root). The package's own cluster is not used.
+  packages+=(postgresql-15)
+  # docs/teams.md reads the current_prompts view from Python and from Node, as an app would.
+  packages+=(python3-psycopg2 node-pg)
   # The schema test validates every shipped suite against `llmops schema suite` (Draft 2020-12).
   packages+=(python3-jsonschema)
 fi

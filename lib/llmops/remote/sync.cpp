@@ -10,6 +10,7 @@
 #include <llmops/remote/schema.hpp>
 #include <llmops/store/merge.hpp>
 #include <llmops/store/prompts.hpp>
+#include <llmops/store/schema.hpp>
 #include <llmops/util/hash.hpp>
 
 namespace llmops::remote {
@@ -250,7 +251,87 @@ fetch_objects(store::Database& db, PgConnection& conn,
     return objects;
 }
 
+// Where the remote's label points: its number and version id (nullopt: no such label).
+Expected<std::optional<std::pair<int64_t, std::string>>>
+remote_label(PgConnection& conn, const std::string& pid, const std::string& label) {
+    auto row = LLMOPS_TRY(conn.query(
+        "SELECT l.version_number, v.object_id FROM llmops.labels l JOIN llmops.versions v "
+        "ON v.prompt_id = l.prompt_id AND v.number = l.version_number "
+        "WHERE l.prompt_id = $1 AND l.name = $2",
+        {pid, label}));
+    if (row.rows() == 0) {
+        return std::nullopt;
+    }
+    return std::pair{row.integer(0, 0), std::string(row.text(0, 1))};
+}
+
+Expected<ConcurrentMove> last_move(PgConnection& conn, const std::string& pid,
+                                   const std::string& label) {
+    auto row = LLMOPS_TRY(
+        conn.query("SELECT h.to_number, coalesce(v.object_id, ''), h.author, h.created_at "
+                   "FROM llmops.label_history h LEFT JOIN llmops.versions v "
+                   "ON v.prompt_id = h.prompt_id AND v.number = h.to_number "
+                   "WHERE h.prompt_id = $1 AND h.label = $2 ORDER BY h.id DESC LIMIT 1",
+                   {pid, label}));
+    if (row.rows() == 0) {
+        return ConcurrentMove{};
+    }
+    return ConcurrentMove{row.optional_integer(0, 0), std::string(row.text(0, 1)),
+                          std::string(row.text(0, 2)), std::string(row.text(0, 3))};
+}
+
+// The remote's prompt id and the number of version `id` in it. Fails with `not_found`.
+Expected<std::pair<std::string, int64_t>> remote_version(PgConnection& conn,
+                                                         const LabelMove& move) {
+    auto row = LLMOPS_TRY(
+        conn.query("SELECT p.id, max(v.number) FROM llmops.prompts p LEFT JOIN llmops.versions v "
+                   "ON v.prompt_id = p.id AND v.object_id = $2 WHERE p.name = $1 GROUP BY p.id",
+                   {move.prompt, move.version_id}));
+    if (row.rows() == 0 || row.is_null(0, 1)) {
+        return fail(ErrorCode::not_found, "{} does not have {} version {} yet: push it first",
+                    conn.describe(), move.prompt, move.version_id.substr(0, 12));
+    }
+    return std::pair{std::string(row.text(0, 0)), row.integer(0, 1)};
+}
+
 } // namespace
+
+Expected<LabelMoveResult> move_remote_label(PgConnection& conn, const LabelMove& move) {
+    LLMOPS_TRY(conn.execute("BEGIN"));
+    LLMOPS_TRY(conn.execute("SELECT pg_advisory_xact_lock($1)", {std::to_string(k_write_lock)}));
+    LLMOPS_TRY(check_schema(conn));
+    const auto [pid, number] = LLMOPS_TRY(remote_version(conn, move));
+    const auto current = LLMOPS_TRY(remote_label(conn, pid, move.label));
+    LabelMoveResult result;
+    result.from = current ? std::optional<int64_t>(current->first) : std::nullopt;
+    const std::optional<std::string> current_id =
+        current ? std::optional<std::string>(current->second) : std::nullopt;
+    if (current_id != move.expected_id) {
+        result.concurrent = LLMOPS_TRY(last_move(conn, pid, move.label));
+        LLMOPS_TRY(conn.execute("ROLLBACK"));
+        return result;
+    }
+    if (current && current->first == number) {
+        LLMOPS_TRY(conn.execute("ROLLBACK"));
+        result.to = number;
+        return result;
+    }
+    LLMOPS_TRY(conn.execute(
+        "INSERT INTO llmops.label_history(prompt_id, label, from_number, to_number, author, "
+        "message, created_at, split) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)",
+        {pid, move.label,
+         current ? std::optional<std::string>(std::to_string(current->first)) : std::nullopt,
+         std::to_string(number), move.author, move.message, move.created_at}));
+    LLMOPS_TRY(conn.execute("DELETE FROM llmops.labels WHERE prompt_id = $1 AND name = $2",
+                            {pid, move.label}));
+    LLMOPS_TRY(conn.execute("INSERT INTO llmops.labels(prompt_id, name, version_number, "
+                            "updated_at) VALUES ($1, $2, $3, $4)",
+                            {pid, move.label, std::to_string(number), move.created_at}));
+    LLMOPS_TRY(conn.execute("COMMIT"));
+    result.moved = true;
+    result.to = number;
+    return result;
+}
 
 Expected<std::vector<store::BundlePrompt>> read_remote_history(PgConnection& conn) {
     std::map<std::string, store::BundlePrompt> by_name;
@@ -299,6 +380,13 @@ Expected<store::ImportReport> pull_prompts(store::Database& db, PgConnection& co
     bundle.objects = LLMOPS_TRY(fetch_objects(db, conn, bundle.prompts));
     LLMOPS_TRY(conn.execute("COMMIT"));
     return store::import_bundle(db, bundle, false);
+}
+
+Expected<store::Database> snapshot_prompts(PgConnection& conn) {
+    auto db = LLMOPS_TRY(store::Database::open(":memory:", store::OpenMode::read_write));
+    LLMOPS_TRY(store::migrate(db));
+    LLMOPS_TRY(pull_prompts(db, conn));
+    return db;
 }
 
 } // namespace llmops::remote
