@@ -289,7 +289,12 @@ Expected<void> PgConnection::execute_script(std::string_view sql) {
 }
 
 Error to_error(const PgError& failure) {
-    if (failure.failure == PgFailure::permission || failure.failure == PgFailure::unique) {
+    if (failure.failure == PgFailure::permission) {
+        return Error(ErrorCode::conflict,
+                     failure.error.message() +
+                         " (this role may not do that: writers need the grants of docs/teams.md)");
+    }
+    if (failure.failure == PgFailure::unique) {
         return Error(ErrorCode::conflict, failure.error.message());
     }
     return failure.error;
