@@ -159,6 +159,21 @@ TEST_CASE("cli::remote push and pull: two clones share history through PostgreSQ
         const std::string db = url.substr(url.rfind('/') + 1);
         CHECK(server.sql(db, "SELECT content->>'template' FROM llmops.current_prompts "
                              "WHERE name = 'greet' AND label = 'production'") == "From A\n");
+        // Settled as the message says; later moves on either side fast-forward again.
+        ok(b.dir, {"prompt", "label", "set", "greet@4", "production"});
+        CHECK(ok(b.dir, {"pull"}) == "pulled from 'origin': 0 prompts changed, 2 unchanged\n");
+        CHECK(ok(b.dir, {"push"}) == "pushed to 'origin': 0 prompts changed, 2 unchanged\n");
+        CHECK(ok(a.dir, {"prompt", "label", "set", "greet@1", "production", "--remote",
+                         "origin"}) == "greet:production on 'origin': @3 -> @1\n");
+        CHECK(ok(b.dir, {"pull"}) == "greet: production @4 -> @1\n"
+                                     "pulled from 'origin': 1 prompt changed, 1 unchanged\n");
+        ok(b.dir, {"prompt", "label", "set", "greet@2", "production"});
+        CHECK(ok(b.dir, {"push"}) == "greet: production @1 -> @2\n"
+                                     "pushed to 'origin': 1 prompt changed, 1 unchanged\n");
+        CHECK(ok(a.dir, {"pull"}) == "greet: production @1 -> @2\n"
+                                     "pulled from 'origin': 1 prompt changed, 1 unchanged\n");
+        ok(a.dir, {"fsck"});
+        ok(b.dir, {"fsck"});
     }
     SUBCASE("a remote schema newer than this llmops is refused") {
         const std::string db = url.substr(url.rfind('/') + 1);

@@ -12,7 +12,9 @@
 //   later events are appended and the label moves (a fast-forward). When the bundle's is a prefix
 //   of ours, nothing changes. When both moved the label since they shared a history and the
 //   label now points at different content, that is a conflict: reported by name, never
-//   overwritten. When both point at the same content, there is nothing to merge.
+//   overwritten. When both point at the same content, there is nothing to merge. Once one side
+//   took the other's version (a conflict settled), the bundle's later moves fast-forward again:
+//   they are replayed from its last event that left the label where ours is (store/merge.hpp).
 // Importing the same bundle twice changes nothing the second time.
 //
 // Label weights (A/B splits) travel with the history: an event that changed them carries the

@@ -84,6 +84,31 @@ std::vector<int64_t> merge_versions(std::vector<VersionInfo>& local, const Bundl
     return to_local;
 }
 
+// Where the source's events of a label can be replayed on the destination from, or nullopt (a
+// conflict). From the end of the destination's history when it is a prefix of the source's (a
+// plain fast-forward); else, past the shared prefix, from just after the source's last event
+// that left the label where the destination has it now (its version and split): the source saw
+// that state and moved on, so its later moves follow from what the destination holds. This is
+// what lets two stores that settled a conflict (one took the other's version) fast-forward
+// again afterwards. `other.size()` means nothing to replay.
+std::optional<size_t> fast_forward_start(const std::vector<EventKey>& mine,
+                                         const std::vector<EventKey>& other) {
+    if (is_prefix(mine, other)) {
+        return mine.size();
+    }
+    size_t base = 0;
+    while (base < mine.size() && base < other.size() && mine[base] == other[base]) {
+        ++base;
+    }
+    const auto state = [](const EventKey& e) { return std::pair(std::get<1>(e), std::get<5>(e)); };
+    for (size_t k = other.size(); k > base; --k) {
+        if (state(other[k - 1]) == state(mine.back())) {
+            return k;
+        }
+    }
+    return std::nullopt;
+}
+
 struct LabelSides {
     std::map<std::string, std::vector<EventKey>> ours;
     std::map<std::string, std::vector<EventKey>> theirs;
@@ -91,14 +116,13 @@ struct LabelSides {
     std::vector<std::string> order; // labels in the order the source first moved them
 };
 
-// Plans the fast-forward of `label` to the source's later events.
-LabelMerge fast_forward(const std::string& label, std::optional<int64_t> here,
+// Plans the fast-forward of `label` to the source's events from index `start` on.
+LabelMerge fast_forward(const std::string& label, std::optional<int64_t> here, size_t start,
                         const LabelSides& sides, const std::string& prompt,
                         const std::vector<int64_t>& to_local) {
     LabelMerge merge{label, here, {}, here, {}, {}};
     const auto& events = sides.their_events.at(label);
-    const size_t mine = sides.ours.contains(label) ? sides.ours.at(label).size() : 0;
-    for (size_t k = mine; k < events.size(); ++k) {
+    for (size_t k = start; k < events.size(); ++k) {
         const BundleEvent& e = *events[k];
         const std::optional<int64_t> to =
             e.to ? std::optional<int64_t>(to_local[static_cast<size_t>(*e.to)]) : std::nullopt;
@@ -146,8 +170,12 @@ void merge_labels(const BundlePrompt* ours, const BundlePrompt& theirs,
         if (ours != nullptr && ours->labels.contains(label)) {
             here = ours->labels.at(label);
         }
-        if (is_prefix(mine, other)) {
-            LabelMerge merge = fast_forward(label, here, sides, theirs.name, to_local);
+        const std::optional<size_t> start = fast_forward_start(mine, other);
+        if (start && *start == other.size()) {
+            continue; // moved on both sides, but the source ends where the destination is
+        }
+        if (start) {
+            LabelMerge merge = fast_forward(label, here, *start, sides, theirs.name, to_local);
             plan.report.labels.push_back({label, merge.before, merge.after});
             plan.labels.push_back(std::move(merge));
             continue;
@@ -156,10 +184,6 @@ void merge_labels(const BundlePrompt* ours, const BundlePrompt& theirs,
             theirs.labels.contains(label)
                 ? std::optional<int64_t>(to_local[static_cast<size_t>(theirs.labels.at(label))])
                 : std::nullopt;
-        if (local_id(here) == local_id(there) &&
-            std::get<5>(mine.back()) == std::get<5>(other.back())) {
-            continue; // moved on both sides, but to the same content and split
-        }
         LabelConflict conflict{theirs.name, label, std::nullopt, std::nullopt};
         if (here) {
             conflict.here = local[static_cast<size_t>(*here) - 1];
