@@ -136,13 +136,14 @@ TEST_CASE("remote: a reader role reads the view and cannot move a label") {
     PgServer& server = PgServer::shared();
     const std::string url = pushed_remote(server);
     const std::string db = url.substr(url.rfind('/') + 1);
-    // The grants of docs/teams.md ("Access").
-    server.sql(db, "CREATE ROLE llmops_reader NOLOGIN; "
-                   "GRANT USAGE ON SCHEMA llmops TO llmops_reader; "
-                   "GRANT SELECT ON llmops.current_prompts, llmops.meta TO llmops_reader; "
-                   "CREATE ROLE app LOGIN PASSWORD 'app-secret-1' IN ROLE llmops_reader;");
+    // The reader's grants of docs/teams.md ("Access"), under names of this test's own (roles
+    // belong to the whole server, which the docs test may share).
+    server.sql(db, "CREATE ROLE t_reader NOLOGIN; "
+                   "GRANT USAGE ON SCHEMA llmops TO t_reader; "
+                   "GRANT SELECT ON llmops.current_prompts, llmops.meta TO t_reader; "
+                   "CREATE ROLE t_app LOGIN PASSWORD 'app-secret-1' IN ROLE t_reader;");
     const std::string app_url =
-        "postgresql://app@127.0.0.1:" + std::to_string(server.port()) + "/" + db;
+        "postgresql://t_app@127.0.0.1:" + std::to_string(server.port()) + "/" + db;
     auto app = connect_to(app_url, "app-secret-1");
     auto ids = connect_to(url, PgServer::k_password);
     const auto versions = version_ids(ids);
