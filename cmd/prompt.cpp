@@ -11,6 +11,8 @@
 #include <llmops/prompt/operations.hpp>
 #include <llmops/prompt/render.hpp>
 #include <llmops/prompt/workspace.hpp>
+#include <llmops/remote/remotes.hpp>
+#include <llmops/remote/sync.hpp>
 #include <llmops/report/prompt_report.hpp>
 #include <llmops/store/bundle.hpp>
 #include <llmops/util/diff.hpp>
@@ -18,6 +20,7 @@
 #include <llmops/util/identity.hpp>
 #include <llmops/util/strings.hpp>
 #include <llmops/util/term.hpp>
+#include <llmops/util/time.hpp>
 #include <llmops/util/yaml.hpp>
 
 namespace llmops::cmd {
@@ -157,6 +160,44 @@ void add_diff(CLI::App& group, Context& ctx) {
     });
 }
 
+// `prompt label set ... --remote NAME`: the move on the remote by compare-and-set, then pulled
+// here (a fast-forward: this store saw the label where the remote had it).
+Expected<int> set_remote_label(OpenProject& open, store::PromptStore& prompts,
+                               const store::VersionInfo& version, const std::string& label,
+                               const std::string& author, const std::string& message,
+                               const std::string& remote_name) {
+    const auto r = LLMOPS_TRY(remote::find_remote(open.project, remote_name));
+    remote::LabelMove move{version.name, label,   version.id,         std::nullopt,
+                           author,       message, util::now_iso8601()};
+    for (const auto& l : LLMOPS_TRY(prompts.labels(version.name))) {
+        if (l.label == label) {
+            move.expected_id = l.id;
+        }
+    }
+    auto conn = LLMOPS_TRY(remote::connect(r));
+    const auto moved = LLMOPS_TRY(remote::move_remote_label(conn, move));
+    const auto at = [](const std::optional<int64_t>& n) {
+        return n ? fmt::format("@{}", *n) : std::string("none");
+    };
+    if (moved.concurrent) {
+        const auto& c = *moved.concurrent;
+        return print_ok(
+            fmt::format("rejected: {}:{} on '{}' was moved to {}{} by {} at {} since "
+                        "this store last saw it; `llmops pull {}`, then set it again\n",
+                        version.name, label, r.name, at(c.to),
+                        c.version_id.empty() ? "" : " (" + c.version_id.substr(0, 12) + ")",
+                        c.author, c.created_at, r.name),
+            k_exit_gate);
+    }
+    if (!moved.moved) {
+        return print_ok(fmt::format("{}:{} on '{}' already at {}\n", version.name, label, r.name,
+                                    at(moved.to)));
+    }
+    LLMOPS_TRY(remote::pull_prompts(open.db, conn));
+    return print_ok(fmt::format("{}:{} on '{}': {} -> {}\n", version.name, label, r.name,
+                                at(moved.from), at(moved.to)));
+}
+
 void add_label(CLI::App& group, Context& ctx) {
     auto* label = group.add_subcommand("label", "Move, remove and audit labels such as production");
     label->require_subcommand(1);
@@ -167,6 +208,7 @@ void add_label(CLI::App& group, Context& ctx) {
         std::string message;
         std::optional<std::string> author;
         std::optional<int64_t> weight;
+        std::optional<std::string> remote;
     };
     auto s = std::make_shared<SetOptions>();
     auto* set = label->add_subcommand("set", "Point LABEL at the version REF names (a rollback "
@@ -182,11 +224,23 @@ void add_label(CLI::App& group, Context& ctx) {
     set->add_option("--weight", s->weight,
                     "A/B test: send this percent of the label's traffic to REF (the label's own "
                     "version takes the rest; 0 removes the arm, 100 promotes)");
+    set->add_option("--remote", s->remote,
+                    "Move the label on this remote (compare-and-set: refused when it moved there "
+                    "since this store last saw it), then here");
     on_run(set, ctx, [s](Context& c) -> Expected<int> {
         auto open = LLMOPS_TRY(open_project_for_writing(c));
         store::PromptStore prompts(open.db);
         auto version = LLMOPS_TRY(prompts.resolve(s->ref));
         const auto author = util::resolve_author(s->author);
+        if (s->remote) {
+            if (s->weight) {
+                return fail(ErrorCode::invalid_input,
+                            "--weight cannot be set on a remote yet: set it here and `llmops "
+                            "push`");
+            }
+            return set_remote_label(open, prompts, version, s->label, author, s->message,
+                                    *s->remote);
+        }
         auto event = LLMOPS_TRY(
             s->weight ? prompts.set_label_weight(version, s->label, *s->weight, author, s->message)
                       : prompts.set_label(version, s->label, author, s->message));
@@ -315,6 +369,25 @@ void note_assignment(const prompt::Assignment& a, const store::VersionInfo& vers
     std::fputs(note.c_str(), stderr);
 }
 
+void add_remote_option(CLI::App& sub, std::optional<std::string>& remote) {
+    sub.add_option("--remote", remote,
+                   "Read the remote's prompt history (PostgreSQL, docs/teams.md) instead of this "
+                   "store's: what the team's labels point at now");
+}
+
+// The store a read command reads: the project's, or with `remote` a snapshot of that remote's
+// prompt history in memory (no project needed then, unless the remote's name is to be found).
+Expected<OpenProject> open_for_reading(const Context& c, const std::optional<std::string>& remote) {
+    if (!remote) {
+        return open_project(c);
+    }
+    auto project = LLMOPS_TRY(c.project());
+    const auto r = LLMOPS_TRY(remote::find_remote(project, *remote));
+    auto conn = LLMOPS_TRY(remote::connect(r));
+    auto db = LLMOPS_TRY(remote::snapshot_prompts(conn));
+    return OpenProject{std::move(project), std::move(db)};
+}
+
 void add_render(CLI::App& group, Context& ctx) {
     struct Options {
         std::string ref;
@@ -323,6 +396,7 @@ void add_render(CLI::App& group, Context& ctx) {
         std::string format = "text";
         bool allow_missing = false;
         std::optional<std::string> unit;
+        std::optional<std::string> remote;
     };
     auto o = std::make_shared<Options>();
     auto* sub =
@@ -338,8 +412,9 @@ void add_render(CLI::App& group, Context& ctx) {
     sub->add_option("--unit", o->unit,
                     "A/B test: render the version a split label serves this unit (a user or "
                     "session id), by the documented assignment rule");
+    add_remote_option(*sub, o->remote);
     on_run(sub, ctx, [o](Context& c) -> Expected<int> {
-        auto open = LLMOPS_TRY(open_project(c));
+        auto open = LLMOPS_TRY(open_for_reading(c, o->remote));
         auto vars = LLMOPS_TRY(collect_vars(o->vars_file, o->vars));
         store::PromptStore prompts(open.db);
         prompt::LoadedVersion loaded;
@@ -389,6 +464,7 @@ void add_export(CLI::App& group, Context& ctx) {
         std::optional<std::string> label;
         std::string format = "json";
         std::optional<std::string> output;
+        std::optional<std::string> remote;
     };
     auto o = std::make_shared<Options>();
     auto* sub = group.add_subcommand(
@@ -397,8 +473,9 @@ void add_export(CLI::App& group, Context& ctx) {
         ->type_name(k_value_label);
     sub->add_option("--format", o->format, "Output format (json)")->check(CLI::IsMember({"json"}));
     sub->add_option("-o,--output", o->output, "Write to this file instead of standard output");
+    add_remote_option(*sub, o->remote);
     on_run(sub, ctx, [o](Context& c) -> Expected<int> {
-        auto open = LLMOPS_TRY(open_project(c));
+        auto open = LLMOPS_TRY(open_for_reading(c, o->remote));
         store::PromptStore prompts(open.db);
         std::vector<std::string> skipped;
         auto versions = LLMOPS_TRY(prompt::export_versions(prompts, o->label, skipped));

@@ -6,7 +6,7 @@ _llmops_spec() {
     # value) of the command path $1.
     case $1 in
     '')
-        subs='init prompt fsck prices ask cache eval runs diff stats judge traces advise drift ab usage schema completion man'
+        subs='init prompt fsck prices ask cache eval runs diff stats judge traces advise drift ab usage remote push pull schema completion man'
         opts='-h --help --version --dir'
         vals='--dir'
         ;;
@@ -52,8 +52,8 @@ _llmops_spec() {
         ;;
     'prompt label set')
         subs=''
-        opts='-h --help -m --message --author --weight'
-        vals='-m --message --author --weight'
+        opts='-h --help -m --message --author --weight --remote'
+        vals='-m --message --author --weight --remote'
         ;;
     'prompt label rm')
         subs=''
@@ -77,8 +77,8 @@ _llmops_spec() {
         ;;
     'prompt render')
         subs=''
-        opts='-h --help --var --vars --format --allow-missing --unit'
-        vals='--var --vars --format --unit'
+        opts='-h --help --var --vars --format --allow-missing --unit --remote'
+        vals='--var --vars --format --unit --remote'
         ;;
     'prompt list')
         subs=''
@@ -87,8 +87,8 @@ _llmops_spec() {
         ;;
     'prompt export')
         subs=''
-        opts='-h --help -l --label --format -o --output'
-        vals='-l --label --format -o --output'
+        opts='-h --help -l --label --format -o --output --remote'
+        vals='-l --label --format -o --output --remote'
         ;;
     'prompt bundle')
         subs=''
@@ -255,6 +255,41 @@ _llmops_spec() {
         opts='-h --help --by --prompt --version --model --since --until --json'
         vals='--by --prompt --version --model --since --until'
         ;;
+    'remote')
+        subs='add list rm init'
+        opts='-h --help'
+        vals=''
+        ;;
+    'remote add')
+        subs=''
+        opts='-h --help'
+        vals=''
+        ;;
+    'remote list')
+        subs=''
+        opts='-h --help --json'
+        vals=''
+        ;;
+    'remote rm')
+        subs=''
+        opts='-h --help'
+        vals=''
+        ;;
+    'remote init')
+        subs=''
+        opts='-h --help'
+        vals=''
+        ;;
+    'push')
+        subs=''
+        opts='-h --help --json'
+        vals=''
+        ;;
+    'pull')
+        subs=''
+        opts='-h --help --json'
+        vals=''
+        ;;
     'schema')
         subs=''
         opts='-h --help'
@@ -290,6 +325,7 @@ _llmops_kind() {
     'prompt label set -m' | 'prompt label set --message') echo 'text' ;;
     'prompt label set --author') echo 'text' ;;
     'prompt label set --weight') echo 'none' ;;
+    'prompt label set --remote') echo 'text' ;;
     'prompt label set #0') echo 'refs' ;;
     'prompt label set #1') echo 'labels' ;;
     'prompt label rm -m' | 'prompt label rm --message') echo 'text' ;;
@@ -304,10 +340,12 @@ _llmops_kind() {
     'prompt render --vars') echo 'text' ;;
     'prompt render --format') echo 'choice text json openai' ;;
     'prompt render --unit') echo 'text' ;;
+    'prompt render --remote') echo 'text' ;;
     'prompt render #0') echo 'refs' ;;
     'prompt export -l' | 'prompt export --label') echo 'labels' ;;
     'prompt export --format') echo 'choice json' ;;
     'prompt export -o' | 'prompt export --output') echo 'text' ;;
+    'prompt export --remote') echo 'text' ;;
     'prompt bundle -o' | 'prompt bundle --output') echo 'text' ;;
     'prompt bundle #'*) echo 'prompts' ;;
     'prompt import #0') echo 'text' ;;
@@ -435,6 +473,12 @@ _llmops_kind() {
     'usage --model') echo 'text' ;;
     'usage --since') echo 'text' ;;
     'usage --until') echo 'text' ;;
+    'remote add #0') echo 'text' ;;
+    'remote add #1') echo 'text' ;;
+    'remote rm #0') echo 'text' ;;
+    'remote init #0') echo 'text' ;;
+    'push #0') echo 'text' ;;
+    'pull #0') echo 'text' ;;
     'schema #0') echo 'choice suite' ;;
     'completion #0') echo 'choice bash zsh fish' ;;
     *' --dir') echo 'dir' ;;

@@ -4,7 +4,7 @@
 function __llmops_subs --argument-names path --description 'The commands under a command path'
     switch $path
         case ''
-            printf '%s\n' init prompt fsck prices ask cache eval runs diff stats judge traces advise drift ab usage schema completion man
+            printf '%s\n' init prompt fsck prices ask cache eval runs diff stats judge traces advise drift ab usage remote push pull schema completion man
         case 'prompt'
             printf '%s\n' commit status log show diff label checkout render list export bundle import
         case 'prompt label'
@@ -21,6 +21,8 @@ function __llmops_subs --argument-names path --description 'The commands under a
             printf '%s\n' calibrate
         case 'traces'
             printf '%s\n' import list show stats serve
+        case 'remote'
+            printf '%s\n' add list rm init
     end
 end
 
@@ -35,15 +37,15 @@ function __llmops_vals --argument-names path --description 'The options of a com
         case 'prompt log'
             printf '%s\n' -n --max-count
         case 'prompt label set'
-            printf '%s\n' -m --message --author --weight
+            printf '%s\n' -m --message --author --weight --remote
         case 'prompt label rm'
             printf '%s\n' -m --message --author
         case 'prompt checkout'
             printf '%s\n' -o --output
         case 'prompt render'
-            printf '%s\n' --var --vars --format --unit
+            printf '%s\n' --var --vars --format --unit --remote
         case 'prompt export'
-            printf '%s\n' -l --label --format -o --output
+            printf '%s\n' -l --label --format -o --output --remote
         case 'prompt bundle'
             printf '%s\n' -o --output
         case 'ask'
@@ -165,6 +167,9 @@ complete -c llmops -n '__llmops_at "" 0' -a advise -d 'The cheapest variant of a
 complete -c llmops -n '__llmops_at "" 0' -a drift -d 'Compare a prompt\'s production calls in two time windows; exit 1 on drift'
 complete -c llmops -n '__llmops_at "" 0' -a ab -d 'A/B test of a split label\'s versions: sample ratio, difference, recommendation'
 complete -c llmops -n '__llmops_at "" 0' -a usage -d 'Calls, tokens, cost, latency and errors of imported calls, grouped'
+complete -c llmops -n '__llmops_at "" 0' -a remote -d 'Name PostgreSQL databases that share this store (a team)'
+complete -c llmops -n '__llmops_at "" 0' -a push -d 'Send prompt versions and label moves the remote lacks (conflicts are named)'
+complete -c llmops -n '__llmops_at "" 0' -a pull -d 'Bring the remote\'s prompt versions and label moves here (conflicts are named)'
 complete -c llmops -n '__llmops_at "" 0' -a schema -d 'Print the JSON Schema of a suite file (editor completion, CI checks)'
 complete -c llmops -n '__llmops_at "" 0' -a completion -d 'Print a shell completion script (commands, options, prompt names, runs)'
 complete -c llmops -n '__llmops_at "" 0' -a man -d 'Print the man page in roff (read it with: llmops man | man -l -)'
@@ -232,6 +237,7 @@ complete -c llmops -n '__llmops_at "prompt label set"' -s h -l help -d 'Print th
 complete -c llmops -n '__llmops_at "prompt label set"' -s m -l message -r -F -d 'Why (kept in the label history)'
 complete -c llmops -n '__llmops_at "prompt label set"' -l author -r -F -d 'Author (default: LLMOPS_AUTHOR, git, OS user)'
 complete -c llmops -n '__llmops_at "prompt label set"' -l weight -r -f -d 'A/B test: send this percent of the label\'s traffic to REF (the label\'s own version takes the rest; 0 removes the arm, 100 promotes)'
+complete -c llmops -n '__llmops_at "prompt label set"' -l remote -r -F -d 'Move the label on this remote (compare-and-set: refused when it moved there since this store last saw it), then here'
 complete -c llmops -n '__llmops_at "prompt label set" 0' -f -a '(__llmops_store refs)'
 complete -c llmops -n '__llmops_at "prompt label set" 1' -f -a '(__llmops_store labels)'
 
@@ -265,6 +271,7 @@ complete -c llmops -n '__llmops_at "prompt render"' -l vars -r -F -d 'A JSON or 
 complete -c llmops -n '__llmops_at "prompt render"' -l format -r -f -a 'text json openai' -d 'text, json or openai (a Chat Completions body)'
 complete -c llmops -n '__llmops_at "prompt render"' -l allow-missing -d 'Render missing variables as empty'
 complete -c llmops -n '__llmops_at "prompt render"' -l unit -r -F -d 'A/B test: render the version a split label serves this unit (a user or session id), by the documented assignment rule'
+complete -c llmops -n '__llmops_at "prompt render"' -l remote -r -F -d 'Read the remote\'s prompt history (PostgreSQL, docs/teams.md) instead of this store\'s: what the team\'s labels point at now'
 complete -c llmops -n '__llmops_at "prompt render" 0' -f -a '(__llmops_store refs)'
 
 # llmops prompt list
@@ -276,6 +283,7 @@ complete -c llmops -n '__llmops_at "prompt export"' -s h -l help -d 'Print this 
 complete -c llmops -n '__llmops_at "prompt export"' -s l -l label -r -f -a '(__llmops_store labels)' -d 'Export the versions this label points at'
 complete -c llmops -n '__llmops_at "prompt export"' -l format -r -f -a 'json' -d 'Output format (json)'
 complete -c llmops -n '__llmops_at "prompt export"' -s o -l output -r -F -d 'Write to this file instead of standard output'
+complete -c llmops -n '__llmops_at "prompt export"' -l remote -r -F -d 'Read the remote\'s prompt history (PostgreSQL, docs/teams.md) instead of this store\'s: what the team\'s labels point at now'
 
 # llmops prompt bundle
 complete -c llmops -n '__llmops_at "prompt bundle"' -s h -l help -d 'Print this help message and exit'
@@ -554,6 +562,40 @@ complete -c llmops -n '__llmops_at "usage"' -l model -r -F -d 'Only calls answer
 complete -c llmops -n '__llmops_at "usage"' -l since -r -F -d 'Only calls from then on: 24h, 7d, or an ISO 8601 time'
 complete -c llmops -n '__llmops_at "usage"' -l until -r -F -d 'Only calls before then: 24h, 7d, or an ISO 8601 time'
 complete -c llmops -n '__llmops_at "usage"' -l json -d 'Print the usage as JSON'
+
+# llmops remote
+complete -c llmops -n '__llmops_at "remote" 0' -a add -d 'Name a PostgreSQL database as a remote'
+complete -c llmops -n '__llmops_at "remote" 0' -a list -d 'List the remotes'
+complete -c llmops -n '__llmops_at "remote" 0' -a rm -d 'Forget a remote (its database is not touched)'
+complete -c llmops -n '__llmops_at "remote" 0' -a init -d 'Create (or migrate) llmops\'s schema in the remote\'s database'
+complete -c llmops -n '__llmops_at "remote"' -s h -l help -d 'Print this help message and exit'
+
+# llmops remote add
+complete -c llmops -n '__llmops_at "remote add"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "remote add" 0' -F
+complete -c llmops -n '__llmops_at "remote add" 1' -F
+
+# llmops remote list
+complete -c llmops -n '__llmops_at "remote list"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "remote list"' -l json -d 'Print the remotes as JSON'
+
+# llmops remote rm
+complete -c llmops -n '__llmops_at "remote rm"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "remote rm" 0' -F
+
+# llmops remote init
+complete -c llmops -n '__llmops_at "remote init"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "remote init" 0' -F
+
+# llmops push
+complete -c llmops -n '__llmops_at "push"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "push"' -l json -d 'Print what changed as JSON'
+complete -c llmops -n '__llmops_at "push" 0' -F
+
+# llmops pull
+complete -c llmops -n '__llmops_at "pull"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "pull"' -l json -d 'Print what changed as JSON'
+complete -c llmops -n '__llmops_at "pull" 0' -F
 
 # llmops schema
 complete -c llmops -n '__llmops_at "schema"' -s h -l help -d 'Print this help message and exit'

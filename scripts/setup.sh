@@ -8,7 +8,7 @@ packages=(
   g++ cmake ninja-build pkg-config ccache git python3
   libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libfmt-dev doctest-dev
   libcurl4-openssl-dev libsqlite3-dev libssl-dev libcpp-httplib-dev
-  libkainjow-mustache-dev libdtl-dev
+  libkainjow-mustache-dev libdtl-dev libpq-dev
 )
 if [ "${1:-}" = "--tests" ]; then
   # The HTML report of `llmops diff` is opened in headless Chromium by the tests. The demo does
@@ -30,6 +30,12 @@ if [ "${1:-}" = "--tests" ]; then
   if ! command -v npm >/dev/null 2>&1; then
     packages+=(npm)
   fi
+  # The team-store tests start a real PostgreSQL 15 (tests/support/pg_server.cpp: initdb and
+  # pg_ctl in a temporary folder, as nobody when root). The package's own cluster is not used.
+  packages+=(postgresql-15)
+  # docs/teams.md reads the current_prompts view from Python, as an app would (and from Node,
+  # with npm's `pg` below: Debian's node-pg needs Debian's node).
+  packages+=(python3-psycopg2)
   # The schema test validates every shipped suite against `llmops schema suite` (Draft 2020-12).
   packages+=(python3-jsonschema)
 fi
@@ -60,13 +66,14 @@ fi
 
 # The OpenTelemetry JavaScript SDK, which tests/cli/test_traces_otel_js_cli.cpp exports spans
 # with to `llmops traces serve` (not in Debian: from npm, exact versions, into one folder that
-# the test finds through LLMOPS_OTEL_JS_DIR, a CMake cache variable with the same default).
+# the test finds through LLMOPS_OTEL_JS_DIR, a CMake cache variable with the same default), and
+# node-postgres (`pg`), with which docs/teams.md's Node app reads the current_prompts view.
 # These versions support Debian 12's node 18.19 and node 20+ (later ones need node 22).
 # Skipped when the folder already holds exactly these versions: no network then.
 if [ "${1:-}" = "--tests" ]; then
   otel_dir=${LLMOPS_OTEL_JS_DIR:-/usr/local/lib/llmops-tests/otel-js}
   otel_packages="@opentelemetry/api@1.9.1 @opentelemetry/sdk-trace-base@2.12.1 \
-@opentelemetry/resources@2.12.1 @opentelemetry/exporter-trace-otlp-http@0.223.1"
+@opentelemetry/resources@2.12.1 @opentelemetry/exporter-trace-otlp-http@0.223.1 pg@8.23.1"
   if [ "$(cat "$otel_dir/.llmops-packages" 2>/dev/null)" != "$otel_packages" ]; then
     echo "setup: installing $otel_packages into $otel_dir (npm)" >&2
     $sudo mkdir -p "$otel_dir"

@@ -36,6 +36,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "support/pg_server.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -217,7 +218,8 @@ enum class Start {
 // command that exits with another code than expected (the run stops there). Returns the number
 // of commands that ran as expected.
 size_t run_readme(const TempDir& dir, const std::string& readme, Start start,
-                  const fs::path& bin_dir = fs::path(LLMOPS_BINARY).parent_path()) {
+                  const fs::path& bin_dir = fs::path(LLMOPS_BINARY).parent_path(),
+                  const std::map<std::string, std::string>& extra_env = {}) {
     const fs::path source = fs::path(LLMOPS_SOURCE_DIR) / readme;
     const auto extracted = extract_commands(read_file(source));
     for (const auto& p : extracted.problems) {
@@ -271,6 +273,9 @@ size_t run_readme(const TempDir& dir, const std::string& readme, Start start,
           "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
           "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"}) {
         options.env[name] = "\x01unset";
+    }
+    for (const auto& [name, value] : extra_env) {
+        options.env[name] = value;
     }
     const auto r = run_program(
         {"timeout", "-k", "10", "600", "bash", (dir / "commands.sh").string()}, options);
@@ -353,17 +358,20 @@ const std::vector<std::string> k_doc_pages = {
     "docs/ab.md",       "docs/advise.md",  "docs/assertions.md", "docs/ci.md",
     "docs/diff.md",     "docs/drift.md",   "docs/judge.md",      "docs/online-evals.md",
     "docs/otlp.md",     "docs/prompts.md", "docs/providers.md",  "docs/runs.md",
-    "docs/starters.md", "docs/suites.md",  "docs/traces.md",
+    "docs/starters.md", "docs/suites.md",  "docs/teams.md",      "docs/traces.md",
 };
 
 // Runs one docs page's commands in a fresh copy of the repository.
-void check_doc_page(const std::string& page) {
+// Runs one docs page's commands in a fresh copy of the repository, with `env` added to the
+// shell's environment (a server's address, for a page that needs one).
+void check_doc_page(const std::string& page, const std::map<std::string, std::string>& env = {}) {
     CAPTURE(page);
     const auto text = read_file(fs::path(LLMOPS_SOURCE_DIR) / page);
     const auto extracted = extract_commands(text);
     CHECK_MESSAGE(!extracted.commands.empty(), fmt::format("{} has no command to run", page));
     TempDir dir;
-    CHECK(run_readme(dir, page, Start::repository) == extracted.commands.size());
+    CHECK(run_readme(dir, page, Start::repository, fs::path(LLMOPS_BINARY).parent_path(), env) ==
+          extracted.commands.size());
 }
 
 // GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens.
@@ -631,6 +639,23 @@ TEST_SUITE("cli") {
 
     TEST_CASE("cli::docs docs/traces.md") {
         check_doc_page("docs/traces.md");
+    }
+
+    TEST_CASE("cli::docs docs/teams.md") {
+        // Against a real PostgreSQL on loopback (tests/support/pg_server.hpp); the Node app
+        // finds node-postgres where scripts/setup.sh --tests installs it.
+        PgServer& server = PgServer::shared();
+        const char* js = std::getenv("LLMOPS_OTEL_JS_DIR");
+        const fs::path js_dir =
+            js != nullptr && *js != '\0' ? fs::path(js) : fs::path(LLMOPS_OTEL_JS_DIR);
+        // Debian's python3 first: psycopg2 is its package (a pyenv python3 on PATH lacks it).
+        const char* path = std::getenv("PATH");
+        const std::string shell_path = fs::path(LLMOPS_BINARY).parent_path().string() +
+                                       ":/usr/bin:" + (path != nullptr ? path : "/bin");
+        check_doc_page("docs/teams.md", {{"TEAM_DB", server.create_database()},
+                                         {"PGPASSWORD", PgServer::k_password},
+                                         {"NODE_PATH", (js_dir / "node_modules").string()},
+                                         {"PATH", shell_path}});
     }
 
     TEST_CASE("cli::docs docs/advise.md") {

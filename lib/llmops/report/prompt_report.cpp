@@ -502,7 +502,7 @@ json conflict_side(const std::optional<store::VersionInfo>& v) {
 
 } // namespace
 
-std::string import_text(const store::ImportReport& report, const std::string& file) {
+std::string merge_text(const store::ImportReport& report, const MergeWords& words) {
     std::string out;
     size_t changed = 0;
     for (const auto& p : report.prompts) {
@@ -520,7 +520,7 @@ std::string import_text(const store::ImportReport& report, const std::string& fi
             } else if (here == there) {
                 parts.push_back(fmt::format("added {} {}", noun, number_list(here)));
             } else {
-                parts.push_back(fmt::format("diverged: the bundle's {} {} added as {}", noun,
+                parts.push_back(fmt::format("diverged: {} {} {} added as {}", words.theirs, noun,
                                             number_list(there), number_list(here)));
             }
         }
@@ -539,20 +539,21 @@ std::string import_text(const store::ImportReport& report, const std::string& fi
             return v ? fmt::format("@{} ({})", v->number, v->id.substr(0, 12))
                      : std::string("removed");
         };
-        out += fmt::format("conflict: label '{}' of '{}' moved on both sides: here {}, in the "
-                           "bundle {}\n",
-                           c.label, c.prompt, side(c.here), side(c.bundle));
-        if (c.bundle) {
-            out += fmt::format("  to take the bundle's: llmops prompt label set {}@{} {}\n",
+        out +=
+            fmt::format("conflict: label '{}' of '{}' moved on both sides: {} {}, {} {}\n", c.label,
+                        c.prompt, words.here, side(c.here), words.there, side(c.bundle));
+        if (!words.advice.empty()) {
+            out += fmt::format("  {}\n", words.advice);
+        } else if (c.bundle) {
+            out += fmt::format("  to take {}: llmops prompt label set {}@{} {}\n", words.theirs,
                                c.prompt, c.bundle->number, c.label);
         } else {
-            out += fmt::format("  to take the bundle's: llmops prompt label rm {} {}\n", c.prompt,
-                               c.label);
+            out += fmt::format("  to take {}: llmops prompt label rm {} {}\n", words.theirs,
+                               c.prompt, c.label);
         }
     }
     const size_t same = report.prompts.size() - changed;
-    out += fmt::format("{} '{}': {} prompt{} changed, {} unchanged",
-                       report.dry_run ? "would import" : "imported", file, changed,
+    out += fmt::format("{}: {} prompt{} changed, {} unchanged", words.summary, changed,
                        changed == 1 ? "" : "s", same);
     if (!report.conflicts.empty()) {
         out += fmt::format(", {} label conflict{}", report.conflicts.size(),
@@ -560,6 +561,12 @@ std::string import_text(const store::ImportReport& report, const std::string& fi
     }
     out += report.dry_run ? " (dry run: nothing written)\n" : "\n";
     return out;
+}
+
+std::string import_text(const store::ImportReport& report, const std::string& file) {
+    const std::string summary =
+        fmt::format("{} '{}'", report.dry_run ? "would import" : "imported", file);
+    return merge_text(report, MergeWords{"the bundle's", "here", "in the bundle", summary, ""});
 }
 
 std::string import_json(const store::ImportReport& report, const std::string& file) {

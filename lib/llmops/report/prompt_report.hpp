@@ -64,6 +64,18 @@ export_json(const std::vector<prompt::LoadedVersion>& entries,
             const std::optional<std::string>& label,
             const std::map<std::string, std::vector<prompt::WeightedVersion>>& weights = {});
 
+// The words of a merge report: `prompt import`'s name the bundle, `push` and `pull` the remote.
+struct MergeWords {
+    std::string theirs;  // "the bundle's": the source's versions, what a conflict could take
+    std::string here;    // "here": where the destination's side of a conflict is
+    std::string there;   // "in the bundle": where the source's side is
+    std::string summary; // "imported 'b.json'": the last line's start
+    std::string advice;  // what to do about a conflict, instead of taking the source's side
+};
+
+// What a merge changed (prompts, versions, labels) and its label conflicts, in `words`.
+std::string merge_text(const store::ImportReport& report, const MergeWords& words);
+
 // What `prompt import` merged from the bundle `file`, and its label conflicts.
 std::string import_text(const store::ImportReport& report, const std::string& file);
 std::string import_json(const store::ImportReport& report, const std::string& file);

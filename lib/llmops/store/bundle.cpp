@@ -1,11 +1,11 @@
 #include <llmops/store/bundle.hpp>
 
 #include <algorithm>
-#include <tuple>
 
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include <llmops/store/merge.hpp>
 #include <llmops/util/hash.hpp>
 #include <llmops/util/json.hpp>
 
@@ -128,34 +128,6 @@ Expected<BundleEvent> parse_event(const json& value, std::string_view file,
 
 Expected<void> check_history(const BundlePrompt& p, std::string_view file, const std::string& path);
 
-// Checks one prompt of a parsed bundle against itself and the bundle's objects.
-Expected<void> check_prompt(const BundlePrompt& p, const Bundle& bundle, std::string_view file,
-                            const std::string& path) {
-    if (!is_valid_prompt_name(p.name)) {
-        return invalid(file, "{}.name '{}' is not a valid prompt name", path, p.name);
-    }
-    if (p.versions.empty()) {
-        return invalid(file, "{} ('{}') has no versions", path, p.name);
-    }
-    for (size_t i = 0; i < p.versions.size(); ++i) {
-        const auto& v = p.versions[i];
-        const std::string at = fmt::format("{}.versions[{}]", path, i);
-        if (v.number != static_cast<int64_t>(i) + 1) {
-            return invalid(file, "{}.number is {}, expected {}", at, v.number, i + 1);
-        }
-        if (!bundle.objects.contains(v.id)) {
-            return invalid(file, "{}.id '{}' is not in the bundle's objects", at, v.id);
-        }
-        const std::optional<std::string> parent =
-            i == 0 ? std::nullopt : std::optional<std::string>(p.versions[i - 1].id);
-        if (v.parent_id != parent) {
-            return invalid(file, "{}.parent is {}, expected {}", at, v.parent_id.value_or("null"),
-                           parent.value_or("null"));
-        }
-    }
-    return check_history(p, file, path);
-}
-
 // Checks one prompt's label history: valid labels, events and splits at its versions, each event
 // starting where the label was, and the labels where their history ends.
 Expected<void> check_history(const BundlePrompt& p, std::string_view file,
@@ -206,38 +178,6 @@ Expected<void> check_history(const BundlePrompt& p, std::string_view file,
     return {};
 }
 
-// One label event compared across stores: versions by id, not by number (its split too, as
-// "id:weight,..." by id).
-using EventKey = std::tuple<std::optional<std::string>, std::optional<std::string>, std::string,
-                            std::string, std::string, std::string>;
-
-// The split of an event as ids and weights, for EventKey; `id_of` maps a version number.
-template <typename IdOf>
-std::string split_key(const std::vector<LabelArm>& split, IdOf id_of) {
-    std::vector<std::string> arms;
-    for (const auto& arm : split) {
-        arms.push_back(fmt::format("{}:{}", id_of(arm.number).value_or(""), arm.weight));
-    }
-    std::sort(arms.begin(), arms.end());
-    return fmt::format("{}", fmt::join(arms, ","));
-}
-
-bool is_prefix(const std::vector<EventKey>& a, const std::vector<EventKey>& b) {
-    return a.size() <= b.size() && std::equal(a.begin(), a.end(), b.begin());
-}
-
-// A bundle event's split in this store's numbers (`to_local` maps the bundle's), by version.
-std::vector<LabelArm> local_split(const std::vector<LabelArm>& split,
-                                  const std::vector<int64_t>& to_local) {
-    std::vector<LabelArm> out;
-    for (const auto& arm : split) {
-        out.push_back(LabelArm{to_local[static_cast<size_t>(arm.number)], arm.weight});
-    }
-    std::sort(out.begin(), out.end(),
-              [](const LabelArm& a, const LabelArm& b) { return a.number < b.number; });
-    return out;
-}
-
 // Leaves label `label` of prompt `pid` split as `arms` (none: whole). Fails with `io`.
 Expected<void> write_split(Database& db, int64_t pid, const std::string& label,
                            const std::vector<LabelArm>& arms) {
@@ -256,6 +196,33 @@ Expected<void> write_split(Database& db, int64_t pid, const std::string& label,
 }
 
 } // namespace
+
+Expected<void> check_bundle_prompt(const BundlePrompt& p, const Bundle* bundle,
+                                   std::string_view file, const std::string& path) {
+    if (!is_valid_prompt_name(p.name)) {
+        return invalid(file, "{}.name '{}' is not a valid prompt name", path, p.name);
+    }
+    if (p.versions.empty()) {
+        return invalid(file, "{} ('{}') has no versions", path, p.name);
+    }
+    for (size_t i = 0; i < p.versions.size(); ++i) {
+        const auto& v = p.versions[i];
+        const std::string at = fmt::format("{}.versions[{}]", path, i);
+        if (v.number != static_cast<int64_t>(i) + 1) {
+            return invalid(file, "{}.number is {}, expected {}", at, v.number, i + 1);
+        }
+        if (bundle != nullptr && !bundle->objects.contains(v.id)) {
+            return invalid(file, "{}.id '{}' is not in the bundle's objects", at, v.id);
+        }
+        const std::optional<std::string> parent =
+            i == 0 ? std::nullopt : std::optional<std::string>(p.versions[i - 1].id);
+        if (v.parent_id != parent) {
+            return invalid(file, "{}.parent is {}, expected {}", at, v.parent_id.value_or("null"),
+                           parent.value_or("null"));
+        }
+    }
+    return check_history(p, file, path);
+}
 
 Expected<Bundle> make_bundle(PromptStore& prompts, const std::vector<std::string>& names) {
     auto all = LLMOPS_TRY(prompts.names());
@@ -385,7 +352,7 @@ Expected<Bundle> parse_bundle(std::string_view text, std::string_view name) {
             }
             p.labels[label] = number.get<int64_t>();
         }
-        LLMOPS_TRY(check_prompt(p, bundle, name, path));
+        LLMOPS_TRY(check_bundle_prompt(p, &bundle, name, path));
         const bool duplicate = std::any_of(bundle.prompts.begin(), bundle.prompts.end(),
                                            [&](const BundlePrompt& q) { return q.name == p.name; });
         if (duplicate) {
@@ -396,183 +363,102 @@ Expected<Bundle> parse_bundle(std::string_view text, std::string_view name) {
     return bundle;
 }
 
-Expected<ImportReport> import_bundle(Database& db, const Bundle& bundle, bool dry_run) {
-    auto tx = LLMOPS_TRY(Transaction::begin(db));
-    PromptStore store(db);
+namespace {
+
+// The destination's side of a merge: prompt `name` as `make_bundle` reads it, without the
+// contents (the plan compares ids); nullopt when the store has no such prompt.
+Expected<std::optional<BundlePrompt>> read_history(Database& db, PromptStore& store,
+                                                   const std::string& name) {
     auto find_prompt = LLMOPS_TRY(db.prepare("SELECT id FROM prompts WHERE name = ?1"));
-    auto insert_prompt =
-        LLMOPS_TRY(db.prepare("INSERT INTO prompts(name, created_at) VALUES (?1, ?2)"));
+    find_prompt.bind(1, name);
+    if (!LLMOPS_TRY(find_prompt.step())) {
+        return std::nullopt;
+    }
+    auto log = LLMOPS_TRY(store.log(name));
+    BundlePrompt p{name, {log.rbegin(), log.rend()}, {}, {}};
+    for (const auto& e : LLMOPS_TRY(store.label_history(name))) {
+        p.history.push_back({e.label, e.from, e.to, e.author, e.message, e.created_at, e.split});
+    }
+    for (const auto& l : LLMOPS_TRY(store.labels(name))) {
+        p.labels[l.label] = l.number;
+    }
+    return p;
+}
+
+// Writes one prompt's planned merge. Fails with `io`.
+Expected<void> apply_prompt_merge(Database& db, const PromptMerge& plan, const Bundle& bundle) {
+    auto find_prompt = LLMOPS_TRY(db.prepare("SELECT id FROM prompts WHERE name = ?1"));
+    find_prompt.bind(1, plan.report.name);
+    int64_t pid = 0;
+    if (LLMOPS_TRY(find_prompt.step())) {
+        pid = find_prompt.integer(0);
+    } else {
+        auto insert_prompt =
+            LLMOPS_TRY(db.prepare("INSERT INTO prompts(name, created_at) VALUES (?1, ?2)"));
+        const auto& first = plan.new_versions.front();
+        insert_prompt.bind(1, plan.report.name).bind(2, first.created_at);
+        LLMOPS_TRY(insert_prompt.run());
+        pid = db.last_insert_rowid();
+    }
     auto insert_object = LLMOPS_TRY(
         db.prepare("INSERT INTO objects(id, content) VALUES (?1, ?2) ON CONFLICT DO NOTHING"));
     auto insert_version = LLMOPS_TRY(
         db.prepare("INSERT INTO versions(prompt_id, number, object_id, parent_id, message, author, "
                    "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+    for (const auto& v : plan.new_versions) {
+        // A bundle holds every object; a pull brings only those this store lacks.
+        if (const auto object = bundle.objects.find(v.id); object != bundle.objects.end()) {
+            insert_object.reset();
+            insert_object.bind(1, v.id).bind(2, object->second);
+            LLMOPS_TRY(insert_object.run());
+        }
+        insert_version.reset();
+        insert_version.bind(1, pid)
+            .bind(2, v.number)
+            .bind(3, v.id)
+            .bind(4, v.parent_id)
+            .bind(5, v.message)
+            .bind(6, v.author)
+            .bind(7, v.created_at);
+        LLMOPS_TRY(insert_version.run());
+    }
     auto upsert_label = LLMOPS_TRY(db.prepare(
         "INSERT INTO labels(prompt_id, name, version_number, updated_at) VALUES (?1, ?2, ?3, ?4) "
         "ON CONFLICT(prompt_id, name) DO UPDATE SET version_number = excluded.version_number, "
         "updated_at = excluded.updated_at"));
     auto delete_label =
         LLMOPS_TRY(db.prepare("DELETE FROM labels WHERE prompt_id = ?1 AND name = ?2"));
+    for (const auto& label : plan.labels) {
+        for (LabelEvent event : label.events) {
+            // The hash is this store's seal, not the source's: the event is chained to whatever
+            // this store's history ends with.
+            LLMOPS_TRY(append_label_event(db, pid, event));
+        }
+        LLMOPS_TRY(write_split(db, pid, label.label, {})); // before the label, which it references
+        Statement& write = label.after ? upsert_label : delete_label;
+        write.reset();
+        write.bind(1, pid).bind(2, label.label);
+        if (label.after) {
+            write.bind(3, *label.after).bind(4, label.updated_at);
+        }
+        LLMOPS_TRY(write.run());
+        LLMOPS_TRY(write_split(db, pid, label.label, label.split));
+    }
+    return {};
+}
 
+} // namespace
+
+Expected<ImportReport> import_bundle(Database& db, const Bundle& bundle, bool dry_run) {
+    auto tx = LLMOPS_TRY(Transaction::begin(db));
+    PromptStore store(db);
     ImportReport report;
     report.dry_run = dry_run;
     for (const auto& bp : bundle.prompts) {
-        PromptImport imported;
-        imported.name = bp.name;
-        find_prompt.reset();
-        find_prompt.bind(1, bp.name);
-        auto found = LLMOPS_TRY(find_prompt.step());
-        int64_t pid = 0;
-        std::vector<VersionInfo> local; // this store's versions, number 1 first
-        std::vector<LabelEvent> local_history;
-        std::map<std::string, int64_t> local_labels;
-        if (found) {
-            pid = find_prompt.integer(0);
-            auto log = LLMOPS_TRY(store.log(bp.name));
-            auto history = LLMOPS_TRY(store.label_history(bp.name));
-            auto labels = LLMOPS_TRY(store.labels(bp.name));
-            local.assign(log.rbegin(), log.rend());
-            local_history = std::move(history);
-            for (const auto& l : labels) {
-                local_labels[l.label] = l.number;
-            }
-        } else {
-            insert_prompt.reset();
-            insert_prompt.bind(1, bp.name).bind(2, bp.versions.front().created_at);
-            LLMOPS_TRY(insert_prompt.run());
-            pid = db.last_insert_rowid();
-            imported.created = true;
-        }
-
-        // Versions: map every bundle number to a version here, appending what is missing.
-        const size_t shared = local.size();
-        const bool linear =
-            shared <= bp.versions.size() &&
-            std::equal(local.begin(), local.end(), bp.versions.begin(),
-                       [](const VersionInfo& a, const VersionInfo& b) { return a.id == b.id; });
-        std::vector<int64_t> to_local(bp.versions.size() + 1, 0);
-        for (const auto& bv : bp.versions) {
-            const auto n = static_cast<size_t>(bv.number);
-            if (linear && n <= shared) {
-                to_local[n] = bv.number;
-                continue;
-            }
-            if (!linear) {
-                if (n <= local.size() && local[n - 1].id == bv.id) {
-                    to_local[n] = bv.number;
-                    continue;
-                }
-                const auto same = std::find_if(local.rbegin(), local.rend(),
-                                               [&](const VersionInfo& v) { return v.id == bv.id; });
-                if (same != local.rend()) {
-                    to_local[n] = same->number;
-                    continue;
-                }
-                imported.diverged = true;
-            }
-            VersionInfo added = bv;
-            added.number = static_cast<int64_t>(local.size()) + 1;
-            added.parent_id =
-                local.empty() ? std::nullopt : std::optional<std::string>(local.back().id);
-            insert_object.reset();
-            insert_object.bind(1, added.id).bind(2, bundle.objects.at(added.id));
-            insert_version.reset();
-            insert_version.bind(1, pid)
-                .bind(2, added.number)
-                .bind(3, added.id)
-                .bind(4, added.parent_id)
-                .bind(5, added.message)
-                .bind(6, added.author)
-                .bind(7, added.created_at);
-            LLMOPS_TRY(insert_object.run());
-            LLMOPS_TRY(insert_version.run());
-            to_local[n] = added.number;
-            imported.added.push_back({bv.number, added.number, added.id});
-            local.push_back(std::move(added));
-        }
-
-        // Labels: compare each label's history on both sides.
-        const auto local_id = [&](std::optional<int64_t> n) {
-            return n ? std::optional<std::string>(local[static_cast<size_t>(*n) - 1].id)
-                     : std::nullopt;
-        };
-        const auto bundle_id = [&](std::optional<int64_t> n) {
-            return n ? std::optional<std::string>(bp.versions[static_cast<size_t>(*n) - 1].id)
-                     : std::nullopt;
-        };
-        std::map<std::string, std::vector<EventKey>> ours;
-        for (const auto& e : local_history) {
-            ours[e.label].emplace_back(local_id(e.from), local_id(e.to), e.author, e.message,
-                                       e.created_at, split_key(e.split, local_id));
-        }
-        std::vector<std::string> order; // labels in the order the bundle first moved them
-        std::map<std::string, std::vector<EventKey>> theirs;
-        std::map<std::string, std::vector<const BundleEvent*>> their_events;
-        for (const auto& e : bp.history) {
-            if (!theirs.contains(e.label)) {
-                order.push_back(e.label);
-            }
-            theirs[e.label].emplace_back(bundle_id(e.from), bundle_id(e.to), e.author, e.message,
-                                         e.created_at, split_key(e.split, bundle_id));
-            their_events[e.label].push_back(&e);
-        }
-        for (const auto& label : order) {
-            const auto& mine = ours[label];
-            const auto& other = theirs[label];
-            if (is_prefix(other, mine)) {
-                continue; // we have all of it already
-            }
-            const auto it = local_labels.find(label);
-            std::optional<int64_t> here =
-                it == local_labels.end() ? std::nullopt : std::optional<int64_t>(it->second);
-            if (!is_prefix(mine, other)) {
-                const auto there =
-                    bp.labels.contains(label)
-                        ? std::optional<int64_t>(to_local[static_cast<size_t>(bp.labels.at(label))])
-                        : std::nullopt;
-                if (local_id(here) == local_id(there) &&
-                    std::get<5>(mine.back()) == std::get<5>(other.back())) {
-                    continue; // moved on both sides, but to the same content and split
-                }
-                LabelConflict conflict{bp.name, label, std::nullopt, std::nullopt};
-                if (here) {
-                    conflict.here = local[static_cast<size_t>(*here) - 1];
-                }
-                if (there) {
-                    conflict.bundle = local[static_cast<size_t>(*there) - 1];
-                }
-                report.conflicts.push_back(std::move(conflict));
-                continue;
-            }
-            // A fast-forward: replay the bundle's later events here.
-            const std::optional<int64_t> before = here;
-            for (size_t k = mine.size(); k < other.size(); ++k) {
-                const BundleEvent& e = *their_events[label][k];
-                const std::optional<int64_t> to =
-                    e.to ? std::optional<int64_t>(to_local[static_cast<size_t>(*e.to)])
-                         : std::nullopt;
-                // The hash is this store's seal, not the bundle's: the event is chained to
-                // whatever this store's history ends with.
-                LabelEvent event{0,         bp.name,      label,
-                                 here,      to,           e.author,
-                                 e.message, e.created_at, local_split(e.split, to_local)};
-                LLMOPS_TRY(append_label_event(db, pid, event));
-                here = to;
-            }
-            const std::string& when = their_events[label].back()->created_at;
-            LLMOPS_TRY(write_split(db, pid, label, {})); // before the label, which it references
-            Statement& write = here ? upsert_label : delete_label;
-            write.reset();
-            write.bind(1, pid).bind(2, label);
-            if (here) {
-                write.bind(3, *here).bind(4, when);
-            }
-            LLMOPS_TRY(write.run());
-            LLMOPS_TRY(write_split(db, pid, label,
-                                   local_split(their_events[label].back()->split, to_local)));
-            imported.labels.push_back({label, before, here});
-        }
-        report.prompts.push_back(std::move(imported));
+        const auto ours = LLMOPS_TRY(read_history(db, store, bp.name));
+        PromptMerge plan = plan_prompt_merge(ours ? &*ours : nullptr, bp, report.conflicts);
+        LLMOPS_TRY(apply_prompt_merge(db, plan, bundle));
+        report.prompts.push_back(std::move(plan.report));
     }
     if (!dry_run) {
         LLMOPS_TRY(tx.commit());

@@ -12,7 +12,9 @@
 //   later events are appended and the label moves (a fast-forward). When the bundle's is a prefix
 //   of ours, nothing changes. When both moved the label since they shared a history and the
 //   label now points at different content, that is a conflict: reported by name, never
-//   overwritten. When both point at the same content, there is nothing to merge.
+//   overwritten. When both point at the same content, there is nothing to merge. Once one side
+//   took the other's version (a conflict settled), the bundle's later moves fast-forward again:
+//   they are replayed from its last event that left the label where ours is (store/merge.hpp).
 // Importing the same bundle twice changes nothing the second time.
 //
 // Label weights (A/B splits) travel with the history: an event that changed them carries the
@@ -72,6 +74,13 @@ std::string bundle_json(const Bundle& bundle);
 // point at existing versions, and each label's history ends where the label points. Fails with
 // `invalid_input` naming the file and the place (`prompts[2].versions[0].id`).
 Expected<Bundle> parse_bundle(std::string_view text, std::string_view name);
+
+// Checks one prompt of a bundle against itself (versions numbered 1..n with their parents, label
+// history replaying to its labels) and, when `bundle` is given, against its objects. Fails with
+// `invalid_input` naming `origin` and `path` (`prompts[2].versions[0].number`). A remote's history
+// is checked with it before it is merged.
+Expected<void> check_bundle_prompt(const BundlePrompt& p, const Bundle* bundle,
+                                   std::string_view origin, const std::string& path);
 
 // A version the import added: its number in the bundle and here.
 struct ImportedVersion {

@@ -1,0 +1,155 @@
+#include <llmops/remote/schema.hpp>
+
+#include <string>
+
+#include <fmt/format.h>
+
+namespace llmops::remote {
+
+namespace {
+
+// Migration N takes the schema from version N-1 to N. Every column is commented, as the SQLite
+// store's are; the tables mirror it (store/schema.cpp) without the worktree cache.
+constexpr const char* k_migrations[] = {
+    // 1: the prompt history: objects, prompts, versions, labels and their history and splits, and
+    // the view apps read.
+    R"sql(
+CREATE TABLE llmops.objects (           -- content-addressed prompt versions, immutable
+  id text PRIMARY KEY,                  -- SHA-256 of content (the version id)
+  content text NOT NULL                 -- canonical JSON of the version
+);
+CREATE TABLE llmops.prompts (           -- one row per prompt name
+  id bigserial PRIMARY KEY,
+  name text NOT NULL UNIQUE,            -- support/triage
+  created_at text NOT NULL              -- ISO 8601 UTC of its first version
+);
+CREATE TABLE llmops.versions (          -- the numbered history of each prompt, as the remote numbers it
+  prompt_id bigint NOT NULL REFERENCES llmops.prompts(id),
+  number integer NOT NULL,              -- 1, 2, ... per prompt
+  object_id text NOT NULL REFERENCES llmops.objects(id), -- the content
+  parent_id text,                       -- the version id of number-1
+  message text NOT NULL,                -- the commit message
+  author text NOT NULL,                 -- who committed it
+  created_at text NOT NULL,             -- ISO 8601 UTC
+  PRIMARY KEY (prompt_id, number)
+);
+CREATE TABLE llmops.labels (            -- where each label points now
+  prompt_id bigint NOT NULL REFERENCES llmops.prompts(id),
+  name text NOT NULL,                   -- production, staging, ...
+  version_number integer NOT NULL,      -- versions.number
+  updated_at text NOT NULL,             -- ISO 8601 UTC of the last move
+  PRIMARY KEY (prompt_id, name),
+  FOREIGN KEY (prompt_id, version_number) REFERENCES llmops.versions(prompt_id, number)
+);
+CREATE TABLE llmops.label_history (     -- append-only audit trail of label moves and removals
+  id bigserial PRIMARY KEY,             -- order of events across the remote
+  prompt_id bigint NOT NULL REFERENCES llmops.prompts(id),
+  label text NOT NULL,
+  from_number integer,                  -- NULL when the label was created
+  to_number integer,                    -- NULL when the label was removed
+  author text NOT NULL,
+  message text NOT NULL,
+  created_at text NOT NULL,             -- ISO 8601 UTC
+  split text                            -- the split after the event as {"number": weight}; NULL when whole
+);
+CREATE TABLE llmops.label_splits (      -- the arms of split labels (A/B tests)
+  prompt_id bigint NOT NULL,
+  label text NOT NULL,
+  version_number integer NOT NULL,      -- an arm's version
+  weight integer NOT NULL,              -- its percent of the traffic
+  PRIMARY KEY (prompt_id, label, version_number),
+  FOREIGN KEY (prompt_id, label) REFERENCES llmops.labels(prompt_id, name) ON DELETE CASCADE
+);
+-- Objects, versions and the label history are immutable, as in the SQLite store.
+CREATE FUNCTION llmops.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'llmops: % rows are immutable', TG_TABLE_NAME USING ERRCODE = '42501';
+END $$;
+CREATE TRIGGER objects_immutable BEFORE UPDATE OR DELETE ON llmops.objects
+  FOR EACH ROW EXECUTE FUNCTION llmops.refuse_change();
+CREATE TRIGGER versions_immutable BEFORE UPDATE OR DELETE ON llmops.versions
+  FOR EACH ROW EXECUTE FUNCTION llmops.refuse_change();
+CREATE TRIGGER label_history_immutable BEFORE UPDATE OR DELETE ON llmops.label_history
+  FOR EACH ROW EXECUTE FUNCTION llmops.refuse_change();
+-- What apps read (docs/teams.md): each label of each prompt with its version's content.
+CREATE VIEW llmops.current_prompts AS
+  SELECT p.name, l.name AS label, l.version_number AS version, v.object_id AS version_id,
+         o.content::json AS content, l.updated_at
+  FROM llmops.labels l
+  JOIN llmops.prompts p ON p.id = l.prompt_id
+  JOIN llmops.versions v ON v.prompt_id = l.prompt_id AND v.number = l.version_number
+  JOIN llmops.objects o ON o.id = v.object_id;
+)sql",
+};
+
+constexpr int k_migration_count = static_cast<int>(std::size(k_migrations));
+static_assert(k_migration_count == k_remote_schema_version);
+
+// The schema version the remote holds: 0 when it has no llmops schema.
+Expected<int> read_version(PgConnection& conn) {
+    auto exists = LLMOPS_TRY(
+        conn.query("SELECT 1 FROM information_schema.tables WHERE table_schema = 'llmops' "
+                   "AND table_name = 'meta'"));
+    if (exists.rows() == 0) {
+        return 0;
+    }
+    auto row = LLMOPS_TRY(conn.query("SELECT value FROM llmops.meta WHERE key = 'schema_version'"));
+    if (row.rows() == 0) {
+        return 0;
+    }
+    return static_cast<int>(row.integer(0, 0));
+}
+
+Error newer(const PgConnection& conn, int version) {
+    return Error(ErrorCode::conflict,
+                 fmt::format("{} holds llmops schema {}, newer than this llmops knows ({}): "
+                             "upgrade llmops",
+                             conn.describe(), version, k_remote_schema_version));
+}
+
+} // namespace
+
+Expected<int> init_schema(PgConnection& conn) {
+    LLMOPS_TRY(conn.execute("BEGIN"));
+    // One initializer at a time, and none while a push writes (sync takes the same lock).
+    LLMOPS_TRY(conn.execute("SELECT pg_advisory_xact_lock(7135001)"));
+    const int found = LLMOPS_TRY(read_version(conn));
+    if (found > k_remote_schema_version) {
+        (void)conn.execute("ROLLBACK");
+        return std::unexpected(newer(conn, found));
+    }
+    if (found == 0) {
+        LLMOPS_TRY(conn.execute("CREATE SCHEMA IF NOT EXISTS llmops"));
+        LLMOPS_TRY(conn.execute("CREATE TABLE llmops.meta (key text PRIMARY KEY, "
+                                "value text NOT NULL)"));
+    }
+    for (int v = found; v < k_remote_schema_version; ++v) {
+        LLMOPS_TRY(conn.execute_script(k_migrations[v]));
+    }
+    LLMOPS_TRY(conn.execute("INSERT INTO llmops.meta(key, value) VALUES ('schema_version', $1) "
+                            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                            {std::to_string(k_remote_schema_version)}));
+    LLMOPS_TRY(conn.execute("COMMIT"));
+    return found;
+}
+
+Expected<void> check_schema(PgConnection& conn) {
+    const int version = LLMOPS_TRY(read_version(conn));
+    if (version == 0) {
+        return fail(ErrorCode::not_found,
+                    "{} has no llmops schema: create it with `llmops remote init`",
+                    conn.describe());
+    }
+    if (version > k_remote_schema_version) {
+        return std::unexpected(newer(conn, version));
+    }
+    if (version < k_remote_schema_version) {
+        return fail(ErrorCode::conflict,
+                    "{} holds llmops schema {}, older than this llmops ({}): migrate it with "
+                    "`llmops remote init`",
+                    conn.describe(), version, k_remote_schema_version);
+    }
+    return {};
+}
+
+} // namespace llmops::remote

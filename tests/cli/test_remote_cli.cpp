@@ -1,0 +1,230 @@
+// `llmops remote`, `push` and `pull` against a real PostgreSQL started by the test
+// (tests/support/pg_server.hpp): two clones of a project sharing history through one database.
+// Each TEST_CASE is its own process under ctest, so the cases are few and use SUBCASEs: one
+// server start per case.
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/pg_server.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace llmops::test {
+
+namespace {
+
+const std::map<std::string, std::string> k_env = {{"PGPASSWORD", PgServer::k_password}};
+
+RunResult run(const TempDir& dir, const std::vector<std::string>& args) {
+    return llmops(dir.path(), args, k_env);
+}
+
+std::string ok(const TempDir& dir, const std::vector<std::string>& args) {
+    const auto r = run(dir, args);
+    INFO("llmops ", args.empty() ? "" : args.front(), " stderr: ", r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.err == "");
+    return r.out;
+}
+
+// A clone: a project with remote `origin` at `url`.
+struct Clone {
+    TempDir dir;
+    explicit Clone(const std::string& url) {
+        ok(dir, {"init"});
+        ok(dir, {"remote", "add", "origin", url});
+    }
+    void commit(const std::string& name, const std::string& text) {
+        dir.write("prompts/" + name + ".yaml", "template: \"" + text + "\"\n");
+        ok(dir, {"prompt", "commit", "-m", text});
+    }
+};
+
+// What two stores must agree on after a sync: every prompt's versions, labels and history.
+json shared_state(const TempDir& dir) {
+    json state = json::parse(ok(dir, {"prompt", "export"}));
+    state["history"] = json::parse(ok(dir, {"prompt", "label", "history", "--json"}));
+    return state;
+}
+
+} // namespace
+
+TEST_CASE("cli::remote add, list, rm: URLs without passwords") {
+    TempDir dir;
+    ok(dir, {"init"});
+    const auto with_password =
+        run(dir, {"remote", "add", "origin", "postgresql://ci:hunter2-secret@db.example/llmops"});
+    CHECK(with_password.exit_code == 2);
+    CHECK(with_password.err.find("holds a password, which llmops never stores") !=
+          std::string::npos);
+    CHECK(with_password.err.find("hunter2") == std::string::npos);
+    const auto in_query =
+        run(dir, {"remote", "add", "origin", "postgresql://ci@db/llmops?password=hunter2"});
+    CHECK(in_query.exit_code == 2);
+    CHECK(in_query.err.find("hunter2") == std::string::npos);
+    CHECK(run(dir, {"remote", "add", "origin", "mysql://db/x"}).exit_code == 2);
+    CHECK(run(dir, {"remote", "add", "Origin!", "postgresql://db/x"}).exit_code == 2);
+    CHECK(!fs::exists(dir / ".llmops/remotes.yaml"));
+
+    ok(dir, {"remote", "add", "origin", "postgresql://ci@db.example:5432/llmops"});
+    ok(dir, {"remote", "add", "backup", "postgresql://ci@b.example/llmops?password_env=PG_PW"});
+    CHECK(ok(dir, {"remote", "list"}) ==
+          "backup\tpostgresql://ci@b.example/llmops?password_env=PG_PW\n"
+          "origin\tpostgresql://ci@db.example:5432/llmops\n");
+    const auto taken = run(dir, {"remote", "add", "origin", "postgresql://x@y/z"});
+    CHECK(taken.exit_code == 2);
+    CHECK(taken.err.find("already exists") != std::string::npos);
+    ok(dir, {"remote", "rm", "backup"});
+    CHECK(json::parse(ok(dir, {"remote", "list", "--json"})).size() == 1);
+    const auto unknown = run(dir, {"push", "nowhere"});
+    CHECK(unknown.exit_code == 2);
+    CHECK(unknown.err == "llmops: error: no remote 'nowhere' (remotes: origin)\n");
+    // A remote that names a variable for its password needs it set.
+    ok(dir, {"remote", "add", "vault", "postgresql://ci@127.0.0.1:1/llmops?password_env=PG_PW"});
+    const auto unset = llmops(dir.path(), {"push", "vault"});
+    CHECK(unset.exit_code == 2);
+    CHECK(unset.err.find("takes its password from $PG_PW, which is not set") != std::string::npos);
+}
+
+TEST_CASE("cli::remote push and pull: two clones share history through PostgreSQL") {
+    PgServer& server = PgServer::shared();
+    const std::string url = server.create_database();
+    Clone a(url);
+    a.commit("greet", "Hello {{name}}");
+    a.commit("greet", "Hi {{name}}");
+    a.commit("support/triage", "Classify {{ticket}}");
+    ok(a.dir, {"prompt", "label", "set", "greet@1", "production"});
+    ok(a.dir, {"prompt", "label", "set", "greet@2", "production", "-m", "ship"});
+    ok(a.dir, {"prompt", "label", "set", "greet@1", "canary"});
+    ok(a.dir, {"prompt", "label", "set", "greet@2", "canary", "--weight", "10"});
+
+    const auto before_init = run(a.dir, {"push"});
+    CHECK(before_init.exit_code == 2);
+    CHECK(before_init.err.find("has no llmops schema: create it with `llmops remote init`") !=
+          std::string::npos);
+    CHECK(ok(a.dir, {"remote", "init", "origin"}).ends_with("llmops schema 1 created\n"));
+    CHECK(ok(a.dir, {"remote", "init", "origin"}).ends_with("already holds llmops schema 1\n"));
+    CHECK(ok(a.dir, {"push"}) ==
+          "greet: new prompt, 2 versions; production none -> @2; canary none -> @1\n"
+          "support/triage: new prompt, 1 version\n"
+          "pushed to 'origin': 2 prompts changed, 0 unchanged\n");
+    CHECK(ok(a.dir, {"push"}) == "pushed to 'origin': 0 prompts changed, 2 unchanged\n");
+
+    Clone b(url);
+    CHECK(ok(b.dir, {"pull"}).ends_with("pulled from 'origin': 2 prompts changed, 0 unchanged\n"));
+    CHECK(shared_state(b.dir) == shared_state(a.dir));
+    ok(a.dir, {"fsck"});
+    ok(b.dir, {"fsck"});
+    // The password travelled in the environment only.
+    CHECK(b.dir.read(".llmops/remotes.yaml").find(PgServer::k_password) == std::string::npos);
+
+    SUBCASE("a move on one side fast-forwards the other") {
+        b.commit("greet", "Hey {{name}}");
+        ok(b.dir, {"prompt", "label", "set", "greet@3", "production"});
+        CHECK(ok(b.dir, {"push"}) == "greet: added version 3; production @2 -> @3\n"
+                                     "pushed to 'origin': 1 prompt changed, 1 unchanged\n");
+        CHECK(ok(a.dir, {"pull"}) == "greet: added version 3; production @2 -> @3\n"
+                                     "pulled from 'origin': 1 prompt changed, 1 unchanged\n");
+        CHECK(shared_state(b.dir) == shared_state(a.dir));
+        CHECK(server.sql(url.substr(url.rfind('/') + 1),
+                         "SELECT version FROM llmops.current_prompts WHERE name = 'greet' "
+                         "AND label = 'production'") == "3\n");
+    }
+    SUBCASE("a label moved on both sides is a named conflict, on push and on pull") {
+        a.commit("greet", "From A");
+        ok(a.dir, {"prompt", "label", "set", "greet@3", "production"});
+        ok(a.dir, {"push"});
+        b.commit("greet", "From B");
+        ok(b.dir, {"prompt", "label", "set", "greet@3", "production"});
+        const auto push = run(b.dir, {"push"});
+        CHECK(push.exit_code == 1);
+        CHECK(push.out.find("conflict: label 'production' of 'greet' moved on both sides: on "
+                            "'origin' @3") != std::string::npos);
+        CHECK(push.out.find("pull first (llmops pull origin)") != std::string::npos);
+        const auto pull = run(b.dir, {"pull"});
+        CHECK(pull.exit_code == 1);
+        CHECK(pull.out.find("diverged: origin's version 3 added as 4") != std::string::npos);
+        CHECK(pull.out.find("to take origin's: llmops prompt label set greet@4 production") !=
+              std::string::npos);
+        // The remote's label stayed where A put it.
+        const std::string db = url.substr(url.rfind('/') + 1);
+        CHECK(server.sql(db, "SELECT content->>'template' FROM llmops.current_prompts "
+                             "WHERE name = 'greet' AND label = 'production'") == "From A\n");
+        // Settled as the message says; later moves on either side fast-forward again.
+        ok(b.dir, {"prompt", "label", "set", "greet@4", "production"});
+        CHECK(ok(b.dir, {"pull"}) == "pulled from 'origin': 0 prompts changed, 2 unchanged\n");
+        CHECK(ok(b.dir, {"push"}) == "pushed to 'origin': 0 prompts changed, 2 unchanged\n");
+        CHECK(ok(a.dir, {"prompt", "label", "set", "greet@1", "production", "--remote",
+                         "origin"}) == "greet:production on 'origin': @3 -> @1\n");
+        CHECK(ok(b.dir, {"pull"}) == "greet: production @4 -> @1\n"
+                                     "pulled from 'origin': 1 prompt changed, 1 unchanged\n");
+        ok(b.dir, {"prompt", "label", "set", "greet@2", "production"});
+        CHECK(ok(b.dir, {"push"}) == "greet: production @1 -> @2\n"
+                                     "pushed to 'origin': 1 prompt changed, 1 unchanged\n");
+        CHECK(ok(a.dir, {"pull"}) == "greet: production @1 -> @2\n"
+                                     "pulled from 'origin': 1 prompt changed, 1 unchanged\n");
+        ok(a.dir, {"fsck"});
+        ok(b.dir, {"fsck"});
+    }
+    SUBCASE("a remote schema newer than this llmops is refused") {
+        const std::string db = url.substr(url.rfind('/') + 1);
+        server.sql(db, "UPDATE llmops.meta SET value = '99' WHERE key = 'schema_version'");
+        for (const char* command : {"push", "pull"}) {
+            const auto r = run(a.dir, {command});
+            CHECK(r.exit_code == 2);
+            CHECK(r.err.find("holds llmops schema 99, newer than this llmops knows (1): upgrade "
+                             "llmops") != std::string::npos);
+        }
+        CHECK(run(a.dir, {"remote", "init", "origin"}).exit_code == 2);
+    }
+    SUBCASE("an object altered on the remote is refused on pull") {
+        const std::string db = url.substr(url.rfind('/') + 1);
+        server.sql(db, "ALTER TABLE llmops.objects DISABLE TRIGGER objects_immutable; "
+                       "UPDATE llmops.objects SET content = '{\"template\":\"evil\"}'");
+        Clone c(url);
+        const auto r = run(c.dir, {"pull"});
+        CHECK(r.exit_code == 3);
+        CHECK(r.err.find("does not match its id (the remote was altered)") != std::string::npos);
+        CHECK(json::parse(ok(c.dir, {"prompt", "list", "--json"}))["prompts"].empty());
+    }
+}
+
+TEST_CASE("cli::remote failures: a wrong password, a server gone") {
+    PgServer& server = PgServer::shared();
+    const std::string url = server.create_database();
+    Clone a(url);
+    a.commit("greet", "Hello {{name}}");
+    ok(a.dir, {"remote", "init", "origin"});
+
+    const auto wrong = llmops(a.dir.path(), {"push"}, {{"PGPASSWORD", "not-the-password-xyz"}});
+    CHECK(wrong.exit_code == 3);
+    CHECK(wrong.err.find("cannot connect to remote 'origin'") != std::string::npos);
+    CHECK(wrong.err.find("not-the-password-xyz") == std::string::npos);
+    // A password from the variable the URL names.
+    ok(a.dir, {"remote", "add", "named", url + "?password_env=TEAM_PG_PASSWORD"});
+    const auto named =
+        llmops(a.dir.path(), {"push", "named"}, {{"TEAM_PG_PASSWORD", PgServer::k_password}});
+    CHECK(named.exit_code == 0);
+    CHECK(named.out.ends_with("pushed to 'named': 1 prompt changed, 0 unchanged\n"));
+
+    server.stop();
+    Clone b(url);
+    const auto down = run(b.dir, {"pull"});
+    server.start();
+    CHECK(down.exit_code == 3);
+    CHECK(down.err.find("cannot connect to remote 'origin'") != std::string::npos);
+    CHECK(json::parse(ok(b.dir, {"prompt", "list", "--json"}))["prompts"].empty());
+    ok(b.dir, {"pull"});
+    CHECK(shared_state(b.dir) == shared_state(a.dir));
+}
+
+} // namespace llmops::test
