@@ -148,6 +148,7 @@ void register_traces(CLI::App& app, Context& ctx);
 void register_advise(CLI::App& app, Context& ctx);
 void register_ab(CLI::App& app, Context& ctx);
 void register_usage(CLI::App& app, Context& ctx);
+void register_metrics(CLI::App& app, Context& ctx);
 
 // Sets every command's --help footer to its examples (cmd/examples.cpp).
 void add_help_examples(CLI::App& app);

@@ -51,6 +51,7 @@ constexpr CommandGroup k_commands[] = {
     {"drift", cmd::register_drift},
     {"ab", cmd::register_ab},
     {"usage", cmd::register_usage},
+    {"metrics", cmd::register_metrics},
     {"schema", cmd::register_schema},
     {"completion", cmd::register_completion},
     {"man", cmd::register_man},

@@ -6,7 +6,7 @@ _llmops_spec() {
     # value) of the command path $1.
     case $1 in
     '')
-        subs='init prompt fsck prices ask cache eval runs diff stats judge traces advise drift ab usage schema completion man'
+        subs='init prompt fsck prices ask cache eval runs diff stats judge traces advise drift ab usage metrics schema completion man'
         opts='-h --help --version --dir'
         vals='--dir'
         ;;
@@ -242,7 +242,7 @@ _llmops_spec() {
         ;;
     'drift')
         subs=''
-        opts='-h --help --reference --current --version --model --max-psi --ks-alpha --max-js --embedding-alpha --max-refusal-increase --max-pass-rate-drop --alpha --thresholds --embedding-provider --embed-sample --permutations --vocabulary --seed --json -o --output'
+        opts='-h --help --reference --current --version --model --max-psi --ks-alpha --max-js --embedding-alpha --max-refusal-increase --max-pass-rate-drop --alpha --thresholds --embedding-provider --embed-sample --permutations --vocabulary --seed --json --no-record -o --output'
         vals='--reference --current --version --model --max-psi --ks-alpha --max-js --embedding-alpha --max-refusal-increase --max-pass-rate-drop --alpha --thresholds --embedding-provider --embed-sample --permutations --vocabulary --seed -o --output'
         ;;
     'ab')
@@ -254,6 +254,16 @@ _llmops_spec() {
         subs=''
         opts='-h --help --by --prompt --version --model --since --until --json'
         vals='--by --prompt --version --model --since --until'
+        ;;
+    'metrics')
+        subs='serve'
+        opts='-h --help -o --output --max-series'
+        vals='-o --output --max-series'
+        ;;
+    'metrics serve')
+        subs=''
+        opts='-h --help --listen --max-series -v --verbose'
+        vals='--listen --max-series'
         ;;
     'schema')
         subs=''
@@ -434,6 +444,10 @@ _llmops_kind() {
     'usage --model') echo 'text' ;;
     'usage --since') echo 'text' ;;
     'usage --until') echo 'text' ;;
+    'metrics -o' | 'metrics --output') echo 'text' ;;
+    'metrics --max-series') echo 'none' ;;
+    'metrics serve --listen') echo 'text' ;;
+    'metrics serve --max-series') echo 'none' ;;
     'schema #0') echo 'choice suite' ;;
     'completion #0') echo 'choice bash zsh fish' ;;
     *' --dir') echo 'dir' ;;

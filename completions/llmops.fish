@@ -4,7 +4,7 @@
 function __llmops_subs --argument-names path --description 'The commands under a command path'
     switch $path
         case ''
-            printf '%s\n' init prompt fsck prices ask cache eval runs diff stats judge traces advise drift ab usage schema completion man
+            printf '%s\n' init prompt fsck prices ask cache eval runs diff stats judge traces advise drift ab usage metrics schema completion man
         case 'prompt'
             printf '%s\n' commit status log show diff label checkout render list export bundle import
         case 'prompt label'
@@ -21,6 +21,8 @@ function __llmops_subs --argument-names path --description 'The commands under a
             printf '%s\n' calibrate
         case 'traces'
             printf '%s\n' import list show stats serve
+        case 'metrics'
+            printf '%s\n' serve
     end
 end
 
@@ -78,6 +80,10 @@ function __llmops_vals --argument-names path --description 'The options of a com
             printf '%s\n' --since --until --alpha --srm-alpha -o --output
         case 'usage'
             printf '%s\n' --by --prompt --version --model --since --until
+        case 'metrics'
+            printf '%s\n' -o --output --max-series
+        case 'metrics serve'
+            printf '%s\n' --listen --max-series
     end
 end
 
@@ -165,6 +171,7 @@ complete -c llmops -n '__llmops_at "" 0' -a advise -d 'The cheapest variant of a
 complete -c llmops -n '__llmops_at "" 0' -a drift -d 'Compare a prompt\'s production calls in two time windows; exit 1 on drift'
 complete -c llmops -n '__llmops_at "" 0' -a ab -d 'A/B test of a split label\'s versions: sample ratio, difference, recommendation'
 complete -c llmops -n '__llmops_at "" 0' -a usage -d 'Calls, tokens, cost, latency and errors of imported calls, grouped'
+complete -c llmops -n '__llmops_at "" 0' -a metrics -d 'Print the store\'s metrics in the Prometheus text format, or serve them'
 complete -c llmops -n '__llmops_at "" 0' -a schema -d 'Print the JSON Schema of a suite file (editor completion, CI checks)'
 complete -c llmops -n '__llmops_at "" 0' -a completion -d 'Print a shell completion script (commands, options, prompt names, runs)'
 complete -c llmops -n '__llmops_at "" 0' -a man -d 'Print the man page in roff (read it with: llmops man | man -l -)'
@@ -529,6 +536,7 @@ complete -c llmops -n '__llmops_at "drift"' -l permutations -r -f -d 'Permutatio
 complete -c llmops -n '__llmops_at "drift"' -l vocabulary -r -f -d 'The reference\'s most frequent words compared (default 5000)'
 complete -c llmops -n '__llmops_at "drift"' -l seed -r -f -d 'Seed of the samples and permutations (default 20261107)'
 complete -c llmops -n '__llmops_at "drift"' -l json -d 'Print the report as JSON'
+complete -c llmops -n '__llmops_at "drift"' -l no-record -d 'Do not record the check in the store (llmops metrics exports the latest)'
 complete -c llmops -n '__llmops_at "drift"' -s o -l output -r -F -d 'Also write the report to FILE (.md or .json)'
 complete -c llmops -n '__llmops_at "drift" 0' -f -a '(__llmops_store prompts)'
 
@@ -551,6 +559,18 @@ complete -c llmops -n '__llmops_at "usage"' -l model -r -F -d 'Only calls answer
 complete -c llmops -n '__llmops_at "usage"' -l since -r -F -d 'Only calls from then on: 24h, 7d, or an ISO 8601 time'
 complete -c llmops -n '__llmops_at "usage"' -l until -r -F -d 'Only calls before then: 24h, 7d, or an ISO 8601 time'
 complete -c llmops -n '__llmops_at "usage"' -l json -d 'Print the usage as JSON'
+
+# llmops metrics
+complete -c llmops -n '__llmops_at "metrics" 0' -a serve -d 'Serve the metrics for Prometheus (GET /metrics) from the store, read-only'
+complete -c llmops -n '__llmops_at "metrics"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "metrics"' -s o -l output -r -F -d 'Write them to FILE atomically (node_exporter\'s textfile collector)'
+complete -c llmops -n '__llmops_at "metrics"' -l max-series -r -f -d 'At most N series per group (prompt x version x model, suite x variant, ...; default 1000)'
+
+# llmops metrics serve
+complete -c llmops -n '__llmops_at "metrics serve"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "metrics serve"' -l listen -r -F -d 'HOST:PORT to listen on (default 127.0.0.1:9464; port 0: any free port)'
+complete -c llmops -n '__llmops_at "metrics serve"' -l max-series -r -f -d 'At most N series per group (prompt x version x model, suite x variant, ...; default 1000)'
+complete -c llmops -n '__llmops_at "metrics serve"' -s v -l verbose -d 'Print a line per request on stderr'
 
 # llmops schema
 complete -c llmops -n '__llmops_at "schema"' -s h -l help -d 'Print this help message and exit'

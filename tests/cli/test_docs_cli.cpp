@@ -348,10 +348,10 @@ std::vector<std::string> doc_pages_with_commands() {
 // One test case per page, as for the examples; "cli::docs docs" checks that the list names
 // every page with commands.
 const std::vector<std::string> k_doc_pages = {
-    "docs/ab.md",      "docs/advise.md",    "docs/assertions.md", "docs/ci.md",
-    "docs/diff.md",    "docs/drift.md",     "docs/judge.md",      "docs/online-evals.md",
-    "docs/prompts.md", "docs/providers.md", "docs/runs.md",       "docs/starters.md",
-    "docs/suites.md",  "docs/traces.md",
+    "docs/ab.md",           "docs/advise.md",  "docs/assertions.md", "docs/ci.md",
+    "docs/diff.md",         "docs/drift.md",   "docs/judge.md",      "docs/monitoring.md",
+    "docs/online-evals.md", "docs/prompts.md", "docs/providers.md",  "docs/runs.md",
+    "docs/starters.md",     "docs/suites.md",  "docs/traces.md",
 };
 
 // Runs one docs page's commands in a fresh copy of the repository.

@@ -116,7 +116,8 @@ TEST_SUITE("store") {
             {
                 // Back to schema 3: label history without its hash column.
                 auto db = store::open_store(made->first);
-                REQUIRE_OK(db->exec("DROP TABLE label_splits;" // schema 9's
+                REQUIRE_OK(db->exec("DROP TABLE drift_checks;" // schema 10's
+                                    "DROP TABLE label_splits;" // schema 9's
                                     "ALTER TABLE label_history DROP COLUMN split;"
                                     "DROP TABLE calls;"           // schema 8's
                                     "DROP TABLE version_sources;" // schema 7's
@@ -163,7 +164,7 @@ TEST_SUITE("store") {
             REQUIRE(made.has_value());
             {
                 auto db = store::open_store(made->first);
-                REQUIRE(db->exec("PRAGMA user_version = 10").has_value());
+                REQUIRE(db->exec("PRAGMA user_version = 11").has_value());
             }
             const auto db = store::open_store(made->first);
             REQUIRE_FALSE(db.has_value());
