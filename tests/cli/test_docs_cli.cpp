@@ -635,6 +635,10 @@ TEST_SUITE("cli") {
         check_doc_page("docs/online-evals.md");
     }
 
+    TEST_CASE("cli::docs docs/monitoring.md") {
+        check_doc_page("docs/monitoring.md");
+    }
+
     TEST_CASE("cli::docs links") {
         // Every relative link of the documentation reaches a file, and a heading when it
         // names one, so moving a section between pages cannot leave a link behind.
