@@ -159,6 +159,23 @@ TEST_SUITE("store") {
                                               "'llmops fsck')");
             CHECK(store::open_store(made->first, store::StoreCheck::version).has_value());
         }
+        SUBCASE("StoreAccess::read_only never writes a writable store, nor migrates it") {
+            const auto made = store::init_project(dir.path());
+            REQUIRE_OK(made);
+            auto db = store::open_store(made->first, store::StoreCheck::full,
+                                        store::StoreAccess::read_only);
+            REQUIRE_OK(db);
+            CHECK(db->prepare("SELECT count(*) FROM calls").has_value());
+            CHECK_FALSE(db->exec("CREATE TABLE x (y)").has_value());
+            REQUIRE_OK(store::open_store(made->first)->exec("PRAGMA user_version = 9"));
+            const auto old = store::open_store(made->first, store::StoreCheck::full,
+                                               store::StoreAccess::read_only);
+            REQUIRE_FALSE(old.has_value());
+            CHECK(old.error().message() ==
+                  "store '" + (dir / ".llmops/llmops.db").string() +
+                      "' needs an upgrade (schema 9 to 10), which a read-only command does not "
+                      "make: run 'llmops fsck' once first");
+        }
         SUBCASE("a store from a newer llmops is a conflict") {
             const auto made = store::init_project(dir.path());
             REQUIRE(made.has_value());
