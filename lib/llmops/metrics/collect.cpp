@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -111,9 +112,11 @@ struct EvalFamilies {
 
     void add_run(const store::RunRecord& run, Cap& cap) {
         bool any = false;
+        std::set<std::string> seen; // two variants with one label would be one series twice
         for (const auto& v : summary_variants(run)) {
-            if (cap.admit()) {
-                add_variant({{"suite", run.suite_path}, {"variant", string_at(v, "label")}}, v);
+            const std::string label = string_at(v, "label");
+            if (seen.insert(label).second && cap.admit()) {
+                add_variant({{"suite", run.suite_path}, {"variant", label}}, v);
                 any = true;
             }
         }

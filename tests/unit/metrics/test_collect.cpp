@@ -87,6 +87,20 @@ TEST_SUITE("metrics") {
         // An unknown cost (every call unpriced) is no sample rather than 0.
         CHECK(line_of(*text, "llmops_eval_cost_usd{") == "");
         CHECK(text->find("old | echo") == std::string::npos);
+        SUBCASE("two variants with one label are one series") {
+            store::RunRecord run;
+            run.suite_path = "evals/twice.yaml";
+            const json v = {{"label", "same"}, {"pass_rate", 1}};
+            run.variants.push_back({0, "same", "p", "id", "echo", "echo", json::object()});
+            run.variants.push_back({1, "same", "p", "id", "echo", "echo", json::object()});
+            const int64_t id = store::create_run(*p.db, run).value();
+            REQUIRE_OK(store::finish_run(*p.db, id, "complete", {{"variants", {v, v}}}));
+            const auto again = metrics::render_metrics(*p.db);
+            REQUIRE_OK(again);
+            const std::string series = R"(llmops_eval_pass_ratio{suite="evals/twice.yaml")";
+            CHECK(again->find(series) != std::string::npos);
+            CHECK(again->find(series) == again->rfind(series));
+        }
     }
 
     TEST_CASE("metrics::CallAggregator counts calls and folds series past the cap") {
