@@ -151,6 +151,7 @@ void register_traces(CLI::App& app, Context& ctx);
 void register_advise(CLI::App& app, Context& ctx);
 void register_ab(CLI::App& app, Context& ctx);
 void register_usage(CLI::App& app, Context& ctx);
+void register_metrics(CLI::App& app, Context& ctx);
 void register_remote(CLI::App& app, Context& ctx);
 void register_push(CLI::App& app, Context& ctx);
 void register_pull(CLI::App& app, Context& ctx);

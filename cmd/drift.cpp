@@ -2,6 +2,7 @@
 // of a prompt's imported calls between two time windows, exit 1 past a threshold
 // (docs/drift.md).
 
+#include <cstdio>
 #include <memory>
 #include <optional>
 
@@ -10,6 +11,7 @@
 #include <llmops/online/drift.hpp>
 #include <llmops/online/window.hpp>
 #include <llmops/report/drift_report.hpp>
+#include <llmops/store/drift_checks.hpp>
 #include <llmops/util/files.hpp>
 
 namespace llmops::cmd {
@@ -24,6 +26,7 @@ struct DriftFlags {
     std::string embedding_provider;
     std::string output;
     bool json = false;
+    bool no_record = false;
     online::DriftOptions options;
     // Thresholds given as flags, which override the file's.
     std::optional<double> max_psi, ks_alpha, max_js, embedding_alpha, max_refusal_increase,
@@ -90,6 +93,28 @@ Expected<void> write_output(const std::string& path, const online::DriftReport& 
     return {};
 }
 
+// Records the check in the store (docs/drift.md#recorded-checks), for `llmops metrics`. A
+// store that cannot be written (read-only) costs a warning, not the check.
+void record_check(store::Database& db, const online::DriftReport& report, int64_t now) {
+    store::DriftCheck check;
+    check.prompt = report.prompt;
+    check.version = report.version;
+    check.model = report.model;
+    check.reference_since_unix_ns = report.reference.since_unix_ns;
+    check.reference_until_unix_ns = report.reference.until_unix_ns;
+    check.current_since_unix_ns = report.current.since_unix_ns;
+    check.current_until_unix_ns = report.current.until_unix_ns;
+    check.reference_calls = static_cast<int64_t>(report.reference_calls);
+    check.current_calls = static_cast<int64_t>(report.current_calls);
+    check.checked_at_unix_ns = now;
+    check.statistics = report::drift_rows_json(report);
+    check.alarm = report.alarm();
+    if (auto recorded = store::record_drift_check(db, check); !recorded) {
+        std::fprintf(stderr, "llmops: warning: the check was not recorded in the store: %s\n",
+                     recorded.error().message().c_str());
+    }
+}
+
 Expected<int> run_drift(Context& ctx, DriftFlags& f) {
     const int64_t now = online::now_unix_ns();
     f.options.prompt = f.prompt;
@@ -106,6 +131,8 @@ Expected<int> run_drift(Context& ctx, DriftFlags& f) {
     }
     auto open = LLMOPS_TRY(open_project(ctx));
     const auto report = LLMOPS_TRY(online::compute_drift(open.db, f.options));
+    if (!f.no_record)
+        record_check(open.db, report, now);
     // The report first, then the file: a failed write (exit 3) still leaves the report shown.
     const int code =
         LLMOPS_TRY(print_ok(f.json ? report::drift_json(report) : report::drift_text(report),
@@ -145,6 +172,8 @@ void register_drift(CLI::App& app, Context& ctx) {
     sub->add_option("--seed", f->options.seed,
                     "Seed of the samples and permutations (default 20261107)");
     sub->add_flag("--json", f->json, "Print the report as JSON");
+    sub->add_flag("--no-record", f->no_record,
+                  "Do not record the check in the store (llmops metrics exports the latest)");
     sub->add_option("-o,--output", f->output, "Also write the report to FILE (.md or .json)");
     on_run(sub, ctx, [f](Context& c) { return run_drift(c, *f); });
 }

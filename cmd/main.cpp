@@ -51,6 +51,7 @@ constexpr CommandGroup k_commands[] = {
     {"drift", cmd::register_drift},
     {"ab", cmd::register_ab},
     {"usage", cmd::register_usage},
+    {"metrics", cmd::register_metrics},
     {"remote", cmd::register_remote},
     {"push", cmd::register_push},
     {"pull", cmd::register_pull},

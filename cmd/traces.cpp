@@ -2,15 +2,12 @@
 // store.
 
 #include <algorithm>
-#include <atomic>
-#include <csignal>
 #include <cstdio>
-#include <ctime>
 #include <memory>
-#include <thread>
 
 #include "call_filter.hpp"
 #include "cli.hpp"
+#include "serve_signals.hpp"
 
 #include <llmops/report/trace_report.hpp>
 #include <llmops/store/cache.hpp>
@@ -103,56 +100,6 @@ void add_stats(CLI::App& group, Context& ctx) {
         return print_ok(o->json ? report::call_stats_json(stats)
                                 : report::call_stats_text(stats, util::terminal_width(stdout)));
     });
-}
-
-// The stop signals of a server, taken synchronously: blocked from construction (before the
-// server's threads start, so they inherit the mask and none of them is interrupted), then
-// waited for by `wait` on this thread. The mask is restored at destruction.
-class StopSignals {
-public:
-    StopSignals() {
-        sigemptyset(&m_set);
-        for (const int s : {SIGINT, SIGTERM, SIGHUP}) {
-            sigaddset(&m_set, s);
-        }
-        pthread_sigmask(SIG_BLOCK, &m_set, &m_previous);
-    }
-    ~StopSignals() { pthread_sigmask(SIG_SETMASK, &m_previous, nullptr); }
-    StopSignals(const StopSignals&) = delete;
-    StopSignals& operator=(const StopSignals&) = delete;
-
-    // Waits for a stop signal, or for `done` to turn true; returns the signal (0 for `done`).
-    int wait(const std::atomic<bool>& done) const {
-        const timespec tick{0, 100'000'000};
-        while (!done) {
-            if (const int s = sigtimedwait(&m_set, nullptr, &tick); s > 0) {
-                return s;
-            }
-        }
-        return 0;
-    }
-
-private:
-    sigset_t m_set{};
-    sigset_t m_previous{};
-};
-
-// Serves until a signal: SIGTERM and SIGHUP (how services are stopped) exit 0, SIGINT (Ctrl-C)
-// 130 as every command does; a listen loop that fails exits 3.
-Expected<int> serve_until_signal(traces::Receiver& receiver, const StopSignals& signals) {
-    std::atomic<bool> done{false};
-    Expected<void> served;
-    std::thread server([&] {
-        served = receiver.run();
-        done = true;
-    });
-    const int signal = signals.wait(done);
-    receiver.stop();
-    server.join();
-    if (!served) {
-        return fail(served.error());
-    }
-    return signal == SIGINT ? k_exit_interrupted : k_exit_ok;
 }
 
 void add_serve(CLI::App& group, Context& ctx) {

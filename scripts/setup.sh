@@ -38,6 +38,9 @@ if [ "${1:-}" = "--tests" ]; then
   packages+=(python3-psycopg2)
   # The schema test validates every shipped suite against `llmops schema suite` (Draft 2020-12).
   packages+=(python3-jsonschema)
+  # The metrics tests check `llmops metrics` with promtool and scrape `metrics serve` with a real
+  # Prometheus (both in Debian's prometheus package), and check the docs' alert rules.
+  packages+=(prometheus)
 fi
 
 missing=()

@@ -355,10 +355,11 @@ std::vector<std::string> doc_pages_with_commands() {
 // One test case per page, as for the examples; "cli::docs docs" checks that the list names
 // every page with commands.
 const std::vector<std::string> k_doc_pages = {
-    "docs/ab.md",       "docs/advise.md",  "docs/assertions.md", "docs/ci.md",
-    "docs/diff.md",     "docs/drift.md",   "docs/judge.md",      "docs/online-evals.md",
-    "docs/otlp.md",     "docs/prompts.md", "docs/providers.md",  "docs/runs.md",
-    "docs/starters.md", "docs/suites.md",  "docs/teams.md",      "docs/traces.md",
+    "docs/ab.md",           "docs/advise.md",     "docs/assertions.md", "docs/ci.md",
+    "docs/diff.md",         "docs/drift.md",      "docs/judge.md",      "docs/monitoring.md",
+    "docs/online-evals.md", "docs/otlp.md",       "docs/prompts.md",    "docs/providers.md",
+    "docs/runs.md",         "docs/starters.md",   "docs/suites.md",     "docs/teams.md",
+    "docs/traces.md",
 };
 
 // Runs one docs page's commands in a fresh copy of the repository.
@@ -664,6 +665,10 @@ TEST_SUITE("cli") {
 
     TEST_CASE("cli::docs docs/online-evals.md") {
         check_doc_page("docs/online-evals.md");
+    }
+
+    TEST_CASE("cli::docs docs/monitoring.md") {
+        check_doc_page("docs/monitoring.md");
     }
 
     TEST_CASE("cli::docs links") {

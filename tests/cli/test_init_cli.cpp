@@ -156,8 +156,8 @@ TEST_SUITE("cli") {
         SUBCASE("no command") {
             check({},
                   "'llmops' needs a command: init, prompt, fsck, prices, ask, cache, eval, "
-                  "runs, diff, stats, judge, traces, advise, drift, ab, usage, remote, push, pull, "
-                  "schema, completion, man (see 'llmops --help')");
+                  "runs, diff, stats, judge, traces, advise, drift, ab, usage, metrics, remote, "
+                  "push, pull, schema, completion, man (see 'llmops --help')");
             check({"prompt", "label"},
                   "'llmops prompt label' needs a command: set, rm, list, history "
                   "(see 'llmops prompt label --help')");

@@ -147,6 +147,13 @@ std::string drift_json(const online::DriftReport& report) {
     return out.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
+std::string drift_rows_json(const online::DriftReport& report) {
+    json rows = json::array();
+    for (const auto& row : report.rows)
+        rows.push_back(row_json(row));
+    return rows.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 std::string drift_markdown(const online::DriftReport& report) {
     std::string out = fmt::format("## Drift of {}\n\n", markdown_text(filters(report)));
     out += fmt::format("- reference: `{}`, {} calls\n- current: `{}`, {} calls\n\n",

@@ -20,6 +20,10 @@ std::string drift_text(const online::DriftReport& report);
 // "alarm" or "unavailable".
 std::string drift_json(const online::DriftReport& report);
 
+// The report's `rows` array as drift_json writes it, compact (one line): what the store keeps of
+// a drift check (`drift_checks.statistics`).
+std::string drift_rows_json(const online::DriftReport& report);
+
 // The report as Markdown (a heading, the windows, a table), for a CI summary or an issue.
 std::string drift_markdown(const online::DriftReport& report);
 

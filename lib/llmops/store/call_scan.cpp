@@ -23,6 +23,38 @@ Expected<void> scan_call_texts(Database& db, const CallFilter& filter,
     return {};
 }
 
+Expected<void> scan_call_usage(Database& db, int64_t after_id,
+                               const std::function<void(const CallUsage&)>& visit) {
+    auto stmt = LLMOPS_TRY(db.prepare(
+        "SELECT id, prompt, prompt_version, model, input_tokens, output_tokens, cost_usd, "
+        "latency_ms, error FROM calls WHERE id > ?1 ORDER BY id"));
+    stmt.bind(1, after_id);
+    CallUsage call;
+    while (LLMOPS_TRY(stmt.step())) {
+        call.id = stmt.integer(0);
+        call.prompt = stmt.text(1);
+        call.version = stmt.text(2);
+        call.model = stmt.text(3);
+        call.input_tokens = stmt.optional_integer(4);
+        call.output_tokens = stmt.optional_integer(5);
+        call.cost_usd = stmt.optional_real(6);
+        call.latency_ms = stmt.optional_real(7);
+        call.error = stmt.integer(8) != 0;
+        visit(call);
+    }
+    return {};
+}
+
+Expected<int64_t> count_version_calls(Database& db, std::string_view prompt, int64_t number,
+                                      std::string_view id) {
+    // calls_by_prompt (prompt, prompt_version, ...) answers this from the index.
+    auto stmt = LLMOPS_TRY(
+        db.prepare("SELECT count(*) FROM calls WHERE prompt = ?1 AND prompt_version IN (?2, ?3)"));
+    stmt.bind(1, prompt).bind(2, std::to_string(number)).bind(3, id);
+    LLMOPS_TRY(stmt.step());
+    return stmt.integer(0);
+}
+
 Expected<void>
 scan_online_outcomes(Database& db, const CallFilter& filter,
                      const std::function<void(const std::string&, const std::string&)>& visit) {

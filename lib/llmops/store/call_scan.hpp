@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <llmops/store/calls.hpp>
 #include <llmops/store/database.hpp>
@@ -28,6 +29,28 @@ struct CallText {
 // time (memory stays flat). Fails with `io`.
 Expected<void> scan_call_texts(Database& db, const CallFilter& filter,
                                const std::function<void(const CallText&)>& visit);
+
+// What `llmops metrics` counts of a call: its key, usage and outcome.
+struct CallUsage {
+    int64_t id = 0; // the rowid: calls are insert-only, so a scan resumes after the last one seen
+    std::string prompt;
+    std::string version;
+    std::string model;
+    std::optional<int64_t> input_tokens;
+    std::optional<int64_t> output_tokens;
+    std::optional<double> cost_usd;
+    std::optional<double> latency_ms;
+    bool error = false;
+};
+
+// Calls `visit` with every call whose id is above `after_id`, in id (import) order, a row at a
+// time. Fails with `io`.
+Expected<void> scan_call_usage(Database& db, int64_t after_id,
+                               const std::function<void(const CallUsage&)>& visit);
+
+// The number of calls of `prompt` whose version is `number` (as text) or `id`. Fails with `io`.
+Expected<int64_t> count_version_calls(Database& db, std::string_view prompt, int64_t number,
+                                      std::string_view id);
 
 // The outcomes of online evals over a window's calls: for each call matching `filter` that a
 // run has a result for (a result whose case id is the call's span id, SPEC §14), the latest

@@ -41,8 +41,8 @@ std::string_view hint(int rc) {
 
 Expected<Database> Database::open(const std::filesystem::path& path, OpenMode mode) {
     sqlite3* db = nullptr;
-    int flags = (mode == OpenMode::read_only ? SQLITE_OPEN_READONLY
-                                             : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+    int flags = (mode == OpenMode::read_write ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                                              : SQLITE_OPEN_READONLY) |
                 SQLITE_OPEN_NOMUTEX;
     std::string name = path.string();
     // SQLite reads a WAL database only if it can open or create the -wal and -shm files, which
@@ -68,7 +68,7 @@ Expected<Database> Database::open(const std::filesystem::path& path, OpenMode mo
     // crashes (a power cut may lose the last transaction, never corrupt the file). A 16 MB page
     // cache (default 2 MB) and checkpoints every 16 MB of WAL (default 4 MB) keep a 100,000-result
     // eval from re-reading pages and syncing the file every few hundred results.
-    const char* pragmas = mode == OpenMode::read_only
+    const char* pragmas = mode != OpenMode::read_write
                               ? "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000;"
                               : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
                                 "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000; "

@@ -16,7 +16,11 @@ struct sqlite3_stmt;
 
 namespace llmops::store {
 
-enum class OpenMode { read_write, read_only };
+// How a connection opens its database. `read_only` may open it immutable (no -wal file: a
+// folder the user cannot write), and then never sees later commits; `read_only_live` never does,
+// so a long-lived reader (`metrics serve`) sees other processes' commits; it needs the folder
+// writable for SQLite's -shm file.
+enum class OpenMode { read_write, read_only, read_only_live };
 
 class Statement;
 

@@ -118,17 +118,19 @@ Expected<std::pair<Project, bool>> init_project(const fs::path& root) {
     return std::pair{project, !existed};
 }
 
-Expected<Database> open_store(const Project& project, StoreCheck check) {
+Expected<Database> open_store(const Project& project, StoreCheck check, StoreAccess access) {
     std::error_code ec;
     const fs::path path = project.db_path();
     if (!fs::exists(path, ec)) {
         return fail(ErrorCode::not_found, "no store at '{}' (run 'llmops init')", path.string());
     }
     // SQLite needs to create the -wal and -shm files beside the database to write.
-    const bool writable =
+    const bool can_write =
         ::access(project.dir.c_str(), W_OK) == 0 && ::access(path.c_str(), W_OK) == 0;
-    auto db =
-        LLMOPS_TRY(Database::open(path, writable ? OpenMode::read_write : OpenMode::read_only));
+    const bool writable = can_write && access == StoreAccess::read_write;
+    auto db = LLMOPS_TRY(Database::open(path, writable    ? OpenMode::read_write
+                                              : can_write ? OpenMode::read_only_live
+                                                          : OpenMode::read_only));
     LLMOPS_TRY(check_not_empty(db));
     if (writable) {
         LLMOPS_TRY(migrate(db));
@@ -138,6 +140,12 @@ Expected<Database> open_store(const Project& project, StoreCheck check) {
         return db;
     }
     auto version = LLMOPS_TRY(check_version(db));
+    if (version < k_schema_version && can_write) {
+        return fail(ErrorCode::io,
+                    "store '{}' needs an upgrade (schema {} to {}), which a read-only command does "
+                    "not make: run 'llmops fsck' once first",
+                    path.string(), version, k_schema_version);
+    }
     if (version < k_schema_version) {
         return fail(ErrorCode::io, "store '{}' needs an upgrade (schema {} to {}) but is read-only",
                     path.string(), version, k_schema_version);

@@ -43,11 +43,17 @@ Expected<std::pair<Project, bool>> init_project(const std::filesystem::path& roo
 // version checks, for fsck, which reports missing tables itself.
 enum class StoreCheck { full, version };
 
+// Whether `open_store` may write: `read_only` opens a read-only connection even when the store
+// is writable (`metrics serve` never writes, not even a migration).
+enum class StoreAccess { read_write, read_only };
+
 // Opens the project's store for reading and writing, migrating an older schema; falls back to a
-// read-only connection when the folder is not writable, so read commands still work. Fails with
-// `not_found` when the store file is missing, `conflict` when it is newer than this build, `io`
-// when it is damaged: empty (schema version 0, as a truncated file is) or, with `check` full,
-// missing a table.
-Expected<Database> open_store(const Project& project, StoreCheck check = StoreCheck::full);
+// read-only connection when the folder is not writable (or `access` is read_only), so read
+// commands still work; a read-only store must then be current. Fails with `not_found` when the
+// store file is missing, `conflict` when it is newer than this build, `io` when it is damaged:
+// empty (schema version 0, as a truncated file is) or, with `check` full, missing a table; or
+// read-only and older than this build.
+Expected<Database> open_store(const Project& project, StoreCheck check = StoreCheck::full,
+                              StoreAccess access = StoreAccess::read_write);
 
 } // namespace llmops::store

@@ -453,6 +453,22 @@ Expected<std::vector<RunRecord>> list_runs(Database& db, int64_t limit) {
     return runs;
 }
 
+Expected<std::vector<RunRecord>> latest_finished_runs(Database& db, RunGrouping by) {
+    // A finished run has its summary (written by finish_run); the newest such run of each group.
+    // An online-eval run's prompt is its provenance's traces.prompt (eval/provenance.cpp).
+    const char* group =
+        by == RunGrouping::suite ? "suite_path" : "json_extract(provenance, '$.traces.prompt')";
+    auto stmt = LLMOPS_TRY(db.prepare(fmt::format(
+        "SELECT {} WHERE runs.id IN (SELECT max(id) FROM runs WHERE summary IS NOT NULL AND "
+        "json_valid(provenance) AND {} IS NOT NULL GROUP BY {}) ORDER BY runs.id",
+        k_run_columns, group, group)));
+    std::vector<RunRecord> runs;
+    while (LLMOPS_TRY(stmt.step())) {
+        runs.push_back(read_run(stmt));
+    }
+    return runs;
+}
+
 namespace {
 
 // Reads the large columns of the result whose key `row` holds into `r`, one value at a time: SQLite

@@ -168,6 +168,17 @@ Expected<RunRecord> load_run(Database& db, int64_t run_id);
 // Lists runs, newest first (at most `limit`, 0 for all), without their variants.
 Expected<std::vector<RunRecord>> list_runs(Database& db, int64_t limit);
 
+// How latest_finished_runs groups runs.
+enum class RunGrouping {
+    suite,         // by suite_path: a suite's latest run, as `runs list` shows them
+    traces_prompt, // online-eval runs (a suite over traces) by the prompt they graded
+};
+
+// The newest finished run (one with its summary stored) of each group, without variants or
+// tags, oldest first: what `llmops metrics` exports. Runs without a traces prompt are left out
+// of `traces_prompt`. Fails with `io`.
+Expected<std::vector<RunRecord>> latest_finished_runs(Database& db, RunGrouping by);
+
 // Which results for_each_result reads.
 enum class ResultSelection { all, not_passed /* fail and error */ };
 

@@ -23,7 +23,7 @@ struct Migration {
 
 Expected<void> chain_label_history(Database& db);
 
-constexpr std::array<Migration, 9> k_migrations = {{
+constexpr std::array<Migration, 10> k_migrations = {{
     {R"sql(
 CREATE TABLE objects (                 -- content-addressed prompt versions, immutable
   id TEXT PRIMARY KEY NOT NULL,        -- SHA-256 (lowercase hex) of `content`: the version id
@@ -295,6 +295,28 @@ CREATE TABLE label_splits (            -- the arms of each split label (an A/B t
   FOREIGN KEY (prompt_id, version_number) REFERENCES versions(prompt_id, number)
 ) WITHOUT ROWID;
 )sql"},
+    // 10: the checks `llmops drift` makes, so the last statistics of each prompt can be read
+    // later (`llmops metrics`) without computing them again. Insert-only.
+    {R"sql(
+CREATE TABLE drift_checks (            -- one row per `llmops drift` comparison (none with --no-record)
+  id INTEGER PRIMARY KEY,              -- order of the checks
+  prompt TEXT NOT NULL,                -- the prompt whose calls were compared
+  version TEXT NOT NULL,               -- --version: only calls of this prompt version; '' for all
+  model TEXT NOT NULL,                 -- --model: only calls answered by this model; '' for all
+  reference_since_unix_ns INTEGER,     -- the reference window's start, Unix time in ns; NULL when open
+  reference_until_unix_ns INTEGER,     -- the reference window's end (excluded), Unix ns; NULL when open
+  current_since_unix_ns INTEGER,       -- the current window's start, Unix ns; NULL when open
+  current_until_unix_ns INTEGER,       -- the current window's end (excluded), Unix ns; NULL when open
+  reference_calls INTEGER NOT NULL,    -- calls of the prompt in the reference window
+  current_calls INTEGER NOT NULL,      -- calls of the prompt in the current window
+  checked_at_unix_ns INTEGER NOT NULL, -- when the check ran, Unix ns (LLMOPS_NOW when set)
+  checked_at TEXT NOT NULL,            -- the same as ISO 8601 UTC with milliseconds
+  statistics TEXT NOT NULL,            -- JSON array of the report's rows, as `llmops drift --json` prints `rows` (feature, statistic, value, p_value, status, ...)
+  alarm INTEGER NOT NULL               -- 1 when a row alarmed (drift exited 1), else 0
+    CHECK (alarm IN (0, 1))
+);
+CREATE INDEX drift_checks_by_prompt ON drift_checks(prompt, id);
+)sql"},
 }};
 
 // Migration 4's step: computes the hash of every existing label history row, oldest first.
@@ -338,10 +360,10 @@ Expected<int64_t> check_version(Database& db) {
 
 Expected<std::vector<std::string>> missing_tables(Database& db) {
     // Every table the migrations create (a new migration's tables are added here too).
-    static constexpr std::array<std::string_view, 14> k_tables = {
-        "objects", "prompts",      "versions", "labels",   "label_history", "worktree_cache",
-        "runs",    "run_variants", "results",  "run_tags", "run_leases",    "version_sources",
-        "calls",   "label_splits"};
+    static constexpr std::array<std::string_view, 15> k_tables = {
+        "objects", "prompts",      "versions",    "labels",   "label_history", "worktree_cache",
+        "runs",    "run_variants", "results",     "run_tags", "run_leases",    "version_sources",
+        "calls",   "label_splits", "drift_checks"};
     auto stmt =
         LLMOPS_TRY(db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1"));
     std::vector<std::string> missing;

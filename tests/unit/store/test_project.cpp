@@ -116,7 +116,8 @@ TEST_SUITE("store") {
             {
                 // Back to schema 3: label history without its hash column.
                 auto db = store::open_store(made->first);
-                REQUIRE_OK(db->exec("DROP TABLE label_splits;" // schema 9's
+                REQUIRE_OK(db->exec("DROP TABLE drift_checks;" // schema 10's
+                                    "DROP TABLE label_splits;" // schema 9's
                                     "ALTER TABLE label_history DROP COLUMN split;"
                                     "DROP TABLE calls;"           // schema 8's
                                     "DROP TABLE version_sources;" // schema 7's
@@ -158,12 +159,29 @@ TEST_SUITE("store") {
                                               "'llmops fsck')");
             CHECK(store::open_store(made->first, store::StoreCheck::version).has_value());
         }
+        SUBCASE("StoreAccess::read_only never writes a writable store, nor migrates it") {
+            const auto made = store::init_project(dir.path());
+            REQUIRE_OK(made);
+            auto db = store::open_store(made->first, store::StoreCheck::full,
+                                        store::StoreAccess::read_only);
+            REQUIRE_OK(db);
+            CHECK(db->prepare("SELECT count(*) FROM calls").has_value());
+            CHECK_FALSE(db->exec("CREATE TABLE x (y)").has_value());
+            REQUIRE_OK(store::open_store(made->first)->exec("PRAGMA user_version = 9"));
+            const auto old = store::open_store(made->first, store::StoreCheck::full,
+                                               store::StoreAccess::read_only);
+            REQUIRE_FALSE(old.has_value());
+            CHECK(old.error().message() ==
+                  "store '" + (dir / ".llmops/llmops.db").string() +
+                      "' needs an upgrade (schema 9 to 10), which a read-only command does not "
+                      "make: run 'llmops fsck' once first");
+        }
         SUBCASE("a store from a newer llmops is a conflict") {
             const auto made = store::init_project(dir.path());
             REQUIRE(made.has_value());
             {
                 auto db = store::open_store(made->first);
-                REQUIRE(db->exec("PRAGMA user_version = 10").has_value());
+                REQUIRE(db->exec("PRAGMA user_version = 11").has_value());
             }
             const auto db = store::open_store(made->first);
             REQUIRE_FALSE(db.has_value());

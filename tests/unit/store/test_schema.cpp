@@ -99,7 +99,8 @@ TEST_SUITE("store") {
                            "author, message, created_at) VALUES (1, 'prod', 1, NULL, 'b', 'x', "
                            "'u');"));
         // Back to version 3 as it was: no hash column (SQLite 3.35+ drops columns).
-        REQUIRE_OK(db.exec("DROP TABLE label_splits;" // schema 9's
+        REQUIRE_OK(db.exec("DROP TABLE drift_checks;" // schema 10's
+                           "DROP TABLE label_splits;" // schema 9's
                            "ALTER TABLE label_history DROP COLUMN split;"
                            "DROP TABLE calls;"           // schema 8's
                            "DROP TABLE version_sources;" // schema 7's
@@ -144,9 +145,9 @@ TEST_SUITE("store") {
         REQUIRE(sql.find(key) != std::string::npos);
         sql.replace(sql.find(key), key.size(), "PRIMARY KEY (run_id, variant, case_id, repeat)");
         sql += " WITHOUT ROWID";
-        REQUIRE_OK(
-            db.exec("DROP TABLE results; DROP TABLE version_sources; DROP TABLE calls;"
-                    "DROP TABLE label_splits; ALTER TABLE label_history DROP COLUMN split;"));
+        REQUIRE_OK(db.exec("DROP TABLE results; DROP TABLE version_sources; DROP TABLE calls;"
+                           "DROP TABLE label_splits; ALTER TABLE label_history DROP COLUMN split;"
+                           "DROP TABLE drift_checks;"));
         REQUIRE_OK(db.exec(sql));
         REQUIRE_OK(db.exec(
             "INSERT INTO runs(id, suite_path, suite_hash, dataset_hash, description, provenance, "
