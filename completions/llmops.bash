@@ -6,7 +6,7 @@ _llmops_spec() {
     # value) of the command path $1.
     case $1 in
     '')
-        subs='init prompt fsck prices ask cache eval runs diff stats judge traces advise drift ab usage metrics schema completion man'
+        subs='init prompt fsck prices ask cache eval runs diff stats judge traces advise drift ab usage metrics remote push pull schema completion man'
         opts='-h --help --version --dir'
         vals='--dir'
         ;;
@@ -52,8 +52,8 @@ _llmops_spec() {
         ;;
     'prompt label set')
         subs=''
-        opts='-h --help -m --message --author --weight'
-        vals='-m --message --author --weight'
+        opts='-h --help -m --message --author --weight --remote'
+        vals='-m --message --author --weight --remote'
         ;;
     'prompt label rm')
         subs=''
@@ -77,8 +77,8 @@ _llmops_spec() {
         ;;
     'prompt render')
         subs=''
-        opts='-h --help --var --vars --format --allow-missing --unit'
-        vals='--var --vars --format --unit'
+        opts='-h --help --var --vars --format --allow-missing --unit --remote'
+        vals='--var --vars --format --unit --remote'
         ;;
     'prompt list')
         subs=''
@@ -87,8 +87,8 @@ _llmops_spec() {
         ;;
     'prompt export')
         subs=''
-        opts='-h --help -l --label --format -o --output'
-        vals='-l --label --format -o --output'
+        opts='-h --help -l --label --format -o --output --remote'
+        vals='-l --label --format -o --output --remote'
         ;;
     'prompt bundle')
         subs=''
@@ -142,8 +142,8 @@ _llmops_spec() {
         ;;
     'eval')
         subs=''
-        opts='-h --help -c --config --validate -j --max-concurrency --repeat --no-cache --record --filter-pattern --first-n --filter-first-n --sample --filter-sample --seed --failing --filter-failing --shard --resume --max-cost --max-errors --max-connection-failures --min-pass-rate -o --output --format --json --no-progress --no-progress-bar --grid --judge --grader --judge-samples --estimate --filter-prompts --filter-providers --filter-targets --env-file --env-path --var --delay'
-        vals='-c --config -j --max-concurrency --repeat --record --filter-pattern --first-n --filter-first-n --sample --filter-sample --seed --failing --filter-failing --shard --resume --max-cost --max-errors --max-connection-failures --min-pass-rate -o --output --format --judge --grader --judge-samples --filter-prompts --filter-providers --filter-targets --env-file --env-path --var --delay'
+        opts='-h --help -c --config --validate -j --max-concurrency --repeat --no-cache --record --filter-pattern --first-n --filter-first-n --sample --filter-sample --seed --failing --filter-failing --shard --resume --max-cost --max-errors --max-connection-failures --min-pass-rate -o --output --format --json --no-progress --no-progress-bar --grid --judge --grader --judge-samples --estimate --otlp-endpoint --otlp-content --filter-prompts --filter-providers --filter-targets --env-file --env-path --var --delay'
+        vals='-c --config -j --max-concurrency --repeat --record --filter-pattern --first-n --filter-first-n --sample --filter-sample --seed --failing --filter-failing --shard --resume --max-cost --max-errors --max-connection-failures --min-pass-rate -o --output --format --judge --grader --judge-samples --otlp-endpoint --filter-prompts --filter-providers --filter-targets --env-file --env-path --var --delay'
         ;;
     'runs')
         subs='list show tag rm merge export'
@@ -177,7 +177,7 @@ _llmops_spec() {
         ;;
     'runs export')
         subs=''
-        opts='-h --help -o --output --format'
+        opts='-h --help -o --output --format --otlp-content'
         vals='-o --output --format'
         ;;
     'diff')
@@ -265,6 +265,41 @@ _llmops_spec() {
         opts='-h --help --listen --max-series -v --verbose'
         vals='--listen --max-series'
         ;;
+    'remote')
+        subs='add list rm init'
+        opts='-h --help'
+        vals=''
+        ;;
+    'remote add')
+        subs=''
+        opts='-h --help'
+        vals=''
+        ;;
+    'remote list')
+        subs=''
+        opts='-h --help --json'
+        vals=''
+        ;;
+    'remote rm')
+        subs=''
+        opts='-h --help'
+        vals=''
+        ;;
+    'remote init')
+        subs=''
+        opts='-h --help'
+        vals=''
+        ;;
+    'push')
+        subs=''
+        opts='-h --help --json'
+        vals=''
+        ;;
+    'pull')
+        subs=''
+        opts='-h --help --json'
+        vals=''
+        ;;
     'schema')
         subs=''
         opts='-h --help'
@@ -300,6 +335,7 @@ _llmops_kind() {
     'prompt label set -m' | 'prompt label set --message') echo 'text' ;;
     'prompt label set --author') echo 'text' ;;
     'prompt label set --weight') echo 'none' ;;
+    'prompt label set --remote') echo 'text' ;;
     'prompt label set #0') echo 'refs' ;;
     'prompt label set #1') echo 'labels' ;;
     'prompt label rm -m' | 'prompt label rm --message') echo 'text' ;;
@@ -314,10 +350,12 @@ _llmops_kind() {
     'prompt render --vars') echo 'text' ;;
     'prompt render --format') echo 'choice text json openai' ;;
     'prompt render --unit') echo 'text' ;;
+    'prompt render --remote') echo 'text' ;;
     'prompt render #0') echo 'refs' ;;
     'prompt export -l' | 'prompt export --label') echo 'labels' ;;
     'prompt export --format') echo 'choice json' ;;
     'prompt export -o' | 'prompt export --output') echo 'text' ;;
+    'prompt export --remote') echo 'text' ;;
     'prompt bundle -o' | 'prompt bundle --output') echo 'text' ;;
     'prompt bundle #'*) echo 'prompts' ;;
     'prompt import #0') echo 'text' ;;
@@ -355,6 +393,7 @@ _llmops_kind() {
     'eval --format') echo 'choice json jsonl csv xml junit md markdown html' ;;
     'eval --judge' | 'eval --grader') echo 'text' ;;
     'eval --judge-samples') echo 'none' ;;
+    'eval --otlp-endpoint') echo 'text' ;;
     'eval --filter-prompts') echo 'text' ;;
     'eval --filter-providers' | 'eval --filter-targets') echo 'text' ;;
     'eval --env-file' | 'eval --env-path') echo 'text' ;;
@@ -369,7 +408,7 @@ _llmops_kind() {
     'runs rm #0') echo 'runs' ;;
     'runs merge #'*) echo 'runs' ;;
     'runs export -o' | 'runs export --output') echo 'text' ;;
-    'runs export --format') echo 'choice json jsonl csv xml junit md markdown html' ;;
+    'runs export --format') echo 'choice json jsonl csv xml junit md markdown html otlp' ;;
     'runs export #0') echo 'runs' ;;
     'diff --format') echo 'choice text json md' ;;
     'diff -o' | 'diff --output') echo 'text' ;;
@@ -448,6 +487,12 @@ _llmops_kind() {
     'metrics --max-series') echo 'none' ;;
     'metrics serve --listen') echo 'text' ;;
     'metrics serve --max-series') echo 'none' ;;
+    'remote add #0') echo 'text' ;;
+    'remote add #1') echo 'text' ;;
+    'remote rm #0') echo 'text' ;;
+    'remote init #0') echo 'text' ;;
+    'push #0') echo 'text' ;;
+    'pull #0') echo 'text' ;;
     'schema #0') echo 'choice suite' ;;
     'completion #0') echo 'choice bash zsh fish' ;;
     *' --dir') echo 'dir' ;;

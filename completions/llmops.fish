@@ -4,7 +4,7 @@
 function __llmops_subs --argument-names path --description 'The commands under a command path'
     switch $path
         case ''
-            printf '%s\n' init prompt fsck prices ask cache eval runs diff stats judge traces advise drift ab usage metrics schema completion man
+            printf '%s\n' init prompt fsck prices ask cache eval runs diff stats judge traces advise drift ab usage metrics remote push pull schema completion man
         case 'prompt'
             printf '%s\n' commit status log show diff label checkout render list export bundle import
         case 'prompt label'
@@ -23,6 +23,8 @@ function __llmops_subs --argument-names path --description 'The commands under a
             printf '%s\n' import list show stats serve
         case 'metrics'
             printf '%s\n' serve
+        case 'remote'
+            printf '%s\n' add list rm init
     end
 end
 
@@ -37,15 +39,15 @@ function __llmops_vals --argument-names path --description 'The options of a com
         case 'prompt log'
             printf '%s\n' -n --max-count
         case 'prompt label set'
-            printf '%s\n' -m --message --author --weight
+            printf '%s\n' -m --message --author --weight --remote
         case 'prompt label rm'
             printf '%s\n' -m --message --author
         case 'prompt checkout'
             printf '%s\n' -o --output
         case 'prompt render'
-            printf '%s\n' --var --vars --format --unit
+            printf '%s\n' --var --vars --format --unit --remote
         case 'prompt export'
-            printf '%s\n' -l --label --format -o --output
+            printf '%s\n' -l --label --format -o --output --remote
         case 'prompt bundle'
             printf '%s\n' -o --output
         case 'ask'
@@ -53,7 +55,7 @@ function __llmops_vals --argument-names path --description 'The options of a com
         case 'cache prune'
             printf '%s\n' --older-than
         case 'eval'
-            printf '%s\n' -c --config -j --max-concurrency --repeat --record --filter-pattern --first-n --filter-first-n --sample --filter-sample --seed --failing --filter-failing --shard --resume --max-cost --max-errors --max-connection-failures --min-pass-rate -o --output --format --judge --grader --judge-samples --filter-prompts --filter-providers --filter-targets --env-file --env-path --var --delay
+            printf '%s\n' -c --config -j --max-concurrency --repeat --record --filter-pattern --first-n --filter-first-n --sample --filter-sample --seed --failing --filter-failing --shard --resume --max-cost --max-errors --max-connection-failures --min-pass-rate -o --output --format --judge --grader --judge-samples --otlp-endpoint --filter-prompts --filter-providers --filter-targets --env-file --env-path --var --delay
         case 'runs list'
             printf '%s\n' -n --limit
         case 'runs show'
@@ -172,6 +174,9 @@ complete -c llmops -n '__llmops_at "" 0' -a drift -d 'Compare a prompt\'s produc
 complete -c llmops -n '__llmops_at "" 0' -a ab -d 'A/B test of a split label\'s versions: sample ratio, difference, recommendation'
 complete -c llmops -n '__llmops_at "" 0' -a usage -d 'Calls, tokens, cost, latency and errors of imported calls, grouped'
 complete -c llmops -n '__llmops_at "" 0' -a metrics -d 'Print the store\'s metrics in the Prometheus text format, or serve them'
+complete -c llmops -n '__llmops_at "" 0' -a remote -d 'Name PostgreSQL databases that share this store (a team)'
+complete -c llmops -n '__llmops_at "" 0' -a push -d 'Send prompt versions and label moves the remote lacks (conflicts are named)'
+complete -c llmops -n '__llmops_at "" 0' -a pull -d 'Bring the remote\'s prompt versions and label moves here (conflicts are named)'
 complete -c llmops -n '__llmops_at "" 0' -a schema -d 'Print the JSON Schema of a suite file (editor completion, CI checks)'
 complete -c llmops -n '__llmops_at "" 0' -a completion -d 'Print a shell completion script (commands, options, prompt names, runs)'
 complete -c llmops -n '__llmops_at "" 0' -a man -d 'Print the man page in roff (read it with: llmops man | man -l -)'
@@ -239,6 +244,7 @@ complete -c llmops -n '__llmops_at "prompt label set"' -s h -l help -d 'Print th
 complete -c llmops -n '__llmops_at "prompt label set"' -s m -l message -r -F -d 'Why (kept in the label history)'
 complete -c llmops -n '__llmops_at "prompt label set"' -l author -r -F -d 'Author (default: LLMOPS_AUTHOR, git, OS user)'
 complete -c llmops -n '__llmops_at "prompt label set"' -l weight -r -f -d 'A/B test: send this percent of the label\'s traffic to REF (the label\'s own version takes the rest; 0 removes the arm, 100 promotes)'
+complete -c llmops -n '__llmops_at "prompt label set"' -l remote -r -F -d 'Move the label on this remote (compare-and-set: refused when it moved there since this store last saw it), then here'
 complete -c llmops -n '__llmops_at "prompt label set" 0' -f -a '(__llmops_store refs)'
 complete -c llmops -n '__llmops_at "prompt label set" 1' -f -a '(__llmops_store labels)'
 
@@ -272,6 +278,7 @@ complete -c llmops -n '__llmops_at "prompt render"' -l vars -r -F -d 'A JSON or 
 complete -c llmops -n '__llmops_at "prompt render"' -l format -r -f -a 'text json openai' -d 'text, json or openai (a Chat Completions body)'
 complete -c llmops -n '__llmops_at "prompt render"' -l allow-missing -d 'Render missing variables as empty'
 complete -c llmops -n '__llmops_at "prompt render"' -l unit -r -F -d 'A/B test: render the version a split label serves this unit (a user or session id), by the documented assignment rule'
+complete -c llmops -n '__llmops_at "prompt render"' -l remote -r -F -d 'Read the remote\'s prompt history (PostgreSQL, docs/teams.md) instead of this store\'s: what the team\'s labels point at now'
 complete -c llmops -n '__llmops_at "prompt render" 0' -f -a '(__llmops_store refs)'
 
 # llmops prompt list
@@ -283,6 +290,7 @@ complete -c llmops -n '__llmops_at "prompt export"' -s h -l help -d 'Print this 
 complete -c llmops -n '__llmops_at "prompt export"' -s l -l label -r -f -a '(__llmops_store labels)' -d 'Export the versions this label points at'
 complete -c llmops -n '__llmops_at "prompt export"' -l format -r -f -a 'json' -d 'Output format (json)'
 complete -c llmops -n '__llmops_at "prompt export"' -s o -l output -r -F -d 'Write to this file instead of standard output'
+complete -c llmops -n '__llmops_at "prompt export"' -l remote -r -F -d 'Read the remote\'s prompt history (PostgreSQL, docs/teams.md) instead of this store\'s: what the team\'s labels point at now'
 
 # llmops prompt bundle
 complete -c llmops -n '__llmops_at "prompt bundle"' -s h -l help -d 'Print this help message and exit'
@@ -373,6 +381,8 @@ complete -c llmops -n '__llmops_at "eval"' -l grid -d 'After the run, print the 
 complete -c llmops -n '__llmops_at "eval"' -l judge -l grader -r -F -d 'Judge model of the model-graded assertions (over the suite\'s judge.provider and LLMOPS_JUDGE)'
 complete -c llmops -n '__llmops_at "eval"' -l judge-samples -r -f -d 'Ask the judge N times per assertion (majority or mean)'
 complete -c llmops -n '__llmops_at "eval"' -l estimate -d 'Print the expected cost without calling anything'
+complete -c llmops -n '__llmops_at "eval"' -l otlp-endpoint -r -F -d 'Export every model and judge call as an OpenTelemetry span to this OTLP/HTTP URL (over OTEL_EXPORTER_OTLP_ENDPOINT; see docs/otlp.md)'
+complete -c llmops -n '__llmops_at "eval"' -l otlp-content -d 'Include prompts, outputs and variables in the exported spans'
 complete -c llmops -n '__llmops_at "eval"' -l filter-prompts -r -F -d 'Only the prompts whose label, id or file matches this regex'
 complete -c llmops -n '__llmops_at "eval"' -l filter-providers -l filter-targets -r -F -d 'Only the providers whose id or label matches this regex'
 complete -c llmops -n '__llmops_at "eval"' -l env-file -l env-path -r -F -d 'Read variables from this file instead of the suite folder\'s .env (never over variables already set)'
@@ -386,7 +396,7 @@ complete -c llmops -n '__llmops_at "runs" 0' -a show -d 'Show a run: provenance,
 complete -c llmops -n '__llmops_at "runs" 0' -a tag -d 'Name a run (moving the name if another run had it)'
 complete -c llmops -n '__llmops_at "runs" 0' -a rm -d 'Delete a run and its results'
 complete -c llmops -n '__llmops_at "runs" 0' -a merge -d 'Join the runs of --shard jobs into one run'
-complete -c llmops -n '__llmops_at "runs" 0' -a export -d 'Write a run\'s results as .json, .jsonl, .csv, .xml, .md or .html'
+complete -c llmops -n '__llmops_at "runs" 0' -a export -d 'Write a run\'s results as .json, .jsonl, .csv, .xml, .md, .html or OTLP spans'
 complete -c llmops -n '__llmops_at "runs"' -s h -l help -d 'Print this help message and exit'
 
 # llmops runs list
@@ -418,7 +428,8 @@ complete -c llmops -n '__llmops_at "runs merge" 0+' -f -a '(__llmops_store runs)
 # llmops runs export
 complete -c llmops -n '__llmops_at "runs export"' -s h -l help -d 'Print this help message and exit'
 complete -c llmops -n '__llmops_at "runs export"' -s o -l output -r -F -d 'The file(s) to write; the extension picks the format; - for stdout with --format'
-complete -c llmops -n '__llmops_at "runs export"' -l format -r -f -a 'json jsonl csv xml junit md markdown html' -d 'The format of -o -: json, jsonl, csv, xml, md or html'
+complete -c llmops -n '__llmops_at "runs export"' -l format -r -f -a 'json jsonl csv xml junit md markdown html otlp' -d 'The format of -o -: json, jsonl, csv, xml, md or html; otlp for OTLP JSON lines (any -o)'
+complete -c llmops -n '__llmops_at "runs export"' -l otlp-content -d 'With --format otlp: include prompts, outputs and variables in the spans'
 complete -c llmops -n '__llmops_at "runs export" 0' -f -a '(__llmops_store runs)'
 
 # llmops diff
@@ -571,6 +582,40 @@ complete -c llmops -n '__llmops_at "metrics serve"' -s h -l help -d 'Print this 
 complete -c llmops -n '__llmops_at "metrics serve"' -l listen -r -F -d 'HOST:PORT to listen on (default 127.0.0.1:9464; port 0: any free port)'
 complete -c llmops -n '__llmops_at "metrics serve"' -l max-series -r -f -d 'At most N series per group (prompt x version x model, suite x variant, ...; default 1000)'
 complete -c llmops -n '__llmops_at "metrics serve"' -s v -l verbose -d 'Print a line per request on stderr'
+
+# llmops remote
+complete -c llmops -n '__llmops_at "remote" 0' -a add -d 'Name a PostgreSQL database as a remote'
+complete -c llmops -n '__llmops_at "remote" 0' -a list -d 'List the remotes'
+complete -c llmops -n '__llmops_at "remote" 0' -a rm -d 'Forget a remote (its database is not touched)'
+complete -c llmops -n '__llmops_at "remote" 0' -a init -d 'Create (or migrate) llmops\'s schema in the remote\'s database'
+complete -c llmops -n '__llmops_at "remote"' -s h -l help -d 'Print this help message and exit'
+
+# llmops remote add
+complete -c llmops -n '__llmops_at "remote add"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "remote add" 0' -F
+complete -c llmops -n '__llmops_at "remote add" 1' -F
+
+# llmops remote list
+complete -c llmops -n '__llmops_at "remote list"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "remote list"' -l json -d 'Print the remotes as JSON'
+
+# llmops remote rm
+complete -c llmops -n '__llmops_at "remote rm"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "remote rm" 0' -F
+
+# llmops remote init
+complete -c llmops -n '__llmops_at "remote init"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "remote init" 0' -F
+
+# llmops push
+complete -c llmops -n '__llmops_at "push"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "push"' -l json -d 'Print what changed as JSON'
+complete -c llmops -n '__llmops_at "push" 0' -F
+
+# llmops pull
+complete -c llmops -n '__llmops_at "pull"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "pull"' -l json -d 'Print what changed as JSON'
+complete -c llmops -n '__llmops_at "pull" 0' -F
 
 # llmops schema
 complete -c llmops -n '__llmops_at "schema"' -s h -l help -d 'Print this help message and exit'

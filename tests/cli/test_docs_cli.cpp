@@ -355,10 +355,10 @@ std::vector<std::string> doc_pages_with_commands() {
 // One test case per page, as for the examples; "cli::docs docs" checks that the list names
 // every page with commands.
 const std::vector<std::string> k_doc_pages = {
-    "docs/ab.md",           "docs/advise.md",     "docs/assertions.md", "docs/ci.md",
-    "docs/diff.md",         "docs/drift.md",      "docs/judge.md",      "docs/monitoring.md",
-    "docs/online-evals.md", "docs/otlp.md",       "docs/prompts.md",    "docs/providers.md",
-    "docs/runs.md",         "docs/starters.md",   "docs/suites.md",     "docs/teams.md",
+    "docs/ab.md",           "docs/advise.md",   "docs/assertions.md", "docs/ci.md",
+    "docs/diff.md",         "docs/drift.md",    "docs/judge.md",      "docs/monitoring.md",
+    "docs/online-evals.md", "docs/otlp.md",     "docs/prompts.md",    "docs/providers.md",
+    "docs/runs.md",         "docs/starters.md", "docs/suites.md",     "docs/teams.md",
     "docs/traces.md",
 };
 
