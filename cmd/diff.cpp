@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <set>
@@ -11,6 +12,8 @@
 
 #include <llmops/compare/compare.hpp>
 #include <llmops/eval/inputs.hpp>
+#include <llmops/remote/remotes.hpp>
+#include <llmops/remote/runs_sync.hpp>
 #include <llmops/report/case_inputs.hpp>
 #include <llmops/report/diff_html.hpp>
 #include <llmops/report/diff_report.hpp>
@@ -59,6 +62,34 @@ case_inputs_of(store::Database* db,
 
 // The pairs of sides to compare: `diff RUN` compares each variant with the first; `diff A B`
 // compares the one variant of each, or the variants with the same label on both sides.
+// The variants a side names: a run of this store, an exported file, or `REMOTE/REF`, a run on a
+// remote (`origin/latest`, `origin/12:VARIANT`; docs/teams.md), copied into a store in memory.
+Expected<std::vector<compare::Side>> load_side(const Context& ctx, store::Database* db,
+                                               const std::string& text) {
+    std::error_code ec;
+    const auto slash = text.find('/');
+    if (slash != std::string::npos && !std::filesystem::exists(text, ec)) {
+        if (auto project = ctx.project()) {
+            const std::string name = text.substr(0, slash);
+            for (const auto& r : LLMOPS_TRY(remote::read_remotes(*project))) {
+                if (r.name != name) {
+                    continue;
+                }
+                compare::SideRef ref = compare::parse_side_ref(text.substr(slash + 1));
+                auto conn = LLMOPS_TRY(remote::connect(r));
+                auto [remote_db, id] = LLMOPS_TRY(remote::fetch_remote_run(conn, ref.run));
+                ref.run = std::to_string(id);
+                auto sides = LLMOPS_TRY(compare::load_sides(&remote_db, ref));
+                for (auto& side : sides) {
+                    side.name = text.substr(0, text.find(':'));
+                }
+                return sides;
+            }
+        }
+    }
+    return compare::load_sides(db, compare::parse_side_ref(text));
+}
+
 Expected<std::vector<std::pair<const compare::Side*, const compare::Side*>>>
 pairs_of(const std::vector<compare::Side>& a, const std::vector<compare::Side>& b, bool one_run) {
     std::vector<std::pair<const compare::Side*, const compare::Side*>> pairs;
@@ -138,10 +169,10 @@ Expected<int> diff_command(const Context& ctx, const DiffOptions& o) {
                                        open ? open->project.dir : std::filesystem::path()));
     }
     store::Database* db = open ? &open->db : nullptr;
-    auto a = LLMOPS_TRY(compare::load_sides(db, compare::parse_side_ref(o.a)));
+    auto a = LLMOPS_TRY(load_side(ctx, db, o.a));
     std::vector<compare::Side> b;
     if (!o.b.empty()) {
-        b = LLMOPS_TRY(compare::load_sides(db, compare::parse_side_ref(o.b)));
+        b = LLMOPS_TRY(load_side(ctx, db, o.b));
     }
     auto pairs = LLMOPS_TRY(pairs_of(a, b, o.b.empty()));
 

@@ -8,6 +8,7 @@
 #include "cli.hpp"
 
 #include <llmops/remote/remotes.hpp>
+#include <llmops/remote/runs_sync.hpp>
 #include <llmops/remote/schema.hpp>
 #include <llmops/remote/sync.hpp>
 #include <llmops/report/prompt_report.hpp>
@@ -98,12 +99,30 @@ void add_remote_init(CLI::App& group, Context& ctx) {
 
 struct SyncOptions {
     std::optional<std::string> remote;
+    std::string runs = "all";
     bool json = false;
 };
 
 void add_sync_options(CLI::App& sub, SyncOptions& o) {
     sub.add_option("remote", o.remote, "The remote (default: the only one, or origin)");
+    sub.add_option("--runs", o.runs,
+                   "Which finished runs travel with their results: none, latest or all (default)");
     sub.add_flag("--json", o.json, "Print what changed as JSON");
+}
+
+// The runs' line of a push or pull, and its JSON.
+std::string runs_text(const remote::RunSyncReport& r, std::string_view verb) {
+    if (r.sent + r.already == 0) {
+        return "";
+    }
+    return fmt::format("runs: {} {} ({} results), {} already there\n", verb, r.sent, r.results,
+                       r.already);
+}
+
+std::string with_runs_json(const std::string& prompts_json, const remote::RunSyncReport& r) {
+    auto doc = nlohmann::json::parse(prompts_json);
+    doc["runs"] = {{"sent", r.sent}, {"results", r.results}, {"already", r.already}};
+    return doc.dump(2) + "\n";
 }
 
 } // namespace
@@ -126,13 +145,15 @@ void register_push(CLI::App& app, Context& ctx) {
     on_run(sub, ctx, [o](Context& c) -> Expected<int> {
         auto open = LLMOPS_TRY(open_project(c));
         const auto r = LLMOPS_TRY(chosen_remote(open.project, o->remote));
+        const auto selection = LLMOPS_TRY(remote::parse_run_selection(o->runs));
         auto conn = LLMOPS_TRY(remote::connect(r));
         const auto report = LLMOPS_TRY(remote::push_prompts(open.db, conn));
+        const auto runs = LLMOPS_TRY(remote::push_runs(open.db, conn, selection));
         const report::MergeWords words{
             "your", fmt::format("on '{}'", r.name), "here", fmt::format("pushed to '{}'", r.name),
             fmt::format("pull first (llmops pull {}), settle the label, then push", r.name)};
-        return print_ok(o->json ? report::import_json(report, r.name)
-                                : report::merge_text(report, words),
+        return print_ok(o->json ? with_runs_json(report::import_json(report, r.name), runs)
+                                : report::merge_text(report, words) + runs_text(runs, "sent"),
                         report.conflicts.empty() ? k_exit_ok : k_exit_gate);
     });
 }
@@ -145,13 +166,15 @@ void register_pull(CLI::App& app, Context& ctx) {
     on_run(sub, ctx, [o](Context& c) -> Expected<int> {
         auto open = LLMOPS_TRY(open_project_for_writing(c));
         const auto r = LLMOPS_TRY(chosen_remote(open.project, o->remote));
+        const auto selection = LLMOPS_TRY(remote::parse_run_selection(o->runs));
         auto conn = LLMOPS_TRY(remote::connect(r));
         const auto report = LLMOPS_TRY(remote::pull_prompts(open.db, conn));
+        const auto runs = LLMOPS_TRY(remote::pull_runs(open.db, conn, selection));
         const std::string theirs = fmt::format("{}'s", r.name);
         const report::MergeWords words{theirs, "here", fmt::format("on '{}'", r.name),
                                        fmt::format("pulled from '{}'", r.name), ""};
-        return print_ok(o->json ? report::import_json(report, r.name)
-                                : report::merge_text(report, words),
+        return print_ok(o->json ? with_runs_json(report::import_json(report, r.name), runs)
+                                : report::merge_text(report, words) + runs_text(runs, "brought"),
                         report.conflicts.empty() ? k_exit_ok : k_exit_gate);
     });
 }

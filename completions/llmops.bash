@@ -292,13 +292,13 @@ _llmops_spec() {
         ;;
     'push')
         subs=''
-        opts='-h --help --json'
-        vals=''
+        opts='-h --help --runs --json'
+        vals='--runs'
         ;;
     'pull')
         subs=''
-        opts='-h --help --json'
-        vals=''
+        opts='-h --help --runs --json'
+        vals='--runs'
         ;;
     'schema')
         subs=''
@@ -491,7 +491,9 @@ _llmops_kind() {
     'remote add #1') echo 'text' ;;
     'remote rm #0') echo 'text' ;;
     'remote init #0') echo 'text' ;;
+    'push --runs') echo 'text' ;;
     'push #0') echo 'text' ;;
+    'pull --runs') echo 'text' ;;
     'pull #0') echo 'text' ;;
     'schema #0') echo 'choice suite' ;;
     'completion #0') echo 'choice bash zsh fish' ;;

@@ -86,6 +86,10 @@ function __llmops_vals --argument-names path --description 'The options of a com
             printf '%s\n' -o --output --max-series
         case 'metrics serve'
             printf '%s\n' --listen --max-series
+        case 'push'
+            printf '%s\n' --runs
+        case 'pull'
+            printf '%s\n' --runs
     end
 end
 
@@ -609,11 +613,13 @@ complete -c llmops -n '__llmops_at "remote init" 0' -F
 
 # llmops push
 complete -c llmops -n '__llmops_at "push"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "push"' -l runs -r -F -d 'Which finished runs travel with their results: none, latest or all (default)'
 complete -c llmops -n '__llmops_at "push"' -l json -d 'Print what changed as JSON'
 complete -c llmops -n '__llmops_at "push" 0' -F
 
 # llmops pull
 complete -c llmops -n '__llmops_at "pull"' -s h -l help -d 'Print this help message and exit'
+complete -c llmops -n '__llmops_at "pull"' -l runs -r -F -d 'Which finished runs travel with their results: none, latest or all (default)'
 complete -c llmops -n '__llmops_at "pull"' -l json -d 'Print what changed as JSON'
 complete -c llmops -n '__llmops_at "pull" 0' -F
 

@@ -111,8 +111,8 @@ TEST_CASE("cli::remote push and pull: two clones share history through PostgreSQ
     CHECK(before_init.exit_code == 2);
     CHECK(before_init.err.find("has no llmops schema: create it with `llmops remote init`") !=
           std::string::npos);
-    CHECK(ok(a.dir, {"remote", "init", "origin"}).ends_with("llmops schema 1 created\n"));
-    CHECK(ok(a.dir, {"remote", "init", "origin"}).ends_with("already holds llmops schema 1\n"));
+    CHECK(ok(a.dir, {"remote", "init", "origin"}).ends_with("llmops schema 2 created\n"));
+    CHECK(ok(a.dir, {"remote", "init", "origin"}).ends_with("already holds llmops schema 2\n"));
     CHECK(ok(a.dir, {"push"}) ==
           "greet: new prompt, 2 versions; production none -> @2; canary none -> @1\n"
           "support/triage: new prompt, 1 version\n"
@@ -175,13 +175,54 @@ TEST_CASE("cli::remote push and pull: two clones share history through PostgreSQ
         ok(a.dir, {"fsck"});
         ok(b.dir, {"fsck"});
     }
+    SUBCASE("runs travel whole, once; a remote run is a diff side") {
+        a.dir.write("suite.yaml",
+                    "prompts: ['Say {{name}}']\nproviders: [echo]\ntests:\n"
+                    "  - vars: {name: Ada}\n    assert: [{type: contains, value: Ada}]\n"
+                    "  - vars: {name: Bo}\n    assert: [{type: contains, value: Zed}]\n");
+        CHECK(run(a.dir, {"eval", "suite.yaml"}).exit_code == 1); // one case fails
+        CHECK(ok(a.dir, {"push", "--runs", "none"}) ==
+              "pushed to 'origin': 0 prompts changed, 2 unchanged\n");
+        CHECK(ok(a.dir, {"push"}) == "pushed to 'origin': 0 prompts changed, 2 unchanged\n"
+                                     "runs: sent 1 (2 results), 0 already there\n");
+        CHECK(ok(a.dir, {"push"}).ends_with("runs: sent 0 (0 results), 1 already there\n"));
+        CHECK(ok(b.dir, {"pull"}).ends_with("runs: brought 1 (2 results), 0 already there\n"));
+        CHECK(ok(b.dir, {"pull", "--json"}).find("\"already\": 1") != std::string::npos);
+        const auto exported = [](const TempDir& dir) {
+            json doc =
+                json::parse(ok(dir, {"runs", "export", "latest", "-o", "-", "--format", "json"}));
+            return std::pair(doc["results"], doc["summary"]);
+        };
+        CHECK(exported(b.dir) == exported(a.dir));
+        // CI's question: did this change anything against main's stored baseline?
+        const auto same = run(a.dir, {"diff", "origin/latest", "latest"});
+        CHECK(same.exit_code == 0);
+        CHECK(same.out.starts_with("baseline : origin/latest (2 cases)"));
+        CHECK(same.out.find("0 regressions, 0 fixes") != std::string::npos);
+        const auto unknown = run(a.dir, {"diff", "origin/7", "latest"});
+        CHECK(unknown.exit_code == 2);
+        CHECK(unknown.err.find("has no run '7'") != std::string::npos);
+    }
+    SUBCASE("an older remote schema is migrated by remote init, and refused until then") {
+        const std::string db = url.substr(url.rfind('/') + 1);
+        // Schema 1 as an llmops of that version left it: no runs yet.
+        server.sql(db, "DROP TABLE llmops.results, llmops.run_variants, llmops.runs; "
+                       "UPDATE llmops.meta SET value = '1' WHERE key = 'schema_version'");
+        const auto old = run(a.dir, {"push"});
+        CHECK(old.exit_code == 2);
+        CHECK(old.err.find("holds llmops schema 1, older than this llmops (2): migrate it with "
+                           "`llmops remote init`") != std::string::npos);
+        CHECK(ok(a.dir, {"remote", "init", "origin"}).ends_with("llmops schema 2 (from 1)\n"));
+        ok(a.dir, {"push"});
+        CHECK(shared_state(b.dir) == shared_state(a.dir));
+    }
     SUBCASE("a remote schema newer than this llmops is refused") {
         const std::string db = url.substr(url.rfind('/') + 1);
         server.sql(db, "UPDATE llmops.meta SET value = '99' WHERE key = 'schema_version'");
         for (const char* command : {"push", "pull"}) {
             const auto r = run(a.dir, {command});
             CHECK(r.exit_code == 2);
-            CHECK(r.err.find("holds llmops schema 99, newer than this llmops knows (1): upgrade "
+            CHECK(r.err.find("holds llmops schema 99, newer than this llmops knows (2): upgrade "
                              "llmops") != std::string::npos);
         }
         CHECK(run(a.dir, {"remote", "init", "origin"}).exit_code == 2);

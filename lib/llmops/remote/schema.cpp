@@ -80,6 +80,66 @@ CREATE VIEW llmops.current_prompts AS
   JOIN llmops.versions v ON v.prompt_id = l.prompt_id AND v.number = l.version_number
   JOIN llmops.objects o ON o.id = v.object_id;
 )sql",
+    // 2: runs and their results, pushed whole (a run and its results in one transaction).
+    R"sql(
+CREATE TABLE llmops.runs (              -- eval runs pushed from the team's stores
+  id bigserial PRIMARY KEY,             -- the remote's run number (origin/12)
+  uid text NOT NULL UNIQUE,             -- the run's identity in every store (store::run_uid)
+  suite_path text NOT NULL,             -- the suite file as given
+  suite_hash text NOT NULL,             -- SHA-256 of the suite file's bytes
+  dataset_hash text NOT NULL,           -- SHA-256 of the canonical JSON of every case
+  description text NOT NULL,            -- the suite's description
+  provenance text NOT NULL,             -- JSON: llmops version, git commit, command line, ...
+  status text NOT NULL,                 -- complete, interrupted or failed (running runs are not pushed)
+  started_at text NOT NULL,             -- ISO 8601 UTC
+  ended_at text,                        -- ISO 8601 UTC
+  summary text,                         -- JSON per-variant summary
+  pushed_at timestamptz NOT NULL DEFAULT now() -- when it arrived here
+);
+CREATE TABLE llmops.run_variants (      -- the (prompt version, provider config) pairs of a run
+  run_id bigint NOT NULL REFERENCES llmops.runs(id) ON DELETE CASCADE,
+  idx integer NOT NULL,                 -- 0-based position
+  label text NOT NULL,                  -- 'triage@3 | openai:gpt-4o-mini'
+  prompt_label text NOT NULL,           -- the prompt as the suite names it
+  prompt_version_id text NOT NULL,      -- the content's version id
+  provider_id text NOT NULL,            -- 'openai:gpt-4o-mini'
+  provider_label text NOT NULL,         -- the provider's label
+  provider_config text NOT NULL,        -- JSON config without secrets
+  PRIMARY KEY (run_id, idx)
+);
+CREATE TABLE llmops.results (           -- one row per (variant, case, repeat), as in the SQLite store
+  run_id bigint NOT NULL REFERENCES llmops.runs(id) ON DELETE CASCADE,
+  variant integer NOT NULL,
+  case_id text NOT NULL,
+  repeat integer NOT NULL,
+  case_index integer NOT NULL,
+  status text NOT NULL,                 -- pass, fail or error
+  score double precision,               -- NULL for errors
+  reason text NOT NULL,
+  output text,                          -- NULL when the call failed
+  assertions text NOT NULL,             -- JSON list of assertion results
+  vars text NOT NULL,                   -- JSON object of the case's variables
+  prompt text NOT NULL,                 -- the rendered messages as JSON
+  description text NOT NULL,
+  input_tokens bigint NOT NULL,
+  output_tokens bigint NOT NULL,
+  cached_input_tokens bigint NOT NULL,
+  reasoning_tokens bigint NOT NULL,
+  tokens_estimated boolean NOT NULL,
+  cost_usd double precision,            -- NULL when unpriced
+  latency_ms double precision NOT NULL,
+  first_token_ms double precision,
+  cached boolean NOT NULL,
+  finish_reason text NOT NULL,
+  created_at text NOT NULL,             -- ISO 8601 UTC time it was stored
+  judge_calls bigint NOT NULL,
+  judge_input_tokens bigint NOT NULL,
+  judge_output_tokens bigint NOT NULL,
+  judge_cost_usd double precision,      -- NULL when the judge model is unpriced
+  judge_spent_usd double precision NOT NULL,
+  PRIMARY KEY (run_id, variant, case_id, repeat)
+);
+)sql",
 };
 
 constexpr int k_migration_count = static_cast<int>(std::size(k_migrations));

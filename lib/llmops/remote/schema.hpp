@@ -7,7 +7,7 @@
 namespace llmops::remote {
 
 // The remote schema version this build writes.
-inline constexpr int k_remote_schema_version = 1;
+inline constexpr int k_remote_schema_version = 2;
 
 // Creates the schema in a database that lacks it, or migrates an older one, in one transaction.
 // Returns the version it found (0: none). Fails with `conflict` when the database's schema is

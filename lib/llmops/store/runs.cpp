@@ -1,5 +1,7 @@
 #include <llmops/store/runs.hpp>
 
+#include <llmops/util/hash.hpp>
+
 #include <charconv>
 #include <chrono>
 
@@ -432,6 +434,37 @@ Expected<RunRecord> load_run(Database& db, int64_t run_id) {
         run.variants.push_back(std::move(v));
     }
     return run;
+}
+
+std::string run_uid(const RunRecord& run) {
+    return util::sha256_hex(run.started_at + '\x1f' + run.suite_path + '\x1f' +
+                            run.provenance.dump())
+        .substr(0, 32);
+}
+
+Expected<int64_t> count_run_results(Database& db, int64_t run_id) {
+    auto stmt = LLMOPS_TRY(db.prepare("SELECT count(*) FROM results WHERE run_id = ?1"));
+    stmt.bind(1, run_id);
+    LLMOPS_TRY(stmt.step());
+    return stmt.integer(0);
+}
+
+Expected<void> set_run_outcome(Database& db, int64_t run_id, std::string_view status,
+                               const std::optional<std::string>& ended_at, const json& summary) {
+    auto tx = LLMOPS_TRY(Transaction::begin(db));
+    auto stmt = LLMOPS_TRY(
+        db.prepare("UPDATE runs SET status = ?2, ended_at = ?3, summary = ?4 WHERE id = ?1"));
+    stmt.bind(1, run_id).bind(2, status).bind(3, ended_at);
+    if (summary.is_null()) {
+        stmt.bind(4, std::nullopt);
+    } else {
+        stmt.bind(4, summary.dump());
+    }
+    LLMOPS_TRY(stmt.run());
+    auto drop = LLMOPS_TRY(db.prepare("DELETE FROM run_leases WHERE run_id = ?1"));
+    drop.bind(1, run_id);
+    LLMOPS_TRY(drop.run());
+    return tx.commit();
 }
 
 Expected<std::vector<RunRecord>> list_runs(Database& db, int64_t limit) {

@@ -162,6 +162,20 @@ private:
 // "no run 12", "no runs yet", "no run 'baseline' (not a number, 'latest' or a tag)".
 Expected<int64_t> resolve_run(Database& db, std::string_view ref);
 
+// A run's identity across stores (SPEC §16): 32 hex digits of the SHA-256 of its start time,
+// suite path and provenance, which a push or pull copies verbatim, so a run keeps it in every
+// store (its number does not).
+std::string run_uid(const RunRecord& run);
+
+// How many results a run holds. Fails with `io`.
+Expected<int64_t> count_run_results(Database& db, int64_t run_id);
+
+// Sets a run's outcome as another store recorded it (a pulled run): its status, end time and
+// summary, and drops its lease. Fails with `io`.
+Expected<void> set_run_outcome(Database& db, int64_t run_id, std::string_view status,
+                               const std::optional<std::string>& ended_at,
+                               const nlohmann::json& summary);
+
 // Reads a run's header, variants and tags. Fails with `not_found` / `io`.
 Expected<RunRecord> load_run(Database& db, int64_t run_id);
 
