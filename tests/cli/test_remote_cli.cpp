@@ -4,16 +4,23 @@
 // server start per case.
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
+#include <csignal>
+#include <sys/wait.h>
+
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
+
+#include <llmops/util/hash.hpp>
 
 #include "support/pg_server.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
+#include "support/wait.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -56,7 +63,108 @@ json shared_state(const TempDir& dir) {
     return state;
 }
 
+// A bundle of `count` prompts of one version each, for pushes that take a while.
+std::string big_bundle(int count) {
+    json objects = json::object();
+    json prompts = json::array();
+    for (int i = 0; i < count; ++i) {
+        const std::string content = json{{"template", "Prompt number " + std::to_string(i)}}.dump();
+        const std::string id = util::sha256_hex(content);
+        objects[id] = content;
+        prompts.push_back({{"name", "bulk/p" + std::to_string(i)},
+                           {"versions",
+                            {{{"number", 1},
+                              {"id", id},
+                              {"parent", nullptr},
+                              {"message", "bulk"},
+                              {"author", "Bulk <b@example.com>"},
+                              {"created_at", "2026-12-01T00:00:00.000Z"}}}},
+                           {"labels", json::object()},
+                           {"label_history", json::array()}});
+    }
+    return json{{"format", "llmops-bundle/1"}, {"objects", objects}, {"prompts", prompts}}.dump();
+}
+
+// Whether a session of llmops is running `statement_start` on the server.
+bool llmops_running(PgServer& server, const std::string& db, const std::string& statement_start) {
+    return server.sql(db, "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                          "'llmops' AND state = 'active' AND query LIKE '" +
+                              statement_start + "%'") != "0\n";
+}
+
+// Waits until `running` holds while process `pid` runs: true then; false when the process ended
+// first, its exit code in `exit_code` (128+N for signal N).
+bool caught_running(pid_t pid, const std::function<bool()>& running, int& exit_code) {
+    bool caught = false;
+    wait_until([&] {
+        int status = 0;
+        if (::waitpid(pid, &status, WNOHANG) == pid) {
+            exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            return true;
+        }
+        caught = running();
+        return caught;
+    });
+    return caught;
+}
+
 } // namespace
+
+TEST_CASE("cli::remote a push killed mid-batch, a pull cut by the server's stop: repeated, whole") {
+    PgServer& server = PgServer::shared();
+    const std::string url = server.create_database();
+    const std::string db = url.substr(url.rfind('/') + 1);
+    constexpr int k_prompts = 6000;
+    Clone a(url);
+    a.dir.write("bulk.json", big_bundle(k_prompts));
+    ok(a.dir, {"prompt", "import", "bulk.json"});
+    ok(a.dir, {"remote", "init", "origin"});
+
+    const pid_t push = spawn_llmops(a.dir.path(), {"push"}, k_env);
+    // Killed while it inserts: the transaction dies with its connection.
+    int pushed = -1;
+    const bool caught = caught_running(
+        push, [&] { return llmops_running(server, db, "INSERT INTO llmops."); }, pushed);
+    if (caught) {
+        ::kill(push, SIGKILL);
+        CHECK(wait_for(push) == 128 + SIGKILL);
+    } else {
+        MESSAGE("the push finished before it was seen inserting (exit ", pushed, ")");
+    }
+    CHECK(wait_until([&] { return !llmops_running(server, db, ""); }));
+    const std::string after_kill = server.sql(db, "SELECT count(*) FROM llmops.versions");
+    CHECK((after_kill == "0\n" || after_kill == std::to_string(k_prompts) + "\n"));
+    CHECK(ok(a.dir, {"push"}).ends_with("unchanged\n"));
+    CHECK(server.sql(db, "SELECT count(*) FROM llmops.versions") ==
+          std::to_string(k_prompts) + "\n");
+    CHECK(ok(a.dir, {"push"}) ==
+          "pushed to 'origin': 0 prompts changed, " + std::to_string(k_prompts) + " unchanged\n");
+
+    // The server stops while a clone pulls: the pull fails (exit 3) and writes nothing here.
+    Clone b(url);
+    const fs::path out = b.dir / "pull.out";
+    const fs::path err = b.dir / "pull.err";
+    const pid_t pull = spawn_llmops_logged(b.dir.path(), {"pull"}, out, err, k_env);
+    int pulled = -1;
+    if (caught_running(
+            pull, [&] { return llmops_running(server, db, "SELECT"); }, pulled)) {
+        server.stop();
+        pulled = wait_for(pull);
+        server.start();
+    }
+    const auto listed = json::parse(ok(b.dir, {"prompt", "list", "--json"}))["prompts"].size();
+    if (pulled == 0) {
+        MESSAGE("the pull finished before the server stopped");
+        CHECK(listed == k_prompts);
+    } else {
+        CHECK(pulled == 3);
+        CHECK(b.dir.read("pull.err").find("llmops: error: ") == 0);
+        CHECK(listed == 0);
+    }
+    ok(b.dir, {"pull"});
+    CHECK(json::parse(ok(b.dir, {"prompt", "list", "--json"}))["prompts"].size() == k_prompts);
+    ok(b.dir, {"fsck"});
+}
 
 TEST_CASE("cli::remote add, list, rm: URLs without passwords") {
     TempDir dir;

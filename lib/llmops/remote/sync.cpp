@@ -163,9 +163,8 @@ json version_rows(const store::MergePlan& plan, const std::map<std::string, int6
     return rows;
 }
 
-// Appends the plan's label events and leaves each label and its split where the plan says.
-Expected<void> write_labels(PgConnection& conn, const store::MergePlan& plan,
-                            const std::map<std::string, int64_t>& ids) {
+// The plan's label events as rows of llmops.label_history, oldest first.
+json label_event_rows(const store::MergePlan& plan, const std::map<std::string, int64_t>& ids) {
     json events = json::array();
     for (const auto& p : plan.prompts) {
         for (const auto& label : p.labels) {
@@ -182,6 +181,13 @@ Expected<void> write_labels(PgConnection& conn, const store::MergePlan& plan,
             }
         }
     }
+    return events;
+}
+
+// Appends the plan's label events and leaves each label and its split where the plan says.
+Expected<void> write_labels(PgConnection& conn, const store::MergePlan& plan,
+                            const std::map<std::string, int64_t>& ids) {
+    const json events = label_event_rows(plan, ids);
     LLMOPS_TRY(insert_batches(
         conn,
         "INSERT INTO llmops.label_history(prompt_id, label, from_number, to_number, author, "
@@ -190,26 +196,42 @@ Expected<void> write_labels(PgConnection& conn, const store::MergePlan& plan,
         "WITH ORDINALITY AS r(id, prompt_id, label, from_number, to_number, author, message, "
         "created_at, split, n) ORDER BY n",
         events));
+    json moved = json::array();
+    json placed = json::array();
+    json arms = json::array();
     for (const auto& p : plan.prompts) {
-        const std::string pid = std::to_string(ids.at(p.report.name));
+        const int64_t pid = ids.at(p.report.name);
         for (const auto& label : p.labels) {
-            LLMOPS_TRY(conn.execute("DELETE FROM llmops.labels WHERE prompt_id = $1 AND name = $2",
-                                    {pid, label.label}));
+            moved.push_back({{"prompt_id", pid}, {"name", label.label}});
             if (!label.after) {
                 continue;
             }
-            LLMOPS_TRY(
-                conn.execute("INSERT INTO llmops.labels(prompt_id, name, version_number, "
-                             "updated_at) VALUES ($1, $2, $3, $4)",
-                             {pid, label.label, std::to_string(*label.after), label.updated_at}));
+            placed.push_back({{"prompt_id", pid},
+                              {"name", label.label},
+                              {"version_number", *label.after},
+                              {"updated_at", label.updated_at}});
             for (const auto& arm : label.split) {
-                LLMOPS_TRY(conn.execute(
-                    "INSERT INTO llmops.label_splits(prompt_id, label, "
-                    "version_number, weight) VALUES ($1, $2, $3, $4)",
-                    {pid, label.label, std::to_string(arm.number), std::to_string(arm.weight)}));
+                arms.push_back({{"prompt_id", pid},
+                                {"label", label.label},
+                                {"version_number", arm.number},
+                                {"weight", arm.weight}});
             }
         }
     }
+    // A batch a statement: the labels the plan moves go, then come back where it leaves them.
+    LLMOPS_TRY(insert_batches(conn,
+                              "DELETE FROM llmops.labels l USING json_populate_recordset("
+                              "NULL::llmops.labels, $1) m WHERE l.prompt_id = m.prompt_id AND "
+                              "l.name = m.name",
+                              moved));
+    LLMOPS_TRY(insert_batches(conn,
+                              "INSERT INTO llmops.labels SELECT * FROM "
+                              "json_populate_recordset(NULL::llmops.labels, $1)",
+                              placed));
+    LLMOPS_TRY(insert_batches(conn,
+                              "INSERT INTO llmops.label_splits SELECT * FROM "
+                              "json_populate_recordset(NULL::llmops.label_splits, $1)",
+                              arms));
     return {};
 }
 
