@@ -56,10 +56,17 @@ struct Clone {
     }
 };
 
-// What two stores must agree on after a sync: every prompt's versions, labels and history.
+// What two stores must agree on after a sync: every prompt's versions, labels and history (each
+// prompt's events in order; how the prompts' histories interleave is each store's own `seq`).
 json shared_state(const TempDir& dir) {
     json state = json::parse(ok(dir, {"prompt", "export"}));
-    state["history"] = json::parse(ok(dir, {"prompt", "label", "history", "--json"}));
+    const json history = json::parse(ok(dir, {"prompt", "label", "history", "--json"}));
+    json by_prompt = json::object();
+    for (json event : history["events"]) {
+        event.erase("seq");
+        by_prompt[event["prompt"].get<std::string>()].push_back(std::move(event));
+    }
+    state["history"] = std::move(by_prompt);
     return state;
 }
 
@@ -310,6 +317,33 @@ TEST_CASE("cli::remote push and pull: two clones share history through PostgreSQ
         const auto unknown = run(a.dir, {"diff", "origin/7", "latest"});
         CHECK(unknown.exit_code == 2);
         CHECK(unknown.err.find("has no run '7'") != std::string::npos);
+    }
+    SUBCASE("two processes pushing and moving labels at once: both land, none lost") {
+        // Each clone commits its own prompt, then both push and move a label on the remote at
+        // the same time: the advisory lock queues them.
+        a.commit("only/a", "From A");
+        b.commit("only/b", "From B");
+        ok(a.dir, {"prompt", "label", "set", "only/a@1", "staging"});
+        ok(b.dir, {"prompt", "label", "set", "only/b@1", "staging"});
+        const pid_t pa = spawn_llmops(a.dir.path(), {"push"}, k_env);
+        const pid_t pb = spawn_llmops(b.dir.path(), {"push"}, k_env);
+        CHECK(wait_for(pa) == 0);
+        CHECK(wait_for(pb) == 0);
+        const pid_t la =
+            spawn_llmops(a.dir.path(),
+                         {"prompt", "label", "set", "only/a@1", "qa", "--remote", "origin"}, k_env);
+        const pid_t lb =
+            spawn_llmops(b.dir.path(),
+                         {"prompt", "label", "set", "only/b@1", "qa", "--remote", "origin"}, k_env);
+        CHECK(wait_for(la) == 0);
+        CHECK(wait_for(lb) == 0);
+        ok(a.dir, {"pull"});
+        ok(b.dir, {"pull"});
+        CHECK(shared_state(a.dir) == shared_state(b.dir));
+        const std::string db = url.substr(url.rfind('/') + 1);
+        CHECK(server.sql(db, "SELECT name || ':' || label FROM llmops.current_prompts WHERE name "
+                             "LIKE 'only/%' ORDER BY 1") ==
+              "only/a:qa\nonly/a:staging\nonly/b:qa\nonly/b:staging\n");
     }
     SUBCASE("an older remote schema is migrated by remote init, and refused until then") {
         const std::string db = url.substr(url.rfind('/') + 1);
