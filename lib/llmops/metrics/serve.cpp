@@ -1,13 +1,11 @@
 #include <llmops/metrics/serve.hpp>
 
-#include <atomic>
-#include <chrono>
 #include <mutex>
-#include <thread>
 
 #include <fmt/format.h>
 #include <httplib.h>
-#include <sys/socket.h>
+
+#include <llmops/traces/http_server.hpp>
 
 namespace llmops::metrics {
 
@@ -15,10 +13,9 @@ struct MetricsServer::Impl {
     store::Database* db;
     MetricsServeOptions options;
     Collector collector;
-    httplib::Server server;
+    traces::HttpServer http;
+    httplib::Server& server = http.server();
     std::mutex scrape; // one scrape at a time: the collector and the connection are not shared
-    std::atomic<bool> stopping{false};
-    std::atomic<bool> in_run{false};
 
     Impl(store::Database& d, MetricsServeOptions o)
         : db(&d), options(std::move(o)), collector(options.limits) {}
@@ -62,13 +59,6 @@ struct MetricsServer::Impl {
                        "text/plain");
             }
         });
-        // httplib's default sets SO_REUSEPORT too, which lets a second server bind a port in use
-        // and take half its connections: SO_REUSEADDR alone (a restart binds at once), as
-        // `traces serve` does.
-        server.set_socket_options([](socket_t sock) {
-            int yes = 1;
-            ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-        });
     }
 };
 
@@ -80,35 +70,15 @@ MetricsServer::MetricsServer(store::Database& db, MetricsServeOptions options)
 MetricsServer::~MetricsServer() = default;
 
 Expected<int> MetricsServer::bind() {
-    const auto& listen = m_impl->options.listen;
-    const int port =
-        listen.port == 0
-            ? m_impl->server.bind_to_any_port(listen.host)
-            : (m_impl->server.bind_to_port(listen.host, listen.port) ? listen.port : -1);
-    if (port <= 0) {
-        return fail(ErrorCode::io, "cannot listen on '{}:{}': address in use or not local",
-                    listen.host, listen.port);
-    }
-    return port;
+    return m_impl->http.bind(m_impl->options.listen);
 }
 
 Expected<void> MetricsServer::run() {
-    m_impl->in_run = true;
-    const bool ok = m_impl->stopping || m_impl->server.listen_after_bind();
-    m_impl->in_run = false;
-    if (!ok && !m_impl->stopping) {
-        return fail(ErrorCode::io, "the HTTP server stopped: cannot accept connections");
-    }
-    return {};
+    return m_impl->http.run();
 }
 
 void MetricsServer::stop() {
-    m_impl->stopping = true;
-    // httplib's stop() does nothing until the listen loop runs: wait for it when run() began.
-    while (m_impl->in_run && !m_impl->server.is_running()) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    m_impl->server.stop();
+    m_impl->http.stop();
 }
 
 } // namespace llmops::metrics

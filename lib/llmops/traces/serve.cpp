@@ -6,19 +6,15 @@
 
 #include <llmops/traces/serve.hpp>
 
-#include <atomic>
 #include <charconv>
-#include <chrono>
 #include <mutex>
-#include <thread>
-
-#include <sys/socket.h>
 
 #include <fmt/format.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include <llmops/store/calls.hpp>
+#include <llmops/traces/http_server.hpp>
 #include <llmops/traces/import.hpp>
 #include <llmops/traces/read.hpp>
 #include <llmops/util/json.hpp>
@@ -181,10 +177,9 @@ struct Receiver::Impl {
     store::Database* db;
     const provider::PriceTable* prices;
     ServeOptions options;
-    httplib::Server server;
+    HttpServer http;
+    httplib::Server& server = http.server();
     std::mutex writer; // one request read and written at a time: memory stays one request's
-    std::atomic<bool> stopping{false};
-    std::atomic<bool> in_run{false};
 
     void log(const httplib::Request& req, const ExportResponse& response) const {
         if (options.on_request) {
@@ -277,12 +272,6 @@ struct Receiver::Impl {
         });
         // httplib answers a declared body past this with 413 before any handler runs.
         server.set_payload_max_length(options.max_body_bytes);
-        // httplib's default sets SO_REUSEPORT too, which lets a second server bind a port in use
-        // and take half its connections: SO_REUSEADDR alone (a restart binds at once).
-        server.set_socket_options([](socket_t sock) {
-            int yes = 1;
-            ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-        });
     }
 };
 
@@ -297,35 +286,15 @@ Receiver::Receiver(store::Database& db, const provider::PriceTable& prices, Serv
 Receiver::~Receiver() = default;
 
 Expected<int> Receiver::bind() {
-    const auto& listen = m_impl->options.listen;
-    const int port =
-        listen.port == 0
-            ? m_impl->server.bind_to_any_port(listen.host)
-            : (m_impl->server.bind_to_port(listen.host, listen.port) ? listen.port : -1);
-    if (port <= 0) {
-        return fail(ErrorCode::io, "cannot listen on '{}:{}': address in use or not local",
-                    listen.host, listen.port);
-    }
-    return port;
+    return m_impl->http.bind(m_impl->options.listen);
 }
 
 Expected<void> Receiver::run() {
-    m_impl->in_run = true;
-    const bool ok = m_impl->stopping || m_impl->server.listen_after_bind();
-    m_impl->in_run = false;
-    if (!ok && !m_impl->stopping) {
-        return fail(ErrorCode::io, "the HTTP server stopped: cannot accept connections");
-    }
-    return {};
+    return m_impl->http.run();
 }
 
 void Receiver::stop() {
-    m_impl->stopping = true;
-    // httplib's stop() does nothing until the listen loop runs: wait for it when run() began.
-    while (m_impl->in_run && !m_impl->server.is_running()) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    m_impl->server.stop();
+    m_impl->http.stop();
 }
 
 } // namespace llmops::traces
