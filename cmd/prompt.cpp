@@ -376,15 +376,16 @@ void add_remote_option(CLI::App& sub, std::optional<std::string>& remote) {
 }
 
 // The store a read command reads: the project's, or with `remote` a snapshot of that remote's
-// prompt history in memory (no project needed then, unless the remote's name is to be found).
-Expected<OpenProject> open_for_reading(const Context& c, const std::optional<std::string>& remote) {
+// prompt history in memory: of the prompts `names` (and their partials) when given.
+Expected<OpenProject> open_for_reading(const Context& c, const std::optional<std::string>& remote,
+                                       const std::vector<std::string>* names = nullptr) {
     if (!remote) {
         return open_project(c);
     }
     auto project = LLMOPS_TRY(c.project());
     const auto r = LLMOPS_TRY(remote::find_remote(project, *remote));
     auto conn = LLMOPS_TRY(remote::connect(r));
-    auto db = LLMOPS_TRY(remote::snapshot_prompts(conn));
+    auto db = LLMOPS_TRY(remote::snapshot_prompts(conn, names));
     return OpenProject{std::move(project), std::move(db)};
 }
 
@@ -414,7 +415,8 @@ void add_render(CLI::App& group, Context& ctx) {
                     "session id), by the documented assignment rule");
     add_remote_option(*sub, o->remote);
     on_run(sub, ctx, [o](Context& c) -> Expected<int> {
-        auto open = LLMOPS_TRY(open_for_reading(c, o->remote));
+        const std::vector<std::string> names{store::split_ref(o->ref).first};
+        auto open = LLMOPS_TRY(open_for_reading(c, o->remote, &names));
         auto vars = LLMOPS_TRY(collect_vars(o->vars_file, o->vars));
         store::PromptStore prompts(open.db);
         prompt::LoadedVersion loaded;

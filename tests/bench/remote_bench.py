@@ -119,6 +119,11 @@ def main():
         llmops(a, "eval", "suite.yaml", check=False)
         rows.append(("push of a run of 100,000 results", timed(a, "push", "--runs", "latest")))
         rows.append(("pull of both into an empty clone", timed(b, "pull")))
+        rows.append(("`prompt render NAME@production --remote origin` among 10,000 prompts "
+                     "(median of 5, process start included)",
+                     statistics.median(timed(a, "prompt", "render", "bulk/p00042@production",
+                                             "--remote", "origin", "--var", "input=x")
+                                       for _ in range(5))))
         rows.append(("`diff origin/latest latest` (100,000 results each side)",
                      timed(a, "diff", "origin/latest", "latest")))
         conn = psycopg2.connect(host="127.0.0.1", port=port, user="llmops", password=PASSWORD,

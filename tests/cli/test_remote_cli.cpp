@@ -242,6 +242,16 @@ TEST_CASE("cli::remote push and pull: two clones share history through PostgreSQ
     // The password travelled in the environment only.
     CHECK(b.dir.read(".llmops/remotes.yaml").find(PgServer::k_password) == std::string::npos);
 
+    SUBCASE("render --remote reads one prompt and the partials it uses") {
+        a.commit("wrap", "[{{> greet@production}}]");
+        ok(a.dir, {"push"});
+        CHECK(ok(b.dir, {"prompt", "render", "wrap", "--remote", "origin", "--var", "name=Ada"}) ==
+              "[Hi Ada]\n");
+        CHECK(ok(b.dir, {"prompt", "render", "greet@production", "--remote", "origin", "--var",
+                         "name=Bo"}) == "Hi Bo\n");
+        const auto missing = run(b.dir, {"prompt", "render", "nothing", "--remote", "origin"});
+        CHECK(missing.exit_code == 2);
+    }
     SUBCASE("a move on one side fast-forwards the other") {
         b.commit("greet", "Hey {{name}}");
         ok(b.dir, {"prompt", "label", "set", "greet@3", "production"});

@@ -1,5 +1,6 @@
 #include <llmops/remote/sync.hpp>
 
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -44,11 +45,24 @@ Expected<void> insert_batches(PgConnection& conn, std::string_view sql, const js
     return {};
 }
 
-Expected<void> read_versions(PgConnection& conn, std::map<std::string, store::BundlePrompt>& out) {
+// The WHERE clause and parameters that keep the prompts of `names` (every prompt when null).
+// Prompt names are [a-z0-9._/-]: nothing in them needs quoting in an array literal.
+std::pair<std::string, PgParams> name_filter(const std::vector<std::string>* names) {
+    if (names == nullptr) {
+        return {"", {}};
+    }
+    return {"WHERE p.name = ANY($1::text[])", {fmt::format("{{{}}}", fmt::join(*names, ","))}};
+}
+
+Expected<void> read_versions(PgConnection& conn, std::map<std::string, store::BundlePrompt>& out,
+                             const std::vector<std::string>* names) {
+    const auto [where, params] = name_filter(names);
     auto rows = LLMOPS_TRY(conn.query(
-        "SELECT p.name, v.number, v.object_id, v.parent_id, v.message, v.author, v.created_at "
-        "FROM llmops.versions v JOIN llmops.prompts p ON p.id = v.prompt_id "
-        "ORDER BY p.name, v.number"));
+        fmt::format("SELECT p.name, v.number, v.object_id, v.parent_id, v.message, v.author, "
+                    "v.created_at FROM llmops.versions v JOIN llmops.prompts p ON p.id = "
+                    "v.prompt_id {} ORDER BY p.name, v.number",
+                    where),
+        params));
     for (int r = 0; r < rows.rows(); ++r) {
         const std::string name(rows.text(r, 0));
         auto& p = out[name];
@@ -61,11 +75,15 @@ Expected<void> read_versions(PgConnection& conn, std::map<std::string, store::Bu
     return {};
 }
 
-Expected<void> read_labels(PgConnection& conn, std::map<std::string, store::BundlePrompt>& out) {
+Expected<void> read_labels(PgConnection& conn, std::map<std::string, store::BundlePrompt>& out,
+                           const std::vector<std::string>* names) {
+    const auto [where, params] = name_filter(names);
     auto history = LLMOPS_TRY(conn.query(
-        "SELECT p.name, h.label, h.from_number, h.to_number, h.author, h.message, h.created_at, "
-        "h.split FROM llmops.label_history h JOIN llmops.prompts p ON p.id = h.prompt_id "
-        "ORDER BY h.id"));
+        fmt::format("SELECT p.name, h.label, h.from_number, h.to_number, h.author, h.message, "
+                    "h.created_at, h.split FROM llmops.label_history h JOIN llmops.prompts p ON "
+                    "p.id = h.prompt_id {} ORDER BY h.id",
+                    where),
+        params));
     for (int r = 0; r < history.rows(); ++r) {
         store::BundleEvent e{std::string(history.text(r, 1)), history.optional_integer(r, 2),
                              history.optional_integer(r, 3),  std::string(history.text(r, 4)),
@@ -80,9 +98,11 @@ Expected<void> read_labels(PgConnection& conn, std::map<std::string, store::Bund
         }
         out[std::string(history.text(r, 0))].history.push_back(std::move(e));
     }
-    auto labels =
-        LLMOPS_TRY(conn.query("SELECT p.name, l.name, l.version_number FROM llmops.labels l "
-                              "JOIN llmops.prompts p ON p.id = l.prompt_id"));
+    auto labels = LLMOPS_TRY(
+        conn.query(fmt::format("SELECT p.name, l.name, l.version_number FROM llmops.labels l "
+                               "JOIN llmops.prompts p ON p.id = l.prompt_id {}",
+                               where),
+                   params));
     for (int r = 0; r < labels.rows(); ++r) {
         out[std::string(labels.text(r, 0))].labels[std::string(labels.text(r, 1))] =
             labels.integer(r, 2);
@@ -316,6 +336,32 @@ Expected<std::pair<std::string, int64_t>> remote_version(PgConnection& conn,
     return std::pair{std::string(row.text(0, 0)), row.integer(0, 1)};
 }
 
+// The prompt names a version's canonical content uses as partials (`{{> name}}`,
+// `{{> name@label}}`).
+std::vector<std::string> partial_names(std::string_view content) {
+    std::vector<std::string> out;
+    for (size_t at = content.find("{{>"); at != std::string_view::npos;
+         at = content.find("{{>", at + 3)) {
+        size_t start = at + 3;
+        while (start < content.size() && content[start] == ' ') {
+            ++start;
+        }
+        size_t end = start;
+        const auto name_char = [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+                   c == '-' || c == '/';
+        };
+        while (end < content.size() && name_char(content[end])) {
+            ++end;
+        }
+        const std::string_view name = content.substr(start, end - start);
+        if (store::is_valid_prompt_name(name)) {
+            out.emplace_back(name);
+        }
+    }
+    return out;
+}
+
 } // namespace
 
 Expected<LabelMoveResult> move_remote_label(PgConnection& conn, const LabelMove& move) {
@@ -355,10 +401,11 @@ Expected<LabelMoveResult> move_remote_label(PgConnection& conn, const LabelMove&
     return result;
 }
 
-Expected<std::vector<store::BundlePrompt>> read_remote_history(PgConnection& conn) {
+Expected<std::vector<store::BundlePrompt>>
+read_remote_history(PgConnection& conn, const std::vector<std::string>* names) {
     std::map<std::string, store::BundlePrompt> by_name;
-    LLMOPS_TRY(read_versions(conn, by_name));
-    LLMOPS_TRY(read_labels(conn, by_name));
+    LLMOPS_TRY(read_versions(conn, by_name, names));
+    LLMOPS_TRY(read_labels(conn, by_name, names));
     std::vector<store::BundlePrompt> out;
     for (auto& [name, p] : by_name) {
         p.name = name;
@@ -404,10 +451,36 @@ Expected<store::ImportReport> pull_prompts(store::Database& db, PgConnection& co
     return store::import_bundle(db, bundle, false);
 }
 
-Expected<store::Database> snapshot_prompts(PgConnection& conn) {
+Expected<store::Database> snapshot_prompts(PgConnection& conn,
+                                           const std::vector<std::string>* names) {
     auto db = LLMOPS_TRY(store::Database::open(":memory:", store::OpenMode::read_write));
     LLMOPS_TRY(store::migrate(db));
-    LLMOPS_TRY(pull_prompts(db, conn));
+    LLMOPS_TRY(check_schema(conn));
+    LLMOPS_TRY(conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+    store::Bundle bundle;
+    std::set<std::string> wanted;
+    std::vector<std::string> next;
+    if (names != nullptr) {
+        next = *names;
+        wanted.insert(next.begin(), next.end());
+    }
+    // The prompts asked for, then the prompts their versions name as partials, until none is new.
+    do {
+        auto prompts = LLMOPS_TRY(read_remote_history(conn, names == nullptr ? nullptr : &next));
+        auto objects = LLMOPS_TRY(fetch_objects(db, conn, prompts));
+        next.clear();
+        for (const auto& [id, content] : objects) {
+            for (auto& partial : partial_names(content)) {
+                if (names != nullptr && wanted.insert(partial).second) {
+                    next.push_back(std::move(partial));
+                }
+            }
+        }
+        bundle.objects.merge(objects);
+        std::move(prompts.begin(), prompts.end(), std::back_inserter(bundle.prompts));
+    } while (!next.empty());
+    LLMOPS_TRY(conn.execute("COMMIT"));
+    LLMOPS_TRY(store::import_bundle(db, bundle, false));
     return db;
 }
 

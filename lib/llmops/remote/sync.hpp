@@ -60,12 +60,16 @@ struct LabelMoveResult {
 // the prompt or version ("push first"), `conflict` when the role may not write.
 Expected<LabelMoveResult> move_remote_label(PgConnection& conn, const LabelMove& move);
 
-// A store in memory holding the remote's whole prompt history, read in one snapshot: what
-// `prompt render --remote` and `prompt export --remote` read, through the same code as a local
-// store. Every object is checked against its id. Fails as `pull_prompts` does.
-Expected<store::Database> snapshot_prompts(PgConnection& conn);
+// A store in memory holding the remote's prompt history, read in one snapshot: what `prompt
+// render --remote` and `prompt export --remote` read, through the same code as a local store.
+// With `names`, only those prompts and the prompts their versions use as partials (so rendering
+// one prompt reads one prompt); every prompt when null. Every object is checked against its id.
+// Fails as `pull_prompts` does.
+Expected<store::Database> snapshot_prompts(PgConnection& conn,
+                                           const std::vector<std::string>* names = nullptr);
 
 // The remote's prompt history as bundle prompts (objects not read), by name.
-Expected<std::vector<store::BundlePrompt>> read_remote_history(PgConnection& conn);
+Expected<std::vector<store::BundlePrompt>>
+read_remote_history(PgConnection& conn, const std::vector<std::string>* names = nullptr);
 
 } // namespace llmops::remote
