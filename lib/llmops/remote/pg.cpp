@@ -313,6 +313,22 @@ Expected<void> PgConnection::execute(std::string_view sql, const PgParams& param
     return {};
 }
 
+Expected<PgTransaction> PgTransaction::begin(PgConnection& conn, std::string_view mode) {
+    LLMOPS_TRY(conn.execute(mode.empty() ? std::string("BEGIN") : fmt::format("BEGIN {}", mode)));
+    return PgTransaction(conn);
+}
+
+PgTransaction::~PgTransaction() {
+    if (m_conn != nullptr) {
+        (void)m_conn->execute("ROLLBACK");
+    }
+}
+
+Expected<void> PgTransaction::commit() {
+    PgConnection* conn = std::exchange(m_conn, nullptr);
+    return conn->execute("COMMIT");
+}
+
 Expected<std::optional<std::string>> conninfo_password(const std::string& conninfo) {
     const Pq* api = LLMOPS_TRY(pq());
     char* error = nullptr;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <llmops/util/error.hpp>
@@ -90,6 +91,24 @@ private:
 
     void* m_conn = nullptr;
     std::string m_describe;
+};
+
+// A transaction on a connection: BEGIN (with `mode`, e.g. "ISOLATION LEVEL REPEATABLE READ READ
+// ONLY") at `begin`, ROLLBACK when it goes out of scope uncommitted, so a connection that failed
+// half-way is usable again (a library caller keeps it).
+class PgTransaction {
+public:
+    static Expected<PgTransaction> begin(PgConnection& conn, std::string_view mode = {});
+    PgTransaction(PgTransaction&& other) noexcept : m_conn(std::exchange(other.m_conn, nullptr)) {}
+    PgTransaction& operator=(PgTransaction&&) = delete;
+    PgTransaction(const PgTransaction&) = delete;
+    ~PgTransaction();
+
+    Expected<void> commit();
+
+private:
+    explicit PgTransaction(PgConnection& conn) : m_conn(&conn) {}
+    PgConnection* m_conn;
 };
 
 // The error of a failed PgConnection::run as an Error.

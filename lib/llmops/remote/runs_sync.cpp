@@ -165,7 +165,7 @@ Expected<std::vector<store::RunRecord>> selected_runs(store::Database& db, RunSe
 // Sends one run, its variants and results, in one transaction.
 Expected<int64_t> push_run(store::Database& db, PgConnection& conn, const store::RunRecord& head) {
     const store::RunRecord run = LLMOPS_TRY(store::load_run(db, head.id));
-    LLMOPS_TRY(conn.execute("BEGIN"));
+    auto tx = LLMOPS_TRY(PgTransaction::begin(conn));
     auto id = LLMOPS_TRY(conn.query(
         "INSERT INTO llmops.runs(uid, suite_path, suite_hash, dataset_hash, description, "
         "provenance, status, started_at, ended_at, summary) VALUES ($1, $2, $3, $4, $5, $6, $7, "
@@ -174,7 +174,7 @@ Expected<int64_t> push_run(store::Database& db, PgConnection& conn, const store:
          run.provenance.dump(), run.status, run.started_at, run.ended_at,
          run.summary.is_null() ? std::nullopt : std::optional<std::string>(run.summary.dump())}));
     if (id.rows() == 0) {
-        LLMOPS_TRY(conn.execute("ROLLBACK")); // pushed meanwhile by another process
+        // pushed meanwhile by another process: `tx` rolls back
         return -1;
     }
     const int64_t remote_id = id.integer(0, 0);
@@ -207,7 +207,7 @@ Expected<int64_t> push_run(store::Database& db, PgConnection& conn, const store:
         return {};
     }));
     LLMOPS_TRY(flush());
-    LLMOPS_TRY(conn.execute("COMMIT"));
+    LLMOPS_TRY(tx.commit());
     return count;
 }
 

@@ -170,12 +170,11 @@ Error newer(const PgConnection& conn, int version) {
 } // namespace
 
 Expected<int> init_schema(PgConnection& conn) {
-    LLMOPS_TRY(conn.execute("BEGIN"));
+    auto tx = LLMOPS_TRY(PgTransaction::begin(conn));
     // One initializer at a time, and none while a push writes (sync takes the same lock).
     LLMOPS_TRY(conn.execute("SELECT pg_advisory_xact_lock(7135001)"));
     const int found = LLMOPS_TRY(read_version(conn));
     if (found > k_remote_schema_version) {
-        (void)conn.execute("ROLLBACK");
         return std::unexpected(newer(conn, found));
     }
     if (found == 0) {
@@ -189,7 +188,7 @@ Expected<int> init_schema(PgConnection& conn) {
     LLMOPS_TRY(conn.execute("INSERT INTO llmops.meta(key, value) VALUES ('schema_version', $1) "
                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                             {std::to_string(k_remote_schema_version)}));
-    LLMOPS_TRY(conn.execute("COMMIT"));
+    LLMOPS_TRY(tx.commit());
     return found;
 }
 

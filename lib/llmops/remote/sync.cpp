@@ -365,7 +365,7 @@ std::vector<std::string> partial_names(std::string_view content) {
 } // namespace
 
 Expected<LabelMoveResult> move_remote_label(PgConnection& conn, const LabelMove& move) {
-    LLMOPS_TRY(conn.execute("BEGIN"));
+    auto tx = LLMOPS_TRY(PgTransaction::begin(conn));
     LLMOPS_TRY(conn.execute("SELECT pg_advisory_xact_lock($1)", {std::to_string(k_write_lock)}));
     LLMOPS_TRY(check_schema(conn));
     const auto [pid, number] = LLMOPS_TRY(remote_version(conn, move));
@@ -376,11 +376,9 @@ Expected<LabelMoveResult> move_remote_label(PgConnection& conn, const LabelMove&
         current ? std::optional<std::string>(current->second) : std::nullopt;
     if (current_id != move.expected_id) {
         result.concurrent = LLMOPS_TRY(last_move(conn, pid, move.label));
-        LLMOPS_TRY(conn.execute("ROLLBACK"));
         return result;
     }
     if (current && current->first == number) {
-        LLMOPS_TRY(conn.execute("ROLLBACK"));
         result.to = number;
         return result;
     }
@@ -395,7 +393,7 @@ Expected<LabelMoveResult> move_remote_label(PgConnection& conn, const LabelMove&
     LLMOPS_TRY(conn.execute("INSERT INTO llmops.labels(prompt_id, name, version_number, "
                             "updated_at) VALUES ($1, $2, $3, $4)",
                             {pid, move.label, std::to_string(number), move.created_at}));
-    LLMOPS_TRY(conn.execute("COMMIT"));
+    LLMOPS_TRY(tx.commit());
     result.moved = true;
     result.to = number;
     return result;
@@ -419,7 +417,7 @@ read_remote_history(PgConnection& conn, const std::vector<std::string>* names) {
 Expected<store::ImportReport> push_prompts(store::Database& db, PgConnection& conn) {
     store::PromptStore prompts(db);
     const store::Bundle local = LLMOPS_TRY(store::make_bundle(prompts, {}));
-    LLMOPS_TRY(conn.execute("BEGIN"));
+    auto tx = LLMOPS_TRY(PgTransaction::begin(conn));
     LLMOPS_TRY(conn.execute("SELECT pg_advisory_xact_lock($1)", {std::to_string(k_write_lock)}));
     LLMOPS_TRY(check_schema(conn));
     const auto remote = LLMOPS_TRY(read_remote_history(conn));
@@ -431,7 +429,7 @@ Expected<store::ImportReport> push_prompts(store::Database& db, PgConnection& co
                               "json_populate_recordset(NULL::llmops.versions, $1)",
                               version_rows(plan, ids)));
     LLMOPS_TRY(write_labels(conn, plan, ids));
-    LLMOPS_TRY(conn.execute("COMMIT"));
+    LLMOPS_TRY(tx.commit());
     store::ImportReport report;
     for (const auto& p : plan.prompts) {
         report.prompts.push_back(p.report);
@@ -443,11 +441,11 @@ Expected<store::ImportReport> push_prompts(store::Database& db, PgConnection& co
 Expected<store::ImportReport> pull_prompts(store::Database& db, PgConnection& conn) {
     LLMOPS_TRY(check_schema(conn));
     // One snapshot of the remote: a push committing meanwhile is seen whole or not at all.
-    LLMOPS_TRY(conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+    auto tx = LLMOPS_TRY(PgTransaction::begin(conn, "ISOLATION LEVEL REPEATABLE READ READ ONLY"));
     store::Bundle bundle;
     bundle.prompts = LLMOPS_TRY(read_remote_history(conn));
     bundle.objects = LLMOPS_TRY(fetch_objects(db, conn, bundle.prompts));
-    LLMOPS_TRY(conn.execute("COMMIT"));
+    LLMOPS_TRY(tx.commit());
     return store::import_bundle(db, bundle, false);
 }
 
@@ -456,7 +454,7 @@ Expected<store::Database> snapshot_prompts(PgConnection& conn,
     auto db = LLMOPS_TRY(store::Database::open(":memory:", store::OpenMode::read_write));
     LLMOPS_TRY(store::migrate(db));
     LLMOPS_TRY(check_schema(conn));
-    LLMOPS_TRY(conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+    auto tx = LLMOPS_TRY(PgTransaction::begin(conn, "ISOLATION LEVEL REPEATABLE READ READ ONLY"));
     store::Bundle bundle;
     std::set<std::string> wanted;
     std::vector<std::string> next;
@@ -479,7 +477,7 @@ Expected<store::Database> snapshot_prompts(PgConnection& conn,
         bundle.objects.merge(objects);
         std::move(prompts.begin(), prompts.end(), std::back_inserter(bundle.prompts));
     } while (!next.empty());
-    LLMOPS_TRY(conn.execute("COMMIT"));
+    LLMOPS_TRY(tx.commit());
     LLMOPS_TRY(store::import_bundle(db, bundle, false));
     return db;
 }

@@ -156,6 +156,8 @@ TEST_CASE("remote: a reader role reads the view and cannot move a label") {
     CHECK(refused.error().code() == ErrorCode::conflict);
     CHECK(refused.error().message().find("permission denied") != std::string::npos);
     CHECK(current_id(ids) == versions[0]);
+    // The refused move's transaction was rolled back: the reader's connection still reads.
+    CHECK(current_id(app) == versions[0]);
     auto write = app.execute("UPDATE llmops.labels SET version_number = 2");
     CHECK(!write);
 }
