@@ -134,7 +134,9 @@ TEST_CASE("cli::remote a push killed mid-batch, a pull cut by the server's stop:
         push, [&] { return llmops_running(server, db, "INSERT INTO llmops."); }, pushed);
     if (caught) {
         ::kill(push, SIGKILL);
-        CHECK(wait_for(push) == 128 + SIGKILL);
+        // Killed, or done in the instant between the sight and the signal.
+        const int killed = wait_for(push);
+        CHECK((killed == 128 + SIGKILL || killed == 0));
     } else {
         MESSAGE("the push finished before it was seen inserting (exit ", pushed, ")");
     }
