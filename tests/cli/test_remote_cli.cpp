@@ -134,7 +134,9 @@ TEST_CASE("cli::remote a push killed mid-batch, a pull cut by the server's stop:
         push, [&] { return llmops_running(server, db, "INSERT INTO llmops."); }, pushed);
     if (caught) {
         ::kill(push, SIGKILL);
-        CHECK(wait_for(push) == 128 + SIGKILL);
+        // Killed, or done in the instant between the sight and the signal.
+        const int killed = wait_for(push);
+        CHECK((killed == 128 + SIGKILL || killed == 0));
     } else {
         MESSAGE("the push finished before it was seen inserting (exit ", pushed, ")");
     }
@@ -159,14 +161,16 @@ TEST_CASE("cli::remote a push killed mid-batch, a pull cut by the server's stop:
         pulled = wait_for(pull);
         server.start();
     }
+    // Whenever the server went, the prompts arrived whole or not at all (they are one
+    // transaction here; a stop after it, while runs were asked for, fails the pull after them).
     const auto listed = json::parse(ok(b.dir, {"prompt", "list", "--json"}))["prompts"].size();
+    CHECK((listed == 0 || listed == k_prompts));
     if (pulled == 0) {
         MESSAGE("the pull finished before the server stopped");
         CHECK(listed == k_prompts);
     } else {
         CHECK(pulled == 3);
         CHECK(b.dir.read("pull.err").find("llmops: error: ") == 0);
-        CHECK(listed == 0);
     }
     ok(b.dir, {"pull"});
     CHECK(json::parse(ok(b.dir, {"prompt", "list", "--json"}))["prompts"].size() == k_prompts);
