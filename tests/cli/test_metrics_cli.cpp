@@ -22,6 +22,7 @@
 
 #include "support/loopback.hpp"
 #include "support/process.hpp"
+#include "support/serve_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/wait.hpp"
 
@@ -145,48 +146,6 @@ public:
 
 private:
     pid_t m_pid = -1;
-};
-
-// `llmops metrics serve --listen 127.0.0.1:0` in `dir`, its port read from its first line.
-class MetricsServe {
-public:
-    explicit MetricsServe(const TempDir& dir) : m_dir(dir) {
-        m_pid = spawn_llmops_logged(dir.path(),
-                                    {"metrics", "serve", "--listen", "127.0.0.1:0", "--verbose"},
-                                    dir / "serve.out", dir / "serve.err");
-        const std::string prefix = "listening on http://127.0.0.1:";
-        REQUIRE(
-            wait_until([&] { return slurp(dir / "serve.out").find('\n') != std::string::npos; }));
-        const std::string line = slurp(dir / "serve.out");
-        REQUIRE(line.starts_with(prefix));
-        m_port = std::stoi(line.substr(prefix.size()));
-    }
-    ~MetricsServe() {
-        if (m_pid > 0) {
-            ::kill(m_pid, SIGKILL);
-            wait_for(m_pid);
-        }
-    }
-    MetricsServe(const MetricsServe&) = delete;
-    MetricsServe& operator=(const MetricsServe&) = delete;
-
-    httplib::Client client() const {
-        httplib::Client c("127.0.0.1", m_port);
-        c.set_read_timeout(60, 0);
-        return c;
-    }
-    int stop(int signal) {
-        ::kill(m_pid, signal);
-        const int code = wait_for(m_pid);
-        m_pid = -1;
-        return code;
-    }
-    int port() const { return m_port; }
-
-private:
-    const TempDir& m_dir;
-    pid_t m_pid = -1;
-    int m_port = 0;
 };
 
 RunResult promtool(const std::vector<std::string>& args, const std::string& stdin_text = "") {
@@ -324,7 +283,7 @@ TEST_SUITE("cli") {
     TEST_CASE("cli::metrics serve answers GET /metrics, 404 and 405, and stops on signals") {
         TempDir dir;
         setup(dir);
-        MetricsServe serve(dir);
+        ServeProcess serve(dir, {"metrics", "serve"}, {"--verbose"});
         auto client = serve.client();
         auto r = client.Get("/metrics");
         REQUIRE(r);
@@ -378,7 +337,7 @@ TEST_SUITE("cli") {
         TempDir dir;
         setup(dir);
         const std::string prometheus = require_tool("prometheus");
-        MetricsServe serve(dir);
+        ServeProcess serve(dir, {"metrics", "serve"}, {"--verbose"});
         const int web_port = LoopbackServer::unused_port();
         dir.write("prometheus.yml", "global:\n  scrape_interval: 1s\n"
                                     "scrape_configs:\n  - job_name: llmops\n"

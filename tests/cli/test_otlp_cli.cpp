@@ -20,6 +20,7 @@
 
 #include "support/loopback.hpp"
 #include "support/process.hpp"
+#include "support/serve_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/wait.hpp"
 
@@ -299,22 +300,12 @@ TEST_SUITE("cli") {
     TEST_CASE("cli::eval --otlp-endpoint with traces serve as the collector") {
         TempDir collector;
         REQUIRE(llmops(collector.path(), {"init"}).exit_code == 0);
-        const pid_t pid =
-            spawn_llmops_logged(collector.path(), {"traces", "serve", "--listen", "127.0.0.1:0"},
-                                collector / "serve.out", collector / "serve.err");
-        const std::string prefix = "listening on http://127.0.0.1:";
-        REQUIRE(wait_until(
-            [&] { return slurp(collector / "serve.out").find('\n') != std::string::npos; }));
-        const std::string line = slurp(collector / "serve.out");
-        REQUIRE(line.starts_with(prefix));
-        const int port = std::stoi(line.substr(prefix.size()));
+        ServeProcess serve(collector, {"traces", "serve"});
         TempDir dir;
         dir.write("suite.yaml", k_suite);
-        const auto r =
-            llmops(dir.path(), {"eval", "suite.yaml"},
-                   {{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + std::to_string(port)}});
-        ::kill(pid, SIGTERM);
-        wait_for(pid);
+        const auto r = llmops(dir.path(), {"eval", "suite.yaml"},
+                              {{"OTEL_EXPORTER_OTLP_ENDPOINT", serve.url()}});
+        serve.stop(SIGTERM);
         CHECK(r.exit_code == 3);
         CHECK(r.err.find("otlp:") == std::string::npos);
         const json calls = json::parse(llmops(collector.path(), {"traces", "list", "--json"}).out);

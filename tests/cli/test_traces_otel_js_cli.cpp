@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/process.hpp"
+#include "support/serve_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/wait.hpp"
 
@@ -88,16 +89,8 @@ TEST_SUITE("cli") {
                         missing);
         TempDir dir;
         REQUIRE(llmops(dir.path(), {"init"}).exit_code == 0);
-        const pid_t serve =
-            spawn_llmops_logged(dir.path(), {"traces", "serve", "--listen", "127.0.0.1:0", "-v"},
-                                dir / "serve.out", dir / "serve.err");
-        const std::string prefix = "listening on http://127.0.0.1:";
-        REQUIRE(
-            wait_until([&] { return slurp(dir / "serve.out").find('\n') != std::string::npos; }));
-        const std::string line = slurp(dir / "serve.out");
-        REQUIRE(line.starts_with(prefix));
-        const std::string endpoint =
-            "http://127.0.0.1:" + line.substr(prefix.size(), line.find('\n') - prefix.size());
+        ServeProcess serve(dir, {"traces", "serve"}, {"-v"});
+        const std::string endpoint = serve.url();
         std::ofstream(dir / "app.js") << k_app_js;
         RunOptions options;
         options.cwd = dir.path();
@@ -107,8 +100,7 @@ TEST_SUITE("cli") {
                        {"NO_PROXY", "*"},
                        {"no_proxy", "*"}};
         const auto app = run_program({"node", "app.js"}, options);
-        ::kill(serve, SIGTERM);
-        CHECK(wait_for(serve) == 0);
+        CHECK(serve.stop(SIGTERM) == 0);
         CAPTURE(app.err);
         CAPTURE(slurp(dir / "serve.err"));
         REQUIRE(app.exit_code == 0);

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/process.hpp"
+#include "support/serve_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/wait.hpp"
 
@@ -20,60 +21,6 @@ using nlohmann::json;
 namespace llmops::test {
 
 namespace {
-
-std::string slurp(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-// `llmops traces serve --listen 127.0.0.1:0` started in `dir`; the port read from its first line.
-// Killed at destruction when a test ended without stopping it.
-class ServeProcess {
-public:
-    explicit ServeProcess(const TempDir& dir, std::vector<std::string> extra = {}) : m_dir(dir) {
-        std::vector<std::string> args = {"traces", "serve", "--listen", "127.0.0.1:0"};
-        args.insert(args.end(), extra.begin(), extra.end());
-        m_pid = spawn_llmops_logged(dir.path(), args, dir / "serve.out", dir / "serve.err");
-        const std::string prefix = "listening on http://127.0.0.1:";
-        REQUIRE(
-            wait_until([&] { return slurp(dir / "serve.out").find('\n') != std::string::npos; }));
-        const std::string line = slurp(dir / "serve.out");
-        REQUIRE(line.starts_with(prefix));
-        m_port = std::stoi(line.substr(prefix.size()));
-    }
-    ~ServeProcess() {
-        if (m_pid > 0) {
-            ::kill(m_pid, SIGKILL);
-            wait_for(m_pid);
-        }
-    }
-    ServeProcess(const ServeProcess&) = delete;
-    ServeProcess& operator=(const ServeProcess&) = delete;
-
-    httplib::Client client() const {
-        httplib::Client c("127.0.0.1", m_port);
-        c.set_read_timeout(60, 0);
-        return c;
-    }
-
-    // Sends `signal` and returns the exit code.
-    int stop(int signal) {
-        ::kill(m_pid, signal);
-        const int code = wait_for(m_pid);
-        m_pid = -1;
-        return code;
-    }
-
-    std::string err() const { return slurp(m_dir / "serve.err"); }
-    int port() const { return m_port; }
-
-private:
-    const TempDir& m_dir;
-    pid_t m_pid = -1;
-    int m_port = 0;
-};
 
 // A GenAI span (`start` empty: a span without a start time, which is rejected).
 json genai_span(const std::string& id, const std::string& start = "1795424400000000000") {
@@ -108,7 +55,7 @@ TEST_SUITE("cli") {
     TEST_CASE("cli::traces serve stores OTLP/HTTP JSON exports") {
         TempDir dir;
         REQUIRE(llmops(dir.path(), {"init"}).exit_code == 0);
-        ServeProcess serve(dir, {"--verbose"});
+        ServeProcess serve(dir, {"traces", "serve"}, {"--verbose"});
         auto client = serve.client();
         const json http_span = {{"spanId", "http1"}, {"startTimeUnixNano", "1"}};
         const std::string body =
@@ -154,7 +101,7 @@ TEST_SUITE("cli") {
     TEST_CASE("cli::traces serve: what it acknowledged survives a kill -9") {
         TempDir dir;
         REQUIRE(llmops(dir.path(), {"init"}).exit_code == 0);
-        ServeProcess serve(dir);
+        ServeProcess serve(dir, {"traces", "serve"});
         auto client = serve.client();
         auto r = client.Post("/v1/traces",
                              request_body(json::array({genai_span("dd01"), genai_span("dd02")})),
@@ -169,7 +116,7 @@ TEST_SUITE("cli") {
     TEST_CASE("cli::traces serve refuses what it cannot read") {
         TempDir dir;
         REQUIRE(llmops(dir.path(), {"init"}).exit_code == 0);
-        ServeProcess serve(dir);
+        ServeProcess serve(dir, {"traces", "serve"});
         auto client = serve.client();
         const std::string body = request_body(json::array({genai_span("aa01")}));
         auto r = client.Post("/v1/traces", body, "application/x-protobuf");
@@ -206,7 +153,7 @@ TEST_SUITE("cli") {
         CHECK(r.exit_code == 2);
         CHECK(r.err == "llmops: error: --listen: '99999' is not a port (0 to 65535)\n");
         // A port in use is a runtime error.
-        ServeProcess serve(dir);
+        ServeProcess serve(dir, {"traces", "serve"});
         const std::string taken = "127.0.0.1:" + std::to_string(serve.port());
         r = llmops(dir.path(), {"traces", "serve", "--listen", taken});
         CHECK(r.exit_code == 3);
