@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -29,6 +30,9 @@ using namespace llmops;
 struct CommandGroup {
     const char* name;
     void (*add)(CLI::App&, cmd::Context&);
+    // Whether the command reads the whole command tree (shell completion, the man page): then
+    // every group is registered even when the command line names this one.
+    bool whole_tree = false;
 };
 
 // The command table. Help text lives with each registration, in the command's own file.
@@ -56,10 +60,31 @@ constexpr CommandGroup k_commands[] = {
     {"push", cmd::register_push},
     {"pull", cmd::register_pull},
     {"schema", cmd::register_schema},
-    {"completion", cmd::register_completion},
-    {"man", cmd::register_man},
+    {"completion", cmd::register_completion, true},
+    {"man", cmd::register_man, true},
 };
 // clang-format on
+
+// The group that the command line names (`prompt` in `llmops --dir x prompt log`), or null when
+// its first word is no command (`help`, `--help`, a typo, `__complete`) or the command reads the
+// whole tree. Only that group is registered: building the other 22 groups' options (hundreds of
+// CLI11 objects) would be most of the start-up of a quick command such as `prompt status`.
+const CommandGroup* named_group(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (arg == "--dir") {
+            ++i;
+            continue;
+        }
+        if (arg.starts_with("--dir=")) {
+            continue;
+        }
+        const auto* found = std::find_if(std::begin(k_commands), std::end(k_commands),
+                                         [&](const CommandGroup& g) { return arg == g.name; });
+        return found == std::end(k_commands) || found->whole_tree ? nullptr : found;
+    }
+    return nullptr;
+}
 
 std::string version_text() {
     return fmt::format("llmops {} (commit {})", util::version(), util::git_commit());
@@ -213,8 +238,12 @@ int run(int argc, char** argv) {
                    "Project root or its .llmops folder (default: found by walking up)")
         ->envname("LLMOPS_DIR")
         ->type_name(cmd::k_value_dir);
-    for (const auto& group : k_commands) {
-        group.add(app, ctx);
+    if (const CommandGroup* group = named_group(argc, argv)) {
+        group->add(app, ctx);
+    } else {
+        for (const auto& g : k_commands) {
+            g.add(app, ctx);
+        }
     }
     cmd::add_help_examples(app);
     // `llmops help [COMMAND...]` is `llmops [COMMAND...] --help`, as in git.

@@ -17,7 +17,7 @@ namespace llmops::cmd {
 
 namespace {
 
-void add_list(CLI::App& group, Context& ctx) {
+void add_runs_list(CLI::App& group, Context& ctx) {
     struct Options {
         int64_t limit = 20;
         bool json = false;
@@ -37,7 +37,7 @@ void add_list(CLI::App& group, Context& ctx) {
     });
 }
 
-void add_show(CLI::App& group, Context& ctx) {
+void add_runs_show(CLI::App& group, Context& ctx) {
     struct Options {
         std::string ref;
         bool json = false;
@@ -149,7 +149,7 @@ void add_merge(CLI::App& group, Context& ctx) {
     });
 }
 
-void add_export(CLI::App& group, Context& ctx) {
+void add_runs_export(CLI::App& group, Context& ctx) {
     struct Options {
         std::string ref;
         std::vector<std::string> outputs;
@@ -196,12 +196,12 @@ void add_export(CLI::App& group, Context& ctx) {
 void register_runs(CLI::App& app, Context& ctx) {
     auto* group = app.add_subcommand("runs", "The eval runs kept in the store");
     group->require_subcommand(1);
-    add_list(*group, ctx);
-    add_show(*group, ctx);
+    add_runs_list(*group, ctx);
+    add_runs_show(*group, ctx);
     add_tag(*group, ctx);
     add_rm(*group, ctx);
     add_merge(*group, ctx);
-    add_export(*group, ctx);
+    add_runs_export(*group, ctx);
 }
 
 } // namespace llmops::cmd

@@ -8,6 +8,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/scripts/setup.sh"
+# Only the binary, with line tables for debug information as scripts/test.sh builds it (so a
+# later test run reuses the objects): a clean build takes a few minutes on 2 cores, not seven.
+export LLMOPS_DEBUG_INFO=${LLMOPS_DEBUG_INFO:--g1}
 "$root/scripts/build.sh" release llmops >&2
 llmops="$root/build/cmd/llmops"
 

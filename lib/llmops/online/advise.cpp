@@ -10,12 +10,13 @@
 #include <llmops/stats/proportion.hpp>
 #include <llmops/store/calls.hpp>
 #include <llmops/store/runs.hpp>
+#include <llmops/util/time.hpp>
 
 namespace llmops::online {
 
 namespace {
 
-constexpr int64_t k_ns_per_day = 86'400LL * 1'000'000'000;
+using util::k_ns_per_day;
 constexpr int64_t k_traffic_days = 30;
 
 VariantAdvice variant_advice(const eval::VariantSummary& v, const AdviceOptions& o) {

@@ -5,13 +5,14 @@
 
 #include <llmops/store/cache.hpp>
 #include <llmops/store/calls.hpp>
+#include <llmops/util/time.hpp>
 
 namespace llmops::online {
 
 namespace {
 
-constexpr int64_t k_ns_per_second = 1'000'000'000;
-constexpr int64_t k_ns_per_day = 86'400 * k_ns_per_second;
+using util::k_ns_per_day;
+using util::k_ns_per_second;
 
 // A bare date (`2026-11-07`), which as a window's end means the end of that day.
 bool is_bare_date(std::string_view text) {

@@ -12,9 +12,9 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::string_view k_name = "google";
+constexpr std::string_view k_google_name = "google";
 
-std::string text_of(const json& object, std::string_view key) {
+std::string google_text(const json& object, std::string_view key) {
     auto it = object.find(key);
     return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
@@ -48,7 +48,7 @@ json google_tools(const json& tools) {
             out.push_back(tool);
             continue;
         }
-        json d = {{"name", text_of(*fn, "name")}};
+        json d = {{"name", google_text(*fn, "name")}};
         if (fn->contains("description"))
             d["description"] = (*fn)["description"];
         if (fn->contains("parameters"))
@@ -85,7 +85,7 @@ void apply_chunk(Answer& a, const json& body) {
         a.usage_reported = true;
     }
     if (auto fb = body.find("promptFeedback"); fb != body.end() && fb->is_object()) {
-        if (auto reason = text_of(*fb, "blockReason"); !reason.empty()) {
+        if (auto reason = google_text(*fb, "blockReason"); !reason.empty()) {
             a.result.finish_reason = "content_filter";
             a.result.refusal = "prompt blocked: " + reason;
             a.finished = true;
@@ -100,17 +100,17 @@ void apply_chunk(Answer& a, const json& body) {
         for (const auto& part : content->value("parts", json::array())) {
             if (part.value("thought", false))
                 continue; // thought summaries are not the answer
-            a.result.output += text_of(part, "text");
+            a.result.output += google_text(part, "text");
             if (auto call = part.find("functionCall"); call != part.end() && call->is_object()) {
-                a.calls.push_back({{"id", text_of(*call, "id")},
+                a.calls.push_back({{"id", google_text(*call, "id")},
                                    {"type", "function"},
                                    {"function",
-                                    {{"name", text_of(*call, "name")},
+                                    {{"name", google_text(*call, "name")},
                                      {"arguments", call->value("args", json::object()).dump()}}}});
             }
         }
     }
-    if (auto reason = text_of(candidate, "finishReason"); !reason.empty()) {
+    if (auto reason = google_text(candidate, "finishReason"); !reason.empty()) {
         a.result.finish_reason = google_finish_reason(reason);
         if (filtered(reason))
             a.result.refusal = "response blocked: " + reason;
@@ -151,8 +151,8 @@ Expected<CompletionResult> parse_whole(const CompletionRequest& request,
     return finish(request, a);
 }
 
-Expected<CompletionResult> parse_stream(const CompletionRequest& request,
-                                        const HttpResponse& response) {
+Expected<CompletionResult> parse_google_stream(const CompletionRequest& request,
+                                               const HttpResponse& response) {
     auto events = parse_sse(response.body);
     if (events.empty()) {
         return fail(ErrorCode::provider, "google: stream has no events: '{}'",
@@ -160,7 +160,7 @@ Expected<CompletionResult> parse_stream(const CompletionRequest& request,
     }
     Answer a;
     for (const auto& event : events) {
-        auto chunk = LLMOPS_TRY(parse_json_body(k_name, event.data));
+        auto chunk = LLMOPS_TRY(parse_json_body(k_google_name, event.data));
         if (auto message = vendor_error_message(chunk); !message.empty()) {
             return fail(ErrorCode::provider, "google: stream error: {}", message);
         }
@@ -213,9 +213,9 @@ Expected<HttpRequest> build_google_request(const Endpoint& endpoint,
         config["seed"] = *p.seed;
     if (p.response_format_json) {
         auto format =
-            LLMOPS_TRY(parse_param_json(k_name, "response_format", *p.response_format_json));
+            LLMOPS_TRY(parse_param_json(k_google_name, "response_format", *p.response_format_json));
         // NEEDSWORK: a json_schema format could also send its schema as responseJsonSchema.
-        auto type = format.is_object() ? text_of(format, "type") : std::string();
+        auto type = format.is_object() ? google_text(format, "type") : std::string();
         if (type == "json_object" || type == "json_schema") {
             config["responseMimeType"] = "application/json";
         }
@@ -223,7 +223,7 @@ Expected<HttpRequest> build_google_request(const Endpoint& endpoint,
     if (!config.empty())
         body["generationConfig"] = std::move(config);
     if (p.tools_json) {
-        auto tools = LLMOPS_TRY(parse_param_json(k_name, "tools", *p.tools_json));
+        auto tools = LLMOPS_TRY(parse_param_json(k_google_name, "tools", *p.tools_json));
         body["tools"] = google_tools(tools);
     }
 
@@ -246,8 +246,8 @@ Expected<HttpRequest> build_google_request(const Endpoint& endpoint,
 Expected<CompletionResult> parse_google_response(const CompletionRequest& request,
                                                  const HttpResponse& response) {
     if (request.params.stream && !looks_like_json(response.body))
-        return parse_stream(request, response);
-    auto body = LLMOPS_TRY(parse_json_body(k_name, response.body));
+        return parse_google_stream(request, response);
+    auto body = LLMOPS_TRY(parse_json_body(k_google_name, response.body));
     return parse_whole(request, response, body);
 }
 

@@ -411,7 +411,7 @@ Expected<std::string> config_string(const json& config, const char* key, std::st
     return value.get<std::string>();
 }
 
-Expected<void> read_headers(const json& value, std::string_view where, HttpTarget& target) {
+Expected<void> read_target_headers(const json& value, std::string_view where, HttpTarget& target) {
     if (!value.is_object())
         return fail(ErrorCode::invalid_input, "{}: 'headers' must be a map", where);
     for (const auto& [name, header] : value.items()) {
@@ -557,7 +557,7 @@ Expected<HttpTarget> parse_http_target(const json& config, std::string_view wher
     HttpTarget target;
     LLMOPS_TRY(read_url_and_method(config, where, target));
     if (config.contains("headers")) {
-        LLMOPS_TRY(read_headers(config.at("headers"), where, target));
+        LLMOPS_TRY(read_target_headers(config.at("headers"), where, target));
     }
     if (config.contains("body")) {
         LLMOPS_TRY(read_body(config.at("body"), where, target));

@@ -393,7 +393,7 @@ json messages_json(const std::vector<ChatMessage>& messages) {
 }
 
 // The parameters that were set, as the record's "params" (JSON texts parsed when valid).
-json params_json(const Params& p) {
+json recorded_params(const Params& p) {
     auto parsed = [](const std::string& text) {
         json value = json::parse(text, nullptr, false);
         return value.is_discarded() ? json(text) : value;
@@ -606,7 +606,7 @@ Expected<void> Recorder::record(std::string_view provider_id, const CompletionRe
         {"key", replay_key(request.messages, repeat)},
         {"repeat", repeat},
         {"messages", messages_json(request.messages)},
-        {"params", params_json(request.params)},
+        {"params", recorded_params(request.params)},
         {"response", outcome_to_json(outcome)},
     };
     redactor.redact_json(line["messages"]);

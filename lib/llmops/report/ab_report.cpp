@@ -61,7 +61,7 @@ std::string window_text(const online::TimeWindow& window) {
 }
 
 // One row of the arms table: a metric's label and its value per arm.
-struct Row {
+struct MetricRow {
     std::string label;
     std::string (*value)(const online::ArmResult&);
 };
@@ -90,7 +90,7 @@ std::string latency(const online::ArmResult& a) {
                : std::string("-");
 }
 
-const Row k_rows[] = {
+const MetricRow k_rows[] = {
     {"weight", [](const online::ArmResult& a) { return fmt::format("{}%", a.weight); }},
     {"calls", [](const online::ArmResult& a) { return fmt::format("{}", a.calls); }},
     {"errors", error_rate},

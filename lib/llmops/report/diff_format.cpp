@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <llmops/compare/compare.hpp>
 #include <llmops/report/case_inputs.hpp>
 #include <llmops/report/escape.hpp>
 #include <llmops/util/money.hpp>
@@ -71,6 +72,16 @@ std::string cut(std::string_view text, size_t max) {
 
 std::string inputs_line(const nlohmann::json& vars, size_t max) {
     return terminal_line(vars_line(vars, max)); // one rule for every report (case_inputs.hpp)
+}
+
+const compare::CaseResult* shown_result(const compare::SideCase* sc) {
+    if (sc == nullptr || sc->results.empty())
+        return nullptr;
+    for (const auto& r : sc->results) {
+        if (r.status != "error")
+            return &r;
+    }
+    return &sc->results.front();
 }
 
 } // namespace llmops::report::diff_format

@@ -11,6 +11,11 @@
 
 #include <llmops/stats/stats.hpp>
 
+namespace llmops::compare {
+struct CaseResult; // compare/compare.hpp
+struct SideCase;
+} // namespace llmops::compare
+
 namespace llmops::report::diff_format {
 
 std::string pct(std::optional<double> v);                            // "72.5%", "-" when unknown
@@ -31,5 +36,9 @@ std::string cut(std::string_view text,
 // A case's inputs on one line, for a terminal: report::vars_line escaped with terminal_line
 // (`q="What is 2+2?", lang="fr"`, cut to `max` code points ending in one "…"; "" without vars).
 std::string inputs_line(const nlohmann::json& vars, size_t max);
+
+// The first result of a case that is not an error (else its first): the one whose output a
+// diff shows. Null for a case absent from its side.
+const compare::CaseResult* shown_result(const compare::SideCase* sc);
 
 } // namespace llmops::report::diff_format

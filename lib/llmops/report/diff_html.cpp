@@ -659,17 +659,6 @@ std::string scroll(const std::string& table) {
 
 // ---- the cases
 
-// The first judged (else first) result of a case: the one whose output is shown.
-const compare::CaseResult* shown_result(const compare::SideCase* sc) {
-    if (sc == nullptr || sc->results.empty())
-        return nullptr;
-    for (const auto& r : sc->results) {
-        if (r.status != "error")
-            return &r;
-    }
-    return &sc->results.front();
-}
-
 // "pass", "fail" or "error"; with repeats that disagree, "2/3 pass"; "" when the side lacks the
 // case.
 std::string status_of(const compare::SideCase* sc) {

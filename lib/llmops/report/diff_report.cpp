@@ -15,16 +15,10 @@ namespace {
 
 using compare::CaseChange;
 using namespace diff_format;
+using util::plural;
 
 std::string count_change(int64_t before, int64_t after) {
     return change(static_cast<double>(before), static_cast<double>(after));
-}
-
-std::string plural(int64_t n, std::string_view one, std::string_view many = {}) {
-    return fmt::format("{} {}", n,
-                       n == 1         ? one
-                       : many.empty() ? std::string(one) + "s"
-                                      : std::string(many));
 }
 
 bool is_rate(const compare::MetricDiff& m) {
@@ -41,24 +35,9 @@ util::Colour verdict_colour(stats::Verdict v) {
                                         : util::Colour::yellow;
 }
 
-std::string paint(std::string_view text, util::Colour c, Colour colour) {
-    return util::paint(text, c, colour == Colour::on);
-}
-
 std::string side_line(const char* role, const compare::Side& s) {
     return fmt::format("{}: {} ({} cases) {}\n", role, terminal_line(s.name), s.cases.size(),
                        terminal_line(s.label));
-}
-
-// The first judged (else first) result of a case, for showing its output.
-const compare::CaseResult* shown_result(const compare::SideCase* sc) {
-    if (sc == nullptr || sc->results.empty())
-        return nullptr;
-    for (const auto& r : sc->results) {
-        if (r.status != "error")
-            return &r;
-    }
-    return &sc->results.front();
 }
 
 // Code points of a case's inputs line: what `max_input_chars` allows and the terminal holds

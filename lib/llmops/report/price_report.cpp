@@ -10,7 +10,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string money(const std::optional<double>& price) {
+std::string price_text(const std::optional<double>& price) {
     return price ? fmt::format("{:.3f}", *price) : std::string("-");
 }
 
@@ -37,14 +37,15 @@ std::string prices_text(const std::vector<const provider::PriceEntry*>& entries)
     for (const auto* e : entries) {
         std::string tier;
         if (e->long_context_above) {
-            tier = fmt::format(">{}k: {} / {}", *e->long_context_above / 1000,
-                               money(e->long_context.input), money(e->long_context.output));
+            tier =
+                fmt::format(">{}k: {} / {}", *e->long_context_above / 1000,
+                            price_text(e->long_context.input), price_text(e->long_context.output));
         }
         const std::string name = e->model + (e->prefix ? "*" : "");
-        out +=
-            fmt::format("{:<10} {:<{}} {:>8} {:>8} {:>8} {:>8}  {:<10}  {}", e->provider, name,
-                        width, money(e->prices.input), money(e->prices.cached_input),
-                        money(e->prices.cache_write), money(e->prices.output), e->effective, tier);
+        out += fmt::format("{:<10} {:<{}} {:>8} {:>8} {:>8} {:>8}  {:<10}  {}", e->provider, name,
+                           width, price_text(e->prices.input), price_text(e->prices.cached_input),
+                           price_text(e->prices.cache_write), price_text(e->prices.output),
+                           e->effective, tier);
         while (!out.empty() && out.back() == ' ') {
             out.pop_back();
         }

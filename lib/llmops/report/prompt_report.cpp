@@ -22,10 +22,6 @@ std::string short_id(const std::string& id) {
     return id.substr(0, k_short_id);
 }
 
-std::string paint(std::string_view text, util::Colour c, Colour colour) {
-    return util::paint(text, c, colour == Colour::on);
-}
-
 json version_json(const store::VersionInfo& v) {
     return json{{"name", v.name},
                 {"version", v.number},
@@ -98,7 +94,7 @@ json arms_json(const std::vector<store::LabelArm>& arms) {
     return out;
 }
 
-std::string dump(const json& value) {
+std::string dump_pretty(const json& value) {
     return value.dump(2) + "\n";
 }
 
@@ -163,7 +159,7 @@ std::string commit_json(const std::vector<prompt::FileCommit>& lines) {
         item["created"] = line.outcome.created;
         items.push_back(std::move(item));
     }
-    return dump(json{{"commits", items}});
+    return dump_pretty(json{{"commits", items}});
 }
 
 std::string status_text(const prompt::WorkspaceStatus& status, Colour colour) {
@@ -217,7 +213,7 @@ std::string status_json(const prompt::WorkspaceStatus& status) {
             {"error", e.error.empty() ? json(nullptr) : json(e.error)},
         });
     }
-    return dump(json{{"files", files}, {"without_file", status.without_file}});
+    return dump_pretty(json{{"files", files}, {"without_file", status.without_file}});
 }
 
 std::string list_text(const std::vector<store::PromptSummary>& prompts) {
@@ -266,7 +262,7 @@ std::string list_json(const std::vector<store::PromptSummary>& prompts) {
                              {"labels", labels},
                              {"splits", splits}});
     }
-    return dump(json{{"prompts", items}});
+    return dump_pretty(json{{"prompts", items}});
 }
 
 std::string log_text(const std::vector<store::VersionInfo>& versions,
@@ -299,7 +295,7 @@ std::string log_json(const std::vector<store::VersionInfo>& versions,
         item["weights"] = weights_at(labels, v.name, v.number);
         items.push_back(std::move(item));
     }
-    return dump(json{{"versions", items}});
+    return dump_pretty(json{{"versions", items}});
 }
 
 std::string show_text(const store::VersionInfo& version, const prompt::PromptDefinition& def,
@@ -323,7 +319,7 @@ std::string show_json(const store::VersionInfo& version, const std::string& cont
     item["labels"] = label_names_at(labels, version.name, version.number);
     item["weights"] = weights_at(labels, version.name, version.number);
     item["content"] = json::parse(content);
-    return dump(item);
+    return dump_pretty(item);
 }
 
 std::string diff_json(const prompt::DiffSide& from, const prompt::DiffSide& to,
@@ -333,7 +329,7 @@ std::string diff_json(const prompt::DiffSide& from, const prompt::DiffSide& to,
         out["version"] = s.version ? version_json(*s.version) : json(nullptr);
         return out;
     };
-    return dump(
+    return dump_pretty(
         json{{"from", side(from)}, {"to", side(to)}, {"identical", diff.empty()}, {"diff", diff}});
 }
 
@@ -390,7 +386,7 @@ std::string labels_json(const std::vector<store::LabelInfo>& labels) {
                              {"updated_at", l.updated_at},
                              {"split", l.split.empty() ? json(nullptr) : arms_json(l.split)}});
     }
-    return dump(json{{"labels", items}});
+    return dump_pretty(json{{"labels", items}});
 }
 
 std::string label_history_text(const std::vector<store::LabelEvent>& events) {
@@ -417,7 +413,7 @@ std::string label_history_json(const std::vector<store::LabelEvent>& events) {
                              {"created_at", e.created_at},
                              {"split", e.split.empty() ? json(nullptr) : arms_json(e.split)}});
     }
-    return dump(json{{"events", items}});
+    return dump_pretty(json{{"events", items}});
 }
 
 std::string fsck_text(const store::FsckReport& report) {
@@ -439,12 +435,12 @@ std::string fsck_json(const store::FsckReport& report) {
     for (const auto& p : report.problems) {
         problems.push_back(json{{"kind", p.kind}, {"subject", p.subject}, {"message", p.message}});
     }
-    return dump(json{{"ok", report.problems.empty()},
-                     {"objects", report.objects},
-                     {"versions", report.versions},
-                     {"labels", report.labels},
-                     {"label_events", report.label_events},
-                     {"problems", problems}});
+    return dump_pretty(json{{"ok", report.problems.empty()},
+                            {"objects", report.objects},
+                            {"versions", report.versions},
+                            {"labels", report.labels},
+                            {"label_events", report.label_events},
+                            {"problems", problems}});
 }
 
 std::string
@@ -475,7 +471,7 @@ export_json(const std::vector<prompt::LoadedVersion>& entries,
     if (!weights.empty()) {
         out["assignment"] = prompt::k_assignment_rule;
     }
-    return dump(out);
+    return dump_pretty(out);
 }
 
 namespace {
@@ -596,10 +592,10 @@ std::string import_json(const store::ImportReport& report, const std::string& fi
                              {"here", conflict_side(c.here)},
                              {"bundle", conflict_side(c.bundle)}});
     }
-    return dump(json{{"file", file},
-                     {"dry_run", report.dry_run},
-                     {"prompts", std::move(prompts)},
-                     {"conflicts", std::move(conflicts)}});
+    return dump_pretty(json{{"file", file},
+                            {"dry_run", report.dry_run},
+                            {"prompts", std::move(prompts)},
+                            {"conflicts", std::move(conflicts)}});
 }
 
 std::string render_output(const store::VersionInfo& version, const prompt::PromptDefinition& def,
@@ -640,16 +636,20 @@ std::string render_output(const store::VersionInfo& version, const prompt::Promp
                                      {"version", assignment->arm.number},
                                      {"weight", assignment->arm.weight}};
         }
-        return dump(out);
+        return dump_pretty(out);
     }
     case RenderFormat::openai: {
         // The Chat Completions request body: the prompt's config supplies model and parameters.
         json body = json::parse(def.config_json);
         body["messages"] = messages;
-        return dump(body);
+        return dump_pretty(body);
     }
     }
     return {};
+}
+
+std::string paint(std::string_view text, util::Colour c, Colour colour) {
+    return util::paint(text, c, colour == Colour::on);
 }
 
 } // namespace llmops::report

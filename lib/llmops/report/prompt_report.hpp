@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <llmops/prompt/definition.hpp>
@@ -14,11 +15,15 @@
 #include <llmops/store/bundle.hpp>
 #include <llmops/store/fsck.hpp>
 #include <llmops/store/prompts.hpp>
+#include <llmops/util/term.hpp>
 
 namespace llmops::report {
 
 // Whether terminal text may carry ANSI colour.
 enum class Colour { off, on };
+
+// `text` in colour `c` when `colour` is on (util::paint for report::Colour).
+std::string paint(std::string_view text, util::Colour c, Colour colour);
 
 // What `prompt commit` did: one outcome per file committed or found unchanged.
 std::string commit_text(const std::vector<prompt::FileCommit>& commits);

@@ -40,6 +40,7 @@ namespace llmops::report {
 namespace {
 
 using nlohmann::json;
+using util::plural;
 namespace fs = std::filesystem;
 
 // Code points of a case's variables on one line (vars_line) in the failure lists.
@@ -51,10 +52,6 @@ constexpr size_t k_html_prompt_chars = 4000;
 
 // ---------------------------------------------------------------------------------------------
 // Numbers and times.
-
-std::string plural(int64_t n, std::string_view noun) {
-    return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
-}
 
 // Shortest text that reads back as the same double (as JSON writes it, without ".0").
 std::string number(double value) {
@@ -885,10 +882,6 @@ TableRow total_of(const std::vector<TableRow>& rows) {
     const int64_t judged = t.pass + t.fail;
     t.mean_score = judged == 0 ? 0 : score_sum / static_cast<double>(judged);
     return t;
-}
-
-std::string paint(std::string_view text, util::Colour c, Colour colour) {
-    return util::paint(text, c, colour == Colour::on);
 }
 
 // The summary table's columns after VARIANT; a narrow terminal drops TOKENS first, then P95,

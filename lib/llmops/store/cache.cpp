@@ -25,7 +25,7 @@ namespace {
 // a new one. The cache is disposable, but a migration still beats throwing away every answer a
 // team paid for. `responses` is a rowid table on purpose: answers are often kilobytes, and
 // SQLite advises WITHOUT ROWID only for rows well under a twentieth of a page.
-constexpr std::array<std::string_view, 1> k_migrations = {
+constexpr std::array<std::string_view, 1> k_cache_migrations = {
     R"sql(
 CREATE TABLE responses (               -- successful provider answers; every row may be deleted
   key TEXT PRIMARY KEY NOT NULL,       -- hex SHA-256 of provider id, model, parameters and rendered messages (never an API key)
@@ -38,7 +38,7 @@ CREATE TABLE responses (               -- successful provider answers; every row
 )sql",
 };
 
-static_assert(static_cast<int64_t>(k_migrations.size()) == k_cache_schema_version);
+static_assert(static_cast<int64_t>(k_cache_migrations.size()) == k_cache_schema_version);
 
 constexpr std::string_view k_sqlite_magic{"SQLite format 3\0", 16};
 
@@ -161,7 +161,7 @@ Expected<void> migrate_cache(Database& db, bool read_only) {
         if (current > v) {
             continue;
         }
-        LLMOPS_TRY(db.exec(k_migrations[static_cast<size_t>(v)]));
+        LLMOPS_TRY(db.exec(k_cache_migrations[static_cast<size_t>(v)]));
         LLMOPS_TRY(db.exec(fmt::format("PRAGMA user_version = {}", v + 1)));
         LLMOPS_TRY(tx.commit());
     }

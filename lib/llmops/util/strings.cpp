@@ -186,4 +186,12 @@ bool is_digits(std::string_view s) {
            std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+std::string plural(int64_t n, std::string_view one, std::string_view many) {
+    std::string text = std::to_string(n) + " ";
+    if (n == 1) {
+        return text.append(one);
+    }
+    return many.empty() ? text.append(one).append("s") : text.append(many);
+}
+
 } // namespace llmops::util

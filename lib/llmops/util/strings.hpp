@@ -1,6 +1,7 @@
 #pragma once
 // String helpers that know nothing of LLMs.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,5 +62,8 @@ bool is_lower_hex(std::string_view s);
 
 // True when `s` is one or more ASCII digits.
 bool is_digits(std::string_view s);
+
+// "1 result", "3 results"; `many` for irregular plurals ("2 entries").
+std::string plural(int64_t n, std::string_view one, std::string_view many = {});
 
 } // namespace llmops::util

@@ -6,6 +6,9 @@
 
 namespace llmops::util {
 
+inline constexpr int64_t k_ns_per_second = 1'000'000'000;
+inline constexpr int64_t k_ns_per_day = 86'400 * k_ns_per_second;
+
 // Returns the current UTC time as ISO 8601 with milliseconds: `2026-11-23T09:00:00.123Z`.
 std::string now_iso8601();
 

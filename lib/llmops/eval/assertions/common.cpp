@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <llmops/eval/assertion.hpp>
 #include <llmops/util/strings.hpp>
 
 namespace llmops::eval::detail {
@@ -165,6 +166,10 @@ std::string format_number(double value) {
 
 std::string dump_json(const nlohmann::json& value) {
     return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string written_type(const AssertionSpec& spec) {
+    return spec.negate ? "not-" + spec.type : spec.type;
 }
 
 } // namespace llmops::eval::detail

@@ -7,6 +7,10 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+namespace llmops::eval {
+struct AssertionSpec; // eval/assertion.hpp
+} // namespace llmops::eval
+
 namespace llmops::eval::detail {
 
 // Returns `text` in single quotes on one line (\n, \r and \t written as escapes), cut to at most
@@ -37,5 +41,8 @@ std::string format_number(double value);
 
 // Returns `value` serialised compactly, with invalid UTF-8 replaced, so it never throws.
 std::string dump_json(const nlohmann::json& value);
+
+// The type as written in the suite: "not-contains" for a negated `contains`.
+std::string written_type(const AssertionSpec& spec);
 
 } // namespace llmops::eval::detail

@@ -26,10 +26,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string written_type(const AssertionSpec& spec) {
-    return spec.negate ? "not-" + spec.type : spec.type;
-}
-
 // A value of `file://path.js[:function]`: the path and the function (empty: the module's).
 struct ScriptFile {
     std::string path;

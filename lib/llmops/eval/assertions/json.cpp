@@ -33,10 +33,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string written_type(const AssertionSpec& spec) {
-    return spec.negate ? "not-" + spec.type : spec.type;
-}
-
 // ---- checking a schema (when the suite is read) -------------------------------------------
 
 const std::set<std::string, std::less<>>& annotation_keywords() {

@@ -96,10 +96,6 @@ def main():
 main()
 )PY";
 
-std::string written_type(const AssertionSpec& spec) {
-    return spec.negate ? "not-" + spec.type : spec.type;
-}
-
 bool is_identifier(std::string_view name) {
     if (name.empty() || std::isdigit(static_cast<unsigned char>(name.front())))
         return false;

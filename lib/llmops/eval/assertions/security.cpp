@@ -25,10 +25,6 @@ namespace llmops::eval::detail {
 
 namespace {
 
-std::string written_type(const AssertionSpec& spec) {
-    return spec.negate ? "not-" + spec.type : spec.type;
-}
-
 bool is_digit(char c) {
     return c >= '0' && c <= '9';
 }

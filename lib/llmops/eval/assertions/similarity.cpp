@@ -24,10 +24,6 @@ constexpr double k_bleu_default = 0.5;
 // Past this many cells (5000 x 5000 characters), edit distances are computed in a band.
 constexpr size_t k_full_table_cells = 25'000'000;
 
-std::string written_type(const AssertionSpec& spec) {
-    return spec.negate ? "not-" + spec.type : spec.type;
-}
-
 // Edit distance between `a` and `b` in code points (promptfoo measures JavaScript characters,
 // which differ only outside the Basic Multilingual Plane). Past `limit`, returns limit + 1
 // without finishing: inputs too long for the full table are compared in a band of that width.

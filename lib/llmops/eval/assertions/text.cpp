@@ -14,10 +14,6 @@ namespace llmops::eval::detail {
 
 namespace {
 
-std::string written_type(const AssertionSpec& spec) {
-    return spec.negate ? "not-" + spec.type : spec.type;
-}
-
 bool is_text_scalar(const nlohmann::json& value) {
     return (value.is_string() && !value.get<std::string>().empty()) || value.is_number();
 }
