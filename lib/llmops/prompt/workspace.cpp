@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_map>
 
+#include <llmops/prompt/stat_index.hpp>
 #include <llmops/util/files.hpp>
 #include <llmops/util/hash.hpp>
 
@@ -171,44 +173,104 @@ Expected<PromptDefinition> load_prompt_file(const PromptFile& file) {
     return parse_prompt_file(text, file.format, file.default_name, file.display);
 }
 
-Expected<WorkspaceStatus> workspace_status(store::Database& db,
-                                           const std::vector<PromptFile>& files) {
-    store::PromptStore prompts(db);
-    auto snapshot = LLMOPS_TRY(store::ReadTransaction::begin(db));
-    auto summaries = LLMOPS_TRY(prompts.list());
-    std::map<std::string, const store::PromptSummary*> latest;
-    for (const auto& s : summaries) {
-        latest[s.name] = &s;
-    }
-    WorkspaceStatus status;
+namespace {
+
+// One file's parse result, where `workspace_status` found it: the stat index, the worktree
+// cache, or the parser.
+struct Identified {
+    std::string name, id;
+    std::string error; // the file is invalid
+};
+
+// What `workspace_status` learns while it scans: parse results to cache and the next index.
+struct Scan {
+    store::PromptStore& prompts;
+    StatIndex& index;
     struct Parsed {
         std::string key, name, id;
     };
     std::vector<Parsed> to_remember; // written after the scan, so reading takes no write lock
-    std::map<std::string, std::string> declared_by; // name -> file
+};
+
+// Names the prompt and version `file` holds: from the stat index when its stat data is trusted
+// there (the file is not read), else from its bytes, through the worktree cache.
+Identified identify(Scan& scan, const PromptFile& file) {
+    const auto stat = stat_file(file.path);
+    if (stat) {
+        if (const IndexEntry* entry = scan.index.find(file, *stat)) {
+            scan.index.record(file, *entry);
+            return Identified{entry->name, entry->id, ""};
+        }
+    }
+    auto bytes = util::read_file(file.path);
+    if (!bytes) {
+        return Identified{"", "", bytes.error().message()};
+    }
+    Identified out;
+    const std::string key = cache_key(file, *bytes);
+    auto cached = scan.prompts.cached_parse(key);
+    if (cached && *cached) {
+        out = Identified{(*cached)->first, (*cached)->second, ""};
+    } else {
+        auto def = parse_prompt_file(*bytes, file.format, file.default_name, file.display);
+        if (!def) {
+            return Identified{"", "", def.error().message()};
+        }
+        out = Identified{def->name, version_id(*def), ""};
+        scan.to_remember.push_back(Scan::Parsed{key, out.name, out.id});
+    }
+    // The stat taken before the read: should the file change in between, the index holds the
+    // older stat data, which no longer matches.
+    if (stat) {
+        scan.index.record(file,
+                          IndexEntry{file.default_name, file.format, *stat, out.name, out.id});
+    }
+    return out;
+}
+
+// Caching is an optimisation: a read-only or busy store simply parses again next time, and a
+// read-only `.llmops/` keeps its index as it was.
+void remember(store::Database& db, const Scan& scan, const std::filesystem::path& index_path,
+              int64_t scan_time_ns) {
+    if (!scan.to_remember.empty()) {
+        if (auto tx = store::Transaction::begin(db)) {
+            for (const auto& p : scan.to_remember) {
+                (void)scan.prompts.remember_parse(p.key, p.name, p.id);
+            }
+            (void)tx->commit();
+        }
+    }
+    if (!index_path.empty() && scan.index.changed(scan_time_ns)) {
+        (void)scan.index.save(index_path, scan_time_ns);
+    }
+}
+
+} // namespace
+
+Expected<WorkspaceStatus> workspace_status(store::Database& db,
+                                           const std::vector<PromptFile>& files,
+                                           const std::filesystem::path& index_path) {
+    // Taken before the first stat: a file edited after it is racily clean in the next index.
+    const int64_t scan_time_ns = index_scan_time_ns();
+    StatIndex index =
+        index_path.empty() ? StatIndex() : StatIndex::load(index_path, k_parser_generation);
+    store::PromptStore prompts(db);
+    auto snapshot = LLMOPS_TRY(store::ReadTransaction::begin(db));
+    auto summaries = LLMOPS_TRY(prompts.list());
+    std::unordered_map<std::string_view, const store::PromptSummary*> latest;
+    for (const auto& s : summaries) {
+        latest.emplace(s.name, &s);
+    }
+    WorkspaceStatus status;
+    Scan scan{prompts, index, {}};
+    std::unordered_map<std::string, std::string> declared_by; // name -> file
     for (const auto& file : files) {
-        StatusEntry entry{file, "", FileState::invalid, "", std::nullopt, ""};
-        auto bytes = util::read_file(file.path);
-        if (!bytes) {
-            entry.error = bytes.error().message();
+        auto [name, id, error] = identify(scan, file);
+        StatusEntry entry{file,          std::move(name), FileState::invalid,
+                          std::move(id), std::nullopt,    std::move(error)};
+        if (!entry.error.empty()) {
             status.files.push_back(std::move(entry));
             continue;
-        }
-        const std::string key = cache_key(file, *bytes);
-        auto cached = prompts.cached_parse(key);
-        if (cached && *cached) {
-            entry.name = (*cached)->first;
-            entry.id = (*cached)->second;
-        } else {
-            auto def = parse_prompt_file(*bytes, file.format, file.default_name, file.display);
-            if (!def) {
-                entry.error = def.error().message();
-                status.files.push_back(std::move(entry));
-                continue;
-            }
-            entry.name = def->name;
-            entry.id = version_id(*def);
-            to_remember.push_back(Parsed{key, entry.name, entry.id});
         }
         if (const auto [it, inserted] = declared_by.emplace(entry.name, file.display); !inserted) {
             entry.error = fmt::format("{}: prompt '{}' is also declared by '{}'", file.display,
@@ -216,8 +278,7 @@ Expected<WorkspaceStatus> workspace_status(store::Database& db,
             status.files.push_back(std::move(entry));
             continue;
         }
-        const auto found = latest.find(entry.name);
-        if (found == latest.end()) {
+        if (const auto found = latest.find(entry.name); found == latest.end()) {
             entry.state = FileState::added;
         } else {
             entry.latest_number = found->second->versions;
@@ -227,15 +288,7 @@ Expected<WorkspaceStatus> workspace_status(store::Database& db,
         status.files.push_back(std::move(entry));
     }
     snapshot.end();
-    // Caching is an optimisation: a read-only or busy store simply parses again next time.
-    if (!to_remember.empty()) {
-        if (auto tx = store::Transaction::begin(db)) {
-            for (const auto& p : to_remember) {
-                (void)prompts.remember_parse(p.key, p.name, p.id);
-            }
-            (void)tx->commit();
-        }
-    }
+    remember(db, scan, index_path, scan_time_ns);
     for (const auto& s : summaries) {
         if (!declared_by.contains(s.name)) {
             status.without_file.push_back(s.name);
@@ -244,8 +297,10 @@ Expected<WorkspaceStatus> workspace_status(store::Database& db,
     return status;
 }
 
-Expected<std::optional<PromptFile>>
-find_file_for(store::Database& db, const std::vector<PromptFile>& files, std::string_view name) {
+Expected<std::optional<PromptFile>> find_file_for(store::Database& db,
+                                                  const std::vector<PromptFile>& files,
+                                                  std::string_view name,
+                                                  const std::filesystem::path& index_path) {
     // The path that the name implies is the usual answer; check it first.
     for (const auto& file : files) {
         if (file.default_name == name) {
@@ -255,7 +310,7 @@ find_file_for(store::Database& db, const std::vector<PromptFile>& files, std::st
             }
         }
     }
-    auto status = LLMOPS_TRY(workspace_status(db, files));
+    auto status = LLMOPS_TRY(workspace_status(db, files, index_path));
     for (const auto& entry : status.files) {
         if (entry.name == name && entry.state != FileState::invalid) {
             return std::optional<PromptFile>(entry.file);
