@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <llmops/prompt/stat_index.hpp>
 #include <llmops/util/files.hpp>
@@ -32,6 +32,20 @@ std::string strip_extension(const std::string& generic) {
 // `path` relative to `base`: lexically first (no system calls, which matters for a tree of
 // thousands of files), then through the file system for paths reached via symlinks.
 std::optional<fs::path> relative_to(const fs::path& path, const fs::path& base) {
+    // The common case first, as strings: `path` is `base` + '/' + plain names (a listed file).
+    std::string_view prefix = base.native();
+    while (prefix.size() > 1 && prefix.back() == '/') {
+        prefix.remove_suffix(1);
+    }
+    const std::string_view whole = path.native();
+    if (whole.size() > prefix.size() + 1 && whole.starts_with(prefix) &&
+        whole[prefix.size()] == '/') {
+        const std::string_view rest = whole.substr(prefix.size() + 1);
+        if (rest[0] != '.' && rest.find("/.") == std::string_view::npos &&
+            rest.find("//") == std::string_view::npos && rest.back() != '/') {
+            return fs::path(rest);
+        }
+    }
     fs::path rel = path.lexically_relative(base);
     if (rel.empty() || *rel.begin() == "..") {
         std::error_code ec;
@@ -46,6 +60,22 @@ std::optional<fs::path> relative_to(const fs::path& path, const fs::path& base) 
 // README files document a prompts folder; they are not prompts.
 bool is_readme(const fs::path& p) {
     return p.stem() == "README" || p.stem() == "readme";
+}
+
+// The order of std::filesystem::path's operator< (name by name) for paths without redundant
+// separators, as one string comparison: '/' sorts before every other byte. path's own compare
+// splits both paths into names, which was a tenth of `prompt status` on 1,000 files.
+bool path_less(const PromptFile& a, const PromptFile& b) {
+    const std::string& x = a.path.native();
+    const std::string& y = b.path.native();
+    const size_t n = std::min(x.size(), y.size());
+    for (size_t i = 0; i < n; ++i) {
+        if (x[i] != y[i]) {
+            const auto rank = [](char c) { return c == '/' ? 0 : static_cast<unsigned char>(c); };
+            return rank(x[i]) < rank(y[i]);
+        }
+    }
+    return x.size() < y.size();
 }
 
 std::optional<PromptFile> describe(const fs::path& path, const store::Project& project) {
@@ -93,8 +123,7 @@ Expected<std::vector<PromptFile>> files_under(const fs::path& dir, const store::
             out.push_back(std::move(*file));
         }
     }
-    std::sort(out.begin(), out.end(),
-              [](const PromptFile& a, const PromptFile& b) { return a.path < b.path; });
+    std::sort(out.begin(), out.end(), path_less);
     return out;
 }
 
@@ -124,27 +153,38 @@ Expected<std::vector<PromptFile>> tracked_prompt_files(store::Database& db,
     auto files = LLMOPS_TRY(list_prompt_files(project));
     store::PromptStore prompts(db);
     const auto sources = LLMOPS_TRY(prompts.latest_source_paths());
-    std::set<fs::path> listed;
-    for (const auto& file : files) {
-        listed.insert(file.path);
-    }
+    // Most prompts were last committed from the prompts folder, listed already: those are told
+    // apart by their path's prefix, without path arithmetic (a tenth of `prompt status` on 1,000
+    // prompts).
+    const auto inside = relative_to(project.prompts_dir(), project.root);
+    const std::string prefix = inside ? inside->generic_string() + "/" : std::string();
+    std::unordered_set<std::string> listed; // filled at the first path outside the prefix
     bool added = false;
     for (const auto& [name, path] : sources) {
+        if (!prefix.empty() && path.starts_with(prefix) && path.size() > prefix.size() &&
+            path[prefix.size()] != '.' && path.find("/.") == std::string::npos &&
+            path.find("//") == std::string::npos) {
+            continue;
+        }
+        if (listed.empty()) {
+            for (const auto& file : files) {
+                listed.insert(file.path.native());
+            }
+        }
         const fs::path absolute = (project.root / path).lexically_normal();
         std::error_code ec;
-        if (relative_to(absolute, project.prompts_dir()) || listed.contains(absolute) ||
+        if (relative_to(absolute, project.prompts_dir()) || listed.contains(absolute.native()) ||
             !fs::is_regular_file(absolute, ec)) {
             continue; // listed already, or gone (then `status` says "no file")
         }
         if (auto file = describe(absolute, project)) {
-            listed.insert(absolute);
+            listed.insert(absolute.native());
             files.push_back(std::move(*file));
             added = true;
         }
     }
     if (added) {
-        std::sort(files.begin(), files.end(),
-                  [](const PromptFile& a, const PromptFile& b) { return a.path < b.path; });
+        std::sort(files.begin(), files.end(), path_less);
     }
     return files;
 }

@@ -173,7 +173,7 @@ TEST_SUITE("store") {
             REQUIRE_FALSE(old.has_value());
             CHECK(old.error().message() ==
                   "store '" + (dir / ".llmops/llmops.db").string() +
-                      "' needs an upgrade (schema 9 to 10), which a read-only command does not "
+                      "' needs an upgrade (schema 9 to 11), which a read-only command does not "
                       "make: run 'llmops fsck' once first");
         }
         SUBCASE("a store from a newer llmops is a conflict") {
