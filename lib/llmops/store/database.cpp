@@ -68,15 +68,11 @@ Expected<Database> Database::open(const std::filesystem::path& path, OpenMode mo
     // crashes (a power cut may lose the last transaction, never corrupt the file). A 16 MB page
     // cache (default 2 MB) and checkpoints every 16 MB of WAL (default 4 MB) keep a 100,000-result
     // eval from re-reading pages and syncing the file every few hundred results.
-    // Reads through a memory map (256 MB at most): a command's first read of each page is a
-    // page fault on the OS's page cache instead of a pread(2) into a freshly allocated buffer,
-    // which was most of what `prompt status` and `prompt list` spent in SQLite (1,600 pages).
     const char* pragmas = mode != OpenMode::read_write
-                              ? "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000; "
-                                "PRAGMA mmap_size=268435456;"
+                              ? "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000;"
                               : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
                                 "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000; "
-                                "PRAGMA wal_autocheckpoint=4000; PRAGMA mmap_size=268435456;";
+                                "PRAGMA wal_autocheckpoint=4000;";
     LLMOPS_TRY(database.exec(pragmas));
     return database;
 }

@@ -4,6 +4,7 @@
 #include <string>
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <llmops/store/schema.hpp>
 
@@ -181,7 +182,9 @@ TEST_SUITE("store") {
             REQUIRE(made.has_value());
             {
                 auto db = store::open_store(made->first);
-                REQUIRE(db->exec("PRAGMA user_version = 11").has_value());
+                REQUIRE(
+                    db->exec(fmt::format("PRAGMA user_version = {}", store::k_schema_version + 1))
+                        .has_value());
             }
             const auto db = store::open_store(made->first);
             REQUIRE_FALSE(db.has_value());
