@@ -126,8 +126,10 @@ std::optional<FileStat> stat_file(const fs::path& path) {
 }
 
 int64_t index_scan_time_ns() {
+    // The coarse clock is the one the kernel stamps files with: a file written after this call
+    // gets an mtime at or after it, which the fine clock (ahead by up to a tick) does not promise.
     struct timespec now {};
-    ::clock_gettime(CLOCK_REALTIME, &now);
+    ::clock_gettime(CLOCK_REALTIME_COARSE, &now);
     return static_cast<int64_t>(now.tv_sec) * k_ns_per_s;
 }
 
