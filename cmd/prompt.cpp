@@ -10,6 +10,7 @@
 
 #include <llmops/prompt/operations.hpp>
 #include <llmops/prompt/render.hpp>
+#include <llmops/prompt/stat_index.hpp>
 #include <llmops/prompt/workspace.hpp>
 #include <llmops/remote/remotes.hpp>
 #include <llmops/remote/sync.hpp>
@@ -71,7 +72,8 @@ void add_status(CLI::App& group, Context& ctx) {
     on_run(sub, ctx, [json_flag](Context& c) -> Expected<int> {
         auto open = LLMOPS_TRY(open_project(c));
         auto files = LLMOPS_TRY(prompt::tracked_prompt_files(open.db, open.project));
-        auto status = LLMOPS_TRY(prompt::workspace_status(open.db, files));
+        auto status = LLMOPS_TRY(
+            prompt::workspace_status(open.db, files, prompt::stat_index_path(open.project)));
         LLMOPS_TRY(print(*json_flag ? report::status_json(status)
                                     : report::status_text(status, stdout_colour())));
         // An invalid prompt file is a configuration error, like a malformed suite.

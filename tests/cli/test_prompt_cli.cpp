@@ -3,6 +3,8 @@
 
 #include <filesystem>
 #include <string>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -752,6 +754,49 @@ TEST_SUITE("cli") {
                         "unknown prompt 'gret' (did you mean 'greet'?)");
             CHECK(ok_json(here, {"prompt", "list", "--json"})["prompts"] == json::array());
         }
+    }
+
+    // The stat index (.llmops/index) is a cache: a store the user cannot write gives the same
+    // status without it, and the index is left as it was (no temporary file either).
+    TEST_CASE("cli::prompt status on a read-only store leaves the stat index alone") {
+        Store store;
+        TempDir& dir = store.dir;
+        const std::string clean = "clean: 2 prompt files match their latest versions\n";
+        CHECK(ok(dir, {"prompt", "status"}) == clean);
+        REQUIRE(fs::exists(dir / ".llmops/index"));
+        const std::string index = dir.read(".llmops/index");
+        dir.write("prompts/greet.yaml", k_greet_v1); // back to greet@1
+        const bool root = ::geteuid() == 0;
+        if (!root) {
+            ::chmod((dir / ".llmops").c_str(), 0555);
+        }
+        const auto run = [&](const std::vector<std::string>& args) {
+            return root ? llmops_as(unprivileged_uid(), dir.path(), args)
+                        : llmops(dir.path(), args);
+        };
+        const std::string modified = "changes not committed (llmops prompt commit -m MSG):\n"
+                                     "  modified:  prompts/greet.yaml (greet, latest @2)\n";
+        SUBCASE("with an index") {
+            const auto r = run({"prompt", "status"});
+            CHECK(r.exit_code == 0);
+            CHECK(r.err == "");
+            CHECK(r.out == modified);
+            CHECK(dir.read(".llmops/index") == index);
+        }
+        SUBCASE("without one") {
+            fs::remove(dir / ".llmops/index");
+            const auto r = run({"prompt", "status"});
+            CHECK(r.exit_code == 0);
+            CHECK(r.out == modified);
+            CHECK_FALSE(fs::exists(dir / ".llmops/index"));
+        }
+        if (!root) {
+            ::chmod((dir / ".llmops").c_str(), 0755);
+        }
+        for (const auto& entry : fs::directory_iterator(dir / ".llmops")) {
+            CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);
+        }
+        CHECK(ok(dir, {"prompt", "status"}) == modified);
     }
 
 } // TEST_SUITE

@@ -6,6 +6,7 @@
 
 #include <llmops/prompt/assign.hpp>
 #include <llmops/prompt/display.hpp>
+#include <llmops/prompt/stat_index.hpp>
 #include <llmops/util/files.hpp>
 #include <llmops/util/hash.hpp>
 #include <llmops/util/strings.hpp>
@@ -145,7 +146,7 @@ Expected<Checkout> checkout(store::Database& db, const store::Project& project,
         }
     } else {
         auto files = LLMOPS_TRY(tracked_prompt_files(db, project));
-        auto found = LLMOPS_TRY(find_file_for(db, files, name));
+        auto found = LLMOPS_TRY(find_file_for(db, files, name, stat_index_path(project)));
         target = found;
     }
     if (!target) {
@@ -211,7 +212,7 @@ Expected<std::pair<DiffSide, DiffSide>> diff_sides(store::Database& db,
         return std::pair{side(a), side(b)};
     }
     auto files = LLMOPS_TRY(tracked_prompt_files(db, project));
-    auto found = LLMOPS_TRY(find_file_for(db, files, a.version.name));
+    auto found = LLMOPS_TRY(find_file_for(db, files, a.version.name, stat_index_path(project)));
     if (!found) {
         // A broken file at the path the name implies is most likely the one meant: say why it
         // does not count rather than that there is none.

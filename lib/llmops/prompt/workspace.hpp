@@ -57,14 +57,20 @@ struct WorkspaceStatus {
     std::vector<std::string> without_file; // committed prompts that no file declares
 };
 
-// Compares `files` with the store. Parse results are cached in the store (keyed by content) so
-// a large tree is fast to re-check; the cache is skipped on a read-only store. Fails only when
-// the store cannot be read.
+// Compares `files` with the store. With an `index_path` (`stat_index_path(project)`), a
+// file whose stat data the stat index (stat_index.hpp) trusts is neither read nor hashed, and
+// the index is rewritten (atomically) when it learnt something; other files are read, and their
+// parse results cached in the store (keyed by content) so a large tree is fast to re-check.
+// Neither cache is written on a read-only store. Fails only when the store cannot be read.
 Expected<WorkspaceStatus> workspace_status(store::Database& db,
-                                           const std::vector<PromptFile>& files);
+                                           const std::vector<PromptFile>& files,
+                                           const std::filesystem::path& index_path = {});
 
-// Finds the working file that declares prompt `name` among `files`, parsing as needed.
-Expected<std::optional<PromptFile>>
-find_file_for(store::Database& db, const std::vector<PromptFile>& files, std::string_view name);
+// Finds the working file that declares prompt `name` among `files`, parsing as needed (through
+// the stat index at `index_path` when given, as `workspace_status`).
+Expected<std::optional<PromptFile>> find_file_for(store::Database& db,
+                                                  const std::vector<PromptFile>& files,
+                                                  std::string_view name,
+                                                  const std::filesystem::path& index_path = {});
 
 } // namespace llmops::prompt

@@ -424,13 +424,17 @@ Expected<std::optional<VersionSource>> PromptStore::source(const VersionInfo& ve
 }
 
 Expected<std::vector<std::pair<std::string, std::string>>> PromptStore::latest_source_paths() {
+    // One look-up of the newest row per prompt in the index version_sources_paths (schema 11),
+    // which holds the paths without the files' text: a filter over every row of version_sources
+    // read every committed file (10,000 versions: 1,600 pages).
     auto stmt = LLMOPS_TRY(m_db->prepare(
-        "SELECT p.name, s.path FROM version_sources s JOIN prompts p ON p.id = s.prompt_id "
-        "WHERE s.number = (SELECT max(number) FROM version_sources WHERE prompt_id = s.prompt_id) "
-        "ORDER BY p.name"));
+        "SELECT p.name, (SELECT s.path FROM version_sources s WHERE s.prompt_id = p.id ORDER BY "
+        "s.number DESC LIMIT 1) FROM prompts p ORDER BY p.name"));
     std::vector<std::pair<std::string, std::string>> out;
     while (LLMOPS_TRY(stmt.step())) {
-        out.emplace_back(stmt.text(0), stmt.text(1));
+        if (!stmt.is_null(1)) { // NULL: no version of the prompt kept its file
+            out.emplace_back(stmt.text(0), stmt.text(1));
+        }
     }
     return out;
 }

@@ -10,7 +10,7 @@
 namespace llmops::store {
 
 // The schema version this build writes and understands.
-inline constexpr int64_t k_schema_version = 10;
+inline constexpr int64_t k_schema_version = 11;
 
 // Brings `db` up to `k_schema_version`, one migration per transaction. Fails with `conflict` when
 // the store was written by a newer llmops (its user_version is higher), `io` otherwise.

@@ -4,6 +4,7 @@
 #include <string>
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <llmops/store/schema.hpp>
 
@@ -173,7 +174,7 @@ TEST_SUITE("store") {
             REQUIRE_FALSE(old.has_value());
             CHECK(old.error().message() ==
                   "store '" + (dir / ".llmops/llmops.db").string() +
-                      "' needs an upgrade (schema 9 to 10), which a read-only command does not "
+                      "' needs an upgrade (schema 9 to 11), which a read-only command does not "
                       "make: run 'llmops fsck' once first");
         }
         SUBCASE("a store from a newer llmops is a conflict") {
@@ -181,7 +182,9 @@ TEST_SUITE("store") {
             REQUIRE(made.has_value());
             {
                 auto db = store::open_store(made->first);
-                REQUIRE(db->exec("PRAGMA user_version = 11").has_value());
+                REQUIRE(
+                    db->exec(fmt::format("PRAGMA user_version = {}", store::k_schema_version + 1))
+                        .has_value());
             }
             const auto db = store::open_store(made->first);
             REQUIRE_FALSE(db.has_value());
