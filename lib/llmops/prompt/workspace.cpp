@@ -223,7 +223,7 @@ struct Identified {
 };
 
 // What `workspace_status` learns while it scans: parse results to cache and the next index.
-struct Scan {
+struct StatusScan {
     store::PromptStore& prompts;
     StatIndex& index;
     struct Parsed {
@@ -234,7 +234,7 @@ struct Scan {
 
 // Names the prompt and version `file` holds: from the stat index when its stat data is trusted
 // there (the file is not read), else from its bytes, through the worktree cache.
-Identified identify(Scan& scan, const PromptFile& file) {
+Identified identify(StatusScan& scan, const PromptFile& file) {
     const auto stat = stat_file(file.path);
     if (stat) {
         if (const IndexEntry* entry = scan.index.find(file, *stat)) {
@@ -257,7 +257,7 @@ Identified identify(Scan& scan, const PromptFile& file) {
             return Identified{"", "", def.error().message()};
         }
         out = Identified{def->name, version_id(*def), ""};
-        scan.to_remember.push_back(Scan::Parsed{key, out.name, out.id});
+        scan.to_remember.push_back(StatusScan::Parsed{key, out.name, out.id});
     }
     // The stat taken before the read: should the file change in between, the index holds the
     // older stat data, which no longer matches.
@@ -270,7 +270,7 @@ Identified identify(Scan& scan, const PromptFile& file) {
 
 // Caching is an optimisation: a read-only or busy store simply parses again next time, and a
 // read-only `.llmops/` keeps its index as it was.
-void remember(store::Database& db, const Scan& scan, const std::filesystem::path& index_path,
+void remember(store::Database& db, const StatusScan& scan, const std::filesystem::path& index_path,
               int64_t scan_time_ns) {
     if (!scan.to_remember.empty()) {
         if (auto tx = store::Transaction::begin(db)) {
@@ -302,7 +302,7 @@ Expected<WorkspaceStatus> workspace_status(store::Database& db,
         latest.emplace(s.name, &s);
     }
     WorkspaceStatus status;
-    Scan scan{prompts, index, {}};
+    StatusScan scan{prompts, index, {}};
     std::unordered_map<std::string, std::string> declared_by; // name -> file
     for (const auto& file : files) {
         auto [name, id, error] = identify(scan, file);
