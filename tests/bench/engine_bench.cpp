@@ -155,7 +155,6 @@ int run(const std::string& base_url, int calls, int jobs, const std::string& cac
     return 0;
 }
 
-
 // The few libcurl functions the client uses, opened at run time as provider/http.cpp opens them
 // (the benchmark links no libcurl of its own).
 struct CurlApi {
@@ -215,9 +214,9 @@ struct Slot {
 
 // Hands `slot` its next request (the question numbered `i`, as the eval benchmark's suite asks it).
 void send_next(const CurlApi& api, CURLM* multi, Slot& slot, int i) {
-    const json body = {{"model", "gpt-4o-mini"},
-                       {"messages", {{{"role", "user"}, {"content", "Q: question " +
-                                                                    std::to_string(i)}}}}};
+    const json body = {
+        {"model", "gpt-4o-mini"},
+        {"messages", {{{"role", "user"}, {"content", "Q: question " + std::to_string(i)}}}}};
     slot.body = body.dump();
     slot.response.clear();
     api.easy_setopt(slot.easy, CURLOPT_POSTFIELDSIZE, static_cast<long>(slot.body.size()));
