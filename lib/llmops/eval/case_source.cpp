@@ -225,7 +225,7 @@ std::pair<int64_t*, bool> DigestMap::emplace(uint64_t key, int64_t value) {
         }
         return {&*m_zero, inserted};
     }
-    if (2 * (m_size + 1) > m_keys.size()) {
+    if (4 * (m_size + 1) > 3 * m_keys.size()) { // at most 3/4 full: short probes, less memory
         grow();
     }
     const size_t mask = m_keys.size() - 1;
