@@ -6,15 +6,24 @@
 //
 //   llmops_bench_engine serve PORT DELAY_MS
 //   llmops_bench_engine run BASE_URL CALLS JOBS CACHE_DB
+//   llmops_bench_engine client BASE_URL CALLS JOBS
+//
+// `client` is the floor an eval is measured against (SPEC §13, tests/bench/eval_client_bench.py):
+// a tight keep-alive client on libcurl's multi interface, JOBS easy handles each reused for its
+// connection, sending CALLS chat requests of the shape llmops sends (the eval benchmark's
+// questions) and reading the answers, nothing else: no JSON parsing, no cache, no store.
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <curl/curl.h>
+#include <dlfcn.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -146,6 +155,137 @@ int run(const std::string& base_url, int calls, int jobs, const std::string& cac
     return 0;
 }
 
+// The few libcurl functions the client uses, opened at run time as provider/http.cpp opens them
+// (the benchmark links no libcurl of its own).
+struct CurlApi {
+    decltype(&::curl_global_init) global_init = nullptr;
+    decltype(&::curl_easy_init) easy_init = nullptr;
+    decltype(&::curl_easy_setopt) easy_setopt = nullptr;
+    decltype(&::curl_easy_getinfo) easy_getinfo = nullptr;
+    decltype(&::curl_easy_cleanup) easy_cleanup = nullptr;
+    decltype(&::curl_slist_append) slist_append = nullptr;
+    decltype(&::curl_multi_init) multi_init = nullptr;
+    decltype(&::curl_multi_add_handle) multi_add_handle = nullptr;
+    decltype(&::curl_multi_remove_handle) multi_remove_handle = nullptr;
+    decltype(&::curl_multi_perform) multi_perform = nullptr;
+    decltype(&::curl_multi_poll) multi_poll = nullptr;
+    decltype(&::curl_multi_info_read) multi_info_read = nullptr;
+    decltype(&::curl_multi_cleanup) multi_cleanup = nullptr;
+
+    bool open() {
+        void* lib = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+        if (lib == nullptr) {
+            return false;
+        }
+        bool ok = true;
+        const auto load = [&](auto& function, const char* name) {
+            void* symbol = ::dlsym(lib, name);
+            ok = ok && symbol != nullptr;
+            std::memcpy(&function, &symbol, sizeof function);
+        };
+        load(global_init, "curl_global_init");
+        load(easy_init, "curl_easy_init");
+        load(easy_setopt, "curl_easy_setopt");
+        load(easy_getinfo, "curl_easy_getinfo");
+        load(easy_cleanup, "curl_easy_cleanup");
+        load(slist_append, "curl_slist_append");
+        load(multi_init, "curl_multi_init");
+        load(multi_add_handle, "curl_multi_add_handle");
+        load(multi_remove_handle, "curl_multi_remove_handle");
+        load(multi_perform, "curl_multi_perform");
+        load(multi_poll, "curl_multi_poll");
+        load(multi_info_read, "curl_multi_info_read");
+        load(multi_cleanup, "curl_multi_cleanup");
+        return ok && global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+    }
+};
+
+size_t append_body(char* data, size_t size, size_t count, void* user) {
+    static_cast<std::string*>(user)->append(data, size * count);
+    return size * count;
+}
+
+// One keep-alive connection of the client: its easy handle, reused for every request it sends.
+struct Slot {
+    CURL* easy = nullptr;
+    std::string body;     // the request
+    std::string response; // the answer, read whole
+};
+
+// Hands `slot` its next request (the question numbered `i`, as the eval benchmark's suite asks it).
+void send_next(const CurlApi& api, CURLM* multi, Slot& slot, int i) {
+    const json body = {
+        {"model", "gpt-4o-mini"},
+        {"messages", {{{"role", "user"}, {"content", "Q: question " + std::to_string(i)}}}}};
+    slot.body = body.dump();
+    slot.response.clear();
+    api.easy_setopt(slot.easy, CURLOPT_POSTFIELDSIZE, static_cast<long>(slot.body.size()));
+    api.easy_setopt(slot.easy, CURLOPT_POSTFIELDS, slot.body.c_str());
+    api.multi_add_handle(multi, slot.easy);
+}
+
+int client(const std::string& base_url, int calls, int jobs) {
+    CurlApi api;
+    if (!api.open()) {
+        std::fprintf(stderr, "cannot load libcurl.so.4\n");
+        return 1;
+    }
+    const std::string url = base_url + "/chat/completions";
+    curl_slist* headers = api.slist_append(nullptr, "content-type: application/json");
+    headers = api.slist_append(headers, "authorization: Bearer sk-bench");
+    headers = api.slist_append(headers, "Expect:");
+    CURLM* multi = api.multi_init();
+    std::vector<Slot> slots(static_cast<size_t>(std::max(1, std::min(jobs, calls))));
+    int sent = 0;
+    int ok = 0;
+    int failed = 0;
+    const Usage u = measure([&] {
+        for (auto& slot : slots) {
+            slot.easy = api.easy_init();
+            api.easy_setopt(slot.easy, CURLOPT_URL, url.c_str());
+            api.easy_setopt(slot.easy, CURLOPT_HTTPHEADER, headers);
+            api.easy_setopt(slot.easy, CURLOPT_NOPROXY, "*");
+            api.easy_setopt(slot.easy, CURLOPT_ACCEPT_ENCODING, ""); // as llmops accepts
+            api.easy_setopt(slot.easy, CURLOPT_WRITEFUNCTION, append_body);
+            api.easy_setopt(slot.easy, CURLOPT_WRITEDATA, &slot.response);
+            api.easy_setopt(slot.easy, CURLOPT_PRIVATE, &slot);
+            send_next(api, multi, slot, sent++);
+        }
+        for (int running = 1; ok + failed < calls;) {
+            api.multi_perform(multi, &running);
+            int left = 0;
+            bool added = false;
+            while (CURLMsg* m = api.multi_info_read(multi, &left)) {
+                if (m->msg != CURLMSG_DONE) {
+                    continue;
+                }
+                CURL* easy = m->easy_handle;
+                long status = 0;
+                api.easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+                (m->data.result == CURLE_OK && status == 200 ? ok : failed) += 1;
+                Slot* slot = nullptr;
+                api.easy_getinfo(easy, CURLINFO_PRIVATE, &slot);
+                api.multi_remove_handle(multi, easy);
+                if (sent < calls) {
+                    send_next(api, multi, *slot, sent++);
+                    added = true;
+                }
+            }
+            // A request just added is sent by the next perform, not by waiting for a socket.
+            if (!added && ok + failed < calls) {
+                api.multi_poll(multi, nullptr, 0, 1000, nullptr);
+            }
+        }
+    });
+    for (auto& slot : slots) {
+        api.easy_cleanup(slot.easy);
+    }
+    api.multi_cleanup(multi);
+    std::printf("client calls=%d j=%d ok=%d failed=%d wall=%.3fs cpu=%.3fs max_rss=%.1fMB\n", calls,
+                jobs, ok, failed, u.wall_s, u.cpu_s, u.max_rss_kb / 1024.0);
+    return failed == 0 ? 0 : 1;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -156,7 +296,11 @@ int main(int argc, char** argv) {
     if (mode == "run" && argc == 6) {
         return run(argv[2], std::atoi(argv[3]), std::atoi(argv[4]), argv[5]);
     }
+    if (mode == "client" && argc == 5) {
+        return client(argv[2], std::atoi(argv[3]), std::atoi(argv[4]));
+    }
     std::fprintf(stderr, "usage: llmops_bench_engine serve PORT DELAY_MS\n"
-                         "       llmops_bench_engine run BASE_URL CALLS JOBS CACHE_DB\n");
+                         "       llmops_bench_engine run BASE_URL CALLS JOBS CACHE_DB\n"
+                         "       llmops_bench_engine client BASE_URL CALLS JOBS\n");
     return 2;
 }

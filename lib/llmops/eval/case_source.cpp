@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <optional>
 
@@ -216,18 +217,102 @@ void resolve_variable_references(json& vars) {
 
 namespace detail {
 
+std::pair<int64_t*, bool> DigestMap::emplace(uint64_t key, int64_t value) {
+    if (key == 0) {
+        const bool inserted = !m_zero;
+        if (inserted) {
+            m_zero = value;
+        }
+        return {&*m_zero, inserted};
+    }
+    if (4 * (m_size + 1) > 3 * m_keys.size()) { // at most 3/4 full: short probes, less memory
+        grow();
+    }
+    const size_t mask = m_keys.size() - 1;
+    // Fibonacci hashing spreads keys that are not random (std::hash of a short id) too.
+    for (size_t i = (key * 0x9E3779B97F4A7C15ULL) >> 20 & mask;; i = (i + 1) & mask) {
+        if (m_keys[i] == key) {
+            return {&m_values[i], false};
+        }
+        if (m_keys[i] == 0) {
+            m_keys[i] = key;
+            m_values[i] = value;
+            ++m_size;
+            return {&m_values[i], true};
+        }
+    }
+}
+
+void DigestMap::grow() {
+    std::vector<uint64_t> keys = std::move(m_keys);
+    std::vector<int64_t> values = std::move(m_values);
+    m_keys.assign(std::max<size_t>(64, keys.size() * 2), 0);
+    m_values.assign(m_keys.size(), 0);
+    m_size = 0;
+    for (size_t i = 0; i < keys.size(); ++i) {
+        if (keys[i] != 0) {
+            emplace(keys[i], values[i]);
+        }
+    }
+}
+
+namespace {
+
+// A content digest (12 hex digits) as a number: what the maps of content ids hold.
+uint64_t digest_number(std::string_view digest) {
+    uint64_t n = 0;
+    std::from_chars(digest.data(), digest.data() + digest.size(), n, 16);
+    return n;
+}
+
+// The flag of m_content_ids's values: the first case's id is the digest of its variables.
+constexpr int64_t k_id_by_vars = int64_t{1} << 62;
+
+} // namespace
+
 std::string CaseFinalizer::content_id(const json& vars, const std::vector<std::string>& own,
                                       const std::vector<AssertionSpec>& asserts) {
     std::string by_vars = content_digest(vars, own, nullptr);
     std::string full = content_digest(vars, own, &asserts);
-    auto seen = m_content_ids.find(full);
-    if (seen != m_content_ids.end()) { // the same variables and assertions as a case before
-        return fmt::format("{}#{}", seen->second.first, ++seen->second.second);
+    auto [seen, first] = m_content_ids.emplace(digest_number(full), 1);
+    if (!first) {
+        // The same variables and assertions as a case before, so the same digest of the
+        // variables: the first one's id is one of this case's two digests.
+        const int64_t flag = *seen & k_id_by_vars;
+        const int64_t cases = (*seen & ~k_id_by_vars) + 1;
+        *seen = cases | flag;
+        return fmt::format("{}#{}", flag != 0 ? by_vars : full, cases);
     }
     // The same variables as a case before, other assertions: the digest of both tells them apart.
-    std::string id = m_var_digests.insert(by_vars).second ? std::move(by_vars) : full;
-    m_content_ids.emplace(std::move(full), std::pair{id, int64_t{1}});
-    return id;
+    if (m_var_digests.emplace(digest_number(by_vars), 0).second) {
+        *seen |= k_id_by_vars;
+        return by_vars;
+    }
+    return full;
+}
+
+Expected<void> CaseFinalizer::check_unique(const TestCase& c, int64_t ordinal) {
+    const auto duplicate = [&](const std::string& also) {
+        return fail(ErrorCode::invalid_input,
+                    "{}: duplicate case id '{}' (also {}); give each case its own 'id'", c.where,
+                    c.id, also);
+    };
+    if (m_recall) {
+        const auto [first, inserted] =
+            m_seen_hashes.emplace(std::hash<std::string>{}(c.id), ordinal);
+        if (inserted) {
+            return {};
+        }
+        auto earlier = m_recall(*first);
+        if (!earlier || earlier->first == c.id) {
+            return duplicate(earlier ? earlier->second : fmt::format("case {}", *first + 1));
+        }
+        // Another id with the same hash: this one is remembered by its id and where.
+    }
+    if (const auto [it, inserted] = m_seen.emplace(c.id, c.where); !inserted) {
+        return duplicate(it->second);
+    }
+    return {};
 }
 
 Expected<void> CaseFinalizer::add(CaseDraft draft, std::deque<TestCase>& out) {
@@ -270,12 +355,9 @@ Expected<void> CaseFinalizer::add(CaseDraft draft, std::deque<TestCase>& out) {
         }
         drop_trailing_newline(c.vars);
         resolve_variable_references(c.vars);
+        const int64_t ordinal = m_ordinal++;
         if (m_check_duplicates) {
-            if (const auto [it, inserted] = m_seen.emplace(c.id, c.where); !inserted) {
-                return fail(ErrorCode::invalid_input,
-                            "{}: duplicate case id '{}' (also {}); give each case its own 'id'",
-                            c.where, c.id, it->second);
-            }
+            LLMOPS_TRY(check_unique(c, ordinal));
         }
         ++m_count;
         out.push_back(std::move(c));
@@ -365,6 +447,23 @@ Expected<void> CaseWalk::read_file_case(const CasePlan::Segment& segment) {
     return collected(m_finalizer.add(std::move(*draft), m_pending));
 }
 
+std::optional<std::pair<std::string, std::string>> CaseWalk::recall(int64_t ordinal) const {
+    // Without the duplicate check, the walk makes every case this one made, refused duplicates
+    // included, in the same order; the cases whose problems this one noted are skipped alike.
+    CaseWalk again(m_plan, nullptr);
+    Problems ignored;
+    again.collect(ignored);
+    for (int64_t n = 0;; ++n) {
+        auto next = again.next();
+        if (!next || *next == nullptr) {
+            return std::nullopt;
+        }
+        if (n == ordinal) {
+            return std::pair{(*next)->id, (*next)->where};
+        }
+    }
+}
+
 Expected<void> CaseWalk::open_file(const CasePlan::Segment& segment) {
     std::string hash;
     auto reader = LLMOPS_TRY(open_dataset(segment.file, &hash));
@@ -408,6 +507,10 @@ CaseSource& CaseSource::operator=(CaseSource&&) noexcept = default;
 
 int64_t CaseSource::size() const {
     return m_plan->count;
+}
+
+std::optional<bool> CaseSource::vars_use_nunjucks() const {
+    return m_plan->vars_nunjucks;
 }
 
 std::vector<std::filesystem::path> CaseSource::files() const {

@@ -32,6 +32,8 @@ std::string node_path() {
     return out + "/usr/share/nodejs:/usr/lib/nodejs";
 }
 
+} // namespace
+
 bool has_var_nunjucks(const json& value, int depth) {
     if (depth > 512) {
         return false;
@@ -48,8 +50,6 @@ bool has_var_nunjucks(const json& value, int depth) {
     }
     return false;
 }
-
-} // namespace
 
 Expected<void> require_node(std::string_view message) {
     const std::string node = node_program();
@@ -138,6 +138,9 @@ bool suite_needs_nunjucks(const Suite& suite, const std::vector<std::string_view
     }
     if (has_var_nunjucks(suite.tests.defaults().vars, 0)) {
         return true;
+    }
+    if (const auto known = suite.tests.vars_use_nunjucks()) {
+        return *known; // the suite's load looked at every case (a walk of 100,000 rows saved)
     }
     // A walk that fails (a dataset file changed since the suite was loaded) is the run's to
     // report, where it stops with the results it has.

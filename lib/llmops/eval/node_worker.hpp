@@ -73,6 +73,9 @@ bool suite_needs_nunjucks(const Suite& suite, const std::vector<std::string_view
 // Whether `text` uses Nunjucks beyond Mustache's `{{var}}`.
 bool uses_nunjucks(std::string_view text);
 
+// Whether a string in `value` (a case's variables, walked to the nesting limit) uses Nunjucks.
+bool has_var_nunjucks(const nlohmann::json& value, int depth = 0);
+
 // Starts `worker` and checks that it can render Nunjucks; fails with `invalid_input` and a
 // message saying what to install when node or the nunjucks package is missing.
 Expected<void> check_nunjucks(NodeWorker& worker);

@@ -12,17 +12,35 @@ namespace llmops::eval {
 
 using nlohmann::json;
 
+// One `git status` tells both the commit (its `# branch.oid` header) and whether tracked files
+// changed (any other line): every eval starts git once, not twice (a few ms of an eval's start,
+// SPEC §13). Null outside a repository and before its first commit.
 json git_state(const std::filesystem::path& root) {
     util::ProcessOptions options;
     options.timeout_ms = 5000;
-    auto head = util::run_process({"git", "-C", root.string(), "rev-parse", "HEAD"}, options);
-    if (!head || head->exit_code != 0 || head->timed_out) {
+    auto status = util::run_process({"git", "-C", root.string(), "status", "--porcelain=v2",
+                                     "--branch", "--untracked-files=no"},
+                                    options);
+    if (!status || status->exit_code != 0 || status->timed_out) {
         return nullptr;
     }
-    std::string commit = head->out.substr(0, head->out.find('\n'));
-    auto status = util::run_process(
-        {"git", "-C", root.string(), "status", "--porcelain", "--untracked-files=no"}, options);
-    const bool dirty = status && status->exit_code == 0 && !status->out.empty();
+    std::string commit;
+    bool dirty = false;
+    std::string_view rest = status->out;
+    while (!rest.empty()) {
+        const size_t end = rest.find('\n');
+        const std::string_view line = rest.substr(0, end);
+        rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+        constexpr std::string_view k_oid = "# branch.oid ";
+        if (line.starts_with(k_oid)) {
+            commit = line.substr(k_oid.size());
+        } else if (!line.empty() && !line.starts_with('#')) {
+            dirty = true;
+        }
+    }
+    if (commit.empty() || commit == "(initial)") {
+        return nullptr;
+    }
     return json{{"commit", commit}, {"dirty", dirty}};
 }
 

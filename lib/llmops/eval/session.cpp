@@ -12,6 +12,11 @@ namespace llmops::eval {
 Expected<RunSession> RunSession::open(store::Database& db, const std::filesystem::path& project_dir,
                                       const SessionOptions& options) {
     RunSession session(db, options);
+    // The store's 16 MB page cache filled up as a run's results grew, so an eval's peak memory
+    // grew with its cases (SPEC §13 wants it flat). Writing results touches the last pages of
+    // the table and one leaf of its key index each: SQLite's default 2 MB holds them, and the
+    // OS caches the file. For this connection only, for the rest of the command.
+    LLMOPS_TRY(db.exec("PRAGMA cache_size = -2000"));
     if (options.cache_mode != provider::CacheMode::off) {
         auto opened = store::ResponseCache::open(project_dir / "cache.db");
         if (opened) {

@@ -609,6 +609,7 @@ Expected<void> validate_cases(detail::CasePlan& plan, Suite& suite) {
     util::Sha256 hash;
     hash.update("[");
     bool first = true;
+    bool nunjucks = false; // in some case's variables (suite_needs_nunjucks asks)
     std::string piece;
     for (;;) {
         auto next = LLMOPS_TRY(walk.next());
@@ -619,6 +620,7 @@ Expected<void> validate_cases(detail::CasePlan& plan, Suite& suite) {
             hash.update(",");
         }
         first = false;
+        nunjucks = nunjucks || has_var_nunjucks(next->vars);
         collect_judge_prompts(next->asserts, suite.judge_prompts);
         piece.clear();
         append_hashed_case(piece, *next);
@@ -628,6 +630,7 @@ Expected<void> validate_cases(detail::CasePlan& plan, Suite& suite) {
     LLMOPS_TRY(problems.result());
     suite.dataset_hash = hash.hex_digest();
     plan.count = walk.count();
+    plan.vars_nunjucks = nunjucks;
     return {};
 }
 

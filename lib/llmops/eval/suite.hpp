@@ -110,6 +110,11 @@ public:
     // The dataset files the cases are read from, as named in messages (none for cases in memory).
     std::vector<std::filesystem::path> files() const;
 
+    // Whether some case's variables hold Nunjucks syntax, as the walk that loaded the suite found
+    // out (suite_needs_nunjucks then walks no dataset again); nullopt when no such walk was made
+    // (cases given in memory).
+    std::optional<bool> vars_use_nunjucks() const;
+
     // A walk over the cases in order, taken one at a time.
     class Cursor {
     public:
@@ -285,11 +290,33 @@ struct CaseDraft {
 Expected<CaseDraft> parse_case(const RawCase& raw, const std::filesystem::path& base_dir,
                                CaseKind kind);
 
+// 64-bit keys to 64-bit values in two flat arrays (open addressing): what a walk remembers per
+// case, at 20-40 bytes a case where node-based maps of strings took 100-250 (SPEC §13: an eval's
+// memory is flat in its cases).
+class DigestMap {
+public:
+    // The value stored under `key`, after storing `value` there when there was none; second:
+    // whether it was stored now.
+    std::pair<int64_t*, bool> emplace(uint64_t key, int64_t value);
+
+private:
+    void grow();
+    std::vector<uint64_t> m_keys; // 0: an empty slot (key 0 lives in m_zero)
+    std::vector<int64_t> m_values;
+    size_t m_size = 0;
+    std::optional<int64_t> m_zero;
+};
+
+// A case finished earlier in the same walk, by ordinal (see CaseFinalizer::check_unique): its id
+// and where, for the message about a duplicate id; nullopt when it cannot be read again.
+using CaseRecall =
+    std::function<std::optional<std::pair<std::string, std::string>>(int64_t ordinal)>;
+
 // Turns drafts into cases one at a time: applies `defaults`, expands list variables as
 // promptfoo does (a variable whose value is a list of strings gives one case per value, unless
 // `disableVarExpansion`), and gives every case its id and position. With `check_duplicates`,
 // fails with `invalid_input` on a duplicate id, naming both places (the ids seen are kept: the
-// one thing the validating walk holds per case).
+// one thing the validating walk holds per case; with a recall, only their hashes and positions).
 class CaseFinalizer {
 public:
     CaseFinalizer(const CaseDraft& defaults, bool check_duplicates)
@@ -298,6 +325,9 @@ public:
     // huge field is not copied).
     Expected<void> add(CaseDraft draft, std::deque<TestCase>& out);
     int64_t count() const { return m_count; }
+    // Keeps a hash and a position per id instead of the id and where, and asks `recall` for the
+    // earlier case when a hash comes again (a walk over a dataset sets one: it can read it again).
+    void recall_with(CaseRecall recall) { m_recall = std::move(recall); }
 
 private:
     const CaseDraft& m_defaults;
@@ -309,11 +339,21 @@ private:
     std::string content_id(const nlohmann::json& vars, const std::vector<std::string>& own,
                            const std::vector<AssertionSpec>& asserts);
 
+    // Fails when `c`'s id was seen before (see check_duplicates). `ordinal`: how many cases
+    // this finalizer made before `c`, refused duplicates included (a walk without the check
+    // makes them too: the number a recall finds a case by).
+    Expected<void> check_unique(const TestCase& c, int64_t ordinal);
+
     int64_t m_count = 0;
-    std::unordered_map<std::string, std::string> m_seen; // id -> where
-    // digest of vars and assertions -> {the id its first case got, cases seen with it}
-    std::unordered_map<std::string, std::pair<std::string, int64_t>> m_content_ids;
-    std::unordered_set<std::string> m_var_digests; // digests of the variables seen
+    int64_t m_ordinal = 0;
+    std::unordered_map<std::string, std::string> m_seen; // id -> where (without a recall)
+    CaseRecall m_recall;
+    DigestMap m_seen_hashes; // hash of an id -> the ordinal of its first case (with a recall)
+    // Content ids are 12 hex digits, held as numbers. The digest of a case's variables and
+    // assertions -> the cases seen with it, and whether the first one's id was the digest of its
+    // variables alone (bit 62) or of both:
+    DigestMap m_content_ids;
+    DigestMap m_var_digests; // digests of the variables seen
 };
 
 Expected<std::vector<TestCase>> finalize_cases(const std::vector<CaseDraft>& drafts,
@@ -331,6 +371,7 @@ struct CasePlan {
     std::vector<Segment> segments;
     std::vector<TestCase> held; // cases given in memory (then no segments)
     int64_t count = 0;
+    std::optional<bool> vars_nunjucks; // set by the validating walk (CaseSource::vars_use_nunjucks)
 };
 
 } // namespace detail

@@ -138,7 +138,13 @@ public:
     // `plan` instead of compared).
     CaseWalk(const CasePlan& plan, CasePlan* validating)
         : m_plan(plan), m_validating(validating),
-          m_finalizer(plan.defaults, validating != nullptr) {}
+          m_finalizer(plan.defaults, validating != nullptr) {
+        if (validating != nullptr) {
+            m_finalizer.recall_with([this](int64_t ordinal) { return recall(ordinal); });
+        }
+    }
+    CaseWalk(const CaseWalk&) = delete; // the finalizer's recall points at this walk
+    CaseWalk& operator=(const CaseWalk&) = delete;
 
     // The next case, or nullptr at the end; the pointer stays valid until the next call. Fails
     // as parse_case and CaseFinalizer do, with `invalid_input` on an empty dataset file, and
@@ -160,6 +166,10 @@ private:
     // Opens the dataset file of `segment` (the current one) into `m_reader`: its hash recorded
     // by the validating walk, compared by the others (`conflict` when it changed).
     Expected<void> open_file(const CasePlan::Segment& segment);
+
+    // The id and where of the case made `ordinal`-th by this walk, read again by a walk of its
+    // own (the validating walk keeps only hashes of the ids it saw).
+    std::optional<std::pair<std::string, std::string>> recall(int64_t ordinal) const;
 
     const CasePlan& m_plan;
     CasePlan* m_validating;

@@ -38,6 +38,7 @@ struct Curl {
     decltype(&::curl_free) free = nullptr;
     decltype(&::curl_getdate) getdate = nullptr;
     decltype(&::curl_easy_cleanup) easy_cleanup = nullptr;
+    decltype(&::curl_easy_reset) easy_reset = nullptr;
     decltype(&::curl_easy_setopt) easy_setopt = nullptr;
     decltype(&::curl_easy_getinfo) easy_getinfo = nullptr;
     decltype(&::curl_easy_strerror) easy_strerror = nullptr;
@@ -79,6 +80,7 @@ const Curl& curl() {
         load(api.free, "curl_free");
         load(api.getdate, "curl_getdate");
         load(api.easy_cleanup, "curl_easy_cleanup");
+        load(api.easy_reset, "curl_easy_reset");
         load(api.easy_setopt, "curl_easy_setopt");
         load(api.easy_getinfo, "curl_easy_getinfo");
         load(api.easy_strerror, "curl_easy_strerror");
@@ -387,12 +389,19 @@ HttpEngine::~HttpEngine() {
         curl().multi_remove_handle(multi_of(m_multi), job->easy);
     }
     m_active.clear();
+    for (void* easy : m_spare_handles) {
+        curl().easy_cleanup(static_cast<CURL*>(easy));
+    }
     curl().multi_cleanup(multi_of(m_multi));
 }
 
 void HttpEngine::submit(HttpRequest request, RetryPolicy retry, HttpCallback done) {
     auto job = std::make_unique<Job>();
-    job->host = host_of(request.url);
+    if (request.url != m_last_url) {
+        m_last_url = request.url;
+        m_last_host = host_of(request.url);
+    }
+    job->host = m_last_host;
     job->request = std::move(request);
     job->retry = retry;
     job->done = std::move(done);
@@ -493,7 +502,12 @@ void HttpEngine::start(std::unique_ptr<Job> job) {
     ++job->attempts;
     job->response = HttpResponse{};
     job->too_large = false;
-    job->easy = curl().easy_init();
+    if (!m_spare_handles.empty()) {
+        job->easy = static_cast<CURL*>(m_spare_handles.back());
+        m_spare_handles.pop_back();
+    } else {
+        job->easy = curl().easy_init();
+    }
     if (job->easy == nullptr) {
         finish_attempt(std::move(job), CURLE_OUT_OF_MEMORY);
         return;
@@ -549,6 +563,12 @@ void HttpEngine::finish_attempt(std::unique_ptr<Job> job, int curl_code) {
         response.body.clear();
         response.transport_error = std::move(message);
         retryable = retry;
+    }
+    if (job->easy != nullptr && m_spare_handles.size() < static_cast<size_t>(m_max_concurrency)) {
+        // Its options back to the defaults (the connection stays in the multi handle's pool).
+        curl().easy_reset(job->easy);
+        m_spare_handles.push_back(job->easy);
+        job->easy = nullptr;
     }
     job->release_transfer();
     if (retryable && !m_stopping && job->attempts <= job->retry.max_retries) {

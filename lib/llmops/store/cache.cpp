@@ -40,6 +40,9 @@ CREATE TABLE responses (               -- successful provider answers; every row
 
 static_assert(static_cast<int64_t>(k_cache_migrations.size()) == k_cache_schema_version);
 
+// SQLite's default page cache (2 MB) for the cache file, over the store's 16 MB.
+constexpr std::string_view k_page_cache_pragma = "PRAGMA cache_size = -2000";
+
 constexpr std::string_view k_sqlite_magic{"SQLite format 3\0", 16};
 
 // Every message that says a cache is broken also says what to do about it.
@@ -193,6 +196,12 @@ Expected<ResponseCache> ResponseCache::open(const fs::path& path) {
     auto state = std::make_unique<State>(std::move(*db));
     state->read_only = read_only;
     if (auto ok = migrate_cache(state->db, read_only); !ok) {
+        return fail(state->failure(ok.error()));
+    }
+    // Lookups are by random keys, one page path each: a large page cache buys nothing but
+    // memory, which grew with the cache file up to the store's 16 MB (SPEC §13: an eval's memory
+    // is flat in its cases). The OS keeps the file's pages anyway.
+    if (auto ok = state->db.exec(k_page_cache_pragma); !ok) {
         return fail(state->failure(ok.error()));
     }
     auto select = state->db.prepare("SELECT value FROM responses WHERE key = ?1");

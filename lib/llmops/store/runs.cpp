@@ -282,13 +282,15 @@ Expected<void> ResultWriter::flush() {
     if (m_pending.empty()) {
         return {};
     }
+    if (!m_insert) {
+        m_insert = LLMOPS_TRY(m_db->prepare(fmt::format(
+            "INSERT OR REPLACE INTO results(run_id, {}, created_at) VALUES (?1, ?2, ?3, ?4, ?5, "
+            "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, "
+            "?25, ?26, ?27, ?28, ?29, ?24)",
+            k_result_columns)));
+    }
+    Statement& stmt = *m_insert;
     auto tx = LLMOPS_TRY(Transaction::begin(*m_db));
-    auto stmt = LLMOPS_TRY(m_db->prepare(fmt::format(
-        "INSERT OR REPLACE INTO results(run_id, {}, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-        "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?25, "
-        "?26, "
-        "?27, ?28, ?29, ?24)",
-        k_result_columns)));
     const std::string now = util::now_iso8601();
     for (const auto& [r, assertions, vars] : m_pending) {
         stmt.reset();
@@ -313,6 +315,7 @@ Expected<void> ResultWriter::flush() {
         stmt.bind_real(28, r.judge_cost_usd).bind_real(29, r.judge_spent_usd);
         LLMOPS_TRY(stmt.run());
     }
+    stmt.reset(); // lets go of the texts bound in place, which m_pending owns
     LLMOPS_TRY(tx.commit());
     m_pending.clear();
     return {};

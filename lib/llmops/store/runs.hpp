@@ -156,6 +156,9 @@ private:
     int64_t m_run_id;
     std::vector<Pending> m_pending;
     int64_t m_first_pending_ms = 0;
+    // The INSERT, compiled at the first flush and kept: an eval flushes after every round of
+    // answers, thousands of times, and compiling it cost as much as the rows it wrote.
+    std::optional<Statement> m_insert;
 };
 
 // Resolves a run ref: a number ("12"), "latest", "latest~N", or a tag. Fails with `not_found`:
