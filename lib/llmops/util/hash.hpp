@@ -1,5 +1,6 @@
 #pragma once
-// Content hashing (SHA-256 through OpenSSL's EVP interface).
+// Content hashing (SHA-256 through OpenSSL's EVP interface, libcrypto opened at the first hash:
+// a machine without it gets std::runtime_error naming the package to install).
 
 #include <memory>
 #include <string>
