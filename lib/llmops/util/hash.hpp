@@ -1,6 +1,5 @@
 #pragma once
-// Content hashing (SHA-256 through OpenSSL's EVP interface, libcrypto opened at the first hash:
-// a machine without it gets std::runtime_error naming the package to install).
+// Content hashing (SHA-256 through OpenSSL's EVP interface).
 
 #include <memory>
 #include <string>
