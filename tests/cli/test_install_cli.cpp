@@ -34,6 +34,19 @@ RunResult run(const std::vector<std::string>& argv, const fs::path& cwd) {
     return run_program(argv, options);
 }
 
+// Checks that the installed `llmops` finds its HTTP plugin: `traces serve` on an address that is
+// not local gets as far as binding, which needs the plugin.
+void check_finds_plugin(const fs::path& llmops, const fs::path& dir) {
+    const fs::path project = dir / "project";
+    fs::create_directories(project);
+    REQUIRE(run({llmops.string(), "init"}, project).exit_code == 0);
+    const auto serve =
+        run({llmops.string(), "traces", "serve", "--listen", "192.0.2.1:1"}, project);
+    CHECK(serve.exit_code == 3);
+    CHECK(serve.err ==
+          "llmops: error: cannot listen on '192.0.2.1:1': address in use or not local\n");
+}
+
 // One job of a workflow that uses the action, as GitHub runs its steps: each `run` script in
 // bash (-eo pipefail) with the `${{ }}` expressions the action uses replaced, `uses:` steps (the
 // cache) skipped, and `if:` decided by whether the cache was hit. `action_path` stands for the
@@ -173,8 +186,8 @@ TEST_SUITE("cli") {
             {"cmake", "--install", build_dir().string(), "--prefix", prefix.string()}, dir.path());
         REQUIRE_MESSAGE(installed.exit_code == 0, installed.err);
         for (const char* file :
-             {"bin/llmops", "share/man/man1/llmops.1", "share/bash-completion/completions/llmops",
-              "share/zsh/vendor-completions/_llmops",
+             {"bin/llmops", "lib/llmops/libllmops_http.so", "share/man/man1/llmops.1",
+              "share/bash-completion/completions/llmops", "share/zsh/vendor-completions/_llmops",
               "share/fish/vendor_completions.d/llmops.fish"}) {
             CAPTURE(file);
             CHECK(fs::is_regular_file(prefix / file));
@@ -183,6 +196,7 @@ TEST_SUITE("cli") {
         CHECK(version.exit_code == 0);
         CHECK(version.out.starts_with("llmops "));
         CHECK(dir.read("prefix/share/man/man1/llmops.1").find(".TH LLMOPS 1") != std::string::npos);
+        check_finds_plugin(prefix / "bin/llmops", dir.path());
     }
 
     TEST_CASE("cli::install the Debian package: computed Depends, runs from a scratch root") {
@@ -203,15 +217,17 @@ TEST_SUITE("cli") {
         const auto info = run({"dpkg-deb", "-I", deb.string()}, dir.path());
         CHECK(info.exit_code == 0);
         CHECK(info.out.find("Package: llmops") != std::string::npos);
-        // Computed by dpkg-shlibdeps from the binary (versions included), plus libcurl4, which
-        // is opened at run time.
-        for (const char* dep : {"libc6 (>= ", "libsqlite3-0 (>= ", "libstdc++6 (>= ", "libcurl4"}) {
+        // Computed by dpkg-shlibdeps from the binary and the HTTP plugin (versions included), plus
+        // libcurl4 and libssl3, which are opened at run time.
+        for (const char* dep : {"libc6 (>= ", "libsqlite3-0 (>= ", "libstdc++6 (>= ", "libcurl4",
+                                "libssl3", "libcpp-httplib0.11"}) {
             CAPTURE(dep);
             CHECK(info.out.find(dep) != std::string::npos);
         }
         const auto contents = run({"dpkg-deb", "-c", deb.string()}, dir.path());
         CHECK(contents.out.find("./usr/bin/llmops") != std::string::npos);
         CHECK(contents.out.find("./usr/share/man/man1/llmops.1") != std::string::npos);
+        CHECK(contents.out.find("./usr/lib/llmops/libllmops_http.so") != std::string::npos);
         const fs::path root = dir.path() / "root";
         REQUIRE(run({"dpkg-deb", "-x", deb.string(), root.string()}, dir.path()).exit_code == 0);
         const auto version = run({(root / "usr/bin/llmops").string(), "--version"}, dir.path());
@@ -220,6 +236,7 @@ TEST_SUITE("cli") {
         const auto man = run({(root / "usr/bin/llmops").string(), "man"}, dir.path());
         CHECK(man.exit_code == 0);
         CHECK(man.out.find(".TH LLMOPS 1") != std::string::npos);
+        check_finds_plugin(root / "usr/bin/llmops", dir.path());
     }
 }
 

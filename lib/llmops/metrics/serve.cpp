@@ -3,25 +3,25 @@
 #include <mutex>
 
 #include <fmt/format.h>
-#include <httplib.h>
 
 #include <llmops/traces/http_server.hpp>
 
 namespace llmops::metrics {
 
+namespace http = traces::http;
+
 struct MetricsServer::Impl {
     store::Database* db;
     MetricsServeOptions options;
     Collector collector;
-    traces::HttpServer http;
-    httplib::Server& server = http.server();
+    traces::HttpServer server;
     std::mutex scrape; // one scrape at a time: the collector and the connection are not shared
 
     Impl(store::Database& d, MetricsServeOptions o)
         : db(&d), options(std::move(o)), collector(options.limits) {}
 
-    void answer(const httplib::Request& req, httplib::Response& res, int status,
-                const std::string& body, std::string_view type, std::string message = {}) {
+    void answer(const http::Request& req, http::Response& res, int status, const std::string& body,
+                std::string_view type, std::string message = {}) {
         res.status = status;
         res.set_content(body, std::string(type));
         if (options.on_request) {
@@ -29,7 +29,7 @@ struct MetricsServer::Impl {
         }
     }
 
-    void on_metrics(const httplib::Request& req, httplib::Response& res) {
+    void on_metrics(const http::Request& req, http::Response& res) {
         const std::lock_guard lock(scrape);
         auto families = collector.collect(*db);
         if (!families) {
@@ -40,25 +40,24 @@ struct MetricsServer::Impl {
     }
 
     void routes() {
-        server.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) {
-            on_metrics(req, res);
-        });
-        const auto not_allowed = [this](const httplib::Request& req, httplib::Response& res) {
+        auto& routes = server.routes();
+        routes.routes.push_back(
+            {"GET", "/metrics",
+             [this](const http::Request& req, http::Response& res) { on_metrics(req, res); }});
+        const auto not_allowed = [this](const http::Request& req, http::Response& res) {
             res.set_header("Allow", "GET, HEAD");
             answer(req, res, 405, "use GET for /metrics\n", "text/plain");
         };
-        server.Post("/metrics", not_allowed);
-        server.Put("/metrics", not_allowed);
-        server.Patch("/metrics", not_allowed);
-        server.Delete("/metrics", not_allowed);
-        server.Options("/metrics", not_allowed);
-        server.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+        for (const char* method : {"POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
+            routes.routes.push_back({method, "/metrics", not_allowed});
+        }
+        routes.on_error = [this](const http::Request& req, http::Response& res) {
             if (res.status == 404) {
                 answer(req, res, 404,
                        fmt::format("no such path '{}': metrics are at GET /metrics\n", req.path),
                        "text/plain");
             }
-        });
+        };
     }
 };
 
@@ -70,15 +69,15 @@ MetricsServer::MetricsServer(store::Database& db, MetricsServeOptions options)
 MetricsServer::~MetricsServer() = default;
 
 Expected<int> MetricsServer::bind() {
-    return m_impl->http.bind(m_impl->options.listen);
+    return m_impl->server.bind(m_impl->options.listen);
 }
 
 Expected<void> MetricsServer::run() {
-    return m_impl->http.run();
+    return m_impl->server.run();
 }
 
 void MetricsServer::stop() {
-    m_impl->http.stop();
+    m_impl->server.stop();
 }
 
 } // namespace llmops::metrics

@@ -4,11 +4,12 @@
 // (https://opentelemetry.io/docs/specs/otlp/#otlphttp-throttling). The environment variables are
 // the SDKs' (https://opentelemetry.io/docs/specs/otel/protocol/exporter/).
 //
-// HTTP client: cpp-httplib's, not libcurl. llmops opens libcurl at run time inside the provider
-// module's HTTP engine (provider/http.cpp), whose multi loop belongs to the calls; this module
-// already links cpp-httplib for `traces serve`, and one blocking POST at a time on the exporter's
-// own thread is all it needs. Its `stop()` aborts a request in flight from another thread, which
-// is how `finish` keeps its flush limit against a collector that hangs.
+// HTTP client: cpp-httplib's, through the HTTP plugin (http_api.hpp; opened at the first POST),
+// not libcurl. llmops opens libcurl at run time inside the provider module's HTTP engine
+// (provider/http.cpp), whose multi loop belongs to the calls; `traces serve` already needs
+// cpp-httplib, and one blocking POST at a time on the exporter's own thread is all this needs. Its
+// `stop()` aborts a request in flight from another thread, which is how `finish` keeps its flush
+// limit against a collector that hangs.
 
 #include <llmops/traces/exporter.hpp>
 
@@ -17,8 +18,9 @@
 #include <charconv>
 
 #include <fmt/format.h>
-#include <httplib.h>
 #include <nlohmann/json.hpp>
+
+#include <llmops/traces/http_server.hpp>
 
 namespace llmops::traces {
 
@@ -138,18 +140,6 @@ std::optional<std::pair<std::string, std::string>> endpoint(const std::optional<
     return std::nullopt;
 }
 
-// A transport failure in words (never naming a header or the URL, which messages show apart).
-std::string transport_failure(httplib::Error error) {
-    switch (error) {
-    case httplib::Error::Connection: return "cannot connect";
-    case httplib::Error::ConnectionTimeout: return "the connection timed out";
-    case httplib::Error::Read: return "no answer (the read failed or timed out)";
-    case httplib::Error::Write: return "the request could not be sent";
-    case httplib::Error::Canceled: return "the flush limit was reached";
-    default: return fmt::format("HTTP client error: {}", httplib::to_string(error));
-    }
-}
-
 } // namespace
 
 Expected<std::optional<ExportTarget>> otlp_target(const std::optional<std::string>& flag,
@@ -188,9 +178,9 @@ struct SpanExporter::Shared {
     std::condition_variable wake;
     std::deque<Item> queue;
     bool finishing = false;
-    bool aborted = false;              // past the flush limit: stop now
-    Clock::time_point deadline;        // set with `finishing`
-    httplib::Client* client = nullptr; // while a request may be in flight
+    bool aborted = false;           // past the flush limit: stop now
+    Clock::time_point deadline;     // set with `finishing`
+    http::Client* client = nullptr; // while a request may be in flight
     ExportOutcome outcome;
     bool unhealthy = false; // the last batch failed every attempt
     bool done = false;      // the thread has nothing left to do
@@ -352,26 +342,23 @@ bool SpanExporter::send(std::vector<json>& batch) {
 
 bool SpanExporter::post_once(const std::string& body, std::string& reason,
                              std::chrono::milliseconds& retry_after, bool& retryable) {
-    const auto [origin, path] = split_url(m_target.url);
-    httplib::Client client(origin);
-    const auto timeout = m_target.request_timeout;
-    client.set_connection_timeout(timeout);
-    client.set_read_timeout(timeout);
-    client.set_write_timeout(timeout);
-    httplib::Headers headers;
-    for (const auto& [key, value] : m_target.headers) {
-        headers.emplace(key, value);
+    const auto plugin = load_http_plugin();
+    if (!plugin) {
+        reason = plugin.error().message(); // not retryable: nothing was sent
+        return false;
     }
+    const auto [origin, path] = split_url(m_target.url);
+    const auto client = (*plugin)->make_client(origin, m_target.request_timeout);
     {
         std::lock_guard lock(m_shared->mutex);
         if (m_shared->aborted) {
             reason = "the flush limit was reached";
             return false;
         }
-        m_shared->client = &client;
+        m_shared->client = client.get();
         ++m_shared->outcome.requests;
     }
-    auto res = client.Post(path, headers, body, "application/json");
+    const auto res = client->post(path, m_target.headers, body, "application/json");
     {
         std::lock_guard lock(m_shared->mutex);
         m_shared->client = nullptr;
@@ -380,19 +367,18 @@ bool SpanExporter::post_once(const std::string& body, std::string& reason,
             return false;
         }
     }
-    if (!res) {
-        reason = transport_failure(res.error());
+    if (res.status == 0) {
+        reason = res.failure;
         retryable = true;
         return false;
     }
-    if (res->status >= 200 && res->status < 300) {
+    if (res.status >= 200 && res.status < 300) {
         return true;
     }
-    reason = fmt::format("HTTP {}", res->status);
-    retryable =
-        res->status == 429 || res->status == 502 || res->status == 503 || res->status == 504;
+    reason = fmt::format("HTTP {}", res.status);
+    retryable = res.status == 429 || res.status == 502 || res.status == 503 || res.status == 504;
     int64_t seconds = 0;
-    const std::string after = res->get_header_value("Retry-After");
+    const std::string& after = res.retry_after;
     if (std::from_chars(after.data(), after.data() + after.size(), seconds).ec == std::errc() &&
         seconds > 0) {
         retry_after = std::chrono::seconds(std::min<int64_t>(seconds, 60));

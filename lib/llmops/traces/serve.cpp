@@ -10,7 +10,6 @@
 #include <mutex>
 
 #include <fmt/format.h>
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include <llmops/store/calls.hpp>
@@ -177,25 +176,23 @@ struct Receiver::Impl {
     store::Database* db;
     const provider::PriceTable* prices;
     ServeOptions options;
-    HttpServer http;
-    httplib::Server& server = http.server();
+    HttpServer server;
     std::mutex writer; // one request read and written at a time: memory stays one request's
 
-    void log(const httplib::Request& req, const ExportResponse& response) const {
+    void log(const http::Request& req, const ExportResponse& response) const {
         if (options.on_request) {
             options.on_request({req.method, req.path, response});
         }
     }
 
-    void answer(const httplib::Request& req, httplib::Response& res, const ExportResponse& r) {
+    void answer(const http::Request& req, http::Response& res, const ExportResponse& r) {
         res.status = r.status;
         res.set_content(r.body, "application/json");
         log(req, r);
     }
 
     // POST /v1/traces: the body read (decoded) up to the cap, then handled.
-    void on_export(const httplib::Request& req, httplib::Response& res,
-                   const httplib::ContentReader& read) {
+    void on_export(const http::Request& req, http::Response& res, const http::BodyReader& read) {
         std::string body;
         bool too_large = false;
         const bool complete = read([&](const char* data, size_t size) {
@@ -214,7 +211,8 @@ struct Receiver::Impl {
                                                      options.max_body_bytes)));
         }
         if (!complete) {
-            // httplib set the status when the encoding failed to decode; else the body ended early.
+            // The server set the status when the encoding failed to decode; else the body ended
+            // early.
             const int status = res.status >= 400 ? res.status : 400;
             return answer(req, res,
                           error_response(status, k_rpc_invalid_argument,
@@ -222,13 +220,12 @@ struct Receiver::Impl {
                                                        : fmt::format("HTTP status {}", status)));
         }
         const std::lock_guard lock(writer);
-        answer(req, res, handle_export(*db, *prices, req.get_header_value("Content-Type"), body));
+        answer(req, res, handle_export(*db, *prices, req.header("Content-Type"), body));
     }
 
-    // Refuses what no handler should see: unknown encodings, oversized declared bodies.
-    httplib::Server::HandlerResponse pre_route(const httplib::Request& req,
-                                               httplib::Response& res) {
-        const std::string encoding = media_type(req.get_header_value("Content-Encoding"));
+    // Refuses what no handler should see: unknown encodings. Returns true when it answered.
+    bool pre_route(const http::Request& req, http::Response& res) {
+        const std::string encoding = media_type(req.header("Content-Encoding"));
         if (!encoding.empty() && encoding != "identity" && encoding != "gzip" &&
             encoding != "deflate") {
             res.set_header("Connection", "close"); // the body is not read
@@ -237,41 +234,47 @@ struct Receiver::Impl {
                                   fmt::format("Content-Encoding '{}' is not supported (gzip "
                                               "or none)",
                                               encoding)));
-            return httplib::Server::HandlerResponse::Handled;
+            return true;
         }
-        return httplib::Server::HandlerResponse::Unhandled;
+        return false;
+    }
+
+    void on_error(const http::Request& req, http::Response& res) {
+        if (res.status == 404) {
+            answer(req, res,
+                   error_response(404, k_rpc_not_found,
+                                  fmt::format("no such path '{}': OTLP/HTTP traces go to "
+                                              "POST /v1/traces",
+                                              req.path)));
+        } else if (res.body.empty()) {
+            answer(req, res,
+                   error_response(res.status, k_rpc_invalid_argument,
+                                  fmt::format("HTTP status {}", res.status)));
+        }
     }
 
     void routes() {
-        server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+        http::Routes& routes = server.routes();
+        routes.pre_route = [this](const http::Request& req, http::Response& res) {
             return pre_route(req, res);
-        });
-        server.Post("/v1/traces",
-                    [this](const httplib::Request& req, httplib::Response& res,
-                           const httplib::ContentReader& read) { on_export(req, res, read); });
-        server.Get("/v1/traces", [this](const httplib::Request& req, httplib::Response& res) {
-            res.set_header("Allow", "POST");
-            answer(req, res,
-                   error_response(405, k_rpc_invalid_argument, "use POST for /v1/traces"));
-        });
-        server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-            res.set_content("ok\n", "text/plain");
-        });
-        server.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
-            if (res.status == 404) {
-                answer(req, res,
-                       error_response(404, k_rpc_not_found,
-                                      fmt::format("no such path '{}': OTLP/HTTP traces go to "
-                                                  "POST /v1/traces",
-                                                  req.path)));
-            } else if (res.body.empty()) {
-                answer(req, res,
-                       error_response(res.status, k_rpc_invalid_argument,
-                                      fmt::format("HTTP status {}", res.status)));
-            }
-        });
-        // httplib answers a declared body past this with 413 before any handler runs.
-        server.set_payload_max_length(options.max_body_bytes);
+        };
+        routes.body_routes.push_back(
+            {"/v1/traces", [this](const http::Request& req, http::Response& res,
+                                  const http::BodyReader& read) { on_export(req, res, read); }});
+        routes.routes.push_back(
+            {"GET", "/v1/traces", [this](const http::Request& req, http::Response& res) {
+                 res.set_header("Allow", "POST");
+                 answer(req, res,
+                        error_response(405, k_rpc_invalid_argument, "use POST for /v1/traces"));
+             }});
+        routes.routes.push_back({"GET", "/healthz", [](const http::Request&, http::Response& res) {
+                                     res.set_content("ok\n", "text/plain");
+                                 }});
+        routes.on_error = [this](const http::Request& req, http::Response& res) {
+            on_error(req, res);
+        };
+        // The server answers a declared body past this with 413 before any handler runs.
+        routes.max_body_bytes = options.max_body_bytes;
     }
 };
 
@@ -286,15 +289,15 @@ Receiver::Receiver(store::Database& db, const provider::PriceTable& prices, Serv
 Receiver::~Receiver() = default;
 
 Expected<int> Receiver::bind() {
-    return m_impl->http.bind(m_impl->options.listen);
+    return m_impl->server.bind(m_impl->options.listen);
 }
 
 Expected<void> Receiver::run() {
-    return m_impl->http.run();
+    return m_impl->server.run();
 }
 
 void Receiver::stop() {
-    m_impl->http.stop();
+    m_impl->server.stop();
 }
 
 } // namespace llmops::traces

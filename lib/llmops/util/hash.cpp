@@ -2,13 +2,59 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <stdexcept>
 
+#include <dlfcn.h>
+
+#include <fmt/format.h>
 #include <openssl/evp.h>
 
 namespace llmops::util {
 
 namespace {
+
+// libcrypto is opened at the first hash, not linked: linked, the loader maps it (and OpenSSL's
+// tables) into every start of llmops, `--version` included (docs/development.md,
+// "Dependencies"). Its header still types every function. OpenSSL 3's ABI is that of its soname.
+struct Crypto {
+    decltype(&::EVP_Digest) digest = nullptr;
+    decltype(&::EVP_sha256) sha256 = nullptr;
+    decltype(&::EVP_MD_CTX_new) ctx_new = nullptr;
+    decltype(&::EVP_MD_CTX_free) ctx_free = nullptr;
+    decltype(&::EVP_DigestInit_ex) init = nullptr;
+    decltype(&::EVP_DigestUpdate) update = nullptr;
+    decltype(&::EVP_DigestFinal_ex) finish = nullptr;
+};
+
+const Crypto& crypto() {
+    static const Crypto k_api = [] {
+        void* lib = ::dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
+        if (lib == nullptr) {
+            throw std::runtime_error(fmt::format(
+                "cannot load libcrypto ({}): install Debian's libssl3 package", ::dlerror()));
+        }
+        Crypto api;
+        const auto load = [lib](auto& function, const char* name) {
+            void* symbol = ::dlsym(lib, name);
+            if (symbol == nullptr) {
+                throw std::runtime_error(
+                    fmt::format("libcrypto.so.3 has no {}: it is not OpenSSL 3", name));
+            }
+            static_assert(sizeof function == sizeof symbol);
+            std::memcpy(&function, &symbol, sizeof function);
+        };
+        load(api.digest, "EVP_Digest");
+        load(api.sha256, "EVP_sha256");
+        load(api.ctx_new, "EVP_MD_CTX_new");
+        load(api.ctx_free, "EVP_MD_CTX_free");
+        load(api.init, "EVP_DigestInit_ex");
+        load(api.update, "EVP_DigestUpdate");
+        load(api.finish, "EVP_DigestFinal_ex");
+        return api;
+    }();
+    return k_api;
+}
 
 std::string to_hex(const unsigned char* digest, unsigned int length) {
     static constexpr char k_hex[] = "0123456789abcdef";
@@ -33,7 +79,8 @@ std::string sha256_digest(std::string_view data) {
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int length = 0;
     // EVP_Digest only fails on allocation failure; that is not a user error.
-    if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
+    const Crypto& api = crypto();
+    if (api.digest(data.data(), data.size(), digest.data(), &length, api.sha256(), nullptr) != 1) {
         throw std::runtime_error("SHA-256 computation failed");
     }
     return std::string(reinterpret_cast<const char*>(digest.data()), length);
@@ -69,12 +116,17 @@ std::string base64_encode(std::string_view bytes) {
 
 struct Sha256::State {
     EVP_MD_CTX* ctx = nullptr;
-    ~State() { EVP_MD_CTX_free(ctx); }
+    ~State() {
+        if (ctx != nullptr) {
+            crypto().ctx_free(ctx);
+        }
+    }
 };
 
 Sha256::Sha256() : m_state(std::make_unique<State>()) {
-    m_state->ctx = EVP_MD_CTX_new();
-    if (m_state->ctx == nullptr || EVP_DigestInit_ex(m_state->ctx, EVP_sha256(), nullptr) != 1) {
+    const Crypto& api = crypto();
+    m_state->ctx = api.ctx_new();
+    if (m_state->ctx == nullptr || api.init(m_state->ctx, api.sha256(), nullptr) != 1) {
         throw std::runtime_error("SHA-256 initialisation failed");
     }
 }
@@ -84,7 +136,7 @@ Sha256::Sha256(Sha256&&) noexcept = default;
 Sha256& Sha256::operator=(Sha256&&) noexcept = default;
 
 void Sha256::update(std::string_view data) {
-    if (EVP_DigestUpdate(m_state->ctx, data.data(), data.size()) != 1) {
+    if (crypto().update(m_state->ctx, data.data(), data.size()) != 1) {
         throw std::runtime_error("SHA-256 computation failed");
     }
 }
@@ -92,7 +144,7 @@ void Sha256::update(std::string_view data) {
 std::string Sha256::hex_digest() {
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int length = 0;
-    if (EVP_DigestFinal_ex(m_state->ctx, digest.data(), &length) != 1) {
+    if (crypto().finish(m_state->ctx, digest.data(), &length) != 1) {
         throw std::runtime_error("SHA-256 computation failed");
     }
     return to_hex(digest.data(), length);
