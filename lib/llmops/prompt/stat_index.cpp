@@ -10,11 +10,18 @@
 #include <llmops/prompt/workspace.hpp>
 #include <llmops/util/build_info.hpp>
 #include <llmops/util/files.hpp>
-#include <llmops/util/hash.hpp>
 
 namespace llmops::prompt {
 
 namespace fs = std::filesystem;
+
+std::string index_checksum(std::string_view text) {
+    uint64_t h = 14695981039346656037ULL;
+    for (const char c : text) {
+        h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    }
+    return fmt::format("{:016x}", h);
+}
 
 namespace {
 
@@ -82,10 +89,10 @@ std::string header_prefix(std::string_view generation) {
 // of this build or is damaged.
 std::optional<std::pair<int64_t, std::unordered_map<std::string, IndexEntry>>>
 parse_index(std::string_view text, std::string_view generation) {
-    // The last line is the SHA-256 of everything before it, as git's index ends with its hash.
-    constexpr size_t k_trailer = 65;
+    // The last line is a checksum of everything before it, as git's index ends with its hash.
+    constexpr size_t k_trailer = 17;
     if (text.size() < k_trailer || text.back() != '\n' ||
-        util::sha256_hex(text.substr(0, text.size() - k_trailer)) !=
+        index_checksum(text.substr(0, text.size() - k_trailer)) !=
             text.substr(text.size() - k_trailer, k_trailer - 1)) {
         return std::nullopt;
     }
@@ -196,7 +203,7 @@ Expected<void> StatIndex::save(const fs::path& path, int64_t now_ns) const {
                        e.default_name, e.format == FileFormat::yaml ? 'y' : 'm', e.stat.size,
                        e.stat.mtime_ns, e.stat.ctime_ns, e.stat.inode, e.stat.device, e.name, e.id);
     }
-    text += util::sha256_hex(text) + "\n";
+    text += index_checksum(text) + "\n";
     return util::write_file_atomic(path, text);
 }
 

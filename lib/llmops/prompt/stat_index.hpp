@@ -101,4 +101,10 @@ private:
 // the same second.
 int64_t index_scan_time_ns();
 
+// The index file's last line: FNV-1a (64 bits) of everything before it, in 16 hex digits. It
+// tells a torn or edited index from a whole one. Not SHA-256: util::sha256_hex opens libcrypto,
+// whose loading and set-up alone took longer than a `prompt status` that finds nothing changed
+// (docs/benchmarks.md, "Start-up").
+std::string index_checksum(std::string_view text);
+
 } // namespace llmops::prompt
