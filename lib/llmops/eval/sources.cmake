@@ -20,7 +20,6 @@ set(LLMOPS_EVAL_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/judge/planner.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/judge/grade.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/judge/calibrate.cpp
-  ${CMAKE_CURRENT_BINARY_DIR}/judge_prompts_data.cpp
   # Suites, datasets and the runner (not assertions: keep these lines).
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/suite.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/suite_detail.cpp
@@ -38,7 +37,6 @@ set(LLMOPS_EVAL_SOURCES
   # The runner's rooms (runner.hpp names them).
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/matrix.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/node_worker.cpp
-  ${CMAKE_CURRENT_BINARY_DIR}/node_worker_js.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/case_selection.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/plan.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/llmops/eval/scheduler.cpp
