@@ -205,8 +205,8 @@ TEST_SUITE("prompt") {
         SUBCASE("an index of another format or parser generation reads as empty") {
             std::string other = text.substr(0, text.size() - 17);
             other.replace(other.find("index\t1"), 7, "index\t0");
-            REQUIRE_OK(
-                util::write_file_atomic(ws.index_path(), other + llmops::prompt::index_checksum(other) + "\n"));
+            REQUIRE_OK(util::write_file_atomic(
+                ws.index_path(), other + llmops::prompt::index_checksum(other) + "\n"));
             CHECK(ws.load().size() == 0);
             REQUIRE_OK(util::write_file_atomic(ws.index_path(), text));
             CHECK(StatIndex::load(ws.index_path(), "1").size() == 0);
