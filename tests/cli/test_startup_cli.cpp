@@ -92,4 +92,37 @@ TEST_SUITE("cli") {
     }
 }
 
+// main.cpp registers only the command group that the command line names (building all 23
+// groups' options was most of a quick command's start-up); the whole tree where it is read.
+TEST_CASE("cli::startup one command group is built, the whole tree where it is read") {
+    TempDir dir;
+    dir.write("p/.keep", "");
+    dir.write("o/.keep", "");
+    REQUIRE(llmops(dir.path() / "p", {"init"}).exit_code == 0);
+    const std::string project = (dir.path() / "p").string();
+    const auto other = dir.path() / "o";
+    const std::string none = "no prompts committed yet (llmops prompt commit -m MSG)\n";
+    CHECK(llmops(other, {"--dir", project, "prompt", "list"}).out == none);
+    CHECK(llmops(other, {"--dir=" + project, "prompt", "list"}).out == none);
+    const auto bogus = llmops(other, {"--dir", project, "prompt", "bogus"});
+    CHECK(bogus.exit_code == 2);
+    CHECK(bogus.err == "llmops: error: unknown command 'bogus' for 'llmops prompt' (see "
+                       "'llmops prompt --help')\n");
+    const auto typo = llmops(other, {"promt", "list"});
+    CHECK(typo.exit_code == 2);
+    CHECK(typo.err.find("(did you mean 'prompt'?)") != std::string::npos);
+    // Completion and the man page name every command, whichever group registers them.
+    const auto bash = llmops(other, {"completion", "bash"});
+    REQUIRE(bash.exit_code == 0);
+    for (const char* command : {"prompt", "metrics", "remote", "eval", "drift"}) {
+        CAPTURE(command);
+        CHECK(bash.out.find(command) != std::string::npos);
+    }
+    const auto man = llmops(other, {"man"});
+    REQUIRE(man.exit_code == 0);
+    CHECK(man.out.find("metrics serve") != std::string::npos);
+    CHECK(man.out.find("prompt label") != std::string::npos);
+    CHECK(llmops(other, {"help", "metrics", "serve"}).exit_code == 0);
+}
+
 } // namespace llmops::test
