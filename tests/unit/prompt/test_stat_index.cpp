@@ -149,8 +149,9 @@ TEST_SUITE("prompt") {
         SUBCASE("a touched but unchanged file is not reported, and re-recorded") {
             set_mtime(ws.dir / "prompts/greet.yaml", k_past_ns + 1'000'000'000);
             CHECK(entry_for(ws.status(), "prompts/greet.yaml").state == FileState::unchanged);
-            const auto* entry = ws.load().find(ws.file("prompts/greet.yaml"),
-                                               *prompt::stat_file(ws.dir / "prompts/greet.yaml"));
+            const StatIndex index = ws.load(); // find() points into it: keep it alive
+            const auto* entry = index.find(ws.file("prompts/greet.yaml"),
+                                           *prompt::stat_file(ws.dir / "prompts/greet.yaml"));
             REQUIRE(entry != nullptr);
             CHECK(entry->stat.mtime_ns == k_past_ns + 1'000'000'000);
         }
