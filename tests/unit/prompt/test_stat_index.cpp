@@ -14,12 +14,14 @@
 #include <llmops/util/hash.hpp>
 
 #include "support/expected.hpp"
+#include "support/status_entry.hpp"
 #include "support/test_project.hpp"
 
 using llmops::prompt::FileState;
 using llmops::prompt::PromptFile;
 using llmops::prompt::StatIndex;
 using llmops::prompt::WorkspaceStatus;
+using llmops::test::entry_for;
 namespace fs = std::filesystem;
 namespace prompt = llmops::prompt;
 namespace util = llmops::util;
@@ -91,17 +93,6 @@ struct Indexed : llmops::test::TestProject {
 
     void commit_all() { REQUIRE_OK(prompt::commit_files(*db, files(), "test", "tester")); }
 };
-
-const llmops::prompt::StatusEntry& entry_for(const WorkspaceStatus& status,
-                                             std::string_view display) {
-    for (const auto& e : status.files) {
-        if (e.file.display == display) {
-            return e;
-        }
-    }
-    FAIL("no status entry for " << display);
-    return status.files.front();
-}
 
 } // namespace
 

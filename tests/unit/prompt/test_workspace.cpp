@@ -10,6 +10,7 @@
 #include <llmops/store/project.hpp>
 
 #include "support/expected.hpp"
+#include "support/status_entry.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_project.hpp"
 
@@ -19,6 +20,7 @@ using llmops::prompt::FileState;
 using llmops::prompt::PromptFile;
 using llmops::prompt::StatusEntry;
 using llmops::prompt::WorkspaceStatus;
+using llmops::test::entry_for;
 namespace fs = std::filesystem;
 namespace prompt = llmops::prompt;
 namespace store = llmops::store;
@@ -62,16 +64,6 @@ std::vector<std::string> displays(const std::vector<PromptFile>& files) {
         out.push_back(f.display);
     }
     return out;
-}
-
-const StatusEntry& entry_for(const WorkspaceStatus& status, std::string_view display) {
-    for (const auto& e : status.files) {
-        if (e.file.display == display) {
-            return e;
-        }
-    }
-    FAIL("no status entry for " << display);
-    return status.files.front();
 }
 
 } // namespace
