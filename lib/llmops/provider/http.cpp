@@ -13,6 +13,8 @@
 #include <dlfcn.h>
 #include <fmt/format.h>
 
+#include <llmops/util/dynamic_library.hpp>
+
 namespace llmops::provider {
 
 namespace {
@@ -64,13 +66,10 @@ const Curl& curl() {
         }
         Curl api;
         const auto load = [lib](auto& function, const char* name) {
-            void* symbol = ::dlsym(lib, name);
-            if (symbol == nullptr) {
+            if (!util::resolve_symbol(lib, name, function)) {
                 throw std::runtime_error(
                     fmt::format("libcurl.so.4 has no {}: it is older than llmops needs", name));
             }
-            static_assert(sizeof function == sizeof symbol);
-            std::memcpy(&function, &symbol, sizeof function);
         };
         load(api.global_init, "curl_global_init");
         load(api.url_set, "curl_url_set");

@@ -9,6 +9,7 @@
 #include <libpq-fe.h>
 
 #include <llmops/util/redact.hpp>
+#include <llmops/util/dynamic_library.hpp>
 
 namespace llmops::remote {
 
@@ -46,10 +47,7 @@ const Pq* load_pq(std::string& why) {
         static Pq api;
         bool complete = true;
         const auto load = [&](auto& function, const char* name) {
-            void* symbol = ::dlsym(lib, name);
-            complete = complete && symbol != nullptr;
-            static_assert(sizeof function == sizeof symbol);
-            std::memcpy(&function, &symbol, sizeof function);
+            complete = util::resolve_symbol(lib, name, function) && complete;
         };
         load(api.connectdb_params, "PQconnectdbParams");
         load(api.status, "PQstatus");

@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
+#include <llmops/util/dynamic_library.hpp>
+
 namespace llmops::util {
 
 namespace {
@@ -36,13 +38,10 @@ const Crypto& crypto() {
         }
         Crypto api;
         const auto load = [lib](auto& function, const char* name) {
-            void* symbol = ::dlsym(lib, name);
-            if (symbol == nullptr) {
+            if (!util::resolve_symbol(lib, name, function)) {
                 throw std::runtime_error(
                     fmt::format("libcrypto.so.3 has no {}: it is not OpenSSL 3", name));
             }
-            static_assert(sizeof function == sizeof symbol);
-            std::memcpy(&function, &symbol, sizeof function);
         };
         load(api.digest, "EVP_Digest");
         load(api.sha256, "EVP_sha256");
