@@ -8,8 +8,8 @@
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
-#include <llmops/util/redact.hpp>
 #include <llmops/util/dynamic_library.hpp>
+#include <llmops/util/redact.hpp>
 
 namespace llmops::remote {
 
